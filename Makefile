@@ -1,0 +1,41 @@
+# Two commands do all the set-up on a fresh clone (see README):
+#   make serve   - install what is missing, then run `wiretwin serve`
+#   make test    - install everything (Python and npm packages), then lint, type-check
+#                  and run the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.wiretwin-installed
+JS_DIR := tests/e2e/pusher/js
+JS_STAMP := $(JS_DIR)/node_modules/.wiretwin-installed
+PYTEST_ARGS ?= -n auto
+
+.PHONY: serve test lint typecheck pytest install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+$(JS_STAMP): $(JS_DIR)/package-lock.json
+	cd $(JS_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(STAMP) $(JS_STAMP)
+
+serve: $(STAMP)
+	$(BIN)/wiretwin serve $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: install lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) $(JS_DIR)/node_modules

@@ -1,0 +1,103 @@
+"""``wiretwin serve``: the twins as a dev server, with copy-paste client settings.
+
+Default ports follow each service's convention (Pusher 6001, as soketi; Lavalink 2333 when
+that twin arrives). The settings printed, and written as JSON with ``--settings-file``, are
+the same objects :meth:`PusherTwin.settings` returns, so scripts, CI and JavaScript test
+set-ups read exactly what a Python test would use. Ctrl-C (or SIGTERM) stops cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from . import __version__
+from .pusher import PusherTwin
+
+DEFAULT_PUSHER_PORT = 6001
+
+
+def _kwargs(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={json.dumps(v) if not isinstance(v, bool) else v}"
+                     for k, v in values.items())
+
+
+def describe_pusher(settings: dict[str, Any]) -> str:
+    """The human-readable block ``wiretwin serve`` prints for the Pusher twin."""
+    js = settings["pusher_js"]
+    return "\n".join([
+        f"Pusher Channels   {settings['ws_url']}",
+        f"  HTTP API        {settings['http_url']}",
+        f"  app_id={settings['app_id']}  key={settings['key']}  secret={settings['secret']}",
+        "",
+        "  pusher-http-python:",
+        f"    pusher.Pusher({_kwargs(settings['pusher'])})",
+        "  pusher-js / laravel-echo:",
+        f"    new Pusher({json.dumps(js['key'])}, {json.dumps(js['options'])})",
+        "  Pysher:",
+        f"    pysher.Pusher({_kwargs(settings['pysher'])})",
+    ])
+
+
+async def serve(args: argparse.Namespace, out: TextIO) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
+            pass
+    pusher = PusherTwin(host=args.host, port=args.pusher_port, seed=args.seed)
+    await pusher.start()
+    try:
+        settings = {"pusher": pusher.settings()}
+        if args.settings_file:
+            path = Path(args.settings_file)
+            path.write_text(json.dumps(settings, indent=2) + "\n")
+        print(f"wiretwin {__version__}: twins listening on {args.host} (Ctrl-C to stop)\n",
+              file=out)
+        print(describe_pusher(settings["pusher"]), file=out)
+        if args.settings_file:
+            print(f"\nSettings written to {args.settings_file}", file=out)
+        out.flush()
+        await stop.wait()
+    finally:
+        await pusher.stop()
+        print("wiretwin stopped", file=out)
+        out.flush()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wiretwin", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version=f"wiretwin {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_cmd = commands.add_parser("serve", help="run the twins until Ctrl-C")
+    serve_cmd.add_argument("--host", default="127.0.0.1",
+                           help="address to listen on (default: 127.0.0.1)")
+    serve_cmd.add_argument("--pusher-port", type=int, default=DEFAULT_PUSHER_PORT,
+                           help=f"Pusher twin port (default: {DEFAULT_PUSHER_PORT}; 0 = any)")
+    serve_cmd.add_argument("--seed", type=int, default=0, help="seed for the twins' randomness")
+    serve_cmd.add_argument("--settings-file", metavar="PATH",
+                           help="write every twin's URLs, ports and credentials as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        try:
+            asyncio.run(serve(args, sys.stdout))
+        except OSError as exc:
+            print(f"wiretwin: {exc}", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,56 @@
+"""Pusher's error vocabulary: close codes and the two ways a rule says no.
+
+``PusherError`` becomes a ``pusher:error`` frame and the connection stays open (a bad
+subscription, a rejected client event). ``CloseConnection`` ends the connection with a
+close code from the protocol's table; with ``error_first`` a ``pusher:error`` carrying the
+same code goes out before the close frame (protocol < 6 needs it, and Pysher only acts on
+the in-band error).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class CloseCode(IntEnum):
+    # 4000-4099: do not reconnect unchanged.
+    SSL_ONLY = 4000
+    APP_NOT_FOUND = 4001
+    APP_DISABLED = 4003
+    OVER_CONNECTION_QUOTA = 4004
+    PATH_NOT_FOUND = 4005
+    INVALID_VERSION = 4006
+    UNSUPPORTED_PROTOCOL = 4007
+    NO_PROTOCOL = 4008
+    UNAUTHORIZED = 4009
+    # 4100-4199: reconnect after backing off.
+    OVER_CAPACITY = 4100
+    # 4200-4299: reconnect immediately.
+    GENERIC_RECONNECT = 4200
+    PONG_NOT_RECEIVED = 4201
+    CLOSED_AFTER_INACTIVITY = 4202
+    # 4300-4399: other.
+    CLIENT_EVENT_RATE_LIMIT = 4301
+    WATCHLIST_LIMIT = 4302
+
+
+class PusherError(Exception):
+    """Answered with ``pusher:error``; the connection stays open."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class CloseConnection(Exception):
+    """Ends the connection with ``code``."""
+
+    def __init__(self, code: int, message: str, *, error_first: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.error_first = error_first
+
+
+__all__ = ["CloseCode", "CloseConnection", "PusherError"]

@@ -1,0 +1,190 @@
+"""Pusher's HTTP API (``/apps/{app_id}/...``) as aiohttp handlers.
+
+Every request is authenticated exactly as Pusher does (key, timestamp within 600 s,
+``body_md5``, HMAC signature over ``METHOD\\nPATH\\nQUERY``) before anything else is
+looked at. Errors are plain-text bodies with Pusher's statuses (400, 401, 403, 404, 413),
+which is what pusher-http-python turns into its typed exceptions. A batch is checked whole
+before any of it is published: either every event goes out or none does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from ..runtime.clock import Clock
+from .apps import App
+from .auth import RequestAuthError, verify_request
+from .model import ApiError, PublishRequest, PusherModel
+from .recorder import PusherRecorder, TriggeredEvent
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.Response(status=status, text=message + "\n", content_type="text/plain")
+
+
+def _json(body: Any) -> web.Response:
+    return web.json_response(body, dumps=lambda v: json.dumps(v, separators=(",", ":")))
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+class PusherHttpApi:
+    def __init__(self, model: PusherModel, recorder: PusherRecorder, clock: Clock) -> None:
+        self.model = model
+        self.recorder = recorder
+        self.clock = clock
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.post("/apps/{app_id}/events", self._guard(self.events)),
+            web.post("/apps/{app_id}/batch_events", self._guard(self.batch_events)),
+            web.get("/apps/{app_id}/channels", self._guard(self.channels)),
+            web.get("/apps/{app_id}/channels/{channel}", self._guard(self.channel)),
+            web.get("/apps/{app_id}/channels/{channel}/users", self._guard(self.users)),
+            web.post("/apps/{app_id}/users/{user_id}/terminate_connections",
+                     self._guard(self.terminate)),
+            # pusher-http-python 3.3.x posts here, without the /apps/{id} prefix.
+            web.post("/users/{user_id}/terminate_connections", self._guard(self.terminate)),
+        ]
+
+    Handler = Callable[[App, web.Request, bytes], Any]
+
+    def _guard(self, handler: Handler) -> Callable[[web.Request], Any]:
+        """Authenticate, then run ``handler``; turn rule violations into Pusher errors."""
+
+        async def endpoint(request: web.Request) -> web.StreamResponse:
+            body = await request.read()
+            try:
+                app = self._authenticate(request, body)
+                if not app.enabled:
+                    return _error(403, f"Application {app.id} is disabled")
+                result: web.StreamResponse = handler(app, request, body)
+                return result
+            except RequestAuthError as exc:
+                return _error(exc.status, exc.message)
+            except ApiError as exc:
+                return _error(exc.status, exc.message)
+
+        return endpoint
+
+    def _authenticate(self, request: web.Request, body: bytes) -> App:
+        params = {k: v for k, v in request.query.items()}
+        app_id = request.match_info.get("app_id")
+        if app_id is not None:
+            app = self.model.app_by_id(app_id)
+            if app is None:
+                raise ApiError(404, f"Unknown app id: {app_id}")
+        else:
+            found = self.model.app_by_key(params.get("auth_key", ""))
+            if found is None:
+                raise RequestAuthError(401, f"Unknown auth_key: {params.get('auth_key', '')}")
+            app = found
+        verify_request(
+            key=app.key, secret=app.secret, method=request.method, path=request.path,
+            params=params, body=body, now=self.clock.time(),
+        )
+        return app
+
+    # -- bodies ---------------------------------------------------------------------
+
+    @staticmethod
+    def _body(body: bytes) -> dict[str, Any]:
+        try:
+            parsed = json.loads(body or b"{}")
+        except ValueError:
+            raise ApiError(400, "Invalid JSON body") from None
+        if not isinstance(parsed, dict):
+            raise ApiError(400, "The request body must be a JSON object")
+        return parsed
+
+    @staticmethod
+    def _publish_request(item: dict[str, Any], *, batch: bool) -> PublishRequest:
+        name = item.get("name")
+        if not isinstance(name, str):
+            raise ApiError(400, "Expected name parameter to be a string")
+        data = item.get("data")
+        if not isinstance(data, str):
+            raise ApiError(400, "data must be a string (JSON-encode objects before sending)")
+        if batch or "channel" in item and "channels" not in item:
+            channel = item.get("channel")
+            if not isinstance(channel, str):
+                raise ApiError(400, "Missing required parameter: channel")
+            channels = [channel]
+        else:
+            raw = item.get("channels")
+            if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw):
+                raise ApiError(400, "channels must be an array of channel names")
+            channels = raw
+        socket_id = item.get("socket_id")
+        if socket_id is not None and not isinstance(socket_id, str):
+            raise ApiError(400, "socket_id must be a string")
+        info = item.get("info")
+        if info is not None and not isinstance(info, str):
+            raise ApiError(400, "info must be a comma-separated string of attributes")
+        return PublishRequest(name, data, channels, socket_id, _split(info))
+
+    # -- endpoints ------------------------------------------------------------------
+
+    def events(self, app: App, request: web.Request, body: bytes) -> web.Response:
+        publish = self._publish_request(self._body(body), batch=False)
+        self.model.check_publish(app, publish)
+        info = self.model.publish(app, publish)
+        self._record(app, publish, "events")
+        return _json({"channels": info} if publish.info else {})
+
+    def batch_events(self, app: App, request: web.Request, body: bytes) -> web.Response:
+        batch = self._body(body).get("batch")
+        if not isinstance(batch, list):
+            raise ApiError(400, "Missing batch: an array of events is required")
+        if len(batch) > app.max_batch_events:
+            raise ApiError(400, f"Batch too large ({len(batch)} > {app.max_batch_events})")
+        requests: list[PublishRequest] = []
+        for index, item in enumerate(batch):
+            if not isinstance(item, dict):
+                raise ApiError(400, f"batch[{index}] must be an object")
+            try:
+                publish = self._publish_request(item, batch=True)
+                self.model.check_publish(app, publish)
+            except ApiError as exc:
+                raise ApiError(exc.status, f"batch[{index}]: {exc.message}") from None
+            requests.append(publish)
+        results = []
+        for publish in requests:
+            info = self.model.publish(app, publish)
+            self._record(app, publish, "batch_events")
+            results.append(info.get(publish.channels[0], {}) if publish.info else {})
+        if any(p.info for p in requests):
+            return _json({"batch": results})
+        return _json({})
+
+    def _record(self, app: App, publish: PublishRequest, source: str) -> None:
+        self.recorder.triggered.append(TriggeredEvent(
+            app.id, publish.name, tuple(publish.channels), publish.data, publish.socket_id,
+            source,
+        ))
+
+    def channels(self, app: App, request: web.Request, body: bytes) -> web.Response:
+        prefix = request.query.get("filter_by_prefix", "")
+        attrs = _split(request.query.get("info"))
+        return _json({"channels": self.model.channels(app, prefix, attrs)})
+
+    def channel(self, app: App, request: web.Request, body: bytes) -> web.Response:
+        attrs = _split(request.query.get("info"))
+        return _json(self.model.channel_info(app, request.match_info["channel"], attrs))
+
+    def users(self, app: App, request: web.Request, body: bytes) -> web.Response:
+        ids = self.model.users(app, request.match_info["channel"])
+        return _json({"users": [{"id": uid} for uid in ids]})
+
+    def terminate(self, app: App, request: web.Request, body: bytes) -> web.Response:
+        self.model.terminate_user_connections(app, request.match_info["user_id"])
+        return _json({})
+
+
+__all__ = ["PusherHttpApi"]

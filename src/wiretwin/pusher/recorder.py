@@ -1,0 +1,264 @@
+"""What the Pusher twin saw, for tests to assert on.
+
+Four logs, each appended by the twin as things happen on the wire and waitable from any
+thread or loop: events triggered through the HTTP API (after they passed every check),
+deliveries to sockets, client events, and webhook attempts. The helpers follow the names
+test suites written against mocks already use (``assert_event_count``,
+``assert_channel_used``, ``events_for_channel``), but what they read is real traffic.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..runtime.waiters import WaitableLog
+from .frames import Frame
+
+_MISSING: Any = object()
+
+
+def _decode(data: str | None) -> Any:
+    if data is None:
+        return None
+    try:
+        return json.loads(data)
+    except ValueError:
+        return data
+
+
+@dataclass(frozen=True)
+class TriggeredEvent:
+    """One event accepted by ``POST events`` / ``batch_events`` (one per channel list)."""
+
+    app_id: str
+    name: str
+    channels: tuple[str, ...]
+    data: str
+    socket_id: str | None = None
+    #: ``"events"``, ``"batch_events"`` or ``"test"`` (triggered from Python).
+    source: str = "events"
+
+    @property
+    def decoded(self) -> Any:
+        """``data`` parsed as JSON when it is JSON (as pusher-http-python sends it)."""
+        return _decode(self.data)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One frame written to one socket."""
+
+    socket_id: str
+    frame: Frame
+
+    @property
+    def event(self) -> str:
+        return self.frame.event
+
+    @property
+    def channel(self) -> str | None:
+        return self.frame.channel
+
+    @property
+    def data(self) -> Any:
+        """The frame's data with the double encoding undone."""
+        return self.frame.decoded()
+
+
+@dataclass(frozen=True)
+class ClientEvent:
+    """A ``client-`` event a socket sent and the twin accepted and relayed."""
+
+    socket_id: str
+    channel: str
+    event: str
+    data: str
+    user_id: str | None = None
+
+    @property
+    def decoded(self) -> Any:
+        return _decode(self.data)
+
+
+@dataclass
+class WebhookAttempt:
+    """One POST of a webhook to one URL."""
+
+    url: str
+    body: dict[str, Any]
+    attempt: int
+    status: int | None = None
+    error: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = self.body.get("events", [])
+        return events
+
+
+def _matches(value: Any, expected: Any) -> bool:
+    return expected is _MISSING or value == expected
+
+
+class PusherRecorder:
+    def __init__(self) -> None:
+        self.triggered: WaitableLog[TriggeredEvent] = WaitableLog()
+        self.deliveries: WaitableLog[Delivery] = WaitableLog()
+        self.client_events: WaitableLog[ClientEvent] = WaitableLog()
+        self.webhooks: WaitableLog[WebhookAttempt] = WaitableLog()
+
+    def clear(self) -> None:
+        for log in (self.triggered, self.deliveries, self.client_events, self.webhooks):
+            log.clear()
+
+    # -- triggered events -------------------------------------------------------------
+
+    @property
+    def triggered_events(self) -> list[TriggeredEvent]:
+        return self.triggered.snapshot()
+
+    def events(self, channel: str | None = None, name: str | None = None) -> list[TriggeredEvent]:
+        return [
+            e for e in self.triggered
+            if (channel is None or channel in e.channels) and (name is None or e.name == name)
+        ]
+
+    def events_for_channel(self, channel: str) -> list[TriggeredEvent]:
+        return self.events(channel=channel)
+
+    get_events_for_channel = events_for_channel
+
+    def assert_event_count(
+        self, expected: int, *, channel: str | None = None, name: str | None = None
+    ) -> None:
+        found = self.events(channel, name)
+        if len(found) != expected:
+            where = "".join(
+                f" {k}={v!r}" for k, v in (("channel", channel), ("name", name)) if v
+            )
+            listing = "\n".join(f"  {e.name} on {', '.join(e.channels)}" for e in found)
+            raise AssertionError(
+                f"expected {expected} triggered event(s){where}, found {len(found)}"
+                + (f":\n{listing}" if listing else "")
+            )
+
+    def assert_channel_used(self, channel: str) -> None:
+        if not self.events(channel=channel):
+            used = sorted({c for e in self.triggered for c in e.channels})
+            raise AssertionError(
+                f"no event was triggered on {channel!r}; channels used: {used or 'none'}"
+            )
+
+    def assert_triggered(
+        self, channel: str, name: str, data: Any = _MISSING
+    ) -> TriggeredEvent:
+        """The first event ``name`` on ``channel`` (with decoded ``data``, if given)."""
+        for event in self.events(channel, name):
+            if _matches(event.decoded, data):
+                return event
+        shown = "\n".join(
+            f"  {e.name} on {', '.join(e.channels)}: {e.data[:80]}" for e in self.triggered
+        )
+        raise AssertionError(
+            f"no event {name!r} on {channel!r}"
+            + ("" if data is _MISSING else f" with data {data!r}")
+            + f"; triggered:\n{shown or '  (nothing)'}"
+        )
+
+    async def wait_for_event(
+        self, channel: str | None = None, name: str | None = None, *, count: int = 1,
+        timeout: float = 5.0,
+    ) -> list[TriggeredEvent]:
+        return await self.triggered.wait_for(
+            self._event_predicate(channel, name), count=count, timeout=timeout
+        )
+
+    def wait_for_event_sync(
+        self, channel: str | None = None, name: str | None = None, *, count: int = 1,
+        timeout: float = 5.0,
+    ) -> list[TriggeredEvent]:
+        return self.triggered.wait_for_sync(
+            self._event_predicate(channel, name), count=count, timeout=timeout
+        )
+
+    @staticmethod
+    def _event_predicate(
+        channel: str | None, name: str | None
+    ) -> Callable[[TriggeredEvent], bool]:
+        return lambda e: (channel is None or channel in e.channels) and (
+            name is None or e.name == name
+        )
+
+    # -- deliveries -------------------------------------------------------------------
+
+    def delivered(
+        self, socket_id: str | None = None, *, channel: str | None = None,
+        event: str | None = None,
+    ) -> list[Delivery]:
+        return [d for d in self.deliveries if self._delivery_predicate(socket_id, channel, event)(d)]
+
+    async def wait_for_delivery(
+        self, socket_id: str | None = None, *, channel: str | None = None,
+        event: str | None = None, count: int = 1, timeout: float = 5.0,
+    ) -> list[Delivery]:
+        return await self.deliveries.wait_for(
+            self._delivery_predicate(socket_id, channel, event), count=count, timeout=timeout
+        )
+
+    def wait_for_delivery_sync(
+        self, socket_id: str | None = None, *, channel: str | None = None,
+        event: str | None = None, count: int = 1, timeout: float = 5.0,
+    ) -> list[Delivery]:
+        return self.deliveries.wait_for_sync(
+            self._delivery_predicate(socket_id, channel, event), count=count, timeout=timeout
+        )
+
+    @staticmethod
+    def _delivery_predicate(
+        socket_id: str | None, channel: str | None, event: str | None
+    ) -> Callable[[Delivery], bool]:
+        return lambda d: (
+            (socket_id is None or d.socket_id == socket_id)
+            and (channel is None or d.frame.channel == channel)
+            and (event is None or d.frame.event == event)
+        )
+
+    def record_deliveries(self, socket_ids: Iterable[str], frame: Frame) -> None:
+        self.deliveries.extend([Delivery(socket_id, frame) for socket_id in socket_ids])
+
+    # -- webhooks ---------------------------------------------------------------------
+
+    def webhook_events(self, name: str | None = None) -> list[dict[str, Any]]:
+        """Events of webhooks that were delivered (2xx), in order, optionally by name."""
+        return [
+            e for attempt in self.webhooks if attempt.ok for e in attempt.events
+            if name is None or e.get("name") == name
+        ]
+
+    async def wait_for_webhook(
+        self, name: str | None = None, *, ok: bool | None = True, count: int = 1,
+        timeout: float = 5.0,
+    ) -> list[WebhookAttempt]:
+        def predicate(a: WebhookAttempt) -> bool:
+            return (ok is None or a.ok == ok) and (
+                name is None or any(e.get("name") == name for e in a.events)
+            )
+
+        return await self.webhooks.wait_for(predicate, count=count, timeout=timeout)
+
+
+__all__ = [
+    "ClientEvent",
+    "Delivery",
+    "PusherRecorder",
+    "TriggeredEvent",
+    "WebhookAttempt",
+]

@@ -1,0 +1,231 @@
+"""The Pusher Channels twin: one server, its model, and the test-control API.
+
+Websocket clients connect to ``ws://127.0.0.1:{port}/app/{key}``; the HTTP API answers at
+``http://127.0.0.1:{port}/apps/{app_id}/...`` on the same port, as soketi does. Control
+methods may be called from any thread: they hop into the twin's home loop and run the very
+model operations the wire runs (rule 4: control goes through the front door).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from aiohttp import web
+
+from ..runtime.base import Twin
+from ..runtime.clock import Clock
+from .apps import App, default_app
+from .auth import sign_channel, sign_user
+from .client import PusherTestClient
+from .errors import CloseCode
+from .frames import Frame, dumps
+from .http_api import PusherHttpApi
+from .model import ApiError, PublishRequest, PusherModel
+from .recorder import PusherRecorder, TriggeredEvent
+from .settings import client_settings
+from .webhooks import WebhookSender
+from .websocket import PusherSockets
+
+log = logging.getLogger("wiretwin.pusher")
+
+
+class PusherTwin(Twin):
+    """An offline Pusher Channels: websocket protocol 4-7 and the HTTP API."""
+
+    service = "pusher"
+
+    def __init__(
+        self,
+        apps: Sequence[App] | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: int = 0,
+        clock: Clock | None = None,
+    ) -> None:
+        self._apps = list(apps) if apps else [default_app()]
+        super().__init__(host=host, port=port, seed=seed, clock=clock)
+
+    def _build_app(self) -> web.Application:
+        self.recorder = PusherRecorder()
+        self.webhooks = WebhookSender(self.clock, self.recorder)
+        self.model = PusherModel(self._apps, self, self.clock, self.random)
+        self.sockets = PusherSockets(self.model, self.server, self.clock)
+        self.http_api = PusherHttpApi(self.model, self.recorder, self.clock)
+        app = web.Application()
+        app.add_routes(self.sockets.routes())
+        app.add_routes(self.http_api.routes())
+        app.router.add_get("/{tail:.*}", self._fallback)
+        return app
+
+    async def _fallback(self, request: web.Request) -> web.StreamResponse:
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return await self.sockets.refuse_path(request)
+        return web.Response(status=404, text=f"Not found: {request.path}\n")
+
+    async def _on_stop(self) -> None:
+        self.sockets.close_all(CloseCode.GENERIC_RECONNECT, "Server shutting down")
+        await self.server.close_websockets(code=CloseCode.GENERIC_RECONNECT,
+                                           message=b"Server shutting down")
+        await self.webhooks.close()
+
+    # -- Effects (what the model asks the wire to do) ----------------------------------
+
+    def deliver(self, socket_ids: Iterable[str], frame: Frame) -> None:
+        sockets = self.sockets.sockets
+        wire = frame.wire
+        sent = []
+        for socket_id in socket_ids:
+            sock = sockets.get(socket_id)
+            if sock is not None and sock.write(wire):
+                sent.append(socket_id)
+        if sent:
+            self.recorder.record_deliveries(sent, frame)
+
+    def close(self, socket_id: str, code: int, message: str, error_first: bool) -> None:
+        self.sockets.close(socket_id, code, message, error_first=error_first)
+
+    def webhook(self, app: App, event: dict[str, Any]) -> None:
+        self.webhooks.send(app, event)
+
+    # -- apps and settings ------------------------------------------------------------
+
+    @property
+    def apps(self) -> list[App]:
+        return [state.app for state in self.model.states.values()]
+
+    @property
+    def app(self) -> App:
+        """The first (by default the only) app."""
+        return self._apps[0]
+
+    def _app(self, app: App | str | None) -> App:
+        if app is None:
+            return self.app
+        if isinstance(app, App):
+            return app
+        found = self.model.app_by_id(app) or self.model.app_by_key(app)
+        if found is None:
+            raise KeyError(f"no app with id or key {app!r}")
+        return found
+
+    def settings(self, app: App | str | None = None) -> dict[str, Any]:
+        """Ready-to-use settings for pusher-http-python, pusher-js and Pysher."""
+        return client_settings(self._app(app), host=self.host, port=self.port)
+
+    # -- signing helpers (what an app's auth endpoint computes) -------------------------
+
+    def sign_channel(self, socket_id: str, channel: str, channel_data: str | None = None,
+                     app: App | str | None = None) -> str:
+        a = self._app(app)
+        return sign_channel(a.key, a.secret, socket_id, channel, channel_data)
+
+    def sign_user(self, socket_id: str, user_data: str, app: App | str | None = None) -> str:
+        a = self._app(app)
+        return sign_user(a.key, a.secret, socket_id, user_data)
+
+    # -- test-control API -------------------------------------------------------------
+
+    def trigger(self, channels: str | Sequence[str], event: str, data: Any, *,
+                socket_id: str | None = None, app: App | str | None = None) -> None:
+        """Publish as ``POST events`` would (same checks), without signing a request."""
+        names = [channels] if isinstance(channels, str) else list(channels)
+        payload = data if isinstance(data, str) else dumps(data)
+        a = self._app(app)
+        request = PublishRequest(event, payload, names, socket_id)
+
+        def run() -> None:
+            self.model.check_publish(a, request)
+            self.model.publish(a, request)
+            self.recorder.triggered.append(
+                TriggeredEvent(a.id, event, tuple(names), payload, socket_id, "test"))
+
+        self.call(run)
+
+    def channels_info(self, prefix: str = "", attributes: Sequence[str] = (),
+                      app: App | str | None = None) -> dict[str, Any]:
+        """The body ``GET /apps/{id}/channels`` answers with."""
+        a = self._app(app)
+        return self.call(lambda: {"channels": self.model.channels(a, prefix, list(attributes))})
+
+    def channel_info(self, channel: str, attributes: Sequence[str] = (),
+                     app: App | str | None = None) -> dict[str, Any]:
+        a = self._app(app)
+        return self.call(self.model.channel_info, a, channel, list(attributes))
+
+    def users_info(self, channel: str, app: App | str | None = None) -> dict[str, Any]:
+        a = self._app(app)
+        return self.call(lambda: {"users": [{"id": u} for u in self.model.users(a, channel)]})
+
+    def members(self, channel: str, app: App | str | None = None) -> dict[str, Any]:
+        """Presence roster of ``channel``: user id -> user_info."""
+        a = self._app(app)
+
+        def read() -> dict[str, Any]:
+            ch = self.model.state(a).channels.get(channel)
+            if ch is None or ch.roster is None:
+                return {}
+            return {uid: m.user_info for uid, m in ch.roster.members.items()}
+
+        return self.call(read)
+
+    def add_member(self, channel: str, user_id: str | int, user_info: Any = None, *,
+                   app: App | str | None = None) -> bool:
+        """Put a user in a presence channel without a socket (rosters of any size)."""
+        a = self._app(app)
+        return self.call(self.model.add_member, a, channel, str(user_id), user_info)
+
+    def add_members(self, channel: str, members: Iterable[tuple[str | int, Any]], *,
+                    app: App | str | None = None) -> None:
+        for user_id, info in members:
+            self.add_member(channel, user_id, info, app=app)
+
+    def remove_member(self, channel: str, user_id: str | int, *,
+                      app: App | str | None = None) -> bool:
+        a = self._app(app)
+        return self.call(self.model.remove_member, a, channel, str(user_id))
+
+    def socket_ids(self, app: App | str | None = None) -> list[str]:
+        a = self._app(app)
+        return self.call(lambda: list(self.model.state(a).connections))
+
+    def subscriptions(self, socket_id: str) -> set[str]:
+        def read() -> set[str]:
+            conn = self.model.connection(socket_id)
+            return set(conn.channels) if conn else set()
+
+        return self.call(read)
+
+    def disconnect(self, socket_id: str, code: int = CloseCode.GENERIC_RECONNECT,
+                   message: str = "Disconnected by the test", *, error_first: bool = False
+                   ) -> None:
+        """Close one connection with ``code`` (with a ``pusher:error`` first, if asked)."""
+        self.call(lambda: self.sockets.close(socket_id, code, message, error_first=error_first))
+
+    def disconnect_all(self, code: int = CloseCode.GENERIC_RECONNECT,
+                       message: str = "Disconnected by the test", *,
+                       error_first: bool = False) -> None:
+        self.call(lambda: self.sockets.close_all(code, message, error_first=error_first))
+
+    def terminate_user_connections(self, user_id: str, app: App | str | None = None) -> int:
+        a = self._app(app)
+        return self.call(self.model.terminate_user_connections, a, user_id)
+
+    async def connect(self, *, app: App | str | None = None, protocol: int = 7,
+                      timeout: float = 5.0) -> PusherTestClient:
+        """A connected :class:`PusherTestClient` (a real websocket, in the caller's loop)."""
+        a = self._app(app)
+        client = PusherTestClient(self.ws_url(), a, protocol=protocol)
+        await client.connect(timeout=timeout)
+        return client
+
+    async def settle(self, timeout: float = 5.0) -> None:
+        """Wait until every queued webhook was attempted (retries included)."""
+        from ..runtime.threads import await_in_loop
+
+        await await_in_loop(self.loop, self.webhooks.settle(timeout))
+
+
+__all__ = ["ApiError", "PusherTwin"]

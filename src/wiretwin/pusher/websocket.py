@@ -1,0 +1,175 @@
+"""The Pusher websocket endpoint: sockets in, model operations, frames out.
+
+One handler per connection. It accepts or refuses the URL, registers the socket for
+delivery, feeds every text frame to :func:`protocol.receive`, and turns the model's
+refusals into ``pusher:error`` frames or close codes. Whatever goes wrong inside a
+handler, the connection gets a ``pusher:error`` and the twin keeps serving; the traceback
+goes to the log, never onto the wire.
+
+Liveness: a connection silent for the app's ``activity_timeout`` gets a ``pusher:ping``;
+if nothing at all comes back within ``pong_timeout``, it is closed with 4201. One timer per
+connection, re-armed lazily, so busy sockets cost nothing per frame.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from aiohttp import WSMsgType, web
+
+from ..runtime.clock import Clock, TimerHandle
+from ..runtime.wire import WireSocket
+from . import frames, protocol
+from .errors import CloseCode, CloseConnection, PusherError
+from .model import Connection, PusherModel
+
+if TYPE_CHECKING:
+    from ..runtime.server import TwinServer
+
+log = logging.getLogger("wiretwin.pusher")
+
+#: Largest frame a client may send; bigger ones are refused by aiohttp with 1009.
+MAX_FRAME = 256 * 1024
+
+
+class Liveness:
+    """The activity-timeout / pong-timeout state of one connection."""
+
+    def __init__(self, clock: Clock, conn: Connection, ping: Callable[[], None],
+                 expire: Callable[[], None]) -> None:
+        self.clock = clock
+        self.conn = conn
+        self._ping = ping
+        self._expire = expire
+        self.last_seen = clock.monotonic()
+        self.awaiting_pong = False
+        self._timer: TimerHandle | None = None
+
+    def start(self) -> None:
+        self._arm(self.conn.app.activity_timeout)
+
+    def seen(self) -> None:
+        self.last_seen = self.clock.monotonic()
+        self.awaiting_pong = False
+
+    def _arm(self, delay: float) -> None:
+        self._timer = self.clock.call_later(delay, self._fire)
+
+    def _fire(self) -> None:
+        idle = self.clock.monotonic() - self.last_seen
+        if self.awaiting_pong:
+            if idle >= self.conn.app.pong_timeout:
+                self._expire()
+                return
+            self._arm(self.conn.app.pong_timeout - idle)
+            return
+        timeout = self.conn.app.activity_timeout
+        if idle < timeout:
+            self._arm(timeout - idle)
+            return
+        self.awaiting_pong = True
+        self.last_seen = self.clock.monotonic()
+        self._ping()
+        self._arm(self.conn.app.pong_timeout)
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
+class PusherSockets:
+    """Open sockets by socket id, and the handler that serves them."""
+
+    def __init__(self, model: PusherModel, server: TwinServer, clock: Clock) -> None:
+        self.model = model
+        self.server = server
+        self.clock = clock
+        self.sockets: dict[str, WireSocket] = {}
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.get("/app/{key}", self.handle)]
+
+    async def refuse_path(self, request: web.Request) -> web.StreamResponse:
+        """A websocket upgrade anywhere but ``/app/{key}``: accepted, then closed 4005."""
+        ws = web.WebSocketResponse(timeout=1.0, compress=False)
+        await ws.prepare(request)
+        sock = WireSocket(ws, request)
+        sock.send_text(frames.error(f"Path not found: {request.path}",
+                                    CloseCode.PATH_NOT_FOUND).text)
+        await ws.close(code=CloseCode.PATH_NOT_FOUND, message=b"Path not found")
+        return ws
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(timeout=1.0, compress=False, max_msg_size=MAX_FRAME)
+        if not ws.can_prepare(request).ok:
+            return web.Response(status=400, text="Expected a websocket upgrade\n")
+        await ws.prepare(request)
+        sock = WireSocket(ws, request)
+        try:
+            app, version = protocol.accept(self.model, request.match_info["key"], request.query)
+            conn = self.model.connect(app, version)
+        except CloseConnection as exc:
+            if exc.error_first:
+                sock.send_text(frames.error(exc.message, exc.code).text)
+            await ws.close(code=exc.code, message=exc.message.encode()[:123])
+            return ws
+        self.server.register_websocket(ws)
+        self.sockets[conn.socket_id] = sock
+        liveness = Liveness(
+            self.clock, conn,
+            ping=lambda: self.model.effects.deliver([conn.socket_id], frames.ping()),
+            expire=lambda: self.close(conn.socket_id, CloseCode.PONG_NOT_RECEIVED,
+                                      "Pong reply not received", error_first=False),
+        )
+        try:
+            self.model.effects.deliver(
+                [conn.socket_id],
+                frames.connection_established(conn.socket_id, app.activity_timeout),
+            )
+            liveness.start()
+            async for msg in ws:
+                liveness.seen()
+                if msg.type is WSMsgType.TEXT:
+                    self._receive(conn, msg.data)
+                elif msg.type is WSMsgType.BINARY:
+                    self._answer(conn, PusherError("Binary frames are not supported; "
+                                                   "send JSON text frames"))
+        finally:
+            liveness.stop()
+            self.sockets.pop(conn.socket_id, None)
+            self.server.unregister_websocket(ws)
+            self.model.disconnect(conn)
+        return ws
+
+    def _receive(self, conn: Connection, text: str) -> None:
+        try:
+            protocol.receive(self.model, conn, text)
+        except PusherError as exc:
+            self._answer(conn, exc)
+        except CloseConnection as exc:
+            self.close(conn.socket_id, exc.code, exc.message, error_first=exc.error_first)
+        except Exception:
+            log.exception("error handling a frame from %s: %.200s", conn.socket_id, text)
+            self._answer(conn, PusherError("Internal error handling your message; "
+                                           "the twin logged the details"))
+
+    def _answer(self, conn: Connection, exc: PusherError) -> None:
+        self.model.effects.deliver([conn.socket_id], frames.error(exc.message, exc.code))
+
+    def close(self, socket_id: str, code: int, message: str, *, error_first: bool) -> None:
+        sock = self.sockets.get(socket_id)
+        if sock is None or sock.closed:
+            return
+        if error_first:
+            self.model.effects.deliver([socket_id], frames.error(message, code))
+        sock.close(code, message)
+
+    def close_all(self, code: int, message: str, *, error_first: bool = False) -> None:
+        for socket_id in list(self.sockets):
+            self.close(socket_id, code, message, error_first=error_first)
+
+
+__all__ = ["MAX_FRAME", "Liveness", "PusherSockets"]

@@ -1,0 +1,153 @@
+"""What every twin shares: a home loop, a server, a seed, a clock, and two ways to run.
+
+``async with twin:`` runs it in the caller's event loop. ``with twin:`` runs it in a
+background thread of its own (see :mod:`wiretwin.runtime.threads` for why synchronous
+clients need that). Either way the twin listens on 127.0.0.1 and an ephemeral port unless
+told otherwise, and stopping it closes every socket and returns in milliseconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from aiohttp import web
+
+from .clock import Clock, RealClock
+from .server import TwinServer
+from .threads import LoopThread, call_in_loop
+
+T = TypeVar("T")
+
+
+class Twin:
+    """Base class of the service twins. Subclasses build the aiohttp application."""
+
+    #: Short service name, used in thread names, settings files and messages.
+    service = "twin"
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: int = 0,
+        clock: Clock | None = None,
+    ) -> None:
+        self.seed = seed
+        self.random = random.Random(seed)
+        self.clock: Clock = clock if clock is not None else RealClock()
+        self.server = TwinServer(host=host, port=port)
+        self.server.app = self._build_app()
+        self.server.before_stop(self._on_stop)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: LoopThread | None = None
+
+    # -- subclasses -------------------------------------------------------------------
+
+    def _build_app(self) -> web.Application:
+        raise NotImplementedError
+
+    async def _on_start(self) -> None:
+        """Called in the home loop once the server listens."""
+
+    async def _on_stop(self) -> None:
+        """Called in the home loop before the server closes: say goodbye the service's way."""
+
+    # -- where it runs ----------------------------------------------------------------
+
+    @property
+    def host(self) -> str:
+        return self.server.host
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    @property
+    def running(self) -> bool:
+        return self.server.running
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The event loop the twin lives in (its home loop)."""
+        if self._loop is None:
+            raise RuntimeError(f"the {self.service} twin is not running")
+        return self._loop
+
+    def http_url(self, path: str = "") -> str:
+        return self.server.http_url(path)
+
+    def ws_url(self, path: str = "") -> str:
+        return self.server.ws_url(path)
+
+    async def start(self) -> Self:
+        """Start in the running event loop."""
+        self._loop = asyncio.get_running_loop()
+        try:
+            await self.server.start()
+            await self._on_start()
+        except BaseException:
+            self._loop = None
+            raise
+        return self
+
+    async def stop(self) -> None:
+        if self._thread is not None and self._loop is not asyncio.get_running_loop():
+            await asyncio.to_thread(self.stop_thread)
+            return
+        await self.server.stop()
+        self._loop = None
+
+    def start_in_thread(self) -> Self:
+        """Start in a background thread with its own event loop."""
+        if self._thread is not None:
+            raise RuntimeError(f"the {self.service} twin is already running in a thread")
+        thread = LoopThread(name=f"wiretwin-{self.service}")
+        thread.start()
+        try:
+            thread.run(self.start())
+        except BaseException:
+            thread.stop()
+            raise
+        self._thread = thread
+        return self
+
+    def stop_thread(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        try:
+            if self.running:
+                thread.run(self.stop())
+        finally:
+            thread.stop()
+            self._loop = None
+
+    def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` in the home loop, from whichever thread calls."""
+        return call_in_loop(self.loop, fn, *args)
+
+    async def __aenter__(self) -> Self:
+        return await self.start()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    def __enter__(self) -> Self:
+        return self.start_in_thread()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop_thread()
+
+
+__all__ = ["Twin"]

@@ -1,0 +1,107 @@
+"""The HTTP + websocket server under every twin.
+
+One aiohttp :class:`~aiohttp.web.Application` per twin, served from one socket that we
+bind ourselves (127.0.0.1, port 0 by default, so the port is known before the first
+request). Signals are left alone: the runner never installs handlers, so a twin can live
+inside pytest, a notebook or someone else's server.
+
+Stopping is fast on purpose. aiohttp waits up to ``shutdown_timeout`` for handlers to
+finish, and a websocket handler only finishes when its socket closes; so before the runner
+cleans up, every websocket the twin registered is closed (with the code the service would
+use), and whatever still lingers is cancelled after a short grace period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+#: How long stop() lets in-flight HTTP handlers finish before cancelling them.
+SHUTDOWN_GRACE = 0.25
+
+
+class TwinServer:
+    """Serves one application on one loopback socket in the running event loop."""
+
+    def __init__(self, app: web.Application | None = None, *, host: str = "127.0.0.1",
+                 port: int = 0) -> None:
+        self.app = app if app is not None else web.Application()
+        self.host = host
+        self._requested_port = port
+        self._runner: web.AppRunner | None = None
+        self._socket: socket.socket | None = None
+        self._websockets: set[web.WebSocketResponse] = set()
+        self._before_stop: list[Callable[[], Awaitable[None]]] = []
+
+    @property
+    def port(self) -> int:
+        if self._socket is None:
+            raise RuntimeError("the server is not running")
+        port: int = self._socket.getsockname()[1]
+        return port
+
+    @property
+    def running(self) -> bool:
+        return self._runner is not None
+
+    def http_url(self, path: str = "") -> str:
+        return f"http://{self.host}:{self.port}{path}"
+
+    def ws_url(self, path: str = "") -> str:
+        return f"ws://{self.host}:{self.port}{path}"
+
+    def before_stop(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Run ``hook`` first thing in :meth:`stop` (a twin closes its sockets its own way)."""
+        self._before_stop.append(hook)
+
+    def register_websocket(self, ws: web.WebSocketResponse) -> None:
+        self._websockets.add(ws)
+
+    def unregister_websocket(self, ws: web.WebSocketResponse) -> None:
+        self._websockets.discard(ws)
+
+    async def start(self) -> None:
+        if self._runner is not None:
+            raise RuntimeError("the server is already running")
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self._requested_port))
+        except OSError as exc:
+            sock.close()
+            raise OSError(
+                exc.errno, f"cannot listen on {self.host}:{self._requested_port}: {exc.strerror}"
+            ) from exc
+        sock.listen(512)
+        sock.setblocking(False)
+        runner = web.AppRunner(
+            self.app, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_GRACE
+        )
+        await runner.setup()
+        await web.SockSite(runner, sock).start()
+        self._runner = runner
+        self._socket = sock
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is None:
+            return
+        for hook in self._before_stop:
+            await hook()
+        await self.close_websockets(code=1001, message=b"server stopping")
+        await runner.cleanup()
+        if self._socket is not None:
+            self._socket.close()
+
+    async def close_websockets(self, *, code: int, message: bytes = b"") -> None:
+        sockets = [ws for ws in self._websockets if not ws.closed]
+        if sockets:
+            await asyncio.gather(
+                *(ws.close(code=code, message=message) for ws in sockets), return_exceptions=True
+            )
+
+
+__all__ = ["SHUTDOWN_GRACE", "TwinServer"]

@@ -1,0 +1,155 @@
+"""Append-only records that tests can wait on, from any thread or event loop.
+
+Twins append in their home loop; tests wait in their own loop (``await log.wait_for``)
+or in a plain thread (``log.wait_for_sync``). Waiting is event-driven: a waiter is woken
+by the append that satisfies it, never by polling, and a timeout raises an error that
+shows what *was* recorded, so a failing test says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(eq=False)
+class _Waiter(Generic[T]):
+    predicate: Callable[[T], bool]
+    count: int
+    matched: list[T] = field(default_factory=list)
+    loop: asyncio.AbstractEventLoop | None = None
+    future: asyncio.Future[list[T]] | None = None
+    event: threading.Event | None = None
+
+    def offer(self, item: T) -> bool:
+        """Take ``item`` if it matches; True once the waiter has all it asked for."""
+        if self.predicate(item):
+            self.matched.append(item)
+        return len(self.matched) >= self.count
+
+    def wake(self) -> None:
+        if self.event is not None:
+            self.event.set()
+        elif self.loop is not None and self.future is not None:
+            future = self.future
+            self.loop.call_soon_threadsafe(_resolve, future, list(self.matched))
+
+
+def _resolve(future: asyncio.Future[list[T]], value: list[T]) -> None:
+    if not future.done():
+        future.set_result(value)
+
+
+class WaitTimeout(AssertionError, TimeoutError):
+    """Nothing matching arrived in time. An AssertionError, so pytest shows it as a failure."""
+
+
+class WaitableLog(Generic[T]):
+    """A thread-safe list with event-driven waiting."""
+
+    def __init__(self, describe: Callable[[T], str] = repr) -> None:
+        self._items: list[T] = []
+        self._waiters: list[_Waiter[T]] = []
+        self._lock = threading.Lock()
+        self._describe = describe
+
+    def append(self, item: T) -> None:
+        with self._lock:
+            self._items.append(item)
+            done = [w for w in self._waiters if w.offer(item)]
+            for waiter in done:
+                self._waiters.remove(waiter)
+        for waiter in done:
+            waiter.wake()
+
+    def extend(self, items: Iterable[T]) -> None:
+        """Append many items under one lock (fan-out records thousands at a time)."""
+        with self._lock:
+            start = len(self._items)
+            self._items.extend(items)
+            if not self._waiters:
+                return
+            added = self._items[start:]
+            done = []
+            for waiter in self._waiters:
+                if any(waiter.offer(item) for item in added):
+                    done.append(waiter)
+            for waiter in done:
+                self._waiters.remove(waiter)
+        for waiter in done:
+            waiter.wake()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def snapshot(self) -> list[T]:
+        with self._lock:
+            return list(self._items)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.snapshot())
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def _register(self, waiter: _Waiter[T]) -> bool:
+        """Offer the existing items, then register; True if already satisfied."""
+        with self._lock:
+            for item in self._items:
+                if waiter.offer(item):
+                    return True
+            self._waiters.append(waiter)
+            return False
+
+    def _unregister(self, waiter: _Waiter[T]) -> None:
+        with self._lock:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+
+    async def wait_for(
+        self, predicate: Callable[[T], bool], *, count: int = 1, timeout: float = 5.0
+    ) -> list[T]:
+        """Wait until ``count`` items (recorded before or after the call) match."""
+        loop = asyncio.get_running_loop()
+        waiter: _Waiter[T] = _Waiter(predicate, count, loop=loop, future=loop.create_future())
+        if self._register(waiter):
+            return waiter.matched[:count]
+        assert waiter.future is not None
+        try:
+            result = await asyncio.wait_for(waiter.future, timeout)
+        except TimeoutError:
+            self._unregister(waiter)
+            raise self._timeout(waiter, timeout) from None
+        return result[:count]
+
+    def wait_for_sync(
+        self, predicate: Callable[[T], bool], *, count: int = 1, timeout: float = 5.0
+    ) -> list[T]:
+        """Blocking :meth:`wait_for`, for synchronous tests (never call it in the home loop)."""
+        waiter: _Waiter[T] = _Waiter(predicate, count, event=threading.Event())
+        if self._register(waiter):
+            return waiter.matched[:count]
+        assert waiter.event is not None
+        if not waiter.event.wait(timeout):
+            self._unregister(waiter)
+            raise self._timeout(waiter, timeout)
+        return waiter.matched[:count]
+
+    def _timeout(self, waiter: _Waiter[T], timeout: float) -> WaitTimeout:
+        items = self.snapshot()
+        shown = "\n".join(f"  {self._describe(item)}" for item in items[-20:]) or "  (nothing)"
+        return WaitTimeout(
+            f"waited {timeout:g}s for {waiter.count} matching record(s), "
+            f"got {len(waiter.matched)}; the last {min(len(items), 20)} of {len(items)} "
+            f"recorded:\n{shown}"
+        )
+
+
+__all__ = ["WaitTimeout", "WaitableLog"]

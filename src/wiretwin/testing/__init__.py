@@ -1,0 +1,1 @@
+"""pytest integration (the plugin is registered through the ``pytest11`` entry point)."""
