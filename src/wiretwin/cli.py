@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import signal
 import sys
@@ -49,17 +50,16 @@ async def serve(args: argparse.Namespace, out: TextIO) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
+        # Not possible off the main thread or on Windows; Ctrl-C then ends asyncio.run.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
-            pass
     pusher = PusherTwin(host=args.host, port=args.pusher_port, seed=args.seed)
     await pusher.start()
     try:
         settings = {"pusher": pusher.settings()}
         if args.settings_file:
-            path = Path(args.settings_file)
-            path.write_text(json.dumps(settings, indent=2) + "\n")
+            text = json.dumps(settings, indent=2) + "\n"
+            Path(args.settings_file).write_text(text)  # noqa: ASYNC240 (once, at start-up)
         print(f"wiretwin {__version__}: twins listening on {args.host} (Ctrl-C to stop)\n",
               file=out)
         print(describe_pusher(settings["pusher"]), file=out)

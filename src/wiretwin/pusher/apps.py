@@ -32,7 +32,7 @@ class App:
     #: Seconds a connection may stay silent before the server pings it.
     activity_timeout: int = 120
     #: Seconds to wait for the answer to a server ping before closing with 4201.
-    pong_timeout: int = 30
+    pong_timeout: float = 30
     #: Connections the app accepts at once (4004 past it); None for no limit.
     max_connections: int | None = None
     max_presence_members: int = 100

@@ -37,7 +37,8 @@ def sign_channel(
     key: str, secret: str, socket_id: str, channel: str, channel_data: str | None = None
 ) -> str:
     """The ``auth`` value an auth endpoint returns for a channel subscription."""
-    return f"{key}:{hmac_sha256_hex(secret, channel_string_to_sign(socket_id, channel, channel_data))}"
+    to_sign = channel_string_to_sign(socket_id, channel, channel_data)
+    return f"{key}:{hmac_sha256_hex(secret, to_sign)}"
 
 
 def sign_user(key: str, secret: str, socket_id: str, user_data: str) -> str:

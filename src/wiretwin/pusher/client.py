@@ -9,6 +9,7 @@ the twin runs in.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -82,10 +83,8 @@ class PusherTestClient:
                 parsed = {"event": "", "data": msg.data}
             data = parsed.get("data")
             if isinstance(data, str):
-                try:
+                with contextlib.suppress(ValueError):
                     data = json.loads(data)
-                except ValueError:
-                    pass
             self.messages.append(Message(index, parsed.get("event", ""), parsed.get("channel"),
                                          data, msg.data, parsed.get("user_id")))
             index += 1

@@ -111,7 +111,7 @@ class PusherHttpApi:
         data = item.get("data")
         if not isinstance(data, str):
             raise ApiError(400, "data must be a string (JSON-encode objects before sending)")
-        if batch or "channel" in item and "channels" not in item:
+        if batch or ("channel" in item and "channels" not in item):
             channel = item.get("channel")
             if not isinstance(channel, str):
                 raise ApiError(400, "Missing required parameter: channel")

@@ -46,6 +46,12 @@ class TriggeredEvent:
         """``data`` parsed as JSON when it is JSON (as pusher-http-python sends it)."""
         return _decode(self.data)
 
+    def decrypt(self, master_key: bytes | str) -> Any:
+        """The plaintext of an event on a ``private-encrypted-`` channel."""
+        from .crypto import decrypt
+
+        return decrypt(self.channels[0], self.data, master_key)
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -66,6 +72,14 @@ class Delivery:
     def data(self) -> Any:
         """The frame's data with the double encoding undone."""
         return self.frame.decoded()
+
+    def decrypt(self, master_key: bytes | str) -> Any:
+        """The plaintext of a delivery on a ``private-encrypted-`` channel."""
+        from .crypto import decrypt
+
+        if self.frame.channel is None or not isinstance(self.frame.data, str):
+            raise ValueError(f"{self.frame.event} carries no encrypted channel data")
+        return decrypt(self.frame.channel, self.frame.data, master_key)
 
 
 @dataclass(frozen=True)
@@ -203,7 +217,8 @@ class PusherRecorder:
         self, socket_id: str | None = None, *, channel: str | None = None,
         event: str | None = None,
     ) -> list[Delivery]:
-        return [d for d in self.deliveries if self._delivery_predicate(socket_id, channel, event)(d)]
+        predicate = self._delivery_predicate(socket_id, channel, event)
+        return [d for d in self.deliveries if predicate(d)]
 
     async def wait_for_delivery(
         self, socket_id: str | None = None, *, channel: str | None = None,

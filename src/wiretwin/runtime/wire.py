@@ -68,7 +68,9 @@ class WireSocket:
         if transport is None:
             raise RuntimeError("the request has no transport (connection already lost)")
         self.ws = ws
-        self._transport: asyncio.Transport = transport  # type: ignore[assignment]
+        if not isinstance(transport, asyncio.Transport):
+            raise RuntimeError(f"unexpected transport {type(transport).__name__}")
+        self._transport: asyncio.Transport = transport
         self._max_buffer = max_buffer
         self._closing = False
         peer = transport.get_extra_info("peername")
