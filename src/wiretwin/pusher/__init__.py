@@ -6,6 +6,15 @@ from .apps import App, default_app
 from .auth import sign_channel, sign_user
 from .client import Message, PusherErrorReply, PusherTestClient
 from .errors import CloseCode
+from .harness import (
+    HarnessClient,
+    PusherAsyncTestHelper,
+    PusherEventRecorder,
+    PusherHarness,
+    PusherTestHelper,
+    async_mock_pusher_context,
+    mock_pusher_context,
+)
 from .recorder import ClientEvent, Delivery, PusherRecorder, TriggeredEvent, WebhookAttempt
 from .twin import PusherTwin
 
@@ -14,14 +23,21 @@ __all__ = [
     "ClientEvent",
     "CloseCode",
     "Delivery",
+    "HarnessClient",
     "Message",
+    "PusherAsyncTestHelper",
     "PusherErrorReply",
+    "PusherEventRecorder",
+    "PusherHarness",
     "PusherRecorder",
     "PusherTestClient",
+    "PusherTestHelper",
     "PusherTwin",
     "TriggeredEvent",
     "WebhookAttempt",
+    "async_mock_pusher_context",
     "default_app",
+    "mock_pusher_context",
     "sign_channel",
     "sign_user",
 ]

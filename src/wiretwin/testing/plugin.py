@@ -1,8 +1,22 @@
 """The wiretwin pytest plugin: a fresh twin per test, on its own ephemeral port.
 
-Twins run in a background thread, so the same fixture serves sync tests (the ``pusher``
+Twins run in a background thread, so the same fixtures serve sync tests (the ``pusher``
 SDK's requests backend, Pysher's thread) and async tests (whose loop stays free). Nothing
-is shared between tests or between xdist workers: every twin is its own server on port 0.
+is shared between tests or between xdist workers: every twin is its own server on port 0,
+stopped (sockets closed, webhooks cancelled) when its test ends.
+
+Fixtures:
+
+``pusher_twin``            a running :class:`~wiretwin.pusher.PusherTwin`
+``pusher_harness``         the twin + the real ``pusher`` SDK + a real client
+                           (what ``async_mock_pusher_context()`` yields)
+``pusher_event_recorder``  :class:`~wiretwin.pusher.PusherEventRecorder` over the twin
+``pusher_test_helper``     :class:`~wiretwin.pusher.PusherTestHelper` over the twin
+
+``mock_pusher_service`` and ``mock_pusher_client`` are the harness and its client under the
+names mock-based suites already use.
+
+Marker: ``@pytest.mark.pusher_twin(apps=[App(...)], seed=1)`` configures the twin.
 """
 
 from __future__ import annotations
@@ -12,6 +26,7 @@ from collections.abc import Iterator
 import pytest
 
 from ..pusher import PusherTwin
+from ..pusher.harness import HarnessClient, PusherEventRecorder, PusherHarness, PusherTestHelper
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -29,3 +44,30 @@ def pusher_twin(request: pytest.FixtureRequest) -> Iterator[PusherTwin]:
     kwargs = dict(marker.kwargs) if marker else {}
     with PusherTwin(**kwargs) as twin:
         yield twin
+
+
+@pytest.fixture
+def pusher_harness(pusher_twin: PusherTwin) -> Iterator[PusherHarness]:
+    harness = PusherHarness(pusher_twin)
+    yield harness
+    harness.close()
+
+
+@pytest.fixture
+def mock_pusher_service(pusher_harness: PusherHarness) -> PusherHarness:
+    return pusher_harness
+
+
+@pytest.fixture
+def mock_pusher_client(pusher_harness: PusherHarness) -> HarnessClient:
+    return pusher_harness.client
+
+
+@pytest.fixture
+def pusher_event_recorder(pusher_twin: PusherTwin) -> PusherEventRecorder:
+    return PusherEventRecorder(pusher_twin)
+
+
+@pytest.fixture
+def pusher_test_helper(pusher_twin: PusherTwin) -> PusherTestHelper:
+    return PusherTestHelper(pusher_twin)
