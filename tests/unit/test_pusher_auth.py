@@ -87,11 +87,12 @@ def test_verify_rejects_a_bad_signature_showing_the_string_to_sign() -> None:
     assert str(caught.value).endswith('your_secret_key), but you sent "nope"')
 
 
-def test_verify_accepts_600_seconds_of_skew_and_not_601() -> None:
-    _verify({**REST_PARAMS, "auth_signature": REST_SIGNATURE}, now=1353088179 + 600)
+def test_verify_accepts_599_seconds_of_skew_and_not_600() -> None:
+    _verify({**REST_PARAMS, "auth_signature": REST_SIGNATURE}, now=1353088179 + 599)
+    _verify({**REST_PARAMS, "auth_signature": REST_SIGNATURE}, now=1353088179 - 599)
     with pytest.raises(RequestAuthError, match=r"^Timestamp expired: Given timestamp "
                        r"\(2012-11-16T17:49:39Z\) not within 600s of server time"):
-        _verify({**REST_PARAMS, "auth_signature": REST_SIGNATURE}, now=1353088179 - 601)
+        _verify({**REST_PARAMS, "auth_signature": REST_SIGNATURE}, now=1353088179 - 600)
 
 
 def test_verify_rejects_a_body_that_does_not_match_body_md5() -> None:

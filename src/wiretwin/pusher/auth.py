@@ -116,7 +116,7 @@ def verify_request(
         raise RequestAuthError(
             401, f"Invalid auth_timestamp: {params['auth_timestamp']!r} is not an integer"
         ) from None
-    if abs(now - timestamp) > TIMESTAMP_GRACE:
+    if abs(now - timestamp) >= TIMESTAMP_GRACE:
         raise RequestAuthError(
             401,
             f"Timestamp expired: Given timestamp ({_iso(timestamp)}) not within "

@@ -135,15 +135,16 @@ class HarnessClient:
                    virtual: bool) -> None:
         user_id: str | None = None
         user_info: Any = None
-        if name.startswith("presence-"):
+        presence = name.startswith("presence-")
+        if presence:
             user_id, user_info = _member(members[0]) if members else ("test-client", None)
-            if virtual and members:
-                for entry in members[1:]:
-                    uid, info = _member(entry)
-                    self._twin.add_member(name, uid, info, app=self._app)
         conn = self.connection
         self._run(conn.subscribe(name, user_id=user_id, user_info=user_info,
                                  timeout=self._timeout))
+        if presence and virtual and members:
+            for entry in members[1:]:
+                uid, info = _member(entry)
+                self._twin.add_member(name, uid, info, app=self._app)
 
     def remove_channel(self, name: str) -> None:
         self._channels.pop(name, None)

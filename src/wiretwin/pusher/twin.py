@@ -23,7 +23,7 @@ from .errors import CloseCode
 from .frames import Frame, dumps
 from .http_api import PusherHttpApi
 from .model import ApiError, PublishRequest, PusherModel
-from .recorder import PusherRecorder, TriggeredEvent
+from .recorder import ClientEvent, PusherRecorder, TriggeredEvent
 from .settings import client_settings
 from .webhooks import WebhookSender
 from .websocket import PusherSockets
@@ -88,6 +88,11 @@ class PusherTwin(Twin):
         self.sockets.close(socket_id, code, message, error_first=error_first)
 
     def webhook(self, app: App, event: dict[str, Any]) -> None:
+        if event["name"] == "client_event":
+            # The model reports every relayed client event here (webhooks or not).
+            self.recorder.client_events.append(ClientEvent(
+                event["socket_id"], event["channel"], event["event"], event["data"],
+                event.get("user_id")))
         self.webhooks.send(app, event)
 
     # -- apps and settings ------------------------------------------------------------

@@ -1,0 +1,78 @@
+"""``wiretwin serve`` as a user runs it: a real process, real clients, Ctrl-C to stop."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pusher
+import pytest
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path]]:
+    settings = tmp_path / "settings.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wiretwin", "serve", "--pusher-port", "0",
+         "--settings-file", str(settings)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        yield proc, settings
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+
+
+def _read_until(proc: subprocess.Popen[str], marker: str) -> str:
+    assert proc.stdout is not None
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if marker in line:
+            return "".join(seen)
+    raise AssertionError(f"{marker!r} never printed; got:\n{''.join(seen)}\n"
+                         f"stderr: {proc.stderr.read() if proc.stderr else ''}")
+
+
+def test_serve_prints_and_writes_settings_and_stops_on_ctrl_c(
+    serve: tuple[subprocess.Popen[str], Path],
+) -> None:
+    proc, settings_path = serve
+    banner = _read_until(proc, "Settings written to")
+    settings = json.loads(settings_path.read_text())["pusher"]
+    port = settings["port"]
+    assert port > 0
+    assert f"ws://127.0.0.1:{port}/app/app-key?protocol=7" in banner
+    assert "pusher.Pusher(app_id=\"1\"" in banner
+    assert '"enabledTransports": ["ws"]' in banner
+    assert "pysher.Pusher(key=\"app-key\"" in banner
+    # The printed settings work with the real SDK.
+    client = pusher.Pusher(**settings["pusher"])
+    assert client.trigger("greetings", "hello", {"from": "cli test"}) == {}
+    assert client.channels_info() == {"channels": {}}
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert "wiretwin stopped" in out
+    assert "Traceback" not in err
+
+
+def test_serve_reports_a_busy_port_without_a_traceback(
+    serve: tuple[subprocess.Popen[str], Path],
+) -> None:
+    proc, settings_path = serve
+    _read_until(proc, "Settings written to")
+    port = json.loads(settings_path.read_text())["pusher"]["port"]
+    second = subprocess.run(
+        [sys.executable, "-m", "wiretwin", "serve", "--pusher-port", str(port)],
+        capture_output=True, text=True, timeout=30, check=False,
+    )
+    assert second.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in second.stderr
+    assert "Traceback" not in second.stderr
