@@ -26,7 +26,7 @@
 //   {"cmd":"exit"}
 //
 // Observations ("client" names the pusher-js instance):
-//   {"type":"ready"}
+//   {"type":"ready","pusher_js","build"}                    version, class name
 //   {"type":"state","previous","current","socket_id"}        connection state_change
 //   {"type":"connection_error","error"}                       connection 'error'
 //   {"type":"event","channel","event","data"}                 channel.bind_global
@@ -38,7 +38,14 @@
 //   {"type":"watchlist","event","data"}                       user.watchlist.bind_global
 //   {"type":"command_error","cmd","message"}
 import Pusher from 'pusher-js';
+import { createRequire } from 'node:module';
 import readline from 'node:readline';
+
+// pusher-js has no "exports" map: under Node, `import 'pusher-js'` loads "main",
+// dist/node/pusher.js, whose webpack entry is src/core/pusher-with-encryption (the class
+// is PusherWithEncryption). `pusher-js/with-encryption` is the *web* build (needs a
+// window), so the Node build is the with-encryption build to use here.
+const { version: PUSHER_JS_VERSION } = createRequire(import.meta.url)('pusher-js/package.json');
 
 const settings = JSON.parse(process.argv[2] ?? process.env.WIRETWIN_PUSHER_JS ?? 'null');
 if (!settings || !settings.key || !settings.options) {
@@ -50,20 +57,31 @@ Pusher.logToConsole = false;
 Pusher.log = (msg) => process.stderr.write(`[pusher-js] ${msg}\n`);
 
 function out(obj) {
-  process.stdout.write(JSON.stringify(obj, safeReplacer()) + '\n');
+  process.stdout.write(JSON.stringify(plain(obj)) + '\n');
 }
 
-// Errors and cyclic objects (socket handles in error events) must not kill the driver.
-function safeReplacer() {
-  const seen = new WeakSet();
-  return (key, value) => {
-    if (value instanceof Error) return { name: value.name, message: value.message };
-    if (typeof value === 'object' && value !== null) {
-      if (seen.has(value)) return '[cycle]';
-      seen.add(value);
+// A JSON-safe copy: Errors become {name, message}; a true cycle (an object inside itself,
+// as in socket handles attached to error events) becomes "[cycle]". Shared references
+// (a presence Members object holds the same info object twice) are copied as they are.
+function plain(value, ancestors = new Set()) {
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (typeof value !== 'object' || value === null) {
+    return typeof value === 'function' || typeof value === 'symbol' ? undefined : value;
+  }
+  if (ancestors.has(value)) return '[cycle]';
+  ancestors.add(value);
+  let copy;
+  if (Array.isArray(value)) {
+    copy = value.map((v) => plain(v, ancestors) ?? null);
+  } else {
+    copy = {};
+    for (const [k, v] of Object.entries(value)) {
+      const p = plain(v, ancestors);
+      if (p !== undefined) copy[k] = p;
     }
-    return value;
-  };
+  }
+  ancestors.delete(value);
+  return copy;
 }
 
 const clients = new Map();
@@ -166,4 +184,4 @@ rl.on('line', (line) => {
 // The test closing stdin (or dying) ends the scenario.
 rl.on('close', () => process.exit(0));
 
-out({ type: 'ready', pusher_js: Pusher.VERSION });
+out({ type: 'ready', pusher_js: PUSHER_JS_VERSION, build: Pusher.name });

@@ -1,0 +1,116 @@
+"""The service-agnostic runtime: frames, waitable logs, loops and threads, servers."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+import threading
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+import wiretwin.pusher
+import wiretwin.runtime
+from wiretwin.runtime import TwinServer, WaitableLog, WaitTimeout
+from wiretwin.runtime.threads import LoopThread, call_in_loop
+from wiretwin.runtime.wire import Opcode, encode_close, encode_frame
+
+
+@pytest.mark.parametrize(("size", "header"), [
+    (0, b"\x81\x00"), (125, b"\x81\x7d"), (126, b"\x81\x7e\x00\x7e"),
+    (65535, b"\x81\x7e\xff\xff"), (65536, b"\x81\x7f" + struct.pack("!Q", 65536)),
+])
+def test_encode_frame_uses_the_shortest_length_form(size: int, header: bytes) -> None:
+    frame = encode_frame(Opcode.TEXT, b"x" * size)
+    assert frame[: len(header)] == header
+    assert len(frame) == len(header) + size
+
+
+def test_encode_close_carries_code_and_reason() -> None:
+    assert encode_close(4201, "bye") == b"\x88\x05" + struct.pack("!H", 4201) + b"bye"
+
+
+async def test_waitable_log_wakes_a_waiter_from_another_thread() -> None:
+    log: WaitableLog[int] = WaitableLog()
+    log.append(1)
+    waiting = asyncio.ensure_future(log.wait_for(lambda n: n > 1, count=2, timeout=5))
+    await asyncio.sleep(0)  # let the waiter register (not a wait for an event)
+    threading.Thread(target=lambda: log.extend([2, 3, 4])).start()
+    assert await waiting == [2, 3]
+
+
+def test_waitable_log_sync_wait_and_timeout_message() -> None:
+    log: WaitableLog[str] = WaitableLog()
+    log.append("alpha")
+    assert log.wait_for_sync(lambda s: s == "alpha", timeout=1) == ["alpha"]
+    with pytest.raises(WaitTimeout, match=r"got 0; the last 1 of 1 recorded:\n  'alpha'"):
+        log.wait_for_sync(lambda s: s == "beta", timeout=0.01)
+
+
+def test_call_in_loop_runs_in_the_loop_thread() -> None:
+    thread = LoopThread()
+    thread.start()
+    try:
+        names = call_in_loop(thread.loop, lambda: threading.current_thread().name)
+        assert names == "wiretwin"
+        with pytest.raises(ZeroDivisionError):
+            call_in_loop(thread.loop, lambda: 1 / 0)
+    finally:
+        thread.stop()
+
+
+async def test_server_listens_on_an_ephemeral_loopback_port_and_stops_fast() -> None:
+    async def hello(request: web.Request) -> web.Response:
+        return web.Response(text="hi")
+
+    async def hold(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        server.register_websocket(ws)
+        async for _ in ws:
+            pass
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/", hello)
+    app.router.add_get("/ws", hold)
+    server = TwinServer(app)
+    other = TwinServer(web.Application())
+    await server.start()
+    await other.start()
+    assert server.port != other.port
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.http_url("/")) as response:
+            assert await response.text() == "hi"
+        ws = await session.ws_connect(server.ws_url("/ws"))
+        await server.stop()  # closes the open websocket instead of waiting for it
+        closing = await ws.receive()
+        assert (closing.type, closing.data) == (aiohttp.WSMsgType.CLOSE, 1001)
+    await other.stop()
+    assert not server.running
+
+
+def test_twins_in_threads_get_their_own_ports_and_loops() -> None:
+    with wiretwin.pusher.PusherTwin() as a, wiretwin.pusher.PusherTwin() as b:
+        assert a.port != b.port
+        assert a.loop is not b.loop
+        assert a.channels_info() == {"channels": {}}
+    assert not a.running
+
+
+def test_public_exports_are_pinned() -> None:
+    assert sorted(wiretwin.runtime.__all__) == [
+        "Clock", "RealClock", "Twin", "TwinServer", "WaitTimeout", "WaitableLog",
+        "WireSocket", "encode_frame",
+    ]
+    assert sorted(wiretwin.pusher.__all__) == sorted([
+        "App", "ClientEvent", "CloseCode", "Delivery", "HarnessClient", "Message",
+        "PusherAsyncTestHelper", "PusherErrorReply", "PusherEventRecorder", "PusherHarness",
+        "PusherRecorder", "PusherTestClient", "PusherTestHelper", "PusherTwin",
+        "TriggeredEvent", "WebhookAttempt", "async_mock_pusher_context", "default_app",
+        "mock_pusher_context", "sign_channel", "sign_user",
+    ])
+    for module in (wiretwin.runtime, wiretwin.pusher):
+        for name in module.__all__:
+            assert hasattr(module, name), name
