@@ -46,6 +46,10 @@ class Recorded:
     def webhook(self, app: App, event: dict[str, Any]) -> None:
         self.hooks.append(event)
 
+    def client_event(self, app: App, socket_id: str, channel: str, event: str, data: str,
+                     user_id: str | None) -> None:
+        pass  # the same facts reach the client_event webhook, asserted there
+
     def to(self, conn: Connection) -> list[Frame]:
         return [f for s, f in self.frames if s == conn.socket_id]
 

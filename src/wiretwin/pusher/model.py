@@ -61,6 +61,11 @@ class Effects(Protocol):
 
     def webhook(self, app: App, event: dict[str, Any]) -> None: ...
 
+    def client_event(self, app: App, socket_id: str, channel: str, event: str, data: str,
+                     user_id: str | None) -> None:
+        """A client event was accepted and relayed (for recorders)."""
+        ...
+
 
 @dataclass
 class User:
@@ -475,6 +480,7 @@ class PusherModel:
         others = [s for s in channel.subscribers if s != conn.socket_id]
         if others:
             self.effects.deliver(others, frames.channel_event(name, event, data, user_id))
+        self.effects.client_event(conn.app, conn.socket_id, name, event, data, user_id)
         hook: dict[str, Any] = {
             "name": "client_event", "channel": name, "event": event, "data": data,
             "socket_id": conn.socket_id,

@@ -88,12 +88,12 @@ class PusherTwin(Twin):
         self.sockets.close(socket_id, code, message, error_first=error_first)
 
     def webhook(self, app: App, event: dict[str, Any]) -> None:
-        if event["name"] == "client_event":
-            # The model reports every relayed client event here (webhooks or not).
-            self.recorder.client_events.append(ClientEvent(
-                event["socket_id"], event["channel"], event["event"], event["data"],
-                event.get("user_id")))
         self.webhooks.send(app, event)
+
+    def client_event(self, app: App, socket_id: str, channel: str, event: str, data: str,
+                     user_id: str | None) -> None:
+        self.recorder.client_events.append(ClientEvent(socket_id, channel, event, data,
+                                                       user_id))
 
     # -- apps and settings ------------------------------------------------------------
 
