@@ -114,3 +114,12 @@ def test_public_exports_are_pinned() -> None:
     for module in (wiretwin.runtime, wiretwin.pusher):
         for name in module.__all__:
             assert hasattr(module, name), name
+
+
+async def test_a_twin_restarts_in_another_loop_keeping_its_state() -> None:
+    twin = wiretwin.pusher.PusherTwin()
+    async with twin:
+        twin.trigger("cache-news", "headline", {"n": 1})
+    with twin:  # now in a background thread's loop
+        assert twin.channel_info("cache-news", ["cache"])["cache"]["data"] == '{"n": 1}'
+        assert [e.name for e in twin.recorder.triggered_events] == ["headline"]

@@ -48,12 +48,14 @@ class PusherTwin(Twin):
         self._apps = list(apps) if apps else [default_app()]
         super().__init__(host=host, port=port, seed=seed, clock=clock)
 
-    def _build_app(self) -> web.Application:
+    def _setup(self) -> None:
         self.recorder = PusherRecorder()
         self.webhooks = WebhookSender(self.clock, self.recorder)
         self.model = PusherModel(self._apps, self, self.clock, self.random)
         self.sockets = PusherSockets(self.model, self.server, self.clock)
         self.http_api = PusherHttpApi(self.model, self.recorder, self.clock)
+
+    def _build_app(self) -> web.Application:
         app = web.Application()
         app.add_routes(self.sockets.routes())
         app.add_routes(self.http_api.routes())

@@ -141,6 +141,7 @@ class WebhookSender:
         self._workers.clear()
         self._queues.clear()
         self._pending = 0
+        self._idle = asyncio.Event()  # a restarted twin may run in another loop
         self._idle.set()
         if self._session is not None:
             await self._session.close()

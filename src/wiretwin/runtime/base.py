@@ -41,14 +41,18 @@ class Twin:
         self.random = random.Random(seed)
         self.clock: Clock = clock if clock is not None else RealClock()
         self.server = TwinServer(host=host, port=port)
-        self.server.app = self._build_app()
         self.server.before_stop(self._on_stop)
+        self._setup()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: LoopThread | None = None
 
     # -- subclasses -------------------------------------------------------------------
 
+    def _setup(self) -> None:
+        """Create the twin's state (once; it outlives stops and restarts)."""
+
     def _build_app(self) -> web.Application:
+        """The aiohttp application, built anew at every start (an app is bound to a loop)."""
         raise NotImplementedError
 
     async def _on_start(self) -> None:
@@ -88,6 +92,7 @@ class Twin:
         """Start in the running event loop."""
         self._loop = asyncio.get_running_loop()
         try:
+            self.server.app = self._build_app()
             await self.server.start()
             await self._on_start()
         except BaseException:
