@@ -121,5 +121,5 @@ async def test_a_twin_restarts_in_another_loop_keeping_its_state() -> None:
     async with twin:
         twin.trigger("cache-news", "headline", {"n": 1})
     with twin:  # now in a background thread's loop
-        assert twin.channel_info("cache-news", ["cache"])["cache"]["data"] == '{"n": 1}'
+        assert twin.channel_info("cache-news", ["cache"])["cache"]["data"] == '{"n":1}'
         assert [e.name for e in twin.recorder.triggered_events] == ["headline"]
