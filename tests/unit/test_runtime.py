@@ -12,7 +12,7 @@ from aiohttp import web
 
 import wiretwin.pusher
 import wiretwin.runtime
-from wiretwin.runtime import TwinServer, WaitableLog, WaitTimeout
+from wiretwin.runtime import TwinServer, WaitableLog, WaitTimeout, WireSocket
 from wiretwin.runtime.threads import LoopThread, call_in_loop
 from wiretwin.runtime.wire import Opcode, encode_close, encode_frame
 
@@ -65,11 +65,16 @@ async def test_server_listens_on_an_ephemeral_loopback_port_and_stops_fast() -> 
         return web.Response(text="hi")
 
     async def hold(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
+        ws = web.WebSocketResponse(autoclose=False)
         await ws.prepare(request)
-        server.register_websocket(ws)
-        async for _ in ws:
-            pass
+        sock = WireSocket(ws, request)
+        server.register_socket(sock)
+        try:
+            async for _ in ws:
+                pass
+        finally:
+            server.unregister_socket(sock)
+            await sock.finish()
         return ws
 
     app = web.Application()
@@ -84,9 +89,10 @@ async def test_server_listens_on_an_ephemeral_loopback_port_and_stops_fast() -> 
         async with session.get(server.http_url("/")) as response:
             assert await response.text() == "hi"
         ws = await session.ws_connect(server.ws_url("/ws"))
+        closing = asyncio.ensure_future(ws.receive())  # the client answers close frames
         await server.stop()  # closes the open websocket instead of waiting for it
-        closing = await ws.receive()
-        assert (closing.type, closing.data) == (aiohttp.WSMsgType.CLOSE, 1001)
+        assert ((await closing).type, (await closing).data) == (aiohttp.WSMsgType.CLOSE, 1001)
+        assert ws.close_code == 1001  # the closing handshake completed
     await other.stop()
     assert not server.running
 

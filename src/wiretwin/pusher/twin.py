@@ -69,8 +69,6 @@ class PusherTwin(Twin):
 
     async def _on_stop(self) -> None:
         self.sockets.close_all(CloseCode.GENERIC_RECONNECT, "Server shutting down")
-        await self.server.close_websockets(code=CloseCode.GENERIC_RECONNECT,
-                                           message=b"Server shutting down")
         await self.webhooks.close()
 
     # -- Effects (what the model asks the wire to do) ----------------------------------

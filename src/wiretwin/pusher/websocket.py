@@ -52,7 +52,12 @@ class Liveness:
 
     def seen(self) -> None:
         self.last_seen = self.clock.monotonic()
-        self.awaiting_pong = False
+        if self.awaiting_pong:
+            # Answered: the next ping is due a full activity timeout from now, not when
+            # the pong deadline would have passed.
+            self.awaiting_pong = False
+            self.stop()
+            self._arm(self.conn.app.activity_timeout)
 
     def _arm(self, delay: float) -> None:
         self._timer = self.clock.call_later(delay, self._fire)
@@ -103,7 +108,8 @@ class PusherSockets:
         return ws
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(timeout=1.0, compress=False, max_msg_size=MAX_FRAME)
+        ws = web.WebSocketResponse(timeout=1.0, compress=False, max_msg_size=MAX_FRAME,
+                                   autoclose=False)
         if not ws.can_prepare(request).ok:
             return web.Response(status=400, text="Expected a websocket upgrade\n")
         await ws.prepare(request)
@@ -116,7 +122,7 @@ class PusherSockets:
                 sock.send_text(frames.error(exc.message, exc.code).text)
             await ws.close(code=exc.code, message=exc.message.encode()[:123])
             return ws
-        self.server.register_websocket(ws)
+        self.server.register_socket(sock)
         self.sockets[conn.socket_id] = sock
         liveness = Liveness(
             self.clock, conn,
@@ -131,6 +137,8 @@ class PusherSockets:
             )
             liveness.start()
             async for msg in ws:
+                if sock.closing:
+                    continue  # after our close frame, only the peer's answer matters
                 liveness.seen()
                 if msg.type is WSMsgType.TEXT:
                     self._receive(conn, msg.data)
@@ -140,8 +148,9 @@ class PusherSockets:
         finally:
             liveness.stop()
             self.sockets.pop(conn.socket_id, None)
-            self.server.unregister_websocket(ws)
+            self.server.unregister_socket(sock)
             self.model.disconnect(conn)
+            await sock.finish()
         return ws
 
     def _receive(self, conn: Connection, text: str) -> None:

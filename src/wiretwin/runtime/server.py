@@ -7,17 +7,19 @@ inside pytest, a notebook or someone else's server.
 
 Stopping is fast on purpose. aiohttp waits up to ``shutdown_timeout`` for handlers to
 finish, and a websocket handler only finishes when its socket closes; so before the runner
-cleans up, every websocket the twin registered is closed (with the code the service would
-use), and whatever still lingers is cancelled after a short grace period.
+cleans up, every websocket the twin registered is sent a close frame (with the code the
+service would use; clients answer within milliseconds), and whatever still lingers is
+cancelled after a short grace period.
 """
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+
+from .wire import WireSocket
 
 #: How long stop() lets in-flight HTTP handlers finish before cancelling them.
 SHUTDOWN_GRACE = 0.25
@@ -33,7 +35,7 @@ class TwinServer:
         self._requested_port = port
         self._runner: web.AppRunner | None = None
         self._socket: socket.socket | None = None
-        self._websockets: set[web.WebSocketResponse] = set()
+        self._sockets: set[WireSocket] = set()
         self._before_stop: list[Callable[[], Awaitable[None]]] = []
 
     @property
@@ -57,11 +59,12 @@ class TwinServer:
         """Run ``hook`` first thing in :meth:`stop` (a twin closes its sockets its own way)."""
         self._before_stop.append(hook)
 
-    def register_websocket(self, ws: web.WebSocketResponse) -> None:
-        self._websockets.add(ws)
+    def register_socket(self, sock: WireSocket) -> None:
+        """Track an open websocket so that :meth:`stop` can close it."""
+        self._sockets.add(sock)
 
-    def unregister_websocket(self, ws: web.WebSocketResponse) -> None:
-        self._websockets.discard(ws)
+    def unregister_socket(self, sock: WireSocket) -> None:
+        self._sockets.discard(sock)
 
     async def start(self) -> None:
         if self._runner is not None:
@@ -91,17 +94,15 @@ class TwinServer:
             return
         for hook in self._before_stop:
             await hook()
-        await self.close_websockets(code=1001, message=b"server stopping")
+        self.close_sockets(1001, "server stopping")
         await runner.cleanup()
         if self._socket is not None:
             self._socket.close()
 
-    async def close_websockets(self, *, code: int, message: bytes = b"") -> None:
-        sockets = [ws for ws in self._websockets if not ws.closed]
-        if sockets:
-            await asyncio.gather(
-                *(ws.close(code=code, message=message) for ws in sockets), return_exceptions=True
-            )
+    def close_sockets(self, code: int, reason: str = "") -> None:
+        """Send a close frame to every registered websocket that is still open."""
+        for sock in list(self._sockets):
+            sock.close(code, reason)
 
 
 __all__ = ["SHUTDOWN_GRACE", "TwinServer"]

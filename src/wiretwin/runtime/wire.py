@@ -12,6 +12,14 @@ gives three things a twin needs:
 Writes are synchronous and ordered per socket. A client that stops reading cannot make
 the twin buffer without bound: past ``max_buffer`` bytes the socket is aborted, as a real
 service drops a consumer that cannot keep up.
+
+Closing follows RFC 6455 section 7: the side that closes sends a close frame, keeps
+reading (and ignoring) until the peer's close frame comes back, and only then drops the
+TCP connection, so the peer sees the close code. The handler's websocket is created with
+``autoclose=False`` so aiohttp neither answers the peer's reply with a second close frame
+nor drops the connection early; :meth:`WireSocket.finish` ends every connection. A peer
+that never answers is cut off after ``CLOSE_TIMEOUT`` seconds of real time (a transport
+matter, so not on the twin's clock).
 """
 
 from __future__ import annotations
@@ -55,6 +63,8 @@ def encode_close(code: int, reason: str = "") -> bytes:
 
 #: Bytes a socket may have queued in its transport before the twin gives up on it.
 DEFAULT_MAX_BUFFER = 16 * 1024 * 1024
+#: Seconds to wait for the peer's close frame after sending ours.
+CLOSE_TIMEOUT = 2.0
 
 
 class WireSocket:
@@ -73,8 +83,16 @@ class WireSocket:
         self._transport: asyncio.Transport = transport
         self._max_buffer = max_buffer
         self._closing = False
+        self._timer: asyncio.TimerHandle | None = None
+        #: The code of the close frame the twin sent, if it closed first.
+        self.close_code: int | None = None
         peer = transport.get_extra_info("peername")
         self.peer: str = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+
+    @property
+    def closing(self) -> bool:
+        """True once the twin sent its close frame (or gave up on the connection)."""
+        return self._closing
 
     @property
     def closed(self) -> bool:
@@ -94,15 +112,32 @@ class WireSocket:
         return self.write(encode_text(text))
 
     def close(self, code: int = 1000, reason: str = "") -> None:
-        """Send a close frame and let aiohttp finish the closing handshake."""
+        """Send a close frame; the connection ends when the peer answers (or times out)."""
         if self.closed:
             return
+        self._transport.write(encode_close(code, reason))
         self._closing = True
-        asyncio.get_running_loop().create_task(self._close(code, reason))
+        self.close_code = code
+        self._timer = asyncio.get_running_loop().call_later(CLOSE_TIMEOUT, self.abort)
 
-    async def _close(self, code: int, reason: str) -> None:
+    async def finish(self) -> None:
+        """End the connection once the handler's receive loop is over.
+
+        If the twin closed first, the peer's close frame has now arrived (or the timeout
+        fired): drop the TCP connection. If the peer closed first, answer its close frame.
+        """
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._closing:
+            if not self._transport.is_closing():
+                self._transport.close()
+            return
+        self._closing = True
         try:
-            await self.ws.close(code=code, message=reason.encode()[:123])
+            code = self.ws.close_code
+            await self.ws.close(code=code if code in _ECHOABLE or (code and code >= 3000)
+                                else 1000)
         except (ConnectionError, RuntimeError):
             self.abort()
 
@@ -112,7 +147,12 @@ class WireSocket:
         self._transport.abort()
 
 
+#: Close codes a server may send back as they came (RFC 6455 section 7.4.1).
+_ECHOABLE = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011})
+
+
 __all__ = [
+    "CLOSE_TIMEOUT",
     "DEFAULT_MAX_BUFFER",
     "Opcode",
     "WireSocket",

@@ -32,6 +32,7 @@ from pusher.pusher_client import PusherClient
 
 from wiretwin.pusher import App, PusherErrorReply, PusherTestClient, PusherTwin
 from wiretwin.pusher.auth import body_md5, hmac_sha256_hex, sign_request
+from wiretwin.runtime import TwinServer
 
 #: The default app's credentials, with the opt-in ``subscription_count`` turned on.
 COUNTING_APP = App(id="1", key="app-key", secret="app-secret", subscription_count=True)
@@ -196,14 +197,11 @@ async def webhook_sink() -> AsyncIterator[WebhookSink]:
     sink = WebhookSink()
     app = web.Application()
     app.router.add_post("/pusher/webhooks", sink.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    sink.url = f"http://127.0.0.1:{port}/pusher/webhooks"
+    server = TwinServer(app)  # wiretwin's own loopback server plays the app's endpoint
+    await server.start()
+    sink.url = server.http_url("/pusher/webhooks")
     yield sink
-    await runner.cleanup()
+    await server.stop()
 
 
 # -- trigger -----------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import pytest
 from aiohttp import web
 
 from wiretwin.pusher import App, PusherTwin
+from wiretwin.runtime import TwinServer
 
 JS_DIR = Path(__file__).parent / "js"
 DRIVER = JS_DIR / "driver.mjs"
@@ -101,16 +102,13 @@ async def auth(sdk: pusher.Pusher) -> AsyncIterator[AuthEndpoint]:
     app = web.Application()
     app.router.add_post("/pusher/auth", endpoint.channel_auth)
     app.router.add_post("/pusher/user-auth", endpoint.user_auth)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    endpoint.url = f"http://127.0.0.1:{port}"
+    server = TwinServer(app)  # wiretwin's own loopback server serves the app's endpoint
+    await server.start()
+    endpoint.url = server.http_url()
     try:
         yield endpoint
     finally:
-        await runner.cleanup()
+        await server.stop()
 
 
 async def call(fn: Callable[..., Any], *args: Any) -> Any:
