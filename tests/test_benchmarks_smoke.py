@@ -18,3 +18,12 @@ def test_pusher_fanout_benchmark_runs() -> None:
     assert result.returncode == 0, result.stderr
     assert "deliveries/s" in result.stdout
     assert "latency p99 (ms)" in result.stdout
+
+
+def test_twin_lifecycle_benchmark_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "twin_lifecycle.py"), "--cycles", "3"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "twin (thread) start+stop" in result.stdout
