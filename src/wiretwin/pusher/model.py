@@ -13,135 +13,44 @@ the test-control API calls the same methods, so there is no second path around t
 
 Time comes only from the :class:`~wiretwin.runtime.clock.Clock` (rate-limit windows, cache
 TTLs); randomness only from the twin's seeded generator (socket ids).
+
+Alongside: :mod:`.state` (what is kept), :mod:`.users` (sign-in and watchlists),
+:mod:`.limits` (what the HTTP API accepts), :mod:`.presence` (rosters).
 """
 
 from __future__ import annotations
 
 import json
 import random
-from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from ..runtime.clock import Clock
-from . import frames
+from . import frames, users
 from .apps import App
-from .auth import auth_matches, channel_string_to_sign, sign_channel, sign_user
+from .auth import auth_matches, channel_string_to_sign, sign_channel
 from .channels import (
     SERVER_TO_USER_PREFIX,
     ChannelKind,
-    ChannelType,
     channel_type,
     invalid_channel_name,
 )
 from .errors import CloseCode, CloseConnection, PusherError
-from .frames import Frame, dumps
+from .frames import dumps
+from .limits import PublishRequest, check_attribute, check_publish, too_large
 from .presence import PresenceRoster
+from .state import (
+    ApiError,
+    AppState,
+    CachedEvent,
+    Channel,
+    Connection,
+    Effects,
+    User,
+    user_id_of,
+)
 
-MAX_WATCHLIST = 100
 MAX_USER_ID = 128
-
-
-class ApiError(Exception):
-    """An HTTP API request broke a rule; answered with ``status`` and ``message``."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-class Effects(Protocol):
-    """Where the model's consequences go (the twin: sockets, webhooks, recorders)."""
-
-    def deliver(self, socket_ids: Iterable[str], frame: Frame) -> None: ...
-
-    def close(self, socket_id: str, code: int, message: str, error_first: bool) -> None: ...
-
-    def webhook(self, app: App, event: dict[str, Any]) -> None: ...
-
-    def client_event(self, app: App, socket_id: str, channel: str, event: str, data: str,
-                     user_id: str | None) -> None:
-        """A client event was accepted and relayed (for recorders)."""
-        ...
-
-
-@dataclass
-class User:
-    """A connection's signed-in user (``pusher:signin``)."""
-
-    id: str
-    user_data: str
-    info: Any = None
-    watchlist: list[str] = field(default_factory=list)
-
-
-@dataclass(eq=False)
-class Connection:
-    socket_id: str
-    app: App
-    protocol: int
-    channels: set[str] = field(default_factory=set)
-    user: User | None = None
-    client_event_times: deque[float] = field(default_factory=deque)
-    open: bool = True
-
-
-@dataclass
-class Channel:
-    name: str
-    type: ChannelType
-    #: socket id -> the presence user id it joined as (None off presence channels).
-    subscribers: dict[str, str | None] = field(default_factory=dict)
-    roster: PresenceRoster | None = None
-
-    @property
-    def occupied(self) -> bool:
-        return bool(self.subscribers) or bool(self.roster)
-
-    @property
-    def subscription_count(self) -> int:
-        return len(self.subscribers)
-
-
-@dataclass
-class CachedEvent:
-    event: str
-    data: str
-    expires: float
-
-
-@dataclass
-class PublishRequest:
-    """One event from ``POST events`` or one entry of ``POST batch_events``."""
-
-    name: str
-    data: str
-    channels: list[str]
-    socket_id: str | None = None
-    info: list[str] = field(default_factory=list)
-
-
-class AppState:
-    def __init__(self, app: App) -> None:
-        self.app = app
-        self.connections: dict[str, Connection] = {}
-        self.channels: dict[str, Channel] = {}
-        #: Signed-in user id -> its connections.
-        self.users: dict[str, set[str]] = {}
-        self.cache: dict[str, CachedEvent] = {}
-
-
-def _user_id(value: object) -> str | None:
-    """Presence user ids may be strings or numbers on the wire; they are keyed as strings."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        return str(int(value)) if float(value).is_integer() else str(value)
-    if isinstance(value, str) and value:
-        return value
-    return None
 
 
 class PusherModel:
@@ -212,7 +121,7 @@ class PusherModel:
         for name in list(conn.channels):
             self._leave(state, conn, name)
         if conn.user is not None:
-            self._sign_out(state, conn)
+            users.sign_out(state, conn, self.effects)
         state.connections.pop(conn.socket_id, None)
         self._socket_app.pop(conn.socket_id, None)
 
@@ -311,7 +220,7 @@ class PusherModel:
             ) from None
         if not isinstance(parsed, dict):
             raise PusherError(f"Invalid channel_data for {name}: must be a JSON object")
-        user_id = _user_id(parsed.get("user_id"))
+        user_id = user_id_of(parsed.get("user_id"))
         if user_id is None:
             raise PusherError(
                 f"Invalid channel_data for {name}: user_id must be a non-empty string or number"
@@ -460,7 +369,7 @@ class PusherModel:
                 "of your dashboard."
             )
         if size > conn.app.max_event_bytes:
-            raise PusherError(_too_large(conn.app))
+            raise PusherError(too_large(conn.app))
         now = self.clock.monotonic()
         times = conn.client_event_times
         while times and now - times[0] >= 1.0:
@@ -492,139 +401,16 @@ class PusherModel:
     # -- users ----------------------------------------------------------------------
 
     def signin(self, conn: Connection, data: object) -> None:
-        if not isinstance(data, dict):
-            raise PusherError("Invalid signin: data must be an object with auth and user_data")
-        if conn.user is not None:
-            raise PusherError(
-                f"Connection is already signed in as user {conn.user.id}", CloseCode.UNAUTHORIZED
-            )
-        user_data = data.get("user_data")
-        if not isinstance(user_data, str):
-            raise PusherError("Invalid signin: user_data must be a JSON string",
-                              CloseCode.UNAUTHORIZED)
-        expected = sign_user(conn.app.key, conn.app.secret, conn.socket_id, user_data)
-        given = data.get("auth")
-        if not auth_matches(expected, given):
-            raise PusherError(
-                f"Invalid signature: Expected HMAC SHA256 hex digest of "
-                f"{conn.socket_id}::user::{user_data}, but got {given}",
-                CloseCode.UNAUTHORIZED,
-            )
-        try:
-            parsed = json.loads(user_data)
-        except ValueError:
-            raise PusherError("Invalid signin: user_data is not JSON",
-                              CloseCode.UNAUTHORIZED) from None
-        uid = parsed.get("id") if isinstance(parsed, dict) else None
-        if not isinstance(uid, str) or not uid:
-            raise PusherError("Invalid signin: user_data must have an id that is a "
-                              "non-empty string", CloseCode.UNAUTHORIZED)
-        raw_watchlist = parsed.get("watchlist") or []
-        if not isinstance(raw_watchlist, list):
-            raise PusherError("Invalid signin: watchlist must be an array of user ids",
-                              CloseCode.UNAUTHORIZED)
-        watchlist = [w for w in (_user_id(x) for x in raw_watchlist) if w is not None]
-        user = User(uid, user_data, parsed.get("user_info"), watchlist[:MAX_WATCHLIST])
-        state = self.state(conn.app)
-        conn.user = user
-        sockets = state.users.setdefault(uid, set())
-        first = not sockets
-        sockets.add(conn.socket_id)
-        self.effects.deliver([conn.socket_id], frames.signin_success(user_data))
-        if len(watchlist) > MAX_WATCHLIST:
-            self.effects.deliver([conn.socket_id], frames.error(
-                f"Watchlist limit exceeded. Only the first {MAX_WATCHLIST} user IDs are "
-                "accepted.", CloseCode.WATCHLIST_LIMIT))
-        online = [w for w in user.watchlist if state.users.get(w)]
-        if online:
-            self.effects.deliver([conn.socket_id], frames.watchlist_events(
-                [{"name": "online", "user_ids": online}]))
-        if first:
-            self._notify_watchers(state, uid, "online")
-
-    def _sign_out(self, state: AppState, conn: Connection) -> None:
-        assert conn.user is not None
-        uid = conn.user.id
-        sockets = state.users.get(uid)
-        if sockets is None:
-            return
-        sockets.discard(conn.socket_id)
-        if not sockets:
-            del state.users[uid]
-            self._notify_watchers(state, uid, "offline")
-
-    def _notify_watchers(self, state: AppState, uid: str, what: str) -> None:
-        watchers = [
-            c.socket_id for c in state.connections.values()
-            if c.open and c.user is not None and uid in c.user.watchlist
-        ]
-        if watchers:
-            self.effects.deliver(watchers, frames.watchlist_events(
-                [{"name": what, "user_ids": [uid]}]))
+        users.signin(self.state(conn.app), conn, data, self.effects)
 
     def terminate_user_connections(self, app: App, user_id: str) -> int:
-        """Close every connection signed in as ``user_id``; how many there were."""
-        sockets = list(self.state(app).users.get(user_id, ()))
-        for socket_id in sockets:
-            self.effects.close(socket_id, CloseCode.UNAUTHORIZED,
-                               "Connection terminated by the server", False)
-        return len(sockets)
+        return users.terminate_user_connections(self.state(app), user_id, self.effects)
 
     # -- publishing (HTTP API) ---------------------------------------------------------
 
     def check_publish(self, app: App, request: PublishRequest) -> None:
         """Raise :class:`ApiError` if ``request`` breaks a rule; change nothing."""
-        if not request.name:
-            raise ApiError(400, "Missing event name (name)")
-        if len(request.name) > 200:
-            raise ApiError(400, "Event name too long: the maximum is 200 characters")
-        if not request.channels:
-            raise ApiError(400, "Missing channels: give channels (an array) or channel")
-        if len(request.channels) > app.max_channels_per_event:
-            raise ApiError(
-                400,
-                f"Too many channels: {len(request.channels)} given, an event may go to at "
-                f"most {app.max_channels_per_event}",
-            )
-        for name in request.channels:
-            problem = invalid_channel_name(name)
-            if problem is not None:
-                raise ApiError(400, f"Invalid channel name: {problem}")
-        encrypted = [c for c in request.channels
-                     if channel_type(c).kind is ChannelKind.ENCRYPTED]
-        if encrypted and len(request.channels) > 1:
-            raise ApiError(
-                400, "Cannot trigger to multiple channels when one is an encrypted channel"
-            )
-        size = len(request.data.encode())
-        if size > app.max_event_bytes:
-            raise ApiError(413, _too_large(app))
-        if request.socket_id is not None and not _valid_socket_id(request.socket_id):
-            raise ApiError(400, f"Invalid socket id: {request.socket_id!r}")
-        for attr in request.info:
-            if attr not in ("user_count", "subscription_count"):
-                raise ApiError(400, f"Invalid info attribute: {attr}")
-            for name in request.channels:
-                self._check_attribute(app, name, attr)
-
-    def _check_attribute(self, app: App, name: str, attr: str) -> None:
-        presence = channel_type(name).presence
-        if attr == "user_count" and not presence:
-            raise ApiError(
-                400, "Cannot retrieve the user count unless the channel is a presence channel"
-            )
-        if attr == "subscription_count":
-            if presence:
-                raise ApiError(
-                    400, f"subscription_count is not available for presence channels ({name})"
-                )
-            if not app.subscription_count:
-                raise ApiError(
-                    400, "subscription_count is not enabled for this app: turn it on in the "
-                    "app settings (App(subscription_count=True))"
-                )
-        if attr == "cache" and not channel_type(name).cache:
-            raise ApiError(400, f"cache is only available for cache channels ({name})")
+        check_publish(app, request)
 
     def publish(self, app: App, request: PublishRequest) -> dict[str, Any]:
         """Deliver one event (already checked); returns its ``info`` attributes per channel."""
@@ -675,7 +461,7 @@ class PusherModel:
         for attr in attrs:
             if attr not in ("user_count", "subscription_count", "cache"):
                 raise ApiError(400, f"Invalid info attribute: {attr}")
-            self._check_attribute(app, name, attr)
+            check_attribute(app, name, attr)
         channel = self.state(app).channels.get(name)
         out: dict[str, Any] = {"occupied": bool(channel and channel.occupied)}
         out.update(self.channel_attributes(app, name, attrs))
@@ -706,19 +492,6 @@ class PusherModel:
             raise ApiError(400, "Users can only be retrieved for presence channels")
         channel = self.state(app).channels.get(name)
         return list(channel.roster.members) if channel and channel.roster else []
-
-
-def _too_large(app: App) -> str:
-    return (
-        f"The data content of this event exceeds the allowed maximum ({app.max_event_bytes} "
-        "bytes). See https://pusher.com/docs/channels/server_api/http-api#publishing-events "
-        "for more info"
-    )
-
-
-def _valid_socket_id(value: str) -> bool:
-    left, dot, right = value.partition(".")
-    return bool(dot) and left.isdigit() and right.isdigit()
 
 
 __all__ = [

@@ -1,0 +1,116 @@
+"""What the Pusher model keeps: apps' connections, channels, users and cache, and the
+interface through which the model's decisions leave it (:class:`Effects`)."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .apps import App
+from .channels import ChannelType
+from .frames import Frame
+from .presence import PresenceRoster
+
+
+class ApiError(Exception):
+    """An HTTP API request broke a rule; answered with ``status`` and ``message``."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class Effects(Protocol):
+    """Where the model's consequences go (the twin: sockets, webhooks, recorders)."""
+
+    def deliver(self, socket_ids: Iterable[str], frame: Frame) -> None: ...
+
+    def close(self, socket_id: str, code: int, message: str, error_first: bool) -> None: ...
+
+    def webhook(self, app: App, event: dict[str, Any]) -> None: ...
+
+    def client_event(self, app: App, socket_id: str, channel: str, event: str, data: str,
+                     user_id: str | None) -> None:
+        """A client event was accepted and relayed (for recorders)."""
+        ...
+
+
+@dataclass
+class User:
+    """A connection's signed-in user (``pusher:signin``)."""
+
+    id: str
+    user_data: str
+    info: Any = None
+    watchlist: list[str] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Connection:
+    socket_id: str
+    app: App
+    protocol: int
+    channels: set[str] = field(default_factory=set)
+    user: User | None = None
+    client_event_times: deque[float] = field(default_factory=deque)
+    open: bool = True
+
+
+@dataclass
+class Channel:
+    name: str
+    type: ChannelType
+    #: socket id -> the presence user id it joined as (None off presence channels).
+    subscribers: dict[str, str | None] = field(default_factory=dict)
+    roster: PresenceRoster | None = None
+
+    @property
+    def occupied(self) -> bool:
+        return bool(self.subscribers) or bool(self.roster)
+
+    @property
+    def subscription_count(self) -> int:
+        return len(self.subscribers)
+
+
+@dataclass
+class CachedEvent:
+    event: str
+    data: str
+    expires: float
+
+
+class AppState:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.connections: dict[str, Connection] = {}
+        self.channels: dict[str, Channel] = {}
+        #: Signed-in user id -> its connections.
+        self.users: dict[str, set[str]] = {}
+        self.cache: dict[str, CachedEvent] = {}
+
+
+def user_id_of(value: object) -> str | None:
+    """Presence user ids may be strings or numbers on the wire; they are keyed as strings."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    if isinstance(value, str) and value:
+        return value
+    return None
+
+
+__all__ = [
+    "ApiError",
+    "AppState",
+    "CachedEvent",
+    "Channel",
+    "Connection",
+    "Effects",
+    "User",
+    "user_id_of",
+]
