@@ -129,3 +129,10 @@ async def test_a_twin_restarts_in_another_loop_keeping_its_state() -> None:
     with twin:  # now in a background thread's loop
         assert twin.channel_info("cache-news", ["cache"])["cache"]["data"] == '{"n":1}'
         assert [e.name for e in twin.recorder.triggered_events] == ["headline"]
+
+
+def test_a_limited_log_drops_its_oldest_and_counts_them() -> None:
+    log: WaitableLog[int] = WaitableLog(limit=3)
+    log.extend(range(5))
+    log.append(5)
+    assert (log.snapshot(), log.dropped) == ([3, 4, 5], 3)

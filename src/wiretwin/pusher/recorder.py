@@ -122,12 +122,16 @@ def _matches(value: Any, expected: Any) -> bool:
     return expected is _MISSING or value == expected
 
 
+#: Records each log keeps before dropping its oldest (see ``WaitableLog.dropped``).
+DEFAULT_LIMIT = 100_000
+
+
 class PusherRecorder:
-    def __init__(self) -> None:
-        self.triggered: WaitableLog[TriggeredEvent] = WaitableLog()
-        self.deliveries: WaitableLog[Delivery] = WaitableLog()
-        self.client_events: WaitableLog[ClientEvent] = WaitableLog()
-        self.webhooks: WaitableLog[WebhookAttempt] = WaitableLog()
+    def __init__(self, limit: int | None = DEFAULT_LIMIT) -> None:
+        self.triggered: WaitableLog[TriggeredEvent] = WaitableLog(limit=limit)
+        self.deliveries: WaitableLog[Delivery] = WaitableLog(limit=limit)
+        self.client_events: WaitableLog[ClientEvent] = WaitableLog(limit=limit)
+        self.webhooks: WaitableLog[WebhookAttempt] = WaitableLog(limit=limit)
 
     def clear(self) -> None:
         for log in (self.triggered, self.deliveries, self.client_events, self.webhooks):

@@ -50,9 +50,16 @@ class WaitTimeout(AssertionError, TimeoutError):
 
 
 class WaitableLog(Generic[T]):
-    """A thread-safe list with event-driven waiting."""
+    """A thread-safe list with event-driven waiting.
 
-    def __init__(self, describe: Callable[[T], str] = repr) -> None:
+    With a ``limit``, the oldest items are dropped past it (a long-running twin must not
+    grow without bound) and :attr:`dropped` counts them.
+    """
+
+    def __init__(self, describe: Callable[[T], str] = repr, *, limit: int | None = None
+                 ) -> None:
+        self.limit = limit
+        self.dropped = 0
         self._items: list[T] = []
         self._waiters: list[_Waiter[T]] = []
         self._lock = threading.Lock()
@@ -61,6 +68,7 @@ class WaitableLog(Generic[T]):
     def append(self, item: T) -> None:
         with self._lock:
             self._items.append(item)
+            self._trim()
             done = [w for w in self._waiters if w.offer(item)]
             for waiter in done:
                 self._waiters.remove(waiter)
@@ -72,9 +80,10 @@ class WaitableLog(Generic[T]):
         with self._lock:
             start = len(self._items)
             self._items.extend(items)
+            added = self._items[start:]
+            self._trim()
             if not self._waiters:
                 return
-            added = self._items[start:]
             done = []
             for waiter in self._waiters:
                 if any(waiter.offer(item) for item in added):
@@ -83,6 +92,12 @@ class WaitableLog(Generic[T]):
                 self._waiters.remove(waiter)
         for waiter in done:
             waiter.wake()
+
+    def _trim(self) -> None:
+        if self.limit is not None and len(self._items) > self.limit:
+            excess = len(self._items) - self.limit
+            del self._items[:excess]
+            self.dropped += excess
 
     def clear(self) -> None:
         with self._lock:
