@@ -191,3 +191,14 @@ async def test_stop_closes_every_socket_quickly() -> None:
     assert codes == [CloseCode.GENERIC_RECONNECT] * 5
     for client in clients:
         await client.close()
+
+
+async def test_websocket_level_pings_are_answered() -> None:
+    async with PusherTwin() as twin, aiohttp.ClientSession() as session, session.ws_connect(
+        twin.ws_url("/app/app-key?protocol=7"), autoping=False
+    ) as ws:
+        assert json.loads((await ws.receive()).data)["event"] == (
+            "pusher:connection_established")
+        await ws.ping(b"are you there")
+        pong = await ws.receive()
+        assert (pong.type, pong.data) == (aiohttp.WSMsgType.PONG, b"are you there")

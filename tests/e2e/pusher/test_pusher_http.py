@@ -26,7 +26,7 @@ import aiohttp
 import pusher
 import pytest
 from aiohttp import web
-from pusher.errors import PusherBadAuth, PusherBadRequest, PusherBadStatus
+from pusher.errors import PusherBadAuth, PusherBadRequest, PusherBadStatus, PusherForbidden
 from pusher.http import POST, Request
 from pusher.pusher_client import PusherClient
 
@@ -913,3 +913,13 @@ async def test_raw_bad_request(pusher_twin: PusherTwin, sdk: Any, guard: PusherT
         assert response.text == case.text
     assert pusher_twin.recorder.triggered_events == []
     await assert_still_serving(sdk, guard)
+
+
+async def test_disabled_app_is_403_and_the_other_apps_keep_working() -> None:
+    async with threaded_twin(App(id="1", key="on", secret="s1"),
+                             App(id="2", key="off", secret="s2", enabled=False)) as twin:
+        disabled = pusher.Pusher(**twin.settings("2")["pusher"])
+        with pytest.raises(PusherForbidden, match=r"^Application 2 is disabled"):
+            await call(disabled.trigger, "a", "e", {})
+        assert await call(pusher.Pusher(**twin.settings("1")["pusher"]).trigger,
+                          "a", "e", {}) == {}
