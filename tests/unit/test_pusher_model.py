@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,12 @@ class ManualClock:
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> Any:
         raise AssertionError("the model sets no timers")
+
+    def expect(self, key: Hashable) -> None:
+        raise AssertionError("the model expects no replies")
+
+    def fulfil(self, key: Hashable) -> None:
+        raise AssertionError("the model expects no replies")
 
 
 @dataclass

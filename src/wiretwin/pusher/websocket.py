@@ -56,7 +56,8 @@ class Liveness:
             # Answered: the next ping is due a full activity timeout from now, not when
             # the pong deadline would have passed.
             self.awaiting_pong = False
-            self.stop()
+            self.clock.fulfil(self._reply_key)
+            self._cancel()
             self._arm(self.conn.app.activity_timeout)
 
     def _arm(self, delay: float) -> None:
@@ -66,6 +67,8 @@ class Liveness:
         idle = self.clock.monotonic() - self.last_seen
         if self.awaiting_pong:
             if idle >= self.conn.app.pong_timeout:
+                self.awaiting_pong = False
+                self.clock.fulfil(self._reply_key)  # no longer owed: the socket is closing
                 self._expire()
                 return
             self._arm(self.conn.app.pong_timeout - idle)
@@ -76,13 +79,24 @@ class Liveness:
             return
         self.awaiting_pong = True
         self.last_seen = self.clock.monotonic()
+        self.clock.expect(self._reply_key)
         self._ping()
         self._arm(self.conn.app.pong_timeout)
 
-    def stop(self) -> None:
+    @property
+    def _reply_key(self) -> tuple[str, str]:
+        return ("pusher:pong", self.conn.socket_id)
+
+    def _cancel(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+    def stop(self) -> None:
+        self._cancel()
+        if self.awaiting_pong:
+            self.awaiting_pong = False
+            self.clock.fulfil(self._reply_key)
 
 
 class PusherSockets:

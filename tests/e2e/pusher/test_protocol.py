@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from wiretwin.pusher import App, CloseCode, PusherErrorReply, PusherTestClient, PusherTwin
+from wiretwin.runtime.clock import VirtualClock
 
 
 async def _raw(twin: PusherTwin, path: str) -> tuple[list[dict[str, object]], int | None]:
@@ -157,17 +158,37 @@ async def test_binary_frames_are_refused_politely() -> None:
 
 
 async def test_server_pings_idle_clients_and_closes_silent_ones_with_4201() -> None:
-    app = App(id="1", key="k", secret="s", activity_timeout=1, pong_timeout=0.2)
-    async with PusherTwin([app]) as twin:
-        lively = await twin.connect()
+    clock = VirtualClock()
+    async with PusherTwin(clock=clock) as twin:
         silent = await twin.connect()
         silent.answer_pings = False
-        assert await silent.wait_closed(timeout=5) == CloseCode.PONG_NOT_RECEIVED
-        assert len(silent.received("pusher:ping")) == 1
-        # The lively one answered, so it is pinged again rather than closed.
-        await lively.wait_for("pusher:ping", count=2, timeout=5)
-        assert not lively.closed.is_set()
-        await lively.close()
+        assert silent.socket_id is not None
+        # The silent client owes a pong it will never send: don't wait for it.
+        await clock.advance(119, wait_replies=False)
+        assert silent.received("pusher:ping") == []
+        await clock.advance(1, wait_replies=False)
+        await silent.wait_for("pusher:ping")
+        await clock.advance(29, wait_replies=False)
+        assert not silent.closed.is_set()
+        await clock.advance(1, wait_replies=False)
+        assert await silent.wait_closed() == CloseCode.PONG_NOT_RECEIVED
+        assert silent.received("pusher:error") == []  # protocol 7: the close code says it
+
+
+async def test_a_virtual_hour_of_activity_timeouts_with_clients_that_answer() -> None:
+    clock = VirtualClock()
+    async with PusherTwin(clock=clock) as twin:
+        clients = [await twin.connect() for _ in range(10)]
+        await clients[0].subscribe("presence-room", user_id="stays")
+        fired = await clock.advance(3600)
+        # A ping every 120 s of silence, each answered at once: 30 each, nobody closed.
+        assert fired == 10 * 30
+        for client in clients:
+            assert len(client.received("pusher:ping")) == 30
+            assert not client.closed.is_set()
+        assert twin.members("presence-room") == {"stays": None}
+        for client in clients:
+            await client.close()
 
 
 async def test_forced_disconnect_with_and_without_an_error_first() -> None:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import heapq
 import json
 import socket
 import threading
@@ -42,6 +41,7 @@ import pysher
 import pytest
 
 from wiretwin.pusher import App, CloseCode, PusherTwin
+from wiretwin.runtime.clock import VirtualClock
 from wiretwin.runtime.waiters import WaitableLog
 
 TIMEOUT = 5.0
@@ -239,26 +239,27 @@ def test_pysher_ping_on_open_gets_a_pong(
     assert pusher_twin.recorder.delivered(socket_id, event="pusher:error") == []
 
 
-@pytest.mark.pusher_twin(apps=[App(id="1", key="app-key", secret="app-secret",
-                                   activity_timeout=1, pong_timeout=600)])
-def test_pysher_answers_the_twins_pings(
-    pusher_twin: PusherTwin, pysher_client: PysherFactory
-) -> None:
+def test_pysher_answers_the_twins_pings(pysher_client: PysherFactory) -> None:
     """After activity_timeout of silence the twin pings; Pysher's pong keeps it open.
 
-    A second ping on the *same* socket a second later is the proof: unanswered, the first
-    ping would have left the twin waiting out the (long) pong_timeout instead.
+    On a virtual clock: each advance past the activity timeout sends a ping and waits for
+    the pong it is owed before time moves on, so a second ping on the *same* socket proves
+    the first was answered (unanswered, the pong deadline would have closed it with 4201).
     """
-    driver = pysher_client(reconnect_interval=NEVER)
-    socket_id = driver.start()
-
-    pusher_twin.recorder.wait_for_delivery_sync(socket_id, event="pusher:ping", count=2,
-                                                timeout=10)
-    pings = driver.wait("pusher:ping", count=2, timeout=TIMEOUT)
-    assert [p.data for p in pings] == ["{}", "{}"]
-    assert driver.closes.snapshot() == []
-    assert len(driver.socket_ids) == 1
-    assert pusher_twin.socket_ids() == [socket_id]
+    clock = VirtualClock()
+    with PusherTwin(clock=clock) as twin:
+        driver = pysher_client(twin, reconnect_interval=NEVER)
+        socket_id = driver.start()
+        for _ in range(2):
+            clock.advance_sync(120)
+            twin.recorder.wait_for_delivery_sync(socket_id, event="pusher:ping")
+        clock.advance_sync(30)  # past a pong deadline: answered, so nothing happens
+        pings = driver.wait("pusher:ping", count=2, timeout=TIMEOUT)
+        assert [p.data for p in pings] == ["{}", "{}"]
+        assert driver.closes.snapshot() == []
+        assert len(driver.socket_ids) == 1
+        assert twin.socket_ids() == [socket_id]
+        driver.stop()
 
 
 # -- channels and events --------------------------------------------------------------
@@ -364,7 +365,8 @@ def auth_endpoint(pusher_twin: PusherTwin) -> Iterator[AuthEndpoint]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     endpoint.server = server
-    thread = threading.Thread(target=server.serve_forever, name="auth-endpoint", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,),
+                              name="auth-endpoint", daemon=True)
     thread.start()
     try:
         yield endpoint
@@ -550,56 +552,17 @@ def test_a_close_without_an_in_band_error_reconnects_after_pyshers_back_off(
     assert after.data == "back"
 
 
-class ManualClock:
-    """A clock for the twin that only moves when the test says so (runs in its loop)."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self._timers: list[tuple[float, int, _ManualTimer]] = []
-        self._seq = 0
-
-    def time(self) -> float:
-        return 1_700_000_000.0 + self.now
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def call_later(self, delay: float, callback: Callable[[], None]) -> _ManualTimer:
-        timer = _ManualTimer(callback)
-        self._seq += 1
-        heapq.heappush(self._timers, (self.now + max(0.0, delay), self._seq, timer))
-        return timer
-
-    def advance(self, seconds: float) -> None:
-        target = self.now + seconds
-        while self._timers and self._timers[0][0] <= target:
-            due, _, timer = heapq.heappop(self._timers)
-            self.now = due
-            if not timer.cancelled:
-                timer.callback()
-        self.now = target
-
-
-@dataclass
-class _ManualTimer:
-    callback: Callable[[], None]
-    cancelled: bool = False
-
-    def cancel(self) -> None:
-        self.cancelled = True
-
-
 def test_real_inactivity_4201_when_pysher_cannot_answer_the_ping(
     pysher_client: PysherFactory,
 ) -> None:
     """The twin's own liveness path: ping after activity_timeout, 4201 after pong_timeout.
 
     Pysher always answers pings, so its thread is held in a callback while the twin's
-    (manual) clock runs out; with the real clock and small timeouts Pysher would simply
+    (virtual) clock runs out; with the real clock and small timeouts Pysher would simply
     pong in time. The twin closes with 4201 and no in-band error (protocol 6+), so Pysher
     reconnects after its ``reconnect_interval`` (0 here) rather than at once.
     """
-    clock = ManualClock()
+    clock = VirtualClock()
     app = App(id="1", key="app-key", secret="app-secret", activity_timeout=120,
               pong_timeout=30)
     with PusherTwin([app], clock=clock) as twin:
@@ -617,11 +580,12 @@ def test_real_inactivity_4201_when_pysher_cannot_answer_the_ping(
         try:
             twin.trigger("news", "hold", {})
             assert held.wait(TIMEOUT)
-            twin.call(clock.advance, 119)
+            # Pysher is held, so no pong is coming: don't wait for one.
+            clock.advance_sync(119, wait_replies=False)
             assert twin.recorder.delivered(first, event="pusher:ping") == []
-            twin.call(clock.advance, 1)
+            clock.advance_sync(1, wait_replies=False)
             twin.recorder.wait_for_delivery_sync(first, event="pusher:ping")
-            twin.call(clock.advance, 30)
+            clock.advance_sync(30, wait_replies=False)
         finally:
             release.set()
 
