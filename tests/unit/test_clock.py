@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 
 import pytest
 
@@ -14,8 +15,11 @@ from wiretwin.runtime.threads import LoopThread
 async def test_timers_fire_in_due_order_and_only_when_advanced() -> None:
     clock = VirtualClock(start=1_000_000.0)
     fired: list[tuple[str, float]] = []
+    def record(name: str) -> Callable[[], None]:
+        return lambda: fired.append((name, clock.monotonic()))
+
     for name, delay in (("c", 30.0), ("a", 10.0), ("b", 10.0), ("d", 90.0)):
-        clock.call_later(delay, lambda n=name: fired.append((n, clock.monotonic())))
+        clock.call_later(delay, record(name))
     clock.call_later(20, lambda: fired.append(("cancelled", 0))).cancel()
     assert await clock.advance(9.5) == 0
     assert fired == []
@@ -63,11 +67,14 @@ async def test_advance_waits_for_owed_replies_but_not_past_the_grace() -> None:
     clock = VirtualClock(reply_grace=0.05)
     order: list[str] = []
 
+    def pong() -> None:
+        order.append("pong")
+        clock.fulfil("pong")
+
     def ping() -> None:
         order.append("ping")
         clock.expect("pong")
-        asyncio.get_running_loop().call_soon(lambda: (order.append("pong"),
-                                                      clock.fulfil("pong")))
+        asyncio.get_running_loop().call_soon(pong)
 
     clock.call_later(1, ping)
     clock.call_later(2, lambda: order.append("deadline"))
