@@ -14,7 +14,7 @@ import wiretwin.pusher
 import wiretwin.runtime
 from wiretwin.runtime import TwinServer, WaitableLog, WaitTimeout, WireSocket
 from wiretwin.runtime.threads import LoopThread, call_in_loop
-from wiretwin.runtime.wire import Opcode, encode_close, encode_frame
+from wiretwin.runtime.wire import Opcode, WireLayer, encode_close, encode_frame
 
 
 @pytest.mark.parametrize(("size", "header"), [
@@ -65,9 +65,9 @@ async def test_server_listens_on_an_ephemeral_loopback_port_and_stops_fast() -> 
         return web.Response(text="hi")
 
     async def hold(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(autoclose=False)
+        ws = web.WebSocketResponse(autoclose=False, autoping=False)
         await ws.prepare(request)
-        sock = WireSocket(ws, request)
+        sock = WireSocket(ws, request, layer)
         server.register_socket(sock)
         try:
             async for _ in ws:
@@ -77,6 +77,7 @@ async def test_server_listens_on_an_ephemeral_loopback_port_and_stops_fast() -> 
             await sock.finish()
         return ws
 
+    layer = WireLayer.standalone()
     app = web.Application()
     app.router.add_get("/", hello)
     app.router.add_get("/ws", hold)
@@ -136,3 +137,14 @@ def test_a_limited_log_drops_its_oldest_and_counts_them() -> None:
     log.extend(range(5))
     log.append(5)
     assert (log.snapshot(), log.dropped) == ([3, 4, 5], 3)
+
+
+def test_a_marked_log_says_what_it_dropped() -> None:
+    log: WaitableLog[str] = WaitableLog(limit=4, marker=lambda n: f"[{n} dropped]")
+    log.extend(["a", "b", "c", "d"])
+    assert log.snapshot() == ["a", "b", "c", "d"]
+    log.append("e")
+    assert log.snapshot() == ["[2 dropped]", "c", "d", "e"]
+    log.extend(["f", "g"])
+    assert log.snapshot() == ["[4 dropped]", "e", "f", "g"]
+    assert log.dropped == 4

@@ -106,6 +106,16 @@ def _object_data(message: dict[str, Any]) -> object:
     return data
 
 
+def event_name(text: str) -> str | None:
+    """The ``event`` of a client frame, for journals and fault scopes (None if unreadable)."""
+    try:
+        message = json.loads(text)
+    except ValueError:
+        return None
+    event = message.get("event") if isinstance(message, dict) else None
+    return event if isinstance(event, str) else None
+
+
 def receive(model: PusherModel, conn: Connection, text: str) -> None:
     """Handle one text frame from ``conn``; raises :class:`PusherError` to answer it."""
     try:
@@ -131,4 +141,4 @@ def _raw_data(message: dict[str, Any]) -> str:
     return data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
 
 
-__all__ = ["HANDLERS", "SUPPORTED_PROTOCOLS", "accept", "receive"]
+__all__ = ["HANDLERS", "SUPPORTED_PROTOCOLS", "accept", "event_name", "receive"]

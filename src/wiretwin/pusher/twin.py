@@ -35,6 +35,7 @@ class PusherTwin(Twin):
     """An offline Pusher Channels: websocket protocol 4-7 and the HTTP API."""
 
     service = "pusher"
+    heartbeat_events = frozenset({"pusher:pong", "ws:pong"})
 
     def __init__(
         self,
@@ -52,7 +53,7 @@ class PusherTwin(Twin):
         self.recorder = PusherRecorder()
         self.webhooks = WebhookSender(self.clock, self.recorder)
         self.model = PusherModel(self._apps, self, self.clock, self.random)
-        self.sockets = PusherSockets(self.model, self.server, self.clock)
+        self.sockets = PusherSockets(self.model, self.server, self.wire)
         self.http_api = PusherHttpApi(self.model, self.recorder, self.clock)
 
     def _build_app(self) -> web.Application:
@@ -75,11 +76,11 @@ class PusherTwin(Twin):
 
     def deliver(self, socket_ids: Iterable[str], frame: Frame) -> None:
         sockets = self.sockets.sockets
-        wire = frame.wire
+        text, event, wire = frame.text, frame.event, frame.wire
         sent = []
         for socket_id in socket_ids:
             sock = sockets.get(socket_id)
-            if sock is not None and sock.write(wire):
+            if sock is not None and sock.send(text, event=event, wire=wire):
                 sent.append(socket_id)
         if sent:
             self.recorder.record_deliveries(sent, frame)

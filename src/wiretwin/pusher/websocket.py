@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from aiohttp import WSMsgType, web
 
 from ..runtime.clock import Clock, TimerHandle
-from ..runtime.wire import WireSocket
+from ..runtime.wire import Opcode, WireLayer, WireSocket
 from . import frames, protocol
 from .errors import CloseCode, CloseConnection, PusherError
 from .model import Connection, PusherModel
@@ -102,41 +102,64 @@ class Liveness:
 class PusherSockets:
     """Open sockets by socket id, and the handler that serves them."""
 
-    def __init__(self, model: PusherModel, server: TwinServer, clock: Clock) -> None:
+    def __init__(self, model: PusherModel, server: TwinServer, layer: WireLayer) -> None:
         self.model = model
         self.server = server
-        self.clock = clock
+        self.layer = layer
+        self.clock = layer.clock
         self.sockets: dict[str, WireSocket] = {}
+        layer.in_band_close = self._in_band_close
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get("/app/{key}", self.handle)]
 
+    @staticmethod
+    def _in_band_close(sock: WireSocket, code: int, reason: str) -> None:
+        error = frames.error(reason, code)
+        sock.send(error.text, event=error.event, wire=error.wire)
+
     async def refuse_path(self, request: web.Request) -> web.StreamResponse:
         """A websocket upgrade anywhere but ``/app/{key}``: accepted, then closed 4005."""
-        ws = web.WebSocketResponse(timeout=1.0, compress=False)
-        await ws.prepare(request)
-        sock = WireSocket(ws, request)
-        sock.send_text(frames.error(f"Path not found: {request.path}",
-                                    CloseCode.PATH_NOT_FOUND).text)
-        await ws.close(code=CloseCode.PATH_NOT_FOUND, message=b"Path not found")
-        return ws
+        return await self.handle(request, refusal=CloseConnection(
+            CloseCode.PATH_NOT_FOUND, f"Path not found: {request.path}", error_first=True))
 
-    async def handle(self, request: web.Request) -> web.StreamResponse:
+    async def handle(self, request: web.Request, *,
+                     refusal: CloseConnection | None = None) -> web.StreamResponse:
         ws = web.WebSocketResponse(timeout=1.0, compress=False, max_msg_size=MAX_FRAME,
-                                   autoclose=False)
+                                   autoclose=False, autoping=False)
         if not ws.can_prepare(request).ok:
             return web.Response(status=400, text="Expected a websocket upgrade\n")
         await ws.prepare(request)
-        sock = WireSocket(ws, request)
-        try:
-            app, version = protocol.accept(self.model, request.match_info["key"], request.query)
-            conn = self.model.connect(app, version)
-        except CloseConnection as exc:
-            if exc.error_first:
-                sock.send_text(frames.error(exc.message, exc.code).text)
-            await ws.close(code=exc.code, message=exc.message.encode()[:123])
-            return ws
+        sock = WireSocket(ws, request, self.layer)
         self.server.register_socket(sock)
+        conn: Connection | None = None
+        liveness: Liveness | None = None
+        try:
+            try:
+                if refusal is not None:
+                    raise refusal
+                app, version = protocol.accept(self.model, request.match_info["key"],
+                                               request.query)
+                conn = self.model.connect(app, version)
+            except CloseConnection as exc:
+                if exc.error_first:
+                    self._in_band_close(sock, exc.code, exc.message)
+                sock.close(exc.code, exc.message)
+            else:
+                liveness = self._open(sock, conn)
+            await self._read(ws, sock, conn, liveness)
+        finally:
+            if liveness is not None:
+                liveness.stop()
+            if conn is not None:
+                self.sockets.pop(conn.socket_id, None)
+                self.model.disconnect(conn)
+            self.server.unregister_socket(sock)
+            await sock.finish()
+        return ws
+
+    def _open(self, sock: WireSocket, conn: Connection) -> Liveness:
+        sock.rename(conn.socket_id)
         self.sockets[conn.socket_id] = sock
         liveness = Liveness(
             self.clock, conn,
@@ -144,28 +167,36 @@ class PusherSockets:
             expire=lambda: self.close(conn.socket_id, CloseCode.PONG_NOT_RECEIVED,
                                       "Pong reply not received", error_first=False),
         )
-        try:
-            self.model.effects.deliver(
-                [conn.socket_id],
-                frames.connection_established(conn.socket_id, app.activity_timeout),
-            )
-            liveness.start()
-            async for msg in ws:
-                if sock.closing:
-                    continue  # after our close frame, only the peer's answer matters
-                liveness.seen()
-                if msg.type is WSMsgType.TEXT:
+        self.model.effects.deliver(
+            [conn.socket_id],
+            frames.connection_established(conn.socket_id, conn.app.activity_timeout),
+        )
+        liveness.start()
+        return liveness
+
+    async def _read(self, ws: web.WebSocketResponse, sock: WireSocket,
+                    conn: Connection | None, liveness: Liveness | None) -> None:
+        """Every frame goes through the wire layer (journal, faults) before the protocol."""
+        async for msg in ws:
+            if msg.type is WSMsgType.TEXT:
+                if not await sock.receive(msg.data, event=protocol.event_name(msg.data)):
+                    continue
+                if conn is not None and liveness is not None:
+                    liveness.seen()
                     self._receive(conn, msg.data)
-                elif msg.type is WSMsgType.BINARY:
+            elif msg.type is WSMsgType.BINARY:
+                if await sock.receive(msg.data, opcode=Opcode.BINARY) and conn is not None:
                     self._answer(conn, PusherError("Binary frames are not supported; "
                                                    "send JSON text frames"))
-        finally:
-            liveness.stop()
-            self.sockets.pop(conn.socket_id, None)
-            self.server.unregister_socket(sock)
-            self.model.disconnect(conn)
-            await sock.finish()
-        return ws
+            elif msg.type is WSMsgType.PING:
+                if await sock.receive(msg.data, event="ws:ping", opcode=Opcode.PING):
+                    sock.pong(msg.data)
+                    if liveness is not None:
+                        liveness.seen()
+            elif msg.type is WSMsgType.PONG:
+                if await sock.receive(msg.data, event="ws:pong", opcode=Opcode.PONG) and (
+                        liveness is not None):
+                    liveness.seen()
 
     def _receive(self, conn: Connection, text: str) -> None:
         try:

@@ -17,8 +17,11 @@ from typing import Any, Self, TypeVar
 from aiohttp import web
 
 from .clock import Clock, RealClock
+from .faults import Faults
+from .journal import DEFAULT_JOURNAL_LIMIT, Journal
 from .server import TwinServer
 from .threads import LoopThread, call_in_loop
+from .wire import WireLayer
 
 T = TypeVar("T")
 
@@ -28,6 +31,8 @@ class Twin:
 
     #: Short service name, used in thread names, settings files and messages.
     service = "twin"
+    #: Labels of the frames that answer a client's heartbeat (what a Stall fault withholds).
+    heartbeat_events: frozenset[str] = frozenset({"ws:pong"})
 
     def __init__(
         self,
@@ -36,10 +41,14 @@ class Twin:
         port: int = 0,
         seed: int = 0,
         clock: Clock | None = None,
+        journal_limit: int = DEFAULT_JOURNAL_LIMIT,
     ) -> None:
         self.seed = seed
         self.random = random.Random(seed)
         self.clock: Clock = clock if clock is not None else RealClock()
+        self.journal = Journal(self.service, self.clock, journal_limit)
+        self.faults = Faults(self.service, self.journal, seed, self.heartbeat_events)
+        self.wire = WireLayer(self.service, self.clock, self.journal, self.faults)
         self.server = TwinServer(host=host, port=port)
         self.server.before_stop(self._on_stop)
         self._setup()
@@ -92,7 +101,9 @@ class Twin:
         """Start in the running event loop."""
         self._loop = asyncio.get_running_loop()
         try:
-            self.server.app = self._build_app()
+            app = self._build_app()
+            app.middlewares.append(self.wire.middleware)
+            self.server.app = app
             await self.server.start()
             await self._on_start()
         except BaseException:

@@ -215,6 +215,18 @@ class VirtualClock:
                     self._reply_waiters.remove(waiter)
 
 
+async def sleep(clock: Clock, seconds: float) -> None:
+    """Sleep on ``clock`` (a virtual clock wakes the sleeper when advanced past it)."""
+    if seconds <= 0:
+        return
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    handle = clock.call_later(seconds, lambda: _resolve(future))
+    try:
+        await future
+    finally:
+        handle.cancel()
+
+
 def _resolve(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
@@ -249,4 +261,4 @@ async def _settle() -> None:
         await asyncio.sleep(0)
 
 
-__all__ = ["Clock", "RealClock", "TimerHandle", "VirtualClock", "VirtualTimer"]
+__all__ = ["Clock", "RealClock", "TimerHandle", "VirtualClock", "VirtualTimer", "sleep"]

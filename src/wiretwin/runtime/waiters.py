@@ -53,13 +53,18 @@ class WaitableLog(Generic[T]):
     """A thread-safe list with event-driven waiting.
 
     With a ``limit``, the oldest items are dropped past it (a long-running twin must not
-    grow without bound) and :attr:`dropped` counts them.
+    grow without bound) and :attr:`dropped` counts them. With a ``marker`` too, the log
+    says so itself: its first item is ``marker(dropped)``, replaced at every trim.
     """
 
-    def __init__(self, describe: Callable[[T], str] = repr, *, limit: int | None = None
-                 ) -> None:
+    def __init__(self, describe: Callable[[T], str] = repr, *, limit: int | None = None,
+                 marker: Callable[[int], T] | None = None) -> None:
+        if limit is not None and limit < (2 if marker else 1):
+            raise ValueError(f"a log limit must leave room for items, got {limit}")
         self.limit = limit
         self.dropped = 0
+        self._marker = marker
+        self._marked = False
         self._items: list[T] = []
         self._waiters: list[_Waiter[T]] = []
         self._lock = threading.Lock()
@@ -94,14 +99,22 @@ class WaitableLog(Generic[T]):
             waiter.wake()
 
     def _trim(self) -> None:
-        if self.limit is not None and len(self._items) > self.limit:
-            excess = len(self._items) - self.limit
-            del self._items[:excess]
-            self.dropped += excess
+        if self.limit is None or len(self._items) <= self.limit:
+            return
+        if self._marked:
+            del self._items[0]
+        room = self.limit - (1 if self._marker else 0)
+        excess = len(self._items) - room
+        del self._items[:excess]
+        self.dropped += excess
+        if self._marker is not None:
+            self._items.insert(0, self._marker(self.dropped))
+            self._marked = True
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._marked = False
 
     def snapshot(self) -> list[T]:
         with self._lock:

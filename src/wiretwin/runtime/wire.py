@@ -1,34 +1,46 @@
-"""The twin's own websocket wire layer: frames out, straight onto the transport.
+"""The twin's own wire layer: frames out straight onto the transport, frames in through
+the same gate, with the journal and the faults in between.
 
 aiohttp parses what clients send; what a twin sends goes through :class:`WireSocket`,
 which encodes RFC 6455 frames itself and writes them to the connection's transport. That
-gives three things a twin needs:
+gives what a twin needs:
 
 * raw frames: a test (or a fault) can send any opcode or payload, even malformed ones;
 * fan-out that costs one encode per event: server frames are unmasked, so the bytes are
   the same for every subscriber and each delivery is a single ``transport.write``;
-* one choke point where later layers (journal, faults) see every outgoing frame.
+* one choke point, :class:`WireLayer`, where every frame in and out is journaled and
+  every fault is applied; its HTTP middleware does the same for HTTP exchanges.
 
-Writes are synchronous and ordered per socket. A client that stops reading cannot make
-the twin buffer without bound: past ``max_buffer`` bytes the socket is aborted, as a real
-service drops a consumer that cannot keep up.
+Writes are ordered per socket: a delayed frame (a latency fault) holds back the frames
+after it, as TCP would. A client that stops reading cannot make the twin buffer without
+bound: past ``max_buffer`` bytes the socket is aborted, as a real service drops a consumer
+that cannot keep up.
 
 Closing follows RFC 6455 section 7: the side that closes sends a close frame, keeps
 reading (and ignoring) until the peer's close frame comes back, and only then drops the
-TCP connection, so the peer sees the close code. The handler's websocket is created with
-``autoclose=False`` so aiohttp neither answers the peer's reply with a second close frame
-nor drops the connection early; :meth:`WireSocket.finish` ends every connection. A peer
-that never answers is cut off after ``CLOSE_TIMEOUT`` seconds of real time (a transport
-matter, so not on the twin's clock).
+TCP connection, so the peer sees the close code. Handlers create their websocket with
+``autoclose=False`` and ``autoping=False`` so that aiohttp neither answers a close reply
+with a second close frame nor drops the connection early, and so that websocket pongs go
+through the layer too (a stall fault can withhold them). :meth:`WireSocket.finish` ends
+every connection. A peer that never answers is cut off after ``CLOSE_TIMEOUT`` seconds of
+real time (a transport matter, so not on the twin's clock).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import struct
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from enum import IntEnum
 
 from aiohttp import web
+
+from .clock import Clock, RealClock, TimerHandle, sleep
+from .faults import Disconnect, Faults
+from .journal import Journal, body_fields
 
 
 class Opcode(IntEnum):
@@ -65,29 +77,134 @@ def encode_close(code: int, reason: str = "") -> bytes:
 DEFAULT_MAX_BUFFER = 16 * 1024 * 1024
 #: Seconds to wait for the peer's close frame after sending ours.
 CLOSE_TIMEOUT = 2.0
+#: Paths under this prefix are the twin's own admin API: not journaled, never faulted.
+ADMIN_PREFIX = "/_wiretwin"
+
+#: Close codes a server may send back as they came (RFC 6455 section 7.4.1).
+_ECHOABLE = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011})
+
+
+def _error_body(status: int) -> tuple[str, str]:
+    return f"{status} {_REASONS.get(status, 'Error')}\n", "text/plain"
+
+
+_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+            413: "Payload Too Large", 429: "Too Many Requests",
+            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+            504: "Gateway Timeout"}
+
+
+class WireLayer:
+    """A twin's journal and faults, applied to every socket and HTTP exchange it serves."""
+
+    @classmethod
+    def standalone(cls, name: str = "server", clock: Clock | None = None) -> WireLayer:
+        """A layer of its own, for a server that is not a twin (tests, tools)."""
+        clock = clock if clock is not None else RealClock()
+        journal = Journal(name, clock)
+        return cls(name, clock, journal, Faults(name, journal, seed=0))
+
+    def __init__(self, twin: str, clock: Clock, journal: Journal, faults: Faults) -> None:
+        self.twin = twin
+        self.clock = clock
+        self.journal = journal
+        self.faults = faults
+        self._ids = itertools.count(1)
+        #: The service's error body for an injected HTTP status: (body, content type).
+        self.error_body: Callable[[int], tuple[str, str]] = _error_body
+        #: The service's in-band goodbye before a close (Pusher: ``pusher:error``).
+        self.in_band_close: Callable[[WireSocket, int, str], None] | None = None
+
+    def new_connection_id(self) -> str:
+        return f"c{next(self._ids)}"
+
+    @web.middleware
+    async def middleware(
+        self, request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
+        """Journal every HTTP exchange and apply HTTP faults (not to the admin API)."""
+        if request.path.startswith(ADMIN_PREFIX):
+            return await handler(request)
+        handshake = request.headers.get("Upgrade", "").lower() == "websocket"
+        body = b"" if handshake else await request.read()
+        if self.faults.active:
+            decision = self.faults.http(method=request.method, route=request.path,
+                                        handshake=handshake)
+            await sleep(self.clock, decision.delay)
+            if decision.error is not None:
+                text, ctype = self.error_body(decision.error.status)
+                if decision.error.body is not None:
+                    text = decision.error.body
+                    ctype = getattr(decision.error, "content_type", None) or "text/plain"
+                refused = web.Response(status=decision.error.status, text=text,
+                                       content_type=ctype.split(";")[0])
+                self._record_http(request, body, refused)
+                return refused
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            self._record_http(request, body, exc)
+            raise
+        if response.status != 101:
+            self._record_http(request, body, response)
+        return response
+
+    def _record_http(self, request: web.Request, body: bytes,
+                     response: web.StreamResponse) -> None:
+        payload = response.body if isinstance(response, web.Response) else None
+        self.journal.record_http(
+            method=request.method, path=request.path, query=dict(request.query),
+            request_headers=dict(request.headers), **body_fields("request_body", body),
+            status=response.status, response_headers=dict(response.headers),
+            **body_fields("response_body", payload if isinstance(payload, bytes) else None),
+        )
+
+
+@dataclass(slots=True)
+class _Pending:
+    due: float
+    data: bytes
+    text: str | bytes
+    event: str | None
+    opcode: int
 
 
 class WireSocket:
-    """A server-side websocket whose outgoing frames the twin writes itself."""
+    """A server-side websocket whose frames, both ways, pass through the :class:`WireLayer`."""
 
     def __init__(
-        self, ws: web.WebSocketResponse, request: web.Request, *,
+        self, ws: web.WebSocketResponse, request: web.Request, layer: WireLayer, *,
         max_buffer: int = DEFAULT_MAX_BUFFER,
     ) -> None:
         transport = request.transport
         if transport is None:
             raise RuntimeError("the request has no transport (connection already lost)")
-        self.ws = ws
         if not isinstance(transport, asyncio.Transport):
             raise RuntimeError(f"unexpected transport {type(transport).__name__}")
+        self.ws = ws
+        self.layer = layer
+        self.id = layer.new_connection_id()
+        self.route = request.path
         self._transport: asyncio.Transport = transport
         self._max_buffer = max_buffer
         self._closing = False
-        self._timer: asyncio.TimerHandle | None = None
+        self._faulted = False
+        self._close_timer: asyncio.TimerHandle | None = None
+        self._pending: deque[_Pending] = deque()
+        self._flush_timer: TimerHandle | None = None
         #: The code of the close frame the twin sent, if it closed first.
         self.close_code: int | None = None
         peer = transport.get_extra_info("peername")
         self.peer: str = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        layer.journal.record_connection(self.id, "open", path=request.path,
+                                        query=dict(request.query), peer=self.peer,
+                                        headers=dict(request.headers))
+
+    def rename(self, connection_id: str) -> None:
+        """Take the service's own id for this connection (a Pusher socket id)."""
+        self.layer.journal.record_connection(self.id, "open", renamed=connection_id)
+        self.id = connection_id
 
     @property
     def closing(self) -> bool:
@@ -98,27 +215,134 @@ class WireSocket:
     def closed(self) -> bool:
         return self._closing or self.ws.closed or self._transport.is_closing()
 
-    def write(self, frame: bytes) -> bool:
-        """Write encoded frame bytes; False if the socket is gone."""
+    # -- out --------------------------------------------------------------------------
+
+    def send(self, text: str, *, event: str | None = None, wire: bytes | None = None) -> bool:
+        """Send a text frame (``wire``: its bytes, if already encoded); False if gone.
+
+        ``event`` is the service's name for the frame: journal queries and fault scopes
+        match on it.
+        """
+        return self._out(text, event, Opcode.TEXT, wire)
+
+    def send_bytes(self, data: bytes, *, event: str | None = None) -> bool:
+        return self._out(data, event, Opcode.BINARY, None)
+
+    def send_raw(self, frame: bytes, *, event: str | None = "raw") -> bool:
+        """Write arbitrary bytes as they are (malformed frames included), journaled."""
+        return self._out(frame, event, -1, frame)
+
+    def pong(self, payload: bytes) -> bool:
+        return self._out(payload, "ws:pong", Opcode.PONG, None)
+
+    def _out(self, payload: str | bytes, event: str | None, opcode: int,
+             wire: bytes | None) -> bool:
         if self.closed:
             return False
-        self._transport.write(frame)
+        delay = 0.0
+        if self.layer.faults.active and not self._faulted:
+            decision = self.layer.faults.frame(connection=self.id, route=self.route,
+                                               direction="out", event=event)
+            if decision.disconnect is not None:
+                self._fault_disconnect(decision.disconnect)
+                return False
+            if decision.drop:
+                return False  # lost on the way: not delivered
+            delay = decision.delay
+        if wire is None:
+            wire = encode_frame(opcode, payload.encode() if isinstance(payload, str)
+                                else payload)
+        if delay > 0 or self._pending:
+            self._enqueue(_Pending(self.layer.clock.monotonic() + delay, wire, payload, event,
+                                   opcode))
+            return True
+        return self._write(wire, payload, event, opcode)
+
+    def _write(self, wire: bytes, payload: str | bytes, event: str | None, opcode: int) -> bool:
+        if self.closed:
+            return False
+        self.layer.journal.record_frame(self.id, "out", payload, event=event,
+                                        opcode=max(opcode, 0))
+        self._transport.write(wire)
         if self._transport.get_write_buffer_size() > self._max_buffer:
             self.abort()
             return False
         return True
 
-    def send_text(self, text: str) -> bool:
-        return self.write(encode_text(text))
+    def _enqueue(self, item: _Pending) -> None:
+        if self._pending:
+            item.due = max(item.due, self._pending[-1].due)
+        self._pending.append(item)
+        if self._flush_timer is None:
+            self._arm_flush()
+
+    def _arm_flush(self) -> None:
+        delay = self._pending[0].due - self.layer.clock.monotonic()
+        self._flush_timer = self.layer.clock.call_later(delay, self._flush)
+
+    def _flush(self) -> None:
+        self._flush_timer = None
+        now = self.layer.clock.monotonic()
+        while self._pending and self._pending[0].due <= now:
+            item = self._pending.popleft()
+            if item.opcode == Opcode.CLOSE:
+                self._close_now(item.event or "", item.data)
+            else:
+                self._write(item.data, item.text, item.event, item.opcode)
+        if self._pending and not self.closed:
+            self._arm_flush()
+
+    # -- in ---------------------------------------------------------------------------
+
+    async def receive(self, data: str | bytes, *, event: str | None = None,
+                      opcode: int = Opcode.TEXT) -> bool:
+        """Journal an incoming frame and apply faults; False if the twin must ignore it."""
+        self.layer.journal.record_frame(self.id, "in", data, event=event, opcode=opcode)
+        if not self.layer.faults.active:
+            return not self._closing
+        decision = self.layer.faults.frame(connection=self.id, route=self.route,
+                                           direction="in", event=event)
+        if decision.disconnect is not None:
+            self._fault_disconnect(decision.disconnect)
+            return False
+        if decision.drop:
+            return False
+        await sleep(self.layer.clock, decision.delay)
+        return not self._closing
+
+    # -- closing ----------------------------------------------------------------------
+
+    def _fault_disconnect(self, fault: Disconnect) -> None:
+        self._faulted = True  # the goodbye below is not subject to faults itself
+        if fault.reset:
+            self.abort()
+            return
+        if fault.in_band and self.layer.in_band_close is not None:
+            self.layer.in_band_close(self, fault.code, fault.reason)
+        self.close(fault.code, fault.reason)
 
     def close(self, code: int = 1000, reason: str = "") -> None:
-        """Send a close frame; the connection ends when the peer answers (or times out)."""
+        """Send a close frame (after any delayed frames); the connection ends when the peer
+        answers or :data:`CLOSE_TIMEOUT` passes."""
         if self.closed:
             return
-        self._transport.write(encode_close(code, reason))
+        if self._pending:
+            self._pending.append(_Pending(self._pending[-1].due, encode_close(code, reason),
+                                          b"", reason, Opcode.CLOSE))
+            self.close_code = code
+            return
+        self._close_now(reason, encode_close(code, reason), code)
+
+    def _close_now(self, reason: str, frame: bytes, code: int | None = None) -> None:
+        if self.closed:
+            return
+        code = code if code is not None else struct.unpack("!H", frame[2:4])[0]
+        self.layer.journal.record_frame(self.id, "out", frame[2:], event="ws:close",
+                                        opcode=Opcode.CLOSE)
+        self._transport.write(frame)
         self._closing = True
         self.close_code = code
-        self._timer = asyncio.get_running_loop().call_later(CLOSE_TIMEOUT, self.abort)
+        self._close_timer = asyncio.get_running_loop().call_later(CLOSE_TIMEOUT, self.abort)
 
     async def finish(self) -> None:
         """End the connection once the handler's receive loop is over.
@@ -126,20 +350,30 @@ class WireSocket:
         If the twin closed first, the peer's close frame has now arrived (or the timeout
         fired): drop the TCP connection. If the peer closed first, answer its close frame.
         """
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        if self._close_timer is not None:
+            self._close_timer.cancel()
+            self._close_timer = None
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+        self._pending.clear()
+        peer_code = self.ws.close_code
         if self._closing:
             if not self._transport.is_closing():
                 self._transport.close()
+            self._record_close("twin", self.close_code, peer_code)
             return
         self._closing = True
         try:
-            code = self.ws.close_code
-            await self.ws.close(code=code if code in _ECHOABLE or (code and code >= 3000)
-                                else 1000)
+            await self.ws.close(code=peer_code if peer_code in _ECHOABLE
+                                or (peer_code and peer_code >= 3000) else 1000)
         except (ConnectionError, RuntimeError):
             self.abort()
+        self._record_close("client", peer_code, peer_code)
+
+    def _record_close(self, initiator: str, code: int | None, peer_code: int | None) -> None:
+        self.layer.journal.record_connection(self.id, "close", initiator=initiator, code=code,
+                                             peer_code=peer_code)
 
     def abort(self) -> None:
         """Drop the TCP connection without a closing handshake (what a crash looks like)."""
@@ -147,14 +381,12 @@ class WireSocket:
         self._transport.abort()
 
 
-#: Close codes a server may send back as they came (RFC 6455 section 7.4.1).
-_ECHOABLE = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011})
-
-
 __all__ = [
+    "ADMIN_PREFIX",
     "CLOSE_TIMEOUT",
     "DEFAULT_MAX_BUFFER",
     "Opcode",
+    "WireLayer",
     "WireSocket",
     "encode_close",
     "encode_frame",

@@ -1,0 +1,238 @@
+"""The journal: everything that crossed a twin's wire, in order.
+
+Every HTTP exchange (method, path, query, headers, body, status, response body), every
+websocket frame in both directions, every connection opened and closed, and every fault
+that fired, each with the connection it belongs to, the wall-clock time and the twin's
+clock time. Tests query it (:meth:`Journal.frames`, :meth:`Journal.http`), wait on it
+(:meth:`Journal.wait_for`) and export it as JSON Lines that :func:`read_jsonl` reads back
+into equal entries.
+
+It is bounded (``limit`` entries); past the limit the oldest entries go, and the journal's
+first entry becomes a ``dropped`` entry saying how many, so nothing disappears silently.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from .clock import Clock
+from .waiters import WaitableLog
+
+Kind = Literal["http", "frame", "connection", "fault", "dropped"]
+Direction = Literal["in", "out"]
+
+#: Entries a journal keeps by default before dropping its oldest.
+DEFAULT_JOURNAL_LIMIT = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One journal entry. ``detail`` holds what is particular to the kind:
+
+    * ``http``: method, path, query, request_headers, request_body, status,
+      response_headers, response_body (bodies as text, or base64 with ``*_base64``);
+    * ``frame``: opcode (and ``data`` is the payload: text, or base64 when ``binary``);
+    * ``connection``: ``event`` is ``open`` or ``close``; path, peer, code, initiator;
+    * ``fault``: ``event`` is the fault's name; action and what it did;
+    * ``dropped``: count of entries dropped before this one.
+    """
+
+    seq: int
+    kind: Kind
+    twin: str
+    wall: float
+    twin_time: float
+    connection: str | None = None
+    direction: Direction | None = None
+    event: str | None = None
+    data: str | None = None
+    binary: bool = False
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str | None:
+        return None if self.binary else self.data
+
+    @property
+    def json(self) -> Any:
+        """The payload parsed as JSON (None if it is not JSON)."""
+        if self.data is None or self.binary:
+            return None
+        try:
+            return json.loads(self.data)
+        except ValueError:
+            return None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Entry:
+        return cls(**data)
+
+    def describe(self) -> str:
+        where = f" {self.connection}" if self.connection else ""
+        if self.kind == "http":
+            d = self.detail
+            return f"#{self.seq} http {d.get('method')} {d.get('path')} -> {d.get('status')}"
+        if self.kind == "frame":
+            arrow = "<-" if self.direction == "in" else "->"
+            return f"#{self.seq} frame{where} {arrow} {(self.data or '')[:120]}"
+        return f"#{self.seq} {self.kind}{where} {self.event or ''} {self.detail}"
+
+
+Match = str | re.Pattern[str] | Callable[[Entry], bool]
+
+
+def _matches(entry: Entry, match: Match | None) -> bool:
+    if match is None:
+        return True
+    if callable(match) and not isinstance(match, re.Pattern):
+        return match(entry)
+    text = entry.data or ""
+    if isinstance(match, re.Pattern):
+        return match.search(text) is not None
+    return match in text
+
+
+def body_fields(prefix: str, body: bytes | None) -> dict[str, Any]:
+    """A body as journal detail: text when it is UTF-8, else base64."""
+    if body is None:
+        return {prefix: None}
+    try:
+        return {prefix: body.decode()}
+    except UnicodeDecodeError:
+        return {f"{prefix}_base64": base64.b64encode(body).decode()}
+
+
+class Journal:
+    def __init__(self, twin: str, clock: Clock, limit: int = DEFAULT_JOURNAL_LIMIT) -> None:
+        self.twin = twin
+        self.clock = clock
+        self._seq = 0
+        self._log: WaitableLog[Entry] = WaitableLog(
+            Entry.describe, limit=limit, marker=self._dropped_marker
+        )
+
+    def _dropped_marker(self, count: int) -> Entry:
+        return Entry(0, "dropped", self.twin, time.time(), self.clock.time(),
+                     event="dropped", detail={"count": count})
+
+    @property
+    def limit(self) -> int | None:
+        return self._log.limit
+
+    @property
+    def dropped(self) -> int:
+        return self._log.dropped
+
+    # -- recording (the wire layer calls these, in the twin's loop) -----------------------
+
+    def _add(self, kind: Kind, **fields: Any) -> Entry:
+        self._seq += 1
+        entry = Entry(self._seq, kind, self.twin, time.time(), self.clock.time(), **fields)
+        self._log.append(entry)
+        return entry
+
+    def record_frame(self, connection: str, direction: Direction, data: str | bytes, *,
+              event: str | None = None, opcode: int = 1) -> Entry:
+        if isinstance(data, bytes):
+            return self._add("frame", connection=connection, direction=direction, event=event,
+                             data=base64.b64encode(data).decode(), binary=True,
+                             detail={"opcode": opcode})
+        return self._add("frame", connection=connection, direction=direction, event=event,
+                         data=data, detail={"opcode": opcode})
+
+    def record_http(self, **detail: Any) -> Entry:
+        return self._add("http", detail=detail)
+
+    def record_connection(self, connection: str, what: Literal["open", "close"],
+                   **detail: Any) -> Entry:
+        return self._add("connection", connection=connection, event=what, detail=detail)
+
+    def record_fault(self, name: str, action: str, *, connection: str | None = None,
+              direction: Direction | None = None, **detail: Any) -> Entry:
+        return self._add("fault", connection=connection, direction=direction, event=name,
+                         detail={"action": action, **detail})
+
+    # -- reading --------------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self._log.snapshot())
+
+    def __len__(self) -> int:
+        return len(self._log)
+
+    def entries(self, kind: Kind | None = None) -> list[Entry]:
+        return [e for e in self._log.snapshot() if kind is None or e.kind == kind]
+
+    def frames(self, *, direction: Direction | None = None, connection: str | None = None,
+               event: str | None = None, match: Match | None = None) -> list[Entry]:
+        """Frames, filtered: ``match`` is a substring, a compiled regex or a predicate."""
+        return [e for e in self._log.snapshot() if e.kind == "frame"
+                and (direction is None or e.direction == direction)
+                and (connection is None or e.connection == connection)
+                and (event is None or e.event == event)
+                and _matches(e, match)]
+
+    def http(self, *, method: str | None = None, path: str | None = None,
+             status: int | None = None) -> list[Entry]:
+        return [e for e in self._log.snapshot() if e.kind == "http"
+                and (method is None or e.detail.get("method") == method.upper())
+                and (path is None or e.detail.get("path") == path)
+                and (status is None or e.detail.get("status") == status)]
+
+    def faults(self, name: str | None = None) -> list[Entry]:
+        return [e for e in self._log.snapshot() if e.kind == "fault"
+                and (name is None or e.event == name)]
+
+    def connections(self) -> list[Entry]:
+        return self.entries("connection")
+
+    async def wait_for(self, predicate: Callable[[Entry], bool], *, count: int = 1,
+                       timeout: float = 5.0) -> list[Entry]:
+        return await self._log.wait_for(predicate, count=count, timeout=timeout)
+
+    def wait_for_sync(self, predicate: Callable[[Entry], bool], *, count: int = 1,
+                      timeout: float = 5.0) -> list[Entry]:
+        return self._log.wait_for_sync(predicate, count=count, timeout=timeout)
+
+    def clear(self) -> None:
+        self._log.clear()
+
+    # -- JSON Lines -----------------------------------------------------------------
+
+    def export(self, target: str | Path | IO[str]) -> int:
+        """Write every entry as one JSON object per line; returns how many."""
+        entries = self._log.snapshot()
+        if isinstance(target, str | Path):
+            with open(target, "w", encoding="utf-8") as out:
+                return _write(entries, out)
+        return _write(entries, target)
+
+
+def _write(entries: Iterable[Entry], out: IO[str]) -> int:
+    count = 0
+    for entry in entries:
+        out.write(json.dumps(entry.to_json(), separators=(",", ":"), ensure_ascii=False))
+        out.write("\n")
+        count += 1
+    return count
+
+
+def read_jsonl(source: str | Path | IO[str]) -> list[Entry]:
+    """Entries back from :meth:`Journal.export`'s output."""
+    if isinstance(source, str | Path):
+        with open(source, encoding="utf-8") as handle:
+            return [Entry.from_json(json.loads(line)) for line in handle if line.strip()]
+    return [Entry.from_json(json.loads(line)) for line in source if line.strip()]
+
+
+__all__ = ["DEFAULT_JOURNAL_LIMIT", "Entry", "Journal", "body_fields", "read_jsonl"]
