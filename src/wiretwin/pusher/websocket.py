@@ -194,8 +194,8 @@ class PusherSockets:
                     if liveness is not None:
                         liveness.seen()
             elif msg.type is WSMsgType.PONG:
-                if await sock.receive(msg.data, event="ws:pong", opcode=Opcode.PONG) and (
-                        liveness is not None):
+                answered = await sock.receive(msg.data, event="ws:pong", opcode=Opcode.PONG)
+                if answered and liveness is not None:
                     liveness.seen()
 
     def _receive(self, conn: Connection, text: str) -> None:
