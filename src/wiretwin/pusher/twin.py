@@ -35,7 +35,7 @@ class PusherTwin(Twin):
     """An offline Pusher Channels: websocket protocol 4-7 and the HTTP API."""
 
     service = "pusher"
-    heartbeat_events = frozenset({"pusher:pong", "ws:pong"})
+    heartbeat_events = frozenset({"pusher:ping", "pusher:pong", "ws:pong"})
 
     def __init__(
         self,

@@ -31,7 +31,8 @@ class Twin:
 
     #: Short service name, used in thread names, settings files and messages.
     service = "twin"
-    #: Labels of the frames that answer a client's heartbeat (what a Stall fault withholds).
+    #: Labels of the heartbeat frames the twin sends, its own pings and its answers to the
+    #: client's (what a Stall fault withholds).
     heartbeat_events: frozenset[str] = frozenset({"ws:pong"})
 
     def __init__(

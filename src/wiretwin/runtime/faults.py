@@ -162,8 +162,9 @@ class HttpError(Fault):
 
 @dataclass
 class Stall(Fault):
-    """Stop answering heartbeats: the twin's heartbeat replies (``pusher:pong``, websocket
-    pongs...) are swallowed, so clients decide the server is gone."""
+    """Go quiet on heartbeats: the twin's own pings and its answers to the client's
+    (``pusher:ping``, ``pusher:pong``, websocket pongs...) are swallowed, as from a hung
+    server, so clients decide it is gone."""
 
     type: ClassVar[str] = "stall"
     targets: ClassVar[frozenset[Target]] = frozenset({"frame"})

@@ -12,8 +12,11 @@
 // one JSON object a line. Several named pusher-js clients live in one process, so one
 // node start serves a whole scenario.
 //
-//   {"cmd":"connect","client":"a","params":{...}}   new Pusher(...); params go to both
-//                                                   auth endpoints as form fields
+//   {"cmd":"connect","client":"a","params":{...},"options":{...}}
+//                                                   new Pusher(...); params go to both
+//                                                   auth endpoints as form fields; options
+//                                                   are merged into the Pusher options
+//                                                   (e.g. {"pongTimeout": 300})
 //   {"cmd":"subscribe","client":"a","channel":"c","bind":["client-x"]}
 //                                                   bind_global on the channel, plus
 //                                                   channel.bind(name) for each "bind"
@@ -92,10 +95,11 @@ function client(name) {
   return pusher;
 }
 
-function connect({ client: name, params = {} }) {
+function connect({ client: name, params = {}, options = {} }) {
   if (clients.has(name)) throw new Error(`client ${name} exists`);
   const pusher = new Pusher(settings.key, {
     ...settings.options,
+    ...options,
     channelAuthorization: {
       endpoint: settings.channelAuthEndpoint,
       transport: 'ajax',
