@@ -16,6 +16,7 @@ from aiohttp import web
 
 from ..runtime.base import Twin
 from ..runtime.clock import Clock
+from ..runtime.journal import DEFAULT_JOURNAL_LIMIT
 from .apps import App, default_app
 from .auth import sign_channel, sign_user
 from .client import PusherTestClient
@@ -45,9 +46,11 @@ class PusherTwin(Twin):
         port: int = 0,
         seed: int = 0,
         clock: Clock | None = None,
+        journal_limit: int = DEFAULT_JOURNAL_LIMIT,
     ) -> None:
         self._apps = list(apps) if apps else [default_app()]
-        super().__init__(host=host, port=port, seed=seed, clock=clock)
+        super().__init__(host=host, port=port, seed=seed, clock=clock,
+                         journal_limit=journal_limit)
 
     def _setup(self) -> None:
         self.recorder = PusherRecorder()
