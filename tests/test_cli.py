@@ -76,3 +76,49 @@ def test_serve_reports_a_busy_port_without_a_traceback(
     assert second.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in second.stderr
     assert "Traceback" not in second.stderr
+
+
+def test_serve_starts_from_a_world_and_saves_on_exit(tmp_path: Path) -> None:
+    world = tmp_path / "world.toml"
+    world.write_text(
+        '[pusher]\n'
+        '[[pusher.apps]]\nid = "7"\nkey = "k7"\nsecret = "s7"\n'
+        '[[pusher.members]]\napp = "7"\nchannel = "presence-lobby"\nuser_id = "bot"\n'
+        'user_info = { name = "Lobby bot" }\n'
+    )
+    saved = tmp_path / "saved.json"
+    settings = tmp_path / "settings.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wiretwin", "serve", "--pusher-port", "0", "--world",
+         str(world), "--save", str(saved), "--settings-file", str(settings)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        _read_until(proc, "Settings written to")
+        client = pusher.Pusher(**json.loads(settings.read_text())["pusher"]["pusher"])
+        assert client.users_info("presence-lobby") == {"users": [{"id": "bot"}]}
+        client.trigger("cache-news", "headline", {"n": 1})
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert f"State saved to {saved}" in out
+    state = json.loads(saved.read_text())["pusher"]
+    assert state["members"] == [{"app": "7", "channel": "presence-lobby", "user_id": "bot",
+                                 "user_info": {"name": "Lobby bot"}}]
+    assert [c["channel"] for c in state["cache"]] == ["cache-news"]
+
+
+def test_serve_explains_a_bad_world(tmp_path: Path) -> None:
+    world = tmp_path / "bad.toml"
+    world.write_text('[pusher]\n[[pusher.apps]]\nid = "app"\nkey = "k"\nsecret = "s"\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "wiretwin", "serve", "--pusher-port", "0", "--world",
+         str(world)], capture_output=True, text=True, timeout=30, check=False,
+    )
+    assert result.returncode == 1
+    assert f"{world}: [pusher] apps:" in result.stderr
+    assert "digits" in result.stderr
+    assert "Traceback" not in result.stderr

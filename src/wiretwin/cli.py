@@ -20,6 +20,8 @@ from typing import Any, TextIO
 
 from . import __version__
 from .pusher import PusherTwin
+from .pusher.snapshot import SnapshotError
+from .runtime.worlds import WorldError, default_world, read_world, write_world
 
 DEFAULT_PUSHER_PORT = 6001
 
@@ -53,7 +55,16 @@ async def serve(args: argparse.Namespace, out: TextIO) -> None:
         # Not possible off the main thread or on Windows; Ctrl-C then ends asyncio.run.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    world = read_world(args.world) if args.world else default_world()
+    unknown = sorted(set(world) - {"pusher"})
+    if unknown:
+        raise WorldError(f"{args.world}: no twin called {', '.join(unknown)} (known: pusher)")
     pusher = PusherTwin(host=args.host, port=args.pusher_port, seed=args.seed)
+    if "pusher" in world:
+        try:
+            pusher.restore(world["pusher"])
+        except SnapshotError as exc:
+            raise WorldError(f"{args.world or 'default world'}: [pusher] {exc}") from None
     await pusher.start()
     try:
         settings = {"pusher": pusher.settings()}
@@ -68,6 +79,9 @@ async def serve(args: argparse.Namespace, out: TextIO) -> None:
         out.flush()
         await stop.wait()
     finally:
+        if args.save:
+            write_world(args.save, {"pusher": pusher.snapshot()})
+            print(f"State saved to {args.save}", file=out)
         await pusher.stop()
         print("wiretwin stopped", file=out)
         out.flush()
@@ -85,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--seed", type=int, default=0, help="seed for the twins' randomness")
     serve_cmd.add_argument("--settings-file", metavar="PATH",
                            help="write every twin's URLs, ports and credentials as JSON")
+    serve_cmd.add_argument("--world", metavar="FILE",
+                           help="start from this world file (TOML or JSON; default: the "
+                                "built-in world)")
+    serve_cmd.add_argument("--save", metavar="FILE",
+                           help="write the twins' state to FILE on exit (.toml or .json)")
     return parser
 
 
@@ -93,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         try:
             asyncio.run(serve(args, sys.stdout))
-        except OSError as exc:
+        except (OSError, WorldError) as exc:
             print(f"wiretwin: {exc}", file=sys.stderr)
             return 1
     return 0

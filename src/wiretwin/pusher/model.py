@@ -75,6 +75,23 @@ class PusherModel:
         self.states[app.id] = state
         self._by_key[app.key] = state
 
+    def update_app(self, app: App) -> None:
+        """Take ``app``'s settings onto the app with its id (connections keep pointing at it)."""
+        state = self.states[app.id]
+        current = state.app
+        if app.key != current.key:
+            if app.key in self._by_key:
+                raise ValueError(f"an app with key {app.key} already exists")
+            del self._by_key[current.key]
+            self._by_key[app.key] = state
+        for name, value in vars(app).items():
+            setattr(current, name, value)
+
+    def remove_app(self, app_id: str) -> None:
+        """Forget an app (its connections must be closed first)."""
+        state = self.states.pop(app_id)
+        del self._by_key[state.app.key]
+
     def app_by_key(self, key: str) -> App | None:
         state = self._by_key.get(key)
         return state.app if state else None
@@ -117,13 +134,14 @@ class PusherModel:
         if not conn.open:
             return
         conn.open = False
-        state = self.state(conn.app)
+        state = self._socket_app.pop(conn.socket_id, None)
+        if state is None or self.states.get(state.app.id) is not state:
+            return  # its app was removed meanwhile: nothing left to leave
         for name in list(conn.channels):
             self._leave(state, conn, name)
         if conn.user is not None:
             users.sign_out(state, conn, self.effects)
         state.connections.pop(conn.socket_id, None)
-        self._socket_app.pop(conn.socket_id, None)
 
     def close(self, conn: Connection, code: int, message: str, *, error_first: bool) -> None:
         """Ask the transport to close ``conn`` (its :meth:`disconnect` follows)."""

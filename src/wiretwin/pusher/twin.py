@@ -26,6 +26,7 @@ from .http_api import PusherHttpApi
 from .model import ApiError, PublishRequest, PusherModel
 from .recorder import ClientEvent, PusherRecorder, TriggeredEvent
 from .settings import client_settings
+from .snapshot import restore, snapshot
 from .webhooks import WebhookSender
 from .websocket import PusherSockets
 
@@ -58,6 +59,19 @@ class PusherTwin(Twin):
         self.model = PusherModel(self._apps, self, self.clock, self.random)
         self.sockets = PusherSockets(self.model, self.server, self.wire)
         self.http_api = PusherHttpApi(self.model, self.recorder, self.clock)
+        self._initial = snapshot(self.model, self.clock)
+
+    def _snapshot(self) -> dict[str, Any]:
+        return snapshot(self.model, self.clock)
+
+    def _restore(self, data: dict[str, Any]) -> None:
+        restore(self.model, self.clock, data)
+
+    def _reset(self, disconnect: bool) -> None:
+        if disconnect:
+            self.sockets.close_all(CloseCode.GENERIC_RECONNECT, "Reset")
+        restore(self.model, self.clock, self._initial)
+        self.recorder.clear()
 
     def _build_app(self) -> web.Application:
         app = web.Application()
@@ -108,7 +122,7 @@ class PusherTwin(Twin):
     @property
     def app(self) -> App:
         """The first (by default the only) app."""
-        return self._apps[0]
+        return next(iter(self.model.states.values())).app
 
     def _app(self, app: App | str | None) -> App:
         if app is None:

@@ -56,6 +56,10 @@ class WebhookSender:
         """Queue ``event`` for every webhook URL of ``app`` (call in the home loop)."""
         if not app.webhooks:
             return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # a stopped twin sends nothing
         payload = {"time_ms": int(self._clock.time() * 1000), "events": [event]}
         body = json.dumps(payload, separators=(",", ":")).encode()
         for url in app.webhooks:

@@ -71,6 +71,34 @@ class Twin:
     async def _on_stop(self) -> None:
         """Called in the home loop before the server closes: say goodbye the service's way."""
 
+    def _snapshot(self) -> dict[str, Any]:
+        """The twin's state as plain JSON (in the home loop)."""
+        raise NotImplementedError
+
+    def _restore(self, snapshot: dict[str, Any]) -> None:
+        """Bring back a :meth:`_snapshot` (in the home loop), telling connected clients."""
+        raise NotImplementedError
+
+    def _reset(self, disconnect: bool) -> None:
+        """Back to the state the twin was built with; close connections if asked."""
+        raise NotImplementedError
+
+    # -- state ------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state as plain JSON: :meth:`restore` brings it back."""
+        return self.call(self._snapshot)
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        self.call(self._restore, snapshot)
+
+    def reset(self, *, disconnect: bool = True) -> None:
+        """Back to the starting state: faults removed, connections closed (unless
+        ``disconnect=False``), state as built, recorder and journal emptied."""
+        self.faults.clear()
+        self.call(self._reset, disconnect)
+        self.journal.clear()
+
     # -- where it runs ----------------------------------------------------------------
 
     @property
@@ -145,8 +173,11 @@ class Twin:
             self._loop = None
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(*args)`` in the home loop, from whichever thread calls."""
-        return call_in_loop(self.loop, fn, *args)
+        """Run ``fn(*args)`` in the home loop, from whichever thread calls (directly, when
+        the twin is not running: nothing else can touch its state then)."""
+        if self._loop is None:
+            return fn(*args)
+        return call_in_loop(self._loop, fn, *args)
 
     async def __aenter__(self) -> Self:
         return await self.start()

@@ -1,0 +1,69 @@
+"""World files: a starting state for every twin, in TOML (or JSON).
+
+A world is one table per twin, each holding that twin's snapshot::
+
+    [pusher]
+    format = 1
+    [[pusher.apps]]
+    id = "1"
+    key = "app-key"
+    secret = "app-secret"
+
+``wiretwin serve --world FILE`` starts from one and ``--save FILE`` writes the state back
+on exit (``.toml`` or ``.json`` by the file's suffix). TOML has no null, so values that
+are null in a snapshot are left out of a TOML world, which reads back as their default.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+
+class WorldError(ValueError):
+    """A world file that cannot be read; the message names the file and the problem."""
+
+
+def read_world(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise WorldError(f"{path}: {exc.strerror or exc}") from None
+    try:
+        world = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise WorldError(f"{path}: {exc}") from None
+    if not isinstance(world, dict):
+        raise WorldError(f"{path}: a world is a table of twins")
+    return world
+
+
+def write_world(path: str | Path, world: dict[str, Any]) -> None:
+    path = Path(path)
+    if path.suffix == ".json":
+        path.write_text(json.dumps(world, indent=2) + "\n", encoding="utf-8")
+    else:
+        path.write_text(tomli_w.dumps(_without_nulls(world)), encoding="utf-8")
+
+
+def default_world() -> dict[str, Any]:
+    """The built-in world (``wiretwin/worlds/default.toml``)."""
+    text = resources.files("wiretwin.worlds").joinpath("default.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value if v is not None]
+    return value
+
+
+__all__ = ["WorldError", "default_world", "read_world", "write_world"]
