@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from typing import Any, TextIO
 from . import __version__
 from .pusher import PusherTwin
 from .pusher.snapshot import SnapshotError
+from .runtime.clock import VirtualClock
 from .runtime.worlds import WorldError, default_world, read_world, write_world
 
 DEFAULT_PUSHER_PORT = 6001
@@ -37,6 +39,7 @@ def describe_pusher(settings: dict[str, Any]) -> str:
     return "\n".join([
         f"Pusher Channels   {settings['ws_url']}",
         f"  HTTP API        {settings['http_url']}",
+        f"  admin API       {settings['admin_url']}  (OpenAPI: /_wiretwin/openapi.json)",
         f"  app_id={settings['app_id']}  key={settings['key']}  secret={settings['secret']}",
         "",
         "  pusher-http-python:",
@@ -59,7 +62,9 @@ async def serve(args: argparse.Namespace, out: TextIO) -> None:
     unknown = sorted(set(world) - {"pusher"})
     if unknown:
         raise WorldError(f"{args.world}: no twin called {', '.join(unknown)} (known: pusher)")
-    pusher = PusherTwin(host=args.host, port=args.pusher_port, seed=args.seed)
+    clock = VirtualClock() if args.virtual_clock else None
+    pusher = PusherTwin(host=args.host, port=args.pusher_port, seed=args.seed, clock=clock,
+                        admin_token=args.admin_token)
     if "pusher" in world:
         try:
             pusher.restore(world["pusher"])
@@ -102,6 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--world", metavar="FILE",
                            help="start from this world file (TOML or JSON; default: the "
                                 "built-in world)")
+    serve_cmd.add_argument("--virtual-clock", action="store_true",
+                           help="run the twins on a virtual clock, moved only through "
+                                "POST /_wiretwin/clock/advance")
+    serve_cmd.add_argument("--admin-token", metavar="TOKEN",
+                           default=os.environ.get("WIRETWIN_ADMIN_TOKEN") or None,
+                           help="require 'Authorization: Bearer TOKEN' on the admin API "
+                                "(default: $WIRETWIN_ADMIN_TOKEN; none: open to loopback)")
     serve_cmd.add_argument("--save", metavar="FILE",
                            help="write the twins' state to FILE on exit (.toml or .json)")
     return parser

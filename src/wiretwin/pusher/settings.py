@@ -20,6 +20,7 @@ def client_settings(app: App, *, host: str, port: int) -> dict[str, Any]:
         "port": port,
         "ws_url": f"ws://{host}:{port}/app/{app.key}?protocol=7",
         "http_url": f"http://{host}:{port}/apps/{app.id}",
+        "admin_url": f"http://{host}:{port}/_wiretwin",
         # pusher.Pusher(**settings["pusher"]); host and port explicitly, because
         # Pusher.from_url() loses the port.
         "pusher": {

@@ -14,9 +14,11 @@ from typing import Any
 
 from aiohttp import web
 
+from ..runtime.admin import AdminRoute
 from ..runtime.base import Twin
 from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_LIMIT
+from .admin import PusherAdmin
 from .apps import App, default_app
 from .auth import sign_channel, sign_user
 from .client import PusherTestClient
@@ -48,10 +50,11 @@ class PusherTwin(Twin):
         seed: int = 0,
         clock: Clock | None = None,
         journal_limit: int = DEFAULT_JOURNAL_LIMIT,
+        admin_token: str | None = None,
     ) -> None:
         self._apps = list(apps) if apps else [default_app()]
         super().__init__(host=host, port=port, seed=seed, clock=clock,
-                         journal_limit=journal_limit)
+                         journal_limit=journal_limit, admin_token=admin_token)
 
     def _setup(self) -> None:
         self.recorder = PusherRecorder()
@@ -73,12 +76,13 @@ class PusherTwin(Twin):
         restore(self.model, self.clock, self._initial)
         self.recorder.clear()
 
-    def _build_app(self) -> web.Application:
-        app = web.Application()
+    def _admin_routes(self) -> list[AdminRoute]:
+        return PusherAdmin(self).routes()
+
+    def _add_routes(self, app: web.Application) -> None:
         app.add_routes(self.sockets.routes())
         app.add_routes(self.http_api.routes())
         app.router.add_get("/{tail:.*}", self._fallback)
-        return app
 
     async def _fallback(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() == "websocket":

@@ -16,6 +16,7 @@ from typing import Any, Self, TypeVar
 
 from aiohttp import web
 
+from .admin import AdminApi, AdminRoute
 from .clock import Clock, RealClock
 from .faults import Faults
 from .journal import DEFAULT_JOURNAL_LIMIT, Journal
@@ -43,8 +44,11 @@ class Twin:
         seed: int = 0,
         clock: Clock | None = None,
         journal_limit: int = DEFAULT_JOURNAL_LIMIT,
+        admin_token: str | None = None,
     ) -> None:
         self.seed = seed
+        #: With a token, the admin API wants ``Authorization: Bearer <token>``.
+        self.admin_token = admin_token
         self.random = random.Random(seed)
         self.clock: Clock = clock if clock is not None else RealClock()
         self.journal = Journal(self.service, self.clock, journal_limit)
@@ -61,9 +65,18 @@ class Twin:
     def _setup(self) -> None:
         """Create the twin's state (once; it outlives stops and restarts)."""
 
-    def _build_app(self) -> web.Application:
-        """The aiohttp application, built anew at every start (an app is bound to a loop)."""
+    def _add_routes(self, app: web.Application) -> None:
+        """The service's routes, added to an application built anew at every start (an
+        aiohttp app is bound to one loop); the admin API's come first."""
         raise NotImplementedError
+
+    def _admin_routes(self) -> list[AdminRoute]:
+        """The service's own admin actions, served under ``/_wiretwin``."""
+        return []
+
+    def settings(self) -> dict[str, Any]:
+        """URLs, ports, credentials and client settings (printed by ``wiretwin serve``)."""
+        return {"url": self.http_url()}
 
     async def _on_start(self) -> None:
         """Called in the home loop once the server listens."""
@@ -130,8 +143,9 @@ class Twin:
         """Start in the running event loop."""
         self._loop = asyncio.get_running_loop()
         try:
-            app = self._build_app()
-            app.middlewares.append(self.wire.middleware)
+            app = web.Application(middlewares=[self.wire.middleware])
+            app.add_routes(AdminApi(self).routes())
+            self._add_routes(app)
             self.server.app = app
             await self.server.start()
             await self._on_start()

@@ -1,0 +1,235 @@
+"""The Pusher twin's own admin actions (under ``/_wiretwin/pusher``).
+
+The same control API as Python tests have (trigger, channels, members, connections,
+disconnects, the recorder), plus a development auth endpoint: a browser or Node test can
+point pusher-js's ``channelAuthorization`` / ``userAuthentication`` at
+``/_wiretwin/pusher/auth`` and ``/_wiretwin/pusher/user-auth`` when the app under test has
+no auth endpoint of its own yet (the twin signs with the app's secret, as the ``pusher``
+SDK would).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from ..runtime.admin import ARRAY, OBJECT, AdminError, AdminRoute, json_body
+from .model import ApiError
+
+if TYPE_CHECKING:
+    from .twin import PusherTwin
+
+_APP = {"app": "app id or key (default: the first app)"}
+
+
+class PusherAdmin:
+    def __init__(self, twin: PusherTwin) -> None:
+        self.twin = twin
+
+    def routes(self) -> list[AdminRoute]:
+        r = AdminRoute
+        return [
+            r("POST", "/pusher/events", self.trigger,
+              "Publish an event as POST /apps/{id}/events would (same checks)",
+              body={"type": "object", "required": ["event", "data"], "properties": {
+                  "channels": {"type": "array", "items": {"type": "string"}},
+                  "channel": {"type": "string"}, "event": {"type": "string"},
+                  "data": {}, "socket_id": {"type": "string"}, "app": {"type": "string"}}},
+              tag="pusher"),
+            r("GET", "/pusher/channels", self.channels, "Occupied channels",
+              query={"prefix": "filter_by_prefix", "info": "comma-separated attributes",
+                     **_APP}, tag="pusher"),
+            r("GET", "/pusher/channels/{channel}", self.channel,
+              "One channel: occupied, attributes and (presence) members",
+              query={"info": "comma-separated attributes", **_APP}, tag="pusher"),
+            r("PUT", "/pusher/channels/{channel}/members/{user_id}", self.add_member,
+              "Put a member in a presence channel without a socket",
+              body={"type": "object", "properties": {"user_info": {}}}, query=_APP,
+              tag="pusher"),
+            r("DELETE", "/pusher/channels/{channel}/members/{user_id}", self.remove_member,
+              "Take a socketless member out", query=_APP, status=204, tag="pusher"),
+            r("GET", "/pusher/connections", self.connections,
+              "Open connections: socket id, app, channels, signed-in user",
+              response=ARRAY, tag="pusher"),
+            r("POST", "/pusher/connections/{socket_id}/disconnect", self.disconnect,
+              "Close a connection with a code (with a pusher:error first, if asked)",
+              body={"type": "object", "properties": {
+                  "code": {"type": "integer", "default": 4200},
+                  "message": {"type": "string"}, "error_first": {"type": "boolean"}}},
+              status=204, tag="pusher"),
+            r("POST", "/pusher/users/{user_id}/terminate", self.terminate,
+              "Close every connection of a signed-in user (4009)", query=_APP,
+              tag="pusher"),
+            r("GET", "/pusher/recorder/triggered", self.triggered,
+              "Events accepted from the HTTP API or the control API",
+              query={"channel": "only this channel", "name": "only this event"},
+              response=ARRAY, tag="pusher"),
+            r("GET", "/pusher/recorder/deliveries", self.deliveries,
+              "Frames written to sockets",
+              query={"socket_id": "only this socket", "channel": "only this channel",
+                     "event": "only this event"}, response=ARRAY, tag="pusher"),
+            r("GET", "/pusher/recorder/client-events", self.client_events,
+              "Client events relayed", response=ARRAY, tag="pusher"),
+            r("GET", "/pusher/recorder/webhooks", self.webhooks, "Every webhook attempt",
+              response=ARRAY, tag="pusher"),
+            r("POST", "/pusher/auth", self.channel_auth,
+              "Development channel auth endpoint for pusher-js (form or JSON: socket_id, "
+              "channel_name, and user_id / user_info for presence)", body=OBJECT,
+              query=_APP, tag="pusher"),
+            r("POST", "/pusher/user-auth", self.user_auth,
+              "Development user auth endpoint for pusher.signin() (form or JSON: "
+              "socket_id, user_id, user_info, watchlist)", body=OBJECT, query=_APP,
+              tag="pusher"),
+        ]
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _app(self, request: web.Request, body: dict[str, Any] | None = None) -> str | None:
+        app = (body or {}).get("app") or request.query.get("app")
+        if app is not None:
+            try:
+                self.twin._app(str(app))
+            except KeyError as exc:
+                raise AdminError(404, str(exc.args[0])) from None
+        return str(app) if app is not None else None
+
+    @staticmethod
+    def _info(request: web.Request) -> list[str]:
+        return [a for a in request.query.get("info", "").split(",") if a]
+
+    @staticmethod
+    async def _form(request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            return await json_body(request)
+        return {k: str(v) for k, v in (await request.post()).items()}
+
+    # -- actions ----------------------------------------------------------------------
+
+    async def trigger(self, request: web.Request) -> dict[str, Any]:
+        body = await json_body(request)
+        channels = body.get("channels", body.get("channel"))
+        if not isinstance(channels, str | list) or not isinstance(body.get("event"), str):
+            raise AdminError(400, "give event (a string) and channel or channels")
+        try:
+            self.twin.trigger(channels, body["event"], body.get("data"),
+                              socket_id=body.get("socket_id"), app=self._app(request, body))
+        except ApiError as exc:
+            raise AdminError(exc.status, exc.message) from None
+        return {}
+
+    async def channels(self, request: web.Request) -> dict[str, Any]:
+        try:
+            return self.twin.channels_info(request.query.get("prefix", ""),
+                                           self._info(request), app=self._app(request))
+        except ApiError as exc:
+            raise AdminError(exc.status, exc.message) from None
+
+    async def channel(self, request: web.Request) -> dict[str, Any]:
+        name = request.match_info["channel"]
+        app = self._app(request)
+        try:
+            out = self.twin.channel_info(name, self._info(request), app=app)
+        except ApiError as exc:
+            raise AdminError(exc.status, exc.message) from None
+        if name.startswith("presence-"):
+            out["members"] = self.twin.members(name, app=app)
+        return out
+
+    async def add_member(self, request: web.Request) -> dict[str, Any]:
+        body = await json_body(request)
+        try:
+            added = self.twin.add_member(request.match_info["channel"],
+                                         request.match_info["user_id"], body.get("user_info"),
+                                         app=self._app(request))
+        except ValueError as exc:
+            raise AdminError(400, str(exc)) from None
+        return {"added": added}
+
+    async def remove_member(self, request: web.Request) -> None:
+        if not self.twin.remove_member(request.match_info["channel"],
+                                       request.match_info["user_id"], app=self._app(request)):
+            raise AdminError(404, "no such socketless member")
+
+    async def connections(self, request: web.Request) -> list[dict[str, Any]]:
+        out = []
+        for state in self.twin.model.states.values():
+            for conn in state.connections.values():
+                out.append({"socket_id": conn.socket_id, "app": state.app.id,
+                            "protocol": conn.protocol, "channels": sorted(conn.channels),
+                            "user": conn.user.id if conn.user else None})
+        return out
+
+    async def disconnect(self, request: web.Request) -> None:
+        body = await json_body(request)
+        socket_id = request.match_info["socket_id"]
+        if socket_id not in self.twin.sockets.sockets:
+            raise AdminError(404, f"no open connection {socket_id}")
+        code = body.get("code", 4200)
+        if not isinstance(code, int) or not 1000 <= code <= 4999:
+            raise AdminError(400, "code must be a close code (1000-4999)")
+        self.twin.disconnect(socket_id, code, str(body.get("message", "Disconnected")),
+                             error_first=bool(body.get("error_first", False)))
+
+    async def terminate(self, request: web.Request) -> dict[str, Any]:
+        count = self.twin.terminate_user_connections(request.match_info["user_id"],
+                                                     app=self._app(request))
+        return {"terminated": count}
+
+    async def triggered(self, request: web.Request) -> list[dict[str, Any]]:
+        q = request.query
+        return [asdict(e) for e in self.twin.recorder.events(q.get("channel"), q.get("name"))]
+
+    async def deliveries(self, request: web.Request) -> list[dict[str, Any]]:
+        q = request.query
+        return [{"socket_id": d.socket_id, "event": d.event, "channel": d.channel,
+                 "data": d.data}
+                for d in self.twin.recorder.delivered(q.get("socket_id"),
+                                                      channel=q.get("channel"),
+                                                      event=q.get("event"))]
+
+    async def client_events(self, request: web.Request) -> list[dict[str, Any]]:
+        return [asdict(e) for e in self.twin.recorder.client_events]
+
+    async def webhooks(self, request: web.Request) -> list[dict[str, Any]]:
+        return [asdict(a) for a in self.twin.recorder.webhooks]
+
+    async def channel_auth(self, request: web.Request) -> dict[str, Any]:
+        form = await self._form(request)
+        socket_id, channel = form.get("socket_id"), form.get("channel_name")
+        if not isinstance(socket_id, str) or not isinstance(channel, str):
+            raise AdminError(400, "socket_id and channel_name are required")
+        app = self._app(request)
+        if not channel.startswith("presence-"):
+            return {"auth": self.twin.sign_channel(socket_id, channel, app=app)}
+        user_id = form.get("user_id")
+        if not user_id:
+            raise AdminError(400, "presence channels need a user_id (as an auth param)")
+        member: dict[str, Any] = {"user_id": str(user_id)}
+        info = form.get("user_info")
+        if info:
+            member["user_info"] = json.loads(info) if isinstance(info, str) else info
+        channel_data = json.dumps(member)
+        return {"auth": self.twin.sign_channel(socket_id, channel, channel_data, app=app),
+                "channel_data": channel_data}
+
+    async def user_auth(self, request: web.Request) -> dict[str, Any]:
+        form = await self._form(request)
+        socket_id, user_id = form.get("socket_id"), form.get("user_id")
+        if not isinstance(socket_id, str) or not user_id:
+            raise AdminError(400, "socket_id and user_id are required")
+        user: dict[str, Any] = {"id": str(user_id)}
+        if form.get("user_info"):
+            info = form["user_info"]
+            user["user_info"] = json.loads(info) if isinstance(info, str) else info
+        if form.get("watchlist"):
+            watchlist = form["watchlist"]
+            user["watchlist"] = watchlist.split(",") if isinstance(watchlist, str) else watchlist
+        user_data = json.dumps(user)
+        return {"auth": self.twin.sign_user(socket_id, user_data, app=self._app(request)),
+                "user_data": user_data}
+
+
+__all__ = ["PusherAdmin"]
