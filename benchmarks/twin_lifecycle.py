@@ -6,7 +6,9 @@ Measured in one run, best-of and median over many cycles:
 * **twin (loop)**: ``async with PusherTwin()`` in the running loop;
 * **twin (thread)**: ``with PusherTwin()``, what the ``pusher_twin`` fixture does;
 * **stop with clients**: stopping a twin with 20 connected websocket clients that answer
-  its close frames (aiohttp alone would wait up to its shutdown timeout for open sockets).
+  its close frames (aiohttp alone would wait up to its shutdown timeout for open sockets);
+* **virtual hour**: ``await clock.advance(3600)`` on a twin with 20 connected clients that
+  answer every ping (600 ping/pong round trips on a virtual clock).
 
 Figures only; nothing is asserted. Run: ``.venv/bin/python benchmarks/twin_lifecycle.py``
 """
@@ -22,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from wiretwin.pusher import PusherTwin
+from wiretwin.runtime.clock import VirtualClock
 
 
 async def _baseline() -> None:
@@ -50,6 +53,18 @@ async def _stop_with_clients() -> float:
     return elapsed
 
 
+async def _virtual_hour() -> float:
+    clock = VirtualClock()
+    async with PusherTwin(clock=clock) as twin:
+        clients = [await twin.connect() for _ in range(20)]
+        start = time.perf_counter()
+        fired = await clock.advance(3600)
+        elapsed = time.perf_counter() - start
+        assert fired == 20 * 30, fired
+        await asyncio.gather(*(c.close() for c in clients))
+    return elapsed
+
+
 async def _time(fn: Callable[[], Awaitable[None]], cycles: int) -> list[float]:
     samples = []
     for _ in range(cycles):
@@ -65,6 +80,7 @@ async def main(cycles: int) -> None:
         "twin (loop) start+stop": await _time(_twin_loop, cycles),
         "twin (thread) start+stop": await _time(_twin_thread, cycles),
         "twin stop, 20 clients": [await _stop_with_clients() for _ in range(max(5, cycles // 10))],
+        "virtual hour, 20 clients": [await _virtual_hour() for _ in range(max(3, cycles // 20))],
     }
     base = statistics.median(rows["baseline start+stop"])
     print(f"twin lifecycle over {cycles} cycles (ms)")
