@@ -33,6 +33,7 @@ from pusher.pusher_client import PusherClient
 from wiretwin.pusher import App, PusherErrorReply, PusherTestClient, PusherTwin
 from wiretwin.pusher.auth import body_md5, hmac_sha256_hex, sign_request
 from wiretwin.runtime import TwinServer
+from wiretwin.runtime.clock import Clock, VirtualClock
 
 #: The default app's credentials, with the opt-in ``subscription_count`` turned on.
 COUNTING_APP = App(id="1", key="app-key", secret="app-secret", subscription_count=True)
@@ -121,9 +122,9 @@ def trigger_with_info(twin: PusherTwin, channels: list[str], event: str, data: s
 
 
 @contextlib.asynccontextmanager
-async def threaded_twin(*apps: App) -> AsyncIterator[PusherTwin]:
+async def threaded_twin(*apps: App, clock: Clock | None = None) -> AsyncIterator[PusherTwin]:
     """A twin with custom apps in its own thread, started and stopped off the test loop."""
-    twin = PusherTwin(apps=list(apps))
+    twin = PusherTwin(apps=list(apps), clock=clock)
     await asyncio.to_thread(twin.start_in_thread)
     try:
         yield twin
@@ -678,14 +679,20 @@ async def test_webhook_is_retried_after_a_500(webhook_sink: WebhookSink,
                                               clients: Clients) -> None:
     webhook_sink.statuses = [500]
     app = App(id="4343", key="retry-key", secret="retry-secret", webhooks=[webhook_sink.url])
-    async with threaded_twin(app) as twin:
+    clock = VirtualClock()
+    async with threaded_twin(app, clock=clock) as twin:
         client = await clients(twin)
         await subscribed(client, "public-retry")
 
         first = await webhook_sink.next()
-        # The retry comes on the twin's clock, 1 s after the failure (the only wait here).
-        second = await webhook_sink.next(timeout=10)
-        [delivered] = await twin.recorder.webhooks.wait_for(lambda a: a.ok, timeout=10)
+        await twin.recorder.webhooks.wait_for(lambda a: a.status == 500)
+        # The retry is due on the twin's clock 1 s after the failure, not before.
+        assert clock.next_due() == 1.0
+        await clock.advance(0.9)
+        assert webhook_sink.received.empty()
+        await clock.advance(0.1)
+        second = await webhook_sink.next()
+        [delivered] = await twin.recorder.webhooks.wait_for(lambda a: a.ok)
 
         assert second.body == first.body
         assert second.headers["X-Pusher-Signature"] == first.headers["X-Pusher-Signature"]
