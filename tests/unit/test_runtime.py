@@ -107,10 +107,12 @@ def test_twins_in_threads_get_their_own_ports_and_loops() -> None:
 
 
 def test_public_exports_are_pinned() -> None:
-    assert sorted(wiretwin.runtime.__all__) == [
-        "Clock", "RealClock", "Twin", "TwinServer", "WaitTimeout", "WaitableLog",
-        "WireSocket", "encode_frame",
-    ]
+    assert sorted(wiretwin.runtime.__all__) == sorted([
+        "Clock", "Disconnect", "Drop", "Entry", "Fault", "Faults", "HttpError", "Journal",
+        "Latency", "LatencySpike", "RealClock", "RefuseHandshake", "Scope", "Stall", "Twin",
+        "TwinServer", "VirtualClock", "WaitTimeout", "WaitableLog", "WireLayer", "WireSocket",
+        "default_world", "encode_frame", "read_jsonl", "read_world", "write_world",
+    ])
     assert sorted(wiretwin.pusher.__all__) == sorted([
         "App", "ClientEvent", "CloseCode", "Delivery", "HarnessClient", "Message",
         "PusherAsyncTestHelper", "PusherErrorReply", "PusherEventRecorder", "PusherHarness",
