@@ -24,7 +24,8 @@ TOKEN = "s3cret-admin"
 def served(tmp_path: Path) -> Iterator[dict[str, Any]]:
     settings = tmp_path / "settings.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "wiretwin", "serve", "--pusher-port", "0", "--virtual-clock",
+        [sys.executable, "-m", "wiretwin", "serve", "--pusher-port", "0", "--lavalink-port", "0",
+         "--virtual-clock",
          "--admin-token", TOKEN, "--settings-file", str(settings)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

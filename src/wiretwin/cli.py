@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
+from .lavalink import LavalinkTwin
 from .pusher import PusherTwin
-from .pusher.snapshot import SnapshotError
+from .runtime.base import Twin
 from .runtime.clock import VirtualClock
 from .runtime.worlds import WorldError, default_world, read_world, write_world
 
 DEFAULT_PUSHER_PORT = 6001
+DEFAULT_LAVALINK_PORT = 2333
 
 
 def _kwargs(values: dict[str, Any]) -> str:
@@ -51,6 +53,48 @@ def describe_pusher(settings: dict[str, Any]) -> str:
     ])
 
 
+def describe_lavalink(settings: dict[str, Any]) -> str:
+    """The human-readable block ``wiretwin serve`` prints for the Lavalink twin."""
+    return "\n".join([
+        f"Lavalink v{settings['version']}    {settings['url']}  (websocket {settings['ws_url']})",
+        f"  password        {settings['password']}",
+        f"  admin API       {settings['admin_url']}",
+        "",
+        "  lavalink.py:",
+        f"    lavalink.Client(user_id).add_node({_kwargs(settings['lavalink_py'])})",
+        "  wavelink:",
+        f"    wavelink.Node({_kwargs(settings['wavelink'])})",
+        "  mafic:",
+        f"    mafic.NodePool(client).create_node({_kwargs(settings['mafic'])})",
+        "  pomice:",
+        f"    pomice.NodePool().create_node(bot=bot, {_kwargs(settings['pomice'])})",
+    ])
+
+
+DESCRIBE = {"pusher": describe_pusher, "lavalink": describe_lavalink}
+
+
+def _build_twins(args: argparse.Namespace, world: dict[str, Any]) -> dict[str, Twin]:
+    unknown = sorted(set(world) - set(DESCRIBE))
+    if unknown:
+        raise WorldError(f"{args.world}: no twin called {', '.join(unknown)} "
+                         f"(known: {', '.join(DESCRIBE)})")
+    clock = VirtualClock() if args.virtual_clock else None
+    common = {"host": args.host, "seed": args.seed, "clock": clock,
+              "admin_token": args.admin_token}
+    twins: dict[str, Twin] = {
+        "pusher": PusherTwin(port=args.pusher_port, **common),
+        "lavalink": LavalinkTwin(port=args.lavalink_port, **common),
+    }
+    for name, twin in twins.items():
+        if name in world:
+            try:
+                twin.restore(world[name])
+            except ValueError as exc:
+                raise WorldError(f"{args.world or 'default world'}: [{name}] {exc}") from None
+    return twins
+
+
 async def serve(args: argparse.Namespace, out: TextIO) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -59,35 +103,30 @@ async def serve(args: argparse.Namespace, out: TextIO) -> None:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     world = read_world(args.world) if args.world else default_world()
-    unknown = sorted(set(world) - {"pusher"})
-    if unknown:
-        raise WorldError(f"{args.world}: no twin called {', '.join(unknown)} (known: pusher)")
-    clock = VirtualClock() if args.virtual_clock else None
-    pusher = PusherTwin(host=args.host, port=args.pusher_port, seed=args.seed, clock=clock,
-                        admin_token=args.admin_token)
-    if "pusher" in world:
-        try:
-            pusher.restore(world["pusher"])
-        except SnapshotError as exc:
-            raise WorldError(f"{args.world or 'default world'}: [pusher] {exc}") from None
-    await pusher.start()
+    twins = _build_twins(args, world)
+    started: list[Twin] = []
     try:
-        settings = {"pusher": pusher.settings()}
+        for twin in twins.values():
+            await twin.start()
+            started.append(twin)
+        settings = {name: twin.settings() for name, twin in twins.items()}
         if args.settings_file:
             text = json.dumps(settings, indent=2) + "\n"
             Path(args.settings_file).write_text(text)  # noqa: ASYNC240 (once, at start-up)
-        print(f"wiretwin {__version__}: twins listening on {args.host} (Ctrl-C to stop)\n",
+        print(f"wiretwin {__version__}: twins listening on {args.host} (Ctrl-C to stop)",
               file=out)
-        print(describe_pusher(settings["pusher"]), file=out)
+        for name, block in settings.items():
+            print("\n" + DESCRIBE[name](block), file=out)
         if args.settings_file:
             print(f"\nSettings written to {args.settings_file}", file=out)
         out.flush()
         await stop.wait()
     finally:
-        if args.save:
-            write_world(args.save, {"pusher": pusher.snapshot()})
+        if args.save and len(started) == len(twins):
+            write_world(args.save, {name: twin.snapshot() for name, twin in twins.items()})
             print(f"State saved to {args.save}", file=out)
-        await pusher.stop()
+        for twin in reversed(started):
+            await twin.stop()
         print("wiretwin stopped", file=out)
         out.flush()
 
@@ -101,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="address to listen on (default: 127.0.0.1)")
     serve_cmd.add_argument("--pusher-port", type=int, default=DEFAULT_PUSHER_PORT,
                            help=f"Pusher twin port (default: {DEFAULT_PUSHER_PORT}; 0 = any)")
+    serve_cmd.add_argument("--lavalink-port", type=int, default=DEFAULT_LAVALINK_PORT,
+                           help=f"Lavalink twin port (default: {DEFAULT_LAVALINK_PORT}; "
+                                "0 = any)")
     serve_cmd.add_argument("--seed", type=int, default=0, help="seed for the twins' randomness")
     serve_cmd.add_argument("--settings-file", metavar="PATH",
                            help="write every twin's URLs, ports and credentials as JSON")

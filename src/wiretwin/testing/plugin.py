@@ -8,6 +8,7 @@ stopped (sockets closed, webhooks cancelled) when its test ends.
 Fixtures:
 
 ``pusher_twin``            a running :class:`~wiretwin.pusher.PusherTwin`
+``lavalink_twin``          a running :class:`~wiretwin.lavalink.LavalinkTwin`
 ``pusher_harness``         the twin + the real ``pusher`` SDK + a real client
                            (what ``async_mock_pusher_context()`` yields)
 ``pusher_event_recorder``  :class:`~wiretwin.pusher.PusherEventRecorder` over the twin
@@ -25,6 +26,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from ..lavalink import LavalinkTwin
 from ..pusher import PusherTwin
 from ..pusher.harness import HarnessClient, PusherEventRecorder, PusherHarness, PusherTestHelper
 
@@ -34,6 +36,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "pusher_twin(**kwargs): keyword arguments for the PusherTwin the pusher_twin "
         "fixture builds (apps=[App(...)], seed=...)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "lavalink_twin(**kwargs): keyword arguments for the LavalinkTwin the lavalink_twin "
+        "fixture builds (version=..., password=..., clock=..., seed=...)",
     )
 
 
@@ -71,3 +78,13 @@ def pusher_event_recorder(pusher_twin: PusherTwin) -> PusherEventRecorder:
 @pytest.fixture
 def pusher_test_helper(pusher_twin: PusherTwin) -> PusherTestHelper:
     return PusherTestHelper(pusher_twin)
+
+
+@pytest.fixture
+def lavalink_twin(request: pytest.FixtureRequest) -> Iterator[LavalinkTwin]:
+    """A running :class:`~wiretwin.lavalink.LavalinkTwin` in its own thread, stopped after
+    the test; configure it with ``@pytest.mark.lavalink_twin(version="4.0.8", ...)``."""
+    marker = request.node.get_closest_marker("lavalink_twin")
+    kwargs = dict(marker.kwargs) if marker else {}
+    with LavalinkTwin(**kwargs) as twin:
+        yield twin

@@ -1,0 +1,199 @@
+"""A player's playback on the twin's clock.
+
+Position is not ticked: it is computed. A player keeps a *base* position and, while its
+track advances, the clock reading it advanced from; every state change first settles the
+position, changes the state, then re-arms its timers. A track advances only while it is
+loaded, not paused and its voice connection is up (lavaplayer only produces frames when
+the voice connection polls for them), so it is exact at any clock reading, virtual or real.
+
+Timers, all on the twin's :class:`~wiretwin.runtime.clock.Clock`:
+
+* **end**: when the track reaches its length, or ``endTime`` (both end ``finished``);
+  streams never end;
+* **updates**: a ``playerUpdate`` every ``player_update_interval`` seconds from the moment
+  a track starts until it ends (paused players keep getting them, frozen);
+* **cleanup**: a track with no voice connection for ``cleanup_threshold`` seconds is
+  stopped with ``cleanup``, as lavaplayer does when nobody polls its frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..runtime.clock import Clock, TimerHandle
+from .tracks import Track
+
+
+@dataclass
+class VoiceState:
+    token: str = ""
+    endpoint: str = ""
+    session_id: str = ""
+    channel_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"token": self.token, "endpoint": self.endpoint, "sessionId": self.session_id,
+                "channelId": self.channel_id}
+
+
+@dataclass
+class PlayerCallbacks:
+    """What a player's timers set off (the model decides what each means)."""
+
+    finished: Callable[[Player], None]
+    cleanup: Callable[[Player], None]
+    update: Callable[[Player], None]
+
+
+@dataclass(eq=False)
+class Player:
+    guild_id: str
+    clock: Clock
+    callbacks: PlayerCallbacks
+    update_interval: float
+    cleanup_threshold: float
+    track: Track | None = None
+    paused: bool = False
+    volume: int = 100
+    filters: dict[str, Any] = field(default_factory=dict)
+    voice: VoiceState = field(default_factory=VoiceState)
+    voice_connected: bool = False
+    ping: int = -1
+    end_time: int | None = None
+    _base: int = 0
+    _since: float | None = None
+    _end_timer: TimerHandle | None = field(default=None, repr=False)
+    _update_timer: TimerHandle | None = field(default=None, repr=False)
+    _cleanup_timer: TimerHandle | None = field(default=None, repr=False)
+
+    # -- position -----------------------------------------------------------------------
+
+    @property
+    def advancing(self) -> bool:
+        return self.track is not None and not self.paused and self.voice_connected
+
+    @property
+    def position(self) -> int:
+        """Milliseconds into the current track (0 without one)."""
+        if self.track is None:
+            return 0
+        position = self._base
+        if self._since is not None:
+            position += int((self.clock.monotonic() - self._since) * 1000)
+        if not self.track.info.is_stream:
+            position = min(position, self.track.info.length)
+        return max(0, position)
+
+    def _settle(self) -> None:
+        """Fold elapsed time into the base position; restart the count if still advancing."""
+        self._base = self.position
+        self._since = self.clock.monotonic() if self.advancing else None
+
+    def _rearm(self) -> None:
+        self._since = self.clock.monotonic() if self.advancing else None
+        self._cancel_end()
+        if self.advancing and self.track is not None and not self.track.info.is_stream:
+            stop_at = self.track.info.length
+            if self.end_time is not None:
+                stop_at = min(stop_at, self.end_time)
+            remaining = max(0, stop_at - self._base) / 1000
+            self._end_timer = self.clock.call_later(remaining, self._finished)
+        if self.track is not None and not self.voice_connected:
+            if self._cleanup_timer is None:
+                self._cleanup_timer = self.clock.call_later(self.cleanup_threshold,
+                                                            self._cleanup)
+        elif self._cleanup_timer is not None:
+            self._cleanup_timer.cancel()
+            self._cleanup_timer = None
+
+    # -- changes (the model calls these) -----------------------------------------------
+
+    def start(self, track: Track, position: int = 0, *, paused: bool = False,
+              end_time: int | None = None) -> None:
+        self._settle()
+        self.track = track
+        self._base = max(0, position)
+        self.paused = paused
+        self.end_time = end_time
+        self._rearm()
+        self._start_updates()
+
+    def stop(self) -> Track | None:
+        """Unload the track; the track as it ended (at its final position)."""
+        if self.track is None:
+            return None
+        ended = self.track.at(self.position)
+        self.track = None
+        self._base = 0
+        self._since = None
+        self.end_time = None
+        self._cancel_all()
+        return ended
+
+    def set_paused(self, paused: bool) -> None:
+        self._settle()
+        self.paused = paused
+        self._rearm()
+
+    def seek(self, position: int) -> None:
+        if self.track is None:
+            return
+        self._settle()
+        self._base = max(0, position)
+        self._rearm()
+
+    def set_end_time(self, end_time: int | None) -> None:
+        self._settle()
+        self.end_time = end_time
+        self._rearm()
+
+    def set_voice(self, connected: bool, ping: int = -1) -> None:
+        self._settle()
+        self.voice_connected = connected
+        self.ping = ping if connected else -1
+        self._rearm()
+
+    def current(self) -> Track | None:
+        """The track with its current position (as Lavalink re-encodes it)."""
+        return self.track.at(self.position) if self.track is not None else None
+
+    # -- timers -------------------------------------------------------------------------
+
+    def _start_updates(self) -> None:
+        # The model sends the first update itself, right after TrackStartEvent.
+        if self._update_timer is not None:
+            self._update_timer.cancel()
+        self._update_timer = self.clock.call_later(self.update_interval, self._tick)
+
+    def _tick(self) -> None:
+        self._update_timer = self.clock.call_later(self.update_interval, self._tick)
+        self.callbacks.update(self)
+
+    def _finished(self) -> None:
+        self._end_timer = None
+        self.callbacks.finished(self)
+
+    def _cleanup(self) -> None:
+        self._cleanup_timer = None
+        self.callbacks.cleanup(self)
+
+    def _cancel_end(self) -> None:
+        if self._end_timer is not None:
+            self._end_timer.cancel()
+            self._end_timer = None
+
+    def _cancel_all(self) -> None:
+        self._cancel_end()
+        for name in ("_update_timer", "_cleanup_timer"):
+            timer = getattr(self, name)
+            if timer is not None:
+                timer.cancel()
+                setattr(self, name, None)
+
+    def dispose(self) -> None:
+        self._cancel_all()
+
+
+__all__ = ["Player", "PlayerCallbacks", "VoiceState"]

@@ -1,0 +1,255 @@
+"""The Lavalink v4 twin: REST and websocket on one port, a mock catalogue, a playback clock.
+
+Clients reach it as they reach Lavalink: ``ws://127.0.0.1:{port}/v4/websocket`` and
+``http://127.0.0.1:{port}/v4/...`` with ``Authorization: <password>``. The control API
+reads players as the server holds them, fills the catalogue, and injects what a real node
+would report on its own (track exceptions, stuck tracks, voice sockets closing).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from aiohttp import web
+
+from ..runtime.base import Twin
+from ..runtime.clock import Clock
+from ..runtime.journal import DEFAULT_JOURNAL_LIMIT
+from .catalogue import Catalogue, Playlist, default_catalogue
+from .model import LavalinkConfig, LavalinkError, LavalinkModel, Session
+from .playback import Player
+from .rest import LavalinkRest
+from .snapshot import restore, snapshot
+from .tracks import Track
+from .websocket import LavalinkSockets
+
+
+@dataclass(frozen=True)
+class PlayerView:
+    """A player as the twin holds it, for assertions."""
+
+    session_id: str
+    guild_id: str
+    track: Track | None
+    position: int
+    paused: bool
+    volume: int
+    filters: dict[str, Any]
+    voice: dict[str, Any]
+    connected: bool
+    end_time: int | None
+
+
+class MockFactory:
+    """The seed's ``mock_factory``: realistic tracks, put in this twin's catalogue."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+
+    def create_mock_track(self, title: str | None = None, author: str | None = None,
+                          length: int | None = None, *, source: str = "youtube",
+                          is_stream: bool = False) -> Track:
+        return self.catalogue.add(self.catalogue.make_track(title, author, length,
+                                                            source=source,
+                                                            is_stream=is_stream))
+
+    def create_mock_playlist(self, name: str = "Mock Playlist", track_count: int = 10
+                             ) -> Playlist:
+        return self.catalogue.add_playlist(self.catalogue.make_playlist(name, track_count))
+
+    def create_mock_search_results(self, query: str = "mock query", count: int = 10, *,
+                                   prefix: str = "ytsearch") -> list[Track]:
+        results = self.catalogue.search_results(prefix, query, count)
+        self.catalogue.add_search(query, results, prefix)
+        return results
+
+
+class LavalinkTwin(Twin):
+    """An offline Lavalink v4 node."""
+
+    service = "lavalink"
+
+    def __init__(
+        self,
+        *,
+        password: str = "youshallnotpass",
+        version: str = "4.2.2",
+        config: LavalinkConfig | None = None,
+        catalogue: Catalogue | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: int = 0,
+        clock: Clock | None = None,
+        journal_limit: int = DEFAULT_JOURNAL_LIMIT,
+        admin_token: str | None = None,
+    ) -> None:
+        self.config = config or LavalinkConfig(password=password, version=version)
+        self._catalogue = catalogue
+        super().__init__(host=host, port=port, seed=seed, clock=clock,
+                         journal_limit=journal_limit, admin_token=admin_token)
+
+    def _setup(self) -> None:
+        self.catalogue = self._catalogue or default_catalogue(self.seed)
+        self.mock_factory = MockFactory(self.catalogue)
+        self.model = LavalinkModel(self, self.clock, self.catalogue, self.config, self.random)
+        self.sockets = LavalinkSockets(self.model, self.server, self.wire)
+        self.rest = LavalinkRest(self.model)
+        self._initial = snapshot(self.model)
+
+    def _add_routes(self, app: web.Application) -> None:
+        app.add_routes(self.sockets.routes())
+        app.add_routes(self.rest.routes())
+        app.on_response_prepare.append(_api_version_header)
+
+    async def _on_stop(self) -> None:
+        self.sockets.close_all(1001, "Shutting down")
+
+    # -- Effects ------------------------------------------------------------------------
+
+    def send(self, session_id: str, message: dict[str, Any], label: str) -> None:
+        self.sockets.send(session_id, json.dumps(message, separators=(",", ":")), label)
+
+    # -- state --------------------------------------------------------------------------
+
+    def _snapshot(self) -> dict[str, Any]:
+        return snapshot(self.model)
+
+    def _restore(self, data: dict[str, Any]) -> None:
+        restore(self.model, data)
+
+    def _reset(self, disconnect: bool) -> None:
+        if disconnect:
+            self.sockets.close_all(1000, "Reset")
+            for session in list(self.model.sessions.values()):
+                if not session.attached:
+                    self.model.shutdown(session)
+        restore(self.model, self._initial)
+
+    # -- settings ---------------------------------------------------------------------
+
+    def settings(self) -> dict[str, Any]:
+        host, port, password = self.host, self.port, self.config.password
+        return {
+            "host": host, "port": port, "password": password,
+            "version": str(self.model.version),
+            "url": f"http://{host}:{port}", "ws_url": f"ws://{host}:{port}/v4/websocket",
+            "admin_url": f"http://{host}:{port}/_wiretwin",
+            # lavalink.Client(user_id).add_node(**settings["lavalink_py"])
+            "lavalink_py": {"host": host, "port": port, "password": password,
+                            "region": "us", "name": "wiretwin"},
+            # wavelink.Node(**settings["wavelink"])
+            "wavelink": {"uri": f"http://{host}:{port}", "password": password},
+            # mafic.NodePool(client).create_node(**settings["mafic"])
+            "mafic": {"host": host, "port": port, "label": "wiretwin",
+                      "password": password},
+            # pomice.NodePool().create_node(bot=bot, **settings["pomice"])
+            "pomice": {"host": host, "port": str(port), "password": password,
+                       "identifier": "wiretwin"},
+        }
+
+    # -- test-control API ---------------------------------------------------------------
+
+    def sessions(self) -> list[str]:
+        return self.call(lambda: list(self.model.sessions))
+
+    def _find(self, guild_id: str | int, session_id: str | None) -> tuple[Session, Player]:
+        guild = str(guild_id)
+        sessions = [self.model.session(session_id)] if session_id else list(
+            self.model.sessions.values())
+        for session in sessions:
+            player = session.players.get(guild)
+            if player is not None:
+                return session, player
+        raise LavalinkError(404, f"no player for guild {guild}")
+
+    def player(self, guild_id: str | int, session_id: str | None = None) -> PlayerView:
+        """A player's state as applied (the first session holding that guild, or the one
+        named)."""
+        return self.call(lambda: _view(*self._find(guild_id, session_id)))
+
+    def players(self, session_id: str | None = None) -> list[PlayerView]:
+        def read() -> list[PlayerView]:
+            sessions = [self.model.session(session_id)] if session_id else list(
+                self.model.sessions.values())
+            return [_view(s, p) for s in sessions for p in s.players.values()]
+
+        return self.call(read)
+
+    def inject_exception(self, guild_id: str | int, message: str = "Something broke",
+                         severity: str = "common", *, session_id: str | None = None) -> None:
+        """``TrackExceptionEvent`` then ``TrackEndEvent`` ``loadFailed``."""
+        def run() -> None:
+            session, _ = self._find(guild_id, session_id)
+            self.model.inject_exception(session.id, str(guild_id), message, severity)
+
+        self.call(run)
+
+    def inject_stuck(self, guild_id: str | int, threshold_ms: int | None = None, *,
+                     session_id: str | None = None) -> None:
+        def run() -> None:
+            session, _ = self._find(guild_id, session_id)
+            self.model.inject_stuck(session.id, str(guild_id), threshold_ms)
+
+        self.call(run)
+
+    def close_voice(self, guild_id: str | int, code: int = 4006,
+                    reason: str = "Session is no longer valid.", by_remote: bool = True, *,
+                    session_id: str | None = None) -> None:
+        """The Discord voice websocket closed: ``WebSocketClosedEvent`` and a disconnected
+        player (4014 ``byRemote`` is a bot kicked from the channel)."""
+        def run() -> None:
+            session, _ = self._find(guild_id, session_id)
+            self.model.close_voice(session.id, str(guild_id), code, reason, by_remote)
+
+        self.call(run)
+
+    def drop_connection(self, session_id: str | None = None, code: int = 1006) -> None:
+        """Drop a session's websocket (a network failure; resumable sessions pause)."""
+        def run() -> None:
+            for sid in [session_id] if session_id else list(self.sockets.sockets):
+                sock = self.sockets.sockets.get(sid)
+                if sock is not None:
+                    if code == 1006:
+                        sock.abort()
+                    else:
+                        sock.close(code, "Dropped by the test")
+
+        self.call(run)
+
+
+def _view(session: Session, player: Player) -> PlayerView:
+    return PlayerView(session.id, player.guild_id, player.current(), player.position,
+                      player.paused, player.volume, dict(player.filters),
+                      player.voice.to_json(), player.voice_connected, player.end_time)
+
+
+async def _api_version_header(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers["Lavalink-Api-Version"] = "4"
+
+
+def config_to_json(config: LavalinkConfig) -> dict[str, Any]:
+    data = asdict(config)
+    data["disabled_filters"] = sorted(config.disabled_filters)
+    data["source_managers"] = list(config.source_managers)
+    data["plugins"] = [list(p) for p in config.plugins]
+    return data
+
+
+def config_from_json(data: dict[str, Any]) -> LavalinkConfig:
+    known = {f.name for f in fields(LavalinkConfig)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"unknown Lavalink setting(s): {', '.join(unknown)}")
+    values = dict(data)
+    if "disabled_filters" in values:
+        values["disabled_filters"] = frozenset(values["disabled_filters"])
+    if "source_managers" in values:
+        values["source_managers"] = tuple(values["source_managers"])
+    if "plugins" in values:
+        values["plugins"] = tuple(tuple(p) for p in values["plugins"])
+    return LavalinkConfig(**values)
+
+
+__all__ = ["LavalinkTwin", "MockFactory", "PlayerView", "config_from_json", "config_to_json"]
