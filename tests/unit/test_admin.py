@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from wiretwin.lavalink import LavalinkTwin
 from wiretwin.pusher import PusherTwin
+from wiretwin.runtime import Twin
 from wiretwin.runtime.admin import AdminApi, _loopback, openapi_document
 
 
@@ -16,9 +18,10 @@ def test_only_loopback_clients_pass(remote: str | None, ok: bool) -> None:
     assert _loopback(remote) is ok
 
 
-def test_the_openapi_document_lists_exactly_the_served_routes() -> None:
-    api = AdminApi(PusherTwin())
-    doc = openapi_document("pusher", api.table)
+@pytest.mark.parametrize("twin", [PusherTwin, LavalinkTwin])
+def test_the_openapi_document_lists_exactly_the_served_routes(twin: type[Twin]) -> None:
+    api = AdminApi(twin())
+    doc = openapi_document(twin.service, api.table)
     documented = {(method.upper(), path) for path, ops in doc["paths"].items() for method in ops}
     served = {(r.method, r.path) for r in api.routes() if r.method != "OPTIONS"}
     assert documented == served

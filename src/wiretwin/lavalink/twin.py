@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ..runtime.admin import AdminRoute
 from ..runtime.base import Twin
 from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_LIMIT
@@ -97,6 +98,11 @@ class LavalinkTwin(Twin):
         self.sockets = LavalinkSockets(self.model, self.server, self.wire)
         self.rest = LavalinkRest(self.model)
         self._initial = snapshot(self.model)
+
+    def _admin_routes(self) -> list[AdminRoute]:
+        from .admin import LavalinkAdmin
+
+        return LavalinkAdmin(self).routes()
 
     def _add_routes(self, app: web.Application) -> None:
         app.add_routes(self.sockets.routes())
