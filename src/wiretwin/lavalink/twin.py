@@ -151,7 +151,7 @@ class LavalinkTwin(Twin):
             "mafic": {"host": host, "port": port, "label": "wiretwin",
                       "password": password},
             # pomice.NodePool().create_node(bot=bot, **settings["pomice"])
-            "pomice": {"host": host, "port": str(port), "password": password,
+            "pomice": {"host": host, "port": port, "password": password,
                        "identifier": "wiretwin"},
         }
 
@@ -162,8 +162,9 @@ class LavalinkTwin(Twin):
 
     def _find(self, guild_id: str | int, session_id: str | None) -> tuple[Session, Player]:
         guild = str(guild_id)
-        sessions = [self.model.session(session_id)] if session_id else list(
-            self.model.sessions.values())
+        # Connected sessions first: a paused (resumable) one may still hold the guild.
+        sessions = [self.model.session(session_id)] if session_id else sorted(
+            self.model.sessions.values(), key=lambda s: not s.attached)
         for session in sessions:
             player = session.players.get(guild)
             if player is not None:
@@ -171,8 +172,8 @@ class LavalinkTwin(Twin):
         raise LavalinkError(404, f"no player for guild {guild}")
 
     def player(self, guild_id: str | int, session_id: str | None = None) -> PlayerView:
-        """A player's state as applied (the first session holding that guild, or the one
-        named)."""
+        """A player's state as applied (in the session named, else the first connected
+        session holding that guild, else a paused one)."""
         return self.call(lambda: _view(*self._find(guild_id, session_id)))
 
     def players(self, session_id: str | None = None) -> list[PlayerView]:
@@ -219,6 +220,13 @@ class LavalinkTwin(Twin):
                 if sock is not None:
                     if code == 1006:
                         sock.abort()
+                        # Lavalink learns of a socket it aborted at once: the session
+                        # pauses (or ends) now, so what happens next is queued for a
+                        # resume, and a client reconnecting at once finds it resumable.
+                        session = self.model.sessions.get(sid)
+                        if session is not None:
+                            del self.sockets.sockets[sid]
+                            self.model.detach(session)
                     else:
                         sock.close(code, "Dropped by the test")
 
