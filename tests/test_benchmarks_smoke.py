@@ -27,3 +27,15 @@ def test_twin_lifecycle_benchmark_runs() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "twin (thread) start+stop" in result.stdout
+
+
+def test_lavalink_clock_benchmark_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "lavalink_clock.py"), "--cycles", "2",
+         "--requests", "5", "--players", "3", "--hours", "0.01"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "start to ready, median (ms)" in result.stdout
+    assert "PATCH player requests/s" in result.stdout
+    assert "the twin fired" in result.stdout

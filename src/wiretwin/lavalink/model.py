@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from ..runtime.clock import Clock, TimerHandle
 from . import protocol
 from .catalogue import SOURCE_MANAGERS, Catalogue
-from .playback import Player, PlayerCallbacks, VoiceState
+from .playback import Player, PlayerCallbacks, UpdateTicker, VoiceState
 from .protocol import BUILTIN_FILTERS, Version
 from .tracks import Track, TrackDecodeError, decode_track
 
@@ -113,6 +113,8 @@ class LavalinkModel:
         self.rng = rng
         self.sessions: dict[str, Session] = {}
         self.started = clock.monotonic()
+        #: One timer per instant for every player's playerUpdate schedule.
+        self.ticker = UpdateTicker(clock)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -272,7 +274,8 @@ class LavalinkModel:
             self._emit_update(session, player)
 
         player = Player(guild_id, self.clock, PlayerCallbacks(finished, cleanup, update),
-                        self.config.player_update_interval, self.config.cleanup_threshold)
+                        self.config.player_update_interval, self.config.cleanup_threshold,
+                        ticker=self.ticker)
         session.players[guild_id] = player
         return player
 
@@ -343,6 +346,16 @@ class LavalinkModel:
             raise LavalinkError(400, "Failed to read request: userData must be an object")
 
         # What track, if any, this PATCH asks for (resolved before anything changes).
+        # noReplace over a playing track: Lavalink answers before decoding or loading it.
+        current = session.players.get(guild_id)
+        keep = no_replace and current is not None and current.track is not None
+
+        def encoded(value: Any) -> Track | None:
+            return None if keep else self._encoded(value)
+
+        def resolve(value: Any) -> Track | None:
+            return None if keep else self._resolve(value)
+
         new_track: Track | None = None
         stop = False
         wants_track = False
@@ -353,24 +366,28 @@ class LavalinkModel:
                 if track_obj["encoded"] is None:
                     stop = True
                 else:
-                    new_track = self._encoded(track_obj["encoded"])
+                    new_track = encoded(track_obj["encoded"])
             elif "identifier" in track_obj:
                 wants_track = True
-                new_track = self._resolve(track_obj["identifier"])
+                new_track = resolve(track_obj["identifier"])
         elif "encodedTrack" in body:
             wants_track = True
             if body["encodedTrack"] is None:
                 stop = True
             else:
-                new_track = self._encoded(body["encodedTrack"])
+                new_track = encoded(body["encodedTrack"])
         elif "identifier" in body:
             wants_track = True
-            new_track = self._resolve(body["identifier"])
+            new_track = resolve(body["identifier"])
 
         player = session.players.get(guild_id) or self._new_player(session, guild_id)
         if voice is not None:
             self._apply_voice(session, player, voice)
-        if wants_track and no_replace and player.track is not None:
+        if wants_track and keep:
+            # volume and filters are applied before the track is looked at
+            self._apply_common(session, player, volume, filters)
+            if filters is not None:
+                self._emit_update(session, player)
             return self.player_json(player)
         if wants_track:
             if stop:

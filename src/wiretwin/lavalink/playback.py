@@ -38,6 +38,49 @@ class VoiceState:
                 "channelId": self.channel_id}
 
 
+class UpdateTicker:
+    """The ``playerUpdate`` schedules of many players, one clock timer per due instant.
+
+    Players whose updates fall due at the same clock reading share one timer and fire in
+    the order they joined it, as separate timers would. Without it every player would cost
+    a timer per interval, and a virtual hour of 1,000 players 720,000 timer firings.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._groups: dict[float, tuple[TimerHandle, dict[Player, None]]] = {}
+
+    def schedule(self, player: Player, delay: float) -> float:
+        """Tick ``player`` after ``delay``; returns the due reading (to cancel with)."""
+        due = self.clock.monotonic() + delay
+        group = self._groups.get(due)
+        if group is None:
+            group = (self.clock.call_later(delay, lambda: self._fire(due)), {})
+            self._groups[due] = group
+        group[1][player] = None
+        return due
+
+    def cancel(self, player: Player, due: float) -> None:
+        group = self._groups.get(due)
+        if group is None:
+            return
+        group[1].pop(player, None)
+        if not group[1]:
+            group[0].cancel()
+            del self._groups[due]
+
+    def _fire(self, due: float) -> None:
+        group = self._groups.get(due)
+        if group is None:
+            return
+        members = group[1]
+        while members:
+            player = next(iter(members))
+            del members[player]
+            player._tick()
+        self._groups.pop(due, None)
+
+
 @dataclass
 class PlayerCallbacks:
     """What a player's timers set off (the model decides what each means)."""
@@ -67,6 +110,9 @@ class Player:
     _end_timer: TimerHandle | None = field(default=None, repr=False)
     _update_timer: TimerHandle | None = field(default=None, repr=False)
     _cleanup_timer: TimerHandle | None = field(default=None, repr=False)
+    #: Shared update schedule (the model's); without one the player keeps its own timer.
+    ticker: UpdateTicker | None = field(default=None, repr=False)
+    _update_due: float | None = field(default=None, repr=False)
 
     # -- position -----------------------------------------------------------------------
 
@@ -163,13 +209,28 @@ class Player:
 
     def _start_updates(self) -> None:
         # The model sends the first update itself, right after TrackStartEvent.
-        if self._update_timer is not None:
-            self._update_timer.cancel()
-        self._update_timer = self.clock.call_later(self.update_interval, self._tick)
+        self._cancel_updates()
+        self._schedule_update()
+
+    def _schedule_update(self) -> None:
+        if self.ticker is not None:
+            self._update_due = self.ticker.schedule(self, self.update_interval)
+        else:
+            self._update_timer = self.clock.call_later(self.update_interval, self._tick)
 
     def _tick(self) -> None:
-        self._update_timer = self.clock.call_later(self.update_interval, self._tick)
+        self._update_timer = None
+        self._update_due = None
+        self._schedule_update()
         self.callbacks.update(self)
+
+    def _cancel_updates(self) -> None:
+        if self._update_timer is not None:
+            self._update_timer.cancel()
+            self._update_timer = None
+        if self._update_due is not None and self.ticker is not None:
+            self.ticker.cancel(self, self._update_due)
+            self._update_due = None
 
     def _finished(self) -> None:
         self._end_timer = None
@@ -186,14 +247,13 @@ class Player:
 
     def _cancel_all(self) -> None:
         self._cancel_end()
-        for name in ("_update_timer", "_cleanup_timer"):
-            timer = getattr(self, name)
-            if timer is not None:
-                timer.cancel()
-                setattr(self, name, None)
+        self._cancel_updates()
+        if self._cleanup_timer is not None:
+            self._cleanup_timer.cancel()
+            self._cleanup_timer = None
 
     def dispose(self) -> None:
         self._cancel_all()
 
 
-__all__ = ["Player", "PlayerCallbacks", "VoiceState"]
+__all__ = ["Player", "PlayerCallbacks", "UpdateTicker", "VoiceState"]

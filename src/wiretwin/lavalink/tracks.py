@@ -64,7 +64,12 @@ def decode_mutf8(data: bytes) -> str:
         if b < 0x80:
             units.append(b)
             i += 1
-        elif b >> 5 == 0b110 and i + 1 < n:
+            continue
+        # Java's readUTF refuses a sequence whose continuation bytes are not 10xxxxxx.
+        width = 2 if b >> 5 == 0b110 else 3 if b >> 4 == 0b1110 else 4
+        if any(c & 0xC0 != 0x80 for c in data[i + 1:i + width]):
+            raise TrackDecodeError(f"malformed UTF-8 sequence at byte {i}")
+        if b >> 5 == 0b110 and i + 1 < n:
             units.append((b & 0x1F) << 6 | data[i + 1] & 0x3F)
             i += 2
         elif b >> 4 == 0b1110 and i + 2 < n:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields
+from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
@@ -18,6 +19,7 @@ from ..runtime.admin import AdminRoute
 from ..runtime.base import Twin
 from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_LIMIT
+from . import protocol
 from .catalogue import Catalogue, Playlist, default_catalogue
 from .model import LavalinkConfig, LavalinkError, LavalinkModel, Session
 from .playback import Player
@@ -98,6 +100,17 @@ class LavalinkTwin(Twin):
         self.sockets = LavalinkSockets(self.model, self.server, self.wire)
         self.rest = LavalinkRest(self.model)
         self._initial = snapshot(self.model)
+        self.wire.error_body = self._fault_body
+
+    def _fault_body(self, status: int) -> tuple[str, str]:
+        """An injected HTTP error in Spring's shape, as a real node's errors come (pomice
+        reads ``message`` from any error body). The layer does not say which path."""
+        try:
+            reason = HTTPStatus(status).phrase
+        except ValueError:
+            reason = "Error"
+        body = protocol.error_body(status, reason, reason, "", self.model.now_ms, False)
+        return json.dumps(body), "application/json"
 
     def _admin_routes(self) -> list[AdminRoute]:
         from .admin import LavalinkAdmin

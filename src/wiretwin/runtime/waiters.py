@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -65,7 +66,7 @@ class WaitableLog(Generic[T]):
         self.dropped = 0
         self._marker = marker
         self._marked = False
-        self._items: list[T] = []
+        self._items: deque[T] = deque()
         self._waiters: list[_Waiter[T]] = []
         self._lock = threading.Lock()
         self._describe = describe
@@ -82,10 +83,9 @@ class WaitableLog(Generic[T]):
 
     def extend(self, items: Iterable[T]) -> None:
         """Append many items under one lock (fan-out records thousands at a time)."""
+        added = list(items)
         with self._lock:
-            start = len(self._items)
-            self._items.extend(items)
-            added = self._items[start:]
+            self._items.extend(added)
             self._trim()
             if not self._waiters:
                 return
@@ -99,16 +99,19 @@ class WaitableLog(Generic[T]):
             waiter.wake()
 
     def _trim(self) -> None:
+        # A deque, so that a full log drops its oldest in O(1) per append.
         if self.limit is None or len(self._items) <= self.limit:
             return
+        items = self._items
         if self._marked:
-            del self._items[0]
+            items.popleft()
         room = self.limit - (1 if self._marker else 0)
-        excess = len(self._items) - room
-        del self._items[:excess]
+        excess = len(items) - room
+        for _ in range(excess):
+            items.popleft()
         self.dropped += excess
         if self._marker is not None:
-            self._items.insert(0, self._marker(self.dropped))
+            items.appendleft(self._marker(self.dropped))
             self._marked = True
 
     def clear(self) -> None:
