@@ -128,7 +128,7 @@ class LavalinkTwin(Twin):
     # -- Effects ------------------------------------------------------------------------
 
     def send(self, session_id: str, message: dict[str, Any], label: str) -> None:
-        self.sockets.send(session_id, json.dumps(message, separators=(",", ":")), label)
+        self.sockets.send(session_id, _ENCODER.encode(message), label)
 
     # -- state --------------------------------------------------------------------------
 
@@ -250,6 +250,10 @@ def _view(session: Session, player: Player) -> PlayerView:
     return PlayerView(session.id, player.guild_id, player.current(), player.position,
                       player.paused, player.volume, dict(player.filters),
                       player.voice.to_json(), player.voice_connected, player.end_time)
+
+
+#: One encoder for every frame (json.dumps builds a new one per call when given options).
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
 async def _api_version_header(request: web.Request, response: web.StreamResponse) -> None:

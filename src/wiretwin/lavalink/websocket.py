@@ -56,7 +56,7 @@ class LavalinkSockets:
         ws.headers["Session-Resumed"] = "true" if resumed is not None else "false"
         ws.headers["Lavalink-Api-Version"] = "4"
         await ws.prepare(request)
-        sock = WireSocket(ws, request, self.layer)
+        sock = WireSocket(ws, request, self.layer, coalesce=True)
         self.server.register_socket(sock)
         session: Session | None = None
         try:

@@ -104,11 +104,12 @@ class WebhookSender:
                 record.status = response.status
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             record.error = f"{type(exc).__name__}: {exc}"
-        self._recorder.webhooks.append(record)
         if not record.ok:
             delay = FIRST_RETRY_DELAY * 2 ** (job.attempts - 1)
             if now + delay - job.first_attempt <= RETRY_WINDOW:
                 self._retry_later(job, delay)
+        # Recorded last: whoever sees the attempt also sees its retry scheduled.
+        self._recorder.webhooks.append(record)
 
     def _retry_later(self, job: _Job, delay: float) -> None:
         self._pending += 1

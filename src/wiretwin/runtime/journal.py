@@ -32,7 +32,7 @@ Direction = Literal["in", "out"]
 DEFAULT_JOURNAL_LIMIT = 100_000
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Entry:
     """One journal entry. ``detail`` holds what is particular to the kind:
 

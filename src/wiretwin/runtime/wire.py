@@ -175,7 +175,7 @@ class WireSocket:
 
     def __init__(
         self, ws: web.WebSocketResponse, request: web.Request, layer: WireLayer, *,
-        max_buffer: int = DEFAULT_MAX_BUFFER,
+        max_buffer: int = DEFAULT_MAX_BUFFER, coalesce: bool = False,
     ) -> None:
         transport = request.transport
         if transport is None:
@@ -193,6 +193,10 @@ class WireSocket:
         self._close_timer: asyncio.TimerHandle | None = None
         self._pending: deque[_Pending] = deque()
         self._flush_timer: TimerHandle | None = None
+        #: Coalesce the frames written in one loop turn into one ``transport.write`` (a
+        #: node sending a burst of updates to one client); off, each frame goes at once.
+        self._coalesce = coalesce
+        self._corked: list[bytes] = []
         #: The code of the close frame the twin sent, if it closed first.
         self.close_code: int | None = None
         peer = transport.get_extra_info("peername")
@@ -263,11 +267,28 @@ class WireSocket:
             return False
         self.layer.journal.record_frame(self.id, "out", payload, event=event,
                                         opcode=max(opcode, 0))
+        if self._coalesce:
+            if not self._corked:
+                asyncio.get_running_loop().call_soon(self._uncork)
+            self._corked.append(wire)
+            return True
         self._transport.write(wire)
         if self._transport.get_write_buffer_size() > self._max_buffer:
             self.abort()
             return False
         return True
+
+    def _uncork(self) -> None:
+        """Write what this loop turn queued, in order, in one go."""
+        if not self._corked:
+            return
+        data = b"".join(self._corked)
+        self._corked.clear()
+        if self._transport.is_closing():
+            return
+        self._transport.write(data)
+        if self._transport.get_write_buffer_size() > self._max_buffer:
+            self.abort()
 
     def _enqueue(self, item: _Pending) -> None:
         if self._pending:
@@ -339,6 +360,7 @@ class WireSocket:
         code = code if code is not None else struct.unpack("!H", frame[2:4])[0]
         self.layer.journal.record_frame(self.id, "out", frame[2:], event="ws:close",
                                         opcode=Opcode.CLOSE)
+        self._uncork()
         self._transport.write(frame)
         self._closing = True
         self.close_code = code
@@ -357,6 +379,7 @@ class WireSocket:
             self._flush_timer.cancel()
             self._flush_timer = None
         self._pending.clear()
+        self._uncork()
         peer_code = self.ws.close_code
         if self._closing:
             if not self._transport.is_closing():
@@ -377,6 +400,7 @@ class WireSocket:
 
     def abort(self) -> None:
         """Drop the TCP connection without a closing handshake (what a crash looks like)."""
+        self._corked.clear()
         self._closing = True
         self._transport.abort()
 
