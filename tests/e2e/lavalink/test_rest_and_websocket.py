@@ -72,7 +72,8 @@ class Node:
 
 @pytest.fixture
 async def node() -> AsyncIterator[Node]:
-    async with LavalinkTwin() as twin, aiohttp.ClientSession() as http:
+    # A virtual clock: positions (and so encoded tracks) only move when a test says so.
+    async with LavalinkTwin(clock=VirtualClock()) as twin, aiohttp.ClientSession() as http:
         yield Node(twin, http)
 
 
@@ -343,7 +344,8 @@ async def test_loadtracks_answers_every_load_type(node: Node) -> None:
     ("4.0.8", "token, endpoint and sessionId must be provided in voice state"),
 ])
 async def test_invalid_voice_state_is_400_by_version(version: str, message: str) -> None:
-    async with LavalinkTwin(version=version) as twin, aiohttp.ClientSession() as http:
+    async with LavalinkTwin(version=version, clock=VirtualClock()) as twin, \
+            aiohttp.ClientSession() as http:
         node = Node(twin, http)
         ws, sid = await node.session()
         path = f"/v4/sessions/{sid}/players/{GUILD}"
