@@ -117,13 +117,20 @@ class Journal:
         self.twin = twin
         self.clock = clock
         self._seq = 0
+        self._marker: Entry | None = None
         self._log: WaitableLog[Entry] = WaitableLog(
             Entry.describe, limit=limit, marker=self._dropped_marker
         )
 
     def _dropped_marker(self, count: int) -> Entry:
-        return Entry(0, "dropped", self.twin, time.time(), self.clock.time(),
-                     event="dropped", detail={"count": count})
+        # One marker, updated in place: a full journal trims at every entry it adds.
+        if self._marker is None:
+            self._marker = Entry(0, "dropped", self.twin, time.time(), self.clock.time(),
+                                 event="dropped", detail={"count": count})
+        else:
+            self._marker.wall, self._marker.twin_time = time.time(), self.clock.time()
+            self._marker.detail["count"] = count
+        return self._marker
 
     @property
     def limit(self) -> int | None:
@@ -206,6 +213,7 @@ class Journal:
 
     def clear(self) -> None:
         self._log.clear()
+        self._marker = None
 
     # -- JSON Lines -----------------------------------------------------------------
 

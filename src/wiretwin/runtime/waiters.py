@@ -75,6 +75,8 @@ class WaitableLog(Generic[T]):
         with self._lock:
             self._items.append(item)
             self._trim()
+            if not self._waiters:
+                return
             done = [w for w in self._waiters if w.offer(item)]
             for waiter in done:
                 self._waiters.remove(waiter)
@@ -103,8 +105,7 @@ class WaitableLog(Generic[T]):
         if self.limit is None or len(self._items) <= self.limit:
             return
         items = self._items
-        if self._marked:
-            items.popleft()
+        marker = items.popleft() if self._marked else None
         room = self.limit - (1 if self._marker else 0)
         excess = len(items) - room
         for _ in range(excess):
@@ -113,6 +114,7 @@ class WaitableLog(Generic[T]):
         if self._marker is not None:
             items.appendleft(self._marker(self.dropped))
             self._marked = True
+        del marker
 
     def clear(self) -> None:
         with self._lock:
