@@ -59,17 +59,6 @@ CHANNEL = 515151515151515151
 
 
 @pytest.fixture
-def clock() -> VirtualClock:
-    return VirtualClock()
-
-
-@pytest.fixture
-async def twin(clock: VirtualClock) -> AsyncIterator[LavalinkTwin]:
-    async with LavalinkTwin(clock=clock) as running:
-        yield running
-
-
-@pytest.fixture
 async def conn(twin: LavalinkTwin) -> AsyncIterator[Connection]:
     connection = await connect(twin)
     try:

@@ -56,17 +56,6 @@ DEFAULT_FILTERS = {"equalizer": [{"band": band, "gain": 0.0} for band in range(1
 
 
 @pytest.fixture
-def clock() -> VirtualClock:
-    return VirtualClock()
-
-
-@pytest.fixture
-async def twin(clock: VirtualClock) -> AsyncIterator[LavalinkTwin]:
-    async with LavalinkTwin(clock=clock) as running:
-        yield running
-
-
-@pytest.fixture
 async def client(twin: LavalinkTwin) -> AsyncIterator[WavelinkClient]:
     """A ready discord.py client; the wavelink Pool is emptied before the twin stops."""
     assert wavelink.Pool.nodes == {}, "a previous test leaked nodes into wavelink.Pool"
