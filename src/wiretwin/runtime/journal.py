@@ -25,7 +25,7 @@ from typing import IO, Any, Literal
 from .clock import Clock
 from .waiters import WaitableLog
 
-Kind = Literal["http", "frame", "connection", "fault", "dropped"]
+Kind = Literal["http", "frame", "connection", "fault", "dropped", "note"]
 Direction = Literal["in", "out"]
 
 #: Entries a journal keeps by default before dropping its oldest.
@@ -41,7 +41,8 @@ class Entry:
     * ``frame``: opcode (and ``data`` is the payload: text, or base64 when ``binary``);
     * ``connection``: ``event`` is ``open`` or ``close``; path, peer, code, initiator;
     * ``fault``: ``event`` is the fault's name; action and what it did;
-    * ``dropped``: count of entries dropped before this one.
+    * ``dropped``: count of entries dropped before this one;
+    * ``note``: ``event`` names a diagnostic (``unmodelled-route``...), ``detail`` says more.
     """
 
     seq: int
@@ -163,6 +164,10 @@ class Journal:
     def record_connection(self, connection: str, what: Literal["open", "close"],
                    **detail: Any) -> Entry:
         return self._add("connection", connection=connection, event=what, detail=detail)
+
+    def record_note(self, name: str, **detail: Any) -> Entry:
+        """A diagnostic worth seeing in the journal (a route the twin does not model...)."""
+        return self._add("note", event=name, detail=detail)
 
     def record_fault(self, name: str, action: str, *, connection: str | None = None,
               direction: Direction | None = None, **detail: Any) -> Entry:

@@ -137,8 +137,9 @@ class WireLayer:
                 if decision.error.body is not None:
                     text = decision.error.body
                     ctype = getattr(decision.error, "content_type", None) or "text/plain"
-                refused = web.Response(status=decision.error.status, text=text,
-                                       content_type=ctype.split(";")[0])
+                # The content type exactly as given: some clients compare it verbatim.
+                refused = web.Response(status=decision.error.status, body=text.encode(),
+                                       headers={"Content-Type": ctype})
                 self._record_http(request, body, refused)
                 return refused
         try:

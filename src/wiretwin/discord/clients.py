@@ -1,0 +1,73 @@
+"""Pointing unmodified Discord libraries at a twin.
+
+discord.py dials ``DiscordWebSocket.DEFAULT_GATEWAY`` and builds every REST URL from
+``Route.BASE``; both are class attributes, so pointing it at a twin is process-wide:
+:func:`use_discord_py` does it for the duration of a ``with`` block (or until
+:func:`restore`), and can also spare a bot discord.py's 2-second wait for more guilds
+after the last GUILD_CREATE (the twin sends them all at once after READY). The forks have
+their own module names (nextcord, disnake; py-cord reuses ``discord``).
+
+hikari takes ``rest_url=`` and discord.js ``rest: {api}``: see :func:`hikari_kwargs` and
+:func:`discord_js_options`; both then ask the twin's ``/gateway/bot`` for the gateway.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .twin import DiscordTwin
+
+#: What discord.py waits after the last GUILD_CREATE when pointed at a twin.
+FAST_GUILD_READY_TIMEOUT = 0.01
+
+
+@contextlib.contextmanager
+def use_discord_py(twin: DiscordTwin, *clients: Any, module: str = "discord"
+                   ) -> Iterator[None]:
+    """Point discord.py (or ``module="nextcord"``/``"disnake"``) at ``twin``; ``clients``
+    also get a short ``guild_ready_timeout`` unless they set one."""
+    lib = importlib.import_module(module)
+    http = importlib.import_module(f"{module}.http")
+    gateway = importlib.import_module(f"{module}.gateway")
+    import yarl
+
+    route = http.Route
+    saved: list[tuple[Any, str, Any]] = []
+    for attr, value in (("BASE", twin.http_url("/api/v10")),
+                        ("API_BASE_URL", twin.http_url("/api/v{API_VERSION}"))):
+        if hasattr(route, attr):
+            saved.append((route, attr, getattr(route, attr)))
+            setattr(route, attr, value)
+    ws = gateway.DiscordWebSocket
+    if hasattr(ws, "DEFAULT_GATEWAY"):
+        saved.append((ws, "DEFAULT_GATEWAY", ws.DEFAULT_GATEWAY))
+        ws.DEFAULT_GATEWAY = yarl.URL(twin.ws_url("/"))
+    for client in clients:
+        state = getattr(client, "_connection", None)
+        if state is not None and getattr(state, "guild_ready_timeout", None) == 2.0:
+            state.guild_ready_timeout = FAST_GUILD_READY_TIMEOUT
+    del lib
+    try:
+        yield
+    finally:
+        for owner, attr, value in reversed(saved):
+            setattr(owner, attr, value)
+
+
+def hikari_kwargs(twin: DiscordTwin) -> dict[str, Any]:
+    """``hikari.GatewayBot(**hikari_kwargs(twin))`` (then ``run(check_for_updates=False)``)."""
+    return {"token": twin.application.token, "rest_url": twin.http_url("/api/v10")}
+
+
+def discord_js_options(twin: DiscordTwin) -> dict[str, Any]:
+    """The ``rest`` option of ``new Client({...})`` (and ``client.login(token)``)."""
+    return {"rest": {"api": twin.http_url("/api"), "version": "10"},
+            "token": twin.application.token}
+
+
+__all__ = ["FAST_GUILD_READY_TIMEOUT", "discord_js_options", "hikari_kwargs",
+           "use_discord_py"]

@@ -1,0 +1,51 @@
+"""The Discord model: state and rules, no I/O (see :mod:`.base` for the theory of operation)."""
+
+from __future__ import annotations
+
+from ...runtime.clock import Clock
+from .base import DiscordError, Effects, form_error, missing_access, missing_permissions, unknown
+from .entities import (
+    Application,
+    Attachment,
+    Channel,
+    ChannelType,
+    Guild,
+    Member,
+    Message,
+    Overwrite,
+    Reaction,
+    Role,
+    User,
+)
+from .guilds import GuildOps
+from .members import MemberOps
+from .messages import MessageOps
+
+
+class DiscordModel(GuildOps, MemberOps, MessageOps):
+    """Everything the Discord twin holds, and every operation on it."""
+
+    def __init__(self, effects: Effects, clock: Clock, application: Application) -> None:
+        super().__init__(effects, clock, application)
+
+
+__all__ = [
+    "Application",
+    "Attachment",
+    "Channel",
+    "ChannelType",
+    "DiscordError",
+    "DiscordModel",
+    "Effects",
+    "Guild",
+    "Member",
+    "Message",
+    "Overwrite",
+    "Reaction",
+    "Role",
+    "User",
+    "form_error",
+    "missing_access",
+    "missing_permissions",
+    "unknown",
+]

@@ -1,0 +1,231 @@
+"""The Discord model's state, lookups, permissions and how its consequences leave it.
+
+Theory of operation
+-------------------
+The model holds users, the application and its bot, guilds (roles, members, bans, voice
+states), channels (guild channels and DMs) and messages. Operations live in mixins by area
+(:mod:`.guilds`, :mod:`.members`, :mod:`.messages`); each either raises
+:class:`DiscordError` (an HTTP status, a Discord error code and message) having changed
+nothing, or applies the change and reports it through :class:`Effects` as a gateway
+dispatch (``MESSAGE_CREATE`` ...). The gateway decides which sessions get a dispatch
+(intents, shards); the REST layer decides who may act (:meth:`ModelBase.permissions`).
+REST, the gateway and the test-control API all call these same operations.
+
+Ids are snowflakes from the twin's clock; time is the clock's.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from ...runtime.clock import Clock
+from ..permissions import Permission, apply_overwrites, base_permissions
+from ..snowflake import Snowflakes
+from .entities import Application, Channel, Guild, Member, Message, User
+
+
+class DiscordError(Exception):
+    """Answered with ``status`` and ``{"code", "message"[, "errors"]}``."""
+
+    def __init__(self, status: int, code: int, message: str,
+                 errors: dict[str, Any] | None = None) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.errors = errors
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"message": self.message, "code": self.code}
+        if self.errors is not None:
+            body["errors"] = self.errors
+        return body
+
+
+def unknown(kind: str, code: int) -> DiscordError:
+    return DiscordError(404, code, f"Unknown {kind}")
+
+
+def missing_permissions() -> DiscordError:
+    return DiscordError(403, 50013, "Missing Permissions")
+
+
+def missing_access() -> DiscordError:
+    return DiscordError(403, 50001, "Missing Access")
+
+
+def form_error(field: str, code: str, message: str) -> DiscordError:
+    errors: dict[str, Any] = {}
+    node = errors
+    parts = field.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = {"_errors": [{"code": code, "message": message}]}
+    return DiscordError(400, 50035, "Invalid Form Body", errors)
+
+
+class Effects(Protocol):
+    def dispatch(self, event: str, data: dict[str, Any], *, guild_id: int | None = None,
+                 user_ids: frozenset[int] | None = None) -> None:
+        """A gateway dispatch; ``user_ids`` limits it to sessions of those users (DMs)."""
+        ...
+
+    def guild_joined(self, guild_id: int) -> None:
+        """The bot is now in the guild: its sessions get a GUILD_CREATE shaped for each."""
+        ...
+
+
+class ModelBase:
+    def __init__(self, effects: Effects, clock: Clock, application: Application) -> None:
+        self.effects = effects
+        self.clock = clock
+        self.ids = Snowflakes(clock)
+        self.application = application
+        self.users: dict[int, User] = {application.bot.id: application.bot,
+                                       application.owner.id: application.owner}
+        self.guilds: dict[int, Guild] = {}
+        self.channels: dict[int, Channel] = {}
+        #: channel id -> message id -> message, in creation order.
+        self.messages: dict[int, dict[int, Message]] = {}
+        #: frozenset of the two users -> DM channel id.
+        self.dms: dict[frozenset[int], int] = {}
+
+    # -- lookups ------------------------------------------------------------------------
+
+    @property
+    def bot(self) -> User:
+        return self.application.bot
+
+    @property
+    def now_ms(self) -> float:
+        return self.clock.time() * 1000
+
+    def user(self, user_id: int) -> User:
+        found = self.users.get(user_id)
+        if found is None:
+            raise unknown("User", 10013)
+        return found
+
+    def guild(self, guild_id: int) -> Guild:
+        found = self.guilds.get(guild_id)
+        if found is None:
+            raise unknown("Guild", 10004)
+        return found
+
+    def channel(self, channel_id: int) -> Channel:
+        found = self.channels.get(channel_id)
+        if found is None:
+            raise unknown("Channel", 10003)
+        return found
+
+    def member(self, guild: Guild, user_id: int) -> Member:
+        found = guild.members.get(user_id)
+        if found is None:
+            raise unknown("Member", 10007)
+        return found
+
+    def message(self, channel: Channel, message_id: int) -> Message:
+        found = self.messages.get(channel.id, {}).get(message_id)
+        if found is None:
+            raise unknown("Message", 10008)
+        return found
+
+    def member_json(self, guild: Guild, user_id: int, *, with_user: bool = True
+                    ) -> dict[str, Any]:
+        member = self.member(guild, user_id)
+        return member.to_json(self.users[user_id], with_user=with_user)
+
+    def message_json(self, message: Message, *, content_visible: bool = True
+                     ) -> dict[str, Any]:
+        member = None
+        if message.guild_id is not None:
+            guild = self.guilds.get(message.guild_id)
+            if guild is not None and message.author_id in guild.members:
+                member = self.member_json(guild, message.author_id, with_user=False)
+        referenced = None
+        if message.reference is not None:
+            ref_id = message.reference.get("message_id")
+            channel_msgs = self.messages.get(message.channel_id, {})
+            target = channel_msgs.get(int(ref_id)) if ref_id else None
+            if target is not None:
+                referenced = target.to_json(self.users, me=self.bot.id)
+        return message.to_json(self.users, me=self.bot.id, member=member,
+                               referenced=referenced, content_visible=content_visible)
+
+    def channel_json(self, channel: Channel) -> dict[str, Any]:
+        return channel.to_json(self.users)
+
+    def voice_state_json(self, guild: Guild, user_id: int) -> dict[str, Any]:
+        return {"guild_id": str(guild.id), "channel_id": str(guild.voice_states[user_id]),
+                "user_id": str(user_id), "session_id": f"voice-{user_id}", "deaf": False,
+                "mute": False, "self_deaf": False, "self_mute": False, "self_stream": False,
+                "self_video": False, "suppress": False, "request_to_speak_timestamp": None,
+                "member": self.member_json(guild, user_id)}
+
+    # -- permissions --------------------------------------------------------------------
+
+    def guild_permissions(self, guild: Guild, user_id: int) -> Permission:
+        member = guild.members.get(user_id)
+        if member is None:
+            return Permission(0)
+        return base_permissions(
+            is_owner=user_id == guild.owner_id, everyone=guild.everyone.permissions,
+            roles=[guild.roles[r].permissions for r in member.roles if r in guild.roles])
+
+    def permissions(self, channel: Channel, user_id: int) -> Permission:
+        """What ``user_id`` may do in ``channel`` (DMs: the usual DM permissions)."""
+        if channel.is_dm:
+            if user_id not in channel.recipients:
+                return Permission(0)
+            return Permission(Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES
+                              | Permission.READ_MESSAGE_HISTORY | Permission.ADD_REACTIONS
+                              | Permission.EMBED_LINKS | Permission.ATTACH_FILES)
+        assert channel.guild_id is not None
+        guild = self.guilds[channel.guild_id]
+        base = self.guild_permissions(guild, user_id)
+        member = guild.members.get(user_id)
+        if member is None:
+            return Permission(0)
+        everyone = channel.overwrites.get(guild.id)
+        roles = [(o.allow, o.deny) for rid in member.roles
+                 if (o := channel.overwrites.get(rid)) is not None and o.type == 0]
+        own = channel.overwrites.get(user_id)
+        return apply_overwrites(
+            base, everyone=(everyone.allow, everyone.deny) if everyone else None,
+            roles=roles, member=(own.allow, own.deny) if own and own.type == 1 else None,
+            voice=channel.is_voice,
+            timed_out=member.timed_out(self.now_ms) and user_id != guild.owner_id)
+
+    def require(self, channel: Channel, user_id: int, *needed: Permission) -> None:
+        """Raise Discord's 403 unless ``user_id`` has every permission in ``channel``."""
+        perms = self.permissions(channel, user_id)
+        if not perms & Permission.VIEW_CHANNEL:
+            raise missing_access()
+        for permission in needed:
+            if not perms & permission:
+                raise missing_permissions()
+
+    def require_guild(self, guild: Guild, user_id: int, *needed: Permission) -> None:
+        perms = self.guild_permissions(guild, user_id)
+        if user_id not in guild.members:
+            raise missing_access()
+        member = guild.members[user_id]
+        if member.timed_out(self.now_ms) and not perms & Permission.ADMINISTRATOR:
+            perms = Permission(0)
+        for permission in needed:
+            if not perms & permission:
+                raise missing_permissions()
+
+    def top_role_position(self, guild: Guild, user_id: int) -> int:
+        """The member's highest role position (the owner outranks everyone)."""
+        if user_id == guild.owner_id:
+            return 1 << 30
+        member = guild.members.get(user_id)
+        if member is None:
+            return -1
+        return max((guild.roles[r].position for r in member.roles if r in guild.roles),
+                   default=0)
+
+
+__all__ = ["DiscordError", "Effects", "ModelBase", "form_error", "missing_access",
+           "missing_permissions", "unknown"]

@@ -1,0 +1,213 @@
+"""Guilds, channels, roles and permission overwrites."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..permissions import DEFAULT_EVERYONE
+from .base import DiscordError, ModelBase, form_error, unknown
+from .entities import Channel, ChannelType, Guild, Member, Overwrite, Role, User
+
+
+class GuildOps(ModelBase):
+    # -- users ------------------------------------------------------------------------
+
+    def add_user(self, username: str, *, bot: bool = False, user_id: int | None = None,
+                 global_name: str | None = None) -> User:
+        user = User(user_id if user_id is not None else self.ids.next(), username,
+                    global_name=global_name, bot=bot)
+        self.users[user.id] = user
+        return user
+
+    # -- guilds -----------------------------------------------------------------------
+
+    def create_guild(self, name: str, owner_id: int, *, guild_id: int | None = None) -> Guild:
+        self.user(owner_id)
+        guild_id = guild_id if guild_id is not None else self.ids.next()
+        guild = Guild(guild_id, name, owner_id, self.now_ms)
+        guild.roles[guild_id] = Role(guild_id, guild_id, "@everyone", int(DEFAULT_EVERYONE))
+        guild.members[owner_id] = Member(owner_id, guild_id, self.now_ms)
+        self.guilds[guild_id] = guild
+        if owner_id == self.bot.id:
+            self.effects.guild_joined(guild_id)
+        return guild
+
+    def guild_create_json(self, guild: Guild, *, with_members: bool) -> dict[str, Any]:
+        """GUILD_CREATE's data: the guild, its channels, roles, voice states, and members
+        (all of them when the session may have them, else the bot and voice members)."""
+        data = guild.to_json()
+        member_ids = list(guild.members) if with_members else [
+            uid for uid in guild.members
+            if uid == self.bot.id or uid in guild.voice_states]
+        data.update({
+            "joined_at": data.get("joined_at") or self._joined_at(guild),
+            "large": len(guild.members) > 250, "unavailable": False,
+            "member_count": len(guild.members),
+            "voice_states": [self.voice_state_json(guild, uid)
+                             for uid in guild.voice_states],
+            "members": [self.member_json(guild, uid) for uid in member_ids],
+            "channels": [self.channel_json(self.channels[c]) for c in guild.channels],
+            "threads": [], "presences": [], "stage_instances": [],
+            "guild_scheduled_events": [], "soundboard_sounds": [], "embedded_activities": [],
+        })
+        return data
+
+    def _joined_at(self, guild: Guild) -> str:
+        member = guild.members.get(self.bot.id)
+        return member.to_json(self.bot)["joined_at"] if member else ""
+
+    def modify_guild(self, guild: Guild, changes: dict[str, Any]) -> Guild:
+        if "name" in changes:
+            name = changes["name"]
+            if not isinstance(name, str) or not 2 <= len(name) <= 100:
+                raise form_error("name", "BASE_TYPE_BAD_LENGTH",
+                                 "Must be between 2 and 100 in length.")
+            guild.name = name
+        for key in ("description", "system_channel_id", "afk_channel_id"):
+            if key in changes:
+                value = changes[key]
+                setattr(guild, key, int(value) if key.endswith("_id") and value else value)
+        self.effects.dispatch("GUILD_UPDATE", guild.to_json(), guild_id=guild.id)
+        return guild
+
+    def delete_guild(self, guild: Guild) -> None:
+        del self.guilds[guild.id]
+        for channel_id in guild.channels:
+            self.channels.pop(channel_id, None)
+            self.messages.pop(channel_id, None)
+        self.effects.dispatch("GUILD_DELETE", {"id": str(guild.id), "unavailable": False},
+                              guild_id=guild.id)
+
+    # -- channels ---------------------------------------------------------------------
+
+    def create_channel(self, guild: Guild, name: str, kind: ChannelType = ChannelType.GUILD_TEXT,
+                       *, parent_id: int | None = None, topic: str | None = None,
+                       position: int | None = None, overwrites: list[Overwrite] | None = None,
+                       channel_id: int | None = None, nsfw: bool = False,
+                       bitrate: int = 64000, user_limit: int = 0) -> Channel:
+        if not name or len(name) > 100:
+            raise form_error("name", "BASE_TYPE_BAD_LENGTH",
+                             "Must be between 1 and 100 in length.")
+        if parent_id is not None:
+            parent = self.channels.get(parent_id)
+            if parent is None or parent.type != ChannelType.GUILD_CATEGORY \
+                    or parent.guild_id != guild.id:
+                raise form_error("parent_id", "CHANNEL_PARENT_INVALID",
+                                 "Category does not exist")
+        if kind in (ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT):
+            name = name.lower().replace(" ", "-")
+        channel = Channel(
+            channel_id if channel_id is not None else self.ids.next(), kind, name, guild.id,
+            position if position is not None else len(guild.channels), parent_id, topic,
+            nsfw, {o.id: o for o in overwrites or []}, bitrate=bitrate,
+            user_limit=user_limit)
+        self.channels[channel.id] = channel
+        guild.channels.append(channel.id)
+        self.messages[channel.id] = {}
+        self.effects.dispatch("CHANNEL_CREATE", self.channel_json(channel), guild_id=guild.id)
+        return channel
+
+    def modify_channel(self, channel: Channel, changes: dict[str, Any]) -> Channel:
+        if channel.is_dm:
+            raise DiscordError(400, 50003, "Cannot execute action on a DM channel")
+        for key in ("name", "topic", "nsfw", "position", "rate_limit_per_user", "bitrate",
+                    "user_limit"):
+            if key in changes:
+                setattr(channel, key, changes[key])
+        if "parent_id" in changes:
+            channel.parent_id = int(changes["parent_id"]) if changes["parent_id"] else None
+        if "permission_overwrites" in changes:
+            channel.overwrites = {
+                int(o["id"]): Overwrite(int(o["id"]), int(o.get("type", 0)),
+                                        int(o.get("allow", 0)), int(o.get("deny", 0)))
+                for o in changes["permission_overwrites"]}
+        self.effects.dispatch("CHANNEL_UPDATE", self.channel_json(channel),
+                              guild_id=channel.guild_id)
+        return channel
+
+    def delete_channel(self, channel: Channel) -> Channel:
+        if channel.guild_id is not None:
+            guild = self.guilds[channel.guild_id]
+            guild.channels.remove(channel.id)
+            for child in list(guild.channels):
+                if self.channels[child].parent_id == channel.id:
+                    self.channels[child].parent_id = None
+        del self.channels[channel.id]
+        self.messages.pop(channel.id, None)
+        self.effects.dispatch("CHANNEL_DELETE", self.channel_json(channel),
+                              guild_id=channel.guild_id)
+        return channel
+
+    def set_overwrite(self, channel: Channel, target_id: int, kind: int, allow: int,
+                      deny: int) -> None:
+        if channel.guild_id is None:
+            raise DiscordError(400, 50003, "Cannot execute action on a DM channel")
+        guild = self.guilds[channel.guild_id]
+        if kind == 0 and target_id not in guild.roles:
+            raise unknown("Role", 10011)
+        if kind == 1 and target_id not in guild.members:
+            raise unknown("Member", 10007)
+        channel.overwrites[target_id] = Overwrite(target_id, kind, allow, deny)
+        self.effects.dispatch("CHANNEL_UPDATE", self.channel_json(channel), guild_id=guild.id)
+
+    def delete_overwrite(self, channel: Channel, target_id: int) -> None:
+        if channel.overwrites.pop(target_id, None) is not None:
+            self.effects.dispatch("CHANNEL_UPDATE", self.channel_json(channel),
+                                  guild_id=channel.guild_id)
+
+    # -- roles ------------------------------------------------------------------------
+
+    def create_role(self, guild: Guild, name: str = "new role", permissions: int | None = None,
+                    *, color: int = 0, hoist: bool = False, mentionable: bool = False,
+                    role_id: int | None = None) -> Role:
+        position = max((r.position for r in guild.roles.values()), default=0) + 1
+        role = Role(role_id if role_id is not None else self.ids.next(), guild.id, name,
+                    int(guild.everyone.permissions if permissions is None else permissions),
+                    position, color, hoist, mentionable)
+        guild.roles[role.id] = role
+        self.effects.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id),
+                                                    "role": role.to_json()},
+                              guild_id=guild.id)
+        return role
+
+    def role(self, guild: Guild, role_id: int) -> Role:
+        found = guild.roles.get(role_id)
+        if found is None:
+            raise unknown("Role", 10011)
+        return found
+
+    def modify_role(self, guild: Guild, role: Role, changes: dict[str, Any]) -> Role:
+        for key in ("name", "color", "hoist", "mentionable"):
+            if key in changes and changes[key] is not None:
+                setattr(role, key, changes[key])
+        if changes.get("permissions") is not None:
+            role.permissions = int(changes["permissions"])
+        self.effects.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id),
+                                                    "role": role.to_json()},
+                              guild_id=guild.id)
+        return role
+
+    def delete_role(self, guild: Guild, role: Role) -> None:
+        if role.id == guild.id:
+            raise DiscordError(400, 50028, "Invalid role")
+        del guild.roles[role.id]
+        for member in guild.members.values():
+            if role.id in member.roles:
+                member.roles.remove(role.id)
+        for channel_id in guild.channels:
+            self.channels[channel_id].overwrites.pop(role.id, None)
+        self.effects.dispatch("GUILD_ROLE_DELETE", {"guild_id": str(guild.id),
+                                                    "role_id": str(role.id)},
+                              guild_id=guild.id)
+
+    def move_roles(self, guild: Guild, positions: list[tuple[int, int]]) -> list[Role]:
+        for role_id, position in positions:
+            self.role(guild, role_id).position = position
+        for role_id, _ in positions:
+            self.effects.dispatch("GUILD_ROLE_UPDATE", {
+                "guild_id": str(guild.id), "role": guild.roles[role_id].to_json()},
+                guild_id=guild.id)
+        return sorted(guild.roles.values(), key=lambda r: r.position)
+
+
+__all__ = ["GuildOps"]

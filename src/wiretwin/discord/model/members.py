@@ -1,0 +1,137 @@
+"""Members, bans and voice states."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import DiscordError, ModelBase, form_error, unknown
+from .entities import Guild, Member
+
+
+class MemberOps(ModelBase):
+    def add_member(self, guild: Guild, user_id: int, *, roles: list[int] | None = None,
+                   nick: str | None = None) -> Member:
+        """``user_id`` joins ``guild`` (GUILD_MEMBER_ADD; the bot joining is a GUILD_CREATE)."""
+        user = self.user(user_id)
+        if user_id in guild.bans:
+            raise DiscordError(403, 40007, "The user is banned from this guild.")
+        if user_id in guild.members:
+            return guild.members[user_id]
+        for role_id in roles or []:
+            if role_id not in guild.roles:
+                raise unknown("Role", 10011)
+        member = Member(user_id, guild.id, self.now_ms, nick,
+                        [r for r in roles or [] if r != guild.id])
+        guild.members[user_id] = member
+        if user_id == self.bot.id:
+            self.effects.guild_joined(guild.id)
+            return member
+        self.effects.dispatch("GUILD_MEMBER_ADD", {
+            **member.to_json(user), "guild_id": str(guild.id)}, guild_id=guild.id)
+        return member
+
+    def update_member(self, guild: Guild, member: Member, changes: dict[str, Any]) -> Member:
+        if "nick" in changes:
+            nick = changes["nick"]
+            if nick is not None and len(nick) > 32:
+                raise form_error("nick", "BASE_TYPE_BAD_LENGTH",
+                                 "Must be 32 or fewer in length.")
+            member.nick = nick or None
+        if "roles" in changes:
+            roles = [int(r) for r in changes["roles"] or []]
+            for role_id in roles:
+                if role_id not in guild.roles:
+                    raise unknown("Role", 10011)
+            member.roles = [r for r in dict.fromkeys(roles) if r != guild.id]
+        if "communication_disabled_until" in changes:
+            until = changes["communication_disabled_until"]
+            member.timeout_until = _parse_ms(until) if until else None
+        for key in ("mute", "deaf"):
+            if key in changes:
+                setattr(member, key, bool(changes[key]))
+        if "channel_id" in changes:
+            self.set_voice(guild, member.user_id,
+                           int(changes["channel_id"]) if changes["channel_id"] else None)
+        self.effects.dispatch("GUILD_MEMBER_UPDATE", {
+            **member.to_json(self.users[member.user_id]), "guild_id": str(guild.id)},
+            guild_id=guild.id)
+        return member
+
+    def add_member_role(self, guild: Guild, member: Member, role_id: int) -> None:
+        if role_id not in guild.roles:
+            raise unknown("Role", 10011)
+        if role_id not in member.roles:
+            self.update_member(guild, member, {"roles": [*member.roles, role_id]})
+
+    def remove_member_role(self, guild: Guild, member: Member, role_id: int) -> None:
+        if role_id not in guild.roles:
+            raise unknown("Role", 10011)
+        if role_id in member.roles:
+            self.update_member(guild, member, {"roles": [r for r in member.roles
+                                                         if r != role_id]})
+
+    def remove_member(self, guild: Guild, user_id: int) -> None:
+        """Kick or leave (GUILD_MEMBER_REMOVE; the bot leaving is a GUILD_DELETE)."""
+        self.member(guild, user_id)
+        del guild.members[user_id]
+        guild.voice_states.pop(user_id, None)
+        if user_id == self.bot.id:
+            self.effects.dispatch("GUILD_DELETE", {"id": str(guild.id)}, guild_id=guild.id)
+            return
+        self.effects.dispatch("GUILD_MEMBER_REMOVE", {
+            "guild_id": str(guild.id), "user": self.users[user_id].to_json()},
+            guild_id=guild.id)
+
+    def ban(self, guild: Guild, user_id: int, reason: str | None = None) -> None:
+        user = self.user(user_id)
+        guild.bans[user_id] = reason
+        if user_id in guild.members:
+            self.remove_member(guild, user_id)
+        self.effects.dispatch("GUILD_BAN_ADD", {"guild_id": str(guild.id),
+                                                "user": user.to_json()}, guild_id=guild.id)
+
+    def unban(self, guild: Guild, user_id: int) -> None:
+        if user_id not in guild.bans:
+            raise DiscordError(404, 10026, "Unknown Ban")
+        del guild.bans[user_id]
+        self.effects.dispatch("GUILD_BAN_REMOVE", {
+            "guild_id": str(guild.id), "user": self.user(user_id).to_json()},
+            guild_id=guild.id)
+
+    def set_voice(self, guild: Guild, user_id: int, channel_id: int | None) -> None:
+        """A member joins, moves between or leaves voice channels (VOICE_STATE_UPDATE)."""
+        self.member(guild, user_id)
+        if channel_id is not None:
+            channel = self.channel(channel_id)
+            if not channel.is_voice or channel.guild_id != guild.id:
+                raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+            guild.voice_states[user_id] = channel_id
+            state = self.voice_state_json(guild, user_id)
+        else:
+            if guild.voice_states.pop(user_id, None) is None:
+                return
+            state = {"guild_id": str(guild.id), "channel_id": None,
+                     "user_id": str(user_id), "session_id": f"voice-{user_id}",
+                     "deaf": False, "mute": False, "self_deaf": False, "self_mute": False,
+                     "self_video": False, "suppress": False,
+                     "request_to_speak_timestamp": None,
+                     "member": self.member_json(guild, user_id)}
+        self.effects.dispatch("VOICE_STATE_UPDATE", state, guild_id=guild.id)
+        if user_id == self.bot.id and channel_id is not None:
+            self.effects.dispatch("VOICE_SERVER_UPDATE", {
+                "guild_id": str(guild.id), "token": f"voice-token-{guild.id}",
+                "endpoint": "wiretwin.discord.media:443"}, guild_id=guild.id)
+
+
+
+def _parse_ms(value: str) -> float:
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000
+    except ValueError:
+        raise form_error("communication_disabled_until", "DATE_TIME_TYPE_INVALID",
+                         "Could not parse the timestamp.") from None
+
+
+__all__ = ["MemberOps"]

@@ -1,0 +1,261 @@
+"""Messages, reactions, pins, typing and DM channels."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .base import DiscordError, ModelBase, form_error
+from .entities import Attachment, Channel, ChannelType, Message, Reaction, emoji_key
+
+MAX_CONTENT = 2000
+_USER_MENTION = re.compile(r"<@!?(\d+)>")
+_ROLE_MENTION = re.compile(r"<@&(\d+)>")
+
+
+class MessageOps(ModelBase):
+    # -- DMs --------------------------------------------------------------------------
+
+    def open_dm(self, a: int, b: int) -> Channel:
+        """The DM channel between two users, made on first use."""
+        self.user(a)
+        self.user(b)
+        key = frozenset((a, b))
+        channel_id = self.dms.get(key)
+        if channel_id is not None:
+            return self.channels[channel_id]
+        channel = Channel(self.ids.next(), ChannelType.DM, recipients=[a, b] if a != b else [a])
+        self.channels[channel.id] = channel
+        self.messages[channel.id] = {}
+        self.dms[key] = channel.id
+        return channel
+
+    # -- messages -----------------------------------------------------------------------
+
+    def create_message(self, channel: Channel, author_id: int, content: str = "", *,
+                       embeds: list[dict[str, Any]] | None = None,
+                       attachments: list[Attachment] | None = None,
+                       reference: dict[str, Any] | None = None,
+                       allowed_mentions: dict[str, Any] | None = None,
+                       nonce: str | int | None = None, tts: bool = False,
+                       components: list[dict[str, Any]] | None = None,
+                       flags: int = 0, message_type: int = 0) -> Message:
+        if content and len(content) > MAX_CONTENT:
+            raise form_error("content", "BASE_TYPE_MAX_LENGTH",
+                             f"Must be {MAX_CONTENT} or fewer in length.")
+        if not content and not embeds and not attachments and not components:
+            raise DiscordError(400, 50006, "Cannot send an empty message")
+        if reference is not None:
+            ref_channel = int(reference.get("channel_id", channel.id))
+            target = self.messages.get(ref_channel, {}).get(int(reference["message_id"]))
+            if target is None and reference.get("fail_if_not_exists", True):
+                raise form_error("message_reference", "REPLIES_UNKNOWN_MESSAGE",
+                                 "Unknown message")
+            reference = {"type": 0, "channel_id": str(ref_channel),
+                         "message_id": str(reference["message_id"]),
+                         **({"guild_id": str(channel.guild_id)} if channel.guild_id else {})}
+        mentions, roles, everyone = self._mentions(channel, content, allowed_mentions)
+        if reference is not None and _replied_user(allowed_mentions):
+            target = self.messages.get(int(reference["channel_id"]), {}).get(
+                int(reference["message_id"]))
+            if target is not None and target.author_id not in mentions:
+                mentions.append(target.author_id)
+        message = Message(self.ids.next(), channel.id, author_id, content, channel.guild_id,
+                          message_type if reference is None else 19, tts, list(embeds or []),
+                          list(attachments or []), mentions, roles, everyone,
+                          reference=reference, nonce=nonce, components=list(components or []),
+                          flags=flags)
+        self.messages.setdefault(channel.id, {})[message.id] = message
+        channel.last_message_id = message.id
+        self.effects.dispatch("MESSAGE_CREATE", self.message_json(message),
+                              guild_id=channel.guild_id, user_ids=_dm_users(channel))
+        return message
+
+    def _mentions(self, channel: Channel, content: str,
+                  allowed: dict[str, Any] | None) -> tuple[list[int], list[int], bool]:
+        parse = set(allowed.get("parse", [])) if allowed is not None else {"users", "roles",
+                                                                            "everyone"}
+        users = [int(u) for u in _USER_MENTION.findall(content) if int(u) in self.users]
+        if allowed is not None and "users" not in parse:
+            users = [u for u in users if str(u) in allowed.get("users", [])]
+        roles: list[int] = []
+        if channel.guild_id is not None:
+            guild_roles = self.guilds[channel.guild_id].roles
+            roles = [int(r) for r in _ROLE_MENTION.findall(content) if int(r) in guild_roles]
+            if allowed is not None and "roles" not in parse:
+                roles = [r for r in roles if str(r) in allowed.get("roles", [])]
+        everyone = ("@everyone" in content or "@here" in content) and "everyone" in parse
+        return list(dict.fromkeys(users)), roles, everyone
+
+    def edit_message(self, message: Message, changes: dict[str, Any]) -> Message:
+        if "content" in changes:
+            content = changes["content"] or ""
+            if len(content) > MAX_CONTENT:
+                raise form_error("content", "BASE_TYPE_MAX_LENGTH",
+                                 f"Must be {MAX_CONTENT} or fewer in length.")
+            message.content = content
+        if "embeds" in changes:
+            message.embeds = list(changes["embeds"] or [])
+        if "components" in changes:
+            message.components = list(changes["components"] or [])
+        if "flags" in changes and changes["flags"] is not None:
+            message.flags = int(changes["flags"])
+        if "attachments" in changes and changes["attachments"] is not None:
+            keep = {int(a["id"]) for a in changes["attachments"] if "id" in a}
+            message.attachments = [a for a in message.attachments if a.id in keep]
+        message.edited_ms = self.now_ms
+        channel = self.channels[message.channel_id]
+        self.effects.dispatch("MESSAGE_UPDATE", self.message_json(message),
+                              guild_id=channel.guild_id, user_ids=_dm_users(channel))
+        return message
+
+    def delete_message(self, message: Message) -> None:
+        channel = self.channels[message.channel_id]
+        del self.messages[channel.id][message.id]
+        data: dict[str, Any] = {"id": str(message.id), "channel_id": str(channel.id)}
+        if channel.guild_id is not None:
+            data["guild_id"] = str(channel.guild_id)
+        self.effects.dispatch("MESSAGE_DELETE", data, guild_id=channel.guild_id,
+                              user_ids=_dm_users(channel))
+
+    def bulk_delete(self, channel: Channel, ids: list[int]) -> None:
+        if not 2 <= len(ids) <= 100:
+            raise form_error("messages", "BASE_TYPE_BAD_LENGTH",
+                             "Must be between 2 and 100 in length.")
+        two_weeks_ago = self.now_ms - 14 * 24 * 3600 * 1000
+        found = []
+        for message_id in dict.fromkeys(ids):
+            message = self.messages.get(channel.id, {}).get(message_id)
+            if message is None:
+                continue
+            if message.created_ms < two_weeks_ago:
+                raise DiscordError(400, 50034,
+                                   "You can only bulk delete messages that are under 14 days "
+                                   "old.")
+            found.append(message)
+        for message in found:
+            del self.messages[channel.id][message.id]
+        data: dict[str, Any] = {"ids": [str(m.id) for m in found],
+                                "channel_id": str(channel.id)}
+        if channel.guild_id is not None:
+            data["guild_id"] = str(channel.guild_id)
+        self.effects.dispatch("MESSAGE_DELETE_BULK", data, guild_id=channel.guild_id)
+
+    def history(self, channel: Channel, *, limit: int = 50, before: int | None = None,
+                after: int | None = None, around: int | None = None) -> list[Message]:
+        """Newest first, as ``GET /channels/{id}/messages`` answers."""
+        if not 1 <= limit <= 100:
+            raise form_error("limit", "NUMBER_TYPE_MAX",
+                             "int value should be less than or equal to 100.")
+        ordered = sorted(self.messages.get(channel.id, {}).values(), key=lambda m: m.id)
+        if around is not None:
+            older = [m for m in ordered if m.id < around][-(limit // 2):] if limit > 1 else []
+            rest = [m for m in ordered if m.id >= around][: limit - len(older)]
+            return list(reversed(older + rest))
+        if after is not None:
+            return list(reversed([m for m in ordered if m.id > after][:limit]))
+        if before is not None:
+            ordered = [m for m in ordered if m.id < before]
+        return list(reversed(ordered[-limit:]))
+
+    # -- reactions ----------------------------------------------------------------------
+
+    def add_reaction(self, message: Message, user_id: int, emoji: dict[str, Any]) -> bool:
+        key = emoji_key(emoji)
+        reaction = message.reactions.get(key)
+        if reaction is None:
+            if len(message.reactions) >= 20:
+                raise DiscordError(400, 30010, "Maximum number of reactions reached (20)")
+            reaction = message.reactions[key] = Reaction(dict(emoji))
+        if user_id in reaction.users:
+            return False
+        reaction.users.append(user_id)
+        channel = self.channels[message.channel_id]
+        data = self._reaction_event(message, emoji, user_id)
+        if channel.guild_id is not None and user_id in self.guilds[channel.guild_id].members:
+            data["member"] = self.member_json(self.guilds[channel.guild_id], user_id)
+        data["message_author_id"] = str(message.author_id)
+        self.effects.dispatch("MESSAGE_REACTION_ADD", data, guild_id=channel.guild_id,
+                              user_ids=_dm_users(channel))
+        return True
+
+    def remove_reaction(self, message: Message, user_id: int, emoji: dict[str, Any]) -> bool:
+        key = emoji_key(emoji)
+        reaction = message.reactions.get(key)
+        if reaction is None or user_id not in reaction.users:
+            return False
+        reaction.users.remove(user_id)
+        if not reaction.users:
+            del message.reactions[key]
+        channel = self.channels[message.channel_id]
+        self.effects.dispatch("MESSAGE_REACTION_REMOVE",
+                              self._reaction_event(message, reaction.emoji, user_id),
+                              guild_id=channel.guild_id, user_ids=_dm_users(channel))
+        return True
+
+    def clear_reactions(self, message: Message, emoji: dict[str, Any] | None = None) -> None:
+        channel = self.channels[message.channel_id]
+        base: dict[str, Any] = {"channel_id": str(channel.id), "message_id": str(message.id)}
+        if channel.guild_id is not None:
+            base["guild_id"] = str(channel.guild_id)
+        if emoji is None:
+            message.reactions.clear()
+            self.effects.dispatch("MESSAGE_REACTION_REMOVE_ALL", base,
+                                  guild_id=channel.guild_id, user_ids=_dm_users(channel))
+            return
+        removed = message.reactions.pop(emoji_key(emoji), None)
+        if removed is not None:
+            self.effects.dispatch("MESSAGE_REACTION_REMOVE_EMOJI",
+                                  {**base, "emoji": removed.emoji},
+                                  guild_id=channel.guild_id, user_ids=_dm_users(channel))
+
+    def _reaction_event(self, message: Message, emoji: dict[str, Any],
+                        user_id: int) -> dict[str, Any]:
+        channel = self.channels[message.channel_id]
+        data: dict[str, Any] = {"user_id": str(user_id), "channel_id": str(channel.id),
+                                "message_id": str(message.id), "emoji": emoji,
+                                "burst": False, "type": 0}
+        if channel.guild_id is not None:
+            data["guild_id"] = str(channel.guild_id)
+        return data
+
+    # -- pins and typing ------------------------------------------------------------------
+
+    def set_pinned(self, message: Message, pinned: bool) -> None:
+        if message.pinned == pinned:
+            return
+        if pinned and sum(1 for m in self.messages[message.channel_id].values()
+                          if m.pinned) >= 50:
+            raise DiscordError(400, 30003, "Maximum number of pins reached (50)")
+        message.pinned = pinned
+        channel = self.channels[message.channel_id]
+        data: dict[str, Any] = {"channel_id": str(channel.id),
+                                "last_pin_timestamp": None}
+        if channel.guild_id is not None:
+            data["guild_id"] = str(channel.guild_id)
+        self.effects.dispatch("CHANNEL_PINS_UPDATE", data, guild_id=channel.guild_id,
+                              user_ids=_dm_users(channel))
+        self.effects.dispatch("MESSAGE_UPDATE", self.message_json(message),
+                              guild_id=channel.guild_id, user_ids=_dm_users(channel))
+
+    def typing(self, channel: Channel, user_id: int) -> None:
+        data: dict[str, Any] = {"channel_id": str(channel.id), "user_id": str(user_id),
+                                "timestamp": int(self.now_ms / 1000)}
+        if channel.guild_id is not None:
+            guild = self.guilds[channel.guild_id]
+            data["guild_id"] = str(guild.id)
+            if user_id in guild.members:
+                data["member"] = self.member_json(guild, user_id)
+        self.effects.dispatch("TYPING_START", data, guild_id=channel.guild_id,
+                              user_ids=_dm_users(channel))
+
+
+def _dm_users(channel: Channel) -> frozenset[int] | None:
+    return frozenset(channel.recipients) if channel.is_dm else None
+
+
+def _replied_user(allowed: dict[str, Any] | None) -> bool:
+    return allowed is None or bool(allowed.get("replied_user", True))
+
+
+__all__ = ["MAX_CONTENT", "MessageOps"]

@@ -1,0 +1,139 @@
+"""Discord's permission flags and its permission algorithm, pure.
+
+``compute`` follows developers/topics/permissions: the owner has everything; otherwise
+the base is @everyone's permissions OR every role's, and ADMINISTRATOR means everything;
+in a channel, overwrites apply in Discord's order (@everyone deny then allow, then the OR
+of the member's roles' denies, then of their allows, then the member's own deny, then
+allow); without VIEW_CHANNEL nothing else remains, and without SEND_MESSAGES the
+permissions that depend on sending go too; a timed-out member keeps only VIEW_CHANNEL and
+READ_MESSAGE_HISTORY.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import IntFlag
+
+
+class Permission(IntFlag):
+    CREATE_INSTANT_INVITE = 1 << 0
+    KICK_MEMBERS = 1 << 1
+    BAN_MEMBERS = 1 << 2
+    ADMINISTRATOR = 1 << 3
+    MANAGE_CHANNELS = 1 << 4
+    MANAGE_GUILD = 1 << 5
+    ADD_REACTIONS = 1 << 6
+    VIEW_AUDIT_LOG = 1 << 7
+    PRIORITY_SPEAKER = 1 << 8
+    STREAM = 1 << 9
+    VIEW_CHANNEL = 1 << 10
+    SEND_MESSAGES = 1 << 11
+    SEND_TTS_MESSAGES = 1 << 12
+    MANAGE_MESSAGES = 1 << 13
+    EMBED_LINKS = 1 << 14
+    ATTACH_FILES = 1 << 15
+    READ_MESSAGE_HISTORY = 1 << 16
+    MENTION_EVERYONE = 1 << 17
+    USE_EXTERNAL_EMOJIS = 1 << 18
+    VIEW_GUILD_INSIGHTS = 1 << 19
+    CONNECT = 1 << 20
+    SPEAK = 1 << 21
+    MUTE_MEMBERS = 1 << 22
+    DEAFEN_MEMBERS = 1 << 23
+    MOVE_MEMBERS = 1 << 24
+    USE_VAD = 1 << 25
+    CHANGE_NICKNAME = 1 << 26
+    MANAGE_NICKNAMES = 1 << 27
+    MANAGE_ROLES = 1 << 28
+    MANAGE_WEBHOOKS = 1 << 29
+    MANAGE_GUILD_EXPRESSIONS = 1 << 30
+    USE_APPLICATION_COMMANDS = 1 << 31
+    REQUEST_TO_SPEAK = 1 << 32
+    MANAGE_EVENTS = 1 << 33
+    MANAGE_THREADS = 1 << 34
+    CREATE_PUBLIC_THREADS = 1 << 35
+    CREATE_PRIVATE_THREADS = 1 << 36
+    USE_EXTERNAL_STICKERS = 1 << 37
+    SEND_MESSAGES_IN_THREADS = 1 << 38
+    USE_EMBEDDED_ACTIVITIES = 1 << 39
+    MODERATE_MEMBERS = 1 << 40
+    VIEW_CREATOR_MONETIZATION_ANALYTICS = 1 << 41
+    USE_SOUNDBOARD = 1 << 42
+    CREATE_GUILD_EXPRESSIONS = 1 << 43
+    CREATE_EVENTS = 1 << 44
+    USE_EXTERNAL_SOUNDS = 1 << 45
+    SEND_VOICE_MESSAGES = 1 << 46
+    SEND_POLLS = 1 << 49
+    USE_EXTERNAL_APPS = 1 << 50
+
+
+ALL = Permission(sum(p.value for p in Permission))
+
+#: What @everyone gets in a new guild (Discord's default).
+DEFAULT_EVERYONE = Permission(
+    Permission.CREATE_INSTANT_INVITE | Permission.ADD_REACTIONS | Permission.STREAM
+    | Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES | Permission.EMBED_LINKS
+    | Permission.ATTACH_FILES | Permission.READ_MESSAGE_HISTORY
+    | Permission.MENTION_EVERYONE | Permission.USE_EXTERNAL_EMOJIS | Permission.CONNECT
+    | Permission.SPEAK | Permission.USE_VAD | Permission.CHANGE_NICKNAME
+    | Permission.USE_APPLICATION_COMMANDS | Permission.REQUEST_TO_SPEAK
+    | Permission.CREATE_PUBLIC_THREADS | Permission.CREATE_PRIVATE_THREADS
+    | Permission.USE_EXTERNAL_STICKERS | Permission.SEND_MESSAGES_IN_THREADS
+    | Permission.USE_EMBEDDED_ACTIVITIES | Permission.SEND_VOICE_MESSAGES
+    | Permission.SEND_POLLS | Permission.USE_EXTERNAL_APPS
+)
+
+#: Lost with SEND_MESSAGES (text) ...
+_NEEDS_SEND = (Permission.MENTION_EVERYONE | Permission.SEND_TTS_MESSAGES
+               | Permission.ATTACH_FILES | Permission.EMBED_LINKS)
+#: ... and with CONNECT (voice).
+_NEEDS_CONNECT = (Permission.SPEAK | Permission.MUTE_MEMBERS | Permission.DEAFEN_MEMBERS
+                  | Permission.MOVE_MEMBERS | Permission.USE_VAD
+                  | Permission.PRIORITY_SPEAKER | Permission.STREAM)
+TIMED_OUT_KEEPS = Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY
+
+
+def base_permissions(*, is_owner: bool, everyone: int, roles: Iterable[int]) -> Permission:
+    if is_owner:
+        return ALL
+    perms = everyone
+    for role in roles:
+        perms |= role
+    if perms & Permission.ADMINISTRATOR:
+        return ALL
+    return Permission(perms)
+
+
+def apply_overwrites(base: Permission, *, everyone: tuple[int, int] | None,
+                     roles: Iterable[tuple[int, int]], member: tuple[int, int] | None,
+                     voice: bool = False, timed_out: bool = False) -> Permission:
+    """Channel permissions from ``base``; overwrites are ``(allow, deny)`` pairs."""
+    if base & Permission.ADMINISTRATOR or base == ALL:
+        return ALL
+    perms = int(base)
+    if everyone is not None:
+        perms &= ~everyone[1]
+        perms |= everyone[0]
+    allow = deny = 0
+    for role_allow, role_deny in roles:
+        allow |= role_allow
+        deny |= role_deny
+    perms &= ~deny
+    perms |= allow
+    if member is not None:
+        perms &= ~member[1]
+        perms |= member[0]
+    if not perms & Permission.VIEW_CHANNEL:
+        return Permission(0)
+    if voice:
+        if not perms & Permission.CONNECT:
+            perms &= ~_NEEDS_CONNECT
+    elif not perms & Permission.SEND_MESSAGES:
+        perms &= ~_NEEDS_SEND
+    if timed_out:
+        perms &= TIMED_OUT_KEEPS
+    return Permission(perms)
+
+
+__all__ = ["ALL", "DEFAULT_EVERYONE", "TIMED_OUT_KEEPS", "Permission", "apply_overwrites",
+           "base_permissions"]

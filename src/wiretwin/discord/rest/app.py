@@ -1,0 +1,191 @@
+"""The Discord REST API's frame: versions, auth, JSON, errors and rate limits.
+
+* Routes are served under ``/api/v10`` and ``/api/v9`` (and ``/api``, which clients that
+  add no version use).
+* ``Authorization: Bot <token>`` on every route; anything else is Discord's 401.
+* JSON answers carry ``Content-Type: application/json`` *exactly*: discord.py and its
+  forks only parse a body whose content type is that string, so a ``; charset`` suffix
+  (aiohttp's default) breaks their login.
+* Every answer carries rate-limit headers for its bucket; an exhausted bucket answers 429
+  with ``retry_after`` and a ``Via`` header (discord.py-family clients only retry a 429
+  that has one; without it they assume Cloudflare banned them).
+* A route the twin does not model answers Discord's 404 with the route named, and the
+  journal gets a ``note`` entry saying so.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from ...runtime.clock import Clock
+from ...runtime.journal import Journal
+from ..model import DiscordError, DiscordModel
+
+if TYPE_CHECKING:
+    pass
+
+Handler = Callable[[web.Request], Awaitable[Any]]
+PREFIXES = ("/api/v10", "/api/v9", "/api")
+_MAJOR = re.compile(r"\{(channel_id|guild_id|webhook_id)\}")
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None
+                  ) -> web.Response:
+    """A JSON answer with Discord's exact content type (no charset)."""
+    out = {"Content-Type": "application/json"}
+    out.update(headers or {})
+    return web.Response(status=status, body=json.dumps(body).encode(), headers=out)
+
+
+def error_response(exc: DiscordError, headers: dict[str, str] | None = None) -> web.Response:
+    return json_response(exc.to_json(), exc.status, headers)
+
+
+@dataclass
+class Bucket:
+    limit: int
+    reset_after: float
+    remaining: int
+    resets_at: float
+
+
+@dataclass
+class RateLimits:
+    """Per-route buckets on the twin's clock (generous by default; tests tighten them)."""
+
+    clock: Clock
+    default_limit: int = 50
+    default_reset_after: float = 1.0
+    #: route template -> (limit, reset_after), e.g. set by ``set_rate_limit``.
+    overrides: dict[str, tuple[int, float]] = field(default_factory=dict)
+    buckets: dict[str, Bucket] = field(default_factory=dict)
+
+    def hit(self, template: str, key: str) -> tuple[dict[str, str], float | None]:
+        """Headers for this request, and ``retry_after`` when it is over the limit."""
+        limit, reset_after = self.overrides.get(template, (self.default_limit,
+                                                           self.default_reset_after))
+        now = self.clock.time()
+        bucket = self.buckets.get(key)
+        if bucket is None or now >= bucket.resets_at or bucket.limit != limit:
+            bucket = self.buckets[key] = Bucket(limit, reset_after, limit, now + reset_after)
+        retry: float | None = None
+        if bucket.remaining <= 0:
+            retry = max(0.001, bucket.resets_at - now)
+        else:
+            bucket.remaining -= 1
+        bucket_id = f"{abs(hash(template)) & 0xFFFFFFFF:08x}"
+        headers = {
+            "X-RateLimit-Limit": str(bucket.limit),
+            "X-RateLimit-Remaining": str(bucket.remaining),
+            "X-RateLimit-Reset": f"{bucket.resets_at:.3f}",
+            "X-RateLimit-Reset-After": f"{max(0.0, bucket.resets_at - now):.3f}",
+            "X-RateLimit-Bucket": bucket_id,
+        }
+        return headers, retry
+
+
+class RestApp:
+    """Registers handlers on every version prefix, behind auth and rate limits."""
+
+    def __init__(self, model: DiscordModel, clock: Clock, journal: Journal) -> None:
+        self.model = model
+        self.clock = clock
+        self.journal = journal
+        self.limits = RateLimits(clock)
+        self._table: list[tuple[str, str, Handler]] = []
+        #: (method, template) -> forced error answer (the backend's set_error_state).
+        self.forced: dict[tuple[str, str], DiscordError] = {}
+
+    def add(self, method: str, template: str, handler: Handler) -> None:
+        self._table.append((method, template, handler))
+
+    def routes(self) -> list[web.RouteDef]:
+        defs: list[web.RouteDef] = []
+        for prefix in PREFIXES:
+            for method, template, handler in self._table:
+                path = prefix + template.replace("{", "{").replace("}", "}")
+                defs.append(web.route(method, path, self._wrap(method, template, handler)))
+            defs.append(web.route("*", prefix + "/{tail:.*}", self._unmodelled))
+        return defs
+
+    @property
+    def templates(self) -> list[tuple[str, str]]:
+        return [(m, t) for m, t, _ in self._table]
+
+    def _wrap(self, method: str, template: str, handler: Handler) -> Handler:
+        async def endpoint(request: web.Request) -> web.StreamResponse:
+            if not self._authorized(request):
+                return json_response({"message": "401: Unauthorized", "code": 0}, 401)
+            key = template + "|" + ",".join(
+                request.match_info.get(m.group(1), "") for m in _MAJOR.finditer(template))
+            headers, retry = self.limits.hit(template, key)
+            if retry is not None:
+                return self._too_many(retry, headers)
+            forced = self.forced.get((method, template))
+            if forced is not None:
+                return error_response(forced, headers)
+            try:
+                result = await handler(request)
+            except DiscordError as exc:
+                return error_response(exc, headers)
+            if isinstance(result, web.StreamResponse):
+                result.headers.update(headers)
+                return result
+            if result is None:
+                return web.Response(status=204, headers=headers)
+            return json_response(result, headers=headers)
+
+        return endpoint
+
+    def _authorized(self, request: web.Request) -> bool:
+        given = request.headers.get("Authorization", "")
+        return given == f"Bot {self.model.application.token}"
+
+    @staticmethod
+    def _too_many(retry: float, headers: dict[str, str]) -> web.Response:
+        body = {"message": "You are being rate limited.", "retry_after": round(retry, 3),
+                "global": False}
+        return json_response(body, 429, {
+            **headers, "Retry-After": str(math.ceil(retry)), "X-RateLimit-Scope": "user",
+            "Via": "1.1 google"})
+
+    async def _unmodelled(self, request: web.Request) -> web.StreamResponse:
+        route = f"{request.method} {request.path}"
+        self.journal.record_note("unmodelled-route", route=route)
+        return json_response({
+            "message": f"404: Not Found (wiretwin does not model {route} yet)", "code": 0}, 404)
+
+
+async def read_json(request: web.Request) -> dict[str, Any]:
+    """A JSON object body, or Discord's 50109 / 50035 answers."""
+    raw = await request.read()
+    if not raw:
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise DiscordError(400, 50109, "The request body contains invalid JSON.") from None
+    if not isinstance(body, dict):
+        raise DiscordError(400, 50035, "Invalid Form Body", {"_errors": [{
+            "code": "DICT_TYPE_CONVERT", "message": "Only dictionaries may be used in a "
+                                                    "DictType"}]})
+    return body
+
+
+def snowflake_arg(request: web.Request, name: str) -> int:
+    raw = request.match_info[name]
+    if not raw.isdigit():
+        raise DiscordError(400, 50035, "Invalid Form Body", {name: {"_errors": [{
+            "code": "NUMBER_TYPE_COERCE", "message": f"Value \"{raw}\" is not snowflake."}]}})
+    return int(raw)
+
+
+__all__ = ["PREFIXES", "RateLimits", "RestApp", "error_response", "json_response",
+           "read_json", "snowflake_arg"]

@@ -1,0 +1,309 @@
+"""Channels and what happens in them: messages, files, reactions, pins, typing, overwrites.
+
+The actor is always the bot the token belongs to; every action is checked against its
+permissions in the channel first (403 50001 without VIEW_CHANNEL, 50013 otherwise).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from ..model import Attachment, Channel, DiscordError, DiscordModel, Message, form_error
+from ..model.base import missing_permissions
+from ..permissions import Permission as P
+from .app import RestApp, read_json, snowflake_arg
+
+#: The application flags that grant message content (GATEWAY_MESSAGE_CONTENT[_LIMITED]).
+MESSAGE_CONTENT_FLAGS = (1 << 18) | (1 << 19)
+MAX_UPLOAD = 25 * 1024 * 1024
+
+
+def parse_emoji(raw: str) -> dict[str, Any]:
+    """``👍`` (URL-encoded) or ``name:id`` as the path gives it."""
+    text = unquote(raw)
+    name, sep, emoji_id = text.partition(":")
+    if sep and emoji_id.isdigit():
+        return {"id": emoji_id, "name": name or None, "animated": False}
+    if not text:
+        raise DiscordError(400, 10014, "Unknown Emoji")
+    return {"id": None, "name": text}
+
+
+class ChannelRoutes:
+    def __init__(self, app: RestApp, model: DiscordModel, base_url: Any) -> None:
+        self.model = model
+        self.base_url = base_url
+        r = "/channels/{channel_id}"
+        m = r + "/messages/{message_id}"
+        for method, template, handler in (
+            ("GET", r, self.get_channel),
+            ("PATCH", r, self.modify_channel),
+            ("DELETE", r, self.delete_channel),
+            ("GET", r + "/messages", self.list_messages),
+            ("POST", r + "/messages", self.create_message),
+            ("POST", r + "/messages/bulk-delete", self.bulk_delete),
+            ("GET", r + "/messages/pins", self.list_pins_new),
+            ("PUT", r + "/messages/pins/{message_id}", self.pin),
+            ("DELETE", r + "/messages/pins/{message_id}", self.unpin),
+            ("GET", m, self.get_message),
+            ("PATCH", m, self.edit_message),
+            ("DELETE", m, self.delete_message),
+            ("PUT", m + "/reactions/{emoji}/@me", self.react),
+            ("DELETE", m + "/reactions/{emoji}/@me", self.unreact),
+            ("DELETE", m + "/reactions/{emoji}/{user_id}", self.remove_user_reaction),
+            ("GET", m + "/reactions/{emoji}", self.reaction_users),
+            ("DELETE", m + "/reactions/{emoji}", self.clear_emoji),
+            ("DELETE", m + "/reactions", self.clear_reactions),
+            ("GET", r + "/pins", self.list_pins),
+            ("PUT", r + "/pins/{message_id}", self.pin),
+            ("DELETE", r + "/pins/{message_id}", self.unpin),
+            ("POST", r + "/typing", self.typing),
+            ("PUT", r + "/permissions/{overwrite_id}", self.set_overwrite),
+            ("DELETE", r + "/permissions/{overwrite_id}", self.delete_overwrite),
+        ):
+            app.add(method, template, handler)
+
+    # -- helpers ------------------------------------------------------------------------
+
+    @property
+    def me(self) -> int:
+        return self.model.bot.id
+
+    def _channel(self, request: web.Request, *needed: P) -> Channel:
+        channel = self.model.channel(snowflake_arg(request, "channel_id"))
+        self.model.require(channel, self.me, *needed)
+        return channel
+
+    def _message(self, request: web.Request, channel: Channel) -> Message:
+        return self.model.message(channel, snowflake_arg(request, "message_id"))
+
+    def content_visible(self, message: Message, channel: Channel) -> bool:
+        """REST hides content the app may not read without the MESSAGE_CONTENT intent."""
+        if self.model.application.flags & MESSAGE_CONTENT_FLAGS:
+            return True
+        return (channel.is_dm or message.author_id == self.me or self.me in message.mentions)
+
+    def _json(self, message: Message, channel: Channel) -> dict[str, Any]:
+        return self.model.message_json(message,
+                                       content_visible=self.content_visible(message, channel))
+
+    # -- channels ---------------------------------------------------------------------------
+
+    async def get_channel(self, request: web.Request) -> dict[str, Any]:
+        return self.model.channel_json(self._channel(request))
+
+    async def modify_channel(self, request: web.Request) -> dict[str, Any]:
+        channel = self._channel(request, P.MANAGE_CHANNELS)
+        body = await read_json(request)
+        if "permission_overwrites" in body:
+            self.model.require(channel, self.me, P.MANAGE_ROLES)
+        return self.model.channel_json(self.model.modify_channel(channel, body))
+
+    async def delete_channel(self, request: web.Request) -> dict[str, Any]:
+        channel = self._channel(request, P.MANAGE_CHANNELS)
+        return self.model.channel_json(self.model.delete_channel(channel))
+
+    # -- messages ---------------------------------------------------------------------------
+
+    async def list_messages(self, request: web.Request) -> list[dict[str, Any]]:
+        channel = self._channel(request)
+        if not self.model.permissions(channel, self.me) & P.READ_MESSAGE_HISTORY:
+            return []
+        q = request.query
+        try:
+            limit = int(q.get("limit", "50"))
+            before = int(q["before"]) if q.get("before") else None
+            after = int(q["after"]) if q.get("after") else None
+            around = int(q["around"]) if q.get("around") else None
+        except ValueError:
+            raise form_error("limit", "NUMBER_TYPE_COERCE", "Value is not int.") from None
+        found = self.model.history(channel, limit=limit, before=before, after=after,
+                                   around=around)
+        return [self._json(m, channel) for m in found]
+
+    async def get_message(self, request: web.Request) -> dict[str, Any]:
+        channel = self._channel(request, P.READ_MESSAGE_HISTORY)
+        return self._json(self._message(request, channel), channel)
+
+    async def _payload(self, request: web.Request) -> tuple[dict[str, Any], list[Attachment]]:
+        if request.content_type != "multipart/form-data":
+            return await read_json(request), []
+        try:
+            form = await request.post()
+        except web.HTTPRequestEntityTooLarge:
+            raise DiscordError(413, 40005, "Request entity too large") from None
+        raw = form.get("payload_json")
+        try:
+            body: dict[str, Any] = json.loads(str(raw)) if raw is not None else {}
+        except ValueError:
+            raise DiscordError(400, 50109, "The request body contains invalid JSON.") from None
+        files = []
+        for key, value in form.items():
+            if isinstance(value, web.FileField):
+                data = value.file.read()
+                if len(data) > MAX_UPLOAD:
+                    raise DiscordError(413, 40005, "Request entity too large")
+                files.append((key, value.filename, value.content_type, data))
+        return body, self._attachments(request, files, body.get("attachments") or [])
+
+    def _attachments(self, request: web.Request, files: list[tuple[str, str, str, bytes]],
+                     meta: list[dict[str, Any]]) -> list[Attachment]:
+        out = []
+        described = {str(m.get("id")): m for m in meta}
+        channel_id = request.match_info["channel_id"]
+        for index, (field_name, filename, content_type, data) in enumerate(files):
+            key = field_name.removeprefix("files[").removesuffix("]") if field_name.startswith(
+                "files[") else str(index)
+            info = described.get(key, {})
+            name = info.get("filename") or filename
+            attachment_id = self.model.ids.next()
+            url = self.base_url(f"/attachments/{channel_id}/{attachment_id}/{name}")
+            out.append(Attachment(attachment_id, name, len(data), content_type, url, data,
+                                  info.get("description")))
+        return out
+
+    async def create_message(self, request: web.Request) -> dict[str, Any]:
+        channel = self._channel(request, P.SEND_MESSAGES)
+        body, files = await self._payload(request)
+        perms = self.model.permissions(channel, self.me)
+        if files and not perms & P.ATTACH_FILES:
+            raise missing_permissions()
+        reference = body.get("message_reference")
+        if reference is not None:
+            if not perms & P.READ_MESSAGE_HISTORY:
+                raise missing_permissions()
+            reference = {**reference, "message_id": int(reference["message_id"])}
+        embeds = body.get("embeds") or ([body["embed"]] if body.get("embed") else [])
+        if len(embeds) > 10:
+            raise form_error("embeds", "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
+        if channel.is_voice or channel.type == 4:
+            raise DiscordError(400, 50008, "Cannot send messages in a non-text channel")
+        if channel.is_dm:
+            other = next((u for u in channel.recipients if u != self.me), None)
+            if other is not None and self.model.users[other].bot:
+                raise DiscordError(403, 50007, "Cannot send messages to this user")
+        message = self.model.create_message(
+            channel, self.me, body.get("content") or "", embeds=embeds, attachments=files,
+            reference=reference, allowed_mentions=body.get("allowed_mentions"),
+            nonce=body.get("nonce"), tts=bool(body.get("tts")),
+            components=body.get("components"), flags=int(body.get("flags") or 0))
+        return self._json(message, channel)
+
+    async def edit_message(self, request: web.Request) -> dict[str, Any]:
+        channel = self._channel(request)
+        message = self._message(request, channel)
+        body, files = await self._payload(request)
+        if message.author_id != self.me:
+            if set(body) - {"flags"}:
+                raise DiscordError(403, 50005, "Cannot edit a message authored by another "
+                                               "user")
+            self.model.require(channel, self.me, P.MANAGE_MESSAGES)
+        edited = self.model.edit_message(message, body)
+        if files:
+            edited.attachments.extend(files)
+        return self._json(edited, channel)
+
+    async def delete_message(self, request: web.Request) -> None:
+        channel = self._channel(request)
+        message = self._message(request, channel)
+        if message.author_id != self.me:
+            self.model.require(channel, self.me, P.MANAGE_MESSAGES)
+        self.model.delete_message(message)
+
+    async def bulk_delete(self, request: web.Request) -> None:
+        channel = self._channel(request, P.MANAGE_MESSAGES)
+        body = await read_json(request)
+        self.model.bulk_delete(channel, [int(i) for i in body.get("messages", [])])
+
+    # -- reactions ----------------------------------------------------------------------------
+
+    async def react(self, request: web.Request) -> None:
+        channel = self._channel(request, P.READ_MESSAGE_HISTORY)
+        message = self._message(request, channel)
+        emoji = parse_emoji(request.match_info["emoji"])
+        if emoji.get("name") and emoji_key_missing(message, emoji):
+            self.model.require(channel, self.me, P.ADD_REACTIONS)
+        self.model.add_reaction(message, self.me, emoji)
+
+    async def unreact(self, request: web.Request) -> None:
+        channel = self._channel(request)
+        message = self._message(request, channel)
+        self.model.remove_reaction(message, self.me, parse_emoji(request.match_info["emoji"]))
+
+    async def remove_user_reaction(self, request: web.Request) -> None:
+        channel = self._channel(request)
+        user_id = snowflake_arg(request, "user_id")
+        if user_id != self.me:
+            self.model.require(channel, self.me, P.MANAGE_MESSAGES)
+        self.model.remove_reaction(self._message(request, channel), user_id,
+                                   parse_emoji(request.match_info["emoji"]))
+
+    async def reaction_users(self, request: web.Request) -> list[dict[str, Any]]:
+        channel = self._channel(request, P.READ_MESSAGE_HISTORY)
+        message = self._message(request, channel)
+        from ..model.entities import emoji_key
+
+        reaction = message.reactions.get(emoji_key(parse_emoji(request.match_info["emoji"])))
+        users = reaction.users if reaction else []
+        after = int(request.query.get("after", "0") or 0)
+        limit = int(request.query.get("limit", "25") or 25)
+        return [self.model.users[u].to_json() for u in sorted(users) if u > after][:limit]
+
+    async def clear_emoji(self, request: web.Request) -> None:
+        channel = self._channel(request, P.MANAGE_MESSAGES)
+        self.model.clear_reactions(self._message(request, channel),
+                                   parse_emoji(request.match_info["emoji"]))
+
+    async def clear_reactions(self, request: web.Request) -> None:
+        channel = self._channel(request, P.MANAGE_MESSAGES)
+        self.model.clear_reactions(self._message(request, channel))
+
+    # -- pins, typing, overwrites -------------------------------------------------------------
+
+    async def list_pins(self, request: web.Request) -> list[dict[str, Any]]:
+        channel = self._channel(request, P.READ_MESSAGE_HISTORY)
+        pinned = [m for m in reversed(self.model.messages.get(channel.id, {}).values())
+                  if m.pinned]
+        return [self._json(m, channel) for m in pinned]
+
+    async def list_pins_new(self, request: web.Request) -> dict[str, Any]:
+        items = await self.list_pins(request)
+        return {"items": [{"pinned_at": m["timestamp"], "message": m} for m in items],
+                "has_more": False}
+
+    async def pin(self, request: web.Request) -> None:
+        channel = self._channel(request, P.MANAGE_MESSAGES)
+        self.model.set_pinned(self._message(request, channel), True)
+
+    async def unpin(self, request: web.Request) -> None:
+        channel = self._channel(request, P.MANAGE_MESSAGES)
+        self.model.set_pinned(self._message(request, channel), False)
+
+    async def typing(self, request: web.Request) -> None:
+        channel = self._channel(request, P.SEND_MESSAGES)
+        self.model.typing(channel, self.me)
+
+    async def set_overwrite(self, request: web.Request) -> None:
+        channel = self._channel(request, P.MANAGE_ROLES)
+        body = await read_json(request)
+        self.model.set_overwrite(channel, snowflake_arg(request, "overwrite_id"),
+                                 int(body.get("type", 0)), int(body.get("allow") or 0),
+                                 int(body.get("deny") or 0))
+
+    async def delete_overwrite(self, request: web.Request) -> None:
+        channel = self._channel(request, P.MANAGE_ROLES)
+        self.model.delete_overwrite(channel, snowflake_arg(request, "overwrite_id"))
+
+
+def emoji_key_missing(message: Message, emoji: dict[str, Any]) -> bool:
+    """A new reaction needs ADD_REACTIONS; joining an existing one does not."""
+    from ..model.entities import emoji_key
+
+    return emoji_key(emoji) not in message.reactions
+
+
+__all__ = ["ChannelRoutes", "parse_emoji"]

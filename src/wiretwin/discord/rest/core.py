@@ -1,0 +1,99 @@
+"""Users, the application, the gateway URL, the bot's guilds and DM channels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from ..model import DiscordError, DiscordModel
+from .app import RestApp, read_json, snowflake_arg
+
+
+class CoreRoutes:
+    def __init__(self, app: RestApp, model: DiscordModel, gateway_url: Callable[[], str],
+                 recommended_shards: Callable[[], int]) -> None:
+        self.model = model
+        self.gateway_url = gateway_url
+        self.recommended_shards = recommended_shards
+        for method, template, handler in (
+            ("GET", "/users/@me", self.me),
+            ("PATCH", "/users/@me", self.modify_me),
+            ("GET", "/users/@me/guilds", self.my_guilds),
+            ("DELETE", "/users/@me/guilds/{guild_id}", self.leave_guild),
+            ("POST", "/users/@me/channels", self.open_dm),
+            ("GET", "/users/{user_id}", self.get_user),
+            ("GET", "/oauth2/applications/@me", self.application),
+            ("GET", "/applications/@me", self.application),
+            ("GET", "/gateway", self.gateway),
+            ("GET", "/gateway/bot", self.gateway_bot),
+        ):
+            app.add(method, template, handler)
+
+    async def me(self, request: web.Request) -> dict[str, Any]:
+        data = self.model.bot.to_json()
+        data.update({"verified": True, "mfa_enabled": False, "locale": "en-US",
+                     "email": None})
+        return data
+
+    async def modify_me(self, request: web.Request) -> dict[str, Any]:
+        body = await read_json(request)
+        if "username" in body:
+            self.model.bot.username = str(body["username"])
+        self.model.effects.dispatch("USER_UPDATE", self.model.bot.to_json())
+        return await self.me(request)
+
+    async def get_user(self, request: web.Request) -> dict[str, Any]:
+        return self.model.user(snowflake_arg(request, "user_id")).to_json()
+
+    async def application(self, request: web.Request) -> dict[str, Any]:
+        return self.model.application.to_json()
+
+    async def gateway(self, request: web.Request) -> dict[str, Any]:
+        return {"url": self.gateway_url()}
+
+    async def gateway_bot(self, request: web.Request) -> dict[str, Any]:
+        return {"url": self.gateway_url(), "shards": self.recommended_shards(),
+                "session_start_limit": {"total": 1000, "remaining": 1000,
+                                        "reset_after": 86_400_000, "max_concurrency": 1}}
+
+    async def my_guilds(self, request: web.Request) -> list[dict[str, Any]]:
+        bot = self.model.bot.id
+        guilds = sorted((g for g in self.model.guilds.values() if bot in g.members),
+                        key=lambda g: g.id)
+        after = int(request.query.get("after", "0") or 0)
+        before = int(request.query.get("before", "0") or 0)
+        limit = int(request.query.get("limit", "200") or 200)
+        if after:
+            guilds = [g for g in guilds if g.id > after]
+        if before:
+            guilds = [g for g in guilds if g.id < before]
+        out: list[dict[str, Any]] = []
+        for guild in guilds[:limit]:
+            perms = self.model.guild_permissions(guild, bot)
+            out.append({"id": str(guild.id), "name": guild.name, "icon": guild.icon,
+                        "banner": None, "owner": guild.owner_id == bot,
+                        "permissions": str(int(perms)), "features": []})
+        return out
+
+    async def leave_guild(self, request: web.Request) -> None:
+        guild = self.model.guild(snowflake_arg(request, "guild_id"))
+        if guild.owner_id == self.model.bot.id:
+            raise DiscordError(400, 50035, "Invalid Form Body")
+        self.model.remove_member(guild, self.model.bot.id)
+
+    async def open_dm(self, request: web.Request) -> dict[str, Any]:
+        body = await read_json(request)
+        recipient = body.get("recipient_id")
+        if recipient is None:
+            raise DiscordError(400, 50035, "Invalid Form Body", {"recipient_id": {
+                "_errors": [{"code": "BASE_TYPE_REQUIRED",
+                             "message": "This field is required"}]}})
+        user = self.model.user(int(recipient))
+        if user.bot:
+            raise DiscordError(400, 50007, "Cannot send messages to this user")
+        return self.model.channel_json(self.model.open_dm(self.model.bot.id, user.id))
+
+
+__all__ = ["CoreRoutes"]
