@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.wiretwin-installed
 JS_DIR := tests/e2e/pusher/js
 JS_STAMP := $(JS_DIR)/node_modules/.wiretwin-installed
+DISCORD_JS_DIR := tests/e2e/discord/js
+DISCORD_JS_STAMP := $(DISCORD_JS_DIR)/node_modules/.wiretwin-installed
 PYTEST_ARGS ?= -n auto
 
 .PHONY: serve test lint typecheck pytest install clean
@@ -21,7 +23,11 @@ $(JS_STAMP): $(JS_DIR)/package-lock.json
 	cd $(JS_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(STAMP) $(JS_STAMP)
+$(DISCORD_JS_STAMP): $(DISCORD_JS_DIR)/package-lock.json
+	cd $(DISCORD_JS_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP)
 
 serve: $(STAMP)
 	$(BIN)/wiretwin serve $(ARGS)
@@ -38,4 +44,4 @@ pytest: install
 test: install lint typecheck pytest
 
 clean:
-	rm -rf $(VENV) $(JS_DIR)/node_modules
+	rm -rf $(VENV) $(JS_DIR)/node_modules $(DISCORD_JS_DIR)/node_modules

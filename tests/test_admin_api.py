@@ -25,6 +25,7 @@ def served(tmp_path: Path) -> Iterator[dict[str, Any]]:
     settings = tmp_path / "settings.json"
     proc = subprocess.Popen(
         [sys.executable, "-m", "wiretwin", "serve", "--pusher-port", "0", "--lavalink-port", "0",
+         "--discord-port", "0",
          "--virtual-clock",
          "--admin-token", TOKEN, "--settings-file", str(settings)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -39,3 +39,16 @@ def test_lavalink_clock_benchmark_runs() -> None:
     assert "start to ready, median (ms)" in result.stdout
     assert "PATCH player requests/s" in result.stdout
     assert "the twin fired" in result.stdout
+
+
+def test_discord_vs_dpytest_benchmark_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "discord_vs_dpytest.py"),
+         "--per-command", "1", "--repeat", "1", "--logins", "1"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "4 command tests" in result.stdout
+    assert "dpytest 0.7.0 wall (s)" in result.stdout
+    assert "ratio wiretwin / dpytest" in result.stdout
+    assert "login -> on_ready (ms)" in result.stdout

@@ -18,6 +18,7 @@ def serve(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path]]:
     settings = tmp_path / "settings.json"
     proc = subprocess.Popen(
         [sys.executable, "-m", "wiretwin", "serve", "--pusher-port", "0", "--lavalink-port", "0",
+         "--discord-port", "0",
          "--settings-file", str(settings)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
@@ -71,7 +72,7 @@ def test_serve_reports_a_busy_port_without_a_traceback(
     port = json.loads(settings_path.read_text())["pusher"]["port"]
     second = subprocess.run(
         [sys.executable, "-m", "wiretwin", "serve", "--pusher-port", str(port),
-         "--lavalink-port", "0"],
+         "--lavalink-port", "0", "--discord-port", "0"],
         capture_output=True, text=True, timeout=30, check=False,
     )
     assert second.returncode == 1
@@ -91,6 +92,7 @@ def test_serve_starts_from_a_world_and_saves_on_exit(tmp_path: Path) -> None:
     settings = tmp_path / "settings.json"
     proc = subprocess.Popen(
         [sys.executable, "-m", "wiretwin", "serve", "--pusher-port", "0", "--lavalink-port", "0",
+         "--discord-port", "0",
          "--world",
          str(world), "--save", str(saved), "--settings-file", str(settings)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -118,6 +120,7 @@ def test_serve_explains_a_bad_world(tmp_path: Path) -> None:
     world.write_text('[pusher]\n[[pusher.apps]]\nid = "app"\nkey = "k"\nsecret = "s"\n')
     result = subprocess.run(
         [sys.executable, "-m", "wiretwin", "serve", "--pusher-port", "0", "--lavalink-port", "0",
+         "--discord-port", "0",
          "--world",
          str(world)], capture_output=True, text=True, timeout=30, check=False,
     )

@@ -1,7 +1,8 @@
 """``wiretwin serve``: the twins as a dev server, with copy-paste client settings.
 
-Default ports follow each service's convention (Pusher 6001, as soketi; Lavalink 2333 when
-that twin arrives). The settings printed, and written as JSON with ``--settings-file``, are
+Default ports follow each service's convention where it has one (Pusher 6001, as soketi;
+Lavalink 2333); the Discord twin, which replaces a remote service, defaults to 8008.
+The settings printed, and written as JSON with ``--settings-file``, are
 the same objects :meth:`PusherTwin.settings` returns, so scripts, CI and JavaScript test
 set-ups read exactly what a Python test would use. Ctrl-C (or SIGTERM) stops cleanly.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
+from .discord.twin import DiscordTwin
 from .lavalink import LavalinkTwin
 from .pusher import PusherTwin
 from .runtime.base import Twin
@@ -28,6 +30,7 @@ from .runtime.worlds import WorldError, default_world, read_world, write_world
 
 DEFAULT_PUSHER_PORT = 6001
 DEFAULT_LAVALINK_PORT = 2333
+DEFAULT_DISCORD_PORT = 8008
 
 
 def _kwargs(values: dict[str, Any]) -> str:
@@ -71,7 +74,31 @@ def describe_lavalink(settings: dict[str, Any]) -> str:
     ])
 
 
-DESCRIBE = {"pusher": describe_pusher, "lavalink": describe_lavalink}
+def describe_discord(settings: dict[str, Any]) -> str:
+    """The human-readable block ``wiretwin serve`` prints for the Discord twin."""
+    token = json.dumps(settings["token"])
+    return "\n".join([
+        f"Discord           REST {settings['rest_url']}  gateway {settings['gateway_url']}",
+        f"  admin API       {settings['admin_url']}",
+        f"  application_id={settings['application_id']}  bot_id={settings['bot_id']}",
+        f"  token           {settings['token']}",
+        "",
+        "  discord.py (in a test: with wiretwin.discord.clients.use_discord_py(twin, bot)):",
+        f"    discord.http.Route.BASE = {json.dumps(settings['rest_url'])}",
+        "    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = "
+        f"yarl.URL({json.dumps(settings['gateway_url'])})",
+        f"    await bot.start({token})",
+        "  hikari:",
+        f"    hikari.GatewayBot({token}, rest_url={json.dumps(settings['rest_url'])})"
+        ".run(check_for_updates=False)",
+        "  discord.js:",
+        f"    new Client({{ intents, rest: {{ api: {json.dumps(settings['api_base'])} }} }})"
+        f".login({token})",
+    ])
+
+
+DESCRIBE = {"pusher": describe_pusher, "lavalink": describe_lavalink,
+            "discord": describe_discord}
 
 
 def _build_twins(args: argparse.Namespace, world: dict[str, Any]) -> dict[str, Twin]:
@@ -82,16 +109,23 @@ def _build_twins(args: argparse.Namespace, world: dict[str, Any]) -> dict[str, T
     clock = VirtualClock() if args.virtual_clock else None
     common = {"host": args.host, "seed": args.seed, "clock": clock,
               "admin_token": args.admin_token}
+    where = args.world or "default world"
     twins: dict[str, Twin] = {
         "pusher": PusherTwin(port=args.pusher_port, **common),
         "lavalink": LavalinkTwin(port=args.lavalink_port, **common),
     }
+    try:
+        # Built with its world, so POST /_wiretwin/reset goes back to the world's guilds.
+        twins["discord"] = DiscordTwin(port=args.discord_port, world=world.get("discord"),
+                                       **common)
+    except ValueError as exc:
+        raise WorldError(f"{where}: [discord] {exc}") from None
     for name, twin in twins.items():
-        if name in world:
+        if name in world and name != "discord":
             try:
                 twin.restore(world[name])
             except ValueError as exc:
-                raise WorldError(f"{args.world or 'default world'}: [{name}] {exc}") from None
+                raise WorldError(f"{where}: [{name}] {exc}") from None
     return twins
 
 
@@ -143,6 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--lavalink-port", type=int, default=DEFAULT_LAVALINK_PORT,
                            help=f"Lavalink twin port (default: {DEFAULT_LAVALINK_PORT}; "
                                 "0 = any)")
+    serve_cmd.add_argument("--discord-port", type=int, default=DEFAULT_DISCORD_PORT,
+                           help=f"Discord twin port (default: {DEFAULT_DISCORD_PORT}; 0 = any)")
     serve_cmd.add_argument("--seed", type=int, default=0, help="seed for the twins' randomness")
     serve_cmd.add_argument("--settings-file", metavar="PATH",
                            help="write every twin's URLs, ports and credentials as JSON")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from wiretwin.discord.twin import DiscordTwin
 from wiretwin.lavalink import LavalinkTwin
 from wiretwin.pusher import PusherTwin
 from wiretwin.runtime import Twin
@@ -18,7 +19,7 @@ def test_only_loopback_clients_pass(remote: str | None, ok: bool) -> None:
     assert _loopback(remote) is ok
 
 
-@pytest.mark.parametrize("twin", [PusherTwin, LavalinkTwin])
+@pytest.mark.parametrize("twin", [PusherTwin, LavalinkTwin, DiscordTwin])
 def test_the_openapi_document_lists_exactly_the_served_routes(twin: type[Twin]) -> None:
     api = AdminApi(twin())
     doc = openapi_document(twin.service, api.table)

@@ -63,8 +63,11 @@ class Permission(IntFlag):
     CREATE_EVENTS = 1 << 44
     USE_EXTERNAL_SOUNDS = 1 << 45
     SEND_VOICE_MESSAGES = 1 << 46
+    SET_VOICE_CHANNEL_STATUS = 1 << 48
     SEND_POLLS = 1 << 49
     USE_EXTERNAL_APPS = 1 << 50
+    PIN_MESSAGES = 1 << 51
+    BYPASS_SLOWMODE = 1 << 52
 
 
 ALL = Permission(sum(p.value for p in Permission))
@@ -86,9 +89,9 @@ DEFAULT_EVERYONE = Permission(
 #: Lost with SEND_MESSAGES (text) ...
 _NEEDS_SEND = (Permission.MENTION_EVERYONE | Permission.SEND_TTS_MESSAGES
                | Permission.ATTACH_FILES | Permission.EMBED_LINKS)
-#: ... and with CONNECT (voice).
-_NEEDS_CONNECT = (Permission.SPEAK | Permission.MUTE_MEMBERS | Permission.DEAFEN_MEMBERS
-                  | Permission.MOVE_MEMBERS | Permission.USE_VAD
+#: ... and with CONNECT (voice; the docs name MANAGE_CHANNELS among them).
+_NEEDS_CONNECT = (Permission.MANAGE_CHANNELS | Permission.SPEAK | Permission.MUTE_MEMBERS
+                  | Permission.DEAFEN_MEMBERS | Permission.MOVE_MEMBERS | Permission.USE_VAD
                   | Permission.PRIORITY_SPEAKER | Permission.STREAM)
 TIMED_OUT_KEEPS = Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY
 
@@ -125,10 +128,9 @@ def apply_overwrites(base: Permission, *, everyone: tuple[int, int] | None,
         perms |= member[0]
     if not perms & Permission.VIEW_CHANNEL:
         return Permission(0)
-    if voice:
-        if not perms & Permission.CONNECT:
-            perms &= ~_NEEDS_CONNECT
-    elif not perms & Permission.SEND_MESSAGES:
+    if voice and not perms & Permission.CONNECT:
+        perms &= ~_NEEDS_CONNECT
+    if not perms & Permission.SEND_MESSAGES:  # voice channels have text chat too
         perms &= ~_NEEDS_SEND
     if timed_out:
         perms &= TIMED_OUT_KEEPS

@@ -8,11 +8,16 @@ gateway as Discord does.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import random
-from typing import Any
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from ..runtime.admin import AdminRoute
 from ..runtime.base import Twin
 from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_LIMIT
@@ -24,9 +29,30 @@ from .rest.app import RestApp, json_response
 from .rest.channels import ChannelRoutes
 from .rest.core import CoreRoutes
 from .rest.guilds import GuildRoutes
+from .snapshot import restore, snapshot
 from .snowflake import Snowflakes
 
-DEFAULT_TOKEN = "wiretwin.discord.bot-token"
+if TYPE_CHECKING:
+    from .backend import Backend
+    from .model import Message
+    from .verify import Verify
+
+#: ``token=DEFAULT_TOKEN`` (the default): a Discord-shaped token made from the bot's id.
+DEFAULT_TOKEN = ""
+
+
+def discord_token(bot_id: int, seed: int) -> str:
+    """A token shaped like Discord's: ``base64(bot id).base64(timestamp).hmac``.
+
+    hikari reads the bot id out of the first segment (and refuses other shapes); the rest
+    is derived from the id and the seed, so a twin's token is reproducible.
+    """
+    digest = hashlib.sha256(f"wiretwin-discord-token:{seed}:{bot_id}".encode()).digest()
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    return f"{b64(str(bot_id).encode())}.{b64(digest[:4])}.{b64(digest[4:31])}"
 
 
 class DiscordTwin(Twin):
@@ -43,6 +69,7 @@ class DiscordTwin(Twin):
         bot_name: str = "wiretwin-bot",
         privileged_intents: bool = True,
         recommended_shards: int = 1,
+        world: dict[str, Any] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         seed: int = 0,
@@ -54,8 +81,17 @@ class DiscordTwin(Twin):
         self._names = (application_name, bot_name)
         self._privileged = privileged_intents
         self.recommended_shards = recommended_shards
+        #: A snapshot (a world's ``[discord]`` table) to start from instead of no guilds.
+        self._world = world
+        #: Called with every dispatch the model makes (the backend's sent-message queue).
+        self.dispatch_observers: list[Callable[[str, dict[str, Any]], None]] = []
+        self._backend: Backend | None = None
         super().__init__(host=host, port=port, seed=seed, clock=clock,
                          journal_limit=journal_limit, admin_token=admin_token)
+        from .backend import Backend
+
+        # Made now so that its queue holds every message the bot sends.
+        self._backend = Backend(self)
 
     def _setup(self) -> None:
         ids = Snowflakes(self.clock, worker=2)
@@ -64,7 +100,8 @@ class DiscordTwin(Twin):
         bot = User(ids.next(), bot_name, bot=True)
         owner = User(ids.next(), "wiretwin-owner", global_name="wiretwin owner")
         flags = (1 << 12) | (1 << 14) | (1 << 18) if self._privileged else 0
-        application = Application(ids.next(), app_name, bot, owner, self._token, flags=flags,
+        token = self._token or discord_token(bot.id, self.seed)
+        application = Application(ids.next(), app_name, bot, owner, token, flags=flags,
                                   verify_key=f"{rng.getrandbits(256):064x}")
         self.model = DiscordModel(self, self.clock, application)
         self.hub = GatewayHub(self.model, self.clock, rng, lambda: self.ws_url("/"))
@@ -75,6 +112,10 @@ class DiscordTwin(Twin):
         ChannelRoutes(self.rest, self.model, self.http_url)
         GuildRoutes(self.rest, self.model)
         self.wire.error_body = _error_body
+        if self._world is not None:
+            self._restore(self._world)
+        #: What reset() goes back to: the built state (with its world, if given one).
+        self._initial = snapshot(self.model)
 
     def _add_routes(self, app: web.Application) -> None:
         app._client_max_size = 32 * 1024 * 1024
@@ -82,17 +123,82 @@ class DiscordTwin(Twin):
         app.add_routes(self.rest.routes())
         app.router.add_get("/attachments/{channel}/{attachment}/{filename}", self._attachment)
 
+    async def _on_start(self) -> None:
+        # Attachments restored before the twin listened (or on another port) point here.
+        for messages in self.model.messages.values():
+            for message in messages.values():
+                for attachment in message.attachments:
+                    attachment.url = self._attachment_url(message.channel_id, attachment.id,
+                                                          attachment.filename)
+
     async def _on_stop(self) -> None:
         self.hub.close_all(1001, "Going away")
+
+    # -- state (see snapshot.py) ----------------------------------------------------------
+
+    def _snapshot(self) -> dict[str, Any]:
+        return snapshot(self.model)
+
+    def _restore(self, data: dict[str, Any]) -> None:
+        restore(self.model, data, attachment_url=self._attachment_url,
+                drop_sessions=self._drop_sessions)
+
+    def _reset(self, disconnect: bool) -> None:
+        if disconnect:
+            # Sessions go too: a client that tries to resume is told to identify afresh.
+            self.hub.close_all(4000, "Reset")
+            self.hub.sessions.clear()
+        self.hub.refuse_identify = None
+        self.rest.limits.overrides.clear()
+        self.rest.limits.buckets.clear()
+        self.rest.forced.clear()
+        self._restore(self._initial)
+
+    def _drop_sessions(self) -> None:
+        """The token or the bot changed: every connection fails authentication."""
+        self.hub.close_all(4004, "Authentication failed.")
+        self.hub.sessions.clear()
+
+    def _attachment_url(self, channel_id: int, attachment_id: int, filename: str) -> str:
+        path = f"/attachments/{channel_id}/{attachment_id}/{filename}"
+        return self.http_url(path) if self.running else path
+
+    def _admin_routes(self) -> list[AdminRoute]:
+        from .admin import DiscordAdmin
+
+        return DiscordAdmin(self).routes()
 
     # -- Effects ------------------------------------------------------------------------
 
     def dispatch(self, event: str, data: dict[str, Any], *, guild_id: int | None = None,
                  user_ids: frozenset[int] | None = None) -> None:
         self.hub.dispatch(event, data, guild_id=guild_id, user_ids=user_ids)
+        for observer in list(self.dispatch_observers):
+            observer(event, data)
 
     def guild_joined(self, guild_id: int) -> None:
         self.hub.guild_joined(guild_id)
+
+    # -- the test-control API (backend.py, verify.py) --------------------------------------
+
+    @property
+    def backend(self) -> Backend:
+        """dpytest's backend for this twin: build the world, act as users, break things."""
+        assert self._backend is not None
+        return self._backend
+
+    async def message(self, content: str, channel: Any = None, author: Any = None,
+                      **options: Any) -> Message:
+        """A user posts ``content``; returns once the bot has finished answering it."""
+        return await self.backend.message(content, channel, author, **options)
+
+    def settle(self, timeout: float = 5.0) -> AbstractAsyncContextManager[None]:
+        """``async with twin.settle():``: on exit, the bot has handled what it was sent."""
+        return self.backend.settle(timeout)
+
+    def verify(self) -> Verify:
+        """``assert twin.verify().message().content("pong")``."""
+        return self.backend.verify()
 
     # -- the CDN, in miniature ------------------------------------------------------------
 
@@ -132,4 +238,4 @@ def _error_body(status: int) -> tuple[str, str]:
         "application/json"
 
 
-__all__ = ["DEFAULT_TOKEN", "DiscordTwin"]
+__all__ = ["DEFAULT_TOKEN", "DiscordTwin", "discord_token"]

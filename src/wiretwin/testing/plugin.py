@@ -9,6 +9,8 @@ Fixtures:
 
 ``pusher_twin``            a running :class:`~wiretwin.pusher.PusherTwin`
 ``lavalink_twin``          a running :class:`~wiretwin.lavalink.LavalinkTwin`
+``discord_twin``           a running :class:`~wiretwin.discord.twin.DiscordTwin` (no guild
+                           unless its marker says ``world="default"`` or gives a world)
 ``pusher_harness``         the twin + the real ``pusher`` SDK + a real client
                            (what ``async_mock_pusher_context()`` yields)
 ``pusher_event_recorder``  :class:`~wiretwin.pusher.PusherEventRecorder` over the twin
@@ -17,15 +19,19 @@ Fixtures:
 ``mock_pusher_service`` and ``mock_pusher_client`` are the harness and its client under the
 names mock-based suites already use.
 
-Marker: ``@pytest.mark.pusher_twin(apps=[App(...)], seed=1)`` configures the twin.
+Markers: ``@pytest.mark.pusher_twin(apps=[App(...)], seed=1)`` configures the twin, and
+likewise ``lavalink_twin(...)`` and ``discord_twin(...)``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
+from ..discord.twin import DiscordTwin
+from ..discord.world import default_discord_world
 from ..lavalink import LavalinkTwin
 from ..pusher import PusherTwin
 from ..pusher.harness import HarnessClient, PusherEventRecorder, PusherHarness, PusherTestHelper
@@ -41,6 +47,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "lavalink_twin(**kwargs): keyword arguments for the LavalinkTwin the lavalink_twin "
         "fixture builds (version=..., password=..., clock=..., seed=...)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "discord_twin(**kwargs): keyword arguments for the DiscordTwin the discord_twin "
+        "fixture builds (world=\"default\" or a snapshot, token=..., clock=..., seed=...)",
     )
 
 
@@ -87,4 +98,18 @@ def lavalink_twin(request: pytest.FixtureRequest) -> Iterator[LavalinkTwin]:
     marker = request.node.get_closest_marker("lavalink_twin")
     kwargs = dict(marker.kwargs) if marker else {}
     with LavalinkTwin(**kwargs) as twin:
+        yield twin
+
+
+@pytest.fixture
+def discord_twin(request: pytest.FixtureRequest) -> Iterator[DiscordTwin]:
+    """A running :class:`~wiretwin.discord.twin.DiscordTwin` in its own thread, stopped
+    after the test. Empty (an application, its bot, no guild) unless configured with
+    ``@pytest.mark.discord_twin(world="default")`` (the built-in world, see
+    :mod:`wiretwin.discord.world`) or ``world={...}`` (a snapshot)."""
+    marker = request.node.get_closest_marker("discord_twin")
+    kwargs: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    if kwargs.get("world") == "default":
+        kwargs["world"] = default_discord_world()
+    with DiscordTwin(**kwargs) as twin:
         yield twin

@@ -70,6 +70,8 @@ class Session:
     sent: deque[tuple[int, str, dict[str, Any]]] = field(
         default_factory=lambda: deque(maxlen=REPLAY_LIMIT))
     expiry: TimerHandle | None = None
+    #: IDENTIFY's ``large_threshold`` (50-250, default 50): GUILD_CREATE's ``large``.
+    large_threshold: int = 50
 
     def owns(self, guild_id: int | None) -> bool:
         shard_id, count = self.shard
@@ -202,6 +204,9 @@ class GatewayHub:
                 or not 0 <= shard[0] < shard[1]):
             raise Closed(4010, "Invalid shard.")
         session = Session(self._session_id(), intents, (shard[0], shard[1]))
+        threshold = data.get("large_threshold")
+        if isinstance(threshold, int):
+            session.large_threshold = max(50, min(250, threshold))
         self.sessions[session.id] = session
         session.connection = conn
         conn.session = session
@@ -233,8 +238,10 @@ class GatewayHub:
         return [g for g in self.model.guilds.values() if bot in g.members and session.owns(g.id)]
 
     def guild_create(self, session: Session, guild: Guild) -> dict[str, Any]:
-        return self.model.guild_create_json(
+        data = self.model.guild_create_json(
             guild, with_members=bool(session.intents & I.GUILD_PRESENCES))
+        data["large"] = len(guild.members) > session.large_threshold
+        return data
 
     def resume(self, conn: Connection, data: Any) -> None:
         if not isinstance(data, dict):
@@ -302,8 +309,8 @@ class GatewayHub:
                     "members": [self.model.member_json(guild, u) for u in chunk]}
                 if not_found and index == len(chunks) - 1:
                     payload["not_found"] = not_found
-                if data.get("presences"):
-                    payload["presences"] = []
+                if data.get("presences") and session.intents & I.GUILD_PRESENCES:
+                    payload["presences"] = []  # without the intent: "always false"
                 if data.get("nonce") is not None:
                     payload["nonce"] = data["nonce"]
                 self._send(session, "GUILD_MEMBERS_CHUNK", payload)
@@ -323,6 +330,9 @@ class GatewayHub:
         bot = self.model.bot.id
         if dm and bot not in (user_ids or ()):
             return
+        guild = self.model.guilds.get(guild_id) if guild_id is not None else None
+        if guild is not None and bot not in guild.members and event != "GUILD_DELETE":
+            return  # a guild the bot is not in: Discord tells it nothing
         for session in list(self.sessions.values()):
             if not session.owns(guild_id):
                 continue
@@ -335,7 +345,11 @@ class GatewayHub:
         guild = self.model.guilds[guild_id]
         for session in list(self.sessions.values()):
             if session.owns(guild_id) and session.intents & I.GUILDS:
-                self._send(session, "GUILD_CREATE", self.guild_create(session, guild))
+                data = self.guild_create(session, guild)
+                # A join leaves "unavailable" out: discord.py and hikari tell a join
+                # (on_guild_join) from a guild coming back (on_guild_available) by it.
+                data.pop("unavailable", None)
+                self._send(session, "GUILD_CREATE", data)
 
     # -- trouble on demand (test-control API) -------------------------------------------
 

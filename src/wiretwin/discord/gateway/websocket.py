@@ -10,7 +10,7 @@
   compression: each message zlib-compressed on its own.
 
 The journal records every message as JSON text whatever the compression, so it stays
-readable. Client frames are JSON text; anything undecodable closes 4002.
+readable. Client frames are JSON, in text or binary frames; anything undecodable closes 4002.
 """
 
 from __future__ import annotations
@@ -98,8 +98,16 @@ class GatewaySockets:
                     if conn is not None:
                         self._receive(conn, sock, msg.data)
                 elif msg.type is WSMsgType.BINARY:
-                    if await sock.receive(msg.data, opcode=Opcode.BINARY) and conn:
+                    # JSON may come in binary frames too (hikari sends every payload so).
+                    text = _utf8(msg.data)
+                    if not await sock.receive(
+                            msg.data if text is None else text, opcode=Opcode.BINARY,
+                            event=None if text is None else _op_name(text)):
+                        continue
+                    if conn is not None and text is None:
                         sock.close(4002, "Error while decoding payload.")
+                    elif conn is not None and text is not None:
+                        self._receive(conn, sock, text)
                 elif msg.type is WSMsgType.PING and await sock.receive(
                         msg.data, event="ws:ping", opcode=Opcode.PING):
                     sock.pong(msg.data)
@@ -132,6 +140,13 @@ class GatewaySockets:
             self.hub.receive(conn, payload)
         except Closed as closed:
             sock.close(closed.code, closed.reason)
+
+
+def _utf8(data: bytes) -> str | None:
+    try:
+        return data.decode()
+    except UnicodeDecodeError:
+        return None
 
 
 def _op_name(text: str) -> str | None:

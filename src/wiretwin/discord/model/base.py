@@ -153,7 +153,12 @@ class ModelBase:
                                referenced=referenced, content_visible=content_visible)
 
     def channel_json(self, channel: Channel) -> dict[str, Any]:
-        return channel.to_json(self.users)
+        data = channel.to_json(self.users)
+        if channel.is_dm and len(channel.recipients) > 1:
+            # As the bot sees it: the *other* users (discord.py takes recipients[0]).
+            me = str(self.bot.id)
+            data["recipients"] = [u for u in data["recipients"] if u["id"] != me]
+        return data
 
     def voice_state_json(self, guild: Guild, user_id: int) -> dict[str, Any]:
         return {"guild_id": str(guild.id), "channel_id": str(guild.voice_states[user_id]),

@@ -159,12 +159,25 @@ class GuildOps(ModelBase):
 
     def create_role(self, guild: Guild, name: str = "new role", permissions: int | None = None,
                     *, color: int = 0, hoist: bool = False, mentionable: bool = False,
-                    role_id: int | None = None) -> Role:
-        position = max((r.position for r in guild.roles.values()), default=0) + 1
+                    role_id: int | None = None, position: int | None = None) -> Role:
+        """A new role: on top of the others, or at ``position`` (Discord's REST creates
+        roles at 1, just above @everyone), lifting the roles from there up by one."""
+        shifted = []
+        if position is None:
+            position = max((r.position for r in guild.roles.values()), default=0) + 1
+        else:
+            shifted = [r for r in guild.roles.values() if r.id != guild.id
+                       and r.position >= position]
+            for other in shifted:
+                other.position += 1
         role = Role(role_id if role_id is not None else self.ids.next(), guild.id, name,
                     int(guild.everyone.permissions if permissions is None else permissions),
                     position, color, hoist, mentionable)
         guild.roles[role.id] = role
+        for other in shifted:
+            self.effects.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id),
+                                                        "role": other.to_json()},
+                                  guild_id=guild.id)
         self.effects.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id),
                                                     "role": role.to_json()},
                               guild_id=guild.id)
@@ -180,6 +193,9 @@ class GuildOps(ModelBase):
         for key in ("name", "color", "hoist", "mentionable"):
             if key in changes and changes[key] is not None:
                 setattr(role, key, changes[key])
+        primary = (changes.get("colors") or {}).get("primary_color")
+        if primary is not None:  # the role colors object (discord.py 2.6+ sends only it)
+            role.color = int(primary)
         if changes.get("permissions") is not None:
             role.permissions = int(changes["permissions"])
         self.effects.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -67,8 +68,12 @@ class RateLimits:
     overrides: dict[str, tuple[int, float]] = field(default_factory=dict)
     buckets: dict[str, Bucket] = field(default_factory=dict)
 
-    def hit(self, template: str, key: str) -> tuple[dict[str, str], float | None]:
-        """Headers for this request, and ``retry_after`` when it is over the limit."""
+    def hit(self, template: str, key: str, method: str = ""
+            ) -> tuple[dict[str, str], float | None]:
+        """Headers for this request, and ``retry_after`` when it is over the limit.
+
+        ``key`` (``template|major ids|method``) names the bucket: one per route (method
+        and template, as Discord's per-route limits) and major parameter."""
         limit, reset_after = self.overrides.get(template, (self.default_limit,
                                                            self.default_reset_after))
         now = self.clock.time()
@@ -80,7 +85,7 @@ class RateLimits:
             retry = max(0.001, bucket.resets_at - now)
         else:
             bucket.remaining -= 1
-        bucket_id = f"{abs(hash(template)) & 0xFFFFFFFF:08x}"
+        bucket_id = f"{zlib.crc32(f'{method} {template}'.encode()):08x}"  # stable
         headers = {
             "X-RateLimit-Limit": str(bucket.limit),
             "X-RateLimit-Remaining": str(bucket.remaining),
@@ -124,8 +129,9 @@ class RestApp:
             if not self._authorized(request):
                 return json_response({"message": "401: Unauthorized", "code": 0}, 401)
             key = template + "|" + ",".join(
-                request.match_info.get(m.group(1), "") for m in _MAJOR.finditer(template))
-            headers, retry = self.limits.hit(template, key)
+                request.match_info.get(m.group(1), "") for m in _MAJOR.finditer(template)
+            ) + "|" + method
+            headers, retry = self.limits.hit(template, key, method)
             if retry is not None:
                 return self._too_many(retry, headers)
             forced = self.forced.get((method, template))

@@ -7,6 +7,8 @@ permissions in the channel first (403 50001 without VIEW_CHANNEL, 50013 otherwis
 from __future__ import annotations
 
 import json
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 from urllib.parse import unquote
 
@@ -132,22 +134,34 @@ class ChannelRoutes:
     async def _payload(self, request: web.Request) -> tuple[dict[str, Any], list[Attachment]]:
         if request.content_type != "multipart/form-data":
             return await read_json(request), []
+        # The wire layer has already read the body (to journal it), so aiohttp's
+        # request.post() would find the stream empty: parse the cached bytes instead.
         try:
-            form = await request.post()
+            raw_body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             raise DiscordError(413, 40005, "Request entity too large") from None
-        raw = form.get("payload_json")
+        form = BytesParser(policy=HTTP).parsebytes(
+            b"Content-Type: " + request.headers["Content-Type"].encode("latin-1")
+            + b"\r\n\r\n" + raw_body)
+        raw: bytes | None = None
+        files = []
+        for part in form.iter_parts() if form.is_multipart() else ():
+            key = part.get_param("name", header="content-disposition")
+            data = part.get_payload(decode=True)
+            if not isinstance(key, str) or not isinstance(data, bytes):
+                continue
+            filename = part.get_filename()
+            if filename is None:
+                if key == "payload_json":
+                    raw = data
+                continue
+            if len(data) > MAX_UPLOAD:
+                raise DiscordError(413, 40005, "Request entity too large")
+            files.append((key, filename, part.get_content_type(), data))
         try:
-            body: dict[str, Any] = json.loads(str(raw)) if raw is not None else {}
+            body: dict[str, Any] = json.loads(raw) if raw is not None else {}
         except ValueError:
             raise DiscordError(400, 50109, "The request body contains invalid JSON.") from None
-        files = []
-        for key, value in form.items():
-            if isinstance(value, web.FileField):
-                data = value.file.read()
-                if len(data) > MAX_UPLOAD:
-                    raise DiscordError(413, 40005, "Request entity too large")
-                files.append((key, value.filename, value.content_type, data))
         return body, self._attachments(request, files, body.get("attachments") or [])
 
     def _attachments(self, request: web.Request, files: list[tuple[str, str, str, bytes]],

@@ -7,6 +7,7 @@ manage roles below its highest role, and members whose highest role is below its
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiohttp import web
@@ -114,7 +115,7 @@ class GuildRoutes:
 
     async def channel_positions(self, request: web.Request) -> None:
         guild = self._guild(request, P.MANAGE_CHANNELS)
-        raw = await request.json()
+        raw = await _read_json_list(request)
         for entry in raw if isinstance(raw, list) else []:
             channel = self.model.channel(int(entry["id"]))
             if channel.guild_id != guild.id:
@@ -255,9 +256,12 @@ class GuildRoutes:
             raise missing_permissions()  # cannot grant what it does not have
         role = self.model.create_role(guild, body.get("name") or "new role",
                                       int(permissions) if permissions is not None else None,
-                                      color=int(body.get("color") or 0),
+                                      color=int(body.get("color") or (
+                                          body.get("colors") or {}).get("primary_color")
+                                          or 0),
                                       hoist=bool(body.get("hoist")),
-                                      mentionable=bool(body.get("mentionable")))
+                                      mentionable=bool(body.get("mentionable")),
+                                      position=1)  # Discord adds roles at the bottom
         return role.to_json()
 
     async def modify_role(self, request: web.Request) -> dict[str, Any]:
@@ -265,7 +269,12 @@ class GuildRoutes:
         role_id = snowflake_arg(request, "role_id")
         self._can_manage_role(guild, role_id)
         role = self.model.role(guild, role_id)
-        return self.model.modify_role(guild, role, await read_json(request)).to_json()
+        body = await read_json(request)
+        granted = self.model.guild_permissions(guild, self.me)
+        if body.get("permissions") is not None and not granted & P.ADMINISTRATOR and (
+                int(body["permissions"]) & ~role.permissions & ~int(granted)):
+            raise missing_permissions()  # cannot grant what it does not have
+        return self.model.modify_role(guild, role, body).to_json()
 
     async def delete_role(self, request: web.Request) -> None:
         guild = self._guild(request, P.MANAGE_ROLES)
@@ -275,12 +284,23 @@ class GuildRoutes:
 
     async def role_positions(self, request: web.Request) -> list[dict[str, Any]]:
         guild = self._guild(request, P.MANAGE_ROLES)
-        raw = await request.json()
+        raw = await _read_json_list(request)
         moves = [(int(e["id"]), int(e["position"])) for e in raw if e.get("position")
                  is not None] if isinstance(raw, list) else []
-        for role_id, _ in moves:
+        top = self.model.top_role_position(guild, self.me)
+        for role_id, position in moves:
             self._can_manage_role(guild, role_id)
+            if position >= top:
+                raise missing_permissions()  # nor lift a role to or above its own
         return [r.to_json() for r in self.model.move_roles(guild, moves)]
+
+
+async def _read_json_list(request: web.Request) -> Any:
+    """A JSON body (the position routes take arrays), or Discord's 50109."""
+    try:
+        return json.loads(await request.read() or b"[]")
+    except ValueError:
+        raise DiscordError(400, 50109, "The request body contains invalid JSON.") from None
 
 
 __all__ = ["GuildRoutes"]

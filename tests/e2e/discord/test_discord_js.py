@@ -1,0 +1,179 @@
+"""discord.js v14 (under Node) logs in to the Discord twin and replies to a message.
+
+``js/driver.mjs`` runs one discord.js ``Client`` built from
+:func:`~wiretwin.discord.clients.discord_js_options` and prints one JSON line per thing
+it saw. discord.js asks ``GET /api/v10/gateway/bot`` for the gateway and dials
+``{url}?v=10&encoding=json``: with no ``zlib-sync`` installed it asks for no compression
+at all (``compress: false`` in IDENTIFY), so the twin speaks plain JSON text frames.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wiretwin.discord.clients import discord_js_options
+from wiretwin.discord.twin import DiscordTwin
+
+JS_DIR = Path(__file__).parent / "js"
+DRIVER = JS_DIR / "driver.mjs"
+DISCORD_JS_VERSION = "14.28.1"
+#: Long enough for a loaded CI box under ``-n auto``; only ever hit when a test fails.
+TIMEOUT = 15.0
+#: GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT
+INTENTS = (1 << 0) | (1 << 9) | (1 << 15)
+
+Line = dict[str, Any]
+
+
+class DiscordJs:
+    """One ``node driver.mjs`` process: commands in, observed JSON lines out."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.lines: list[Line] = []
+        self._taken: set[int] = set()
+        self.stderr: list[str] = []
+        self._stderr_task = asyncio.get_running_loop().create_task(self._drain_stderr())
+
+    async def _drain_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        async for raw in self.proc.stderr:
+            self.stderr.append(raw.decode(errors="replace").rstrip())
+
+    async def send(self, cmd: str, **args: Any) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write((json.dumps({"cmd": cmd, **args}) + "\n").encode())
+        await self.proc.stdin.drain()
+
+    async def expect(self, **match: Any) -> Line:
+        """The first line not yet returned whose keys equal ``match``, waiting for it;
+        an ``error`` line fails at once."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + TIMEOUT
+        start = 0
+        while True:
+            for index in range(start, len(self.lines)):
+                line = self.lines[index]
+                if line.get("type") == "error":
+                    raise AssertionError(f"discord.js reported an error: {line}\n"
+                                         f"{self.story()}")
+                if index not in self._taken and all(
+                        k in line and line[k] == v for k, v in match.items()):
+                    self._taken.add(index)
+                    return line
+            start = len(self.lines)
+            assert self.proc.stdout is not None
+            try:
+                raw = await asyncio.wait_for(self.proc.stdout.readline(),
+                                             max(0.0, deadline - loop.time()))
+            except TimeoutError:
+                raise AssertionError(
+                    f"discord.js never printed a line matching {match}\n{self.story()}"
+                ) from None
+            if not raw:
+                await self.proc.wait()
+                raise AssertionError(
+                    f"driver exited ({self.proc.returncode}) before a line matching {match}\n"
+                    f"{self.story()}")
+            self.lines.append(json.loads(raw))
+
+    def story(self) -> str:
+        shown = "\n".join(f"  {json.dumps(line)[:300]}" for line in self.lines[-40:])
+        errors = "\n".join(f"  {line[:300]}" for line in self.stderr[-30:])
+        return f"lines (last 40):\n{shown or '  (none)'}\nstderr:\n{errors or '  (none)'}"
+
+    async def close(self) -> None:
+        if self.proc.returncode is None:
+            self.proc.kill()
+        await self.proc.wait()
+        self._stderr_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._stderr_task
+
+
+@contextlib.asynccontextmanager
+async def discord_js(twin: DiscordTwin, reply: dict[str, str]) -> AsyncIterator[DiscordJs]:
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is not on PATH: these tests drive discord.js under Node (v18+)")
+    if not (JS_DIR / "node_modules" / "discord.js" / "package.json").is_file():
+        pytest.fail(f"discord.js is not installed in {JS_DIR}/node_modules: run make install")
+    options = discord_js_options(twin)
+    settings = {"rest": options["rest"], "token": options["token"], "intents": INTENTS,
+                "reply": reply}
+    proc = await asyncio.create_subprocess_exec(
+        node, str(DRIVER), json.dumps(settings), cwd=JS_DIR,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    driver = DiscordJs(proc)
+    try:
+        started = await driver.expect(type="started")
+        assert started["discord_js"] == DISCORD_JS_VERSION
+        yield driver
+    finally:
+        await driver.close()
+
+
+async def test_discord_js_logs_in_and_replies_to_a_message() -> None:
+    async with DiscordTwin() as twin:
+        model = twin.model
+        alice = model.add_user("alice")
+        guild = model.create_guild("Test Server", alice.id)
+        model.add_member(guild, model.bot.id)
+        general = model.create_channel(guild, "general")
+        model.create_channel(guild, "random")
+
+        async with discord_js(twin, reply={"!ping": "pong"}) as js:
+            ready = await js.expect(type="ready")
+            assert ready["user_id"] == str(model.bot.id)
+            assert ready["username"] == model.bot.username
+            assert ready["application_id"] == str(twin.application.id)
+            assert ready["guilds"] == [{"id": str(guild.id), "name": "Test Server",
+                                        "channels": ["general", "random"]}]
+
+            # The login: /gateway/bot over REST, then a plain JSON gateway connection.
+            (gateway_bot,) = twin.journal.http(method="GET", path="/api/v10/gateway/bot")
+            assert gateway_bot.detail["status"] == 200
+            (identify,) = twin.journal.frames(direction="in", event="IDENTIFY")
+            assert identify.json["d"]["token"] == twin.application.token
+            assert identify.json["d"]["intents"] == INTENTS
+            assert identify.json["d"]["compress"] is False
+            (ready_frame,) = twin.journal.frames(direction="out", event="READY")
+            assert not ready_frame.binary  # no transport or payload compression
+
+            sent = model.create_message(general, alice.id, "!ping")
+            seen = await js.expect(type="message", id=str(sent.id))
+            assert seen == {"type": "message", "id": str(sent.id),
+                            "channel_id": str(general.id), "guild_id": str(guild.id),
+                            "author_id": str(alice.id), "content": "!ping", "bot": False}
+            replied = await js.expect(type="replied", to=str(sent.id))
+            assert replied["content"] == "pong"
+            assert replied["reference"] == str(sent.id)
+
+            # What the twin holds: the bot's reply, referencing alice's message.
+            (post,) = twin.journal.http(method="POST",
+                                        path=f"/api/v10/channels/{general.id}/messages")
+            assert post.detail["status"] == 200
+            assert json.loads(post.detail["request_body"])["content"] == "pong"
+            replies = [m for m in model.messages[general.id].values()
+                       if m.author_id == model.bot.id]
+            assert [(str(m.id), m.content, (m.reference or {}).get("message_id"))
+                    for m in replies] == [(replied["id"], "pong", str(sent.id))]
+            # discord.js sees its own reply come back over the gateway.
+            echo = await js.expect(type="message", id=replied["id"])
+            assert echo["bot"] is True and echo["author_id"] == str(model.bot.id)
+
+            await js.send("exit")
+            await js.expect(type="destroyed")
+            (closed,) = await twin.journal.wait_for(
+                lambda e: e.kind == "connection" and e.event == "close")
+            assert closed.detail.get("code") == 1000, closed.detail

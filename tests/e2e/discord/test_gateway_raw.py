@@ -1,0 +1,718 @@
+"""The Discord twin's gateway, frame by frame, with a raw aiohttp websocket client.
+
+HELLO, heartbeats, IDENTIFY → READY and one GUILD_CREATE per guild, member chunks,
+voice, intents and MESSAGE_CONTENT, sharding, the three compressions, RESUME, and every
+close code Discord answers bad input with (after which the twin keeps serving). Protocol
+time only moves on a VirtualClock; "nothing was sent" is proven by a heartbeat whose ACK
+arrives first.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import pytest
+import zstandard
+
+from wiretwin.discord.gateway import intents as I
+from wiretwin.discord.model import ChannelType, Guild, User
+from wiretwin.discord.twin import DiscordTwin
+from wiretwin.runtime.clock import VirtualClock
+
+HELLO = {"op": 10, "d": {"heartbeat_interval": 41_250}, "s": None, "t": None}
+ACK = {"op": 11, "d": None, "s": None, "t": None}
+ALL_INTENTS = I.KNOWN
+#: Everything but the privileged intents.
+UNPRIVILEGED = I.KNOWN & ~(I.GUILD_MEMBERS | I.GUILD_PRESENCES | I.MESSAGE_CONTENT)
+TIMEOUT = 5.0
+
+
+class GatewayClosed(Exception):
+    def __init__(self, code: int | None, reason: str) -> None:
+        super().__init__(f"closed {code} {reason}")
+        self.code = code
+        self.reason = reason
+
+
+class Conn:
+    """One raw gateway connection; decodes whichever compression it asked for."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse, token: str,
+                 compress: str | None = None) -> None:
+        self.ws = ws
+        self.token = token
+        self.compress = compress
+        self.zlib = zlib.decompressobj() if compress == "zlib-stream" else None
+        self.zstd = (zstandard.ZstdDecompressor().decompressobj()
+                     if compress == "zstd-stream" else None)
+        self.binary: list[bytes] = []
+        self.seq: int | None = None
+
+    async def recv(self) -> dict[str, Any]:
+        msg = await self.ws.receive(timeout=TIMEOUT)
+        if msg.type == aiohttp.WSMsgType.TEXT:
+            payload: dict[str, Any] = json.loads(msg.data)
+        elif msg.type == aiohttp.WSMsgType.BINARY:
+            self.binary.append(msg.data)
+            if self.zlib is not None:
+                assert msg.data.endswith(b"\x00\x00\xff\xff"), msg.data[-8:]
+                payload = json.loads(self.zlib.decompress(msg.data))
+            elif self.zstd is not None:
+                payload = json.loads(self.zstd.decompress(msg.data))
+            else:  # payload compression: each message on its own
+                payload = json.loads(zlib.decompress(msg.data))
+        elif msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING,
+                          aiohttp.WSMsgType.CLOSED):
+            raise GatewayClosed(self.ws.close_code, str(msg.extra or ""))
+        else:  # pragma: no cover - a failure to report
+            raise AssertionError(f"unexpected {msg}")
+        if payload.get("s") is not None:
+            self.seq = payload["s"]
+        return payload
+
+    async def send(self, op: int, d: Any) -> None:
+        await self.ws.send_str(json.dumps({"op": op, "d": d}))
+
+    async def hello(self) -> dict[str, Any]:
+        hello = await self.recv()
+        assert hello == HELLO
+        return hello
+
+    async def identify(self, intents: int = ALL_INTENTS, **extra: Any) -> dict[str, Any]:
+        """IDENTIFY; returns READY's data (GUILD_CREATEs are left to read)."""
+        await self.send(2, {"token": self.token, "intents": intents,
+                            "properties": {"os": "linux", "browser": "raw", "device": "raw"},
+                            **extra})
+        ready = await self.recv()
+        assert (ready["op"], ready["t"]) == (0, "READY"), ready
+        data: dict[str, Any] = ready["d"]
+        return data
+
+    async def session(self, intents: int = ALL_INTENTS, **extra: Any) -> dict[str, Any]:
+        """IDENTIFY and read READY plus its GUILD_CREATEs; returns READY's data."""
+        ready = await self.identify(intents, **extra)
+        for _ in ready["guilds"]:
+            assert (await self.recv())["t"] == "GUILD_CREATE"
+        return ready
+
+    async def dispatch(self) -> dict[str, Any]:
+        payload = await self.recv()
+        assert payload["op"] == 0, payload
+        return payload
+
+    async def sync(self) -> list[dict[str, Any]]:
+        """Heartbeat and read up to its ACK: everything the twin sent before it."""
+        await self.send(1, self.seq)
+        before = []
+        while (payload := await self.recv()) != ACK:
+            before.append(payload)
+        return before
+
+    async def closed_with(self) -> int | None:
+        """Read until the twin's close frame; its code."""
+        try:
+            while True:
+                await self.recv()
+        except GatewayClosed as closed:
+            return closed.code
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+
+class World:
+    """A running twin with a guild (alice owns it; the bot, bob and carol are members)."""
+
+    def __init__(self, twin: DiscordTwin, http: aiohttp.ClientSession,
+                 clock: VirtualClock) -> None:
+        self.twin = twin
+        self.http = http
+        self.clock = clock
+        m = twin.model
+        self.model = m
+        self.alice: User = m.add_user("alice")
+        self.bob: User = m.add_user("bob")
+        self.carol: User = m.add_user("carol")
+        self.guild: Guild = m.create_guild("Test Server", self.alice.id)
+        m.add_member(self.guild, m.bot.id)
+        m.add_member(self.guild, self.bob.id)
+        m.add_member(self.guild, self.carol.id)
+        self.general = m.create_channel(self.guild, "general")
+        self.voice = m.create_channel(self.guild, "Lounge", ChannelType.GUILD_VOICE)
+
+    @property
+    def token(self) -> str:
+        return self.twin.application.token
+
+    async def connect(self, query: str = "?v=10&encoding=json", *,
+                      compress: str | None = None, hello: bool = True) -> Conn:
+        if compress:
+            query += f"&compress={compress}"
+        ws = await self.http.ws_connect(self.twin.ws_url("/" + query))
+        conn = Conn(ws, self.token, compress)
+        if hello:
+            await conn.hello()
+        return conn
+
+    async def serving(self) -> None:
+        """The twin still serves: a fresh connection identifies and gets READY."""
+        conn = await self.connect()
+        ready = await conn.session(I.GUILDS)
+        assert ready["user"]["id"] == str(self.model.bot.id)
+        assert await conn.sync() == []
+        await conn.close()
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    return VirtualClock(start=1_750_000_000.0)
+
+
+@pytest.fixture
+async def world(clock: VirtualClock) -> AsyncIterator[World]:
+    async with DiscordTwin(clock=clock) as twin, aiohttp.ClientSession() as http:
+        yield World(twin, http, clock)
+
+
+# -- HELLO, heartbeats, READY ---------------------------------------------------------
+
+
+async def test_hello_then_heartbeats_are_acked_before_and_after_identify(world: World) -> None:
+    conn = await world.connect()  # asserts HELLO exactly
+    await conn.send(1, None)
+    assert await conn.recv() == ACK
+    await conn.session()
+    await conn.send(1, conn.seq)
+    assert await conn.recv() == ACK
+    await conn.close()
+
+
+async def test_api_v9_is_served_too(world: World) -> None:
+    conn = await world.connect("?v=9&encoding=json")
+    ready = await conn.session()
+    assert ready["session_id"]
+    await conn.close()
+
+
+async def test_ready_fields_then_one_guild_create_per_guild(world: World) -> None:
+    m = world.model
+    second = m.create_guild("Second", world.alice.id)
+    m.add_member(second, m.bot.id)
+    elsewhere = m.create_guild("Not mine", world.alice.id)  # the bot is not in it
+    conn = await world.connect()
+    ready = await conn.identify(I.GUILDS)
+    assert conn.seq == 1
+    assert ready["v"] == 10
+    assert ready["user"]["id"] == str(m.bot.id) and ready["user"]["bot"] is True
+    assert isinstance(ready["session_id"], str) and len(ready["session_id"]) == 32
+    assert ready["resume_gateway_url"] == world.twin.ws_url("/")
+    assert ready["application"] == {"id": str(m.application.id),
+                                    "flags": m.application.flags}
+    assert ready["guilds"] == [{"id": str(world.guild.id), "unavailable": True},
+                               {"id": str(second.id), "unavailable": True}]
+    assert "shard" not in ready
+    creates = [await conn.dispatch(), await conn.dispatch()]
+    assert [(c["t"], c["s"]) for c in creates] == [("GUILD_CREATE", 2), ("GUILD_CREATE", 3)]
+    first = creates[0]["d"]
+    assert [c["d"]["id"] for c in creates] == [str(world.guild.id), str(second.id)]
+    assert str(elsewhere.id) not in [c["d"]["id"] for c in creates]
+    assert first["name"] == "Test Server" and first["unavailable"] is False
+    assert first["member_count"] == 4 and first["large"] is False
+    assert first["joined_at"]
+    assert {c["id"] for c in first["channels"]} == {str(world.general.id),
+                                                    str(world.voice.id)}
+    assert [r["id"] for r in first["roles"]] == [str(world.guild.id)]
+    assert first["voice_states"] == [] and first["threads"] == []
+    assert await conn.sync() == []  # nothing more
+    await conn.close()
+
+
+async def test_guild_create_members_only_with_guild_presences(world: World) -> None:
+    m = world.model
+    m.set_voice(world.guild, world.carol.id, world.voice.id)
+    everyone = {str(u) for u in world.guild.members}
+    conn = await world.connect()
+    await conn.identify(I.GUILDS | I.GUILD_MEMBERS)
+    create = (await conn.dispatch())["d"]
+    # Without GUILD_PRESENCES: the bot itself and members in voice, no one else.
+    assert {x["user"]["id"] for x in create["members"]} == {str(m.bot.id),
+                                                           str(world.carol.id)}
+    assert [v["user_id"] for v in create["voice_states"]] == [str(world.carol.id)]
+    assert create["member_count"] == 4
+    await conn.close()
+    conn = await world.connect()
+    await conn.identify(I.GUILDS | I.GUILD_PRESENCES)
+    create = (await conn.dispatch())["d"]
+    assert {x["user"]["id"] for x in create["members"]} == everyone
+    await conn.close()
+
+
+async def test_large_follows_identifys_large_threshold(world: World) -> None:
+    m = world.model
+    for n in range(56):  # 60 members in all
+        m.add_member(world.guild, m.add_user(f"user{n}").id)
+    conn = await world.connect()
+    await conn.identify(I.GUILDS)  # the default threshold is 50
+    assert (await conn.dispatch())["d"]["large"] is True
+    await conn.close()
+    conn = await world.connect()
+    await conn.identify(I.GUILDS, large_threshold=100)
+    create = (await conn.dispatch())["d"]
+    assert (create["large"], create["member_count"]) == (False, 60)
+    await conn.close()
+
+
+async def test_json_in_binary_frames_is_read_too(world: World) -> None:
+    conn = await world.connect()
+    await conn.ws.send_bytes(json.dumps({"op": 2, "d": {
+        "token": world.token, "intents": I.GUILDS, "properties": {}}}).encode())
+    assert (await conn.recv())["t"] == "READY"
+    await conn.close()
+
+
+# -- op 8 and op 4 ------------------------------------------------------------------------
+
+
+async def test_request_guild_members_chunks(world: World) -> None:
+    m = world.model
+    conn = await world.connect()
+    await conn.session()
+    gid = str(world.guild.id)
+    await conn.send(8, {"guild_id": gid, "query": "", "limit": 0, "nonce": "all"})
+    chunk = await conn.dispatch()
+    assert chunk["t"] == "GUILD_MEMBERS_CHUNK"
+    data = chunk["d"]
+    assert (data["guild_id"], data["chunk_index"], data["chunk_count"], data["nonce"]) == (
+        gid, 0, 1, "all")
+    assert {x["user"]["id"] for x in data["members"]} == {str(u) for u in world.guild.members}
+    assert "not_found" not in data
+    # user_ids: the unknown ones come back in not_found.
+    stranger = m.add_user("stranger")
+    await conn.send(8, {"guild_id": gid, "user_ids": [str(world.bob.id), str(stranger.id)],
+                        "nonce": "ids"})
+    data = (await conn.dispatch())["d"]
+    assert [x["user"]["id"] for x in data["members"]] == [str(world.bob.id)]
+    assert data["not_found"] == [str(stranger.id)] and data["nonce"] == "ids"
+    # A query is a username prefix (case-insensitive); limit caps the answer.
+    await conn.send(8, {"guild_id": gid, "query": "BO", "limit": 10})
+    data = (await conn.dispatch())["d"]
+    assert [x["user"]["id"] for x in data["members"]] == [str(world.bob.id)]
+    assert "nonce" not in data
+    await conn.send(8, {"guild_id": gid, "query": "", "limit": 2, "nonce": 7})
+    data = (await conn.dispatch())["d"]
+    assert len(data["members"]) == 2 and data["nonce"] == 7
+    await conn.send(8, {"guild_id": gid, "query": "zzz", "limit": 5})
+    data = (await conn.dispatch())["d"]
+    assert (data["members"], data["chunk_count"]) == ([], 1)
+    await conn.send(8, {"guild_id": gid, "user_ids": [str(world.bob.id)], "presences": True})
+    assert (await conn.dispatch())["d"]["presences"] == []
+    assert await conn.sync() == []
+    await conn.close()
+
+
+async def test_member_chunks_have_presences_only_with_guild_presences(world: World) -> None:
+    conn = await world.connect()
+    await conn.session(I.GUILDS | I.GUILD_MEMBERS)
+    await conn.send(8, {"guild_id": str(world.guild.id), "user_ids": [str(world.bob.id)],
+                        "presences": True, "nonce": "p"})
+    data = (await conn.dispatch())["d"]
+    assert "presences" not in data and data["nonce"] == "p"
+    await conn.close()
+
+
+async def test_voice_state_update_answers_both_voice_events(world: World) -> None:
+    m = world.model
+    conn = await world.connect()
+    await conn.session(I.GUILDS | I.GUILD_VOICE_STATES)
+    gid = str(world.guild.id)
+    await conn.send(4, {"guild_id": gid, "channel_id": str(world.voice.id),
+                        "self_mute": False, "self_deaf": True})
+    state = await conn.dispatch()
+    server = await conn.dispatch()
+    assert state["t"] == "VOICE_STATE_UPDATE"
+    assert (state["d"]["guild_id"], state["d"]["channel_id"], state["d"]["user_id"]) == (
+        gid, str(world.voice.id), str(m.bot.id))
+    assert state["d"]["session_id"]
+    assert server["t"] == "VOICE_SERVER_UPDATE"
+    assert server["d"]["guild_id"] == gid and server["d"]["token"] and server["d"]["endpoint"]
+    assert world.guild.voice_states == {m.bot.id: world.voice.id}
+    # Leaving: a VOICE_STATE_UPDATE with no channel, and no new server.
+    await conn.send(4, {"guild_id": gid, "channel_id": None, "self_mute": False,
+                        "self_deaf": False})
+    left = await conn.dispatch()
+    assert (left["t"], left["d"]["channel_id"]) == ("VOICE_STATE_UPDATE", None)
+    assert await conn.sync() == []
+    assert world.guild.voice_states == {}
+    await conn.close()
+
+
+# -- intents and MESSAGE_CONTENT ------------------------------------------------------------
+
+
+async def test_intents_decide_which_dispatches_a_session_gets(world: World) -> None:
+    m = world.model
+    guilds_only = await world.connect()
+    await guilds_only.session(I.GUILDS)
+    messages = await world.connect()
+    await messages.session(I.GUILDS | I.GUILD_MESSAGES | I.DIRECT_MESSAGES
+                           | I.MESSAGE_CONTENT)
+    m.create_message(world.general, world.alice.id, "hello guild")
+    dm = m.open_dm(m.bot.id, world.alice.id)
+    m.create_message(dm, world.alice.id, "hello bot")
+    m.typing(world.general, world.alice.id)  # needs GUILD_MESSAGE_TYPING: nobody
+    got = await messages.sync()
+    assert [(p["t"], p["d"]["content"]) for p in got] == [
+        ("MESSAGE_CREATE", "hello guild"), ("MESSAGE_CREATE", "hello bot")]
+    assert "guild_id" not in got[1]["d"]
+    assert await guilds_only.sync() == []
+    # GUILD_MEMBER_UPDATE needs GUILD_MEMBERS, except for the bot's own member.
+    m.update_member(world.guild, world.guild.members[world.bob.id], {"nick": "bobby"})
+    m.update_member(world.guild, world.guild.members[m.bot.id], {"nick": "botty"})
+    got = await guilds_only.sync()
+    assert [(p["t"], p["d"]["user"]["id"]) for p in got] == [
+        ("GUILD_MEMBER_UPDATE", str(m.bot.id))]
+    assert [p["t"] for p in await messages.sync()] == ["GUILD_MEMBER_UPDATE"]
+    # GUILDS carries channel events; without it they do not come.
+    no_guilds = await world.connect()
+    await no_guilds.session(I.GUILD_MESSAGES)
+    m.create_channel(world.guild, "new")
+    m.create_message(world.general, world.alice.id, "after")
+    assert [p["t"] for p in await guilds_only.sync()] == ["CHANNEL_CREATE"]
+    assert [p["t"] for p in await no_guilds.sync()] == ["MESSAGE_CREATE"]
+    for conn in (guilds_only, messages, no_guilds):
+        await conn.close()
+
+
+async def test_message_content_is_emptied_exactly_where_discord_empties_it(
+        world: World) -> None:
+    m = world.model
+    without = await world.connect()
+    await without.session(I.GUILDS | I.GUILD_MESSAGES | I.DIRECT_MESSAGES)
+    with_content = await world.connect()
+    await with_content.session(I.GUILDS | I.GUILD_MESSAGES | I.DIRECT_MESSAGES
+                               | I.MESSAGE_CONTENT)
+    embed = [{"title": "t", "description": "d"}]
+    m.create_message(world.general, world.alice.id, "secret", embeds=embed)
+    m.create_message(world.general, world.alice.id, f"hey <@{m.bot.id}>")
+    m.create_message(world.general, m.bot.id, "from the bot", embeds=embed)
+    m.create_message(m.open_dm(m.bot.id, world.alice.id), world.alice.id, "in a DM")
+    hidden = [p["d"] for p in await without.sync()]
+    shown = [p["d"] for p in await with_content.sync()]
+    assert [d["content"] for d in shown] == ["secret", f"hey <@{m.bot.id}>", "from the bot",
+                                             "in a DM"]
+    assert [d["content"] for d in hidden] == ["", f"hey <@{m.bot.id}>", "from the bot",
+                                              "in a DM"]
+    assert (hidden[0]["embeds"], hidden[0]["attachments"], hidden[0]["components"]) == (
+        [], [], [])
+    assert shown[0]["embeds"] == embed and hidden[2]["embeds"] == embed
+    # The rest of the message is intact.
+    assert hidden[0]["id"] == shown[0]["id"] and hidden[0]["author"] == shown[0]["author"]
+    # Edits are emptied the same way.
+    first = next(iter(m.messages[world.general.id].values()))
+    m.edit_message(first, {"content": "still secret"})
+    assert [p["d"]["content"] for p in await without.sync()] == [""]
+    assert [p["d"]["content"] for p in await with_content.sync()] == ["still secret"]
+    await without.close()
+    await with_content.close()
+
+
+# -- sharding --------------------------------------------------------------------------------
+
+
+async def test_sharding_splits_guilds_by_id_and_gateway_bot_says_how_many(
+        clock: VirtualClock) -> None:
+    async with DiscordTwin(clock=clock, recommended_shards=2) as twin, \
+            aiohttp.ClientSession() as http:
+        world = World(twin, http, clock)
+        m = twin.model
+        headers = {"Authorization": f"Bot {twin.application.token}"}
+        async with http.get(twin.http_url("/api/v10/gateway/bot"), headers=headers) as r:
+            body = await r.json(content_type=None)
+        assert body["shards"] == 2 and body["url"] == twin.ws_url("/")
+        assert body["session_start_limit"]["max_concurrency"] == 1
+        # Guild ids chosen so that (id >> 22) % 2 is 0, 1, 0, 1.
+        made = [m.create_guild(f"g{n}", world.alice.id, guild_id=(5000 + n) << 22 | n)
+                for n in range(4)]
+        for guild in made:
+            m.add_member(guild, m.bot.id)
+            m.create_channel(guild, "chat")
+        everything = [world.guild, *made]
+        shards = [await world.connect(), await world.connect()]
+        readies = [await shards[i].session(ALL_INTENTS, shard=[i, 2]) for i in range(2)]
+        for i, ready in enumerate(readies):
+            assert ready["shard"] == [i, 2]
+            assert [g["id"] for g in ready["guilds"]] == [
+                str(g.id) for g in everything if (g.id >> 22) % 2 == i]
+        # A guild's dispatches go to its shard only; DMs go to shard 0.
+        for guild in made:
+            m.create_message(m.channels[guild.channels[0]], world.alice.id, guild.name)
+        m.create_message(m.open_dm(m.bot.id, world.alice.id), world.alice.id, "dm")
+        got = [[p["d"]["content"] for p in await s.sync()] for s in shards]
+        assert got == [["g0", "g2", "dm"], ["g1", "g3"]]
+        for s in shards:
+            await s.close()
+
+
+# -- compression --------------------------------------------------------------------------
+
+
+async def test_zlib_stream_one_inflater_per_connection(world: World) -> None:
+    conn = await world.connect(compress="zlib-stream")  # HELLO decoded from binary
+    ready = await conn.session()
+    assert ready["session_id"]
+    world.model.create_message(world.general, world.alice.id, "zipped")
+    got = await conn.sync()
+    assert [(p["t"], p["d"]["content"]) for p in got] == [("MESSAGE_CREATE", "zipped")]
+    # HELLO, READY, GUILD_CREATE, MESSAGE_CREATE and the ACK: all binary, each ending
+    # in the sync-flush suffix (asserted as each was read), one shared context: a
+    # message read with a fresh decompressor fails after the first.
+    assert len(conn.binary) == 5
+    assert all(b.endswith(b"\x00\x00\xff\xff") for b in conn.binary)
+    with pytest.raises(zlib.error):
+        zlib.decompressobj().decompress(conn.binary[2])
+    await conn.close()
+
+
+async def test_zstd_stream_one_decompressor_per_connection(world: World) -> None:
+    conn = await world.connect(compress="zstd-stream")
+    await conn.session()
+    world.model.create_message(world.general, world.alice.id, "squeezed")
+    got = await conn.sync()
+    assert [(p["t"], p["d"]["content"]) for p in got] == [("MESSAGE_CREATE", "squeezed")]
+    assert len(conn.binary) == 5
+    # Only the first message starts a zstd frame (magic 28 b5 2f fd); the rest continue it.
+    assert conn.binary[0][:4] == b"\x28\xb5\x2f\xfd"
+    assert all(b[:4] != b"\x28\xb5\x2f\xfd" for b in conn.binary[1:])
+    await conn.close()
+
+
+async def test_payload_compression_zlibs_each_dispatch_on_its_own(world: World) -> None:
+    conn = await world.connect()
+    await conn.session(compress=True)
+    assert len(conn.binary) == 2  # READY and GUILD_CREATE, each zlib.decompress-ed alone
+    world.model.create_message(world.general, world.alice.id, "packed")
+    got = await conn.sync()  # the ACK comes as plain text
+    assert [p["d"]["content"] for p in got] == ["packed"]
+    assert len(conn.binary) == 3
+    await conn.close()
+
+
+# -- resume --------------------------------------------------------------------------------
+
+
+async def test_resume_replays_missed_dispatches_then_resumed(world: World) -> None:
+    m = world.model
+    conn = await world.connect()
+    ready = await conn.session(I.GUILDS | I.GUILD_MESSAGES | I.MESSAGE_CONTENT)
+    seen = conn.seq
+    assert seen == 2
+    await conn.ws.close(code=4000)  # not 1000/1001: the session stays resumable
+    m.create_message(world.general, world.alice.id, "missed one")
+    m.create_message(world.general, world.alice.id, "missed two")
+    again = await world.connect(ready["resume_gateway_url"].removeprefix(
+        world.twin.ws_url("/")) + "?v=10&encoding=json")
+    await again.send(6, {"token": world.token, "session_id": ready["session_id"],
+                         "seq": seen})
+    replay = [await again.dispatch() for _ in range(3)]
+    assert [(p["t"], p["s"]) for p in replay] == [("MESSAGE_CREATE", 3),
+                                                  ("MESSAGE_CREATE", 4), ("RESUMED", 5)]
+    assert [p["d"]["content"] for p in replay[:2]] == ["missed one", "missed two"]
+    # The resumed session carries on.
+    m.create_message(world.general, world.alice.id, "live")
+    assert [(p["s"], p["d"]["content"]) for p in await again.sync()] == [(6, "live")]
+    await again.close()
+
+
+async def test_resume_from_an_older_seq_replays_from_there(world: World) -> None:
+    conn = await world.connect()
+    ready = await conn.session(I.GUILDS)
+    await conn.ws.close(code=4000)
+    again = await world.connect()
+    await again.send(6, {"token": world.token, "session_id": ready["session_id"], "seq": 1})
+    replay = [await again.dispatch() for _ in range(2)]
+    assert [(p["t"], p["s"]) for p in replay] == [("GUILD_CREATE", 2), ("RESUMED", 3)]
+    await again.close()
+
+
+async def test_op9_for_an_unknown_or_ended_session(world: World) -> None:
+    conn = await world.connect()
+    await conn.send(6, {"token": world.token, "session_id": "nope", "seq": 1})
+    assert await conn.recv() == {"op": 9, "d": False, "s": None, "t": None}
+    await conn.close()
+    # A client that closes with 1000 ends its session: it cannot be resumed.
+    conn = await world.connect()
+    ready = await conn.session(I.GUILDS)
+    await conn.ws.close(code=1000)
+    again = await world.connect()
+    await again.send(6, {"token": world.token, "session_id": ready["session_id"],
+                         "seq": 2})
+    assert await again.recv() == {"op": 9, "d": False, "s": None, "t": None}
+    # The connection stays usable: it may IDENTIFY afresh.
+    fresh = await again.session(I.GUILDS)
+    assert fresh["session_id"] != ready["session_id"]
+    await again.close()
+
+
+async def test_the_resume_window_is_on_the_twin_clock(world: World) -> None:
+    conn = await world.connect()
+    ready = await conn.session(I.GUILDS)
+    await conn.ws.close(code=4000)
+    await world.clock.advance(301)
+    again = await world.connect()
+    await again.send(6, {"token": world.token, "session_id": ready["session_id"], "seq": 2})
+    assert (await again.recv())["op"] == 9
+    await again.close()
+
+
+# -- bad input: Discord's close codes, and the twin keeps serving ----------------------
+
+
+Scenario = Callable[[World], Awaitable[Conn]]
+
+
+async def _bad_token(w: World) -> Conn:
+    conn = await w.connect()
+    await conn.send(2, {"token": "not-the-token", "intents": 1, "properties": {}})
+    return conn
+
+
+async def _bad_json(w: World) -> Conn:
+    conn = await w.connect()
+    await conn.ws.send_str("{not json")
+    return conn
+
+
+async def _binary_frame(w: World) -> Conn:
+    conn = await w.connect()
+    await conn.ws.send_bytes(b"\xff\xfe\x00")  # not even UTF-8
+    return conn
+
+
+async def _unknown_opcode(w: World) -> Conn:
+    conn = await w.connect()
+    await conn.session(I.GUILDS)
+    await conn.send(99, None)
+    return conn
+
+
+async def _before_identify(w: World) -> Conn:
+    conn = await w.connect()
+    await conn.send(8, {"guild_id": str(w.guild.id), "query": "", "limit": 0})
+    return conn
+
+
+async def _voice_before_identify(w: World) -> Conn:
+    conn = await w.connect()
+    await conn.send(4, {"guild_id": str(w.guild.id), "channel_id": None})
+    return conn
+
+
+async def _identify_twice(w: World) -> Conn:
+    conn = await w.connect()
+    await conn.session(I.GUILDS)
+    await conn.send(2, {"token": w.token, "intents": 1, "properties": {}})
+    return conn
+
+
+async def _invalid_seq(w: World) -> Conn:
+    first = await w.connect()
+    ready = await first.session(I.GUILDS)
+    await first.ws.close(code=4000)
+    conn = await w.connect()
+    await conn.send(6, {"token": w.token, "session_id": ready["session_id"], "seq": 99})
+    return conn
+
+
+async def _unknown_intents(w: World) -> Conn:
+    conn = await w.connect()
+    await conn.send(2, {"token": w.token, "intents": 1 << 30, "properties": {}})
+    return conn
+
+
+async def _invalid_shard(w: World) -> Conn:
+    conn = await w.connect()
+    await conn.send(2, {"token": w.token, "intents": 1, "properties": {}, "shard": [2, 2]})
+    return conn
+
+
+async def _negative_shard(w: World) -> Conn:
+    conn = await w.connect()
+    await conn.send(2, {"token": w.token, "intents": 1, "properties": {}, "shard": [-1, 2]})
+    return conn
+
+
+async def _bad_version(w: World) -> Conn:
+    return await w.connect("?v=8&encoding=json", hello=False)
+
+
+async def _send_rate_limit(w: World) -> Conn:
+    conn = await w.connect()
+    for _ in range(121):
+        await conn.send(1, None)
+    for _ in range(120):
+        assert await conn.recv() == ACK
+    return conn
+
+
+@pytest.mark.parametrize(("scenario", "code"), [
+    (_bad_token, 4004), (_bad_json, 4002), (_binary_frame, 4002), (_unknown_opcode, 4001),
+    (_before_identify, 4003), (_voice_before_identify, 4003), (_identify_twice, 4005),
+    (_invalid_seq, 4007), (_unknown_intents, 4013), (_invalid_shard, 4010),
+    (_negative_shard, 4010), (_bad_version, 4012), (_send_rate_limit, 4008),
+], ids=lambda v: getattr(v, "__name__", str(v)).strip("_"))
+async def test_bad_input_gets_discords_close_code(world: World, scenario: Scenario,
+                                                  code: int) -> None:
+    conn = await scenario(world)
+    assert await conn.closed_with() == code
+    await world.serving()
+
+
+async def test_privileged_intents_not_enabled_close_4014(clock: VirtualClock) -> None:
+    async with DiscordTwin(clock=clock, privileged_intents=False) as twin, \
+            aiohttp.ClientSession() as http:
+        world = World(twin, http, clock)
+        for privileged in (I.GUILD_MEMBERS, I.GUILD_PRESENCES, I.MESSAGE_CONTENT):
+            conn = await world.connect()
+            await conn.send(2, {"token": world.token, "intents": I.GUILDS | privileged,
+                                "properties": {}})
+            assert await conn.closed_with() == 4014
+        conn = await world.connect()
+        ready = await conn.session(UNPRIVILEGED)
+        assert ready["application"]["flags"] == 0
+        await conn.close()
+
+
+async def test_the_send_limit_window_is_sixty_seconds_of_twin_time(world: World) -> None:
+    conn = await world.connect()
+    for _ in range(120):
+        await conn.send(1, None)
+    for _ in range(120):
+        assert await conn.recv() == ACK
+    await world.clock.advance(60)
+    for _ in range(120):
+        await conn.send(1, None)
+    for _ in range(120):
+        assert await conn.recv() == ACK
+    assert not conn.ws.closed
+    await conn.close()
+
+
+async def test_missing_heartbeats_close_4009_on_the_twin_clock(world: World) -> None:
+    beating = await world.connect()
+    await beating.session(I.GUILDS)
+    silent = await world.connect()
+    await silent.session(I.GUILDS)
+    for _ in range(4):  # 4 intervals: the beating connection heartbeats on time
+        await world.clock.advance(41.25, wait_replies=False)
+        assert await beating.sync() == []
+    assert await silent.closed_with() == 4009
+    assert not beating.ws.closed
+    # Then it stops too, and is closed one and a half intervals later at the latest.
+    await world.clock.advance(41.25 * 1.5, wait_replies=False)
+    await world.clock.advance(41.25 * 1.5, wait_replies=False)
+    assert await beating.closed_with() == 4009
+    await world.serving()
