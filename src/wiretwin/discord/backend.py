@@ -32,6 +32,7 @@ response has been answered.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import os
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -211,6 +212,7 @@ class Backend:
         #: event name -> journal seq of the last dispatch wait_for_event returned.
         self._event_cursor: dict[str, int] = {}
         self._disconnect_mark = 0
+        self._pings = 0
         twin.dispatch_observers.append(self._observe)
 
     # -- plumbing ---------------------------------------------------------------------
@@ -1056,44 +1058,48 @@ class Backend:
                     "longer timeout= if it is just slow)")
 
     async def _sync_gateway(self, synced: dict[str, int], deadline: float) -> None:
-        """Ask every bot connection that was sent something since the last sync for a
-        heartbeat, and wait until each has acknowledged (by its sequence number) every
-        dispatch it was sent."""
+        """Ping (at the websocket level) every bot connection that was sent something since
+        the last sync, and wait for each pong: a client answers a ping when it reads it,
+        so by then it has read, and dispatched, every frame sent before it.
 
-        def request() -> list[tuple[str | None, int]]:
-            targets: list[tuple[str | None, int]] = []
+        A websocket ping rather than the gateway's op 1: every client library answers it
+        without counting it against its own gateway send limit (discord.py allows itself
+        110 sends a minute, and would stall a long suite of ``twin.message`` calls)."""
+
+        def request() -> list[tuple[str, bytes]]:
+            targets: list[tuple[str, bytes]] = []
             for session in self.twin.hub.sessions.values():
                 conn = session.connection
                 if conn is None or synced.get(session.id) == session.seq:
                     continue
-                synced[session.id] = session.seq
                 sock = getattr(conn.transport, "sock", None)
-                conn.transport.send({"op": 1, "d": None, "s": None, "t": None},
-                                    "HEARTBEAT")
-                targets.append((getattr(sock, "id", None), session.seq))
+                if sock is None:
+                    continue
+                synced[session.id] = session.seq
+                self._pings += 1
+                payload = f"wiretwin-sync-{self._pings}".encode()
+                sock.ping(payload)
+                targets.append((sock.id, payload))
             return targets
 
         loop = asyncio.get_running_loop()
-        for connection, seq in await self._run(request):
+        for connection, payload in await self._run(request):
+            expected = base64.b64encode(payload).decode()
 
-            def answered(entry: Entry, connection: str | None = connection,
-                         seq: int = seq) -> bool:
-                if entry.kind != "frame" or entry.direction != "in" \
-                        or entry.event != "HEARTBEAT":
-                    return False
-                if connection is not None and entry.connection != connection:
-                    return False
-                data = (entry.json or {}).get("d")
-                return isinstance(data, int) and data >= seq
+            def answered(entry: Entry, connection: str = connection,
+                         expected: str = expected) -> bool:
+                return (entry.kind == "frame" and entry.direction == "in"
+                        and entry.event == "ws:pong" and entry.connection == connection
+                        and entry.data == expected)
 
             try:
                 await self.twin.journal.wait_for(
                     answered, timeout=max(0.001, deadline - loop.time()))
             except TimeoutError:
                 raise BackendError(
-                    f"the bot did not answer a heartbeat request (gateway op 1) on "
-                    f"connection {connection} acknowledging sequence {seq} in time: is "
-                    "its event loop blocked, or did it lose the connection?") from None
+                    f"the bot did not answer a websocket ping on connection {connection} "
+                    "in time: is its event loop blocked, or did it lose the "
+                    "connection?") from None
 
 
 def _maybe_id(obj: Any) -> int | None:

@@ -149,9 +149,10 @@ class Journal:
         self._log.append(entry)
         return entry
 
-    def record_frame(self, connection: str, direction: Direction, data: str | bytes, *,
-              event: str | None = None, opcode: int = 1) -> Entry:
-        if isinstance(data, bytes):
+    def record_frame(self, connection: str, direction: Direction,
+                     data: str | bytes | bytearray, *, event: str | None = None,
+                     opcode: int = 1) -> Entry:
+        if not isinstance(data, str):  # bytes, or aiohttp's bytearray for control frames
             return self._add("frame", connection=connection, direction=direction, event=event,
                              data=base64.b64encode(data).decode(), binary=True,
                              detail={"opcode": opcode})

@@ -240,6 +240,11 @@ class WireSocket:
     def pong(self, payload: bytes) -> bool:
         return self._out(payload, "ws:pong", Opcode.PONG, None)
 
+    def ping(self, payload: bytes) -> bool:
+        """A websocket-level ping: every websocket library answers it, in order with the
+        frames before it, without the service's protocol noticing."""
+        return self._out(payload, "ws:ping", Opcode.PING, None)
+
     def _out(self, payload: str | bytes, event: str | None, opcode: int,
              wire: bytes | None) -> bool:
         if self.closed:

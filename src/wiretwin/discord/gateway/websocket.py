@@ -111,6 +111,8 @@ class GatewaySockets:
                 elif msg.type is WSMsgType.PING and await sock.receive(
                         msg.data, event="ws:ping", opcode=Opcode.PING):
                     sock.pong(msg.data)
+                elif msg.type is WSMsgType.PONG:
+                    await sock.receive(msg.data, event="ws:pong", opcode=Opcode.PONG)
         finally:
             self.server.unregister_socket(sock)
             await sock.finish()
