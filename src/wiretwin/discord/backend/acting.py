@@ -1,0 +1,108 @@
+"""Acting as the humans in that world: messages, reactions, pins, typing, DMs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..model import (
+    Attachment,
+    Channel,
+    Message,
+)
+from ..permissions import Permission
+from .base import BackendBase
+from .coerce import (
+    _UNSET,
+    _embed,
+    _emoji,
+    _file,
+    _user_id,
+)
+
+
+class UserActions(BackendBase):
+    # -- acting as users ----------------------------------------------------------------
+
+    async def send_message(self, channel: Any = None, content: str = "", author: Any = None,
+                           *, embeds: Iterable[Any] = (), attachments: Iterable[Any] = (),
+                           reply_to: Any = None, tts: bool = False,
+                           check_permissions: bool = True) -> Message:
+        """``author`` (default: the first human member) posts in ``channel`` (default: the
+        first text channel the bot is in) (MESSAGE_CREATE). Attachments: paths, bytes,
+        ``(filename, bytes)`` or ``discord.File``. Discord's own checks apply: the author
+        must be able to see the channel and send messages."""
+        embed_list = [_embed(e) for e in embeds]
+        files = [_file(a) for a in attachments]
+
+        def post() -> Message:
+            where = self._channel(channel) if channel is not None \
+                else self._default_text_channel()
+            author_id = self._author(author, where)
+            self.model.user(author_id)
+            if check_permissions:
+                needed = [Permission.SEND_MESSAGES]
+                if files:
+                    needed.append(Permission.ATTACH_FILES)
+                self.model.require(where, author_id, *needed)
+            made = []
+            for name, data, ctype in files:
+                attachment_id = self.model.ids.next()
+                made.append(Attachment(attachment_id, name, len(data), ctype,
+                                       self.twin.http_url(
+                                           f"/attachments/{where.id}/{attachment_id}/{name}"),
+                                       data))
+            reference = None
+            if reply_to is not None:
+                target = self._message(reply_to)
+                reference = {"message_id": str(target.id), "channel_id": str(target.channel_id)}
+            message: Message = self.model.create_message(
+                where, author_id, content, embeds=embed_list, attachments=made,
+                reference=reference, tts=tts)
+            return message
+
+        return await self._run(post)
+
+    async def edit_message(self, message: Any, new_content: Any = _UNSET, *,
+                           content: Any = _UNSET, embeds: Any = _UNSET) -> Message:
+        """MESSAGE_UPDATE: new content and/or embeds."""
+        changes: dict[str, Any] = {}
+        text = content if content is not _UNSET else new_content
+        if text is not _UNSET:
+            changes["content"] = text
+        if embeds is not _UNSET:
+            changes["embeds"] = [_embed(e) for e in embeds or []]
+        return await self._run(lambda: self.model.edit_message(self._message(message),
+                                                               changes))
+
+    async def delete_message(self, message: Any) -> None:
+        """MESSAGE_DELETE."""
+        await self._run(lambda: self.model.delete_message(self._message(message)))
+
+    async def add_reaction(self, message: Any, user: Any, emoji: Any) -> None:
+        """``user`` reacts (MESSAGE_REACTION_ADD)."""
+        await self._run(lambda: self.model.add_reaction(self._message(message),
+                                                        _user_id(user), _emoji(emoji)))
+
+    async def remove_reaction(self, message: Any, user: Any, emoji: Any) -> None:
+        """``user`` takes the reaction back (MESSAGE_REACTION_REMOVE)."""
+        await self._run(lambda: self.model.remove_reaction(self._message(message),
+                                                           _user_id(user), _emoji(emoji)))
+
+    async def clear_reactions(self, message: Any, emoji: Any = None) -> None:
+        await self._run(lambda: self.model.clear_reactions(
+            self._message(message), None if emoji is None else _emoji(emoji)))
+
+    async def pin_message(self, message: Any) -> None:
+        await self._run(lambda: self.model.set_pinned(self._message(message), True))
+
+    async def unpin_message(self, message: Any) -> None:
+        await self._run(lambda: self.model.set_pinned(self._message(message), False))
+
+    async def start_typing(self, channel: Any, user: Any) -> None:
+        """``user`` starts typing in ``channel`` (TYPING_START)."""
+        await self._run(lambda: self.model.typing(self._channel(channel), _user_id(user)))
+
+    async def open_dm(self, user: Any) -> Channel:
+        """The DM channel between ``user`` and the bot (send_message in it to DM the bot)."""
+        return await self._run(lambda: self.model.open_dm(_user_id(user), self.model.bot.id))

@@ -1,0 +1,176 @@
+"""The backend's plumbing: running in the twin's home loop, and finding things by what a
+test holds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ...runtime.threads import await_in_loop, in_loop_thread
+from ...runtime.waiters import WaitableLog
+from ..model import (
+    Channel,
+    ChannelType,
+    DiscordError,
+    DiscordModel,
+    Guild,
+    Member,
+    Message,
+    Role,
+    User,
+)
+
+if TYPE_CHECKING:
+    from ..twin import DiscordTwin
+from .coerce import *  # noqa: F403
+from .coerce import (
+    BackendError,
+    T,
+    _id,
+    _user_id,
+)
+
+
+class BackendBase:
+    """The test-control API of one :class:`~wiretwin.discord.twin.DiscordTwin`."""
+
+    def __init__(self, twin: DiscordTwin) -> None:
+        self.twin = twin
+        #: Every message the bot created, in order (fed by the twin's dispatches).
+        self._sent: WaitableLog[Message] = WaitableLog(
+            lambda m: f"{m.id} in {m.channel_id}: {m.content!r}")
+        self._consumed = 0
+        #: event name -> journal seq of the last dispatch wait_for_event returned.
+        self._event_cursor: dict[str, int] = {}
+        self._disconnect_mark = 0
+        self._pings = 0
+        twin.dispatch_observers.append(self._observe)
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    @property
+    def model(self) -> DiscordModel:
+        return self.twin.model
+
+    async def _run(self, fn: Callable[[], T]) -> T:
+        """``fn()`` in the twin's home loop; the model's refusals become BackendError."""
+
+        def guarded() -> T:
+            try:
+                return fn()
+            except DiscordError as exc:
+                raise BackendError(f"Discord refused: {exc.status} {exc.code} {exc.message}"
+                                   + (f" {exc.errors}" if exc.errors else ""),
+                                   status=exc.status, code=exc.code) from None
+
+        loop = self.twin._loop
+        if loop is None or in_loop_thread(loop) or not loop.is_running():
+            return guarded()
+
+        async def invoke() -> T:
+            return guarded()
+
+        return await await_in_loop(loop, invoke())
+
+    def _observe(self, event: str, data: dict[str, Any]) -> None:
+        # In the home loop, as the model dispatches.
+        if event != "MESSAGE_CREATE":
+            return
+        if data.get("author", {}).get("id") != str(self.model.bot.id):
+            return
+        message = self.model.messages.get(int(data["channel_id"]), {}).get(int(data["id"]))
+        if message is not None:
+            self._sent.append(message)
+
+    def _last_seq(self) -> int:
+        entries = self.twin.journal.entries()
+        return entries[-1].seq if entries else 0
+
+    def _guild(self, obj: Any) -> Guild:
+        if isinstance(obj, Guild):
+            return obj
+        found: Guild | None = self.model.guilds.get(_id(obj, "guild"))
+        if found is None:
+            raise BackendError(f"no guild {obj!r} in the twin")
+        return found
+
+    def _channel(self, obj: Any) -> Channel:
+        if isinstance(obj, Channel):
+            return obj
+        found: Channel | None = self.model.channels.get(_id(obj, "channel"))
+        if found is None:
+            raise BackendError(f"no channel {obj!r} in the twin")
+        return found
+
+    def _guild_of(self, obj: Any, guild: Any) -> Guild:
+        """The guild a member/role belongs to: given, or carried by the object."""
+        if guild is not None:
+            return self._guild(guild)
+        if isinstance(obj, Member | Role):
+            return self._guild(obj.guild_id)
+        carried = getattr(obj, "guild", None)
+        if carried is not None:
+            return self._guild(carried)
+        raise BackendError(f"which guild? pass guild= for {obj!r}")
+
+    def _user(self, obj: Any) -> User:
+        if isinstance(obj, User):
+            return obj
+        found: User | None = self.model.users.get(_user_id(obj))
+        if found is None:
+            raise BackendError(f"no user {obj!r} in the twin")
+        return found
+
+    def _role(self, obj: Any, guild: Guild) -> Role:
+        if isinstance(obj, Role):
+            return obj
+        if isinstance(obj, str) and not obj.isdigit():
+            for role in guild.roles.values():
+                if role.name == obj:
+                    return role
+            raise BackendError(f"no role named {obj!r} in guild {guild.name!r}")
+        found = guild.roles.get(_id(obj, "role"))
+        if found is None:
+            raise BackendError(f"no role {obj!r} in guild {guild.name!r}")
+        return found
+
+    def _message(self, obj: Any) -> Message:
+        if isinstance(obj, Message):
+            return obj
+        message_id = _id(obj, "message")
+        channel = getattr(obj, "channel", None)
+        candidates = ([self._channel(channel).id] if channel is not None
+                      else list(self.model.messages))
+        for channel_id in candidates:
+            found = self.model.messages.get(channel_id, {}).get(message_id)
+            if found is not None:
+                return found
+        raise BackendError(f"no message {obj!r} in the twin")
+
+    def _author(self, author: Any, channel: Channel) -> int:
+        if author is not None:
+            return _user_id(author)
+        if channel.guild_id is None:
+            humans = [u for u in channel.recipients if u != self.model.bot.id]
+        else:
+            guild = self.model.guilds[channel.guild_id]
+            humans = [u for u in guild.members if not self.model.users[u].bot]
+        # The application's owner (a default guild owner) speaks only if nobody else can.
+        owner = self.model.application.owner.id
+        humans.sort(key=lambda u: u == owner)
+        if not humans:
+            raise BackendError(f"nobody but the bot can speak in #{channel.name}: make a "
+                               "member first, or pass author=")
+        return humans[0]
+
+    def _default_text_channel(self) -> Channel:
+        bot = self.model.bot.id
+        for guild in self.model.guilds.values():
+            if bot not in guild.members:
+                continue
+            for channel_id in guild.channels:
+                channel = self.model.channels[channel_id]
+                if channel.type == ChannelType.GUILD_TEXT:
+                    return channel
+        raise BackendError("no text channel the bot can see: make_guild and "
+                           "make_text_channel first, or pass channel=")

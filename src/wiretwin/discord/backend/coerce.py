@@ -1,0 +1,146 @@
+"""What the backend accepts: ids, model objects and discord.py objects, turned into ids,
+permissions, emoji, embeds and files; and its error."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ..model import (
+    Member,
+)
+from ..permissions import Permission
+
+if TYPE_CHECKING:
+
+
+    pass
+
+T = TypeVar("T")
+
+_UNSET: Any = object()
+#: The fault :meth:`Backend.disconnect` adds when asked to keep the bot out.
+_REFUSE = "backend-disconnect"
+_HTTP_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+                 405: "Method Not Allowed", 429: "Too Many Requests",
+                 500: "Internal Server Error", 502: "Bad Gateway",
+                 503: "Service Unavailable", 504: "Gateway Timeout"}
+_INFRASTRUCTURE: tuple[str, ...] = ()
+
+
+class BackendError(Exception):
+    """A test-control call could not be done (``status``/``code``: Discord's answer, when
+    the model refused it)."""
+
+    def __init__(self, message: str, *, status: int | None = None,
+                 code: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+# -- arguments ----------------------------------------------------------------------------
+
+def _id(obj: Any, what: str) -> int:
+    if isinstance(obj, bool):
+        raise BackendError(f"expected a {what} (an object with an id, or an id), got {obj!r}")
+    if isinstance(obj, int):
+        return obj
+    if isinstance(obj, str) and obj.isdigit():
+        return int(obj)
+    value = getattr(obj, "id", None)
+    if isinstance(value, int):
+        return value
+    raise BackendError(f"expected a {what} (an object with an id, or an id), got {obj!r}")
+
+
+def _user_id(obj: Any) -> int:
+    if isinstance(obj, Member):
+        return obj.user_id
+    return _id(obj, "user or member")
+
+
+def _permissions(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return int(value)
+    raw = getattr(value, "value", None)  # discord.Permissions
+    if isinstance(raw, int):
+        return raw
+    if isinstance(value, Iterable) and not isinstance(value, str | bytes):
+        total = 0
+        for name in value:
+            total |= int(Permission[str(name).upper()])
+        return total
+    raise BackendError(f"expected permissions (an int, discord.Permissions or flag names), "
+                       f"got {value!r}")
+
+
+def _emoji(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, str):
+        name, sep, emoji_id = value.strip("<>").removeprefix("a:").rpartition(":")
+        if sep and emoji_id.isdigit():
+            return {"id": emoji_id, "name": name.lstrip(":") or None,
+                    "animated": value.startswith("<a:")}
+        return {"id": None, "name": value}
+    label = getattr(value, "name", None)  # discord.Emoji / PartialEmoji / Reaction.emoji
+    if isinstance(label, str):
+        raw_id = getattr(value, "id", None)
+        return {"id": str(raw_id) if raw_id else None, "name": label,
+                "animated": bool(getattr(value, "animated", False))}
+    raise BackendError(f"expected an emoji (a string, a discord emoji or a dict), "
+                       f"got {value!r}")
+
+
+def _embed(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return dict(value)
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        data = to_dict()
+        if isinstance(data, dict):
+            return data
+    raise BackendError(f"expected an embed (discord.Embed or a dict), got {value!r}")
+
+
+def _file(value: Any) -> tuple[str, bytes, str | None]:
+    """An attachment as (filename, bytes, content type)."""
+    if isinstance(value, tuple) and len(value) == 2:
+        name, data = value
+        return str(name), bytes(data), _content_type(str(name))
+    if isinstance(value, bytes):
+        return "file.bin", value, "application/octet-stream"
+    if isinstance(value, str | os.PathLike):
+        path = Path(value)
+        return path.name, path.read_bytes(), _content_type(path.name)
+    fp = getattr(value, "fp", None)  # discord.File
+    if fp is not None:
+        name = str(getattr(value, "filename", None) or "file.bin")
+        data = fp.read()
+        return name, data if isinstance(data, bytes) else str(data).encode(), \
+            _content_type(name)
+    raise BackendError(f"expected an attachment (a path, bytes, (filename, bytes) or "
+                       f"discord.File), got {value!r}")
+
+
+def _content_type(name: str) -> str | None:
+    import mimetypes
+
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+
+
+def _maybe_id(obj: Any) -> int | None:
+    try:
+        return _id(obj, "id")
+    except BackendError:
+        return None
+
+
+__all__ = ["BackendError"]

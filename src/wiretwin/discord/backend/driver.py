@@ -1,0 +1,136 @@
+"""The driver: "the bot has finished reacting", made deterministic."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import Any
+
+from ...runtime.journal import Entry
+from ..model import (
+    Message,
+)
+from .acting import UserActions
+from .coerce import _INFRASTRUCTURE, BackendError
+
+
+def _infrastructure(task: asyncio.Task[Any]) -> bool:
+    """Tasks the driver never waits for: the twin's own and aiohttp's (a server connection
+    lives as long as its keep-alive)."""
+    global _INFRASTRUCTURE
+    if not _INFRASTRUCTURE:
+        import aiohttp
+
+        _INFRASTRUCTURE = (str(Path(aiohttp.__file__).parent),
+                           str(Path(__file__).resolve().parents[1]))
+    coro = task.get_coro()
+    code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
+    filename = getattr(code, "co_filename", "") or ""
+    return filename.startswith(_INFRASTRUCTURE)
+
+
+def _describe_task(task: asyncio.Task[Any]) -> str:
+    coro = task.get_coro()
+    name = str(getattr(coro, "__qualname__", None) or repr(coro))
+    frame = getattr(coro, "cr_frame", None)
+    where = f" at {frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else ""
+    return f"{task.get_name()} ({name}{where})"
+
+
+class Driver(UserActions):
+    # -- the driver ---------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def settle(self, timeout: float = 5.0) -> AsyncIterator[None]:
+        """``async with backend.settle():`` around anything that makes the bot act: on the
+        way out, waits until the bot has read every dispatch it was sent and every task it
+        started since (event handlers, what they spawned) has finished, so everything it
+        did in response has arrived. Must run in the bot's event loop."""
+        before = set(asyncio.all_tasks())
+        synced = await self._run(lambda: {s.id: s.seq for s in self.twin.hub.sessions.values()})
+        yield
+        await self._quiesce(before, synced, timeout)
+
+    async def message(self, content: str, channel: Any = None, author: Any = None, *,
+                      embeds: Iterable[Any] = (), attachments: Iterable[Any] = (),
+                      reply_to: Any = None, timeout: float = 5.0) -> Message:
+        """dpytest's ``message()``: ``author`` posts ``content`` (see :meth:`send_message`
+        for the defaults) and this returns once the bot has finished answering it."""
+        connected = await self._run(lambda: any(
+            s.connection is not None for s in self.twin.hub.sessions.values()))
+        if not connected:
+            raise BackendError("no bot is connected to the twin's gateway to read the "
+                               "message (use send_message to post without one)")
+        async with self.settle(timeout):
+            sent = await self.send_message(channel, content, author, embeds=embeds,
+                                           attachments=attachments, reply_to=reply_to)
+        return sent
+
+    async def _quiesce(self, before: set[asyncio.Task[Any]], synced: dict[str, int],
+                       timeout: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        current = asyncio.current_task()
+        while True:
+            await self._sync_gateway(synced, deadline)
+            pending = [t for t in asyncio.all_tasks() if t is not current
+                       and t not in before and not t.done() and not _infrastructure(t)]
+            if not pending:
+                return
+            remaining = deadline - loop.time()
+            if remaining > 0:
+                await asyncio.wait(pending, timeout=remaining)
+            late = [t for t in pending if not t.done()]
+            if late:
+                shown = "\n".join(f"  {_describe_task(t)}" for t in late)
+                raise BackendError(
+                    f"the bot was still busy after {timeout:g}s; its unfinished tasks:\n"
+                    f"{shown}\n(a handler waiting for something that never comes? pass a "
+                    "longer timeout= if it is just slow)")
+
+    async def _sync_gateway(self, synced: dict[str, int], deadline: float) -> None:
+        """Ping (at the websocket level) every bot connection that was sent something since
+        the last sync, and wait for each pong: a client answers a ping when it reads it,
+        so by then it has read, and dispatched, every frame sent before it.
+
+        A websocket ping rather than the gateway's op 1: every client library answers it
+        without counting it against its own gateway send limit (discord.py allows itself
+        110 sends a minute, and would stall a long suite of ``twin.message`` calls)."""
+
+        def request() -> list[tuple[str, bytes]]:
+            targets: list[tuple[str, bytes]] = []
+            for session in self.twin.hub.sessions.values():
+                conn = session.connection
+                if conn is None or synced.get(session.id) == session.seq:
+                    continue
+                sock = getattr(conn.transport, "sock", None)
+                if sock is None:
+                    continue
+                synced[session.id] = session.seq
+                self._pings += 1
+                payload = f"wiretwin-sync-{self._pings}".encode()
+                sock.ping(payload)
+                targets.append((sock.id, payload))
+            return targets
+
+        loop = asyncio.get_running_loop()
+        for connection, payload in await self._run(request):
+            expected = base64.b64encode(payload).decode()
+
+            def answered(entry: Entry, connection: str = connection,
+                         expected: str = expected) -> bool:
+                return (entry.kind == "frame" and entry.direction == "in"
+                        and entry.event == "ws:pong" and entry.connection == connection
+                        and entry.data == expected)
+
+            try:
+                await self.twin.journal.wait_for(
+                    answered, timeout=max(0.001, deadline - loop.time()))
+            except TimeoutError:
+                raise BackendError(
+                    f"the bot did not answer a websocket ping on connection {connection} "
+                    "in time: is its event loop blocked, or did it lose the "
+                    "connection?") from None
