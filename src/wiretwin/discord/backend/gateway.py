@@ -80,6 +80,18 @@ class GatewayControl(Driver):
 
         return await self._run(find)
 
+    async def request_heartbeat(self, *, wait: bool = True, timeout: float = 10.0) -> int:
+        """Gateway op 1 from the server: the bot must heartbeat now; with ``wait``, returns
+        once every asked connection has (how many were asked)."""
+        entries = list(self.twin.journal)
+        mark = entries[-1].seq if entries else 0
+        asked = await self._run(self.twin.hub.request_heartbeat)
+        if wait and asked:
+            await self.twin.journal.wait_for(
+                lambda e: e.kind == "frame" and e.direction == "in" and e.event == "HEARTBEAT"
+                and e.seq > mark, count=asked, timeout=timeout)
+        return asked
+
     async def request_reconnect(self, *, wait: bool = True, timeout: float = 10.0) -> str:
         """Gateway op 7: the bot reconnects and resumes; with ``wait``, returns once it has
         (RESUMED) with the session id."""

@@ -353,6 +353,16 @@ class GatewayHub:
 
     # -- trouble on demand (test-control API) -------------------------------------------
 
+    def request_heartbeat(self) -> int:
+        """op 1 from the server: every identified connection must heartbeat at once;
+        returns how many were asked."""
+        asked = 0
+        for conn in list(self.connections):
+            if conn.session is not None:
+                conn.transport.send({"op": 1, "d": None, "s": None, "t": None}, "HEARTBEAT")
+                asked += 1
+        return asked
+
     def request_reconnect(self) -> None:
         """op 7: every connection is asked to reconnect and resume."""
         for conn in list(self.connections):
