@@ -48,6 +48,17 @@ def test_waitable_log_sync_wait_and_timeout_message() -> None:
         log.wait_for_sync(lambda s: s == "beta", timeout=0.01)
 
 
+async def test_waitable_log_wait_from_an_index_and_slices() -> None:
+    log: WaitableLog[int] = WaitableLog()
+    log.extend([1, 2, 3])
+    # From index 2 only 3 counts, so two more items are owed.
+    waiting = asyncio.ensure_future(log.wait_for(lambda n: True, count=3, start=2, timeout=5))
+    await asyncio.sleep(0)  # let the waiter register (not a wait for an event)
+    log.extend([4, 5])
+    assert await waiting == [3, 4, 5]
+    assert (log.slice(1, 3), log.slice(4), log.slice(9)) == ([2, 3], [5], [])
+
+
 def test_call_in_loop_runs_in_the_loop_thread() -> None:
     thread = LoopThread()
     thread.start()

@@ -153,6 +153,8 @@ class DiscordTwin(Twin):
         self.rest.limits.buckets.clear()
         self.rest.forced.clear()
         self._restore(self._initial)
+        if self._backend is not None:
+            self._backend._forget()
 
     def _drop_sessions(self) -> None:
         """The token or the bot changed: every connection fails authentication."""

@@ -13,6 +13,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -125,6 +126,11 @@ class WaitableLog(Generic[T]):
         with self._lock:
             return list(self._items)
 
+    def slice(self, start: int, stop: int | None = None) -> list[T]:
+        """``snapshot()[start:stop]`` without copying the rest of the log."""
+        with self._lock:
+            return list(islice(self._items, start, stop))
+
     def __iter__(self) -> Iterator[T]:
         return iter(self.snapshot())
 
@@ -132,10 +138,11 @@ class WaitableLog(Generic[T]):
         with self._lock:
             return len(self._items)
 
-    def _register(self, waiter: _Waiter[T]) -> bool:
-        """Offer the existing items, then register; True if already satisfied."""
+    def _register(self, waiter: _Waiter[T], start: int = 0) -> bool:
+        """Offer the existing items (from index ``start``), then register; True if
+        already satisfied."""
         with self._lock:
-            for item in self._items:
+            for item in islice(self._items, start, None):
                 if waiter.offer(item):
                     return True
             self._waiters.append(waiter)
@@ -147,12 +154,14 @@ class WaitableLog(Generic[T]):
                 self._waiters.remove(waiter)
 
     async def wait_for(
-        self, predicate: Callable[[T], bool], *, count: int = 1, timeout: float = 5.0
+        self, predicate: Callable[[T], bool], *, count: int = 1, timeout: float = 5.0,
+        start: int = 0,
     ) -> list[T]:
-        """Wait until ``count`` items (recorded before or after the call) match."""
+        """Wait until ``count`` items (recorded before or after the call) match; with
+        ``start``, items now before that index are not looked at."""
         loop = asyncio.get_running_loop()
         waiter: _Waiter[T] = _Waiter(predicate, count, loop=loop, future=loop.create_future())
-        if self._register(waiter):
+        if self._register(waiter, start):
             return waiter.matched[:count]
         assert waiter.future is not None
         try:

@@ -314,6 +314,21 @@ async def test_request_guild_members_chunks(world: World) -> None:
     await conn.close()
 
 
+async def test_member_searches_return_at_most_100(world: World) -> None:
+    m = world.model
+    for n in range(150):
+        m.add_member(world.guild, m.add_user(f"fan{n:03}").id)
+    conn = await world.connect()
+    await conn.session()
+    gid = str(world.guild.id)
+    for query, limit, expected in (("fan", 0, 100), ("fan", 500, 100), ("fan", 30, 30),
+                                   ("", 500, 100), ("", 0, len(world.guild.members))):
+        await conn.send(8, {"guild_id": gid, "query": query, "limit": limit})
+        data = (await conn.dispatch())["d"]
+        assert len(data["members"]) == expected, (query, limit)
+    await conn.close()
+
+
 async def test_member_chunks_have_presences_only_with_guild_presences(world: World) -> None:
     conn = await world.connect()
     await conn.session(I.GUILDS | I.GUILD_MEMBERS)

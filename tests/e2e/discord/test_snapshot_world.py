@@ -354,13 +354,20 @@ async def test_reset_closes_the_bot_which_identifies_afresh_into_the_built_world
         (session,) = twin.hub.sessions
         m = twin.model
         created = bot.wait_for("socket_event_type", check=lambda t: t == "GUILD_CREATE")
-        m.create_guild("Temporary", m.bot.id)
+        temporary = m.create_guild("Temporary", m.bot.id)
         await asyncio.wait_for(created, TIMEOUT)
         assert sorted(g.name for g in bot.guilds) == ["Temporary", "wiretwin guild"]
+        channel = await bot.fetch_channel(m.create_channel(temporary, "scratch").id)
+        assert isinstance(channel, discord.TextChannel)
+        await channel.send("before the reset")
+        assert [x.content for x in twin.backend.get_message_queue()] == ["before the reset"]
         ready_again = bot.wait_for("ready")
         twin.reset()
         await asyncio.wait_for(ready_again, TIMEOUT)
         assert [g.name for g in bot.guilds] == ["wiretwin guild"]
+        # The sent-message queue starts again with the world.
+        assert twin.backend.get_message_queue() == []
+        assert twin.verify().message().nothing()
         assert list(twin.hub.sessions) != [session]
 
 

@@ -27,7 +27,7 @@ class QueueAndState(BackendBase):
     def get_message_queue(self) -> list[Message]:
         """The messages the bot sent that no get/verify has taken yet, oldest first
         (not a coroutine)."""
-        return self._sent.snapshot()[self._consumed:]
+        return self._sent.slice(self._consumed)
 
     def sent_messages(self) -> list[Message]:
         """Every message the bot sent since the last clear (not a coroutine)."""
@@ -35,18 +35,16 @@ class QueueAndState(BackendBase):
 
     def get_message(self, peek: bool = False) -> Message:
         """The oldest message in the queue, taken out unless ``peek`` (not a coroutine)."""
-        queue = self.get_message_queue()
-        if not queue:
+        message = self._take(peek)
+        if message is None:
             raise BackendError("the bot has sent no message (the queue is empty)")
-        if not peek:
-            self._consumed += 1
-        return queue[0]
+        return message
 
     def peek_message(self) -> Message:
         return self.get_message(peek=True)
 
     def _take(self, peek: bool) -> Message | None:
-        queue = self.get_message_queue()
+        queue = self._sent.slice(self._consumed, self._consumed + 1)
         if not queue:
             return None
         if not peek:
@@ -55,7 +53,7 @@ class QueueAndState(BackendBase):
 
     async def clear_message_queue(self) -> None:
         """Forget what the bot has sent so far."""
-        self._consumed = len(self._sent.snapshot())
+        self._consumed = len(self._sent)
 
     async def wait_for_messages(self, count: int = 1, timeout: float = 5.0,
                                 *, peek: bool = False) -> list[Message]:
@@ -63,11 +61,12 @@ class QueueAndState(BackendBase):
         ``peek``), waiting for them if they have not come yet."""
         start = self._consumed
         try:
-            await self._sent.wait_for(lambda _: True, count=start + count, timeout=timeout)
+            await self._sent.wait_for(lambda _: True, count=count, timeout=timeout,
+                                      start=start)
         except TimeoutError as exc:
             raise BackendError(f"waited {timeout:g}s for {count} message(s) from the bot, "
                                f"got {len(self.get_message_queue())}\n{exc}") from None
-        messages = self._sent.snapshot()[start:start + count]
+        messages = self._sent.slice(start, start + count)
         if not peek:
             self._consumed = start + count
         return messages
@@ -213,6 +212,11 @@ class QueueAndState(BackendBase):
 
         await self._run(apply)
         self.twin.faults.remove(_REFUSE)
+        self._forget()
+
+    def _forget(self) -> None:
+        """Empty the sent-message queue and the event cursors (clear_state, twin.reset)."""
         self._sent.clear()
         self._consumed = 0
         self._event_cursor.clear()
+        self._disconnect_mark = 0

@@ -43,6 +43,8 @@ RESUME_WINDOW = 300.0
 REPLAY_LIMIT = 10_000
 #: Gateway events a connection may send per minute (then 4008).
 SEND_LIMIT = 120
+#: The most members a member search (op 8 with a query or a limit) returns.
+_QUERY_MAX = 100
 
 
 class Transport(Protocol):
@@ -298,9 +300,11 @@ class GatewayHub:
                 query = str(data.get("query", "")).lower()
                 members = [u for u in members
                            if self.model.users[u].username.lower().startswith(query)]
+                # limit 0 with an empty query is the whole list; anything else is a
+                # search, which Discord answers with at most 100 members.
                 limit = int(data.get("limit") or 0)
-                if limit:
-                    members = members[:limit]
+                if limit or query:
+                    members = members[:min(limit or _QUERY_MAX, _QUERY_MAX)]
             chunks = [members[i:i + 1000] for i in range(0, len(members), 1000)] or [[]]
             for index, chunk in enumerate(chunks):
                 payload: dict[str, Any] = {
