@@ -27,6 +27,7 @@ from .gateway.websocket import GatewaySockets
 from .model import Application, DiscordModel, User
 from .rest.app import RestApp, json_response
 from .rest.channels import ChannelRoutes
+from .rest.commands import CommandRoutes
 from .rest.core import CoreRoutes
 from .rest.guilds import GuildRoutes
 from .snapshot import restore, snapshot
@@ -111,6 +112,7 @@ class DiscordTwin(Twin):
                    lambda: self.recommended_shards)
         ChannelRoutes(self.rest, self.model, self.http_url)
         GuildRoutes(self.rest, self.model)
+        CommandRoutes(self.rest, self.model)
         self.wire.error_body = _error_body
         if self._world is not None:
             self._restore(self._world)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ...runtime.clock import Clock
 from .base import DiscordError, Effects, form_error, missing_access, missing_permissions, unknown
+from .commands import CommandOps
 from .entities import (
     Application,
     Attachment,
@@ -22,7 +23,7 @@ from .members import MemberOps
 from .messages import MessageOps
 
 
-class DiscordModel(GuildOps, MemberOps, MessageOps):
+class DiscordModel(GuildOps, MemberOps, MessageOps, CommandOps):
     """Everything the Discord twin holds, and every operation on it."""
 
     def __init__(self, effects: Effects, clock: Clock, application: Application) -> None:

@@ -89,6 +89,9 @@ class ModelBase:
         self.messages: dict[int, dict[int, Message]] = {}
         #: frozenset of the two users -> DM channel id.
         self.dms: dict[frozenset[int], int] = {}
+        #: Application command id -> the command as Discord returns it (global ones have
+        #: no ``guild_id``).
+        self.app_commands: dict[int, dict[str, Any]] = {}
 
     # -- lookups ------------------------------------------------------------------------
 

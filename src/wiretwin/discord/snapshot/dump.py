@@ -56,6 +56,7 @@ def snapshot(model: DiscordModel) -> dict[str, Any]:
         "bans": bans,
         "voice_states": voice,
         "messages": messages,
+        "commands": [dict(c) for c in model.app_commands.values()],
     }
 
 

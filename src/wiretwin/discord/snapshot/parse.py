@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ..appcommands import check_command
 from ..model import (
     Application,
     Attachment,
     Channel,
     ChannelType,
+    DiscordError,
     Guild,
     Member,
     Message,
@@ -37,6 +39,7 @@ class _State:
     channels: dict[int, Channel] = field(default_factory=dict)
     messages: dict[int, dict[int, Message]] = field(default_factory=dict)
     dms: dict[frozenset[int], int] = field(default_factory=dict)
+    commands: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 class _Entry:
@@ -180,7 +183,42 @@ def _parse(data: Any, attachment_url: AttachmentUrl) -> _State:
     _bans(state, data.get("bans", []))
     _voice(state, data.get("voice_states", []))
     _messages(state, data.get("messages", []), attachment_url)
+    _commands(state, data.get("commands", []))
     return state
+
+
+def _commands(state: _State, entries: list[Any]) -> None:
+    """Application commands as the REST API returns them, checked by Discord's rules."""
+    names: set[tuple[int | None, int, str]] = set()
+    for index, raw in enumerate(entries):
+        where = f"commands[{index}]"
+        e = _Entry(raw, where, ("id", "name"), (
+            "type", "application_id", "version", "guild_id", "name_localizations",
+            "description", "description_localizations", "options",
+            "default_member_permissions", "dm_permission", "nsfw", "integration_types",
+            "contexts"))
+        command_id = e.id("id")
+        if command_id in state.commands:
+            raise e.fail("id", f"{str(command_id)!r} is used twice")
+        guild_id = e.opt_id("guild_id")
+        if guild_id is not None and guild_id not in state.guilds:
+            raise e.fail("guild_id", f"{str(guild_id)!r} is not a guild")
+        try:
+            fields = check_command({k: v for k, v in raw.items() if k not in (
+                "id", "application_id", "version", "guild_id")})
+        except DiscordError as exc:
+            raise SnapshotError(f"{where}: Discord would refuse it: {exc.errors}") from None
+        key = (guild_id, fields["type"], fields["name"])
+        if key in names:
+            raise e.fail("name", f"{fields['name']!r} is used twice (same type and scope)")
+        names.add(key)
+        command: dict[str, Any] = {
+            "id": str(command_id), "application_id": str(state.application.id),
+            "version": str(e.opt_id("version") or command_id), **fields}
+        if guild_id is not None:
+            command.pop("dm_permission", None)
+            command["guild_id"] = str(guild_id)
+        state.commands[command_id] = command
 
 
 def _users(entries: list[Any]) -> dict[int, User]:

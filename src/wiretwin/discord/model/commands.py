@@ -1,0 +1,133 @@
+"""The application's commands, global and per guild (checked by :mod:`..appcommands`).
+
+Discord keeps commands per scope (global, or one guild) and per type; a name is unique
+within its scope and type. Creating a command whose name exists overwrites it (same id);
+a bulk overwrite replaces the scope's whole set, keeping the ids of commands it matches by
+id or by name. A command's ``version`` is a new snowflake whenever it changes. Discord
+sends no gateway event for any of this.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..appcommands import COMMAND_LIMITS, check_command, check_commands
+from .base import DiscordError, ModelBase, missing_access, unknown
+
+_SERVER_FIELDS = ("id", "application_id", "version", "guild_id")
+
+
+class CommandOps(ModelBase):
+    def commands(self, guild_id: int | None = None) -> list[dict[str, Any]]:
+        """The commands of one scope (global when ``guild_id`` is None), oldest first."""
+        return [c for c in self.app_commands.values() if _scope(c) == guild_id]
+
+    def command_scope(self, application_id: int, guild_id: int | None) -> None:
+        """Refuse an application id that is not ours, or a guild the app is not in."""
+        if application_id != self.application.id:
+            raise missing_access()
+        if guild_id is not None:
+            guild = self.guild(guild_id)
+            if self.bot.id not in guild.members:
+                raise missing_access()
+
+    def app_command(self, command_id: int, guild_id: int | None = None) -> dict[str, Any]:
+        found = self.app_commands.get(command_id)
+        if found is None or _scope(found) != guild_id:
+            raise unknown("application command", 10063)
+        return found
+
+    def create_command(self, body: Any, guild_id: int | None = None
+                       ) -> tuple[dict[str, Any], bool]:
+        """Create (or overwrite, by name and type) a command; (the command, created?)."""
+        fields = check_command(body)
+        existing = self._named(guild_id, fields["type"], fields["name"])
+        if existing is None:
+            same_type = [c for c in self.commands(guild_id) if c["type"] == fields["type"]]
+            limit = COMMAND_LIMITS[fields["type"]]
+            if len(same_type) >= limit:
+                raise DiscordError(400, 30032, "Maximum number of application commands "
+                                               f"reached ({limit})")
+            return self._store(fields, guild_id, None), True
+        return self._store(fields, guild_id, existing), False
+
+    def edit_command(self, command: dict[str, Any], changes: Any) -> dict[str, Any]:
+        if not isinstance(changes, dict):
+            raise DiscordError(400, 50035, "Invalid Form Body")
+        merged = {k: v for k, v in command.items() if k not in _SERVER_FIELDS}
+        merged.update({k: v for k, v in changes.items() if k not in _SERVER_FIELDS})
+        merged["type"] = command["type"]  # a command's type never changes
+        fields = check_command(merged)
+        clash = self._named(_scope(command), fields["type"], fields["name"])
+        if clash is not None and clash["id"] != command["id"]:
+            raise DiscordError(400, 50035, "Invalid Form Body", {"_errors": [{
+                "code": "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                "message": "Application command names must be unique"}]})
+        return self._store(fields, _scope(command), command)
+
+    def delete_command(self, command: dict[str, Any]) -> None:
+        del self.app_commands[int(command["id"])]
+
+    def overwrite_commands(self, body: Any, guild_id: int | None = None
+                           ) -> list[dict[str, Any]]:
+        """Replace the scope's commands with ``body`` (matched by id, then name)."""
+        checked = check_commands(body)
+        for kind, limit in COMMAND_LIMITS.items():
+            if sum(1 for f in checked if f["type"] == kind) > limit:
+                raise DiscordError(400, 30032, "Maximum number of application commands "
+                                               f"reached ({limit})")
+        current = {int(c["id"]): c for c in self.commands(guild_id)}
+        keep: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+        for raw, fields in zip(body, checked, strict=True):
+            match = None
+            raw_id = raw.get("id") if isinstance(raw, dict) else None
+            if raw_id is not None and str(raw_id).isdigit():
+                match = current.get(int(str(raw_id)))
+            if match is None:
+                match = self._named(guild_id, fields["type"], fields["name"])
+            keep.append((fields, match))
+        kept_ids = {int(m["id"]) for _, m in keep if m is not None}
+        for command_id in set(current) - kept_ids:
+            del self.app_commands[command_id]
+        return [self._store(fields, guild_id, match) for fields, match in keep]
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _named(self, guild_id: int | None, kind: int, name: str) -> dict[str, Any] | None:
+        for command in self.commands(guild_id):
+            if command["type"] == kind and command["name"] == name:
+                return command
+        return None
+
+    def _store(self, fields: dict[str, Any], guild_id: int | None,
+               existing: dict[str, Any] | None) -> dict[str, Any]:
+        command_id = int(existing["id"]) if existing is not None else self.ids.next()
+        out: dict[str, Any] = {"id": str(command_id),
+                               "application_id": str(self.application.id)}
+        public = _public(fields, guild_id)
+        if existing is not None and public == {
+                k: v for k, v in existing.items() if k not in _SERVER_FIELDS}:
+            out["version"] = existing["version"]  # nothing changed
+        else:
+            out["version"] = str(self.ids.next())
+        out.update(public)
+        if guild_id is not None:
+            out["guild_id"] = str(guild_id)
+        self.app_commands[command_id] = out
+        return out
+
+
+def _scope(command: dict[str, Any]) -> int | None:
+    guild = command.get("guild_id")
+    return int(guild) if guild is not None else None
+
+
+def _public(fields: dict[str, Any], guild_id: int | None) -> dict[str, Any]:
+    """The stored shape: guild commands have no ``dm_permission`` (Discord omits it)."""
+    out = dict(fields)
+    if guild_id is not None:
+        out.pop("dm_permission", None)
+    return out
+
+
+__all__ = ["CommandOps"]

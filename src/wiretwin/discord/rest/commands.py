@@ -1,0 +1,89 @@
+"""``applications/{id}/commands`` and ``applications/{id}/guilds/{id}/commands``.
+
+What ``CommandTree.sync()`` (discord.py), ``application.commands.set()`` (discord.js)
+and hikari's ``set_application_commands`` call: list, create (201, or 200 when it
+overwrote a command of the same name and type), bulk overwrite (PUT), get, edit (PATCH)
+and delete (204). The rules are :mod:`wiretwin.discord.appcommands`'; the state is the
+model's (:mod:`wiretwin.discord.model.commands`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from ..model import DiscordError, DiscordModel
+from .app import RestApp, json_response, snowflake_arg
+
+_BASE = "/applications/{application_id}"
+
+
+class CommandRoutes:
+    def __init__(self, app: RestApp, model: DiscordModel) -> None:
+        self.model = model
+        for scope in (_BASE, _BASE + "/guilds/{guild_id}"):
+            for method, template, handler in (
+                ("GET", "/commands", self.list_commands),
+                ("POST", "/commands", self.create),
+                ("PUT", "/commands", self.overwrite),
+                ("GET", "/commands/{command_id}", self.get),
+                ("PATCH", "/commands/{command_id}", self.edit),
+                ("DELETE", "/commands/{command_id}", self.delete),
+            ):
+                app.add(method, scope + template, handler)
+
+    def _scope(self, request: web.Request) -> int | None:
+        guild_id = (snowflake_arg(request, "guild_id") if "guild_id" in request.match_info
+                    else None)
+        self.model.command_scope(snowflake_arg(request, "application_id"), guild_id)
+        return guild_id
+
+    def _command(self, request: web.Request) -> dict[str, Any]:
+        guild_id = self._scope(request)
+        return self.model.app_command(snowflake_arg(request, "command_id"), guild_id)
+
+    async def list_commands(self, request: web.Request) -> list[dict[str, Any]]:
+        guild_id = self._scope(request)
+        localized = request.query.get("with_localizations", "").lower() == "true"
+        return [_shown(c, localized) for c in self.model.commands(guild_id)]
+
+    async def create(self, request: web.Request) -> web.Response:
+        guild_id = self._scope(request)
+        command, created = self.model.create_command(await _body(request), guild_id)
+        return json_response(command, 201 if created else 200)
+
+    async def overwrite(self, request: web.Request) -> list[dict[str, Any]]:
+        guild_id = self._scope(request)
+        return self.model.overwrite_commands(await _body(request), guild_id)
+
+    async def get(self, request: web.Request) -> dict[str, Any]:
+        return self._command(request)
+
+    async def edit(self, request: web.Request) -> dict[str, Any]:
+        command = self._command(request)
+        return self.model.edit_command(command, await _body(request))
+
+    async def delete(self, request: web.Request) -> None:
+        self.model.delete_command(self._command(request))
+
+
+async def _body(request: web.Request) -> Any:
+    """Any JSON value (a bulk overwrite is a list); 50109 when it is not JSON."""
+    raw = await request.read()
+    try:
+        return json.loads(raw) if raw else {}
+    except ValueError:
+        raise DiscordError(400, 50109, "The request body contains invalid JSON.") from None
+
+
+def _shown(command: dict[str, Any], localized: bool) -> dict[str, Any]:
+    """A listed command: localizations only when asked ``with_localizations=true``."""
+    if localized:
+        return command
+    return {k: v for k, v in command.items()
+            if k not in ("name_localizations", "description_localizations")}
+
+
+__all__ = ["CommandRoutes"]
