@@ -24,6 +24,8 @@ from ..runtime.journal import DEFAULT_JOURNAL_LIMIT
 from ..runtime.wire import ADMIN_PREFIX
 from .gateway.hub import GatewayHub
 from .gateway.websocket import GatewaySockets
+from .interactions import Interaction, Interactions
+from .interactions.rest import InteractionRoutes
 from .model import Application, DiscordModel, User
 from .rest.app import RestApp, json_response
 from .rest.channels import ChannelRoutes
@@ -110,7 +112,10 @@ class DiscordTwin(Twin):
         self.rest = RestApp(self.model, self.clock, self.journal)
         CoreRoutes(self.rest, self.model, lambda: self.ws_url("/"),
                    lambda: self.recommended_shards)
-        ChannelRoutes(self.rest, self.model, self.http_url)
+        channels = ChannelRoutes(self.rest, self.model, self.http_url)
+        #: Every interaction sent to the bot, with its replies.
+        self.interactions = Interactions()
+        InteractionRoutes(self.rest, self.model, self.clock, self.interactions, channels)
         GuildRoutes(self.rest, self.model)
         CommandRoutes(self.rest, self.model)
         self.wire.error_body = _error_body
@@ -154,6 +159,7 @@ class DiscordTwin(Twin):
         self.rest.limits.overrides.clear()
         self.rest.limits.buckets.clear()
         self.rest.forced.clear()
+        self.interactions.clear()
         self._restore(self._initial)
         if self._backend is not None:
             self._backend._forget()
@@ -196,6 +202,27 @@ class DiscordTwin(Twin):
         """A user posts ``content``; returns once the bot has finished answering it."""
         return await self.backend.message(content, channel, author, **options)
 
+    async def slash(self, name: str, options: dict[str, Any] | None = None, *,
+                    user: Any = None, channel: Any = None, timeout: float = 5.0,
+                    **more: Any) -> Interaction:
+        """A user runs a slash command; returns the interaction once the bot is done."""
+        return await self.backend.slash(name, options, user=user, channel=channel,
+                                        timeout=timeout, **more)
+
+    async def context_menu(self, name: str, target: Any, *, user: Any = None,
+                           channel: Any = None, timeout: float = 5.0) -> Interaction:
+        """A user picks a user or message context-menu command on ``target``."""
+        return await self.backend.context_menu(name, target, user=user, channel=channel,
+                                               timeout=timeout)
+
+    async def autocomplete(self, name: str, focused: str, value: str = "",
+                           options: dict[str, Any] | None = None, *, user: Any = None,
+                           channel: Any = None, timeout: float = 5.0,
+                           **more: Any) -> Interaction:
+        """A user types ``value`` into option ``focused``; ``.choices`` holds the bot's."""
+        return await self.backend.autocomplete(name, focused, value, options, user=user,
+                                               channel=channel, timeout=timeout, **more)
+
     def settle(self, timeout: float = 5.0) -> AbstractAsyncContextManager[None]:
         """``async with twin.settle():``: on exit, the bot has handled what it was sent."""
         return self.backend.settle(timeout)
@@ -209,6 +236,10 @@ class DiscordTwin(Twin):
     async def _attachment(self, request: web.Request) -> web.StreamResponse:
         channel = int(request.match_info["channel"])
         wanted = int(request.match_info["attachment"])
+        option_file = self.interactions.files.get(wanted)
+        if option_file is not None:
+            return web.Response(body=option_file.data, content_type=(
+                option_file.content_type or "application/octet-stream"))
         for message in self.model.messages.get(channel, {}).values():
             for attachment in message.attachments:
                 if attachment.id == wanted:

@@ -33,15 +33,17 @@ from __future__ import annotations
 from .coerce import BackendError
 from .control import QueueAndState
 from .gateway import GatewayControl
+from .interactions import InteractionActions
 from .world import WorldBuilding
 
 
-class Backend(WorldBuilding, GatewayControl, QueueAndState):
+class Backend(InteractionActions, WorldBuilding, GatewayControl, QueueAndState):
     """The seed's backend, for one twin (``twin.backend``).
 
     Its parts: :mod:`.world` (building), :mod:`.acting` (as users), :mod:`.gateway`
     (connections and dispatches), :mod:`.control` (the bot's messages, REST trouble,
-    state), :mod:`.driver` (settling), over :mod:`.base` and :mod:`.coerce`.
+    state), :mod:`.driver` (settling), :mod:`.interactions` (commands), over
+    :mod:`.base` and :mod:`.coerce`.
     """
 
 

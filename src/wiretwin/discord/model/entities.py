@@ -248,6 +248,8 @@ class Message:
     components: list[dict[str, Any]] = field(default_factory=list)
     flags: int = 0
     webhook_id: int | None = None
+    #: A response to an interaction: its ``interaction_metadata`` (id, type, user...).
+    interaction: dict[str, Any] | None = None
 
     @property
     def created_ms(self) -> int:
@@ -284,6 +286,9 @@ class Message:
             data["referenced_message"] = referenced
         if self.webhook_id is not None:
             data["webhook_id"] = str(self.webhook_id)
+        if self.interaction is not None:
+            data["application_id"] = str(self.webhook_id)
+            data["interaction_metadata"] = self.interaction
         return data
 
 

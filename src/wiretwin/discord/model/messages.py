@@ -40,6 +40,21 @@ class MessageOps(ModelBase):
                        nonce: str | int | None = None, tts: bool = False,
                        components: list[dict[str, Any]] | None = None,
                        flags: int = 0, message_type: int = 0) -> Message:
+        return self.store_message(channel, self.build_message(
+            channel, author_id, content, embeds=embeds, attachments=attachments,
+            reference=reference, allowed_mentions=allowed_mentions, nonce=nonce, tts=tts,
+            components=components, flags=flags, message_type=message_type))
+
+    def build_message(self, channel: Channel, author_id: int, content: str = "", *,
+                      embeds: list[dict[str, Any]] | None = None,
+                      attachments: list[Attachment] | None = None,
+                      reference: dict[str, Any] | None = None,
+                      allowed_mentions: dict[str, Any] | None = None,
+                      nonce: str | int | None = None, tts: bool = False,
+                      components: list[dict[str, Any]] | None = None,
+                      flags: int = 0, message_type: int = 0) -> Message:
+        """A message checked as Discord checks it, not yet kept or sent (see
+        :meth:`store_message`)."""
         if content and len(content) > MAX_CONTENT:
             raise form_error("content", "BASE_TYPE_MAX_LENGTH",
                              f"Must be {MAX_CONTENT} or fewer in length.")
@@ -65,6 +80,10 @@ class MessageOps(ModelBase):
                           list(attachments or []), mentions, roles, everyone,
                           reference=reference, nonce=nonce, components=list(components or []),
                           flags=flags)
+        return message
+
+    def store_message(self, channel: Channel, message: Message) -> Message:
+        """Keep a built message in ``channel`` and tell the bot (MESSAGE_CREATE)."""
         self.messages.setdefault(channel.id, {})[message.id] = message
         channel.last_message_id = message.id
         self.effects.dispatch("MESSAGE_CREATE", self.message_json(message),

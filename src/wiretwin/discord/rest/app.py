@@ -105,11 +105,17 @@ class RestApp:
         self.journal = journal
         self.limits = RateLimits(clock)
         self._table: list[tuple[str, str, Handler]] = []
+        #: Routes that take no bot token (interaction callbacks and webhooks: the token
+        #: in the path is the key).
+        self._open: set[tuple[str, str]] = set()
         #: (method, template) -> forced error answer (the backend's set_error_state).
         self.forced: dict[tuple[str, str], DiscordError] = {}
 
-    def add(self, method: str, template: str, handler: Handler) -> None:
+    def add(self, method: str, template: str, handler: Handler, *, auth: bool = True
+            ) -> None:
         self._table.append((method, template, handler))
+        if not auth:
+            self._open.add((method, template))
 
     def routes(self) -> list[web.RouteDef]:
         defs: list[web.RouteDef] = []
@@ -125,8 +131,10 @@ class RestApp:
         return [(m, t) for m, t, _ in self._table]
 
     def _wrap(self, method: str, template: str, handler: Handler) -> Handler:
+        open_route = (method, template) in self._open
+
         async def endpoint(request: web.Request) -> web.StreamResponse:
-            if not self._authorized(request):
+            if not open_route and not self._authorized(request):
                 return json_response({"message": "401: Unauthorized", "code": 0}, 401)
             key = template + "|" + ",".join(
                 request.match_info.get(m.group(1), "") for m in _MAJOR.finditer(template)

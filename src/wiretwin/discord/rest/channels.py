@@ -131,7 +131,10 @@ class ChannelRoutes:
         channel = self._channel(request, P.READ_MESSAGE_HISTORY)
         return self._json(self._message(request, channel), channel)
 
-    async def _payload(self, request: web.Request) -> tuple[dict[str, Any], list[Attachment]]:
+    async def _payload(self, request: web.Request, channel_id: int | None = None
+                       ) -> tuple[dict[str, Any], list[Attachment]]:
+        """The JSON body, or a multipart body's ``payload_json`` and files (served under
+        ``channel_id``, by default the route's)."""
         if request.content_type != "multipart/form-data":
             return await read_json(request), []
         # The wire layer has already read the body (to journal it), so aiohttp's
@@ -162,13 +165,14 @@ class ChannelRoutes:
             body: dict[str, Any] = json.loads(raw) if raw is not None else {}
         except ValueError:
             raise DiscordError(400, 50109, "The request body contains invalid JSON.") from None
-        return body, self._attachments(request, files, body.get("attachments") or [])
+        if channel_id is None:
+            channel_id = int(request.match_info["channel_id"])
+        return body, self._attachments(channel_id, files, body.get("attachments") or [])
 
-    def _attachments(self, request: web.Request, files: list[tuple[str, str, str, bytes]],
+    def _attachments(self, channel_id: int, files: list[tuple[str, str, str, bytes]],
                      meta: list[dict[str, Any]]) -> list[Attachment]:
         out = []
         described = {str(m.get("id")): m for m in meta}
-        channel_id = request.match_info["channel_id"]
         for index, (field_name, filename, content_type, data) in enumerate(files):
             key = field_name.removeprefix("files[").removesuffix("]") if field_name.startswith(
                 "files[") else str(index)

@@ -133,4 +133,5 @@ def _message_entry(message: Message) -> dict[str, Any]:
         "reference": message.reference, "nonce": message.nonce,
         "components": list(message.components), "flags": message.flags,
         "webhook_id": _sid(message.webhook_id),
+        "interaction": message.interaction,
     }

@@ -429,7 +429,7 @@ def _messages(state: _State, entries: list[Any], attachment_url: AttachmentUrl) 
                    ("content", "type", "tts", "embeds", "attachments", "mentions",
                     "mention_roles", "mention_everyone", "reactions", "pinned",
                     "edited_timestamp", "reference", "nonce", "components", "flags",
-                    "webhook_id"))
+                    "webhook_id", "interaction"))
         message_id = e.id("id")
         if message_id in seen:
             raise e.fail("id", f"{str(message_id)!r} is used twice")
@@ -448,6 +448,9 @@ def _messages(state: _State, entries: list[Any], attachment_url: AttachmentUrl) 
         reference = e.data.get("reference")
         if reference is not None and not isinstance(reference, dict):
             raise e.fail("reference", "must be an object (a message reference)")
+        interaction = e.data.get("interaction")
+        if interaction is not None and not isinstance(interaction, dict):
+            raise e.fail("interaction", "must be an object (interaction metadata)")
         nonce = e.data.get("nonce")
         if nonce is not None and (isinstance(nonce, bool)
                                   or not isinstance(nonce, str | int)):
@@ -457,7 +460,8 @@ def _messages(state: _State, entries: list[Any], attachment_url: AttachmentUrl) 
             e.number("type"), e.flag("tts"), e.objects("embeds"), [], e.ids("mentions"),
             e.ids("mention_roles"), e.flag("mention_everyone"), {}, e.flag("pinned"),
             e.time("edited_timestamp"), dict(reference) if reference else None, nonce,
-            e.objects("components"), e.number("flags"), e.opt_id("webhook_id"))
+            e.objects("components"), e.number("flags"), e.opt_id("webhook_id"),
+            dict(interaction) if interaction else None)
         for a_index, a_raw in enumerate(e.array("attachments")):
             a = _Entry(a_raw, f"{e.where}.attachments[{a_index}]", ("id", "filename"),
                        ("size", "content_type", "description", "data"))

@@ -1,0 +1,178 @@
+"""Users invoking the bot's application commands: slash commands, context menus and
+autocomplete, sent as INTERACTION_CREATE exactly as Discord builds it.
+
+Each call returns the :class:`~wiretwin.discord.interactions.Interaction` once the bot
+has finished handling it (the driver's settle: every task the dispatch started is done),
+with its callback, followups and edits in order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..interactions import Interaction
+from ..interactions.build import PayloadBuilder, new_token
+from ..model import Attachment, Channel, Guild
+from ..permissions import Permission
+from .coerce import BackendError, _file, _id
+from .driver import Driver
+
+_SIMPLE = (str, int, float, bool)
+
+
+class InteractionActions(Driver):
+    async def slash(self, name: str, options: dict[str, Any] | None = None, *,
+                    user: Any = None, channel: Any = None, timeout: float = 5.0,
+                    **more: Any) -> Interaction:
+        """``user`` runs the slash command ``name`` (``"config set"`` for a subcommand) in
+        ``channel`` with ``options`` (a dict, or keyword arguments; use the dict for
+        options named ``user``, ``channel`` or ``timeout``). Values: str, int, float,
+        bool; users, members, roles and channels (objects or ids); files for attachment
+        options (a path, bytes, ``(filename, bytes)`` or ``discord.File``).
+
+        Returns once the bot has finished with it. Raises :class:`BackendError` for what
+        the Discord client would not let the user do (an unknown command or option, a
+        missing required option, a value outside its choices or range, a command the
+        user lacks the permissions for)."""
+        given = {**(options or {}), **more}
+        path = name.split()
+        if not path:
+            raise BackendError("slash() needs a command name")
+        return await self._invoke(1, path, given, user, channel, None, None, timeout)
+
+    async def context_menu(self, name: str, target: Any, *, user: Any = None,
+                           channel: Any = None, timeout: float = 5.0) -> Interaction:
+        """``user`` picks the context-menu command ``name`` on ``target``: a message (a
+        message command) or a user/member (a user command)."""
+        message_id = None
+        try:
+            message = self._message(target)
+        except BackendError:
+            message = None
+        if message is not None:
+            message_id = message.id
+            if channel is None:
+                channel = message.channel_id
+        kind = 3 if message_id is not None else 2
+        target_id = message_id if message_id is not None else _id(target, "target")
+        return await self._invoke(kind, [name], {}, user, channel, target_id, None, timeout)
+
+    async def autocomplete(self, name: str, focused: str, value: str = "",
+                           options: dict[str, Any] | None = None, *, user: Any = None,
+                           channel: Any = None, timeout: float = 5.0,
+                           **more: Any) -> Interaction:
+        """``user`` is typing ``value`` into option ``focused`` of ``name``; the bot's
+        choices are ``interaction.choices``."""
+        given = {**(options or {}), **more, focused: value}
+        return await self._invoke(1, name.split(), given, user, channel, None, focused,
+                                  timeout)
+
+    def interactions(self) -> list[Interaction]:
+        """Every interaction sent so far, oldest first (not a coroutine)."""
+        return list(self.twin.interactions)
+
+    # -- the work -----------------------------------------------------------------------
+
+    async def _invoke(self, kind: int, path: list[str], given: dict[str, Any], user: Any,
+                      channel: Any, target: int | None, focused: str | None,
+                      timeout: float) -> Interaction:
+        files: dict[str, tuple[str, bytes, str | None]] = {}
+        for key, value in list(given.items()):
+            if not isinstance(value, _SIMPLE) and _id_or_none(value) is None:
+                files[key] = _file(value)
+
+        def send() -> Interaction:
+            where = self._channel(channel) if channel is not None \
+                else self._default_text_channel()
+            user_id = self._author(user, where)
+            command = self._command_for(kind, path[0], where, user_id)
+            values = {k: self._value(v, k, files, where) for k, v in given.items()}
+            model = self.model
+            interaction_id = model.ids.next()
+            token = new_token()
+            builder = PayloadBuilder(model)
+            try:
+                payload = builder.command(interaction_id, token, command, user_id, where,
+                                          values, path=path[1:], focused=focused,
+                                          target=target)
+            except ValueError as exc:
+                raise BackendError(str(exc)) from None
+            record = Interaction(interaction_id, token, payload["type"], " ".join(path),
+                                 user_id, where.id, where.guild_id, self.twin.clock.time(),
+                                 payload)
+            self.twin.interactions.add(record)
+            users = None if where.guild_id is not None else frozenset(where.recipients)
+            model.effects.dispatch("INTERACTION_CREATE", payload, guild_id=where.guild_id,
+                                   user_ids=users)
+            return record
+
+        await self._require_bot()
+        async with self.settle(timeout):
+            record = await self._run(send)
+        return record
+
+    async def _require_bot(self) -> None:
+        connected = await self._run(lambda: any(
+            s.connection is not None for s in self.twin.hub.sessions.values()))
+        if not connected:
+            raise BackendError("no bot is connected to the twin's gateway to get the "
+                               "interaction")
+
+    def _command_for(self, kind: int, name: str, channel: Channel,
+                     user_id: int) -> dict[str, Any]:
+        model = self.model
+        scopes: list[int | None] = [channel.guild_id] if channel.guild_id else []
+        scopes.append(None)
+        for scope in scopes:
+            for command in model.commands(scope):
+                if command["type"] == kind and command["name"] == name:
+                    self._may_use(command, channel, user_id)
+                    return command
+        registered = sorted({c["name"] for s in scopes for c in model.commands(s)
+                             if c["type"] == kind})
+        what = {1: "slash command", 2: "user command", 3: "message command"}[kind]
+        raise BackendError(
+            f"no {what} {name!r} is registered for #{channel.name} (registered: "
+            f"{', '.join(registered) or 'none'}; the bot registers its commands with "
+            "tree.sync() or PUT /applications/{id}/commands)")
+
+    def _may_use(self, command: dict[str, Any], channel: Channel, user_id: int) -> None:
+        if channel.guild_id is None:
+            contexts = command.get("contexts")
+            if command.get("guild_id") is not None or command.get("dm_permission") is False \
+                    or (contexts is not None and 1 not in contexts):
+                raise BackendError(f"/{command['name']} cannot be used in DMs")
+            return
+        required = command.get("default_member_permissions")
+        if required is None:
+            return
+        guild: Guild = self.model.guilds[channel.guild_id]
+        have = self.model.guild_permissions(guild, user_id)
+        needed = Permission(int(required))
+        if not have & Permission.ADMINISTRATOR and (have & needed) != needed:
+            raise BackendError(f"/{command['name']} needs permissions {int(needed)} "
+                               f"(default_member_permissions); the user has {int(have)}")
+
+    def _value(self, value: Any, key: str, files: dict[str, tuple[str, bytes, str | None]],
+               channel: Channel) -> Any:
+        if key in files:
+            filename, data, content_type = files[key]
+            attachment_id = self.model.ids.next()
+            url = self.twin._attachment_url(channel.id, attachment_id, filename)
+            attachment = Attachment(attachment_id, filename, len(data), content_type, url,
+                                    data)
+            self.twin.interactions.files[attachment_id] = attachment
+            return attachment
+        if isinstance(value, (*_SIMPLE, Attachment)):
+            return value
+        return _id(value, key)
+
+
+def _id_or_none(value: Any) -> int | None:
+    try:
+        return _id(value, "value")
+    except BackendError:
+        return None
+
+
+__all__ = ["InteractionActions"]

@@ -1,0 +1,348 @@
+"""The routes a bot answers interactions on (no ``Authorization``: the token is the key).
+
+* ``POST /interactions/{id}/{token}/callback``: the first answer. 204, or with
+  ``with_response`` (discord.py always sends ``?with_response=1``) 200 and
+  ``{"interaction": {...}, "resource": {"type", "message"?}}``.
+* ``GET|PATCH|DELETE /webhooks/{application_id}/{token}/messages/@original``
+* ``POST /webhooks/{application_id}/{token}``: a followup (right after a deferred
+  response, the first one fills the "thinking..." message in instead, as Discord does).
+* ``GET|PATCH|DELETE /webhooks/{application_id}/{token}/messages/{message_id}``
+
+Responses that are not ephemeral are real channel messages (type 20 for slash commands,
+23 for context menus, 19 for components and modals) from the bot with
+``webhook_id``/``application_id`` and ``interaction_metadata``; the bot gets their
+MESSAGE_CREATE/UPDATE/DELETE. Ephemeral ones live only in the interaction's record.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from ...runtime.clock import Clock
+from ..model import Attachment, DiscordError, DiscordModel, Message, form_error
+from ..rest.app import RestApp, json_response, snowflake_arg
+from .records import (
+    APPLICATION_COMMAND,
+    AUTOCOMPLETE,
+    DEADLINE,
+    EPHEMERAL,
+    LOADING,
+    MESSAGE_COMPONENT,
+    MODAL_SUBMIT,
+    TOKEN_LIFETIME,
+    Interaction,
+    Interactions,
+    Reply,
+)
+
+if TYPE_CHECKING:
+    from ..rest.channels import ChannelRoutes
+
+#: Interaction type -> the callback types Discord accepts for it.
+_ALLOWED = {APPLICATION_COMMAND: (4, 5, 9, 10, 12), MESSAGE_COMPONENT: (4, 5, 6, 7, 9, 10),
+            AUTOCOMPLETE: (8,), MODAL_SUBMIT: (4, 5, 6, 7)}
+#: Message flags a response may set (SUPPRESS_EMBEDS, EPHEMERAL, SUPPRESS_NOTIFICATIONS,
+#: IS_VOICE_MESSAGE, IS_COMPONENTS_V2).
+_SETTABLE_FLAGS = 4 | EPHEMERAL | 4096 | 8192 | 32768
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true")
+
+
+class InteractionRoutes:
+    def __init__(self, app: RestApp, model: DiscordModel, clock: Clock,
+                 interactions: Interactions, channels: ChannelRoutes) -> None:
+        self.model = model
+        self.clock = clock
+        self.interactions = interactions
+        self.channels = channels
+        hook = "/webhooks/{application_id}/{token}"
+        for method, template, handler in (
+            ("POST", "/interactions/{interaction_id}/{token}/callback", self.callback),
+            ("GET", hook + "/messages/@original", self.get_original),
+            ("PATCH", hook + "/messages/@original", self.edit_original),
+            ("DELETE", hook + "/messages/@original", self.delete_original),
+            ("POST", hook, self.followup),
+            ("GET", hook + "/messages/{message_id}", self.get_followup),
+            ("PATCH", hook + "/messages/{message_id}", self.edit_followup),
+            ("DELETE", hook + "/messages/{message_id}", self.delete_followup),
+        ):
+            app.add(method, template, handler, auth=False)
+
+    # -- the callback -------------------------------------------------------------------
+
+    async def callback(self, request: web.Request) -> web.StreamResponse:
+        interaction = self.interactions.by_id.get(snowflake_arg(request, "interaction_id"))
+        if interaction is None or interaction.token != request.match_info["token"]:
+            raise DiscordError(404, 10062, "Unknown interaction")
+        if interaction.acknowledged is not None:
+            raise DiscordError(400, 40060, "Interaction has already been acknowledged.")
+        if self.clock.time() - interaction.created > DEADLINE:
+            raise DiscordError(404, 10062, "Unknown interaction")
+        body, files = await self.channels._payload(request, interaction.channel_id)
+        kind = body.get("type")
+        allowed = _ALLOWED.get(interaction.type, ())
+        if isinstance(kind, bool) or kind not in allowed:
+            raise form_error("type", "BASE_TYPE_CHOICES", "Value must be one of "
+                             f"{{{', '.join(str(a) for a in allowed)}}}.")
+        data = body.get("data") or {}
+        if not isinstance(data, dict):
+            raise form_error("data", "DICT_TYPE_CONVERT",
+                             "Only dictionaries may be used in a DictType")
+        message: Message | None = None
+        if kind == 4:
+            message = self._respond(interaction, data, files)
+            interaction.original = message
+        elif kind == 5:
+            message = self._thinking(interaction, int(data.get("flags") or 0))
+            interaction.original = message
+        elif kind == 7:
+            message = self._update_source(interaction, data, files)
+        elif kind == 8:
+            _check_choices(data)
+        elif kind == 9:
+            _check_modal(data)
+        interaction.acknowledged = kind
+        interaction.replies.append(Reply("callback", kind, data, message))
+        if not _truthy(request.query.get("with_response")):
+            return web.Response(status=204)
+        shown = message if kind in (4, 7) else None
+        resource: dict[str, Any] = {"type": kind}
+        if shown is not None:
+            resource["message"] = self.model.message_json(shown)
+        return json_response({
+            "interaction": {
+                "id": str(interaction.id), "type": interaction.type,
+                "activity_instance_id": None,
+                "response_message_id": str(message.id) if message is not None else None,
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(message is not None
+                                                   and message.flags & EPHEMERAL)},
+            "resource": resource})
+
+    def _respond(self, interaction: Interaction, data: dict[str, Any],
+                 files: list[Attachment], *, followup: bool = False) -> Message:
+        """A response or followup message: in the channel, or only in the record."""
+        model = self.model
+        channel = model.channel(interaction.channel_id)
+        embeds = data.get("embeds") or []
+        if len(embeds) > 10:
+            raise form_error("embeds", "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
+        flags = int(data.get("flags") or 0)
+        if flags & ~_SETTABLE_FLAGS:
+            raise form_error("flags", "MESSAGE_FLAGS_INVALID", "Invalid flags")
+        message = model.build_message(
+            channel, model.bot.id, data.get("content") or "", embeds=embeds, attachments=files,
+            allowed_mentions=data.get("allowed_mentions"), tts=bool(data.get("tts")),
+            components=data.get("components"), flags=flags,
+            message_type=self._message_type(interaction))
+        self._stamp(interaction, message, followup=followup)
+        if flags & EPHEMERAL:
+            return message
+        return model.store_message(channel, message)
+
+    def _thinking(self, interaction: Interaction, flags: int) -> Message:
+        """A deferred response: the "is thinking..." message (LOADING) the bot fills in."""
+        model = self.model
+        channel = model.channel(interaction.channel_id)
+        message = Message(model.ids.next(), channel.id, model.bot.id, "", channel.guild_id,
+                          self._message_type(interaction), flags=LOADING | (flags & EPHEMERAL))
+        self._stamp(interaction, message)
+        if flags & EPHEMERAL:
+            return message
+        return model.store_message(channel, message)
+
+    def _update_source(self, interaction: Interaction, data: dict[str, Any],
+                       files: list[Attachment]) -> Message:
+        source = interaction.source_message
+        if source is None:
+            raise DiscordError(400, 50035, "Invalid Form Body", {"type": {"_errors": [{
+                "code": "INTERACTION_UPDATE_MESSAGE_INVALID",
+                "message": "This interaction has no message to update"}]}})
+        return self._edit(source, data, files)
+
+    def _message_type(self, interaction: Interaction) -> int:
+        if interaction.type == APPLICATION_COMMAND:
+            return 20 if interaction.payload["data"].get("type", 1) == 1 else 23
+        return 19
+
+    def _stamp(self, interaction: Interaction, message: Message, *,
+               followup: bool = False) -> None:
+        model = self.model
+        message.webhook_id = model.application.id
+        user = model.users[interaction.user_id].to_json()
+        meta: dict[str, Any] = {
+            "id": str(interaction.id), "type": interaction.type, "user": user,
+            "authorizing_integration_owners": interaction.payload.get(
+                "authorizing_integration_owners", {})}
+        if interaction.type == APPLICATION_COMMAND:
+            meta["name"] = interaction.name
+            target = interaction.payload["data"].get("target_id")
+            if interaction.payload["data"].get("type") == 2:
+                meta["target_user"] = interaction.payload["data"]["resolved"]["users"][target]
+            elif target is not None:
+                meta["target_message_id"] = target
+        if followup and interaction.original is not None:
+            meta["original_response_message_id"] = str(interaction.original.id)
+        message.interaction = meta
+
+    def _edit(self, message: Message, data: dict[str, Any],
+              files: list[Attachment]) -> Message:
+        keys = ("content", "embeds", "components", "attachments", "flags")
+        changes: dict[str, Any] = {k: data[k] for k in keys if k in data}
+        if "flags" in changes:
+            changes["flags"] = (message.flags & EPHEMERAL) | (
+                int(changes["flags"] or 0) & _SETTABLE_FLAGS & ~EPHEMERAL)
+        if message.flags & LOADING:
+            changes.setdefault("flags", message.flags)
+            changes["flags"] = int(changes["flags"]) & ~LOADING
+        if files:
+            keep = {int(a["id"]) for a in data.get("attachments") or [] if "id" in a
+                    and str(a["id"]).isdigit()}
+            message.attachments = [a for a in message.attachments if a.id in keep] + files
+            changes.pop("attachments", None)
+        channel_messages = self.model.messages.get(message.channel_id, {})
+        if channel_messages.get(message.id) is message:
+            return self.model.edit_message(message, changes)
+        # Ephemeral: only the invoking user sees it, and the bot gets no event.
+        if "content" in changes:
+            content = changes["content"] or ""
+            if len(content) > 2000:
+                raise form_error("content", "BASE_TYPE_MAX_LENGTH",
+                                 "Must be 2000 or fewer in length.")
+            message.content = content
+        for key in ("embeds", "components"):
+            if key in changes:
+                setattr(message, key, list(changes[key] or []))
+        if "flags" in changes:
+            message.flags = int(changes["flags"])
+        message.edited_ms = self.model.now_ms
+        return message
+
+    # -- the webhook routes -------------------------------------------------------------
+
+    def _by_token(self, request: web.Request) -> Interaction:
+        """The interaction a webhook route names; Discord's answers when it cannot be used."""
+        interaction = self.interactions.by_token.get(request.match_info["token"])
+        app_id = request.match_info["application_id"]
+        if interaction is None or app_id != str(self.model.application.id):
+            raise DiscordError(404, 10015, "Unknown Webhook")
+        if self.clock.time() - interaction.created > TOKEN_LIFETIME:
+            raise DiscordError(401, 50027, "Invalid Webhook Token")
+        if interaction.acknowledged is None:
+            raise DiscordError(404, 10015, "Unknown Webhook")
+        return interaction
+
+    def _original(self, interaction: Interaction) -> Message:
+        message = interaction.original
+        if interaction.acknowledged in (6, 7) and message is None:
+            message = interaction.source_message
+        if message is None or interaction.original_deleted:
+            raise DiscordError(404, 10008, "Unknown Message")
+        return message
+
+    def _followup_message(self, request: web.Request, interaction: Interaction) -> Message:
+        message_id = snowflake_arg(request, "message_id")
+        found = interaction.followups.get(message_id)
+        if found is None:
+            if interaction.original is not None and interaction.original.id == message_id \
+                    and not interaction.original_deleted:
+                return interaction.original
+            raise DiscordError(404, 10008, "Unknown Message")
+        return found
+
+    async def get_original(self, request: web.Request) -> dict[str, Any]:
+        return self.model.message_json(self._original(self._by_token(request)))
+
+    async def edit_original(self, request: web.Request) -> dict[str, Any]:
+        interaction = self._by_token(request)
+        message = self._original(interaction)
+        body, files = await self.channels._payload(request, interaction.channel_id)
+        edited = self._edit(message, body, files)
+        interaction.replies.append(Reply("edit", None, body, edited, "@original"))
+        return self.model.message_json(edited)
+
+    async def delete_original(self, request: web.Request) -> None:
+        interaction = self._by_token(request)
+        message = self._original(interaction)
+        self._delete(message)
+        if message is interaction.original:
+            interaction.original_deleted = True
+        interaction.replies.append(Reply("delete", None, {}, None, "@original"))
+
+    async def followup(self, request: web.Request) -> dict[str, Any]:
+        interaction = self._by_token(request)
+        body, files = await self.channels._payload(request, interaction.channel_id)
+        original = interaction.original
+        if (interaction.acknowledged == 5 and original is not None
+                and original.flags & LOADING and not interaction.followups
+                and not interaction.original_deleted):
+            # Discord's rule: the first followup after a defer fills the loading message.
+            data = dict(body)
+            data.setdefault("flags", original.flags & EPHEMERAL)
+            edited = self._edit(original, data, files)
+            interaction.replies.append(Reply("followup", None, body, edited, "@original"))
+            return self.model.message_json(edited)
+        message = self._respond(interaction, body, files, followup=True)
+        interaction.followups[message.id] = message
+        interaction.replies.append(Reply("followup", None, body, message))
+        return self.model.message_json(message)
+
+    async def get_followup(self, request: web.Request) -> dict[str, Any]:
+        interaction = self._by_token(request)
+        return self.model.message_json(self._followup_message(request, interaction))
+
+    async def edit_followup(self, request: web.Request) -> dict[str, Any]:
+        interaction = self._by_token(request)
+        message = self._followup_message(request, interaction)
+        body, files = await self.channels._payload(request, interaction.channel_id)
+        edited = self._edit(message, body, files)
+        interaction.replies.append(Reply("edit", None, body, edited, str(message.id)))
+        return self.model.message_json(edited)
+
+    async def delete_followup(self, request: web.Request) -> None:
+        interaction = self._by_token(request)
+        message = self._followup_message(request, interaction)
+        self._delete(message)
+        if interaction.followups.pop(message.id, None) is None:
+            interaction.original_deleted = True
+        interaction.replies.append(Reply("delete", None, {}, None, str(message.id)))
+
+    def _delete(self, message: Message) -> None:
+        if self.model.messages.get(message.channel_id, {}).get(message.id) is message:
+            self.model.delete_message(message)
+
+
+def _check_choices(data: dict[str, Any]) -> None:
+    choices = data.get("choices")
+    if not isinstance(choices, list):
+        raise form_error("data.choices", "BASE_TYPE_REQUIRED", "This field is required")
+    if len(choices) > 25:
+        raise form_error("data.choices", "BASE_TYPE_MAX_LENGTH",
+                         "Must be 25 or fewer in length.")
+    for index, choice in enumerate(choices):
+        name = choice.get("name") if isinstance(choice, dict) else None
+        if not isinstance(name, str) or not 1 <= len(name) <= 100:
+            raise form_error(f"data.choices.{index}.name", "BASE_TYPE_BAD_LENGTH",
+                             "Must be between 1 and 100 in length.")
+        if not isinstance(choice, dict) or "value" not in choice:
+            raise form_error(f"data.choices.{index}.value", "BASE_TYPE_REQUIRED",
+                             "This field is required")
+
+
+def _check_modal(data: dict[str, Any]) -> None:
+    for key, high in (("custom_id", 100), ("title", 45)):
+        value = data.get(key)
+        if not isinstance(value, str) or not 1 <= len(value) <= high:
+            raise form_error(f"data.{key}", "BASE_TYPE_BAD_LENGTH",
+                             f"Must be between 1 and {high} in length.")
+    components = data.get("components")
+    if not isinstance(components, list) or not 1 <= len(components) <= 5:
+        raise form_error("data.components", "BASE_TYPE_BAD_LENGTH",
+                         "Must be between 1 and 5 in length.")
+
+
+__all__ = ["InteractionRoutes"]
