@@ -223,6 +223,24 @@ class DiscordTwin(Twin):
         return await self.backend.autocomplete(name, focused, value, options, user=user,
                                                channel=channel, timeout=timeout, **more)
 
+    async def click(self, message: Any, custom_id: str, *, user: Any = None,
+                    timeout: float = 5.0) -> Interaction:
+        """A user clicks a button on ``message`` (or on an interaction's response)."""
+        return await self.backend.click(message, custom_id, user=user, timeout=timeout)
+
+    async def select(self, message: Any, custom_id: str, values: Any, *, user: Any = None,
+                     timeout: float = 5.0) -> Interaction:
+        """A user picks ``values`` in a select menu on ``message``."""
+        return await self.backend.select(message, custom_id, values, user=user,
+                                         timeout=timeout)
+
+    async def submit_modal(self, opened: Interaction, values: dict[str, Any] | None = None,
+                           *, user: Any = None, timeout: float = 5.0,
+                           **more: Any) -> Interaction:
+        """A user fills in and submits the modal the bot opened for ``opened``."""
+        return await self.backend.submit_modal(opened, values, user=user, timeout=timeout,
+                                               **more)
+
     def settle(self, timeout: float = 5.0) -> AbstractAsyncContextManager[None]:
         """``async with twin.settle():``: on exit, the bot has handled what it was sent."""
         return self.backend.settle(timeout)

@@ -18,8 +18,8 @@ from .coerce import _INFRASTRUCTURE, BackendError
 
 
 def _infrastructure(task: asyncio.Task[Any]) -> bool:
-    """Tasks the driver never waits for: the twin's own and aiohttp's (a server connection
-    lives as long as its keep-alive)."""
+    """Tasks the driver never waits for: the twin's own, aiohttp's (a server connection
+    lives as long as its keep-alive) and discord.py's view timers."""
     global _INFRASTRUCTURE
     if not _INFRASTRUCTURE:
         import aiohttp
@@ -29,7 +29,11 @@ def _infrastructure(task: asyncio.Task[Any]) -> bool:
     coro = task.get_coro()
     code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
     filename = getattr(code, "co_filename", "") or ""
-    return filename.startswith(_INFRASTRUCTURE)
+    if filename.startswith(_INFRASTRUCTURE):
+        return True
+    # discord.py's view and modal timers: they sleep until the view times out (minutes),
+    # and are not part of handling anything.
+    return str(getattr(code, "co_name", "")).endswith("__timeout_task_impl")
 
 
 def _describe_task(task: asyncio.Task[Any]) -> str:

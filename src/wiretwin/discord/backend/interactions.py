@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..interactions import Interaction
-from ..interactions.build import PayloadBuilder, new_token
-from ..model import Attachment, Channel, Guild
+from ..interactions.build import PayloadBuilder, custom_ids, find_component, new_token
+from ..model import Attachment, Channel, Guild, Message
 from ..permissions import Permission
 from .coerce import BackendError, _file, _id
 from .driver import Driver
@@ -67,11 +67,131 @@ class InteractionActions(Driver):
         return await self._invoke(1, name.split(), given, user, channel, None, focused,
                                   timeout)
 
+    async def click(self, message: Any, custom_id: str, *, user: Any = None,
+                    timeout: float = 5.0) -> Interaction:
+        """``user`` clicks the button ``custom_id`` on ``message`` (a message, its id, or
+        the :class:`Interaction` whose response holds the button)."""
+        return await self._component(message, custom_id, None, user, timeout)
+
+    async def select(self, message: Any, custom_id: str, values: Any, *, user: Any = None,
+                     timeout: float = 5.0) -> Interaction:
+        """``user`` picks ``values`` in the select menu ``custom_id``: option values for a
+        string select; users, roles, channels (objects or ids) for the others."""
+        picks = list(values) if isinstance(values, list | tuple) else [values]
+        return await self._component(message, custom_id, picks, user, timeout)
+
+    async def submit_modal(self, opened: Interaction, values: dict[str, Any] | None = None,
+                           *, user: Any = None, timeout: float = 5.0,
+                           **more: Any) -> Interaction:
+        """Fill in and submit the modal the bot opened in answer to ``opened``: text
+        inputs by custom_id (``values`` or keyword arguments)."""
+        modal = opened.modal
+        if modal is None:
+            raise BackendError(f"the bot opened no modal for interaction {opened.id}:\n"
+                               f"{opened.describe()}")
+        answers = {**(values or {}), **more}
+
+        def send() -> Interaction:
+            model = self.model
+            where = model.channel(opened.channel_id)
+            user_id = _id(user, "user") if user is not None else opened.user_id
+            interaction_id, token = model.ids.next(), new_token()
+            try:
+                payload = PayloadBuilder(model).modal_submit(
+                    interaction_id, token, user_id, where, modal, answers,
+                    opened.source_message)
+            except ValueError as exc:
+                raise BackendError(str(exc)) from None
+            record = Interaction(interaction_id, token, payload["type"],
+                                 str(modal["custom_id"]), user_id, where.id, where.guild_id,
+                                 self.twin.clock.time(), payload,
+                                 source_message=opened.source_message)
+            return self._send(record, where)
+
+        return await self._settled(send, timeout)
+
     def interactions(self) -> list[Interaction]:
         """Every interaction sent so far, oldest first (not a coroutine)."""
         return list(self.twin.interactions)
 
     # -- the work -----------------------------------------------------------------------
+
+    async def _component(self, target: Any, custom_id: str, picks: list[Any] | None,
+                         user: Any, timeout: float) -> Interaction:
+        pick_ids = None if picks is None else [
+            v if isinstance(v, str) else _id(v, "value") for v in picks]
+
+        def send() -> Interaction:
+            model = self.model
+            message = self._component_message(target)
+            where = model.channel(message.channel_id)
+            user_id = self._author(user, where) if user is None else _id(user, "user")
+            component = find_component(message.components, custom_id)
+            if component is None:
+                raise BackendError(
+                    f"message {message.id} has no component {custom_id!r} (it has: "
+                    f"{', '.join(custom_ids(message.components)) or 'none'})")
+            self._check_component(component, pick_ids)
+            interaction_id, token = model.ids.next(), new_token()
+            try:
+                payload = PayloadBuilder(model).component(
+                    interaction_id, token, user_id, where, message, component, pick_ids)
+            except ValueError as exc:
+                raise BackendError(str(exc)) from None
+            record = Interaction(interaction_id, token, payload["type"], custom_id, user_id,
+                                 where.id, where.guild_id, self.twin.clock.time(), payload,
+                                 source_message=message)
+            return self._send(record, where)
+
+        return await self._settled(send, timeout)
+
+    def _component_message(self, target: Any) -> Message:
+        if isinstance(target, Interaction):
+            if target.message is None:
+                raise BackendError(f"interaction {target.id} has no response message:\n"
+                                   f"{target.describe()}")
+            return target.message
+        message_id = _id(target, "message")
+        for record in self.twin.interactions:  # ephemeral messages live in their records
+            for candidate in [record.original, *record.followups.values()]:
+                if candidate is not None and candidate.id == message_id:
+                    return candidate
+        return self._message(message_id)
+
+    @staticmethod
+    def _check_component(component: dict[str, Any], picks: list[Any] | None) -> None:
+        kind, custom_id = component.get("type"), component.get("custom_id")
+        if component.get("disabled"):
+            raise BackendError(f"component {custom_id!r} is disabled")
+        if picks is None:
+            if kind != 2:
+                raise BackendError(f"component {custom_id!r} is not a button (use select)")
+            return
+        if kind not in (3, 5, 6, 7, 8):
+            raise BackendError(f"component {custom_id!r} is not a select menu")
+        low, high = component.get("min_values", 1), component.get("max_values", 1)
+        if not low <= len(picks) <= high:
+            raise BackendError(f"select {custom_id!r} takes {low}-{high} value(s), "
+                               f"not {len(picks)}")
+        if kind == 3:
+            allowed = [o.get("value") for o in component.get("options") or []]
+            wrong = [p for p in picks if p not in allowed]
+            if wrong:
+                raise BackendError(f"select {custom_id!r} has no option {wrong[0]!r} "
+                                   f"(its options: {allowed})")
+
+    def _send(self, record: Interaction, where: Channel) -> Interaction:
+        self.twin.interactions.add(record)
+        users = None if where.guild_id is not None else frozenset(where.recipients)
+        self.model.effects.dispatch("INTERACTION_CREATE", record.payload,
+                                    guild_id=where.guild_id, user_ids=users)
+        return record
+
+    async def _settled(self, send: Any, timeout: float) -> Interaction:
+        await self._require_bot()
+        async with self.settle(timeout):
+            record: Interaction = await self._run(send)
+        return record
 
     async def _invoke(self, kind: int, path: list[str], given: dict[str, Any], user: Any,
                       channel: Any, target: int | None, focused: str | None,
@@ -100,16 +220,9 @@ class InteractionActions(Driver):
             record = Interaction(interaction_id, token, payload["type"], " ".join(path),
                                  user_id, where.id, where.guild_id, self.twin.clock.time(),
                                  payload)
-            self.twin.interactions.add(record)
-            users = None if where.guild_id is not None else frozenset(where.recipients)
-            model.effects.dispatch("INTERACTION_CREATE", payload, guild_id=where.guild_id,
-                                   user_ids=users)
-            return record
+            return self._send(record, where)
 
-        await self._require_bot()
-        async with self.settle(timeout):
-            record = await self._run(send)
-        return record
+        return await self._settled(send, timeout)
 
     async def _require_bot(self) -> None:
         connected = await self._run(lambda: any(

@@ -16,7 +16,7 @@ from typing import Any
 from ..model import Attachment, Channel, DiscordModel, Guild, Message
 from ..model.entities import ChannelType
 from ..permissions import Permission
-from .records import APPLICATION_COMMAND, AUTOCOMPLETE
+from .records import APPLICATION_COMMAND, AUTOCOMPLETE, MESSAGE_COMPONENT, MODAL_SUBMIT
 
 #: Discord's default upload limit for a guild without boosts (25 MiB).
 ATTACHMENT_SIZE_LIMIT = 25 * 1024 * 1024
@@ -157,6 +157,7 @@ class PayloadBuilder:
 
     def _value(self, option: dict[str, Any], value: Any, where: str, guild: Guild | None,
                channel: Channel, resolved: dict[str, dict[str, Any]], user_id: int) -> Any:
+        """The option's wire value, checked; snowflake ones are added to ``resolved``."""
         kind, name = option["type"], option["name"]
         label = f"/{where} option {name!r} ({_TYPE_NAMES[kind]})"
         if kind == 3:
@@ -217,6 +218,94 @@ class PayloadBuilder:
                 self._resolve_user(value, guild, resolved, label=label)
         return str(value)
 
+    # -- components and modals ----------------------------------------------------------
+
+    def component(self, interaction_id: int, token: str, user_id: int, channel: Channel,
+                  message: Message, component: dict[str, Any],
+                  values: list[Any] | None) -> dict[str, Any]:
+        """A button click (``values`` None) or a select's picks (MESSAGE_COMPONENT)."""
+        payload = self.common(interaction_id, token, MESSAGE_COMPONENT, user_id, channel)
+        data: dict[str, Any] = {"custom_id": component["custom_id"],
+                                "component_type": component["type"]}
+        if "id" in component:
+            data["id"] = component["id"]
+        if values is not None:
+            data["values"] = [str(v) for v in values]
+            resolved = self._select_resolved(component, values, channel)
+            if resolved:
+                data["resolved"] = resolved
+        payload["data"] = data
+        payload["message"] = self.model.message_json(message)
+        return payload
+
+    def _select_resolved(self, component: dict[str, Any], values: list[Any],
+                         channel: Channel) -> dict[str, dict[str, Any]]:
+        kind = component["type"]
+        resolved: dict[str, dict[str, Any]] = {}
+        if kind == 3:
+            return resolved
+        guild = self.model.guilds.get(channel.guild_id) if channel.guild_id else None
+        option = {"type": {5: 6, 6: 8, 7: 7, 8: 9}[kind], "name": component["custom_id"],
+                  "channel_types": component.get("channel_types")}
+        for value in values:
+            self._value(option, int(value), "select", guild, channel, resolved,
+                        self.model.bot.id)
+        return resolved
+
+    def modal_submit(self, interaction_id: int, token: str, user_id: int, channel: Channel,
+                     modal: dict[str, Any], values: dict[str, Any],
+                     message: Message | None) -> dict[str, Any]:
+        """The user's answers to a modal, in the layout the modal was sent with."""
+        payload = self.common(interaction_id, token, MODAL_SUBMIT, user_id, channel)
+        rows: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for row in modal.get("components") or []:
+            if row.get("type") == 18:  # a label around one component
+                inner = row.get("component") or {}
+                answer = self._answer(inner, values, seen)
+                rows.append({"type": 18, **({"id": row["id"]} if "id" in row else {}),
+                             "component": answer})
+            elif row.get("type") == 1:
+                rows.append({"type": 1, **({"id": row["id"]} if "id" in row else {}),
+                             "components": [self._answer(c, values, seen)
+                                            for c in row.get("components") or []]})
+            elif row.get("type") == 10:
+                rows.append({"type": 10, **({"id": row["id"]} if "id" in row else {})})
+        unknown = sorted(set(values) - seen)
+        if unknown:
+            raise ValueError(f"the modal {modal.get('custom_id')!r} has no field "
+                             f"{unknown[0]!r} (its fields: {', '.join(sorted(seen))})")
+        payload["data"] = {"custom_id": modal["custom_id"], "components": rows}
+        if message is not None:
+            payload["message"] = self.model.message_json(message)
+        return payload
+
+    @staticmethod
+    def _answer(component: dict[str, Any], values: dict[str, Any], seen: set[str]
+                ) -> dict[str, Any]:
+        custom_id = str(component.get("custom_id", ""))
+        seen.add(custom_id)
+        kind = component.get("type")
+        out: dict[str, Any] = {"type": kind, "custom_id": custom_id}
+        if "id" in component:
+            out["id"] = component["id"]
+        given = values.get(custom_id)
+        if kind == 4:  # a text input
+            text = "" if given is None else str(given)
+            if component.get("required", True) and not text:
+                raise ValueError(f"the modal's field {custom_id!r} is required")
+            low = component.get("min_length", 0)
+            high = component.get("max_length", 4000)
+            if text and not low <= len(text) <= high:
+                raise ValueError(f"the modal's field {custom_id!r} takes {low}-{high} "
+                                 f"characters, not {len(text)}")
+            out["value"] = text
+        else:
+            picks = [] if given is None else (list(given) if isinstance(given, list | tuple)
+                                              else [given])
+            out["values"] = [str(v) for v in picks]
+        return out
+
     def _resolve_user(self, user_id: int, guild: Guild | None,
                       resolved: dict[str, dict[str, Any]], *, label: str = "target") -> None:
         user = self.model.users.get(user_id)
@@ -243,4 +332,35 @@ class PayloadBuilder:
         return found
 
 
-__all__ = ["ATTACHMENT_SIZE_LIMIT", "PayloadBuilder", "new_token"]
+
+
+def find_component(components: list[dict[str, Any]], custom_id: str) -> dict[str, Any] | None:
+    """The component with ``custom_id`` anywhere in a message's (or modal's) layout."""
+    for component in components:
+        if component.get("custom_id") == custom_id:
+            return component
+        nested = list(component.get("components") or [])
+        for key in ("accessory", "component"):
+            if isinstance(component.get(key), dict):
+                nested.append(component[key])
+        found = find_component(nested, custom_id)
+        if found is not None:
+            return found
+    return None
+
+
+def custom_ids(components: list[dict[str, Any]]) -> list[str]:
+    out: list[str] = []
+    for component in components:
+        if component.get("custom_id"):
+            out.append(str(component["custom_id"]))
+        nested = list(component.get("components") or [])
+        for key in ("accessory", "component"):
+            if isinstance(component.get(key), dict):
+                nested.append(component[key])
+        out += custom_ids(nested)
+    return out
+
+
+__all__ = ["ATTACHMENT_SIZE_LIMIT", "PayloadBuilder", "custom_ids", "find_component",
+           "new_token"]

@@ -15,6 +15,7 @@ past a deadline without waiting for it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,7 +175,7 @@ class Interactions:
         self.by_token.clear()
         self.files.clear()
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Interaction]:
         return iter(list(self.by_id.values()))
 
 
