@@ -22,6 +22,8 @@ from .model import Message
 
 if TYPE_CHECKING:
     from .backend import Backend
+    from .interactions import Interaction
+    from .verify_interaction import VerifyInteraction
 
 _UNSET: Any = object()
 
@@ -249,6 +251,12 @@ class Verify:
 
     def message(self) -> VerifyMessage:
         return VerifyMessage(self._backend)
+
+    def interaction(self, interaction: Interaction | None = None) -> VerifyInteraction:
+        """Checks on how the bot answered ``interaction`` (by default, the latest)."""
+        from .verify_interaction import VerifyInteraction
+
+        return VerifyInteraction(self._backend, interaction)
 
 
 __all__ = ["Verify", "VerifyMessage", "describe"]

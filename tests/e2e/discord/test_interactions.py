@@ -329,3 +329,29 @@ async def test_bad_callbacks_get_discords_errors() -> None:
                 {"type": 4, "data": {"content": "fine"}}, "?with_response=true")
             assert status == 200 and answer["resource"]["message"]["content"] == "fine"
             assert answer["interaction"]["id"] == str(ignored.id)
+
+
+async def test_verify_interaction_checks_and_explains(
+        running: tuple[DiscordTwin, World, commands.Bot]) -> None:
+    twin, _, _ = running
+    assert not twin.verify().interaction().content("anything")  # none sent yet
+    slow = await twin.slash("slow")
+    assert twin.verify().interaction().deferred().followups(1).content(
+        "thought about it (edited)").ephemeral(False)
+    assert twin.verify().interaction(slow).contains().content("thought")
+    check = twin.verify().interaction(slow).content("something else").ephemeral()
+    assert not check
+    assert check.failure is not None
+    assert check.failure.splitlines()[0] == (
+        "expected content 'something else', got 'thought about it (edited)'; "
+        "expected an ephemeral response")
+    assert "2. followup of @original: 'thought about it'" in check.failure
+    assert "failed: expected content" in repr(check)
+    typed = await twin.autocomplete("fruit", "name", "ban")
+    assert twin.verify().interaction(typed).choices(["banana"])
+    assert twin.verify().interaction(typed).choices([{"name": "Banana", "value": "banana"}])
+    assert not twin.verify().interaction(typed).choices(["apple"])
+    assert twin.verify().interaction(await twin.slash("feedback")).modal(title="Feedback")
+    assert twin.verify().interaction(await twin.slash("silent")).unanswered()
+    oops = await twin.slash("oops")
+    assert twin.verify().interaction(oops).content(None).embed(None)

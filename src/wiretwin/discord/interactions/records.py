@@ -54,12 +54,13 @@ class Reply:
         if self.target is not None:
             what += f" of {self.target}"
         if self.message is not None:
+            # What the bot sent then (the message itself may have changed since).
             flags = " ephemeral" if self.message.flags & EPHEMERAL else ""
-            what += f":{flags} {self.message.content!r}"
-            if self.message.embeds:
-                what += f" +{len(self.message.embeds)} embed(s)"
-            if self.message.components:
-                what += f" +{len(self.message.components)} component row(s)"
+            what += f":{flags} {self.data.get('content', self.message.content)!r}"
+            if self.data.get("embeds"):
+                what += f" +{len(self.data['embeds'])} embed(s)"
+            if self.data.get("components"):
+                what += f" +{len(self.data['components'])} component row(s)"
         elif self.callback_type == 9:
             what += f": {self.data.get('title')!r} ({self.data.get('custom_id')})"
         elif self.callback_type == 8:
