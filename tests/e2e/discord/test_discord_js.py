@@ -100,15 +100,19 @@ class DiscordJs:
 
 
 @contextlib.asynccontextmanager
-async def discord_js(twin: DiscordTwin, reply: dict[str, str]) -> AsyncIterator[DiscordJs]:
+async def discord_js(twin: DiscordTwin, reply: dict[str, str],
+                     commands: list[dict[str, Any]] | None = None
+                     ) -> AsyncIterator[DiscordJs]:
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is not on PATH: these tests drive discord.js under Node (v18+)")
     if not (JS_DIR / "node_modules" / "discord.js" / "package.json").is_file():
         pytest.fail(f"discord.js is not installed in {JS_DIR}/node_modules: run make install")
     options = discord_js_options(twin)
-    settings = {"rest": options["rest"], "token": options["token"], "intents": INTENTS,
-                "reply": reply}
+    settings: dict[str, Any] = {"rest": options["rest"], "token": options["token"],
+                                "intents": INTENTS, "reply": reply}
+    if commands is not None:
+        settings["commands"] = commands
     proc = await asyncio.create_subprocess_exec(
         node, str(DRIVER), json.dumps(settings), cwd=JS_DIR,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
@@ -177,3 +181,76 @@ async def test_discord_js_logs_in_and_replies_to_a_message() -> None:
             (closed,) = await twin.journal.wait_for(
                 lambda e: e.kind == "connection" and e.event == "close")
             assert closed.detail.get("code") == 1000, closed.detail
+
+
+COMMANDS: list[dict[str, Any]] = [
+    {"name": "ping", "description": "Ping"},
+    {"name": "echo", "description": "Echo", "options": [
+        {"type": 3, "name": "text", "description": "What to say", "required": True}]},
+    {"name": "slow", "description": "Defers"},
+    {"name": "panel", "description": "Buttons and selects"},
+    {"name": "form", "description": "A modal"},
+    {"name": "fruit", "description": "Autocomplete", "options": [
+        {"type": 3, "name": "name", "description": "A fruit", "autocomplete": True}]},
+    {"name": "Who", "type": 2},
+]
+
+
+async def test_discord_js_answers_slash_commands_components_and_modals() -> None:
+    async with DiscordTwin() as twin:
+        model = twin.model
+        alice = model.add_user("alice")
+        guild = model.create_guild("Test Server", alice.id)
+        model.add_member(guild, model.bot.id)
+        model.create_channel(guild, "general")
+        backend = twin.backend
+
+        async with discord_js(twin, reply={}, commands=COMMANDS) as js:
+            await js.expect(type="ready")
+            registered = await js.expect(type="registered")
+            assert registered["names"] == sorted(c["name"] for c in COMMANDS)
+
+            ping = await twin.slash("ping", user=alice)
+            await backend.wait_for_replies(ping)
+            assert ping.content == "pong" and not ping.ephemeral
+            assert (await js.expect(type="interaction", name="ping"))["user_id"] == str(
+                alice.id)
+
+            echo = await twin.slash("echo", text="quietly")
+            await backend.wait_for_replies(echo)
+            assert echo.content == "quietly" and echo.ephemeral
+
+            slow = await twin.slash("slow")
+            await backend.wait_for_replies(slow, 3)
+            assert [r.kind for r in slow.replies] == ["callback", "edit", "followup"]
+            assert slow.content == "done"
+            assert [m.content for m in slow.followups.values()] == ["and one more"]
+
+            panel = await twin.slash("panel")
+            await backend.wait_for_replies(panel)
+            picked = await twin.select(panel, "flavour", ["mint"])
+            await backend.wait_for_replies(picked)
+            assert picked.content == "flavour: mint"
+            pressed = await twin.click(panel, "press", user=alice)
+            await backend.wait_for_replies(pressed)
+            assert pressed.callback_type == 7
+            assert panel.content == "pressed by alice" and panel.components == []
+
+            form = await twin.slash("form")
+            await backend.wait_for_replies(form)
+            assert form.modal is not None and form.modal["title"] == "Form"
+            sent = await twin.submit_modal(form, answer="forty-two")
+            await backend.wait_for_replies(sent)
+            assert sent.content == "answer: forty-two"
+
+            typed = await twin.autocomplete("fruit", "name", "ap")
+            await backend.wait_for_replies(typed)
+            assert typed.choices == [{"name": "apple", "value": "apple"},
+                                     {"name": "apricot", "value": "apricot"}]
+
+            who = await twin.context_menu("Who", alice)
+            await backend.wait_for_replies(who)
+            assert who.content == "that is alice"
+
+            await js.send("exit")
+            await js.expect(type="destroyed")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..interactions import Interaction
+from ..interactions import Interaction, Reply
 from ..interactions.build import PayloadBuilder, custom_ids, find_component, new_token
 from ..model import Attachment, Channel, Guild, Message
 from ..permissions import Permission
@@ -109,6 +109,19 @@ class InteractionActions(Driver):
             return self._send(record, where)
 
         return await self._settled(send, timeout)
+
+    async def wait_for_replies(self, interaction: Interaction, count: int = 1,
+                               timeout: float = 5.0) -> list[Reply]:
+        """Wait until the bot has made ``count`` replies to ``interaction`` (callback,
+        followups, edits...): for bots the driver cannot settle, such as one in another
+        process (discord.js under Node)."""
+        try:
+            await self.twin.interactions.log.wait_for(
+                lambda item: item[0] == interaction.id, count=count, timeout=timeout)
+        except TimeoutError:
+            raise BackendError(f"waited {timeout:g}s for {count} repl(ies) to "
+                               f"{interaction.describe()}") from None
+        return list(interaction.replies)
 
     def interactions(self) -> list[Interaction]:
         """Every interaction sent so far, oldest first (not a coroutine)."""

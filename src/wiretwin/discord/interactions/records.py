@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...runtime.waiters import WaitableLog
 from ..model import Attachment, Message
 
 PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2, 3, 4, 5
@@ -166,6 +167,13 @@ class Interactions:
         #: Files users attached to command options, by attachment id (served like
         #: message attachments).
         self.files: dict[int, Attachment] = {}
+        #: (interaction id, reply) for every reply, to wait on (bots in other processes).
+        self.log: WaitableLog[tuple[int, Reply]] = WaitableLog(
+            lambda item: f"{item[0]}: {item[1].describe()}")
+
+    def record(self, interaction: Interaction, reply: Reply) -> None:
+        interaction.replies.append(reply)
+        self.log.append((interaction.id, reply))
 
     def add(self, interaction: Interaction) -> None:
         self.by_id[interaction.id] = interaction
@@ -175,6 +183,7 @@ class Interactions:
         self.by_id.clear()
         self.by_token.clear()
         self.files.clear()
+        self.log.clear()
 
     def __iter__(self) -> Iterator[Interaction]:
         return iter(list(self.by_id.values()))

@@ -106,7 +106,7 @@ class InteractionRoutes:
         elif kind == 9:
             _check_modal(data)
         interaction.acknowledged = kind
-        interaction.replies.append(Reply("callback", kind, data, message))
+        self.interactions.record(interaction, Reply("callback", kind, data, message))
         if not _truthy(request.query.get("with_response")):
             return web.Response(status=204)
         shown = message if kind in (4, 7) else None
@@ -262,7 +262,7 @@ class InteractionRoutes:
         message = self._original(interaction)
         body, files = await self.channels._payload(request, interaction.channel_id)
         edited = self._edit(message, body, files)
-        interaction.replies.append(Reply("edit", None, body, edited, "@original"))
+        self.interactions.record(interaction, Reply("edit", None, body, edited, "@original"))
         return self.model.message_json(edited)
 
     async def delete_original(self, request: web.Request) -> None:
@@ -271,7 +271,7 @@ class InteractionRoutes:
         self._delete(message)
         if message is interaction.original:
             interaction.original_deleted = True
-        interaction.replies.append(Reply("delete", None, {}, None, "@original"))
+        self.interactions.record(interaction, Reply("delete", None, {}, None, "@original"))
 
     async def followup(self, request: web.Request) -> dict[str, Any]:
         interaction = self._by_token(request)
@@ -284,11 +284,12 @@ class InteractionRoutes:
             data = dict(body)
             data.setdefault("flags", original.flags & EPHEMERAL)
             edited = self._edit(original, data, files)
-            interaction.replies.append(Reply("followup", None, body, edited, "@original"))
+            self.interactions.record(interaction,
+                                     Reply("followup", None, body, edited, "@original"))
             return self.model.message_json(edited)
         message = self._respond(interaction, body, files, followup=True)
         interaction.followups[message.id] = message
-        interaction.replies.append(Reply("followup", None, body, message))
+        self.interactions.record(interaction, Reply("followup", None, body, message))
         return self.model.message_json(message)
 
     async def get_followup(self, request: web.Request) -> dict[str, Any]:
@@ -300,7 +301,7 @@ class InteractionRoutes:
         message = self._followup_message(request, interaction)
         body, files = await self.channels._payload(request, interaction.channel_id)
         edited = self._edit(message, body, files)
-        interaction.replies.append(Reply("edit", None, body, edited, str(message.id)))
+        self.interactions.record(interaction, Reply("edit", None, body, edited, str(message.id)))
         return self.model.message_json(edited)
 
     async def delete_followup(self, request: web.Request) -> None:
@@ -309,7 +310,7 @@ class InteractionRoutes:
         self._delete(message)
         if interaction.followups.pop(message.id, None) is None:
             interaction.original_deleted = True
-        interaction.replies.append(Reply("delete", None, {}, None, str(message.id)))
+        self.interactions.record(interaction, Reply("delete", None, {}, None, str(message.id)))
 
     def _delete(self, message: Message) -> None:
         if self.model.messages.get(message.channel_id, {}).get(message.id) is message:

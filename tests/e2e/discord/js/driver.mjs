@@ -7,7 +7,14 @@
 //   token,                  // client.login(token)
 //   intents,                // the intents bitfield (a number)
 //   reply,                  // {"!ping": "pong", ...}: message.reply(answer) for these
+//   commands,               // optional: application commands to register once ready
 // }
+//
+// With commands, the client answers interactions (see onInteraction below): /ping
+// replies "pong"; /echo text replies text (ephemeral); /slow defers, edits, follows up;
+// /panel sends a button and a select; clicking updates the message; picking replies;
+// /form opens a modal whose submit replies with the "answer" field; autocomplete on
+// /fruit answers matching fruits; the user command "Who" replies with the username.
 //
 // Commands arrive on stdin, one JSON object a line; every observation goes to stdout as
 // one JSON object a line.
@@ -21,7 +28,12 @@
 //   {"type":"replied","to","id","content","reference"}   message.reply resolved
 //   {"type":"error","where","message"}             a promise rejected or 'error' emitted
 //   {"type":"destroyed"}                           client.destroy() resolved
-import { Client, Events, version } from 'discord.js';
+//   {"type":"registered","names"}                  application.commands.set resolved
+//   {"type":"interaction","kind","name","user_id"}  an interaction arrived
+import {
+  ActionRowBuilder, ButtonBuilder, ButtonStyle, Client, Events, MessageFlags, ModalBuilder,
+  StringSelectMenuBuilder, TextInputBuilder, TextInputStyle, version,
+} from 'discord.js';
 import readline from 'node:readline';
 
 const settings = JSON.parse(process.argv[2] ?? 'null');
@@ -46,6 +58,12 @@ client.on(Events.Error, failed('client'));
 client.on(Events.ShardError, failed('shard'));
 
 client.once(Events.ClientReady, (ready) => {
+  if (settings.commands) {
+    ready.application.commands.set(settings.commands).then(
+      (made) => out({ type: 'registered', names: made.map((c) => c.name).sort() }),
+      failed('register'),
+    );
+  }
   out({
     type: 'ready',
     user_id: ready.user.id,
@@ -81,6 +99,58 @@ client.on(Events.MessageCreate, (message) => {
     }),
     failed('reply'),
   );
+});
+
+async function onInteraction(interaction) {
+  const name = interaction.commandName ?? interaction.customId;
+  out({ type: 'interaction', kind: interaction.type, name, user_id: interaction.user.id });
+  if (interaction.isAutocomplete()) {
+    const typed = interaction.options.getFocused();
+    const fruits = ['apple', 'apricot', 'banana'].filter((f) => f.startsWith(typed));
+    await interaction.respond(fruits.map((f) => ({ name: f, value: f })));
+  } else if (interaction.isChatInputCommand()) {
+    if (name === 'ping') await interaction.reply('pong');
+    if (name === 'echo') {
+      await interaction.reply({
+        content: interaction.options.getString('text'), flags: MessageFlags.Ephemeral,
+      });
+    }
+    if (name === 'slow') {
+      await interaction.deferReply();
+      await interaction.editReply('done');
+      await interaction.followUp('and one more');
+    }
+    if (name === 'panel') {
+      const button = new ButtonBuilder().setCustomId('press').setLabel('Press')
+        .setStyle(ButtonStyle.Primary);
+      const select = new StringSelectMenuBuilder().setCustomId('flavour').addOptions(
+        { label: 'Vanilla', value: 'vanilla' }, { label: 'Mint', value: 'mint' });
+      await interaction.reply({
+        content: 'panel',
+        components: [new ActionRowBuilder().addComponents(button),
+          new ActionRowBuilder().addComponents(select)],
+      });
+    }
+    if (name === 'form') {
+      const input = new TextInputBuilder().setCustomId('answer').setLabel('Answer')
+        .setStyle(TextInputStyle.Short);
+      await interaction.showModal(new ModalBuilder().setCustomId('form').setTitle('Form')
+        .addComponents(new ActionRowBuilder().addComponents(input)));
+    }
+  } else if (interaction.isUserContextMenuCommand()) {
+    await interaction.reply(`that is ${interaction.targetUser.username}`);
+  } else if (interaction.isButton()) {
+    await interaction.update({ content: `pressed by ${interaction.user.username}`,
+      components: [] });
+  } else if (interaction.isStringSelectMenu()) {
+    await interaction.reply(`flavour: ${interaction.values.join(',')}`);
+  } else if (interaction.isModalSubmit()) {
+    await interaction.reply(`answer: ${interaction.fields.getTextInputValue('answer')}`);
+  }
+}
+
+client.on(Events.InteractionCreate, (interaction) => {
+  onInteraction(interaction).catch(failed('interaction'));
 });
 
 client.login(settings.token).catch(failed('login'));
