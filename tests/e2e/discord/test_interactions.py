@@ -355,3 +355,23 @@ async def test_verify_interaction_checks_and_explains(
     assert twin.verify().interaction(await twin.slash("silent")).unanswered()
     oops = await twin.slash("oops")
     assert twin.verify().interaction(oops).content(None).embed(None)
+
+
+async def test_hybrid_commands_answer_both_ways() -> None:
+    async with DiscordTwin() as twin:
+        world = build_world(twin)
+        bot = commands.Bot(command_prefix="!", intents=discord.Intents.all())
+
+        @bot.hybrid_command(description="Add two numbers")
+        async def add(ctx: commands.Context[commands.Bot], a: int, b: int) -> None:
+            await ctx.send(f"{a} + {b} = {a + b}")
+
+        async with run_bot(twin, bot):
+            await bot.tree.sync()
+            await twin.message("!add 2 3", world.general, world.alice)
+            assert twin.verify().message().content("2 + 3 = 5")
+            interaction = await twin.slash("add", a=40, b=2, user=world.bob)
+            assert interaction.content == "40 + 2 = 42"
+            assert twin.verify().interaction(interaction).content("40 + 2 = 42")
+            # The slash answer is a message from the bot too: it joins the sent queue.
+            assert twin.verify().message().content("40 + 2 = 42")
