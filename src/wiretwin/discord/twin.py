@@ -32,6 +32,7 @@ from .rest.channels import ChannelRoutes
 from .rest.commands import CommandRoutes
 from .rest.core import CoreRoutes
 from .rest.guilds import GuildRoutes
+from .rest.threads import ThreadRoutes
 from .snapshot import restore, snapshot
 from .snowflake import Snowflakes
 
@@ -113,6 +114,7 @@ class DiscordTwin(Twin):
         CoreRoutes(self.rest, self.model, lambda: self.ws_url("/"),
                    lambda: self.recommended_shards)
         channels = ChannelRoutes(self.rest, self.model, self.http_url)
+        ThreadRoutes(self.rest, self.model, channels)
         #: Every interaction sent to the bot, with its replies.
         self.interactions = Interactions()
         InteractionRoutes(self.rest, self.model, self.clock, self.interactions, channels)

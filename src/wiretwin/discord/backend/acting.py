@@ -8,6 +8,7 @@ from typing import Any
 from ..model import (
     Attachment,
     Channel,
+    ChannelType,
     Message,
 )
 from ..permissions import Permission
@@ -106,3 +107,41 @@ class UserActions(BackendBase):
     async def open_dm(self, user: Any) -> Channel:
         """The DM channel between ``user`` and the bot (send_message in it to DM the bot)."""
         return await self._run(lambda: self.model.open_dm(_user_id(user), self.model.bot.id))
+
+    # -- threads ------------------------------------------------------------------------
+
+    async def start_thread(self, channel: Any, name: str, user: Any = None, *,
+                           message: Any = None, private: bool = False,
+                           content: str | None = None,
+                           auto_archive_duration: int = 4320) -> Channel:
+        """``user`` starts a thread in ``channel``: from ``message``, on its own
+        (``private`` or public), or, in a forum channel, a post whose first message is
+        ``content``. Discord's checks apply (CREATE_PUBLIC_THREADS ...)."""
+
+        def start() -> Channel:
+            parent = self._channel(channel)
+            owner = self._author(user, parent)
+            source = self._message(message) if message is not None else None
+            forum = parent.type in (ChannelType.GUILD_FORUM, ChannelType.GUILD_MEDIA)
+            needed = (Permission.SEND_MESSAGES if forum else
+                      Permission.CREATE_PRIVATE_THREADS if private else
+                      Permission.CREATE_PUBLIC_THREADS)
+            self.model.require(parent, owner, needed)
+            kind = ChannelType.PRIVATE_THREAD if private else ChannelType.PUBLIC_THREAD
+            return self.model.start_thread(
+                parent, owner, name, kind=kind, message=source,
+                auto_archive_duration=auto_archive_duration,
+                starter={"content": content or name} if forum else None)
+
+        return await self._run(start)
+
+    async def join_thread(self, thread: Any, user: Any) -> None:
+        await self._run(lambda: self.model.join_thread(self._channel(thread), _user_id(user)))
+
+    async def leave_thread(self, thread: Any, user: Any) -> None:
+        await self._run(lambda: self.model.leave_thread(self._channel(thread), _user_id(user)))
+
+    async def archive_thread(self, thread: Any, *, locked: bool = False) -> Channel:
+        """Archive ``thread`` (as a moderator would; ``locked`` keeps others out)."""
+        return await self._run(lambda: self.model.modify_thread(
+            self._channel(thread), {"archived": True, "locked": locked}))

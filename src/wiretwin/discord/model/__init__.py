@@ -21,9 +21,10 @@ from .entities import (
 from .guilds import GuildOps
 from .members import MemberOps
 from .messages import MessageOps
+from .threads import ThreadOps
 
 
-class DiscordModel(GuildOps, MemberOps, MessageOps, CommandOps):
+class DiscordModel(GuildOps, MemberOps, ThreadOps, MessageOps, CommandOps):
     """Everything the Discord twin holds, and every operation on it."""
 
     def __init__(self, effects: Effects, clock: Clock, application: Application) -> None:

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from ...runtime.clock import Clock
 from ..permissions import Permission, apply_overwrites, base_permissions
 from ..snowflake import Snowflakes
-from .entities import Application, Channel, Guild, Member, Message, User
+from .entities import Application, Channel, ChannelType, Guild, Member, Message, User
 
 
 class DiscordError(Exception):
@@ -155,6 +155,20 @@ class ModelBase:
         return message.to_json(self.users, me=self.bot.id, member=member,
                                referenced=referenced, content_visible=content_visible)
 
+    def threads(self, guild_id: int, *, archived: bool | None = None) -> list[Channel]:
+        """The guild's threads (only active ones with ``archived=False``), oldest first."""
+        return [c for c in self.channels.values()
+                if c.thread is not None and c.guild_id == guild_id
+                and (archived is None or c.thread.archived is archived)]
+
+    def thread_json(self, thread: Channel, user_id: int | None = None) -> dict[str, Any]:
+        """A thread as REST shows it; with ``member`` when ``user_id`` is in it."""
+        data = self.channel_json(thread)
+        info = thread.thread
+        if info is not None and user_id is not None and user_id in info.members:
+            data["member"] = info.member_json(thread.id, user_id)
+        return data
+
     def channel_json(self, channel: Channel) -> dict[str, Any]:
         data = channel.to_json(self.users)
         if channel.is_dm and len(channel.recipients) > 1:
@@ -189,6 +203,8 @@ class ModelBase:
                               | Permission.READ_MESSAGE_HISTORY | Permission.ADD_REACTIONS
                               | Permission.EMBED_LINKS | Permission.ATTACH_FILES)
         assert channel.guild_id is not None
+        if channel.thread is not None:
+            return self._thread_permissions(channel, user_id)
         guild = self.guilds[channel.guild_id]
         base = self.guild_permissions(guild, user_id)
         member = guild.members.get(user_id)
@@ -203,6 +219,20 @@ class ModelBase:
             roles=roles, member=(own.allow, own.deny) if own and own.type == 1 else None,
             voice=channel.is_voice,
             timed_out=member.timed_out(self.now_ms) and user_id != guild.owner_id)
+
+    def _thread_permissions(self, thread: Channel, user_id: int) -> Permission:
+        """The parent's, with SEND_MESSAGES_IN_THREADS as SEND_MESSAGES; a private thread
+        only for its members and those who may manage threads."""
+        parent = self.channels.get(thread.parent_id) if thread.parent_id else None
+        if parent is None or thread.thread is None:
+            return Permission(0)
+        perms = self.permissions(parent, user_id)
+        if thread.type == ChannelType.PRIVATE_THREAD and user_id not in thread.thread.members \
+                and not perms & Permission.MANAGE_THREADS:
+            return Permission(0)
+        if perms & Permission.SEND_MESSAGES_IN_THREADS:
+            return perms | Permission.SEND_MESSAGES
+        return perms & ~Permission.SEND_MESSAGES
 
     def require(self, channel: Channel, user_id: int, *needed: Permission) -> None:
         """Raise Discord's 403 unless ``user_id`` has every permission in ``channel``."""

@@ -26,8 +26,38 @@ class ChannelType(IntEnum):
     GROUP_DM = 3
     GUILD_CATEGORY = 4
     GUILD_ANNOUNCEMENT = 5
+    ANNOUNCEMENT_THREAD = 10
+    PUBLIC_THREAD = 11
+    PRIVATE_THREAD = 12
     GUILD_STAGE_VOICE = 13
     GUILD_FORUM = 15
+    GUILD_MEDIA = 16
+
+
+THREAD_TYPES = (ChannelType.ANNOUNCEMENT_THREAD, ChannelType.PUBLIC_THREAD,
+                ChannelType.PRIVATE_THREAD)
+
+
+@dataclass
+class ThreadInfo:
+    """What a thread has on top of a channel: its owner, members and metadata."""
+
+    owner_id: int
+    created_ms: float
+    archive_ms: float
+    auto_archive_duration: int = 4320
+    archived: bool = False
+    locked: bool = False
+    invitable: bool = True
+    #: user id -> when they joined (epoch ms).
+    members: dict[int, float] = field(default_factory=dict)
+    message_count: int = 0
+    total_message_sent: int = 0
+    applied_tags: list[int] = field(default_factory=list)
+
+    def member_json(self, thread_id: int, user_id: int) -> dict[str, Any]:
+        return {"id": str(thread_id), "user_id": str(user_id),
+                "join_timestamp": iso(self.members[user_id]), "flags": 0}
 
 
 @dataclass
@@ -128,6 +158,8 @@ class Channel:
     user_limit: int = 0
     #: DM channels: the users in it.
     recipients: list[int] = field(default_factory=list)
+    #: Threads: owner, members, metadata (None for every other channel).
+    thread: ThreadInfo | None = None
 
     @property
     def is_voice(self) -> bool:
@@ -137,12 +169,34 @@ class Channel:
     def is_dm(self) -> bool:
         return self.type in (ChannelType.DM, ChannelType.GROUP_DM)
 
+    @property
+    def is_thread(self) -> bool:
+        return self.thread is not None
+
     def to_json(self, users: dict[int, User] | None = None) -> dict[str, Any]:
         data: dict[str, Any] = {"id": str(self.id), "type": int(self.type),
                                 "last_message_id": _sid(self.last_message_id), "flags": 0}
         if self.is_dm:
             data["recipients"] = [users[u].to_json() for u in self.recipients
                                   if users and u in users]
+            return data
+        if self.thread is not None:
+            info = self.thread
+            data.update({
+                "guild_id": _sid(self.guild_id), "name": self.name,
+                "parent_id": _sid(self.parent_id), "owner_id": str(info.owner_id),
+                "rate_limit_per_user": self.rate_limit_per_user,
+                "message_count": info.message_count, "member_count": len(info.members),
+                "total_message_sent": info.total_message_sent,
+                "applied_tags": [str(t) for t in info.applied_tags],
+                "thread_metadata": {
+                    "archived": info.archived, "locked": info.locked,
+                    "auto_archive_duration": info.auto_archive_duration,
+                    "archive_timestamp": iso(info.archive_ms),
+                    "create_timestamp": iso(info.created_ms)},
+            })
+            if self.type == ChannelType.PRIVATE_THREAD:
+                data["thread_metadata"]["invitable"] = info.invitable
             return data
         data.update({
             "guild_id": _sid(self.guild_id), "name": self.name, "position": self.position,

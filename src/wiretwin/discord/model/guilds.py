@@ -47,7 +47,9 @@ class GuildOps(ModelBase):
                              for uid in guild.voice_states],
             "members": [self.member_json(guild, uid) for uid in member_ids],
             "channels": [self.channel_json(self.channels[c]) for c in guild.channels],
-            "threads": [], "presences": [], "stage_instances": [],
+            "threads": [self.thread_json(t, self.bot.id)
+                        for t in self.threads(guild.id, archived=False)],
+            "presences": [], "stage_instances": [],
             "guild_scheduled_events": [], "soundboard_sounds": [], "embedded_activities": [],
         })
         return data

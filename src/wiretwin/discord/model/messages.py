@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..permissions import Permission
 from .base import DiscordError, ModelBase, form_error
 from .entities import Attachment, Channel, ChannelType, Message, Reaction, emoji_key
 
@@ -60,6 +61,10 @@ class MessageOps(ModelBase):
                              f"Must be {MAX_CONTENT} or fewer in length.")
         if not content and not embeds and not attachments and not components:
             raise DiscordError(400, 50006, "Cannot send an empty message")
+        info = channel.thread
+        if info is not None and info.archived and info.locked and not (
+                self.permissions(channel, author_id) & Permission.MANAGE_THREADS):
+            raise DiscordError(400, 50083, "Thread is archived")
         if reference is not None:
             ref_channel = int(reference.get("channel_id", channel.id))
             target = self.messages.get(ref_channel, {}).get(int(reference["message_id"]))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -22,6 +22,9 @@ from .app import RestApp, read_json, snowflake_arg
 #: The application flags that grant message content (GATEWAY_MESSAGE_CONTENT[_LIMITED]).
 MESSAGE_CONTENT_FLAGS = (1 << 18) | (1 << 19)
 MAX_UPLOAD = 25 * 1024 * 1024
+
+if TYPE_CHECKING:
+    from .threads import ThreadRoutes
 
 
 def parse_emoji(raw: str) -> dict[str, Any]:
@@ -39,6 +42,8 @@ class ChannelRoutes:
     def __init__(self, app: RestApp, model: DiscordModel, base_url: Any) -> None:
         self.model = model
         self.base_url = base_url
+        #: Set by ThreadRoutes: PATCH/DELETE on a thread go to it.
+        self.threads: ThreadRoutes | None = None
         r = "/channels/{channel_id}"
         m = r + "/messages/{message_id}"
         for method, template, handler in (
@@ -99,6 +104,9 @@ class ChannelRoutes:
         return self.model.channel_json(self._channel(request))
 
     async def modify_channel(self, request: web.Request) -> dict[str, Any]:
+        found = self.model.channel(snowflake_arg(request, "channel_id"))
+        if found.thread is not None and self.threads is not None:
+            return await self.threads.modify(found, await read_json(request))
         channel = self._channel(request, P.MANAGE_CHANNELS)
         body = await read_json(request)
         if "permission_overwrites" in body:
@@ -106,6 +114,9 @@ class ChannelRoutes:
         return self.model.channel_json(self.model.modify_channel(channel, body))
 
     async def delete_channel(self, request: web.Request) -> dict[str, Any]:
+        found = self.model.channel(snowflake_arg(request, "channel_id"))
+        if found.thread is not None and self.threads is not None:
+            return await self.threads.delete(found)
         channel = self._channel(request, P.MANAGE_CHANNELS)
         return self.model.channel_json(self.model.delete_channel(channel))
 

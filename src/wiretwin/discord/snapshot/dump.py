@@ -39,6 +39,7 @@ def snapshot(model: DiscordModel) -> dict[str, Any]:
         channels += [_channel_entry(model.channels[c]) for c in guild.channels
                      if c in model.channels]
     channels += [_channel_entry(c) for c in model.channels.values() if c.guild_id is None]
+    channels += [_channel_entry(c) for c in model.channels.values() if c.thread is not None]
     messages = [_message_entry(m) for entry in channels
                 for m in model.messages.get(int(entry["id"]), {}).values()]
     return {
@@ -101,6 +102,20 @@ def _channel_entry(channel: Channel) -> dict[str, Any]:
             "overwrites": [{"id": str(o.id), "type": o.type, "allow": str(o.allow),
                             "deny": str(o.deny)} for o in channel.overwrites.values()],
         })
+    info = channel.thread
+    if info is not None:
+        entry.pop("overwrites")
+        entry.pop("position")
+        entry["thread"] = {
+            "owner": str(info.owner_id), "created": iso(info.created_ms),
+            "archive_timestamp": iso(info.archive_ms),
+            "auto_archive_duration": info.auto_archive_duration, "archived": info.archived,
+            "locked": info.locked, "invitable": info.invitable,
+            "members": [{"user": str(u), "joined_at": iso(ms)}
+                        for u, ms in info.members.items()],
+            "message_count": info.message_count,
+            "total_message_sent": info.total_message_sent,
+            "applied_tags": [str(t) for t in info.applied_tags]}
     entry["last_message_id"] = _sid(channel.last_message_id)
     return entry
 

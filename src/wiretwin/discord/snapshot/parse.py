@@ -23,7 +23,7 @@ from ..model import (
     Role,
     User,
 )
-from ..model.entities import emoji_key
+from ..model.entities import THREAD_TYPES, ThreadInfo, emoji_key
 from ..permissions import DEFAULT_EVERYONE
 from ..snowflake import snowflake_time_ms
 from .common import _EPOCH, _KEYS, DEFAULT_FLAGS, FORMAT, AttachmentUrl, SnapshotError
@@ -299,11 +299,12 @@ def _roles(state: _State, entries: list[Any]) -> None:
 
 def _channels(state: _State, entries: list[Any]) -> None:
     parents: list[tuple[_Entry, Channel]] = []
+    threads: list[tuple[_Entry, Channel]] = []
     for index, raw in enumerate(entries):
         e = _Entry(raw, f"channels[{index}]", ("id", "type"),
                    ("guild", "name", "position", "parent", "topic", "nsfw",
                     "rate_limit_per_user", "bitrate", "user_limit", "overwrites",
-                    "recipients", "last_message_id"))
+                    "recipients", "last_message_id", "thread"))
         channel_id = e.id("id")
         if channel_id in state.channels:
             raise e.fail("id", f"{str(channel_id)!r} is used twice")
@@ -346,6 +347,12 @@ def _channels(state: _State, entries: list[Any]) -> None:
             channel.bitrate = e.number("bitrate", 64000)
             channel.user_limit = e.number("user_limit")
             channel.parent_id = e.opt_id("parent")
+            if kind in THREAD_TYPES or e.data.get("thread") is not None:
+                channel.thread = _thread_info(e, kind, state)
+                threads.append((e, channel))
+                state.channels[channel_id] = channel
+                state.messages[channel_id] = {}
+                continue
             for o_index, o_raw in enumerate(e.array("overwrites")):
                 o = _Entry(o_raw, f"{e.where}.overwrites[{o_index}]", ("id",),
                            ("type", "allow", "deny"))
@@ -369,6 +376,40 @@ def _channels(state: _State, entries: list[Any]) -> None:
                 or parent.guild_id != channel.guild_id:
             raise e.fail("parent", f"{str(channel.parent_id)!r} is not a category of the "
                                    "same guild")
+    for e, channel in threads:
+        parent = state.channels.get(channel.parent_id or 0)
+        if parent is None or parent.guild_id != channel.guild_id or parent.type not in (
+                ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT,
+                ChannelType.GUILD_FORUM, ChannelType.GUILD_MEDIA):
+            raise e.fail("parent", f"{str(channel.parent_id)!r} is not a text, announcement "
+                                   "or forum channel of the same guild")
+
+
+def _thread_info(e: _Entry, kind: ChannelType, state: _State) -> ThreadInfo:
+    if kind not in THREAD_TYPES:
+        raise e.fail("thread", "is only for threads (types 10, 11, 12)")
+    if e.data.get("thread") is None:
+        raise e.fail("thread", "is missing (a thread needs its owner)")
+    t = _Entry(e.data["thread"], f"{e.where}.thread", ("owner",), (
+        "created", "archive_timestamp", "auto_archive_duration", "archived", "locked",
+        "invitable", "members", "message_count", "total_message_sent", "applied_tags"))
+    owner = t.id("owner")
+    if owner not in state.users:
+        raise t.fail("owner", f"{str(owner)!r} is not in users")
+    created = t.time("created") or 0.0
+    info = ThreadInfo(owner, created, t.time("archive_timestamp") or created,
+                      t.number("auto_archive_duration", 4320), t.flag("archived"),
+                      t.flag("locked"), bool(t.data.get("invitable", True)),
+                      message_count=t.number("message_count"),
+                      total_message_sent=t.number("total_message_sent"),
+                      applied_tags=t.ids("applied_tags"))
+    for m_index, m_raw in enumerate(t.array("members")):
+        m = _Entry(m_raw, f"{t.where}.members[{m_index}]", ("user",), ("joined_at",))
+        user_id = m.id("user")
+        if user_id not in state.users:
+            raise m.fail("user", f"{str(user_id)!r} is not in users")
+        info.members[user_id] = m.time("joined_at") or created
+    return info
 
 
 def _member(state: _State, e: _Entry) -> tuple[Guild, int]:

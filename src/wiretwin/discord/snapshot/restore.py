@@ -161,7 +161,9 @@ class _Teller:
         old_channels = before.guild_channels[gid]
         for cid in after.guild_channels[gid]:
             if before.channels.get(cid) != after.channels[cid]:
-                self.send("CHANNEL_UPDATE" if cid in old_channels else "CHANNEL_CREATE",
+                thread = "thread" in after.channels[cid]
+                kind = "THREAD" if thread else "CHANNEL"
+                self.send(f"{kind}_UPDATE" if cid in old_channels else f"{kind}_CREATE",
                           model.channel_json(model.channels[int(cid)]), gid)
         old_members, new_members = before.members[gid], after.members[gid]
         for uid, member in new_members.items():
@@ -185,8 +187,13 @@ class _Teller:
                 self.send("GUILD_BAN_REMOVE", {"guild_id": gid, "user": user.to_json()}, gid)
         for cid in old_channels:
             if cid not in after.guild_channels[gid]:
-                self.send("CHANNEL_DELETE",
-                          self.old_channels[int(cid)].to_json(self.old_users), gid)
+                gone = self.old_channels[int(cid)]
+                if gone.thread is not None:
+                    self.send("THREAD_DELETE", {
+                        "id": cid, "guild_id": gid, "parent_id": str(gone.parent_id),
+                        "type": int(gone.type)}, gid)
+                else:
+                    self.send("CHANNEL_DELETE", gone.to_json(self.old_users), gid)
         for uid in old_members:
             if uid not in new_members:
                 self.send("GUILD_MEMBER_REMOVE", {

@@ -1,0 +1,233 @@
+"""Thread routes: start (from a message, on its own, a forum post), members, listings.
+
+Modifying and deleting a thread go through ``PATCH``/``DELETE /channels/{id}``
+(:mod:`.channels` hands threads to :meth:`ThreadRoutes.modify` and
+:meth:`ThreadRoutes.delete`). Permissions as Discord checks them: CREATE_PUBLIC_THREADS
+or CREATE_PRIVATE_THREADS to start one (SEND_MESSAGES for a forum post), MANAGE_THREADS
+to lock, unarchive a locked thread, delete, or remove others; a thread's owner may
+rename and archive it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from ..model import Channel, ChannelType, DiscordError, DiscordModel, missing_permissions
+from ..model.threads import archived_error
+from ..permissions import Permission as P
+from .app import RestApp, read_json, snowflake_arg
+
+if TYPE_CHECKING:
+    from .channels import ChannelRoutes
+
+_PAGE = 50
+
+
+class ThreadRoutes:
+    def __init__(self, app: RestApp, model: DiscordModel, channels: ChannelRoutes) -> None:
+        self.model = model
+        self.channels = channels
+        channels.threads = self
+        r = "/channels/{channel_id}"
+        for method, template, handler in (
+            ("POST", r + "/messages/{message_id}/threads", self.from_message),
+            ("POST", r + "/threads", self.start),
+            ("PUT", r + "/thread-members/@me", self.join),
+            ("DELETE", r + "/thread-members/@me", self.leave),
+            ("PUT", r + "/thread-members/{user_id}", self.add_member),
+            ("DELETE", r + "/thread-members/{user_id}", self.remove_member),
+            ("GET", r + "/thread-members/{user_id}", self.get_member),
+            ("GET", r + "/thread-members", self.list_members),
+            ("GET", "/guilds/{guild_id}/threads/active", self.active),
+            ("GET", r + "/threads/archived/public", self.archived_public),
+            ("GET", r + "/threads/archived/private", self.archived_private),
+            ("GET", r + "/users/@me/threads/archived/private", self.joined_private),
+        ):
+            app.add(method, template, handler)
+
+    @property
+    def me(self) -> int:
+        return self.model.bot.id
+
+    def _thread(self, request: web.Request) -> Channel:
+        thread = self.channels._channel(request)
+        if thread.thread is None:
+            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+        return thread
+
+    # -- starting -----------------------------------------------------------------------
+
+    async def from_message(self, request: web.Request) -> dict[str, Any]:
+        parent = self.channels._channel(request, P.CREATE_PUBLIC_THREADS,
+                                        P.READ_MESSAGE_HISTORY)
+        message = self.channels._message(request, parent)
+        body = await read_json(request)
+        thread = self.model.start_thread(
+            parent, self.me, body.get("name") or "", message=message,
+            auto_archive_duration=int(body.get("auto_archive_duration") or 4320),
+            rate_limit_per_user=int(body.get("rate_limit_per_user") or 0))
+        return self.model.thread_json(thread, self.me)
+
+    async def start(self, request: web.Request) -> dict[str, Any]:
+        parent = self.channels._channel(request)
+        body = await read_json(request)
+        forum = parent.type in (ChannelType.GUILD_FORUM, ChannelType.GUILD_MEDIA)
+        # Discord's v9/v10 default is a private thread.
+        kind = int(body.get("type") or ChannelType.PRIVATE_THREAD)
+        needed = (P.SEND_MESSAGES if forum else P.CREATE_PRIVATE_THREADS
+                  if kind == ChannelType.PRIVATE_THREAD else P.CREATE_PUBLIC_THREADS)
+        self.model.require(parent, self.me, needed)
+        starter = body.get("message") if forum else None
+        if forum and starter is not None and not isinstance(starter, dict):
+            raise DiscordError(400, 50035, "Invalid Form Body")
+        thread = self.model.start_thread(
+            parent, self.me, body.get("name") or "", kind=kind,
+            auto_archive_duration=int(body.get("auto_archive_duration") or 4320),
+            rate_limit_per_user=int(body.get("rate_limit_per_user") or 0),
+            invitable=bool(body.get("invitable", True)), starter=starter,
+            applied_tags=[int(t) for t in body.get("applied_tags") or []])
+        data = self.model.thread_json(thread, self.me)
+        if forum:
+            first = self.model.messages[thread.id].get(thread.id)
+            if first is not None:
+                data["message"] = self.model.message_json(first)
+        return data
+
+    # -- members ------------------------------------------------------------------------
+
+    async def join(self, request: web.Request) -> None:
+        thread = self._thread(request)
+        self.model.join_thread(thread, self.me)
+
+    async def leave(self, request: web.Request) -> None:
+        thread = self._thread(request)
+        self.model.leave_thread(thread, self.me)
+
+    async def add_member(self, request: web.Request) -> None:
+        thread = self._thread(request)
+        self.model.require(thread, self.me, P.SEND_MESSAGES)
+        user_id = snowflake_arg(request, "user_id")
+        guild = self.model.guild(thread.guild_id or 0)
+        self.model.member(guild, user_id)
+        self.model.join_thread(thread, user_id)
+
+    async def remove_member(self, request: web.Request) -> None:
+        thread = self._thread(request)
+        info = thread.thread
+        assert info is not None
+        perms = self.model.permissions(thread, self.me)
+        owns_private = (thread.type == ChannelType.PRIVATE_THREAD
+                        and info.owner_id == self.me)
+        if not perms & P.MANAGE_THREADS and not owns_private:
+            raise missing_permissions()
+        if info.archived:
+            raise archived_error()
+        user_id = snowflake_arg(request, "user_id")
+        if user_id not in info.members:
+            raise DiscordError(404, 10007, "Unknown Member")
+        self.model.leave_thread(thread, user_id)
+
+    async def get_member(self, request: web.Request) -> dict[str, Any]:
+        thread = self._thread(request)
+        info = thread.thread
+        assert info is not None
+        user_id = snowflake_arg(request, "user_id")
+        if user_id not in info.members:
+            raise DiscordError(404, 10007, "Unknown Member")
+        return self._member(thread, user_id, request)
+
+    async def list_members(self, request: web.Request) -> list[dict[str, Any]]:
+        thread = self._thread(request)
+        info = thread.thread
+        assert info is not None
+        return [self._member(thread, u, request) for u in info.members]
+
+    def _member(self, thread: Channel, user_id: int, request: web.Request) -> dict[str, Any]:
+        info = thread.thread
+        assert info is not None
+        data = info.member_json(thread.id, user_id)
+        if request.query.get("with_member", "").lower() in ("1", "true"):
+            guild = self.model.guilds.get(thread.guild_id or 0)
+            if guild is not None and user_id in guild.members:
+                data["member"] = self.model.member_json(guild, user_id)
+        return data
+
+    # -- listings -----------------------------------------------------------------------
+
+    async def active(self, request: web.Request) -> dict[str, Any]:
+        guild = self.model.guild(snowflake_arg(request, "guild_id"))
+        if self.me not in guild.members:
+            raise DiscordError(403, 50001, "Missing Access")
+        visible = [t for t in self.model.threads(guild.id, archived=False)
+                   if self.model.permissions(t, self.me) & P.VIEW_CHANNEL]
+        return self._listing(visible, has_more=None)
+
+    async def archived_public(self, request: web.Request) -> dict[str, Any]:
+        parent = self.channels._channel(request, P.READ_MESSAGE_HISTORY)
+        return self._archived(request, parent, lambda t: t.type != ChannelType.PRIVATE_THREAD)
+
+    async def archived_private(self, request: web.Request) -> dict[str, Any]:
+        parent = self.channels._channel(request, P.READ_MESSAGE_HISTORY, P.MANAGE_THREADS)
+        return self._archived(request, parent, lambda t: t.type == ChannelType.PRIVATE_THREAD)
+
+    async def joined_private(self, request: web.Request) -> dict[str, Any]:
+        parent = self.channels._channel(request, P.READ_MESSAGE_HISTORY)
+        return self._archived(request, parent, lambda t: (
+            t.type == ChannelType.PRIVATE_THREAD and t.thread is not None
+            and self.me in t.thread.members))
+
+    def _archived(self, request: web.Request, parent: Channel, keep: Any) -> dict[str, Any]:
+        threads = [t for t in self.model.threads(parent.guild_id or 0, archived=True)
+                   if t.parent_id == parent.id and keep(t)]
+        threads.sort(key=lambda t: t.thread.archive_ms if t.thread else 0, reverse=True)
+        before = request.query.get("before")
+        if before:
+            try:
+                cut = datetime.fromisoformat(before).timestamp() * 1000
+            except ValueError:
+                raise DiscordError(400, 50035, "Invalid Form Body", {"before": {"_errors": [{
+                    "code": "DATE_TYPE_PARSE", "message": "Could not parse date"}]}}
+                ) from None
+            threads = [t for t in threads
+                       if t.thread is not None and t.thread.archive_ms < cut]
+        limit = int(request.query.get("limit") or _PAGE)
+        return self._listing(threads[:limit], has_more=len(threads) > limit)
+
+    def _listing(self, threads: list[Channel], has_more: bool | None) -> dict[str, Any]:
+        members = [t.thread.member_json(t.id, self.me) for t in threads
+                   if t.thread is not None and self.me in t.thread.members]
+        out: dict[str, Any] = {"threads": [self.model.channel_json(t) for t in threads],
+                               "members": members}
+        if has_more is not None:
+            out["has_more"] = has_more
+        return out
+
+    # -- through PATCH/DELETE /channels/{id} ---------------------------------------------
+
+    async def modify(self, thread: Channel, body: dict[str, Any]) -> dict[str, Any]:
+        info = thread.thread
+        assert info is not None
+        perms = self.model.permissions(thread, self.me)
+        if not perms & P.VIEW_CHANNEL:
+            raise DiscordError(403, 50001, "Missing Access")
+        manager = bool(perms & P.MANAGE_THREADS)
+        owner = info.owner_id == self.me
+        owner_may = {"name", "archived", "auto_archive_duration", "applied_tags"}
+        if not manager and not (owner and set(body) <= owner_may):
+            raise missing_permissions()
+        if info.archived and info.locked and not manager:
+            raise archived_error()
+        if info.archived and body.get("archived") is not False and set(body) - {
+                "archived", "locked"}:
+            raise archived_error()  # an archived thread must be unarchived first
+        return self.model.thread_json(self.model.modify_thread(thread, body), self.me)
+
+    async def delete(self, thread: Channel) -> dict[str, Any]:
+        self.model.require(thread, self.me, P.MANAGE_THREADS)
+        return self.model.channel_json(self.model.delete_thread(thread))
+
+
+__all__ = ["ThreadRoutes"]
