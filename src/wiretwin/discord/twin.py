@@ -33,6 +33,7 @@ from .rest.commands import CommandRoutes
 from .rest.core import CoreRoutes
 from .rest.guilds import GuildRoutes
 from .rest.threads import ThreadRoutes
+from .rest.webhooks import WebhookRoutes
 from .snapshot import restore, snapshot
 from .snowflake import Snowflakes
 
@@ -117,7 +118,9 @@ class DiscordTwin(Twin):
         ThreadRoutes(self.rest, self.model, channels)
         #: Every interaction sent to the bot, with its replies.
         self.interactions = Interactions()
-        InteractionRoutes(self.rest, self.model, self.clock, self.interactions, channels)
+        answers = InteractionRoutes(self.rest, self.model, self.clock, self.interactions,
+                                    channels)
+        answers.webhooks = WebhookRoutes(self.rest, self.model, channels)
         GuildRoutes(self.rest, self.model)
         CommandRoutes(self.rest, self.model)
         self.wire.error_body = _error_body

@@ -130,7 +130,7 @@ async def test_every_version_prefix_is_served(api: Api, version: str) -> None:
 
 async def test_an_unmodelled_route_is_a_discord_404_naming_it_and_a_journal_note(
         api: Api) -> None:
-    path = f"{api.c}/webhooks"
+    path = f"{api.c}/invites"
     status, body, _ = await api.call("GET", path)
     route = f"GET /api/v10{path}"
     assert (status, body) == (404, {

@@ -39,6 +39,7 @@ from .records import (
 
 if TYPE_CHECKING:
     from ..rest.channels import ChannelRoutes
+    from ..rest.webhooks import WebhookRoutes
 
 #: Interaction type -> the callback types Discord accepts for it.
 _ALLOWED = {APPLICATION_COMMAND: (4, 5, 9, 10, 12), MESSAGE_COMPONENT: (4, 5, 6, 7, 9, 10),
@@ -59,6 +60,9 @@ class InteractionRoutes:
         self.clock = clock
         self.interactions = interactions
         self.channels = channels
+        #: Channel webhooks share the followup paths: tokens that are not interactions'
+        #: go to them.
+        self.webhooks: WebhookRoutes | None = None
         hook = "/webhooks/{application_id}/{token}"
         for method, template, handler in (
             ("POST", "/interactions/{interaction_id}/{token}/callback", self.callback),
@@ -273,7 +277,15 @@ class InteractionRoutes:
             interaction.original_deleted = True
         self.interactions.record(interaction, Reply("delete", None, {}, None, "@original"))
 
-    async def followup(self, request: web.Request) -> dict[str, Any]:
+    def _webhook(self, request: web.Request) -> WebhookRoutes | None:
+        """The channel-webhook routes, when the token is not an interaction's."""
+        if request.match_info["token"] in self.interactions.by_token:
+            return None
+        return self.webhooks
+
+    async def followup(self, request: web.Request) -> web.StreamResponse | dict[str, Any]:
+        if (hooks := self._webhook(request)) is not None:
+            return await hooks.execute(request)
         interaction = self._by_token(request)
         body, files = await self.channels._payload(request, interaction.channel_id)
         original = interaction.original
@@ -293,10 +305,14 @@ class InteractionRoutes:
         return self.model.message_json(message)
 
     async def get_followup(self, request: web.Request) -> dict[str, Any]:
+        if (hooks := self._webhook(request)) is not None:
+            return await hooks.get_message(request)
         interaction = self._by_token(request)
         return self.model.message_json(self._followup_message(request, interaction))
 
     async def edit_followup(self, request: web.Request) -> dict[str, Any]:
+        if (hooks := self._webhook(request)) is not None:
+            return await hooks.edit_message(request)
         interaction = self._by_token(request)
         message = self._followup_message(request, interaction)
         body, files = await self.channels._payload(request, interaction.channel_id)
@@ -305,6 +321,8 @@ class InteractionRoutes:
         return self.model.message_json(edited)
 
     async def delete_followup(self, request: web.Request) -> None:
+        if (hooks := self._webhook(request)) is not None:
+            return await hooks.delete_message(request)
         interaction = self._by_token(request)
         message = self._followup_message(request, interaction)
         self._delete(message)

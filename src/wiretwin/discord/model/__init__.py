@@ -17,14 +17,16 @@ from .entities import (
     Reaction,
     Role,
     User,
+    Webhook,
 )
 from .guilds import GuildOps
 from .members import MemberOps
 from .messages import MessageOps
 from .threads import ThreadOps
+from .webhooks import WebhookOps
 
 
-class DiscordModel(GuildOps, MemberOps, ThreadOps, MessageOps, CommandOps):
+class DiscordModel(GuildOps, MemberOps, WebhookOps, ThreadOps, MessageOps, CommandOps):
     """Everything the Discord twin holds, and every operation on it."""
 
     def __init__(self, effects: Effects, clock: Clock, application: Application) -> None:
@@ -46,6 +48,7 @@ __all__ = [
     "Reaction",
     "Role",
     "User",
+    "Webhook",
     "form_error",
     "missing_access",
     "missing_permissions",

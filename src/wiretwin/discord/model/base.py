@@ -21,7 +21,16 @@ from typing import Any, Protocol
 from ...runtime.clock import Clock
 from ..permissions import Permission, apply_overwrites, base_permissions
 from ..snowflake import Snowflakes
-from .entities import Application, Channel, ChannelType, Guild, Member, Message, User
+from .entities import (
+    Application,
+    Channel,
+    ChannelType,
+    Guild,
+    Member,
+    Message,
+    User,
+    Webhook,
+)
 
 
 class DiscordError(Exception):
@@ -92,6 +101,8 @@ class ModelBase:
         #: Application command id -> the command as Discord returns it (global ones have
         #: no ``guild_id``).
         self.app_commands: dict[int, dict[str, Any]] = {}
+        #: Channel webhooks by id.
+        self.webhooks: dict[int, Webhook] = {}
 
     # -- lookups ------------------------------------------------------------------------
 

@@ -213,6 +213,37 @@ class Channel:
 
 
 @dataclass
+class Webhook:
+    """A channel's incoming webhook (type 1)."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    name: str
+    token: str
+    creator_id: int
+    avatar: str | None = None
+
+    def to_json(self, users: dict[int, User], *, with_token: bool = True,
+                with_user: bool = True) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": str(self.id), "type": 1, "guild_id": str(self.guild_id),
+            "channel_id": str(self.channel_id), "name": self.name, "avatar": self.avatar,
+            "application_id": None}
+        if with_token:
+            data["token"] = self.token
+        if with_user and self.creator_id in users:
+            data["user"] = users[self.creator_id].to_json()
+        return data
+
+    def author(self, username: str | None = None, avatar: str | None = None
+               ) -> dict[str, Any]:
+        return {"id": str(self.id), "username": username or self.name,
+                "discriminator": "0000", "global_name": None, "avatar": avatar or self.avatar,
+                "bot": True, "public_flags": 0, "flags": 0}
+
+
+@dataclass
 class Member:
     user_id: int
     guild_id: int
@@ -304,6 +335,8 @@ class Message:
     webhook_id: int | None = None
     #: A response to an interaction: its ``interaction_metadata`` (id, type, user...).
     interaction: dict[str, Any] | None = None
+    #: A webhook's message: the author it shows (the webhook's name or the override).
+    webhook_author: dict[str, Any] | None = None
 
     @property
     def created_ms(self) -> int:
@@ -315,7 +348,8 @@ class Message:
                 content_visible: bool = True) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id": str(self.id), "channel_id": str(self.channel_id), "type": self.type,
-            "author": users[self.author_id].to_json(),
+            "author": (dict(self.webhook_author) if self.webhook_author is not None
+                       else users[self.author_id].to_json()),
             "content": self.content if content_visible else "",
             "timestamp": iso(self.created_ms),
             "edited_timestamp": iso(self.edited_ms) if self.edited_ms else None,

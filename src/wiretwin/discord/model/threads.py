@@ -45,7 +45,8 @@ class ThreadOps(MessageOps):
                      kind: int = ChannelType.PUBLIC_THREAD, message: Message | None = None,
                      auto_archive_duration: int = 4320, rate_limit_per_user: int = 0,
                      invitable: bool = True, starter: dict[str, Any] | None = None,
-                     applied_tags: list[int] | None = None) -> Channel:
+                     applied_tags: list[int] | None = None,
+                     starter_webhook: tuple[int, dict[str, Any]] | None = None) -> Channel:
         """``owner_id`` starts a thread in ``parent`` (from ``message``, on its own, or a
         forum post whose first message is ``starter``: content, embeds...)."""
         if parent.type not in _THREAD_PARENTS or parent.guild_id is None:
@@ -98,6 +99,8 @@ class ThreadOps(MessageOps):
                 embeds=starter.get("embeds"), components=starter.get("components"),
                 allowed_mentions=starter.get("allowed_mentions"))
             first.id = thread.id  # a forum post's first message has the thread's id
+            if starter_webhook is not None:  # a webhook's post: it is the author
+                first.webhook_id, first.webhook_author = starter_webhook
             self.store_message(thread, first)
         elif kind == ChannelType.PUBLIC_THREAD:
             notice = Message(self.ids.next(), parent.id, owner_id, name, parent.guild_id,

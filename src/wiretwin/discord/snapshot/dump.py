@@ -58,6 +58,9 @@ def snapshot(model: DiscordModel) -> dict[str, Any]:
         "voice_states": voice,
         "messages": messages,
         "commands": [dict(c) for c in model.app_commands.values()],
+        "webhooks": [{"id": str(h.id), "channel": str(h.channel_id), "name": h.name,
+                      "token": h.token, "creator": str(h.creator_id), "avatar": h.avatar}
+                     for h in model.webhooks.values()],
     }
 
 

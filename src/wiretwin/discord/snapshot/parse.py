@@ -22,6 +22,7 @@ from ..model import (
     Reaction,
     Role,
     User,
+    Webhook,
 )
 from ..model.entities import THREAD_TYPES, ThreadInfo, emoji_key
 from ..permissions import DEFAULT_EVERYONE
@@ -40,6 +41,7 @@ class _State:
     messages: dict[int, dict[int, Message]] = field(default_factory=dict)
     dms: dict[frozenset[int], int] = field(default_factory=dict)
     commands: dict[int, dict[str, Any]] = field(default_factory=dict)
+    webhooks: dict[int, Webhook] = field(default_factory=dict)
 
 
 class _Entry:
@@ -184,7 +186,26 @@ def _parse(data: Any, attachment_url: AttachmentUrl) -> _State:
     _voice(state, data.get("voice_states", []))
     _messages(state, data.get("messages", []), attachment_url)
     _commands(state, data.get("commands", []))
+    _webhooks(state, data.get("webhooks", []))
     return state
+
+
+def _webhooks(state: _State, entries: list[Any]) -> None:
+    for index, raw in enumerate(entries):
+        e = _Entry(raw, f"webhooks[{index}]", ("id", "channel", "name", "token", "creator"),
+                   ("avatar",))
+        hook_id = e.id("id")
+        if hook_id in state.webhooks:
+            raise e.fail("id", f"{str(hook_id)!r} is used twice")
+        channel = state.channels.get(e.id("channel"))
+        if channel is None or channel.guild_id is None or channel.thread is not None:
+            raise e.fail("channel", f"{str(e.id('channel'))!r}: no guild channel with that id")
+        creator = e.id("creator")
+        if creator not in state.users:
+            raise e.fail("creator", f"{str(creator)!r} is not in users")
+        state.webhooks[hook_id] = Webhook(hook_id, channel.guild_id, channel.id,
+                                          e.text("name"), e.text("token"), creator,
+                                          e.opt_text("avatar"))
 
 
 def _commands(state: _State, entries: list[Any]) -> None:

@@ -48,6 +48,8 @@ def restore(model: DiscordModel, data: dict[str, Any], *, attachment_url: Attach
     model.dms.update(state.dms)
     model.app_commands.clear()
     model.app_commands.update(state.commands)
+    model.webhooks.clear()
+    model.webhooks.update(state.webhooks)
     _reserve_ids(model, data)
     if not identity:
         _Teller(model, before, _Index(snapshot(model)), old_users, old_channels).tell()
@@ -61,6 +63,8 @@ def _reserve_ids(model: DiscordModel, data: dict[str, Any]) -> None:
         highest = max(highest, int(entry["id"]))
         for attachment in entry.get("attachments") or []:
             highest = max(highest, int(attachment["id"]))
+    for entry in data.get("webhooks", []):
+        highest = max(highest, int(entry["id"]))
     for entry in data.get("commands", []):
         highest = max(highest, int(entry["id"]), int(entry.get("version") or 0))
     for key in ("users", "guilds", "channels"):

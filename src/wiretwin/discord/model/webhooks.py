@@ -1,0 +1,120 @@
+"""Channel webhooks: made by the bot (or a test), executed by anyone holding the token.
+
+A webhook belongs to a text, announcement or forum channel. Creating, editing and
+deleting one sends WEBHOOKS_UPDATE (GUILD_WEBHOOKS intent). Executing one posts a message
+whose author is the webhook (its name and avatar, or the per-message ``username`` and
+``avatar_url``), with ``webhook_id`` set; into a thread of the channel with ``thread_id``,
+or, in a forum, a new post with ``thread_name``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from .base import DiscordError, form_error, unknown
+from .entities import Attachment, Channel, ChannelType, Message, Webhook
+from .threads import ThreadOps
+
+_HOOK_PARENTS = (ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT,
+                 ChannelType.GUILD_FORUM, ChannelType.GUILD_MEDIA, ChannelType.GUILD_VOICE,
+                 ChannelType.GUILD_STAGE_VOICE)
+#: Discord refuses webhook names containing these (its reference, "Create Webhook").
+_FORBIDDEN_NAMES = ("clyde", "discord")
+
+
+def _check_name(name: Any, key: str = "name") -> str:
+    if not isinstance(name, str) or not 1 <= len(name) <= 80:
+        raise form_error(key, "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 80 in length.")
+    lowered = name.lower()
+    for word in _FORBIDDEN_NAMES:
+        if word in lowered:
+            raise form_error(key, "USERNAME_INVALID_CONTAINS",
+                             f'Username cannot contain "{word}"')
+    return name
+
+
+class WebhookOps(ThreadOps):
+    def webhook(self, webhook_id: int, token: str | None = None) -> Webhook:
+        found = self.webhooks.get(webhook_id)
+        if found is None:
+            raise unknown("Webhook", 10015)
+        if token is not None and token != found.token:
+            raise DiscordError(401, 50027, "Invalid Webhook Token")
+        return found
+
+    def create_webhook(self, channel: Channel, creator_id: int, name: Any,
+                       avatar: str | None = None) -> Webhook:
+        if channel.type not in _HOOK_PARENTS or channel.guild_id is None:
+            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+        hook = Webhook(self.ids.next(), channel.guild_id, channel.id, _check_name(name),
+                       secrets.token_urlsafe(51), creator_id, avatar)
+        self.webhooks[hook.id] = hook
+        self._webhooks_changed(channel.guild_id, channel.id)
+        return hook
+
+    def modify_webhook(self, hook: Webhook, changes: dict[str, Any]) -> Webhook:
+        old_channel = hook.channel_id
+        if "name" in changes:
+            hook.name = _check_name(changes["name"])
+        if "avatar" in changes:
+            hook.avatar = changes["avatar"]
+        if changes.get("channel_id") is not None:
+            target = self.channel(int(changes["channel_id"]))
+            if target.guild_id != hook.guild_id or target.type not in _HOOK_PARENTS:
+                raise form_error("channel_id", "CHANNEL_INVALID", "Invalid channel")
+            hook.channel_id = target.id
+        self._webhooks_changed(hook.guild_id, hook.channel_id)
+        if old_channel != hook.channel_id:
+            self._webhooks_changed(hook.guild_id, old_channel)
+        return hook
+
+    def delete_webhook(self, hook: Webhook) -> None:
+        del self.webhooks[hook.id]
+        self._webhooks_changed(hook.guild_id, hook.channel_id)
+
+    def execute_webhook(self, hook: Webhook, body: dict[str, Any], files: list[Attachment],
+                        *, thread_id: int | None = None) -> Message:
+        """Post ``body`` (content, embeds, username, avatar_url, ...) as the webhook."""
+        channel = self.channel(hook.channel_id)
+        forum = channel.type in (ChannelType.GUILD_FORUM, ChannelType.GUILD_MEDIA)
+        if body.get("username") is not None:
+            _check_name(body["username"], "username")
+        target = channel
+        if thread_id is not None:
+            thread = self.channels.get(thread_id)
+            if thread is None or thread.parent_id != channel.id or thread.thread is None:
+                raise unknown("Channel", 10003)
+            target = thread
+        elif forum:
+            name = body.get("thread_name")
+            if not name:
+                raise DiscordError(400, 220001,
+                                   "Webhooks posted to forum channels must have a "
+                                   "thread_name or thread_id")
+            starter = {k: body.get(k) for k in ("content", "embeds", "components",
+                                                "allowed_mentions")}
+            post = self.start_thread(
+                channel, hook.creator_id, str(name), starter=starter,
+                starter_webhook=(hook.id, hook.author(body.get("username"),
+                                                      body.get("avatar_url"))))
+            return self.messages[post.id][post.id]
+        embeds = body.get("embeds") or []
+        if len(embeds) > 10:
+            raise form_error("embeds", "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
+        message = self.build_message(
+            target, hook.creator_id, body.get("content") or "", embeds=embeds,
+            attachments=files, allowed_mentions=body.get("allowed_mentions"),
+            tts=bool(body.get("tts")), components=body.get("components"),
+            flags=int(body.get("flags") or 0))
+        message.webhook_id = hook.id
+        message.webhook_author = hook.author(body.get("username"), body.get("avatar_url"))
+        return self.store_message(target, message)
+
+    def _webhooks_changed(self, guild_id: int, channel_id: int) -> None:
+        self.effects.dispatch("WEBHOOKS_UPDATE", {"guild_id": str(guild_id),
+                                                  "channel_id": str(channel_id)},
+                              guild_id=guild_id)
+
+
+__all__ = ["WebhookOps"]

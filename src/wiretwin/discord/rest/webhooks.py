@@ -1,0 +1,157 @@
+"""Channel webhook routes: manage them with the bot's token (MANAGE_WEBHOOKS), use them
+with the webhook's own token (no ``Authorization``).
+
+``POST /webhooks/{id}/{token}`` and ``.../messages/{message_id}`` share their paths with
+interaction followups (an application id and an interaction token): the interaction
+routes hand anything that is not an interaction token to :class:`WebhookRoutes`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from ..model import DiscordError, DiscordModel, Message, Webhook, form_error
+from ..permissions import Permission as P
+from .app import RestApp, read_json, snowflake_arg
+
+if TYPE_CHECKING:
+    from .channels import ChannelRoutes
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true")
+
+
+class WebhookRoutes:
+    def __init__(self, app: RestApp, model: DiscordModel, channels: ChannelRoutes) -> None:
+        self.model = model
+        self.channels = channels
+        hook = "/webhooks/{webhook_id}"
+        for method, template, handler, auth in (
+            ("POST", "/channels/{channel_id}/webhooks", self.create, True),
+            ("GET", "/channels/{channel_id}/webhooks", self.channel_hooks, True),
+            ("GET", "/guilds/{guild_id}/webhooks", self.guild_hooks, True),
+            ("GET", hook, self.get, True),
+            ("PATCH", hook, self.modify, True),
+            ("DELETE", hook, self.delete, True),
+            ("GET", hook + "/{token}", self.get_with_token, False),
+            ("PATCH", hook + "/{token}", self.modify_with_token, False),
+            ("DELETE", hook + "/{token}", self.delete_with_token, False),
+        ):
+            app.add(method, template, handler, auth=auth)
+
+    @property
+    def me(self) -> int:
+        return self.model.bot.id
+
+    def _json(self, hook: Webhook, *, with_user: bool = True) -> dict[str, Any]:
+        return hook.to_json(self.model.users, with_user=with_user)
+
+    # -- with the bot's token -----------------------------------------------------------
+
+    async def create(self, request: web.Request) -> dict[str, Any]:
+        channel = self.channels._channel(request, P.MANAGE_WEBHOOKS)
+        body = await read_json(request)
+        if body.get("name") is None:
+            raise form_error("name", "BASE_TYPE_REQUIRED", "This field is required")
+        return self._json(self.model.create_webhook(channel, self.me, body["name"],
+                                                    body.get("avatar")))
+
+    async def channel_hooks(self, request: web.Request) -> list[dict[str, Any]]:
+        channel = self.channels._channel(request, P.MANAGE_WEBHOOKS)
+        return [self._json(h) for h in self.model.webhooks.values()
+                if h.channel_id == channel.id]
+
+    async def guild_hooks(self, request: web.Request) -> list[dict[str, Any]]:
+        guild = self.model.guild(snowflake_arg(request, "guild_id"))
+        self.model.require_guild(guild, self.me, P.MANAGE_WEBHOOKS)
+        return [self._json(h) for h in self.model.webhooks.values() if h.guild_id == guild.id]
+
+    def _managed(self, request: web.Request) -> Webhook:
+        hook = self.model.webhook(snowflake_arg(request, "webhook_id"))
+        self.model.require(self.model.channel(hook.channel_id), self.me, P.MANAGE_WEBHOOKS)
+        return hook
+
+    async def get(self, request: web.Request) -> dict[str, Any]:
+        return self._json(self._managed(request))
+
+    async def modify(self, request: web.Request) -> dict[str, Any]:
+        hook = self._managed(request)
+        body = await read_json(request)
+        if body.get("channel_id") is not None:
+            target = self.model.channel(int(body["channel_id"]))
+            self.model.require(target, self.me, P.MANAGE_WEBHOOKS)
+        return self._json(self.model.modify_webhook(hook, body))
+
+    async def delete(self, request: web.Request) -> None:
+        self.model.delete_webhook(self._managed(request))
+
+    # -- with the webhook's token -------------------------------------------------------
+
+    def _by_token(self, request: web.Request) -> Webhook:
+        raw = request.match_info.get("webhook_id") or request.match_info["application_id"]
+        if not raw.isdigit():
+            raise DiscordError(404, 10015, "Unknown Webhook")
+        return self.model.webhook(int(raw), request.match_info["token"])
+
+    async def get_with_token(self, request: web.Request) -> dict[str, Any]:
+        return self._json(self._by_token(request), with_user=False)
+
+    async def modify_with_token(self, request: web.Request) -> dict[str, Any]:
+        hook = self._by_token(request)
+        body = await read_json(request)
+        if "channel_id" in body:  # only with the bot's token
+            raise form_error("channel_id", "WEBHOOK_TOKEN_CHANNEL",
+                             "Cannot change the channel with a webhook token")
+        return self._json(self.model.modify_webhook(hook, body), with_user=False)
+
+    async def delete_with_token(self, request: web.Request) -> None:
+        self.model.delete_webhook(self._by_token(request))
+
+    async def execute(self, request: web.Request) -> web.StreamResponse | dict[str, Any]:
+        hook = self._by_token(request)
+        body, files = await self.channels._payload(request, hook.channel_id)
+        thread = request.query.get("thread_id")
+        if thread is not None and not thread.isdigit():
+            raise form_error("thread_id", "NUMBER_TYPE_COERCE",
+                             f"Value \"{thread}\" is not snowflake.")
+        message = self.model.execute_webhook(hook, body, files,
+                                             thread_id=int(thread) if thread else None)
+        if not _truthy(request.query.get("wait")):
+            return web.Response(status=204)
+        return self.model.message_json(message)
+
+    def _message(self, request: web.Request, hook: Webhook) -> Message:
+        message_id = snowflake_arg(request, "message_id")
+        thread = request.query.get("thread_id")
+        channel_id = int(thread) if thread and thread.isdigit() else hook.channel_id
+        found = self.model.messages.get(channel_id, {}).get(message_id)
+        if found is None or found.webhook_id != hook.id:
+            raise DiscordError(404, 10008, "Unknown Message")
+        return found
+
+    async def get_message(self, request: web.Request) -> dict[str, Any]:
+        hook = self._by_token(request)
+        return self.model.message_json(self._message(request, hook))
+
+    async def edit_message(self, request: web.Request) -> dict[str, Any]:
+        hook = self._by_token(request)
+        message = self._message(request, hook)
+        body, files = await self.channels._payload(request, message.channel_id)
+        keys = ("content", "embeds", "components", "attachments")
+        changes: dict[str, Any] = {k: body[k] for k in keys if k in body}
+        if files:
+            keep = {int(a["id"]) for a in body.get("attachments") or []
+                    if str(a.get("id", "")).isdigit()}
+            message.attachments = [a for a in message.attachments if a.id in keep] + files
+            changes.pop("attachments", None)
+        return self.model.message_json(self.model.edit_message(message, changes))
+
+    async def delete_message(self, request: web.Request) -> None:
+        hook = self._by_token(request)
+        self.model.delete_message(self._message(request, hook))
+
+
+__all__ = ["WebhookRoutes"]
