@@ -33,7 +33,7 @@ serve: $(STAMP)
 	$(BIN)/wiretwin serve $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

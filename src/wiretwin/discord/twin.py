@@ -207,7 +207,7 @@ class DiscordTwin(Twin):
         """A user posts ``content``; returns once the bot has finished answering it."""
         return await self.backend.message(content, channel, author, **options)
 
-    async def slash(self, name: str, options: dict[str, Any] | None = None, *,
+    async def slash(self, name: str, options: dict[str, Any] | None = None, /, *,
                     user: Any = None, channel: Any = None, timeout: float = 5.0,
                     **more: Any) -> Interaction:
         """A user runs a slash command; returns the interaction once the bot is done."""
@@ -221,7 +221,7 @@ class DiscordTwin(Twin):
                                                timeout=timeout)
 
     async def autocomplete(self, name: str, focused: str, value: str = "",
-                           options: dict[str, Any] | None = None, *, user: Any = None,
+                           options: dict[str, Any] | None = None, /, *, user: Any = None,
                            channel: Any = None, timeout: float = 5.0,
                            **more: Any) -> Interaction:
         """A user types ``value`` into option ``focused``; ``.choices`` holds the bot's."""
@@ -240,7 +240,7 @@ class DiscordTwin(Twin):
                                          timeout=timeout)
 
     async def submit_modal(self, opened: Interaction, values: dict[str, Any] | None = None,
-                           *, user: Any = None, timeout: float = 5.0,
+                           /, *, user: Any = None, timeout: float = 5.0,
                            **more: Any) -> Interaction:
         """A user fills in and submits the modal the bot opened for ``opened``."""
         return await self.backend.submit_modal(opened, values, user=user, timeout=timeout,

@@ -21,12 +21,13 @@ _SIMPLE = (str, int, float, bool)
 
 
 class InteractionActions(Driver):
-    async def slash(self, name: str, options: dict[str, Any] | None = None, *,
+    async def slash(self, name: str, options: dict[str, Any] | None = None, /, *,
                     user: Any = None, channel: Any = None, timeout: float = 5.0,
                     **more: Any) -> Interaction:
         """``user`` runs the slash command ``name`` (``"config set"`` for a subcommand) in
         ``channel`` with ``options`` (a dict, or keyword arguments; use the dict for
-        options named ``user``, ``channel`` or ``timeout``). Values: str, int, float,
+        options named ``user``, ``channel`` or ``timeout``: ``name`` and ``options``
+        are positional-only, so options may take those names). Values: str, int, float,
         bool; users, members, roles and channels (objects or ids); files for attachment
         options (a path, bytes, ``(filename, bytes)`` or ``discord.File``).
 
@@ -58,7 +59,7 @@ class InteractionActions(Driver):
         return await self._invoke(kind, [name], {}, user, channel, target_id, None, timeout)
 
     async def autocomplete(self, name: str, focused: str, value: str = "",
-                           options: dict[str, Any] | None = None, *, user: Any = None,
+                           options: dict[str, Any] | None = None, /, *, user: Any = None,
                            channel: Any = None, timeout: float = 5.0,
                            **more: Any) -> Interaction:
         """``user`` is typing ``value`` into option ``focused`` of ``name``; the bot's
@@ -81,7 +82,7 @@ class InteractionActions(Driver):
         return await self._component(message, custom_id, picks, user, timeout)
 
     async def submit_modal(self, opened: Interaction, values: dict[str, Any] | None = None,
-                           *, user: Any = None, timeout: float = 5.0,
+                           /, *, user: Any = None, timeout: float = 5.0,
                            **more: Any) -> Interaction:
         """Fill in and submit the modal the bot opened in answer to ``opened``: text
         inputs by custom_id (``values`` or keyword arguments)."""
