@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from wiretwin.discord.backend import BackendError
 from wiretwin.discord.twin import DiscordTwin
+from wiretwin.runtime.clock import VirtualClock
 
 from .bots import World, build_world, run_bot
 
@@ -176,3 +177,43 @@ async def test_modals_from_a_command_and_from_a_button(
         await twin.submit_modal(opened, subject="s", extra="?")
     with pytest.raises(BackendError, match="opened no modal"):
         await twin.submit_modal(survey)
+
+
+class Expiring(discord.ui.View):
+    def __init__(self) -> None:
+        super().__init__(timeout=60)
+        self.message: discord.InteractionMessage | None = None
+
+    @discord.ui.button(label="ping", custom_id="expiring:ping")
+    async def ping(self, interaction: Inter, button: discord.ui.Button[Expiring]) -> None:
+        await interaction.response.send_message("pong", ephemeral=True)
+
+    async def on_timeout(self) -> None:
+        if self.message is not None:
+            await self.message.edit(content="expired", view=None)
+
+
+async def test_views_time_out_on_the_twins_clock() -> None:
+    clock = VirtualClock(start=1_750_000_000.0)
+    async with DiscordTwin(clock=clock) as twin:
+        build_world(twin)
+        bot = commands.Bot(command_prefix="!", intents=discord.Intents.default())
+
+        @bot.tree.command(description="A view that expires after a minute")
+        async def expiring(interaction: Inter) -> None:
+            view = Expiring()
+            await interaction.response.send_message("live", view=view)
+            view.message = await interaction.original_response()
+
+        async with run_bot(twin, bot):
+            await bot.tree.sync()
+            shown = await twin.slash("expiring")
+            async with twin.settle():
+                await clock.advance(30)
+            assert (await twin.click(shown, "expiring:ping")).content == "pong"
+            async with twin.settle():
+                await clock.advance(31)  # a minute after the click refreshed it: not yet
+            assert shown.content == "live"
+            async with twin.settle():
+                await clock.advance(30)
+            assert shown.content == "expired" and shown.components == []
