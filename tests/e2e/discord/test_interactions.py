@@ -312,6 +312,11 @@ async def test_bad_callbacks_get_discords_errors() -> None:
                 ({"type": 4, "data": {}}, None),  # empty message
                 ({"type": 9, "data": {"custom_id": "m", "title": "t" * 46,
                                       "components": [{}]}}, "data"),
+                ({"type": 9, "data": {"custom_id": "m", "title": "t", "components": [
+                    {"type": 1, "components": [{"type": 4, "custom_id": "f",
+                                                "label": "l" * 46}]}]}}, "data"),
+                ({"type": 4, "data": {"content": "x", "components": [
+                    {"type": 1, "components": [{"type": 2, "style": 1}]}]}}, "components"),
             ]
             for body, where in bad:
                 ignored = await twin.slash("silent")
@@ -329,6 +334,11 @@ async def test_bad_callbacks_get_discords_errors() -> None:
                 {"type": 4, "data": {"content": "fine"}}, "?with_response=true")
             assert status == 200 and answer["resource"]["message"]["content"] == "fine"
             assert answer["interaction"]["id"] == str(ignored.id)
+            # Followups are messages: Discord's limits apply to them too.
+            hook = f"/webhooks/{twin.application.id}/{ignored.token}"
+            status, answer = await _post(http, twin, "POST", hook, {"content": "y" * 2001})
+            assert status == 400 and "content" in answer["errors"]
+            assert ignored.followups == {}
 
 
 async def test_verify_interaction_checks_and_explains(

@@ -568,3 +568,59 @@ async def test_my_guilds(api: Api) -> None:
     assert [g["id"] for g in page] == [str(api.guild.id)]
     _, page, _ = await api.call("GET", f"/users/@me/guilds?after={api.guild.id}")
     assert [g["id"] for g in page] == [str(second.id)]
+
+
+def _button(custom_id: str | None = "b", **extra: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": 2, "style": 1, "label": "press", **extra}
+    if custom_id is not None:
+        out["custom_id"] = custom_id
+    return out
+
+
+def _row(*children: dict[str, Any]) -> dict[str, Any]:
+    return {"type": 1, "components": list(children)}
+
+
+@pytest.mark.parametrize(("components", "path", "code"), [
+    ([_row(_button(str(i))) for i in range(6)], ("components",), "BASE_TYPE_MAX_LENGTH"),
+    ([_row(*[_button(str(i)) for i in range(6)])], ("components", "0", "components"),
+     "BASE_TYPE_BAD_LENGTH"),
+    ([_row(_button("same"), _button("same"))],
+     ("components", "0", "components", "1", "custom_id"), "COMPONENT_CUSTOM_ID_DUPLICATED"),
+    ([_row(_button(None))], ("components", "0", "components", "0", "custom_id"),
+     "BASE_TYPE_REQUIRED"),
+    ([_row(_button("x", style=5, url="https://example.com"))],
+     ("components", "0", "components", "0", "custom_id"),
+     "BUTTON_COMPONENT_CUSTOM_ID_INVALID"),
+    ([_row(_button("x", label="l" * 81))],
+     ("components", "0", "components", "0", "label"), "BASE_TYPE_BAD_LENGTH"),
+    ([_row({"type": 3, "custom_id": "s", "options": [{"label": "a", "value": "v"},
+                                                     {"label": "b", "value": "v"}]})],
+     ("components", "0", "components", "0", "options", "1", "value"),
+     "SELECT_COMPONENT_OPTION_VALUE_DUPLICATED"),
+    ([_row({"type": 3, "custom_id": "s", "options": []})],
+     ("components", "0", "components", "0", "options"), "BASE_TYPE_BAD_LENGTH"),
+    ([_row({"type": 5, "custom_id": "u"}, _button("b"))],
+     ("components", "0", "components"), "COMPONENT_LAYOUT_WIDTH_EXCEEDED"),
+    ([_button("loose")], ("components", "0", "type"), "UNION_TYPE_CHOICES"),
+])
+async def test_components_are_checked_as_discord_checks_them(
+        api: Api, components: list[dict[str, Any]], path: tuple[str, ...], code: str) -> None:
+    status, body, _ = await api.call("POST", f"{api.c}/messages",
+                                     body={"content": "x", "components": components})
+    assert status == 400 and body["code"] == 50035, body
+    node = body["errors"]
+    for part in path:
+        node = node[part]
+    assert node["_errors"][0]["code"] == code
+    assert api.model.messages[api.general.id] == {}  # nothing kept
+
+
+async def test_valid_components_are_kept(api: Api) -> None:
+    components = [_row(_button("a"), _button(None, style=5, url="https://example.com")),
+                  _row({"type": 3, "custom_id": "pick", "min_values": 1, "max_values": 2,
+                        "options": [{"label": "A", "value": "a"},
+                                    {"label": "B", "value": "b"}]})]
+    status, body, _ = await api.call("POST", f"{api.c}/messages",
+                                     body={"content": "x", "components": components})
+    assert status == 200 and body["components"] == components

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ...runtime.clock import Clock
+from ..components import check_message_components, check_modal_components
 from ..model import Attachment, DiscordError, DiscordModel, Message, form_error
 from ..rest.app import RestApp, json_response, snowflake_arg
 from .records import (
@@ -218,6 +219,8 @@ class InteractionRoutes:
                 raise form_error("content", "BASE_TYPE_MAX_LENGTH",
                                  "Must be 2000 or fewer in length.")
             message.content = content
+        if "components" in changes:
+            check_message_components(changes["components"], message.flags)
         for key in ("embeds", "components"):
             if key in changes:
                 setattr(message, key, list(changes[key] or []))
@@ -358,10 +361,7 @@ def _check_modal(data: dict[str, Any]) -> None:
         if not isinstance(value, str) or not 1 <= len(value) <= high:
             raise form_error(f"data.{key}", "BASE_TYPE_BAD_LENGTH",
                              f"Must be between 1 and {high} in length.")
-    components = data.get("components")
-    if not isinstance(components, list) or not 1 <= len(components) <= 5:
-        raise form_error("data.components", "BASE_TYPE_BAD_LENGTH",
-                         "Must be between 1 and 5 in length.")
+    check_modal_components(data.get("components"))
 
 
 __all__ = ["InteractionRoutes"]

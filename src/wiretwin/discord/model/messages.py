@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..components import check_message_components
 from ..permissions import Permission
 from .base import DiscordError, ModelBase, form_error
 from .entities import Attachment, Channel, ChannelType, Message, Reaction, emoji_key
@@ -61,6 +62,7 @@ class MessageOps(ModelBase):
                              f"Must be {MAX_CONTENT} or fewer in length.")
         if not content and not embeds and not attachments and not components:
             raise DiscordError(400, 50006, "Cannot send an empty message")
+        check_message_components(components, flags)
         info = channel.thread
         if info is not None and info.archived and info.locked and not (
                 self.permissions(channel, author_id) & Permission.MANAGE_THREADS):
@@ -121,6 +123,7 @@ class MessageOps(ModelBase):
         if "embeds" in changes:
             message.embeds = list(changes["embeds"] or [])
         if "components" in changes:
+            check_message_components(changes["components"], message.flags)
             message.components = list(changes["components"] or [])
         if "flags" in changes and changes["flags"] is not None:
             message.flags = int(changes["flags"])
