@@ -37,6 +37,8 @@ async def test_the_bot_starts_threads_from_messages_and_on_their_own() -> None:
             assert thread.type is discord.ChannelType.public_thread
             assert thread.owner_id == bot.user.id if bot.user else False
             assert said.flags & (1 << 5)  # HAS_THREAD
+            refetched = await general.fetch_message(said.id)
+            assert refetched.thread is not None and refetched.thread.id == thread.id
             sent = await thread.send("first!")
             assert m.messages[thread.id][sent.id].content == "first!"
             stored = m.channels[thread.id]

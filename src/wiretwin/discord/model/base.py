@@ -32,6 +32,9 @@ from .entities import (
     Webhook,
 )
 
+#: Message flag: a thread was started from this message (the thread has its id).
+_HAS_THREAD = 1 << 5
+
 
 class DiscordError(Exception):
     """Answered with ``status`` and ``{"code", "message"[, "errors"]}``."""
@@ -163,8 +166,13 @@ class ModelBase:
             target = channel_msgs.get(int(ref_id)) if ref_id else None
             if target is not None:
                 referenced = target.to_json(self.users, me=self.bot.id)
-        return message.to_json(self.users, me=self.bot.id, member=member,
+        data = message.to_json(self.users, me=self.bot.id, member=member,
                                referenced=referenced, content_visible=content_visible)
+        if message.flags & _HAS_THREAD:
+            thread = self.channels.get(message.id)
+            if thread is not None and thread.thread is not None:
+                data["thread"] = self.channel_json(thread)
+        return data
 
     def threads(self, guild_id: int, *, archived: bool | None = None) -> list[Channel]:
         """The guild's threads (only active ones with ``archived=False``), oldest first."""
