@@ -93,7 +93,39 @@ def describe(message: Message, backend: Backend | None = None) -> str:
     return "  ".join(parts)
 
 
-class VerifyMessage:
+class Evaluated:
+    """A chain of checks, evaluated once when used as a bool (so it must be asserted)."""
+
+    _result: bool | None = None
+    _report = ""
+
+    def _evaluate(self) -> tuple[bool, str]:
+        raise NotImplementedError
+
+    def _label(self) -> str:
+        return type(self).__name__
+
+    def __bool__(self) -> bool:
+        if self._result is None:
+            self._result, self._report = self._evaluate()
+        return self._result
+
+    @property
+    def failure(self) -> str | None:
+        """Why the check failed (None if it passed); evaluates it if not done yet."""
+        return None if bool(self) else self._report
+
+    def __repr__(self) -> str:
+        if self._result is None:
+            return f"<{self._label()} (not evaluated)>"
+        if self._result:
+            return f"<{self._label()}: passed>"
+        # One line: pytest escapes the newlines of a repr (``failure`` keeps them).
+        shown = " | ".join(line.strip() for line in self._report.splitlines())
+        return f"<{type(self).__name__} failed: {shown}>"
+
+
+class VerifyMessage(Evaluated):
     """Checks on the next message the bot sent; evaluated (once) by ``bool()``."""
 
     def __init__(self, backend: Backend) -> None:
@@ -104,8 +136,6 @@ class VerifyMessage:
         self._contains = False
         self._peek = False
         self._nothing = False
-        self._result: bool | None = None
-        self._report = ""
 
     # -- the chain ------------------------------------------------------------------------
 
@@ -137,24 +167,8 @@ class VerifyMessage:
 
     # -- evaluation -----------------------------------------------------------------------
 
-    def __bool__(self) -> bool:
-        if self._result is None:
-            self._result, self._report = self._evaluate()
-        return self._result
-
-    @property
-    def failure(self) -> str | None:
-        """Why the check failed (None if it passed); evaluates it if not done yet."""
-        return None if bool(self) else self._report
-
-    def __repr__(self) -> str:
-        if self._result is None:
-            return f"<VerifyMessage {self._wanted()} (not evaluated)>"
-        if self._result:
-            return f"<VerifyMessage {self._wanted()}: passed>"
-        # One line: pytest escapes the newlines of a repr (``failure`` keeps them).
-        shown = " | ".join(line.strip() for line in self._report.splitlines())
-        return f"<VerifyMessage failed: {shown}>"
+    def _label(self) -> str:
+        return f"VerifyMessage {self._wanted()}"
 
     def _wanted(self) -> str:
         if self._nothing:

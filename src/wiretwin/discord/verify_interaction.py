@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from .interactions import Interaction
 from .interactions.build import custom_ids
-from .verify import _embed_dict, _normal, _subset
+from .verify import Evaluated, _embed_dict, _normal, _subset
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -25,14 +25,12 @@ if TYPE_CHECKING:
 _UNSET: Any = object()
 
 
-class VerifyInteraction:
+class VerifyInteraction(Evaluated):
     def __init__(self, backend: Backend, interaction: Interaction | None) -> None:
         self._backend = backend
         self._interaction = interaction
         self._checks: list[tuple[str, Any]] = []
         self._contains = False
-        self._result: bool | None = None
-        self._report = ""
 
     # -- the chain ------------------------------------------------------------------------
 
@@ -77,23 +75,6 @@ class VerifyInteraction:
         return self
 
     # -- evaluation -----------------------------------------------------------------------
-
-    def __bool__(self) -> bool:
-        if self._result is None:
-            self._result, self._report = self._evaluate()
-        return self._result
-
-    @property
-    def failure(self) -> str | None:
-        return None if bool(self) else self._report
-
-    def __repr__(self) -> str:
-        if self._result is None:
-            return "<VerifyInteraction (not evaluated)>"
-        if self._result:
-            return "<VerifyInteraction: passed>"
-        shown = " | ".join(line.strip() for line in self._report.splitlines())
-        return f"<VerifyInteraction failed: {shown}>"
 
     def _evaluate(self) -> tuple[bool, str]:
         record = self._interaction

@@ -14,7 +14,7 @@ from ..interactions import Interaction, Reply
 from ..interactions.build import PayloadBuilder, custom_ids, find_component, new_token
 from ..model import Attachment, Channel, Guild, Message
 from ..permissions import Permission
-from .coerce import BackendError, _file, _id
+from .coerce import BackendError, _file, _id, _maybe_id
 from .driver import Driver
 
 _SIMPLE = (str, int, float, bool)
@@ -212,7 +212,7 @@ class InteractionActions(Driver):
                       timeout: float) -> Interaction:
         files: dict[str, tuple[str, bytes, str | None]] = {}
         for key, value in list(given.items()):
-            if not isinstance(value, _SIMPLE) and _id_or_none(value) is None:
+            if not isinstance(value, _SIMPLE) and _maybe_id(value) is None:
                 files[key] = _file(value)
 
         def send() -> Interaction:
@@ -293,13 +293,6 @@ class InteractionActions(Driver):
         if isinstance(value, (*_SIMPLE, Attachment)):
             return value
         return _id(value, key)
-
-
-def _id_or_none(value: Any) -> int | None:
-    try:
-        return _id(value, "value")
-    except BackendError:
-        return None
 
 
 __all__ = ["InteractionActions"]
