@@ -4,6 +4,7 @@ callback and webhook routes; and Discord's answers to a bot that gets them wrong
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any, Literal
@@ -388,3 +389,63 @@ async def test_hybrid_commands_answer_both_ways() -> None:
             assert twin.verify().interaction(interaction).content("40 + 2 = 42")
             # The slash answer is a message from the bot too: it joins the sent queue.
             assert twin.verify().message().content("40 + 2 = 42")
+
+
+async def test_command_permission_overrides(
+        running: tuple[DiscordTwin, World, commands.Bot]) -> None:
+    twin, world, bot = running
+    m = twin.model
+    guild = world.guild
+    mods = m.create_role(guild, "mods", 0)
+    m.add_member_role(guild, guild.members[world.bob.id], mods.id)
+    other = m.create_channel(guild, "other")
+
+    updated = bot.wait_for("raw_app_command_permissions_update")
+    await twin.backend.set_command_permissions("whisper", guild, [(world.bob, False)])
+    event = await asyncio.wait_for(updated, 5)
+    assert [(p.target.id, p.permission) for p in event.permissions] == [
+        (world.bob.id, False)]
+    with pytest.raises(BackendError, match="a user override denies it"):
+        await twin.slash("whisper", text="hi", user=world.bob)
+    assert (await twin.slash("whisper", text="hi", user=world.alice)).content == "hi"
+
+    # Roles: @everyone denied, mods allowed; a channel denied for everyone.
+    await twin.backend.set_command_permissions(
+        "whisper", guild, [(guild, False), (mods, True), (other, False)])
+    assert (await twin.slash("whisper", text="ok", user=world.bob)).content == "ok"
+    with pytest.raises(BackendError, match="an @everyone override denies it"):
+        await twin.slash("whisper", text="no", user=world.alice)
+    with pytest.raises(BackendError, match="a channel override denies it here"):
+        await twin.slash("whisper", text="no", user=world.bob, channel=other)
+    # An override lets bob use /admin, whose default_member_permissions he lacks.
+    await twin.backend.set_command_permissions("admin", guild, [(world.bob, True)])
+    assert (await twin.slash("admin", user=world.bob)).content == "yes, boss"
+    await twin.backend.set_command_permissions("fruit", guild, [("all channels", False)])
+    with pytest.raises(BackendError, match="a channel override denies it here"):
+        await twin.slash("fruit", name="apple", user=world.bob)
+    # App-wide overrides apply to commands without their own.
+    await twin.backend.set_command_permissions(None, guild, [(world.alice, False)])
+    with pytest.raises(BackendError, match="a user override denies it"):
+        await twin.slash("config set", key="a", value="b", user=world.alice)
+
+    # Snapshots keep them; a restore to before them drops them.
+    saved = twin.snapshot()
+    assert len(saved["command_permissions"]) == 4
+    assert DiscordTwin(world=saved).model.command_permissions == m.command_permissions
+
+    # The bot reads them over REST (and may not write them).
+    whisper = next(c for c in await bot.tree.fetch_commands() if c.name == "whisper")
+    perms = await whisper.fetch_permissions(discord.Object(guild.id))
+    assert sorted((p.target.id, p.permission) for p in perms.permissions) == sorted([
+        (guild.id, False), (mods.id, True), (other.id, False)])
+    async with aiohttp.ClientSession() as http:
+        path = (f"/applications/{twin.application.id}/guilds/{guild.id}/commands/"
+                f"{whisper.id}/permissions")
+        headers = {"Authorization": f"Bot {twin.application.token}"}
+        async with http.put(twin.http_url("/api/v10" + path), json={"permissions": []},
+                            headers=headers) as response:
+            assert response.status == 403
+            assert (await response.json())["code"] == 20001
+        missing = f"/applications/{twin.application.id}/guilds/{guild.id}/commands/1/permissions"
+        async with http.get(twin.http_url("/api/v10" + missing), headers=headers) as response:
+            assert (response.status, (await response.json())["code"]) == (404, 10066)

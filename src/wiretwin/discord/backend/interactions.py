@@ -13,7 +13,6 @@ from typing import Any
 from ..interactions import Interaction, Reply
 from ..interactions.build import PayloadBuilder, custom_ids, find_component, new_token
 from ..model import Attachment, Channel, Guild, Message
-from ..permissions import Permission
 from .coerce import BackendError, _file, _id, _maybe_id
 from .driver import Driver
 
@@ -270,15 +269,52 @@ class InteractionActions(Driver):
                     or (contexts is not None and 1 not in contexts):
                 raise BackendError(f"/{command['name']} cannot be used in DMs")
             return
-        required = command.get("default_member_permissions")
-        if required is None:
-            return
+        contexts = command.get("contexts")
+        if contexts is not None and 0 not in contexts:
+            raise BackendError(f"/{command['name']} cannot be used in servers (contexts "
+                               f"{contexts})")
         guild: Guild = self.model.guilds[channel.guild_id]
-        have = self.model.guild_permissions(guild, user_id)
-        needed = Permission(int(required))
-        if not have & Permission.ADMINISTRATOR and (have & needed) != needed:
-            raise BackendError(f"/{command['name']} needs permissions {int(needed)} "
-                               f"(default_member_permissions); the user has {int(have)}")
+        where = channel.parent_id if channel.thread is not None and channel.parent_id \
+            else channel.id
+        refused = self.model.command_allowed(command, guild, where, user_id)
+        if refused is not None:
+            raise BackendError(f"/{command['name']} is not available to the user: {refused}")
+
+    async def set_command_permissions(self, command: Any, guild: Any,
+                                      overrides: list[tuple[Any, bool]]) -> dict[str, Any]:
+        """As a server admin would in Integrations: allow or deny ``command`` (its name,
+        id, or None for every command of the app) per role, user or channel
+        (``[(role_or_user_or_channel, True/False), ...]``; the guild itself is @everyone,
+        ``"all channels"`` every channel)."""
+
+        def apply() -> dict[str, Any]:
+            where = self._guild(guild)
+            target = self.model.application.id
+            if command is not None:
+                target = self._command_id(command, where.id)
+            entries = []
+            for who, allowed in overrides:
+                if who == "all channels":
+                    entries.append({"id": where.id - 1, "type": 3, "permission": allowed})
+                    continue
+                target_id = _id(who, "override")
+                # Users first: the twin's ids are consecutive, so "all channels" (the
+                # guild's id - 1) may well be a user's id too.
+                kind = (2 if target_id in self.model.users else
+                        1 if target_id in where.roles or target_id == where.id else 3)
+                entries.append({"id": target_id, "type": kind, "permission": allowed})
+            return self.model.set_command_permissions(where, target, entries)
+
+        return await self._run(apply)
+
+    def _command_id(self, command: Any, guild_id: int) -> int:
+        if isinstance(command, str) and not command.isdigit():
+            for scope in (guild_id, None):
+                for found in self.model.commands(scope):
+                    if found["name"] == command:
+                        return int(found["id"])
+            raise BackendError(f"no command {command!r} is registered")
+        return _id(command, "command")
 
     def _value(self, value: Any, key: str, files: dict[str, tuple[str, bytes, str | None]],
                channel: Channel) -> Any:

@@ -106,6 +106,9 @@ class ModelBase:
         self.app_commands: dict[int, dict[str, Any]] = {}
         #: Channel webhooks by id.
         self.webhooks: dict[int, Webhook] = {}
+        #: (guild id, command id or application id) -> permission overrides
+        #: (``[{"id", "type", "permission"}]``), as an admin set them in the app.
+        self.command_permissions: dict[tuple[int, int], list[dict[str, Any]]] = {}
 
     # -- lookups ------------------------------------------------------------------------
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..appcommands import COMMAND_LIMITS, check_command, check_commands
-from .base import DiscordError, ModelBase, missing_access, unknown
+from ..permissions import Permission
+from .base import DiscordError, ModelBase, form_error, missing_access, unknown
+from .entities import Guild
 
 _SERVER_FIELDS = ("id", "application_id", "version", "guild_id")
 
@@ -90,6 +92,85 @@ class CommandOps(ModelBase):
         for command_id in set(current) - kept_ids:
             del self.app_commands[command_id]
         return [self._store(fields, guild_id, match) for fields, match in keep]
+
+    # -- permission overrides (what a server admin sets in Integrations) ------------------
+
+    def set_command_permissions(self, guild: Guild, target_id: int,
+                                overrides: list[dict[str, Any]]) -> dict[str, Any]:
+        """Replace the overrides of one command (or, with the application's id, of every
+        command) in ``guild``: ``[{"id", "type": 1 role | 2 user | 3 channel,
+        "permission": bool}]`` (APPLICATION_COMMAND_PERMISSIONS_UPDATE)."""
+        if target_id != self.application.id:
+            command = self.app_commands.get(target_id)
+            if command is None or _scope(command) not in (None, guild.id):
+                raise unknown("application command", 10063)
+        if len(overrides) > 100:
+            raise form_error("permissions", "BASE_TYPE_MAX_LENGTH",
+                             "Must be 100 or fewer in length.")
+        clean = []
+        for entry in overrides:
+            kind = entry.get("type")
+            if kind not in (1, 2, 3) or not isinstance(entry.get("permission"), bool):
+                raise form_error("permissions", "BASE_TYPE_CHOICES",
+                                 "Value must be one of {1, 2, 3}.")
+            clean.append({"id": str(entry["id"]), "type": kind,
+                          "permission": entry["permission"]})
+        self.command_permissions[(guild.id, target_id)] = clean
+        data = self.command_permissions_json(guild.id, target_id)
+        assert data is not None
+        self.effects.dispatch("APPLICATION_COMMAND_PERMISSIONS_UPDATE", data,
+                              guild_id=guild.id)
+        return data
+
+    def command_permissions_json(self, guild_id: int, target_id: int
+                                 ) -> dict[str, Any] | None:
+        found = self.command_permissions.get((guild_id, target_id))
+        if found is None:
+            return None
+        return {"id": str(target_id), "application_id": str(self.application.id),
+                "guild_id": str(guild_id), "permissions": list(found)}
+
+    def command_allowed(self, command: dict[str, Any], guild: Guild, channel_id: int,
+                        user_id: int) -> str | None:
+        """Why ``user_id`` may not use ``command`` in that channel, or None if they may.
+
+        Discord's order: the command's own overrides, else the app-wide ones; a user
+        override beats role overrides (any allowed role beats denied ones, @everyone
+        last); a channel (or "all channels", the guild id - 1) override must not deny;
+        with no user or role override, ``default_member_permissions`` decides."""
+        app = self.application.id
+        mine = self.command_permissions.get((guild.id, int(command["id"])), [])
+        app_wide = self.command_permissions.get((guild.id, app), [])
+        member = guild.members.get(user_id)
+        roles = set(member.roles if member else []) | {guild.id}
+        for overrides in (mine, app_wide):
+            channels = {int(o["id"]): o["permission"] for o in overrides if o["type"] == 3}
+            verdict = channels.get(channel_id, channels.get(guild.id - 1))
+            if verdict is not None:
+                if not verdict:
+                    return "a channel override denies it here"
+                break
+        for overrides in (mine, app_wide):
+            users = {int(o["id"]): o["permission"] for o in overrides if o["type"] == 2}
+            if user_id in users:
+                return None if users[user_id] else "a user override denies it"
+            role_rules = [o for o in overrides if o["type"] == 1 and int(o["id"]) in roles]
+            specific = [o for o in role_rules if int(o["id"]) != guild.id]
+            if any(o["permission"] for o in specific):
+                return None
+            if specific:
+                return "a role override denies it"
+            if role_rules:  # @everyone
+                return None if role_rules[0]["permission"] else "an @everyone override denies it"
+        required = command.get("default_member_permissions")
+        if required is None:
+            return None
+        have = self.guild_permissions(guild, user_id)
+        needed = Permission(int(required))
+        if have & Permission.ADMINISTRATOR or (have & needed) == needed:
+            return None
+        return (f"it needs permissions {int(needed)} (default_member_permissions); the user "
+                f"has {int(have)}")
 
     # -- helpers ------------------------------------------------------------------------
 

@@ -23,6 +23,12 @@ _BASE = "/applications/{application_id}"
 class CommandRoutes:
     def __init__(self, app: RestApp, model: DiscordModel) -> None:
         self.model = model
+        # Before /commands/{command_id}, which would take "permissions" for an id.
+        perms = _BASE + "/guilds/{guild_id}/commands"
+        app.add("GET", perms + "/permissions", self.all_permissions)
+        app.add("PUT", perms + "/permissions", self.bots_cannot)
+        app.add("GET", perms + "/{command_id}/permissions", self.permissions)
+        app.add("PUT", perms + "/{command_id}/permissions", self.bots_cannot)
         for scope in (_BASE, _BASE + "/guilds/{guild_id}"):
             for method, template, handler in (
                 ("GET", "/commands", self.list_commands),
@@ -67,6 +73,33 @@ class CommandRoutes:
 
     async def delete(self, request: web.Request) -> None:
         self.model.delete_command(self._command(request))
+
+    # -- permission overrides (read-only for bots) --------------------------------------
+
+    async def all_permissions(self, request: web.Request) -> list[dict[str, Any]]:
+        guild_id = self._scope(request)
+        assert guild_id is not None
+        out = []
+        for (guild, target) in self.model.command_permissions:
+            if guild == guild_id:
+                shown = self.model.command_permissions_json(guild, target)
+                if shown is not None:
+                    out.append(shown)
+        return out
+
+    async def permissions(self, request: web.Request) -> dict[str, Any]:
+        guild_id = self._scope(request)
+        assert guild_id is not None
+        target = snowflake_arg(request, "command_id")
+        shown = self.model.command_permissions_json(guild_id, target)
+        if shown is None:
+            raise DiscordError(404, 10066, "Unknown application command permissions")
+        return shown
+
+    async def bots_cannot(self, request: web.Request) -> None:
+        # Editing them takes a user's Bearer token with applications.commands.permissions
+        # .update; a bot token is refused.
+        raise DiscordError(403, 20001, "Bots cannot use this endpoint")
 
 
 async def _body(request: web.Request) -> Any:

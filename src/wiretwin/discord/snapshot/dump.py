@@ -61,6 +61,8 @@ def snapshot(model: DiscordModel) -> dict[str, Any]:
         "webhooks": [{"id": str(h.id), "channel": str(h.channel_id), "name": h.name,
                       "token": h.token, "creator": str(h.creator_id), "avatar": h.avatar}
                      for h in model.webhooks.values()],
+        "command_permissions": [{"guild": str(g), "target": str(t), "permissions": list(p)}
+                                for (g, t), p in model.command_permissions.items()],
     }
 
 

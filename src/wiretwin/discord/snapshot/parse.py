@@ -42,6 +42,8 @@ class _State:
     dms: dict[frozenset[int], int] = field(default_factory=dict)
     commands: dict[int, dict[str, Any]] = field(default_factory=dict)
     webhooks: dict[int, Webhook] = field(default_factory=dict)
+    command_permissions: dict[tuple[int, int], list[dict[str, Any]]] = field(
+        default_factory=dict)
 
 
 class _Entry:
@@ -187,7 +189,29 @@ def _parse(data: Any, attachment_url: AttachmentUrl) -> _State:
     _messages(state, data.get("messages", []), attachment_url)
     _commands(state, data.get("commands", []))
     _webhooks(state, data.get("webhooks", []))
+    _command_permissions(state, data.get("command_permissions", []))
     return state
+
+
+def _command_permissions(state: _State, entries: list[Any]) -> None:
+    for index, raw in enumerate(entries):
+        e = _Entry(raw, f"command_permissions[{index}]", ("guild", "target"),
+                   ("permissions",))
+        guild = _guild_of(state, e)
+        target = e.id("target")
+        if target != state.application.id and target not in state.commands:
+            raise e.fail("target", f"{str(target)!r} is neither a command nor the "
+                                   "application")
+        overrides = []
+        for o_index, o_raw in enumerate(e.array("permissions")):
+            o = _Entry(o_raw, f"{e.where}.permissions[{o_index}]", ("id", "type"),
+                       ("permission",))
+            kind = o.number("type")
+            if kind not in (1, 2, 3):
+                raise o.fail("type", "must be 1 (role), 2 (user) or 3 (channel)")
+            overrides.append({"id": str(o.id("id")), "type": kind,
+                              "permission": o.flag("permission")})
+        state.command_permissions[(guild.id, target)] = overrides
 
 
 def _webhooks(state: _State, entries: list[Any]) -> None:

@@ -50,6 +50,8 @@ def restore(model: DiscordModel, data: dict[str, Any], *, attachment_url: Attach
     model.app_commands.update(state.commands)
     model.webhooks.clear()
     model.webhooks.update(state.webhooks)
+    model.command_permissions.clear()
+    model.command_permissions.update(state.command_permissions)
     _reserve_ids(model, data)
     if not identity:
         _Teller(model, before, _Index(snapshot(model)), old_users, old_channels).tell()
