@@ -36,22 +36,15 @@ def restore(model: DiscordModel, data: dict[str, Any], *, attachment_url: Attach
         drop_sessions()
     model.application = state.application
     # In place: the gateway and REST layers hold the model, not copies of its tables.
-    model.users.clear()
-    model.users.update(state.users)
-    model.guilds.clear()
-    model.guilds.update(state.guilds)
-    model.channels.clear()
-    model.channels.update(state.channels)
-    model.messages.clear()
-    model.messages.update(state.messages)
-    model.dms.clear()
-    model.dms.update(state.dms)
-    model.app_commands.clear()
-    model.app_commands.update(state.commands)
-    model.webhooks.clear()
-    model.webhooks.update(state.webhooks)
-    model.command_permissions.clear()
-    model.command_permissions.update(state.command_permissions)
+    tables: tuple[tuple[dict[Any, Any], dict[Any, Any]], ...] = (
+        (model.users, state.users), (model.guilds, state.guilds),
+        (model.channels, state.channels), (model.messages, state.messages),
+        (model.dms, state.dms), (model.app_commands, state.commands),
+        (model.webhooks, state.webhooks),
+        (model.command_permissions, state.command_permissions))
+    for table, restored in tables:
+        table.clear()
+        table.update(restored)
     _reserve_ids(model, data)
     if not identity:
         _Teller(model, before, _Index(snapshot(model)), old_users, old_channels).tell()
