@@ -171,6 +171,26 @@ def build_bot() -> commands.Bot:
         await hook.send(text, username="Announcements")
         await interaction.response.send_message("Announced.", ephemeral=True)
 
+    @tree.command(description="Describe things in this server")
+    @app_commands.describe(member="Someone", role="A role", channel="A channel",
+                           weight="A number", loud="Shout it?", file="A file",
+                           anyone="A user or a role")
+    async def describe(interaction: discord.Interaction, member: discord.Member,
+                       role: discord.Role, channel: discord.TextChannel, weight: float,
+                       loud: bool, file: discord.Attachment,
+                       anyone: discord.User | discord.Role | None = None) -> None:
+        text = (f"{member.display_name} has {role.name}? {role in member.roles}; "
+                f"#{channel.name}; {weight:.1f} kg; {file.filename} ({file.size} bytes)")
+        if anyone is not None:
+            text += f"; and {anyone.name}"
+        await interaction.response.send_message(text.upper() if loud else text)
+
+    @tree.context_menu(name="Pin it")
+    @app_commands.default_permissions(manage_messages=True)
+    async def pin_it(interaction: discord.Interaction, message: discord.Message) -> None:
+        await message.pin(reason=f"asked by {interaction.user}")
+        await interaction.response.send_message("Pinned.", ephemeral=True)
+
     @tree.context_menu(name="User info")
     async def user_info(interaction: discord.Interaction, member: discord.Member) -> None:
         roles = [r.name for r in member.roles if not r.is_default()]

@@ -134,3 +134,25 @@ async def test_hello_both_ways(discord_twin: DiscordTwin, bot: commands.Bot) -> 
     await discord_twin.message("!hello world", GENERAL, ALICE)
     assert discord_twin.verify().message().content("Hello, world!")
     assert (await discord_twin.slash("hello", name="twin")).content == "Hello, twin!"
+
+
+async def test_every_option_type(discord_twin: DiscordTwin, bot: commands.Bot) -> None:
+    described = await discord_twin.slash(
+        "describe", {"channel": DEFAULT_IDS["mod_log"]}, member=ALICE,
+        role=DEFAULT_IDS["moderator_role"], weight=72.25, loud=False,
+        file=("notes.txt", b"twelve bytes"), anyone=DEFAULT_IDS["admin_role"],
+        user=DEFAULT_IDS["owner"])
+    alice = discord_twin.model.users[ALICE].global_name
+    assert described.content == (f"{alice} has Moderator? True; #mod-log; 72.2 kg; "
+                                 "notes.txt (12 bytes); and Admin")
+    shouted = await discord_twin.slash("describe", {"channel": GENERAL}, member=BOB,
+                                       role=DEFAULT_IDS["admin_role"], weight=1.0,
+                                       loud=True, file=b"x", user=DEFAULT_IDS["owner"])
+    assert shouted.content is not None and shouted.content.startswith("BOB HAS ADMIN? FALSE")
+
+
+async def test_pin_from_a_context_menu(discord_twin: DiscordTwin, bot: commands.Bot) -> None:
+    welcome = DEFAULT_IDS["welcome_message"]
+    pinned = await discord_twin.context_menu("Pin it", welcome, user=DEFAULT_IDS["owner"])
+    assert pinned.content == "Pinned." and pinned.ephemeral
+    assert discord_twin.model.messages[GENERAL][welcome].pinned
