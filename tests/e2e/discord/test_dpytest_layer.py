@@ -1,0 +1,149 @@
+"""A dpytest-style suite run through ``wiretwin.discord.dpytest``: dpytest's calls, an
+unmodified ``commands.Bot`` that really logs in, everything over the wire."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import discord
+import pytest
+from discord.ext import commands
+
+import wiretwin.discord.dpytest as dpytest
+from wiretwin.discord.dpytest import backend
+
+
+def build_bot() -> commands.Bot:
+    intents = discord.Intents.default()
+    intents.members = True
+    intents.message_content = True
+    bot = commands.Bot(command_prefix="!", intents=intents)
+
+    @bot.command()
+    async def ping(ctx: commands.Context[commands.Bot]) -> None:
+        await ctx.send("Ping:Pong")
+
+    @bot.command()
+    async def echo(ctx: commands.Context[commands.Bot], *, text: str) -> None:
+        await ctx.send(text)
+
+    @bot.command()
+    async def embed(ctx: commands.Context[commands.Bot]) -> None:
+        await ctx.send(embed=discord.Embed(title="Test Embed", description="described"))
+
+    @bot.command()
+    async def boom(ctx: commands.Context[commands.Bot]) -> None:
+        raise RuntimeError("kaboom")
+
+    @bot.command()
+    async def react(ctx: commands.Context[commands.Bot]) -> None:
+        await ctx.send("react to me")
+
+    @bot.listen()
+    async def on_reaction_add(reaction: discord.Reaction, user: discord.User) -> None:
+        if not user.bot:
+            await reaction.message.channel.send(f"{user.name} reacted {reaction.emoji}")
+
+    @bot.command()
+    async def status(ctx: commands.Context[commands.Bot]) -> None:
+        await bot.change_presence(activity=discord.Game(name="with the twin"))
+        await ctx.send("status set")
+
+    @bot.command()
+    async def roles(ctx: commands.Context[commands.Bot], member: discord.Member) -> None:
+        await ctx.send(", ".join(r.name for r in member.roles if not r.is_default()) or "none")
+
+    return bot
+
+
+@pytest.fixture
+async def bot() -> AsyncIterator[commands.Bot]:
+    the_bot = build_bot()
+    dpytest.configure(the_bot)
+    yield the_bot
+    await dpytest.empty_queue()
+    await dpytest.cleanup()
+
+
+async def test_configure_builds_dpytests_world(bot: commands.Bot) -> None:
+    config = await dpytest.ready()
+    assert config is dpytest.get_config() and config.client is bot
+    assert [g.name for g in config.guilds] == ["Test Guild 0"]
+    assert [c.name for c in config.channels] == ["textchannel_0", "VoiceChannel_0"]
+    assert [(m.name, m.nick) for m in config.members] == [("TestUser0", "TestUser0_0_nick")]
+    assert config.guilds[0].me is not None
+
+
+async def test_messages_and_verify(bot: commands.Bot) -> None:
+    sent = await dpytest.message("!ping")
+    assert isinstance(sent, discord.Message) and sent.content == "!ping"
+    assert dpytest.verify().message().content("Ping:Pong")
+    await dpytest.message("!echo hello there")
+    assert dpytest.verify().message().contains().content("hello")
+    await dpytest.message("!embed")
+    assert dpytest.verify().message().peek().embed(
+        discord.Embed(title="Test Embed", description="described"))
+    assert dpytest.get_embed().title == "Test Embed"
+    await dpytest.message("!ping")
+    assert dpytest.get_message(peek=True).content == "Ping:Pong"
+    await dpytest.empty_queue()
+    assert dpytest.verify().message().nothing()
+
+
+async def test_errors_in_commands_reach_the_test(bot: commands.Bot) -> None:
+    with pytest.raises(commands.CommandInvokeError, match="kaboom"):
+        await dpytest.message("!boom")
+
+
+async def test_reactions_members_roles_and_overrides(bot: commands.Bot) -> None:
+    config = await dpytest.ready()
+    member = config.members[0]
+    await dpytest.message("!react")
+    prompt = dpytest.get_message()
+    assert prompt.content == "react to me"
+    await dpytest.add_reaction(member, prompt, "\N{THUMBS UP SIGN}")
+    assert dpytest.verify().message().content("TestUser0 reacted \N{THUMBS UP SIGN}")
+
+    joined = await dpytest.member_join(name="Newcomer")
+    assert joined.name == "Newcomer" and joined.guild.id == config.guilds[0].id
+    role = await backend.make_role("Helper", config.guilds[0])
+    await dpytest.add_role(member, role)
+    await dpytest.message(f"!roles {member.id}")
+    assert dpytest.verify().message().content("Helper")
+    await dpytest.remove_role(member, role)
+    await dpytest.message(f"!roles {member.id}")
+    assert dpytest.verify().message().content("none")
+
+    channel = config.channels[0]
+    await dpytest.set_permission_overrides(member, channel, send_messages=False)
+    assert isinstance(channel, discord.TextChannel)
+    assert channel.overwrites_for(member).send_messages is False
+
+
+async def test_activity(bot: commands.Bot) -> None:
+    await dpytest.message("!status")
+    assert dpytest.verify().activity().name("with the twin")
+    assert dpytest.verify().activity().matches(discord.Game(name="with the twin"))
+    assert not dpytest.verify().activity().name("something else")
+
+
+async def test_backend_builds_and_returns_the_bots_objects(bot: commands.Bot) -> None:
+    guild = await backend.make_guild(name="Test Server", owner_id=bot.user.id if bot.user
+                                     else None, member_count=5)
+    assert isinstance(guild, discord.Guild) and guild.member_count == 5
+    category = await backend.make_category(name="Text Channels", guild=guild)
+    general = await backend.make_text_channel(name="general", guild=guild, category=category)
+    assert isinstance(general, discord.TextChannel) and general.category == category
+    voice = await backend.make_voice_channel(name="General Voice", guild=guild)
+    assert isinstance(voice, discord.VoiceChannel)
+    admin = await backend.make_role(name="Admin", guild=guild,
+                                    permissions=discord.Permissions.all())
+    assert admin.permissions.administrator
+    await backend.set_channel_permission_overrides(
+        channel=general, target=admin, allow=discord.Permissions(read_messages=True),
+        deny=discord.Permissions(mention_everyone=True))
+    assert general.overwrites_for(admin).mention_everyone is False
+    member = await backend.make_member(name="Admin User", guild=guild, roles=[admin])
+    assert isinstance(member, discord.Member) and admin in member.roles
+    await dpytest.message("!ping", general, member)
+    assert dpytest.verify().message().content("Ping:Pong")
