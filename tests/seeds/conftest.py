@@ -1,0 +1,44 @@
+"""Fixtures for the seeds' own example programs (tests/seeds/): only these, and the
+examples' import lines, differ from the seeds' text."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import discord
+import pytest
+from discord.ext import commands
+
+import wiretwin.discord.dpytest as dpytest
+
+
+def serverinfo_bot() -> commands.Bot:
+    """The bot seed 000's example talks to (the seed does not show it). ``!serverinfo``
+    answers in two messages, the guild's name and then its counts, because the seed
+    checks each with its own ``verify().message()``, and each takes one message."""
+    intents = discord.Intents.default()
+    intents.members = True
+    intents.message_content = True
+    bot = commands.Bot(command_prefix="!", intents=intents)
+
+    @bot.command()
+    async def serverinfo(ctx: commands.Context[commands.Bot]) -> None:
+        guild = ctx.guild
+        assert guild is not None
+        await ctx.send(f"**{guild.name}**")
+        await ctx.send(f"{guild.member_count} members, {len(guild.text_channels)} text "
+                       f"channels, {len(guild.roles)} roles")
+
+    return bot
+
+
+@pytest.fixture
+async def bot() -> AsyncIterator[commands.Bot]:
+    """dpytest's fixture, configured as the seed's example needs: the guild the test
+    talks in is "Test Server" with 5 members (3 users, the owner and the bot)."""
+    the_bot = serverinfo_bot()
+    dpytest.configure(the_bot, guilds=["Test Server"], members=3)
+    await dpytest.ready()  # the example reads bot.user.id at once
+    yield the_bot
+    await dpytest.empty_queue()
+    await dpytest.cleanup()
