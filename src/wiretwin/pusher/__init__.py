@@ -6,6 +6,7 @@ from .apps import App, default_app
 from .auth import sign_channel, sign_user
 from .client import Message, PusherErrorReply, PusherTestClient
 from .errors import CloseCode
+from .guide import MockPusherClient, MockPusherService
 from .harness import (
     HarnessClient,
     PusherAsyncTestHelper,
@@ -25,6 +26,8 @@ __all__ = [
     "Delivery",
     "HarnessClient",
     "Message",
+    "MockPusherClient",
+    "MockPusherService",
     "PusherAsyncTestHelper",
     "PusherErrorReply",
     "PusherEventRecorder",
