@@ -126,7 +126,8 @@ def test_public_exports_are_pinned() -> None:
     ])
     assert sorted(wiretwin.pusher.__all__) == sorted([
         "App", "ClientEvent", "CloseCode", "Delivery", "HarnessClient", "Message",
-        "MockPusherClient", "MockPusherService", "PusherAsyncTestHelper", "PusherErrorReply", "PusherEventRecorder", "PusherHarness",
+        "MockPusherClient", "MockPusherService", "PusherAsyncTestHelper", "PusherErrorReply",
+        "PusherEventRecorder", "PusherHarness",
         "PusherRecorder", "PusherTestClient", "PusherTestHelper", "PusherTwin",
         "TriggeredEvent", "WebhookAttempt", "async_mock_pusher_context", "default_app",
         "mock_pusher_context", "sign_channel", "sign_user",
