@@ -10,6 +10,11 @@ JS_DIR := tests/e2e/pusher/js
 JS_STAMP := $(JS_DIR)/node_modules/.wiretwin-installed
 DISCORD_JS_DIR := tests/e2e/discord/js
 DISCORD_JS_STAMP := $(DISCORD_JS_DIR)/node_modules/.wiretwin-installed
+BROWSER_DIR := tests/seeds/browser
+BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.wiretwin-installed
+# Debian's Chromium, for the browser tests (playwright-core drives it).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?= -n auto
 
 .PHONY: serve test lint typecheck pytest install clean
@@ -27,7 +32,15 @@ $(DISCORD_JS_STAMP): $(DISCORD_JS_DIR)/package-lock.json
 	cd $(DISCORD_JS_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP)
+$(BROWSER_STAMP): $(BROWSER_DIR)/package-lock.json
+	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null
+
+install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP) $(BROWSER_STAMP) $(CHROMIUM)
 
 serve: $(STAMP)
 	$(BIN)/wiretwin serve $(ARGS)
@@ -44,4 +57,5 @@ pytest: install
 test: install lint typecheck pytest
 
 clean:
-	rm -rf $(VENV) $(JS_DIR)/node_modules $(DISCORD_JS_DIR)/node_modules
+	rm -rf $(VENV) $(JS_DIR)/node_modules $(DISCORD_JS_DIR)/node_modules \
+		$(BROWSER_DIR)/node_modules
