@@ -3,7 +3,10 @@ examples' import lines, differ from the seeds' text."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import fcntl
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import discord
 import pytest
@@ -30,6 +33,24 @@ def serverinfo_bot() -> commands.Bot:
                        f"channels, {len(guild.roles)} roles")
 
     return bot
+
+
+#: Seed 003's programs use the fixed address 127.0.0.1:2333, so only one test at a time
+#: may run them, whichever xdist worker (or checkout) it runs in.
+PORT_2333_LOCK = Path(tempfile.gettempdir()) / "wiretwin-seed-port-2333.lock"
+
+
+@pytest.fixture(autouse=True)
+def _one_test_at_a_time_on_port_2333(request: pytest.FixtureRequest) -> Iterator[None]:
+    if "seed_003" not in request.node.nodeid:
+        yield
+        return
+    with PORT_2333_LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # waits for the test holding it, if any
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture

@@ -101,12 +101,20 @@ _current: contextvars.ContextVar[ProtocolSimulator | None] = contextvars.Context
     "wiretwin_lavalink_simulator", default=None)
 
 
+#: Simulators started through ``protocol_simulator`` and not stopped yet, oldest first.
+_started: list[ProtocolSimulator] = []
+
+
 class _SimulatorHandle:
     """``protocol_simulator``: starts a :class:`ProtocolSimulator` for the current context."""
 
     @property
     def current(self) -> ProtocolSimulator:
+        """The simulator started in this context; else the one most recently started that
+        still runs (a pytest fixture starts it in a context its test does not share)."""
         simulator = _current.get()
+        if simulator is None:
+            simulator = next((sim for sim in reversed(_started) if sim.running), None)
         if simulator is None:
             raise RuntimeError("the protocol simulator is not running: "
                                "await protocol_simulator.start() first")
@@ -119,13 +127,18 @@ class _SimulatorHandle:
             raise RuntimeError("a protocol simulator is already running in this context")
         simulator = await ProtocolSimulator(**kwargs).start()
         _current.set(simulator)
+        _started.append(simulator)
         return simulator
 
     async def stop(self) -> None:
         simulator = _current.get()
+        if simulator is None:
+            simulator = next((sim for sim in reversed(_started) if sim.running), None)
         if simulator is not None:
             await simulator.stop()
             _current.set(None)
+            if simulator in _started:
+                _started.remove(simulator)
 
     def enable_fault_injection(self, faults: dict[str, float]) -> list[Fault]:
         return self.current.enable_fault_injection(faults)
