@@ -307,25 +307,25 @@ async def set_permission_overrides(target: Any, channel: Any,
 
 
 async def add_role(member: Any, role: discord.Role) -> None:
-    session = await _ready()
-    config = session.config
-    assert config is not None
-    member = _pick(config.members, member)
-    if not isinstance(role, discord.Role):
-        raise TypeError("Role argument must be of type discord.Role")
-    async with session.twin.settle():
-        await session.twin.backend.add_role(member, role, role.guild)
+    """Another user gives ``member`` (or the config's member at that index) ``role``."""
+    await _change_role(member, role, add=True)
 
 
 async def remove_role(member: Any, role: discord.Role) -> None:
+    await _change_role(member, role, add=False)
+
+
+async def _change_role(member: Any, role: discord.Role, *, add: bool) -> None:
     session = await _ready()
     config = session.config
     assert config is not None
     member = _pick(config.members, member)
     if not isinstance(role, discord.Role):
         raise TypeError("Role argument must be of type discord.Role")
+    backend = session.twin.backend
+    change = backend.add_role if add else backend.remove_role
     async with session.twin.settle():
-        await session.twin.backend.remove_role(member, role, role.guild)
+        await change(member, role, role.guild)
 
 
 # -- what the bot sent -----------------------------------------------------------------------
