@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
+from .backend.coerce import embed_dict
 from .model import Message
 
 if TYPE_CHECKING:
@@ -29,14 +30,10 @@ _UNSET: Any = object()
 
 
 def _embed_dict(value: Any) -> dict[str, Any]:
-    if isinstance(value, dict):
-        return dict(value)
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):
-        data = to_dict()
-        if isinstance(data, dict):
-            return data
-    raise TypeError(f"expected an embed (discord.Embed or a dict), got {value!r}")
+    data = embed_dict(value)
+    if data is None:
+        raise TypeError(f"expected an embed (discord.Embed or a dict), got {value!r}")
+    return data
 
 
 def _normal(value: Any) -> Any:

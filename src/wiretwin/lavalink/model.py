@@ -359,26 +359,21 @@ class LavalinkModel:
         new_track: Track | None = None
         stop = False
         wants_track = False
+        # The ``track`` object, else v4's deprecated top-level ``encodedTrack``/``identifier``.
+        source: dict[str, Any] = body
+        encoded_key = "encodedTrack"
         if has_track:
             assert isinstance(track_obj, dict)
-            if "encoded" in track_obj:
-                wants_track = True
-                if track_obj["encoded"] is None:
-                    stop = True
-                else:
-                    new_track = encoded(track_obj["encoded"])
-            elif "identifier" in track_obj:
-                wants_track = True
-                new_track = resolve(track_obj["identifier"])
-        elif "encodedTrack" in body:
+            source, encoded_key = track_obj, "encoded"
+        if encoded_key in source:
             wants_track = True
-            if body["encodedTrack"] is None:
+            if source[encoded_key] is None:
                 stop = True
             else:
-                new_track = encoded(body["encodedTrack"])
-        elif "identifier" in body:
+                new_track = encoded(source[encoded_key])
+        elif "identifier" in source:
             wants_track = True
-            new_track = resolve(body["identifier"])
+            new_track = resolve(source["identifier"])
 
         player = session.players.get(guild_id) or self._new_player(session, guild_id)
         if voice is not None:

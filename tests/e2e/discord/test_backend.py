@@ -161,21 +161,6 @@ def member_named(twin: DiscordTwin, guild: Guild, name: str) -> Member:
     raise AssertionError(f"no member {name!r}")
 
 
-@pytest.fixture(params=["loop", "thread"])
-async def twin(request: pytest.FixtureRequest) -> AsyncIterator[DiscordTwin]:
-    """The twin in the test's event loop, or in a thread of its own."""
-    made = DiscordTwin()
-    if request.param == "loop":
-        async with made:
-            yield made
-    else:
-        made.start_in_thread()
-        try:
-            yield made
-        finally:
-            await asyncio.to_thread(made.stop_thread)
-
-
 @pytest.fixture
 async def world(twin: DiscordTwin) -> AsyncIterator[World]:
     bot, seen = make_bot()

@@ -22,6 +22,8 @@ import pytest
 from wiretwin.discord.clients import discord_js_options
 from wiretwin.discord.twin import DiscordTwin
 
+from ..node_driver import NodeDriver
+
 JS_DIR = Path(__file__).parent / "js"
 DRIVER = JS_DIR / "driver.mjs"
 DISCORD_JS_VERSION = "14.28.1"
@@ -30,73 +32,13 @@ TIMEOUT = 15.0
 #: GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT
 INTENTS = (1 << 0) | (1 << 9) | (1 << 15)
 
-Line = dict[str, Any]
 
 
-class DiscordJs:
-    """One ``node driver.mjs`` process: commands in, observed JSON lines out."""
+class DiscordJs(NodeDriver):
+    """The discord.js driver (``js/driver.mjs``)."""
 
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
-        self.proc = proc
-        self.lines: list[Line] = []
-        self._taken: set[int] = set()
-        self.stderr: list[str] = []
-        self._stderr_task = asyncio.get_running_loop().create_task(self._drain_stderr())
-
-    async def _drain_stderr(self) -> None:
-        assert self.proc.stderr is not None
-        async for raw in self.proc.stderr:
-            self.stderr.append(raw.decode(errors="replace").rstrip())
-
-    async def send(self, cmd: str, **args: Any) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write((json.dumps({"cmd": cmd, **args}) + "\n").encode())
-        await self.proc.stdin.drain()
-
-    async def expect(self, **match: Any) -> Line:
-        """The first line not yet returned whose keys equal ``match``, waiting for it;
-        an ``error`` line fails at once."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + TIMEOUT
-        start = 0
-        while True:
-            for index in range(start, len(self.lines)):
-                line = self.lines[index]
-                if line.get("type") == "error":
-                    raise AssertionError(f"discord.js reported an error: {line}\n"
-                                         f"{self.story()}")
-                if index not in self._taken and all(
-                        k in line and line[k] == v for k, v in match.items()):
-                    self._taken.add(index)
-                    return line
-            start = len(self.lines)
-            assert self.proc.stdout is not None
-            try:
-                raw = await asyncio.wait_for(self.proc.stdout.readline(),
-                                             max(0.0, deadline - loop.time()))
-            except TimeoutError:
-                raise AssertionError(
-                    f"discord.js never printed a line matching {match}\n{self.story()}"
-                ) from None
-            if not raw:
-                await self.proc.wait()
-                raise AssertionError(
-                    f"driver exited ({self.proc.returncode}) before a line matching {match}\n"
-                    f"{self.story()}")
-            self.lines.append(json.loads(raw))
-
-    def story(self) -> str:
-        shown = "\n".join(f"  {json.dumps(line)[:300]}" for line in self.lines[-40:])
-        errors = "\n".join(f"  {line[:300]}" for line in self.stderr[-30:])
-        return f"lines (last 40):\n{shown or '  (none)'}\nstderr:\n{errors or '  (none)'}"
-
-    async def close(self) -> None:
-        if self.proc.returncode is None:
-            self.proc.kill()
-        await self.proc.wait()
-        self._stderr_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._stderr_task
+    client = "discord.js"
+    timeout = TIMEOUT
 
 
 @contextlib.asynccontextmanager

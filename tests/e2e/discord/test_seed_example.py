@@ -10,10 +10,7 @@ since dpytest's ``verify().message()`` takes the message it checks off the queue
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import discord
-import pytest
 from discord.ext import commands
 
 from wiretwin.discord.twin import DiscordTwin
@@ -51,22 +48,6 @@ def serverinfo_bot() -> commands.Bot:
         await ctx.send(f"#{channel.name}: {', '.join(readers)}")
 
     return bot
-
-
-@pytest.fixture(params=["loop", "thread"])
-async def twin(request: pytest.FixtureRequest) -> AsyncIterator[DiscordTwin]:
-    made = DiscordTwin()
-    if request.param == "loop":
-        async with made:
-            yield made
-    else:
-        made.start_in_thread()
-        try:
-            yield made
-        finally:
-            import asyncio
-
-            await asyncio.to_thread(made.stop_thread)
 
 
 async def test_complex_guild_setup(twin: DiscordTwin) -> None:

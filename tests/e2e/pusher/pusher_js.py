@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import json
 import shutil
 from collections.abc import AsyncIterator, Callable
@@ -23,6 +22,8 @@ from aiohttp import web
 from wiretwin.pusher import PusherTwin
 from wiretwin.runtime import TwinServer
 
+from ..node_driver import Line, NodeDriver
+
 JS_DIR = Path(__file__).parent / "js"
 DRIVER = JS_DIR / "driver.mjs"
 #: Long enough for a loaded CI box under ``-n auto``; only ever hit when a test fails.
@@ -30,7 +31,6 @@ TIMEOUT = 15.0
 #: The encryption master key the auth endpoint and the SDK share (32 bytes, base64).
 MASTER_KEY = base64.b64encode(bytes(range(32))).decode()
 
-Line = dict[str, Any]
 
 
 # -- the auth endpoint ---------------------------------------------------------------
@@ -112,64 +112,12 @@ async def call(fn: Callable[..., Any], *args: Any) -> Any:
 # -- the node driver ------------------------------------------------------------------
 
 
-class PusherJs:
-    """One ``node driver.mjs`` process: commands in, observed JSON lines out."""
+class PusherJs(NodeDriver):
+    """The pusher-js driver (``js/driver.mjs``)."""
 
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
-        self.proc = proc
-        self.lines: list[Line] = []
-        self._taken: set[int] = set()
-        self.stderr: list[str] = []
-        self._stderr_task = asyncio.get_running_loop().create_task(self._drain_stderr())
-
-    async def _drain_stderr(self) -> None:
-        assert self.proc.stderr is not None
-        async for raw in self.proc.stderr:
-            self.stderr.append(raw.decode(errors="replace").rstrip())
-
-    async def send(self, cmd: str, **args: Any) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write((json.dumps({"cmd": cmd, **args}) + "\n").encode())
-        await self.proc.stdin.drain()
-
-    def seen(self, **match: Any) -> list[Line]:
-        """Every line so far whose keys equal ``match`` (taken or not)."""
-        return [line for line in self.lines if _matches(line, match)]
-
-    async def expect(self, **match: Any) -> Line:
-        """The first line not yet returned whose keys equal ``match``, waiting for it."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + TIMEOUT
-        start = 0
-        while True:
-            for index in range(start, len(self.lines)):
-                line = self.lines[index]
-                if line.get("type") == "command_error":
-                    raise AssertionError(f"driver command failed: {line}\n{self._story()}")
-                if index not in self._taken and _matches(line, match):
-                    self._taken.add(index)
-                    return line
-            start = len(self.lines)
-            assert self.proc.stdout is not None
-            try:
-                raw = await asyncio.wait_for(self.proc.stdout.readline(),
-                                             max(0.0, deadline - loop.time()))
-            except TimeoutError:
-                raise AssertionError(
-                    f"pusher-js never printed a line matching {match}\n{self._story()}"
-                ) from None
-            if not raw:
-                await self.proc.wait()
-                raise AssertionError(
-                    f"driver exited ({self.proc.returncode}) before a line matching {match}\n"
-                    f"{self._story()}"
-                )
-            self.lines.append(json.loads(raw))
-
-    def _story(self) -> str:
-        shown = "\n".join(f"  {json.dumps(line)[:300]}" for line in self.lines[-40:])
-        errors = "\n".join(f"  {line[:300]}" for line in self.stderr[-20:])
-        return f"lines (last 40):\n{shown or '  (none)'}\nstderr:\n{errors or '  (none)'}"
+    client = "pusher-js"
+    failure_type = "command_error"
+    timeout = TIMEOUT
 
     async def connected(self, client: str, options: dict[str, Any] | None = None,
                         **params: str) -> str:
@@ -190,18 +138,6 @@ class PusherJs:
         await self.send("subscribe", client=client, channel=channel, bind=bind or [])
         return await self.expect(type="event", client=client, channel=channel,
                                  event="pusher:subscription_succeeded")
-
-    async def close(self) -> None:
-        if self.proc.returncode is None:
-            self.proc.kill()
-        await self.proc.wait()
-        self._stderr_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._stderr_task
-
-
-def _matches(line: Line, match: dict[str, Any]) -> bool:
-    return all(k in line and line[k] == v for k, v in match.items())
 
 
 @pytest.fixture

@@ -97,7 +97,9 @@ def _emoji(value: Any) -> dict[str, Any]:
                        f"got {value!r}")
 
 
-def _embed(value: Any) -> dict[str, Any]:
+def embed_dict(value: Any) -> dict[str, Any] | None:
+    """An embed as Discord's dict (a dict, or anything with ``to_dict()`` such as
+    ``discord.Embed``), or None if ``value`` is neither."""
     if isinstance(value, dict):
         return dict(value)
     to_dict = getattr(value, "to_dict", None)
@@ -105,7 +107,14 @@ def _embed(value: Any) -> dict[str, Any]:
         data = to_dict()
         if isinstance(data, dict):
             return data
-    raise BackendError(f"expected an embed (discord.Embed or a dict), got {value!r}")
+    return None
+
+
+def _embed(value: Any) -> dict[str, Any]:
+    data = embed_dict(value)
+    if data is None:
+        raise BackendError(f"expected an embed (discord.Embed or a dict), got {value!r}")
+    return data
 
 
 def _file(value: Any) -> tuple[str, bytes, str | None]:
