@@ -12,6 +12,10 @@ DISCORD_JS_DIR := tests/e2e/discord/js
 DISCORD_JS_STAMP := $(DISCORD_JS_DIR)/node_modules/.wiretwin-installed
 BROWSER_DIR := tests/seeds/browser
 BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.wiretwin-installed
+# discord.py's forks get a venv each: nextcord and py-cord install a `discord` package of
+# their own, and mafic refuses to run beside two Discord libraries (disnake).
+FORKS := nextcord==2.6.0 py-cord==2.8.1 disnake==2.12.2
+FORK_STAMPS := $(foreach f,$(FORKS),.venv-$(firstword $(subst ==, ,$(f)))/.wiretwin-installed)
 # Debian's Chromium, for the browser tests (playwright-core drives it).
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -36,11 +40,17 @@ $(BROWSER_STAMP): $(BROWSER_DIR)/package-lock.json
 	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+.venv-%/.wiretwin-installed: pyproject.toml
+	$(PYTHON) -m venv .venv-$*
+	.venv-$*/bin/python -m pip install --quiet --disable-pip-version-check -e . \
+		$(filter $*==%,$(FORKS))
+	touch $@
+
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null
 
-install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP) $(BROWSER_STAMP) $(CHROMIUM)
+install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP) $(BROWSER_STAMP) $(CHROMIUM) $(FORK_STAMPS)
 
 serve: $(STAMP)
 	$(BIN)/wiretwin serve $(ARGS)
@@ -57,5 +67,5 @@ pytest: install
 test: install lint typecheck pytest
 
 clean:
-	rm -rf $(VENV) $(JS_DIR)/node_modules $(DISCORD_JS_DIR)/node_modules \
+	rm -rf $(VENV) .venv-nextcord .venv-py-cord .venv-disnake $(JS_DIR)/node_modules $(DISCORD_JS_DIR)/node_modules \
 		$(BROWSER_DIR)/node_modules

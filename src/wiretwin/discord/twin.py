@@ -106,7 +106,8 @@ class DiscordTwin(Twin):
         owner = User(ids.next(), "wiretwin-owner", global_name="wiretwin owner")
         flags = (1 << 12) | (1 << 14) | (1 << 18) if self._privileged else 0
         token = self._token or discord_token(bot.id, self.seed)
-        application = Application(ids.next(), app_name, bot, owner, token, flags=flags,
+        # On Discord a bot's application has the bot user's id (py-cord relies on it).
+        application = Application(bot.id, app_name, bot, owner, token, flags=flags,
                                   verify_key=f"{rng.getrandbits(256):064x}")
         self.model = DiscordModel(self, self.clock, application)
         self.hub = GatewayHub(self.model, self.clock, rng, lambda: self.ws_url("/"))

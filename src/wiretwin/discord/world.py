@@ -21,7 +21,7 @@ from ..runtime.worlds import default_world
 
 #: The built-in world's ids, by name.
 DEFAULT_IDS: dict[str, int] = {
-    "application": 1191168914227331073,
+    "application": 1191168914227331074,  # as on Discord: the bot user's id
     "bot": 1191168914227331074,
     "owner": 1191168914227331075,
     "alice": 1191168914227331076,

@@ -624,3 +624,14 @@ async def test_valid_components_are_kept(api: Api) -> None:
     status, body, _ = await api.call("POST", f"{api.c}/messages",
                                      body={"content": "x", "components": components})
     assert status == 200 and body["components"] == components
+
+
+async def test_the_application_is_the_bots_id_and_default_sounds_are_listed(api: Api) -> None:
+    # As on Discord (py-cord syncs commands under bot.user.id).
+    assert api.model.application.id == api.model.bot.id
+    _, app, _ = await api.call("GET", "/oauth2/applications/@me")
+    assert app["id"] == str(api.model.bot.id)
+    status, sounds, _ = await api.call("GET", "/soundboard-default-sounds")
+    assert status == 200 and [s["name"] for s in sounds][:2] == ["quack", "airhorn"]
+    assert all(set(s) == {"name", "sound_id", "volume", "emoji_id", "emoji_name",
+                          "available"} for s in sounds)

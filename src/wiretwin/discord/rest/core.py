@@ -10,6 +10,13 @@ from aiohttp import web
 from ..model import DiscordError, DiscordModel
 from .app import RestApp, read_json, snowflake_arg
 
+#: (sound_id, name, emoji) of Discord's default soundboard sounds, as remembered from its
+#: API answers (not checked against a capture: see docs/discord.md).
+DEFAULT_SOUNDS = (
+    ("1", "quack", "\N{DUCK}"), ("2", "airhorn", "\N{SPEAKER WITH THREE SOUND WAVES}"),
+    ("3", "cricket", "\N{CRICKET}"), ("4", "golf clap", "\N{FLAG IN HOLE}"),
+    ("5", "sad horn", "\N{TRUMPET}"), ("7", "ba dum tss", "\N{DRUM WITH DRUMSTICKS}"))
+
 
 class CoreRoutes:
     def __init__(self, app: RestApp, model: DiscordModel, gateway_url: Callable[[], str],
@@ -28,6 +35,7 @@ class CoreRoutes:
             ("GET", "/applications/@me", self.application),
             ("GET", "/gateway", self.gateway),
             ("GET", "/gateway/bot", self.gateway_bot),
+            ("GET", "/soundboard-default-sounds", self.default_sounds),
         ):
             app.add(method, template, handler)
 
@@ -57,6 +65,12 @@ class CoreRoutes:
         return {"url": self.gateway_url(), "shards": self.recommended_shards(),
                 "session_start_limit": {"total": 1000, "remaining": 1000,
                                         "reset_after": 86_400_000, "max_concurrency": 1}}
+
+    async def default_sounds(self, request: web.Request) -> list[dict[str, Any]]:
+        """Discord's built-in soundboard sounds (py-cord asks at login)."""
+        return [{"name": name, "sound_id": sound_id, "volume": 1.0, "emoji_id": None,
+                 "emoji_name": emoji, "available": True}
+                for sound_id, name, emoji in DEFAULT_SOUNDS]
 
     async def my_guilds(self, request: web.Request) -> list[dict[str, Any]]:
         bot = self.model.bot.id
