@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ...runtime.clock import Clock
-from ..components import check_message_components, check_modal_components
+from ..components import check_modal_components
 from ..model import Attachment, DiscordError, DiscordModel, Message, form_error
-from ..rest.app import RestApp, json_response, snowflake_arg
+from ..rest.app import RestApp, json_response, query_flag, snowflake_arg
 from .records import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
@@ -48,10 +48,6 @@ _ALLOWED = {APPLICATION_COMMAND: (4, 5, 9, 10, 12), MESSAGE_COMPONENT: (4, 5, 6,
 #: Message flags a response may set (SUPPRESS_EMBEDS, EPHEMERAL, SUPPRESS_NOTIFICATIONS,
 #: IS_VOICE_MESSAGE, IS_COMPONENTS_V2).
 _SETTABLE_FLAGS = 4 | EPHEMERAL | 4096 | 8192 | 32768
-
-
-def _truthy(value: str | None) -> bool:
-    return (value or "").lower() in ("1", "true")
 
 
 class InteractionRoutes:
@@ -112,7 +108,7 @@ class InteractionRoutes:
             _check_modal(data)
         interaction.acknowledged = kind
         self.interactions.record(interaction, Reply("callback", kind, data, message))
-        if not _truthy(request.query.get("with_response")):
+        if not query_flag(request, "with_response"):
             return web.Response(status=204)
         shown = message if kind in (4, 7) else None
         resource: dict[str, Any] = {"type": kind}
@@ -204,30 +200,11 @@ class InteractionRoutes:
         if message.flags & LOADING:
             changes.setdefault("flags", message.flags)
             changes["flags"] = int(changes["flags"]) & ~LOADING
-        if files:
-            keep = {int(a["id"]) for a in data.get("attachments") or [] if "id" in a
-                    and str(a["id"]).isdigit()}
-            message.attachments = [a for a in message.attachments if a.id in keep] + files
-            changes.pop("attachments", None)
         channel_messages = self.model.messages.get(message.channel_id, {})
         if channel_messages.get(message.id) is message:
-            return self.model.edit_message(message, changes)
+            return self.model.edit_message(message, changes, files)
         # Ephemeral: only the invoking user sees it, and the bot gets no event.
-        if "content" in changes:
-            content = changes["content"] or ""
-            if len(content) > 2000:
-                raise form_error("content", "BASE_TYPE_MAX_LENGTH",
-                                 "Must be 2000 or fewer in length.")
-            message.content = content
-        if "components" in changes:
-            check_message_components(changes["components"], message.flags)
-        for key in ("embeds", "components"):
-            if key in changes:
-                setattr(message, key, list(changes[key] or []))
-        if "flags" in changes:
-            message.flags = int(changes["flags"])
-        message.edited_ms = self.model.now_ms
-        return message
+        return self.model.apply_message_changes(message, changes, files)
 
     # -- the webhook routes -------------------------------------------------------------
 

@@ -113,27 +113,40 @@ class MessageOps(ModelBase):
         everyone = ("@everyone" in content or "@here" in content) and "everyone" in parse
         return list(dict.fromkeys(users)), roles, everyone
 
-    def edit_message(self, message: Message, changes: dict[str, Any]) -> Message:
+    def edit_message(self, message: Message, changes: dict[str, Any],
+                     new_files: list[Attachment] | None = None) -> Message:
+        """Apply ``changes`` (and add ``new_files``) and tell the bot (MESSAGE_UPDATE)."""
+        self.apply_message_changes(message, changes, new_files)
+        channel = self.channels[message.channel_id]
+        self.effects.dispatch("MESSAGE_UPDATE", self.message_json(message),
+                              guild_id=channel.guild_id, user_ids=_dm_users(channel))
+        return message
+
+    def apply_message_changes(self, message: Message, changes: dict[str, Any],
+                              new_files: list[Attachment] | None = None) -> Message:
+        """Check ``changes`` (content, embeds, components, flags, attachments to keep) as
+        Discord does, then apply them all, or none if one is refused, and add
+        ``new_files``; no event (ephemeral messages use this alone)."""
+        content = changes.get("content") or ""
+        if "content" in changes and len(content) > MAX_CONTENT:
+            raise form_error("content", "BASE_TYPE_MAX_LENGTH",
+                             f"Must be {MAX_CONTENT} or fewer in length.")
+        if "components" in changes:
+            check_message_components(changes["components"], message.flags)
         if "content" in changes:
-            content = changes["content"] or ""
-            if len(content) > MAX_CONTENT:
-                raise form_error("content", "BASE_TYPE_MAX_LENGTH",
-                                 f"Must be {MAX_CONTENT} or fewer in length.")
             message.content = content
         if "embeds" in changes:
             message.embeds = list(changes["embeds"] or [])
         if "components" in changes:
-            check_message_components(changes["components"], message.flags)
             message.components = list(changes["components"] or [])
         if "flags" in changes and changes["flags"] is not None:
             message.flags = int(changes["flags"])
         if "attachments" in changes and changes["attachments"] is not None:
-            keep = {int(a["id"]) for a in changes["attachments"] if "id" in a}
+            keep = {int(a["id"]) for a in changes["attachments"]
+                    if str(a.get("id", "")).isdigit()}
             message.attachments = [a for a in message.attachments if a.id in keep]
+        message.attachments.extend(new_files or [])
         message.edited_ms = self.now_ms
-        channel = self.channels[message.channel_id]
-        self.effects.dispatch("MESSAGE_UPDATE", self.message_json(message),
-                              guild_id=channel.guild_id, user_ids=_dm_users(channel))
         return message
 
     def delete_message(self, message: Message) -> None:

@@ -193,6 +193,12 @@ async def read_json(request: web.Request) -> dict[str, Any]:
     return body
 
 
+def query_flag(request: web.Request, name: str) -> bool:
+    """A boolean query parameter as Discord reads one (``true``/``1``; clients send both:
+    discord.py ``?with_response=1``, discord.js ``?with_response=false``)."""
+    return request.query.get(name, "").lower() in ("1", "true")
+
+
 def snowflake_arg(request: web.Request, name: str) -> int:
     raw = request.match_info[name]
     if not raw.isdigit():
@@ -202,4 +208,4 @@ def snowflake_arg(request: web.Request, name: str) -> int:
 
 
 __all__ = ["PREFIXES", "RateLimits", "RestApp", "error_response", "json_response",
-           "read_json", "snowflake_arg"]
+           "query_flag", "read_json", "snowflake_arg"]

@@ -231,10 +231,7 @@ class ChannelRoutes:
                 raise DiscordError(403, 50005, "Cannot edit a message authored by another "
                                                "user")
             self.model.require(channel, self.me, P.MANAGE_MESSAGES)
-        edited = self.model.edit_message(message, body)
-        if files:
-            edited.attachments.extend(files)
-        return self._json(edited, channel)
+        return self._json(self.model.edit_message(message, body, files), channel)
 
     async def delete_message(self, request: web.Request) -> None:
         channel = self._channel(request)

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from ..model import DiscordError, DiscordModel
-from .app import RestApp, json_response, snowflake_arg
+from .app import RestApp, json_response, query_flag, snowflake_arg
 
 _BASE = "/applications/{application_id}"
 
@@ -52,7 +52,7 @@ class CommandRoutes:
 
     async def list_commands(self, request: web.Request) -> list[dict[str, Any]]:
         guild_id = self._scope(request)
-        localized = request.query.get("with_localizations", "").lower() == "true"
+        localized = query_flag(request, "with_localizations")
         return [_shown(c, localized) for c in self.model.commands(guild_id)]
 
     async def create(self, request: web.Request) -> web.Response:

@@ -14,14 +14,10 @@ from aiohttp import web
 
 from ..model import DiscordError, DiscordModel, Message, Webhook, form_error
 from ..permissions import Permission as P
-from .app import RestApp, read_json, snowflake_arg
+from .app import RestApp, query_flag, read_json, snowflake_arg
 
 if TYPE_CHECKING:
     from .channels import ChannelRoutes
-
-
-def _truthy(value: str | None) -> bool:
-    return (value or "").lower() in ("1", "true")
 
 
 class WebhookRoutes:
@@ -119,7 +115,7 @@ class WebhookRoutes:
                              f"Value \"{thread}\" is not snowflake.")
         message = self.model.execute_webhook(hook, body, files,
                                              thread_id=int(thread) if thread else None)
-        if not _truthy(request.query.get("wait")):
+        if not query_flag(request, "wait"):
             return web.Response(status=204)
         return self.model.message_json(message)
 
@@ -142,12 +138,7 @@ class WebhookRoutes:
         body, files = await self.channels._payload(request, message.channel_id)
         keys = ("content", "embeds", "components", "attachments")
         changes: dict[str, Any] = {k: body[k] for k in keys if k in body}
-        if files:
-            keep = {int(a["id"]) for a in body.get("attachments") or []
-                    if str(a.get("id", "")).isdigit()}
-            message.attachments = [a for a in message.attachments if a.id in keep] + files
-            changes.pop("attachments", None)
-        return self.model.message_json(self.model.edit_message(message, changes))
+        return self.model.message_json(self.model.edit_message(message, changes, files))
 
     async def delete_message(self, request: web.Request) -> None:
         hook = self._by_token(request)
