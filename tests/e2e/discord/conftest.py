@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from wiretwin.discord.twin import DiscordTwin
+from wiretwin.runtime.clock import VirtualClock
 
 
 @pytest.fixture(params=["loop", "thread"])
@@ -23,3 +24,9 @@ async def twin(request: pytest.FixtureRequest) -> AsyncIterator[DiscordTwin]:
             yield made
         finally:
             await asyncio.to_thread(made.stop_thread)
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    """A virtual clock for the raw gateway and REST suites' rate limits and heartbeats."""
+    return VirtualClock(start=1_750_000_000.0)

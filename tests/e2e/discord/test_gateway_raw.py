@@ -168,11 +168,6 @@ class World:
 
 
 @pytest.fixture
-def clock() -> VirtualClock:
-    return VirtualClock(start=1_750_000_000.0)
-
-
-@pytest.fixture
 async def world(clock: VirtualClock) -> AsyncIterator[World]:
     async with DiscordTwin(clock=clock) as twin, aiohttp.ClientSession() as http:
         yield World(twin, http, clock)

@@ -81,11 +81,6 @@ class Api:
 
 
 @pytest.fixture
-def clock() -> VirtualClock:
-    return VirtualClock(start=1_750_000_000.0)
-
-
-@pytest.fixture
 async def api(clock: VirtualClock) -> AsyncIterator[Api]:
     async with DiscordTwin(clock=clock) as twin, aiohttp.ClientSession() as http:
         yield Api(twin, http, clock)
