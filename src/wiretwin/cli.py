@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import signal
 import sys
@@ -192,6 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
                            default=os.environ.get("WIRETWIN_ADMIN_TOKEN") or None,
                            help="require 'Authorization: Bearer TOKEN' on the admin API "
                                 "(default: $WIRETWIN_ADMIN_TOKEN; none: open to loopback)")
+    serve_cmd.add_argument("--log-level", default="warning",
+                           choices=["debug", "info", "warning", "error"],
+                           help="what the twins log to stderr (default: warning: a twin's "
+                                "own bugs, with their tracebacks; debug adds every "
+                                "malformed request a client sent)")
     serve_cmd.add_argument("--save", metavar="FILE",
                            help="write the twins' state to FILE on exit (.toml or .json)")
     return parser
@@ -200,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
+        logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         try:
             asyncio.run(serve(args, sys.stdout))
         except (OSError, WorldError) as exc:

@@ -162,3 +162,16 @@ def test_a_marked_log_says_what_it_dropped() -> None:
     log.extend(["f", "g"])
     assert log.snapshot() == ["[4 dropped]", "e", "f", "g"]
     assert log.dropped == 4
+
+
+def test_a_weighed_log_keeps_under_its_weight_and_the_newest_item() -> None:
+    log: WaitableLog[str] = WaitableLog(limit=100, marker=lambda n: f"[{n} dropped]",
+                                        weigh=len, max_weight=10)
+    log.extend(["aaaa", "bbbb"])
+    assert (log.snapshot(), log.weight) == (["aaaa", "bbbb"], 8)
+    log.append("cccc")
+    assert (log.snapshot(), log.weight, log.dropped) == (["[1 dropped]", "bbbb", "cccc"], 8, 1)
+    log.append("x" * 50)  # heavier than the whole budget: kept alone
+    assert (log.snapshot(), log.weight) == (["[3 dropped]", "x" * 50], 50)
+    log.clear()
+    assert (log.snapshot(), log.weight) == ([], 0)

@@ -13,6 +13,7 @@ import hashlib
 import random
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -20,14 +21,14 @@ from aiohttp import web
 from ..runtime.admin import AdminRoute
 from ..runtime.base import Twin
 from ..runtime.clock import Clock
-from ..runtime.journal import DEFAULT_JOURNAL_LIMIT
+from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
 from ..runtime.wire import ADMIN_PREFIX
 from .gateway.hub import GatewayHub
 from .gateway.websocket import GatewaySockets
 from .interactions import Interaction, Interactions
 from .interactions.rest import InteractionRoutes
-from .model import Application, DiscordModel, User
-from .rest.app import RestApp, json_response
+from .model import Application, DiscordError, DiscordModel, User
+from .rest.app import RestApp, error_response, json_response
 from .rest.channels import ChannelRoutes
 from .rest.commands import CommandRoutes
 from .rest.core import CoreRoutes
@@ -64,6 +65,8 @@ class DiscordTwin(Twin):
     """An offline Discord: REST, gateway, permissions, and a bot application."""
 
     service = "discord"
+    #: Discord's "Unknown error": the client should reconnect.
+    internal_close = (4000, "Unknown error.")
     heartbeat_events = frozenset({"HEARTBEAT_ACK", "ws:pong"})
 
     def __init__(
@@ -80,6 +83,7 @@ class DiscordTwin(Twin):
         seed: int = 0,
         clock: Clock | None = None,
         journal_limit: int = DEFAULT_JOURNAL_LIMIT,
+        journal_bytes: int = DEFAULT_JOURNAL_BYTES,
         admin_token: str | None = None,
     ) -> None:
         self._token = token
@@ -92,7 +96,8 @@ class DiscordTwin(Twin):
         self.dispatch_observers: list[Callable[[str, dict[str, Any]], None]] = []
         self._backend: Backend | None = None
         super().__init__(host=host, port=port, seed=seed, clock=clock,
-                         journal_limit=journal_limit, admin_token=admin_token)
+                         journal_limit=journal_limit, journal_bytes=journal_bytes,
+                         admin_token=admin_token)
         from .backend import Backend
 
         # Made now so that its queue holds every message the bot sends.
@@ -124,11 +129,23 @@ class DiscordTwin(Twin):
         answers.webhooks = WebhookRoutes(self.rest, self.model, channels)
         GuildRoutes(self.rest, self.model)
         CommandRoutes(self.rest, self.model)
-        self.wire.error_body = _error_body
         if self._world is not None:
             self._restore(self._world)
         #: What reset() goes back to: the built state (with its world, if given one).
         self._initial = snapshot(self.model)
+
+    def _http_error(self, request: web.Request | None, status: int, message: str | None
+                    ) -> web.Response:
+        """Discord's JSON error: ``{"message": "404: Not Found", "code": 0}``; a body
+        past the size limit is 40005."""
+        if status == 413:
+            return error_response(DiscordError(413, 40005, "Request entity too large"))
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "Error"
+        return json_response({"message": message or f"{status}: {phrase}", "code": 0},
+                             status)
 
     def _add_routes(self, app: web.Application) -> None:
         app._client_max_size = 32 * 1024 * 1024
@@ -288,13 +305,6 @@ class DiscordTwin(Twin):
             "api_base": self.http_url("/api"), "rest_url": self.http_url("/api/v10"),
             "gateway_url": self.ws_url("/"), "admin_url": self.http_url(ADMIN_PREFIX),
         }
-
-
-def _error_body(status: int) -> tuple[str, str]:
-    import json
-
-    return json.dumps({"message": f"{status}: Injected by wiretwin", "code": 0}), \
-        "application/json"
 
 
 __all__ = ["DEFAULT_TOKEN", "DiscordTwin", "discord_token"]

@@ -35,6 +35,14 @@ def _bool_param(request: web.Request, name: str) -> bool:
                              f"type 'boolean'; Invalid boolean value [{raw}]")
 
 
+def phrase(status: int) -> str:
+    """The HTTP reason phrase Spring puts in ``error`` ("Not Found")."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 class LavalinkRest:
     def __init__(self, model: LavalinkModel) -> None:
         self.model = model
@@ -83,9 +91,11 @@ class LavalinkRest:
 
         return endpoint
 
-    def error(self, request: web.Request, status: int, message: str) -> web.Response:
+    def error(self, request: web.Request, status: int, message: str | None) -> web.Response:
+        """Spring's error object for ``request`` (``message``: the reason phrase if None)."""
         trace = request.query.get("trace", "").lower() == "true"
-        body = protocol.error_body(status, HTTPStatus(status).phrase, message, request.path,
+        reason = phrase(status)
+        body = protocol.error_body(status, reason, message or reason, request.path,
                                    self.model.now_ms, trace)
         return web.json_response(body, status=status)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields
-from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
@@ -18,12 +17,12 @@ from aiohttp import web
 from ..runtime.admin import AdminRoute
 from ..runtime.base import Twin
 from ..runtime.clock import Clock
-from ..runtime.journal import DEFAULT_JOURNAL_LIMIT
+from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
 from . import protocol
 from .catalogue import Catalogue, Playlist, default_catalogue
 from .model import LavalinkConfig, LavalinkError, LavalinkModel, Session
 from .playback import Player
-from .rest import LavalinkRest
+from .rest import LavalinkRest, phrase
 from .snapshot import restore, snapshot
 from .tracks import Track
 from .websocket import LavalinkSockets
@@ -86,12 +85,14 @@ class LavalinkTwin(Twin):
         seed: int = 0,
         clock: Clock | None = None,
         journal_limit: int = DEFAULT_JOURNAL_LIMIT,
+        journal_bytes: int = DEFAULT_JOURNAL_BYTES,
         admin_token: str | None = None,
     ) -> None:
         self.config = config or LavalinkConfig(password=password, version=version)
         self._catalogue = catalogue
         super().__init__(host=host, port=port, seed=seed, clock=clock,
-                         journal_limit=journal_limit, admin_token=admin_token)
+                         journal_limit=journal_limit, journal_bytes=journal_bytes,
+                         admin_token=admin_token)
 
     def _setup(self) -> None:
         self.catalogue = self._catalogue or default_catalogue(self.seed)
@@ -100,17 +101,19 @@ class LavalinkTwin(Twin):
         self.sockets = LavalinkSockets(self.model, self.server, self.wire)
         self.rest = LavalinkRest(self.model)
         self._initial = snapshot(self.model)
-        self.wire.error_body = self._fault_body
 
-    def _fault_body(self, status: int) -> tuple[str, str]:
-        """An injected HTTP error in Spring's shape, as a real node's errors come (pomice
-        reads ``message`` from any error body). The layer does not say which path."""
-        try:
-            reason = HTTPStatus(status).phrase
-        except ValueError:
-            reason = "Error"
-        body = protocol.error_body(status, reason, reason, "", self.model.now_ms, False)
-        return json.dumps(body), "application/json"
+    def _http_error(self, request: web.Request | None, status: int, message: str | None
+                    ) -> web.Response:
+        """Spring's error object, as a real node's errors come (pomice reads ``message``
+        from any error body). Lavalink checks the password before Spring looks for a
+        route, so an unknown path without the right password is a 401/403 first."""
+        if request is not None:
+            refused = self.rest.authorized(request) if status == 404 else None
+            return refused or self.rest.error(request, status, message)
+        reason = phrase(status)
+        body = protocol.error_body(status, reason, message or reason, "", self.model.now_ms,
+                                   False)
+        return web.json_response(body, status=status)
 
     def _admin_routes(self) -> list[AdminRoute]:
         from .admin import LavalinkAdmin

@@ -10,19 +10,16 @@ websocket messages.
 
 from __future__ import annotations
 
-import json
-import logging
 from typing import TYPE_CHECKING
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
-from ..runtime.wire import Opcode, WireLayer, WireSocket
+from ..runtime import jsonio
+from ..runtime.wire import WireLayer, WireSocket
 from .model import LavalinkModel, Session
 
 if TYPE_CHECKING:
     from ..runtime.server import TwinServer
-
-log = logging.getLogger("wiretwin.lavalink")
 
 
 class LavalinkSockets:
@@ -60,34 +57,31 @@ class LavalinkSockets:
         self.server.register_socket(sock)
         session: Session | None = None
         try:
-            if not user_id.isdigit():
+            if not user_id.isascii() or not user_id.isdigit():
                 # Lavalink parses User-Id only after the upgrade, and fails there.
                 sock.close(1011, "Invalid User-Id")
             else:
-                session = resumed or self.model.open_session(
-                    user_id, request.headers.get("Client-Name"))
-                self._attach(session, sock)
-                if resumed is not None:
-                    self.model.resume(session)
-                else:
-                    self.model.announce(session)
-            async for msg in ws:
-                if msg.type is WSMsgType.TEXT:
-                    await sock.receive(msg.data, event=_op(msg.data))
-                elif msg.type is WSMsgType.BINARY:
-                    await sock.receive(msg.data, opcode=Opcode.BINARY)
-                elif msg.type is WSMsgType.PING:
-                    if await sock.receive(msg.data, event="ws:ping", opcode=Opcode.PING):
-                        sock.pong(msg.data)
-                elif msg.type is WSMsgType.PONG:
-                    await sock.receive(msg.data, event="ws:pong", opcode=Opcode.PONG)
+                session = sock.guarded(self._open, sock, user_id, resumed,
+                                       request.headers.get("Client-Name"))
+            # Lavalink v4 takes no websocket messages: they are journaled, nothing more.
+            await sock.serve(lambda text: None, lambda data: None, label=_op)
         finally:
             self.server.unregister_socket(sock)
             if session is not None and self.sockets.get(session.id) is sock:
                 del self.sockets[session.id]
-                self.model.detach(session)
+                sock.guarded(self.model.detach, session)
             await sock.finish()
         return ws
+
+    def _open(self, sock: WireSocket, user_id: str, resumed: Session | None,
+              client_name: str | None) -> Session:
+        session = resumed or self.model.open_session(user_id, client_name)
+        self._attach(session, sock)
+        if resumed is not None:
+            self.model.resume(session)
+        else:
+            self.model.announce(session)
+        return session
 
     def _attach(self, session: Session, sock: WireSocket) -> None:
         old = self.sockets.get(session.id)
@@ -111,8 +105,8 @@ class LavalinkSockets:
 
 def _op(text: str) -> str | None:
     try:
-        message = json.loads(text)
-    except ValueError:
+        message = jsonio.loads(text)
+    except jsonio.JSONError:
         return None
     op = message.get("op") if isinstance(message, dict) else None
     return op if isinstance(op, str) else None

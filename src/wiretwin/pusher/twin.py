@@ -17,7 +17,7 @@ from aiohttp import web
 from ..runtime.admin import AdminRoute
 from ..runtime.base import Twin
 from ..runtime.clock import Clock
-from ..runtime.journal import DEFAULT_JOURNAL_LIMIT
+from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
 from .admin import PusherAdmin
 from .apps import App, default_app
 from .auth import sign_channel, sign_user
@@ -40,6 +40,8 @@ class PusherTwin(Twin):
 
     service = "pusher"
     heartbeat_events = frozenset({"pusher:ping", "pusher:pong", "ws:pong"})
+    #: Pusher's "generic reconnect immediately", after a ``pusher:error`` saying so.
+    internal_close = (4200, "Internal error; please reconnect")
 
     def __init__(
         self,
@@ -50,11 +52,13 @@ class PusherTwin(Twin):
         seed: int = 0,
         clock: Clock | None = None,
         journal_limit: int = DEFAULT_JOURNAL_LIMIT,
+        journal_bytes: int = DEFAULT_JOURNAL_BYTES,
         admin_token: str | None = None,
     ) -> None:
         self._apps = list(apps) if apps else [default_app()]
         super().__init__(host=host, port=port, seed=seed, clock=clock,
-                         journal_limit=journal_limit, admin_token=admin_token)
+                         journal_limit=journal_limit, journal_bytes=journal_bytes,
+                         admin_token=admin_token)
 
     def _setup(self) -> None:
         self.recorder = PusherRecorder()

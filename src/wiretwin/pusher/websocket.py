@@ -3,8 +3,8 @@
 One handler per connection. It accepts or refuses the URL, registers the socket for
 delivery, feeds every text frame to :func:`protocol.receive`, and turns the model's
 refusals into ``pusher:error`` frames or close codes. Whatever goes wrong inside a
-handler, the connection gets a ``pusher:error`` and the twin keeps serving; the traceback
-goes to the log, never onto the wire.
+handler (a twin bug), the connection gets a ``pusher:error`` and a 4200 close, the
+traceback goes to the log and the journal, never onto the wire, and the twin keeps serving.
 
 Liveness: a connection silent for the app's ``activity_timeout`` gets a ``pusher:ping``;
 if nothing at all comes back within ``pong_timeout``, it is closed with 4201. One timer per
@@ -13,22 +13,19 @@ connection, re-armed lazily, so busy sockets cost nothing per frame.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from ..runtime.clock import Clock, TimerHandle
-from ..runtime.wire import Opcode, WireLayer, WireSocket
+from ..runtime.wire import WireLayer, WireSocket
 from . import frames, protocol
 from .errors import CloseCode, CloseConnection, PusherError
 from .model import Connection, PusherModel
 
 if TYPE_CHECKING:
     from ..runtime.server import TwinServer
-
-log = logging.getLogger("wiretwin.pusher")
 
 #: Largest frame a client may send; bigger ones are refused by aiohttp with 1009.
 MAX_FRAME = 256 * 1024
@@ -132,31 +129,35 @@ class PusherSockets:
         await ws.prepare(request)
         sock = WireSocket(ws, request, self.layer)
         self.server.register_socket(sock)
-        conn: Connection | None = None
-        liveness: Liveness | None = None
+        opened = sock.guarded(self._accept, sock, request, refusal)
+        conn, liveness = opened if opened is not None else (None, None)
         try:
-            try:
-                if refusal is not None:
-                    raise refusal
-                app, version = protocol.accept(self.model, request.match_info["key"],
-                                               request.query)
-                conn = self.model.connect(app, version)
-            except CloseConnection as exc:
-                if exc.error_first:
-                    self._in_band_close(sock, exc.code, exc.message)
-                sock.close(exc.code, exc.message)
-            else:
-                liveness = self._open(sock, conn)
-            await self._read(ws, sock, conn, liveness)
+            await self._read(sock, conn, liveness)
         finally:
             if liveness is not None:
-                liveness.stop()
+                sock.guarded(liveness.stop)
             if conn is not None:
                 self.sockets.pop(conn.socket_id, None)
-                self.model.disconnect(conn)
+                sock.guarded(self.model.disconnect, conn)
             self.server.unregister_socket(sock)
             await sock.finish()
         return ws
+
+    def _accept(self, sock: WireSocket, request: web.Request,
+                refusal: CloseConnection | None) -> tuple[Connection, Liveness] | None:
+        """The connection and its liveness timer, or None when the URL is refused."""
+        try:
+            if refusal is not None:
+                raise refusal
+            app, version = protocol.accept(self.model, request.match_info["key"],
+                                           request.query)
+            conn = self.model.connect(app, version)
+        except CloseConnection as exc:
+            if exc.error_first:
+                self._in_band_close(sock, exc.code, exc.message)
+            sock.close(exc.code, exc.message)
+            return None
+        return conn, self._open(sock, conn)
 
     def _open(self, sock: WireSocket, conn: Connection) -> Liveness:
         sock.rename(conn.socket_id)
@@ -174,29 +175,18 @@ class PusherSockets:
         liveness.start()
         return liveness
 
-    async def _read(self, ws: web.WebSocketResponse, sock: WireSocket,
-                    conn: Connection | None, liveness: Liveness | None) -> None:
-        """Every frame goes through the wire layer (journal, faults) before the protocol."""
-        async for msg in ws:
-            if msg.type is WSMsgType.TEXT:
-                if not await sock.receive(msg.data, event=protocol.event_name(msg.data)):
-                    continue
-                if conn is not None and liveness is not None:
-                    liveness.seen()
-                    self._receive(conn, msg.data)
-            elif msg.type is WSMsgType.BINARY:
-                if await sock.receive(msg.data, opcode=Opcode.BINARY) and conn is not None:
-                    self._answer(conn, PusherError("Binary frames are not supported; "
-                                                   "send JSON text frames"))
-            elif msg.type is WSMsgType.PING:
-                if await sock.receive(msg.data, event="ws:ping", opcode=Opcode.PING):
-                    sock.pong(msg.data)
-                    if liveness is not None:
-                        liveness.seen()
-            elif msg.type is WSMsgType.PONG:
-                answered = await sock.receive(msg.data, event="ws:pong", opcode=Opcode.PONG)
-                if answered and liveness is not None:
-                    liveness.seen()
+    async def _read(self, sock: WireSocket, conn: Connection | None,
+                    liveness: Liveness | None) -> None:
+        """Every frame goes through the wire layer (journal, faults) before the protocol;
+        any frame at all counts as activity."""
+        if conn is None or liveness is None:
+            await sock.serve(lambda text: None, label=protocol.event_name)
+            return
+        await sock.serve(
+            lambda text: self._receive(conn, text),
+            lambda data: self._answer(conn, PusherError(
+                "Binary frames are not supported; send JSON text frames")),
+            label=protocol.event_name, seen=liveness.seen)
 
     def _receive(self, conn: Connection, text: str) -> None:
         try:
@@ -205,10 +195,6 @@ class PusherSockets:
             self._answer(conn, exc)
         except CloseConnection as exc:
             self.close(conn.socket_id, exc.code, exc.message, error_first=exc.error_first)
-        except Exception:
-            log.exception("error handling a frame from %s: %.200s", conn.socket_id, text)
-            self._answer(conn, PusherError("Internal error handling your message; "
-                                           "the twin logged the details"))
 
     def _answer(self, conn: Connection, exc: PusherError) -> None:
         self.model.effects.deliver([conn.socket_id], frames.error(exc.message, exc.code))

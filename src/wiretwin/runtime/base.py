@@ -19,10 +19,10 @@ from aiohttp import web
 from .admin import AdminApi, AdminRoute
 from .clock import Clock, RealClock
 from .faults import Faults
-from .journal import DEFAULT_JOURNAL_LIMIT, Journal
+from .journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT, Journal
 from .server import TwinServer
 from .threads import LoopThread, call_in_loop
-from .wire import WireLayer
+from .wire import WireLayer, plain_error
 
 T = TypeVar("T")
 
@@ -35,6 +35,9 @@ class Twin:
     #: Labels of the heartbeat frames the twin sends, its own pings and its answers to the
     #: client's (what a Stall fault withholds).
     heartbeat_events: frozenset[str] = frozenset({"ws:pong"})
+    #: The close code and reason a websocket gets when the twin fails handling one of its
+    #: frames (a twin bug: logged and journaled too).
+    internal_close: tuple[int, str] = (1011, "Internal error")
 
     def __init__(
         self,
@@ -44,6 +47,7 @@ class Twin:
         seed: int = 0,
         clock: Clock | None = None,
         journal_limit: int = DEFAULT_JOURNAL_LIMIT,
+        journal_bytes: int = DEFAULT_JOURNAL_BYTES,
         admin_token: str | None = None,
     ) -> None:
         self.seed = seed
@@ -51,10 +55,12 @@ class Twin:
         self.admin_token = admin_token
         self.random = random.Random(seed)
         self.clock: Clock = clock if clock is not None else RealClock()
-        self.journal = Journal(self.service, self.clock, journal_limit)
+        self.journal = Journal(self.service, self.clock, journal_limit, journal_bytes)
         self.faults = Faults(self.service, self.journal, seed, self.heartbeat_events)
-        self.wire = WireLayer(self.service, self.clock, self.journal, self.faults)
-        self.server = TwinServer(host=host, port=port)
+        self.wire = WireLayer(self.service, self.clock, self.journal, self.faults,
+                              http_error=self._http_error,
+                              internal_close=self.internal_close)
+        self.server = TwinServer(host=host, port=port, logger=self.wire.server_log())
         self.server.before_stop(self._on_stop)
         self._setup()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -69,6 +75,12 @@ class Twin:
         """The service's routes, added to an application built anew at every start (an
         aiohttp app is bound to one loop); the admin API's come first."""
         raise NotImplementedError
+
+    def _http_error(self, request: web.Request | None, status: int, message: str | None
+                    ) -> web.Response:
+        """The service's answer for an HTTP error: refusals of aiohttp's own (no route,
+        wrong method, body too large), injected faults, and the twin's own crashes."""
+        return plain_error(request, status, message)
 
     def _admin_routes(self) -> list[AdminRoute]:
         """The service's own admin actions, served under ``/_wiretwin``."""

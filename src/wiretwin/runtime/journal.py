@@ -7,8 +7,10 @@ clock time. Tests query it (:meth:`Journal.frames`, :meth:`Journal.http`), wait 
 (:meth:`Journal.wait_for`) and export it as JSON Lines that :func:`read_jsonl` reads back
 into equal entries.
 
-It is bounded (``limit`` entries); past the limit the oldest entries go, and the journal's
-first entry becomes a ``dropped`` entry saying how many, so nothing disappears silently.
+It is bounded, in entries (``limit``) and in bytes (``max_bytes``: payloads and bodies,
+plus a fixed allowance per entry); past either bound the oldest entries go, and the
+journal's first entry becomes a ``dropped`` entry saying how many, so nothing disappears
+silently.
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ Direction = Literal["in", "out"]
 
 #: Entries a journal keeps by default before dropping its oldest.
 DEFAULT_JOURNAL_LIMIT = 100_000
+#: Bytes of payload a journal keeps by default before dropping its oldest entries.
+DEFAULT_JOURNAL_BYTES = 64 * 1024 * 1024
+#: What an entry costs beyond its payload and bodies (the entry, its headers, its dict).
+ENTRY_OVERHEAD = 512
+_BODIES = ("request_body", "response_body", "request_body_base64", "response_body_base64")
 
 
 @dataclass(slots=True)
@@ -74,6 +81,16 @@ class Entry:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    def weight(self) -> int:
+        """Roughly what the entry holds in memory, in bytes (what ``max_bytes`` counts)."""
+        size = ENTRY_OVERHEAD + len(self.data or "")
+        if self.kind == "http":
+            for key in _BODIES:
+                body = self.detail.get(key)
+                if isinstance(body, str):
+                    size += len(body)
+        return size
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Entry:
         return cls(**data)
@@ -114,13 +131,15 @@ def body_fields(prefix: str, body: bytes | None) -> dict[str, Any]:
 
 
 class Journal:
-    def __init__(self, twin: str, clock: Clock, limit: int = DEFAULT_JOURNAL_LIMIT) -> None:
+    def __init__(self, twin: str, clock: Clock, limit: int = DEFAULT_JOURNAL_LIMIT,
+                 max_bytes: int = DEFAULT_JOURNAL_BYTES) -> None:
         self.twin = twin
         self.clock = clock
         self._seq = 0
         self._marker: Entry | None = None
         self._log: WaitableLog[Entry] = WaitableLog(
-            Entry.describe, limit=limit, marker=self._dropped_marker
+            Entry.describe, limit=limit, marker=self._dropped_marker, weigh=Entry.weight,
+            max_weight=max_bytes,
         )
 
     def _dropped_marker(self, count: int) -> Entry:
@@ -136,6 +155,15 @@ class Journal:
     @property
     def limit(self) -> int | None:
         return self._log.limit
+
+    @property
+    def max_bytes(self) -> int | None:
+        return self._log.max_weight
+
+    @property
+    def size(self) -> int:
+        """What the entries kept weigh now, in bytes (see :meth:`Entry.weight`)."""
+        return self._log.weight
 
     @property
     def dropped(self) -> int:
@@ -249,4 +277,5 @@ def read_jsonl(source: str | Path | IO[str]) -> list[Entry]:
     return [Entry.from_json(json.loads(line)) for line in source if line.strip()]
 
 
-__all__ = ["DEFAULT_JOURNAL_LIMIT", "Entry", "Journal", "body_fields", "read_jsonl"]
+__all__ = ["DEFAULT_JOURNAL_BYTES", "DEFAULT_JOURNAL_LIMIT", "Entry", "Journal", "body_fields",
+           "read_jsonl"]

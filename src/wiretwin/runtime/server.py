@@ -14,8 +14,10 @@ cancelled after a short grace period.
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -29,7 +31,8 @@ class TwinServer:
     """Serves one application on one loopback socket in the running event loop."""
 
     def __init__(self, app: web.Application | None = None, *, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+                 port: int = 0, logger: logging.LoggerAdapter[logging.Logger] | None = None
+                 ) -> None:
         self.app = app if app is not None else web.Application()
         self.host = host
         self._requested_port = port
@@ -37,6 +40,8 @@ class TwinServer:
         self._socket: socket.socket | None = None
         self._sockets: set[WireSocket] = set()
         self._before_stop: list[Callable[[], Awaitable[None]]] = []
+        #: aiohttp's connection-level logger (malformed requests; see WireLayer.server_log).
+        self._logger = logger
 
     @property
     def port(self) -> int:
@@ -80,8 +85,10 @@ class TwinServer:
             ) from exc
         sock.listen(512)
         sock.setblocking(False)
+        extra: dict[str, Any] = {"logger": self._logger} if self._logger is not None else {}
         runner = web.AppRunner(
-            self.app, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_GRACE
+            self.app, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_GRACE,
+            **extra,
         )
         await runner.setup()
         await web.SockSite(runner, sock).start()

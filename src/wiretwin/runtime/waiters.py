@@ -60,10 +60,17 @@ class WaitableLog(Generic[T]):
     """
 
     def __init__(self, describe: Callable[[T], str] = repr, *, limit: int | None = None,
-                 marker: Callable[[int], T] | None = None) -> None:
+                 marker: Callable[[int], T] | None = None,
+                 weigh: Callable[[T], int] | None = None,
+                 max_weight: int | None = None) -> None:
         if limit is not None and limit < (2 if marker else 1):
             raise ValueError(f"a log limit must leave room for items, got {limit}")
         self.limit = limit
+        #: With ``weigh`` and ``max_weight``, the oldest items also go while the items'
+        #: total weight (bytes, say) is past ``max_weight``; the newest item always stays.
+        self.max_weight = max_weight
+        self._weigh = weigh if max_weight is not None else None
+        self.weight = 0
         self.dropped = 0
         self._marker = marker
         self._marked = False
@@ -75,6 +82,8 @@ class WaitableLog(Generic[T]):
     def append(self, item: T) -> None:
         with self._lock:
             self._items.append(item)
+            if self._weigh is not None:
+                self.weight += self._weigh(item)
             self._trim()
             if not self._waiters:
                 return
@@ -89,6 +98,8 @@ class WaitableLog(Generic[T]):
         added = list(items)
         with self._lock:
             self._items.extend(added)
+            if self._weigh is not None:
+                self.weight += sum(map(self._weigh, added))
             self._trim()
             if not self._waiters:
                 return
@@ -103,24 +114,36 @@ class WaitableLog(Generic[T]):
 
     def _trim(self) -> None:
         # A deque, so that a full log drops its oldest in O(1) per append.
-        if self.limit is None or len(self._items) <= self.limit:
-            return
         items = self._items
+        over_count = self.limit is not None and len(items) > self.limit
+        over_weight = self.max_weight is not None and self.weight > self.max_weight
+        if not over_count and not over_weight:
+            return
         marker = items.popleft() if self._marked else None
-        room = self.limit - (1 if self._marker else 0)
-        excess = len(items) - room
+        room = (self.limit if self.limit is not None else len(items) + 1) - (
+            1 if self._marker else 0)
+        excess = max(0, len(items) - room)
         for _ in range(excess):
-            items.popleft()
+            self._drop(items.popleft())
+        if self._weigh is not None and self.max_weight is not None:
+            while len(items) > 1 and self.weight > self.max_weight:
+                self._drop(items.popleft())
+                excess += 1
         self.dropped += excess
         if self._marker is not None:
             items.appendleft(self._marker(self.dropped))
             self._marked = True
         del marker
 
+    def _drop(self, item: T) -> None:
+        if self._weigh is not None:
+            self.weight -= self._weigh(item)
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
             self._marked = False
+            self.weight = 0
 
     def snapshot(self) -> list[T]:
         with self._lock:

@@ -30,17 +30,22 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import struct
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import IntEnum
+from http import HTTPStatus
+from typing import Any, TypeVar
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 from .clock import Clock, RealClock, TimerHandle, sleep
 from .faults import Disconnect, Faults
 from .journal import Journal, body_fields
+
+T = TypeVar("T")
 
 
 class Opcode(IntEnum):
@@ -84,18 +89,25 @@ ADMIN_PREFIX = "/_wiretwin"
 _ECHOABLE = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011})
 
 
-def _error_body(status: int) -> tuple[str, str]:
-    return f"{status} {_REASONS.get(status, 'Error')}\n", "text/plain"
+def plain_error(request: web.Request | None, status: int, message: str | None) -> web.Response:
+    """The error answer of a server with no error shape of its own: ``404 Not Found``."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    return web.Response(status=status, text=f"{status} {phrase}\n" if message is None
+                        else f"{message}\n")
 
 
-_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-            413: "Payload Too Large", 429: "Too Many Requests",
-            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
-            504: "Gateway Timeout"}
+#: Builds the service's own answer for an HTTP error: (request, status, message); the
+#: message is None when the twin has nothing to add (an injected fault, a crash). The
+#: request is None when there is none to speak of.
+HttpError = Callable[[web.Request | None, int, str | None], web.Response]
 
 
 class WireLayer:
-    """A twin's journal and faults, applied to every socket and HTTP exchange it serves."""
+    """A twin's journal and faults, applied to every socket and HTTP exchange it serves,
+    and the guard that turns anything unexpected into the service's own error."""
 
     @classmethod
     def standalone(cls, name: str = "server", clock: Clock | None = None) -> WireLayer:
@@ -104,16 +116,37 @@ class WireLayer:
         journal = Journal(name, clock)
         return cls(name, clock, journal, Faults(name, journal, seed=0))
 
-    def __init__(self, twin: str, clock: Clock, journal: Journal, faults: Faults) -> None:
+    def __init__(self, twin: str, clock: Clock, journal: Journal, faults: Faults, *,
+                 http_error: HttpError = plain_error,
+                 internal_close: tuple[int, str] = (1011, "Internal error")) -> None:
         self.twin = twin
         self.clock = clock
         self.journal = journal
         self.faults = faults
         self._ids = itertools.count(1)
-        #: The service's error body for an injected HTTP status: (body, content type).
-        self.error_body: Callable[[int], tuple[str, str]] = _error_body
+        #: The service's error answer for a status (faults, crashes, aiohttp's refusals).
+        self.http_error = http_error
+        #: The close code and reason a websocket gets when handling one of its frames
+        #: failed inside the twin (the service's "unknown error").
+        self.internal_close = internal_close
         #: The service's in-band goodbye before a close (Pusher: ``pusher:error``).
         self.in_band_close: Callable[[WireSocket, int, str], None] | None = None
+        self.log = logging.getLogger(f"wiretwin.{twin}")
+
+    def internal_error(self, exc: BaseException, where: str) -> None:
+        """A bug in the twin surfaced while serving ``where``: one journal note and one
+        log record with the traceback; the caller answers in the service's words."""
+        self.journal.record_note("internal-error", where=where,
+                                 error=f"{type(exc).__name__}: {exc}"[:500])
+        self.log.error("internal error serving %s (%s: %.200s); the client got the "
+                       "service's error answer", where, type(exc).__name__, exc,
+                       exc_info=exc)
+
+    def server_log(self) -> logging.LoggerAdapter[logging.Logger]:
+        """The logger for aiohttp's connection handler. Requests too malformed to reach a
+        handler are the client's mistake: aiohttp answers them 400 and this journals them
+        and logs them at debug level, never as tracebacks."""
+        return _ProtocolLog(self)
 
     def new_connection_id(self) -> str:
         return f"c{next(self._ids)}"
@@ -123,33 +156,60 @@ class WireLayer:
         self, request: web.Request,
         handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
     ) -> web.StreamResponse:
-        """Journal every HTTP exchange and apply HTTP faults (not to the admin API)."""
+        """Journal every HTTP exchange, apply HTTP faults (not to the admin API), and
+        answer whatever goes wrong in the service's own error shape."""
         if request.path.startswith(ADMIN_PREFIX):
-            return await handler(request)
+            return await self._guarded(request, handler)
         handshake = request.headers.get("Upgrade", "").lower() == "websocket"
-        body = b"" if handshake else await request.read()
+        try:
+            body = b"" if handshake else await request.read()
+        except web.HTTPException as exc:  # aiohttp's 413 past the body limit
+            refused = self.http_error(request, exc.status, None)
+            self._record_http(request, b"", refused)
+            return refused
+        except ConnectionError:
+            return self._client_gone(request)
         if self.faults.active:
             decision = self.faults.http(method=request.method, route=request.path,
                                         handshake=handshake)
             await sleep(self.clock, decision.delay)
             if decision.error is not None:
-                text, ctype = self.error_body(decision.error.status)
+                refused = self.http_error(request, decision.error.status, None)
                 if decision.error.body is not None:
-                    text = decision.error.body
+                    # The content type exactly as given: some clients compare it verbatim.
                     ctype = getattr(decision.error, "content_type", None) or "text/plain"
-                # The content type exactly as given: some clients compare it verbatim.
-                refused = web.Response(status=decision.error.status, body=text.encode(),
-                                       headers={"Content-Type": ctype})
+                    refused = web.Response(status=decision.error.status,
+                                           body=decision.error.body.encode(),
+                                           headers={"Content-Type": ctype})
                 self._record_http(request, body, refused)
                 return refused
-        try:
-            response = await handler(request)
-        except web.HTTPException as exc:
-            self._record_http(request, body, exc)
-            raise
+        response = await self._guarded(request, handler)
         if response.status != 101:
             self._record_http(request, body, response)
         return response
+
+    async def _guarded(self, request: web.Request,
+                       handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+                       ) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except web.HTTPException as exc:
+            # aiohttp's own refusals (no such route, wrong method, body too large) in the
+            # service's shape; a redirect or success stays as aiohttp made it.
+            if exc.status < 400:
+                raise
+            return self.http_error(request, exc.status, None)
+        except ConnectionError:
+            return self._client_gone(request)
+        except Exception as exc:
+            self.internal_error(exc, f"{request.method} {request.path}")
+            return self.http_error(request, 500, None)
+
+    def _client_gone(self, request: web.Request) -> web.StreamResponse:
+        """The client dropped the connection before its request was read: nobody is
+        left to answer, so the journal says so and the answer goes nowhere."""
+        self.journal.record_note("client-gone", method=request.method, path=request.path)
+        return web.Response(status=400)
 
     def _record_http(self, request: web.Request, body: bytes,
                      response: web.StreamResponse) -> None:
@@ -162,6 +222,24 @@ class WireLayer:
         )
 
 
+class _ProtocolLog(logging.LoggerAdapter[logging.Logger]):
+    """aiohttp's connection-handler logger for a twin: see :meth:`WireLayer.server_log`."""
+
+    def __init__(self, layer: WireLayer) -> None:
+        super().__init__(logging.getLogger(f"wiretwin.{layer.twin}.http"), {})
+        self.layer = layer
+
+    def exception(self, msg: object, *args: object, exc_info: Any = True,
+                  **kwargs: Any) -> None:
+        error = exc_info if isinstance(exc_info, BaseException) else None
+        self.layer.journal.record_note(
+            "bad-http", error=f"{type(error).__name__}: {error}"[:300] if error else str(msg))
+        self.debug(msg, *args, exc_info=exc_info, **kwargs)
+
+    def error(self, msg: object, *args: object, **kwargs: Any) -> None:
+        self.exception(msg, *args, exc_info=kwargs.pop("exc_info", None), **kwargs)
+
+
 @dataclass(slots=True)
 class _Pending:
     due: float
@@ -169,6 +247,23 @@ class _Pending:
     text: str | bytes
     event: str | None
     opcode: int
+
+
+def _echo(peer_code: int | None) -> int:
+    """The code to answer a client's close frame with: its own, when a server may send it
+    (RFC 6455 7.4); 1000 for a close without a code; 1002 for a code nobody may send."""
+    if peer_code is None or peer_code == 1005:
+        return 1000
+    if peer_code in _ECHOABLE or 3000 <= peer_code <= 4999:
+        return peer_code
+    return 1002
+
+
+def _utf8(data: bytes) -> str | None:
+    try:
+        return data.decode()
+    except UnicodeDecodeError:
+        return None
 
 
 class WireSocket:
@@ -337,6 +432,65 @@ class WireSocket:
         await sleep(self.layer.clock, decision.delay)
         return not self._closing
 
+    async def serve(self, on_text: Callable[[str], None],
+                    on_binary: Callable[[bytes], None] | None = None, *,
+                    label: Callable[[str], str | None] | None = None,
+                    binary_text: bool = False,
+                    seen: Callable[[], None] | None = None) -> None:
+        """Read the connection to its end: every frame journaled and faulted, websocket
+        pings answered, then handed to the service's handler under the guard.
+
+        ``label`` names a text frame for the journal and fault scopes; with
+        ``binary_text``, binary frames holding UTF-8 are text frames too (hikari sends
+        JSON so); ``seen`` is told of every frame that arrives (liveness). A handler that
+        raises is a twin bug: it is logged and journaled once and the connection gets the
+        service's internal-error close, while the twin goes on serving everyone else.
+        """
+        async for msg in self.ws:
+            if msg.type is WSMsgType.TEXT or msg.type is WSMsgType.BINARY:
+                data: str | bytes = msg.data
+                opcode = Opcode.TEXT if msg.type is WSMsgType.TEXT else Opcode.BINARY
+                if isinstance(data, bytes) and binary_text:
+                    data = _utf8(data) or data
+                event = label(data) if label is not None and isinstance(data, str) else None
+                if not await self.receive(data, event=event, opcode=opcode):
+                    continue
+                if seen is not None:
+                    self.guarded(seen)
+                if isinstance(data, str):
+                    self.guarded(on_text, data)
+                elif on_binary is not None:
+                    self.guarded(on_binary, data)
+            elif msg.type is WSMsgType.PING:
+                if await self.receive(msg.data, event="ws:ping", opcode=Opcode.PING):
+                    self.pong(msg.data)
+                    if seen is not None:
+                        self.guarded(seen)
+            elif msg.type is WSMsgType.PONG:
+                if await self.receive(msg.data, event="ws:pong", opcode=Opcode.PONG) \
+                        and seen is not None:
+                    self.guarded(seen)
+            elif msg.type is WSMsgType.ERROR:
+                # A frame RFC 6455 forbids: aiohttp has already closed with 1002, 1007 or
+                # 1009, as the RFC asks; the journal says why.
+                self.layer.journal.record_note("ws-protocol-error", connection=self.id,
+                                               error=str(msg.data)[:300],
+                                               code=self.ws.close_code)
+
+    def guarded(self, fn: Callable[..., T], *args: Any) -> T | None:
+        """Run a handler for this connection and return what it returns; if it raised
+        (a twin bug), log and journal it, close the connection the service's way, and
+        return None."""
+        try:
+            return fn(*args)
+        except Exception as exc:
+            self.layer.internal_error(exc, f"websocket {self.route} ({self.id})")
+            code, reason = self.layer.internal_close
+            if self.layer.in_band_close is not None and not self.closed:
+                self.layer.in_band_close(self, code, reason)
+            self.close(code, reason)
+            return None
+
     # -- closing ----------------------------------------------------------------------
 
     def _fault_disconnect(self, fault: Disconnect) -> None:
@@ -394,8 +548,7 @@ class WireSocket:
             return
         self._closing = True
         try:
-            await self.ws.close(code=peer_code if peer_code in _ECHOABLE
-                                or (peer_code and peer_code >= 3000) else 1000)
+            await self.ws.close(code=_echo(peer_code))
         except (ConnectionError, RuntimeError):
             self.abort()
         self._record_close("client", peer_code, peer_code)

@@ -10,7 +10,8 @@
   compression: each message zlib-compressed on its own.
 
 The journal records every message as JSON text whatever the compression, so it stays
-readable. Client frames are JSON, in text or binary frames; anything undecodable closes 4002.
+readable. Client frames are JSON, in text or binary frames, of at most 4096 bytes;
+anything undecodable or bigger closes 4002.
 """
 
 from __future__ import annotations
@@ -19,10 +20,18 @@ import json
 import zlib
 from typing import Any, Protocol
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
+from ...runtime import jsonio
 from ...runtime.wire import Opcode, WireLayer, WireSocket, encode_frame
 from .hub import Closed, Connection, GatewayHub
+
+#: The largest payload the gateway takes; anything bigger closes 4002, as on Discord.
+MAX_PAYLOAD = 4096
+#: The largest websocket message read at all: past it the connection closes 1009 before
+#: the twin buffers it (RFC 6455 7.4.1).
+MAX_FRAME = 1024 * 1024
+DECODE_ERROR = (4002, "Error while decoding payload.")
 
 
 class _Compressor(Protocol):
@@ -73,53 +82,35 @@ class GatewaySockets:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(autoclose=False, autoping=False, compress=False,
-                                   max_msg_size=16 * 1024 * 1024, timeout=1.0)
+                                   max_msg_size=MAX_FRAME, timeout=1.0)
         if not ws.can_prepare(request).ok:
             return web.Response(status=404, text="404: Not Found")
         await ws.prepare(request)
         sock = WireSocket(ws, request, self.layer, coalesce=True)
         self.server.register_socket(sock)
-        conn: Connection | None = None
+        transport: _Transport | None = None
         try:
             refusal = self._refusal(request)
             if refusal is not None:
                 sock.close(*refusal)
             else:
-                compress = request.query.get("compress")
-                compressor = {"zlib-stream": _zlib_stream,
-                              "zstd-stream": _zstd_stream}.get(compress or "")
+                compressor = {"zlib-stream": _zlib_stream, "zstd-stream": _zstd_stream
+                              }.get(request.query.get("compress") or "")
                 transport = _Transport(sock, compressor() if compressor else None)
-                conn = self.hub.open(transport)
-                transport.conn = conn
-            async for msg in ws:
-                if msg.type is WSMsgType.TEXT:
-                    if not await sock.receive(msg.data, event=_op_name(msg.data)):
-                        continue
-                    if conn is not None:
-                        self._receive(conn, sock, msg.data)
-                elif msg.type is WSMsgType.BINARY:
-                    # JSON may come in binary frames too (hikari sends every payload so).
-                    text = _utf8(msg.data)
-                    if not await sock.receive(
-                            msg.data if text is None else text, opcode=Opcode.BINARY,
-                            event=None if text is None else _op_name(text)):
-                        continue
-                    if conn is not None and text is None:
-                        sock.close(4002, "Error while decoding payload.")
-                    elif conn is not None and text is not None:
-                        self._receive(conn, sock, text)
-                elif msg.type is WSMsgType.PING and await sock.receive(
-                        msg.data, event="ws:ping", opcode=Opcode.PING):
-                    sock.pong(msg.data)
-                elif msg.type is WSMsgType.PONG:
-                    await sock.receive(msg.data, event="ws:pong", opcode=Opcode.PONG)
+                sock.guarded(self._open, transport)
+            await sock.serve(lambda text: self._receive(transport, sock, text),
+                             lambda data: sock.close(*DECODE_ERROR),
+                             label=_op_name, binary_text=True)
         finally:
             self.server.unregister_socket(sock)
             await sock.finish()
-            if conn is not None:
+            if transport is not None and transport.conn is not None:
                 code = sock.close_code if sock.close_code is not None else ws.close_code
-                self.hub.closed(conn, code)
+                sock.guarded(self.hub.closed, transport.conn, code)
         return ws
+
+    def _open(self, transport: _Transport) -> None:
+        transport.conn = self.hub.open(transport)
 
     @staticmethod
     def _refusal(request: web.Request) -> tuple[int, str] | None:
@@ -132,29 +123,29 @@ class GatewaySockets:
             return 4000, "Unknown error."
         return None
 
-    def _receive(self, conn: Connection, sock: WireSocket, text: str) -> None:
-        try:
-            payload = json.loads(text)
-        except ValueError:
-            sock.close(4002, "Error while decoding payload.")
+    def _receive(self, transport: _Transport | None, sock: WireSocket, text: str) -> None:
+        if transport is None or transport.conn is None:
+            return  # refused at the handshake: only its close frame is awaited
+        if len(text.encode()) > MAX_PAYLOAD:
+            sock.close(*DECODE_ERROR)
             return
         try:
-            self.hub.receive(conn, payload)
+            payload = jsonio.loads(text)
+        except jsonio.JSONError:
+            sock.close(*DECODE_ERROR)
+            return
+        try:
+            self.hub.receive(transport.conn, payload)
         except Closed as closed:
             sock.close(closed.code, closed.reason)
 
 
-def _utf8(data: bytes) -> str | None:
-    try:
-        return data.decode()
-    except UnicodeDecodeError:
-        return None
-
-
 def _op_name(text: str) -> str | None:
+    if len(text) > MAX_PAYLOAD:
+        return None
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = jsonio.loads(text)
+    except jsonio.JSONError:
         return None
     names = {1: "HEARTBEAT", 2: "IDENTIFY", 3: "PRESENCE_UPDATE", 4: "VOICE_STATE_UPDATE",
              6: "RESUME", 8: "REQUEST_GUILD_MEMBERS"}
