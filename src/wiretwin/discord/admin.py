@@ -218,9 +218,8 @@ class DiscordAdmin:
         if body.get("reply_to") is not None:
             reference = {"message_id": str(_snowflake(body["reply_to"], "reply_to"))}
         try:
-            self.model.require(channel, author, Permission.SEND_MESSAGES)
-            message = self.model.create_message(channel, author, content, embeds=embeds,
-                                                reference=reference)
+            message = self.model.post_message(channel, author, content, embeds=embeds,
+                                              reference=reference)
         except DiscordError as exc:
             raise _discord(exc) from None
         data: dict[str, Any] = self.model.message_json(message)

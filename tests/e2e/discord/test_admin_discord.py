@@ -18,6 +18,7 @@ import discord
 import pytest
 from discord.ext import commands
 
+from wiretwin.discord.backend import BackendError
 from wiretwin.discord.clients import use_discord_py
 from wiretwin.discord.twin import DiscordTwin
 from wiretwin.discord.world import DEFAULT_IDS, default_discord_world
@@ -226,3 +227,23 @@ def test_the_fixture_serves_the_default_world(discord_twin: DiscordTwin) -> None
 def test_the_fixture_is_empty_by_default(discord_twin: DiscordTwin) -> None:
     assert discord_twin.model.guilds == {}
     assert discord_twin.model.bot.bot is True
+
+
+async def test_a_post_in_a_category_is_refused_alike_over_rest_backend_and_admin() -> None:
+    """One rule, in the model: the bot over REST, a user through the backend and a user
+    through the admin API all get Discord's 50008 for a channel without messages."""
+    category = DEFAULT_IDS["text_category"]
+    async with DiscordTwin(world=default_discord_world()) as twin, \
+            aiohttp.ClientSession() as http:
+        rest = twin.http_url(f"/api/v10/channels/{category}/messages")
+        headers = {"Authorization": f"Bot {twin.application.token}"}
+        async with http.post(rest, json={"content": "hi"}, headers=headers) as answer:
+            assert (answer.status, (await answer.json())["code"]) == (400, 50008)
+        with pytest.raises(BackendError) as refused:
+            await twin.backend.send_message(category, "hi", author=DEFAULT_IDS["alice"])
+        assert refused.value.code == 50008
+        failed = await Admin(http, twin).call(
+            "POST", f"/discord/channels/{category}/messages",
+            {"author": str(DEFAULT_IDS["alice"]), "content": "hi"}, expect=400)
+        assert "Discord error 50008" in failed["error"]
+        assert twin.model.messages.get(category, {}) == {}

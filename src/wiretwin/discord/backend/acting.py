@@ -31,8 +31,10 @@ class UserActions(BackendBase):
                            check_permissions: bool = True) -> Message:
         """``author`` (default: the first human member) posts in ``channel`` (default: the
         first text channel the bot is in) (MESSAGE_CREATE). Attachments: paths, bytes,
-        ``(filename, bytes)`` or ``discord.File``. Discord's own checks apply: the author
-        must be able to see the channel and send messages."""
+        ``(filename, bytes)`` or ``discord.File``. Discord's own checks apply, as to a post
+        over REST: the channel must take messages, and (unless ``check_permissions`` is
+        False) the author must be able to see it and send messages, attach files and read
+        the history it replies to."""
         embed_list = [_embed(e) for e in embeds]
         files = [_file(a) for a in attachments]
 
@@ -40,12 +42,6 @@ class UserActions(BackendBase):
             where = self._channel(channel) if channel is not None \
                 else self._default_text_channel()
             author_id = self._author(author, where)
-            self.model.user(author_id)
-            if check_permissions:
-                needed = [Permission.SEND_MESSAGES]
-                if files:
-                    needed.append(Permission.ATTACH_FILES)
-                self.model.require(where, author_id, *needed)
             made = []
             for name, data, ctype in files:
                 attachment_id = self.model.ids.next()
@@ -57,9 +53,9 @@ class UserActions(BackendBase):
             if reply_to is not None:
                 target = self._message(reply_to)
                 reference = {"message_id": str(target.id), "channel_id": str(target.channel_id)}
-            message: Message = self.model.create_message(
+            message: Message = self.model.post_message(
                 where, author_id, content, embeds=embed_list, attachments=made,
-                reference=reference, tts=tts)
+                reference=reference, tts=tts, check_permissions=check_permissions)
             return message
 
         return await self._run(post)

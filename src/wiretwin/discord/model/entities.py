@@ -30,6 +30,7 @@ class ChannelType(IntEnum):
     PUBLIC_THREAD = 11
     PRIVATE_THREAD = 12
     GUILD_STAGE_VOICE = 13
+    GUILD_DIRECTORY = 14
     GUILD_FORUM = 15
     GUILD_MEDIA = 16
 

@@ -11,6 +11,11 @@ from .base import DiscordError, ModelBase, form_error
 from .entities import Attachment, Channel, ChannelType, Message, Reaction, emoji_key
 
 MAX_CONTENT = 2000
+MAX_EMBEDS = 10
+#: Channels that hold no messages of their own: a category, a forum or media channel
+#: (messages go in its posts), a directory. Voice and stage channels have text chat.
+_NO_MESSAGES = frozenset({ChannelType.GUILD_CATEGORY, ChannelType.GUILD_DIRECTORY,
+                          ChannelType.GUILD_FORUM, ChannelType.GUILD_MEDIA})
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 
@@ -33,6 +38,40 @@ class MessageOps(ModelBase):
         return channel
 
     # -- messages -----------------------------------------------------------------------
+
+    def post_message(self, channel: Channel, author_id: int, content: str = "", *,
+                     embeds: list[dict[str, Any]] | None = None,
+                     attachments: list[Attachment] | None = None,
+                     reference: dict[str, Any] | None = None,
+                     allowed_mentions: dict[str, Any] | None = None,
+                     nonce: str | int | None = None, tts: bool = False,
+                     components: list[dict[str, Any]] | None = None, flags: int = 0,
+                     check_permissions: bool = True) -> Message:
+        """``author_id`` posts in ``channel``, with every check Discord makes of a post,
+        whoever asks (the bot over REST, a user through the backend or the admin API):
+        the channel takes messages (50008), a DM is not between two bots (50007), at most
+        10 embeds, and, unless told otherwise, the author may see the channel and send in
+        it (SEND_MESSAGES_IN_THREADS in a thread), attach files (ATTACH_FILES) and reply
+        (READ_MESSAGE_HISTORY)."""
+        if check_permissions:
+            needed = [Permission.SEND_MESSAGES]
+            if attachments:
+                needed.append(Permission.ATTACH_FILES)
+            if reference is not None:
+                needed.append(Permission.READ_MESSAGE_HISTORY)
+            self.require(channel, author_id, *needed)
+        if embeds is not None and len(embeds) > MAX_EMBEDS:
+            raise form_error("embeds", "BASE_TYPE_MAX_LENGTH",
+                             f"Must be {MAX_EMBEDS} or fewer in length.")
+        if channel.type in _NO_MESSAGES:
+            raise DiscordError(400, 50008, "Cannot send messages in a non-text channel")
+        if channel.is_dm and self.user(author_id).bot and any(
+                self.users[u].bot for u in channel.recipients if u != author_id):
+            raise DiscordError(403, 50007, "Cannot send messages to this user")
+        return self.create_message(
+            channel, author_id, content, embeds=embeds, attachments=attachments,
+            reference=reference, allowed_mentions=allowed_mentions, nonce=nonce, tts=tts,
+            components=components, flags=flags)
 
     def create_message(self, channel: Channel, author_id: int, content: str = "", *,
                        embeds: list[dict[str, Any]] | None = None,

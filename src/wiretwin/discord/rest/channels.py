@@ -15,7 +15,6 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from ..model import Attachment, Channel, DiscordError, DiscordModel, Message, form_error
-from ..model.base import missing_permissions
 from ..permissions import Permission as P
 from .app import RestApp, read_json, snowflake_arg
 
@@ -198,24 +197,11 @@ class ChannelRoutes:
     async def create_message(self, request: web.Request) -> dict[str, Any]:
         channel = self._channel(request, P.SEND_MESSAGES)
         body, files = await self._payload(request)
-        perms = self.model.permissions(channel, self.me)
-        if files and not perms & P.ATTACH_FILES:
-            raise missing_permissions()
         reference = body.get("message_reference")
         if reference is not None:
-            if not perms & P.READ_MESSAGE_HISTORY:
-                raise missing_permissions()
             reference = {**reference, "message_id": int(reference["message_id"])}
         embeds = body.get("embeds") or ([body["embed"]] if body.get("embed") else [])
-        if len(embeds) > 10:
-            raise form_error("embeds", "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
-        if channel.is_voice or channel.type == 4:
-            raise DiscordError(400, 50008, "Cannot send messages in a non-text channel")
-        if channel.is_dm:
-            other = next((u for u in channel.recipients if u != self.me), None)
-            if other is not None and self.model.users[other].bot:
-                raise DiscordError(403, 50007, "Cannot send messages to this user")
-        message = self.model.create_message(
+        message = self.model.post_message(
             channel, self.me, body.get("content") or "", embeds=embeds, attachments=files,
             reference=reference, allowed_mentions=body.get("allowed_mentions"),
             nonce=body.get("nonce"), tts=bool(body.get("tts")),

@@ -1,0 +1,129 @@
+"""Discord's rules for a post live in the model: server-less, whoever asks (REST, the
+backend, the admin API), the same checks run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from wiretwin.discord.model import (
+    Application,
+    Attachment,
+    ChannelType,
+    DiscordError,
+    DiscordModel,
+    Overwrite,
+    User,
+)
+from wiretwin.discord.permissions import Permission
+from wiretwin.runtime.clock import VirtualClock
+
+
+class Dispatches:
+    """The model's outlet: what it would tell the gateway."""
+
+    def __init__(self) -> None:
+        self.events: list[str] = []
+
+    def dispatch(self, event: str, data: dict[str, Any], *, guild_id: int | None = None,
+                 user_ids: frozenset[int] | None = None) -> None:
+        self.events.append(event)
+
+    def guild_joined(self, guild_id: int) -> None:
+        self.events.append("GUILD_CREATE")
+
+
+@pytest.fixture
+def world() -> tuple[DiscordModel, Dispatches]:
+    bot, owner = User(1, "bot", bot=True), User(2, "owner")
+    effects = Dispatches()
+    model = DiscordModel(effects, VirtualClock(), Application(1, "app", bot, owner, "t"))
+    guild = model.create_guild("g", owner.id)
+    model.add_member(guild, bot.id)
+    alice = model.add_user("alice")
+    model.add_member(guild, alice.id)
+    return model, effects
+
+
+def _channel(model: DiscordModel, kind: ChannelType = ChannelType.GUILD_TEXT,
+             deny: Permission | None = None) -> Any:
+    guild = next(iter(model.guilds.values()))
+    overwrites = [Overwrite(guild.id, 0, deny=int(deny))] if deny is not None else []
+    return model.create_channel(guild, f"c{len(model.channels)}", kind, overwrites=overwrites)
+
+
+def _alice(model: DiscordModel) -> int:
+    return next(u.id for u in model.users.values() if u.username == "alice")
+
+
+@pytest.mark.parametrize("kind", [ChannelType.GUILD_CATEGORY, ChannelType.GUILD_FORUM,
+                                  ChannelType.GUILD_MEDIA])
+def test_a_channel_without_messages_refuses_a_post_with_50008(
+        world: tuple[DiscordModel, Dispatches], kind: ChannelType) -> None:
+    model, effects = world
+    channel = _channel(model, kind)
+    for author in (model.bot.id, _alice(model)):
+        with pytest.raises(DiscordError) as refused:
+            model.post_message(channel, author, "hi")
+        assert (refused.value.status, refused.value.code) == (400, 50008)
+    assert "MESSAGE_CREATE" not in effects.events
+
+
+@pytest.mark.parametrize("kind", [ChannelType.GUILD_TEXT, ChannelType.GUILD_VOICE,
+                                  ChannelType.GUILD_STAGE_VOICE,
+                                  ChannelType.GUILD_ANNOUNCEMENT])
+def test_text_and_the_text_chat_of_voice_channels_take_posts(
+        world: tuple[DiscordModel, Dispatches], kind: ChannelType) -> None:
+    model, effects = world
+    message = model.post_message(_channel(model, kind), _alice(model), "hi")
+    assert message.content == "hi" and effects.events[-1] == "MESSAGE_CREATE"
+
+
+@pytest.mark.parametrize(("deny", "post", "code"), [
+    (Permission.VIEW_CHANNEL, {}, 50001),
+    (Permission.SEND_MESSAGES, {}, 50013),
+    (Permission.ATTACH_FILES, {"attachments": [Attachment(9, "a.txt", 1, "text/plain", "",
+                                                          b"a")]}, 50013),
+    (Permission.READ_MESSAGE_HISTORY, {"reference": {"message_id": "5"}}, 50013),
+])
+def test_the_author_needs_the_permissions_a_post_takes(
+        world: tuple[DiscordModel, Dispatches], deny: Permission, post: dict[str, Any],
+        code: int) -> None:
+    model, _ = world
+    channel = _channel(model, deny=deny)
+    with pytest.raises(DiscordError) as refused:
+        model.post_message(channel, _alice(model), "hi", **post)
+    assert (refused.value.status, refused.value.code) == (403, code)
+
+
+def test_permission_checks_can_be_waived_but_not_the_channel_rules(
+        world: tuple[DiscordModel, Dispatches]) -> None:
+    model, _ = world
+    muted = _channel(model, deny=Permission.SEND_MESSAGES)
+    assert model.post_message(muted, _alice(model), "hi", check_permissions=False).id
+    with pytest.raises(DiscordError) as refused:
+        model.post_message(_channel(model, ChannelType.GUILD_CATEGORY), _alice(model), "hi",
+                           check_permissions=False)
+    assert refused.value.code == 50008
+
+
+def test_more_than_ten_embeds_is_a_form_error_on_embeds(
+        world: tuple[DiscordModel, Dispatches]) -> None:
+    model, _ = world
+    with pytest.raises(DiscordError) as refused:
+        model.post_message(_channel(model), model.bot.id, embeds=[{"title": "e"}] * 11)
+    assert refused.value.code == 50035
+    assert refused.value.to_json()["errors"]["embeds"]["_errors"][0]["code"] == \
+        "BASE_TYPE_MAX_LENGTH"
+
+
+def test_a_bot_cannot_dm_another_bot_but_a_user_can(
+        world: tuple[DiscordModel, Dispatches]) -> None:
+    model, _ = world
+    other_bot = model.add_user("other", bot=True)
+    with pytest.raises(DiscordError) as refused:
+        model.post_message(model.open_dm(model.bot.id, other_bot.id), model.bot.id, "hi")
+    assert (refused.value.status, refused.value.code) == (403, 50007)
+    alice = _alice(model)
+    assert model.post_message(model.open_dm(alice, other_bot.id), alice, "hi").id
