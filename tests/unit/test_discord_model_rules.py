@@ -127,3 +127,22 @@ def test_a_bot_cannot_dm_another_bot_but_a_user_can(
     assert (refused.value.status, refused.value.code) == (403, 50007)
     alice = _alice(model)
     assert model.post_message(model.open_dm(alice, other_bot.id), alice, "hi").id
+
+
+def test_the_role_hierarchy_is_the_model_s(world: tuple[DiscordModel, Dispatches]) -> None:
+    model, _ = world
+    guild = next(iter(model.guilds.values()))
+    low, high = model.create_role(guild, "low"), model.create_role(guild, "high")
+    model.move_roles(guild, [(low.id, 1), (high.id, 2)])
+    alice = _alice(model)
+    model.add_member_role(guild, model.member(guild, model.bot.id), low.id)
+    model.add_member_role(guild, model.member(guild, alice), high.id)
+    for refused in (lambda: model.require_outranks(guild, model.bot.id, alice),
+                    lambda: model.require_outranks(guild, alice, guild.owner_id),
+                    lambda: model.require_role_manageable(guild, model.bot.id, high.id),
+                    lambda: model.require_role_manageable(guild, model.bot.id, low.id)):
+        with pytest.raises(DiscordError) as caught:
+            refused()
+        assert caught.value.code == 50013
+    model.require_outranks(guild, alice, model.bot.id)
+    model.require_role_manageable(guild, alice, low.id)

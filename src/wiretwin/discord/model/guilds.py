@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..permissions import DEFAULT_EVERYONE
-from .base import DiscordError, ModelBase, form_error, unknown
+from .base import DiscordError, ModelBase, form_error, missing_permissions, unknown
 from .entities import Channel, ChannelType, Guild, Member, Overwrite, Role, User
 
 
@@ -184,6 +184,22 @@ class GuildOps(ModelBase):
                                                     "role": role.to_json()},
                               guild_id=guild.id)
         return role
+
+    def require_outranks(self, guild: Guild, actor: int, target: int) -> None:
+        """The role hierarchy: ``actor`` may act on ``target`` (kick, ban, nickname,
+        timeout) only if its highest role is above theirs; nobody acts on the owner."""
+        if target == guild.owner_id or (
+                target != actor
+                and self.top_role_position(guild, actor) <= self.top_role_position(
+                    guild, target)):
+            raise missing_permissions()
+
+    def require_role_manageable(self, guild: Guild, actor: int, role_id: int) -> None:
+        """``actor`` may edit, grant or take ``role_id`` only if it sits below the actor's
+        highest role and no integration manages it."""
+        role = self.role(guild, role_id)
+        if role.position >= self.top_role_position(guild, actor) or role.managed:
+            raise missing_permissions()
 
     def role(self, guild: Guild, role_id: int) -> Role:
         found = guild.roles.get(role_id)

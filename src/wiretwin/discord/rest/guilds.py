@@ -61,19 +61,6 @@ class GuildRoutes:
         self.model.require_guild(guild, self.me, *needed)
         return guild
 
-    def _outranks(self, guild: Guild, user_id: int) -> None:
-        """The bot may act on ``user_id`` only if its highest role is above theirs."""
-        if user_id == guild.owner_id or (
-            self.model.top_role_position(guild, self.me)
-            <= self.model.top_role_position(guild, user_id) and user_id != self.me
-        ):
-            raise missing_permissions()
-
-    def _can_manage_role(self, guild: Guild, role_id: int) -> None:
-        role = self.model.role(guild, role_id)
-        if role.position >= self.model.top_role_position(guild, self.me) or role.managed:
-            raise missing_permissions()
-
     # -- the guild and its channels --------------------------------------------------------
 
     async def get_guild(self, request: web.Request) -> dict[str, Any]:
@@ -166,15 +153,15 @@ class GuildRoutes:
             self.model.require_guild(guild, self.me, P.MANAGE_NICKNAMES if user_id != self.me
                                      else P.CHANGE_NICKNAME)
             if user_id != self.me:
-                self._outranks(guild, user_id)
+                self.model.require_outranks(guild, self.me, user_id)
         if "roles" in body:
             self.model.require_guild(guild, self.me, P.MANAGE_ROLES)
             changed = set(int(r) for r in body["roles"] or []) ^ set(member.roles)
             for role_id in changed:
-                self._can_manage_role(guild, role_id)
+                self.model.require_role_manageable(guild, self.me, role_id)
         if "communication_disabled_until" in body:
             self.model.require_guild(guild, self.me, P.MODERATE_MEMBERS)
-            self._outranks(guild, user_id)
+            self.model.require_outranks(guild, self.me, user_id)
             if P.ADMINISTRATOR & self.model.guild_permissions(guild, user_id):
                 raise missing_permissions()
         if "mute" in body:
@@ -192,20 +179,20 @@ class GuildRoutes:
         guild = self._guild(request, P.KICK_MEMBERS)
         user_id = snowflake_arg(request, "user_id")
         self.model.member(guild, user_id)
-        self._outranks(guild, user_id)
+        self.model.require_outranks(guild, self.me, user_id)
         self.model.remove_member(guild, user_id)
 
     async def add_role(self, request: web.Request) -> None:
         guild = self._guild(request, P.MANAGE_ROLES)
         role_id = snowflake_arg(request, "role_id")
-        self._can_manage_role(guild, role_id)
+        self.model.require_role_manageable(guild, self.me, role_id)
         member = self.model.member(guild, snowflake_arg(request, "user_id"))
         self.model.add_member_role(guild, member, role_id)
 
     async def remove_role(self, request: web.Request) -> None:
         guild = self._guild(request, P.MANAGE_ROLES)
         role_id = snowflake_arg(request, "role_id")
-        self._can_manage_role(guild, role_id)
+        self.model.require_role_manageable(guild, self.me, role_id)
         member = self.model.member(guild, snowflake_arg(request, "user_id"))
         self.model.remove_member_role(guild, member, role_id)
 
@@ -227,7 +214,7 @@ class GuildRoutes:
         guild = self._guild(request, P.BAN_MEMBERS)
         user_id = snowflake_arg(request, "user_id")
         if user_id in guild.members:
-            self._outranks(guild, user_id)
+            self.model.require_outranks(guild, self.me, user_id)
         body = await read_json(request)
         reason = request.headers.get("X-Audit-Log-Reason") or body.get("reason")
         self.model.ban(guild, user_id, reason)
@@ -267,7 +254,7 @@ class GuildRoutes:
     async def modify_role(self, request: web.Request) -> dict[str, Any]:
         guild = self._guild(request, P.MANAGE_ROLES)
         role_id = snowflake_arg(request, "role_id")
-        self._can_manage_role(guild, role_id)
+        self.model.require_role_manageable(guild, self.me, role_id)
         role = self.model.role(guild, role_id)
         body = await read_json(request)
         granted = self.model.guild_permissions(guild, self.me)
@@ -279,7 +266,7 @@ class GuildRoutes:
     async def delete_role(self, request: web.Request) -> None:
         guild = self._guild(request, P.MANAGE_ROLES)
         role_id = snowflake_arg(request, "role_id")
-        self._can_manage_role(guild, role_id)
+        self.model.require_role_manageable(guild, self.me, role_id)
         self.model.delete_role(guild, self.model.role(guild, role_id))
 
     async def role_positions(self, request: web.Request) -> list[dict[str, Any]]:
@@ -289,7 +276,7 @@ class GuildRoutes:
                  is not None] if isinstance(raw, list) else []
         top = self.model.top_role_position(guild, self.me)
         for role_id, position in moves:
-            self._can_manage_role(guild, role_id)
+            self.model.require_role_manageable(guild, self.me, role_id)
             if position >= top:
                 raise missing_permissions()  # nor lift a role to or above its own
         return [r.to_json() for r in self.model.move_roles(guild, moves)]
