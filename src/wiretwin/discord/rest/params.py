@@ -130,10 +130,19 @@ async def read_payload(request: web.Request, file_limit: int
         return await read_json(request), []
     # The wire layer has already read the body (to journal it), so aiohttp's
     # request.post() would find the stream empty: parse the cached bytes instead.
-    raw_body = await request.read()
+    payload, files = parse_multipart(request.headers.get("Content-Type", ""),
+                                     await request.read(), file_limit)
+    body = json_object(parse_json(payload)) if payload is not None else {}
+    return body, files
+
+
+def parse_multipart(content_type: str, raw_body: bytes, file_limit: int
+                    ) -> tuple[bytes | None, list[Upload]]:
+    """A multipart body's ``payload_json`` (None if it has none) and its files; parts
+    that are neither (no name, no filename) are left out, as Discord leaves them."""
     payload: bytes | None = None
     files: list[Upload] = []
-    for part in _parts(request.headers.get("Content-Type", ""), raw_body):
+    for part in _parts(content_type, raw_body):
         key = part.get_param("name", header="content-disposition")
         data = part.get_payload(decode=True)
         if not isinstance(key, str) or not isinstance(data, bytes):
@@ -146,8 +155,7 @@ async def read_payload(request: web.Request, file_limit: int
         if len(data) > file_limit:
             raise DiscordError(*TOO_LARGE)
         files.append(Upload(key, filename, part.get_content_type(), data))
-    body = json_object(parse_json(payload)) if payload is not None else {}
-    return body, files
+    return payload, files
 
 
 def _parts(content_type: str, raw_body: bytes) -> list[MimeMessage]:
@@ -161,6 +169,7 @@ def _parts(content_type: str, raw_body: bytes) -> list[MimeMessage]:
         return []
 
 
-__all__ = ["INVALID_JSON", "TOO_LARGE", "Upload", "json_object", "parse_json", "query",
+__all__ = ["INVALID_JSON", "TOO_LARGE", "Upload", "json_object", "parse_json",
+           "parse_multipart", "query",
            "query_flag", "read_json", "read_json_any", "read_json_list", "read_payload",
            "snowflake_arg"]
