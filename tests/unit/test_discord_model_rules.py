@@ -3,6 +3,7 @@ backend, the admin API), the same checks run."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -137,10 +138,12 @@ def test_the_role_hierarchy_is_the_model_s(world: tuple[DiscordModel, Dispatches
     alice = _alice(model)
     model.add_member_role(guild, model.member(guild, model.bot.id), low.id)
     model.add_member_role(guild, model.member(guild, alice), high.id)
-    for refused in (lambda: model.require_outranks(guild, model.bot.id, alice),
-                    lambda: model.require_outranks(guild, alice, guild.owner_id),
-                    lambda: model.require_role_manageable(guild, model.bot.id, high.id),
-                    lambda: model.require_role_manageable(guild, model.bot.id, low.id)):
+    refusals: list[Callable[[], None]] = [
+        lambda: model.require_outranks(guild, model.bot.id, alice),
+        lambda: model.require_outranks(guild, alice, guild.owner_id),
+        lambda: model.require_role_manageable(guild, model.bot.id, high.id),
+        lambda: model.require_role_manageable(guild, model.bot.id, low.id)]
+    for refused in refusals:
         with pytest.raises(DiscordError) as caught:
             refused()
         assert caught.value.code == 50013

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ..runtime.admin import ARRAY, OBJECT, AdminError, AdminRoute, json_body
+from .fields import as_int, as_snowflake
 from .model import Channel, DiscordError, DiscordModel, Guild
 from .permissions import Permission
 from .rest.channels import parse_emoji
@@ -30,11 +31,10 @@ _TAG = "discord"
 
 
 def _snowflake(value: Any, what: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    raise AdminError(400, f"{what} must be a snowflake (digits), not {value!r}")
+    number = as_snowflake(value)
+    if number is None:
+        raise AdminError(400, f"{what} must be a snowflake (digits), not {value!r}")
+    return number
 
 
 def _discord(exc: DiscordError) -> AdminError:
@@ -198,10 +198,9 @@ class DiscordAdmin:
 
     async def messages(self, request: web.Request) -> list[dict[str, Any]]:
         channel = self._channel(request)
-        try:
-            limit = int(request.query.get("limit", "100"))
-        except ValueError:
-            raise AdminError(400, "limit is an integer") from None
+        limit = as_int(request.query.get("limit", "100"))
+        if limit is None:
+            raise AdminError(400, "limit is an integer")
         stored = list(self.model.messages.get(channel.id, {}).values())
         stored = stored[-limit:] if limit > 0 else []
         return [self.model.message_json(m) for m in stored]

@@ -29,6 +29,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from .fields import NOT_LIST, as_int, choices_text, not_text, shown
 from .model import DiscordError
 
 CHAT_INPUT, USER, MESSAGE = 1, 2, 3
@@ -85,7 +86,7 @@ def _text(errors: _Errors, path: tuple[str | int, ...], value: Any, low: int, hi
             errors.add(path, "BASE_TYPE_REQUIRED", "This field is required")
         return ""
     if not isinstance(value, str):
-        errors.add(path, "BASE_TYPE_STRING", "Must be a string.")
+        errors.add(path, *not_text(value))
         return ""
     if not low <= len(value) <= high:
         errors.add(path, "BASE_TYPE_BAD_LENGTH", f"Must be between {low} and {high} in length.")
@@ -101,11 +102,15 @@ def _bool(errors: _Errors, path: tuple[str | int, ...], value: Any) -> bool:
 
 def _choice_of(errors: _Errors, path: tuple[str | int, ...], value: Any,
                allowed: tuple[int, ...]) -> int:
-    if isinstance(value, bool) or value not in allowed:
-        shown = ", ".join(str(a) for a in allowed)
-        errors.add(path, "BASE_TYPE_CHOICES", f"Value must be one of {{{shown}}}.")
+    number = as_int(value)
+    if number is None:  # discord.js v13 users met this one sending "CHAT_INPUT"
+        errors.add(path, "NUMBER_TYPE_COERCE", f'Value "{shown(value)}" is not int.')
         return allowed[0]
-    return int(value)
+    if number not in allowed:
+        errors.add(path, "BASE_TYPE_CHOICES", f"Value must be one of "
+                                              f"{choices_text(allowed)}.")
+        return allowed[0]
+    return number
 
 
 def _localizations(errors: _Errors, path: tuple[str | int, ...], value: Any, low: int,
@@ -159,12 +164,13 @@ class _Checker:
                 out["options"] = self.options(("options",), options, depth=0)
         perms = body.get("default_member_permissions")
         if perms is not None:
-            if isinstance(perms, bool) or not str(perms).isdigit():
+            number = as_int(perms)
+            if number is None or number < 0:
                 errors.add(("default_member_permissions",), "NUMBER_TYPE_COERCE",
-                           f"Value \"{perms}\" is not int.")
+                           f'Value "{shown(perms)}" is not int.')
                 perms = None
             else:
-                perms = str(int(str(perms)))
+                perms = str(number)
         out["default_member_permissions"] = perms
         out["dm_permission"] = (True if body.get("dm_permission") is None
                                 else _bool(errors, ("dm_permission",), body["dm_permission"]))
@@ -184,7 +190,7 @@ class _Checker:
         if value is None:
             return None
         if not isinstance(value, list):
-            self.errors.add(path, "BASE_TYPE_ARRAY", "Must be an array.")
+            self.errors.add(path, *NOT_LIST)
             return None
         return list(dict.fromkeys(_choice_of(self.errors, (*path, i), v, allowed)
                                   for i, v in enumerate(value)))
@@ -193,7 +199,7 @@ class _Checker:
                 ) -> list[dict[str, Any]]:
         errors = self.errors
         if not isinstance(value, list):
-            errors.add(path, "BASE_TYPE_ARRAY", "Must be an array.")
+            errors.add(path, *NOT_LIST)
             return []
         if len(value) > 25:
             errors.add(path, "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
@@ -298,7 +304,7 @@ class _Checker:
                 ) -> list[dict[str, Any]]:
         errors = self.errors
         if not isinstance(value, list):
-            errors.add(path, "BASE_TYPE_ARRAY", "Must be an array.")
+            errors.add(path, *NOT_LIST)
             return []
         if len(value) > 25:
             errors.add(path, "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
@@ -372,8 +378,9 @@ def check_command(body: Any) -> dict[str, Any]:
 def check_commands(body: Any) -> list[dict[str, Any]]:
     """A bulk overwrite's list: each checked, errors keyed by index (``{"0": {...}}``)."""
     if not isinstance(body, list):
+        code, message = NOT_LIST
         raise DiscordError(400, 50035, "Invalid Form Body", {"_errors": [{
-            "code": "BASE_TYPE_ARRAY", "message": "Must be an array."}]})
+            "code": code, "message": message}]})
     out: list[dict[str, Any]] = []
     tree: dict[str, Any] = {}
     for index, entry in enumerate(body):

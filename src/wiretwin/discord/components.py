@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model.base import DiscordError
+from .errors import DiscordError
+from .fields import NOT_LIST
 
 IS_COMPONENTS_V2 = 1 << 15
 _SELECTS = (3, 5, 6, 7, 8)
@@ -47,10 +48,12 @@ class _Check:
             self.add((*path, "custom_id"), "BASE_TYPE_REQUIRED", "This field is required")
             return
         self.length((*path, "custom_id"), value, 1, 100)
+        if not isinstance(value, str):
+            return
         if value in self.seen:
             self.add((*path, "custom_id"), "COMPONENT_CUSTOM_ID_DUPLICATED",
                      "Component custom id was already specified")
-        self.seen.add(str(value))
+        self.seen.add(value)
 
     def button(self, path: tuple[str | int, ...], button: dict[str, Any]) -> None:
         style = button.get("style")
@@ -136,7 +139,7 @@ def check_message_components(components: Any, flags: int = 0,
         return
     check = _Check(root)
     if not isinstance(components, list):
-        check.add((), "BASE_TYPE_ARRAY", "Must be an array.")
+        check.add((), *NOT_LIST)
         check.raise_if_any()
     if flags & IS_COMPONENTS_V2:
         _walk_ids(check, components, ())
@@ -150,6 +153,9 @@ def check_message_components(components: Any, flags: int = 0,
                       "Value of field \"type\" must be one of (1,).")
             continue
         children = row.get("components") or []
+        if not isinstance(children, list):
+            check.add((index, "components"), *NOT_LIST)
+            continue
         kinds = [c.get("type") for c in children if isinstance(c, dict)]
         if not 1 <= len(children) <= 5:
             check.add((index, "components"), "BASE_TYPE_BAD_LENGTH",
@@ -181,8 +187,11 @@ def check_modal_components(components: Any, root: str = "data.components") -> No
             kind = row.get("type") if isinstance(row, dict) else None
             inner: list[tuple[tuple[str | int, ...], Any]] = []
             if kind == 1:
-                inner = [((index, "components", i), c)
-                         for i, c in enumerate(row.get("components") or [])]
+                children = row.get("components") or []
+                if not isinstance(children, list):
+                    check.add((index, "components"), *NOT_LIST)
+                    continue
+                inner = [((index, "components", i), c) for i, c in enumerate(children)]
             elif kind == 18:
                 inner = [((index, "component"), row.get("component"))]
             elif kind != 10:

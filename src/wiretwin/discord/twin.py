@@ -27,7 +27,7 @@ from .gateway.hub import GatewayHub
 from .gateway.websocket import GatewaySockets
 from .interactions import Interaction, Interactions
 from .interactions.rest import InteractionRoutes
-from .model import Application, DiscordError, DiscordModel, User
+from .model import ATTACHMENT_LIMIT, Application, DiscordError, DiscordModel, User
 from .rest.app import RestApp, error_response, json_response
 from .rest.channels import ChannelRoutes
 from .rest.commands import CommandRoutes
@@ -45,6 +45,9 @@ if TYPE_CHECKING:
 
 #: ``token=DEFAULT_TOKEN`` (the default): a Discord-shaped token made from the bot's id.
 DEFAULT_TOKEN = ""
+#: The largest REST request body Discord takes: "The maximum request size when sending
+#: a message is 25 MiB" (its API reference, "Create Message"). Past it: 413 40005.
+MAX_REQUEST_SIZE = 25 * 1024 * 1024
 
 
 def discord_token(bot_id: int, seed: int) -> str:
@@ -85,8 +88,16 @@ class DiscordTwin(Twin):
         journal_limit: int = DEFAULT_JOURNAL_LIMIT,
         journal_bytes: int = DEFAULT_JOURNAL_BYTES,
         admin_token: str | None = None,
+        max_request_size: int = MAX_REQUEST_SIZE,
+        attachment_size_limit: int = ATTACHMENT_LIMIT,
     ) -> None:
+        """See docs/discord.md. ``max_request_size``: the largest REST body, in bytes
+        (Discord's 25 MiB); ``attachment_size_limit``: the largest file in a message
+        (Discord's default 10 MiB), also what interactions report to the bot. Past
+        either, Discord's 413 with code 40005."""
         self._token = token
+        self.max_request_size = max_request_size
+        self._attachment_limit = attachment_size_limit
         self._names = (application_name, bot_name)
         self._privileged = privileged_intents
         self.recommended_shards = recommended_shards
@@ -114,7 +125,8 @@ class DiscordTwin(Twin):
         # On Discord a bot's application has the bot user's id (py-cord relies on it).
         application = Application(bot.id, app_name, bot, owner, token, flags=flags,
                                   verify_key=f"{rng.getrandbits(256):064x}")
-        self.model = DiscordModel(self, self.clock, application)
+        self.model = DiscordModel(self, self.clock, application,
+                                  attachment_limit=self._attachment_limit)
         self.hub = GatewayHub(self.model, self.clock, rng, lambda: self.ws_url("/"))
         self.gateway = GatewaySockets(self.hub, self.wire, self.server)
         self.rest = RestApp(self.model, self.clock, self.journal)
@@ -148,7 +160,7 @@ class DiscordTwin(Twin):
                              status)
 
     def _add_routes(self, app: web.Application) -> None:
-        app._client_max_size = 32 * 1024 * 1024
+        app._client_max_size = self.max_request_size
         app.add_routes(self.gateway.routes())
         app.add_routes(self.rest.routes())
         app.router.add_get("/attachments/{channel}/{attachment}/{filename}", self._attachment)
@@ -307,4 +319,4 @@ class DiscordTwin(Twin):
         }
 
 
-__all__ = ["DEFAULT_TOKEN", "DiscordTwin", "discord_token"]
+__all__ = ["DEFAULT_TOKEN", "MAX_REQUEST_SIZE", "DiscordTwin", "discord_token"]

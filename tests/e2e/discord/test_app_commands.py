@@ -210,7 +210,7 @@ async def test_bulk_errors_are_keyed_by_index_and_duplicates_refused(api: Api) -
     assert status == 400
     assert errors_of(body)["1"]["_errors"][0]["code"] == "APPLICATION_COMMANDS_DUPLICATE_NAME"
     status, body = await api.call("PUT", f"{api.app}/commands", {"name": "x"})
-    assert status == 400 and errors_of(body)["_errors"][0]["code"] == "BASE_TYPE_ARRAY"
+    assert status == 400 and errors_of(body)["_errors"][0]["code"] == "LIST_TYPE_CONVERT"
 
 
 async def test_limits_and_renames(api: Api) -> None:

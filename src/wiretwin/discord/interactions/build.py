@@ -18,8 +18,6 @@ from ..model.entities import ChannelType
 from ..permissions import Permission
 from .records import APPLICATION_COMMAND, AUTOCOMPLETE, MESSAGE_COMPONENT, MODAL_SUBMIT
 
-#: Discord's default upload limit for a guild without boosts (25 MiB).
-ATTACHMENT_SIZE_LIMIT = 25 * 1024 * 1024
 _SNOWFLAKE_TYPES = (6, 7, 8, 9, 11)
 _TYPE_NAMES = {1: "subcommand", 2: "subcommand group", 3: "string", 4: "integer",
                5: "boolean", 6: "user", 7: "channel", 8: "role", 9: "mentionable",
@@ -45,7 +43,7 @@ class PayloadBuilder:
         payload: dict[str, Any] = {
             "id": str(interaction_id), "application_id": str(model.application.id),
             "type": kind, "token": token, "version": 1, "locale": "en-US",
-            "entitlements": [], "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+            "entitlements": [], "attachment_size_limit": model.attachment_limit,
             "channel_id": str(channel.id), "channel": self.channel(channel, user_id),
         }
         if channel.guild_id is not None:
@@ -362,5 +360,5 @@ def custom_ids(components: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-__all__ = ["ATTACHMENT_SIZE_LIMIT", "PayloadBuilder", "custom_ids", "find_component",
+__all__ = ["PayloadBuilder", "custom_ids", "find_component",
            "new_token"]

@@ -21,9 +21,12 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ...runtime.clock import Clock
+from ..bodies import MessageBody, read_message
 from ..components import check_modal_components
+from ..fields import Form
 from ..model import Attachment, DiscordError, DiscordModel, Message, form_error
-from ..rest.app import RestApp, json_response, query_flag, snowflake_arg
+from ..rest.app import RestApp, json_response
+from ..rest.params import query_flag, snowflake_arg
 from .records import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
@@ -83,32 +86,31 @@ class InteractionRoutes:
             raise DiscordError(400, 40060, "Interaction has already been acknowledged.")
         if self.clock.time() - interaction.created > DEADLINE:
             raise DiscordError(404, 10062, "Unknown interaction")
-        body, files = await self.channels._payload(request, interaction.channel_id)
-        kind = body.get("type")
-        allowed = _ALLOWED.get(interaction.type, ())
-        if isinstance(kind, bool) or kind not in allowed:
-            raise form_error("type", "BASE_TYPE_CHOICES", "Value must be one of "
-                             f"{{{', '.join(str(a) for a in allowed)}}}.")
-        data = body.get("data") or {}
-        if not isinstance(data, dict):
-            raise form_error("data", "DICT_TYPE_CONVERT",
-                             "Only dictionaries may be used in a DictType")
+        with_response = query_flag(request, "with_response")
+        body, files = await self.channels._payload(request, interaction.channel_id,
+                                                   data_key="data")
+        form = Form(body)
+        kind = form.choice("type", _ALLOWED.get(interaction.type, ()), required=True)
+        data_form = form.object("data") or Form({}, ("data",), form.problems)
+        sent = read_message(data_form)
+        form.check()
+        data = dict(data_form.data)
         message: Message | None = None
         if kind == 4:
-            message = self._respond(interaction, data, files)
+            message = self._respond(interaction, sent, files)
             interaction.original = message
         elif kind == 5:
-            message = self._thinking(interaction, int(data.get("flags") or 0))
+            message = self._thinking(interaction, sent.flags or 0)
             interaction.original = message
         elif kind == 7:
-            message = self._update_source(interaction, data, files)
+            message = self._update_source(interaction, sent, files)
         elif kind == 8:
             _check_choices(data)
         elif kind == 9:
             _check_modal(data)
         interaction.acknowledged = kind
         self.interactions.record(interaction, Reply("callback", kind, data, message))
-        if not query_flag(request, "with_response"):
+        if not with_response:
             return web.Response(status=204)
         shown = message if kind in (4, 7) else None
         resource: dict[str, Any] = {"type": kind}
@@ -124,21 +126,21 @@ class InteractionRoutes:
                                                    and message.flags & EPHEMERAL)},
             "resource": resource})
 
-    def _respond(self, interaction: Interaction, data: dict[str, Any],
+    def _respond(self, interaction: Interaction, sent: MessageBody,
                  files: list[Attachment], *, followup: bool = False) -> Message:
         """A response or followup message: in the channel, or only in the record."""
         model = self.model
         channel = model.channel(interaction.channel_id)
-        embeds = data.get("embeds") or []
+        embeds = sent.embeds or []
         if len(embeds) > 10:
             raise form_error("embeds", "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
-        flags = int(data.get("flags") or 0)
+        flags = sent.flags or 0
         if flags & ~_SETTABLE_FLAGS:
             raise form_error("flags", "MESSAGE_FLAGS_INVALID", "Invalid flags")
         message = model.build_message(
-            channel, model.bot.id, data.get("content") or "", embeds=embeds, attachments=files,
-            allowed_mentions=data.get("allowed_mentions"), tts=bool(data.get("tts")),
-            components=data.get("components"), flags=flags,
+            channel, model.bot.id, sent.content or "", embeds=embeds, attachments=files,
+            allowed_mentions=sent.allowed_mentions, tts=bool(sent.tts),
+            components=sent.components, flags=flags,
             message_type=self._message_type(interaction))
         self._stamp(interaction, message, followup=followup)
         if flags & EPHEMERAL:
@@ -156,7 +158,7 @@ class InteractionRoutes:
             return message
         return model.store_message(channel, message)
 
-    def _update_source(self, interaction: Interaction, data: dict[str, Any],
+    def _update_source(self, interaction: Interaction, data: MessageBody,
                        files: list[Attachment]) -> Message:
         source = interaction.source_message
         if source is None:
@@ -190,16 +192,17 @@ class InteractionRoutes:
             meta["original_response_message_id"] = str(interaction.original.id)
         message.interaction = meta
 
-    def _edit(self, message: Message, data: dict[str, Any],
-              files: list[Attachment]) -> Message:
-        keys = ("content", "embeds", "components", "attachments", "flags")
-        changes: dict[str, Any] = {k: data[k] for k in keys if k in data}
+    def _edit(self, message: Message, data: MessageBody, files: list[Attachment], *,
+              flags: int | None = None) -> Message:
+        """Edit a response or followup (``flags``: when the request gives none)."""
+        changes = data.changes("content", "embeds", "components", "attachments", "flags")
+        if changes.get("flags") is None and flags is not None:
+            changes["flags"] = flags
         if "flags" in changes:
             changes["flags"] = (message.flags & EPHEMERAL) | (
-                int(changes["flags"] or 0) & _SETTABLE_FLAGS & ~EPHEMERAL)
+                (changes["flags"] or 0) & _SETTABLE_FLAGS & ~EPHEMERAL)
         if message.flags & LOADING:
-            changes.setdefault("flags", message.flags)
-            changes["flags"] = int(changes["flags"]) & ~LOADING
+            changes["flags"] = changes.get("flags", message.flags) & ~LOADING
         channel_messages = self.model.messages.get(message.channel_id, {})
         if channel_messages.get(message.id) is message:
             return self.model.edit_message(message, changes, files)
@@ -245,7 +248,7 @@ class InteractionRoutes:
         interaction = self._by_token(request)
         message = self._original(interaction)
         body, files = await self.channels._payload(request, interaction.channel_id)
-        edited = self._edit(message, body, files)
+        edited = self._edit(message, _read(body), files)
         self.interactions.record(interaction, Reply("edit", None, body, edited, "@original"))
         return self.model.message_json(edited)
 
@@ -268,18 +271,17 @@ class InteractionRoutes:
             return await hooks.execute(request)
         interaction = self._by_token(request)
         body, files = await self.channels._payload(request, interaction.channel_id)
+        sent = _read(body)
         original = interaction.original
         if (interaction.acknowledged == 5 and original is not None
                 and original.flags & LOADING and not interaction.followups
                 and not interaction.original_deleted):
             # Discord's rule: the first followup after a defer fills the loading message.
-            data = dict(body)
-            data.setdefault("flags", original.flags & EPHEMERAL)
-            edited = self._edit(original, data, files)
+            edited = self._edit(original, sent, files, flags=original.flags & EPHEMERAL)
             self.interactions.record(interaction,
                                      Reply("followup", None, body, edited, "@original"))
             return self.model.message_json(edited)
-        message = self._respond(interaction, body, files, followup=True)
+        message = self._respond(interaction, sent, files, followup=True)
         interaction.followups[message.id] = message
         self.interactions.record(interaction, Reply("followup", None, body, message))
         return self.model.message_json(message)
@@ -296,7 +298,7 @@ class InteractionRoutes:
         interaction = self._by_token(request)
         message = self._followup_message(request, interaction)
         body, files = await self.channels._payload(request, interaction.channel_id)
-        edited = self._edit(message, body, files)
+        edited = self._edit(message, _read(body), files)
         self.interactions.record(interaction, Reply("edit", None, body, edited, str(message.id)))
         return self.model.message_json(edited)
 
@@ -313,6 +315,14 @@ class InteractionRoutes:
     def _delete(self, message: Message) -> None:
         if self.model.messages.get(message.channel_id, {}).get(message.id) is message:
             self.model.delete_message(message)
+
+
+def _read(body: dict[str, Any]) -> MessageBody:
+    """A followup's or an edit's message fields, or 50035."""
+    form = Form(body)
+    sent = read_message(form)
+    form.check()
+    return sent
 
 
 def _check_choices(data: dict[str, Any]) -> None:

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from ...runtime.clock import Clock
-from .base import DiscordError, Effects, form_error, missing_access, missing_permissions, unknown
+from .base import (
+    ATTACHMENT_LIMIT,
+    DiscordError,
+    Effects,
+    form_error,
+    missing_access,
+    missing_permissions,
+    unknown,
+)
 from .commands import CommandOps
 from .entities import (
     Application,
@@ -29,11 +37,13 @@ from .webhooks import WebhookOps
 class DiscordModel(GuildOps, MemberOps, WebhookOps, ThreadOps, MessageOps, CommandOps):
     """Everything the Discord twin holds, and every operation on it."""
 
-    def __init__(self, effects: Effects, clock: Clock, application: Application) -> None:
-        super().__init__(effects, clock, application)
+    def __init__(self, effects: Effects, clock: Clock, application: Application, *,
+                 attachment_limit: int = ATTACHMENT_LIMIT) -> None:
+        super().__init__(effects, clock, application, attachment_limit=attachment_limit)
 
 
 __all__ = [
+    "ATTACHMENT_LIMIT",
     "Application",
     "Attachment",
     "Channel",

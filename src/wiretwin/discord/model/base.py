@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from ...runtime.clock import Clock
+from ..errors import DiscordError, form_error
 from ..permissions import Permission, apply_overwrites, base_permissions
 from ..snowflake import Snowflakes
 from .entities import (
@@ -32,26 +33,11 @@ from .entities import (
     Webhook,
 )
 
+#: Discord's default per-file upload limit, for bots as for users (10 MiB since
+#: 2025-01-16; its API reference, "Uploading Files", and change log of 2024-12-16).
+ATTACHMENT_LIMIT = 10 * 1024 * 1024
 #: Message flag: a thread was started from this message (the thread has its id).
 _HAS_THREAD = 1 << 5
-
-
-class DiscordError(Exception):
-    """Answered with ``status`` and ``{"code", "message"[, "errors"]}``."""
-
-    def __init__(self, status: int, code: int, message: str,
-                 errors: dict[str, Any] | None = None) -> None:
-        super().__init__(f"{status} {code}: {message}")
-        self.status = status
-        self.code = code
-        self.message = message
-        self.errors = errors
-
-    def to_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"message": self.message, "code": self.code}
-        if self.errors is not None:
-            body["errors"] = self.errors
-        return body
 
 
 def unknown(kind: str, code: int) -> DiscordError:
@@ -66,16 +52,6 @@ def missing_access() -> DiscordError:
     return DiscordError(403, 50001, "Missing Access")
 
 
-def form_error(field: str, code: str, message: str) -> DiscordError:
-    errors: dict[str, Any] = {}
-    node = errors
-    parts = field.split(".")
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = {"_errors": [{"code": code, "message": message}]}
-    return DiscordError(400, 50035, "Invalid Form Body", errors)
-
-
 class Effects(Protocol):
     def dispatch(self, event: str, data: dict[str, Any], *, guild_id: int | None = None,
                  user_ids: frozenset[int] | None = None) -> None:
@@ -88,9 +64,13 @@ class Effects(Protocol):
 
 
 class ModelBase:
-    def __init__(self, effects: Effects, clock: Clock, application: Application) -> None:
+    def __init__(self, effects: Effects, clock: Clock, application: Application, *,
+                 attachment_limit: int = ATTACHMENT_LIMIT) -> None:
         self.effects = effects
         self.clock = clock
+        #: The largest file a message may carry, in bytes (Discord's per-file upload
+        #: limit; interactions tell the bot as ``attachment_size_limit``).
+        self.attachment_limit = attachment_limit
         self.ids = Snowflakes(clock)
         self.application = application
         self.users: dict[int, User] = {application.bot.id: application.bot,
@@ -287,5 +267,5 @@ class ModelBase:
                    default=0)
 
 
-__all__ = ["DiscordError", "Effects", "ModelBase", "form_error", "missing_access",
-           "missing_permissions", "unknown"]
+__all__ = ["ATTACHMENT_LIMIT", "DiscordError", "Effects", "ModelBase", "form_error",
+           "missing_access", "missing_permissions", "unknown"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..appcommands import COMMAND_LIMITS, check_command, check_commands
+from ..fields import NOT_DICT, as_snowflake
 from ..permissions import Permission
 from .base import DiscordError, ModelBase, form_error, missing_access, unknown
 from .entities import Guild
@@ -55,7 +56,7 @@ class CommandOps(ModelBase):
 
     def edit_command(self, command: dict[str, Any], changes: Any) -> dict[str, Any]:
         if not isinstance(changes, dict):
-            raise DiscordError(400, 50035, "Invalid Form Body")
+            raise form_error((), *NOT_DICT)
         merged = {k: v for k, v in command.items() if k not in _SERVER_FIELDS}
         merged.update({k: v for k, v in changes.items() if k not in _SERVER_FIELDS})
         merged["type"] = command["type"]  # a command's type never changes
@@ -82,9 +83,9 @@ class CommandOps(ModelBase):
         keep: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
         for raw, fields in zip(body, checked, strict=True):
             match = None
-            raw_id = raw.get("id") if isinstance(raw, dict) else None
-            if raw_id is not None and str(raw_id).isdigit():
-                match = current.get(int(str(raw_id)))
+            raw_id = as_snowflake(raw.get("id")) if isinstance(raw, dict) else None
+            if raw_id is not None:
+                match = current.get(raw_id)
             if match is None:
                 match = self._named(guild_id, fields["type"], fields["name"])
             keep.append((fields, match))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..changes import read_channel, read_guild, read_role
 from ..permissions import DEFAULT_EVERYONE
 from .base import DiscordError, ModelBase, form_error, missing_permissions, unknown
 from .entities import Channel, ChannelType, Guild, Member, Overwrite, Role, User
@@ -59,16 +60,12 @@ class GuildOps(ModelBase):
         return member.to_json(self.bot)["joined_at"] if member else ""
 
     def modify_guild(self, guild: Guild, changes: dict[str, Any]) -> Guild:
-        if "name" in changes:
-            name = changes["name"]
-            if not isinstance(name, str) or not 2 <= len(name) <= 100:
-                raise form_error("name", "BASE_TYPE_BAD_LENGTH",
-                                 "Must be between 2 and 100 in length.")
-            guild.name = name
-        for key in ("description", "system_channel_id", "afk_channel_id"):
+        """Rename the guild, set its description or system/AFK channel (GUILD_UPDATE);
+        ``changes`` as a client sends them (:func:`~..changes.read_guild`)."""
+        changes = read_guild(changes)
+        for key in ("name", "description", "system_channel_id", "afk_channel_id"):
             if key in changes:
-                value = changes[key]
-                setattr(guild, key, int(value) if key.endswith("_id") and value else value)
+                setattr(guild, key, changes[key])
         self.effects.dispatch("GUILD_UPDATE", guild.to_json(), guild_id=guild.id)
         return guild
 
@@ -110,19 +107,19 @@ class GuildOps(ModelBase):
         return channel
 
     def modify_channel(self, channel: Channel, changes: dict[str, Any]) -> Channel:
+        """Change a guild channel's settings (CHANNEL_UPDATE); ``changes`` as a client
+        sends them (:func:`~..changes.read_channel`)."""
         if channel.is_dm:
             raise DiscordError(400, 50003, "Cannot execute action on a DM channel")
+        changes = read_channel(changes, kind=int(channel.type))
         for key in ("name", "topic", "nsfw", "position", "rate_limit_per_user", "bitrate",
-                    "user_limit"):
+                    "user_limit", "parent_id"):
             if key in changes:
                 setattr(channel, key, changes[key])
-        if "parent_id" in changes:
-            channel.parent_id = int(changes["parent_id"]) if changes["parent_id"] else None
         if "permission_overwrites" in changes:
-            channel.overwrites = {
-                int(o["id"]): Overwrite(int(o["id"]), int(o.get("type", 0)),
-                                        int(o.get("allow", 0)), int(o.get("deny", 0)))
-                for o in changes["permission_overwrites"]}
+            channel.overwrites = {target: Overwrite(target, kind, allow, deny)
+                                  for target, kind, allow, deny
+                                  in changes["permission_overwrites"]}
         self.effects.dispatch("CHANNEL_UPDATE", self.channel_json(channel),
                               guild_id=channel.guild_id)
         return channel
@@ -208,14 +205,13 @@ class GuildOps(ModelBase):
         return found
 
     def modify_role(self, guild: Guild, role: Role, changes: dict[str, Any]) -> Role:
-        for key in ("name", "color", "hoist", "mentionable"):
-            if key in changes and changes[key] is not None:
+        """Change a role's name, permissions, colour, hoist or mentionable
+        (GUILD_ROLE_UPDATE); ``changes`` as a client sends them
+        (:func:`~..changes.read_role`)."""
+        changes = read_role(changes)
+        for key in ("name", "color", "hoist", "mentionable", "permissions"):
+            if key in changes:
                 setattr(role, key, changes[key])
-        primary = (changes.get("colors") or {}).get("primary_color")
-        if primary is not None:  # the role colors object (discord.py 2.6+ sends only it)
-            role.color = int(primary)
-        if changes.get("permissions") is not None:
-            role.permissions = int(changes["permissions"])
         self.effects.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id),
                                                     "role": role.to_json()},
                               guild_id=guild.id)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import DiscordError, ModelBase, form_error, unknown
+from ..changes import read_member
+from ..fields import as_timestamp_ms
+from .base import DiscordError, ModelBase, unknown
 from .entities import Guild, Member
 
 
@@ -31,27 +33,28 @@ class MemberOps(ModelBase):
         return member
 
     def update_member(self, guild: Guild, member: Member, changes: dict[str, Any]) -> Member:
+        """Change a member's nick, roles, mute/deaf, voice channel or timeout
+        (GUILD_MEMBER_UPDATE); ``changes`` as a client sends them
+        (:func:`~..changes.read_member`: a timeout as an ISO 8601 timestamp)."""
+        changes = read_member(changes)
+        roles: list[int] | None = changes.get("roles")
+        for role_id in roles or []:
+            if role_id not in guild.roles:
+                raise unknown("Role", 10011)
+        if "channel_id" in changes and changes["channel_id"] is not None:
+            self._voice_target(guild, changes["channel_id"])
         if "nick" in changes:
-            nick = changes["nick"]
-            if nick is not None and len(nick) > 32:
-                raise form_error("nick", "BASE_TYPE_BAD_LENGTH",
-                                 "Must be 32 or fewer in length.")
-            member.nick = nick or None
-        if "roles" in changes:
-            roles = [int(r) for r in changes["roles"] or []]
-            for role_id in roles:
-                if role_id not in guild.roles:
-                    raise unknown("Role", 10011)
+            member.nick = changes["nick"]
+        if roles is not None:
             member.roles = [r for r in dict.fromkeys(roles) if r != guild.id]
         if "communication_disabled_until" in changes:
             until = changes["communication_disabled_until"]
-            member.timeout_until = _parse_ms(until) if until else None
+            member.timeout_until = None if until is None else as_timestamp_ms(until)
         for key in ("mute", "deaf"):
             if key in changes:
-                setattr(member, key, bool(changes[key]))
+                setattr(member, key, changes[key])
         if "channel_id" in changes:
-            self.set_voice(guild, member.user_id,
-                           int(changes["channel_id"]) if changes["channel_id"] else None)
+            self.set_voice(guild, member.user_id, changes["channel_id"])
         self.effects.dispatch("GUILD_MEMBER_UPDATE", {
             **member.to_json(self.users[member.user_id]), "guild_id": str(guild.id)},
             guild_id=guild.id)
@@ -98,13 +101,16 @@ class MemberOps(ModelBase):
             "guild_id": str(guild.id), "user": self.user(user_id).to_json()},
             guild_id=guild.id)
 
+    def _voice_target(self, guild: Guild, channel_id: int) -> None:
+        channel = self.channel(channel_id)
+        if not channel.is_voice or channel.guild_id != guild.id:
+            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+
     def set_voice(self, guild: Guild, user_id: int, channel_id: int | None) -> None:
         """A member joins, moves between or leaves voice channels (VOICE_STATE_UPDATE)."""
         self.member(guild, user_id)
         if channel_id is not None:
-            channel = self.channel(channel_id)
-            if not channel.is_voice or channel.guild_id != guild.id:
-                raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+            self._voice_target(guild, channel_id)
             guild.voice_states[user_id] = channel_id
             state = self.voice_state_json(guild, user_id)
         else:
@@ -121,17 +127,6 @@ class MemberOps(ModelBase):
             self.effects.dispatch("VOICE_SERVER_UPDATE", {
                 "guild_id": str(guild.id), "token": f"voice-token-{guild.id}",
                 "endpoint": "wiretwin.discord.media:443"}, guild_id=guild.id)
-
-
-
-def _parse_ms(value: str) -> float:
-    from datetime import datetime
-
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000
-    except ValueError:
-        raise form_error("communication_disabled_until", "DATE_TIME_TYPE_INVALID",
-                         "Could not parse the timestamp.") from None
 
 
 __all__ = ["MemberOps"]

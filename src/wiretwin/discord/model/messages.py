@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..bodies import read_allowed_mentions, read_attachments, read_embeds, read_reference
 from ..components import check_message_components
+from ..fields import INT_MAX, Form
 from ..permissions import Permission
 from .base import DiscordError, ModelBase, form_error
 from .entities import Attachment, Channel, ChannelType, Message, Reaction, emoji_key
@@ -96,6 +98,13 @@ class MessageOps(ModelBase):
                       flags: int = 0, message_type: int = 0) -> Message:
         """A message checked as Discord checks it, not yet kept or sent (see
         :meth:`store_message`)."""
+        # What the caller passed as a client would (ids as strings or numbers...), typed.
+        given = Form({"message_reference": reference, "allowed_mentions": allowed_mentions,
+                      "embeds": embeds})
+        typed_reference = read_reference(given)
+        allowed_mentions = read_allowed_mentions(given)
+        embeds = read_embeds(given)
+        given.check()
         if content and len(content) > MAX_CONTENT:
             raise form_error("content", "BASE_TYPE_MAX_LENGTH",
                              f"Must be {MAX_CONTENT} or fewer in length.")
@@ -106,14 +115,14 @@ class MessageOps(ModelBase):
         if info is not None and info.archived and info.locked and not (
                 self.permissions(channel, author_id) & Permission.MANAGE_THREADS):
             raise DiscordError(400, 50083, "Thread is archived")
-        if reference is not None:
-            ref_channel = int(reference.get("channel_id", channel.id))
-            target = self.messages.get(ref_channel, {}).get(int(reference["message_id"]))
-            if target is None and reference.get("fail_if_not_exists", True):
+        if typed_reference is not None:
+            ref_channel = typed_reference["channel_id"] or channel.id
+            target = self.messages.get(ref_channel, {}).get(typed_reference["message_id"])
+            if target is None and typed_reference["fail_if_not_exists"]:
                 raise form_error("message_reference", "REPLIES_UNKNOWN_MESSAGE",
                                  "Unknown message")
             reference = {"type": 0, "channel_id": str(ref_channel),
-                         "message_id": str(reference["message_id"]),
+                         "message_id": str(typed_reference["message_id"]),
                          **({"guild_id": str(channel.guild_id)} if channel.guild_id else {})}
         mentions, roles, everyone = self._mentions(channel, content, allowed_mentions)
         if reference is not None and _replied_user(allowed_mentions):
@@ -166,23 +175,28 @@ class MessageOps(ModelBase):
         """Check ``changes`` (content, embeds, components, flags, attachments to keep) as
         Discord does, then apply them all, or none if one is refused, and add
         ``new_files``; no event (ephemeral messages use this alone)."""
-        content = changes.get("content") or ""
-        if "content" in changes and len(content) > MAX_CONTENT:
+        form = Form(changes)
+        content = form.string("content") or ""
+        embeds = read_embeds(form)
+        components = form.array("components")
+        flags = form.integer("flags", 0, INT_MAX)
+        kept = read_attachments(form)
+        form.check()
+        if form.has("content") and len(content) > MAX_CONTENT:
             raise form_error("content", "BASE_TYPE_MAX_LENGTH",
                              f"Must be {MAX_CONTENT} or fewer in length.")
-        if "components" in changes:
-            check_message_components(changes["components"], message.flags)
-        if "content" in changes:
+        if form.has("components"):
+            check_message_components(components, message.flags)
+        if form.has("content"):
             message.content = content
-        if "embeds" in changes:
-            message.embeds = list(changes["embeds"] or [])
-        if "components" in changes:
-            message.components = list(changes["components"] or [])
-        if "flags" in changes and changes["flags"] is not None:
-            message.flags = int(changes["flags"])
-        if "attachments" in changes and changes["attachments"] is not None:
-            keep = {int(a["id"]) for a in changes["attachments"]
-                    if str(a.get("id", "")).isdigit()}
+        if form.has("embeds"):
+            message.embeds = embeds or []
+        if form.has("components"):
+            message.components = list(components or [])
+        if flags is not None:
+            message.flags = flags
+        if kept is not None:
+            keep = {a["id"] for a in kept}
             message.attachments = [a for a in message.attachments if a.id in keep]
         message.attachments.extend(new_files or [])
         message.edited_ms = self.now_ms
@@ -223,7 +237,10 @@ class MessageOps(ModelBase):
     def history(self, channel: Channel, *, limit: int = 50, before: int | None = None,
                 after: int | None = None, around: int | None = None) -> list[Message]:
         """Newest first, as ``GET /channels/{id}/messages`` answers."""
-        if not 1 <= limit <= 100:
+        if limit < 1:
+            raise form_error("limit", "NUMBER_TYPE_MIN",
+                             "int value should be greater than or equal to 1.")
+        if limit > 100:
             raise form_error("limit", "NUMBER_TYPE_MAX",
                              "int value should be less than or equal to 100.")
         ordered = sorted(self.messages.get(channel.id, {}).values(), key=lambda m: m.id)

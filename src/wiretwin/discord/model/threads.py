@@ -20,12 +20,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..bodies import read_message
+from ..changes import ARCHIVE_DURATIONS, read_thread
+from ..errors import Path
+from ..fields import Form
 from .base import DiscordError, form_error
 from .entities import THREAD_TYPES, Channel, ChannelType, Message, ThreadInfo
 from .messages import MessageOps
 
 HAS_THREAD = 1 << 5
-ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)
 _THREAD_PARENTS = (ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT,
                    ChannelType.GUILD_FORUM, ChannelType.GUILD_MEDIA)
 
@@ -46,9 +49,11 @@ class ThreadOps(MessageOps):
                      auto_archive_duration: int = 4320, rate_limit_per_user: int = 0,
                      invitable: bool = True, starter: dict[str, Any] | None = None,
                      applied_tags: list[int] | None = None,
-                     starter_webhook: tuple[int, dict[str, Any]] | None = None) -> Channel:
+                     starter_webhook: tuple[int, dict[str, Any]] | None = None,
+                     starter_path: Path = ("message",)) -> Channel:
         """``owner_id`` starts a thread in ``parent`` (from ``message``, on its own, or a
-        forum post whose first message is ``starter``: content, embeds...)."""
+        forum post whose first message is ``starter``: content, embeds... as a client
+        sends them, its problems reported under ``starter_path``)."""
         if parent.type not in _THREAD_PARENTS or parent.guild_id is None:
             raise DiscordError(400, 50024, "Cannot execute action on this channel type")
         if not isinstance(name, str) or not 1 <= len(name) <= 100:
@@ -58,9 +63,13 @@ class ThreadOps(MessageOps):
             raise form_error("auto_archive_duration", "BASE_TYPE_CHOICES",
                              "Value must be one of {60, 1440, 4320, 10080}.")
         forum = parent.type in (ChannelType.GUILD_FORUM, ChannelType.GUILD_MEDIA)
+        first_body = None
         if forum:
             if starter is None:
                 raise form_error("message", "BASE_TYPE_REQUIRED", "This field is required")
+            starter_form = Form(starter, starter_path)
+            first_body = read_message(starter_form)
+            starter_form.check()
             kind = ChannelType.PUBLIC_THREAD
         elif message is not None:
             if message.channel_id != parent.id:
@@ -93,11 +102,11 @@ class ThreadOps(MessageOps):
             message.flags |= HAS_THREAD
             self.effects.dispatch("MESSAGE_UPDATE", self.message_json(message),
                                   guild_id=parent.guild_id)
-        elif forum and starter is not None:
+        elif forum and first_body is not None:
             first = self.build_message(
-                thread, owner_id, starter.get("content") or "",
-                embeds=starter.get("embeds"), components=starter.get("components"),
-                allowed_mentions=starter.get("allowed_mentions"))
+                thread, owner_id, first_body.content or "", embeds=first_body.embeds,
+                components=first_body.components,
+                allowed_mentions=first_body.allowed_mentions)
             first.id = thread.id  # a forum post's first message has the thread's id
             if starter_webhook is not None:  # a webhook's post: it is the author
                 first.webhook_id, first.webhook_author = starter_webhook
@@ -131,27 +140,19 @@ class ThreadOps(MessageOps):
             guild_id=thread.guild_id)
 
     def modify_thread(self, thread: Channel, changes: dict[str, Any]) -> Channel:
+        """Rename, (un)archive, lock... a thread (THREAD_UPDATE); ``changes`` as a client
+        sends them (:func:`~..changes.read_thread`)."""
         info = self._info(thread)
+        changes = read_thread(changes)
         if "name" in changes:
-            name = changes["name"]
-            if not isinstance(name, str) or not 1 <= len(name) <= 100:
-                raise form_error("name", "BASE_TYPE_BAD_LENGTH",
-                                 "Must be between 1 and 100 in length.")
-            thread.name = name
-        if "auto_archive_duration" in changes:
-            if changes["auto_archive_duration"] not in ARCHIVE_DURATIONS:
-                raise form_error("auto_archive_duration", "BASE_TYPE_CHOICES",
-                                 "Value must be one of {60, 1440, 4320, 10080}.")
-            info.auto_archive_duration = int(changes["auto_archive_duration"])
+            thread.name = changes["name"]
         if "rate_limit_per_user" in changes:
-            thread.rate_limit_per_user = int(changes["rate_limit_per_user"] or 0)
-        for key in ("locked", "invitable"):
+            thread.rate_limit_per_user = changes["rate_limit_per_user"]
+        for key in ("auto_archive_duration", "locked", "invitable", "applied_tags"):
             if key in changes:
-                setattr(info, key, bool(changes[key]))
-        if "applied_tags" in changes:
-            info.applied_tags = [int(t) for t in changes["applied_tags"] or []]
-        if "archived" in changes and bool(changes["archived"]) != info.archived:
-            info.archived = bool(changes["archived"])
+                setattr(info, key, changes[key])
+        if "archived" in changes and changes["archived"] != info.archived:
+            info.archived = changes["archived"]
             info.archive_ms = self.now_ms
         self.effects.dispatch("THREAD_UPDATE", self.channel_json(thread),
                               guild_id=thread.guild_id)

@@ -12,6 +12,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from ..bodies import read_message
+from ..changes import read_webhook
+from ..fields import Form
 from .base import DiscordError, form_error, unknown
 from .entities import Attachment, Channel, ChannelType, Message, Webhook
 from .threads import ThreadOps
@@ -54,16 +57,20 @@ class WebhookOps(ThreadOps):
         return hook
 
     def modify_webhook(self, hook: Webhook, changes: dict[str, Any]) -> Webhook:
+        """Rename, change the avatar of, or move a webhook (WEBHOOKS_UPDATE); ``changes``
+        as a client sends them (:func:`~..changes.read_webhook`)."""
+        changes = read_webhook(changes)
         old_channel = hook.channel_id
-        if "name" in changes:
-            hook.name = _check_name(changes["name"])
+        name = _check_name(changes["name"]) if "name" in changes else hook.name
+        target = hook.channel_id
+        if "channel_id" in changes:
+            moved = self.channel(changes["channel_id"])
+            if moved.guild_id != hook.guild_id or moved.type not in _HOOK_PARENTS:
+                raise form_error("channel_id", "CHANNEL_INVALID", "Invalid channel")
+            target = moved.id
+        hook.name, hook.channel_id = name, target
         if "avatar" in changes:
             hook.avatar = changes["avatar"]
-        if changes.get("channel_id") is not None:
-            target = self.channel(int(changes["channel_id"]))
-            if target.guild_id != hook.guild_id or target.type not in _HOOK_PARENTS:
-                raise form_error("channel_id", "CHANNEL_INVALID", "Invalid channel")
-            hook.channel_id = target.id
         self._webhooks_changed(hook.guild_id, hook.channel_id)
         if old_channel != hook.channel_id:
             self._webhooks_changed(hook.guild_id, old_channel)
@@ -75,11 +82,18 @@ class WebhookOps(ThreadOps):
 
     def execute_webhook(self, hook: Webhook, body: dict[str, Any], files: list[Attachment],
                         *, thread_id: int | None = None) -> Message:
-        """Post ``body`` (content, embeds, username, avatar_url, ...) as the webhook."""
+        """Post ``body`` (content, embeds, username, avatar_url, ... as a client sends
+        them) as the webhook."""
+        form = Form(body)
+        message_body = read_message(form)
+        username = form.raw("username")
+        avatar_url = form.string("avatar_url", 0, 2048)
+        thread_name = form.string("thread_name", 0, 100)
+        form.check()
         channel = self.channel(hook.channel_id)
         forum = channel.type in (ChannelType.GUILD_FORUM, ChannelType.GUILD_MEDIA)
-        if body.get("username") is not None:
-            _check_name(body["username"], "username")
+        if username is not None:
+            username = _check_name(username, "username")
         target = channel
         if thread_id is not None:
             thread = self.channels.get(thread_id)
@@ -87,28 +101,24 @@ class WebhookOps(ThreadOps):
                 raise unknown("Channel", 10003)
             target = thread
         elif forum:
-            name = body.get("thread_name")
-            if not name:
+            if not thread_name:
                 raise DiscordError(400, 220001,
                                    "Webhooks posted to forum channels must have a "
                                    "thread_name or thread_id")
-            starter = {k: body.get(k) for k in ("content", "embeds", "components",
-                                                "allowed_mentions")}
             post = self.start_thread(
-                channel, hook.creator_id, str(name), starter=starter,
-                starter_webhook=(hook.id, hook.author(body.get("username"),
-                                                      body.get("avatar_url"))))
+                channel, hook.creator_id, thread_name, starter=form.cleaned(),
+                starter_path=(), starter_webhook=(hook.id, hook.author(username, avatar_url)))
             return self.messages[post.id][post.id]
-        embeds = body.get("embeds") or []
+        embeds = message_body.embeds or []
         if len(embeds) > 10:
             raise form_error("embeds", "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
         message = self.build_message(
-            target, hook.creator_id, body.get("content") or "", embeds=embeds,
-            attachments=files, allowed_mentions=body.get("allowed_mentions"),
-            tts=bool(body.get("tts")), components=body.get("components"),
-            flags=int(body.get("flags") or 0))
+            target, hook.creator_id, message_body.content or "", embeds=embeds,
+            attachments=files, allowed_mentions=message_body.allowed_mentions,
+            tts=bool(message_body.tts), components=message_body.components,
+            flags=message_body.flags or 0)
         message.webhook_id = hook.id
-        message.webhook_author = hook.author(body.get("username"), body.get("avatar_url"))
+        message.webhook_author = hook.author(username, avatar_url)
         return self.store_message(target, message)
 
     def _webhooks_changed(self, guild_id: int, channel_id: int) -> None:

@@ -177,35 +177,4 @@ class RestApp:
             "message": f"404: Not Found (wiretwin does not model {route} yet)", "code": 0}, 404)
 
 
-async def read_json(request: web.Request) -> dict[str, Any]:
-    """A JSON object body, or Discord's 50109 / 50035 answers."""
-    raw = await request.read()
-    if not raw:
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        raise DiscordError(400, 50109, "The request body contains invalid JSON.") from None
-    if not isinstance(body, dict):
-        raise DiscordError(400, 50035, "Invalid Form Body", {"_errors": [{
-            "code": "DICT_TYPE_CONVERT", "message": "Only dictionaries may be used in a "
-                                                    "DictType"}]})
-    return body
-
-
-def query_flag(request: web.Request, name: str) -> bool:
-    """A boolean query parameter as Discord reads one (``true``/``1``; clients send both:
-    discord.py ``?with_response=1``, discord.js ``?with_response=false``)."""
-    return request.query.get(name, "").lower() in ("1", "true")
-
-
-def snowflake_arg(request: web.Request, name: str) -> int:
-    raw = request.match_info[name]
-    if not raw.isdigit():
-        raise DiscordError(400, 50035, "Invalid Form Body", {name: {"_errors": [{
-            "code": "NUMBER_TYPE_COERCE", "message": f"Value \"{raw}\" is not snowflake."}]}})
-    return int(raw)
-
-
-__all__ = ["PREFIXES", "RateLimits", "RestApp", "error_response", "json_response",
-           "query_flag", "read_json", "snowflake_arg"]
+__all__ = ["PREFIXES", "RateLimits", "RestApp", "error_response", "json_response"]

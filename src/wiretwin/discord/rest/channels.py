@@ -6,21 +6,21 @@ permissions in the channel first (403 50001 without VIEW_CHANNEL, 50013 otherwis
 
 from __future__ import annotations
 
-import json
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from aiohttp import web
 
-from ..model import Attachment, Channel, DiscordError, DiscordModel, Message, form_error
+from ..bodies import read_attachments, read_message
+from ..changes import read_overwrite
+from ..fields import Form, as_snowflake
+from ..model import Attachment, Channel, DiscordError, DiscordModel, Message
 from ..permissions import Permission as P
-from .app import RestApp, read_json, snowflake_arg
+from .app import RestApp
+from .params import Upload, query, read_json, read_payload, snowflake_arg
 
 #: The application flags that grant message content (GATEWAY_MESSAGE_CONTENT[_LIMITED]).
 MESSAGE_CONTENT_FLAGS = (1 << 18) | (1 << 19)
-MAX_UPLOAD = 25 * 1024 * 1024
 
 if TYPE_CHECKING:
     from .threads import ThreadRoutes
@@ -30,7 +30,7 @@ def parse_emoji(raw: str) -> dict[str, Any]:
     """``👍`` (URL-encoded) or ``name:id`` as the path gives it."""
     text = unquote(raw)
     name, sep, emoji_id = text.partition(":")
-    if sep and emoji_id.isdigit():
+    if sep and as_snowflake(emoji_id) is not None:
         return {"id": emoji_id, "name": name or None, "animated": False}
     if not text:
         raise DiscordError(400, 10014, "Unknown Emoji")
@@ -123,95 +123,73 @@ class ChannelRoutes:
 
     async def list_messages(self, request: web.Request) -> list[dict[str, Any]]:
         channel = self._channel(request)
+        params = query(request)
+        limit = params.integer("limit", 1, 100)
+        before = params.snowflake("before")
+        after = params.snowflake("after")
+        around = params.snowflake("around")
+        params.check()
         if not self.model.permissions(channel, self.me) & P.READ_MESSAGE_HISTORY:
             return []
-        q = request.query
-        try:
-            limit = int(q.get("limit", "50"))
-            before = int(q["before"]) if q.get("before") else None
-            after = int(q["after"]) if q.get("after") else None
-            around = int(q["around"]) if q.get("around") else None
-        except ValueError:
-            raise form_error("limit", "NUMBER_TYPE_COERCE", "Value is not int.") from None
-        found = self.model.history(channel, limit=limit, before=before, after=after,
-                                   around=around)
+        found = self.model.history(channel, limit=50 if limit is None else limit,
+                                   before=before, after=after, around=around)
         return [self._json(m, channel) for m in found]
 
     async def get_message(self, request: web.Request) -> dict[str, Any]:
         channel = self._channel(request, P.READ_MESSAGE_HISTORY)
         return self._json(self._message(request, channel), channel)
 
-    async def _payload(self, request: web.Request, channel_id: int | None = None
+    async def _payload(self, request: web.Request, channel_id: int | None = None, *,
+                       data_key: str | None = None
                        ) -> tuple[dict[str, Any], list[Attachment]]:
         """The JSON body, or a multipart body's ``payload_json`` and files (served under
-        ``channel_id``, by default the route's)."""
-        if request.content_type != "multipart/form-data":
-            return await read_json(request), []
-        # The wire layer has already read the body (to journal it), so aiohttp's
-        # request.post() would find the stream empty: parse the cached bytes instead.
-        try:
-            raw_body = await request.read()
-        except web.HTTPRequestEntityTooLarge:
-            raise DiscordError(413, 40005, "Request entity too large") from None
-        form = BytesParser(policy=HTTP).parsebytes(
-            b"Content-Type: " + request.headers["Content-Type"].encode("latin-1")
-            + b"\r\n\r\n" + raw_body)
-        raw: bytes | None = None
-        files = []
-        for part in form.iter_parts() if form.is_multipart() else ():
-            key = part.get_param("name", header="content-disposition")
-            data = part.get_payload(decode=True)
-            if not isinstance(key, str) or not isinstance(data, bytes):
-                continue
-            filename = part.get_filename()
-            if filename is None:
-                if key == "payload_json":
-                    raw = data
-                continue
-            if len(data) > MAX_UPLOAD:
-                raise DiscordError(413, 40005, "Request entity too large")
-            files.append((key, filename, part.get_content_type(), data))
-        try:
-            body: dict[str, Any] = json.loads(raw) if raw is not None else {}
-        except ValueError:
-            raise DiscordError(400, 50109, "The request body contains invalid JSON.") from None
+        ``channel_id``, by default the route's), described by the body's ``attachments``
+        (under ``data_key``'s object for an interaction callback)."""
+        body, uploads = await read_payload(request, self.model.attachment_limit)
+        if not uploads:
+            return body, []
+        form = Form(body)
+        described = form.object(data_key) if data_key is not None else form
+        meta = read_attachments(described) if described is not None else None
+        form.check()
         if channel_id is None:
-            channel_id = int(request.match_info["channel_id"])
-        return body, self._attachments(channel_id, files, body.get("attachments") or [])
+            channel_id = snowflake_arg(request, "channel_id")
+        return body, self._attachments(channel_id, uploads, meta or [])
 
-    def _attachments(self, channel_id: int, files: list[tuple[str, str, str, bytes]],
+    def _attachments(self, channel_id: int, uploads: list[Upload],
                      meta: list[dict[str, Any]]) -> list[Attachment]:
         out = []
-        described = {str(m.get("id")): m for m in meta}
-        for index, (field_name, filename, content_type, data) in enumerate(files):
-            key = field_name.removeprefix("files[").removesuffix("]") if field_name.startswith(
-                "files[") else str(index)
+        described = {str(m["id"]): m for m in meta}
+        for index, upload in enumerate(uploads):
+            key = upload.index if upload.field.startswith("files[") else str(index)
             info = described.get(key, {})
-            name = info.get("filename") or filename
+            name = info.get("filename") or upload.filename
             attachment_id = self.model.ids.next()
             url = self.base_url(f"/attachments/{channel_id}/{attachment_id}/{name}")
-            out.append(Attachment(attachment_id, name, len(data), content_type, url, data,
-                                  info.get("description")))
+            out.append(Attachment(attachment_id, name, len(upload.data), upload.content_type,
+                                  url, upload.data, info.get("description")))
         return out
 
     async def create_message(self, request: web.Request) -> dict[str, Any]:
         channel = self._channel(request, P.SEND_MESSAGES)
         body, files = await self._payload(request)
-        reference = body.get("message_reference")
-        if reference is not None:
-            reference = {**reference, "message_id": int(reference["message_id"])}
-        embeds = body.get("embeds") or ([body["embed"]] if body.get("embed") else [])
+        form = Form(body)
+        sent = read_message(form, legacy_embed=True)
+        form.check()
         message = self.model.post_message(
-            channel, self.me, body.get("content") or "", embeds=embeds, attachments=files,
-            reference=reference, allowed_mentions=body.get("allowed_mentions"),
-            nonce=body.get("nonce"), tts=bool(body.get("tts")),
-            components=body.get("components"), flags=int(body.get("flags") or 0))
+            channel, self.me, sent.content or "", embeds=sent.embeds or [], attachments=files,
+            reference=sent.reference, allowed_mentions=sent.allowed_mentions,
+            nonce=sent.nonce, tts=bool(sent.tts), components=sent.components,
+            flags=sent.flags or 0)
         return self._json(message, channel)
 
     async def edit_message(self, request: web.Request) -> dict[str, Any]:
         channel = self._channel(request)
         message = self._message(request, channel)
         body, files = await self._payload(request)
+        form = Form(body)
+        read_message(form)
+        form.check()
         if message.author_id != self.me:
             if set(body) - {"flags"}:
                 raise DiscordError(403, 50005, "Cannot edit a message authored by another "
@@ -228,8 +206,10 @@ class ChannelRoutes:
 
     async def bulk_delete(self, request: web.Request) -> None:
         channel = self._channel(request, P.MANAGE_MESSAGES)
-        body = await read_json(request)
-        self.model.bulk_delete(channel, [int(i) for i in body.get("messages", [])])
+        form = Form(await read_json(request))
+        ids = form.snowflakes("messages", 2, 100, required=True)
+        form.check()
+        self.model.bulk_delete(channel, ids or [])
 
     # -- reactions ----------------------------------------------------------------------------
 
@@ -259,11 +239,15 @@ class ChannelRoutes:
         message = self._message(request, channel)
         from ..model.entities import emoji_key
 
+        params = query(request)
+        after = params.snowflake("after") or 0
+        limit = params.integer("limit", 1, 100)
+        params.choice("type", (0, 1))
+        params.check()
         reaction = message.reactions.get(emoji_key(parse_emoji(request.match_info["emoji"])))
         users = reaction.users if reaction else []
-        after = int(request.query.get("after", "0") or 0)
-        limit = int(request.query.get("limit", "25") or 25)
-        return [self.model.users[u].to_json() for u in sorted(users) if u > after][:limit]
+        shown = [u for u in sorted(users) if u > after][:25 if limit is None else limit]
+        return [self.model.users[u].to_json() for u in shown]
 
     async def clear_emoji(self, request: web.Request) -> None:
         channel = self._channel(request, P.MANAGE_MESSAGES)
@@ -301,10 +285,9 @@ class ChannelRoutes:
 
     async def set_overwrite(self, request: web.Request) -> None:
         channel = self._channel(request, P.MANAGE_ROLES)
-        body = await read_json(request)
-        self.model.set_overwrite(channel, snowflake_arg(request, "overwrite_id"),
-                                 int(body.get("type", 0)), int(body.get("allow") or 0),
-                                 int(body.get("deny") or 0))
+        target = snowflake_arg(request, "overwrite_id")
+        kind, allow, deny = read_overwrite(await read_json(request))
+        self.model.set_overwrite(channel, target, kind, allow, deny)
 
     async def delete_overwrite(self, request: web.Request) -> None:
         channel = self._channel(request, P.MANAGE_ROLES)

@@ -9,13 +9,13 @@ model's (:mod:`wiretwin.discord.model.commands`).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 
 from ..model import DiscordError, DiscordModel
-from .app import RestApp, json_response, query_flag, snowflake_arg
+from .app import RestApp, json_response
+from .params import query_flag, read_json_any, snowflake_arg
 
 _BASE = "/applications/{application_id}"
 
@@ -104,11 +104,7 @@ class CommandRoutes:
 
 async def _body(request: web.Request) -> Any:
     """Any JSON value (a bulk overwrite is a list); 50109 when it is not JSON."""
-    raw = await request.read()
-    try:
-        return json.loads(raw) if raw else {}
-    except ValueError:
-        raise DiscordError(400, 50109, "The request body contains invalid JSON.") from None
+    return await read_json_any(request, {})
 
 
 def _shown(command: dict[str, Any], localized: bool) -> dict[str, Any]:

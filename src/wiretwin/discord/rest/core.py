@@ -7,8 +7,10 @@ from typing import Any
 
 from aiohttp import web
 
+from ..fields import Form
 from ..model import DiscordError, DiscordModel
-from .app import RestApp, read_json, snowflake_arg
+from .app import RestApp
+from .params import query, read_json, snowflake_arg
 
 #: (sound_id, name, emoji) of Discord's default soundboard sounds, as remembered from its
 #: API answers (not checked against a capture: see docs/discord.md).
@@ -46,9 +48,13 @@ class CoreRoutes:
         return data
 
     async def modify_me(self, request: web.Request) -> dict[str, Any]:
-        body = await read_json(request)
-        if "username" in body:
-            self.model.bot.username = str(body["username"])
+        form = Form(await read_json(request))
+        username = form.string("username", 2, 32)
+        form.string("avatar", 0, 10 * 1024 * 1024)
+        form.string("banner", 0, 10 * 1024 * 1024)
+        form.check()
+        if username is not None:
+            self.model.bot.username = username
         self.model.effects.dispatch("USER_UPDATE", self.model.bot.to_json())
         return await self.me(request)
 
@@ -76,9 +82,13 @@ class CoreRoutes:
         bot = self.model.bot.id
         guilds = sorted((g for g in self.model.guilds.values() if bot in g.members),
                         key=lambda g: g.id)
-        after = int(request.query.get("after", "0") or 0)
-        before = int(request.query.get("before", "0") or 0)
-        limit = int(request.query.get("limit", "200") or 200)
+        params = query(request)
+        after = params.snowflake("after")
+        before = params.snowflake("before")
+        limit = params.integer("limit", 1, 200)
+        params.boolean("with_counts")
+        params.check()
+        limit = 200 if limit is None else limit
         if after:
             guilds = [g for g in guilds if g.id > after]
         if before:
@@ -98,13 +108,11 @@ class CoreRoutes:
         self.model.remove_member(guild, self.model.bot.id)
 
     async def open_dm(self, request: web.Request) -> dict[str, Any]:
-        body = await read_json(request)
-        recipient = body.get("recipient_id")
-        if recipient is None:
-            raise DiscordError(400, 50035, "Invalid Form Body", {"recipient_id": {
-                "_errors": [{"code": "BASE_TYPE_REQUIRED",
-                             "message": "This field is required"}]}})
-        user = self.model.user(int(recipient))
+        form = Form(await read_json(request))
+        recipient = form.snowflake("recipient_id", required=True)
+        form.check()
+        assert recipient is not None
+        user = self.model.user(recipient)
         if user.bot:
             raise DiscordError(400, 50007, "Cannot send messages to this user")
         return self.model.channel_json(self.model.open_dm(self.model.bot.id, user.id))

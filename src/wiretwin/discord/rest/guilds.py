@@ -7,15 +7,18 @@ manage roles below its highest role, and members whose highest role is below its
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 
-from ..model import ChannelType, DiscordError, DiscordModel, Guild, Overwrite, form_error
+from ..changes import read_channel, read_member, read_role
+from ..errors import Problems
+from ..fields import NULL_ITEM, Form
+from ..model import ChannelType, DiscordError, DiscordModel, Guild, Overwrite
 from ..model.base import missing_access, missing_permissions
 from ..permissions import Permission as P
-from .app import RestApp, read_json, snowflake_arg
+from .app import RestApp
+from .params import query, query_flag, read_json, read_json_list, snowflake_arg
 
 
 class GuildRoutes:
@@ -65,7 +68,7 @@ class GuildRoutes:
 
     async def get_guild(self, request: web.Request) -> dict[str, Any]:
         guild = self._guild(request)
-        return guild.to_json(member_count=request.query.get("with_counts") == "true")
+        return guild.to_json(member_count=query_flag(request, "with_counts"))
 
     async def modify_guild(self, request: web.Request) -> dict[str, Any]:
         guild = self._guild(request, P.MANAGE_GUILD)
@@ -77,38 +80,28 @@ class GuildRoutes:
 
     async def create_channel(self, request: web.Request) -> dict[str, Any]:
         guild = self._guild(request, P.MANAGE_CHANNELS)
-        body = await read_json(request)
-        name = body.get("name")
-        if not isinstance(name, str):
-            raise form_error("name", "BASE_TYPE_REQUIRED", "This field is required")
-        try:
-            kind = ChannelType(int(body.get("type") or 0))
-        except ValueError:
-            raise form_error("type", "BASE_TYPE_CHOICES",
-                             "Value must be one of the channel types.") from None
-        overwrites = []
-        for o in body.get("permission_overwrites") or []:
-            overwrites.append(Overwrite(int(o["id"]), int(o.get("type", 0)),
-                                        int(o.get("allow") or 0), int(o.get("deny") or 0)))
+        fields = read_channel(await read_json(request), creating=True)
+        overwrites = [Overwrite(target, kind, allow, deny) for target, kind, allow, deny
+                      in fields.get("permission_overwrites", [])]
         if overwrites:
             self.model.require_guild(guild, self.me, P.MANAGE_ROLES)
         channel = self.model.create_channel(
-            guild, name, kind, parent_id=int(body["parent_id"]) if body.get("parent_id")
-            else None, topic=body.get("topic"), position=body.get("position"),
-            overwrites=overwrites, nsfw=bool(body.get("nsfw")),
-            bitrate=int(body.get("bitrate") or 64000),
-            user_limit=int(body.get("user_limit") or 0))
+            guild, fields["name"], ChannelType(fields["type"]),
+            parent_id=fields.get("parent_id"), topic=fields.get("topic"),
+            position=fields.get("position"), overwrites=overwrites,
+            nsfw=fields.get("nsfw", False), bitrate=fields.get("bitrate", 64000),
+            user_limit=fields.get("user_limit", 0))
         return self.model.channel_json(channel)
 
     async def channel_positions(self, request: web.Request) -> None:
         guild = self._guild(request, P.MANAGE_CHANNELS)
-        raw = await _read_json_list(request)
-        for entry in raw if isinstance(raw, list) else []:
-            channel = self.model.channel(int(entry["id"]))
-            if channel.guild_id != guild.id:
+        moves = _positions(await read_json_list(request), parents=True)
+        for channel_id, _ in moves:
+            channel = self.model.channel(channel_id)
+            if channel.guild_id != guild.id or channel.thread is not None:
                 raise DiscordError(404, 10003, "Unknown Channel")
-            self.model.modify_channel(channel, {k: v for k, v in entry.items()
-                                                if k in ("position", "parent_id")})
+        for channel_id, changes in moves:
+            self.model.modify_channel(self.model.channels[channel_id], changes)
 
     # -- members --------------------------------------------------------------------------
 
@@ -120,35 +113,40 @@ class GuildRoutes:
         guild = self._guild(request)
         if not self.model.application.flags & ((1 << 14) | (1 << 15)):
             raise missing_access()  # needs the GUILD_MEMBERS intent enabled on the app
-        limit = max(1, min(1000, int(request.query.get("limit", "1") or 1)))
-        after = int(request.query.get("after", "0") or 0)
-        ids = sorted(u for u in guild.members if u > after)[:limit]
+        params = query(request)
+        limit = params.integer("limit", 1, 1000)
+        after = params.snowflake("after") or 0
+        params.check()
+        ids = sorted(u for u in guild.members if u > after)[:limit or 1]
         return [self.model.member_json(guild, u) for u in ids]
 
     async def search_members(self, request: web.Request) -> list[dict[str, Any]]:
         guild = self._guild(request)
-        query = request.query.get("query", "").lower()
-        limit = max(1, min(1000, int(request.query.get("limit", "1") or 1)))
+        params = query(request)
+        text = params.string("query", required=True)
+        limit = params.integer("limit", 1, 1000) or 1
+        params.check()
+        wanted = (text or "").lower()
         found = []
         for user_id, member in guild.members.items():
             user = self.model.users[user_id]
             names = [user.username, user.global_name or "", member.nick or ""]
-            if any(n.lower().startswith(query) for n in names if n):
+            if any(n.lower().startswith(wanted) for n in names if n):
                 found.append(self.model.member_json(guild, user_id))
         return found[:limit]
 
     async def modify_me(self, request: web.Request) -> dict[str, Any]:
         guild = self._guild(request, P.CHANGE_NICKNAME)
-        body = await read_json(request)
+        changes = read_member(await read_json(request))
         member = self.model.member(guild, self.me)
-        return self.model.update_member(guild, member, {"nick": body.get("nick")}).to_json(
-            self.model.bot)
+        wanted = {"nick": changes["nick"]} if "nick" in changes else {}
+        return self.model.update_member(guild, member, wanted).to_json(self.model.bot)
 
     async def modify_member(self, request: web.Request) -> dict[str, Any]:
         guild = self._guild(request)
         user_id = snowflake_arg(request, "user_id")
         member = self.model.member(guild, user_id)
-        body = await read_json(request)
+        body = read_member(await read_json(request))
         if "nick" in body:
             self.model.require_guild(guild, self.me, P.MANAGE_NICKNAMES if user_id != self.me
                                      else P.CHANGE_NICKNAME)
@@ -156,7 +154,7 @@ class GuildRoutes:
                 self.model.require_outranks(guild, self.me, user_id)
         if "roles" in body:
             self.model.require_guild(guild, self.me, P.MANAGE_ROLES)
-            changed = set(int(r) for r in body["roles"] or []) ^ set(member.roles)
+            changed = set(body["roles"]) ^ set(member.roles)
             for role_id in changed:
                 self.model.require_role_manageable(guild, self.me, role_id)
         if "communication_disabled_until" in body:
@@ -215,8 +213,12 @@ class GuildRoutes:
         user_id = snowflake_arg(request, "user_id")
         if user_id in guild.members:
             self.model.require_outranks(guild, self.me, user_id)
-        body = await read_json(request)
-        reason = request.headers.get("X-Audit-Log-Reason") or body.get("reason")
+        form = Form(await read_json(request))
+        form.integer("delete_message_days", 0, 7)
+        form.integer("delete_message_seconds", 0, 604800)
+        given = form.string("reason", 0, 512)
+        form.check()
+        reason = request.headers.get("X-Audit-Log-Reason") or given
         self.model.ban(guild, user_id, reason)
 
     async def unban(self, request: web.Request) -> None:
@@ -235,19 +237,13 @@ class GuildRoutes:
 
     async def create_role(self, request: web.Request) -> dict[str, Any]:
         guild = self._guild(request, P.MANAGE_ROLES)
-        body = await read_json(request)
-        permissions = body.get("permissions")
-        if permissions is not None and not self.model.guild_permissions(guild, self.me) \
-                & P.ADMINISTRATOR and int(permissions) & ~int(
-                    self.model.guild_permissions(guild, self.me)):
-            raise missing_permissions()  # cannot grant what it does not have
-        role = self.model.create_role(guild, body.get("name") or "new role",
-                                      int(permissions) if permissions is not None else None,
-                                      color=int(body.get("color") or (
-                                          body.get("colors") or {}).get("primary_color")
-                                          or 0),
-                                      hoist=bool(body.get("hoist")),
-                                      mentionable=bool(body.get("mentionable")),
+        fields = read_role(await read_json(request))
+        permissions = fields.get("permissions")
+        self._may_grant(guild, permissions, 0)
+        role = self.model.create_role(guild, fields.get("name") or "new role", permissions,
+                                      color=fields.get("color", 0),
+                                      hoist=fields.get("hoist", False),
+                                      mentionable=fields.get("mentionable", False),
                                       position=1)  # Discord adds roles at the bottom
         return role.to_json()
 
@@ -256,12 +252,17 @@ class GuildRoutes:
         role_id = snowflake_arg(request, "role_id")
         self.model.require_role_manageable(guild, self.me, role_id)
         role = self.model.role(guild, role_id)
-        body = await read_json(request)
+        changes = read_role(await read_json(request))
+        self._may_grant(guild, changes.get("permissions"), role.permissions)
+        return self.model.modify_role(guild, role, changes).to_json()
+
+    def _may_grant(self, guild: Guild, permissions: int | None, had: int) -> None:
+        """The bot cannot give a role permissions it does not have itself (beyond what
+        the role ``had``), unless it is an administrator."""
         granted = self.model.guild_permissions(guild, self.me)
-        if body.get("permissions") is not None and not granted & P.ADMINISTRATOR and (
-                int(body["permissions"]) & ~role.permissions & ~int(granted)):
-            raise missing_permissions()  # cannot grant what it does not have
-        return self.model.modify_role(guild, role, body).to_json()
+        if permissions is not None and not granted & P.ADMINISTRATOR and (
+                permissions & ~had & ~int(granted)):
+            raise missing_permissions()
 
     async def delete_role(self, request: web.Request) -> None:
         guild = self._guild(request, P.MANAGE_ROLES)
@@ -271,9 +272,9 @@ class GuildRoutes:
 
     async def role_positions(self, request: web.Request) -> list[dict[str, Any]]:
         guild = self._guild(request, P.MANAGE_ROLES)
-        raw = await _read_json_list(request)
-        moves = [(int(e["id"]), int(e["position"])) for e in raw if e.get("position")
-                 is not None] if isinstance(raw, list) else []
+        moves = [(role_id, changes["position"]) for role_id, changes
+                 in _positions(await read_json_list(request), parents=False)
+                 if "position" in changes]
         top = self.model.top_role_position(guild, self.me)
         for role_id, position in moves:
             self.model.require_role_manageable(guild, self.me, role_id)
@@ -282,12 +283,32 @@ class GuildRoutes:
         return [r.to_json() for r in self.model.move_roles(guild, moves)]
 
 
-async def _read_json_list(request: web.Request) -> Any:
-    """A JSON body (the position routes take arrays), or Discord's 50109."""
-    try:
-        return json.loads(await request.read() or b"[]")
-    except ValueError:
-        raise DiscordError(400, 50109, "The request body contains invalid JSON.") from None
+def _positions(items: list[Any], *, parents: bool) -> list[tuple[int, dict[str, Any]]]:
+    """A position route's body (``[{"id", "position", ...}]``), typed; problems at
+    ``N.field``. Channels may also move under a category (``parent_id``,
+    ``lock_permissions``)."""
+    problems = Problems()
+    moves = []
+    for index, item in enumerate(items):
+        if item is None:
+            problems.add((index,), *NULL_ITEM)
+            continue
+        entry = Form(item, (index,), problems)
+        if not isinstance(item, dict):
+            continue
+        target = entry.snowflake("id", required=True)
+        changes: dict[str, Any] = {}
+        position = entry.integer("position", 0)
+        if position is not None:
+            changes["position"] = position
+        if parents:
+            entry.boolean("lock_permissions")
+            if entry.has("parent_id"):
+                changes["parent_id"] = entry.snowflake("parent_id")
+        if target is not None:
+            moves.append((target, changes))
+    problems.check()
+    return moves
 
 
 __all__ = ["GuildRoutes"]

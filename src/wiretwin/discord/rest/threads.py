@@ -10,15 +10,16 @@ rename and archive it.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from ..changes import read_new_thread, read_thread
 from ..model import Channel, ChannelType, DiscordError, DiscordModel, missing_permissions
 from ..model.threads import archived_error
 from ..permissions import Permission as P
-from .app import RestApp, read_json, snowflake_arg
+from .app import RestApp
+from .params import query, query_flag, read_json, snowflake_arg
 
 if TYPE_CHECKING:
     from .channels import ChannelRoutes
@@ -64,31 +65,29 @@ class ThreadRoutes:
         parent = self.channels._channel(request, P.CREATE_PUBLIC_THREADS,
                                         P.READ_MESSAGE_HISTORY)
         message = self.channels._message(request, parent)
-        body = await read_json(request)
+        fields = read_new_thread(await read_json(request))
         thread = self.model.start_thread(
-            parent, self.me, body.get("name") or "", message=message,
-            auto_archive_duration=int(body.get("auto_archive_duration") or 4320),
-            rate_limit_per_user=int(body.get("rate_limit_per_user") or 0))
+            parent, self.me, fields["name"], message=message,
+            auto_archive_duration=fields.get("auto_archive_duration", 4320),
+            rate_limit_per_user=fields.get("rate_limit_per_user", 0))
         return self.model.thread_json(thread, self.me)
 
     async def start(self, request: web.Request) -> dict[str, Any]:
         parent = self.channels._channel(request)
-        body = await read_json(request)
+        fields = read_new_thread(await read_json(request))
         forum = parent.type in (ChannelType.GUILD_FORUM, ChannelType.GUILD_MEDIA)
         # Discord's v9/v10 default is a private thread.
-        kind = int(body.get("type") or ChannelType.PRIVATE_THREAD)
+        kind = fields.get("type", ChannelType.PRIVATE_THREAD)
         needed = (P.SEND_MESSAGES if forum else P.CREATE_PRIVATE_THREADS
                   if kind == ChannelType.PRIVATE_THREAD else P.CREATE_PUBLIC_THREADS)
         self.model.require(parent, self.me, needed)
-        starter = body.get("message") if forum else None
-        if forum and starter is not None and not isinstance(starter, dict):
-            raise DiscordError(400, 50035, "Invalid Form Body")
         thread = self.model.start_thread(
-            parent, self.me, body.get("name") or "", kind=kind,
-            auto_archive_duration=int(body.get("auto_archive_duration") or 4320),
-            rate_limit_per_user=int(body.get("rate_limit_per_user") or 0),
-            invitable=bool(body.get("invitable", True)), starter=starter,
-            applied_tags=[int(t) for t in body.get("applied_tags") or []])
+            parent, self.me, fields["name"], kind=kind,
+            auto_archive_duration=fields.get("auto_archive_duration", 4320),
+            rate_limit_per_user=fields.get("rate_limit_per_user", 0),
+            invitable=fields.get("invitable", True),
+            starter=fields.get("message") if forum else None,
+            applied_tags=fields.get("applied_tags", []))
         data = self.model.thread_json(thread, self.me)
         if forum:
             first = self.model.messages[thread.id].get(thread.id)
@@ -149,7 +148,7 @@ class ThreadRoutes:
         info = thread.thread
         assert info is not None
         data = info.member_json(thread.id, user_id)
-        if request.query.get("with_member", "").lower() in ("1", "true"):
+        if query_flag(request, "with_member"):
             guild = self.model.guilds.get(thread.guild_id or 0)
             if guild is not None and user_id in guild.members:
                 data["member"] = self.model.member_json(guild, user_id)
@@ -177,23 +176,28 @@ class ThreadRoutes:
         parent = self.channels._channel(request, P.READ_MESSAGE_HISTORY)
         return self._archived(request, parent, lambda t: (
             t.type == ChannelType.PRIVATE_THREAD and t.thread is not None
-            and self.me in t.thread.members))
+            and self.me in t.thread.members), joined=True)
 
-    def _archived(self, request: web.Request, parent: Channel, keep: Any) -> dict[str, Any]:
+    def _archived(self, request: web.Request, parent: Channel, keep: Any, *,
+                  joined: bool = False) -> dict[str, Any]:
         threads = [t for t in self.model.threads(parent.guild_id or 0, archived=True)
                    if t.parent_id == parent.id and keep(t)]
         threads.sort(key=lambda t: t.thread.archive_ms if t.thread else 0, reverse=True)
-        before = request.query.get("before")
-        if before:
-            try:
-                cut = datetime.fromisoformat(before).timestamp() * 1000
-            except ValueError:
-                raise DiscordError(400, 50035, "Invalid Form Body", {"before": {"_errors": [{
-                    "code": "DATE_TYPE_PARSE", "message": "Could not parse date"}]}}
-                ) from None
+        params = query(request)
+        if joined:  # this listing pages by thread id
+            before_id = params.snowflake("before")
+            cut = None
+        else:
+            before_id = None
+            cut = params.timestamp_ms("before")
+        limit = params.integer("limit", 2, 100)
+        params.check()
+        if cut is not None:
             threads = [t for t in threads
                        if t.thread is not None and t.thread.archive_ms < cut]
-        limit = int(request.query.get("limit") or _PAGE)
+        if before_id is not None:
+            threads = [t for t in threads if t.id < before_id]
+        limit = _PAGE if limit is None else limit
         return self._listing(threads[:limit], has_more=len(threads) > limit)
 
     def _listing(self, threads: list[Channel], has_more: bool | None) -> dict[str, Any]:
@@ -208,6 +212,7 @@ class ThreadRoutes:
     # -- through PATCH/DELETE /channels/{id} ---------------------------------------------
 
     async def modify(self, thread: Channel, body: dict[str, Any]) -> dict[str, Any]:
+        body = read_thread(body)
         info = thread.thread
         assert info is not None
         perms = self.model.permissions(thread, self.me)

@@ -12,9 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from ..bodies import read_message
+from ..changes import read_webhook
+from ..fields import Form, as_snowflake
 from ..model import DiscordError, DiscordModel, Message, Webhook, form_error
 from ..permissions import Permission as P
-from .app import RestApp, query_flag, read_json, snowflake_arg
+from .app import RestApp
+from .params import query, read_json, snowflake_arg
 
 if TYPE_CHECKING:
     from .channels import ChannelRoutes
@@ -52,8 +56,9 @@ class WebhookRoutes:
         body = await read_json(request)
         if body.get("name") is None:
             raise form_error("name", "BASE_TYPE_REQUIRED", "This field is required")
-        return self._json(self.model.create_webhook(channel, self.me, body["name"],
-                                                    body.get("avatar")))
+        fields = read_webhook(body)
+        return self._json(self.model.create_webhook(channel, self.me, fields["name"],
+                                                    fields.get("avatar")))
 
     async def channel_hooks(self, request: web.Request) -> list[dict[str, Any]]:
         channel = self.channels._channel(request, P.MANAGE_WEBHOOKS)
@@ -75,11 +80,11 @@ class WebhookRoutes:
 
     async def modify(self, request: web.Request) -> dict[str, Any]:
         hook = self._managed(request)
-        body = await read_json(request)
-        if body.get("channel_id") is not None:
-            target = self.model.channel(int(body["channel_id"]))
+        changes = read_webhook(await read_json(request))
+        if "channel_id" in changes:
+            target = self.model.channel(changes["channel_id"])
             self.model.require(target, self.me, P.MANAGE_WEBHOOKS)
-        return self._json(self.model.modify_webhook(hook, body))
+        return self._json(self.model.modify_webhook(hook, changes))
 
     async def delete(self, request: web.Request) -> None:
         self.model.delete_webhook(self._managed(request))
@@ -88,16 +93,17 @@ class WebhookRoutes:
 
     def _by_token(self, request: web.Request) -> Webhook:
         raw = request.match_info.get("webhook_id") or request.match_info["application_id"]
-        if not raw.isdigit():
+        hook_id = as_snowflake(raw)
+        if hook_id is None:
             raise DiscordError(404, 10015, "Unknown Webhook")
-        return self.model.webhook(int(raw), request.match_info["token"])
+        return self.model.webhook(hook_id, request.match_info["token"])
 
     async def get_with_token(self, request: web.Request) -> dict[str, Any]:
         return self._json(self._by_token(request), with_user=False)
 
     async def modify_with_token(self, request: web.Request) -> dict[str, Any]:
         hook = self._by_token(request)
-        body = await read_json(request)
+        body = read_webhook(await read_json(request))
         if "channel_id" in body:  # only with the bot's token
             raise form_error("channel_id", "WEBHOOK_TOKEN_CHANNEL",
                              "Cannot change the channel with a webhook token")
@@ -108,21 +114,23 @@ class WebhookRoutes:
 
     async def execute(self, request: web.Request) -> web.StreamResponse | dict[str, Any]:
         hook = self._by_token(request)
+        params = query(request)
+        wait = params.boolean("wait")
+        thread = params.snowflake("thread_id")
+        params.boolean("with_components")
+        params.check()
         body, files = await self.channels._payload(request, hook.channel_id)
-        thread = request.query.get("thread_id")
-        if thread is not None and not thread.isdigit():
-            raise form_error("thread_id", "NUMBER_TYPE_COERCE",
-                             f"Value \"{thread}\" is not snowflake.")
-        message = self.model.execute_webhook(hook, body, files,
-                                             thread_id=int(thread) if thread else None)
-        if not query_flag(request, "wait"):
+        message = self.model.execute_webhook(hook, body, files, thread_id=thread)
+        if not wait:
             return web.Response(status=204)
         return self.model.message_json(message)
 
     def _message(self, request: web.Request, hook: Webhook) -> Message:
         message_id = snowflake_arg(request, "message_id")
-        thread = request.query.get("thread_id")
-        channel_id = int(thread) if thread and thread.isdigit() else hook.channel_id
+        params = query(request)
+        thread = params.snowflake("thread_id")
+        params.check()
+        channel_id = hook.channel_id if thread is None else thread
         found = self.model.messages.get(channel_id, {}).get(message_id)
         if found is None or found.webhook_id != hook.id:
             raise DiscordError(404, 10008, "Unknown Message")
@@ -136,8 +144,10 @@ class WebhookRoutes:
         hook = self._by_token(request)
         message = self._message(request, hook)
         body, files = await self.channels._payload(request, message.channel_id)
-        keys = ("content", "embeds", "components", "attachments")
-        changes: dict[str, Any] = {k: body[k] for k in keys if k in body}
+        form = Form(body)
+        edit = read_message(form)
+        form.check()
+        changes = edit.changes("content", "embeds", "components", "attachments")
         return self.model.message_json(self.model.edit_message(message, changes, files))
 
     async def delete_message(self, request: web.Request) -> None:
