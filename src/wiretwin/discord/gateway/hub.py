@@ -22,8 +22,9 @@ ready              1 heartbeat; 3 presence; 4 voice state; 8 request members;
 =================  =======================================================================
 
 Payloads, and what each bad one gets ("4001": Discord documents 4001 for "an invalid
-payload for an opcode" and answers missing fields so; "unknown" marks a choice where
-Discord's answer is not documented or observed, made by the documented code that fits):
+payload for an opcode" and answers missing fields so; "#N" is a discord-api-docs issue
+where Discord's answer was observed; "unknown" marks a choice where Discord's answer is
+neither documented nor observed, made by the documented code that fits):
 
 ==================  ====================================================================
 any frame           not JSON, over 4096 bytes, not an object, ``op`` not an integer:
@@ -40,7 +41,8 @@ op 2 identify       ``d`` not an object, ``token`` not a string, ``properties`` 
 op 3 presence       ``since`` (number or null), ``status`` (online, dnd, idle,
                     invisible, offline) and ``activities`` (or the legacy ``game``
                     hikari sends) required, each activity a ``name`` and a ``type``
-                    0-5, ``afk`` a boolean: else 4001 (#2226, #3854); accepted silently
+                    0-5 (unknown), ``afk`` a boolean (unknown): else 4001 (#2226,
+                    #3854); accepted silently
 op 4 voice state    ``guild_id`` a snowflake, ``channel_id`` a snowflake or null,
                     ``self_mute``/``self_deaf`` booleans: else 4001; a guild the bot is
                     not in, an unknown channel, a channel that is not voice or not in
@@ -60,12 +62,12 @@ op 8 members        ``guild_id`` a snowflake (an array: only its first guild, as
                     ``user_ids``: the first 100 (discord.js #4313); a ``nonce`` that is
                     not a string of at most 32 bytes is left out of the chunks
                     (documented)
-op 31 soundboard    ``guild_ids`` an array of snowflakes, else 4001; one
+op 31 soundboard    ``guild_ids`` an array of snowflakes, else 4001 (unknown); one
                     SOUNDBOARD_SOUNDS per guild the bot is in (the twin has no sounds)
 op 43 channel info  ``guild_id`` a snowflake, ``fields`` from ``status`` and
-                    ``voice_start_time``, else 4001; CHANNEL_INFO listing the guild's
-                    voice channels with the fields asked (null: the twin keeps no
-                    channel status)
+                    ``voice_start_time``, else 4001 (unknown); CHANNEL_INFO of the
+                    guild's voice channels with the fields asked (null: the twin
+                    keeps no channel status)
 ==================  ====================================================================
 
 A connection that stops heartbeating for 1.5 intervals (on the twin's clock) is closed
