@@ -24,6 +24,7 @@ from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
 from ..runtime.wire import ADMIN_PREFIX
 from .gateway.hub import GatewayHub
+from .gateway.replay import GatewayLimits
 from .gateway.websocket import GatewaySockets
 from .interactions import Interaction, Interactions
 from .interactions.rest import InteractionRoutes
@@ -80,6 +81,7 @@ class DiscordTwin(Twin):
         bot_name: str = "wiretwin-bot",
         privileged_intents: bool = True,
         recommended_shards: int = 1,
+        gateway_limits: GatewayLimits | None = None,
         world: dict[str, Any] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -101,6 +103,8 @@ class DiscordTwin(Twin):
         self._names = (application_name, bot_name)
         self._privileged = privileged_intents
         self.recommended_shards = recommended_shards
+        #: Sessions awaiting RESUME and what each keeps for it (docs/discord.md).
+        self.gateway_limits = gateway_limits if gateway_limits is not None else GatewayLimits()
         #: A snapshot (a world's ``[discord]`` table) to start from instead of no guilds.
         self._world = world
         #: Called with every dispatch the model makes (the backend's sent-message queue).
@@ -127,7 +131,8 @@ class DiscordTwin(Twin):
                                   verify_key=f"{rng.getrandbits(256):064x}")
         self.model = DiscordModel(self, self.clock, application,
                                   attachment_limit=self._attachment_limit)
-        self.hub = GatewayHub(self.model, self.clock, rng, lambda: self.ws_url("/"))
+        self.hub = GatewayHub(self.model, self.clock, rng, lambda: self.ws_url("/"),
+                              self.gateway_limits)
         self.gateway = GatewaySockets(self.hub, self.wire, self.server)
         self.rest = RestApp(self.model, self.clock, self.journal)
         CoreRoutes(self.rest, self.model, lambda: self.ws_url("/"),
@@ -189,7 +194,7 @@ class DiscordTwin(Twin):
         if disconnect:
             # Sessions go too: a client that tries to resume is told to identify afresh.
             self.hub.close_all(4000, "Reset")
-            self.hub.sessions.clear()
+            self.hub.forget()
         self.hub.refuse_identify = None
         self.rest.limits.overrides.clear()
         self.rest.limits.buckets.clear()
@@ -202,7 +207,7 @@ class DiscordTwin(Twin):
     def _drop_sessions(self) -> None:
         """The token or the bot changed: every connection fails authentication."""
         self.hub.close_all(4004, "Authentication failed.")
-        self.hub.sessions.clear()
+        self.hub.forget()
 
     def _attachment_url(self, channel_id: int, attachment_id: int, filename: str) -> str:
         path = f"/attachments/{channel_id}/{attachment_id}/{filename}"

@@ -19,6 +19,7 @@ import pytest
 import zstandard
 
 from wiretwin.discord.gateway import intents as I
+from wiretwin.discord.gateway.replay import GatewayLimits
 from wiretwin.discord.model import ChannelType, Guild, User
 from wiretwin.discord.twin import DiscordTwin
 from wiretwin.runtime.clock import VirtualClock
@@ -114,11 +115,15 @@ class Conn:
 
     async def closed_with(self) -> int | None:
         """Read until the twin's close frame; its code."""
+        return (await self.closed_by())[0]
+
+    async def closed_by(self) -> tuple[int | None, str]:
+        """Read until the twin's close frame; its code and reason."""
         try:
             while True:
                 await self.recv()
         except GatewayClosed as closed:
-            return closed.code
+            return closed.code, closed.reason
 
     async def close(self) -> None:
         await self.ws.close()
@@ -297,9 +302,9 @@ async def test_request_guild_members_chunks(world: World) -> None:
     data = (await conn.dispatch())["d"]
     assert [x["user"]["id"] for x in data["members"]] == [str(world.bob.id)]
     assert "nonce" not in data
-    await conn.send(8, {"guild_id": gid, "query": "", "limit": 2, "nonce": 7})
+    await conn.send(8, {"guild_id": gid, "query": "", "limit": 2, "nonce": "n" * 32})
     data = (await conn.dispatch())["d"]
-    assert len(data["members"]) == 2 and data["nonce"] == 7
+    assert len(data["members"]) == 2 and data["nonce"] == "n" * 32
     await conn.send(8, {"guild_id": gid, "query": "zzz", "limit": 5})
     data = (await conn.dispatch())["d"]
     assert (data["members"], data["chunk_count"]) == ([], 1)
@@ -726,3 +731,468 @@ async def test_missing_heartbeats_close_4009_on_the_twin_clock(world: World) -> 
     await world.clock.advance(41.25 * 1.5, wait_replies=False)
     assert await beating.closed_with() == 4009
     await world.serving()
+
+
+# -- every payload: read, or refused with Discord's close code and reason -----------------
+
+#: Discord's reasons, as clients log them ("4001: Unknown opcode.", "4008: Rate limited.").
+REASONS = {4001: "Unknown opcode.", 4002: "Error while decoding payload.",
+           4003: "Not authenticated.", 4004: "Authentication failed.",
+           4005: "Already authenticated.", 4007: "Invalid seq.",
+           4010: "Invalid shard.", 4011: "Sharding required.", 4013: "Invalid intent(s)."}
+PROPS = {"os": "linux", "browser": "raw", "device": "raw"}
+TOKEN = object()  # stands for the twin's token in the table below
+
+
+def _identify(**fields: Any) -> dict[str, Any]:
+    """An IDENTIFY's d with ``fields`` changed (``...`` leaves a field out)."""
+    d: dict[str, Any] = {"token": TOKEN, "intents": 1, "properties": PROPS, **fields}
+    return {k: v for k, v in d.items() if v is not ...}
+
+
+BEFORE_IDENTIFY: list[tuple[str, Any, int]] = [
+    # Not a gateway payload at all: 4002.
+    ("op is a string", '{"op": "1", "d": null}', 4002),
+    ("op is missing", '{"d": null}', 4002),
+    ("op is a boolean", '{"op": true, "d": null}', 4002),
+    ("op is a float", '{"op": 1.0, "d": null}', 4002),
+    ("an array", "[1, null]", 4002),
+    ("a string", '"op"', 4002),
+    ("null", "null", 4002),
+    # Heartbeats: d is the last seq or null.
+    ("heartbeat d a string", {"op": 1, "d": "12"}, 4001),
+    ("heartbeat d an object", {"op": 1, "d": {}}, 4001),
+    ("heartbeat d a boolean", {"op": 1, "d": True}, 4001),
+    ("heartbeat d a float", {"op": 1, "d": 1.5}, 4001),
+    # IDENTIFY with each field mistyped.
+    ("identify d a string", {"op": 2, "d": "token"}, 4001),
+    ("identify d null", {"op": 2, "d": None}, 4001),
+    ("identify without d", {"op": 2}, 4001),
+    ("identify token a number", {"op": 2, "d": _identify(token=123)}, 4001),
+    ("identify without token", {"op": 2, "d": _identify(token=...)}, 4001),
+    ("identify without properties", {"op": 2, "d": _identify(properties=...)}, 4001),
+    ("identify properties a string", {"op": 2, "d": _identify(properties="linux")}, 4001),
+    ("identify compress a string", {"op": 2, "d": _identify(compress="yes")}, 4001),
+    ("identify large_threshold a string",
+     {"op": 2, "d": _identify(large_threshold="50")}, 4001),
+    ("identify presence an array", {"op": 2, "d": _identify(presence=[])}, 4001),
+    ("identify wrong token", {"op": 2, "d": _identify(token="Bot nope")}, 4004),
+    ("identify intents a string", {"op": 2, "d": _identify(intents="513")}, 4013),
+    ("identify without intents", {"op": 2, "d": _identify(intents=...)}, 4013),
+    ("identify negative intents", {"op": 2, "d": _identify(intents=-1)}, 4013),
+    ("identify intents a boolean", {"op": 2, "d": _identify(intents=True)}, 4013),
+    ("identify shard a string", {"op": 2, "d": _identify(shard="0,1")}, 4010),
+    ("identify shard of one", {"op": 2, "d": _identify(shard=[0])}, 4010),
+    ("identify shard of three", {"op": 2, "d": _identify(shard=[0, 1, 2])}, 4010),
+    ("identify shard of strings", {"op": 2, "d": _identify(shard=["0", "1"])}, 4010),
+    ("identify shard id = count", {"op": 2, "d": _identify(shard=[1, 1])}, 4010),
+    ("identify zero shards", {"op": 2, "d": _identify(shard=[0, 0])}, 4010),
+    ("identify shard of booleans", {"op": 2, "d": _identify(shard=[False, True])}, 4010),
+    # RESUME with each field mistyped (a wrong token is 4004; unknown sessions get op 9).
+    ("resume d a string", {"op": 6, "d": "session"}, 4001),
+    ("resume token a number",
+     {"op": 6, "d": {"token": 1, "session_id": "s", "seq": 1}}, 4001),
+    ("resume session_id a number",
+     {"op": 6, "d": {"token": TOKEN, "session_id": 5, "seq": 1}}, 4001),
+    ("resume seq a string",
+     {"op": 6, "d": {"token": TOKEN, "session_id": "s", "seq": "1"}}, 4001),
+    ("resume seq null", {"op": 6, "d": {"token": TOKEN, "session_id": "s", "seq": None}},
+     4001),
+    ("resume without seq", {"op": 6, "d": {"token": TOKEN, "session_id": "s"}}, 4001),
+    ("resume wrong token",
+     {"op": 6, "d": {"token": "nope", "session_id": "s", "seq": 1}}, 4004),
+    # What needs a session, before IDENTIFY: 4003; what no client sends: 4001.
+    *[(f"op {op} before identify", {"op": op, "d": {}}, 4003) for op in (3, 4, 8, 31, 43)],
+    *[(f"op {op}", {"op": op, "d": None}, 4001) for op in (0, 5, 7, 9, 10, 11, 99, -1)],
+]
+
+AFTER_IDENTIFY: list[tuple[str, Any, int]] = [
+    ("identify again", {"op": 2, "d": _identify()}, 4005),
+    ("resume when identified",
+     {"op": 6, "d": {"token": TOKEN, "session_id": "s", "seq": 1}}, 4005),
+    *[(f"op {op} once identified", {"op": op, "d": None}, 4001)
+      for op in (0, 5, 7, 9, 10, 11, 99)],
+    # op 3: since, status and activities (or hikari's game) are required.
+    ("presence d null", {"op": 3, "d": None}, 4001),
+    ("presence without since", {"op": 3, "d": {"activities": [], "status": "online"}}, 4001),
+    ("presence since a string",
+     {"op": 3, "d": {"since": "now", "activities": [], "status": "online"}}, 4001),
+    ("presence without status", {"op": 3, "d": {"since": None, "activities": []}}, 4001),
+    ("presence status unknown",
+     {"op": 3, "d": {"since": None, "activities": [], "status": "away"}}, 4001),
+    ("presence without activities", {"op": 3, "d": {"since": None, "status": "idle"}}, 4001),
+    ("presence activities a string",
+     {"op": 3, "d": {"since": None, "activities": "x", "status": "online"}}, 4001),
+    ("presence activity without a name string", {"op": 3, "d": {
+        "since": None, "activities": [{"name": 1, "type": 0}], "status": "online"}}, 4001),
+    ("presence activity of type 9", {"op": 3, "d": {
+        "since": None, "activities": [{"name": "x", "type": 9}], "status": "online"}}, 4001),
+    ("presence game a string",
+     {"op": 3, "d": {"since": None, "game": "chess", "status": "online"}}, 4001),
+    ("presence afk a string", {"op": 3, "d": {
+        "since": None, "activities": [], "status": "online", "afk": "no"}}, 4001),
+    # op 4: snowflakes are JSON integers or strings of ASCII digits below 2**64.
+    ("voice d an array", {"op": 4, "d": []}, 4001),
+    ("voice guild_id not digits", {"op": 4, "d": {"guild_id": "abc", "channel_id": None}},
+     4001),
+    ("voice guild_id in Arabic digits",
+     {"op": 4, "d": {"guild_id": "\u0661\u0662\u0663", "channel_id": None}}, 4001),
+    ("voice guild_id past 2**64",
+     {"op": 4, "d": {"guild_id": str(1 << 64), "channel_id": None}}, 4001),
+    ("voice guild_id negative", {"op": 4, "d": {"guild_id": -1, "channel_id": None}}, 4001),
+    ("voice guild_id a float", {"op": 4, "d": {"guild_id": 1.5, "channel_id": None}}, 4001),
+    ("voice without guild_id", {"op": 4, "d": {"channel_id": None}}, 4001),
+    ("voice without channel_id", {"op": 4, "d": {"guild_id": "1"}}, 4001),
+    ("voice channel_id not digits", {"op": 4, "d": {"guild_id": "1", "channel_id": "x"}},
+     4001),
+    ("voice self_mute a string", {"op": 4, "d": {
+        "guild_id": "1", "channel_id": None, "self_mute": "yes"}}, 4001),
+    # op 8.
+    ("members d a string", {"op": 8, "d": "guild"}, 4001),
+    ("members guild_id not digits",
+     {"op": 8, "d": {"guild_id": "abc", "query": "", "limit": 0}}, 4001),
+    ("members guild_id an empty array",
+     {"op": 8, "d": {"guild_id": [], "query": "", "limit": 0}}, 4001),
+    ("members guild_id an array of junk",
+     {"op": 8, "d": {"guild_id": ["abc"], "query": "", "limit": 0}}, 4001),
+    ("members without guild_id", {"op": 8, "d": {"query": "", "limit": 0}}, 4001),
+    ("members without query or user_ids", {"op": 8, "d": {"guild_id": "1", "limit": 0}},
+     4001),
+    ("members query a number", {"op": 8, "d": {"guild_id": "1", "query": 5, "limit": 0}},
+     4001),
+    ("members query without limit", {"op": 8, "d": {"guild_id": "1", "query": "a"}}, 4001),
+    ("members limit a string",
+     {"op": 8, "d": {"guild_id": "1", "query": "", "limit": "10"}}, 4001),
+    ("members negative limit", {"op": 8, "d": {"guild_id": "1", "query": "", "limit": -1}},
+     4001),
+    ("members user_ids not snowflakes", {"op": 8, "d": {"guild_id": "1", "user_ids": ["a"]}},
+     4001),
+    ("members user_ids a word", {"op": 8, "d": {"guild_id": "1", "user_ids": "abc"}}, 4001),
+    ("members user_ids of floats", {"op": 8, "d": {"guild_id": "1", "user_ids": [1.5]}},
+     4001),
+    ("members presences a string", {"op": 8, "d": {
+        "guild_id": "1", "user_ids": ["2"], "presences": "yes"}}, 4001),
+    # op 31 and op 43.
+    ("soundboard without guild_ids", {"op": 31, "d": {}}, 4001),
+    ("soundboard guild_ids a string", {"op": 31, "d": {"guild_ids": "1"}}, 4001),
+    ("soundboard guild_ids of junk", {"op": 31, "d": {"guild_ids": ["x"]}}, 4001),
+    ("channel info guild_id junk", {"op": 43, "d": {"guild_id": "x", "fields": []}}, 4001),
+    ("channel info without fields", {"op": 43, "d": {"guild_id": "1"}}, 4001),
+    ("channel info unknown field",
+     {"op": 43, "d": {"guild_id": "1", "fields": ["topic"]}}, 4001),
+    ("channel info fields a string",
+     {"op": 43, "d": {"guild_id": "1", "fields": "status"}}, 4001),
+]
+
+
+def _with_token(value: Any, token: str) -> Any:
+    if value is TOKEN:
+        return token
+    if isinstance(value, dict):
+        return {k: _with_token(v, token) for k, v in value.items()}
+    return value
+
+
+async def _refused(world: World, conn: Conn, frame: Any, code: int) -> None:
+    text = frame if isinstance(frame, str) else json.dumps(_with_token(frame, world.token))
+    await conn.ws.send_str(text)
+    assert await conn.closed_by() == (code, REASONS[code])
+    await world.serving()
+
+
+@pytest.mark.parametrize(("frame", "code"), [(f, c) for _, f, c in BEFORE_IDENTIFY],
+                         ids=[name for name, _, _ in BEFORE_IDENTIFY])
+async def test_bad_payloads_before_identify_close_as_discord_does(
+        world: World, frame: Any, code: int) -> None:
+    await _refused(world, await world.connect(), frame, code)
+
+
+@pytest.mark.parametrize(("frame", "code"), [(f, c) for _, f, c in AFTER_IDENTIFY],
+                         ids=[name for name, _, _ in AFTER_IDENTIFY])
+async def test_bad_payloads_once_identified_close_as_discord_does(
+        world: World, frame: Any, code: int) -> None:
+    conn = await world.connect()
+    await conn.session(I.GUILDS)
+    await _refused(world, conn, frame, code)
+
+
+async def test_the_journal_says_what_was_wrong_with_a_refused_payload(world: World) -> None:
+    conn = await world.connect()
+    await conn.session(I.GUILDS)
+    await conn.send(8, {"guild_id": "abc", "query": "", "limit": 0})
+    assert await conn.closed_with() == 4001
+    (note,) = [e for e in world.twin.journal
+               if e.kind == "note" and e.event == "gateway-refused"]
+    assert note.detail["code"] == 4001
+    assert note.detail["detail"] == "d.guild_id is not a snowflake"
+
+
+async def test_what_discord_py_and_hikari_send_is_read(world: World) -> None:
+    """The payloads the real clients send, in their legacy shapes too: nothing closes."""
+    conn = await world.connect()
+    await conn.send(1, None)
+    assert await conn.recv() == ACK
+    # discord.py's IDENTIFY presence: "game" and a null status; integer snowflakes.
+    await conn.session(I.GUILDS | I.GUILD_MEMBERS, presence={
+        "status": None, "game": {"name": "chess", "type": 0}, "since": 0, "afk": False})
+    gid = world.guild.id
+    for op, d in [
+        (3, {"activities": [], "afk": False, "since": 0.0, "status": "online"}),  # discord.py
+        (3, {"since": None, "afk": False, "game": None, "status": "invisible"}),  # hikari
+        (3, {"since": 1_750_000_000_000, "status": "idle",
+             "activities": [{"name": "Custom Status", "state": "hi", "type": 4}]}),
+        (4, {"guild_id": str(gid), "channel_id": None}),  # hikari leaves self_mute out
+        (1, 3),
+    ]:
+        await conn.send(op, d)
+    assert await conn.recv() == ACK  # nothing before it, and still open
+    await conn.send(8, {"guild_id": gid, "presences": False, "limit": 0,
+                        "user_ids": [world.bob.id]})  # discord.py: integers, no query
+    data = (await conn.dispatch())["d"]
+    assert [m["user"]["id"] for m in data["members"]] == [str(world.bob.id)]
+    await conn.close()
+
+
+async def test_voice_requests_discord_cannot_carry_out_get_no_answer(world: World) -> None:
+    m = world.model
+    elsewhere = m.create_guild("Not mine", world.alice.id)
+    far_voice = m.create_channel(elsewhere, "Far", ChannelType.GUILD_VOICE)
+    conn = await world.connect()
+    await conn.session(I.GUILDS | I.GUILD_VOICE_STATES)
+    gid = str(world.guild.id)
+    for guild_id, channel_id in [
+        ("123456789", str(world.voice.id)),        # an unknown guild
+        (str(elsewhere.id), str(far_voice.id)),    # a guild the bot is not in
+        (gid, str(world.general.id)),              # a text channel
+        (gid, str(far_voice.id)),                  # another guild's voice channel
+        (gid, "987654321"),                        # an unknown channel
+        (gid, None),                               # leaving while not in voice
+    ]:
+        await conn.send(4, {"guild_id": guild_id, "channel_id": channel_id,
+                            "self_mute": False, "self_deaf": False})
+    assert await conn.sync() == []
+    assert world.guild.voice_states == {}
+    await conn.close()
+
+
+async def test_member_requests_as_discord_answers_the_odd_ones(world: World) -> None:
+    m = world.model
+    gid = str(world.guild.id)
+    fans = [m.add_user(f"fan{n:03}") for n in range(120)]
+    for fan in fans:
+        m.add_member(world.guild, fan.id)
+    conn = await world.connect()
+    await conn.session(I.GUILDS | I.GUILD_MEMBERS)
+    # Unknown guilds, and guilds the bot is not in: no answer.
+    elsewhere = m.create_guild("Not mine", world.alice.id)
+    for guild_id in ("123456789", str(elsewhere.id)):
+        await conn.send(8, {"guild_id": guild_id, "query": "", "limit": 0})
+    assert await conn.sync() == []
+    # An array of guilds: only the first is answered.
+    await conn.send(8, {"guild_id": [gid, str(elsewhere.id)], "user_ids": [str(world.bob.id)]})
+    assert [p["d"]["guild_id"] for p in await conn.sync()] == [gid]
+    # Over 100 user_ids: the first 100 are looked up, the rest are not.
+    ids = [str(f.id) for f in fans]
+    await conn.send(8, {"guild_id": gid, "user_ids": ids})
+    (chunk,) = await conn.sync()
+    assert [x["user"]["id"] for x in chunk["d"]["members"]] == ids[:100]
+    assert "not_found" not in chunk["d"]
+    # A nonce over 32 bytes, or not a string, is left out of the reply.
+    for nonce in ("n" * 33, "é" * 17, 7, ["n"]):
+        await conn.send(8, {"guild_id": gid, "user_ids": [str(world.bob.id)], "nonce": nonce})
+        (chunk,) = await conn.sync()
+        assert "nonce" not in chunk["d"], nonce
+    await conn.close()
+    # The whole list needs GUILD_MEMBERS; a search does not.
+    conn = await world.connect()
+    await conn.session(I.GUILDS)
+    await conn.send(8, {"guild_id": gid, "query": "", "limit": 0, "nonce": "all"})
+    assert await conn.sync() == []
+    await conn.send(8, {"guild_id": gid, "query": "bo", "limit": 5})
+    (chunk,) = await conn.sync()
+    assert [x["user"]["id"] for x in chunk["d"]["members"]] == [str(world.bob.id)]
+    await conn.close()
+
+
+async def test_soundboard_and_channel_info_requests(world: World) -> None:
+    m = world.model
+    second = m.create_guild("Second", world.alice.id)
+    m.add_member(second, m.bot.id)
+    elsewhere = m.create_guild("Not mine", world.alice.id)
+    conn = await world.connect()
+    await conn.session(I.GUILDS)
+    await conn.send(31, {"guild_ids": [str(world.guild.id), second.id, str(elsewhere.id)]})
+    got = await conn.sync()
+    assert [(p["t"], p["d"]) for p in got] == [
+        ("SOUNDBOARD_SOUNDS", {"soundboard_sounds": [], "guild_id": str(world.guild.id)}),
+        ("SOUNDBOARD_SOUNDS", {"soundboard_sounds": [], "guild_id": str(second.id)})]
+    await conn.send(43, {"guild_id": str(world.guild.id),
+                         "fields": ["status", "voice_start_time"]})
+    (info,) = await conn.sync()
+    assert (info["t"], info["d"]) == ("CHANNEL_INFO", {
+        "guild_id": str(world.guild.id),
+        "channels": [{"id": str(world.voice.id), "status": None, "voice_start_time": None}]})
+    await conn.send(43, {"guild_id": str(elsewhere.id), "fields": ["status"]})
+    assert await conn.sync() == []
+    await conn.close()
+
+
+async def test_a_shard_of_more_than_2500_guilds_closes_4011(world: World) -> None:
+    m = world.model
+    for n in range(2500):  # with the world's guild, 2501; ids alternate between 2 shards
+        guild = m.create_guild(f"g{n}", world.alice.id, guild_id=(6000 + n) << 22 | n)
+        m.add_member(guild, m.bot.id)
+    conn = await world.connect()
+    await conn.send(2, {"token": world.token, "intents": 1, "properties": PROPS})
+    assert await conn.closed_by() == (4011, "Sharding required.")
+    conn = await world.connect()
+    ready = await conn.identify(I.GUILDS, shard=[0, 2])
+    assert len(ready["guilds"]) == 1251  # the world's guild is on shard 0 too
+    await conn.close()
+
+
+# -- memory: sessions awaiting RESUME, and what each keeps --------------------------------
+
+
+async def _resume(world: World, session_id: str, seq: int) -> dict[str, Any]:
+    """RESUME on a fresh connection; the first thing the twin answers."""
+    conn = await world.connect()
+    await conn.send(6, {"token": world.token, "session_id": session_id, "seq": seq})
+    first = await conn.recv()
+    await conn.close()
+    return first
+
+
+INVALID_SESSION = {"op": 9, "d": False, "s": None, "t": None}
+
+
+@pytest.fixture
+async def small(clock: VirtualClock) -> AsyncIterator[World]:
+    """A twin with small gateway limits: 2 sessions awaiting RESUME, 5 dispatches or
+    8 KiB kept per session."""
+    limits = GatewayLimits(resumable_sessions=2, replay_events=5, replay_bytes=8192)
+    async with DiscordTwin(clock=clock, gateway_limits=limits) as twin, \
+            aiohttp.ClientSession() as http:
+        yield World(twin, http, clock)
+
+
+async def test_past_the_cap_the_longest_paused_session_ends(small: World) -> None:
+    sessions = []
+    for _ in range(3):
+        conn = await small.connect()
+        sessions.append((await conn.session(I.GUILDS))["session_id"])
+        await conn.ws.close(code=4000)  # resumable
+    hub = small.twin.hub
+    assert list(hub.paused) == sessions[1:]  # the first, paused longest, has ended
+    assert await _resume(small, sessions[0], 2) == INVALID_SESSION
+    for session_id in sessions[1:]:
+        assert (await _resume(small, session_id, 2))["t"] == "RESUMED"
+    await small.serving()
+
+
+async def test_a_session_keeps_a_bounded_count_of_dispatches(small: World) -> None:
+    m = small.model
+    conn = await small.connect()
+    ready = await conn.session(I.GUILDS | I.GUILD_MESSAGES | I.MESSAGE_CONTENT)  # s 1, 2
+    for n in range(5):
+        m.create_message(small.general, small.alice.id, f"m{n}")  # s 3..7
+    assert len(await conn.sync()) == 5
+    await conn.ws.close(code=4000)
+    # The buffer holds s 3..7: a client that saw s 2 can be replayed; one that saw 1 not.
+    assert await _resume(small, ready["session_id"], 1) == INVALID_SESSION
+    conn = await small.connect()
+    ready = await conn.session(I.GUILDS | I.GUILD_MESSAGES | I.MESSAGE_CONTENT)
+    for n in range(5):
+        m.create_message(small.general, small.alice.id, f"m{n}")
+    await conn.sync()
+    await conn.ws.close(code=4000)
+    again = await small.connect()
+    await again.send(6, {"token": small.token, "session_id": ready["session_id"], "seq": 2})
+    replay = [await again.dispatch() for _ in range(6)]
+    assert [(p["t"], p["s"]) for p in replay] == [
+        *[("MESSAGE_CREATE", s) for s in range(3, 8)], ("RESUMED", 8)]
+    await again.close()
+
+
+async def test_a_session_keeps_a_bounded_size_of_dispatches(small: World) -> None:
+    m = small.model
+    conn = await small.connect()
+    ready = await conn.session(I.GUILDS | I.GUILD_MESSAGES | I.MESSAGE_CONTENT)
+    seen = conn.seq or 0
+    await conn.ws.close(code=4000)
+    # Missed while away: four messages of ~2.3 KB each are more than the 8 KiB it keeps
+    # (though fewer than the 5 dispatches).
+    for letter in "wxyz":
+        m.create_message(small.general, small.alice.id, letter * 1900)
+    assert await _resume(small, ready["session_id"], seen) == INVALID_SESSION
+    # Two fit.
+    conn = await small.connect()
+    ready = await conn.session(I.GUILDS | I.GUILD_MESSAGES | I.MESSAGE_CONTENT)
+    seen = conn.seq or 0
+    await conn.ws.close(code=4000)
+    for letter in "yz":
+        m.create_message(small.general, small.alice.id, letter * 1900)
+    again = await small.connect()
+    await again.send(6, {"token": small.token, "session_id": ready["session_id"],
+                         "seq": seen})
+    replay = [await again.dispatch() for _ in range(3)]
+    assert [p["t"] for p in replay] == ["MESSAGE_CREATE", "MESSAGE_CREATE", "RESUMED"]
+    assert [p["d"]["content"] for p in replay[:2]] == ["y" * 1900, "z" * 1900]
+    await again.close()
+
+
+async def test_paused_sessions_share_one_log_and_catch_up_on_resume(world: World) -> None:
+    """Two shards and a session without MESSAGE_CONTENT, all paused: each dispatch is
+    filed once, and each session is replayed what it would have been sent."""
+    m = world.model
+    other = m.create_guild("Other", world.alice.id, guild_id=(5001 << 22) | 1)  # shard 1
+    m.add_member(other, m.bot.id)
+    other_chat = m.create_channel(other, "chat")
+    wanted = I.GUILDS | I.GUILD_MESSAGES | I.DIRECT_MESSAGES
+    conns, ready = [], []
+    for intents, shard in ((wanted | I.MESSAGE_CONTENT, [0, 2]),
+                           (wanted | I.MESSAGE_CONTENT, [1, 2]), (wanted, [0, 1])):
+        conns.append(await world.connect())
+        ready.append(await conns[-1].session(intents, shard=shard))
+    seqs = [c.seq for c in conns]
+    buffered = [len(world.twin.hub.sessions[r["session_id"]].replay.items) for r in ready]
+    for conn in conns:
+        await conn.ws.close(code=4000)
+    m.create_message(world.general, world.alice.id, "on shard 0")
+    m.create_message(other_chat, world.alice.id, "on shard 1")
+    m.create_message(m.open_dm(m.bot.id, world.alice.id), world.alice.id, "a DM")
+    hub = world.twin.hub
+    assert len(hub.log.entries) == 3  # once each, not once per paused session
+    assert [len(hub.sessions[r["session_id"]].replay.items) for r in ready] == buffered
+    got = []
+    for r, seq in zip(ready, seqs, strict=True):
+        again = await world.connect()
+        await again.send(6, {"token": world.token, "session_id": r["session_id"],
+                             "seq": seq})
+        replay = []
+        while (payload := await again.dispatch())["t"] != "RESUMED":
+            replay.append(payload["d"]["content"])
+        got.append(replay)
+        await again.close()
+    # The unsharded session without MESSAGE_CONTENT gets both guilds' messages, emptied.
+    assert got == [["on shard 0", "a DM"], ["on shard 1"], ["", "", "a DM"]]
+    assert not hub.paused and not hub.log.entries
+
+
+async def test_an_invalid_seq_closes_4007_and_ends_the_session(world: World) -> None:
+    for seq in (3, 99, -1):  # READY and GUILD_CREATE were s 1 and 2
+        conn = await world.connect()
+        ready = await conn.session(I.GUILDS)
+        await conn.ws.close(code=4000)
+        again = await world.connect()
+        await again.send(6, {"token": world.token, "session_id": ready["session_id"],
+                             "seq": seq})
+        assert await again.closed_by() == (4007, "Invalid seq.")
+        assert await _resume(world, ready["session_id"], 2) == INVALID_SESSION
+
+
+def test_gateway_limits_refuse_nonsense() -> None:
+    for bad in ({"resume_window": 0}, {"resumable_sessions": 0}, {"replay_events": -1},
+                {"replay_bytes": 1.5}, {"resumable_sessions": True}):
+        with pytest.raises(ValueError, match="must be"):
+            GatewayLimits(**bad)

@@ -8,17 +8,73 @@ starts unauthenticated (HELLO sent); IDENTIFY makes a session (READY, then one
 GUILD_CREATE per guild of its shard); RESUME re-attaches a connection to a session it
 left, replaying every dispatch after the client's ``seq`` and then RESUMED.
 
+Every payload a client sends is read by :mod:`.frames` into a typed request or refused
+with the close code Discord uses; nothing a client sends reaches the model unread.
+
 State table (what a connection may send, per state):
 
 =================  =======================================================================
-unauthenticated    1 heartbeat; 2 identify; 6 resume; anything else closes 4003
+unauthenticated    1 heartbeat; 2 identify; 6 resume; 3, 4, 8, 31, 43 close 4003;
+                   any other opcode closes 4001
 ready              1 heartbeat; 3 presence; 4 voice state; 8 request members;
-                   2 identify closes 4005; unknown opcodes close 4001
+                   31 request soundboard sounds; 43 request channel info;
+                   2 and 6 close 4005; any other opcode (0, 7, 9, 10, 11...) closes 4001
 =================  =======================================================================
 
+Payloads, and what each bad one gets ("4001": Discord documents 4001 for "an invalid
+payload for an opcode" and answers missing fields so; "#N" is a discord-api-docs issue
+where Discord's answer was observed; "unknown" marks a choice where Discord's answer is
+neither documented nor observed, made by the documented code that fits):
+
+==================  ====================================================================
+any frame           not JSON, over 4096 bytes, not an object, ``op`` not an integer:
+                    4002; more than 120 payloads in 60 s: 4008
+op 1 heartbeat      ``d`` an integer or null, else 4001 (unknown); answered op 11
+op 2 identify       ``d`` not an object, ``token`` not a string, ``properties`` not an
+                    object, ``compress`` not a boolean, ``large_threshold`` not an
+                    integer, ``presence`` not an object: 4001 (unknown);
+                    ``large_threshold`` outside 50-250 is clamped (unknown); wrong token
+                    4004; ``intents`` missing, not an integer or unknown bits 4013
+                    (discord-api-docs #2114); privileged intents the app lacks 4014;
+                    ``shard`` not ``[id, count]`` with ``0 <= id < count``: 4010; more
+                    than 2500 guilds on the shard: 4011
+op 3 presence       ``since`` (number or null), ``status`` (online, dnd, idle,
+                    invisible, offline) and ``activities`` (or the legacy ``game``
+                    hikari sends) required, each activity a ``name`` and a ``type``
+                    0-5 (unknown), ``afk`` a boolean (unknown): else 4001 (#2226,
+                    #3854); accepted silently
+op 4 voice state    ``guild_id`` a snowflake, ``channel_id`` a snowflake or null,
+                    ``self_mute``/``self_deaf`` booleans: else 4001; a guild the bot is
+                    not in, an unknown channel, a channel that is not voice or not in
+                    the guild: nothing is sent (unknown); else VOICE_STATE_UPDATE (and
+                    VOICE_SERVER_UPDATE when joining)
+op 6 resume         ``token``, ``session_id`` strings and ``seq`` an integer, else 4001;
+                    wrong token 4004; unknown, ended or attached session: op 9
+                    ``d: false``; ``seq`` below 0 or past the session's last: 4007 and
+                    the session ends ("start a new session"); ``seq`` older than the
+                    replay buffer holds: op 9 ``d: false`` and the session ends
+op 8 members        ``guild_id`` a snowflake (an array: only its first guild, as since
+                    2020, #2179), ``user_ids`` snowflakes, ``query`` a string,
+                    ``limit`` an integer >= 0 (required with ``query``), ``presences``
+                    a boolean, else 4001; neither ``query`` nor ``user_ids``: 4001
+                    (#1372); a guild the bot is not in: nothing (unknown); the whole
+                    list without GUILD_MEMBERS: nothing (#5855); more than 100
+                    ``user_ids``: the first 100 (discord.js #4313); a ``nonce`` that is
+                    not a string of at most 32 bytes is left out of the chunks
+                    (documented)
+op 31 soundboard    ``guild_ids`` an array of snowflakes, else 4001 (unknown); one
+                    SOUNDBOARD_SOUNDS per guild the bot is in (the twin has no sounds)
+op 43 channel info  ``guild_id`` a snowflake, ``fields`` from ``status`` and
+                    ``voice_start_time``, else 4001 (unknown); CHANNEL_INFO of the
+                    guild's voice channels with the fields asked (null: the twin
+                    keeps no channel status)
+==================  ====================================================================
+
 A connection that stops heartbeating for 1.5 intervals (on the twin's clock) is closed
-4009. A session whose connection closes with 1000/1001 is gone; any other close leaves it
-resumable for ``RESUME_WINDOW`` seconds.
+4009. A session whose connection closes with 1000/1001 (or 4004, 4010-4014) is gone;
+any other close *pauses* it: resumable for ``limits.resume_window`` seconds, at most
+``limits.resumable_sessions`` paused at once (the one paused longest ends first). See
+:mod:`.replay` for what a session keeps and why a paused one costs nothing per dispatch.
 
 :meth:`GatewayHub.dispatch` fans a model event out to every live session of the right
 shard whose intents want it, hiding message content where Discord hides it.
@@ -28,23 +84,35 @@ from __future__ import annotations
 
 import random
 import string
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ...runtime.clock import Clock, TimerHandle
-from ..model import DiscordModel, Guild
+from ..model import DiscordError, DiscordModel, Guild
+from . import frames as F
 from . import intents as I
+from .frames import Closed
+from .replay import GatewayLimits, Missed, PausedLog, ReplayBuffer, json_size
 
 HEARTBEAT_INTERVAL_MS = 41_250
-RESUME_WINDOW = 300.0
-#: Dispatches kept per session for RESUME.
-REPLAY_LIMIT = 10_000
 #: Gateway events a connection may send per minute (then 4008).
 SEND_LIMIT = 120
 #: The most members a member search (op 8 with a query or a limit) returns.
 _QUERY_MAX = 100
+#: Members per GUILD_MEMBERS_CHUNK.
+_CHUNK = 1000
+#: "Each shard can only support a maximum of 2500 guilds" (gateway.mdx, Sharding).
+GUILDS_PER_SHARD = 2500
+#: Close codes after which a session cannot be resumed: the client's 1000/1001, and
+#: Discord's "do not reconnect" codes. 4009 is not among them although the docs say
+#: "start a new one": discord.py answers it with RESUME, and a test whose virtual clock
+#: runs past a heartbeat relies on that RESUME working.
+_ENDS_SESSION = frozenset({1000, 1001, 4004, 4010, 4011, 4012, 4013, 4014})
+#: Opcodes a client sends once identified (any other closes 4001).
+_CLIENT_OPS = frozenset({3, 4, 8, 31, 43})
+_Selected = tuple[str, dict[str, Any], int]
 
 
 class Transport(Protocol):
@@ -55,25 +123,19 @@ class Transport(Protocol):
     def close(self, code: int, reason: str) -> None: ...
 
 
-class Closed(Exception):
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(f"{code} {reason}")
-        self.code = code
-        self.reason = reason
-
-
 @dataclass(eq=False)
 class Session:
     id: str
     intents: int
     shard: tuple[int, int]
+    replay: ReplayBuffer
     seq: int = 0
     connection: Connection | None = None
-    sent: deque[tuple[int, str, dict[str, Any]]] = field(
-        default_factory=lambda: deque(maxlen=REPLAY_LIMIT))
     expiry: TimerHandle | None = None
     #: IDENTIFY's ``large_threshold`` (50-250, default 50): GUILD_CREATE's ``large``.
     large_threshold: int = 50
+    #: Where, in the hub's paused log, this session's missed dispatches begin.
+    mark: int = 0
 
     def owns(self, guild_id: int | None) -> bool:
         shard_id, count = self.shard
@@ -92,15 +154,26 @@ class Connection:
     window: deque[float] = field(default_factory=deque)
 
 
+def _frame(op: int, d: Any) -> dict[str, Any]:
+    return {"op": op, "d": d, "s": None, "t": None}
+
+
 class GatewayHub:
     def __init__(self, model: DiscordModel, clock: Clock, rng: random.Random,
-                 resume_url: Callable[[], str]) -> None:
+                 resume_url: Callable[[], str], limits: GatewayLimits | None = None) -> None:
         self.model = model
         self.clock = clock
         self.rng = rng
         self.resume_url = resume_url
+        self.limits = limits if limits is not None else GatewayLimits()
+        #: Every session, live or paused, by id.
         self.sessions: dict[str, Session] = {}
-        self.connections: list[Connection] = []
+        #: Sessions with a connection: the ones a dispatch is sent to.
+        self.live: dict[str, Session] = {}
+        #: Sessions awaiting RESUME, the one paused longest first.
+        self.paused: OrderedDict[str, Session] = OrderedDict()
+        self.log = PausedLog(self.limits)
+        self.connections: dict[Connection, None] = {}
         #: Close code the next IDENTIFY gets instead of READY (backend.set_error_state).
         self.refuse_identify: tuple[int, str] | None = None
 
@@ -108,9 +181,8 @@ class GatewayHub:
 
     def open(self, transport: Transport) -> Connection:
         conn = Connection(transport, last_heartbeat=self.clock.monotonic())
-        self.connections.append(conn)
-        transport.send({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS},
-                        "s": None, "t": None}, "HELLO")
+        self.connections[conn] = None
+        transport.send(_frame(10, {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}), "HELLO")
         self._arm(conn)
         return conn
 
@@ -122,7 +194,7 @@ class GatewayHub:
         def check() -> None:
             conn.timer = None
             if self.clock.monotonic() - conn.last_heartbeat >= deadline:
-                conn.transport.close(4009, "Session timed out")
+                conn.transport.close(*F.SESSION_TIMED_OUT)
             else:
                 self._arm(conn)
 
@@ -132,19 +204,51 @@ class GatewayHub:
         """The connection is gone (``code``: the close code, ours or the client's)."""
         if conn.timer is not None:
             conn.timer.cancel()
-        if conn in self.connections:
-            self.connections.remove(conn)
+        self.connections.pop(conn, None)
         session = conn.session
         if session is None or session.connection is not conn:
             return
         session.connection = None
-        if code in (1000, 1001, 4004, 4010, 4011, 4012, 4013, 4014):
-            self.sessions.pop(session.id, None)
-            return
-        def expire() -> None:
-            self.sessions.pop(session.id, None)
+        self.live.pop(session.id, None)
+        if self.sessions.get(session.id) is not session:
+            return  # forgotten meanwhile (reset, new token)
+        if code in _ENDS_SESSION:
+            self._end(session)
+        else:
+            self._pause(session)
 
-        session.expiry = self.clock.call_later(RESUME_WINDOW, expire)
+    # -- session lifetimes ------------------------------------------------------------
+
+    def _pause(self, session: Session) -> None:
+        session.mark = self.log.end
+        self.paused[session.id] = session
+        session.expiry = self.clock.call_later(self.limits.resume_window,
+                                               lambda: self._end(session))
+        while len(self.paused) > self.limits.resumable_sessions:
+            self._end(next(iter(self.paused.values())))
+
+    def _unpause(self, session: Session) -> None:
+        if session.expiry is not None:
+            session.expiry.cancel()
+            session.expiry = None
+        if self.paused.pop(session.id, None) is not None:
+            oldest = next(iter(self.paused.values()), None)
+            self.log.forget_before(oldest.mark if oldest is not None else self.log.end)
+
+    def _end(self, session: Session) -> None:
+        """The session can no longer be resumed (its connection, if any, is detached by
+        the caller)."""
+        self._unpause(session)
+        self.live.pop(session.id, None)
+        if self.sessions.get(session.id) is session:
+            del self.sessions[session.id]
+
+    def forget(self) -> None:
+        """Every session ends (a reset, a new token): RESUME gets op 9 from now on."""
+        for session in list(self.sessions.values()):
+            self._end(session)
+        self.sessions.clear()
+        self.live.clear()
 
     # -- frames from the client -------------------------------------------------------
 
@@ -155,65 +259,63 @@ class GatewayHub:
             conn.window.popleft()
         conn.window.append(now)
         if len(conn.window) > SEND_LIMIT:
-            raise Closed(4008, "Rate limited.")
-        if not isinstance(payload, dict) or not isinstance(payload.get("op"), int):
-            raise Closed(4002, "Error while decoding payload.")
-        op, data = payload["op"], payload.get("d")
+            raise Closed(F.RATE_LIMITED)
+        op = payload.get("op") if isinstance(payload, dict) else None
+        if not isinstance(op, int) or isinstance(op, bool):
+            raise Closed(F.DECODE_ERROR, "not an object with an integer op")
+        data = payload.get("d")
         if op == 1:
+            F.heartbeat(data)
             conn.last_heartbeat = now
-            conn.transport.send({"op": 11, "d": None, "s": None, "t": None}, "HEARTBEAT_ACK")
+            conn.transport.send(_frame(11, None), "HEARTBEAT_ACK")
             return
-        if conn.session is None:
+        session = conn.session
+        if session is None:
             if op == 2:
                 self.identify(conn, data)
             elif op == 6:
                 self.resume(conn, data)
-            elif op in (3, 4, 8):
-                raise Closed(4003, "Not authenticated.")
+            elif op in _CLIENT_OPS:
+                raise Closed(F.NOT_AUTHENTICATED, f"op {op} before IDENTIFY")
             else:
-                raise Closed(4001, "Unknown opcode.")
+                raise Closed(F.UNKNOWN_OPCODE, f"op {op}")
             return
         if op in (2, 6):
-            raise Closed(4005, "Already authenticated.")
+            raise Closed(F.ALREADY_AUTHENTICATED, f"op {op} on an identified connection")
         if op == 3:
-            return  # presence: accepted, nobody else is watching
-        if op == 4:
-            self.voice_state(conn.session, data)
+            F.presence(data)  # accepted: the twin shows nobody the bot's presence
+        elif op == 4:
+            self.voice_state(session, data)
         elif op == 8:
-            self.request_members(conn, data)
+            self.request_members(session, data)
+        elif op == 31:
+            self.soundboard_sounds(session, data)
+        elif op == 43:
+            self.channel_info(session, data)
         else:
-            raise Closed(4001, "Unknown opcode.")
+            raise Closed(F.UNKNOWN_OPCODE, f"op {op}")
 
     def identify(self, conn: Connection, data: Any) -> None:
-        if not isinstance(data, dict) or not isinstance(data.get("token"), str):
-            raise Closed(4002, "Error while decoding payload.")
-        token = data["token"].removeprefix("Bot ")
-        if token != self.model.application.token:
-            raise Closed(4004, "Authentication failed.")
+        request = F.identify(data)
+        if request.token.removeprefix("Bot ") != self.model.application.token:
+            raise Closed(F.AUTHENTICATION_FAILED)
         if self.refuse_identify is not None:
             code, reason = self.refuse_identify
             self.refuse_identify = None
-            raise Closed(code, reason)
-        intents = data.get("intents")
-        if not isinstance(intents, int) or intents < 0 or intents & ~I.KNOWN:
-            raise Closed(4013, "Invalid intent(s).")
+            raise Closed((code, reason))
+        intents = F.intents(request.intents, I.KNOWN)
         for intent, flags in I.PRIVILEGED.items():
             if intents & intent and not self.model.application.flags & flags:
-                raise Closed(4014, "Disallowed intent(s).")
-        shard = data.get("shard") or [0, 1]
-        if (not isinstance(shard, list) or len(shard) != 2
-                or not all(isinstance(x, int) for x in shard)
-                or not 0 <= shard[0] < shard[1]):
-            raise Closed(4010, "Invalid shard.")
-        session = Session(self._session_id(), intents, (shard[0], shard[1]))
-        threshold = data.get("large_threshold")
-        if isinstance(threshold, int):
-            session.large_threshold = max(50, min(250, threshold))
-        self.sessions[session.id] = session
-        session.connection = conn
-        conn.session = session
-        conn.compress = bool(data.get("compress"))
+                raise Closed(F.DISALLOWED_INTENTS)
+        shard = F.shard(request.shard)
+        session = Session(self._session_id(), intents, shard or (0, 1),
+                          ReplayBuffer(self.limits),
+                          large_threshold=request.large_threshold)
         guilds = self._guilds_for(session)
+        if len(guilds) > GUILDS_PER_SHARD:
+            raise Closed(F.SHARDING_REQUIRED, f"{len(guilds)} guilds on one shard")
+        self._attach(conn, session)
+        conn.compress = request.compress
         ready: dict[str, Any] = {
             "v": 10, "user": {**self.model.bot.to_json(), "verified": True,
                               "mfa_enabled": False, "email": None},
@@ -226,11 +328,17 @@ class GatewayHub:
             "user_settings": {}, "guild_join_requests": [], "geo_ordered_rtc_regions": [],
             "auth": {}, "_trace": ["wiretwin"],
         }
-        if shard != [0, 1] or data.get("shard") is not None:
-            ready["shard"] = list(session.shard)
+        if shard is not None:
+            ready["shard"] = list(shard)
         self._send(session, "READY", ready)
         for guild in guilds:
             self._send(session, "GUILD_CREATE", self.guild_create(session, guild))
+
+    def _attach(self, conn: Connection, session: Session) -> None:
+        self.sessions[session.id] = session
+        self.live[session.id] = session
+        session.connection = conn
+        conn.session = session
 
     def _session_id(self) -> str:
         return "".join(self.rng.choice(string.hexdigits.lower()[:16]) for _ in range(32))
@@ -246,87 +354,111 @@ class GatewayHub:
         return data
 
     def resume(self, conn: Connection, data: Any) -> None:
-        if not isinstance(data, dict):
-            raise Closed(4002, "Error while decoding payload.")
-        if str(data.get("token", "")).removeprefix("Bot ") != self.model.application.token:
-            raise Closed(4004, "Authentication failed.")
-        session = self.sessions.get(str(data.get("session_id")))
+        request = F.resume(data)
+        if request.token.removeprefix("Bot ") != self.model.application.token:
+            raise Closed(F.AUTHENTICATION_FAILED)
+        session = self.sessions.get(request.session_id)
         if session is None or session.connection is not None:
-            conn.transport.send({"op": 9, "d": False, "s": None, "t": None}, "INVALID_SESSION")
+            conn.transport.send(_frame(9, False), "INVALID_SESSION")
             return
-        seq = data.get("seq")
-        if not isinstance(seq, int) or seq > session.seq or (
-                session.sent and seq < session.sent[0][0] - 1):
-            raise Closed(4007, "Invalid seq.")
-        if session.expiry is not None:
-            session.expiry.cancel()
-            session.expiry = None
-        session.connection = conn
-        conn.session = session
-        for sent_seq, event, payload in list(session.sent):
-            if sent_seq > seq:
-                conn.transport.send({"op": 0, "t": event, "s": sent_seq, "d": payload}, event)
+        if not 0 <= request.seq <= session.seq:
+            self._end(session)
+            raise Closed(F.INVALID_SEQ, f"seq {request.seq}, last sent {session.seq}")
+        missed = self.log.since(session.mark)
+        if missed is not None:
+            for entry in missed:
+                chosen = entry.select(session)
+                if chosen is not None:
+                    session.seq += 1
+                    session.replay.append(session.seq, *chosen)
+        if missed is None or not session.replay.can_replay(request.seq):
+            self._end(session)  # more was missed than the twin keeps: identify afresh
+            conn.transport.send(_frame(9, False), "INVALID_SESSION")
+            return
+        self._unpause(session)
+        self._attach(conn, session)
+        for sent_seq, event, payload in list(session.replay.after(request.seq)):
+            conn.transport.send({"op": 0, "t": event, "s": sent_seq, "d": payload}, event)
         self._send(session, "RESUMED", {"_trace": ["wiretwin"]})
 
     def voice_state(self, session: Session, data: Any) -> None:
-        if not isinstance(data, dict) or "guild_id" not in data:
-            raise Closed(4002, "Error while decoding payload.")
-        guild = self.model.guilds.get(int(data["guild_id"]))
+        request = F.voice_state(data)
+        guild = self.model.guilds.get(request.guild_id)
+        if guild is None:
+            return
+        try:
+            self.model.set_voice(guild, self.model.bot.id, request.channel_id)
+        except DiscordError:
+            return  # not a member, or not a voice channel of the guild: nothing happens
+
+    def request_members(self, session: Session, data: Any) -> None:
+        request = F.request_members(data)
+        guild = self.model.guilds.get(request.guild_id)
         if guild is None or self.model.bot.id not in guild.members:
             return
-        channel = data.get("channel_id")
-        self.model.set_voice(guild, self.model.bot.id, int(channel) if channel else None)
-
-    def request_members(self, conn: Connection, data: Any) -> None:
-        session = conn.session
-        assert session is not None
-        if not isinstance(data, dict) or "guild_id" not in data:
-            raise Closed(4002, "Error while decoding payload.")
-        guild_ids = data["guild_id"] if isinstance(data["guild_id"], list) else [
-            data["guild_id"]]
-        for raw in guild_ids:
-            guild = self.model.guilds.get(int(raw))
-            if guild is None:
-                continue
+        not_found: list[str] = []
+        if request.user_ids is not None:
+            members = [u for u in request.user_ids if u in guild.members]
+            not_found = [str(u) for u in request.user_ids if u not in guild.members]
+        elif request.whole_list:
+            if not session.intents & I.GUILD_MEMBERS:
+                return
             members = list(guild.members)
-            user_ids = data.get("user_ids")
-            not_found: list[str] = []
-            if user_ids is not None:
-                wanted = [int(u) for u in (user_ids if isinstance(user_ids, list)
-                                           else [user_ids])]
-                not_found = [str(u) for u in wanted if u not in guild.members]
-                members = [u for u in wanted if u in guild.members]
-            else:
-                query = str(data.get("query", "")).lower()
-                members = [u for u in members
-                           if self.model.users[u].username.lower().startswith(query)]
-                # limit 0 with an empty query is the whole list; anything else is a
-                # search, which Discord answers with at most 100 members.
-                limit = int(data.get("limit") or 0)
-                if limit or query:
-                    members = members[:min(limit or _QUERY_MAX, _QUERY_MAX)]
-            chunks = [members[i:i + 1000] for i in range(0, len(members), 1000)] or [[]]
-            for index, chunk in enumerate(chunks):
-                payload: dict[str, Any] = {
-                    "guild_id": str(guild.id), "chunk_index": index,
-                    "chunk_count": len(chunks),
-                    "members": [self.model.member_json(guild, u) for u in chunk]}
-                if not_found and index == len(chunks) - 1:
-                    payload["not_found"] = not_found
-                if data.get("presences") and session.intents & I.GUILD_PRESENCES:
-                    payload["presences"] = []  # without the intent: "always false"
-                if data.get("nonce") is not None:
-                    payload["nonce"] = data["nonce"]
-                self._send(session, "GUILD_MEMBERS_CHUNK", payload)
+        else:
+            query = request.query.lower()
+            members = [u for u in guild.members
+                       if self.model.users[u].username.lower().startswith(query)]
+            members = members[:min(request.limit or _QUERY_MAX, _QUERY_MAX)]
+        chunks = [members[i:i + _CHUNK] for i in range(0, len(members), _CHUNK)] or [[]]
+        for index, chunk in enumerate(chunks):
+            payload: dict[str, Any] = {
+                "guild_id": str(guild.id), "chunk_index": index,
+                "chunk_count": len(chunks),
+                "members": [self.model.member_json(guild, u) for u in chunk]}
+            if not_found and index == len(chunks) - 1:
+                payload["not_found"] = not_found
+            if request.presences and session.intents & I.GUILD_PRESENCES:
+                payload["presences"] = []  # without the intent: "always false"
+            if request.nonce is not None:
+                payload["nonce"] = request.nonce
+            self._send(session, "GUILD_MEMBERS_CHUNK", payload)
+
+    def soundboard_sounds(self, session: Session, data: Any) -> None:
+        for guild_id in F.request_soundboard_sounds(data):
+            guild = self.model.guilds.get(guild_id)
+            if guild is not None and self.model.bot.id in guild.members:
+                self._send(session, "SOUNDBOARD_SOUNDS",
+                           {"soundboard_sounds": [], "guild_id": str(guild_id)})
+
+    def channel_info(self, session: Session, data: Any) -> None:
+        request = F.request_channel_info(data)
+        guild = self.model.guilds.get(request.guild_id)
+        if guild is None or self.model.bot.id not in guild.members:
+            return
+        voice = [c for c in guild.channels if self.model.channels[c].is_voice]
+        self._send(session, "CHANNEL_INFO", {
+            "guild_id": str(guild.id),
+            "channels": [{"id": str(c), **dict.fromkeys(request.fields)} for c in voice]})
 
     # -- dispatches ---------------------------------------------------------------------
 
-    def _send(self, session: Session, event: str, data: dict[str, Any]) -> None:
+    def _send(self, session: Session, event: str, data: dict[str, Any],
+              size: int | None = None) -> None:
         session.seq += 1
-        session.sent.append((session.seq, event, data))
+        session.replay.append(session.seq, event, data,
+                              json_size(data) if size is None else size)
         if session.connection is not None:
             session.connection.transport.send(
                 {"op": 0, "t": event, "s": session.seq, "d": data}, event)
+
+    def _fan_out(self, select: Callable[[Session], _Selected | None], size: int) -> None:
+        """Send to every live session ``select`` picks; file once for paused ones."""
+        for session in list(self.live.values()):
+            chosen = select(session)
+            if chosen is not None:
+                self._send(session, *chosen)
+        if self.paused:
+            self.log.append(Missed(select, size))
 
     def dispatch(self, event: str, data: dict[str, Any], *, guild_id: int | None = None,
                  user_ids: frozenset[int] | None = None) -> None:
@@ -337,23 +469,47 @@ class GatewayHub:
         guild = self.model.guilds.get(guild_id) if guild_id is not None else None
         if guild is not None and bot not in guild.members and event != "GUILD_DELETE":
             return  # a guild the bot is not in: Discord tells it nothing
-        for session in list(self.sessions.values()):
-            if not session.owns(guild_id):
-                continue
-            if not I.wanted(event, session.intents, dm=dm, data=data, bot_id=bot):
-                continue
-            self._send(session, event,
-                       I.hide_content(event, data, session.intents, dm=dm, bot_id=bot))
+        # What a session gets depends only on its shard, its intents, and whether it
+        # has MESSAGE_CONTENT: the (at most two) bodies are made and measured once.
+        bodies: dict[bool, _Selected] = {}
+
+        def select(session: Session) -> _Selected | None:
+            if not session.owns(guild_id) or not I.wanted(
+                    event, session.intents, dm=dm, data=data, bot_id=bot):
+                return None
+            content = bool(session.intents & I.MESSAGE_CONTENT)
+            if content not in bodies:
+                shown = I.hide_content(event, data, session.intents, dm=dm, bot_id=bot)
+                bodies[content] = (event, shown, json_size(shown))
+            return bodies[content]
+
+        self._fan_out(select, json_size(data) if self.paused else 0)
 
     def guild_joined(self, guild_id: int) -> None:
         guild = self.model.guilds[guild_id]
-        for session in list(self.sessions.values()):
-            if session.owns(guild_id) and session.intents & I.GUILDS:
-                data = self.guild_create(session, guild)
+        members = len(guild.members)
+        bodies: dict[bool, dict[str, Any]] = {}
+
+        def body(with_members: bool) -> dict[str, Any]:
+            if with_members not in bodies:
+                data = self.model.guild_create_json(guild, with_members=with_members)
                 # A join leaves "unavailable" out: discord.py and hikari tell a join
                 # (on_guild_join) from a guild coming back (on_guild_available) by it.
                 data.pop("unavailable", None)
-                self._send(session, "GUILD_CREATE", data)
+                bodies[with_members] = data
+            return bodies[with_members]
+
+        def select(session: Session) -> _Selected | None:
+            if not session.owns(guild_id) or not session.intents & I.GUILDS:
+                return None
+            data = {**body(bool(session.intents & I.GUILD_PRESENCES)),
+                    "large": members > session.large_threshold}
+            return "GUILD_CREATE", data, json_size(data)
+
+        size = 0
+        if self.paused:  # made now: the guild may change before a paused session resumes
+            size = max(json_size(body(False)), json_size(body(True)))
+        self._fan_out(select, size)
 
     # -- trouble on demand (test-control API) -------------------------------------------
 
@@ -363,7 +519,7 @@ class GatewayHub:
         asked = 0
         for conn in list(self.connections):
             if conn.session is not None:
-                conn.transport.send({"op": 1, "d": None, "s": None, "t": None}, "HEARTBEAT")
+                conn.transport.send(_frame(1, None), "HEARTBEAT")
                 asked += 1
         return asked
 
@@ -371,7 +527,7 @@ class GatewayHub:
         """op 7: every connection is asked to reconnect and resume."""
         for conn in list(self.connections):
             if conn.session is not None:
-                conn.transport.send({"op": 7, "d": None, "s": None, "t": None}, "RECONNECT")
+                conn.transport.send(_frame(7, None), "RECONNECT")
 
     def invalidate(self, resumable: bool = False) -> None:
         """op 9: sessions are invalid (``resumable``: the client may still try RESUME)."""
@@ -379,16 +535,16 @@ class GatewayHub:
             session = conn.session
             if session is None:
                 continue
-            conn.transport.send({"op": 9, "d": resumable, "s": None, "t": None},
-                                "INVALID_SESSION")
+            conn.transport.send(_frame(9, resumable), "INVALID_SESSION")
             if not resumable:
-                self.sessions.pop(session.id, None)
+                session.connection = None
                 conn.session = None
+                self._end(session)
 
     def close_all(self, code: int, reason: str = "") -> None:
         for conn in list(self.connections):
             conn.transport.close(code, reason)
 
 
-__all__ = ["HEARTBEAT_INTERVAL_MS", "Closed", "Connection", "GatewayHub", "Session",
-           "Transport"]
+__all__ = ["GUILDS_PER_SHARD", "HEARTBEAT_INTERVAL_MS", "Closed", "Connection",
+           "GatewayHub", "GatewayLimits", "Session", "Transport"]

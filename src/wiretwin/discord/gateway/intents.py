@@ -67,12 +67,18 @@ EVENT_INTENTS: dict[str, tuple[int | None, int | None]] = {
 }
 
 
+def _id_of(value: Any) -> Any:
+    """``value["id"]`` when ``value`` is an object (dispatches from the admin API may be
+    any JSON), else None."""
+    return value.get("id") if isinstance(value, dict) else None
+
+
 def wanted(event: str, intents: int, *, dm: bool, data: dict[str, Any],
            bot_id: int) -> bool:
     """Does a session with ``intents`` get this dispatch?"""
     guild_intent, dm_intent = EVENT_INTENTS.get(event, (None, None))
     needed = dm_intent if dm else guild_intent
-    if event == "GUILD_MEMBER_UPDATE" and str(bot_id) == data.get("user", {}).get("id"):
+    if event == "GUILD_MEMBER_UPDATE" and str(bot_id) == _id_of(data.get("user")):
         return True  # the bot's own member updates come regardless
     return needed is None or bool(intents & needed)
 
@@ -84,8 +90,9 @@ def hide_content(event: str, data: dict[str, Any], intents: int, *, dm: bool,
     if event not in ("MESSAGE_CREATE", "MESSAGE_UPDATE") or intents & MESSAGE_CONTENT or dm:
         return data
     me = str(bot_id)
-    if data.get("author", {}).get("id") == me or any(
-            u.get("id") == me for u in data.get("mentions", [])):
+    mentions = data.get("mentions")
+    if _id_of(data.get("author")) == me or (isinstance(mentions, list) and any(
+            _id_of(u) == me for u in mentions)):
         return data
     stripped = dict(data)
     stripped.update({"content": "", "embeds": [], "attachments": [], "components": []})

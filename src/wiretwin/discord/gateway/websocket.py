@@ -24,14 +24,14 @@ from aiohttp import web
 
 from ...runtime import jsonio
 from ...runtime.wire import Opcode, WireLayer, WireSocket, encode_frame
-from .hub import Closed, Connection, GatewayHub
+from .frames import DECODE_ERROR, INVALID_API_VERSION, UNKNOWN_ERROR, Closed
+from .hub import Connection, GatewayHub
 
 #: The largest payload the gateway takes; anything bigger closes 4002, as on Discord.
 MAX_PAYLOAD = 4096
 #: The largest websocket message read at all: past it the connection closes 1009 before
 #: the twin buffers it (RFC 6455 7.4.1).
 MAX_FRAME = 1024 * 1024
-DECODE_ERROR = (4002, "Error while decoding payload.")
 
 
 class _Compressor(Protocol):
@@ -116,11 +116,11 @@ class GatewaySockets:
     def _refusal(request: web.Request) -> tuple[int, str] | None:
         version = request.query.get("v", "10")
         if version not in ("9", "10"):
-            return 4012, "Invalid API version."
+            return INVALID_API_VERSION
         if request.query.get("encoding", "json") != "json":
-            return 4002, "Error while decoding payload."
+            return DECODE_ERROR
         if request.query.get("compress") not in (None, "", "zlib-stream", "zstd-stream"):
-            return 4000, "Unknown error."
+            return UNKNOWN_ERROR
         return None
 
     def _receive(self, transport: _Transport | None, sock: WireSocket, text: str) -> None:
@@ -137,6 +137,9 @@ class GatewaySockets:
         try:
             self.hub.receive(transport.conn, payload)
         except Closed as closed:
+            if closed.detail:  # Discord says no more than the reason; the journal does
+                self.layer.journal.record_note("gateway-refused", connection=sock.id,
+                                               code=closed.code, detail=closed.detail)
             sock.close(closed.code, closed.reason)
 
 
@@ -148,9 +151,12 @@ def _op_name(text: str) -> str | None:
     except jsonio.JSONError:
         return None
     names = {1: "HEARTBEAT", 2: "IDENTIFY", 3: "PRESENCE_UPDATE", 4: "VOICE_STATE_UPDATE",
-             6: "RESUME", 8: "REQUEST_GUILD_MEMBERS"}
+             6: "RESUME", 8: "REQUEST_GUILD_MEMBERS", 31: "REQUEST_SOUNDBOARD_SOUNDS",
+             43: "REQUEST_CHANNEL_INFO"}
     op = data.get("op") if isinstance(data, dict) else None
-    return names.get(op, f"op:{op}") if isinstance(op, int) else None
+    if not isinstance(op, int) or isinstance(op, bool):
+        return None
+    return names.get(op, f"op:{op}")
 
 
 __all__ = ["GatewaySockets"]
