@@ -15,6 +15,7 @@ from wiretwin.discord.model import (
     DiscordError,
     DiscordModel,
     Overwrite,
+    StorageLimits,
     User,
 )
 from wiretwin.discord.permissions import Permission
@@ -149,3 +150,25 @@ def test_the_role_hierarchy_is_the_model_s(world: tuple[DiscordModel, Dispatches
         assert caught.value.code == 50013
     model.require_outranks(guild, alice, model.bot.id)
     model.require_role_manageable(guild, alice, low.id)
+
+
+def test_history_keeps_the_newest_messages_and_upload_bytes(
+        world: tuple[DiscordModel, Dispatches]) -> None:
+    bot, owner = User(1, "bot", bot=True), User(2, "owner")
+    limits = StorageLimits(messages_per_channel=3, attachment_bytes=10)
+    model = DiscordModel(Dispatches(), VirtualClock(), Application(1, "app", bot, owner, "t"),
+                         storage_limits=limits)
+    guild = model.create_guild("g", owner.id)
+    channel = model.create_channel(guild, "c")
+    files = [Attachment(100 + n, f"{n}.bin", 6, None, "", b"x" * 6) for n in range(3)]
+    posted = [model.create_message(channel, owner.id, f"m{n}",
+                                   attachments=[files[n]] if n < 3 else None)
+              for n in range(5)]
+    assert [m.content for m in model.history(channel, limit=100)] == ["m4", "m3", "m2"]
+    with pytest.raises(DiscordError) as forgotten:
+        model.message(channel, posted[0].id)
+    assert forgotten.value.code == 10008
+    assert [f.expired for f in files] == [True, True, False]  # 18 bytes > 10: two go
+    assert files[2].data == b"x" * 6 and model.storage.upload_bytes == 6
+    with pytest.raises(ValueError, match="messages_per_channel"):
+        StorageLimits(messages_per_channel=0)

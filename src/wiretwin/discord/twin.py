@@ -23,12 +23,21 @@ from ..runtime.base import Twin
 from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
 from ..runtime.wire import ADMIN_PREFIX
+from .fields import as_snowflake
 from .gateway.hub import GatewayHub
 from .gateway.replay import GatewayLimits
 from .gateway.websocket import GatewaySockets
 from .interactions import Interaction, Interactions
 from .interactions.rest import InteractionRoutes
-from .model import ATTACHMENT_LIMIT, Application, DiscordError, DiscordModel, User
+from .model import (
+    ATTACHMENT_LIMIT,
+    Application,
+    Attachment,
+    DiscordError,
+    DiscordModel,
+    StorageLimits,
+    User,
+)
 from .rest.app import RestApp, error_response, json_response
 from .rest.channels import ChannelRoutes
 from .rest.commands import CommandRoutes
@@ -92,12 +101,15 @@ class DiscordTwin(Twin):
         admin_token: str | None = None,
         max_request_size: int = MAX_REQUEST_SIZE,
         attachment_size_limit: int = ATTACHMENT_LIMIT,
+        storage_limits: StorageLimits | None = None,
     ) -> None:
         """See docs/discord.md. ``max_request_size``: the largest REST body, in bytes
         (Discord's 25 MiB); ``attachment_size_limit``: the largest file in a message
         (Discord's default 10 MiB), also what interactions report to the bot. Past
-        either, Discord's 413 with code 40005."""
+        either, Discord's 413 with code 40005. ``storage_limits``: how many messages per
+        channel and bytes of uploads the twin remembers (5,000 and 256 MiB)."""
         self._token = token
+        self._storage_limits = storage_limits
         self.max_request_size = max_request_size
         self._attachment_limit = attachment_size_limit
         self._names = (application_name, bot_name)
@@ -130,7 +142,8 @@ class DiscordTwin(Twin):
         application = Application(bot.id, app_name, bot, owner, token, flags=flags,
                                   verify_key=f"{rng.getrandbits(256):064x}")
         self.model = DiscordModel(self, self.clock, application,
-                                  attachment_limit=self._attachment_limit)
+                                  attachment_limit=self._attachment_limit,
+                                  storage_limits=self._storage_limits)
         self.hub = GatewayHub(self.model, self.clock, rng, lambda: self.ws_url("/"),
                               self.gateway_limits)
         self.gateway = GatewaySockets(self.hub, self.wire, self.server)
@@ -292,18 +305,25 @@ class DiscordTwin(Twin):
     # -- the CDN, in miniature ------------------------------------------------------------
 
     async def _attachment(self, request: web.Request) -> web.StreamResponse:
-        channel = int(request.match_info["channel"])
-        wanted = int(request.match_info["attachment"])
+        """A file's bytes, as Discord's CDN serves them; an unknown or expired link (see
+        StorageLimits) is the CDN's 404."""
+        channel = as_snowflake(request.match_info["channel"])
+        wanted = as_snowflake(request.match_info["attachment"])
+        found = self._find_attachment(channel, wanted) if channel and wanted else None
+        if found is None or found.expired:
+            return json_response({"message": "404: Not Found", "code": 0}, 404)
+        return web.Response(body=found.data,
+                            content_type=found.content_type or "application/octet-stream")
+
+    def _find_attachment(self, channel: int, wanted: int) -> Attachment | None:
         option_file = self.interactions.files.get(wanted)
         if option_file is not None:
-            return web.Response(body=option_file.data, content_type=(
-                option_file.content_type or "application/octet-stream"))
+            return option_file
         for message in self.model.messages.get(channel, {}).values():
             for attachment in message.attachments:
                 if attachment.id == wanted:
-                    return web.Response(body=attachment.data, content_type=(
-                        attachment.content_type or "application/octet-stream"))
-        return json_response({"message": "404: Not Found", "code": 0}, 404)
+                    return attachment
+        return None
 
     # -- settings ---------------------------------------------------------------------
 

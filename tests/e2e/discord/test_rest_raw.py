@@ -16,6 +16,7 @@ from urllib.parse import quote
 import aiohttp
 import pytest
 
+from wiretwin.discord.model import StorageLimits
 from wiretwin.discord.permissions import Permission as P
 from wiretwin.discord.twin import DiscordTwin
 from wiretwin.runtime.clock import VirtualClock
@@ -577,3 +578,42 @@ async def test_the_application_is_the_bots_id_and_default_sounds_are_listed(api:
     assert status == 200 and [s["name"] for s in sounds][:2] == ["quack", "airhorn"]
     assert all(set(s) == {"name", "sound_id", "volume", "emoji_id", "emoji_name",
                           "available"} for s in sounds)
+
+
+async def test_the_backend_queue_keeps_the_newest_messages_in_order(api: Api) -> None:
+    """A queue nobody reads stays bounded; what is left is taken oldest first."""
+    backend = api.twin.backend
+    backend._sent.limit = 3  # a small bound instead of SENT_LIMIT, to see it at work
+    for n in range(5):
+        status, _, _ = await api.call("POST", api.c + "/messages", body={"content": f"m{n}"})
+        assert status == 200
+    assert [m.content for m in backend.get_message_queue()] == ["m2", "m3", "m4"]
+    assert backend.get_message().content == "m2"
+    await api.call("POST", api.c + "/messages", body={"content": "m5"})  # m2 goes
+    assert [m.content for m in await backend.wait_for_messages(2)] == ["m3", "m4"]
+    await api.call("POST", api.c + "/messages", body={"content": "m6"})  # m3 goes
+    assert [m.content for m in backend.get_message_queue()] == ["m5", "m6"]
+
+
+async def test_a_file_whose_bytes_the_twin_let_go_is_the_cdn_404(api: Api) -> None:
+    data = aiohttp.FormData()
+    data.add_field("payload_json", '{"content": "f"}', content_type="application/json")
+    data.add_field("files[0]", b"old bytes", filename="a.txt", content_type="text/plain")
+    status, message, _ = await api.call("POST", api.c + "/messages", data=data)
+    assert status == 200
+    url = message["attachments"][0]["url"]
+    async with api.http.get(url) as served:
+        assert await served.read() == b"old bytes"
+    api.model.storage.limits = StorageLimits(attachment_bytes=1)
+    api.model.storage.uploaded([])  # applies the new bound: the only file stays
+    async with api.http.get(url) as served:
+        assert served.status == 200
+    data = aiohttp.FormData()
+    data.add_field("payload_json", '{"content": "g"}', content_type="application/json")
+    data.add_field("files[0]", b"new bytes", filename="b.txt", content_type="text/plain")
+    await api.call("POST", api.c + "/messages", data=data)
+    async with api.http.get(url) as served:
+        assert (served.status, await served.json()) == (404, {"message": "404: Not Found",
+                                                             "code": 0})
+    async with api.http.get(api.twin.http_url("/attachments/abc/²/x.txt")) as served:
+        assert served.status == 404

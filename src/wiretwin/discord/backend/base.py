@@ -30,15 +30,22 @@ from .coerce import (
     _user_id,
 )
 
+#: Messages the bot sent that the backend keeps for get/verify: a queue nobody reads
+#: (a long ``wiretwin serve`` run) stays bounded.
+SENT_LIMIT = 10_000
+
 
 class BackendBase:
     """The test-control API of one :class:`~wiretwin.discord.twin.DiscordTwin`."""
 
     def __init__(self, twin: DiscordTwin) -> None:
         self.twin = twin
-        #: Every message the bot created, in order (fed by the twin's dispatches).
+        #: The messages the bot created, in order (fed by the twin's dispatches): the
+        #: newest SENT_LIMIT of them.
         self._sent: WaitableLog[Message] = WaitableLog(
-            lambda m: f"{m.id} in {m.channel_id}: {m.content!r}")
+            lambda m: f"{m.id} in {m.channel_id}: {m.content!r}", limit=SENT_LIMIT)
+        #: How many sent messages get/verify have taken, counted from the first ever
+        #: (the log's index of the next one is this minus what the log dropped).
         self._consumed = 0
         #: event name -> journal seq of the last dispatch wait_for_event returned.
         self._event_cursor: dict[str, int] = {}

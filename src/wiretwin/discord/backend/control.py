@@ -27,7 +27,11 @@ class QueueAndState(BackendBase):
     def get_message_queue(self) -> list[Message]:
         """The messages the bot sent that no get/verify has taken yet, oldest first
         (not a coroutine)."""
-        return self._sent.slice(self._consumed)
+        return self._sent.slice(self._queue_start())
+
+    def _queue_start(self) -> int:
+        """The log index of the oldest message not taken yet."""
+        return max(0, self._consumed - self._sent.dropped)
 
     def sent_messages(self) -> list[Message]:
         """Every message the bot sent since the last clear (not a coroutine)."""
@@ -44,31 +48,33 @@ class QueueAndState(BackendBase):
         return self.get_message(peek=True)
 
     def _take(self, peek: bool) -> Message | None:
-        queue = self._sent.slice(self._consumed, self._consumed + 1)
+        start = self._queue_start()
+        queue = self._sent.slice(start, start + 1)
         if not queue:
             return None
         if not peek:
-            self._consumed += 1
+            self._consumed = self._sent.dropped + start + 1
         return queue[0]
 
     async def clear_message_queue(self) -> None:
         """Forget what the bot has sent so far."""
-        self._consumed = len(self._sent)
+        self._consumed = self._sent.dropped + len(self._sent)
 
     async def wait_for_messages(self, count: int = 1, timeout: float = 5.0,
                                 *, peek: bool = False) -> list[Message]:
         """The next ``count`` messages the bot sends (taken out of the queue unless
         ``peek``), waiting for them if they have not come yet."""
-        start = self._consumed
+        first = max(self._consumed, self._sent.dropped)  # counted from the first ever
         try:
             await self._sent.wait_for(lambda _: True, count=count, timeout=timeout,
-                                      start=start)
+                                      start=first - self._sent.dropped)
         except TimeoutError as exc:
             raise BackendError(f"waited {timeout:g}s for {count} message(s) from the bot, "
                                f"got {len(self.get_message_queue())}\n{exc}") from None
+        start = max(0, first - self._sent.dropped)
         messages = self._sent.slice(start, start + count)
         if not peek:
-            self._consumed = start + count
+            self._consumed = first + len(messages)
         return messages
 
     def verify(self) -> Verify:
@@ -217,6 +223,6 @@ class QueueAndState(BackendBase):
     def _forget(self) -> None:
         """Empty the sent-message queue and the event cursors (clear_state, twin.reset)."""
         self._sent.clear()
-        self._consumed = 0
+        self._consumed = self._sent.dropped
         self._event_cursor.clear()
         self._disconnect_mark = 0

@@ -30,6 +30,7 @@ from .entities import (
 from .guilds import GuildOps
 from .members import MemberOps
 from .messages import MessageOps
+from .storage import StorageLimits
 from .threads import ThreadOps
 from .webhooks import WebhookOps
 
@@ -38,8 +39,10 @@ class DiscordModel(GuildOps, MemberOps, WebhookOps, ThreadOps, MessageOps, Comma
     """Everything the Discord twin holds, and every operation on it."""
 
     def __init__(self, effects: Effects, clock: Clock, application: Application, *,
-                 attachment_limit: int = ATTACHMENT_LIMIT) -> None:
-        super().__init__(effects, clock, application, attachment_limit=attachment_limit)
+                 attachment_limit: int = ATTACHMENT_LIMIT,
+                 storage_limits: StorageLimits | None = None) -> None:
+        super().__init__(effects, clock, application, attachment_limit=attachment_limit,
+                         storage_limits=storage_limits)
 
 
 __all__ = [
@@ -57,6 +60,7 @@ __all__ = [
     "Overwrite",
     "Reaction",
     "Role",
+    "StorageLimits",
     "User",
     "Webhook",
     "form_error",

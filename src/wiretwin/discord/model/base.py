@@ -32,6 +32,7 @@ from .entities import (
     User,
     Webhook,
 )
+from .storage import History, StorageLimits
 
 #: Discord's default per-file upload limit, for bots as for users (10 MiB since
 #: 2025-01-16; its API reference, "Uploading Files", and change log of 2024-12-16).
@@ -65,8 +66,11 @@ class Effects(Protocol):
 
 class ModelBase:
     def __init__(self, effects: Effects, clock: Clock, application: Application, *,
-                 attachment_limit: int = ATTACHMENT_LIMIT) -> None:
+                 attachment_limit: int = ATTACHMENT_LIMIT,
+                 storage_limits: StorageLimits | None = None) -> None:
         self.effects = effects
+        #: What the model keeps of messages and uploads (see :mod:`.storage`).
+        self.storage = History(storage_limits or StorageLimits())
         self.clock = clock
         #: The largest file a message may carry, in bytes (Discord's per-file upload
         #: limit; interactions tell the bot as ``attachment_size_limit``).

@@ -284,6 +284,8 @@ class Attachment:
     url: str
     data: bytes = field(default=b"", repr=False)
     description: str | None = None
+    #: The twin let its bytes go (see :mod:`.storage`): its link answers 404.
+    expired: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"id": str(self.id), "filename": self.filename, "size": self.size,

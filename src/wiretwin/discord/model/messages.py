@@ -139,7 +139,7 @@ class MessageOps(ModelBase):
 
     def store_message(self, channel: Channel, message: Message) -> Message:
         """Keep a built message in ``channel`` and tell the bot (MESSAGE_CREATE)."""
-        self.messages.setdefault(channel.id, {})[message.id] = message
+        self.storage.keep(self.messages.setdefault(channel.id, {}), message)
         channel.last_message_id = message.id
         self.effects.dispatch("MESSAGE_CREATE", self.message_json(message),
                               guild_id=channel.guild_id, user_ids=_dm_users(channel))
@@ -199,6 +199,7 @@ class MessageOps(ModelBase):
             keep = {a["id"] for a in kept}
             message.attachments = [a for a in message.attachments if a.id in keep]
         message.attachments.extend(new_files or [])
+        self.storage.uploaded(new_files or [])
         message.edited_ms = self.now_ms
         return message
 

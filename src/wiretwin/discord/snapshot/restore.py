@@ -45,6 +45,7 @@ def restore(model: DiscordModel, data: dict[str, Any], *, attachment_url: Attach
     for table, restored in tables:
         table.clear()
         table.update(restored)
+    model.storage.clear()
     _reserve_ids(model, data)
     if not identity:
         _Teller(model, before, _Index(snapshot(model)), old_users, old_channels).tell()
