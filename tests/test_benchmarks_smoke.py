@@ -1,4 +1,4 @@
-"""The benchmarks still run (with tiny parameters); their figures are not checked here."""
+"""The benchmarks still run (with tiny parameters); their timings are not checked here."""
 
 from __future__ import annotations
 

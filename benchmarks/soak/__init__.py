@@ -3,12 +3,14 @@
 Each twin runs as the real ``wiretwin serve`` subprocess (ephemeral ports, URLs and
 credentials read from its ``--settings-file``), so the RSS reported is the server's own.
 
-* **Pusher**: ``--clients`` websocket receivers (protocol 7) on public channels, some also
-  on a private and a presence channel (signed with the app secret, as an auth endpoint
-  would); for ``--duration`` seconds four publishers send about ``--rate`` signed HTTP
-  requests a second through the real ``pusher`` SDK: ``POST /apps/1/events`` to one
-  channel or several at once, and ``POST /apps/1/batch_events``. Every event carries its
-  channel's sequence number and the time its request started.
+* **Pusher**: ``--clients`` websocket receivers (protocol 7; aiohttp, spread over
+  ``--workers`` processes so that counting frames does not slow the publishers) on public
+  channels, some also on a private and a presence channel (signed with the app secret,
+  as an auth endpoint would); for ``--duration`` seconds four publishers send about
+  ``--rate`` signed HTTP requests a second through the real ``pusher`` SDK:
+  ``POST /apps/1/events`` to one channel or several at once, and
+  ``POST /apps/1/batch_events``. Every event carries its channel's sequence number and
+  the time its request started.
 * **Discord**: two gateway sessions (IDENTIFY with the default world's bot token, intents
   GUILDS | GUILD_MESSAGES | DIRECT_MESSAGES | MESSAGE_CONTENT; one plain JSON, one
   zlib-stream) while ``--messages`` messages (0: for ``--duration`` seconds) are posted
@@ -27,5 +29,5 @@ the same run, the request's own round trip; the server's CPU time, and its RSS a
 Figures only, nothing timed is asserted; the exit status is 1 if anything was lost,
 duplicated, reordered, or the sessions disagree, or a request or socket failed.
 Run: ``.venv/bin/python -m benchmarks.soak [--twin pusher|discord|all] [--duration 60]
-[--clients 200] [--messages 1200] [--rate 100] [--seed 0]``
+[--clients 200] [--messages 1200] [--rate 100] [--workers 2] [--seed 0]``
 """

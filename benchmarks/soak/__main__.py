@@ -43,7 +43,7 @@ async def run(twin: str, args: argparse.Namespace) -> Result:
         start, cpu = server.rss(), server.cpu()
         if twin == "pusher":
             result = await pusher_soak.soak(server, args.clients, args.duration, args.rate,
-                                            args.seed)
+                                            args.seed, args.workers)
         else:
             result = await discord_soak.soak(server, args.messages, args.duration, args.seed)
         result.rss = (start / MIB, server.peak / MIB, server.rss() / MIB)
@@ -66,6 +66,8 @@ def main() -> int:
                         help="Discord messages (0: post for --duration seconds)")
     parser.add_argument("--rate", type=float, default=100.0,
                         help="Pusher HTTP API requests per second, all publishers")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="processes the Pusher receivers are spread over")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     twins = ["pusher", "discord"] if args.twin == "all" else [args.twin]

@@ -4,16 +4,21 @@ Channels: ``soak-0`` .. ``soak-7`` (public), ``private-soak`` and ``presence-soa
 Each receiver subscribes to two public channels (seeded choice) and some also to the
 private and presence channels, signed with the app secret by the SDK's ``authenticate``
 (what an auth endpoint does). Publishers own disjoint sets of channels, so each channel's
-numbers go out one request after the other: per channel, order is defined.
+numbers go out one request after the other: per channel, order is defined. Receivers
+live in processes of their own; latencies are taken on the wall clock (``time.time``),
+which both sides share.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing as mp
 import random
 import time
 from array import array
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from typing import Any
 
 import aiohttp
@@ -82,7 +87,7 @@ class Receiver:
             if frame.type is not aiohttp.WSMsgType.TEXT:
                 self.errors += frame.type is aiohttp.WSMsgType.ERROR
                 break
-            now = time.perf_counter()
+            now = time.time()
             msg = json.loads(frame.data)
             event, channel = msg["event"], msg.get("channel")
             if event == "soak":
@@ -118,7 +123,7 @@ class Publisher:
         return seq
 
     async def _send(self) -> None:
-        roll, t0 = self.rng.random(), time.perf_counter()
+        roll, t0 = self.rng.random(), time.time()
         if roll < 0.2:  # POST /batch_events: 2-10 events, several may share a channel
             items = [(name, self._number(name)) for name in
                      (self.rng.choice(self.channels) for _ in range(self.rng.randint(2, 10)))]
@@ -138,63 +143,122 @@ class Publisher:
             if len(self.notes) < 3:
                 self.notes.append(f"pusher publish failed: {exc!r}")
             return
-        self.calls.append((time.perf_counter() - t0) * 1000)
+        self.calls.append((time.time() - t0) * 1000)
         for name, seq in items:
             self.accepted[name].add(seq)
 
     async def run(self, rate: float, deadline: float) -> None:
-        due = time.perf_counter()
+        due = time.time()
         while due < deadline:
             await self._send()
             due += 1 / rate
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            await asyncio.sleep(max(0.0, due - time.time()))
         for name in self.channels:
             await self.sdk.trigger(name, "fence", {})
 
 
-async def soak(server: TwinServer, clients: int, duration: float, rate: float,
-               seed: int) -> Result:
-    settings = server.settings["pusher"]
-    result = Result()
-    rng = random.Random(seed)
-    connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(connector=connector) as http:
-        sdk = pusher.Pusher(**settings["pusher"], backend=KeepAliveBackend, session=http)
-        receivers: list[Receiver] = []
-        members = 0
-        for index in range(clients):
-            names = rng.sample(PUBLIC, 2)
-            if rng.random() < 0.3:
-                names.append("private-soak")
-            if rng.random() < 0.2 and members < MAX_PRESENCE:
-                names.append("presence-soak")
-                members += 1
-            receivers.append(Receiver(index, names, result.latency))
-        for start in range(0, clients, 50):
+@dataclass
+class Report:
+    """What a receiver process sends back: (receiver, channel, stream) and the rest."""
+
+    streams: list[tuple[int, str, Stream]]
+    latency: array[float]
+    errors: int
+    last: float
+    late: int
+
+
+def _receive_main(plan: list[tuple[int, list[str]]], settings: dict[str, Any],
+                  pipe: Connection) -> None:
+    asyncio.run(_receive(plan, settings, pipe))
+
+
+async def _receive(plan: list[tuple[int, list[str]]], settings: dict[str, Any],
+                   pipe: Connection) -> None:
+    """One receiver process: subscribe, say "ready", count until every fence is in."""
+    loop = asyncio.get_running_loop()
+    latency: array[float] = array("d")
+    receivers = [Receiver(index, names, latency) for index, names in plan]
+    sdk = pusher.Pusher(**settings["pusher"])  # signs subscriptions; sends no request
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+        for start in range(0, len(receivers), 50):
             await asyncio.gather(*(r.connect(http, settings["ws_url"], sdk)
                                    for r in receivers[start:start + 50]))
         listeners = [asyncio.ensure_future(r.listen()) for r in receivers]
-        publishers = [Publisher(sdk, CHANNELS[k::PUBLISHERS], random.Random(seed * 100 + k),
-                                result.calls) for k in range(PUBLISHERS)]
-        begin = time.perf_counter()
-        await asyncio.gather(*(p.run(rate / PUBLISHERS, begin + duration) for p in publishers))
+        pipe.send("ready")
+        await loop.run_in_executor(None, pipe.recv)  # the publishers have sent their fences
         _, late = await asyncio.wait([r.done for r in receivers], timeout=30)
-        if late:
-            result.notes.append(f"pusher: {len(late)} receivers never saw every fence")
-        result.elapsed = max(r.last for r in receivers) - begin
         for r in receivers:
             assert r.ws is not None
             await r.ws.close()
         await asyncio.gather(*listeners)
-        # The twin has let go of every socket once no channel is occupied any more.
-        if not await wait_until(lambda: _idle(sdk), 10):
-            result.notes.append("pusher: channels still occupied 10 s after every close")
-        accepted = {name: seqs for p in publishers for name, seqs in p.accepted.items()}
-        result.sent = sum(len(seqs) for seqs in accepted.values())
-        result.tally([(stream, accepted[name]) for r in receivers
-                      for name, stream in r.streams.items()])
-        result.errors = sum(p.errors for p in publishers) + sum(r.errors for r in receivers)
-        result.notes += [note for p in publishers for note in p.notes]
+    pipe.send(Report([(r.index, name, stream) for r in receivers
+                      for name, stream in r.streams.items()], latency,
+                     sum(r.errors for r in receivers), max(r.last for r in receivers),
+                     len(late)))
+
+
+def _plan(clients: int, rng: random.Random) -> list[tuple[int, list[str]]]:
+    plan, members = [], 0
+    for index in range(clients):
+        names = rng.sample(PUBLIC, 2)
+        if rng.random() < 0.3:
+            names.append("private-soak")
+        if rng.random() < 0.2 and members < MAX_PRESENCE:
+            names.append("presence-soak")
+            members += 1
+        plan.append((index, names))
+    return plan
+
+
+async def soak(server: TwinServer, clients: int, duration: float, rate: float,
+               seed: int, workers: int) -> Result:
+    """Receivers in ``workers`` processes of their own, publishers in this one."""
+    loop = asyncio.get_running_loop()
+    settings = server.settings["pusher"]
+    result = Result()
+    plan = _plan(clients, random.Random(seed))
+    pipes, procs = [], []
+    for k in range(workers):
+        parent, child = mp.Pipe()
+        procs.append(mp.get_context("spawn").Process(
+            target=_receive_main, args=(plan[k::workers], settings, child)))
+        procs[-1].start()
+        pipes.append(parent)
+    try:
+        for pipe in pipes:
+            if not await loop.run_in_executor(None, pipe.poll, 120):
+                raise RuntimeError("a receiver process was not ready in 120 s")
+            assert pipe.recv() == "ready"
+        async with aiohttp.ClientSession() as http:
+            sdk = pusher.Pusher(**settings["pusher"], backend=KeepAliveBackend, session=http)
+            publishers = [Publisher(sdk, CHANNELS[k::PUBLISHERS],
+                                    random.Random(seed * 100 + k), result.calls)
+                          for k in range(PUBLISHERS)]
+            begin = time.time()
+            await asyncio.gather(*(p.run(rate / PUBLISHERS, begin + duration)
+                                   for p in publishers))
+            for pipe in pipes:
+                pipe.send("fenced")
+            reports: list[Report] = [await loop.run_in_executor(None, pipe.recv)
+                                     for pipe in pipes]
+            # The twin has let go of every socket once no channel is occupied any more.
+            if not await wait_until(lambda: _idle(sdk), 10):
+                result.notes.append("pusher: channels still occupied 10 s after every close")
+    finally:
+        for proc in procs:
+            proc.join(30)
+    late = sum(r.late for r in reports)
+    if late:
+        result.notes.append(f"pusher: {late} receivers never saw every fence")
+    result.elapsed = max(r.last for r in reports) - begin
+    accepted = {name: seqs for p in publishers for name, seqs in p.accepted.items()}
+    result.sent = sum(len(seqs) for seqs in accepted.values())
+    result.tally([(stream, accepted[name]) for r in reports for _, name, stream in r.streams])
+    for report in reports:
+        result.latency.extend(report.latency)
+    result.errors = sum(p.errors for p in publishers) + sum(r.errors for r in reports)
+    result.notes += [note for p in publishers for note in p.notes]
     return result
 
 
