@@ -83,6 +83,12 @@ class Session:
             await asyncio.sleep(interval)
 
     async def _listen(self) -> None:
+        try:
+            await self._read()
+        except Exception as exc:  # counted and shown; the other session goes on
+            self.errors.append(f"session {self.name} stopped reading: {exc!r}")
+
+    async def _read(self) -> None:
         assert self.ws is not None
         while (payload := await self._next()) is not None:
             op = payload["op"]

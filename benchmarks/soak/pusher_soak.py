@@ -58,6 +58,7 @@ class Receiver:
         self.fenced: set[str] = set()
         self.done = asyncio.get_running_loop().create_future()
         self.errors = 0
+        self.notes: list[str] = []
         self.last = 0.0
         self.ws: aiohttp.ClientWebSocketResponse | None = None
 
@@ -82,6 +83,13 @@ class Receiver:
                 raise RuntimeError(f"receiver {self.index}: {msg}")
 
     async def listen(self) -> None:
+        try:
+            await self._read()
+        except Exception as exc:  # counted and shown; the other receivers go on
+            self.errors += 1
+            self.notes.append(f"receiver {self.index} stopped reading: {exc!r}")
+
+    async def _read(self) -> None:
         assert self.ws is not None
         async for frame in self.ws:
             if frame.type is not aiohttp.WSMsgType.TEXT:
@@ -151,8 +159,9 @@ class Publisher:
         due = time.time()
         while due < deadline:
             await self._send()
-            due += 1 / rate
-            await asyncio.sleep(max(0.0, due - time.time()))
+            # Paced at ``rate``; a publisher that fell behind goes on from now (no burst).
+            due = max(due + 1 / rate, time.time())
+            await asyncio.sleep(due - time.time())
         for name in self.channels:
             await self.sdk.trigger(name, "fence", {})
 
@@ -166,6 +175,7 @@ class Report:
     errors: int
     last: float
     late: int
+    notes: list[str]
 
 
 def _receive_main(plan: list[tuple[int, list[str]]], settings: dict[str, Any],
@@ -181,9 +191,10 @@ async def _receive(plan: list[tuple[int, list[str]]], settings: dict[str, Any],
     receivers = [Receiver(index, names, latency) for index, names in plan]
     sdk = pusher.Pusher(**settings["pusher"])  # signs subscriptions; sends no request
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
-        for start in range(0, len(receivers), 50):
-            await asyncio.gather(*(r.connect(http, settings["ws_url"], sdk)
-                                   for r in receivers[start:start + 50]))
+        async with asyncio.timeout(60):
+            for start in range(0, len(receivers), 50):
+                await asyncio.gather(*(r.connect(http, settings["ws_url"], sdk)
+                                       for r in receivers[start:start + 50]))
         listeners = [asyncio.ensure_future(r.listen()) for r in receivers]
         pipe.send("ready")
         await loop.run_in_executor(None, pipe.recv)  # the publishers have sent their fences
@@ -194,8 +205,9 @@ async def _receive(plan: list[tuple[int, list[str]]], settings: dict[str, Any],
         await asyncio.gather(*listeners)
     pipe.send(Report([(r.index, name, stream) for r in receivers
                       for name, stream in r.streams.items()], latency,
-                     sum(r.errors for r in receivers), max(r.last for r in receivers),
-                     len(late)))
+                     sum(r.errors for r in receivers),
+                     max((r.last for r in receivers), default=0.0), len(late),
+                     [note for r in receivers for note in r.notes][:3]))
 
 
 def _plan(clients: int, rng: random.Random) -> list[tuple[int, list[str]]]:
@@ -218,11 +230,12 @@ async def soak(server: TwinServer, clients: int, duration: float, rate: float,
     settings = server.settings["pusher"]
     result = Result()
     plan = _plan(clients, random.Random(seed))
+    workers = max(1, min(workers, clients))
     pipes, procs = [], []
     for k in range(workers):
         parent, child = mp.Pipe()
         procs.append(mp.get_context("spawn").Process(
-            target=_receive_main, args=(plan[k::workers], settings, child)))
+            target=_receive_main, args=(plan[k::workers], settings, child), daemon=True))
         procs[-1].start()
         pipes.append(parent)
     try:
@@ -259,6 +272,7 @@ async def soak(server: TwinServer, clients: int, duration: float, rate: float,
         result.latency.extend(report.latency)
     result.errors = sum(p.errors for p in publishers) + sum(r.errors for r in reports)
     result.notes += [note for p in publishers for note in p.notes]
+    result.notes += [note for r in reports for note in r.notes][:3]
     return result
 
 
