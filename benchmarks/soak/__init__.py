@@ -23,8 +23,9 @@ credentials read from its ``--settings-file``), so the RSS reported is the serve
 Per receiver and channel: **lost** (accepted by the twin, never delivered), **duplicated**
 (delivered again), **reordered** (a first arrival below a number already seen). Also
 throughput, delivery latency p50/p99 (request start to arrival) beside its baseline from
-the same run, the request's own round trip; the server's CPU time, and its RSS at start
-(idle, before any client), peak (sampled every 100 ms) and end (every client gone).
+the same run, the request's own round trip; the server's CPU time, its open file
+descriptors at start and end, and its RSS at start (idle, before any client), peak
+(sampled every 100 ms) and end (every client gone).
 
 Figures only, nothing timed is asserted; the exit status is 1 if anything was lost,
 duplicated, reordered, or the sessions disagree, or a request or socket failed.

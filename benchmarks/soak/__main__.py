@@ -31,6 +31,8 @@ ROWS: list[tuple[str, Callable[[Result], float | int | None], str]] = [
     ("delivery p50 (ms)", lambda r: percentile(r.latency, 0.5), "{:.2f}"),
     ("delivery p99 (ms)", lambda r: percentile(r.latency, 0.99), "{:.2f}"),
     ("server CPU (s)", lambda r: r.cpu, "{:.2f}"),
+    ("server fds start", lambda r: r.fds[0], "{:,}"),
+    ("server fds end", lambda r: r.fds[1], "{:,}"),
     ("RSS start (MiB)", lambda r: r.rss[0], "{:.1f}"),
     ("RSS peak (MiB)", lambda r: r.rss[1], "{:.1f}"),
     ("RSS end (MiB)", lambda r: r.rss[2], "{:.1f}"),
@@ -40,14 +42,16 @@ ROWS: list[tuple[str, Callable[[Result], float | int | None], str]] = [
 async def run(twin: str, args: argparse.Namespace) -> Result:
     server = TwinServer(args.seed)
     async with server.running():
-        start, cpu = server.rss(), server.cpu()
+        start, cpu, fds = server.rss(), server.cpu(), server.fds()
         if twin == "pusher":
             result = await pusher_soak.soak(server, args.clients, args.duration, args.rate,
                                             args.seed, args.workers)
         else:
             result = await discord_soak.soak(server, args.messages, args.duration, args.seed)
-        result.rss = (start / MIB, server.peak / MIB, server.rss() / MIB)
+        end = server.rss()  # first: it may be the peak
+        result.rss = (start / MIB, server.peak / MIB, end / MIB)
         result.cpu = server.cpu() - cpu
+        result.fds = (fds, server.fds())
     if server.stderr.strip():
         lines = server.stderr.decode(errors="replace").strip().splitlines()
         result.notes.append(f"{twin}: the server wrote {len(lines)} lines to stderr, "

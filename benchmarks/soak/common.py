@@ -64,6 +64,7 @@ class Result:
     calls: array[float] = field(default_factory=lambda: array("d"))    # request (ms)
     rss: tuple[float, float, float] = (0.0, 0.0, 0.0)                  # MiB
     cpu: float = 0.0         # the server's CPU time (user + system) during the soak (s)
+    fds: tuple[int, int] = (0, 0)  # the server's open file descriptors at start and end
     notes: list[str] = field(default_factory=list)
 
     def tally(self, streams: list[tuple[Stream, set[int]]]) -> None:
@@ -105,6 +106,10 @@ class TwinServer:
         value: int = self.ps.memory_info().rss
         self.peak = max(self.peak, value)
         return value
+
+    def fds(self) -> int:
+        assert self.ps is not None
+        return int(self.ps.num_fds())
 
     def cpu(self) -> float:
         assert self.ps is not None
