@@ -25,7 +25,8 @@ Per receiver and channel: **lost** (accepted by the twin, never delivered), **du
 throughput, delivery latency p50/p99 (request start to arrival) beside its baseline from
 the same run, the request's own round trip; the server's CPU time, its open file
 descriptors at start and end, and its RSS at start (idle, before any client), peak
-(sampled every 100 ms) and end (every client gone).
+(sampled every 100 ms) and end (once the server is back to its starting descriptors,
+i.e. has closed every client's socket; a note says so if it is not within 10 s).
 
 Figures only, nothing timed is asserted; the exit status is 1 if anything was lost,
 duplicated, reordered, or the sessions disagree, or a request or socket failed.

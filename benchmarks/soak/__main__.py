@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from . import __doc__ as ABOUT
 from . import discord_soak, pusher_soak
-from .common import MIB, Result, TwinServer, percentile
+from .common import MIB, Result, TwinServer, percentile, wait_until
 
 ROWS: list[tuple[str, Callable[[Result], float | int | None], str]] = [
     ("events sent", lambda r: r.sent, "{:,}"),
@@ -48,6 +48,12 @@ async def run(twin: str, args: argparse.Namespace) -> Result:
                                             args.seed, args.workers)
         else:
             result = await discord_soak.soak(server, args.messages, args.duration, args.seed)
+        async def settled() -> bool:  # the server has closed every client's socket
+            return server.fds() <= fds
+
+        if not await wait_until(settled, 10):
+            result.notes.append(f"{twin}: the server holds {server.fds() - fds} more file "
+                                "descriptors than at start, 10 s after every client left")
         end = server.rss()  # first: it may be the peak
         result.rss = (start / MIB, server.peak / MIB, end / MIB)
         result.cpu = server.cpu() - cpu
