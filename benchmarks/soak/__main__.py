@@ -48,6 +48,7 @@ async def run(twin: str, args: argparse.Namespace) -> Result:
                                             args.seed, args.workers)
         else:
             result = await discord_soak.soak(server, args.messages, args.duration, args.seed)
+
         async def settled() -> bool:  # the server has closed every client's socket
             return server.fds() <= fds
 
