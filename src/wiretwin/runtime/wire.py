@@ -317,8 +317,14 @@ class WireSocket:
 
     # -- out --------------------------------------------------------------------------
 
-    def send(self, text: str, *, event: str | None = None, wire: bytes | None = None) -> bool:
-        """Send a text frame (``wire``: its bytes, if already encoded); False if gone.
+    def send(self, text: str, *, event: str | None = None,
+             wire: bytes | Callable[[], bytes] | None = None) -> bool:
+        """Send a text frame (``wire``: its bytes, if already encoded, or what encodes
+        them); False if gone.
+
+        A stateful encoding (a compression stream) must be a callable: it is called only
+        for a frame that will really be written, in order, so a dropped frame never puts
+        the client's decoder out of step.
 
         ``event`` is the service's name for the frame: journal queries and fault scopes
         match on it.
@@ -341,7 +347,7 @@ class WireSocket:
         return self._out(payload, "ws:ping", Opcode.PING, None)
 
     def _out(self, payload: str | bytes, event: str | None, opcode: int,
-             wire: bytes | None) -> bool:
+             wire: bytes | Callable[[], bytes] | None) -> bool:
         if self.closed:
             return False
         delay = 0.0
@@ -357,6 +363,8 @@ class WireSocket:
         if wire is None:
             wire = encode_frame(opcode, payload.encode() if isinstance(payload, str)
                                 else payload)
+        elif callable(wire):
+            wire = wire()
         if delay > 0 or self._pending:
             self._enqueue(_Pending(self.layer.clock.monotonic() + delay, wire, payload, event,
                                    opcode))

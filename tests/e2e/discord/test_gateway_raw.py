@@ -23,6 +23,7 @@ from wiretwin.discord.gateway.replay import GatewayLimits
 from wiretwin.discord.model import ChannelType, Guild, User
 from wiretwin.discord.twin import DiscordTwin
 from wiretwin.runtime.clock import VirtualClock
+from wiretwin.runtime.faults import Drop, Scope
 
 HELLO = {"op": 10, "d": {"heartbeat_interval": 41_250}, "s": None, "t": None}
 ACK = {"op": 11, "d": None, "s": None, "t": None}
@@ -502,6 +503,21 @@ async def test_zstd_stream_one_decompressor_per_connection(world: World) -> None
     # Only the first message starts a zstd frame (magic 28 b5 2f fd); the rest continue it.
     assert conn.binary[0][:4] == b"\x28\xb5\x2f\xfd"
     assert all(b[:4] != b"\x28\xb5\x2f\xfd" for b in conn.binary[1:])
+    await conn.close()
+
+
+@pytest.mark.parametrize("compress", ["zlib-stream", "zstd-stream"])
+async def test_a_dropped_frame_leaves_a_compressed_stream_readable(
+        world: World, compress: str) -> None:
+    """A drop fault loses a dispatch (a gap in ``s``), never the stream's state: the
+    compressor only sees frames that are really sent."""
+    conn = await world.connect(compress=compress)
+    await conn.session()
+    world.twin.faults.add(Drop(times=1, scope=Scope(event="MESSAGE_CREATE")))
+    world.model.create_message(world.general, world.alice.id, "lost")
+    world.model.create_message(world.general, world.alice.id, "kept")
+    got = await conn.sync()
+    assert [p["d"]["content"] for p in got if p["t"] == "MESSAGE_CREATE"] == ["kept"]
     await conn.close()
 
 

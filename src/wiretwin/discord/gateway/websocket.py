@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -58,13 +59,15 @@ class _Transport:
 
     def send(self, payload: dict[str, Any], label: str) -> None:
         text = json.dumps(payload, separators=(",", ":"))
-        if self.compressor is not None:
-            wire = encode_frame(Opcode.BINARY, self.compressor(text.encode()))
+        wire: bytes | Callable[[], bytes] | None = None
+        compressor = self.compressor
+        if compressor is not None:
+            # Called only if the frame is really sent: the stream's state must follow
+            # exactly the frames the client gets (a dropped frame never went through it).
+            wire = lambda: encode_frame(Opcode.BINARY, compressor(text.encode()))  # noqa: E731
         elif self.conn is not None and self.conn.compress and label not in (
                 "HELLO", "HEARTBEAT_ACK"):
             wire = encode_frame(Opcode.BINARY, zlib.compress(text.encode()))
-        else:
-            wire = None
         self.sock.send(text, event=label, wire=wire)
 
     def close(self, code: int, reason: str) -> None:
