@@ -7,8 +7,8 @@ clock time. Tests query it (:meth:`Journal.frames`, :meth:`Journal.http`), wait 
 (:meth:`Journal.wait_for`) and export it as JSON Lines that :func:`read_jsonl` reads back
 into equal entries.
 
-It is bounded, in entries (``limit``) and in bytes (``max_bytes``: payloads and bodies,
-plus a fixed allowance per entry); past either bound the oldest entries go, and the
+It is bounded, in entries (``limit``) and in bytes (``max_bytes``: payloads, bodies and
+headers, plus a fixed allowance per entry and per header); past either bound the oldest entries go, and the
 journal's first entry becomes a ``dropped`` entry saying how many, so nothing disappears
 silently.
 """
@@ -34,8 +34,11 @@ Direction = Literal["in", "out"]
 DEFAULT_JOURNAL_LIMIT = 100_000
 #: Bytes of payload a journal keeps by default before dropping its oldest entries.
 DEFAULT_JOURNAL_BYTES = 64 * 1024 * 1024
-#: What an entry costs beyond its payload and bodies (the entry, its headers, its dict).
-ENTRY_OVERHEAD = 512
+#: What an entry costs beyond its payload, bodies and headers (the entry and its dict),
+#: and what each header or query item costs beyond its text (measured with tracemalloc).
+ENTRY_OVERHEAD = 600
+ITEM_OVERHEAD = 80
+_MAPPINGS = ("request_headers", "response_headers", "query")
 _BODIES = ("request_body", "response_body", "request_body_base64", "response_body_base64")
 
 
@@ -89,6 +92,10 @@ class Entry:
                 body = self.detail.get(key)
                 if isinstance(body, str):
                     size += len(body)
+            for key in _MAPPINGS:
+                items = self.detail.get(key)
+                if isinstance(items, dict):
+                    size += sum(len(k) + len(v) + ITEM_OVERHEAD for k, v in items.items())
         return size
 
     @classmethod
