@@ -8,9 +8,9 @@ clock time. Tests query it (:meth:`Journal.frames`, :meth:`Journal.http`), wait 
 into equal entries.
 
 It is bounded, in entries (``limit``) and in bytes (``max_bytes``: payloads, bodies and
-headers, plus a fixed allowance per entry and per header); past either bound the oldest entries go, and the
-journal's first entry becomes a ``dropped`` entry saying how many, so nothing disappears
-silently.
+headers, plus a fixed allowance per entry and per header); past either bound the oldest
+entries go, and the journal's first entry becomes a ``dropped`` entry saying how many, so
+nothing disappears silently.
 """
 
 from __future__ import annotations
