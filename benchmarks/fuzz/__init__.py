@@ -24,6 +24,7 @@ transport      transport-level inputs common to every twin
 discord, pusher, lavalink
                each twin's corpus, campaigns, sync probe and well-behaved client
 runner         one input at a time: send, sync, drain, classify
+replay         each distinct signature's smallest input again, alone, on a fresh twin
 cli            the command line
 =============  ==========================================================================
 """

@@ -33,7 +33,7 @@ from .wsclient import WsConn, connect_or_refusal
 
 TIMEOUT = 5.0
 #: Seconds a twin gets to close a socket after an RFC 6455 violation, before the probe.
-VIOLATION_GRACE = 0.02
+VIOLATION_GRACE = 0.01
 #: A message this big may be refused with 1009, and the socket reset while it is sent.
 OVERSIZE = 64 * 1024
 #: Seconds a twin gets to notice a client that vanished, before the probe.
@@ -207,7 +207,11 @@ class TwinFuzzer:
                            response.body[:300].decode("utf-8", "replace"))
         return response
 
+    async def prepare_http(self, case: HttpCase) -> None:
+        """Get what the request's placeholders name ready (e.g. a live session)."""
+
     async def run_http(self, case: HttpCase) -> None:
+        await self.prepare_http(case)
         await self.send_http(case)
 
     async def run_probe_http(self, after: str) -> None:
@@ -284,12 +288,8 @@ class TwinFuzzer:
             await conn.close()
 
     def _ws_reproducer(self, case: WsCase, payloads: list[bytes] | None) -> dict[str, Any]:
-        target = case.target
-        out = case.reproducer(payloads, target=target)
-        if self.sent_upgrade is not None:
-            out["target"], headers = self.sent_upgrade
-            if headers:
-                out["headers"] = [list(h) for h in headers]
+        target, headers = self.sent_upgrade or (case.target, case.headers)
+        out = case.reproducer(payloads, target=target, headers=headers)
         out["state_doc"] = self.states.get(case.state, "")
         return out
 

@@ -50,6 +50,13 @@ class HttpCase:
     #: A websocket upgrade request: answered 101 or refused; never shape-checked.
     upgrade: bool = False
     note: str = ""
+    #: The case before the twin filled it in (placeholders, signatures), for replays.
+    template: HttpCase | None = None
+
+    def filled(self, target: str, body: bytes | None = None) -> HttpCase:
+        """This case with a filled-in target (and body), remembering the original."""
+        return HttpCase(self.method, target, self.headers, self.body if body is None else body,
+                        self.sign, self.length, self.upgrade, self.note, self)
 
     def raw(self, host: str) -> bytes:
         """The request as bytes on the wire."""
@@ -69,6 +76,9 @@ class HttpCase:
             out["signed"] = self.sign
         if self.note:
             out["note"] = self.note
+        if self.template is not None:
+            out["template"] = {"target": self.template.target,
+                               "body": blob(self.template.body)}
         return out
 
 
@@ -116,6 +126,8 @@ class Frame:
         if self.raw is not None:
             return {"raw_b64": base64.b64encode(self.raw).decode()}
         out: dict[str, Any] = {"opcode": self.opcode, **blob(self.payload)}
+        if self.sign is not None:
+            out["sign"] = self.sign
         if not self.fin:
             out["fin"] = False
         if self.rsv:
@@ -174,19 +186,27 @@ class WsCase:
         return None
 
     def reproducer(self, sent: list[bytes] | None = None, *, target: str | None = None,
-                   ) -> dict[str, Any]:
+                   headers: HeaderList | None = None) -> dict[str, Any]:
+        """``target``/``headers``: as sent (placeholders filled), if they differ."""
         out: dict[str, Any] = {"kind": "ws", "state": self.state,
                                "frames": [f.reproducer() for f in self.frames]}
-        if target or self.target:
-            out["target"] = target or self.target
-        if self.headers:
-            out["headers"] = [list(h) for h in self.headers]
+        target = target or self.target
+        headers = self.headers if headers is None else headers
+        if target:
+            out["target"] = target
+        if headers:
+            out["headers"] = [list(h) for h in headers]
         if sent is not None:
             out["payloads"] = [blob(p) for p in sent]
         if self.abort:
             out["then"] = "reset"
+        if self.violation:
+            out["violation"] = True
         if self.note:
             out["note"] = self.note
+        if target != self.target or headers != self.headers:  # placeholders filled in
+            out["template"] = {"target": self.target,
+                               "headers": [list(h) for h in self.headers]}
         return out
 
 
@@ -206,6 +226,8 @@ class RawCase:
     def reproducer(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": "tcp", "chunks": [blob(c) for c in self.chunks],
                                "then": self.then}
+        if not self.malformed:
+            out["malformed"] = False
         if self.delay:
             out["delay"] = self.delay
         if self.note:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from .replay import replay, summary
 from .report import TWINS, Report
 from .runner import fuzz
 from .serve import Serve
@@ -28,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--top", type=int, default=30, help="distinct signatures to print")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.add_argument("--trace", type=Path, help="write every input sent (JSON lines)")
+    parser.add_argument("--replay", type=Path, metavar="ANOMALIES",
+                        help="instead of fuzzing: send each distinct signature's smallest "
+                             "input from this report, alone, to a fresh twin")
     return parser
 
 
@@ -56,6 +60,10 @@ async def run(twins: list[str], inputs: int, seed: int, *, collateral_every: int
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.replay is not None:
+        results = asyncio.run(replay(args.replay, args.seed))
+        print(summary(results))
+        return 1 if any(r.reproduced for r in results) else 0
     twins = list(TWINS) if args.twin == "all" else [args.twin]
     print(f"wiretwin fuzz: seed {args.seed}, {args.inputs} inputs per twin, "
           f"twins: {', '.join(twins)}", flush=True)

@@ -111,7 +111,6 @@ class DiscordFuzzer(TwinFuzzer):
                                           {"name": "fuzz", "type": 11})
         if status in (200, 201):
             world.thread = thread["id"]
-            world.channels["thread"] = thread["id"]
         status, command = await self._call(
             "POST", f"{API}/applications/{world.application}/commands",
             {"name": "fuzz", "description": "fuzz", "type": 1})
@@ -122,7 +121,6 @@ class DiscordFuzzer(TwinFuzzer):
                                       {"recipient_id": carol})
         if status == 200:
             world.dm = dm["id"]
-            world.channels["dm"] = dm["id"]
         world.extra_messages = []
         for _ in range(2):
             status, message = await self._call(
@@ -149,6 +147,13 @@ class DiscordFuzzer(TwinFuzzer):
         self.judge_sockets()
 
     # -- rendering ----------------------------------------------------------------------------
+
+    def render_http(self, case: HttpCase) -> HttpCase:
+        target = self.world.render_text(case.target)
+        body = self.world.render(case.body)
+        if target == case.target and body == case.body:
+            return case
+        return case.filled(target, body)
 
     def render_frame(self, frame: Frame, conn: WsConn) -> Frame:
         if b"@@" not in frame.payload:

@@ -124,7 +124,9 @@ QUERIES: dict[str, tuple[str, ...]] = {
 
 @dataclass
 class World:
-    """Ids the requests are filled with (the twin's world and the fuzzer's set-up)."""
+    """Ids the requests are filled with: the twin's world, and placeholders (``@@THREAD@@``)
+    for what the fuzzer made at set-up, filled in when a request is sent (so a reproducer
+    replays against a twin whose set-up made other ids)."""
 
     guild: str = "0"
     channels: dict[str, str] = field(default_factory=dict)  # general, modlog, voice, ...
@@ -139,20 +141,43 @@ class World:
     dm: str = "0"
     extra_messages: list[str] = field(default_factory=list)
 
+    @property
+    def made(self) -> dict[str, str]:
+        """Placeholder -> the id the set-up made."""
+        out = {"@@WEBHOOK@@": self.webhook, "@@HOOKTOKEN@@": self.webhook_token,
+               "@@COMMAND@@": self.command, "@@THREAD@@": self.thread, "@@DM@@": self.dm}
+        for index, message in enumerate(self.extra_messages):
+            out[f"@@MSG{index + 1}@@"] = message
+        return out
+
+    def render(self, data: bytes) -> bytes:
+        if b"@@" not in data:
+            return data
+        for key, value in self.made.items():
+            data = data.replace(key.encode(), value.encode())
+        return data
+
+    def render_text(self, text: str) -> str:
+        if "@@" not in text:
+            return text
+        for key, value in self.made.items():
+            text = text.replace(key, value)
+        return text
+
     def fill(self, template: str, rng: random.Random) -> str:
-        channel = rng.choice(list(self.channels.values()) or ["0"])
+        channel = rng.choice([*self.channels.values(), "@@THREAD@@", "@@DM@@"])
         if "/thread-members" in template or "/threads/archived" in template:
-            channel = rng.choice((self.thread, channel))
-        messages = [self.message, *self.extra_messages]
+            channel = rng.choice(("@@THREAD@@", channel))
+        messages = [self.message, "@@MSG1@@", "@@MSG2@@"]
         values = {
             "guild_id": self.guild, "channel_id": channel, "message_id": rng.choice(messages),
             "user_id": rng.choice(list(self.users.values()) or ["0"]),
             "role_id": rng.choice(self.roles or ["0"]),
             "overwrite_id": rng.choice(self.roles + list(self.users.values()) or ["0"]),
             "emoji": rng.choice((q("👋"), q("👍"), "name:123456789012345678", q("🇺🇸"))),
-            "webhook_id": self.webhook, "token": self.webhook_token,
-            "application_id": self.application, "command_id": self.command,
-            "interaction_id": "1191168914227331099", "thread": self.thread,
+            "webhook_id": "@@WEBHOOK@@", "token": "@@HOOKTOKEN@@",
+            "application_id": self.application, "command_id": "@@COMMAND@@",
+            "interaction_id": "1191168914227331099", "thread": "@@THREAD@@",
         }
         out = template
         for key, value in values.items():
@@ -189,7 +214,7 @@ def body_for(method: str, template: str, world: World, rng: random.Random) -> An
             "archived": False, "locked": False, "auto_archive_duration": 60},
         ("POST", "/channels/{channel_id}/messages"): message,
         ("POST", "/channels/{channel_id}/messages/bulk-delete"): {
-            "messages": [world.message, *world.extra_messages[:2]]},
+            "messages": [world.message, "@@MSG1@@", "@@MSG2@@"]},
         ("PATCH", "/channels/{channel_id}/messages/{message_id}"): {
             "content": "edited", "embeds": [], "flags": 4, "attachments": []},
         ("PUT", "/channels/{channel_id}/permissions/{overwrite_id}"): {

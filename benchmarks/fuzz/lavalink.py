@@ -130,11 +130,16 @@ class LavalinkFuzzer(TwinFuzzer):
         return (text.replace("@@SESSION@@", self._session()).replace("@@GONE@@", self.gone)
                 .replace("@@PAUSED@@", self.paused).replace("@@STALL@@", str(stalled)))
 
+    async def prepare_http(self, case: HttpCase) -> None:
+        if "@@SESSION@@" in case.target or "@@STALL@@" in case.target:
+            conn = self.pool.get("session")
+            if conn is None or not conn.open:
+                await self.socket_for(WsCase([], "session"))
+
     def render_http(self, case: HttpCase) -> HttpCase:
         if "@@" not in case.target:
             return case
-        return HttpCase(case.method, self._fill(case.target), case.headers, case.body,
-                        case.sign, case.length, case.upgrade, case.note)
+        return case.filled(self._fill(case.target))
 
     def render_upgrade(self, target: str, headers: list[tuple[str, str]]
                        ) -> tuple[str, list[tuple[str, str]]]:

@@ -161,8 +161,9 @@ class PusherFuzzer(TwinFuzzer):
         target = case.target
         if case.sign:
             target = self.signed_target(case.method, target, body, case.sign)
-        return HttpCase(case.method, target, case.headers, body, case.sign, case.length,
-                        case.upgrade, case.note)
+        if target == case.target and body == case.body:
+            return case
+        return case.filled(target, body)
 
     def render_frame(self, frame: Frame, conn: WsConn) -> Frame:
         socket_id = str(conn.info.get("socket_id", "0.0"))

@@ -146,14 +146,17 @@ class Report:
             out.write(json.dumps(anomaly.to_json(), ensure_ascii=False) + "\n")
 
     def signatures(self) -> list[tuple[int, Anomaly]]:
-        """Distinct (twin, class, signature), most frequent first: (count, first example)."""
+        """Distinct (twin, class, signature), most frequent first: (count, the example
+        with the smallest input)."""
         counts: Counter[tuple[str, str, str]] = Counter()
-        first: dict[tuple[str, str, str], Anomaly] = {}
+        smallest: dict[tuple[str, str, str], tuple[int, Anomaly]] = {}
         for anomaly in self.anomalies:
             key = (anomaly.twin, anomaly.cls, anomaly.signature)
             counts[key] += 1
-            first.setdefault(key, anomaly)
-        return [(n, first[key]) for key, n in counts.most_common()]
+            size = len(json.dumps(anomaly.input))
+            if key not in smallest or size < smallest[key][0]:
+                smallest[key] = (size, anomaly)
+        return [(n, smallest[key][1]) for key, n in counts.most_common()]
 
     def table(self) -> str:
         twins = [t for t in TWINS if any(k[0] == t for k in self.sent)]
