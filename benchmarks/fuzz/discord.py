@@ -19,6 +19,7 @@ MESSAGE_CREATE of a DM the bot sends over REST.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import zlib
@@ -60,6 +61,9 @@ class DiscordFuzzer(TwinFuzzer):
         self.headers = [("Authorization", self.auth_value)]
         self.world = World(application=str(settings["application_id"]))
         self.paused = "0" * 32
+        #: The session of a ready socket that ended (resumed by the next one).
+        self.resumable: tuple[str, int] | None = None
+        self.maintained = 0
         self.collateral: WsConn | None = None
         self.collateral_http = HttpClient(self.host, self.port)
         self.checks = 0
@@ -128,6 +132,26 @@ class DiscordFuzzer(TwinFuzzer):
             if status == 200:
                 world.extra_messages.append(message["id"])
 
+    async def _end_left_sessions(self) -> None:
+        """Sessions whose sockets the inputs left without a 1000 (stalls, fresh sockets
+        the twin closed) stay resumable for 300 s and are sent every dispatch: resume each
+        and say goodbye with 1000, as a client that is done would."""
+        _, sessions = await self._call("GET", "/_wiretwin/discord/gateway/sessions")
+        for session in sessions or []:
+            if session.get("connected") or session.get("id") == self.paused:
+                continue
+            conn = await self.connect(GATEWAY, [])
+            if conn is None:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await self._hello(conn)
+                await self._resume(conn, str(session["id"]), int(session.get("seq") or 0))
+            await conn.close()
+
+    @staticmethod
+    async def _hello(conn: WsConn) -> None:
+        await conn.wait(lambda: conn.counts["op10"] > 0, TIMEOUT)
+
     async def _paused_session(self) -> str:
         """Identify on a socket, then close it with 4000: a session that may be resumed."""
         conn = await self.open_state("ready")
@@ -141,7 +165,10 @@ class DiscordFuzzer(TwinFuzzer):
         """Put the world back, and what the corpus points at."""
         await self._call("POST", "/_wiretwin/reset", {"disconnect": False})
         await self._made()
-        self.paused = await self._paused_session()
+        self.maintained += 1
+        if self.maintained % 10 == 0:  # a resumable session lives 300 s in the twin
+            self.paused = await self._paused_session()
+        await self._end_left_sessions()
         for conn in self.live:
             conn.issues.clear()  # the set-up's own sockets are not the inputs' business
         self.judge_sockets()
@@ -183,8 +210,12 @@ class DiscordFuzzer(TwinFuzzer):
         if not isinstance(message, dict):
             return
         conn.counts[f"op{message.get('op')}"] += 1
+        if isinstance(message.get("s"), int):
+            conn.info["seq"] = max(conn.info.get("seq", 0), message["s"])
         if message.get("t") == "READY" and isinstance(message.get("d"), dict):
             conn.info["session_id"] = message["d"].get("session_id")
+            conn.info["identified"] = True
+        elif message.get("t") == "RESUMED":
             conn.info["identified"] = True
         if message.get("t") == "MESSAGE_CREATE" and isinstance(message.get("d"), dict):
             conn.info.setdefault("created", set()).add(message["d"].get("id"))
@@ -219,7 +250,9 @@ class DiscordFuzzer(TwinFuzzer):
             return None
         try:
             await conn.wait(lambda: conn.counts["op10"] > 0, TIMEOUT)
-            if state in ("ready", "stall"):
+            if state == "ready" and self.resumable is not None:
+                await self._resume(conn, *self.resumable)
+            if state in ("ready", "stall") and "session_id" not in conn.info:
                 conn.send_text(json.dumps(self.identify()))
                 await conn.wait(lambda: "session_id" in conn.info, TIMEOUT)
         except TimeoutError:
@@ -230,7 +263,22 @@ class DiscordFuzzer(TwinFuzzer):
             return None
         return conn
 
+    async def _resume(self, conn: WsConn, session_id: str, seq: int) -> None:
+        """Resume the session the last ready socket left behind, as a client would (so
+        sessions do not pile up in the twin); op 9 leaves ``conn`` to identify."""
+        self.resumable = None
+        invalid = conn.counts["op9"]
+        conn.send_text(json.dumps({"op": 6, "d": {"token": self.token,
+                                                  "session_id": session_id, "seq": seq}}))
+        await conn.wait(lambda: conn.info.get("identified") or conn.counts["op9"] > invalid,
+                        TIMEOUT)
+        if conn.info.get("identified"):
+            conn.info["session_id"] = session_id
+
     async def socket_for(self, case: WsCase) -> WsConn | None:
+        ready = self.pool.get("ready")
+        if ready is not None and not ready.open and ready.info.get("session_id"):
+            self.resumable = (str(ready.info["session_id"]), int(ready.info.get("seq", 0)))
         hello = self.pool.get("hello")
         if case.state == "hello" and hello is not None and hello.info.get("identified"):
             # An input identified it: it serves as the ready socket now.

@@ -167,12 +167,16 @@ class TwinRun:
         return False
 
     async def _collateral(self, fuzzer: TwinFuzzer, index: int) -> None:
-        await fuzzer.maintain(index)
+        found: list[Found] = []
+        try:
+            await fuzzer.maintain(index)
+        except Exception as exc:
+            found.append(("hang", "putting the world back (admin API) failed: "
+                                  f"{type(exc).__name__}", repr(exc)))
         try:
             why = await fuzzer.collateral_check()
         except Exception as exc:
-            why = f"the check itself failed: {exc!r}"
-        found: list[Found] = []
+            why = f"the check itself failed: {type(exc).__name__}"
         if why is not None:
             found.append(("collateral", why, f"after input {index}"))
         found += self._stderr_found()
