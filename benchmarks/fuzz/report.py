@@ -143,7 +143,8 @@ class Report:
 
     def write_jsonl(self, out: TextIO) -> None:
         for anomaly in self.anomalies:
-            out.write(json.dumps(anomaly.to_json(), ensure_ascii=False) + "\n")
+            # ASCII: inputs hold lone surrogates, which UTF-8 cannot carry.
+            out.write(json.dumps(anomaly.to_json()) + "\n")
 
     def signatures(self) -> list[tuple[int, Anomaly]]:
         """Distinct (twin, class, signature), most frequent first: (count, the example
@@ -196,7 +197,7 @@ class Report:
                 lines.append(f"          e.g. [{example.campaign}] "
                              + json.dumps(example.input, ensure_ascii=True)[:400])
         lines += self.notes
-        return "\n".join(lines)
+        return "\n".join(lines).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 __all__ = ["CLASSES", "TWINS", "Anomaly", "Report", "blank", "parse_stderr", "path_shape",
