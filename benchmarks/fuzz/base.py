@@ -28,7 +28,7 @@ from urllib.parse import unquote
 from . import checks
 from .cases import Case, Frame, HttpCase, RawCase, StallCase, WsCase
 from .httpclient import HttpClient, NoAnswer, Response, read_response
-from .report import path_shape
+from .report import blank, path_shape
 from .wsclient import WsConn, connect_or_refusal
 
 TIMEOUT = 5.0
@@ -203,8 +203,15 @@ class TwinFuzzer:
             # (HEAD: no body; a malformed or oversize head: the HTTP parser's answer)
             why = checks.http_shape(self.name, path, response)
             if why is not None:
-                self.issue("shape", f"{response.status} {label}: {why}",
-                           response.body[:300].decode("utf-8", "replace"))
+                body = response.body[:300].decode("utf-8", "replace")
+                if (response.header("content-type") or "").startswith("text/plain"):
+                    # aiohttp's own plain-text answers: one cause per message, any route
+                    first = blank(body.strip().splitlines()[0] if body.strip() else "")[:60]
+                    self.issue("shape", f"{response.status} text/plain {first!r} "
+                                        f"(not the service's error shape)",
+                               f"{label}: {body}")
+                else:
+                    self.issue("shape", f"{response.status} {label}: {why}", body)
         return response
 
     async def prepare_http(self, case: HttpCase) -> None:

@@ -125,7 +125,8 @@ class TwinRun:
                       f"{self.report.count(self.name)} anomalies, {secs:.0f} s",
                       file=self.progress, flush=True)
         await self._collateral(fuzzer, len(order))
-        self.serve.sample_rss()
+        rss = self.serve.sample_rss()
+        self.report.notes.append(f"serve RSS after the {self.name} run: {rss / 1_048_576:.1f} MB")
         await fuzzer.close()
         self.report.elapsed[self.name] = time.monotonic() - started
         if self.fuzzer_errors:

@@ -117,7 +117,7 @@ def _malformed(rng: random.Random, head: bytes, body: bytes) -> bytes:
         many = b"".join(b"X-H%d: v\r\n" % i for i in range(500))
         return request_line + b"\r\n" + many + rest + body
     if choice == 15:
-        return rng.randbytes(rng.choice((1, 16, 512))) + b"\r\n\r\n"
+        return b"X" + rng.randbytes(rng.choice((1, 16, 512))) + b"\r\n\r\n"
     if choice == 16:
         return method + b" " + target + b" HTTP/1.1\r\nHost: x\r\nContent-Length: 9" \
                + b"9" * 30 + b"\r\n\r\n"
