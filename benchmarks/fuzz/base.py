@@ -37,7 +37,7 @@ VIOLATION_GRACE = 0.01
 #: A message this big may be refused with 1009, and the socket reset while it is sent.
 OVERSIZE = 64 * 1024
 #: Seconds a twin gets to notice a client that vanished, before the probe.
-DISCONNECT_GRACE = 0.002
+DISCONNECT_GRACE = 0.01
 Found = tuple[str, str, str]
 
 

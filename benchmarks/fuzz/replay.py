@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .base import Found
+from .base import Found, TwinFuzzer
 from .cases import Case, Frame, HttpCase, RawCase, WsCase
 from .report import TWINS, parse_stderr
 from .runner import FUZZERS
@@ -79,14 +79,20 @@ class Replayed:
     found: list[Found]
 
 
-def distinct(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """(count, smallest anomaly) per (twin, class, signature), most frequent first."""
+#: Examples tried per signature, smallest first (a log line that came late can pin an
+#: anomaly on the input after the one that caused it).
+TRIES = 3
+
+
+def distinct(path: Path) -> list[tuple[int, list[dict[str, Any]]]]:
+    """(count, the smallest few anomalies) per (twin, class, signature), most frequent
+    first."""
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         anomaly = json.loads(line)
         key = (anomaly["twin"], anomaly["class"], anomaly["signature"])
         groups.setdefault(key, []).append(anomaly)
-    out = [(len(group), min(group, key=lambda a: len(json.dumps(a["input"]))))
+    out = [(len(group), sorted(group, key=lambda a: len(json.dumps(a["input"])))[:TRIES])
            for group in groups.values()]
     return sorted(out, key=lambda item: -item[0])
 
@@ -95,7 +101,7 @@ async def replay(path: Path, seed: int = 0) -> list[Replayed]:
     results: list[Replayed] = []
     wanted = distinct(path)
     for twin in TWINS:
-        mine = [(n, a) for n, a in wanted if a["twin"] == twin]
+        mine = [(n, a) for n, a in wanted if a[0]["twin"] == twin]
         if not mine:
             continue
         serve = Serve(seed)
@@ -104,31 +110,40 @@ async def replay(path: Path, seed: int = 0) -> list[Replayed]:
             fuzzer = FUZZERS[twin](serve.settings[twin], random.Random(seed))
             await fuzzer.setup()
             serve.drain()
-            for count, anomaly in mine:
-                case = case_from(anomaly["input"])
-                found: list[Found] = []
-                if case is not None:
-                    try:
-                        found = await fuzzer.run(case)
-                    except Exception as exc:  # report it, go on
-                        found = [("error", f"the replay raised {exc!r}", "")]
-                    found += [("traceback", s, d) for s, d in parse_stderr(serve.drain())]
-                    if not serve.alive:
-                        found.append(("crash", f"wiretwin serve exited {serve.returncode}",
-                                      ""))
-                        serve.stop()
-                        serve.start()
-                        fuzzer = FUZZERS[twin](serve.settings[twin], random.Random(seed))
-                        await fuzzer.setup()
-                back = None if case is None else any(
-                    cls == anomaly["class"] and sig == anomaly["signature"]
-                    for cls, sig, _ in found)
-                results.append(Replayed(twin, anomaly["class"], anomaly["signature"], count,
-                                        anomaly["input"], back, found))
+            for count, examples in mine:
+                for anomaly in examples:
+                    result, fuzzer = await _one(twin, serve, fuzzer, seed, count, anomaly)
+                    if result.reproduced is not False or anomaly is examples[-1]:
+                        results.append(result)
+                        break
             await fuzzer.close()
         finally:
             serve.close()
     return results
+
+
+async def _one(twin: str, serve: Serve, fuzzer: TwinFuzzer, seed: int, count: int,
+               anomaly: dict[str, Any]) -> tuple[Replayed, TwinFuzzer]:
+    case = case_from(anomaly["input"])
+    found: list[Found] = []
+    if case is not None:
+        try:
+            found = await fuzzer.run(case)
+        except Exception as exc:  # report it, go on
+            found = [("error", f"the replay raised {exc!r}", "")]
+        found += [("traceback", s, d) for s, d in parse_stderr(serve.drain())]
+        if not serve.alive:
+            found.append(("crash", f"wiretwin serve exited {serve.returncode}",
+                          ""))
+            serve.stop()
+            serve.start()
+            fuzzer = FUZZERS[twin](serve.settings[twin], random.Random(seed))
+            await fuzzer.setup()
+    back = None if case is None else any(
+        cls == anomaly["class"] and sig == anomaly["signature"]
+        for cls, sig, _ in found)
+    return Replayed(twin, anomaly["class"], anomaly["signature"], count,
+                    anomaly["input"], back, found), fuzzer
 
 
 def summary(results: list[Replayed]) -> str:
