@@ -126,3 +126,18 @@ async def test_a_client_close_code_is_echoed_only_when_a_server_may_send_it(
     frames = probe.layer.journal.frames(direction="in")
     assert frames == []  # a close frame is not a data frame
     assert ws.close_code == answered
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "zstd", "bogus"])
+async def test_a_request_body_reaches_the_twin_as_sent_whatever_its_content_encoding(
+        probe: Server, encoding: str, caplog: pytest.LogCaptureFixture) -> None:
+    """No inflating (the services inflate nothing either): no aiohttp text/plain 400 for
+    an encoding it lacks, no 500 for a body that is not what its header says."""
+    reader, writer = await asyncio.open_connection(probe.server.host, probe.server.port)
+    writer.write(f"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Encoding: {encoding}\r\n"
+                 "Content-Length: 9\r\nConnection: close\r\n\r\nas it was".encode())
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 200 OK") and answer.endswith(b"\r\n\r\nas it was")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -86,9 +86,12 @@ class TwinServer:
         sock.listen(512)
         sock.setblocking(False)
         extra: dict[str, Any] = {"logger": self._logger} if self._logger is not None else {}
+        # auto_decompress=False: request bodies reach the twin as sent, as they reach the
+        # services (Spring, Discord's API and Pusher's signed bodies inflate nothing), and
+        # a Content-Encoding aiohttp cannot decode is no text/plain refusal before the wire.
         runner = web.AppRunner(
             self.app, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_GRACE,
-            **extra,
+            auto_decompress=False, **extra,
         )
         await runner.setup()
         await web.SockSite(runner, sock).start()

@@ -377,3 +377,15 @@ async def test_discord_py_raises_an_http_exception_naming_the_field(world: World
     assert (refused.value.status, refused.value.code) == (400, 50035)
     assert refused.value.text == ("Invalid Form Body\nIn embeds.0.color: int value should "
                                   "be less than or equal to 16777215.")
+
+
+async def test_an_audit_log_reason_is_url_decoded_utf8(world: World) -> None:
+    """discord.py quotes ``X-Audit-Log-Reason``; Discord decodes it (and bytes that are
+    no UTF-8 are no reason to fail)."""
+    for header, reason in (("bad actor %C3%A9%E2%82%AC", "bad actor \u00e9\u20ac"),
+                           ("%FF", "\ufffd")):
+        status, _, _ = await world.call("PUT", f"{world.g}/bans/{world.bob.id}",
+                                        headers={"X-Audit-Log-Reason": header})
+        assert status == 204
+        status, ban, _ = await world.call("GET", f"{world.g}/bans/{world.bob.id}")
+        assert (status, ban["reason"]) == (200, reason)

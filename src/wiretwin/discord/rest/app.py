@@ -67,6 +67,10 @@ class RateLimits:
     #: route template -> (limit, reset_after), e.g. set by ``set_rate_limit``.
     overrides: dict[str, tuple[int, float]] = field(default_factory=dict)
     buckets: dict[str, Bucket] = field(default_factory=dict)
+    #: Buckets kept at most: past it, those whose window is over go (a client naming a
+    #: new channel id in every request must not grow the twin without end), then, if
+    #: still full, the oldest.
+    max_buckets: int = 10_000
 
     def hit(self, template: str, key: str, method: str = ""
             ) -> tuple[dict[str, str], float | None]:
@@ -79,6 +83,8 @@ class RateLimits:
         now = self.clock.time()
         bucket = self.buckets.get(key)
         if bucket is None or now >= bucket.resets_at or bucket.limit != limit:
+            if bucket is None and len(self.buckets) >= self.max_buckets:
+                self._prune(now)
             bucket = self.buckets[key] = Bucket(limit, reset_after, limit, now + reset_after)
         retry: float | None = None
         if bucket.remaining <= 0:
@@ -94,6 +100,12 @@ class RateLimits:
             "X-RateLimit-Bucket": bucket_id,
         }
         return headers, retry
+
+    def _prune(self, now: float) -> None:
+        for key in [k for k, b in self.buckets.items() if now >= b.resets_at]:
+            del self.buckets[key]
+        while len(self.buckets) >= self.max_buckets:
+            del self.buckets[next(iter(self.buckets))]
 
 
 class RestApp:

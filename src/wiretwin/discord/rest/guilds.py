@@ -8,6 +8,7 @@ manage roles below its highest role, and members whose highest role is below its
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -218,7 +219,7 @@ class GuildRoutes:
         form.integer("delete_message_seconds", 0, 604800)
         given = form.string("reason", 0, 512)
         form.check()
-        reason = request.headers.get("X-Audit-Log-Reason") or given
+        reason = audit_reason(request) or given
         self.model.ban(guild, user_id, reason)
 
     async def unban(self, request: web.Request) -> None:
@@ -281,6 +282,17 @@ class GuildRoutes:
             if position >= top:
                 raise missing_permissions()  # nor lift a role to or above its own
         return [r.to_json() for r in self.model.move_roles(guild, moves)]
+
+
+def audit_reason(request: web.Request) -> str | None:
+    """``X-Audit-Log-Reason`` as Discord reads it: URL-decoded (clients quote it, as
+    discord.py does) UTF-8, its first 512 characters; bytes that are not UTF-8 become
+    U+FFFD rather than unpaired surrogates in the answers that quote it."""
+    raw = request.headers.get("X-Audit-Log-Reason")
+    if not raw:
+        return None
+    text = raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return unquote(text, errors="replace")[:512]
 
 
 def _positions(items: list[Any], *, parents: bool) -> list[tuple[int, dict[str, Any]]]:
