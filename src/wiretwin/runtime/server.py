@@ -42,6 +42,10 @@ class TwinServer:
         self._before_stop: list[Callable[[], Awaitable[None]]] = []
         #: aiohttp's connection-level logger (malformed requests; see WireLayer.server_log).
         self._logger = logger
+        #: Decode compressed request bodies (``Content-Encoding``) before handlers see
+        #: them, as aiohttp does by default; a twin whose service takes bodies as they
+        #: come sets it False before starting.
+        self.auto_decompress = True
 
     @property
     def port(self) -> int:
@@ -88,7 +92,7 @@ class TwinServer:
         extra: dict[str, Any] = {"logger": self._logger} if self._logger is not None else {}
         runner = web.AppRunner(
             self.app, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_GRACE,
-            **extra,
+            auto_decompress=self.auto_decompress, **extra,
         )
         await runner.setup()
         await web.SockSite(runner, sock).start()
