@@ -96,6 +96,8 @@ class LavalinkTwin(Twin):
     def _setup(self) -> None:
         self.catalogue = self._catalogue or default_catalogue(self.seed)
         self.catalogue.max_generated = self.config.max_generated_searches
+        # Undertow hands Spring request bodies as sent: Content-Encoding is not decoded.
+        self.server.auto_decompress = False
         self.mock_factory = MockFactory(self.catalogue)
         self.model = LavalinkModel(self, self.clock, self.catalogue, self.config, self.random)
         self.sockets = LavalinkSockets(self.model, self.server, self.wire)

@@ -162,8 +162,15 @@ def read_json_body(raw: bytes, content_type: str | None, method: str, signature:
 # -- kotlinx's readers ------------------------------------------------------------------
 
 
+def _first(value: Any) -> str:
+    """The first character of ``value`` in the JSON text (kotlinx names the token)."""
+    return '"' if isinstance(value, str) else _literal(value)[:1]
+
+
 def _literal(value: Any) -> str:
     """How ``value`` stood in the JSON text, for kotlinx's messages."""
+    if isinstance(value, str):
+        return value
     if isinstance(value, Real):
         return value.text
     if value is None:
@@ -233,7 +240,7 @@ def read_long(value: Any) -> int:
     if isinstance(value, bool) or value is None or isinstance(value, dict | list):
         if isinstance(value, dict | list):
             raise Unreadable("Expected numeric literal")
-        raise Unreadable(f"Unexpected symbol '{_literal(value)[0]}' in numeric literal")
+        raise Unreadable(f"Unexpected symbol '{_first(value)}' in numeric literal")
     return numeric_literal(_literal(value))
 
 
@@ -258,7 +265,7 @@ def read_string(value: Any) -> str:
         return value
     if value is None:
         raise Unreadable("Expected string literal but 'null' literal was found")
-    raise Unreadable(f"Expected quotation mark '\"', but had '{_literal(value)[0]}' instead")
+    raise Unreadable(f"Expected quotation mark '\"', but had '{_first(value)}' instead")
 
 
 _JAVA_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[fFdD]?")
@@ -332,15 +339,13 @@ def read_object(value: Any) -> dict[str, Any]:
 def _start_object(value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
         return value
-    raise Unreadable(f"Expected start of the object '{{', but had '{_literal(value)[0]}' "
-                     "instead")
+    raise Unreadable(f"Expected start of the object '{{', but had '{_first(value)}' instead")
 
 
 def _start_array(value: Any) -> list[Any]:
     if isinstance(value, list):
         return value
-    raise Unreadable(f"Expected start of the array '[', but had '{_literal(value)[0]}' "
-                     "instead")
+    raise Unreadable(f"Expected start of the array '[', but had '{_first(value)}' instead")
 
 
 class Reader:
@@ -580,7 +585,10 @@ def parse_long(text: str) -> int | None:
         text = text[1:]
     if not text or not all(ch.isdecimal() for ch in text):
         return None
-    value = sign * int("".join(str(unicodedata.decimal(ch)) for ch in text))
+    digits = "".join(str(unicodedata.decimal(ch)) for ch in text).lstrip("0") or "0"
+    if len(digits) > 19:
+        return None  # past Long.MAX_VALUE (and past Python's int-parsing limit)
+    value = sign * int(digits)
     return value if LONG_MIN <= value <= LONG_MAX else None
 
 
@@ -595,6 +603,8 @@ def spring_long(text: str) -> int | None:
             digits = body[len(prefix):]
             if not digits or digits[0] in "+-" or not all(
                     c in "0123456789abcdefABCDEF" for c in digits):
+                return None
+            if len(digits.lstrip("0")) > 16:
                 return None
             value = int(digits, 16) * (-1 if negative else 1)
             return value if LONG_MIN <= value <= LONG_MAX else None
