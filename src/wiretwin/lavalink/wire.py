@@ -411,8 +411,9 @@ class TrackUpdate:
 
 @dataclass(frozen=True)
 class Filters:
-    """A ``filters`` object: kept as sent (the player reports it back), with the
-    equalizer bands read (a band index past 0-14 fails when the chain is built)."""
+    """A ``filters`` object: its known filters kept as sent (the player reports them
+    back; unknown keys are skipped, as kotlinx skips them), with the equalizer bands read
+    (a band index past 0-14 fails when the chain is built)."""
 
     raw: dict[str, Any]
     bands: tuple[int, ...] = ()
@@ -494,7 +495,8 @@ def read_filters(data: Any, path: str = "$.filters") -> Filters:
             r.field(key, one, nullable=True)
         elif key == "pluginFilters":
             r.field(key, _start_object)
-    return Filters(dict(r.data), tuple(bands))
+    known = {"volume", "equalizer", "pluginFilters", *FILTER_FIELDS}
+    return Filters({k: v for k, v in r.data.items() if k in known}, tuple(bands))
 
 
 def read_player_update(data: Any, *, with_channel: bool) -> PlayerUpdate:

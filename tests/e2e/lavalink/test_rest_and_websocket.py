@@ -168,7 +168,6 @@ async def test_client_messages_are_ignored(node: Node) -> None:
     ws, ready = await node.connect()
     for text in ('{"op":"play","guildId":"1"}', "not json", "[]"):
         await ws.send_str(text)
-    await ws.send_bytes(b"\x00\x01")
     status, body, _, _ = await node.call("GET", f"/v4/sessions/{ready['sessionId']}/players")
     assert (status, body) == (200, [])
     assert node.twin.journal.frames(direction="in", event="play")
