@@ -216,3 +216,53 @@ def test_a_generated_track_does_not_depend_on_global_randomness() -> None:
     random.seed(2)
     b = Catalogue(seed=9).make_track(key="k")
     assert a == b and isinstance(a, Track)
+
+
+# -- bounded growth -------------------------------------------------------------------
+
+
+def test_generated_searches_are_bounded_least_recently_used_first() -> None:
+    cat = default_catalogue(0)
+    cat.max_generated = 3
+    registered = len(cat.tracks)
+    first = cat.load("ytsearch:first").data
+    for query in ("second", "third"):
+        cat.load(f"ytsearch:{query}")
+    cat.load(first[0].identifier)  # loading a result's track is a use of its search
+    for i in range(50):
+        cat.load(f"scsearch:flood {i}")
+    assert cat.generated == 3 and len(cat.tracks) == registered  # nothing kept for good
+    assert cat.load("ytsearch:second").data[0].title  # evicted: generated again...
+    assert cat.generated == 3
+    # ... the same tracks, since they come from the seed and the query
+    assert _encoded(cat.load("ytsearch:first")) == [t.encoded for t in first]
+
+
+def test_an_evicted_results_uri_loads_again_once_searched_again() -> None:
+    cat = default_catalogue(0)
+    cat.max_generated = 1
+    track = cat.load("ytsearch:keep").data[0]
+    assert track.uri is not None and cat.load(track.uri).data == track
+    cat.load("ytsearch:other")
+    assert cat.load(track.uri).load_type == "empty"
+    cat.load("ytsearch:keep")
+    assert cat.load(track.identifier).data == track
+
+
+def test_registered_searches_and_tracks_are_never_evicted() -> None:
+    cat = default_catalogue(0)
+    cat.max_generated = 0
+    results = cat.search_results("ytsearch", "mine", 2)
+    cat.add_search("mine", results)
+    cat.load("ytsearch:anything")
+    assert cat.generated == 0
+    assert cat.load("ytsearch:mine").data == results
+    assert cat.load(results[0].identifier).data == results[0]
+
+
+def test_a_track_too_long_to_encode_is_refused_when_added() -> None:
+    from wiretwin.lavalink.tracks import TrackEncodeError
+
+    cat = Catalogue(0)
+    with pytest.raises(TrackEncodeError, match=r"too long: 70000 bytes"):
+        cat.add(cat.make_track("x" * 70_000, "a"))

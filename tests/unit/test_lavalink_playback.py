@@ -213,17 +213,24 @@ async def test_end_time_finishes_with_reason_finished(world: World) -> None:
     assert end["track"]["info"]["position"] == 30_000
 
 
-async def test_end_time_can_be_set_moved_and_cleared(world: World) -> None:
+async def test_end_time_can_be_set_and_moved_but_null_keeps_it(world: World) -> None:
+    """``endTime: null`` without a new track changes nothing: PlayerRestHandler only
+    sets a marker for a non-null value (``takeIfPresent { ... }?.let``)."""
     world.play()
     world.patch({"endTime": 10_000})
     world.patch({"endTime": "20000"})
     await world.clock.advance(15)
     assert world.model.player(world.sid, GUILD).track is not None
     world.patch({"endTime": None})
-    await world.clock.advance(100)
-    assert world.model.player(world.sid, GUILD).track is not None
-    await world.clock.advance(97)
+    assert world.model.player(world.sid, GUILD).end_time == 20_000
+    await world.clock.advance(5)
     assert world.model.player(world.sid, GUILD).track is None
+
+
+async def test_a_new_track_with_a_null_end_time_plays_to_its_end(world: World) -> None:
+    world.play(endTime=10_000)
+    world.play(endTime=None)
+    assert world.model.player(world.sid, GUILD).end_time is None
 
 
 async def test_an_end_time_already_passed_finishes_at_once(world: World) -> None:
@@ -524,15 +531,19 @@ async def test_a_session_that_is_not_resumable_ends_with_its_socket(world: World
 
 async def test_update_session_sets_resuming_and_timeout(world: World) -> None:
     assert world.model.update_session(world.sid, {}) == {"resuming": False, "timeout": 60}
-    assert world.model.update_session(world.sid, {"resuming": True, "timeout": "30"}) == {
+    assert world.model.update_session(world.sid, {"resuming": "TRUE", "timeout": "30"}) == {
         "resuming": True, "timeout": 30}
-    assert world.model.update_session(world.sid, {"timeout": None}) == {
-        "resuming": True, "timeout": 30}
-    with pytest.raises(LavalinkError, match="resuming must be a boolean"):
-        world.model.update_session(world.sid, {"resuming": "yes"})
-    with pytest.raises(LavalinkError, match="greater than or equal to 0"):
-        world.model.update_session(world.sid, {"timeout": -1})
-    assert world.model.update_session(world.sid, {}) == {"resuming": True, "timeout": 30}
+    for refused in ({"timeout": None}, {"resuming": "yes"}, {"timeout": 1.5},
+                    {"resuming": 1}):
+        with pytest.raises(LavalinkError, match=r"^Bad Request$") as err:
+            world.model.update_session(world.sid, refused)
+        assert err.value.status == 400
+    # no range check: a negative timeout is taken (the session ends as soon as it drops)
+    assert world.model.update_session(world.sid, {"timeout": -1}) == {
+        "resuming": True, "timeout": -1}
+    # Kotlin's Duration saturates: past ~4.6e15 s the timeout reads back as Long.MAX
+    assert world.model.update_session(world.sid, {"timeout": 10**16})["timeout"] == 2**63 - 1
+    assert world.model.update_session(world.sid, {"timeout": "1e3"})["timeout"] == 1000
 
 
 async def test_a_paused_session_queues_and_replays_ready_queue_then_updates(world: World
@@ -588,14 +599,24 @@ async def test_stats_stop_while_paused(world: World) -> None:
 
 async def test_4_2_requires_a_voice_channel_id() -> None:
     w = _make("4.2.2")
-    no_channel = {k: v for k, v in VOICE.items() if k != "channelId"}
-    for voice in (no_channel, {**VOICE, "channelId": None}, {**VOICE, "channelId": " "}):
+    for voice in ({**VOICE, "channelId": None}, {**VOICE, "channelId": " "}):
         with pytest.raises(LavalinkError) as err:
             w.patch({"voice": voice})
         assert err.value.status == 400
         assert err.value.message == ("token, endpoint, sessionId and channelId must be "
                                      "provided in voice state")
+    # channelId has no default in 4.2's VoiceState: leaving it out is a kotlinx refusal
+    no_channel = {k: v for k, v in VOICE.items() if k != "channelId"}
+    with pytest.raises(LavalinkError, match=r"^Bad Request$"):
+        w.patch({"voice": no_channel})
     assert w.session.players == {}
+    # Koe takes ``channelId!!.toLong()``: a channel that is no number fails there (500)
+    with pytest.raises(LavalinkError) as err:
+        w.patch({"voice": {**VOICE, "channelId": "general"}})
+    assert (err.value.status, err.value.message) == (
+        500, 'Request processing failed: java.lang.NumberFormatException: For input '
+             'string: "general"')
+    assert w.patch({"voice": {**VOICE, "channelId": "0123"}})["voice"]["channelId"] == "123"
 
 
 async def test_4_0_accepts_voice_without_a_channel_id() -> None:
@@ -637,7 +658,10 @@ async def test_user_data_travels_with_the_track_and_can_be_replaced(world: World
     world.play(track={"identifier": RICK, "userData": {"requester": 1}})
     start = next(m for m in world.fx.take() if m.get("type") == "TrackStartEvent")
     assert start["track"]["userData"] == {"requester": 1}
-    assert world.patch({"userData": {"requester": 2}})["track"]["userData"] == {
+    assert world.patch({"track": {"userData": {"requester": 2}}})["track"]["userData"] == {
+        "requester": 2}
+    # a top-level userData is not a PlayerUpdate field: ignored
+    assert world.patch({"userData": {"requester": 3}})["track"]["userData"] == {
         "requester": 2}
 
 
@@ -648,25 +672,59 @@ async def test_player_state_time_is_the_clock_wall_time(world: World) -> None:
 
 
 async def test_rejected_patches_change_nothing(world: World) -> None:
+    """Refusals before the player is touched: unreadable fields (kotlinx, 400 "Bad
+    Request") and PlayerRestHandler's own checks."""
     world.play()
     world.fx.take()
     before = world.patch({})
     cases: list[tuple[dict[str, Any], str]] = [
-        ({"track": {"identifier": "nothing at all"}}, "No matches found for identifier"),
-        ({"track": {"identifier": "ytsearch:many"}}, "Cannot play a playlist or search"),
-        ({"track": {"encoded": "garbage"}}, "Failed to decode track"),
-        ({"track": {"encoded": "x", "identifier": "y"}}, "Cannot specify both encoded and"),
+        ({"track": {"encoded": "x", "identifier": "y"}}, "Cannot specify both encoded"),
         ({"track": {"encoded": None}, "encodedTrack": None}, "Cannot specify both track"),
-        ({"volume": "loud"}, "volume must be a number"),
-        ({"paused": "yes"}, "paused must be a boolean"),
-        ({"position": True}, "position must be a number"),
+        ({"volume": "loud"}, "Bad Request"),
+        ({"volume": 2**31}, "Bad Request"),
+        ({"volume": 1.5}, "Bad Request"),
+        ({"paused": "yes"}, "Bad Request"),
+        ({"paused": None}, "Bad Request"),
+        ({"position": True}, "Bad Request"),
+        ({"track": None}, "Bad Request"),
+        ({"track": {"userData": []}}, "Bad Request"),
+        ({"filters": {"volume": "loud"}}, "Bad Request"),
+        ({"voice": {**VOICE, "token": 5}}, "Bad Request"),
+        ({"voice": {"token": "t", "endpoint": "e", "sessionId": "s"}}, "Bad Request"),
     ]
     for body, message in cases:
-        with pytest.raises(LavalinkError, match=message) as err:
+        with pytest.raises(LavalinkError, match=f"^{message}") as err:
             world.patch(body)
-        assert err.value.status == 400
+        assert err.value.status == 400, body
     assert world.patch({}) == before
     assert world.fx.take() == []
+
+
+async def test_a_failing_new_track_keeps_what_was_applied_before_it(world: World) -> None:
+    """Lavalink applies voice, volume and filters, and unpauses, before it decodes or
+    loads the new track; a track that fails leaves those in place."""
+    world.play()
+    world.patch({"paused": True})
+    world.fx.take()
+    for body, status in (({"track": {"identifier": "nothing at all"}, "volume": 50}, 400),
+                         ({"track": {"encoded": "garbage"}, "volume": 60}, 500)):
+        with pytest.raises(LavalinkError) as err:
+            world.patch(body)
+        assert err.value.status == status
+    player = world.model.player(world.sid, GUILD)
+    assert (player.volume, player.paused) == (60, False)
+    assert player.track is not None and player.track.identifier == RICK
+
+
+async def test_an_equalizer_band_past_14_is_the_nodes_500(world: World) -> None:
+    world.play()
+    with pytest.raises(LavalinkError) as err:
+        world.patch({"volume": 70, "filters": {"equalizer": [{"band": 15, "gain": 0.1}]}})
+    assert (err.value.status, err.value.message) == (
+        500, "Request processing failed: java.lang.ArrayIndexOutOfBoundsException: "
+             "Index 15 out of bounds for length 15")
+    assert world.model.player(world.sid, GUILD).volume == 70  # applied before the filters
+    assert world.model.player(world.sid, GUILD).filters == {}
 
 
 # -- many players ---------------------------------------------------------------------

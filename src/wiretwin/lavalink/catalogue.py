@@ -8,11 +8,19 @@ in any client. The catalogue answers an identifier the way Lavalink's source man
 * ``ytsearch:``, ``ytmsearch:``, ``scsearch:`` and plugin prefixes (``spsearch:``,
   ``amsearch:``, ``dzsearch:``) → ``search``: the results registered for that query, or
   results generated from the query and the twin's seed (the same query, the same results);
+  a generated result's tracks load by identifier and URI too;
 * an identifier registered as failing → ``error`` with its message and severity;
 * anything else → ``empty``.
 
 Generated titles, authors, ids and lengths come from a generator seeded by the twin's
 seed and the query, never from global randomness.
+
+Memory: what tests register stays for good, but generated searches are kept in a
+least-recently-used map of ``max_generated`` queries (each a few tracks), so a client
+searching for ever new things cannot grow the catalogue without bound. An evicted query
+generates the same tracks again when searched; a player keeps the track it plays (it
+holds the track itself), only loading an evicted result's URI finds nothing until its
+query is searched again.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import random
 import string
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +47,8 @@ SEARCH_PREFIXES: dict[str, str] = {
 SOURCE_MANAGERS = ("youtube", "soundcloud", "bandcamp", "twitch", "vimeo", "nico", "http",
                    "local", "spotify", "applemusic", "deezer")
 DEFAULT_SEARCH_RESULTS = 5
+#: Generated searches kept (about 5 tracks, ~2 KB each).
+DEFAULT_MAX_GENERATED = 1000
 
 _WORDS = ("Midnight", "Echo", "River", "Neon", "Golden", "Paper", "Silent", "Electric",
           "Summer", "Velvet", "Ghost", "Ocean", "Static", "Wild", "Crystal", "Broken",
@@ -96,6 +107,13 @@ class Catalogue:
     searches: dict[str, list[Track]] = field(default_factory=dict)
     failures: dict[str, LoadFailure] = field(default_factory=dict)
     results_per_search: int = DEFAULT_SEARCH_RESULTS
+    #: Generated searches kept, least recently used evicted first.
+    max_generated: int = DEFAULT_MAX_GENERATED
+    #: ``prefix:query`` -> its generated results, oldest use first.
+    _generated: OrderedDict[str, list[Track]] = field(default_factory=OrderedDict,
+                                                      repr=False)
+    #: A generated track's identifier and URI -> the query that made it.
+    _generated_by: dict[str, str] = field(default_factory=dict, repr=False)
 
     def _rng(self, *parts: object) -> random.Random:
         digest = hashlib.sha256(repr((self.seed, *parts)).encode()).digest()
@@ -104,7 +122,9 @@ class Catalogue:
     # -- adding -----------------------------------------------------------------------
 
     def add(self, track: Track) -> Track:
-        """Make ``track`` loadable by its identifier and its URI."""
+        """Make ``track`` loadable by its identifier and its URI (it must encode: no
+        string over 65,535 bytes, else :class:`~.tracks.TrackEncodeError`)."""
+        track.encoded  # noqa: B018 - refuse now what no answer could carry later
         self.tracks[track.identifier] = track
         if track.uri:
             self.tracks[track.uri] = track
@@ -194,12 +214,12 @@ class Catalogue:
                 return LoadResult("search", found) if found else LoadResult("empty")
             if not query.strip():
                 return LoadResult("empty")
-            results = self.search_results(prefix, query)
-            for track in results:
-                self.add(track)
-            return LoadResult("search", results)
+            return LoadResult("search", self._generate(prefix, query))
         if identifier in self.tracks:
             return LoadResult("track", self.tracks[identifier])
+        generated = self._generated_track(identifier)
+        if generated is not None:
+            return LoadResult("track", generated)
         base, _, params = identifier.partition("&")
         for url, playlist in self.playlists.items():
             if identifier == url or base == url or identifier.startswith(url + "&"):
@@ -207,6 +227,48 @@ class Catalogue:
                 return LoadResult("playlist", Playlist(playlist.name, playlist.tracks,
                                                        playlist.url, selected))
         return LoadResult("empty")
+
+
+    # -- generated results, bounded ------------------------------------------------
+
+    @property
+    def generated(self) -> int:
+        """How many generated searches the catalogue holds now."""
+        return len(self._generated)
+
+    def _generate(self, prefix: str, query: str) -> list[Track]:
+        key = f"{prefix}:{query}"
+        found = self._generated.get(key)
+        if found is not None:
+            self._generated.move_to_end(key)
+            return found
+        results = self.search_results(prefix, query)
+        self._generated[key] = results
+        for track in results:
+            for name in (track.identifier, track.uri):
+                if name:
+                    self._generated_by[name] = key
+        while len(self._generated) > max(0, self.max_generated):
+            self._evict()
+        return results
+
+    def _evict(self) -> None:
+        key, tracks = self._generated.popitem(last=False)
+        for track in tracks:
+            for name in (track.identifier, track.uri):
+                if name and self._generated_by.get(name) == key:
+                    del self._generated_by[name]
+
+    def _generated_track(self, identifier: str) -> Track | None:
+        key = self._generated_by.get(identifier)
+        if key is None:
+            return None
+        self._generated.move_to_end(key)
+        return next(t for t in self._generated[key] if identifier in (t.identifier, t.uri))
+
+    def forget_generated(self) -> None:
+        self._generated.clear()
+        self._generated_by.clear()
 
 
 def _selected(playlist: Playlist, params: str) -> int:
@@ -235,6 +297,7 @@ def default_catalogue(seed: int = 0) -> Catalogue:
 
 
 __all__ = [
+    "DEFAULT_MAX_GENERATED",
     "DEFAULT_SEARCH_RESULTS",
     "SEARCH_PREFIXES",
     "SOURCE_MANAGERS",

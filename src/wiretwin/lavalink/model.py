@@ -25,20 +25,17 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..runtime.clock import Clock, TimerHandle
-from . import protocol
-from .catalogue import SOURCE_MANAGERS, Catalogue
+from . import errors, protocol, wire
+from .catalogue import DEFAULT_MAX_GENERATED, SOURCE_MANAGERS, Catalogue
+from .errors import LavalinkError
 from .playback import Player, PlayerCallbacks, UpdateTicker, VoiceState
 from .protocol import BUILTIN_FILTERS, Version
-from .tracks import Track, TrackDecodeError, decode_track
+from .tracks import JavaFailure, Track
+from .tracks import decode_track as _decode_track
+from .wire import OMITTED, PlayerUpdate, SessionUpdate, TrackUpdate
 
-
-class LavalinkError(Exception):
-    """Answered with ``status`` and a Spring error body carrying ``message``."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+#: Lavaplayer's equalizer has 15 bands (``array[band] = gain`` past them throws).
+EQUALIZER_BANDS = 15
 
 
 class Effects(Protocol):
@@ -60,6 +57,23 @@ class LavalinkConfig:
     disabled_filters: frozenset[str] = frozenset()
     source_managers: tuple[str, ...] = SOURCE_MANAGERS
     plugins: tuple[tuple[str, str], ...] = (("lavasrc-plugin", "4.3.0"),)
+    # -- bounds on what clients can make the twin hold (a real node is bounded only by
+    # its heap; past these the twin answers as a node out of heap would, or closes) --
+    #: Largest websocket message read; past it the socket closes 1009, as Undertow does
+    #: when a limit is set (Lavalink sets none, and ignores every message anyway).
+    max_frame_bytes: int = 1024 * 1024
+    #: Largest REST request body; past it 413.
+    max_body_bytes: int = 4 * 1024 * 1024
+    #: Players one session may hold; a PATCH making one more answers 500
+    #: ``java.lang.OutOfMemoryError``.
+    max_players_per_session: int = 10_000
+    #: Resumable sessions kept paused at once; past it the longest-paused one ends.
+    max_paused_sessions: int = 100
+    #: Messages queued for a paused session; past it the oldest are dropped.
+    max_resume_queue: int = 10_000
+    #: Generated search results the catalogue keeps (least recently used go first;
+    #: the same query generates the same tracks again).
+    max_generated_searches: int = DEFAULT_MAX_GENERATED
 
 
 @dataclass(eq=False)
@@ -74,6 +88,8 @@ class Session:
     queue: list[tuple[dict[str, Any], str]] = field(default_factory=list)
     stats_timer: TimerHandle | None = None
     expiry_timer: TimerHandle | None = None
+    #: Clock reading when the socket dropped and the session paused.
+    paused_since: float = 0.0
 
     @property
     def paused(self) -> bool:
@@ -81,25 +97,20 @@ class Session:
         return not self.attached and self.resuming
 
 
-def _int(value: Any, name: str) -> int:
-    """Numbers as kotlinx reads them: JSON numbers or quoted numerics (pomice sends those)."""
-    if isinstance(value, bool):
-        raise LavalinkError(400, f"Failed to read request: {name} must be a number")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            pass
-    raise LavalinkError(400, f"Failed to read request: {name} must be a number, got "
-                             f"{value!r}")
+def _blank(value: str | None) -> bool:
+    """Kotlin's ``isNullOrBlank``."""
+    return value is None or not value.strip()
 
 
-def _blank(value: Any) -> bool:
-    return not isinstance(value, str) or not value.strip()
+def _duration_seconds(seconds: int) -> int:
+    """``timeout`` through Kotlin's ``Duration`` and back (``inWholeSeconds``): beyond
+    about 146 million years it saturates to infinite, read back as Long.MAX/MIN."""
+    limit = 4_611_686_018_427_388  # (Long.MAX_VALUE / 2) milliseconds, in seconds
+    if seconds >= limit:
+        return wire.LONG_MAX
+    if seconds <= -limit:
+        return wire.LONG_MIN
+    return seconds
 
 
 class LavalinkModel:
@@ -151,12 +162,19 @@ class LavalinkModel:
         return frozenset(self.config.source_managers)
 
     def decode(self, encoded: str) -> Track:
+        """An encoded track as Lavalink decodes it, or its 500 (a bad base64 string, a
+        truncated message, an unknown source: see :mod:`.tracks`)."""
         try:
-            return decode_track(encoded, self.known_sources)
-        except (TrackDecodeError, ValueError) as exc:
-            raise LavalinkError(
-                500, "Failed to decode track due to a mismatching version or missing source "
-                     f"manager ({exc})") from None
+            return _decode_track(encoded, self.known_sources, java=True)
+        except JavaFailure as failure:
+            if failure.io:
+                raise errors.io_failure(failure.exception, failure.message) from None
+            raise errors.server_error(failure.exception, failure.message) from None
+
+    @property
+    def needs_channel(self) -> bool:
+        """``voice.channelId`` is part of the voice state (4.2.0, DAVE)."""
+        return self.version.at_least(4, 2, 0)
 
     # -- sessions -----------------------------------------------------------------------
 
@@ -198,14 +216,21 @@ class LavalinkModel:
         self._stats_from_now(session)
 
     def detach(self, session: Session) -> None:
-        """The session's socket closed."""
+        """The session's socket closed: a resumable session pauses for its ``timeout``
+        (at most ``max_paused_sessions`` at once: past it the longest-paused one ends),
+        any other ends now."""
         session.attached = False
         if session.stats_timer is not None:
             session.stats_timer.cancel()
             session.stats_timer = None
         if session.resuming:
-            session.expiry_timer = self.clock.call_later(session.timeout,
+            session.paused_since = self.clock.monotonic()
+            session.expiry_timer = self.clock.call_later(max(0, session.timeout),
                                                          lambda: self.shutdown(session))
+            paused = sorted((s for s in self.sessions.values() if s.paused),
+                            key=lambda s: s.paused_since)
+            for oldest in paused[:max(0, len(paused) - self.config.max_paused_sessions)]:
+                self.shutdown(oldest)
         else:
             self.shutdown(session)
 
@@ -220,16 +245,16 @@ class LavalinkModel:
             self.destroy_player(session.id, guild_id)
         self.sessions.pop(session.id, None)
 
-    def update_session(self, session_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def update_session(self, session_id: str, body: SessionUpdate | dict[str, Any]
+                       ) -> dict[str, Any]:
+        """``PATCH /v4/sessions/{id}``: any timeout is taken, even a negative one (the
+        session then ends as soon as its socket drops)."""
+        update = body if isinstance(body, SessionUpdate) else wire.read_session_update(body)
         session = self.session(session_id)
-        resuming = body.get("resuming", session.resuming)
-        if not isinstance(resuming, bool):
-            raise LavalinkError(400, "Failed to read request: resuming must be a boolean")
-        timeout = _int(body["timeout"], "timeout") if body.get("timeout") is not None else (
-            session.timeout)
-        if timeout < 0:
-            raise LavalinkError(400, "Timeout must be greater than or equal to 0")
-        session.resuming, session.timeout = resuming, timeout
+        if isinstance(update.resuming, bool):
+            session.resuming = update.resuming
+        if isinstance(update.timeout, int):
+            session.timeout = _duration_seconds(update.timeout)
         return {"resuming": session.resuming, "timeout": session.timeout}
 
     def _stats_from_now(self, session: Session) -> None:
@@ -249,9 +274,13 @@ class LavalinkModel:
         if session.attached:
             self.effects.send(session.id, message, label)
         elif session.paused:
+            if len(session.queue) >= self.config.max_resume_queue:
+                del session.queue[0]
             session.queue.append((message, label))
 
     def _emit_update(self, session: Session, player: Player) -> None:
+        if session.paused:
+            return  # Lavalink's sendPlayerUpdate: nothing while paused, one per player on resume
         self._emit(session, protocol.player_update(player, self.now_ms), "playerUpdate")
 
     def _emit_event(self, session: Session, kind: str, guild_id: str, **fields: Any) -> None:
@@ -264,6 +293,8 @@ class LavalinkModel:
     # -- players ------------------------------------------------------------------------
 
     def _new_player(self, session: Session, guild_id: str) -> Player:
+        if len(session.players) >= self.config.max_players_per_session:
+            raise errors.out_of_memory()
         def finished(player: Player) -> None:
             self._end(session, player, "finished")
 
@@ -304,129 +335,94 @@ class LavalinkModel:
         if ended is not None:
             self._track_end(session, guild_id, ended, "stopped")
 
-    def update_player(self, session_id: str, guild_id: str, body: dict[str, Any],
-                      no_replace: bool) -> dict[str, Any]:
-        """``PATCH /v4/sessions/{sid}/players/{guildId}``, checks in Lavalink's order."""
+    def update_player(self, session_id: str, guild_id: str,
+                      body: PlayerUpdate | dict[str, Any], no_replace: bool
+                      ) -> dict[str, Any]:
+        """``PATCH /v4/sessions/{sid}/players/{guildId}`` in ``PlayerRestHandler``'s order.
+
+        The checks come first and refuse with nothing changed (both forms of a track,
+        disabled filters, a blank voice state, ``endTime`` <= 0). Then the player is made,
+        and voice, pause, user data, volume, seek, end marker and filters are applied, and
+        only then is a new track decoded or loaded: a track that fails there (500 for a
+        bad encoding, 400 for an identifier) leaves those changes in place, as on Lavalink.
+        """
+        update = body if isinstance(body, PlayerUpdate) else wire.read_player_update(
+            body, with_channel=self.needs_channel)
         session = self.session(session_id)
-        track_obj = body.get("track")
-        has_track = "track" in body and track_obj is not None
-        legacy = [k for k in ("encodedTrack", "identifier") if k in body]
-        if has_track and legacy:
+        legacy = update.encoded_track is not OMITTED or update.identifier is not OMITTED
+        if not isinstance(update.track, TrackUpdate):
+            track = TrackUpdate(update.encoded_track, update.identifier) if legacy \
+                else TrackUpdate()
+        elif legacy:
             raise LavalinkError(400, "Cannot specify both track and encodedTrack/identifier")
-        if has_track and not isinstance(track_obj, dict):
-            raise LavalinkError(400, "Failed to read request: track must be an object")
-        if has_track:
-            assert isinstance(track_obj, dict)
-            if "encoded" in track_obj and "identifier" in track_obj:
-                raise LavalinkError(400, "Cannot specify both encoded and identifier")
-        filters = body.get("filters")
-        if filters is not None:
-            if not isinstance(filters, dict):
-                raise LavalinkError(400, "Failed to read request: filters must be an object")
-            disabled = sorted(k for k in filters if k in self.config.disabled_filters)
+        else:
+            track = update.track
+        if track.encoded is not OMITTED and track.identifier is not OMITTED:
+            raise LavalinkError(400, "Cannot specify both encodedTrack and identifier")
+        filters = update.filters
+        if isinstance(filters, wire.Filters):
+            disabled = [k for k in (*BUILTIN_FILTERS, *filters.raw.get("pluginFilters", {}))
+                        if k in self.config.disabled_filters
+                        and (k in filters.raw or k in filters.raw.get("pluginFilters", {}))]
             if disabled:
                 raise LavalinkError(400, "Following filters are disabled in the config: "
                                          + ", ".join(disabled))
-        voice = body.get("voice")
-        if voice is not None:
+        voice = update.voice
+        if isinstance(voice, wire.VoiceUpdate):
             self._check_voice(voice)
-        end_time: int | None = None
-        if body.get("endTime") is not None:
-            end_time = _int(body["endTime"], "endTime")
-            if end_time <= 0:
-                raise LavalinkError(400, "End time must be greater than 0")
-        position = _int(body["position"], "position") if body.get("position") is not None \
-            else None
-        volume = _int(body["volume"], "volume") if body.get("volume") is not None else None
-        paused = body.get("paused")
-        if paused is not None and not isinstance(paused, bool):
-            raise LavalinkError(400, "Failed to read request: paused must be a boolean")
-        user_data = (track_obj or {}).get("userData") if has_track else body.get("userData")
-        if user_data is not None and not isinstance(user_data, dict):
-            raise LavalinkError(400, "Failed to read request: userData must be an object")
+        end_time = update.end_time
+        if isinstance(end_time, int) and end_time <= 0:
+            raise LavalinkError(400, "End time must be greater than 0")
 
-        # What track, if any, this PATCH asks for (resolved before anything changes).
-        # noReplace over a playing track: Lavalink answers before decoding or loading it.
-        current = session.players.get(guild_id)
-        keep = no_replace and current is not None and current.track is not None
-
-        def encoded(value: Any) -> Track | None:
-            return None if keep else self._encoded(value)
-
-        def resolve(value: Any) -> Track | None:
-            return None if keep else self._resolve(value)
-
-        new_track: Track | None = None
-        stop = False
-        wants_track = False
-        # The ``track`` object, else v4's deprecated top-level ``encodedTrack``/``identifier``.
-        source: dict[str, Any] = body
-        encoded_key = "encodedTrack"
-        if has_track:
-            assert isinstance(track_obj, dict)
-            source, encoded_key = track_obj, "encoded"
-        if encoded_key in source:
-            wants_track = True
-            if source[encoded_key] is None:
-                stop = True
-            else:
-                new_track = encoded(source[encoded_key])
-        elif "identifier" in source:
-            wants_track = True
-            new_track = resolve(source["identifier"])
-
+        playing = track.encoded is not OMITTED or track.identifier is not OMITTED
         player = session.players.get(guild_id) or self._new_player(session, guild_id)
-        if voice is not None:
+        if isinstance(voice, wire.VoiceUpdate):
             self._apply_voice(session, player, voice)
-        if wants_track and keep:
-            # volume and filters are applied before the track is looked at
-            self._apply_common(session, player, volume, filters)
-            if filters is not None:
+        if not playing:
+            if isinstance(update.paused, bool) and update.paused != player.paused:
+                player.set_paused(update.paused)
+            if isinstance(track.user_data, dict) and player.track is not None:
+                player.track = player.track.with_user_data(track.user_data)
+        if isinstance(update.volume, int):
+            player.volume = max(0, min(1000, update.volume))  # lavaplayer's setVolume
+        if not playing:
+            if isinstance(update.position, int) and player.track is not None:
+                player.seek(update.position)
                 self._emit_update(session, player)
+            if isinstance(end_time, int) and player.track is not None:
+                player.set_end_time(end_time)  # a null endTime here changes nothing
+        if isinstance(filters, wire.Filters):
+            for band in filters.bands:
+                if not 0 <= band < EQUALIZER_BANDS:
+                    raise errors.server_error(
+                        "java.lang.ArrayIndexOutOfBoundsException",
+                        f"Index {band} out of bounds for length {EQUALIZER_BANDS}")
+            player.filters = dict(filters.raw)
+            self._emit_update(session, player)
+        if not playing:
             return self.player_json(player)
-        if wants_track:
-            if stop:
-                self._end(session, player, "stopped")
-            elif new_track is not None:
-                if user_data is not None:
-                    new_track = new_track.with_user_data(user_data)
-                self._start(session, player, new_track, position or 0, bool(paused),
-                            end_time)
-                self._apply_common(session, player, volume, filters)
-                self._emit_update(session, player)
-                return self.player_json(player)
-        if paused is not None and paused != player.paused:
+
+        if no_replace and player.track is not None:
+            return self.player_json(player)  # "Skipping play request because of noReplace"
+        paused = update.paused if isinstance(update.paused, bool) else False
+        if paused != player.paused:
             player.set_paused(paused)
-        if user_data is not None and player.track is not None:
-            player.track = player.track.with_user_data(user_data)
-        if position is not None and player.track is not None:
-            player.seek(position)
-            self._emit_update(session, player)
-        if "endTime" in body:
-            player.set_end_time(end_time)
-        self._apply_common(session, player, volume, filters)
-        if filters is not None:
-            self._emit_update(session, player)
+        if track.encoded is not OMITTED:
+            new_track = None if track.encoded is None else self.decode(str(track.encoded))
+        else:
+            new_track = self._resolve(str(track.identifier))
+        if new_track is None:
+            self._end(session, player, "stopped")
+            return self.player_json(player)
+        if isinstance(track.user_data, dict):
+            new_track = new_track.with_user_data(track.user_data)
+        position = update.position if isinstance(update.position, int) else 0
+        self._start(session, player, new_track, position, paused,
+                    end_time if isinstance(end_time, int) else None)
+        self._emit_update(session, player)
         return self.player_json(player)
 
-    def _apply_common(self, session: Session, player: Player, volume: int | None,
-                      filters: dict[str, Any] | None) -> None:
-        if volume is not None:
-            player.volume = max(0, min(1000, volume))
-        if filters is not None:
-            player.filters = dict(filters)
-
-    def _encoded(self, encoded: Any) -> Track:
-        if not isinstance(encoded, str):
-            raise LavalinkError(400, "Failed to read request: encoded must be a string")
-        try:
-            return decode_track(encoded, self.known_sources)
-        except (TrackDecodeError, ValueError) as exc:
-            raise LavalinkError(400, f"Failed to decode track: {exc}") from None
-
-    def _resolve(self, identifier: Any) -> Track:
-        if not isinstance(identifier, str):
-            raise LavalinkError(400, "Failed to read request: identifier must be a string")
+    def _resolve(self, identifier: str) -> Track:
         result = self.catalogue.load(identifier)
         if result.load_type == "track":
             track: Track = result.data
@@ -437,19 +433,25 @@ class LavalinkModel:
             raise LavalinkError(400, result.data.message)
         raise LavalinkError(400, "Cannot play a playlist or search result")
 
-    def _check_voice(self, voice: Any) -> None:
-        needs_channel = self.version.at_least(4, 2, 0)
-        if not isinstance(voice, dict) or any(
-            _blank(voice.get(k)) for k in ("token", "endpoint", "sessionId")
-        ) or (needs_channel and _blank(voice.get("channelId"))):
+    def _check_voice(self, voice: wire.VoiceUpdate) -> None:
+        needs_channel = self.needs_channel
+        if _blank(voice.token) or _blank(voice.endpoint) or _blank(voice.session_id) or (
+                needs_channel and _blank(voice.channel_id)):
             raise LavalinkError(
                 400, "token, endpoint, sessionId and channelId must be provided in voice "
                      "state" if needs_channel else
                      "token, endpoint and sessionId must be provided in voice state")
 
-    def _apply_voice(self, session: Session, player: Player, voice: dict[str, Any]) -> None:
-        state = VoiceState(voice["token"], voice["endpoint"], voice["sessionId"],
-                           voice.get("channelId"))
+    def _apply_voice(self, session: Session, player: Player, voice: wire.VoiceUpdate) -> None:
+        channel: str | None = None
+        if self.needs_channel and voice.channel_id is not None:
+            # Koe's VoiceServerInfo takes ``channelId!!.toLong()``
+            number = wire.parse_long(voice.channel_id)
+            if number is None:
+                raise errors.server_error("java.lang.NumberFormatException",
+                                          f'For input string: "{voice.channel_id}"')
+            channel = str(number)
+        state = VoiceState(voice.token, voice.endpoint, voice.session_id, channel)
         if state == player.voice and player.voice_connected:
             return
         player.voice = state

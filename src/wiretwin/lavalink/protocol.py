@@ -127,13 +127,14 @@ def info(version: Version, sources: tuple[str, ...], filters: tuple[str, ...],
 
 
 def error_body(status: int, reason: str, message: str, path: str, now_ms: int,
-               trace: bool) -> dict[str, Any]:
-    """Spring Boot's default error object."""
-    body: dict[str, Any] = {"timestamp": now_ms, "status": status, "error": reason,
-                            "message": message, "path": path}
-    if trace:
-        body["trace"] = f"org.springframework.web.server.ResponseStatusException: {status} " \
-                        f"{reason.upper().replace(' ', '_')} \"{message}\"\n"
+               trace: str | None) -> dict[str, Any]:
+    """Spring Boot's default error object, keys in its order (``trace``, the start of the
+    Java stack trace, only when asked for)."""
+    body: dict[str, Any] = {"timestamp": now_ms, "status": status, "error": reason}
+    if trace is not None:
+        body["trace"] = trace
+    body["message"] = message
+    body["path"] = path
     return body
 
 

@@ -1,74 +1,127 @@
-"""Lavalink's REST API as aiohttp handlers.
+"""Lavalink's REST API as aiohttp handlers, routed the way Spring routes it.
 
-Every route wants ``Authorization: <password>``, ``/version`` included: a missing header
-is 401 and a wrong one 403, both with an empty body, as Lavalink's filter answers. Errors
-past the gate are Spring's default error object (``timestamp``, ``status``, ``error``,
-``message``, ``path``, and ``trace`` with ``?trace=true``). Every answer carries
-``Lavalink-Api-Version: 4``.
+Spring finds the handler first, then runs Lavalink's password interceptor, then reads the
+handler's arguments in order, then runs it. The twin does the same, so each bad request
+gets the refusal a real node gives it, in that order:
 
-Request bodies are read as Lavalink's kotlinx parser reads them: unknown keys ignored,
-quoted numbers accepted, a body tolerated on GET and DELETE (pomice sends ``{}``).
+1. no route for the path: 404 ``No endpoint GET /v4/nope.``, a route but not that method:
+   405 (``Allow``), both whatever ``Authorization`` says (no handler, no interceptor);
+   ``OPTIONS`` on a route: 200 with ``Allow`` once authorized;
+2. ``Authorization`` missing: 401, wrong: 403, both with an empty body (``/version``
+   included; only Spring's ``/error`` is open);
+3. the arguments, in the handler's order: a JSON body (415 for a Content-Type Spring
+   cannot read as JSON, 400 "Bad Request" for a body kotlinx cannot read), then path
+   variables (``guildId`` must be a ``long``) and query parameters (``noReplace`` a
+   boolean), each 400 "Bad Request" (see :mod:`.wire`);
+4. the handler: "Session not found", "Player not found", the PATCH checks, and the
+   node's own 500s (a malformed encoded track, an equalizer band past 14, the disabled
+   route planner).
+
+Errors past the gate are Spring's error object (:mod:`.errors`); every answer carries
+``Lavalink-Api-Version: 4``. Bodies are tolerated on GET and DELETE (pomice sends
+``{}``), as Spring never reads them.
 """
 
 from __future__ import annotations
 
-import json
+import urllib.parse
 from collections.abc import Awaitable, Callable
-from http import HTTPStatus
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from . import protocol
-from .model import LavalinkError, LavalinkModel
+from . import errors, protocol, wire
+from .errors import LavalinkError, phrase
+from .model import LavalinkModel
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def _bool_param(request: web.Request, name: str) -> bool:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return False
-    if raw.lower() in ("true", "false"):
-        return raw.lower() == "true"
-    raise LavalinkError(400, f"Failed to convert value of type 'java.lang.String' to required "
-                             f"type 'boolean'; Invalid boolean value [{raw}]")
+Params = dict[str, str]
+Handler = Callable[[web.Request, Params], Awaitable[web.StreamResponse]]
 
 
-def phrase(status: int) -> str:
-    """The HTTP reason phrase Spring puts in ``error`` ("Not Found")."""
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
+@dataclass(frozen=True)
+class Route:
+    """A path pattern (``{name}`` matches one non-empty segment) and its handlers."""
+
+    pattern: tuple[str, ...]
+    methods: dict[str, Handler]
+
+    def match(self, segments: list[str]) -> Params | None:
+        if len(segments) != len(self.pattern):
+            return None
+        params: Params = {}
+        for want, got in zip(self.pattern, segments, strict=True):
+            if want.startswith("{"):
+                if not got:
+                    return None
+                params[want[1:-1]] = got
+            elif want != got:
+                return None
+        return params
+
+    @property
+    def allowed(self) -> list[str]:
+        return list(self.methods)
+
+
+def _segments(raw_path: str) -> list[str]:
+    return [urllib.parse.unquote(s, errors="replace") for s in raw_path.split("/")[1:]]
 
 
 class LavalinkRest:
     def __init__(self, model: LavalinkModel) -> None:
         self.model = model
-
-    def routes(self) -> list[web.RouteDef]:
-        g = self._guard
-        return [
-            web.get("/version", g(self.version)),
-            web.get("/v4/info", g(self.info)),
-            web.get("/v4/stats", g(self.stats)),
-            web.get("/v4/loadtracks", g(self.loadtracks)),
-            web.get("/v4/decodetrack", g(self.decodetrack)),
-            web.post("/v4/decodetracks", g(self.decodetracks)),
-            web.get("/v4/sessions/{session}/players", g(self.players)),
-            web.get("/v4/sessions/{session}/players/{guild}", g(self.get_player)),
-            web.patch("/v4/sessions/{session}/players/{guild}", g(self.update_player)),
-            web.delete("/v4/sessions/{session}/players/{guild}", g(self.destroy_player)),
-            web.patch("/v4/sessions/{session}", g(self.update_session)),
-            web.get("/v4/routeplanner/status", g(self.routeplanner_status)),
-            web.post("/v4/routeplanner/free/address", g(self.routeplanner_free)),
-            web.post("/v4/routeplanner/free/all", g(self.routeplanner_free)),
-            web.get("/", g(self.old_endpoint)),
-            web.get("/v3/websocket", g(self.old_endpoint)),
+        self.table = [
+            Route(("version",), {"GET": self.version}),
+            Route(("v4", "info"), {"GET": self.info}),
+            Route(("v4", "stats"), {"GET": self.stats}),
+            Route(("v4", "loadtracks"), {"GET": self.loadtracks}),
+            Route(("v4", "decodetrack"), {"GET": self.decodetrack}),
+            Route(("v4", "decodetracks"), {"POST": self.decodetracks}),
+            Route(("v4", "sessions", "{session}", "players"), {"GET": self.players}),
+            Route(("v4", "sessions", "{session}", "players", "{guild}"),
+                  {"GET": self.get_player, "PATCH": self.update_player,
+                   "DELETE": self.destroy_player}),
+            Route(("v4", "sessions", "{session}"), {"PATCH": self.update_session}),
+            Route(("v4", "routeplanner", "status"), {"GET": self.routeplanner_status}),
+            Route(("v4", "routeplanner", "free", "address"),
+                  {"POST": self.routeplanner_free_address}),
+            Route(("v4", "routeplanner", "free", "all"), {"POST": self.routeplanner_free}),
+            Route(("",), {"GET": self.old_endpoint}),
+            Route(("v3", "websocket"), {"GET": self.old_endpoint}),
         ]
 
-    # -- the gate -----------------------------------------------------------------------
+    def routes(self) -> list[web.RouteDef]:
+        """One catch-all: the twin routes as Spring does (after the websocket route)."""
+        return [web.route("*", "/{tail:.*}", self.dispatch)]
+
+    # -- routing ------------------------------------------------------------------------
+
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        raw_path = request.rel_url.raw_path
+        if raw_path == "/error":
+            return self.error_page(request)
+        method = request.method
+        segments = _segments(raw_path)
+        for route in self.table:
+            params = route.match(segments)
+            if params is None:
+                continue
+            handler = route.methods.get("GET" if method == "HEAD" else method)
+            if handler is None and method == "OPTIONS":
+                return self.authorized(request) or web.Response(
+                    status=200, headers={"Allow": ",".join(_options(route.allowed))})
+            if handler is None:
+                return self._refuse(request, errors.method_not_allowed(method,
+                                                                       route.allowed))
+            refused = self.authorized(request)
+            if refused is not None:
+                return refused
+            try:
+                return await handler(request, params)
+            except LavalinkError as exc:
+                return self._refuse(request, exc)
+        return self._refuse(request, errors.no_endpoint(method, raw_path))
 
     def authorized(self, request: web.Request) -> web.Response | None:
         """None when the password is right, else Lavalink's empty 401/403."""
@@ -79,33 +132,33 @@ class LavalinkRest:
             return web.Response(status=403)
         return None
 
-    def _guard(self, handler: Handler) -> Handler:
-        async def endpoint(request: web.Request) -> web.StreamResponse:
-            refused = self.authorized(request)
-            if refused is not None:
-                return refused
-            try:
-                return await handler(request)
-            except LavalinkError as exc:
-                return self.error(request, exc.status, exc.message)
-
-        return endpoint
-
-    def error(self, request: web.Request, status: int, message: str | None) -> web.Response:
-        """Spring's error object for ``request`` (``message``: the reason phrase if None)."""
-        trace = request.query.get("trace", "").lower() == "true"
+    def error(self, request: web.Request | None, status: int, message: str | None,
+              trace: str | None = None, headers: dict[str, str] | None = None
+              ) -> web.Response:
+        """Spring's error object (``message``: the reason phrase if None)."""
         reason = phrase(status)
-        body = protocol.error_body(status, reason, message or reason, request.path,
-                                   self.model.now_ms, trace)
-        return web.json_response(body, status=status)
+        shown: str | None = None
+        if request is not None and wire.wants_trace(request.query.get("trace")):
+            shown = trace or LavalinkError(status, message or reason).trace
+        path = request.rel_url.raw_path if request is not None else ""
+        body = protocol.error_body(status, reason, message or reason, path,
+                                   self.model.now_ms, shown)
+        return web.json_response(body, status=status, headers=headers)
 
-    @staticmethod
-    async def _json(request: web.Request) -> Any:
+    def _refuse(self, request: web.Request, exc: LavalinkError) -> web.Response:
+        return self.error(request, exc.status, exc.message, exc.trace, exc.headers)
+
+    def error_page(self, request: web.Request) -> web.Response:
+        """Spring Boot's ``/error`` asked for directly (it needs no password): no error to
+        describe, so status 999 "None", answered with a 500."""
+        body = {"timestamp": self.model.now_ms, "status": 999, "error": "None",
+                "message": "No message available"}
+        return web.json_response(body, status=500)
+
+    async def _body(self, request: web.Request, signature: str) -> Any:
         raw = await request.read()
-        try:
-            return json.loads(raw)
-        except ValueError as exc:
-            raise LavalinkError(400, f"Failed to read request: {exc}") from None
+        return wire.read_json_body(raw, request.headers.get("Content-Type"), request.method,
+                                   signature)
 
     @staticmethod
     def _ok(body: Any) -> web.Response:
@@ -113,82 +166,93 @@ class LavalinkRest:
 
     # -- routes ---------------------------------------------------------------------------
 
-    async def version(self, request: web.Request) -> web.StreamResponse:
+    async def version(self, request: web.Request, params: Params) -> web.StreamResponse:
         return web.Response(text=str(self.model.version), content_type="text/plain")
 
-    async def info(self, request: web.Request) -> web.StreamResponse:
+    async def info(self, request: web.Request, params: Params) -> web.StreamResponse:
         return self._ok(self.model.info())
 
-    async def stats(self, request: web.Request) -> web.StreamResponse:
+    async def stats(self, request: web.Request, params: Params) -> web.StreamResponse:
         return self._ok(self.model.stats(websocket=False))
 
-    async def loadtracks(self, request: web.Request) -> web.StreamResponse:
+    async def loadtracks(self, request: web.Request, params: Params) -> web.StreamResponse:
         identifier = request.query.get("identifier")
         if identifier is None:
-            raise LavalinkError(400, "Required request parameter 'identifier' for method "
-                                     "parameter type String is not present")
+            raise errors.missing_parameter("identifier")
         result = self.model.catalogue.load(identifier)
         body = result.to_json(stack_trace=self.model.version.at_least(4, 1, 0))
-        for key in ("data",):
-            if result.load_type in ("track", "playlist", "search"):
-                body[key] = _versioned_tracks(body[key], self.model)
+        if result.load_type in ("track", "playlist", "search"):
+            body["data"] = _versioned_tracks(body["data"], self.model)
         return self._ok(body)
 
-    async def decodetrack(self, request: web.Request) -> web.StreamResponse:
-        encoded = request.query.get("encodedTrack") or request.query.get("track")
-        if not encoded:
+    async def decodetrack(self, request: web.Request, params: Params) -> web.StreamResponse:
+        encoded = request.query.get("encodedTrack")
+        if encoded is None:
+            encoded = request.query.get("track")
+        if encoded is None:
             raise LavalinkError(400, "No track to decode provided")
         return self._ok(protocol.track_json(self.model.decode(encoded), self.model.version))
 
-    async def decodetracks(self, request: web.Request) -> web.StreamResponse:
-        body = await self._json(request)
-        if not isinstance(body, list) or not all(isinstance(t, str) for t in body):
-            raise LavalinkError(400, "Failed to read request: expected an array of strings")
-        if not body:
+    async def decodetracks(self, request: web.Request, params: Params) -> web.StreamResponse:
+        tracks = wire.read_encoded_tracks(await self._body(request, "EncodedTracks"))
+        if not tracks:
             raise LavalinkError(400, "No tracks to decode provided")
         return self._ok([protocol.track_json(self.model.decode(t), self.model.version)
-                         for t in body])
+                         for t in tracks])
 
-    async def players(self, request: web.Request) -> web.StreamResponse:
-        session = self.model.session(request.match_info["session"])
+    async def players(self, request: web.Request, params: Params) -> web.StreamResponse:
+        session = self.model.session(params["session"])
         return self._ok([self.model.player_json(p) for p in session.players.values()])
 
-    async def get_player(self, request: web.Request) -> web.StreamResponse:
-        player = self.model.player(request.match_info["session"], request.match_info["guild"])
+    async def get_player(self, request: web.Request, params: Params) -> web.StreamResponse:
+        guild = wire.guild_id(params["guild"])
+        player = self.model.player(params["session"], guild)
         return self._ok(self.model.player_json(player))
 
-    async def update_player(self, request: web.Request) -> web.StreamResponse:
-        session_id, guild = request.match_info["session"], request.match_info["guild"]
-        self.model.session(session_id)  # 404 before looking at the body
-        if not guild.isdigit():
-            raise LavalinkError(400, f"Failed to convert value of type 'java.lang.String' to "
-                                     f"required type 'long'; For input string: \"{guild}\"")
-        body = await self._json(request)
-        if not isinstance(body, dict):
-            raise LavalinkError(400, "Failed to read request: expected a JSON object")
-        no_replace = _bool_param(request, "noReplace")
-        return self._ok(self.model.update_player(session_id, guild, body, no_replace))
+    async def update_player(self, request: web.Request, params: Params
+                            ) -> web.StreamResponse:
+        update = wire.read_player_update(await self._body(request, "PlayerUpdate"),
+                                         with_channel=self.model.needs_channel)
+        guild = wire.guild_id(params["guild"])
+        no_replace = wire.spring_boolean("noReplace", request.query.get("noReplace"))
+        return self._ok(self.model.update_player(params["session"], guild, update,
+                                                 no_replace))
 
-    async def destroy_player(self, request: web.Request) -> web.StreamResponse:
-        self.model.destroy_player(request.match_info["session"], request.match_info["guild"])
+    async def destroy_player(self, request: web.Request, params: Params
+                             ) -> web.StreamResponse:
+        guild = wire.guild_id(params["guild"])
+        self.model.destroy_player(params["session"], guild)
         return web.Response(status=204)
 
-    async def update_session(self, request: web.Request) -> web.StreamResponse:
-        session_id = request.match_info["session"]
-        self.model.session(session_id)
-        body = await self._json(request)
-        if not isinstance(body, dict):
-            raise LavalinkError(400, "Failed to read request: expected a JSON object")
-        return self._ok(self.model.update_session(session_id, body))
+    async def update_session(self, request: web.Request, params: Params
+                             ) -> web.StreamResponse:
+        update = wire.read_session_update(await self._body(request, "SessionUpdate"))
+        return self._ok(self.model.update_session(params["session"], update))
 
-    async def routeplanner_status(self, request: web.Request) -> web.StreamResponse:
+    async def routeplanner_status(self, request: web.Request, params: Params
+                                  ) -> web.StreamResponse:
         return web.Response(status=204)
 
-    async def routeplanner_free(self, request: web.Request) -> web.StreamResponse:
+    async def routeplanner_free_address(self, request: web.Request, params: Params
+                                        ) -> web.StreamResponse:
+        wire.read_free_address(await self._body(request, "RoutePlannerFreeAddress"))
+        return await self.routeplanner_free(request, params)
+
+    async def routeplanner_free(self, request: web.Request, params: Params
+                                ) -> web.StreamResponse:
+        # Lavalink's RoutePlannerDisabledException: a real 500 on a node without one.
         raise LavalinkError(500, "Can't access disabled route planner")
 
-    async def old_endpoint(self, request: web.Request) -> web.StreamResponse:
+    async def old_endpoint(self, request: web.Request, params: Params) -> web.StreamResponse:
         return web.Response(status=200)
+
+
+def _options(allowed: list[str]) -> list[str]:
+    """What Spring's implicit OPTIONS answers in ``Allow``."""
+    out = list(allowed)
+    if "GET" in out and "HEAD" not in out:
+        out.insert(out.index("GET") + 1, "HEAD")
+    return [*out, "OPTIONS"]
 
 
 def _versioned_tracks(data: Any, model: LavalinkModel) -> Any:
@@ -206,4 +270,4 @@ def _versioned_tracks(data: Any, model: LavalinkModel) -> Any:
     return strip(data)
 
 
-__all__ = ["LavalinkRest"]
+__all__ = ["LavalinkRest", "Route", "phrase"]

@@ -92,6 +92,7 @@ def restore(model: LavalinkModel, data: dict[str, Any]) -> None:
     model.catalogue.playlists = catalogue.playlists
     model.catalogue.searches = catalogue.searches
     model.catalogue.failures = catalogue.failures
+    model.catalogue.forget_generated()
     wanted = {(p["session"], str(p["guild"])): p for p in data.get("players", [])}
     for session in list(model.sessions.values()):
         for guild in list(session.players):

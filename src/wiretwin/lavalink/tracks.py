@@ -12,14 +12,23 @@ big-endian ``int32`` header is ``flags << 30 | size``, then ``size`` bytes of bo
   ``i64 position``.
 
 Modified UTF-8 writes U+0000 as ``C0 80`` and characters outside the BMP as two 3-byte
-surrogates. Decoding accepts that and plain UTF-8 alike (lavalink.py and NodeLink encode
-plain UTF-8). There is no trailing terminator; bytes left in the body are ignored.
+surrogates. There is no trailing terminator; bytes left in the body are ignored.
+
+Two decoders. :func:`decode_track` is a library function: it accepts plain UTF-8 too
+(lavalink.py and NodeLink encode plain UTF-8) and versions 1-3. The node itself decodes
+as Java and lavaplayer do (``decode_track(..., java=True)``): ``Base64.getDecoder()``
+with its error messages, ``DataInput.readUTF`` (a 4-byte UTF-8 sequence is "malformed
+input"), any version byte, a size of 0 read as "no message", and the body's declared
+size skipped to its end. Each failure is a :class:`JavaFailure` naming the exception
+Lavalink would surface (an ``IOException`` or a runtime exception), so the REST layer
+answers with the node's 500.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 import struct
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -36,6 +45,26 @@ STREAM_LENGTH = 2**63 - 1
 
 class TrackDecodeError(ValueError):
     """Not a track this server can decode."""
+
+
+class JavaFailure(TrackDecodeError):
+    """How decoding fails in Lavalink: ``exception`` is the Java class, ``message`` its
+    message (None when it has none); ``io`` for an ``IOException`` (Spring rethrows those
+    unwrapped, so the error body shows the bare message)."""
+
+    def __init__(self, exception: str, message: str | None, *, io: bool) -> None:
+        super().__init__(f"{exception}: {message}" if message else exception)
+        self.exception = exception
+        self.message = message
+        self.io = io
+
+
+def _eof() -> JavaFailure:
+    return JavaFailure("java.io.EOFException", None, io=True)
+
+
+class TrackEncodeError(ValueError):
+    """A string too long for ``DataOutput.writeUTF`` (65,535 bytes), in Java's words."""
 
 
 # -- modified UTF-8 ----------------------------------------------------------------------
@@ -93,7 +122,8 @@ class _Writer:
     def utf(self, text: str) -> None:
         data = encode_mutf8(text)
         if len(data) > 0xFFFF:
-            raise ValueError(f"string too long to encode ({len(data)} bytes)")
+            raise TrackEncodeError(f"encoded string ({text[:8]}...{text[-8:]}) too long: "
+                                   f"{len(data)} bytes")
         self.buf += struct.pack(">H", len(data)) + data
 
     def nullable_utf(self, text: str | None) -> None:
@@ -140,6 +170,114 @@ class _Reader:
     @property
     def remaining(self) -> int:
         return len(self.data) - self.pos
+
+
+class _JavaReader(_Reader):
+    """``DataInputStream`` over the message body: ``EOFException`` past its end and
+    ``readUTF``'s modified UTF-8, refusals worded as Java words them."""
+
+    def take(self, count: int) -> bytes:
+        if self.pos + count > len(self.data):
+            self.pos = len(self.data)
+            raise _eof()
+        chunk = self.data[self.pos:self.pos + count]
+        self.pos += count
+        return chunk
+
+    def utf(self) -> str:
+        (length,) = struct.unpack(">H", self.take(2))
+        return java_read_utf(self.take(length))
+
+
+def java_read_utf(data: bytes) -> str:
+    """``DataInputStream.readUTF`` on ``data`` (its length already read): one, two and
+    three byte forms only, each checked as Java checks it."""
+    units: list[int] = []
+    count, n = 0, len(data)
+    while count < n:
+        c = data[count]
+        kind = c >> 4
+        if kind <= 7:
+            count += 1
+            units.append(c)
+        elif kind in (12, 13):
+            count += 2
+            if count > n:
+                raise _malformed("malformed input: partial character at end")
+            c2 = data[count - 1]
+            if c2 & 0xC0 != 0x80:
+                raise _malformed(f"malformed input around byte {count}")
+            units.append((c & 0x1F) << 6 | c2 & 0x3F)
+        elif kind == 14:
+            count += 3
+            if count > n:
+                raise _malformed("malformed input: partial character at end")
+            c2, c3 = data[count - 2], data[count - 1]
+            if c2 & 0xC0 != 0x80 or c3 & 0xC0 != 0x80:
+                raise _malformed(f"malformed input around byte {count - 1}")
+            units.append((c & 0x0F) << 12 | (c2 & 0x3F) << 6 | c3 & 0x3F)
+        else:
+            raise _malformed(f"malformed input around byte {count}")
+    return struct.pack(f">{len(units)}H", *units).decode("utf-16-be", "surrogatepass")
+
+
+def _malformed(message: str) -> JavaFailure:
+    return JavaFailure("java.io.UTFDataFormatException", message, io=True)
+
+
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_B64_VALUE = {ord(ch): i for i, ch in enumerate(_B64)}
+_B64_PLAIN = re.compile(r"[A-Za-z0-9+/]*")
+_B64_PADDED = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)")
+
+
+def java_base64(text: str) -> bytes:
+    """``Base64.getDecoder().decode(text)``: padding optional, anything else refused with
+    Java's ``IllegalArgumentException`` message."""
+    if len(text) == 1:
+        raise _illegal("Input byte[] should at least have 2 bytes for base64 bytes")
+    if _B64_PLAIN.fullmatch(text):
+        if len(text) % 4 == 1:
+            raise _illegal("Last unit does not have enough valid bits")
+        return base64.b64decode(text + "=" * (-len(text) % 4))
+    if _B64_PADDED.fullmatch(text):
+        return base64.b64decode(text)
+    return _java_base64_slow(text.encode("latin-1", "replace"))
+
+
+def _java_base64_slow(src: bytes) -> bytes:
+    out = bytearray()
+    bits, shift, sp, n = 0, 18, 0, len(src)
+    while sp < n:
+        b = src[sp]
+        sp += 1
+        value = _B64_VALUE.get(b)
+        if value is None:
+            if b == ord("="):
+                if (shift == 6 and (sp == n or src[(sp := sp + 1) - 1] != ord("="))) \
+                        or shift == 18:
+                    raise _illegal("Input byte array has wrong 4-byte ending unit")
+                break
+            signed = b - 256 if b > 127 else b
+            raise _illegal(f"Illegal base64 character {signed:x}")
+        bits |= value << shift
+        shift -= 6
+        if shift < 0:
+            out += bytes((bits >> 16 & 0xFF, bits >> 8 & 0xFF, bits & 0xFF))
+            shift, bits = 18, 0
+    if shift == 6:
+        out.append(bits >> 16 & 0xFF)
+    elif shift == 0:
+        out += bytes((bits >> 16 & 0xFF, bits >> 8 & 0xFF))
+    elif shift == 12:
+        raise _illegal("Last unit does not have enough valid bits")
+    if sp < n:
+        raise _illegal(f"Input byte array has incorrect ending byte at {sp}")
+    return bytes(out)
+
+
+def _illegal(message: str) -> JavaFailure:
+    return JavaFailure("java.lang.IllegalArgumentException", message, io=False)
 
 
 # -- tracks -----------------------------------------------------------------------------
@@ -265,9 +403,13 @@ def encode_track(track: Track, version: int = FORMAT_VERSION) -> str:
     return base64.b64encode(struct.pack(">i", 1 << 30 | len(body)) + body).decode()
 
 
-def decode_track(encoded: str, known_sources: frozenset[str] | None = None) -> Track:
+def decode_track(encoded: str, known_sources: frozenset[str] | None = None, *,
+                 java: bool = False) -> Track:
     """Decode versions 1-3; ``known_sources`` limits the sources accepted (as a server
-    without that source manager would refuse the track)."""
+    without that source manager would refuse the track). With ``java``, decode exactly as
+    Lavalink does and fail with its :class:`JavaFailure` s (see the module docstring)."""
+    if java:
+        return _decode_java(encoded, known_sources)
     try:
         raw = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
@@ -282,6 +424,44 @@ def decode_track(encoded: str, known_sources: frozenset[str] | None = None) -> T
     version = r.u8() if flags & 1 else 1
     if version not in (1, 2, 3):
         raise TrackDecodeError(f"unsupported track version {version}")
+    track = _read_body(r, version, known_sources)
+    assert track is not None
+    return track
+
+
+def _decode_java(encoded: str, known_sources: frozenset[str] | None) -> Track:
+    """``decodeTrack`` in Lavalink: ``MessageInput.nextMessage``, the body, then
+    ``skipRemainingBytes``; a null track is Lavalink's ``IllegalStateException``."""
+    raw = java_base64(encoded)
+    if len(raw) < 4:
+        raise _eof()
+    (header,) = struct.unpack(">I", raw[:4])
+    flags, size = header >> 30, header & 0x3FFFFFFF
+    if size == 0:
+        # nextMessage() returns null, decodeTrack() returns null, and Lavalink reads
+        # ``.decodedTrack`` off it.
+        raise JavaFailure(
+            "java.lang.NullPointerException", 'Cannot read field "decodedTrack" because '
+            'the return value of "com.sedmelluq.discord.lavaplayer.player.AudioPlayer'
+            'Manager.decodeTrack(com.sedmelluq.discord.lavaplayer.tools.io.MessageInput)" '
+            "is null", io=False)
+    body = raw[4:4 + size]
+    r = _JavaReader(body)
+    version = r.u8() if flags & 1 else 1
+    track = _read_body(r, version, known_sources)
+    if size > r.pos and size - r.pos > len(body) - r.pos:
+        raise JavaFailure("java.io.EOFException", f"Bytes to skip: {size - r.pos} actual: "
+                                                  f"{len(body) - r.pos}", io=True)
+    if track is None:
+        raise JavaFailure("java.lang.IllegalStateException", "Failed to decode track due to "
+                          "a mismatching version or missing source manager", io=False)
+    return track
+
+
+def _read_body(r: _Reader, version: int, known_sources: frozenset[str] | None
+               ) -> Track | None:
+    """The fields after the version byte; None for a source nobody here decodes (its
+    position is still read, as lavaplayer reads it)."""
     title, author = r.utf(), r.utf()
     length = r.long()
     identifier = r.utf()
@@ -291,7 +471,10 @@ def decode_track(encoded: str, known_sources: frozenset[str] | None = None) -> T
     isrc = r.nullable_utf() if version >= 3 else None
     source = r.utf()
     if known_sources is not None and source not in known_sources:
-        raise TrackDecodeError(f"no source manager for {source!r}")
+        if not isinstance(r, _JavaReader):
+            raise TrackDecodeError(f"no source manager for {source!r}")
+        r.long()
+        return None
     probe: str | None = None
     lavasrc: LavaSrcFields | None = None
     if source in PROBE_SOURCES:
@@ -308,12 +491,16 @@ def decode_track(encoded: str, known_sources: frozenset[str] | None = None) -> T
 __all__ = [
     "FORMAT_VERSION",
     "STREAM_LENGTH",
+    "JavaFailure",
     "LavaSrcFields",
     "Track",
     "TrackDecodeError",
+    "TrackEncodeError",
     "TrackInfo",
     "decode_mutf8",
     "decode_track",
     "encode_mutf8",
     "encode_track",
+    "java_base64",
+    "java_read_utf",
 ]

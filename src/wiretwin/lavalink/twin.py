@@ -18,11 +18,10 @@ from ..runtime.admin import AdminRoute
 from ..runtime.base import Twin
 from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
-from . import protocol
 from .catalogue import Catalogue, Playlist, default_catalogue
 from .model import LavalinkConfig, LavalinkError, LavalinkModel, Session
 from .playback import Player
-from .rest import LavalinkRest, phrase
+from .rest import LavalinkRest
 from .snapshot import restore, snapshot
 from .tracks import Track
 from .websocket import LavalinkSockets
@@ -96,6 +95,7 @@ class LavalinkTwin(Twin):
 
     def _setup(self) -> None:
         self.catalogue = self._catalogue or default_catalogue(self.seed)
+        self.catalogue.max_generated = self.config.max_generated_searches
         self.mock_factory = MockFactory(self.catalogue)
         self.model = LavalinkModel(self, self.clock, self.catalogue, self.config, self.random)
         self.sockets = LavalinkSockets(self.model, self.server, self.wire)
@@ -105,15 +105,9 @@ class LavalinkTwin(Twin):
     def _http_error(self, request: web.Request | None, status: int, message: str | None
                     ) -> web.Response:
         """Spring's error object, as a real node's errors come (pomice reads ``message``
-        from any error body). Lavalink checks the password before Spring looks for a
-        route, so an unknown path without the right password is a 401/403 first."""
-        if request is not None:
-            refused = self.rest.authorized(request) if status == 404 else None
-            return refused or self.rest.error(request, status, message)
-        reason = phrase(status)
-        body = protocol.error_body(status, reason, message or reason, "", self.model.now_ms,
-                                   False)
-        return web.json_response(body, status=status)
+        from any error body): injected faults, a body past ``max_body_bytes`` (413), and
+        the twin's own crashes."""
+        return self.rest.error(request, status, message)
 
     def _admin_routes(self) -> list[AdminRoute]:
         from .admin import LavalinkAdmin
@@ -121,6 +115,7 @@ class LavalinkTwin(Twin):
         return LavalinkAdmin(self).routes()
 
     def _add_routes(self, app: web.Application) -> None:
+        app._client_max_size = self.config.max_body_bytes
         app.add_routes(self.sockets.routes())
         app.add_routes(self.rest.routes())
         app.on_response_prepare.append(_api_version_header)

@@ -344,7 +344,8 @@ async def test_voice_update_follows_the_server_version(
         assert ("channelId" in sent) is sends_channel
         view = twin.player(GUILD)
         assert view.connected
-        assert view.voice["channelId"] == (str(CHANNEL) if sends_channel else None)
+        # before 4.2 a voice state has no channelId: the key is ignored if sent
+        assert view.voice["channelId"] == (str(CHANNEL) if version == "4.2.2" else None)
         assert player.is_connected
         assert (await player.wait_state()).connected
 
@@ -390,8 +391,10 @@ async def _upgrade_under(old: LavalinkTwin, port: int, gate: ReconnectGate) -> N
             await gate.reconnect(rig.node)
             assert [e.detail["path"] for e in new.journal.http()] == []  # no /version
             assert rig.node._version == LavalinkVersion(4, 1, 0)
+            # 4.2's VoiceState has a channelId with no default: kotlinx refuses the body
+            # (MissingFieldException), and Spring answers a plain 400 "Bad Request"
             with pytest.raises(pomice.NodeRestException,
-                               match="channelId must be provided in voice state"):
+                               match="400 Bad Request: Bad Request"):
                 await rig.player(VOICE)
             (refused,) = patches(new)
             assert refused.detail["status"] == 400
@@ -756,12 +759,15 @@ async def test_rest_errors_reach_pomice_with_the_twins_message(rig: PomiceRig,
     player = await rig.player(VOICE)
     bogus = pomice.Track(track_id="bm90IGEgdHJhY2s=", info={"title": "bogus"},
                          track_type=pomice.TrackType.YOUTUBE)
-    with pytest.raises(pomice.NodeRestException, match="400 Bad Request: Failed to decode"):
+    # base64 of "not a track": a message header, then readUTF runs off the end
+    # (EOFException, no message), a 500 on Lavalink
+    with pytest.raises(pomice.NodeRestException,
+                       match="500 Internal Server Error: No message available"):
         await player.play(bogus)
     refused = patches(twin)[-1]
-    assert refused.detail["status"] == 400
+    assert refused.detail["status"] == 500
     error = json.loads(refused.detail["response_body"])
-    assert error["status"] == 400 and error["error"] == "Bad Request"
+    assert error["status"] == 500 and error["error"] == "Internal Server Error"
     assert error["path"] == f"/v4/sessions/{rig.node._session_id}/players/{GUILD}"
 
 

@@ -1,0 +1,685 @@
+"""Typed reading of what clients send, as Lavalink's Spring and kotlinx read it.
+
+Lavalink reads request bodies with kotlinx.serialization (``ignoreUnknownKeys``, not
+lenient) through Spring's ``KotlinSerializationJsonHttpMessageConverter``, and path and
+query values with Spring's conversion service. This module does both the same way, with
+no aiohttp, so every refusal is the node's (see :mod:`.errors` for how it looks):
+
+* bodies: a ``Content-Type`` Spring can read as JSON (else 415), text decoded with its
+  charset (malformed bytes replaced, as Java's reader does), strict JSON
+  (:func:`wiretwin.runtime.jsonio.loads`), then each field read as kotlinx reads its type;
+* kotlinx's quirks kept: numbers may be quoted (``"position": "1000"``), ``1e3`` is a
+  fine ``Long`` but ``1.0`` is not, booleans may be quoted and in any case (``"TRUE"``),
+  strings must be strings, ``null`` only where the field is nullable, a missing required
+  field (``voice.token``) is a refusal, and unknown keys are skipped;
+* path and query values: ``guildId`` is a ``long`` as Spring's ``NumberUtils`` parses it
+  (whitespace removed, ``0x``/``#`` hex, a sign, any Unicode decimal digits), booleans as
+  its ``StringToBooleanConverter`` (``true/on/yes/1``, ``false/off/no/0``, any case).
+
+Every unreadable value raises :class:`~.errors.LavalinkError` (400 "Bad Request", the
+kotlinx message in its trace), as the node answers.
+
+Serializers for what the node sends live in :mod:`.protocol`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import math
+import re
+import struct
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Final
+
+from ..runtime import jsonio
+from . import errors
+from .errors import LavalinkError
+
+LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+#: Java's ``Float.MAX_VALUE``.
+FLOAT_MAX = 3.4028234663852886e38
+
+
+class _Omitted:
+    """A key the body did not have (Lavalink's ``Omissible.Omitted``)."""
+
+    _instance: _Omitted | None = None
+
+    def __new__(cls) -> _Omitted:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "OMITTED"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+OMITTED: Final = _Omitted()
+
+
+class Real(float):
+    """A JSON number written with a fraction or an exponent, with the text it was written
+    as (kotlinx reads ``1e3`` as a Long but refuses ``1.0``)."""
+
+    text: str
+
+    def __new__(cls, text: str) -> Real:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+
+class Unreadable(ValueError):
+    """kotlinx refused a value; ``str()`` is its message."""
+
+
+# -- bodies ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContentType:
+    type: str
+    subtype: str
+    params: tuple[tuple[str, str], ...]
+
+    def __str__(self) -> str:
+        return f"{self.type}/{self.subtype}" + "".join(f";{k}={v}" for k, v in self.params)
+
+    @property
+    def json(self) -> bool:
+        """What Lavalink's JSON converters read: ``application/json``, ``*/*+json``."""
+        return self.type == "application" and (self.subtype == "json"
+                                               or self.subtype.endswith("+json"))
+
+    @property
+    def charset(self) -> str | None:
+        for key, value in self.params:
+            if key.lower() == "charset":
+                return value.strip('"')
+        return None
+
+
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def parse_content_type(header: str) -> ContentType | None:
+    """Spring's ``MediaType.parseMediaType``, or None where it throws (then 415)."""
+    full, *params = header.split(";")
+    kind, slash, sub = full.strip().partition("/")
+    if full.strip() == "*":
+        kind, slash, sub = "*", "/", "*"
+    if not slash or not _TOKEN.fullmatch(kind) or not _TOKEN.fullmatch(sub):
+        return None
+    if kind == "*" and sub != "*":
+        return None
+    pairs: list[tuple[str, str]] = []
+    for param in params:
+        if not param.strip():
+            continue
+        key, eq, value = param.strip().partition("=")
+        if not eq or not _TOKEN.fullmatch(key.strip()) or not value.strip():
+            return None
+        pairs.append((key.strip(), value.strip()))
+    parsed = ContentType(kind.lower(), sub.lower(), tuple(pairs))
+    if parsed.charset is not None:
+        try:
+            codecs.lookup(parsed.charset)
+        except LookupError:
+            return None  # Spring checks the charset while parsing
+    return parsed
+
+
+def read_json_body(raw: bytes, content_type: str | None, method: str, signature: str) -> Any:
+    """A ``@RequestBody`` as Spring hands it to kotlinx: the parsed JSON, numbers with a
+    fraction or exponent as :class:`Real`. ``signature`` names the handler in the trace
+    of a missing body."""
+    if content_type is None:
+        if not raw:
+            raise errors.body_missing(signature)
+        raise errors.unsupported_media_type("application/octet-stream", method)
+    parsed = parse_content_type(content_type)
+    if parsed is None:
+        raise errors.unsupported_media_type(None, method)
+    if not parsed.json:
+        raise errors.unsupported_media_type(str(parsed), method)
+    if not raw:
+        raise errors.body_missing(signature)
+    text = raw.decode(parsed.charset or "utf-8", errors="replace")
+    try:
+        jsonio.loads(text)
+    except jsonio.JSONError as exc:
+        raise errors.unreadable(f"Unexpected JSON token: {exc.reason}") from None
+    # jsonio refused nothing: read it again keeping how each real number was written.
+    return json.loads(text, parse_float=Real)
+
+
+# -- kotlinx's readers ------------------------------------------------------------------
+
+
+def _first(value: Any) -> str:
+    """The first character of ``value`` in the JSON text (kotlinx names the token)."""
+    return '"' if isinstance(value, str) else _literal(value)[:1]
+
+
+def _literal(value: Any) -> str:
+    """How ``value`` stood in the JSON text, for kotlinx's messages."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Real):
+        return value.text
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{"
+    if isinstance(value, list):
+        return "["
+    return str(value)
+
+
+def numeric_literal(text: str) -> int:
+    """kotlinx's ``consumeNumericLiteral`` over a token (quotes already removed): digits
+    with an optional leading ``-`` and exponent; the result must be a whole Long."""
+    accumulator = 0
+    exponent = 0
+    negative = exponent_positive = has_exponent = False
+    start = 0
+    for i, ch in enumerate(text):
+        if ch in "eE" and not has_exponent:
+            if i == start:
+                raise Unreadable(f"Unexpected symbol {ch} in numeric literal")
+            exponent_positive = has_exponent = True
+            continue
+        if ch == "-" and has_exponent:
+            exponent_positive = False
+            continue
+        if ch == "+" and has_exponent:
+            exponent_positive = True
+            continue
+        if ch == "-":
+            if i != start:
+                raise Unreadable("Unexpected symbol '-' in numeric literal")
+            negative = True
+            continue
+        if not "0" <= ch <= "9":
+            raise Unreadable(f"Unexpected symbol '{ch}' in numeric literal")
+        if has_exponent:
+            exponent = exponent * 10 + int(ch)
+            continue
+        accumulator = accumulator * 10 + int(ch)
+        if accumulator > LONG_MAX + 1:
+            raise Unreadable("Numeric value overflow")
+    if not text or text == "-":
+        raise Unreadable("Expected numeric literal")
+    if has_exponent:
+        try:
+            scaled = accumulator * math.pow(10.0, exponent if exponent_positive else -exponent)
+        except OverflowError:
+            scaled = math.inf
+        if scaled > LONG_MAX or scaled < LONG_MIN:
+            raise Unreadable("Numeric value overflow")
+        if math.floor(scaled) != scaled:
+            raise Unreadable(f"Can't convert {scaled} to Long")
+        accumulator = int(scaled)
+    result = -accumulator if negative else accumulator
+    if not LONG_MIN <= result <= LONG_MAX:
+        raise Unreadable("Numeric value overflow")
+    return result
+
+
+def read_long(value: Any) -> int:
+    if isinstance(value, str):
+        return numeric_literal(value)
+    if isinstance(value, bool) or value is None or isinstance(value, dict | list):
+        if isinstance(value, dict | list):
+            raise Unreadable("Expected numeric literal")
+        raise Unreadable(f"Unexpected symbol '{_first(value)}' in numeric literal")
+    return numeric_literal(_literal(value))
+
+
+def read_int(value: Any) -> int:
+    number = read_long(value)
+    if not INT_MIN <= number <= INT_MAX:
+        raise Unreadable(f"Failed to parse int for input '{number}'")
+    return number
+
+
+def read_boolean(value: Any) -> bool:
+    """``consumeBooleanLenient``: true/false, quoted or not, in any letter case."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise Unreadable(f"Expected valid boolean literal prefix, but had '{_literal(value)}'")
+
+
+def read_string(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None:
+        raise Unreadable("Expected string literal but 'null' literal was found")
+    raise Unreadable(f"Expected quotation mark '\"', but had '{_first(value)}' instead")
+
+
+_JAVA_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[fFdD]?")
+_JAVA_HEX = re.compile(r"([+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)"
+                       r"[pP][+-]?\d+)[fFdD]?")
+
+
+def java_double(text: str) -> float | None:
+    """``Double.parseDouble`` (None where it throws); NaN and infinities included."""
+    text = text.strip("".join(chr(c) for c in range(33)))
+    body = text.lstrip("+-")
+    if body in ("NaN", "Infinity"):
+        return math.nan if body == "NaN" else (-math.inf if text.startswith("-")
+                                                else math.inf)
+    if _JAVA_DECIMAL.fullmatch(text):
+        return float(text.rstrip("fFdD"))
+    hexa = _JAVA_HEX.fullmatch(text)
+    if hexa:
+        try:
+            return float.fromhex(hexa.group(1))
+        except OverflowError:
+            return -math.inf if text.startswith("-") else math.inf
+    return None
+
+
+def _float_token(value: Any) -> str:
+    """kotlinx's ``consumeStringLenient``: a quoted string's text or a bare token."""
+    if isinstance(value, dict | list):
+        raise Unreadable(f"Expected beginning of the string, but got {_literal(value)}")
+    return value if isinstance(value, str) else _literal(value)
+
+
+def read_double(value: Any) -> float:
+    token = _float_token(value)
+    number = java_double(token)
+    if number is None:
+        raise Unreadable(f"Failed to parse type 'double' for input '{token}'")
+    if not math.isfinite(number):
+        raise Unreadable(f"Unexpected special floating-point value {token}. By default, "
+                         "non-finite floating point values are prohibited because they do "
+                         "not conform JSON specification")
+    return number
+
+
+def read_float(value: Any) -> float:
+    """A Kotlin ``Float``: as :func:`read_double`, then rounded to 32 bits (past
+    ``Float.MAX_VALUE`` it is infinite, and refused)."""
+    token = _float_token(value)
+    number = java_double(token)
+    if number is None:
+        raise Unreadable(f"Failed to parse type 'float' for input '{token}'")
+    try:
+        number = struct.unpack("f", struct.pack("f", number))[0]
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise Unreadable(f"Unexpected special floating-point value {token}. By default, "
+                         "non-finite floating point values are prohibited because they do "
+                         "not conform JSON specification")
+    return float(number)
+
+
+def read_object(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    kind = "JsonArray" if isinstance(value, list) else "JsonNull" if value is None \
+        else "JsonLiteral"
+    raise Unreadable(f"Element class kotlinx.serialization.json.{kind} is not a JsonObject")
+
+
+def _start_object(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    raise Unreadable(f"Expected start of the object '{{', but had '{_first(value)}' instead")
+
+
+def _start_array(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    raise Unreadable(f"Expected start of the array '[', but had '{_first(value)}' instead")
+
+
+class Reader:
+    """Reads one JSON object field by field, as a kotlinx class decoder does: each read
+    names its path for the message of a refusal."""
+
+    def __init__(self, data: Any, path: str = "$") -> None:
+        self.path = path
+        try:
+            self.data = _start_object(data)
+        except Unreadable as exc:
+            raise _refusal(exc, path) from None
+
+    def field(self, key: str, read: Any, *, nullable: bool = False,
+              required: bool = False) -> Any:
+        """The field read with ``read``; OMITTED when absent (unless ``required``)."""
+        if key not in self.data:
+            if required:
+                raise _refusal(Unreadable(
+                    f"Field '{key}' is required for type with serial name "
+                    f"'dev.arbjerg.lavalink.protocol.v4.{self._type}', but it was missing"),
+                    self.path, cause="kotlinx.serialization.MissingFieldException")
+            return OMITTED
+        value = self.data[key]
+        if value is None:
+            if nullable:
+                return None
+            raise _refusal(Unreadable(f"Unexpected 'null' value for non-nullable field "
+                                      f"'{key}'"), f"{self.path}.{key}")
+        try:
+            return read(value)
+        except Unreadable as exc:
+            raise _refusal(exc, f"{self.path}.{key}") from None
+        except LavalinkError:
+            raise
+
+    _type = "PlayerUpdate"
+
+
+def _refusal(exc: Exception, path: str, *,
+             cause: str = "kotlinx.serialization.json.internal.JsonDecodingException"
+             ) -> LavalinkError:
+    return errors.unreadable(f"{exc} at path: {path}", cause=cause)
+
+
+# -- Lavalink's request types ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VoiceUpdate:
+    token: str
+    endpoint: str
+    session_id: str
+    channel_id: str | None
+
+
+@dataclass(frozen=True)
+class TrackUpdate:
+    encoded: str | _Omitted | None = OMITTED
+    identifier: str | _Omitted = OMITTED
+    user_data: dict[str, Any] | _Omitted = OMITTED
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A ``filters`` object: its known filters kept as sent (the player reports them
+    back; unknown keys are skipped, as kotlinx skips them), with the equalizer bands read
+    (a band index past 0-14 fails when the chain is built)."""
+
+    raw: dict[str, Any]
+    bands: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlayerUpdate:
+    encoded_track: str | _Omitted | None = OMITTED
+    identifier: str | _Omitted = OMITTED
+    track: TrackUpdate | _Omitted = OMITTED
+    position: int | _Omitted = OMITTED
+    end_time: int | _Omitted | None = OMITTED
+    volume: int | _Omitted = OMITTED
+    paused: bool | _Omitted = OMITTED
+    filters: Filters | _Omitted = OMITTED
+    voice: VoiceUpdate | _Omitted = OMITTED
+
+
+class _Typed(Reader):
+    def __init__(self, data: Any, path: str, type_name: str) -> None:
+        self._type = type_name
+        super().__init__(data, path)
+
+
+def read_voice(data: Any, path: str, *, with_channel: bool) -> VoiceUpdate:
+    """``VoiceState``: three strings, and from 4.2.0 a ``channelId`` that may be null but
+    must be there (it has no default)."""
+    r = _Typed(data, path, "VoiceState")
+    token = r.field("token", read_string, required=True)
+    endpoint = r.field("endpoint", read_string, required=True)
+    session_id = r.field("sessionId", read_string, required=True)
+    channel: Any = None
+    if with_channel:
+        channel = r.field("channelId", read_string, nullable=True, required=True)
+    return VoiceUpdate(token, endpoint, session_id, channel)
+
+
+def _read_band(data: Any, path: str) -> int:
+    r = _Typed(data, path, "Band")
+    band: int = r.field("band", read_int, required=True)
+    r.field("gain", read_float)
+    return band
+
+
+#: Each built-in filter's fields: True for a Double, False for a Float.
+FILTER_FIELDS: dict[str, dict[str, bool]] = {
+    "karaoke": {"level": False, "monoLevel": False, "filterBand": False,
+                "filterWidth": False},
+    "timescale": {"speed": True, "pitch": True, "rate": True},
+    "tremolo": {"frequency": False, "depth": False},
+    "vibrato": {"frequency": False, "depth": False},
+    "distortion": {k: False for k in ("sinOffset", "sinScale", "cosOffset", "cosScale",
+                                      "tanOffset", "tanScale", "offset", "scale")},
+    "rotation": {"rotationHz": True},
+    "channelMix": {k: False for k in ("leftToLeft", "leftToRight", "rightToLeft",
+                                      "rightToRight")},
+    "lowPass": {"smoothing": False},
+}
+
+
+def read_filters(data: Any, path: str = "$.filters") -> Filters:
+    """``Filters``: the server does no range checks (a timescale speed of 0 or a volume
+    of 5,000 are accepted), only types."""
+    r = _Typed(data, path, "Filters")
+    bands: list[int] = []
+    for key in r.data:
+        if key == "volume":
+            r.field("volume", read_float)
+        elif key == "equalizer":
+            def equalizer(value: Any, where: str = f"{path}.equalizer") -> None:
+                for i, band in enumerate(_start_array(value)):
+                    bands.append(_read_band(band, f"{where}[{i}]"))
+            r.field("equalizer", equalizer)
+        elif key in FILTER_FIELDS:
+            def one(value: Any, name: str = key) -> None:
+                f = _Typed(value, f"{path}.{name}", name.capitalize())
+                for field_name, double in FILTER_FIELDS[name].items():
+                    f.field(field_name, read_double if double else read_float)
+            r.field(key, one, nullable=True)
+        elif key == "pluginFilters":
+            r.field(key, _start_object)
+    known = {"volume", "equalizer", "pluginFilters", *FILTER_FIELDS}
+    return Filters({k: v for k, v in r.data.items() if k in known}, tuple(bands))
+
+
+def read_player_update(data: Any, *, with_channel: bool) -> PlayerUpdate:
+    """``PlayerUpdate`` (PATCH player); ``with_channel``: the version wants
+    ``voice.channelId`` (4.2.0 on)."""
+    r = Reader(data)
+    values: dict[str, Any] = {}
+    for key in r.data:  # kotlinx reads the keys in the order they come
+        if key == "encodedTrack":
+            values["encoded_track"] = r.field(key, read_string, nullable=True)
+        elif key == "identifier":
+            values["identifier"] = r.field(key, read_string)
+        elif key == "track":
+            values["track"] = r.field(key, _read_track)
+        elif key == "position":
+            values["position"] = r.field(key, read_long)
+        elif key == "endTime":
+            values["end_time"] = r.field(key, read_long, nullable=True)
+        elif key == "volume":
+            values["volume"] = r.field(key, read_int)
+        elif key == "paused":
+            values["paused"] = r.field(key, read_boolean)
+        elif key == "filters":
+            values["filters"] = r.field(key, read_filters)
+        elif key == "voice":
+            values["voice"] = r.field(
+                key, lambda v: read_voice(v, "$.voice", with_channel=with_channel))
+    return PlayerUpdate(**values)
+
+
+def _read_track(data: Any) -> TrackUpdate:
+    r = _Typed(data, "$.track", "PlayerUpdateTrack")
+    values: dict[str, Any] = {}
+    for key in r.data:
+        if key == "encoded":
+            values["encoded"] = r.field(key, read_string, nullable=True)
+        elif key == "identifier":
+            values["identifier"] = r.field(key, read_string)
+        elif key == "userData":
+            values["user_data"] = r.field(key, read_object)
+    return TrackUpdate(**values)
+
+
+@dataclass(frozen=True)
+class SessionUpdate:
+    resuming: bool | _Omitted = OMITTED
+    timeout: int | _Omitted = OMITTED
+
+
+def read_session_update(data: Any) -> SessionUpdate:
+    r = _Typed(data, "$", "SessionUpdate")
+    resuming = r.field("resuming", read_boolean)
+    timeout = r.field("timeout", read_long)
+    return SessionUpdate(resuming, timeout)
+
+
+def read_encoded_tracks(data: Any) -> list[str]:
+    """``EncodedTracks``: a JSON array of strings (no nulls)."""
+    try:
+        items = _start_array(data)
+    except Unreadable as exc:
+        raise _refusal(exc, "$") from None
+    out: list[str] = []
+    for i, item in enumerate(items):
+        try:
+            out.append(read_string(item))
+        except Unreadable as exc:
+            raise _refusal(exc, f"$[{i}]") from None
+    return out
+
+
+def read_free_address(data: Any) -> str:
+    """``RoutePlannerFreeAddress``: ``{"address": "..."}``."""
+    address: str = _Typed(data, "$", "RoutePlannerFreeAddress").field(
+        "address", read_string, required=True)
+    return address
+
+
+# -- Spring's conversions of path and query values -----------------------------------
+
+
+def parse_long(text: str) -> int | None:
+    """``Long.parseLong`` (None where it throws): an optional sign, then decimal digits
+    of any script."""
+    sign = 1
+    if text[:1] in ("+", "-"):
+        sign = -1 if text[0] == "-" else 1
+        text = text[1:]
+    if not text or not all(ch.isdecimal() for ch in text):
+        return None
+    digits = "".join(str(unicodedata.decimal(ch)) for ch in text).lstrip("0") or "0"
+    if len(digits) > 19:
+        return None  # past Long.MAX_VALUE (and past Python's int-parsing limit)
+    value = sign * int(digits)
+    return value if LONG_MIN <= value <= LONG_MAX else None
+
+
+def spring_long(text: str) -> int | None:
+    """A path variable or parameter of type ``long`` (Spring's ``NumberUtils``), or None
+    where it throws ``NumberFormatException``."""
+    trimmed = "".join(ch for ch in text if not (ch.isspace() or ch in "\x1c\x1d\x1e\x1f"))
+    negative = trimmed.startswith("-")
+    body = trimmed[1:] if negative else trimmed
+    for prefix in ("0x", "0X", "#"):
+        if body.startswith(prefix):
+            digits = body[len(prefix):]
+            if not digits or digits[0] in "+-" or not all(
+                    c in "0123456789abcdefABCDEF" for c in digits):
+                return None
+            if len(digits.lstrip("0")) > 16:
+                return None
+            value = int(digits, 16) * (-1 if negative else 1)
+            return value if LONG_MIN <= value <= LONG_MAX else None
+    return parse_long(trimmed)
+
+
+def guild_id(text: str) -> str:
+    """``@PathVariable guildId: Long`` as the player's id (``"007"`` is guild 7)."""
+    value = spring_long(text)
+    if value is None:
+        raise errors.type_mismatch("guildId", text, "long",
+                                   f"For input string: \"{text.strip()}\"")
+    return str(value)
+
+
+_TRUE = frozenset({"true", "on", "yes", "1"})
+_FALSE = frozenset({"false", "off", "no", "0"})
+
+
+def spring_boolean(name: str, raw: str | None, default: bool = False) -> bool:
+    """A ``Boolean`` query parameter; absent or blank is the default."""
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE or value in _FALSE:
+        return value in _TRUE
+    raise errors.type_mismatch(name, raw, "boolean", f"Invalid boolean value '{raw}'")
+
+
+def wants_trace(raw: str | None) -> bool:
+    """Spring Boot's ``?trace``: present and anything but ``false``."""
+    return raw is not None and raw.lower() != "false"
+
+
+def user_id(text: str) -> int | None:
+    """The ``User-Id`` handshake header as Kotlin's ``toLongOrNull`` reads it (headers
+    arrive as ISO-8859-1, so only ASCII digits can be digits)."""
+    if not text.isascii():
+        return None
+    return parse_long(text)
+
+
+__all__ = [
+    "FILTER_FIELDS",
+    "OMITTED",
+    "ContentType",
+    "Filters",
+    "PlayerUpdate",
+    "Real",
+    "SessionUpdate",
+    "TrackUpdate",
+    "Unreadable",
+    "VoiceUpdate",
+    "guild_id",
+    "java_double",
+    "numeric_literal",
+    "parse_content_type",
+    "parse_long",
+    "read_boolean",
+    "read_double",
+    "read_encoded_tracks",
+    "read_filters",
+    "read_float",
+    "read_free_address",
+    "read_int",
+    "read_json_body",
+    "read_long",
+    "read_object",
+    "read_player_update",
+    "read_session_update",
+    "read_string",
+    "spring_boolean",
+    "spring_long",
+    "user_id",
+    "wants_trace",
+]
