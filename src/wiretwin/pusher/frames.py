@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..runtime import jsonio
 from ..runtime.wire import encode_text
 
 
@@ -54,8 +55,8 @@ class Frame:
         """``data`` with the double encoding undone (what a client library hands its app)."""
         if isinstance(self.data, str):
             try:
-                return json.loads(self.data)
-            except ValueError:
+                return jsonio.loads(self.data)
+            except jsonio.JSONError:
                 return self.data
         return self.data
 

@@ -20,11 +20,11 @@ Alongside: :mod:`.state` (what is kept), :mod:`.users` (sign-in and watchlists),
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Iterable
 from typing import Any
 
+from ..runtime import jsonio
 from ..runtime.clock import Clock
 from . import frames, users
 from .apps import App
@@ -35,7 +35,7 @@ from .channels import (
     channel_type,
     invalid_channel_name,
 )
-from .errors import CloseCode, CloseConnection, PusherError
+from .errors import CloseCode, CloseConnection, PusherError, shown
 from .frames import dumps
 from .limits import PublishRequest, check_attribute, check_publish, too_large
 from .presence import PresenceRoster
@@ -222,19 +222,19 @@ class PusherModel:
         to_sign = channel_string_to_sign(conn.socket_id, name, channel_data)
         if not isinstance(given, str) or not given:
             return (f"Auth value for subscription to {name} is missing or not a string: "
-                    f"expected {conn.app.key}:<HMAC SHA256 hex digest of {to_sign}>")
+                    f"expected {conn.app.key}:<HMAC SHA256 hex digest of {shown(to_sign)}>")
         key, _, _ = given.partition(":")
         if key != conn.app.key:
-            return f"Invalid key in subscription auth data: '{key}'"
-        return (f"Invalid signature: Expected HMAC SHA256 hex digest of {to_sign}, "
-                f"but got {given}")
+            return f"Invalid key in subscription auth data: '{shown(key, 128)}'"
+        return (f"Invalid signature: Expected HMAC SHA256 hex digest of {shown(to_sign)}, "
+                f"but got {shown(given, 256)}")
 
     def _presence_member(self, app: App, name: str, channel_data: str) -> tuple[str, Any]:
         try:
-            parsed = json.loads(channel_data)
-        except ValueError:
+            parsed = jsonio.loads(channel_data)
+        except jsonio.JSONError:
             raise PusherError(
-                f"Invalid channel_data for {name}: not JSON ({channel_data[:80]!r})"
+                f"Invalid channel_data for {name}: not JSON ({shown(channel_data, 80)!r})"
             ) from None
         if not isinstance(parsed, dict):
             raise PusherError(f"Invalid channel_data for {name}: must be a JSON object")
@@ -374,7 +374,7 @@ class PusherModel:
         if not isinstance(name, str) or name not in conn.channels:
             raise PusherError(
                 f"Client event rejected - you must be subscribed to the channel "
-                f"({name!r}) to send events to it"
+                f"({shown(repr(name), 200)}) to send events to it"
             )
         ctype = channel_type(name)
         if not ctype.accepts_client_events:
@@ -478,7 +478,7 @@ class PusherModel:
             raise ApiError(400, f"Invalid channel name: {problem}")
         for attr in attrs:
             if attr not in ("user_count", "subscription_count", "cache"):
-                raise ApiError(400, f"Invalid info attribute: {attr}")
+                raise ApiError(400, f"Invalid info attribute: {shown(attr, 64)}")
             check_attribute(app, name, attr)
         channel = self.state(app).channels.get(name)
         out: dict[str, Any] = {"occupied": bool(channel and channel.occupied)}
@@ -488,7 +488,8 @@ class PusherModel:
     def channels(self, app: App, prefix: str, attrs: list[str]) -> dict[str, Any]:
         for attr in attrs:
             if attr != "user_count":
-                raise ApiError(400, f"Invalid info attribute for the channels list: {attr}")
+                raise ApiError(400, "Invalid info attribute for the channels list: "
+                               f"{shown(attr, 64)}")
             if not prefix.startswith("presence-"):
                 raise ApiError(
                     400,
