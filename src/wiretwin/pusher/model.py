@@ -329,6 +329,21 @@ class PusherModel:
             self.effects.deliver([conn.socket_id], frames.cache_miss(name))
             self.effects.webhook(conn.app, {"name": "cache_miss", "channel": name})
 
+    def _cache_put(self, state: AppState, name: str, event: str, data: str) -> None:
+        """Keep ``event`` as the channel's last one, within ``max_cached_channels``: past it
+        the expired entries go, then the least recently published (the cache is in
+        publishing order: an update moves its channel to the end)."""
+        now = self.clock.monotonic()
+        state.cache.pop(name, None)
+        state.cache[name] = CachedEvent(event, data, now + state.app.cache_ttl)
+        limit = state.app.max_cached_channels
+        if len(state.cache) <= limit:
+            return
+        for key in [k for k, c in state.cache.items() if c.expires <= now]:
+            del state.cache[key]
+        while len(state.cache) > limit:
+            del state.cache[next(iter(state.cache))]
+
     def _cached(self, state: AppState, name: str) -> CachedEvent | None:
         cached = state.cache.get(name)
         if cached is not None and cached.expires <= self.clock.monotonic():
@@ -444,9 +459,7 @@ class PusherModel:
                     targets = subs.keys()
                 self.effects.deliver(targets, frame)
             if channel_type(name).cache:
-                state.cache[name] = CachedEvent(
-                    request.name, request.data, self.clock.monotonic() + app.cache_ttl
-                )
+                self._cache_put(state, name, request.name, request.data)
         if not request.info:
             return {}
         return {name: self.channel_attributes(app, name, request.info)

@@ -26,7 +26,7 @@ from .errors import CloseCode
 from .frames import Frame, dumps
 from .http_api import PusherHttpApi
 from .model import ApiError, PublishRequest, PusherModel
-from .recorder import ClientEvent, PusherRecorder, TriggeredEvent
+from .recorder import DEFAULT_BYTES, DEFAULT_LIMIT, ClientEvent, PusherRecorder, TriggeredEvent
 from .settings import client_settings
 from .snapshot import restore, snapshot
 from .webhooks import WebhookSender
@@ -54,14 +54,17 @@ class PusherTwin(Twin):
         journal_limit: int = DEFAULT_JOURNAL_LIMIT,
         journal_bytes: int = DEFAULT_JOURNAL_BYTES,
         admin_token: str | None = None,
+        recorder_limit: int | None = DEFAULT_LIMIT,
+        recorder_bytes: int | None = DEFAULT_BYTES,
     ) -> None:
         self._apps = list(apps) if apps else [default_app()]
+        self._recorder_bounds = (recorder_limit, recorder_bytes)
         super().__init__(host=host, port=port, seed=seed, clock=clock,
                          journal_limit=journal_limit, journal_bytes=journal_bytes,
                          admin_token=admin_token)
 
     def _setup(self) -> None:
-        self.recorder = PusherRecorder()
+        self.recorder = PusherRecorder(*self._recorder_bounds)
         self.webhooks = WebhookSender(self.clock, self.recorder)
         self.model = PusherModel(self._apps, self, self.clock, self.random)
         self.sockets = PusherSockets(self.model, self.server, self.wire)
@@ -107,6 +110,7 @@ class PusherTwin(Twin):
             sock = sockets.get(socket_id)
             if sock is not None and sock.send(text, event=event, wire=wire):
                 sent.append(socket_id)
+        frame.forget_wire()
         if sent:
             self.recorder.record_deliveries(sent, frame)
 
