@@ -18,6 +18,7 @@ from ..runtime.admin import AdminRoute
 from ..runtime.base import Twin
 from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
+from ..runtime.wire import plain_error
 from .admin import PusherAdmin
 from .apps import App, default_app
 from .auth import sign_channel, sign_user
@@ -89,12 +90,22 @@ class PusherTwin(Twin):
     def _add_routes(self, app: web.Application) -> None:
         app.add_routes(self.sockets.routes())
         app.add_routes(self.http_api.routes())
-        app.router.add_get("/{tail:.*}", self._fallback)
+        # Any method on a path without a route: Pusher's 404 (or, for an upgrade, 4005).
+        app.router.add_route("*", "/{tail:.*}", self._fallback)
 
     async def _fallback(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return await self.sockets.refuse_path(request)
-        return web.Response(status=404, text=f"Not found: {request.path}\n")
+        return self._http_error(request, 404, None)
+
+    def _http_error(self, request: web.Request | None, status: int, message: str | None
+                    ) -> web.Response:
+        """Pusher's plain-text refusal. A path without a route is ``404 NOT FOUND``, as the
+        API answers it (pusher/pusher-js issue #592: ``body: '404 NOT FOUND\\n'``); other
+        statuses with nothing to add are the status line."""
+        if message is None and status == 404:
+            message = "404 NOT FOUND"
+        return plain_error(request, status, message)
 
     async def _on_stop(self) -> None:
         self.sockets.close_all(CloseCode.GENERIC_RECONNECT, "Server shutting down")
