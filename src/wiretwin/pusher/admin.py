@@ -114,6 +114,8 @@ class PusherAdmin:
         channels = body.get("channels", body.get("channel"))
         if not isinstance(channels, str | list) or not isinstance(body.get("event"), str):
             raise AdminError(400, "give event (a string) and channel or channels")
+        if not isinstance(body.get("socket_id"), str | None):
+            raise AdminError(400, "socket_id must be a string")
         try:
             self.twin.trigger(channels, body["event"], body.get("data"),
                               socket_id=body.get("socket_id"), app=self._app(request, body))
