@@ -113,6 +113,13 @@ async def test_a_twin_driven_only_through_http(served: dict[str, Any], admin: Ad
             "user_info": '{"name": "Ann"}',
         }, headers={"Authorization": f"Bearer {TOKEN}"}) as r:
             auth = await r.json()
+        async with session.post(served["admin_url"] + "/pusher/auth", data={
+            "socket_id": socket_id, "channel_name": "presence-lobby", "user_id": "ann",
+            "user_info": "[" * 1000,
+        }, headers={"Authorization": f"Bearer {TOKEN}"}) as r:
+            assert r.status == 400
+            assert (await r.json())["error"] == (
+                "user_info is not JSON: nested deeper than 64 levels")
         await ws.send_json({"event": "pusher:subscribe", "data": {
             "channel": "presence-lobby", **auth}})
         joined = await client.next("pusher_internal:subscription_succeeded")
@@ -125,6 +132,9 @@ async def test_a_twin_driven_only_through_http(served: dict[str, Any], admin: Ad
         bad = await admin.call("POST", "/pusher/events", {"channel": "bad name!",
                                                           "event": "e", "data": {}}, 400)
         assert "Invalid channel name" in bad["error"]
+        bad = await admin.call("POST", "/pusher/events", {"channel": "presence-lobby",
+                                                          "event": "e", "socket_id": 5}, 400)
+        assert bad["error"] == "socket_id must be a string"
 
         # Faults over HTTP: lose "lost" events, let the fence through.
         fault = await admin.call("POST", "/faults", {"type": "drop", "name": "loss",

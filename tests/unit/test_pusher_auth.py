@@ -8,7 +8,10 @@ import pytest
 
 from wiretwin.pusher.auth import (
     RequestAuthError,
+    auth_matches,
     body_md5,
+    iso8601,
+    parse_timestamp,
     request_string_to_sign,
     sign_channel,
     sign_request,
@@ -120,3 +123,54 @@ def test_webhook_signature_is_hmac_of_the_raw_body() -> None:
 
     assert webhook_signature(SECRET, body) == hmac.new(
         SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+
+@pytest.mark.parametrize(("raw", "value"), [
+    ("1353088179", 1353088179), ("abc", 0), ("", 0), ("12abc", 12), ("1e3", 1),
+    (" \t7", 7), ("-5", -5), ("+5", 5), ("1_000", 1000), ("1__0", 1), ("\u00b2", 0),
+    ("\uff17", 0), ("9" * 5000, None),
+])
+def test_auth_timestamp_is_read_as_rubys_to_i(raw: str, value: int | None) -> None:
+    """Pusher's signature library compares ``auth_timestamp.to_i`` with its clock."""
+    assert parse_timestamp(raw) == value
+
+
+@pytest.mark.parametrize(("timestamp", "text"), [
+    (0, "1970-01-01T00:00:00Z"),
+    (1353088179, "2012-11-16T17:49:39Z"),
+    (253402300799, "9999-12-31T23:59:59Z"),
+    (253402300800, "10000-01-01T00:00:00Z"),
+    (99999999999999, "3170843-11-07T09:46:39Z"),
+    (-62135596801, "0000-12-31T23:59:59Z"),
+    (-99999999999, "-1199-02-15T14:13:21Z"),
+])
+def test_any_timestamp_prints_as_ruby_prints_it(timestamp: int, text: str) -> None:
+    assert iso8601(timestamp) == text
+
+
+@pytest.mark.parametrize(("raw", "given"), [
+    ("abc", "1970-01-01T00:00:00Z"),
+    ("99999999999999", "3170843-11-07T09:46:39Z"),
+    ("9" * 5000, "9" * 64 + "..."),
+])
+def test_far_off_timestamps_are_expired_with_pushers_text(raw: str, given: str) -> None:
+    now = 1_700_000_000
+    params = {"auth_key": KEY, "auth_timestamp": raw, "auth_version": "1.0"}
+    params["auth_signature"] = sign_request(SECRET, "GET", "/apps/3/channels", params)
+    with pytest.raises(RequestAuthError) as caught:
+        verify_request(key=KEY, secret=SECRET, method="GET", path="/apps/3/channels",
+                       params=params, body=b"", now=now)
+    assert (caught.value.status, caught.value.message) == (
+        401, f"Timestamp expired: Given timestamp ({given}) not within 600s of server time "
+             "(2023-11-14T22:13:20Z)")
+
+
+@pytest.mark.parametrize("signature", ["\u00e9" * 64, "zz", "a\udc80b", ""])
+def test_a_signature_that_is_not_hex_simply_does_not_match(signature: str) -> None:
+    now = 1_700_000_000
+    params = {"auth_key": KEY, "auth_timestamp": str(now), "auth_version": "1.0",
+              "auth_signature": signature}
+    with pytest.raises(RequestAuthError, match=r"^Invalid signature: you should have sent"):
+        verify_request(key=KEY, secret=SECRET, method="GET", path="/apps/3/channels",
+                       params=params, body=b"", now=now)
+    assert not auth_matches("key:" + "0" * 64, signature)

@@ -271,3 +271,27 @@ def test_server_to_user_channel_is_for_its_user_only(world: Any) -> None:
     model.subscribe(conn, {"channel": "#server-to-user-42", "auth": ""})
     assert "#server-to-user-42" in conn.channels
     assert model.channels(APP, "", []) == {}  # not listed by the HTTP API
+
+
+def test_the_cache_keeps_at_most_max_cached_channels_dropping_the_least_recent() -> None:
+    app = App(id="1", key="key", secret="secret", max_cached_channels=3)
+    clock = ManualClock()
+    model = PusherModel([app], Recorded(), clock, random.Random(7))
+    for name in ("cache-a", "cache-b", "cache-c"):
+        model.publish(app, PublishRequest("tick", name, [name]))
+    model.publish(app, PublishRequest("tick", "again", ["cache-a"]))  # a is now the newest
+    model.publish(app, PublishRequest("tick", "d", ["cache-d"]))
+    assert list(model.state(app).cache) == ["cache-c", "cache-a", "cache-d"]
+    assert model.channel_info(app, "cache-b", ["cache"]) == {"occupied": False}
+
+
+def test_expired_cache_entries_go_before_live_ones() -> None:
+    app = App(id="1", key="key", secret="secret", max_cached_channels=2, cache_ttl=10)
+    clock = ManualClock()
+    model = PusherModel([app], Recorded(), clock, random.Random(7))
+    model.publish(app, PublishRequest("tick", "old", ["cache-old"]))
+    clock.now += 5
+    model.publish(app, PublishRequest("tick", "mid", ["cache-mid"]))
+    clock.now += 6  # cache-old has expired, cache-mid has not
+    model.publish(app, PublishRequest("tick", "new", ["cache-new"]))
+    assert list(model.state(app).cache) == ["cache-mid", "cache-new"]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from ..runtime import jsonio
 from ..runtime.admin import ARRAY, OBJECT, AdminError, AdminRoute, json_body
 from .model import ApiError
 
@@ -113,6 +114,8 @@ class PusherAdmin:
         channels = body.get("channels", body.get("channel"))
         if not isinstance(channels, str | list) or not isinstance(body.get("event"), str):
             raise AdminError(400, "give event (a string) and channel or channels")
+        if not isinstance(body.get("socket_id"), str | None):
+            raise AdminError(400, "socket_id must be a string")
         try:
             self.twin.trigger(channels, body["event"], body.get("data"),
                               socket_id=body.get("socket_id"), app=self._app(request, body))
@@ -210,7 +213,7 @@ class PusherAdmin:
         member: dict[str, Any] = {"user_id": str(user_id)}
         info = form.get("user_info")
         if info:
-            member["user_info"] = json.loads(info) if isinstance(info, str) else info
+            member["user_info"] = _json_field("user_info", info)
         channel_data = json.dumps(member)
         return {"auth": self.twin.sign_channel(socket_id, channel, channel_data, app=app),
                 "channel_data": channel_data}
@@ -223,13 +226,23 @@ class PusherAdmin:
         user: dict[str, Any] = {"id": str(user_id)}
         if form.get("user_info"):
             info = form["user_info"]
-            user["user_info"] = json.loads(info) if isinstance(info, str) else info
+            user["user_info"] = _json_field("user_info", info)
         if form.get("watchlist"):
             watchlist = form["watchlist"]
             user["watchlist"] = watchlist.split(",") if isinstance(watchlist, str) else watchlist
         user_data = json.dumps(user)
         return {"auth": self.twin.sign_user(socket_id, user_data, app=self._app(request)),
                 "user_data": user_data}
+
+
+def _json_field(name: str, value: Any) -> Any:
+    """A form field holding JSON (a JSON body's field is JSON already)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return jsonio.loads(value)
+    except jsonio.JSONError as exc:
+        raise AdminError(400, f"{name} is not JSON: {exc.reason}") from None
 
 
 __all__ = ["PusherAdmin"]

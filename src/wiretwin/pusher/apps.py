@@ -43,6 +43,9 @@ class App:
     client_events_per_second: int = 10
     #: Seconds a cache channel keeps its last event.
     cache_ttl: int = 30 * 60
+    #: Cache channels whose last event the twin keeps at once (a bound of the twin's,
+    #: not Pusher's: past it the least recently published channel is forgotten early).
+    max_cached_channels: int = 1000
 
     def __post_init__(self) -> None:
         self.id = str(self.id)

@@ -10,16 +10,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+
+from .errors import shown
 
 #: How far a signed HTTP request's ``auth_timestamp`` may be from the server's clock.
 TIMESTAMP_GRACE = 600
 
 
 def hmac_sha256_hex(secret: str, message: str | bytes) -> str:
-    data = message.encode() if isinstance(message, str) else message
+    # surrogatepass: a client's text with a lone surrogate still hashes (and mismatches).
+    data = message.encode("utf-8", "surrogatepass") if isinstance(message, str) else message
     return hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
 
 
@@ -47,7 +50,11 @@ def sign_user(key: str, secret: str, socket_id: str, user_data: str) -> str:
 
 
 def auth_matches(expected: str, given: object) -> bool:
-    return isinstance(given, str) and hmac.compare_digest(expected, given)
+    """Constant-time comparison of a signature with what a client sent (any string: a
+    non-ASCII one, or one with a lone surrogate, simply does not match)."""
+    if not isinstance(given, str):
+        return False
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
 
 
 # -- signed HTTP requests ---------------------------------------------------------------
@@ -82,8 +89,47 @@ class RequestAuthError(Exception):
         return self.message
 
 
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+#: Ruby's ``String#to_i``: leading whitespace, a sign, digits (``_`` between them); the
+#: rest is ignored, and no digits at all is 0.
+_RUBY_INT = re.compile(r"[ \t\n\v\f\r]*([+-]?)([0-9]+(?:_[0-9]+)*)")
+#: Past this many digits a timestamp is not rendered as a date (Python's int/str limit is
+#: 4,300 digits; no clock is within 600 s of such a number anyway).
+_MAX_TIMESTAMP_DIGITS = 4000
+
+
+def parse_timestamp(raw: str) -> int | None:
+    """``auth_timestamp`` read as Pusher's signature library reads it (Ruby's ``to_i``:
+    ``"abc"`` is 0, ``"12abc"`` is 12, ``"1e3"`` is 1); None when it has more digits than
+    the twin renders (it is expired whatever the clock says)."""
+    match = _RUBY_INT.match(raw)
+    if match is None:
+        return 0
+    sign, digits = match.groups()
+    digits = digits.replace("_", "")
+    if len(digits) > _MAX_TIMESTAMP_DIGITS:
+        return None
+    value = int(digits)
+    return -value if sign == "-" else value
+
+
+def iso8601(timestamp: int) -> str:
+    """``%Y-%m-%dT%H:%M:%SZ`` in UTC for any whole number of seconds, as Ruby's ``Time``
+    prints it (years past 9999 and before 1 included, which :mod:`datetime` cannot do).
+    Days to a civil date by H. Hinnant's ``civil_from_days``."""
+    days, seconds = divmod(timestamp, 86400)
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + 3 if mp < 10 else mp - 9
+    year = yoe + era * 400 + (1 if month <= 2 else 0)
+    hour, rest = divmod(seconds, 3600)
+    minute, second = divmod(rest, 60)
+    sign = "-" if year < 0 else ""
+    return f"{sign}{abs(year):04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}Z"
 
 
 def verify_request(
@@ -110,17 +156,14 @@ def verify_request(
     version = params.get("auth_version", "1.0")
     if version != "1.0":
         raise RequestAuthError(401, "Version not supported")
-    try:
-        timestamp = int(params["auth_timestamp"])
-    except ValueError:
-        raise RequestAuthError(
-            401, f"Invalid auth_timestamp: {params['auth_timestamp']!r} is not an integer"
-        ) from None
-    if abs(now - timestamp) >= TIMESTAMP_GRACE:
+    timestamp = parse_timestamp(params["auth_timestamp"])
+    if timestamp is None or abs(int(now) - timestamp) >= TIMESTAMP_GRACE:
+        given = iso8601(timestamp) if timestamp is not None else shown(
+            params["auth_timestamp"], 64)
         raise RequestAuthError(
             401,
-            f"Timestamp expired: Given timestamp ({_iso(timestamp)}) not within "
-            f"{TIMESTAMP_GRACE}s of server time ({_iso(now)})",
+            f"Timestamp expired: Given timestamp ({given}) not within "
+            f"{TIMESTAMP_GRACE}s of server time ({iso8601(int(now))})",
         )
     if body and "body_md5" not in params:
         raise RequestAuthError(401, "Missing parameter: body_md5 (required with a body)")
@@ -128,7 +171,7 @@ def verify_request(
         raise RequestAuthError(
             401,
             f"Invalid body_md5: the MD5 of the body is {body_md5(body)}, "
-            f"but you sent {params['body_md5']}",
+            f"but you sent {shown(params['body_md5'], 64)}",
         )
     to_sign = request_string_to_sign(method, path, params)
     expected = hmac_sha256_hex(secret, to_sign)
@@ -136,7 +179,7 @@ def verify_request(
         raise RequestAuthError(
             401,
             f"Invalid signature: you should have sent HmacSHA256Hex({json.dumps(to_sign)}, "
-            f'your_secret_key), but you sent "{params["auth_signature"]}"',
+            f'your_secret_key), but you sent "{shown(params["auth_signature"], 128)}"',
         )
 
 
@@ -152,6 +195,8 @@ __all__ = [
     "body_md5",
     "channel_string_to_sign",
     "hmac_sha256_hex",
+    "iso8601",
+    "parse_timestamp",
     "request_string_to_sign",
     "sign_channel",
     "sign_request",

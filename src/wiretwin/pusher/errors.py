@@ -11,6 +11,11 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+#: How much of a client's own value an error text quotes back. Enough for any value a
+#: client sends on purpose (a presence ``channel_data`` with its 1 KB ``user_info`` fits),
+#: and an error answer stays small whatever was sent.
+QUOTE_LIMIT = 2048
+
 
 class CloseCode(IntEnum):
     # 4000-4099: do not reconnect unchanged.
@@ -53,4 +58,18 @@ class CloseConnection(Exception):
         self.error_first = error_first
 
 
-__all__ = ["CloseCode", "CloseConnection", "PusherError"]
+def shown(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """A client's value as an error text quotes it: at most ``limit`` characters (then
+    ``...``), and always encodable as UTF-8 (a lone surrogate shows as ``\\udc80``), so
+    quoting what a client sent can never make the answer itself unsendable."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode()
+    return text
+
+
+__all__ = ["QUOTE_LIMIT", "CloseCode", "CloseConnection", "PusherError", "shown"]

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..runtime import jsonio
 from ..runtime.wire import encode_text
 
 
@@ -50,12 +51,17 @@ class Frame:
             self._wire = encode_text(self.text)
         return self._wire
 
+    def forget_wire(self) -> None:
+        """Drop the cached websocket bytes once the frame went out: recorders keep frames,
+        and the text is all they need (``wire`` is rebuilt if asked for again)."""
+        self._wire = None
+
     def decoded(self) -> Any:
         """``data`` with the double encoding undone (what a client library hands its app)."""
         if isinstance(self.data, str):
             try:
-                return json.loads(self.data)
-            except ValueError:
+                return jsonio.loads(self.data)
+            except jsonio.JSONError:
                 return self.data
         return self.data
 

@@ -15,15 +15,20 @@ from typing import Any
 
 from aiohttp import web
 
+from ..runtime import jsonio
 from ..runtime.clock import Clock
 from .apps import App
 from .auth import RequestAuthError, verify_request
+from .errors import shown
 from .model import ApiError, PublishRequest, PusherModel
 from .recorder import PusherRecorder, TriggeredEvent
 
 
 def _error(status: int, message: str) -> web.Response:
-    return web.Response(status=status, text=message + "\n", content_type="text/plain")
+    """Pusher's error answer: the status and one line of plain text (made encodable here,
+    whatever client text it quotes)."""
+    return web.Response(status=status, text=shown(message, 8192) + "\n",
+                        content_type="text/plain")
 
 
 def _json(body: Any) -> web.Response:
@@ -79,7 +84,7 @@ class PusherHttpApi:
         if app_id is not None:
             app = self.model.app_by_id(app_id)
             if app is None:
-                raise ApiError(404, f"Unknown app id: {app_id}")
+                raise ApiError(404, f"Unknown app id: {shown(app_id, 64)}")
         else:
             found = self.model.app_by_key(params.get("auth_key", ""))
             if found is None:
@@ -96,9 +101,9 @@ class PusherHttpApi:
     @staticmethod
     def _body(body: bytes) -> dict[str, Any]:
         try:
-            parsed = json.loads(body or b"{}")
-        except ValueError:
-            raise ApiError(400, "Invalid JSON body") from None
+            parsed = jsonio.loads(body or b"{}")
+        except jsonio.JSONError as exc:
+            raise ApiError(400, f"Invalid JSON body: {exc.reason}") from None
         if not isinstance(parsed, dict):
             raise ApiError(400, "The request body must be a JSON object")
         return parsed

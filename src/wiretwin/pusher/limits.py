@@ -6,10 +6,12 @@ complete or not at all. The texts are Pusher's where Pusher's are known.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .apps import App
 from .channels import ChannelKind, channel_type, invalid_channel_name
+from .errors import shown
 from .state import ApiError
 
 
@@ -52,10 +54,10 @@ def check_publish(app: App, request: PublishRequest) -> None:
     if size > app.max_event_bytes:
         raise ApiError(413, too_large(app))
     if request.socket_id is not None and not valid_socket_id(request.socket_id):
-        raise ApiError(400, f"Invalid socket id: {request.socket_id!r}")
+        raise ApiError(400, f"Invalid socket id: {shown(request.socket_id, 64)!r}")
     for attr in request.info:
         if attr not in ("user_count", "subscription_count"):
-            raise ApiError(400, f"Invalid info attribute: {attr}")
+            raise ApiError(400, f"Invalid info attribute: {shown(attr, 64)}")
         for name in request.channels:
             check_attribute(app, name, attr)
 
@@ -88,9 +90,12 @@ def too_large(app: App) -> str:
     )
 
 
+#: ``123.456``: ASCII digits only (``str.isdigit`` takes superscripts too).
+_SOCKET_ID = re.compile(r"\A[0-9]+\.[0-9]+\Z")
+
+
 def valid_socket_id(value: str) -> bool:
-    left, dot, right = value.partition(".")
-    return bool(dot) and left.isdigit() and right.isdigit()
+    return _SOCKET_ID.match(value) is not None
 
 
 __all__ = ["PublishRequest", "check_attribute", "check_publish", "too_large", "valid_socket_id"]

@@ -20,11 +20,11 @@ Alongside: :mod:`.state` (what is kept), :mod:`.users` (sign-in and watchlists),
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Iterable
 from typing import Any
 
+from ..runtime import jsonio
 from ..runtime.clock import Clock
 from . import frames, users
 from .apps import App
@@ -35,7 +35,7 @@ from .channels import (
     channel_type,
     invalid_channel_name,
 )
-from .errors import CloseCode, CloseConnection, PusherError
+from .errors import CloseCode, CloseConnection, PusherError, shown
 from .frames import dumps
 from .limits import PublishRequest, check_attribute, check_publish, too_large
 from .presence import PresenceRoster
@@ -222,19 +222,19 @@ class PusherModel:
         to_sign = channel_string_to_sign(conn.socket_id, name, channel_data)
         if not isinstance(given, str) or not given:
             return (f"Auth value for subscription to {name} is missing or not a string: "
-                    f"expected {conn.app.key}:<HMAC SHA256 hex digest of {to_sign}>")
+                    f"expected {conn.app.key}:<HMAC SHA256 hex digest of {shown(to_sign)}>")
         key, _, _ = given.partition(":")
         if key != conn.app.key:
-            return f"Invalid key in subscription auth data: '{key}'"
-        return (f"Invalid signature: Expected HMAC SHA256 hex digest of {to_sign}, "
-                f"but got {given}")
+            return f"Invalid key in subscription auth data: '{shown(key, 128)}'"
+        return (f"Invalid signature: Expected HMAC SHA256 hex digest of {shown(to_sign)}, "
+                f"but got {shown(given, 256)}")
 
     def _presence_member(self, app: App, name: str, channel_data: str) -> tuple[str, Any]:
         try:
-            parsed = json.loads(channel_data)
-        except ValueError:
+            parsed = jsonio.loads(channel_data)
+        except jsonio.JSONError:
             raise PusherError(
-                f"Invalid channel_data for {name}: not JSON ({channel_data[:80]!r})"
+                f"Invalid channel_data for {name}: not JSON ({shown(channel_data, 80)!r})"
             ) from None
         if not isinstance(parsed, dict):
             raise PusherError(f"Invalid channel_data for {name}: must be a JSON object")
@@ -329,6 +329,21 @@ class PusherModel:
             self.effects.deliver([conn.socket_id], frames.cache_miss(name))
             self.effects.webhook(conn.app, {"name": "cache_miss", "channel": name})
 
+    def _cache_put(self, state: AppState, name: str, event: str, data: str) -> None:
+        """Keep ``event`` as the channel's last one, within ``max_cached_channels``: past it
+        the expired entries go, then the least recently published (the cache is in
+        publishing order: an update moves its channel to the end)."""
+        now = self.clock.monotonic()
+        state.cache.pop(name, None)
+        state.cache[name] = CachedEvent(event, data, now + state.app.cache_ttl)
+        limit = state.app.max_cached_channels
+        if len(state.cache) <= limit:
+            return
+        for key in [k for k, c in state.cache.items() if c.expires <= now]:
+            del state.cache[key]
+        while len(state.cache) > limit:
+            del state.cache[next(iter(state.cache))]
+
     def _cached(self, state: AppState, name: str) -> CachedEvent | None:
         cached = state.cache.get(name)
         if cached is not None and cached.expires <= self.clock.monotonic():
@@ -374,7 +389,7 @@ class PusherModel:
         if not isinstance(name, str) or name not in conn.channels:
             raise PusherError(
                 f"Client event rejected - you must be subscribed to the channel "
-                f"({name!r}) to send events to it"
+                f"({shown(repr(name), 200)}) to send events to it"
             )
         ctype = channel_type(name)
         if not ctype.accepts_client_events:
@@ -444,9 +459,7 @@ class PusherModel:
                     targets = subs.keys()
                 self.effects.deliver(targets, frame)
             if channel_type(name).cache:
-                state.cache[name] = CachedEvent(
-                    request.name, request.data, self.clock.monotonic() + app.cache_ttl
-                )
+                self._cache_put(state, name, request.name, request.data)
         if not request.info:
             return {}
         return {name: self.channel_attributes(app, name, request.info)
@@ -478,7 +491,7 @@ class PusherModel:
             raise ApiError(400, f"Invalid channel name: {problem}")
         for attr in attrs:
             if attr not in ("user_count", "subscription_count", "cache"):
-                raise ApiError(400, f"Invalid info attribute: {attr}")
+                raise ApiError(400, f"Invalid info attribute: {shown(attr, 64)}")
             check_attribute(app, name, attr)
         channel = self.state(app).channels.get(name)
         out: dict[str, Any] = {"occupied": bool(channel and channel.occupied)}
@@ -488,7 +501,8 @@ class PusherModel:
     def channels(self, app: App, prefix: str, attrs: list[str]) -> dict[str, Any]:
         for attr in attrs:
             if attr != "user_count":
-                raise ApiError(400, f"Invalid info attribute for the channels list: {attr}")
+                raise ApiError(400, "Invalid info attribute for the channels list: "
+                               f"{shown(attr, 64)}")
             if not prefix.startswith("presence-"):
                 raise ApiError(
                     400,

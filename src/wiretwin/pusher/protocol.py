@@ -21,17 +21,21 @@ anything else                 ``pusher:error``
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..runtime import jsonio
 from . import frames
 from .apps import App
-from .errors import CloseCode, CloseConnection, PusherError
+from .errors import CloseCode, CloseConnection, PusherError, shown
+from .frames import dumps
 from .model import Connection, PusherModel
 
 #: Protocol versions the twin speaks (Pysher speaks 6, pusher-js 7).
 SUPPORTED_PROTOCOLS = range(4, 8)
+#: A version is ASCII digits (``int()`` would take " 7", "7_0" and other scripts' digits).
+_VERSION = re.compile(r"\A[0-9]{1,9}\Z")
 
 
 def accept(model: PusherModel, key: str, query: Mapping[str, str]) -> tuple[App, int]:
@@ -40,12 +44,11 @@ def accept(model: PusherModel, key: str, query: Mapping[str, str]) -> tuple[App,
     if raw is None or raw == "":
         raise CloseConnection(CloseCode.NO_PROTOCOL, "No protocol version supplied",
                               error_first=True)
-    try:
-        protocol = int(raw)
-    except ValueError:
+    if _VERSION.match(raw) is None:
         raise CloseConnection(CloseCode.INVALID_VERSION,
-                              f"Invalid version string format: {raw!r}",
-                              error_first=True) from None
+                              f"Invalid version string format: {shown(raw, 32)!r}",
+                              error_first=True)
+    protocol = int(raw)
     if protocol not in SUPPORTED_PROTOCOLS:
         raise CloseConnection(
             CloseCode.UNSUPPORTED_PROTOCOL,
@@ -56,8 +59,8 @@ def accept(model: PusherModel, key: str, query: Mapping[str, str]) -> tuple[App,
     app = model.app_by_key(key)
     if app is None:
         raise CloseConnection(CloseCode.APP_NOT_FOUND,
-                              f"App key {key} not in this cluster. Did you forget to specify "
-                              "the cluster?",
+                              f"App key {shown(key, 64)} not in this cluster. Did you forget "
+                              "to specify the cluster?",
                               error_first=protocol < 6)
     return app, protocol
 
@@ -96,12 +99,13 @@ HANDLERS: dict[str, Handler] = {
 
 
 def _object_data(message: dict[str, Any]) -> object:
-    """Client ``data`` is an object; some clients send it JSON-encoded, which is tolerated."""
+    """Client ``data`` is an object; some clients send it JSON-encoded, which is tolerated
+    (read as strictly as the frame itself; a string that is no JSON stays a string)."""
     data = message.get("data")
     if isinstance(data, str):
         try:
-            return json.loads(data)
-        except ValueError:
+            return jsonio.loads(data)
+        except jsonio.JSONError:
             return data
     return data
 
@@ -109,19 +113,23 @@ def _object_data(message: dict[str, Any]) -> object:
 def event_name(text: str) -> str | None:
     """The ``event`` of a client frame, for journals and fault scopes (None if unreadable)."""
     try:
-        message = json.loads(text)
-    except ValueError:
+        message = jsonio.loads(text)
+    except jsonio.JSONError:
         return None
     event = message.get("event") if isinstance(message, dict) else None
     return event if isinstance(event, str) else None
 
 
 def receive(model: PusherModel, conn: Connection, text: str) -> None:
-    """Handle one text frame from ``conn``; raises :class:`PusherError` to answer it."""
+    """Handle one text frame from ``conn``; raises :class:`PusherError` to answer it.
+
+    The frame is read with :func:`jsonio.loads`, so nothing past this point meets JSON
+    nested deeper than 64, NaN, or a string that cannot be encoded again.
+    """
     try:
-        message = json.loads(text)
-    except ValueError:
-        raise PusherError(f"Invalid JSON message: {text[:100]!r}") from None
+        message = jsonio.loads(text)
+    except jsonio.JSONError as exc:
+        raise PusherError(f"Invalid JSON message ({exc.reason}): {shown(text, 100)!r}") from None
     if not isinstance(message, dict):
         raise PusherError("Invalid message: a frame must be a JSON object with an event")
     event = message.get("event")
@@ -133,12 +141,12 @@ def receive(model: PusherModel, conn: Connection, text: str) -> None:
     elif event.startswith("client-"):
         model.client_event(conn, message, len(_raw_data(message).encode()))
     else:
-        raise PusherError(f"Unsupported event received: {event[:100]}")
+        raise PusherError(f"Unsupported event received: {shown(event, 100)}")
 
 
 def _raw_data(message: dict[str, Any]) -> str:
     data = message.get("data")
-    return data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
+    return data if isinstance(data, str) else dumps(data)
 
 
 __all__ = ["HANDLERS", "SUPPORTED_PROTOCOLS", "accept", "event_name", "receive"]

@@ -9,23 +9,26 @@ test suites written against mocks already use (``assert_event_count``,
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..runtime import jsonio
 from ..runtime.waiters import WaitableLog
 from .frames import Frame
 
 _MISSING: Any = object()
+#: What one record costs besides its payload (the record, its strings' headers, the log's
+#: slot), for the logs' byte budgets. A rough figure: the budget is a bound, not a meter.
+_RECORD_OVERHEAD = 200
 
 
 def _decode(data: str | None) -> Any:
     if data is None:
         return None
     try:
-        return json.loads(data)
-    except ValueError:
+        return jsonio.loads(data)
+    except jsonio.JSONError:
         return data
 
 
@@ -40,6 +43,10 @@ class TriggeredEvent:
     socket_id: str | None = None
     #: ``"events"``, ``"batch_events"`` or ``"test"`` (triggered from Python).
     source: str = "events"
+
+    def weight(self) -> int:
+        return (_RECORD_OVERHEAD + len(self.data) + len(self.name)
+                + sum(len(c) for c in self.channels))
 
     @property
     def decoded(self) -> Any:
@@ -59,6 +66,12 @@ class Delivery:
 
     socket_id: str
     frame: Frame
+    #: The frame's size, counted on the first delivery of a fan-out only: the sockets
+    #: share one frame.
+    size: int = field(default=0, compare=False, repr=False)
+
+    def weight(self) -> int:
+        return _RECORD_OVERHEAD + self.size
 
     @property
     def event(self) -> str:
@@ -92,6 +105,9 @@ class ClientEvent:
     data: str
     user_id: str | None = None
 
+    def weight(self) -> int:
+        return _RECORD_OVERHEAD + len(self.data) + len(self.event) + len(self.channel)
+
     @property
     def decoded(self) -> Any:
         return _decode(self.data)
@@ -107,6 +123,11 @@ class WebhookAttempt:
     status: int | None = None
     error: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    #: The POST body's size in bytes (the body is shared by a webhook's attempts).
+    size: int = field(default=0, compare=False, repr=False)
+
+    def weight(self) -> int:
+        return _RECORD_OVERHEAD + (self.size if self.attempt <= 1 else 0)
 
     @property
     def ok(self) -> bool:
@@ -124,14 +145,24 @@ def _matches(value: Any, expected: Any) -> bool:
 
 #: Records each log keeps before dropping its oldest (see ``WaitableLog.dropped``).
 DEFAULT_LIMIT = 100_000
+#: And the bytes each log may hold (payloads plus a fixed cost per record): 100,000
+#: deliveries of 10 KB events would otherwise be a gigabyte.
+DEFAULT_BYTES = 32 * 1024 * 1024
 
 
 class PusherRecorder:
-    def __init__(self, limit: int | None = DEFAULT_LIMIT) -> None:
-        self.triggered: WaitableLog[TriggeredEvent] = WaitableLog(limit=limit)
-        self.deliveries: WaitableLog[Delivery] = WaitableLog(limit=limit)
-        self.client_events: WaitableLog[ClientEvent] = WaitableLog(limit=limit)
-        self.webhooks: WaitableLog[WebhookAttempt] = WaitableLog(limit=limit)
+    """The four logs; each keeps its newest ``limit`` records within ``max_bytes``."""
+
+    def __init__(self, limit: int | None = DEFAULT_LIMIT,
+                 max_bytes: int | None = DEFAULT_BYTES) -> None:
+        self.triggered: WaitableLog[TriggeredEvent] = WaitableLog(
+            limit=limit, weigh=TriggeredEvent.weight, max_weight=max_bytes)
+        self.deliveries: WaitableLog[Delivery] = WaitableLog(
+            limit=limit, weigh=Delivery.weight, max_weight=max_bytes)
+        self.client_events: WaitableLog[ClientEvent] = WaitableLog(
+            limit=limit, weigh=ClientEvent.weight, max_weight=max_bytes)
+        self.webhooks: WaitableLog[WebhookAttempt] = WaitableLog(
+            limit=limit, weigh=WebhookAttempt.weight, max_weight=max_bytes)
 
     def clear(self) -> None:
         for log in (self.triggered, self.deliveries, self.client_events, self.webhooks):
@@ -251,7 +282,11 @@ class PusherRecorder:
         )
 
     def record_deliveries(self, socket_ids: Iterable[str], frame: Frame) -> None:
-        self.deliveries.extend([Delivery(socket_id, frame) for socket_id in socket_ids])
+        records = [Delivery(socket_id, frame) for socket_id in socket_ids]
+        if records:
+            size = len(frame.text) + (len(frame.data) if isinstance(frame.data, str) else 0)
+            records[0] = Delivery(records[0].socket_id, frame, size)
+        self.deliveries.extend(records)
 
     # -- webhooks ---------------------------------------------------------------------
 
@@ -275,6 +310,8 @@ class PusherRecorder:
 
 
 __all__ = [
+    "DEFAULT_BYTES",
+    "DEFAULT_LIMIT",
     "ClientEvent",
     "Delivery",
     "PusherRecorder",

@@ -18,6 +18,7 @@ from ..runtime.admin import AdminRoute
 from ..runtime.base import Twin
 from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
+from ..runtime.wire import plain_error
 from .admin import PusherAdmin
 from .apps import App, default_app
 from .auth import sign_channel, sign_user
@@ -26,7 +27,7 @@ from .errors import CloseCode
 from .frames import Frame, dumps
 from .http_api import PusherHttpApi
 from .model import ApiError, PublishRequest, PusherModel
-from .recorder import ClientEvent, PusherRecorder, TriggeredEvent
+from .recorder import DEFAULT_BYTES, DEFAULT_LIMIT, ClientEvent, PusherRecorder, TriggeredEvent
 from .settings import client_settings
 from .snapshot import restore, snapshot
 from .webhooks import WebhookSender
@@ -54,14 +55,17 @@ class PusherTwin(Twin):
         journal_limit: int = DEFAULT_JOURNAL_LIMIT,
         journal_bytes: int = DEFAULT_JOURNAL_BYTES,
         admin_token: str | None = None,
+        recorder_limit: int | None = DEFAULT_LIMIT,
+        recorder_bytes: int | None = DEFAULT_BYTES,
     ) -> None:
         self._apps = list(apps) if apps else [default_app()]
+        self._recorder_bounds = (recorder_limit, recorder_bytes)
         super().__init__(host=host, port=port, seed=seed, clock=clock,
                          journal_limit=journal_limit, journal_bytes=journal_bytes,
                          admin_token=admin_token)
 
     def _setup(self) -> None:
-        self.recorder = PusherRecorder()
+        self.recorder = PusherRecorder(*self._recorder_bounds)
         self.webhooks = WebhookSender(self.clock, self.recorder)
         self.model = PusherModel(self._apps, self, self.clock, self.random)
         self.sockets = PusherSockets(self.model, self.server, self.wire)
@@ -86,12 +90,22 @@ class PusherTwin(Twin):
     def _add_routes(self, app: web.Application) -> None:
         app.add_routes(self.sockets.routes())
         app.add_routes(self.http_api.routes())
-        app.router.add_get("/{tail:.*}", self._fallback)
+        # Any method on a path without a route: Pusher's 404 (or, for an upgrade, 4005).
+        app.router.add_route("*", "/{tail:.*}", self._fallback)
 
     async def _fallback(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return await self.sockets.refuse_path(request)
-        return web.Response(status=404, text=f"Not found: {request.path}\n")
+        return self._http_error(request, 404, None)
+
+    def _http_error(self, request: web.Request | None, status: int, message: str | None
+                    ) -> web.Response:
+        """Pusher's plain-text refusal. A path without a route is ``404 NOT FOUND``, as the
+        API answers it (pusher/pusher-js issue #592: ``body: '404 NOT FOUND\\n'``); other
+        statuses with nothing to add are the status line."""
+        if message is None and status == 404:
+            message = "404 NOT FOUND"
+        return plain_error(request, status, message)
 
     async def _on_stop(self) -> None:
         self.sockets.close_all(CloseCode.GENERIC_RECONNECT, "Server shutting down")
@@ -107,6 +121,7 @@ class PusherTwin(Twin):
             sock = sockets.get(socket_id)
             if sock is not None and sock.send(text, event=event, wire=wire):
                 sent.append(socket_id)
+        frame.forget_wire()
         if sent:
             self.recorder.record_deliveries(sent, frame)
 

@@ -7,11 +7,10 @@ the last one goes, and get the current state of their watchlist right after sign
 
 from __future__ import annotations
 
-import json
-
+from ..runtime import jsonio
 from . import frames
-from .auth import auth_matches, sign_user
-from .errors import CloseCode, PusherError
+from .auth import auth_matches, sign_user, user_string_to_sign
+from .errors import CloseCode, PusherError, shown
 from .state import AppState, Connection, Effects, User, user_id_of
 
 MAX_WATCHLIST = 100
@@ -23,7 +22,8 @@ def signin(state: AppState, conn: Connection, data: object, effects: Effects) ->
         raise PusherError("Invalid signin: data must be an object with auth and user_data")
     if conn.user is not None:
         raise PusherError(
-            f"Connection is already signed in as user {conn.user.id}", CloseCode.UNAUTHORIZED
+            f"Connection is already signed in as user {shown(conn.user.id, 200)}",
+            CloseCode.UNAUTHORIZED
         )
     user_data = data.get("user_data")
     if not isinstance(user_data, str):
@@ -34,12 +34,13 @@ def signin(state: AppState, conn: Connection, data: object, effects: Effects) ->
     if not auth_matches(expected, given):
         raise PusherError(
             f"Invalid signature: Expected HMAC SHA256 hex digest of "
-            f"{conn.socket_id}::user::{user_data}, but got {given}",
+            f"{shown(user_string_to_sign(conn.socket_id, user_data))}, "
+            f"but got {shown(given, 256)}",
             CloseCode.UNAUTHORIZED,
         )
     try:
-        parsed = json.loads(user_data)
-    except ValueError:
+        parsed = jsonio.loads(user_data)
+    except jsonio.JSONError:
         raise PusherError("Invalid signin: user_data is not JSON",
                           CloseCode.UNAUTHORIZED) from None
     uid = parsed.get("id") if isinstance(parsed, dict) else None

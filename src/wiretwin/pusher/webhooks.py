@@ -28,6 +28,10 @@ from .recorder import PusherRecorder, WebhookAttempt
 RETRY_WINDOW = 300.0
 FIRST_RETRY_DELAY = 1.0
 ATTEMPT_TIMEOUT = 5.0
+#: Webhooks waiting for one endpoint (queued or due for a retry) before newer ones are
+#: dropped and recorded as not sent: an endpoint that never answers must not grow the
+#: twin without end. A bound of the twin's; Pusher does not document one.
+MAX_QUEUED = 10_000
 
 
 @dataclass
@@ -41,8 +45,10 @@ class _Job:
 
 
 class WebhookSender:
-    def __init__(self, clock: Clock, recorder: PusherRecorder) -> None:
+    def __init__(self, clock: Clock, recorder: PusherRecorder, *,
+                 max_queued: int = MAX_QUEUED) -> None:
         self._clock = clock
+        self._max_queued = max_queued
         self._recorder = recorder
         self._queues: dict[str, asyncio.Queue[_Job]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
@@ -51,6 +57,8 @@ class WebhookSender:
         self._idle = asyncio.Event()
         self._idle.set()
         self._pending = 0
+        #: Webhooks per endpoint not yet finished with (queued, in flight, or due a retry).
+        self._waiting: dict[str, int] = {}
 
     def send(self, app: App, event: dict[str, Any]) -> None:
         """Queue ``event`` for every webhook URL of ``app`` (call in the home loop)."""
@@ -72,9 +80,24 @@ class WebhookSender:
             self._workers[job.url] = asyncio.get_running_loop().create_task(
                 self._drain(queue), name=f"wiretwin-webhooks {job.url}"
             )
+        if job.attempts == 0 and self._waiting.get(job.url, 0) >= self._max_queued:
+            self._recorder.webhooks.append(WebhookAttempt(
+                job.url, job.payload, 0, error=f"not sent: {self._max_queued} webhooks were "
+                "already waiting for this endpoint", size=len(job.body)))
+            return
+        if job.attempts == 0:
+            self._waiting[job.url] = self._waiting.get(job.url, 0) + 1
         self._pending += 1
         self._idle.clear()
         queue.put_nowait(job)
+
+    def _done(self, job: _Job) -> None:
+        """``job`` will not be attempted again."""
+        left = self._waiting.get(job.url, 1) - 1
+        if left > 0:
+            self._waiting[job.url] = left
+        else:
+            self._waiting.pop(job.url, None)
 
     async def _drain(self, queue: asyncio.Queue[_Job]) -> None:
         while True:
@@ -96,7 +119,8 @@ class WebhookSender:
             "X-Pusher-Key": job.app.key,
             "X-Pusher-Signature": webhook_signature(job.app.secret, job.body),
         }
-        record = WebhookAttempt(job.url, job.payload, job.attempts, headers=headers)
+        record = WebhookAttempt(job.url, job.payload, job.attempts, headers=headers,
+                                size=len(job.body))
         try:
             session = self._client()
             async with session.post(job.url, data=job.body, headers=headers) as response:
@@ -104,10 +128,14 @@ class WebhookSender:
                 record.status = response.status
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             record.error = f"{type(exc).__name__}: {exc}"
+        retry = False
         if not record.ok:
             delay = FIRST_RETRY_DELAY * 2 ** (job.attempts - 1)
             if now + delay - job.first_attempt <= RETRY_WINDOW:
                 self._retry_later(job, delay)
+                retry = True
+        if not retry:
+            self._done(job)
         # Recorded last: whoever sees the attempt also sees its retry scheduled.
         self._recorder.webhooks.append(record)
 
@@ -145,6 +173,7 @@ class WebhookSender:
             await asyncio.gather(*self._workers.values(), return_exceptions=True)
         self._workers.clear()
         self._queues.clear()
+        self._waiting.clear()
         self._pending = 0
         self._idle = asyncio.Event()  # a restarted twin may run in another loop
         self._idle.set()

@@ -32,6 +32,8 @@ from pusher.pusher_client import PusherClient
 
 from wiretwin.pusher import App, PusherErrorReply, PusherTestClient, PusherTwin
 from wiretwin.pusher.auth import body_md5, hmac_sha256_hex, sign_request
+from wiretwin.pusher.recorder import PusherRecorder
+from wiretwin.pusher.webhooks import WebhookSender
 from wiretwin.runtime import TwinServer
 from wiretwin.runtime.clock import Clock, VirtualClock
 
@@ -704,6 +706,29 @@ async def test_webhook_is_retried_after_a_500(webhook_sink: WebhookSink,
             second.headers["X-Pusher-Key"], second.headers["X-Pusher-Signature"], second.body)
         assert valid is not None
         assert valid["events"] == delivered.events
+
+
+async def test_webhooks_waiting_for_one_endpoint_are_bounded(
+        webhook_sink: WebhookSink) -> None:
+    """An endpoint that keeps failing holds at most ``max_queued`` webhooks (each waiting
+    for its retry); newer ones are recorded as not sent instead of queued without end."""
+    webhook_sink.statuses = [500] * 10
+    app = App(id="4344", key="bound-key", secret="bound-secret", webhooks=[webhook_sink.url])
+    clock = VirtualClock()
+    recorder = PusherRecorder()
+    sender = WebhookSender(clock, recorder, max_queued=2)
+    try:
+        for n in range(4):
+            sender.send(app, {"name": "channel_occupied", "channel": f"c{n}"})
+        attempts = await recorder.webhooks.wait_for(lambda a: a.status == 500, count=2)
+        assert [a.events[0]["channel"] for a in attempts] == ["c0", "c1"]
+        dropped = [a for a in recorder.webhooks if a.attempt == 0]
+        assert [(a.events[0]["channel"], a.error) for a in dropped] == [
+            (f"c{n}", "not sent: 2 webhooks were already waiting for this endpoint")
+            for n in (2, 3)]
+        assert clock.next_due() == 1.0  # both kept ones wait for their retry
+    finally:
+        await sender.close()
 
 
 # -- bad input: through the SDK ------------------------------------------------------------
