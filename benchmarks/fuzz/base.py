@@ -420,10 +420,14 @@ class TwinFuzzer:
 
 
 def _wellformed(case: HttpCase) -> bool:
-    """A request head the HTTP parser takes: an ASCII target without controls or spaces,
-    header values without controls, no line over 8,000 bytes (aiohttp's limit is 8,190)."""
+    """A request head the HTTP parser takes: an ASCII origin-form target (RFC 9112 3.2.1:
+    it starts with "/") without controls or spaces, header values without controls, no
+    line over 8,000 bytes (aiohttp's limit is 8,190). Anything else is refused by the
+    HTTP parser before a twin sees it, as a service's front server refuses it."""
     target = case.target
     if not target.isascii() or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in target):
+        return False
+    if not target.startswith("/"):
         return False
     if len(target) > 8000 or any(len(k) + len(v) > 8000 for k, v in case.headers):
         return False

@@ -6,7 +6,10 @@ Each check returns a short reason when the answer is wrong, or None.
   (``Content-Type: application/json`` exactly; a 429 has ``retry_after`` and ``global``);
   Pusher's plain-text body; Lavalink's Spring error object, except 401/403, whose bodies
   are empty.
-* 5xx answers, except Lavalink's ``POST /v4/routeplanner/free/*`` 500 (the real node's).
+* 5xx answers, except the real node's Lavalink 500s in Spring's shape: ``POST
+  /v4/routeplanner/free/*`` with the route planner off, and a track that does not decode
+  (``/v4/decodetrack``, ``/v4/decodetracks`` and ``PATCH`` of a player: Lavalink lets
+  Java's Base64 and lavaplayer's exceptions through).
 * Websocket messages: UTF-8 JSON without NaN/Infinity, in the protocol's envelope.
 * Close codes: the protocol's own range; 1002/1007/1009 after a byte-level violation;
   1000/1001 (or the client's own valid code) only once the client asked to close.
@@ -23,8 +26,9 @@ from .httpclient import Response
 _SERVICE_CLOSES: dict[str, range | frozenset[int]] = {
     "discord": range(4000, 4015),
     "pusher": range(4000, 4400),
-    # Lavalink's node: 1000 for normal closes, 1011 when the server fails, 1001 on shutdown.
-    "lavalink": frozenset({1000, 1001, 1011}),
+    # Lavalink's node: 1000 for normal closes, 1011 when the server fails, 1001 on
+    # shutdown, 1003 for a binary message (Spring's TextWebSocketHandler refuses them).
+    "lavalink": frozenset({1000, 1001, 1003, 1011}),
 }
 VIOLATION_CLOSES = frozenset({1002, 1007, 1009})
 
@@ -54,10 +58,21 @@ def server_error(twin: str, method: str, path: str, response: Response) -> str |
     """A 5xx that is not allow-listed."""
     if response.status < 500:
         return None
-    if twin == "lavalink" and method == "POST" and response.status == 500 \
-            and path.startswith("/v4/routeplanner/free/") and lavalink_shape(response) is None:
+    if twin == "lavalink" and response.status == 500 and lavalink_shape(response) is None \
+            and _lavalink_500(method, path):
         return None
     return f"{response.status} {response.reason}".strip()
+
+
+def _lavalink_500(method: str, path: str) -> bool:
+    parts = path.split("/")
+    if method == "POST" and path.startswith("/v4/routeplanner/free/"):
+        return True
+    if (method, path) in (("GET", "/v4/decodetrack"), ("POST", "/v4/decodetracks")):
+        return True
+    # PATCH /v4/sessions/{id}/players/{guild}
+    return method == "PATCH" and len(parts) == 6 and parts[1:3] == ["v4", "sessions"] \
+        and parts[4] == "players"
 
 
 def http_shape(twin: str, path: str, response: Response) -> str | None:

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 from fuzz import jsonish
 from fuzz.cases import Frame
-from fuzz.checks import close_problem, http_shape, strict_json, ws_message_shape
+from fuzz.checks import close_problem, http_shape, server_error, strict_json, ws_message_shape
 from fuzz.httpclient import Response
 from fuzz.report import parse_stderr
 from fuzz.runner import plan
@@ -109,3 +109,18 @@ def test_frames_on_the_wire() -> None:
     assert masked[:2] == b"\x81\x82" and len(masked) == 8
     assert Frame(b"x", 0x9, fin=False, masked=False).encode() == b"\x09\x01x"
     assert Frame.close(5000, b"r").close_code == 5000
+
+
+def test_only_the_real_nodes_500s_are_allowed() -> None:
+    spring = response(500, "application/json", json.dumps({
+        "timestamp": 1, "status": 500, "error": "Internal Server Error",
+        "message": "Request processing failed: java.lang.IllegalArgumentException: x",
+        "path": "/v4/decodetrack"}).encode())
+    assert server_error("lavalink", "GET", "/v4/decodetrack", spring) is None
+    assert server_error("lavalink", "PATCH", "/v4/sessions/s/players/1", spring) is None
+    assert server_error("lavalink", "GET", "/v4/sessions/s/players/1", spring) is not None
+    assert server_error("lavalink", "GET", "/v4/decodetrack",
+                        response(500, "text/plain", b"boom")) is not None
+    assert server_error("discord", "GET", "/v4/decodetrack", spring) is not None
+    assert close_problem("lavalink", 1003, client_close=None, violation=False) is None
+    assert close_problem("discord", 1003, client_close=None, violation=False) is not None
