@@ -535,10 +535,12 @@ async def test_message_defaults_and_dms(world: World) -> None:
     assert (sent.channel_id, sent.author_id) == (world.general.id, world.alice.user_id)
     assert twin.verify().message().content("pong")
     dm = await backend.open_dm(world.bob)
-    await twin.message("!ping", dm, world.bob)
+    sent_dm = await twin.message("!ping", dm, world.bob)
     reply = backend.get_message()
     assert (reply.content, reply.channel_id) == ("pong", dm.id)
-    dm_message = world.seen["message"][-2][0]
+    # Bob's command, found by its id: the bot may not have read its own reply yet (its
+    # MESSAGE_CREATE comes after the REST answer twin.message waits for).
+    dm_message = next(m for (m, *_) in world.seen["message"] if m.id == sent_dm.id)
     assert isinstance(dm_message.channel, discord.DMChannel)
 
 
