@@ -17,6 +17,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from wiretwin.pusher import PusherTwin
+
 TOKEN = "s3cret-admin"
 
 
@@ -189,3 +191,12 @@ async def test_a_twin_driven_only_through_http(served: dict[str, Any], admin: Ad
         assert ws.close_code == 4200
     assert (await admin.call("GET", "/snapshot"))["members"] == []
     assert await admin.call("GET", "/faults") == []
+
+
+async def test_a_body_no_service_would_take_is_a_400_naming_why() -> None:
+    async with PusherTwin() as twin, aiohttp.ClientSession() as http:
+        for body, why in ((b"[" * 1000 + b"]" * 1000, "nested deeper"),
+                          (b'{"a": NaN}', "NaN"), (b'{"\\ud800": 1}', "surrogate")):
+            async with http.post(twin.http_url("/_wiretwin/faults"), data=body) as refused:
+                assert refused.status == 400
+                assert why in (await refused.json())["error"]

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .. import __version__
+from . import jsonio
 from .clock import VirtualClock
 from .faults import fault_from_json
 from .journal import Entry
@@ -66,9 +67,9 @@ async def json_body(request: web.Request) -> dict[str, Any]:
     if not raw:
         return {}
     try:
-        body = json.loads(raw)
-    except ValueError as exc:
-        raise AdminError(400, f"the body is not JSON: {exc}") from None
+        body = jsonio.loads(raw)
+    except jsonio.JSONError as exc:
+        raise AdminError(400, f"the body is not JSON: {exc.reason}") from None
     if not isinstance(body, dict):
         raise AdminError(400, "the body must be a JSON object")
     return body
