@@ -68,7 +68,8 @@ def _lavalink_500(method: str, path: str) -> bool:
     parts = path.split("/")
     if method == "POST" and path.startswith("/v4/routeplanner/free/"):
         return True
-    if (method, path) in (("GET", "/v4/decodetrack"), ("POST", "/v4/decodetracks")):
+    if (method, path) in (("GET", "/v4/decodetrack"), ("HEAD", "/v4/decodetrack"),
+                          ("POST", "/v4/decodetracks")):
         return True
     # PATCH /v4/sessions/{id}/players/{guild}
     return method == "PATCH" and len(parts) == 6 and parts[1:3] == ["v4", "sessions"] \
@@ -85,7 +86,7 @@ def http_shape(twin: str, path: str, response: Response) -> str | None:
         return discord_shape(response)
     if twin == "pusher":
         return pusher_shape(response)
-    return lavalink_shape(response)
+    return lavalink_shape(response, path)
 
 
 def discord_shape(response: Response) -> str | None:
@@ -124,7 +125,16 @@ def pusher_shape(response: Response) -> str | None:
     return None
 
 
-def lavalink_shape(response: Response) -> str | None:
+#: Spring's websocket handshake refusals on ``/v4/websocket`` (Lavalink's interceptor:
+#: no password 401, no User-Id 400; then not GET 405, no Upgrade 400 with a text, an old
+#: version 426): short answers of their own, not Spring's error object.
+_HANDSHAKE_REFUSALS = frozenset({400, 401, 403, 405, 426})
+
+
+def lavalink_shape(response: Response, path: str = "") -> str | None:
+    if path == "/v4/websocket" and response.status in _HANDSHAKE_REFUSALS:
+        ctype = (response.header("content-type") or "text/plain").split(";")[0].strip()
+        return None if ctype == "text/plain" else f"handshake refusal as {ctype}"
     if response.status in (401, 403):
         return None if not response.body else f"{response.status} with a body"
     ctype = (response.header("content-type") or "").split(";")[0].strip()

@@ -124,3 +124,11 @@ def test_only_the_real_nodes_500s_are_allowed() -> None:
     assert server_error("discord", "GET", "/v4/decodetrack", spring) is not None
     assert close_problem("lavalink", 1003, client_close=None, violation=False) is None
     assert close_problem("discord", 1003, client_close=None, violation=False) is not None
+
+
+def test_lavalinks_handshake_refusals_are_springs_short_answers() -> None:
+    empty = response(400, None, b"")
+    assert http_shape("lavalink", "/v4/websocket", empty) is None  # no User-Id
+    assert http_shape("lavalink", "/v4/info", empty) is not None
+    assert http_shape("lavalink", "/v4/websocket",
+                      response(400, "text/plain", b'Can "Upgrade" only to "WebSocket".')) is None
