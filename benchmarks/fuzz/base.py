@@ -70,6 +70,9 @@ class TwinFuzzer:
         self.sent_upgrade: tuple[str, list[tuple[str, str]]] | None = None
         #: The socket a stall case has stopped reading (while it runs).
         self.stalled: WsConn | None = None
+        #: The well-behaved client (its socket and its own HTTP connection).
+        self.collateral: WsConn | None = None
+        self.collateral_http = HttpClient(self.host, self.port)
 
     # -- hooks for the twins --------------------------------------------------------------
 
@@ -125,6 +128,15 @@ class TwinFuzzer:
     async def collateral_check(self) -> str | None:
         return None
 
+    async def _collateral_again(self) -> None:
+        """A fresh well-behaved client after the last one was lost."""
+        if self.collateral is not None:
+            self.collateral.abort()
+        try:
+            await self.collateral_setup()
+        except (RuntimeError, TimeoutError, OSError):
+            self.collateral = None
+
     async def maintain(self, index: int) -> None:
         """Between cases (e.g. put the world back now and then)."""
 
@@ -134,6 +146,9 @@ class TwinFuzzer:
                 await conn.close()
         self.pool.clear()
         self.live.clear()
+        if self.collateral is not None:
+            await self.collateral.close()
+        await self.collateral_http.close()
         await self.http.close()
 
     # -- running a case ---------------------------------------------------------------------

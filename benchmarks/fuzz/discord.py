@@ -65,9 +65,7 @@ class DiscordFuzzer(TwinFuzzer):
         #: The session of a ready socket that ended (resumed by the next one).
         self.resumable: tuple[str, int] | None = None
         self.maintained = 0
-        self.collateral: WsConn | None = None
         self.last_heartbeat = 0.0
-        self.collateral_http = HttpClient(self.host, self.port)
         self.checks = 0
 
     # -- set-up: the world's ids, and things to point at ------------------------------------
@@ -507,20 +505,5 @@ class DiscordFuzzer(TwinFuzzer):
         except TimeoutError:
             return "no MESSAGE_CREATE for the DM within 5 s"
         return None
-
-    async def _collateral_again(self) -> None:
-        if self.collateral is not None:
-            self.collateral.abort()
-        try:
-            await self.collateral_setup()
-        except (RuntimeError, TimeoutError, OSError):
-            self.collateral = None
-
-    async def close(self) -> None:
-        if self.collateral is not None:
-            await self.collateral.close()
-        await self.collateral_http.close()
-        await super().close()
-
 
 __all__ = ["DiscordFuzzer"]

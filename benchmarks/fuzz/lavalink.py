@@ -28,7 +28,6 @@ from urllib.parse import quote
 from . import garbage, jsonish
 from .base import TIMEOUT, TwinFuzzer
 from .cases import Case, Frame, HttpCase, StallCase, WsCase
-from .httpclient import HttpClient
 from .mutators import mutate_case
 from .transport import TransportSpec, transport_case
 from .wsclient import WsConn
@@ -83,8 +82,6 @@ class LavalinkFuzzer(TwinFuzzer):
         self.tracks: list[str] = []
         self.gone = "0000000000000000"
         self.paused = "0000000000000001"
-        self.collateral: WsConn | None = None
-        self.collateral_http = HttpClient(self.host, self.port)
         self.checks = 0
 
     # -- set-up -----------------------------------------------------------------------------
@@ -401,20 +398,5 @@ class LavalinkFuzzer(TwinFuzzer):
         except TimeoutError:
             return "no playerUpdate for the collateral player within 5 s"
         return None
-
-    async def _collateral_again(self) -> None:
-        if self.collateral is not None:
-            self.collateral.abort()
-        try:
-            await self.collateral_setup()
-        except (RuntimeError, TimeoutError, OSError):
-            self.collateral = None
-
-    async def close(self) -> None:
-        if self.collateral is not None:
-            await self.collateral.close()
-        await self.collateral_http.close()
-        await super().close()
-
 
 __all__ = ["LavalinkFuzzer"]

@@ -31,7 +31,6 @@ from yarl import URL
 from . import garbage, jsonish
 from .base import TIMEOUT, TwinFuzzer
 from .cases import Case, Frame, HttpCase, StallCase, WsCase
-from .httpclient import HttpClient
 from .mutators import mutate_case
 from .transport import TransportSpec, transport_case
 from .wsclient import WsConn
@@ -104,8 +103,6 @@ class PusherFuzzer(TwinFuzzer):
         self.key: str = settings["key"]
         self.secret: str = settings["secret"]
         self.ws_target = f"/app/{self.key}?protocol=7"
-        self.collateral: WsConn | None = None
-        self.collateral_http = HttpClient(self.host, self.port)
         self.checks = 0
 
     # -- signing ------------------------------------------------------------------------
@@ -474,18 +471,7 @@ class PusherFuzzer(TwinFuzzer):
             return "the collateral socket's ping went unanswered"
         return None
 
-    async def _collateral_again(self) -> None:
-        if self.collateral is not None:
-            self.collateral.abort()
-        try:
-            await self.collateral_setup()
-        except (RuntimeError, TimeoutError, OSError):
-            self.collateral = None
-
     async def close(self) -> None:
-        if self.collateral is not None:
-            await self.collateral.close()
-        await self.collateral_http.close()
         await super().close()
         await asyncio.sleep(0)
 

@@ -30,6 +30,7 @@ import math
 import re
 import struct
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -504,26 +505,22 @@ def read_player_update(data: Any, *, with_channel: bool) -> PlayerUpdate:
     ``voice.channelId`` (4.2.0 on)."""
     r = Reader(data)
     values: dict[str, Any] = {}
+    fields: dict[str, tuple[str, Callable[[Any], Any], bool]] = {
+        "encodedTrack": ("encoded_track", read_string, True),
+        "identifier": ("identifier", read_string, False),
+        "track": ("track", _read_track, False),
+        "position": ("position", read_long, False),
+        "endTime": ("end_time", read_long, True),
+        "volume": ("volume", read_int, False),
+        "paused": ("paused", read_boolean, False),
+        "filters": ("filters", read_filters, False),
+        "voice": ("voice", lambda v: read_voice(v, "$.voice", with_channel=with_channel),
+                  False),
+    }
     for key in r.data:  # kotlinx reads the keys in the order they come
-        if key == "encodedTrack":
-            values["encoded_track"] = r.field(key, read_string, nullable=True)
-        elif key == "identifier":
-            values["identifier"] = r.field(key, read_string)
-        elif key == "track":
-            values["track"] = r.field(key, _read_track)
-        elif key == "position":
-            values["position"] = r.field(key, read_long)
-        elif key == "endTime":
-            values["end_time"] = r.field(key, read_long, nullable=True)
-        elif key == "volume":
-            values["volume"] = r.field(key, read_int)
-        elif key == "paused":
-            values["paused"] = r.field(key, read_boolean)
-        elif key == "filters":
-            values["filters"] = r.field(key, read_filters)
-        elif key == "voice":
-            values["voice"] = r.field(
-                key, lambda v: read_voice(v, "$.voice", with_channel=with_channel))
+        if key in fields:
+            name, reader, nullable = fields[key]
+            values[name] = r.field(key, reader, nullable=nullable)
     return PlayerUpdate(**values)
 
 
