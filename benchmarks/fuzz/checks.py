@@ -58,8 +58,9 @@ def server_error(twin: str, method: str, path: str, response: Response) -> str |
     """A 5xx that is not allow-listed."""
     if response.status < 500:
         return None
-    if twin == "lavalink" and response.status == 500 and lavalink_shape(response) is None \
-            and _lavalink_500(method, path):
+    # (a HEAD answer has no body to judge the shape of)
+    if twin == "lavalink" and response.status == 500 and _lavalink_500(method, path) and (
+            method == "HEAD" or lavalink_shape(response) is None):
         return None
     return f"{response.status} {response.reason}".strip()
 

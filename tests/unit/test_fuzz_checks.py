@@ -118,6 +118,7 @@ def test_only_the_real_nodes_500s_are_allowed() -> None:
         "path": "/v4/decodetrack"}).encode())
     assert server_error("lavalink", "GET", "/v4/decodetrack", spring) is None
     assert server_error("lavalink", "PATCH", "/v4/sessions/s/players/1", spring) is None
+    assert server_error("lavalink", "HEAD", "/v4/decodetrack", response(500, None, b"")) is None
     assert server_error("lavalink", "GET", "/v4/sessions/s/players/1", spring) is not None
     assert server_error("lavalink", "GET", "/v4/decodetrack",
                         response(500, "text/plain", b"boom")) is not None
