@@ -25,14 +25,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..runtime.clock import Clock, TimerHandle
-from . import errors, protocol, wire
+from . import bodies, errors, protocol, wire
+from .bodies import PlayerUpdate, SessionUpdate, TrackUpdate
 from .catalogue import DEFAULT_MAX_GENERATED, SOURCE_MANAGERS, Catalogue
 from .errors import LavalinkError
 from .playback import Player, PlayerCallbacks, UpdateTicker, VoiceState
 from .protocol import BUILTIN_FILTERS, Version
 from .tracks import JavaFailure, Track
 from .tracks import decode_track as _decode_track
-from .wire import OMITTED, PlayerUpdate, SessionUpdate, TrackUpdate
+from .wire import OMITTED
 
 #: Lavaplayer's equalizer has 15 bands (``array[band] = gain`` past them throws).
 EQUALIZER_BANDS = 15
@@ -249,7 +250,7 @@ class LavalinkModel:
                        ) -> dict[str, Any]:
         """``PATCH /v4/sessions/{id}``: any timeout is taken, even a negative one (the
         session then ends as soon as its socket drops)."""
-        update = body if isinstance(body, SessionUpdate) else wire.read_session_update(body)
+        update = body if isinstance(body, SessionUpdate) else bodies.read_session_update(body)
         session = self.session(session_id)
         if isinstance(update.resuming, bool):
             session.resuming = update.resuming
@@ -346,7 +347,7 @@ class LavalinkModel:
         only then is a new track decoded or loaded: a track that fails there (500 for a
         bad encoding, 400 for an identifier) leaves those changes in place, as on Lavalink.
         """
-        update = body if isinstance(body, PlayerUpdate) else wire.read_player_update(
+        update = body if isinstance(body, PlayerUpdate) else bodies.read_player_update(
             body, with_channel=self.needs_channel)
         session = self.session(session_id)
         legacy = update.encoded_track is not OMITTED or update.identifier is not OMITTED
@@ -360,7 +361,7 @@ class LavalinkModel:
         if track.encoded is not OMITTED and track.identifier is not OMITTED:
             raise LavalinkError(400, "Cannot specify both encodedTrack and identifier")
         filters = update.filters
-        if isinstance(filters, wire.Filters):
+        if isinstance(filters, bodies.Filters):
             disabled = [k for k in (*BUILTIN_FILTERS, *filters.raw.get("pluginFilters", {}))
                         if k in self.config.disabled_filters
                         and (k in filters.raw or k in filters.raw.get("pluginFilters", {}))]
@@ -368,7 +369,7 @@ class LavalinkModel:
                 raise LavalinkError(400, "Following filters are disabled in the config: "
                                          + ", ".join(disabled))
         voice = update.voice
-        if isinstance(voice, wire.VoiceUpdate):
+        if isinstance(voice, bodies.VoiceUpdate):
             self._check_voice(voice)
         end_time = update.end_time
         if isinstance(end_time, int) and end_time <= 0:
@@ -376,7 +377,7 @@ class LavalinkModel:
 
         playing = track.encoded is not OMITTED or track.identifier is not OMITTED
         player = session.players.get(guild_id) or self._new_player(session, guild_id)
-        if isinstance(voice, wire.VoiceUpdate):
+        if isinstance(voice, bodies.VoiceUpdate):
             self._apply_voice(session, player, voice)
         if not playing:
             if isinstance(update.paused, bool) and update.paused != player.paused:
@@ -391,7 +392,7 @@ class LavalinkModel:
                 self._emit_update(session, player)
             if isinstance(end_time, int) and player.track is not None:
                 player.set_end_time(end_time)  # a null endTime here changes nothing
-        if isinstance(filters, wire.Filters):
+        if isinstance(filters, bodies.Filters):
             for band in filters.bands:
                 if not 0 <= band < EQUALIZER_BANDS:
                     raise errors.server_error(
@@ -433,7 +434,7 @@ class LavalinkModel:
             raise LavalinkError(400, result.data.message)
         raise LavalinkError(400, "Cannot play a playlist or search result")
 
-    def _check_voice(self, voice: wire.VoiceUpdate) -> None:
+    def _check_voice(self, voice: bodies.VoiceUpdate) -> None:
         needs_channel = self.needs_channel
         if _blank(voice.token) or _blank(voice.endpoint) or _blank(voice.session_id) or (
                 needs_channel and _blank(voice.channel_id)):
@@ -442,7 +443,7 @@ class LavalinkModel:
                      "state" if needs_channel else
                      "token, endpoint and sessionId must be provided in voice state")
 
-    def _apply_voice(self, session: Session, player: Player, voice: wire.VoiceUpdate) -> None:
+    def _apply_voice(self, session: Session, player: Player, voice: bodies.VoiceUpdate) -> None:
         channel: str | None = None
         if self.needs_channel and voice.channel_id is not None:
             # Koe's VoiceServerInfo takes ``channelId!!.toLong()``

@@ -31,7 +31,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import errors, protocol, wire
+from . import bodies, errors, protocol, wire
 from .errors import LavalinkError, phrase
 from .model import LavalinkModel
 
@@ -194,7 +194,7 @@ class LavalinkRest:
         return self._ok(protocol.track_json(self.model.decode(encoded), self.model.version))
 
     async def decodetracks(self, request: web.Request, params: Params) -> web.StreamResponse:
-        tracks = wire.read_encoded_tracks(await self._body(request, "EncodedTracks"))
+        tracks = bodies.read_encoded_tracks(await self._body(request, "EncodedTracks"))
         if not tracks:
             raise LavalinkError(400, "No tracks to decode provided")
         return self._ok([protocol.track_json(self.model.decode(t), self.model.version)
@@ -211,7 +211,7 @@ class LavalinkRest:
 
     async def update_player(self, request: web.Request, params: Params
                             ) -> web.StreamResponse:
-        update = wire.read_player_update(await self._body(request, "PlayerUpdate"),
+        update = bodies.read_player_update(await self._body(request, "PlayerUpdate"),
                                          with_channel=self.model.needs_channel)
         guild = wire.guild_id(params["guild"])
         no_replace = wire.spring_boolean("noReplace", request.query.get("noReplace"))
@@ -226,7 +226,7 @@ class LavalinkRest:
 
     async def update_session(self, request: web.Request, params: Params
                              ) -> web.StreamResponse:
-        update = wire.read_session_update(await self._body(request, "SessionUpdate"))
+        update = bodies.read_session_update(await self._body(request, "SessionUpdate"))
         return self._ok(self.model.update_session(params["session"], update))
 
     async def routeplanner_status(self, request: web.Request, params: Params
@@ -235,7 +235,7 @@ class LavalinkRest:
 
     async def routeplanner_free_address(self, request: web.Request, params: Params
                                         ) -> web.StreamResponse:
-        wire.read_free_address(await self._body(request, "RoutePlannerFreeAddress"))
+        bodies.read_free_address(await self._body(request, "RoutePlannerFreeAddress"))
         return await self.routeplanner_free(request, params)
 
     async def routeplanner_free(self, request: web.Request, params: Params

@@ -30,7 +30,6 @@ import math
 import re
 import struct
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -44,12 +43,12 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 FLOAT_MAX = 3.4028234663852886e38
 
 
-class _Omitted:
+class Omitted:
     """A key the body did not have (Lavalink's ``Omissible.Omitted``)."""
 
-    _instance: _Omitted | None = None
+    _instance: Omitted | None = None
 
-    def __new__(cls) -> _Omitted:
+    def __new__(cls) -> Omitted:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
@@ -61,7 +60,7 @@ class _Omitted:
         return False
 
 
-OMITTED: Final = _Omitted()
+OMITTED: Final = Omitted()
 
 
 class Real(float):
@@ -337,13 +336,13 @@ def read_object(value: Any) -> dict[str, Any]:
     raise Unreadable(f"Element class kotlinx.serialization.json.{kind} is not a JsonObject")
 
 
-def _start_object(value: Any) -> dict[str, Any]:
+def start_object(value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
         return value
     raise Unreadable(f"Expected start of the object '{{', but had '{_first(value)}' instead")
 
 
-def _start_array(value: Any) -> list[Any]:
+def start_array(value: Any) -> list[Any]:
     if isinstance(value, list):
         return value
     raise Unreadable(f"Expected start of the array '[', but had '{_first(value)}' instead")
@@ -356,16 +355,16 @@ class Reader:
     def __init__(self, data: Any, path: str = "$") -> None:
         self.path = path
         try:
-            self.data = _start_object(data)
+            self.data = start_object(data)
         except Unreadable as exc:
-            raise _refusal(exc, path) from None
+            raise refusal(exc, path) from None
 
     def field(self, key: str, read: Any, *, nullable: bool = False,
               required: bool = False) -> Any:
         """The field read with ``read``; OMITTED when absent (unless ``required``)."""
         if key not in self.data:
             if required:
-                raise _refusal(Unreadable(
+                raise refusal(Unreadable(
                     f"Field '{key}' is required for type with serial name "
                     f"'dev.arbjerg.lavalink.protocol.v4.{self._type}', but it was missing"),
                     self.path, cause="kotlinx.serialization.MissingFieldException")
@@ -374,202 +373,22 @@ class Reader:
         if value is None:
             if nullable:
                 return None
-            raise _refusal(Unreadable(f"Unexpected 'null' value for non-nullable field "
+            raise refusal(Unreadable(f"Unexpected 'null' value for non-nullable field "
                                       f"'{key}'"), f"{self.path}.{key}")
         try:
             return read(value)
         except Unreadable as exc:
-            raise _refusal(exc, f"{self.path}.{key}") from None
+            raise refusal(exc, f"{self.path}.{key}") from None
         except LavalinkError:
             raise
 
     _type = "PlayerUpdate"
 
 
-def _refusal(exc: Exception, path: str, *,
+def refusal(exc: Exception, path: str, *,
              cause: str = "kotlinx.serialization.json.internal.JsonDecodingException"
              ) -> LavalinkError:
     return errors.unreadable(f"{exc} at path: {path}", cause=cause)
-
-
-# -- Lavalink's request types ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VoiceUpdate:
-    token: str
-    endpoint: str
-    session_id: str
-    channel_id: str | None
-
-
-@dataclass(frozen=True)
-class TrackUpdate:
-    encoded: str | _Omitted | None = OMITTED
-    identifier: str | _Omitted = OMITTED
-    user_data: dict[str, Any] | _Omitted = OMITTED
-
-
-@dataclass(frozen=True)
-class Filters:
-    """A ``filters`` object: its known filters kept as sent (the player reports them
-    back; unknown keys are skipped, as kotlinx skips them), with the equalizer bands read
-    (a band index past 0-14 fails when the chain is built)."""
-
-    raw: dict[str, Any]
-    bands: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class PlayerUpdate:
-    encoded_track: str | _Omitted | None = OMITTED
-    identifier: str | _Omitted = OMITTED
-    track: TrackUpdate | _Omitted = OMITTED
-    position: int | _Omitted = OMITTED
-    end_time: int | _Omitted | None = OMITTED
-    volume: int | _Omitted = OMITTED
-    paused: bool | _Omitted = OMITTED
-    filters: Filters | _Omitted = OMITTED
-    voice: VoiceUpdate | _Omitted = OMITTED
-
-
-class _Typed(Reader):
-    def __init__(self, data: Any, path: str, type_name: str) -> None:
-        self._type = type_name
-        super().__init__(data, path)
-
-
-def read_voice(data: Any, path: str, *, with_channel: bool) -> VoiceUpdate:
-    """``VoiceState``: three strings, and from 4.2.0 a ``channelId`` that may be null but
-    must be there (it has no default)."""
-    r = _Typed(data, path, "VoiceState")
-    token = r.field("token", read_string, required=True)
-    endpoint = r.field("endpoint", read_string, required=True)
-    session_id = r.field("sessionId", read_string, required=True)
-    channel: Any = None
-    if with_channel:
-        channel = r.field("channelId", read_string, nullable=True, required=True)
-    return VoiceUpdate(token, endpoint, session_id, channel)
-
-
-def _read_band(data: Any, path: str) -> int:
-    r = _Typed(data, path, "Band")
-    band: int = r.field("band", read_int, required=True)
-    r.field("gain", read_float)
-    return band
-
-
-#: Each built-in filter's fields: True for a Double, False for a Float.
-FILTER_FIELDS: dict[str, dict[str, bool]] = {
-    "karaoke": {"level": False, "monoLevel": False, "filterBand": False,
-                "filterWidth": False},
-    "timescale": {"speed": True, "pitch": True, "rate": True},
-    "tremolo": {"frequency": False, "depth": False},
-    "vibrato": {"frequency": False, "depth": False},
-    "distortion": {k: False for k in ("sinOffset", "sinScale", "cosOffset", "cosScale",
-                                      "tanOffset", "tanScale", "offset", "scale")},
-    "rotation": {"rotationHz": True},
-    "channelMix": {k: False for k in ("leftToLeft", "leftToRight", "rightToLeft",
-                                      "rightToRight")},
-    "lowPass": {"smoothing": False},
-}
-
-
-def read_filters(data: Any, path: str = "$.filters") -> Filters:
-    """``Filters``: the server does no range checks (a timescale speed of 0 or a volume
-    of 5,000 are accepted), only types."""
-    r = _Typed(data, path, "Filters")
-    bands: list[int] = []
-    for key in r.data:
-        if key == "volume":
-            r.field("volume", read_float)
-        elif key == "equalizer":
-            def equalizer(value: Any, where: str = f"{path}.equalizer") -> None:
-                for i, band in enumerate(_start_array(value)):
-                    bands.append(_read_band(band, f"{where}[{i}]"))
-            r.field("equalizer", equalizer)
-        elif key in FILTER_FIELDS:
-            def one(value: Any, name: str = key) -> None:
-                f = _Typed(value, f"{path}.{name}", name.capitalize())
-                for field_name, double in FILTER_FIELDS[name].items():
-                    f.field(field_name, read_double if double else read_float)
-            r.field(key, one, nullable=True)
-        elif key == "pluginFilters":
-            r.field(key, _start_object)
-    known = {"volume", "equalizer", "pluginFilters", *FILTER_FIELDS}
-    return Filters({k: v for k, v in r.data.items() if k in known}, tuple(bands))
-
-
-def read_player_update(data: Any, *, with_channel: bool) -> PlayerUpdate:
-    """``PlayerUpdate`` (PATCH player); ``with_channel``: the version wants
-    ``voice.channelId`` (4.2.0 on)."""
-    r = Reader(data)
-    values: dict[str, Any] = {}
-    fields: dict[str, tuple[str, Callable[[Any], Any], bool]] = {
-        "encodedTrack": ("encoded_track", read_string, True),
-        "identifier": ("identifier", read_string, False),
-        "track": ("track", _read_track, False),
-        "position": ("position", read_long, False),
-        "endTime": ("end_time", read_long, True),
-        "volume": ("volume", read_int, False),
-        "paused": ("paused", read_boolean, False),
-        "filters": ("filters", read_filters, False),
-        "voice": ("voice", lambda v: read_voice(v, "$.voice", with_channel=with_channel),
-                  False),
-    }
-    for key in r.data:  # kotlinx reads the keys in the order they come
-        if key in fields:
-            name, reader, nullable = fields[key]
-            values[name] = r.field(key, reader, nullable=nullable)
-    return PlayerUpdate(**values)
-
-
-def _read_track(data: Any) -> TrackUpdate:
-    r = _Typed(data, "$.track", "PlayerUpdateTrack")
-    values: dict[str, Any] = {}
-    for key in r.data:
-        if key == "encoded":
-            values["encoded"] = r.field(key, read_string, nullable=True)
-        elif key == "identifier":
-            values["identifier"] = r.field(key, read_string)
-        elif key == "userData":
-            values["user_data"] = r.field(key, read_object)
-    return TrackUpdate(**values)
-
-
-@dataclass(frozen=True)
-class SessionUpdate:
-    resuming: bool | _Omitted = OMITTED
-    timeout: int | _Omitted = OMITTED
-
-
-def read_session_update(data: Any) -> SessionUpdate:
-    r = _Typed(data, "$", "SessionUpdate")
-    resuming = r.field("resuming", read_boolean)
-    timeout = r.field("timeout", read_long)
-    return SessionUpdate(resuming, timeout)
-
-
-def read_encoded_tracks(data: Any) -> list[str]:
-    """``EncodedTracks``: a JSON array of strings (no nulls)."""
-    try:
-        items = _start_array(data)
-    except Unreadable as exc:
-        raise _refusal(exc, "$") from None
-    out: list[str] = []
-    for i, item in enumerate(items):
-        try:
-            out.append(read_string(item))
-        except Unreadable as exc:
-            raise _refusal(exc, f"$[{i}]") from None
-    return out
-
-
-def read_free_address(data: Any) -> str:
-    """``RoutePlannerFreeAddress``: ``{"address": "..."}``."""
-    address: str = _Typed(data, "$", "RoutePlannerFreeAddress").field(
-        "address", read_string, required=True)
-    return address
 
 
 # -- Spring's conversions of path and query values -----------------------------------
@@ -647,16 +466,11 @@ def user_id(text: str) -> int | None:
 
 
 __all__ = [
-    "FILTER_FIELDS",
     "OMITTED",
     "ContentType",
-    "Filters",
-    "PlayerUpdate",
+    "Omitted",
     "Real",
-    "SessionUpdate",
-    "TrackUpdate",
     "Unreadable",
-    "VoiceUpdate",
     "guild_id",
     "java_double",
     "numeric_literal",
@@ -664,19 +478,17 @@ __all__ = [
     "parse_long",
     "read_boolean",
     "read_double",
-    "read_encoded_tracks",
-    "read_filters",
     "read_float",
-    "read_free_address",
     "read_int",
     "read_json_body",
     "read_long",
     "read_object",
-    "read_player_update",
-    "read_session_update",
     "read_string",
+    "refusal",
     "spring_boolean",
     "spring_long",
+    "start_array",
+    "start_object",
     "user_id",
     "wants_trace",
 ]
