@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from wiretwin.pusher import PusherTwin
 from wiretwin.runtime import TwinServer, WireSocket
 from wiretwin.runtime.wire import WireLayer
 
@@ -141,3 +142,25 @@ async def test_a_request_body_reaches_the_twin_as_sent_whatever_its_content_enco
     writer.close()
     assert answer.startswith(b"HTTP/1.1 200 OK") and answer.endswith(b"\r\n\r\nas it was")
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_refused_request_still_arriving_gets_its_400_not_a_reset() -> None:
+    """A bad request line on a kept-alive connection with a large body behind it: the
+    twin answers 400 and reads out the rest before closing, so the client reads the
+    answer and then the end of the stream, not a reset that throws the answer away (a
+    lingering close; found by the fuzzer)."""
+    async with PusherTwin() as twin:
+        reader, writer = await asyncio.open_connection(twin.host, twin.port)
+        writer.write(b"GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n")
+        head = await reader.readuntil(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 404")
+        length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length"))
+        await reader.readexactly(length)
+        body = b'"' + b"\\ud83d" * 140_000
+        writer.write(b"HEAD /free/\xf0\x9f\x98\x80/1/api HTTP/1.1\r\nHost: x\r\n"
+                     b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        await writer.drain()
+        answer = await reader.read()  # to the end: a reset would lose what came before
+        assert answer.startswith(b"HTTP/1.0 400 Bad Request")
+        writer.close()

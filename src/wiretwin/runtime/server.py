@@ -21,6 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .lingering import LingeringSite
 from .wire import WireSocket
 
 #: How long stop() lets in-flight HTTP handlers finish before cancelling them.
@@ -94,7 +95,7 @@ class TwinServer:
             auto_decompress=False, **extra,
         )
         await runner.setup()
-        await web.SockSite(runner, sock).start()
+        await LingeringSite(runner, sock).start()
         self._runner = runner
         self._socket = sock
 
