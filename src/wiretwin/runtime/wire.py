@@ -1,5 +1,8 @@
-"""The twin's own wire layer: frames out straight onto the transport, frames in through
-the same gate, with the journal and the faults in between.
+"""The twin's websockets: frames out straight onto the transport, frames in through the
+wire layer (:mod:`.layer`), with the journal and the faults in between.
+
+This module is also the one import path for the wire's pieces: :class:`WireLayer` and the
+HTTP guard (:mod:`.layer`), and the frame encoders (:mod:`.frames`).
 
 aiohttp parses what clients send; what a twin sends goes through :class:`WireSocket`,
 which encodes RFC 6455 frames itself and writes them to the connection's transport. That
@@ -29,215 +32,28 @@ real time (a transport matter, so not on the twin's clock).
 from __future__ import annotations
 
 import asyncio
-import itertools
-import logging
 import struct
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from enum import IntEnum
-from http import HTTPStatus
 from typing import Any, TypeVar
 
 from aiohttp import WSMsgType, web
 
-from .clock import Clock, RealClock, TimerHandle, sleep
-from .faults import Disconnect, Faults
-from .journal import Journal, body_fields
+from .clock import TimerHandle, sleep
+from .faults import Disconnect
+from .frames import Opcode, encode_close, encode_frame, encode_text
+from .layer import ADMIN_PREFIX, HttpError, WireLayer, plain_error
 
 T = TypeVar("T")
-
-
-class Opcode(IntEnum):
-    CONTINUATION = 0x0
-    TEXT = 0x1
-    BINARY = 0x2
-    CLOSE = 0x8
-    PING = 0x9
-    PONG = 0xA
-
-
-def encode_frame(opcode: int, payload: bytes, *, fin: bool = True, rsv: int = 0) -> bytes:
-    """One unmasked (server-to-client) websocket frame."""
-    first = (0x80 if fin else 0) | (rsv & 0x7) << 4 | (opcode & 0x0F)
-    length = len(payload)
-    if length < 126:
-        header = struct.pack("!BB", first, length)
-    elif length < 1 << 16:
-        header = struct.pack("!BBH", first, 126, length)
-    else:
-        header = struct.pack("!BBQ", first, 127, length)
-    return header + payload
-
-
-def encode_text(text: str) -> bytes:
-    return encode_frame(Opcode.TEXT, text.encode())
-
-
-def encode_close(code: int, reason: str = "") -> bytes:
-    return encode_frame(Opcode.CLOSE, struct.pack("!H", code) + reason.encode()[:123])
 
 
 #: Bytes a socket may have queued in its transport before the twin gives up on it.
 DEFAULT_MAX_BUFFER = 16 * 1024 * 1024
 #: Seconds to wait for the peer's close frame after sending ours.
 CLOSE_TIMEOUT = 2.0
-#: Paths under this prefix are the twin's own admin API: not journaled, never faulted.
-ADMIN_PREFIX = "/_wiretwin"
-
 #: Close codes a server may send back as they came (RFC 6455 section 7.4.1).
 _ECHOABLE = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011})
-
-
-def plain_error(request: web.Request | None, status: int, message: str | None) -> web.Response:
-    """The error answer of a server with no error shape of its own: ``404 Not Found``."""
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Error"
-    return web.Response(status=status, text=f"{status} {phrase}\n" if message is None
-                        else f"{message}\n")
-
-
-#: Builds the service's own answer for an HTTP error: (request, status, message); the
-#: message is None when the twin has nothing to add (an injected fault, a crash). The
-#: request is None when there is none to speak of.
-HttpError = Callable[[web.Request | None, int, str | None], web.Response]
-
-
-class WireLayer:
-    """A twin's journal and faults, applied to every socket and HTTP exchange it serves,
-    and the guard that turns anything unexpected into the service's own error."""
-
-    @classmethod
-    def standalone(cls, name: str = "server", clock: Clock | None = None) -> WireLayer:
-        """A layer of its own, for a server that is not a twin (tests, tools)."""
-        clock = clock if clock is not None else RealClock()
-        journal = Journal(name, clock)
-        return cls(name, clock, journal, Faults(name, journal, seed=0))
-
-    def __init__(self, twin: str, clock: Clock, journal: Journal, faults: Faults, *,
-                 http_error: HttpError = plain_error,
-                 internal_close: tuple[int, str] = (1011, "Internal error")) -> None:
-        self.twin = twin
-        self.clock = clock
-        self.journal = journal
-        self.faults = faults
-        self._ids = itertools.count(1)
-        #: The service's error answer for a status (faults, crashes, aiohttp's refusals).
-        self.http_error = http_error
-        #: The close code and reason a websocket gets when handling one of its frames
-        #: failed inside the twin (the service's "unknown error").
-        self.internal_close = internal_close
-        #: The service's in-band goodbye before a close (Pusher: ``pusher:error``).
-        self.in_band_close: Callable[[WireSocket, int, str], None] | None = None
-        self.log = logging.getLogger(f"wiretwin.{twin}")
-
-    def internal_error(self, exc: BaseException, where: str) -> None:
-        """A bug in the twin surfaced while serving ``where``: one journal note and one
-        log record with the traceback; the caller answers in the service's words."""
-        self.journal.record_note("internal-error", where=where,
-                                 error=f"{type(exc).__name__}: {exc}"[:500])
-        self.log.error("internal error serving %s (%s: %.200s); the client got the "
-                       "service's error answer", where, type(exc).__name__, exc,
-                       exc_info=exc)
-
-    def server_log(self) -> logging.LoggerAdapter[logging.Logger]:
-        """The logger for aiohttp's connection handler. Requests too malformed to reach a
-        handler are the client's mistake: aiohttp answers them 400 and this journals them
-        and logs them at debug level, never as tracebacks."""
-        return _ProtocolLog(self)
-
-    def new_connection_id(self) -> str:
-        return f"c{next(self._ids)}"
-
-    @web.middleware
-    async def middleware(
-        self, request: web.Request,
-        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
-    ) -> web.StreamResponse:
-        """Journal every HTTP exchange, apply HTTP faults (not to the admin API), and
-        answer whatever goes wrong in the service's own error shape."""
-        if request.path.startswith(ADMIN_PREFIX):
-            return await self._guarded(request, handler)
-        handshake = request.headers.get("Upgrade", "").lower() == "websocket"
-        try:
-            body = b"" if handshake else await request.read()
-        except web.HTTPException as exc:  # aiohttp's 413 past the body limit
-            refused = self.http_error(request, exc.status, None)
-            self._record_http(request, b"", refused)
-            return refused
-        except ConnectionError:
-            return self._client_gone(request)
-        if self.faults.active:
-            decision = self.faults.http(method=request.method, route=request.path,
-                                        handshake=handshake)
-            await sleep(self.clock, decision.delay)
-            if decision.error is not None:
-                refused = self.http_error(request, decision.error.status, None)
-                if decision.error.body is not None:
-                    # The content type exactly as given: some clients compare it verbatim.
-                    ctype = getattr(decision.error, "content_type", None) or "text/plain"
-                    refused = web.Response(status=decision.error.status,
-                                           body=decision.error.body.encode(),
-                                           headers={"Content-Type": ctype})
-                self._record_http(request, body, refused)
-                return refused
-        response = await self._guarded(request, handler)
-        if response.status != 101:
-            self._record_http(request, body, response)
-        return response
-
-    async def _guarded(self, request: web.Request,
-                       handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
-                       ) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except web.HTTPException as exc:
-            # aiohttp's own refusals (no such route, wrong method, body too large) in the
-            # service's shape; a redirect or success stays as aiohttp made it.
-            if exc.status < 400:
-                raise
-            return self.http_error(request, exc.status, None)
-        except ConnectionError:
-            return self._client_gone(request)
-        except Exception as exc:
-            self.internal_error(exc, f"{request.method} {request.path}")
-            return self.http_error(request, 500, None)
-
-    def _client_gone(self, request: web.Request) -> web.StreamResponse:
-        """The client dropped the connection before its request was read: nobody is
-        left to answer, so the journal says so and the answer goes nowhere."""
-        self.journal.record_note("client-gone", method=request.method, path=request.path)
-        return web.Response(status=400)
-
-    def _record_http(self, request: web.Request, body: bytes,
-                     response: web.StreamResponse) -> None:
-        payload = response.body if isinstance(response, web.Response) else None
-        self.journal.record_http(
-            method=request.method, path=request.path, query=dict(request.query),
-            request_headers=dict(request.headers), **body_fields("request_body", body),
-            status=response.status, response_headers=dict(response.headers),
-            **body_fields("response_body", payload if isinstance(payload, bytes) else None),
-        )
-
-
-class _ProtocolLog(logging.LoggerAdapter[logging.Logger]):
-    """aiohttp's connection-handler logger for a twin: see :meth:`WireLayer.server_log`."""
-
-    def __init__(self, layer: WireLayer) -> None:
-        super().__init__(logging.getLogger(f"wiretwin.{layer.twin}.http"), {})
-        self.layer = layer
-
-    def exception(self, msg: object, *args: object, exc_info: Any = True,
-                  **kwargs: Any) -> None:
-        error = exc_info if isinstance(exc_info, BaseException) else None
-        self.layer.journal.record_note(
-            "bad-http", error=f"{type(error).__name__}: {error}"[:300] if error else str(msg))
-        self.debug(msg, *args, exc_info=exc_info, **kwargs)
-
-    def error(self, msg: object, *args: object, **kwargs: Any) -> None:
-        self.exception(msg, *args, exc_info=kwargs.pop("exc_info", None), **kwargs)
 
 
 @dataclass(slots=True)
@@ -576,10 +392,12 @@ __all__ = [
     "ADMIN_PREFIX",
     "CLOSE_TIMEOUT",
     "DEFAULT_MAX_BUFFER",
+    "HttpError",
     "Opcode",
     "WireLayer",
     "WireSocket",
     "encode_close",
     "encode_frame",
     "encode_text",
+    "plain_error",
 ]
