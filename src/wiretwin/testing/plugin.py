@@ -26,15 +26,22 @@ likewise ``lavalink_twin(...)`` and ``discord_twin(...)``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ..discord.twin import DiscordTwin
-from ..discord.world import default_discord_world
-from ..lavalink import LavalinkTwin
-from ..pusher import PusherTwin
-from ..pusher.harness import HarnessClient, PusherEventRecorder, PusherHarness, PusherTestHelper
+# The twins are imported by the fixtures that use them, not here: pytest loads this
+# plugin in every run wherever wiretwin is installed, and most runs use no twin.
+if TYPE_CHECKING:
+    from ..discord.twin import DiscordTwin
+    from ..lavalink import LavalinkTwin
+    from ..pusher import PusherTwin
+    from ..pusher.harness import (
+        HarnessClient,
+        PusherEventRecorder,
+        PusherHarness,
+        PusherTestHelper,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -58,6 +65,8 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def pusher_twin(request: pytest.FixtureRequest) -> Iterator[PusherTwin]:
     """A running :class:`~wiretwin.pusher.PusherTwin`, stopped after the test."""
+    from ..pusher import PusherTwin
+
     marker = request.node.get_closest_marker("pusher_twin")
     kwargs = dict(marker.kwargs) if marker else {}
     with PusherTwin(**kwargs) as twin:
@@ -66,6 +75,8 @@ def pusher_twin(request: pytest.FixtureRequest) -> Iterator[PusherTwin]:
 
 @pytest.fixture
 def pusher_harness(pusher_twin: PusherTwin) -> Iterator[PusherHarness]:
+    from ..pusher.harness import PusherHarness
+
     harness = PusherHarness(pusher_twin)
     yield harness
     harness.close()
@@ -83,11 +94,15 @@ def mock_pusher_client(pusher_harness: PusherHarness) -> HarnessClient:
 
 @pytest.fixture
 def pusher_event_recorder(pusher_twin: PusherTwin) -> PusherEventRecorder:
+    from ..pusher.harness import PusherEventRecorder
+
     return PusherEventRecorder(pusher_twin)
 
 
 @pytest.fixture
 def pusher_test_helper(pusher_twin: PusherTwin) -> PusherTestHelper:
+    from ..pusher.harness import PusherTestHelper
+
     return PusherTestHelper(pusher_twin)
 
 
@@ -95,6 +110,8 @@ def pusher_test_helper(pusher_twin: PusherTwin) -> PusherTestHelper:
 def lavalink_twin(request: pytest.FixtureRequest) -> Iterator[LavalinkTwin]:
     """A running :class:`~wiretwin.lavalink.LavalinkTwin` in its own thread, stopped after
     the test; configure it with ``@pytest.mark.lavalink_twin(version="4.0.8", ...)``."""
+    from ..lavalink import LavalinkTwin
+
     marker = request.node.get_closest_marker("lavalink_twin")
     kwargs = dict(marker.kwargs) if marker else {}
     with LavalinkTwin(**kwargs) as twin:
@@ -107,6 +124,9 @@ def discord_twin(request: pytest.FixtureRequest) -> Iterator[DiscordTwin]:
     after the test. Empty (an application, its bot, no guild) unless configured with
     ``@pytest.mark.discord_twin(world="default")`` (the built-in world, see
     :mod:`wiretwin.discord.world`) or ``world={...}`` (a snapshot)."""
+    from ..discord.twin import DiscordTwin
+    from ..discord.world import default_discord_world
+
     marker = request.node.get_closest_marker("discord_twin")
     kwargs: dict[str, Any] = dict(marker.kwargs) if marker else {}
     if kwargs.get("world") == "default":
