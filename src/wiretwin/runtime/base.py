@@ -158,8 +158,7 @@ class Twin:
             app = web.Application(middlewares=[self.wire.middleware])
             app.add_routes(AdminApi(self).routes())
             self._add_routes(app)
-            self.server.app = app
-            await self.server.start()
+            await self.server.start(app)
             await self._on_start()
         except BaseException:
             self._loop = None

@@ -62,7 +62,9 @@ class WireLayer:
 
     def __init__(self, twin: str, clock: Clock, journal: Journal, faults: Faults, *,
                  http_error: HttpError = plain_error,
-                 internal_close: tuple[int, str] = (1011, "Internal error")) -> None:
+                 internal_close: tuple[int, str] = (1011, "Internal error"),
+                 in_band_close: Callable[[WireSocket, int, str], None] | None = None
+                 ) -> None:
         self.twin = twin
         self.clock = clock
         self.journal = journal
@@ -74,7 +76,7 @@ class WireLayer:
         #: failed inside the twin (the service's "unknown error").
         self.internal_close = internal_close
         #: The service's in-band goodbye before a close (Pusher: ``pusher:error``).
-        self.in_band_close: Callable[[WireSocket, int, str], None] | None = None
+        self.in_band_close = in_band_close
         self.log = logging.getLogger(f"wiretwin.{twin}")
 
     def internal_error(self, exc: BaseException, where: str) -> None:

@@ -72,9 +72,13 @@ class TwinServer:
     def unregister_socket(self, sock: WireSocket) -> None:
         self._sockets.discard(sock)
 
-    async def start(self) -> None:
+    async def start(self, app: web.Application | None = None) -> None:
+        """Listen; ``app`` replaces the application served (a twin builds one per start:
+        an aiohttp application is bound to the loop it first runs in)."""
         if self._runner is not None:
             raise RuntimeError("the server is already running")
+        if app is not None:
+            self.app = app
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
