@@ -11,9 +11,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from http import HTTPStatus
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -23,6 +24,7 @@ from ..runtime.base import Twin
 from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
 from ..runtime.wire import ADMIN_PREFIX
+from ..runtime.worlds import world_table
 from .fields import as_snowflake
 from .gateway.hub import GatewayHub
 from .gateway.replay import GatewayLimits
@@ -91,7 +93,7 @@ class DiscordTwin(Twin):
         privileged_intents: bool = True,
         recommended_shards: int = 1,
         gateway_limits: GatewayLimits | None = None,
-        world: dict[str, Any] | None = None,
+        world: str | Path | Mapping[str, Any] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         seed: int = 0,
@@ -118,7 +120,7 @@ class DiscordTwin(Twin):
         #: Sessions awaiting RESUME and what each keeps for it (docs/discord.md).
         self.gateway_limits = gateway_limits if gateway_limits is not None else GatewayLimits()
         #: A snapshot (a world's ``[discord]`` table) to start from instead of no guilds.
-        self._world = world
+        self._world = world_table(world, "discord")
         #: Called with every dispatch the model makes (the backend's sent-message queue).
         self.dispatch_observers: list[Callable[[str, dict[str, Any]], None]] = []
         self._backend: Backend | None = None

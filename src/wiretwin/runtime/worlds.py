@@ -18,11 +18,15 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import tomli_w
+
+#: The tables a whole world may hold.
+TWINS = frozenset({"discord", "lavalink", "pusher"})
 
 
 class WorldError(ValueError):
@@ -58,6 +62,27 @@ def default_world() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
+def world_table(world: str | Path | Mapping[str, Any] | None, twin: str) -> dict[str, Any] | None:
+    """One twin's table of a world, for a twin's ``world=`` option.
+
+    ``world`` is a world file's path, a whole world (``{"discord": {...}, ...}``) or the
+    twin's own table (a snapshot). ``None`` is no world: the twin starts empty, and so
+    does a whole world without a table for ``twin``.
+    """
+    if world is None:
+        return None
+    if isinstance(world, (str, Path)):
+        world = read_world(world)
+    if not isinstance(world, Mapping):
+        raise WorldError(f"a world is a file's path or a table, not {type(world).__name__}")
+    if twin not in world:
+        return None if world and set(world) <= TWINS else dict(world)
+    table = world[twin]
+    if not isinstance(table, Mapping):
+        raise WorldError(f"the world's {twin!r} entry is not a table")
+    return dict(table)
+
+
 def _without_nulls(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _without_nulls(v) for k, v in value.items() if v is not None}
@@ -66,4 +91,4 @@ def _without_nulls(value: Any) -> Any:
     return value
 
 
-__all__ = ["WorldError", "default_world", "read_world", "write_world"]
+__all__ = ["WorldError", "default_world", "read_world", "world_table", "write_world"]
