@@ -2,25 +2,60 @@
 
 from __future__ import annotations
 
-from .base import Twin
-from .clock import Clock, RealClock, VirtualClock
-from .faults import (
-    Disconnect,
-    Drop,
-    Fault,
-    Faults,
-    HttpError,
-    Latency,
-    LatencySpike,
-    RefuseHandshake,
-    Scope,
-    Stall,
-)
-from .journal import Entry, Journal, read_jsonl
-from .server import TwinServer
-from .waiters import WaitableLog, WaitTimeout
-from .wire import WireLayer, WireSocket, encode_frame
-from .worlds import default_world, read_world, write_world
+from typing import TYPE_CHECKING
+
+from .lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .base import Twin
+    from .clock import Clock, RealClock, VirtualClock
+    from .faults import (
+        Disconnect,
+        Drop,
+        Fault,
+        Faults,
+        HttpError,
+        Latency,
+        LatencySpike,
+        RefuseHandshake,
+        Scope,
+        Stall,
+    )
+    from .journal import Entry, Journal, read_jsonl
+    from .server import TwinServer
+    from .waiters import WaitableLog, WaitTimeout
+    from .wire import WireLayer, WireSocket, encode_frame
+    from .worlds import default_world, read_world, world_table, write_world
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "Clock": ".clock",
+    "Disconnect": ".faults",
+    "Drop": ".faults",
+    "Entry": ".journal",
+    "Fault": ".faults",
+    "Faults": ".faults",
+    "HttpError": ".faults",
+    "Journal": ".journal",
+    "Latency": ".faults",
+    "LatencySpike": ".faults",
+    "RealClock": ".clock",
+    "RefuseHandshake": ".faults",
+    "Scope": ".faults",
+    "Stall": ".faults",
+    "Twin": ".base",
+    "TwinServer": ".server",
+    "VirtualClock": ".clock",
+    "WaitTimeout": ".waiters",
+    "WaitableLog": ".waiters",
+    "WireLayer": ".wire",
+    "WireSocket": ".wire",
+    "default_world": ".worlds",
+    "encode_frame": ".wire",
+    "read_jsonl": ".journal",
+    "read_world": ".worlds",
+    "world_table": ".worlds",
+    "write_world": ".worlds",
+})
 
 __all__ = [
     "Clock",
@@ -48,5 +83,6 @@ __all__ = [
     "encode_frame",
     "read_jsonl",
     "read_world",
+    "world_table",
     "write_world",
 ]
