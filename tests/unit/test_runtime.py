@@ -122,7 +122,7 @@ def test_public_exports_are_pinned() -> None:
         "Clock", "Disconnect", "Drop", "Entry", "Fault", "Faults", "HttpError", "Journal",
         "Latency", "LatencySpike", "RealClock", "RefuseHandshake", "Scope", "Stall", "Twin",
         "TwinServer", "VirtualClock", "WaitTimeout", "WaitableLog", "WireLayer", "WireSocket",
-        "default_world", "encode_frame", "read_jsonl", "read_world", "write_world",
+        "default_world", "encode_frame", "read_jsonl", "read_world", "world_table", "write_world",
     ])
     assert sorted(wiretwin.pusher.__all__) == sorted([
         "App", "ClientEvent", "CloseCode", "Delivery", "HarnessClient", "Message",
