@@ -165,7 +165,6 @@ def _cycles() -> list[list[str]]:
 KNOWN_CYCLES = [
     ["wiretwin.discord.appcommands", "wiretwin.discord.model",
      "wiretwin.discord.model.commands"],
-    ["wiretwin.discord.dpytest", "wiretwin.discord.dpytest.backend"],
     ["wiretwin.discord.verify", "wiretwin.discord.verify_interaction"],
     ["wiretwin.lavalink.snapshot", "wiretwin.lavalink.twin"],
 ]

@@ -12,7 +12,7 @@ import discord
 import pytest
 from discord.ext import commands
 
-import wiretwin.discord.dpytest as dpytest
+import wiretwin.compat.dpytest as dpytest
 
 
 def serverinfo_bot() -> commands.Bot:

@@ -5,8 +5,8 @@ backend from wiretwin). Its bot and fixture are in conftest.py."""
 import discord
 import pytest
 
-import wiretwin.discord.dpytest as dpytest
-from wiretwin.discord.dpytest import backend
+import wiretwin.compat.dpytest as dpytest
+from wiretwin.compat.dpytest import backend
 
 
 @pytest.mark.asyncio

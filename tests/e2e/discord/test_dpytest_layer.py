@@ -1,4 +1,4 @@
-"""A dpytest-style suite run through ``wiretwin.discord.dpytest``: dpytest's calls, an
+"""A dpytest-style suite run through ``wiretwin.compat.dpytest``: dpytest's calls, an
 unmodified ``commands.Bot`` that really logs in, everything over the wire."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import discord
 import pytest
 from discord.ext import commands
 
-import wiretwin.discord.dpytest as dpytest
-from wiretwin.discord.dpytest import backend
+import wiretwin.compat.dpytest as dpytest
+from wiretwin.compat.dpytest import backend
 
 
 def build_bot() -> commands.Bot:

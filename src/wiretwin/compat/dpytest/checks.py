@@ -1,0 +1,99 @@
+"""dpytest's checks of what the bot sent: ``verify()`` (``.message()`` from the twin's
+own verifier, ``.activity()`` from the presence the bot last sent the gateway),
+``get_message``, ``get_embed`` and ``empty_queue``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from ...discord.verify import Evaluated, VerifyMessage
+from .acting import run_all_events
+from .session import Session, as_discord, current
+
+
+def get_message(peek: bool = False) -> discord.Message:
+    """The oldest message the bot sent that no check has taken (``peek``: leave it)."""
+    session = current()
+    return as_discord(session, session.twin.backend.get_message(peek))
+
+
+def get_embed(peek: bool = False) -> discord.Embed:
+    return get_message(peek).embeds[0]
+
+
+async def empty_queue() -> None:
+    """Let the bot finish, then forget what it sent and any command errors."""
+    session = current()
+    if session.ready.is_set():
+        await run_all_events()
+    await session.twin.backend.clear_message_queue()
+    while not session.errors.empty():
+        session.errors.get_nowait()
+
+
+class VerifyActivity(Evaluated):
+    """``verify().activity()``: the bot's presence as it last told the gateway (op 3)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._wanted: dict[str, Any] = {}
+
+    def matches(self, activity: discord.BaseActivity | None) -> VerifyActivity:
+        if self._wanted:
+            raise ValueError("Verify exact match conflicts with verifying attributes")
+        self._wanted["activity"] = activity
+        return self
+
+    def name(self, name: str) -> VerifyActivity:
+        self._wanted["name"] = name
+        return self
+
+    def url(self, url: str) -> VerifyActivity:
+        self._wanted["url"] = url
+        return self
+
+    def type(self, kind: discord.ActivityType) -> VerifyActivity:
+        self._wanted["type"] = int(kind.value)
+        return self
+
+    def _current_activity(self) -> dict[str, Any] | None:
+        frames = self._session.twin.journal.frames(direction="in")
+        for frame in reversed(frames):
+            data = frame.json if frame.json is not None else None
+            if isinstance(data, dict) and data.get("op") == 3:
+                activities = (data.get("d") or {}).get("activities") or []
+                return activities[0] if activities else None
+        return None
+
+    def _evaluate(self) -> tuple[bool, str]:
+        have = self._current_activity()
+        want = dict(self._wanted)
+        if "activity" in want:
+            expected = want.pop("activity")
+            if expected is None:
+                return (have is None, f"expected no activity, the bot has {have}")
+            want = {"name": expected.name, "url": getattr(expected, "url", None),
+                    "type": int(expected.type.value)}
+        if have is None:
+            return (not want, f"expected an activity {want}, the bot has none")
+        wrong = {k: have.get(k) for k, v in want.items() if have.get(k) != v}
+        return (not wrong, f"expected activity {want}, the bot has {have}")
+
+
+class Verify:
+    """``dpytest.verify()``: ``.message()`` and ``.activity()``."""
+
+    def message(self) -> VerifyMessage:
+        return current().twin.verify().message()
+
+    def activity(self) -> VerifyActivity:
+        return VerifyActivity(current())
+
+
+def verify() -> Verify:
+    return Verify()
+
+
+__all__ = ["Verify", "VerifyActivity", "empty_queue", "get_embed", "get_message", "verify"]

@@ -1,0 +1,73 @@
+"""The Discord seed vocabulary and client drivers moved above the twin: the new paths
+import cleanly, and the old ones (used by existing suites and docs) still work, warn
+with the new path, and hand out the new modules' own objects."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+import types
+
+import pytest
+
+import wiretwin.compat.dpytest as dpytest
+import wiretwin.compat.dpytest.backend as dpytest_backend
+
+NEW_MODULES = ["wiretwin.compat.dpytest", "wiretwin.compat.dpytest.backend"]
+
+
+def _old(name: str) -> types.ModuleType:
+    return importlib.import_module(name)
+
+
+def test_the_old_dpytest_package_warns_and_is_the_new_one() -> None:
+    old = _old("wiretwin.discord.dpytest")
+    with pytest.warns(DeprecationWarning,
+                      match=r"wiretwin\.discord\.dpytest\.configure moved to "
+                            r"wiretwin\.compat\.dpytest\.configure"):
+        assert old.configure is dpytest.configure
+    assert sorted(old.__all__) == sorted(dpytest.__all__)
+    for name in dpytest.__all__:
+        with pytest.warns(DeprecationWarning, match="wiretwin.compat.dpytest"):
+            assert getattr(old, name) is getattr(dpytest, name), name
+
+
+def test_the_old_backend_import_warns_and_is_the_new_module() -> None:
+    with pytest.warns(DeprecationWarning, match=r"moved to wiretwin\.compat\.dpytest\.backend"):
+        from wiretwin.discord.dpytest import backend
+    assert backend is dpytest_backend
+    old = _old("wiretwin.discord.dpytest.backend")
+    assert sorted(old.__all__) == sorted(dpytest_backend.__all__)
+    with pytest.warns(DeprecationWarning,
+                      match=r"moved to wiretwin\.compat\.dpytest\.backend\.make_guild"):
+        assert old.make_guild is dpytest_backend.make_guild
+
+
+def test_dpytest_exports_are_pinned() -> None:
+    assert sorted(dpytest.__all__) == sorted([
+        "RunnerConfig", "Verify", "VerifyActivity", "add_reaction", "add_role", "backend",
+        "cleanup", "configure", "empty_queue", "finish_on_command_error", "get_config",
+        "get_embed", "get_message", "member_join", "message", "ready", "remove_reaction",
+        "remove_role", "run_all_events", "set_permission_overrides", "verify"])
+    for name in dpytest.__all__:
+        assert hasattr(dpytest, name), name
+
+
+def test_the_new_paths_import_without_warnings() -> None:
+    """In a fresh interpreter (an import already cached here would not warn again);
+    discord.py is imported first, since it warns about audioop on its own."""
+    code = (
+        "import sys, warnings, importlib\n"
+        "import discord, discord.ext.commands\n"
+        "with warnings.catch_warnings(record=True) as seen:\n"
+        "    warnings.simplefilter('always')\n"
+        "    for name in sys.argv[1:]:\n"
+        "        module = importlib.import_module(name)\n"
+        "        for export in getattr(module, '__all__', []):\n"
+        "            getattr(module, export)\n"
+        "ours = [str(w.message) for w in seen if 'wiretwin' in str(w.message)\n"
+        "        or 'wiretwin' in w.filename]\n"
+        "assert not ours, ours\n"
+    )
+    subprocess.run([sys.executable, "-c", code, *NEW_MODULES], check=True, timeout=60)
