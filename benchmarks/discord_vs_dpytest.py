@@ -35,9 +35,9 @@ from dataclasses import dataclass
 import discord
 from discord.ext import commands
 
-from wiretwin.discord.clients import use_discord_py
 from wiretwin.discord.model import Channel, User
 from wiretwin.discord.twin import DiscordTwin
+from wiretwin.drivers.discord_py import use_discord_py
 
 GUILD = "Test Server"
 CHANNEL = "general"

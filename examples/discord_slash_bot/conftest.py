@@ -10,8 +10,8 @@ import pytest
 from bot import build_bot  # this folder: pytest puts a conftest's folder on sys.path
 from discord.ext import commands
 
-from wiretwin.discord.clients import use_discord_py
 from wiretwin.discord.twin import DiscordTwin
+from wiretwin.drivers.discord_py import use_discord_py
 
 
 @pytest.fixture

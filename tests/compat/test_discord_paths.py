@@ -5,6 +5,7 @@ with the new path, and hand out the new modules' own objects."""
 from __future__ import annotations
 
 import importlib
+import re
 import subprocess
 import sys
 import types
@@ -13,8 +14,12 @@ import pytest
 
 import wiretwin.compat.dpytest as dpytest
 import wiretwin.compat.dpytest.backend as dpytest_backend
+import wiretwin.drivers
+from wiretwin.drivers import discord_js, discord_py, hikari
 
-NEW_MODULES = ["wiretwin.compat.dpytest", "wiretwin.compat.dpytest.backend"]
+NEW_MODULES = ["wiretwin.compat", "wiretwin.compat.dpytest", "wiretwin.compat.dpytest.backend",
+               "wiretwin.drivers", "wiretwin.drivers.discord_py", "wiretwin.drivers.hikari",
+               "wiretwin.drivers.discord_js"]
 
 
 def _old(name: str) -> types.ModuleType:
@@ -42,6 +47,31 @@ def test_the_old_backend_import_warns_and_is_the_new_module() -> None:
     with pytest.warns(DeprecationWarning,
                       match=r"moved to wiretwin\.compat\.dpytest\.backend\.make_guild"):
         assert old.make_guild is dpytest_backend.make_guild
+
+
+@pytest.mark.parametrize(("name", "new"), [
+    ("use_discord_py", discord_py), ("FAST_GUILD_READY_TIMEOUT", discord_py),
+    ("hikari_kwargs", hikari), ("discord_js_options", discord_js)])
+def test_the_old_clients_module_warns_and_is_the_new_one(name: str,
+                                                         new: types.ModuleType) -> None:
+    old = _old("wiretwin.discord.clients")
+    moved = re.escape(f"wiretwin.discord.clients.{name} moved to {new.__name__}.{name}")
+    with pytest.warns(DeprecationWarning, match=moved):
+        assert getattr(old, name) is getattr(new, name)
+    assert getattr(wiretwin.drivers, name) is getattr(new, name)
+
+
+def test_the_drivers_exports_are_pinned_and_lazy() -> None:
+    assert sorted(wiretwin.drivers.__all__) == sorted([
+        "FAST_GUILD_READY_TIMEOUT", "discord_js_options", "hikari_kwargs", "use_discord_py"])
+    assert sorted(_old("wiretwin.discord.clients").__all__) == \
+        sorted(wiretwin.drivers.__all__)
+    code = ("import sys, wiretwin.drivers as d\n"
+            "loaded = [m for m in ('discord', 'hikari', 'aiohttp', 'wiretwin.discord')\n"
+            "          if m in sys.modules]\n"
+            "assert not loaded, f'importing wiretwin.drivers imported {loaded}'\n"
+            "assert all(getattr(d, n) is not None for n in d.__all__)\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
 def test_dpytest_exports_are_pinned() -> None:

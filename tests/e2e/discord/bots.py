@@ -21,10 +21,10 @@ from typing import Any
 
 from discord.ext import commands
 
-from wiretwin.discord.clients import use_discord_py
 from wiretwin.discord.model import Channel, DiscordModel, Guild, Message, Role, User
 from wiretwin.discord.permissions import Permission
 from wiretwin.discord.twin import DiscordTwin
+from wiretwin.drivers.discord_py import use_discord_py
 from wiretwin.runtime.journal import Entry
 
 #: How long any single wait in these tests may take before it fails.

@@ -12,8 +12,8 @@ import json
 import sys
 from typing import Any
 
-from wiretwin.discord.clients import use_discord_py
 from wiretwin.discord.twin import DiscordTwin
+from wiretwin.drivers.discord_py import use_discord_py
 
 TIMEOUT = 15.0
 

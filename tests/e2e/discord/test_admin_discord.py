@@ -19,9 +19,9 @@ import pytest
 from discord.ext import commands
 
 from wiretwin.discord.backend import BackendError
-from wiretwin.discord.clients import use_discord_py
 from wiretwin.discord.twin import DiscordTwin
 from wiretwin.discord.world import DEFAULT_IDS, default_discord_world
+from wiretwin.drivers.discord_py import use_discord_py
 
 TIMEOUT = 10.0
 GUILD, GENERAL, MOD_LOG = DEFAULT_IDS["guild"], DEFAULT_IDS["general"], DEFAULT_IDS["mod_log"]

@@ -24,10 +24,10 @@ import pytest
 from discord.ext import commands
 
 from wiretwin.discord.backend import Backend, BackendError
-from wiretwin.discord.clients import use_discord_py
 from wiretwin.discord.model import Channel, Guild, Member, Message
 from wiretwin.discord.permissions import Permission
 from wiretwin.discord.twin import DiscordTwin
+from wiretwin.drivers.discord_py import use_discord_py
 
 TIMEOUT = 10.0
 MESSAGES = "/channels/{channel_id}/messages"

@@ -1,7 +1,7 @@
 """discord.js v14 (under Node) logs in to the Discord twin and replies to a message.
 
 ``js/driver.mjs`` runs one discord.js ``Client`` built from
-:func:`~wiretwin.discord.clients.discord_js_options` and prints one JSON line per thing
+:func:`~wiretwin.drivers.discord_js.discord_js_options` and prints one JSON line per thing
 it saw. discord.js asks ``GET /api/v10/gateway/bot`` for the gateway and dials
 ``{url}?v=10&encoding=json``: with no ``zlib-sync`` installed it asks for no compression
 at all (``compress: false`` in IDENTIFY), so the twin speaks plain JSON text frames.
@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from wiretwin.discord.clients import discord_js_options
 from wiretwin.discord.twin import DiscordTwin
+from wiretwin.drivers.discord_js import discord_js_options
 
 from ..node_driver import NodeDriver
 

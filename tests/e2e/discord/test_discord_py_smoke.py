@@ -7,8 +7,8 @@ import asyncio
 import discord
 from discord.ext import commands
 
-from wiretwin.discord.clients import use_discord_py
 from wiretwin.discord.twin import DiscordTwin
+from wiretwin.drivers.discord_py import use_discord_py
 
 
 async def test_login_ready_and_a_command_reply() -> None:

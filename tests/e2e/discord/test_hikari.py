@@ -13,8 +13,8 @@ import json
 
 import hikari
 
-from wiretwin.discord.clients import hikari_kwargs
 from wiretwin.discord.twin import DiscordTwin
+from wiretwin.drivers.hikari import hikari_kwargs
 
 INTENTS = hikari.Intents.ALL_UNPRIVILEGED | hikari.Intents.MESSAGE_CONTENT
 

@@ -19,9 +19,9 @@ import aiohttp
 import discord
 import pytest
 
-from wiretwin.discord.clients import use_discord_py
 from wiretwin.discord.permissions import Permission as P
 from wiretwin.discord.twin import DiscordTwin
+from wiretwin.drivers.discord_py import use_discord_py
 from wiretwin.runtime.clock import VirtualClock
 
 from .rest_api import Api

@@ -25,12 +25,12 @@ import pytest
 import yarl
 from discord.ext import commands
 
-from wiretwin.discord.clients import use_discord_py
 from wiretwin.discord.model import Attachment, ChannelType, Overwrite
 from wiretwin.discord.permissions import Permission
 from wiretwin.discord.snapshot import SnapshotError
 from wiretwin.discord.twin import DiscordTwin
 from wiretwin.discord.world import DEFAULT_IDS, default_discord_world
+from wiretwin.drivers.discord_py import use_discord_py
 from wiretwin.runtime.worlds import read_world, write_world
 
 TIMEOUT = 10.0

@@ -16,10 +16,10 @@ from typing import Any, NamedTuple
 import discord
 from discord.ext import commands
 
-from ...discord.clients import use_discord_py
 from ...discord.model import ChannelType
 from ...discord.model import Message as ModelMessage
 from ...discord.twin import DiscordTwin
+from ...drivers.discord_py import use_discord_py
 
 _READY_TIMEOUT = 10.0
 
