@@ -18,7 +18,7 @@ from aiohttp import web
 
 from ..runtime import jsonio
 from ..runtime.admin import ARRAY, OBJECT, AdminError, AdminRoute, json_body
-from .model import ApiError
+from .errors import ApiError
 
 if TYPE_CHECKING:
     from .twin import PusherTwin

@@ -26,7 +26,7 @@ from typing import Any
 
 from ..runtime import jsonio
 from ..runtime.clock import Clock
-from . import frames, users
+from . import users, wire
 from .apps import App
 from .auth import auth_matches, channel_string_to_sign, sign_channel
 from .channels import (
@@ -35,12 +35,10 @@ from .channels import (
     channel_type,
     invalid_channel_name,
 )
-from .errors import CloseCode, CloseConnection, PusherError, shown
-from .frames import dumps
+from .errors import ApiError, CloseCode, CloseConnection, PusherError, shown
 from .limits import PublishRequest, check_attribute, check_publish, too_large
 from .presence import PresenceRoster
 from .state import (
-    ApiError,
     AppState,
     CachedEvent,
     Channel,
@@ -49,6 +47,7 @@ from .state import (
     User,
     user_id_of,
 )
+from .wire import dumps
 
 MAX_USER_ID = 128
 
@@ -207,12 +206,12 @@ class PusherModel:
             assert user_id is not None
             is_new = channel.roster.join(user_id, user_info, conn.socket_id)
             self.effects.deliver(
-                [conn.socket_id], frames.subscription_succeeded(name, channel.roster.payload())
+                [conn.socket_id], wire.subscription_succeeded(name, channel.roster.payload())
             )
             if is_new:
                 self._member_added(conn.app, channel, user_id, user_info, exclude=conn.socket_id)
         else:
-            self.effects.deliver([conn.socket_id], frames.subscription_succeeded(name))
+            self.effects.deliver([conn.socket_id], wire.subscription_succeeded(name))
             self._subscription_count_changed(conn.app, channel)
         if ctype.cache:
             self._replay_cache(state, conn, name)
@@ -293,7 +292,7 @@ class PusherModel:
                       exclude: str | None) -> None:
         others = [s for s in channel.subscribers if s != exclude]
         if others:
-            self.effects.deliver(others, frames.member_added(channel.name, user_id, info))
+            self.effects.deliver(others, wire.member_added(channel.name, user_id, info))
         self.effects.webhook(
             app, {"name": "member_added", "channel": channel.name, "user_id": user_id}
         )
@@ -301,7 +300,7 @@ class PusherModel:
     def _member_removed(self, app: App, channel: Channel, user_id: str) -> None:
         if channel.subscribers:
             self.effects.deliver(
-                list(channel.subscribers), frames.member_removed(channel.name, user_id)
+                list(channel.subscribers), wire.member_removed(channel.name, user_id)
             )
         self.effects.webhook(
             app, {"name": "member_removed", "channel": channel.name, "user_id": user_id}
@@ -313,7 +312,7 @@ class PusherModel:
         count = channel.subscription_count
         if channel.subscribers:
             self.effects.deliver(
-                list(channel.subscribers), frames.subscription_count(channel.name, count)
+                list(channel.subscribers), wire.subscription_count(channel.name, count)
             )
         self.effects.webhook(app, {
             "name": "subscription_count", "channel": channel.name, "subscription_count": count,
@@ -323,10 +322,10 @@ class PusherModel:
         cached = self._cached(state, name)
         if cached is not None:
             self.effects.deliver(
-                [conn.socket_id], frames.channel_event(name, cached.event, cached.data)
+                [conn.socket_id], wire.channel_event(name, cached.event, cached.data)
             )
         else:
-            self.effects.deliver([conn.socket_id], frames.cache_miss(name))
+            self.effects.deliver([conn.socket_id], wire.cache_miss(name))
             self.effects.webhook(conn.app, {"name": "cache_miss", "channel": name})
 
     def _cache_put(self, state: AppState, name: str, event: str, data: str) -> None:
@@ -414,14 +413,13 @@ class PusherModel:
                 CloseCode.CLIENT_EVENT_RATE_LIMIT,
             )
         times.append(now)
-        raw = message.get("data")
-        data = raw if isinstance(raw, str) else dumps(raw)
+        data = wire.raw_data(message)
         state = self.state(conn.app)
         channel = state.channels[name]
         user_id = channel.subscribers.get(conn.socket_id) if ctype.presence else None
         others = [s for s in channel.subscribers if s != conn.socket_id]
         if others:
-            self.effects.deliver(others, frames.channel_event(name, event, data, user_id))
+            self.effects.deliver(others, wire.channel_event(name, event, data, user_id))
         self.effects.client_event(conn.app, conn.socket_id, name, event, data, user_id)
         hook: dict[str, Any] = {
             "name": "client_event", "channel": name, "event": event, "data": data,
@@ -449,7 +447,7 @@ class PusherModel:
         """Deliver one event (already checked); returns its ``info`` attributes per channel."""
         state = self.state(app)
         for name in request.channels:
-            frame = frames.channel_event(name, request.name, request.data)
+            frame = wire.channel_event(name, request.name, request.data)
             channel = state.channels.get(name)
             if channel is not None and channel.subscribers:
                 subs = channel.subscribers
@@ -527,7 +525,6 @@ class PusherModel:
 
 
 __all__ = [
-    "ApiError",
     "AppState",
     "CachedEvent",
     "Channel",

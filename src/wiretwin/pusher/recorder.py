@@ -15,7 +15,7 @@ from typing import Any
 
 from ..runtime import jsonio
 from ..runtime.waiters import WaitableLog
-from .frames import Frame
+from .wire import Frame
 
 _MISSING: Any = object()
 #: What one record costs besides its payload (the record, its strings' headers, the log's

@@ -23,15 +23,16 @@ from .admin import PusherAdmin
 from .apps import App, default_app
 from .auth import sign_channel, sign_user
 from .client import PusherTestClient
-from .errors import CloseCode
-from .frames import Frame, dumps
-from .http_api import PusherHttpApi
-from .model import ApiError, PublishRequest, PusherModel
+from .errors import ApiError, CloseCode
+from .http import PusherHttpApi
+from .limits import PublishRequest
+from .model import PusherModel
 from .recorder import DEFAULT_BYTES, DEFAULT_LIMIT, ClientEvent, PusherRecorder, TriggeredEvent
 from .settings import client_settings
 from .snapshot import restore, snapshot
 from .webhooks import WebhookSender
 from .websocket import PusherSockets
+from .wire import Frame, dumps
 
 log = logging.getLogger("wiretwin.pusher")
 
