@@ -17,8 +17,8 @@ from aiohttp import web
 
 from ..runtime.clock import Clock
 from .apps import App
-from .auth import RequestAuthError, verify_request
-from .errors import ApiError, shown
+from .auth import verify_request
+from .errors import ApiError, RequestAuthError, shown
 from .limits import PublishRequest
 from .model import PusherModel
 from .recorder import PusherRecorder, TriggeredEvent

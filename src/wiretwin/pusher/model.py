@@ -15,7 +15,8 @@ Time comes only from the :class:`~wiretwin.runtime.clock.Clock` (rate-limit wind
 TTLs); randomness only from the twin's seeded generator (socket ids).
 
 Alongside: :mod:`.state` (what is kept), :mod:`.users` (sign-in and watchlists),
-:mod:`.limits` (what the HTTP API accepts), :mod:`.presence` (rosters).
+:mod:`.limits` (what the HTTP API accepts), :mod:`.presence` (rosters),
+:mod:`.channel_auth` (what a private or presence subscription must carry).
 """
 
 from __future__ import annotations
@@ -24,11 +25,10 @@ import random
 from collections.abc import Iterable
 from typing import Any
 
-from ..runtime import jsonio
 from ..runtime.clock import Clock
 from . import users, wire
 from .apps import App
-from .auth import auth_matches, channel_string_to_sign, sign_channel
+from .channel_auth import check_channel_auth
 from .channels import (
     SERVER_TO_USER_PREFIX,
     ChannelKind,
@@ -45,11 +45,7 @@ from .state import (
     Connection,
     Effects,
     User,
-    user_id_of,
 )
-from .wire import dumps
-
-MAX_USER_ID = 128
 
 
 class PusherModel:
@@ -170,22 +166,7 @@ class PusherModel:
                     CloseCode.UNAUTHORIZED,
                 )
         elif ctype.needs_auth:
-            channel_data = data.get("channel_data")
-            if ctype.presence and not isinstance(channel_data, str):
-                raise PusherError(
-                    f"Presence channel {name} requires channel_data: the JSON string "
-                    "your auth endpoint returned with the signature"
-                )
-            signed_data = channel_data if ctype.presence else None
-            assert signed_data is None or isinstance(signed_data, str)
-            expected = sign_channel(conn.app.key, conn.app.secret, conn.socket_id, name,
-                                    signed_data)
-            given = data.get("auth")
-            if not auth_matches(expected, given):
-                raise PusherError(self._bad_signature(conn, name, signed_data, given))
-            if ctype.presence:
-                assert isinstance(signed_data, str)
-                user_id, user_info = self._presence_member(conn.app, name, signed_data)
+            user_id, user_info = check_channel_auth(conn, name, ctype.presence, data)
         state = self.state(conn.app)
         channel = state.channels.get(name)
         if ctype.presence and channel is not None and channel.roster is not None:
@@ -215,45 +196,6 @@ class PusherModel:
             self._subscription_count_changed(conn.app, channel)
         if ctype.cache:
             self._replay_cache(state, conn, name)
-
-    def _bad_signature(self, conn: Connection, name: str, channel_data: str | None,
-                       given: object) -> str:
-        to_sign = channel_string_to_sign(conn.socket_id, name, channel_data)
-        if not isinstance(given, str) or not given:
-            return (f"Auth value for subscription to {name} is missing or not a string: "
-                    f"expected {conn.app.key}:<HMAC SHA256 hex digest of {shown(to_sign)}>")
-        key, _, _ = given.partition(":")
-        if key != conn.app.key:
-            return f"Invalid key in subscription auth data: '{shown(key, 128)}'"
-        return (f"Invalid signature: Expected HMAC SHA256 hex digest of {shown(to_sign)}, "
-                f"but got {shown(given, 256)}")
-
-    def _presence_member(self, app: App, name: str, channel_data: str) -> tuple[str, Any]:
-        try:
-            parsed = jsonio.loads(channel_data)
-        except jsonio.JSONError:
-            raise PusherError(
-                f"Invalid channel_data for {name}: not JSON ({shown(channel_data, 80)!r})"
-            ) from None
-        if not isinstance(parsed, dict):
-            raise PusherError(f"Invalid channel_data for {name}: must be a JSON object")
-        user_id = user_id_of(parsed.get("user_id"))
-        if user_id is None:
-            raise PusherError(
-                f"Invalid channel_data for {name}: user_id must be a non-empty string or number"
-            )
-        if len(user_id) > MAX_USER_ID:
-            raise PusherError(
-                f"Invalid channel_data for {name}: user_id longer than {MAX_USER_ID} characters"
-            )
-        info = parsed.get("user_info")
-        size = len(dumps(info).encode()) if info is not None else 0
-        if size > app.max_presence_user_info_bytes:
-            raise PusherError(
-                f"Invalid channel_data for {name}: user_info is {size} bytes, "
-                f"over the {app.max_presence_user_info_bytes}-byte limit"
-            )
-        return user_id, info
 
     def _channel(self, state: AppState, name: str) -> Channel:
         channel = state.channels.get(name)

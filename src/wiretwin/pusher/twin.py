@@ -43,7 +43,7 @@ class PusherTwin(Twin):
     service = "pusher"
     heartbeat_events = frozenset({"pusher:ping", "pusher:pong", "ws:pong"})
     #: Pusher's "generic reconnect immediately", after a ``pusher:error`` saying so.
-    internal_close = (4200, "Internal error; please reconnect")
+    internal_close = (int(CloseCode.GENERIC_RECONNECT), "Internal error; please reconnect")
 
     def __init__(
         self,
