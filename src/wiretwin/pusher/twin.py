@@ -19,6 +19,7 @@ from ..runtime.admin import AdminRoute
 from ..runtime.base import Twin
 from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
+from ..runtime.threads import await_in_loop
 from ..runtime.wire import plain_error
 from ..runtime.worlds import world_table
 from .admin import PusherAdmin
@@ -285,8 +286,6 @@ class PusherTwin(Twin):
 
     async def settle(self, timeout: float = 5.0) -> None:
         """Wait until every queued webhook was attempted (retries included)."""
-        from ..runtime.threads import await_in_loop
-
         await await_in_loop(self.loop, self.webhooks.settle(timeout))
 
 
