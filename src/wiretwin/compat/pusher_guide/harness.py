@@ -16,8 +16,12 @@ is backed by a running :class:`PusherTwin`:
 Where a mock suite relied on something the real service does not do, the real behaviour
 wins: ``authenticate`` signs as Pusher does, so ``auth`` is ``"<key>:<signature>"``
 (the guide's ``"socket_456:..."`` is wrong). A made-up socket id such as ``"socket_123"``
-(the SDK refuses to sign one) is signed with the same HMAC; the twin would refuse to
-subscribe with it, since real socket ids look like ``"1234.5678"``.
+(the SDK refuses to sign one) is signed all the same, by the twin's own
+:func:`~wiretwin.pusher.auth.sign_channel`; the twin would refuse to subscribe with it,
+since real socket ids look like ``"1234.5678"``.
+
+Here: :class:`PusherHarness` and the two contexts. The client is :mod:`.client`, the
+recorder and helpers :mod:`.helpers`.
 """
 
 from __future__ import annotations
