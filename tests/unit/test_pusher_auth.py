@@ -7,7 +7,6 @@ import json
 import pytest
 
 from wiretwin.pusher.auth import (
-    RequestAuthError,
     auth_matches,
     body_md5,
     iso8601,
@@ -19,6 +18,7 @@ from wiretwin.pusher.auth import (
     verify_request,
     webhook_signature,
 )
+from wiretwin.pusher.errors import RequestAuthError
 
 KEY = "278d425bdf160c739803"
 SECRET = "7ad3773142a6692b25b8"

@@ -12,9 +12,10 @@ import pytest
 
 from wiretwin.pusher.apps import App
 from wiretwin.pusher.auth import sign_channel, sign_user
-from wiretwin.pusher.errors import CloseCode, PusherError
-from wiretwin.pusher.frames import Frame
-from wiretwin.pusher.model import ApiError, Connection, PublishRequest, PusherModel
+from wiretwin.pusher.errors import ApiError, CloseCode, PusherError
+from wiretwin.pusher.limits import PublishRequest
+from wiretwin.pusher.model import Connection, PusherModel
+from wiretwin.pusher.wire import Frame
 
 
 class ManualClock:

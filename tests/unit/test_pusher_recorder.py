@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from wiretwin.pusher import frames
+from wiretwin.pusher import wire
 from wiretwin.pusher.recorder import ClientEvent, PusherRecorder, TriggeredEvent
 
 
 def test_deliveries_keep_the_newest_within_the_byte_budget() -> None:
     recorder = PusherRecorder(limit=1000, max_bytes=50_000)
     for n in range(20):
-        frame = frames.channel_event("news", f"e{n}", "x" * 10_000)
+        frame = wire.channel_event("news", f"e{n}", "x" * 10_000)
         recorder.record_deliveries(["1.1"], frame)
     kept = [d.event for d in recorder.deliveries]
     assert kept == [f"e{n}" for n in range(20 - len(kept), 20)]
@@ -20,7 +20,7 @@ def test_deliveries_keep_the_newest_within_the_byte_budget() -> None:
 
 def test_a_fan_out_counts_its_frame_once() -> None:
     recorder = PusherRecorder(limit=100_000, max_bytes=1_000_000)
-    frame = frames.channel_event("news", "big", "x" * 9_000)
+    frame = wire.channel_event("news", "big", "x" * 9_000)
     recorder.record_deliveries([f"{n}.1" for n in range(500)], frame)
     assert len(recorder.deliveries) == 500  # 500 sockets, one shared 9 KB frame
 

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from ..runtime import jsonio
 from ..runtime.admin import ARRAY, OBJECT, AdminError, AdminRoute, json_body
-from .model import ApiError
+from .errors import ApiError, CloseCode
 
 if TYPE_CHECKING:
     from .twin import PusherTwin
@@ -58,7 +58,7 @@ class PusherAdmin:
             r("POST", "/pusher/connections/{socket_id}/disconnect", self.disconnect,
               "Close a connection with a code (with a pusher:error first, if asked)",
               body={"type": "object", "properties": {
-                  "code": {"type": "integer", "default": 4200},
+                  "code": {"type": "integer", "default": int(CloseCode.GENERIC_RECONNECT)},
                   "message": {"type": "string"}, "error_first": {"type": "boolean"}}},
               status=204, tag="pusher"),
             r("POST", "/pusher/users/{user_id}/terminate", self.terminate,
@@ -170,7 +170,7 @@ class PusherAdmin:
         socket_id = request.match_info["socket_id"]
         if socket_id not in self.twin.sockets.sockets:
             raise AdminError(404, f"no open connection {socket_id}")
-        code = body.get("code", 4200)
+        code = body.get("code", int(CloseCode.GENERIC_RECONNECT))
         if not isinstance(code, int) or not 1000 <= code <= 4999:
             raise AdminError(400, "code must be a close code (1000-4999)")
         self.twin.disconnect(socket_id, code, str(body.get("message", "Disconnected")),

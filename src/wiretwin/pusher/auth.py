@@ -12,9 +12,8 @@ import hmac
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
-from .errors import shown
+from .errors import RequestAuthError, shown
 
 #: How far a signed HTTP request's ``auth_timestamp`` may be from the server's clock.
 TIMESTAMP_GRACE = 600
@@ -76,17 +75,6 @@ def sign_request(secret: str, method: str, path: str, params: Mapping[str, str])
 
 def body_md5(body: bytes) -> str:
     return hashlib.md5(body).hexdigest()
-
-
-@dataclass(frozen=True)
-class RequestAuthError(Exception):
-    """A signed-request check failed; ``message`` is what the service answers with."""
-
-    status: int
-    message: str
-
-    def __str__(self) -> str:
-        return self.message
 
 
 #: Ruby's ``String#to_i``: leading whitespace, a sign, digits (``_`` between them); the
@@ -190,7 +178,6 @@ def webhook_signature(secret: str, body: bytes) -> str:
 
 __all__ = [
     "TIMESTAMP_GRACE",
-    "RequestAuthError",
     "auth_matches",
     "body_md5",
     "channel_string_to_sign",

@@ -1,14 +1,16 @@
-"""Pusher's error vocabulary: close codes and the two ways a rule says no.
+"""Pusher's error vocabulary: close codes and the four ways a rule says no.
 
 ``PusherError`` becomes a ``pusher:error`` frame and the connection stays open (a bad
 subscription, a rejected client event). ``CloseConnection`` ends the connection with a
 close code from the protocol's table; with ``error_first`` a ``pusher:error`` carrying the
 same code goes out before the close frame (protocol < 6 needs it, and Pysher only acts on
-the in-band error).
+the in-band error). ``ApiError`` answers an HTTP API request with a status and one line
+of text; ``RequestAuthError`` is the same for a request whose signature check failed.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 
 #: How much of a client's own value an error text quotes back. Enough for any value a
@@ -48,6 +50,26 @@ class PusherError(Exception):
         self.code = code
 
 
+class ApiError(Exception):
+    """An HTTP API request broke a rule; answered with ``status`` and ``message``."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RequestAuthError(Exception):
+    """A signed-request check failed; ``message`` is what the service answers with."""
+
+    status: int
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
 class CloseConnection(Exception):
     """Ends the connection with ``code``."""
 
@@ -72,4 +94,5 @@ def shown(value: object, limit: int = QUOTE_LIMIT) -> str:
     return text
 
 
-__all__ = ["QUOTE_LIMIT", "CloseCode", "CloseConnection", "PusherError", "shown"]
+__all__ = ["QUOTE_LIMIT", "ApiError", "CloseCode", "CloseConnection", "PusherError",
+           "RequestAuthError", "shown"]

@@ -1,64 +1,14 @@
-"""The Pusher testing guide's ``MockPusherService()`` and ``MockPusherClient()``, for real.
+"""Old path of the Pusher testing guide's mocks, now :mod:`wiretwin.compat.pusher_guide`.
 
-Inside ``async_mock_pusher_context()`` (or ``mock_pusher_context()``) both bind to its
-twin; elsewhere each starts a twin of its own in a thread, stopped by ``close()`` or when
-the object is garbage-collected (so the guide's fixtures, which never stop anything, leak
-nothing). The service is a :class:`~wiretwin.pusher.harness.PusherHarness` (the real
-``pusher`` SDK and a real websocket client); the client is its
-:class:`~wiretwin.pusher.harness.HarnessClient`.
+Kept so existing imports work: each name still resolves, with a DeprecationWarning naming
+its new module.
 """
 
 from __future__ import annotations
 
-import weakref
-from typing import Any
+from ..runtime.lazy import lazy_exports
 
-from .apps import App
-from .harness import HarnessClient, PusherHarness, current_harness
-from .twin import PusherTwin
-
-
-def _twin_for(twin: PusherTwin | None) -> tuple[PusherTwin, PusherTwin | None]:
-    """(the twin to use, the one started here if any)."""
-    if twin is not None:
-        return twin, None
-    active = current_harness()
-    if active is not None:
-        return active.twin, None
-    own = PusherTwin().start_in_thread()
-    return own, own
-
-
-class MockPusherService(PusherHarness):
-    """``MockPusherService()``: the harness over the active context's twin, or its own."""
-
-    def __init__(self, twin: PusherTwin | None = None, app: App | None = None) -> None:
-        used, self._own = _twin_for(twin)
-        super().__init__(used, app)
-        if self._own is not None:
-            self._finalizer: Any = weakref.finalize(self, self._own.stop_thread)
-
-    def close(self) -> None:
-        super().close()
-        if self._own is not None:
-            self._finalizer()
-
-
-class MockPusherClient(HarnessClient):
-    """``MockPusherClient()``: a real websocket client of the active context's twin, or of
-    a twin of its own."""
-
-    def __init__(self, twin: PusherTwin | None = None, app: App | None = None,
-                 timeout: float = 5.0) -> None:
-        used, self._own = _twin_for(twin)
-        super().__init__(used, app or used.app, timeout)
-        if self._own is not None:
-            self._finalizer: Any = weakref.finalize(self, self._own.stop_thread)
-
-    def close(self) -> None:
-        self.disconnect()
-        if self._own is not None:
-            self._finalizer()
-
-
-__all__ = ["MockPusherClient", "MockPusherService"]
+__getattr__, __dir__ = lazy_exports(__name__, {}, moved={
+    "MockPusherClient": "wiretwin.compat.pusher_guide",
+    "MockPusherService": "wiretwin.compat.pusher_guide",
+})

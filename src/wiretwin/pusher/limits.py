@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 
 from .apps import App
 from .channels import ChannelKind, channel_type, invalid_channel_name
-from .errors import shown
-from .state import ApiError
+from .errors import ApiError, shown
 
 
 @dataclass

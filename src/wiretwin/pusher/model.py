@@ -15,7 +15,8 @@ Time comes only from the :class:`~wiretwin.runtime.clock.Clock` (rate-limit wind
 TTLs); randomness only from the twin's seeded generator (socket ids).
 
 Alongside: :mod:`.state` (what is kept), :mod:`.users` (sign-in and watchlists),
-:mod:`.limits` (what the HTTP API accepts), :mod:`.presence` (rosters).
+:mod:`.limits` (what the HTTP API accepts), :mod:`.presence` (rosters),
+:mod:`.channel_auth` (what a private or presence subscription must carry).
 """
 
 from __future__ import annotations
@@ -24,33 +25,27 @@ import random
 from collections.abc import Iterable
 from typing import Any
 
-from ..runtime import jsonio
 from ..runtime.clock import Clock
-from . import frames, users
+from . import users, wire
 from .apps import App
-from .auth import auth_matches, channel_string_to_sign, sign_channel
+from .channel_auth import check_channel_auth
 from .channels import (
     SERVER_TO_USER_PREFIX,
     ChannelKind,
     channel_type,
     invalid_channel_name,
 )
-from .errors import CloseCode, CloseConnection, PusherError, shown
-from .frames import dumps
+from .errors import ApiError, CloseCode, CloseConnection, PusherError, shown
 from .limits import PublishRequest, check_attribute, check_publish, too_large
 from .presence import PresenceRoster
 from .state import (
-    ApiError,
     AppState,
     CachedEvent,
     Channel,
     Connection,
     Effects,
     User,
-    user_id_of,
 )
-
-MAX_USER_ID = 128
 
 
 class PusherModel:
@@ -171,22 +166,7 @@ class PusherModel:
                     CloseCode.UNAUTHORIZED,
                 )
         elif ctype.needs_auth:
-            channel_data = data.get("channel_data")
-            if ctype.presence and not isinstance(channel_data, str):
-                raise PusherError(
-                    f"Presence channel {name} requires channel_data: the JSON string "
-                    "your auth endpoint returned with the signature"
-                )
-            signed_data = channel_data if ctype.presence else None
-            assert signed_data is None or isinstance(signed_data, str)
-            expected = sign_channel(conn.app.key, conn.app.secret, conn.socket_id, name,
-                                    signed_data)
-            given = data.get("auth")
-            if not auth_matches(expected, given):
-                raise PusherError(self._bad_signature(conn, name, signed_data, given))
-            if ctype.presence:
-                assert isinstance(signed_data, str)
-                user_id, user_info = self._presence_member(conn.app, name, signed_data)
+            user_id, user_info = check_channel_auth(conn, name, ctype.presence, data)
         state = self.state(conn.app)
         channel = state.channels.get(name)
         if ctype.presence and channel is not None and channel.roster is not None:
@@ -207,54 +187,15 @@ class PusherModel:
             assert user_id is not None
             is_new = channel.roster.join(user_id, user_info, conn.socket_id)
             self.effects.deliver(
-                [conn.socket_id], frames.subscription_succeeded(name, channel.roster.payload())
+                [conn.socket_id], wire.subscription_succeeded(name, channel.roster.payload())
             )
             if is_new:
                 self._member_added(conn.app, channel, user_id, user_info, exclude=conn.socket_id)
         else:
-            self.effects.deliver([conn.socket_id], frames.subscription_succeeded(name))
+            self.effects.deliver([conn.socket_id], wire.subscription_succeeded(name))
             self._subscription_count_changed(conn.app, channel)
         if ctype.cache:
             self._replay_cache(state, conn, name)
-
-    def _bad_signature(self, conn: Connection, name: str, channel_data: str | None,
-                       given: object) -> str:
-        to_sign = channel_string_to_sign(conn.socket_id, name, channel_data)
-        if not isinstance(given, str) or not given:
-            return (f"Auth value for subscription to {name} is missing or not a string: "
-                    f"expected {conn.app.key}:<HMAC SHA256 hex digest of {shown(to_sign)}>")
-        key, _, _ = given.partition(":")
-        if key != conn.app.key:
-            return f"Invalid key in subscription auth data: '{shown(key, 128)}'"
-        return (f"Invalid signature: Expected HMAC SHA256 hex digest of {shown(to_sign)}, "
-                f"but got {shown(given, 256)}")
-
-    def _presence_member(self, app: App, name: str, channel_data: str) -> tuple[str, Any]:
-        try:
-            parsed = jsonio.loads(channel_data)
-        except jsonio.JSONError:
-            raise PusherError(
-                f"Invalid channel_data for {name}: not JSON ({shown(channel_data, 80)!r})"
-            ) from None
-        if not isinstance(parsed, dict):
-            raise PusherError(f"Invalid channel_data for {name}: must be a JSON object")
-        user_id = user_id_of(parsed.get("user_id"))
-        if user_id is None:
-            raise PusherError(
-                f"Invalid channel_data for {name}: user_id must be a non-empty string or number"
-            )
-        if len(user_id) > MAX_USER_ID:
-            raise PusherError(
-                f"Invalid channel_data for {name}: user_id longer than {MAX_USER_ID} characters"
-            )
-        info = parsed.get("user_info")
-        size = len(dumps(info).encode()) if info is not None else 0
-        if size > app.max_presence_user_info_bytes:
-            raise PusherError(
-                f"Invalid channel_data for {name}: user_info is {size} bytes, "
-                f"over the {app.max_presence_user_info_bytes}-byte limit"
-            )
-        return user_id, info
 
     def _channel(self, state: AppState, name: str) -> Channel:
         channel = state.channels.get(name)
@@ -293,7 +234,7 @@ class PusherModel:
                       exclude: str | None) -> None:
         others = [s for s in channel.subscribers if s != exclude]
         if others:
-            self.effects.deliver(others, frames.member_added(channel.name, user_id, info))
+            self.effects.deliver(others, wire.member_added(channel.name, user_id, info))
         self.effects.webhook(
             app, {"name": "member_added", "channel": channel.name, "user_id": user_id}
         )
@@ -301,7 +242,7 @@ class PusherModel:
     def _member_removed(self, app: App, channel: Channel, user_id: str) -> None:
         if channel.subscribers:
             self.effects.deliver(
-                list(channel.subscribers), frames.member_removed(channel.name, user_id)
+                list(channel.subscribers), wire.member_removed(channel.name, user_id)
             )
         self.effects.webhook(
             app, {"name": "member_removed", "channel": channel.name, "user_id": user_id}
@@ -313,7 +254,7 @@ class PusherModel:
         count = channel.subscription_count
         if channel.subscribers:
             self.effects.deliver(
-                list(channel.subscribers), frames.subscription_count(channel.name, count)
+                list(channel.subscribers), wire.subscription_count(channel.name, count)
             )
         self.effects.webhook(app, {
             "name": "subscription_count", "channel": channel.name, "subscription_count": count,
@@ -323,10 +264,10 @@ class PusherModel:
         cached = self._cached(state, name)
         if cached is not None:
             self.effects.deliver(
-                [conn.socket_id], frames.channel_event(name, cached.event, cached.data)
+                [conn.socket_id], wire.channel_event(name, cached.event, cached.data)
             )
         else:
-            self.effects.deliver([conn.socket_id], frames.cache_miss(name))
+            self.effects.deliver([conn.socket_id], wire.cache_miss(name))
             self.effects.webhook(conn.app, {"name": "cache_miss", "channel": name})
 
     def _cache_put(self, state: AppState, name: str, event: str, data: str) -> None:
@@ -414,14 +355,13 @@ class PusherModel:
                 CloseCode.CLIENT_EVENT_RATE_LIMIT,
             )
         times.append(now)
-        raw = message.get("data")
-        data = raw if isinstance(raw, str) else dumps(raw)
+        data = wire.raw_data(message)
         state = self.state(conn.app)
         channel = state.channels[name]
         user_id = channel.subscribers.get(conn.socket_id) if ctype.presence else None
         others = [s for s in channel.subscribers if s != conn.socket_id]
         if others:
-            self.effects.deliver(others, frames.channel_event(name, event, data, user_id))
+            self.effects.deliver(others, wire.channel_event(name, event, data, user_id))
         self.effects.client_event(conn.app, conn.socket_id, name, event, data, user_id)
         hook: dict[str, Any] = {
             "name": "client_event", "channel": name, "event": event, "data": data,
@@ -449,7 +389,7 @@ class PusherModel:
         """Deliver one event (already checked); returns its ``info`` attributes per channel."""
         state = self.state(app)
         for name in request.channels:
-            frame = frames.channel_event(name, request.name, request.data)
+            frame = wire.channel_event(name, request.name, request.data)
             channel = state.channels.get(name)
             if channel is not None and channel.subscribers:
                 subs = channel.subscribers
@@ -527,7 +467,6 @@ class PusherModel:
 
 
 __all__ = [
-    "ApiError",
     "AppState",
     "CachedEvent",
     "Channel",

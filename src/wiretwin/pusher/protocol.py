@@ -25,12 +25,11 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..runtime import jsonio
-from . import frames
+from . import wire
 from .apps import App
 from .errors import CloseCode, CloseConnection, PusherError, shown
-from .frames import dumps
 from .model import Connection, PusherModel
+from .wire import object_data
 
 #: Protocol versions the twin speaks (Pysher speaks 6, pusher-js 7).
 SUPPORTED_PROTOCOLS = range(4, 8)
@@ -66,7 +65,7 @@ def accept(model: PusherModel, key: str, query: Mapping[str, str]) -> tuple[App,
 
 
 def _ping(model: PusherModel, conn: Connection, message: dict[str, Any], size: int) -> None:
-    model.effects.deliver([conn.socket_id], frames.pong())
+    model.effects.deliver([conn.socket_id], wire.pong())
 
 
 def _pong(model: PusherModel, conn: Connection, message: dict[str, Any], size: int) -> None:
@@ -75,16 +74,16 @@ def _pong(model: PusherModel, conn: Connection, message: dict[str, Any], size: i
 
 def _subscribe(model: PusherModel, conn: Connection, message: dict[str, Any],
                size: int) -> None:
-    model.subscribe(conn, _object_data(message))
+    model.subscribe(conn, object_data(message))
 
 
 def _unsubscribe(model: PusherModel, conn: Connection, message: dict[str, Any],
                  size: int) -> None:
-    model.unsubscribe(conn, _object_data(message))
+    model.unsubscribe(conn, object_data(message))
 
 
 def _signin(model: PusherModel, conn: Connection, message: dict[str, Any], size: int) -> None:
-    model.signin(conn, _object_data(message))
+    model.signin(conn, object_data(message))
 
 
 Handler = Callable[[PusherModel, Connection, dict[str, Any], int], None]
@@ -98,55 +97,19 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def _object_data(message: dict[str, Any]) -> object:
-    """Client ``data`` is an object; some clients send it JSON-encoded, which is tolerated
-    (read as strictly as the frame itself; a string that is no JSON stays a string)."""
-    data = message.get("data")
-    if isinstance(data, str):
-        try:
-            return jsonio.loads(data)
-        except jsonio.JSONError:
-            return data
-    return data
-
-
-def event_name(text: str) -> str | None:
-    """The ``event`` of a client frame, for journals and fault scopes (None if unreadable)."""
-    try:
-        message = jsonio.loads(text)
-    except jsonio.JSONError:
-        return None
-    event = message.get("event") if isinstance(message, dict) else None
-    return event if isinstance(event, str) else None
-
-
 def receive(model: PusherModel, conn: Connection, text: str) -> None:
     """Handle one text frame from ``conn``; raises :class:`PusherError` to answer it.
 
-    The frame is read with :func:`jsonio.loads`, so nothing past this point meets JSON
-    nested deeper than 64, NaN, or a string that cannot be encoded again.
+    The frame is read by :func:`wire.client_message` (strict JSON, an object with an event).
     """
-    try:
-        message = jsonio.loads(text)
-    except jsonio.JSONError as exc:
-        raise PusherError(f"Invalid JSON message ({exc.reason}): {shown(text, 100)!r}") from None
-    if not isinstance(message, dict):
-        raise PusherError("Invalid message: a frame must be a JSON object with an event")
-    event = message.get("event")
-    if not isinstance(event, str) or not event:
-        raise PusherError("Invalid message: missing event name")
+    message, event = wire.client_message(text)
     handler = HANDLERS.get(event)
     if handler is not None:
         handler(model, conn, message, len(text.encode()))
     elif event.startswith("client-"):
-        model.client_event(conn, message, len(_raw_data(message).encode()))
+        model.client_event(conn, message, len(wire.raw_data(message).encode()))
     else:
         raise PusherError(f"Unsupported event received: {shown(event, 100)}")
 
 
-def _raw_data(message: dict[str, Any]) -> str:
-    data = message.get("data")
-    return data if isinstance(data, str) else dumps(data)
-
-
-__all__ = ["HANDLERS", "SUPPORTED_PROTOCOLS", "accept", "event_name", "receive"]
+__all__ = ["HANDLERS", "SUPPORTED_PROTOCOLS", "accept", "receive"]

@@ -15,7 +15,8 @@ from typing import Any
 
 from ..runtime import jsonio
 from ..runtime.waiters import WaitableLog
-from .frames import Frame
+from .crypto import decrypt
+from .wire import Frame
 
 _MISSING: Any = object()
 #: What one record costs besides its payload (the record, its strings' headers, the log's
@@ -55,8 +56,6 @@ class TriggeredEvent:
 
     def decrypt(self, master_key: bytes | str) -> Any:
         """The plaintext of an event on a ``private-encrypted-`` channel."""
-        from .crypto import decrypt
-
         return decrypt(self.channels[0], self.data, master_key)
 
 
@@ -88,8 +87,6 @@ class Delivery:
 
     def decrypt(self, master_key: bytes | str) -> Any:
         """The plaintext of a delivery on a ``private-encrypted-`` channel."""
-        from .crypto import decrypt
-
         if self.frame.channel is None or not isinstance(self.frame.data, str):
             raise ValueError(f"{self.frame.event} carries no encrypted channel data")
         return decrypt(self.frame.channel, self.frame.data, master_key)

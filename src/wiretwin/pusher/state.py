@@ -10,17 +10,8 @@ from typing import Any, Protocol
 
 from .apps import App
 from .channels import ChannelType
-from .frames import Frame
 from .presence import PresenceRoster
-
-
-class ApiError(Exception):
-    """An HTTP API request broke a rule; answered with ``status`` and ``message``."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+from .wire import Frame
 
 
 class Effects(Protocol):
@@ -105,7 +96,6 @@ def user_id_of(value: object) -> str | None:
 
 
 __all__ = [
-    "ApiError",
     "AppState",
     "CachedEvent",
     "Channel",

@@ -9,7 +9,8 @@ model operations the wire runs (rule 4: control goes through the front door).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -18,20 +19,23 @@ from ..runtime.admin import AdminRoute
 from ..runtime.base import Twin
 from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
+from ..runtime.threads import await_in_loop
 from ..runtime.wire import plain_error
+from ..runtime.worlds import world_table
 from .admin import PusherAdmin
 from .apps import App, default_app
 from .auth import sign_channel, sign_user
 from .client import PusherTestClient
-from .errors import CloseCode
-from .frames import Frame, dumps
-from .http_api import PusherHttpApi
-from .model import ApiError, PublishRequest, PusherModel
+from .errors import ApiError, CloseCode
+from .http import PusherHttpApi
+from .limits import PublishRequest
+from .model import PusherModel
 from .recorder import DEFAULT_BYTES, DEFAULT_LIMIT, ClientEvent, PusherRecorder, TriggeredEvent
 from .settings import client_settings
 from .snapshot import restore, snapshot
 from .webhooks import WebhookSender
 from .websocket import PusherSockets
+from .wire import Frame, dumps
 
 log = logging.getLogger("wiretwin.pusher")
 
@@ -42,12 +46,13 @@ class PusherTwin(Twin):
     service = "pusher"
     heartbeat_events = frozenset({"pusher:ping", "pusher:pong", "ws:pong"})
     #: Pusher's "generic reconnect immediately", after a ``pusher:error`` saying so.
-    internal_close = (4200, "Internal error; please reconnect")
+    internal_close = (int(CloseCode.GENERIC_RECONNECT), "Internal error; please reconnect")
 
     def __init__(
         self,
         apps: Sequence[App] | None = None,
         *,
+        world: str | Path | Mapping[str, Any] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         seed: int = 0,
@@ -58,6 +63,15 @@ class PusherTwin(Twin):
         recorder_limit: int | None = DEFAULT_LIMIT,
         recorder_bytes: int | None = DEFAULT_BYTES,
     ) -> None:
+        """``world``: where to start and what :meth:`reset` returns to, as for the other
+        twins (a world file's path, a whole world, or a Pusher snapshot; see
+        :func:`~wiretwin.runtime.worlds.world_table`). Its ``[pusher]`` table names the
+        apps, so it cannot be given with ``apps``; a world without one starts from
+        ``apps`` (by default :func:`default_app`)."""
+        #: A snapshot (a world's ``[pusher]`` table) to start from instead of ``apps``.
+        self._world = world_table(world, "pusher")
+        if self._world is not None and apps:
+            raise ValueError("give PusherTwin apps or a world with a [pusher] table, not both")
         self._apps = list(apps) if apps else [default_app()]
         self._recorder_bounds = (recorder_limit, recorder_bytes)
         super().__init__(host=host, port=port, seed=seed, clock=clock,
@@ -70,6 +84,9 @@ class PusherTwin(Twin):
         self.model = PusherModel(self._apps, self, self.clock, self.random)
         self.sockets = PusherSockets(self.model, self.server, self.wire)
         self.http_api = PusherHttpApi(self.model, self.recorder, self.clock)
+        if self._world is not None:
+            restore(self.model, self.clock, self._world)
+        #: What reset() goes back to: the built state (with its world, if given one).
         self._initial = snapshot(self.model, self.clock)
 
     def _snapshot(self) -> dict[str, Any]:
@@ -269,8 +286,6 @@ class PusherTwin(Twin):
 
     async def settle(self, timeout: float = 5.0) -> None:
         """Wait until every queued webhook was attempted (retries included)."""
-        from ..runtime.threads import await_in_loop
-
         await await_in_loop(self.loop, self.webhooks.settle(timeout))
 
 

@@ -8,7 +8,7 @@ the last one goes, and get the current state of their watchlist right after sign
 from __future__ import annotations
 
 from ..runtime import jsonio
-from . import frames
+from . import wire
 from .auth import auth_matches, sign_user, user_string_to_sign
 from .errors import CloseCode, PusherError, shown
 from .state import AppState, Connection, Effects, User, user_id_of
@@ -57,14 +57,14 @@ def signin(state: AppState, conn: Connection, data: object, effects: Effects) ->
     sockets = state.users.setdefault(uid, set())
     first = not sockets
     sockets.add(conn.socket_id)
-    effects.deliver([conn.socket_id], frames.signin_success(user_data))
+    effects.deliver([conn.socket_id], wire.signin_success(user_data))
     if len(watchlist) > MAX_WATCHLIST:
-        effects.deliver([conn.socket_id], frames.error(
+        effects.deliver([conn.socket_id], wire.error(
             f"Watchlist limit exceeded. Only the first {MAX_WATCHLIST} user IDs are "
             "accepted.", CloseCode.WATCHLIST_LIMIT))
     online = [w for w in user.watchlist if state.users.get(w)]
     if online:
-        effects.deliver([conn.socket_id], frames.watchlist_events(
+        effects.deliver([conn.socket_id], wire.watchlist_events(
             [{"name": "online", "user_ids": online}]))
     if first:
         _notify_watchers(state, uid, "online", effects)
@@ -87,7 +87,7 @@ def _notify_watchers(state: AppState, uid: str, what: str, effects: Effects) -> 
         if c.open and c.user is not None and uid in c.user.watchlist
     ]
     if watchers:
-        effects.deliver(watchers, frames.watchlist_events(
+        effects.deliver(watchers, wire.watchlist_events(
             [{"name": what, "user_ids": [uid]}]))
 
 def terminate_user_connections(state: AppState, user_id: str, effects: Effects) -> int:

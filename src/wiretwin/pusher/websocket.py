@@ -20,7 +20,7 @@ from aiohttp import web
 
 from ..runtime.clock import Clock, TimerHandle
 from ..runtime.wire import WireLayer, WireSocket
-from . import frames, protocol
+from . import protocol, wire
 from .errors import CloseCode, CloseConnection, PusherError
 from .model import Connection, PusherModel
 
@@ -112,7 +112,7 @@ class PusherSockets:
 
     @staticmethod
     def _in_band_close(sock: WireSocket, code: int, reason: str) -> None:
-        error = frames.error(reason, code)
+        error = wire.error(reason, code)
         sock.send(error.text, event=error.event, wire=error.wire)
 
     async def refuse_path(self, request: web.Request) -> web.StreamResponse:
@@ -164,13 +164,13 @@ class PusherSockets:
         self.sockets[conn.socket_id] = sock
         liveness = Liveness(
             self.clock, conn,
-            ping=lambda: self.model.effects.deliver([conn.socket_id], frames.ping()),
+            ping=lambda: self.model.effects.deliver([conn.socket_id], wire.ping()),
             expire=lambda: self.close(conn.socket_id, CloseCode.PONG_NOT_RECEIVED,
                                       "Pong reply not received", error_first=False),
         )
         self.model.effects.deliver(
             [conn.socket_id],
-            frames.connection_established(conn.socket_id, conn.app.activity_timeout),
+            wire.connection_established(conn.socket_id, conn.app.activity_timeout),
         )
         liveness.start()
         return liveness
@@ -180,13 +180,13 @@ class PusherSockets:
         """Every frame goes through the wire layer (journal, faults) before the protocol;
         any frame at all counts as activity."""
         if conn is None or liveness is None:
-            await sock.serve(lambda text: None, label=protocol.event_name)
+            await sock.serve(lambda text: None, label=wire.event_name)
             return
         await sock.serve(
             lambda text: self._receive(conn, text),
             lambda data: self._answer(conn, PusherError(
                 "Binary frames are not supported; send JSON text frames")),
-            label=protocol.event_name, seen=liveness.seen)
+            label=wire.event_name, seen=liveness.seen)
 
     def _receive(self, conn: Connection, text: str) -> None:
         try:
@@ -197,14 +197,14 @@ class PusherSockets:
             self.close(conn.socket_id, exc.code, exc.message, error_first=exc.error_first)
 
     def _answer(self, conn: Connection, exc: PusherError) -> None:
-        self.model.effects.deliver([conn.socket_id], frames.error(exc.message, exc.code))
+        self.model.effects.deliver([conn.socket_id], wire.error(exc.message, exc.code))
 
     def close(self, socket_id: str, code: int, message: str, *, error_first: bool) -> None:
         sock = self.sockets.get(socket_id)
         if sock is None or sock.closed:
             return
         if error_first:
-            self.model.effects.deliver([socket_id], frames.error(message, code))
+            self.model.effects.deliver([socket_id], wire.error(message, code))
         sock.close(code, message)
 
     def close_all(self, code: int, message: str, *, error_first: bool = False) -> None:

@@ -1,4 +1,5 @@
-"""Pusher's HTTP API (``/apps/{app_id}/...``) as aiohttp handlers.
+"""Pusher's HTTP API (``/apps/{app_id}/...``) as aiohttp handlers: authenticate, parse
+(:mod:`.wire`), one model operation, answer.
 
 Every request is authenticated exactly as Pusher does (key, timestamp within 600 s,
 ``body_md5``, HMAC signature over ``METHOD\\nPATH\\nQUERY``) before anything else is
@@ -9,19 +10,19 @@ before any of it is published: either every event goes out or none does.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
-from ..runtime import jsonio
 from ..runtime.clock import Clock
 from .apps import App
-from .auth import RequestAuthError, verify_request
-from .errors import shown
-from .model import ApiError, PublishRequest, PusherModel
+from .auth import verify_request
+from .errors import ApiError, RequestAuthError, shown
+from .limits import PublishRequest
+from .model import PusherModel
 from .recorder import PusherRecorder, TriggeredEvent
+from .wire import api_dumps, attribute_list, json_object, publish_request
 
 
 def _error(status: int, message: str) -> web.Response:
@@ -32,11 +33,7 @@ def _error(status: int, message: str) -> web.Response:
 
 
 def _json(body: Any) -> web.Response:
-    return web.json_response(body, dumps=lambda v: json.dumps(v, separators=(",", ":")))
-
-
-def _split(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
+    return web.json_response(body, dumps=api_dumps)
 
 
 class PusherHttpApi:
@@ -96,55 +93,17 @@ class PusherHttpApi:
         )
         return app
 
-    # -- bodies ---------------------------------------------------------------------
-
-    @staticmethod
-    def _body(body: bytes) -> dict[str, Any]:
-        try:
-            parsed = jsonio.loads(body or b"{}")
-        except jsonio.JSONError as exc:
-            raise ApiError(400, f"Invalid JSON body: {exc.reason}") from None
-        if not isinstance(parsed, dict):
-            raise ApiError(400, "The request body must be a JSON object")
-        return parsed
-
-    @staticmethod
-    def _publish_request(item: dict[str, Any], *, batch: bool) -> PublishRequest:
-        name = item.get("name")
-        if not isinstance(name, str):
-            raise ApiError(400, "Expected name parameter to be a string")
-        data = item.get("data")
-        if not isinstance(data, str):
-            raise ApiError(400, "data must be a string (JSON-encode objects before sending)")
-        if batch or ("channel" in item and "channels" not in item):
-            channel = item.get("channel")
-            if not isinstance(channel, str):
-                raise ApiError(400, "Missing required parameter: channel")
-            channels = [channel]
-        else:
-            raw = item.get("channels")
-            if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw):
-                raise ApiError(400, "channels must be an array of channel names")
-            channels = raw
-        socket_id = item.get("socket_id")
-        if socket_id is not None and not isinstance(socket_id, str):
-            raise ApiError(400, "socket_id must be a string")
-        info = item.get("info")
-        if info is not None and not isinstance(info, str):
-            raise ApiError(400, "info must be a comma-separated string of attributes")
-        return PublishRequest(name, data, channels, socket_id, _split(info))
-
     # -- endpoints ------------------------------------------------------------------
 
     def events(self, app: App, request: web.Request, body: bytes) -> web.Response:
-        publish = self._publish_request(self._body(body), batch=False)
+        publish = publish_request(json_object(body), batch=False)
         self.model.check_publish(app, publish)
         info = self.model.publish(app, publish)
         self._record(app, publish, "events")
         return _json({"channels": info} if publish.info else {})
 
     def batch_events(self, app: App, request: web.Request, body: bytes) -> web.Response:
-        batch = self._body(body).get("batch")
+        batch = json_object(body).get("batch")
         if not isinstance(batch, list):
             raise ApiError(400, "Missing batch: an array of events is required")
         if len(batch) > app.max_batch_events:
@@ -155,7 +114,7 @@ class PusherHttpApi:
                 raise ApiError(400, f"batch[{index}] must be an object")
             # Pusher answers a bad batch item with the single-event text, no index
             # (e.g. "Missing required parameter: channel").
-            publish = self._publish_request(item, batch=True)
+            publish = publish_request(item, batch=True)
             self.model.check_publish(app, publish)
             requests.append(publish)
         results = []
@@ -175,11 +134,11 @@ class PusherHttpApi:
 
     def channels(self, app: App, request: web.Request, body: bytes) -> web.Response:
         prefix = request.query.get("filter_by_prefix", "")
-        attrs = _split(request.query.get("info"))
+        attrs = attribute_list(request.query.get("info"))
         return _json({"channels": self.model.channels(app, prefix, attrs)})
 
     def channel(self, app: App, request: web.Request, body: bytes) -> web.Response:
-        attrs = _split(request.query.get("info"))
+        attrs = attribute_list(request.query.get("info"))
         return _json(self.model.channel_info(app, request.match_info["channel"], attrs))
 
     def users(self, app: App, request: web.Request, body: bytes) -> web.Response:
