@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,6 +101,14 @@ def test_serve_starts_from_a_world_and_saves_on_exit(tmp_path: Path) -> None:
     try:
         _read_until(proc, "Settings written to")
         client = pusher.Pusher(**json.loads(settings.read_text())["pusher"]["pusher"])
+        assert client.users_info("presence-lobby") == {"users": [{"id": "bot"}]}
+        # reset goes back to the world the twin was served with, not to the defaults
+        client.trigger("cache-lost", "headline", {"n": 0})
+        kwargs = json.loads(settings.read_text())["pusher"]["pusher"]
+        reset = urllib.request.Request(
+            f"http://{kwargs['host']}:{kwargs['port']}/_wiretwin/reset", method="POST")
+        with urllib.request.urlopen(reset, timeout=10) as answer:
+            assert answer.status == 204
         assert client.users_info("presence-lobby") == {"users": [{"id": "bot"}]}
         client.trigger("cache-news", "headline", {"n": 1})
         proc.send_signal(signal.SIGINT)

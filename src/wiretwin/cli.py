@@ -84,7 +84,7 @@ def describe_discord(settings: dict[str, Any]) -> str:
         f"  application_id={settings['application_id']}  bot_id={settings['bot_id']}",
         f"  token           {settings['token']}",
         "",
-        "  discord.py (in a test: with wiretwin.discord.clients.use_discord_py(twin, bot)):",
+        "  discord.py (in a test: with wiretwin.drivers.discord_py.use_discord_py(twin, bot)):",
         f"    discord.http.Route.BASE = {json.dumps(settings['rest_url'])}",
         "    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = "
         f"yarl.URL({json.dumps(settings['gateway_url'])})",
@@ -111,18 +111,22 @@ def _build_twins(args: argparse.Namespace, world: dict[str, Any]) -> dict[str, T
     common = {"host": args.host, "seed": args.seed, "clock": clock,
               "admin_token": args.admin_token}
     where = args.world or "default world"
-    twins: dict[str, Twin] = {
-        "pusher": PusherTwin(port=args.pusher_port, **common),
-        "lavalink": LavalinkTwin(port=args.lavalink_port, **common),
-    }
+    twins: dict[str, Twin] = {}
+    # Built with their world, so POST /_wiretwin/reset goes back to the world, not to
+    # the built-in defaults.
     try:
-        # Built with its world, so POST /_wiretwin/reset goes back to the world's guilds.
+        twins["pusher"] = PusherTwin(port=args.pusher_port, world=world.get("pusher"),
+                                     **common)
+    except ValueError as exc:
+        raise WorldError(f"{where}: [pusher] {exc}") from None
+    twins["lavalink"] = LavalinkTwin(port=args.lavalink_port, **common)
+    try:
         twins["discord"] = DiscordTwin(port=args.discord_port, world=world.get("discord"),
                                        **common)
     except ValueError as exc:
         raise WorldError(f"{where}: [discord] {exc}") from None
     for name, twin in twins.items():
-        if name in world and name != "discord":
+        if name == "lavalink" and name in world:
             try:
                 twin.restore(world[name])
             except ValueError as exc:

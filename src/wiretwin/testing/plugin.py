@@ -13,8 +13,8 @@ Fixtures:
                            unless its marker says ``world="default"`` or gives a world)
 ``pusher_harness``         the twin + the real ``pusher`` SDK + a real client
                            (what ``async_mock_pusher_context()`` yields)
-``pusher_event_recorder``  :class:`~wiretwin.pusher.PusherEventRecorder` over the twin
-``pusher_test_helper``     :class:`~wiretwin.pusher.PusherTestHelper` over the twin
+``pusher_event_recorder``  :class:`~wiretwin.compat.pusher_guide.PusherEventRecorder` over the twin
+``pusher_test_helper``     :class:`~wiretwin.compat.pusher_guide.PusherTestHelper` over the twin
 
 ``mock_pusher_service`` and ``mock_pusher_client`` are the harness and its client under the
 names mock-based suites already use.
@@ -33,15 +33,15 @@ import pytest
 # The twins are imported by the fixtures that use them, not here: pytest loads this
 # plugin in every run wherever wiretwin is installed, and most runs use no twin.
 if TYPE_CHECKING:
-    from ..discord.twin import DiscordTwin
-    from ..lavalink import LavalinkTwin
-    from ..pusher import PusherTwin
-    from ..pusher.harness import (
+    from ..compat.pusher_guide import (
         HarnessClient,
         PusherEventRecorder,
         PusherHarness,
         PusherTestHelper,
     )
+    from ..discord.twin import DiscordTwin
+    from ..lavalink import LavalinkTwin
+    from ..pusher import PusherTwin
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -75,7 +75,7 @@ def pusher_twin(request: pytest.FixtureRequest) -> Iterator[PusherTwin]:
 
 @pytest.fixture
 def pusher_harness(pusher_twin: PusherTwin) -> Iterator[PusherHarness]:
-    from ..pusher.harness import PusherHarness
+    from ..compat.pusher_guide import PusherHarness
 
     harness = PusherHarness(pusher_twin)
     yield harness
@@ -94,14 +94,14 @@ def mock_pusher_client(pusher_harness: PusherHarness) -> HarnessClient:
 
 @pytest.fixture
 def pusher_event_recorder(pusher_twin: PusherTwin) -> PusherEventRecorder:
-    from ..pusher.harness import PusherEventRecorder
+    from ..compat.pusher_guide import PusherEventRecorder
 
     return PusherEventRecorder(pusher_twin)
 
 
 @pytest.fixture
 def pusher_test_helper(pusher_twin: PusherTwin) -> PusherTestHelper:
-    from ..pusher.harness import PusherTestHelper
+    from ..compat.pusher_guide import PusherTestHelper
 
     return PusherTestHelper(pusher_twin)
 
