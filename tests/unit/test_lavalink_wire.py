@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from wiretwin.lavalink import bodies, wire
+from wiretwin.lavalink import wire
 from wiretwin.lavalink.errors import LavalinkError
 from wiretwin.lavalink.tracks import JavaFailure, decode_track, java_base64, java_read_utf
 
@@ -104,7 +104,7 @@ def test_content_types(header: str, shown: str | None, json: bool | None) -> Non
     ({"userData": {"x": 1}, "unknown": [1, 2]}, {}),  # not PlayerUpdate fields: skipped
 ])
 def test_player_updates_read(body: dict[str, Any], fields: dict[str, Any]) -> None:
-    update = bodies.read_player_update(body, with_channel=True)
+    update = wire.read_player_update(body, with_channel=True)
     for name, value in fields.items():
         assert getattr(update, name) == value
 
@@ -121,14 +121,14 @@ def test_player_updates_read(body: dict[str, Any], fields: dict[str, Any]) -> No
 ])
 def test_player_updates_kotlinx_refuses(body: Any) -> None:
     with pytest.raises(LavalinkError) as err:
-        bodies.read_player_update(body, with_channel=True)
+        wire.read_player_update(body, with_channel=True)
     assert (err.value.status, err.value.message) == (400, "Bad Request")
     assert err.value.trace.startswith("org.springframework.http.converter."
                                       "HttpMessageNotReadableException: Could not read ")
 
 
 def test_filters_are_not_range_checked_but_unknown_ones_are_dropped() -> None:
-    filters = bodies.read_filters({"timescale": {"speed": 0}, "volume": 50, "bogus": 1,
+    filters = wire.read_filters({"timescale": {"speed": 0}, "volume": 50, "bogus": 1,
                                  "karaoke": None, "equalizer": [{"band": 99}]})
     assert set(filters.raw) == {"timescale", "volume", "karaoke", "equalizer"}
     assert filters.bands == (99,)

@@ -25,15 +25,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..runtime.clock import Clock, TimerHandle
-from . import bodies, errors, protocol, wire
-from .bodies import PlayerUpdate, SessionUpdate, TrackUpdate
+from . import errors, wire
 from .catalogue import DEFAULT_MAX_GENERATED, SOURCE_MANAGERS, Catalogue
 from .errors import LavalinkError
 from .playback import Player, PlayerCallbacks, UpdateTicker, VoiceState
-from .protocol import BUILTIN_FILTERS, Version
 from .tracks import JavaFailure, Track
 from .tracks import decode_track as _decode_track
-from .wire import OMITTED
+from .wire import BUILTIN_FILTERS, OMITTED, PlayerUpdate, SessionUpdate, TrackUpdate, Version
 
 #: Lavaplayer's equalizer has 15 bands (``array[band] = gain`` past them throws).
 EQUALIZER_BANDS = 15
@@ -147,7 +145,7 @@ class LavalinkModel:
         return found
 
     def player_json(self, player: Player) -> dict[str, Any]:
-        return protocol.player_json(player, self.now_ms, self.version)
+        return wire.player_json(player, self.now_ms, self.version)
 
     def counts(self) -> tuple[int, int]:
         players = [p for s in self.sessions.values() for p in s.players.values()]
@@ -156,7 +154,7 @@ class LavalinkModel:
     def stats(self, *, websocket: bool) -> dict[str, Any]:
         players, playing = self.counts()
         uptime = int((self.clock.monotonic() - self.started) * 1000)
-        return protocol.stats(players, playing, uptime, websocket=websocket)
+        return wire.stats(players, playing, uptime, websocket=websocket)
 
     @property
     def known_sources(self) -> frozenset[str]:
@@ -188,7 +186,7 @@ class LavalinkModel:
 
     def announce(self, session: Session) -> None:
         """``ready``, then ``stats`` at once and every ``stats_interval``."""
-        self._emit(session, protocol.ready(session.id, False), "ready")
+        self._emit(session, wire.ready(session.id, False), "ready")
         self._stats_from_now(session)
 
     def _new_session_id(self) -> str:
@@ -209,7 +207,7 @@ class LavalinkModel:
             session.expiry_timer = None
         session.attached = True
         queued, session.queue = session.queue, []
-        self._emit(session, protocol.ready(session.id, True), "ready")
+        self._emit(session, wire.ready(session.id, True), "ready")
         for message, label in queued:
             self._emit(session, message, label)
         for player in session.players.values():
@@ -250,7 +248,7 @@ class LavalinkModel:
                        ) -> dict[str, Any]:
         """``PATCH /v4/sessions/{id}``: any timeout is taken, even a negative one (the
         session then ends as soon as its socket drops)."""
-        update = body if isinstance(body, SessionUpdate) else bodies.read_session_update(body)
+        update = body if isinstance(body, SessionUpdate) else wire.read_session_update(body)
         session = self.session(session_id)
         if isinstance(update.resuming, bool):
             session.resuming = update.resuming
@@ -282,14 +280,14 @@ class LavalinkModel:
     def _emit_update(self, session: Session, player: Player) -> None:
         if session.paused:
             return  # Lavalink's sendPlayerUpdate: nothing while paused, one per player on resume
-        self._emit(session, protocol.player_update(player, self.now_ms), "playerUpdate")
+        self._emit(session, wire.player_update(player, self.now_ms), "playerUpdate")
 
     def _emit_event(self, session: Session, kind: str, guild_id: str, **fields: Any) -> None:
-        self._emit(session, protocol.event(kind, guild_id, **fields), kind)
+        self._emit(session, wire.event(kind, guild_id, **fields), kind)
 
     def _track_end(self, session: Session, guild_id: str, track: Track, reason: str) -> None:
         self._emit_event(session, "TrackEndEvent", guild_id,
-                         track=protocol.track_json(track, self.version), reason=reason)
+                         track=wire.track_json(track, self.version), reason=reason)
 
     # -- players ------------------------------------------------------------------------
 
@@ -323,7 +321,7 @@ class LavalinkModel:
             self._track_end(session, player.guild_id, previous, "replaced")
         player.start(track, position, paused=paused, end_time=end_time)
         self._emit_event(session, "TrackStartEvent", player.guild_id,
-                         track=protocol.track_json(player.current(), self.version))
+                         track=wire.track_json(player.current(), self.version))
 
     def destroy_player(self, session_id: str, guild_id: str) -> None:
         """``DELETE``: the player goes first, then its track stops (into the void)."""
@@ -347,7 +345,7 @@ class LavalinkModel:
         only then is a new track decoded or loaded: a track that fails there (500 for a
         bad encoding, 400 for an identifier) leaves those changes in place, as on Lavalink.
         """
-        update = body if isinstance(body, PlayerUpdate) else bodies.read_player_update(
+        update = body if isinstance(body, PlayerUpdate) else wire.read_player_update(
             body, with_channel=self.needs_channel)
         session = self.session(session_id)
         legacy = update.encoded_track is not OMITTED or update.identifier is not OMITTED
@@ -361,7 +359,7 @@ class LavalinkModel:
         if track.encoded is not OMITTED and track.identifier is not OMITTED:
             raise LavalinkError(400, "Cannot specify both encodedTrack and identifier")
         filters = update.filters
-        if isinstance(filters, bodies.Filters):
+        if isinstance(filters, wire.Filters):
             disabled = [k for k in (*BUILTIN_FILTERS, *filters.raw.get("pluginFilters", {}))
                         if k in self.config.disabled_filters
                         and (k in filters.raw or k in filters.raw.get("pluginFilters", {}))]
@@ -369,7 +367,7 @@ class LavalinkModel:
                 raise LavalinkError(400, "Following filters are disabled in the config: "
                                          + ", ".join(disabled))
         voice = update.voice
-        if isinstance(voice, bodies.VoiceUpdate):
+        if isinstance(voice, wire.VoiceUpdate):
             self._check_voice(voice)
         end_time = update.end_time
         if isinstance(end_time, int) and end_time <= 0:
@@ -377,7 +375,7 @@ class LavalinkModel:
 
         playing = track.encoded is not OMITTED or track.identifier is not OMITTED
         player = session.players.get(guild_id) or self._new_player(session, guild_id)
-        if isinstance(voice, bodies.VoiceUpdate):
+        if isinstance(voice, wire.VoiceUpdate):
             self._apply_voice(session, player, voice)
         if not playing:
             if isinstance(update.paused, bool) and update.paused != player.paused:
@@ -392,7 +390,7 @@ class LavalinkModel:
                 self._emit_update(session, player)
             if isinstance(end_time, int) and player.track is not None:
                 player.set_end_time(end_time)  # a null endTime here changes nothing
-        if isinstance(filters, bodies.Filters):
+        if isinstance(filters, wire.Filters):
             for band in filters.bands:
                 if not 0 <= band < EQUALIZER_BANDS:
                     raise errors.server_error(
@@ -434,7 +432,7 @@ class LavalinkModel:
             raise LavalinkError(400, result.data.message)
         raise LavalinkError(400, "Cannot play a playlist or search result")
 
-    def _check_voice(self, voice: bodies.VoiceUpdate) -> None:
+    def _check_voice(self, voice: wire.VoiceUpdate) -> None:
         needs_channel = self.needs_channel
         if _blank(voice.token) or _blank(voice.endpoint) or _blank(voice.session_id) or (
                 needs_channel and _blank(voice.channel_id)):
@@ -443,7 +441,7 @@ class LavalinkModel:
                      "state" if needs_channel else
                      "token, endpoint and sessionId must be provided in voice state")
 
-    def _apply_voice(self, session: Session, player: Player, voice: bodies.VoiceUpdate) -> None:
+    def _apply_voice(self, session: Session, player: Player, voice: wire.VoiceUpdate) -> None:
         channel: str | None = None
         if self.needs_channel and voice.channel_id is not None:
             # Koe's VoiceServerInfo takes ``channelId!!.toLong()``
@@ -482,8 +480,8 @@ class LavalinkModel:
         if current is None:
             raise LavalinkError(400, "The player has no track to fail")
         self._emit_event(session, "TrackExceptionEvent", guild_id,
-                         track=protocol.track_json(current, self.version),
-                         exception=protocol.exception_json(message, severity, cause,
+                         track=wire.track_json(current, self.version),
+                         exception=wire.exception_json(message, severity, cause,
                                                            self.version))
         self._end(session, player, "loadFailed")
 
@@ -495,13 +493,13 @@ class LavalinkModel:
         if current is None:
             raise LavalinkError(400, "The player has no track to get stuck")
         self._emit_event(session, "TrackStuckEvent", guild_id,
-                         track=protocol.track_json(current, self.version),
+                         track=wire.track_json(current, self.version),
                          thresholdMs=threshold_ms or self.config.stuck_threshold_ms)
         self._emit_update(session, player)
 
     def info(self) -> dict[str, Any]:
         filters = tuple(f for f in BUILTIN_FILTERS if f not in self.config.disabled_filters)
-        return protocol.info(self.version, self.config.source_managers, filters,
+        return wire.info(self.version, self.config.source_managers, filters,
                              [{"name": n, "version": v} for n, v in self.config.plugins])
 
 

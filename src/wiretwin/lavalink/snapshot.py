@@ -23,8 +23,8 @@ from typing import Any
 
 from .catalogue import Catalogue, LoadFailure, Playlist
 from .model import LavalinkModel
-from .protocol import Version
 from .tracks import decode_track
+from .wire import Version
 
 FORMAT = 1
 

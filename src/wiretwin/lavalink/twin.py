@@ -19,9 +19,9 @@ from ..runtime.base import Twin
 from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
 from .catalogue import Catalogue, Playlist, default_catalogue
+from .http import LavalinkHttp
 from .model import LavalinkConfig, LavalinkError, LavalinkModel, Session
 from .playback import Player
-from .rest import LavalinkRest
 from .snapshot import restore, snapshot
 from .tracks import Track
 from .websocket import LavalinkSockets
@@ -99,7 +99,7 @@ class LavalinkTwin(Twin):
         self.mock_factory = MockFactory(self.catalogue)
         self.model = LavalinkModel(self, self.clock, self.catalogue, self.config, self.random)
         self.sockets = LavalinkSockets(self.model, self.server, self.wire)
-        self.rest = LavalinkRest(self.model)
+        self.http = LavalinkHttp(self.model)
         self._initial = snapshot(self.model)
 
     def _http_error(self, request: web.Request | None, status: int, message: str | None
@@ -107,7 +107,7 @@ class LavalinkTwin(Twin):
         """Spring's error object, as a real node's errors come (pomice reads ``message``
         from any error body): injected faults, a body past ``max_body_bytes`` (413), and
         the twin's own crashes."""
-        return self.rest.error(request, status, message)
+        return self.http.error(request, status, message)
 
     def _admin_routes(self) -> list[AdminRoute]:
         from .admin import LavalinkAdmin
@@ -117,7 +117,7 @@ class LavalinkTwin(Twin):
     def _add_routes(self, app: web.Application) -> None:
         app._client_max_size = self.config.max_body_bytes
         app.add_routes(self.sockets.routes())
-        app.add_routes(self.rest.routes())
+        app.add_routes(self.http.routes())
         app.on_response_prepare.append(_api_version_header)
 
     async def _on_stop(self) -> None:

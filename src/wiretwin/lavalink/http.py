@@ -31,7 +31,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import bodies, errors, protocol, wire
+from . import errors, wire
 from .errors import LavalinkError, phrase
 from .model import LavalinkModel
 
@@ -68,7 +68,7 @@ def _segments(raw_path: str) -> list[str]:
     return [urllib.parse.unquote(s, errors="replace") for s in raw_path.split("/")[1:]]
 
 
-class LavalinkRest:
+class LavalinkHttp:
     def __init__(self, model: LavalinkModel) -> None:
         self.model = model
         self.table = [
@@ -141,7 +141,7 @@ class LavalinkRest:
         if request is not None and wire.wants_trace(request.query.get("trace")):
             shown = trace or LavalinkError(status, message or reason).trace
         path = request.rel_url.raw_path if request is not None else ""
-        body = protocol.error_body(status, reason, message or reason, path,
+        body = wire.error_body(status, reason, message or reason, path,
                                    self.model.now_ms, shown)
         return web.json_response(body, status=status, headers=headers)
 
@@ -191,13 +191,13 @@ class LavalinkRest:
             encoded = request.query.get("track")
         if encoded is None:
             raise LavalinkError(400, "No track to decode provided")
-        return self._ok(protocol.track_json(self.model.decode(encoded), self.model.version))
+        return self._ok(wire.track_json(self.model.decode(encoded), self.model.version))
 
     async def decodetracks(self, request: web.Request, params: Params) -> web.StreamResponse:
-        tracks = bodies.read_encoded_tracks(await self._body(request, "EncodedTracks"))
+        tracks = wire.read_encoded_tracks(await self._body(request, "EncodedTracks"))
         if not tracks:
             raise LavalinkError(400, "No tracks to decode provided")
-        return self._ok([protocol.track_json(self.model.decode(t), self.model.version)
+        return self._ok([wire.track_json(self.model.decode(t), self.model.version)
                          for t in tracks])
 
     async def players(self, request: web.Request, params: Params) -> web.StreamResponse:
@@ -211,7 +211,7 @@ class LavalinkRest:
 
     async def update_player(self, request: web.Request, params: Params
                             ) -> web.StreamResponse:
-        update = bodies.read_player_update(await self._body(request, "PlayerUpdate"),
+        update = wire.read_player_update(await self._body(request, "PlayerUpdate"),
                                          with_channel=self.model.needs_channel)
         guild = wire.guild_id(params["guild"])
         no_replace = wire.spring_boolean("noReplace", request.query.get("noReplace"))
@@ -226,7 +226,7 @@ class LavalinkRest:
 
     async def update_session(self, request: web.Request, params: Params
                              ) -> web.StreamResponse:
-        update = bodies.read_session_update(await self._body(request, "SessionUpdate"))
+        update = wire.read_session_update(await self._body(request, "SessionUpdate"))
         return self._ok(self.model.update_session(params["session"], update))
 
     async def routeplanner_status(self, request: web.Request, params: Params
@@ -235,7 +235,7 @@ class LavalinkRest:
 
     async def routeplanner_free_address(self, request: web.Request, params: Params
                                         ) -> web.StreamResponse:
-        bodies.read_free_address(await self._body(request, "RoutePlannerFreeAddress"))
+        wire.read_free_address(await self._body(request, "RoutePlannerFreeAddress"))
         return await self.routeplanner_free(request, params)
 
     async def routeplanner_free(self, request: web.Request, params: Params
@@ -270,4 +270,4 @@ def _versioned_tracks(data: Any, model: LavalinkModel) -> Any:
     return strip(data)
 
 
-__all__ = ["LavalinkRest", "Route", "phrase"]
+__all__ = ["LavalinkHttp", "Route", "phrase"]

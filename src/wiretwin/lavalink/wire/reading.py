@@ -3,7 +3,8 @@
 Lavalink reads request bodies with kotlinx.serialization (``ignoreUnknownKeys``, not
 lenient) through Spring's ``KotlinSerializationJsonHttpMessageConverter``, and path and
 query values with Spring's conversion service. This module does both the same way, with
-no aiohttp, so every refusal is the node's (see :mod:`.errors` for how it looks):
+no aiohttp, so every refusal is the node's (see :mod:`wiretwin.lavalink.errors` for how
+it looks):
 
 * bodies: a ``Content-Type`` Spring can read as JSON (else 415), text decoded with its
   charset (malformed bytes replaced, as Java's reader does), strict JSON
@@ -16,10 +17,11 @@ no aiohttp, so every refusal is the node's (see :mod:`.errors` for how it looks)
   (whitespace removed, ``0x``/``#`` hex, a sign, any Unicode decimal digits), booleans as
   its ``StringToBooleanConverter`` (``true/on/yes/1``, ``false/off/no/0``, any case).
 
-Every unreadable value raises :class:`~.errors.LavalinkError` (400 "Bad Request", the
-kotlinx message in its trace), as the node answers.
+Every unreadable value raises :class:`~wiretwin.lavalink.errors.LavalinkError` (400
+"Bad Request", the kotlinx message in its trace), as the node answers.
 
-Serializers for what the node sends live in :mod:`.protocol`.
+The bodies built on these readers are in :mod:`.bodies`; the serializers for what the
+node sends are in :mod:`.serialize`.
 """
 
 from __future__ import annotations
@@ -33,9 +35,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ..runtime import jsonio
-from . import errors
-from .errors import LavalinkError
+from ...runtime import jsonio
+from .. import errors
+from ..errors import LavalinkError
 
 LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
@@ -466,9 +468,15 @@ def user_id(text: str) -> int | None:
 
 
 __all__ = [
+    "FLOAT_MAX",
+    "INT_MAX",
+    "INT_MIN",
+    "LONG_MAX",
+    "LONG_MIN",
     "OMITTED",
     "ContentType",
     "Omitted",
+    "Reader",
     "Real",
     "Unreadable",
     "guild_id",

@@ -3,8 +3,9 @@ player, with its track, filters and voice state), ``SessionUpdate``, the encoded
 ``POST /v4/decodetracks`` and the route planner's address.
 
 Each reader turns client JSON into a frozen request object, or raises the node's
-refusal; the kotlinx and Spring primitives they use live in :mod:`.wire`. Fields a body
-leaves out are :data:`~.wire.OMITTED`, so the model can tell "absent" from ``null``.
+refusal; the kotlinx and Spring primitives they use live in :mod:`.reading`. Fields a
+body leaves out are :data:`~.reading.OMITTED`, so the model can tell "absent" from
+``null``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .wire import (
+from .reading import (
     OMITTED,
     Omitted,
     Reader,

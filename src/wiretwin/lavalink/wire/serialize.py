@@ -12,8 +12,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from .playback import Player
-from .tracks import Track
+from ..playback import Player
+from ..tracks import Track
 
 #: Lavalink's ten built-in filters, in /v4/info order.
 BUILTIN_FILTERS = ("volume", "equalizer", "karaoke", "timescale", "tremolo", "vibrato",
