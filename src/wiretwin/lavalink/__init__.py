@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .catalogue import Catalogue, LoadResult, Playlist
-from .model import LavalinkConfig, LavalinkError
+from .config import LavalinkConfig
+from .model import LavalinkError
 from .tracks import Track, TrackInfo, decode_track, encode_track
 from .twin import LavalinkTwin, MockFactory, PlayerView
 

@@ -26,7 +26,8 @@ from typing import Any, Protocol
 
 from ..runtime.clock import Clock, TimerHandle
 from . import errors, wire
-from .catalogue import DEFAULT_MAX_GENERATED, SOURCE_MANAGERS, Catalogue
+from .catalogue import Catalogue
+from .config import LavalinkConfig
 from .errors import LavalinkError
 from .playback import Player, PlayerCallbacks, UpdateTicker, VoiceState
 from .tracks import JavaFailure, Track
@@ -39,40 +40,6 @@ EQUALIZER_BANDS = 15
 
 class Effects(Protocol):
     def send(self, session_id: str, message: dict[str, Any], label: str) -> None: ...
-
-
-@dataclass
-class LavalinkConfig:
-    password: str = "youshallnotpass"
-    version: str = "4.2.2"
-    #: Seconds between ``playerUpdate`` frames while a track is loaded.
-    player_update_interval: float = 5.0
-    #: Seconds between ``stats`` frames (the first comes at connect).
-    stats_interval: float = 60.0
-    #: Seconds a track may go unpolled (no voice) before it ends with ``cleanup``.
-    cleanup_threshold: float = 60.0
-    #: ``thresholdMs`` reported by TrackStuckEvent.
-    stuck_threshold_ms: int = 10_000
-    disabled_filters: frozenset[str] = frozenset()
-    source_managers: tuple[str, ...] = SOURCE_MANAGERS
-    plugins: tuple[tuple[str, str], ...] = (("lavasrc-plugin", "4.3.0"),)
-    # -- bounds on what clients can make the twin hold (a real node is bounded only by
-    # its heap; past these the twin answers as a node out of heap would, or closes) --
-    #: Largest websocket message read; past it the socket closes 1009, as Undertow does
-    #: when a limit is set (Lavalink sets none, and ignores every message anyway).
-    max_frame_bytes: int = 1024 * 1024
-    #: Largest REST request body; past it 413.
-    max_body_bytes: int = 4 * 1024 * 1024
-    #: Players one session may hold; a PATCH making one more answers 500
-    #: ``java.lang.OutOfMemoryError``.
-    max_players_per_session: int = 10_000
-    #: Resumable sessions kept paused at once; past it the longest-paused one ends.
-    max_paused_sessions: int = 100
-    #: Messages queued for a paused session; past it the oldest are dropped.
-    max_resume_queue: int = 10_000
-    #: Generated search results the catalogue keeps (least recently used go first;
-    #: the same query generates the same tracks again).
-    max_generated_searches: int = DEFAULT_MAX_GENERATED
 
 
 @dataclass(eq=False)
@@ -503,4 +470,4 @@ class LavalinkModel:
                              [{"name": n, "version": v} for n, v in self.config.plugins])
 
 
-__all__ = ["Effects", "LavalinkConfig", "LavalinkError", "LavalinkModel", "Session"]
+__all__ = ["Effects", "LavalinkError", "LavalinkModel", "Session"]

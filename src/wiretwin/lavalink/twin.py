@@ -9,7 +9,7 @@ would report on its own (track exceptions, stuck tracks, voice sockets closing).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -18,9 +18,11 @@ from ..runtime.admin import AdminRoute
 from ..runtime.base import Twin
 from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
+from .admin import LavalinkAdmin
 from .catalogue import Catalogue, Playlist, default_catalogue
+from .config import LavalinkConfig
 from .http import LavalinkHttp
-from .model import LavalinkConfig, LavalinkError, LavalinkModel, Session
+from .model import LavalinkError, LavalinkModel, Session
 from .playback import Player
 from .snapshot import restore, snapshot
 from .tracks import Track
@@ -110,8 +112,6 @@ class LavalinkTwin(Twin):
         return self.http.error(request, status, message)
 
     def _admin_routes(self) -> list[AdminRoute]:
-        from .admin import LavalinkAdmin
-
         return LavalinkAdmin(self).routes()
 
     def _add_routes(self, app: web.Application) -> None:
@@ -258,27 +258,4 @@ async def _api_version_header(request: web.Request, response: web.StreamResponse
     response.headers["Lavalink-Api-Version"] = "4"
 
 
-def config_to_json(config: LavalinkConfig) -> dict[str, Any]:
-    data = asdict(config)
-    data["disabled_filters"] = sorted(config.disabled_filters)
-    data["source_managers"] = list(config.source_managers)
-    data["plugins"] = [list(p) for p in config.plugins]
-    return data
-
-
-def config_from_json(data: dict[str, Any]) -> LavalinkConfig:
-    known = {f.name for f in fields(LavalinkConfig)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ValueError(f"unknown Lavalink setting(s): {', '.join(unknown)}")
-    values = dict(data)
-    if "disabled_filters" in values:
-        values["disabled_filters"] = frozenset(values["disabled_filters"])
-    if "source_managers" in values:
-        values["source_managers"] = tuple(values["source_managers"])
-    if "plugins" in values:
-        values["plugins"] = tuple(tuple(p) for p in values["plugins"])
-    return LavalinkConfig(**values)
-
-
-__all__ = ["LavalinkTwin", "MockFactory", "PlayerView", "config_from_json", "config_to_json"]
+__all__ = ["LavalinkTwin", "MockFactory", "PlayerView"]

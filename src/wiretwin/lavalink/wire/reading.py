@@ -352,10 +352,12 @@ def start_array(value: Any) -> list[Any]:
 
 class Reader:
     """Reads one JSON object field by field, as a kotlinx class decoder does: each read
-    names its path for the message of a refusal."""
+    names its path for the message of a refusal, and ``type_name`` the Lavalink protocol
+    class a missing required field belongs to."""
 
-    def __init__(self, data: Any, path: str = "$") -> None:
+    def __init__(self, data: Any, path: str = "$", type_name: str = "PlayerUpdate") -> None:
         self.path = path
+        self.type_name = type_name
         try:
             self.data = start_object(data)
         except Unreadable as exc:
@@ -368,7 +370,7 @@ class Reader:
             if required:
                 raise refusal(Unreadable(
                     f"Field '{key}' is required for type with serial name "
-                    f"'dev.arbjerg.lavalink.protocol.v4.{self._type}', but it was missing"),
+                    f"'dev.arbjerg.lavalink.protocol.v4.{self.type_name}', but it was missing"),
                     self.path, cause="kotlinx.serialization.MissingFieldException")
             return OMITTED
         value = self.data[key]
@@ -383,8 +385,6 @@ class Reader:
             raise refusal(exc, f"{self.path}.{key}") from None
         except LavalinkError:
             raise
-
-    _type = "PlayerUpdate"
 
 
 def refusal(exc: Exception, path: str, *,
