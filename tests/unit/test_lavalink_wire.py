@@ -11,7 +11,8 @@ import pytest
 
 from wiretwin.lavalink import wire
 from wiretwin.lavalink.errors import LavalinkError
-from wiretwin.lavalink.tracks import JavaFailure, decode_track, java_base64, java_read_utf
+from wiretwin.lavalink.javaio import JavaFailure, java_base64, java_read_utf
+from wiretwin.lavalink.tracks import decode_track
 
 LONG_MAX = 2**63 - 1
 
