@@ -9,7 +9,9 @@ would report on its own (track exceptions, stuck tracks, voice sockets closing).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -18,6 +20,7 @@ from ..runtime.admin import AdminRoute
 from ..runtime.base import Twin
 from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
+from ..runtime.worlds import world_table
 from .admin import LavalinkAdmin
 from .catalogue import Catalogue, Playlist, default_catalogue
 from .config import LavalinkConfig
@@ -81,6 +84,7 @@ class LavalinkTwin(Twin):
         version: str = "4.2.2",
         config: LavalinkConfig | None = None,
         catalogue: Catalogue | None = None,
+        world: str | Path | Mapping[str, Any] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         seed: int = 0,
@@ -89,20 +93,35 @@ class LavalinkTwin(Twin):
         journal_bytes: int = DEFAULT_JOURNAL_BYTES,
         admin_token: str | None = None,
     ) -> None:
-        self.config = config or LavalinkConfig(password=password, version=version)
+        """See docs/lavalink.md. ``world``: a world file's path, a whole world or its
+        ``[lavalink]`` table (a snapshot) to start from, as the Discord twin takes it;
+        :meth:`reset` comes back to it. Its ``config``, when it has one, replaces
+        ``password``, ``version`` and ``config``."""
+        self._config = config or LavalinkConfig(password=password, version=version)
         self._catalogue = catalogue
+        #: A snapshot (a world's ``[lavalink]`` table) to start from instead of the defaults.
+        self._world = world_table(world, "lavalink")
         super().__init__(host=host, port=port, seed=seed, clock=clock,
                          journal_limit=journal_limit, journal_bytes=journal_bytes,
                          admin_token=admin_token)
 
     def _setup(self) -> None:
         self.catalogue = self._catalogue or default_catalogue(self.seed)
-        self.catalogue.max_generated = self.config.max_generated_searches
+        self.catalogue.max_generated = self._config.max_generated_searches
         self.mock_factory = MockFactory(self.catalogue)
-        self.model = LavalinkModel(self, self.clock, self.catalogue, self.config, self.random)
+        self.model = LavalinkModel(self, self.clock, self.catalogue, self._config, self.random)
         self.sockets = LavalinkSockets(self.model, self.server, self.wire)
         self.http = LavalinkHttp(self.model)
+        if self._world is not None:
+            restore(self.model, self._world)
+        #: What reset() goes back to: the built state (with its world, if given one).
         self._initial = snapshot(self.model)
+
+    @property
+    def config(self) -> LavalinkConfig:
+        """The node's settings as the model holds them (a restored snapshot or world
+        brings its own)."""
+        return self.model.config
 
     def _http_error(self, request: web.Request | None, status: int, message: str | None
                     ) -> web.Response:
