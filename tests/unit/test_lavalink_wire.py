@@ -4,13 +4,22 @@ inputs with the exact result or refusal (no server)."""
 from __future__ import annotations
 
 import base64
+import json
 import struct
 from typing import Any
 
 import pytest
 
 from wiretwin.lavalink import wire
-from wiretwin.lavalink.errors import LavalinkError
+from wiretwin.lavalink.errors import (
+    CloseCode,
+    EndReason,
+    EventType,
+    LavalinkError,
+    Op,
+    Severity,
+    VoiceCloseCode,
+)
 from wiretwin.lavalink.javaio import JavaFailure, java_base64, java_read_utf
 from wiretwin.lavalink.tracks import decode_track
 
@@ -216,3 +225,15 @@ def test_java_decoding_takes_any_version_byte_and_trailing_bytes() -> None:
     body = b"\x07" + _FIELDS + b"\x00\x00" + _utf("youtube") + struct.pack(">q", 5) + b"tail"
     track = decode_track(_message(body), frozenset({"youtube"}), java=True)
     assert (track.info.title, track.info.position) == ("t", 5)
+
+
+def test_the_enums_go_on_the_wire_as_lavalinks_plain_values() -> None:
+    frame = wire.event(EventType.TRACK_END, "7", reason=EndReason.LOAD_FAILED,
+                       code=VoiceCloseCode.DISCONNECTED)
+    assert json.dumps(frame) == ('{"op": "event", "type": "TrackEndEvent", "guildId": "7", '
+                                 '"reason": "loadFailed", "code": 4014}')
+    assert json.dumps(wire.ready("abc", False)) == (
+        '{"op": "ready", "resumed": false, "sessionId": "abc"}')
+    assert [int(c) for c in CloseCode] == [1000, 1001, 1003, 1009, 1011, 1006]
+    assert {s.value for s in Severity} == {"common", "suspicious", "fault"}
+    assert {o.value for o in Op} == {"ready", "playerUpdate", "stats", "event"}

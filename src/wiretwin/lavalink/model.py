@@ -28,7 +28,7 @@ from ..runtime.clock import Clock, TimerHandle
 from . import errors, wire
 from .catalogue import Catalogue
 from .config import LavalinkConfig
-from .errors import LavalinkError
+from .errors import EndReason, EventType, LavalinkError, Op, Severity, VoiceCloseCode
 from .playback import Player, PlayerCallbacks, UpdateTicker, VoiceState
 from .tracks import JavaFailure, Track
 from .tracks import decode_track as _decode_track
@@ -153,7 +153,7 @@ class LavalinkModel:
 
     def announce(self, session: Session) -> None:
         """``ready``, then ``stats`` at once and every ``stats_interval``."""
-        self._emit(session, wire.ready(session.id, False), "ready")
+        self._emit(session, wire.ready(session.id, False), Op.READY)
         self._stats_from_now(session)
 
     def _new_session_id(self) -> str:
@@ -174,7 +174,7 @@ class LavalinkModel:
             session.expiry_timer = None
         session.attached = True
         queued, session.queue = session.queue, []
-        self._emit(session, wire.ready(session.id, True), "ready")
+        self._emit(session, wire.ready(session.id, True), Op.READY)
         for message, label in queued:
             self._emit(session, message, label)
         for player in session.players.values():
@@ -230,7 +230,7 @@ class LavalinkModel:
             session.stats_timer = None
         if not session.attached:
             return
-        self._emit(session, self.stats(websocket=True), "stats")
+        self._emit(session, self.stats(websocket=True), Op.STATS)
         session.stats_timer = self.clock.call_later(self.config.stats_interval,
                                                     lambda: self._stats_from_now(session))
 
@@ -247,13 +247,16 @@ class LavalinkModel:
     def _emit_update(self, session: Session, player: Player) -> None:
         if session.paused:
             return  # Lavalink's sendPlayerUpdate: nothing while paused, one per player on resume
-        self._emit(session, wire.player_update(player, self.now_ms), "playerUpdate")
+        self._emit(session, wire.player_update(player, self.now_ms),
+                   Op.PLAYER_UPDATE)
 
-    def _emit_event(self, session: Session, kind: str, guild_id: str, **fields: Any) -> None:
+    def _emit_event(self, session: Session, kind: EventType, guild_id: str, **fields: Any
+                    ) -> None:
         self._emit(session, wire.event(kind, guild_id, **fields), kind)
 
-    def _track_end(self, session: Session, guild_id: str, track: Track, reason: str) -> None:
-        self._emit_event(session, "TrackEndEvent", guild_id,
+    def _track_end(self, session: Session, guild_id: str, track: Track, reason: EndReason
+                   ) -> None:
+        self._emit_event(session, EventType.TRACK_END, guild_id,
                          track=wire.track_json(track, self.version), reason=reason)
 
     # -- players ------------------------------------------------------------------------
@@ -262,10 +265,10 @@ class LavalinkModel:
         if len(session.players) >= self.config.max_players_per_session:
             raise errors.out_of_memory()
         def finished(player: Player) -> None:
-            self._end(session, player, "finished")
+            self._end(session, player, EndReason.FINISHED)
 
         def cleanup(player: Player) -> None:
-            self._end(session, player, "cleanup")
+            self._end(session, player, EndReason.CLEANUP)
 
         def update(player: Player) -> None:
             self._emit_update(session, player)
@@ -276,7 +279,7 @@ class LavalinkModel:
         session.players[guild_id] = player
         return player
 
-    def _end(self, session: Session, player: Player, reason: str) -> None:
+    def _end(self, session: Session, player: Player, reason: EndReason) -> None:
         ended = player.stop()
         if ended is not None:
             self._track_end(session, player.guild_id, ended, reason)
@@ -285,9 +288,9 @@ class LavalinkModel:
                paused: bool, end_time: int | None) -> None:
         previous = player.stop()
         if previous is not None:
-            self._track_end(session, player.guild_id, previous, "replaced")
+            self._track_end(session, player.guild_id, previous, EndReason.REPLACED)
         player.start(track, position, paused=paused, end_time=end_time)
-        self._emit_event(session, "TrackStartEvent", player.guild_id,
+        self._emit_event(session, EventType.TRACK_START, player.guild_id,
                          track=wire.track_json(player.current(), self.version))
 
     def destroy_player(self, session_id: str, guild_id: str) -> None:
@@ -299,7 +302,7 @@ class LavalinkModel:
         ended = player.stop()
         player.dispose()
         if ended is not None:
-            self._track_end(session, guild_id, ended, "stopped")
+            self._track_end(session, guild_id, ended, EndReason.STOPPED)
 
     def update_player(self, session_id: str, guild_id: str,
                       body: PlayerUpdate | dict[str, Any], no_replace: bool
@@ -378,7 +381,7 @@ class LavalinkModel:
         else:
             new_track = self._resolve(str(track.identifier))
         if new_track is None:
-            self._end(session, player, "stopped")
+            self._end(session, player, EndReason.STOPPED)
             return self.player_json(player)
         if isinstance(track.user_data, dict):
             new_track = new_track.with_user_data(track.user_data)
@@ -427,18 +430,19 @@ class LavalinkModel:
 
     # -- injected trouble (test-control API) --------------------------------------------
 
-    def close_voice(self, session_id: str, guild_id: str, code: int = 4006,
+    def close_voice(self, session_id: str, guild_id: str,
+                    code: int = VoiceCloseCode.SESSION_NO_LONGER_VALID,
                     reason: str = "Session is no longer valid.", by_remote: bool = True
                     ) -> None:
         session = self.session(session_id)
         player = self.player(session_id, guild_id)
         player.set_voice(False)
-        self._emit_event(session, "WebSocketClosedEvent", guild_id, code=code, reason=reason,
+        self._emit_event(session, EventType.WEBSOCKET_CLOSED, guild_id, code=code, reason=reason,
                          byRemote=by_remote)
         self._emit_update(session, player)
 
     def inject_exception(self, session_id: str, guild_id: str, message: str,
-                         severity: str = "common",
+                         severity: str = Severity.COMMON,
                          cause: str = "com.sedmelluq.discord.lavaplayer.tools."
                                       "FriendlyException") -> None:
         session = self.session(session_id)
@@ -446,11 +450,11 @@ class LavalinkModel:
         current = player.current()
         if current is None:
             raise LavalinkError(400, "The player has no track to fail")
-        self._emit_event(session, "TrackExceptionEvent", guild_id,
+        self._emit_event(session, EventType.TRACK_EXCEPTION, guild_id,
                          track=wire.track_json(current, self.version),
                          exception=wire.exception_json(message, severity, cause,
                                                            self.version))
-        self._end(session, player, "loadFailed")
+        self._end(session, player, EndReason.LOAD_FAILED)
 
     def inject_stuck(self, session_id: str, guild_id: str,
                      threshold_ms: int | None = None) -> None:
@@ -459,7 +463,7 @@ class LavalinkModel:
         current = player.current()
         if current is None:
             raise LavalinkError(400, "The player has no track to get stuck")
-        self._emit_event(session, "TrackStuckEvent", guild_id,
+        self._emit_event(session, EventType.TRACK_STUCK, guild_id,
                          track=wire.track_json(current, self.version),
                          thresholdMs=threshold_ms or self.config.stuck_threshold_ms)
         self._emit_update(session, player)

@@ -24,8 +24,9 @@ from ..runtime.worlds import world_table
 from .admin import LavalinkAdmin
 from .catalogue import Catalogue, Playlist, default_catalogue
 from .config import LavalinkConfig
+from .errors import CloseCode, LavalinkError, Severity, VoiceCloseCode
 from .http import LavalinkHttp
-from .model import LavalinkError, LavalinkModel, Session
+from .model import LavalinkModel, Session
 from .playback import Player
 from .snapshot import restore, snapshot
 from .tracks import Track
@@ -140,7 +141,7 @@ class LavalinkTwin(Twin):
         app.on_response_prepare.append(_api_version_header)
 
     async def _on_stop(self) -> None:
-        self.sockets.close_all(1001, "Shutting down")
+        self.sockets.close_all(CloseCode.GOING_AWAY, "Shutting down")
 
     # -- Effects ------------------------------------------------------------------------
 
@@ -157,7 +158,7 @@ class LavalinkTwin(Twin):
 
     def _reset(self, disconnect: bool) -> None:
         if disconnect:
-            self.sockets.close_all(1000, "Reset")
+            self.sockets.close_all(CloseCode.NORMAL, "Reset")
             for session in list(self.model.sessions.values()):
                 if not session.attached:
                     self.model.shutdown(session)
@@ -215,7 +216,7 @@ class LavalinkTwin(Twin):
         return self.call(read)
 
     def inject_exception(self, guild_id: str | int, message: str = "Something broke",
-                         severity: str = "common", *, session_id: str | None = None) -> None:
+                         severity: str = Severity.COMMON, *, session_id: str | None = None) -> None:
         """``TrackExceptionEvent`` then ``TrackEndEvent`` ``loadFailed``."""
         def run() -> None:
             session, _ = self._find(guild_id, session_id)
@@ -231,7 +232,8 @@ class LavalinkTwin(Twin):
 
         self.call(run)
 
-    def close_voice(self, guild_id: str | int, code: int = 4006,
+    def close_voice(self, guild_id: str | int,
+                    code: int = VoiceCloseCode.SESSION_NO_LONGER_VALID,
                     reason: str = "Session is no longer valid.", by_remote: bool = True, *,
                     session_id: str | None = None) -> None:
         """The Discord voice websocket closed: ``WebSocketClosedEvent`` and a disconnected
@@ -242,13 +244,14 @@ class LavalinkTwin(Twin):
 
         self.call(run)
 
-    def drop_connection(self, session_id: str | None = None, code: int = 1006) -> None:
+    def drop_connection(self, session_id: str | None = None,
+                        code: int = CloseCode.ABNORMAL) -> None:
         """Drop a session's websocket (a network failure; resumable sessions pause)."""
         def run() -> None:
             for sid in [session_id] if session_id else list(self.sockets.sockets):
                 sock = self.sockets.sockets.get(sid)
                 if sock is not None:
-                    if code == 1006:
+                    if code == CloseCode.ABNORMAL:
                         sock.abort()
                         # Lavalink learns of a socket it aborted at once: the session
                         # pauses (or ends) now, so what happens next is queued for a

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import Op
 from ..playback import Player
 from ..tracks import Track
 
@@ -72,16 +73,16 @@ def player_json(player: Player, now_ms: int, version: Version) -> dict[str, Any]
 
 
 def ready(session_id: str, resumed: bool) -> dict[str, Any]:
-    return {"op": "ready", "resumed": resumed, "sessionId": session_id}
+    return {"op": Op.READY, "resumed": resumed, "sessionId": session_id}
 
 
 def player_update(player: Player, now_ms: int) -> dict[str, Any]:
-    return {"op": "playerUpdate", "guildId": player.guild_id,
+    return {"op": Op.PLAYER_UPDATE, "guildId": player.guild_id,
             "state": player_state(player, now_ms)}
 
 
 def event(kind: str, guild_id: str, **fields: Any) -> dict[str, Any]:
-    return {"op": "event", "type": kind, "guildId": guild_id, **fields}
+    return {"op": Op.EVENT, "type": kind, "guildId": guild_id, **fields}
 
 
 def exception_json(message: str | None, severity: str, cause: str,
@@ -105,7 +106,7 @@ def stats(players: int, playing: int, uptime_ms: int, *, websocket: bool) -> dic
         "cpu": {"cores": cores, "systemLoad": 0.05, "lavalinkLoad": 0.01},
     }
     if websocket:
-        out = {"op": "stats", **out,
+        out = {"op": Op.STATS, **out,
                "frameStats": {"sent": 3000, "nulled": 0, "deficit": 0} if playing else None}
     return out
 
