@@ -1,8 +1,8 @@
 """What crosses the Lavalink twin's wire, read and written in one place.
 
-* :mod:`.reading`: kotlinx's and Spring's readers of what clients send (numbers, booleans,
-  strings as kotlinx reads them; path and query values as Spring converts them; a
-  request's Content-Type and JSON body), each refusal the node's own;
+* :mod:`.spring`: a request's Content-Type and JSON body, and its path and query values,
+  as Spring converts them; :mod:`.kotlinx`: each body field as kotlinx reads its type;
+  every refusal the node's own;
 * :mod:`.bodies`: the typed request bodies built on them (``PlayerUpdate``,
   ``SessionUpdate``, the encoded tracks to decode, the route planner's address);
 * :mod:`.serialize`: the one serializer per object the node sends (websocket ops, the
@@ -29,38 +29,29 @@ from .bodies import (
     read_session_update,
     read_voice,
 )
-from .reading import (
+from .kotlinx import (
     FLOAT_MAX,
     INT_MAX,
     INT_MIN,
     LONG_MAX,
     LONG_MIN,
     OMITTED,
-    ContentType,
     Omitted,
     Reader,
     Real,
     Unreadable,
-    guild_id,
     java_double,
     numeric_literal,
-    parse_content_type,
-    parse_long,
     read_boolean,
     read_double,
     read_float,
     read_int,
-    read_json_body,
     read_long,
     read_object,
     read_string,
     refusal,
-    spring_boolean,
-    spring_long,
     start_array,
     start_object,
-    user_id,
-    wants_trace,
 )
 from .serialize import (
     BUILTIN_FILTERS,
@@ -75,6 +66,17 @@ from .serialize import (
     ready,
     stats,
     track_json,
+)
+from .spring import (
+    ContentType,
+    guild_id,
+    parse_content_type,
+    parse_long,
+    read_json_body,
+    spring_boolean,
+    spring_long,
+    user_id,
+    wants_trace,
 )
 
 __all__ = [

@@ -3,8 +3,8 @@ player, with its track, filters and voice state), ``SessionUpdate``, the encoded
 ``POST /v4/decodetracks`` and the route planner's address.
 
 Each reader turns client JSON into a frozen request object, or raises the node's
-refusal; the kotlinx and Spring primitives they use live in :mod:`.reading`. Fields a
-body leaves out are :data:`~.reading.OMITTED`, so the model can tell "absent" from
+refusal; the kotlinx and Spring primitives they use live in :mod:`.kotlinx`. Fields a
+body leaves out are :data:`~.kotlinx.OMITTED`, so the model can tell "absent" from
 ``null``.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .reading import (
+from .kotlinx import (
     OMITTED,
     Omitted,
     Reader,
