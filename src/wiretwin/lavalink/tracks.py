@@ -34,6 +34,8 @@ import struct
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..runtime.lazy import lazy_exports
+from . import javaio
 from .javaio import (
     DataReader,
     DataWriter,
@@ -42,7 +44,6 @@ from .javaio import (
     TrackDecodeError,
     TrackEncodeError,
     eof,
-    java_base64,
 )
 
 FORMAT_VERSION = 3
@@ -207,7 +208,7 @@ def decode_track(encoded: str, known_sources: frozenset[str] | None = None, *,
 def _decode_java(encoded: str, known_sources: frozenset[str] | None) -> Track:
     """``decodeTrack`` in Lavalink: ``MessageInput.nextMessage``, the body, then
     ``skipRemainingBytes``; a null track is Lavalink's ``IllegalStateException``."""
-    raw = java_base64(encoded)
+    raw = javaio.java_base64(encoded)
     if len(raw) < 4:
         raise eof()
     (header,) = struct.unpack(">I", raw[:4])
@@ -262,6 +263,11 @@ def _read_body(r: DataReader, version: int, known_sources: frozenset[str] | None
                      position)
     return Track(info, probe, lavasrc)
 
+
+#: Java's byte-level helpers moved to :mod:`.javaio`; the old names still read, warning.
+__getattr__, __dir__ = lazy_exports(__name__, {}, moved={
+    name: "wiretwin.lavalink.javaio"
+    for name in ("decode_mutf8", "encode_mutf8", "java_base64", "java_read_utf")})
 
 __all__ = [
     "FORMAT_VERSION",
