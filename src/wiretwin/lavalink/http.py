@@ -1,5 +1,8 @@
 """Lavalink's REST API as aiohttp handlers, routed the way Spring routes it.
 
+The HTTP adapter: each handler parses the request with :mod:`.wire`, runs one model
+operation, and answers with :mod:`.wire`'s serializers; the rules live in the model.
+
 Spring finds the handler first, then runs Lavalink's password interceptor, then reads the
 handler's arguments in order, then runs it. The twin does the same, so each bad request
 gets the refusal a real node gives it, in that order:
@@ -151,9 +154,7 @@ class LavalinkHttp:
     def error_page(self, request: web.Request) -> web.Response:
         """Spring Boot's ``/error`` asked for directly (it needs no password): no error to
         describe, so status 999 "None", answered with a 500."""
-        body = {"timestamp": self.model.now_ms, "status": 999, "error": "None",
-                "message": "No message available"}
-        return web.json_response(body, status=500)
+        return web.json_response(wire.error_page(self.model.now_ms), status=500)
 
     async def _body(self, request: web.Request, signature: str) -> Any:
         raw = await request.read()
@@ -180,10 +181,7 @@ class LavalinkHttp:
         if identifier is None:
             raise errors.missing_parameter("identifier")
         result = self.model.catalogue.load(identifier)
-        body = result.to_json(stack_trace=self.model.version.at_least(4, 1, 0))
-        if result.load_type in ("track", "playlist", "search"):
-            body["data"] = _versioned_tracks(body["data"], self.model)
-        return self._ok(body)
+        return self._ok(wire.load_result_json(result, self.model.version))
 
     async def decodetrack(self, request: web.Request, params: Params) -> web.StreamResponse:
         encoded = request.query.get("encodedTrack")
@@ -253,21 +251,6 @@ def _options(allowed: list[str]) -> list[str]:
     if "GET" in out and "HEAD" not in out:
         out.insert(out.index("GET") + 1, "HEAD")
     return [*out, "OPTIONS"]
-
-
-def _versioned_tracks(data: Any, model: LavalinkModel) -> Any:
-    """Apply the emulated version's serialization to the tracks inside a load result."""
-    if model.version.at_least(4, 0, 2):
-        return data
-
-    def strip(track: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in track.items() if k not in ("pluginInfo", "userData") or v}
-
-    if isinstance(data, list):
-        return [strip(t) for t in data]
-    if isinstance(data, dict) and "tracks" in data:
-        return {**data, "tracks": [strip(t) for t in data["tracks"]]}
-    return strip(data)
 
 
 __all__ = ["LavalinkHttp", "Route", "phrase"]
