@@ -166,7 +166,6 @@ KNOWN_CYCLES = [
     ["wiretwin.discord.appcommands", "wiretwin.discord.model",
      "wiretwin.discord.model.commands"],
     ["wiretwin.discord.verify", "wiretwin.discord.verify_interaction"],
-    ["wiretwin.lavalink.snapshot", "wiretwin.lavalink.twin"],
 ]
 #: Modules that cannot be imported first yet (the same rule).
 KNOWN_IMPORT_FAILURES = ["wiretwin.discord.appcommands"]

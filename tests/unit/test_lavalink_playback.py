@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from wiretwin.lavalink.catalogue import Catalogue, default_catalogue
-from wiretwin.lavalink.model import LavalinkConfig, LavalinkError, LavalinkModel, Session
+from wiretwin.lavalink.config import LavalinkConfig
+from wiretwin.lavalink.model import LavalinkError, LavalinkModel, Session
 from wiretwin.lavalink.tracks import Track
 from wiretwin.runtime.clock import VirtualClock
 

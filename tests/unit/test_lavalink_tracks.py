@@ -9,15 +9,14 @@ from typing import Any
 
 import pytest
 
+from wiretwin.lavalink.javaio import decode_mutf8, encode_mutf8
 from wiretwin.lavalink.tracks import (
     STREAM_LENGTH,
     LavaSrcFields,
     Track,
     TrackDecodeError,
     TrackInfo,
-    decode_mutf8,
     decode_track,
-    encode_mutf8,
     encode_track,
 )
 

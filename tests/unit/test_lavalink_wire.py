@@ -4,14 +4,24 @@ inputs with the exact result or refusal (no server)."""
 from __future__ import annotations
 
 import base64
+import json
 import struct
 from typing import Any
 
 import pytest
 
-from wiretwin.lavalink import bodies, wire
-from wiretwin.lavalink.errors import LavalinkError
-from wiretwin.lavalink.tracks import JavaFailure, decode_track, java_base64, java_read_utf
+from wiretwin.lavalink import wire
+from wiretwin.lavalink.errors import (
+    CloseCode,
+    EndReason,
+    EventType,
+    LavalinkError,
+    Op,
+    Severity,
+    VoiceCloseCode,
+)
+from wiretwin.lavalink.javaio import JavaFailure, java_base64, java_read_utf
+from wiretwin.lavalink.tracks import decode_track
 
 LONG_MAX = 2**63 - 1
 
@@ -104,7 +114,7 @@ def test_content_types(header: str, shown: str | None, json: bool | None) -> Non
     ({"userData": {"x": 1}, "unknown": [1, 2]}, {}),  # not PlayerUpdate fields: skipped
 ])
 def test_player_updates_read(body: dict[str, Any], fields: dict[str, Any]) -> None:
-    update = bodies.read_player_update(body, with_channel=True)
+    update = wire.read_player_update(body, with_channel=True)
     for name, value in fields.items():
         assert getattr(update, name) == value
 
@@ -121,14 +131,14 @@ def test_player_updates_read(body: dict[str, Any], fields: dict[str, Any]) -> No
 ])
 def test_player_updates_kotlinx_refuses(body: Any) -> None:
     with pytest.raises(LavalinkError) as err:
-        bodies.read_player_update(body, with_channel=True)
+        wire.read_player_update(body, with_channel=True)
     assert (err.value.status, err.value.message) == (400, "Bad Request")
     assert err.value.trace.startswith("org.springframework.http.converter."
                                       "HttpMessageNotReadableException: Could not read ")
 
 
 def test_filters_are_not_range_checked_but_unknown_ones_are_dropped() -> None:
-    filters = bodies.read_filters({"timescale": {"speed": 0}, "volume": 50, "bogus": 1,
+    filters = wire.read_filters({"timescale": {"speed": 0}, "volume": 50, "bogus": 1,
                                  "karaoke": None, "equalizer": [{"band": 99}]})
     assert set(filters.raw) == {"timescale", "volume", "karaoke", "equalizer"}
     assert filters.bands == (99,)
@@ -215,3 +225,15 @@ def test_java_decoding_takes_any_version_byte_and_trailing_bytes() -> None:
     body = b"\x07" + _FIELDS + b"\x00\x00" + _utf("youtube") + struct.pack(">q", 5) + b"tail"
     track = decode_track(_message(body), frozenset({"youtube"}), java=True)
     assert (track.info.title, track.info.position) == ("t", 5)
+
+
+def test_the_enums_go_on_the_wire_as_lavalinks_plain_values() -> None:
+    frame = wire.event(EventType.TRACK_END, "7", reason=EndReason.LOAD_FAILED,
+                       code=VoiceCloseCode.DISCONNECTED)
+    assert json.dumps(frame) == ('{"op": "event", "type": "TrackEndEvent", "guildId": "7", '
+                                 '"reason": "loadFailed", "code": 4014}')
+    assert json.dumps(wire.ready("abc", False)) == (
+        '{"op": "ready", "resumed": false, "sessionId": "abc"}')
+    assert [int(c) for c in CloseCode] == [1000, 1001, 1003, 1009, 1011, 1006]
+    assert {s.value for s in Severity} == {"common", "suspicious", "fault"}
+    assert {o.value for o in Op} == {"ready", "playerUpdate", "stats", "event"}

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ..runtime.admin import ARRAY, OBJECT, AdminError, AdminRoute, json_body
-from .model import LavalinkError
+from .errors import CloseCode, LavalinkError, Severity, VoiceCloseCode
 
 if TYPE_CHECKING:
     from .twin import LavalinkTwin, PlayerView
@@ -86,7 +86,7 @@ class LavalinkAdmin:
         if session not in self.twin.sockets.sockets:
             raise AdminError(404, f"no connected session {session}")
         body = await json_body(request)
-        self.twin.drop_connection(session, int(body.get("code", 1006)))
+        self.twin.drop_connection(session, int(body.get("code", CloseCode.ABNORMAL)))
 
     async def players(self, request: web.Request) -> list[dict[str, Any]]:
         return [player_view_json(v) for v in self.twin.players()]
@@ -101,7 +101,7 @@ class LavalinkAdmin:
         body = await json_body(request)
         self._inject(lambda: self.twin.inject_exception(
             request.match_info["guild"], str(body.get("message", "Something broke")),
-            str(body.get("severity", "common"))))
+            str(body.get("severity", Severity.COMMON))))
 
     async def stuck(self, request: web.Request) -> None:
         body = await json_body(request)
@@ -111,7 +111,8 @@ class LavalinkAdmin:
     async def voice_closed(self, request: web.Request) -> None:
         body = await json_body(request)
         self._inject(lambda: self.twin.close_voice(
-            request.match_info["guild"], int(body.get("code", 4006)),
+            request.match_info["guild"],
+            int(body.get("code", VoiceCloseCode.SESSION_NO_LONGER_VALID)),
             str(body.get("reason", "Session is no longer valid.")),
             bool(body.get("byRemote", True))))
 
@@ -153,7 +154,7 @@ class LavalinkAdmin:
         if not isinstance(identifier, str) or not isinstance(message, str):
             raise AdminError(400, "identifier and message are required strings")
         self.twin.catalogue.add_failure(identifier, message,
-                                        str(body.get("severity", "common")))
+                                        str(body.get("severity", Severity.COMMON)))
 
 
 __all__ = ["LavalinkAdmin", "player_view_json"]

@@ -21,11 +21,73 @@ Spring Framework 6.1, Spring Boot 3.3 and Undertow 2.3):
 
 ``trace`` (with ``?trace``, any value but ``false``) is the start of the Java stack trace
 Spring prints: the exception's class and message, a frame, and its cause.
+
+The enums name what the node sends on its websocket: the ``op`` of each message, the
+``type`` of each ``event``, a ``TrackEndEvent``'s ``reason``, a ``TrackExceptionEvent``'s
+``severity``, and the close codes the twin closes with (its own websocket's, and the
+Discord voice gateway's it reports in ``WebSocketClosedEvent``).
 """
 
 from __future__ import annotations
 
+from enum import IntEnum, StrEnum
 from http import HTTPStatus
+
+
+class Op(StrEnum):
+    """The ``op`` of a websocket message (Lavalink v4 sends these four, takes none)."""
+
+    READY = "ready"
+    PLAYER_UPDATE = "playerUpdate"
+    STATS = "stats"
+    EVENT = "event"
+
+
+class EventType(StrEnum):
+    """The ``type`` of an ``event`` message."""
+
+    TRACK_START = "TrackStartEvent"
+    TRACK_END = "TrackEndEvent"
+    TRACK_EXCEPTION = "TrackExceptionEvent"
+    TRACK_STUCK = "TrackStuckEvent"
+    WEBSOCKET_CLOSED = "WebSocketClosedEvent"
+
+
+class EndReason(StrEnum):
+    """A ``TrackEndEvent``'s ``reason`` (lavaplayer's ``AudioTrackEndReason``)."""
+
+    FINISHED = "finished"
+    LOAD_FAILED = "loadFailed"
+    STOPPED = "stopped"
+    REPLACED = "replaced"
+    CLEANUP = "cleanup"
+
+
+class Severity(StrEnum):
+    """A ``FriendlyException``'s severity, in ``TrackExceptionEvent`` and load errors."""
+
+    COMMON = "common"
+    SUSPICIOUS = "suspicious"
+    FAULT = "fault"
+
+
+class CloseCode(IntEnum):
+    """Close codes of the twin's own websocket (RFC 6455's, as Spring and Undertow use
+    them)."""
+
+    NORMAL = 1000  # reset, or a session resumed on another socket
+    GOING_AWAY = 1001  # the node shutting down
+    UNSUPPORTED_DATA = 1003  # a binary message ("Binary messages not supported")
+    MESSAGE_TOO_BIG = 1009  # a message past max_frame_bytes
+    INTERNAL_ERROR = 1011  # the handler threw after the upgrade (a User-Id not a long)
+    ABNORMAL = 1006  # no close frame: the connection dropped
+
+
+class VoiceCloseCode(IntEnum):
+    """Discord voice gateway close codes a ``WebSocketClosedEvent`` reports."""
+
+    SESSION_NO_LONGER_VALID = 4006
+    DISCONNECTED = 4014  # the bot was kicked or moved out of the channel
 
 #: Spring's ``HttpStatus`` reason phrases where they differ from Python's (RFC 9110).
 _SPRING_PHRASES = {413: "Payload Too Large", 414: "URI Too Long",
@@ -144,7 +206,13 @@ def out_of_memory() -> LavalinkError:
 
 __all__ = [
     "KOTLINX_JSON",
+    "CloseCode",
+    "EndReason",
+    "EventType",
     "LavalinkError",
+    "Op",
+    "Severity",
+    "VoiceCloseCode",
     "body_missing",
     "io_failure",
     "method_not_allowed",

@@ -25,15 +25,14 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..runtime.clock import Clock, TimerHandle
-from . import bodies, errors, protocol, wire
-from .bodies import PlayerUpdate, SessionUpdate, TrackUpdate
-from .catalogue import DEFAULT_MAX_GENERATED, SOURCE_MANAGERS, Catalogue
-from .errors import LavalinkError
+from . import errors, wire
+from .catalogue import Catalogue
+from .config import LavalinkConfig
+from .errors import EndReason, EventType, LavalinkError, Op, Severity, VoiceCloseCode
 from .playback import Player, PlayerCallbacks, UpdateTicker, VoiceState
-from .protocol import BUILTIN_FILTERS, Version
 from .tracks import JavaFailure, Track
 from .tracks import decode_track as _decode_track
-from .wire import OMITTED
+from .wire import BUILTIN_FILTERS, OMITTED, PlayerUpdate, SessionUpdate, TrackUpdate, Version
 
 #: Lavaplayer's equalizer has 15 bands (``array[band] = gain`` past them throws).
 EQUALIZER_BANDS = 15
@@ -41,40 +40,6 @@ EQUALIZER_BANDS = 15
 
 class Effects(Protocol):
     def send(self, session_id: str, message: dict[str, Any], label: str) -> None: ...
-
-
-@dataclass
-class LavalinkConfig:
-    password: str = "youshallnotpass"
-    version: str = "4.2.2"
-    #: Seconds between ``playerUpdate`` frames while a track is loaded.
-    player_update_interval: float = 5.0
-    #: Seconds between ``stats`` frames (the first comes at connect).
-    stats_interval: float = 60.0
-    #: Seconds a track may go unpolled (no voice) before it ends with ``cleanup``.
-    cleanup_threshold: float = 60.0
-    #: ``thresholdMs`` reported by TrackStuckEvent.
-    stuck_threshold_ms: int = 10_000
-    disabled_filters: frozenset[str] = frozenset()
-    source_managers: tuple[str, ...] = SOURCE_MANAGERS
-    plugins: tuple[tuple[str, str], ...] = (("lavasrc-plugin", "4.3.0"),)
-    # -- bounds on what clients can make the twin hold (a real node is bounded only by
-    # its heap; past these the twin answers as a node out of heap would, or closes) --
-    #: Largest websocket message read; past it the socket closes 1009, as Undertow does
-    #: when a limit is set (Lavalink sets none, and ignores every message anyway).
-    max_frame_bytes: int = 1024 * 1024
-    #: Largest REST request body; past it 413.
-    max_body_bytes: int = 4 * 1024 * 1024
-    #: Players one session may hold; a PATCH making one more answers 500
-    #: ``java.lang.OutOfMemoryError``.
-    max_players_per_session: int = 10_000
-    #: Resumable sessions kept paused at once; past it the longest-paused one ends.
-    max_paused_sessions: int = 100
-    #: Messages queued for a paused session; past it the oldest are dropped.
-    max_resume_queue: int = 10_000
-    #: Generated search results the catalogue keeps (least recently used go first;
-    #: the same query generates the same tracks again).
-    max_generated_searches: int = DEFAULT_MAX_GENERATED
 
 
 @dataclass(eq=False)
@@ -147,7 +112,7 @@ class LavalinkModel:
         return found
 
     def player_json(self, player: Player) -> dict[str, Any]:
-        return protocol.player_json(player, self.now_ms, self.version)
+        return wire.player_json(player, self.now_ms, self.version)
 
     def counts(self) -> tuple[int, int]:
         players = [p for s in self.sessions.values() for p in s.players.values()]
@@ -156,7 +121,7 @@ class LavalinkModel:
     def stats(self, *, websocket: bool) -> dict[str, Any]:
         players, playing = self.counts()
         uptime = int((self.clock.monotonic() - self.started) * 1000)
-        return protocol.stats(players, playing, uptime, websocket=websocket)
+        return wire.stats(players, playing, uptime, websocket=websocket)
 
     @property
     def known_sources(self) -> frozenset[str]:
@@ -188,7 +153,7 @@ class LavalinkModel:
 
     def announce(self, session: Session) -> None:
         """``ready``, then ``stats`` at once and every ``stats_interval``."""
-        self._emit(session, protocol.ready(session.id, False), "ready")
+        self._emit(session, wire.ready(session.id, False), Op.READY)
         self._stats_from_now(session)
 
     def _new_session_id(self) -> str:
@@ -209,7 +174,7 @@ class LavalinkModel:
             session.expiry_timer = None
         session.attached = True
         queued, session.queue = session.queue, []
-        self._emit(session, protocol.ready(session.id, True), "ready")
+        self._emit(session, wire.ready(session.id, True), Op.READY)
         for message, label in queued:
             self._emit(session, message, label)
         for player in session.players.values():
@@ -250,7 +215,7 @@ class LavalinkModel:
                        ) -> dict[str, Any]:
         """``PATCH /v4/sessions/{id}``: any timeout is taken, even a negative one (the
         session then ends as soon as its socket drops)."""
-        update = body if isinstance(body, SessionUpdate) else bodies.read_session_update(body)
+        update = body if isinstance(body, SessionUpdate) else wire.read_session_update(body)
         session = self.session(session_id)
         if isinstance(update.resuming, bool):
             session.resuming = update.resuming
@@ -265,7 +230,7 @@ class LavalinkModel:
             session.stats_timer = None
         if not session.attached:
             return
-        self._emit(session, self.stats(websocket=True), "stats")
+        self._emit(session, self.stats(websocket=True), Op.STATS)
         session.stats_timer = self.clock.call_later(self.config.stats_interval,
                                                     lambda: self._stats_from_now(session))
 
@@ -282,14 +247,17 @@ class LavalinkModel:
     def _emit_update(self, session: Session, player: Player) -> None:
         if session.paused:
             return  # Lavalink's sendPlayerUpdate: nothing while paused, one per player on resume
-        self._emit(session, protocol.player_update(player, self.now_ms), "playerUpdate")
+        self._emit(session, wire.player_update(player, self.now_ms),
+                   Op.PLAYER_UPDATE)
 
-    def _emit_event(self, session: Session, kind: str, guild_id: str, **fields: Any) -> None:
-        self._emit(session, protocol.event(kind, guild_id, **fields), kind)
+    def _emit_event(self, session: Session, kind: EventType, guild_id: str, **fields: Any
+                    ) -> None:
+        self._emit(session, wire.event(kind, guild_id, **fields), kind)
 
-    def _track_end(self, session: Session, guild_id: str, track: Track, reason: str) -> None:
-        self._emit_event(session, "TrackEndEvent", guild_id,
-                         track=protocol.track_json(track, self.version), reason=reason)
+    def _track_end(self, session: Session, guild_id: str, track: Track, reason: EndReason
+                   ) -> None:
+        self._emit_event(session, EventType.TRACK_END, guild_id,
+                         track=wire.track_json(track, self.version), reason=reason)
 
     # -- players ------------------------------------------------------------------------
 
@@ -297,10 +265,10 @@ class LavalinkModel:
         if len(session.players) >= self.config.max_players_per_session:
             raise errors.out_of_memory()
         def finished(player: Player) -> None:
-            self._end(session, player, "finished")
+            self._end(session, player, EndReason.FINISHED)
 
         def cleanup(player: Player) -> None:
-            self._end(session, player, "cleanup")
+            self._end(session, player, EndReason.CLEANUP)
 
         def update(player: Player) -> None:
             self._emit_update(session, player)
@@ -311,7 +279,7 @@ class LavalinkModel:
         session.players[guild_id] = player
         return player
 
-    def _end(self, session: Session, player: Player, reason: str) -> None:
+    def _end(self, session: Session, player: Player, reason: EndReason) -> None:
         ended = player.stop()
         if ended is not None:
             self._track_end(session, player.guild_id, ended, reason)
@@ -320,10 +288,10 @@ class LavalinkModel:
                paused: bool, end_time: int | None) -> None:
         previous = player.stop()
         if previous is not None:
-            self._track_end(session, player.guild_id, previous, "replaced")
+            self._track_end(session, player.guild_id, previous, EndReason.REPLACED)
         player.start(track, position, paused=paused, end_time=end_time)
-        self._emit_event(session, "TrackStartEvent", player.guild_id,
-                         track=protocol.track_json(player.current(), self.version))
+        self._emit_event(session, EventType.TRACK_START, player.guild_id,
+                         track=wire.track_json(player.current(), self.version))
 
     def destroy_player(self, session_id: str, guild_id: str) -> None:
         """``DELETE``: the player goes first, then its track stops (into the void)."""
@@ -334,7 +302,7 @@ class LavalinkModel:
         ended = player.stop()
         player.dispose()
         if ended is not None:
-            self._track_end(session, guild_id, ended, "stopped")
+            self._track_end(session, guild_id, ended, EndReason.STOPPED)
 
     def update_player(self, session_id: str, guild_id: str,
                       body: PlayerUpdate | dict[str, Any], no_replace: bool
@@ -347,7 +315,7 @@ class LavalinkModel:
         only then is a new track decoded or loaded: a track that fails there (500 for a
         bad encoding, 400 for an identifier) leaves those changes in place, as on Lavalink.
         """
-        update = body if isinstance(body, PlayerUpdate) else bodies.read_player_update(
+        update = body if isinstance(body, PlayerUpdate) else wire.read_player_update(
             body, with_channel=self.needs_channel)
         session = self.session(session_id)
         legacy = update.encoded_track is not OMITTED or update.identifier is not OMITTED
@@ -361,7 +329,7 @@ class LavalinkModel:
         if track.encoded is not OMITTED and track.identifier is not OMITTED:
             raise LavalinkError(400, "Cannot specify both encodedTrack and identifier")
         filters = update.filters
-        if isinstance(filters, bodies.Filters):
+        if isinstance(filters, wire.Filters):
             disabled = [k for k in (*BUILTIN_FILTERS, *filters.raw.get("pluginFilters", {}))
                         if k in self.config.disabled_filters
                         and (k in filters.raw or k in filters.raw.get("pluginFilters", {}))]
@@ -369,7 +337,7 @@ class LavalinkModel:
                 raise LavalinkError(400, "Following filters are disabled in the config: "
                                          + ", ".join(disabled))
         voice = update.voice
-        if isinstance(voice, bodies.VoiceUpdate):
+        if isinstance(voice, wire.VoiceUpdate):
             self._check_voice(voice)
         end_time = update.end_time
         if isinstance(end_time, int) and end_time <= 0:
@@ -377,7 +345,7 @@ class LavalinkModel:
 
         playing = track.encoded is not OMITTED or track.identifier is not OMITTED
         player = session.players.get(guild_id) or self._new_player(session, guild_id)
-        if isinstance(voice, bodies.VoiceUpdate):
+        if isinstance(voice, wire.VoiceUpdate):
             self._apply_voice(session, player, voice)
         if not playing:
             if isinstance(update.paused, bool) and update.paused != player.paused:
@@ -392,7 +360,7 @@ class LavalinkModel:
                 self._emit_update(session, player)
             if isinstance(end_time, int) and player.track is not None:
                 player.set_end_time(end_time)  # a null endTime here changes nothing
-        if isinstance(filters, bodies.Filters):
+        if isinstance(filters, wire.Filters):
             for band in filters.bands:
                 if not 0 <= band < EQUALIZER_BANDS:
                     raise errors.server_error(
@@ -413,7 +381,7 @@ class LavalinkModel:
         else:
             new_track = self._resolve(str(track.identifier))
         if new_track is None:
-            self._end(session, player, "stopped")
+            self._end(session, player, EndReason.STOPPED)
             return self.player_json(player)
         if isinstance(track.user_data, dict):
             new_track = new_track.with_user_data(track.user_data)
@@ -434,7 +402,7 @@ class LavalinkModel:
             raise LavalinkError(400, result.data.message)
         raise LavalinkError(400, "Cannot play a playlist or search result")
 
-    def _check_voice(self, voice: bodies.VoiceUpdate) -> None:
+    def _check_voice(self, voice: wire.VoiceUpdate) -> None:
         needs_channel = self.needs_channel
         if _blank(voice.token) or _blank(voice.endpoint) or _blank(voice.session_id) or (
                 needs_channel and _blank(voice.channel_id)):
@@ -443,7 +411,7 @@ class LavalinkModel:
                      "state" if needs_channel else
                      "token, endpoint and sessionId must be provided in voice state")
 
-    def _apply_voice(self, session: Session, player: Player, voice: bodies.VoiceUpdate) -> None:
+    def _apply_voice(self, session: Session, player: Player, voice: wire.VoiceUpdate) -> None:
         channel: str | None = None
         if self.needs_channel and voice.channel_id is not None:
             # Koe's VoiceServerInfo takes ``channelId!!.toLong()``
@@ -462,18 +430,19 @@ class LavalinkModel:
 
     # -- injected trouble (test-control API) --------------------------------------------
 
-    def close_voice(self, session_id: str, guild_id: str, code: int = 4006,
+    def close_voice(self, session_id: str, guild_id: str,
+                    code: int = VoiceCloseCode.SESSION_NO_LONGER_VALID,
                     reason: str = "Session is no longer valid.", by_remote: bool = True
                     ) -> None:
         session = self.session(session_id)
         player = self.player(session_id, guild_id)
         player.set_voice(False)
-        self._emit_event(session, "WebSocketClosedEvent", guild_id, code=code, reason=reason,
+        self._emit_event(session, EventType.WEBSOCKET_CLOSED, guild_id, code=code, reason=reason,
                          byRemote=by_remote)
         self._emit_update(session, player)
 
     def inject_exception(self, session_id: str, guild_id: str, message: str,
-                         severity: str = "common",
+                         severity: str = Severity.COMMON,
                          cause: str = "com.sedmelluq.discord.lavaplayer.tools."
                                       "FriendlyException") -> None:
         session = self.session(session_id)
@@ -481,11 +450,11 @@ class LavalinkModel:
         current = player.current()
         if current is None:
             raise LavalinkError(400, "The player has no track to fail")
-        self._emit_event(session, "TrackExceptionEvent", guild_id,
-                         track=protocol.track_json(current, self.version),
-                         exception=protocol.exception_json(message, severity, cause,
+        self._emit_event(session, EventType.TRACK_EXCEPTION, guild_id,
+                         track=wire.track_json(current, self.version),
+                         exception=wire.exception_json(message, severity, cause,
                                                            self.version))
-        self._end(session, player, "loadFailed")
+        self._end(session, player, EndReason.LOAD_FAILED)
 
     def inject_stuck(self, session_id: str, guild_id: str,
                      threshold_ms: int | None = None) -> None:
@@ -494,15 +463,15 @@ class LavalinkModel:
         current = player.current()
         if current is None:
             raise LavalinkError(400, "The player has no track to get stuck")
-        self._emit_event(session, "TrackStuckEvent", guild_id,
-                         track=protocol.track_json(current, self.version),
+        self._emit_event(session, EventType.TRACK_STUCK, guild_id,
+                         track=wire.track_json(current, self.version),
                          thresholdMs=threshold_ms or self.config.stuck_threshold_ms)
         self._emit_update(session, player)
 
     def info(self) -> dict[str, Any]:
         filters = tuple(f for f in BUILTIN_FILTERS if f not in self.config.disabled_filters)
-        return protocol.info(self.version, self.config.source_managers, filters,
+        return wire.info(self.version, self.config.source_managers, filters,
                              [{"name": n, "version": v} for n, v in self.config.plugins])
 
 
-__all__ = ["Effects", "LavalinkConfig", "LavalinkError", "LavalinkModel", "Session"]
+__all__ = ["Effects", "LavalinkError", "LavalinkModel", "Session"]

@@ -22,9 +22,10 @@ from __future__ import annotations
 from typing import Any
 
 from .catalogue import Catalogue, LoadFailure, Playlist
+from .config import config_from_json, config_to_json
 from .model import LavalinkModel
-from .protocol import Version
 from .tracks import decode_track
+from .wire import Version
 
 FORMAT = 1
 
@@ -34,8 +35,6 @@ class SnapshotError(ValueError):
 
 
 def snapshot(model: LavalinkModel) -> dict[str, Any]:
-    from .twin import config_to_json
-
     cat = model.catalogue
     tracks: list[str] = []
     for track in cat.tracks.values():
@@ -70,8 +69,6 @@ def snapshot(model: LavalinkModel) -> dict[str, Any]:
 
 
 def restore(model: LavalinkModel, data: dict[str, Any]) -> None:
-    from .twin import config_from_json
-
     if not isinstance(data, dict):
         raise SnapshotError("a Lavalink snapshot is an object")
     if data.get("format", FORMAT) != FORMAT:

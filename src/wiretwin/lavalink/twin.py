@@ -9,7 +9,9 @@ would report on its own (track exceptions, stuck tracks, voice sockets closing).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -18,10 +20,14 @@ from ..runtime.admin import AdminRoute
 from ..runtime.base import Twin
 from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
+from ..runtime.worlds import world_table
+from .admin import LavalinkAdmin
 from .catalogue import Catalogue, Playlist, default_catalogue
-from .model import LavalinkConfig, LavalinkError, LavalinkModel, Session
+from .config import LavalinkConfig
+from .errors import CloseCode, LavalinkError, Severity, VoiceCloseCode
+from .http import LavalinkHttp
+from .model import LavalinkModel, Session
 from .playback import Player
-from .rest import LavalinkRest
 from .snapshot import restore, snapshot
 from .tracks import Track
 from .websocket import LavalinkSockets
@@ -79,6 +85,7 @@ class LavalinkTwin(Twin):
         version: str = "4.2.2",
         config: LavalinkConfig | None = None,
         catalogue: Catalogue | None = None,
+        world: str | Path | Mapping[str, Any] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         seed: int = 0,
@@ -87,41 +94,54 @@ class LavalinkTwin(Twin):
         journal_bytes: int = DEFAULT_JOURNAL_BYTES,
         admin_token: str | None = None,
     ) -> None:
-        self.config = config or LavalinkConfig(password=password, version=version)
+        """See docs/lavalink.md. ``world``: a world file's path, a whole world or its
+        ``[lavalink]`` table (a snapshot) to start from, as the Discord twin takes it;
+        :meth:`reset` comes back to it. Its ``config``, when it has one, replaces
+        ``password``, ``version`` and ``config``."""
+        self._config = config or LavalinkConfig(password=password, version=version)
         self._catalogue = catalogue
+        #: A snapshot (a world's ``[lavalink]`` table) to start from instead of the defaults.
+        self._world = world_table(world, "lavalink")
         super().__init__(host=host, port=port, seed=seed, clock=clock,
                          journal_limit=journal_limit, journal_bytes=journal_bytes,
                          admin_token=admin_token)
 
     def _setup(self) -> None:
         self.catalogue = self._catalogue or default_catalogue(self.seed)
-        self.catalogue.max_generated = self.config.max_generated_searches
+        self.catalogue.max_generated = self._config.max_generated_searches
         self.mock_factory = MockFactory(self.catalogue)
-        self.model = LavalinkModel(self, self.clock, self.catalogue, self.config, self.random)
+        self.model = LavalinkModel(self, self.clock, self.catalogue, self._config, self.random)
         self.sockets = LavalinkSockets(self.model, self.server, self.wire)
-        self.rest = LavalinkRest(self.model)
+        self.http = LavalinkHttp(self.model)
+        if self._world is not None:
+            restore(self.model, self._world)
+        #: What reset() goes back to: the built state (with its world, if given one).
         self._initial = snapshot(self.model)
+
+    @property
+    def config(self) -> LavalinkConfig:
+        """The node's settings as the model holds them (a restored snapshot or world
+        brings its own)."""
+        return self.model.config
 
     def _http_error(self, request: web.Request | None, status: int, message: str | None
                     ) -> web.Response:
         """Spring's error object, as a real node's errors come (pomice reads ``message``
         from any error body): injected faults, a body past ``max_body_bytes`` (413), and
         the twin's own crashes."""
-        return self.rest.error(request, status, message)
+        return self.http.error(request, status, message)
 
     def _admin_routes(self) -> list[AdminRoute]:
-        from .admin import LavalinkAdmin
-
         return LavalinkAdmin(self).routes()
 
     def _add_routes(self, app: web.Application) -> None:
         app._client_max_size = self.config.max_body_bytes
         app.add_routes(self.sockets.routes())
-        app.add_routes(self.rest.routes())
+        app.add_routes(self.http.routes())
         app.on_response_prepare.append(_api_version_header)
 
     async def _on_stop(self) -> None:
-        self.sockets.close_all(1001, "Shutting down")
+        self.sockets.close_all(CloseCode.GOING_AWAY, "Shutting down")
 
     # -- Effects ------------------------------------------------------------------------
 
@@ -138,7 +158,7 @@ class LavalinkTwin(Twin):
 
     def _reset(self, disconnect: bool) -> None:
         if disconnect:
-            self.sockets.close_all(1000, "Reset")
+            self.sockets.close_all(CloseCode.NORMAL, "Reset")
             for session in list(self.model.sessions.values()):
                 if not session.attached:
                     self.model.shutdown(session)
@@ -196,7 +216,7 @@ class LavalinkTwin(Twin):
         return self.call(read)
 
     def inject_exception(self, guild_id: str | int, message: str = "Something broke",
-                         severity: str = "common", *, session_id: str | None = None) -> None:
+                         severity: str = Severity.COMMON, *, session_id: str | None = None) -> None:
         """``TrackExceptionEvent`` then ``TrackEndEvent`` ``loadFailed``."""
         def run() -> None:
             session, _ = self._find(guild_id, session_id)
@@ -212,7 +232,8 @@ class LavalinkTwin(Twin):
 
         self.call(run)
 
-    def close_voice(self, guild_id: str | int, code: int = 4006,
+    def close_voice(self, guild_id: str | int,
+                    code: int = VoiceCloseCode.SESSION_NO_LONGER_VALID,
                     reason: str = "Session is no longer valid.", by_remote: bool = True, *,
                     session_id: str | None = None) -> None:
         """The Discord voice websocket closed: ``WebSocketClosedEvent`` and a disconnected
@@ -223,13 +244,14 @@ class LavalinkTwin(Twin):
 
         self.call(run)
 
-    def drop_connection(self, session_id: str | None = None, code: int = 1006) -> None:
+    def drop_connection(self, session_id: str | None = None,
+                        code: int = CloseCode.ABNORMAL) -> None:
         """Drop a session's websocket (a network failure; resumable sessions pause)."""
         def run() -> None:
             for sid in [session_id] if session_id else list(self.sockets.sockets):
                 sock = self.sockets.sockets.get(sid)
                 if sock is not None:
-                    if code == 1006:
+                    if code == CloseCode.ABNORMAL:
                         sock.abort()
                         # Lavalink learns of a socket it aborted at once: the session
                         # pauses (or ends) now, so what happens next is queued for a
@@ -258,27 +280,4 @@ async def _api_version_header(request: web.Request, response: web.StreamResponse
     response.headers["Lavalink-Api-Version"] = "4"
 
 
-def config_to_json(config: LavalinkConfig) -> dict[str, Any]:
-    data = asdict(config)
-    data["disabled_filters"] = sorted(config.disabled_filters)
-    data["source_managers"] = list(config.source_managers)
-    data["plugins"] = [list(p) for p in config.plugins]
-    return data
-
-
-def config_from_json(data: dict[str, Any]) -> LavalinkConfig:
-    known = {f.name for f in fields(LavalinkConfig)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ValueError(f"unknown Lavalink setting(s): {', '.join(unknown)}")
-    values = dict(data)
-    if "disabled_filters" in values:
-        values["disabled_filters"] = frozenset(values["disabled_filters"])
-    if "source_managers" in values:
-        values["source_managers"] = tuple(values["source_managers"])
-    if "plugins" in values:
-        values["plugins"] = tuple(tuple(p) for p in values["plugins"])
-    return LavalinkConfig(**values)
-
-
-__all__ = ["LavalinkTwin", "MockFactory", "PlayerView", "config_from_json", "config_to_json"]
+__all__ = ["LavalinkTwin", "MockFactory", "PlayerView"]

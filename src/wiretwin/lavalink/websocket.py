@@ -34,6 +34,7 @@ from aiohttp import web
 from ..runtime import jsonio
 from ..runtime.wire import WireLayer, WireSocket
 from . import wire
+from .errors import CloseCode
 from .model import LavalinkModel, Session
 
 if TYPE_CHECKING:
@@ -97,14 +98,14 @@ class LavalinkSockets:
         try:
             if wire.user_id(user_id) is None:
                 # Lavalink parses User-Id only after the upgrade, and fails there.
-                sock.close(1011, "")
+                sock.close(CloseCode.INTERNAL_ERROR, "")
             else:
                 session = sock.guarded(self._open, sock, user_id, resumed,
                                        request.headers.get("Client-Name"))
 
             def binary(data: bytes) -> None:
                 # Spring's TextWebSocketHandler.handleBinaryMessage
-                sock.close(1003, "Binary messages not supported")
+                sock.close(CloseCode.UNSUPPORTED_DATA, "Binary messages not supported")
 
             # Lavalink v4 takes no websocket messages: they are journaled, nothing more.
             await sock.serve(lambda text: None, binary, label=_op)
@@ -129,7 +130,7 @@ class LavalinkSockets:
     def _attach(self, session: Session, sock: WireSocket) -> None:
         old = self.sockets.get(session.id)
         if old is not None:
-            old.close(1000, "Session resumed elsewhere")
+            old.close(CloseCode.NORMAL, "Session resumed elsewhere")
         sock.rename(session.id)
         self.sockets[session.id] = sock
         session.attached = True

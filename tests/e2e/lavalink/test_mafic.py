@@ -26,7 +26,7 @@ from wiretwin.lavalink.clients.mafic import (
     RecordingPlayer,
     follow_clock,
 )
-from wiretwin.lavalink.model import LavalinkConfig
+from wiretwin.lavalink.config import LavalinkConfig
 from wiretwin.lavalink.tracks import Track
 from wiretwin.runtime.clock import VirtualClock
 from wiretwin.runtime.faults import Disconnect, Drop, LatencySpike, Scope

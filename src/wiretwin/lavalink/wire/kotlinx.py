@@ -1,41 +1,27 @@
-"""Typed reading of what clients send, as Lavalink's Spring and kotlinx read it.
+"""kotlinx.serialization's readers, as Lavalink reads request bodies with them.
 
-Lavalink reads request bodies with kotlinx.serialization (``ignoreUnknownKeys``, not
-lenient) through Spring's ``KotlinSerializationJsonHttpMessageConverter``, and path and
-query values with Spring's conversion service. This module does both the same way, with
-no aiohttp, so every refusal is the node's (see :mod:`.errors` for how it looks):
+Lavalink reads bodies with kotlinx.serialization (``ignoreUnknownKeys``, not lenient)
+through Spring's ``KotlinSerializationJsonHttpMessageConverter`` (:mod:`.spring` hands
+over the parsed JSON). Each field is read as kotlinx reads its type, with its quirks
+kept: numbers may be quoted (``"position": "1000"``), ``1e3`` is a fine ``Long`` but
+``1.0`` is not, booleans may be quoted and in any case (``"TRUE"``), strings must be
+strings, ``null`` only where the field is nullable, a missing required field
+(``voice.token``) is a refusal, and unknown keys are skipped.
 
-* bodies: a ``Content-Type`` Spring can read as JSON (else 415), text decoded with its
-  charset (malformed bytes replaced, as Java's reader does), strict JSON
-  (:func:`wiretwin.runtime.jsonio.loads`), then each field read as kotlinx reads its type;
-* kotlinx's quirks kept: numbers may be quoted (``"position": "1000"``), ``1e3`` is a
-  fine ``Long`` but ``1.0`` is not, booleans may be quoted and in any case (``"TRUE"``),
-  strings must be strings, ``null`` only where the field is nullable, a missing required
-  field (``voice.token``) is a refusal, and unknown keys are skipped;
-* path and query values: ``guildId`` is a ``long`` as Spring's ``NumberUtils`` parses it
-  (whitespace removed, ``0x``/``#`` hex, a sign, any Unicode decimal digits), booleans as
-  its ``StringToBooleanConverter`` (``true/on/yes/1``, ``false/off/no/0``, any case).
-
-Every unreadable value raises :class:`~.errors.LavalinkError` (400 "Bad Request", the
-kotlinx message in its trace), as the node answers.
-
-Serializers for what the node sends live in :mod:`.protocol`.
+Every unreadable value raises :class:`~wiretwin.lavalink.errors.LavalinkError` (400
+"Bad Request", the kotlinx message in its trace), as the node answers. The bodies built
+on these readers are in :mod:`.bodies`.
 """
 
 from __future__ import annotations
 
-import codecs
-import json
 import math
 import re
 import struct
-import unicodedata
-from dataclasses import dataclass
 from typing import Any, Final
 
-from ..runtime import jsonio
-from . import errors
-from .errors import LavalinkError
+from .. import errors
+from ..errors import LavalinkError
 
 LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
@@ -77,86 +63,6 @@ class Real(float):
 
 class Unreadable(ValueError):
     """kotlinx refused a value; ``str()`` is its message."""
-
-
-# -- bodies ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ContentType:
-    type: str
-    subtype: str
-    params: tuple[tuple[str, str], ...]
-
-    def __str__(self) -> str:
-        return f"{self.type}/{self.subtype}" + "".join(f";{k}={v}" for k, v in self.params)
-
-    @property
-    def json(self) -> bool:
-        """What Lavalink's JSON converters read: ``application/json``, ``*/*+json``."""
-        return self.type == "application" and (self.subtype == "json"
-                                               or self.subtype.endswith("+json"))
-
-    @property
-    def charset(self) -> str | None:
-        for key, value in self.params:
-            if key.lower() == "charset":
-                return value.strip('"')
-        return None
-
-
-_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-
-
-def parse_content_type(header: str) -> ContentType | None:
-    """Spring's ``MediaType.parseMediaType``, or None where it throws (then 415)."""
-    full, *params = header.split(";")
-    kind, slash, sub = full.strip().partition("/")
-    if full.strip() == "*":
-        kind, slash, sub = "*", "/", "*"
-    if not slash or not _TOKEN.fullmatch(kind) or not _TOKEN.fullmatch(sub):
-        return None
-    if kind == "*" and sub != "*":
-        return None
-    pairs: list[tuple[str, str]] = []
-    for param in params:
-        if not param.strip():
-            continue
-        key, eq, value = param.strip().partition("=")
-        if not eq or not _TOKEN.fullmatch(key.strip()) or not value.strip():
-            return None
-        pairs.append((key.strip(), value.strip()))
-    parsed = ContentType(kind.lower(), sub.lower(), tuple(pairs))
-    if parsed.charset is not None:
-        try:
-            codecs.lookup(parsed.charset)
-        except LookupError:
-            return None  # Spring checks the charset while parsing
-    return parsed
-
-
-def read_json_body(raw: bytes, content_type: str | None, method: str, signature: str) -> Any:
-    """A ``@RequestBody`` as Spring hands it to kotlinx: the parsed JSON, numbers with a
-    fraction or exponent as :class:`Real`. ``signature`` names the handler in the trace
-    of a missing body."""
-    if content_type is None:
-        if not raw:
-            raise errors.body_missing(signature)
-        raise errors.unsupported_media_type("application/octet-stream", method)
-    parsed = parse_content_type(content_type)
-    if parsed is None:
-        raise errors.unsupported_media_type(None, method)
-    if not parsed.json:
-        raise errors.unsupported_media_type(str(parsed), method)
-    if not raw:
-        raise errors.body_missing(signature)
-    text = raw.decode(parsed.charset or "utf-8", errors="replace")
-    try:
-        jsonio.loads(text)
-    except jsonio.JSONError as exc:
-        raise errors.unreadable(f"Unexpected JSON token: {exc.reason}") from None
-    # jsonio refused nothing: read it again keeping how each real number was written.
-    return json.loads(text, parse_float=Real)
 
 
 # -- kotlinx's readers ------------------------------------------------------------------
@@ -350,10 +256,12 @@ def start_array(value: Any) -> list[Any]:
 
 class Reader:
     """Reads one JSON object field by field, as a kotlinx class decoder does: each read
-    names its path for the message of a refusal."""
+    names its path for the message of a refusal, and ``type_name`` the Lavalink protocol
+    class a missing required field belongs to."""
 
-    def __init__(self, data: Any, path: str = "$") -> None:
+    def __init__(self, data: Any, path: str = "$", type_name: str = "PlayerUpdate") -> None:
         self.path = path
+        self.type_name = type_name
         try:
             self.data = start_object(data)
         except Unreadable as exc:
@@ -366,7 +274,7 @@ class Reader:
             if required:
                 raise refusal(Unreadable(
                     f"Field '{key}' is required for type with serial name "
-                    f"'dev.arbjerg.lavalink.protocol.v4.{self._type}', but it was missing"),
+                    f"'dev.arbjerg.lavalink.protocol.v4.{self.type_name}', but it was missing"),
                     self.path, cause="kotlinx.serialization.MissingFieldException")
             return OMITTED
         value = self.data[key]
@@ -382,8 +290,6 @@ class Reader:
         except LavalinkError:
             raise
 
-    _type = "PlayerUpdate"
-
 
 def refusal(exc: Exception, path: str, *,
              cause: str = "kotlinx.serialization.json.internal.JsonDecodingException"
@@ -391,104 +297,27 @@ def refusal(exc: Exception, path: str, *,
     return errors.unreadable(f"{exc} at path: {path}", cause=cause)
 
 
-# -- Spring's conversions of path and query values -----------------------------------
-
-
-def parse_long(text: str) -> int | None:
-    """``Long.parseLong`` (None where it throws): an optional sign, then decimal digits
-    of any script."""
-    sign = 1
-    if text[:1] in ("+", "-"):
-        sign = -1 if text[0] == "-" else 1
-        text = text[1:]
-    if not text or not all(ch.isdecimal() for ch in text):
-        return None
-    digits = "".join(str(unicodedata.decimal(ch)) for ch in text).lstrip("0") or "0"
-    if len(digits) > 19:
-        return None  # past Long.MAX_VALUE (and past Python's int-parsing limit)
-    value = sign * int(digits)
-    return value if LONG_MIN <= value <= LONG_MAX else None
-
-
-def spring_long(text: str) -> int | None:
-    """A path variable or parameter of type ``long`` (Spring's ``NumberUtils``), or None
-    where it throws ``NumberFormatException``."""
-    trimmed = "".join(ch for ch in text if not (ch.isspace() or ch in "\x1c\x1d\x1e\x1f"))
-    negative = trimmed.startswith("-")
-    body = trimmed[1:] if negative else trimmed
-    for prefix in ("0x", "0X", "#"):
-        if body.startswith(prefix):
-            digits = body[len(prefix):]
-            if not digits or digits[0] in "+-" or not all(
-                    c in "0123456789abcdefABCDEF" for c in digits):
-                return None
-            if len(digits.lstrip("0")) > 16:
-                return None
-            value = int(digits, 16) * (-1 if negative else 1)
-            return value if LONG_MIN <= value <= LONG_MAX else None
-    return parse_long(trimmed)
-
-
-def guild_id(text: str) -> str:
-    """``@PathVariable guildId: Long`` as the player's id (``"007"`` is guild 7)."""
-    value = spring_long(text)
-    if value is None:
-        raise errors.type_mismatch("guildId", text, "long",
-                                   f"For input string: \"{text.strip()}\"")
-    return str(value)
-
-
-_TRUE = frozenset({"true", "on", "yes", "1"})
-_FALSE = frozenset({"false", "off", "no", "0"})
-
-
-def spring_boolean(name: str, raw: str | None, default: bool = False) -> bool:
-    """A ``Boolean`` query parameter; absent or blank is the default."""
-    if raw is None or not raw.strip():
-        return default
-    value = raw.strip().lower()
-    if value in _TRUE or value in _FALSE:
-        return value in _TRUE
-    raise errors.type_mismatch(name, raw, "boolean", f"Invalid boolean value '{raw}'")
-
-
-def wants_trace(raw: str | None) -> bool:
-    """Spring Boot's ``?trace``: present and anything but ``false``."""
-    return raw is not None and raw.lower() != "false"
-
-
-def user_id(text: str) -> int | None:
-    """The ``User-Id`` handshake header as Kotlin's ``toLongOrNull`` reads it (headers
-    arrive as ISO-8859-1, so only ASCII digits can be digits)."""
-    if not text.isascii():
-        return None
-    return parse_long(text)
-
-
 __all__ = [
+    "FLOAT_MAX",
+    "INT_MAX",
+    "INT_MIN",
+    "LONG_MAX",
+    "LONG_MIN",
     "OMITTED",
-    "ContentType",
     "Omitted",
+    "Reader",
     "Real",
     "Unreadable",
-    "guild_id",
     "java_double",
     "numeric_literal",
-    "parse_content_type",
-    "parse_long",
     "read_boolean",
     "read_double",
     "read_float",
     "read_int",
-    "read_json_body",
     "read_long",
     "read_object",
     "read_string",
     "refusal",
-    "spring_boolean",
-    "spring_long",
     "start_array",
     "start_object",
-    "user_id",
-    "wants_trace",
 ]

@@ -1,9 +1,9 @@
 """Every JSON shape the Lavalink twin sends, built in one place.
 
 Websocket ops (``ready``, ``playerUpdate``, ``stats``, ``event``), the Player and session
-objects of the REST API, ``/v4/info``, and Spring's error body. Shapes follow Lavalink's
-protocol module: nullable keys are present as ``null``; ``pluginInfo`` and ``userData`` are
-always serialized (since 4.0.2).
+objects of the REST API, load results, ``/v4/info``, and Spring's error bodies. Shapes
+follow Lavalink's protocol module: nullable keys are present as ``null``; ``pluginInfo``
+and ``userData`` are always serialized (since 4.0.2).
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from .playback import Player
-from .tracks import Track
+from ..catalogue import LoadResult
+from ..errors import Op
+from ..playback import Player
+from ..tracks import Track
 
 #: Lavalink's ten built-in filters, in /v4/info order.
 BUILTIN_FILTERS = ("volume", "equalizer", "karaoke", "timescale", "tremolo", "vibrato",
@@ -54,6 +56,30 @@ def track_json(track: Track | None, version: Version) -> dict[str, Any] | None:
     return data
 
 
+def load_result_json(result: LoadResult, version: Version) -> dict[str, Any]:
+    """``/v4/loadtracks``: the result, with ``causeStackTrace`` from 4.1.0 and its tracks
+    shaped as :func:`track_json` shapes them for the emulated version."""
+    body = result.to_json(stack_trace=version.at_least(4, 1, 0))
+    if result.load_type in ("track", "playlist", "search"):
+        body["data"] = _versioned_tracks(body["data"], version)
+    return body
+
+
+def _versioned_tracks(data: Any, version: Version) -> Any:
+    """Apply the emulated version's serialization to the tracks inside a load result."""
+    if version.at_least(4, 0, 2):
+        return data
+
+    def strip(track: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in track.items() if k not in ("pluginInfo", "userData") or v}
+
+    if isinstance(data, list):
+        return [strip(t) for t in data]
+    if isinstance(data, dict) and "tracks" in data:
+        return {**data, "tracks": [strip(t) for t in data["tracks"]]}
+    return strip(data)
+
+
 def player_state(player: Player, now_ms: int) -> dict[str, Any]:
     return {"time": now_ms, "position": player.position,
             "connected": player.voice_connected, "ping": player.ping}
@@ -72,16 +98,16 @@ def player_json(player: Player, now_ms: int, version: Version) -> dict[str, Any]
 
 
 def ready(session_id: str, resumed: bool) -> dict[str, Any]:
-    return {"op": "ready", "resumed": resumed, "sessionId": session_id}
+    return {"op": Op.READY, "resumed": resumed, "sessionId": session_id}
 
 
 def player_update(player: Player, now_ms: int) -> dict[str, Any]:
-    return {"op": "playerUpdate", "guildId": player.guild_id,
+    return {"op": Op.PLAYER_UPDATE, "guildId": player.guild_id,
             "state": player_state(player, now_ms)}
 
 
 def event(kind: str, guild_id: str, **fields: Any) -> dict[str, Any]:
-    return {"op": "event", "type": kind, "guildId": guild_id, **fields}
+    return {"op": Op.EVENT, "type": kind, "guildId": guild_id, **fields}
 
 
 def exception_json(message: str | None, severity: str, cause: str,
@@ -105,7 +131,7 @@ def stats(players: int, playing: int, uptime_ms: int, *, websocket: bool) -> dic
         "cpu": {"cores": cores, "systemLoad": 0.05, "lavalinkLoad": 0.01},
     }
     if websocket:
-        out = {"op": "stats", **out,
+        out = {"op": Op.STATS, **out,
                "frameStats": {"sent": 3000, "nulled": 0, "deficit": 0} if playing else None}
     return out
 
@@ -138,13 +164,21 @@ def error_body(status: int, reason: str, message: str, path: str, now_ms: int,
     return body
 
 
+def error_page(now_ms: int) -> dict[str, Any]:
+    """Spring Boot's ``/error`` asked for directly: no error to describe (status 999)."""
+    return {"timestamp": now_ms, "status": 999, "error": "None",
+            "message": "No message available"}
+
+
 __all__ = [
     "BUILTIN_FILTERS",
     "Version",
     "error_body",
+    "error_page",
     "event",
     "exception_json",
     "info",
+    "load_result_json",
     "player_json",
     "player_state",
     "player_update",

@@ -3,8 +3,9 @@ player, with its track, filters and voice state), ``SessionUpdate``, the encoded
 ``POST /v4/decodetracks`` and the route planner's address.
 
 Each reader turns client JSON into a frozen request object, or raises the node's
-refusal; the kotlinx and Spring primitives they use live in :mod:`.wire`. Fields a body
-leaves out are :data:`~.wire.OMITTED`, so the model can tell "absent" from ``null``.
+refusal; the kotlinx and Spring primitives they use live in :mod:`.kotlinx`. Fields a
+body leaves out are :data:`~.kotlinx.OMITTED`, so the model can tell "absent" from
+``null``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .wire import (
+from .kotlinx import (
     OMITTED,
     Omitted,
     Reader,
@@ -69,16 +70,10 @@ class PlayerUpdate:
     voice: VoiceUpdate | Omitted = OMITTED
 
 
-class _Typed(Reader):
-    def __init__(self, data: Any, path: str, type_name: str) -> None:
-        self._type = type_name
-        super().__init__(data, path)
-
-
 def read_voice(data: Any, path: str, *, with_channel: bool) -> VoiceUpdate:
     """``VoiceState``: three strings, and from 4.2.0 a ``channelId`` that may be null but
     must be there (it has no default)."""
-    r = _Typed(data, path, "VoiceState")
+    r = Reader(data, path, "VoiceState")
     token = r.field("token", read_string, required=True)
     endpoint = r.field("endpoint", read_string, required=True)
     session_id = r.field("sessionId", read_string, required=True)
@@ -89,7 +84,7 @@ def read_voice(data: Any, path: str, *, with_channel: bool) -> VoiceUpdate:
 
 
 def _read_band(data: Any, path: str) -> int:
-    r = _Typed(data, path, "Band")
+    r = Reader(data, path, "Band")
     band: int = r.field("band", read_int, required=True)
     r.field("gain", read_float)
     return band
@@ -114,7 +109,7 @@ FILTER_FIELDS: dict[str, dict[str, bool]] = {
 def read_filters(data: Any, path: str = "$.filters") -> Filters:
     """``Filters``: the server does no range checks (a timescale speed of 0 or a volume
     of 5,000 are accepted), only types."""
-    r = _Typed(data, path, "Filters")
+    r = Reader(data, path, "Filters")
     bands: list[int] = []
     for key in r.data:
         if key == "volume":
@@ -126,7 +121,7 @@ def read_filters(data: Any, path: str = "$.filters") -> Filters:
             r.field("equalizer", equalizer)
         elif key in FILTER_FIELDS:
             def one(value: Any, name: str = key) -> None:
-                f = _Typed(value, f"{path}.{name}", name.capitalize())
+                f = Reader(value, f"{path}.{name}", name.capitalize())
                 for field_name, double in FILTER_FIELDS[name].items():
                     f.field(field_name, read_double if double else read_float)
             r.field(key, one, nullable=True)
@@ -161,7 +156,7 @@ def read_player_update(data: Any, *, with_channel: bool) -> PlayerUpdate:
 
 
 def _read_track(data: Any) -> TrackUpdate:
-    r = _Typed(data, "$.track", "PlayerUpdateTrack")
+    r = Reader(data, "$.track", "PlayerUpdateTrack")
     values: dict[str, Any] = {}
     for key in r.data:
         if key == "encoded":
@@ -180,7 +175,7 @@ class SessionUpdate:
 
 
 def read_session_update(data: Any) -> SessionUpdate:
-    r = _Typed(data, "$", "SessionUpdate")
+    r = Reader(data, "$", "SessionUpdate")
     resuming = r.field("resuming", read_boolean)
     timeout = r.field("timeout", read_long)
     return SessionUpdate(resuming, timeout)
@@ -203,7 +198,7 @@ def read_encoded_tracks(data: Any) -> list[str]:
 
 def read_free_address(data: Any) -> str:
     """``RoutePlannerFreeAddress``: ``{"address": "..."}``."""
-    address: str = _Typed(data, "$", "RoutePlannerFreeAddress").field(
+    address: str = Reader(data, "$", "RoutePlannerFreeAddress").field(
         "address", read_string, required=True)
     return address
 

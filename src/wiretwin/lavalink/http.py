@@ -1,5 +1,8 @@
 """Lavalink's REST API as aiohttp handlers, routed the way Spring routes it.
 
+The HTTP adapter: each handler parses the request with :mod:`.wire`, runs one model
+operation, and answers with :mod:`.wire`'s serializers; the rules live in the model.
+
 Spring finds the handler first, then runs Lavalink's password interceptor, then reads the
 handler's arguments in order, then runs it. The twin does the same, so each bad request
 gets the refusal a real node gives it, in that order:
@@ -31,7 +34,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import bodies, errors, protocol, wire
+from . import errors, wire
 from .errors import LavalinkError, phrase
 from .model import LavalinkModel
 
@@ -68,7 +71,7 @@ def _segments(raw_path: str) -> list[str]:
     return [urllib.parse.unquote(s, errors="replace") for s in raw_path.split("/")[1:]]
 
 
-class LavalinkRest:
+class LavalinkHttp:
     def __init__(self, model: LavalinkModel) -> None:
         self.model = model
         self.table = [
@@ -141,7 +144,7 @@ class LavalinkRest:
         if request is not None and wire.wants_trace(request.query.get("trace")):
             shown = trace or LavalinkError(status, message or reason).trace
         path = request.rel_url.raw_path if request is not None else ""
-        body = protocol.error_body(status, reason, message or reason, path,
+        body = wire.error_body(status, reason, message or reason, path,
                                    self.model.now_ms, shown)
         return web.json_response(body, status=status, headers=headers)
 
@@ -151,9 +154,7 @@ class LavalinkRest:
     def error_page(self, request: web.Request) -> web.Response:
         """Spring Boot's ``/error`` asked for directly (it needs no password): no error to
         describe, so status 999 "None", answered with a 500."""
-        body = {"timestamp": self.model.now_ms, "status": 999, "error": "None",
-                "message": "No message available"}
-        return web.json_response(body, status=500)
+        return web.json_response(wire.error_page(self.model.now_ms), status=500)
 
     async def _body(self, request: web.Request, signature: str) -> Any:
         raw = await request.read()
@@ -180,10 +181,7 @@ class LavalinkRest:
         if identifier is None:
             raise errors.missing_parameter("identifier")
         result = self.model.catalogue.load(identifier)
-        body = result.to_json(stack_trace=self.model.version.at_least(4, 1, 0))
-        if result.load_type in ("track", "playlist", "search"):
-            body["data"] = _versioned_tracks(body["data"], self.model)
-        return self._ok(body)
+        return self._ok(wire.load_result_json(result, self.model.version))
 
     async def decodetrack(self, request: web.Request, params: Params) -> web.StreamResponse:
         encoded = request.query.get("encodedTrack")
@@ -191,13 +189,13 @@ class LavalinkRest:
             encoded = request.query.get("track")
         if encoded is None:
             raise LavalinkError(400, "No track to decode provided")
-        return self._ok(protocol.track_json(self.model.decode(encoded), self.model.version))
+        return self._ok(wire.track_json(self.model.decode(encoded), self.model.version))
 
     async def decodetracks(self, request: web.Request, params: Params) -> web.StreamResponse:
-        tracks = bodies.read_encoded_tracks(await self._body(request, "EncodedTracks"))
+        tracks = wire.read_encoded_tracks(await self._body(request, "EncodedTracks"))
         if not tracks:
             raise LavalinkError(400, "No tracks to decode provided")
-        return self._ok([protocol.track_json(self.model.decode(t), self.model.version)
+        return self._ok([wire.track_json(self.model.decode(t), self.model.version)
                          for t in tracks])
 
     async def players(self, request: web.Request, params: Params) -> web.StreamResponse:
@@ -211,7 +209,7 @@ class LavalinkRest:
 
     async def update_player(self, request: web.Request, params: Params
                             ) -> web.StreamResponse:
-        update = bodies.read_player_update(await self._body(request, "PlayerUpdate"),
+        update = wire.read_player_update(await self._body(request, "PlayerUpdate"),
                                          with_channel=self.model.needs_channel)
         guild = wire.guild_id(params["guild"])
         no_replace = wire.spring_boolean("noReplace", request.query.get("noReplace"))
@@ -226,7 +224,7 @@ class LavalinkRest:
 
     async def update_session(self, request: web.Request, params: Params
                              ) -> web.StreamResponse:
-        update = bodies.read_session_update(await self._body(request, "SessionUpdate"))
+        update = wire.read_session_update(await self._body(request, "SessionUpdate"))
         return self._ok(self.model.update_session(params["session"], update))
 
     async def routeplanner_status(self, request: web.Request, params: Params
@@ -235,7 +233,7 @@ class LavalinkRest:
 
     async def routeplanner_free_address(self, request: web.Request, params: Params
                                         ) -> web.StreamResponse:
-        bodies.read_free_address(await self._body(request, "RoutePlannerFreeAddress"))
+        wire.read_free_address(await self._body(request, "RoutePlannerFreeAddress"))
         return await self.routeplanner_free(request, params)
 
     async def routeplanner_free(self, request: web.Request, params: Params
@@ -255,19 +253,4 @@ def _options(allowed: list[str]) -> list[str]:
     return [*out, "OPTIONS"]
 
 
-def _versioned_tracks(data: Any, model: LavalinkModel) -> Any:
-    """Apply the emulated version's serialization to the tracks inside a load result."""
-    if model.version.at_least(4, 0, 2):
-        return data
-
-    def strip(track: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in track.items() if k not in ("pluginInfo", "userData") or v}
-
-    if isinstance(data, list):
-        return [strip(t) for t in data]
-    if isinstance(data, dict) and "tracks" in data:
-        return {**data, "tracks": [strip(t) for t in data["tracks"]]}
-    return strip(data)
-
-
-__all__ = ["LavalinkRest", "Route", "phrase"]
+__all__ = ["LavalinkHttp", "Route", "phrase"]
