@@ -17,7 +17,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -111,26 +111,19 @@ def _build_twins(args: argparse.Namespace, world: dict[str, Any]) -> dict[str, T
     common = {"host": args.host, "seed": args.seed, "clock": clock,
               "admin_token": args.admin_token}
     where = args.world or "default world"
+    kinds: dict[str, tuple[Callable[..., Twin], int]] = {
+        "pusher": (PusherTwin, args.pusher_port),
+        "lavalink": (LavalinkTwin, args.lavalink_port),
+        "discord": (DiscordTwin, args.discord_port),
+    }
     twins: dict[str, Twin] = {}
-    # Built with their world, so POST /_wiretwin/reset goes back to the world, not to
-    # the built-in defaults.
-    try:
-        twins["pusher"] = PusherTwin(port=args.pusher_port, world=world.get("pusher"),
-                                     **common)
-    except ValueError as exc:
-        raise WorldError(f"{where}: [pusher] {exc}") from None
-    twins["lavalink"] = LavalinkTwin(port=args.lavalink_port, **common)
-    try:
-        twins["discord"] = DiscordTwin(port=args.discord_port, world=world.get("discord"),
-                                       **common)
-    except ValueError as exc:
-        raise WorldError(f"{where}: [discord] {exc}") from None
-    for name, twin in twins.items():
-        if name == "lavalink" and name in world:
-            try:
-                twin.restore(world[name])
-            except ValueError as exc:
-                raise WorldError(f"{where}: [{name}] {exc}") from None
+    for name, (kind, port) in kinds.items():
+        # Built with their world, so POST /_wiretwin/reset goes back to the world, not
+        # to the built-in defaults.
+        try:
+            twins[name] = kind(port=port, world=world.get(name), **common)
+        except ValueError as exc:
+            raise WorldError(f"{where}: [{name}] {exc}") from None
     return twins
 
 
