@@ -1,1 +1,3 @@
 """Built-in world files (package data)."""
+
+__all__: list[str] = []
