@@ -221,7 +221,7 @@ class LavalinkModel:
             session.resuming = update.resuming
         if isinstance(update.timeout, int):
             session.timeout = _duration_seconds(update.timeout)
-        return {"resuming": session.resuming, "timeout": session.timeout}
+        return wire.session_json(session.resuming, session.timeout)
 
     def _stats_from_now(self, session: Session) -> None:
         """``stats`` now (Lavalink's task starts with no delay), then every interval."""
