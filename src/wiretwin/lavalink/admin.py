@@ -14,14 +14,16 @@ from aiohttp import web
 
 from ..runtime.admin import ARRAY, OBJECT, AdminError, AdminRoute, json_body
 from .errors import CloseCode, LavalinkError, Severity, VoiceCloseCode
+from .wire import serialize
 
 if TYPE_CHECKING:
     from .twin import LavalinkTwin, PlayerView
 
 
 def player_view_json(view: PlayerView) -> dict[str, Any]:
+    track = serialize.track_object_json(view.track) if view.track else None
     return {"sessionId": view.session_id, "guildId": view.guild_id,
-            "track": view.track.to_json() if view.track else None, "position": view.position,
+            "track": track, "position": view.position,
             "paused": view.paused, "volume": view.volume, "filters": view.filters,
             "voice": view.voice, "connected": view.connected, "endTime": view.end_time}
 
@@ -129,13 +131,13 @@ class LavalinkAdmin:
             body.get("title"), body.get("author"), body.get("length"),
             source=str(body.get("source", "youtube")),
             is_stream=bool(body.get("isStream", False)))
-        return track.to_json()
+        return serialize.track_object_json(track)
 
     async def add_playlist(self, request: web.Request) -> dict[str, Any]:
         body = await json_body(request)
         playlist = self.twin.mock_factory.create_mock_playlist(
             str(body.get("name", "Mock Playlist")), int(body.get("trackCount", 10)))
-        return {"url": playlist.url, **playlist.to_json()}
+        return {"url": playlist.url, **serialize.playlist_json(playlist)}
 
     async def add_search(self, request: web.Request) -> list[dict[str, Any]]:
         body = await json_body(request)
@@ -146,7 +148,7 @@ class LavalinkAdmin:
                 prefix=prefix)
         except KeyError:
             raise AdminError(400, f"unknown search prefix {prefix!r}") from None
-        return [t.to_json() for t in tracks]
+        return [serialize.track_object_json(t) for t in tracks]
 
     async def add_failure(self, request: web.Request) -> None:
         body = await json_body(request)

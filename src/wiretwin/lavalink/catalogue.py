@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .tracks import STREAM_LENGTH, LavaSrcFields, Track, TrackInfo
+from .wire import serialize
 
 #: Search prefix -> the source that answers it.
 SEARCH_PREFIXES: dict[str, str] = {
@@ -64,10 +65,6 @@ class Playlist:
     url: str
     selected_track: int = -1
 
-    def to_json(self) -> dict[str, Any]:
-        return {"info": {"name": self.name, "selectedTrack": self.selected_track},
-                "pluginInfo": {}, "tracks": [t.to_json() for t in self.tracks]}
-
 
 @dataclass(frozen=True)
 class LoadFailure:
@@ -82,21 +79,8 @@ class LoadResult:
     data: Any = None
 
     def to_json(self, *, stack_trace: bool) -> dict[str, Any]:
-        if self.load_type == "track":
-            data: Any = self.data.to_json()
-        elif self.load_type == "playlist":
-            data = self.data.to_json()
-        elif self.load_type == "search":
-            data = [t.to_json() for t in self.data]
-        elif self.load_type == "error":
-            failure: LoadFailure = self.data
-            data = {"message": failure.message, "severity": failure.severity,
-                    "cause": failure.cause}
-            if stack_trace:
-                data["causeStackTrace"] = f"{failure.cause}: {failure.message}\n"
-        else:
-            data = None
-        return {"loadType": self.load_type, "data": data}
+        """The result's JSON: :func:`.wire.serialize.load_result_body`."""
+        return serialize.load_result_body(self, stack_trace=stack_trace)
 
 
 @dataclass

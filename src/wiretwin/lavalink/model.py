@@ -8,11 +8,13 @@ one per guild. The REST API and the test-control API call the model's operations
 raises :class:`LavalinkError` (an HTTP status and message) having changed nothing, or
 applies the change and emits websocket messages through :meth:`LavalinkModel._emit`.
 
-Emitting follows the session: attached (its socket is open) → sent; paused (a resumable
-session whose socket dropped) → queued, to be replayed in order on resume; gone → into
-the void, as Lavalink does. Events are emitted in lavaplayer's order (``TrackEndEvent``
-``replaced`` before the new ``TrackStartEvent``; ``TrackExceptionEvent`` before
-``TrackEndEvent`` ``loadFailed``...).
+A session's lifecycle (opened, announced, paused or ended when its socket drops,
+resumed, expired) is the table-driven state machine of :mod:`.protocol`; the model fires
+its events and emits through it. Emitting follows the session: attached (its socket is
+open) → sent; paused (a resumable session whose socket dropped) → queued, to be replayed
+in order on resume; gone → into the void, as Lavalink does. Events are emitted in
+lavaplayer's order (``TrackEndEvent`` ``replaced`` before the new ``TrackStartEvent``;
+``TrackExceptionEvent`` before ``TrackEndEvent`` ``loadFailed``...).
 
 Time is the clock's; session ids and voice pings come from the twin's seeded generator.
 """
@@ -20,47 +22,21 @@ Time is the clock's; session ids and voice pings come from the twin's seeded gen
 from __future__ import annotations
 
 import random
-import string
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from ..runtime.clock import Clock, TimerHandle
+from ..runtime.clock import Clock
 from . import errors, wire
 from .catalogue import Catalogue
 from .config import LavalinkConfig
-from .errors import EndReason, EventType, LavalinkError, Op, Severity, VoiceCloseCode
+from .errors import EndReason, EventType, LavalinkError, Severity, VoiceCloseCode
 from .playback import Player, PlayerCallbacks, UpdateTicker, VoiceState
+from .protocol import Effects, Event, Session, SessionProtocol
 from .tracks import JavaFailure, Track
 from .tracks import decode_track as _decode_track
 from .wire import BUILTIN_FILTERS, OMITTED, PlayerUpdate, SessionUpdate, TrackUpdate, Version
 
 #: Lavaplayer's equalizer has 15 bands (``array[band] = gain`` past them throws).
 EQUALIZER_BANDS = 15
-
-
-class Effects(Protocol):
-    def send(self, session_id: str, message: dict[str, Any], label: str) -> None: ...
-
-
-@dataclass(eq=False)
-class Session:
-    id: str
-    user_id: str
-    client_name: str | None
-    resuming: bool = False
-    timeout: int = 60
-    attached: bool = True
-    players: dict[str, Player] = field(default_factory=dict)
-    queue: list[tuple[dict[str, Any], str]] = field(default_factory=list)
-    stats_timer: TimerHandle | None = None
-    expiry_timer: TimerHandle | None = None
-    #: Clock reading when the socket dropped and the session paused.
-    paused_since: float = 0.0
-
-    @property
-    def paused(self) -> bool:
-        """Socket gone, but resumable: events are queued until the client resumes."""
-        return not self.attached and self.resuming
 
 
 def _blank(value: str | None) -> bool:
@@ -92,6 +68,8 @@ class LavalinkModel:
         self.started = clock.monotonic()
         #: One timer per instant for every player's playerUpdate schedule.
         self.ticker = UpdateTicker(clock)
+        #: The session lifecycle; it reads and asks this model (see :mod:`.protocol`).
+        self.protocol = SessionProtocol(self)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -142,74 +120,32 @@ class LavalinkModel:
         """``voice.channelId`` is part of the voice state (4.2.0, DAVE)."""
         return self.version.at_least(4, 2, 0)
 
-    # -- sessions -----------------------------------------------------------------------
+    # -- sessions (the lifecycle is :mod:`.protocol`'s) ------------------------------
 
     def open_session(self, user_id: str, client_name: str | None) -> Session:
         """A new session; :meth:`announce` once its socket can receive."""
-        session_id = self._new_session_id()
-        session = Session(session_id, user_id, client_name)
-        self.sessions[session_id] = session
-        return session
+        return self.protocol.open(user_id, client_name)
 
     def announce(self, session: Session) -> None:
         """``ready``, then ``stats`` at once and every ``stats_interval``."""
-        self._emit(session, wire.ready(session.id, False), Op.READY)
-        self._stats_from_now(session)
-
-    def _new_session_id(self) -> str:
-        alphabet = string.ascii_lowercase + string.digits
-        while True:
-            candidate = "".join(self.rng.choice(alphabet) for _ in range(16))
-            if candidate not in self.sessions:
-                return candidate
+        self.protocol.fire(session, Event.ANNOUNCE)
 
     def resumable(self, session_id: str) -> Session | None:
-        session = self.sessions.get(session_id)
-        return session if session is not None and session.paused else None
+        return self.protocol.resumable(session_id)
 
     def resume(self, session: Session) -> None:
         """The client came back with ``Session-Id``: ready, the queue, then player state."""
-        if session.expiry_timer is not None:
-            session.expiry_timer.cancel()
-            session.expiry_timer = None
-        session.attached = True
-        queued, session.queue = session.queue, []
-        self._emit(session, wire.ready(session.id, True), Op.READY)
-        for message, label in queued:
-            self._emit(session, message, label)
-        for player in session.players.values():
-            self._emit_update(session, player)
-        self._stats_from_now(session)
+        self.protocol.fire(session, Event.RESUME)
 
     def detach(self, session: Session) -> None:
         """The session's socket closed: a resumable session pauses for its ``timeout``
         (at most ``max_paused_sessions`` at once: past it the longest-paused one ends),
         any other ends now."""
-        session.attached = False
-        if session.stats_timer is not None:
-            session.stats_timer.cancel()
-            session.stats_timer = None
-        if session.resuming:
-            session.paused_since = self.clock.monotonic()
-            session.expiry_timer = self.clock.call_later(max(0, session.timeout),
-                                                         lambda: self.shutdown(session))
-            paused = sorted((s for s in self.sessions.values() if s.paused),
-                            key=lambda s: s.paused_since)
-            for oldest in paused[:max(0, len(paused) - self.config.max_paused_sessions)]:
-                self.shutdown(oldest)
-        else:
-            self.shutdown(session)
+        self.protocol.closed(session)
 
     def shutdown(self, session: Session) -> None:
         """End a session: every player is destroyed (its events go nowhere)."""
-        session.attached = False
-        session.resuming = False
-        if session.expiry_timer is not None:
-            session.expiry_timer.cancel()
-            session.expiry_timer = None
-        for guild_id in list(session.players):
-            self.destroy_player(session.id, guild_id)
-        self.sessions.pop(session.id, None)
+        self.protocol.fire(session, Event.SHUTDOWN)
 
     def update_session(self, session_id: str, body: SessionUpdate | dict[str, Any]
                        ) -> dict[str, Any]:
@@ -218,37 +154,18 @@ class LavalinkModel:
         update = body if isinstance(body, SessionUpdate) else wire.read_session_update(body)
         session = self.session(session_id)
         if isinstance(update.resuming, bool):
-            session.resuming = update.resuming
+            self.protocol.set_resuming(session, update.resuming)
         if isinstance(update.timeout, int):
             session.timeout = _duration_seconds(update.timeout)
-        return {"resuming": session.resuming, "timeout": session.timeout}
-
-    def _stats_from_now(self, session: Session) -> None:
-        """``stats`` now (Lavalink's task starts with no delay), then every interval."""
-        if session.stats_timer is not None:
-            session.stats_timer.cancel()
-            session.stats_timer = None
-        if not session.attached:
-            return
-        self._emit(session, self.stats(websocket=True), Op.STATS)
-        session.stats_timer = self.clock.call_later(self.config.stats_interval,
-                                                    lambda: self._stats_from_now(session))
+        return wire.session_json(session.resuming, session.timeout)
 
     # -- emitting -----------------------------------------------------------------------
 
     def _emit(self, session: Session, message: dict[str, Any], label: str) -> None:
-        if session.attached:
-            self.effects.send(session.id, message, label)
-        elif session.paused:
-            if len(session.queue) >= self.config.max_resume_queue:
-                del session.queue[0]
-            session.queue.append((message, label))
+        self.protocol.emit(session, message, label)
 
     def _emit_update(self, session: Session, player: Player) -> None:
-        if session.paused:
-            return  # Lavalink's sendPlayerUpdate: nothing while paused, one per player on resume
-        self._emit(session, wire.player_update(player, self.now_ms),
-                   Op.PLAYER_UPDATE)
+        self.protocol.emit_update(session, player)
 
     def _emit_event(self, session: Session, kind: EventType, guild_id: str, **fields: Any
                     ) -> None:

@@ -33,10 +33,6 @@ class VoiceState:
     session_id: str = ""
     channel_id: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        return {"token": self.token, "endpoint": self.endpoint, "sessionId": self.session_id,
-                "channelId": self.channel_id}
-
 
 class UpdateTicker:
     """The ``playerUpdate`` schedules of many players, one clock timer per due instant.

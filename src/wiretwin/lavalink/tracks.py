@@ -1,4 +1,5 @@
-"""Tracks: Lavalink's ``encoded`` track format, byte-exact, and the Track JSON.
+"""Tracks: Lavalink's ``encoded`` track format, byte-exact (the Track JSON is built by
+:mod:`.wire.serialize`; :meth:`Track.to_json` delegates there).
 
 Format (lavaplayer ``DefaultAudioPlayerManager.encodeTrack``): base64 of a message whose
 big-endian ``int32`` header is ``flags << 30 | size``, then ``size`` bytes of body:
@@ -45,6 +46,7 @@ from .javaio import (
     TrackEncodeError,
     eof,
 )
+from .wire import serialize
 
 FORMAT_VERSION = 3
 #: Sources whose encoded tracks carry LavaSrc's extra fields.
@@ -76,15 +78,6 @@ class TrackInfo:
     def is_seekable(self) -> bool:
         return not self.is_stream
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "identifier": self.identifier, "isSeekable": self.is_seekable,
-            "author": self.author, "length": self.length, "isStream": self.is_stream,
-            "position": self.position, "title": self.title, "uri": self.uri,
-            "sourceName": self.source_name, "artworkUrl": self.artwork_url,
-            "isrc": self.isrc,
-        }
-
 
 @dataclass(frozen=True)
 class LavaSrcFields:
@@ -96,11 +89,6 @@ class LavaSrcFields:
     artist_artwork_url: str | None = None
     preview_url: str | None = None
     is_preview: bool = False
-
-    def plugin_info(self) -> dict[str, Any]:
-        return {"albumName": self.album_name, "albumUrl": self.album_url,
-                "artistUrl": self.artist_url, "artistArtworkUrl": self.artist_artwork_url,
-                "previewUrl": self.preview_url, "isPreview": self.is_preview}
 
 
 @dataclass(frozen=True)
@@ -145,10 +133,8 @@ class Track:
         return replace(self, user_data=dict(user_data))
 
     def to_json(self) -> dict[str, Any]:
-        """Lavalink's Track object (``pluginInfo`` and ``userData`` always present)."""
-        return {"encoded": self.encoded, "info": self.info.to_json(),
-                "pluginInfo": self.lavasrc.plugin_info() if self.lavasrc else {},
-                "userData": dict(self.user_data)}
+        """Lavalink's Track object: :func:`.wire.serialize.track_object_json`."""
+        return serialize.track_object_json(self)
 
 
 def encode_track(track: Track, version: int = FORMAT_VERSION) -> str:

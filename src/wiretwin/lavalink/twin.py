@@ -31,6 +31,7 @@ from .playback import Player
 from .snapshot import restore, snapshot
 from .tracks import Track
 from .websocket import LavalinkSockets
+from .wire import serialize
 
 
 @dataclass(frozen=True)
@@ -269,7 +270,7 @@ class LavalinkTwin(Twin):
 def _view(session: Session, player: Player) -> PlayerView:
     return PlayerView(session.id, player.guild_id, player.current(), player.position,
                       player.paused, player.volume, dict(player.filters),
-                      player.voice.to_json(), player.voice_connected, player.end_time)
+                      serialize.voice_json(player.voice), player.voice_connected, player.end_time)
 
 
 #: One encoder for every frame (json.dumps builds a new one per call when given options).

@@ -133,7 +133,6 @@ class LavalinkSockets:
             old.close(CloseCode.NORMAL, "Session resumed elsewhere")
         sock.rename(session.id)
         self.sockets[session.id] = sock
-        session.attached = True
 
     def close(self, session_id: str, code: int = 1000, reason: str = "") -> bool:
         sock = self.sockets.get(session_id)

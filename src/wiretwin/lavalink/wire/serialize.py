@@ -1,21 +1,29 @@
-"""Every JSON shape the Lavalink twin sends, built in one place.
+"""Every JSON shape the Lavalink twin sends, built in one place: one function per object.
 
-Websocket ops (``ready``, ``playerUpdate``, ``stats``, ``event``), the Player and session
-objects of the REST API, load results, ``/v4/info``, and Spring's error bodies. Shapes
-follow Lavalink's protocol module: nullable keys are present as ``null``; ``pluginInfo``
-and ``userData`` are always serialized (since 4.0.2).
+Tracks (:func:`track_info_json`, :func:`plugin_info_json`, :func:`track_object_json`),
+playlists, load results and their failures, the voice state, websocket ops (``ready``,
+``playerUpdate``, ``stats``, ``event``), the Player and session objects of the REST API,
+``/v4/info``, and Spring's error bodies. Shapes follow Lavalink's protocol module:
+nullable keys are present as ``null``; ``pluginInfo`` and ``userData`` are always
+serialized (since 4.0.2; :func:`track_json` shapes a track for an older emulated version).
+
+The objects serialized here are plain data (:mod:`..tracks`, :mod:`..catalogue`,
+:mod:`..playback`) and are only named for their types, so those modules may keep a
+``to_json`` that delegates here without an import cycle.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..catalogue import LoadResult
 from ..errors import Op
-from ..playback import Player
-from ..tracks import Track
+
+if TYPE_CHECKING:
+    from ..catalogue import LoadFailure, LoadResult, Playlist
+    from ..playback import Player, VoiceState
+    from ..tracks import LavaSrcFields, Track, TrackInfo
 
 #: Lavalink's ten built-in filters, in /v4/info order.
 BUILTIN_FILTERS = ("volume", "equalizer", "karaoke", "timescale", "tremolo", "vibrato",
@@ -45,10 +53,39 @@ class Version:
         return (self.major, self.minor, self.patch) >= (major, minor, patch)
 
 
+def track_info_json(info: TrackInfo) -> dict[str, Any]:
+    """A track's ``info``, keys in Lavalink's order."""
+    return {
+        "identifier": info.identifier, "isSeekable": info.is_seekable,
+        "author": info.author, "length": info.length, "isStream": info.is_stream,
+        "position": info.position, "title": info.title, "uri": info.uri,
+        "sourceName": info.source_name, "artworkUrl": info.artwork_url,
+        "isrc": info.isrc,
+    }
+
+
+def plugin_info_json(extra: LavaSrcFields | None) -> dict[str, Any]:
+    """A track's ``pluginInfo``: LavaSrc's fields for its sources, else empty."""
+    if extra is None:
+        return {}
+    return {"albumName": extra.album_name, "albumUrl": extra.album_url,
+            "artistUrl": extra.artist_url, "artistArtworkUrl": extra.artist_artwork_url,
+            "previewUrl": extra.preview_url, "isPreview": extra.is_preview}
+
+
+def track_object_json(track: Track) -> dict[str, Any]:
+    """Lavalink's Track object as 4.0.2 and later send it (``pluginInfo`` and
+    ``userData`` always present)."""
+    return {"encoded": track.encoded, "info": track_info_json(track.info),
+            "pluginInfo": plugin_info_json(track.lavasrc),
+            "userData": dict(track.user_data)}
+
+
 def track_json(track: Track | None, version: Version) -> dict[str, Any] | None:
+    """A track (or ``null``) as the emulated version sends it."""
     if track is None:
         return None
-    data = track.to_json()
+    data = track_object_json(track)
     if not version.at_least(4, 0, 2):  # before 4.0.2 empty extras were left out
         for key in ("pluginInfo", "userData"):
             if not data[key]:
@@ -56,10 +93,42 @@ def track_json(track: Track | None, version: Version) -> dict[str, Any] | None:
     return data
 
 
+def playlist_json(playlist: Playlist) -> dict[str, Any]:
+    """A ``playlist`` load result's data (the URL it loads from is not part of it)."""
+    return {"info": {"name": playlist.name, "selectedTrack": playlist.selected_track},
+            "pluginInfo": {}, "tracks": [track_object_json(t) for t in playlist.tracks]}
+
+
+def load_failure_json(failure: LoadFailure, *, stack_trace: bool) -> dict[str, Any]:
+    """An ``error`` load result's data; ``causeStackTrace`` from 4.1.0."""
+    data: dict[str, Any] = {"message": failure.message, "severity": failure.severity,
+                            "cause": failure.cause}
+    if stack_trace:
+        data["causeStackTrace"] = f"{failure.cause}: {failure.message}\n"
+    return data
+
+
+def load_result_body(result: LoadResult, *, stack_trace: bool) -> dict[str, Any]:
+    """A load result with every track in the 4.0.2+ shape (see :func:`load_result_json`
+    for the emulated version's)."""
+    data: Any
+    if result.load_type == "track":
+        data = track_object_json(result.data)
+    elif result.load_type == "playlist":
+        data = playlist_json(result.data)
+    elif result.load_type == "search":
+        data = [track_object_json(t) for t in result.data]
+    elif result.load_type == "error":
+        data = load_failure_json(result.data, stack_trace=stack_trace)
+    else:
+        data = None
+    return {"loadType": result.load_type, "data": data}
+
+
 def load_result_json(result: LoadResult, version: Version) -> dict[str, Any]:
     """``/v4/loadtracks``: the result, with ``causeStackTrace`` from 4.1.0 and its tracks
     shaped as :func:`track_json` shapes them for the emulated version."""
-    body = result.to_json(stack_trace=version.at_least(4, 1, 0))
+    body = load_result_body(result, stack_trace=version.at_least(4, 1, 0))
     if result.load_type in ("track", "playlist", "search"):
         body["data"] = _versioned_tracks(body["data"], version)
     return body
@@ -80,6 +149,12 @@ def _versioned_tracks(data: Any, version: Version) -> Any:
     return strip(data)
 
 
+def voice_json(voice: VoiceState) -> dict[str, Any]:
+    """A player's ``voice`` (``channelId`` since 4.2.0, null when not given)."""
+    return {"token": voice.token, "endpoint": voice.endpoint, "sessionId": voice.session_id,
+            "channelId": voice.channel_id}
+
+
 def player_state(player: Player, now_ms: int) -> dict[str, Any]:
     return {"time": now_ms, "position": player.position,
             "connected": player.voice_connected, "ping": player.ping}
@@ -92,9 +167,14 @@ def player_json(player: Player, now_ms: int, version: Version) -> dict[str, Any]
         "volume": player.volume,
         "paused": player.paused,
         "state": player_state(player, now_ms),
-        "voice": player.voice.to_json(),
+        "voice": voice_json(player.voice),
         "filters": dict(player.filters),
     }
+
+
+def session_json(resuming: bool, timeout: int) -> dict[str, Any]:
+    """The REST Session object (``PATCH /v4/sessions/{id}`` answers with it)."""
+    return {"resuming": resuming, "timeout": timeout}
 
 
 def ready(session_id: str, resumed: bool) -> dict[str, Any]:
@@ -178,11 +258,19 @@ __all__ = [
     "event",
     "exception_json",
     "info",
+    "load_failure_json",
+    "load_result_body",
     "load_result_json",
     "player_json",
     "player_state",
     "player_update",
+    "playlist_json",
+    "plugin_info_json",
     "ready",
+    "session_json",
     "stats",
+    "track_info_json",
     "track_json",
+    "track_object_json",
+    "voice_json",
 ]
