@@ -119,6 +119,10 @@ class LavalinkSockets:
 
     def _open(self, sock: WireSocket, user_id: str, resumed: Session | None,
               client_name: str | None) -> Session:
+        if resumed is not None and self.model.resumable(resumed.id) is not resumed:
+            # It expired, or another connection resumed it, while this handshake was
+            # answered: the client gets a new session (its ready says resumed: false).
+            resumed = None
         session = resumed or self.model.open_session(user_id, client_name)
         self._attach(session, sock)
         if resumed is not None:
