@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..appcommands import COMMAND_LIMITS, check_command, check_commands
-from ..fields import NOT_DICT, as_snowflake
 from ..permissions import Permission
+from ..wire.fields import NOT_DICT, as_snowflake
 from .base import DiscordError, ModelBase, form_error, missing_access, unknown
 from .entities import Guild
 
