@@ -155,7 +155,9 @@ def webhook_author_json(hook: Webhook, username: str | None = None,
             "bot": True, "public_flags": 0, "flags": 0}
 
 
-def member_json(member: Member, user: User, *, with_user: bool = True) -> dict[str, Any]:
+def member_json(member: Member, user: User | None, *, with_user: bool = True
+                ) -> dict[str, Any]:
+    """A guild member; ``user`` embedded unless ``with_user`` is False (or it is None)."""
     data: dict[str, Any] = {
         "nick": member.nick, "roles": [str(r) for r in member.roles],
         "joined_at": iso(member.joined_at), "premium_since": None, "deaf": member.deaf,
@@ -165,7 +167,7 @@ def member_json(member: Member, user: User, *, with_user: bool = True) -> dict[s
         if member.timeout_until else None,
         "avatar_decoration_data": None,
     }
-    if with_user:
+    if with_user and user is not None:
         data["user"] = user_json(user)
     return data
 
@@ -190,7 +192,7 @@ def attachment_json(attachment: Attachment) -> dict[str, Any]:
 
 def reaction_json(reaction: Reaction, me: int) -> dict[str, Any]:
     """A message's reaction as ``me`` (the bot) sees it: ``me`` says whether it reacted."""
-    return {"emoji": reaction.emoji, "count": len(reaction.users),
+    return {"emoji": dict(reaction.emoji), "count": len(reaction.users),
             "me": me in reaction.users,
             "count_details": {"burst": 0, "normal": len(reaction.users)},
             "me_burst": False, "burst_me": False, "burst_count": 0, "burst_colors": []}
