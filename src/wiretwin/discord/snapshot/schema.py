@@ -199,6 +199,11 @@ CHANNEL = Schema(
             "user_limit": "user_limit", "recipients": "recipients", "thread": "thread"},
 )
 
+#: Channel fields a thread's entry leaves out, as its JSON does: a thread has no
+#: position or overwrites of its own (its parent's apply); read back it gets the defaults.
+THREAD_CHANNEL_UNSAVED = {"position": "a thread has no position of its own",
+                          "overwrites": "a thread has no overwrites; its parent's apply"}
+
 #: A thread's ``thread`` entry, from its channel's JSON.
 THREAD = Schema(
     keys=("owner", "created", "archive_timestamp", "auto_archive_duration", "archived",
