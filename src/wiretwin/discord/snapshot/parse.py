@@ -18,6 +18,7 @@ from .parse_app import read_command_permissions, read_commands, read_webhooks
 from .parse_channels import read_channels
 from .parse_messages import read_messages
 from .reader import Entry, State, guild_of, member_of
+from .schema import APPLICATION, GUILD, MEMBER, ROLE, USER
 
 
 def parse(data: Any, attachment_url: AttachmentUrl) -> State:
@@ -68,8 +69,7 @@ def _users(entries: list[Any]) -> dict[int, User]:
     users: dict[int, User] = {}
     for index, raw in enumerate(entries):
         e = Entry(raw, f"users[{index}]", ("id", "username"),
-                   ("discriminator", "global_name", "avatar", "bot", "system",
-                    "public_flags"))
+                  USER.optional("id", "username"))
         user_id = e.id("id")
         if user_id in users:
             raise e.fail("id", f"{str(user_id)!r} is used twice")
@@ -80,8 +80,8 @@ def _users(entries: list[Any]) -> dict[int, User]:
 
 
 def _application(raw: Any, users: dict[int, User]) -> Application:
-    e = Entry(raw, "application", ("id", "token", "bot", "owner"),
-               ("name", "description", "flags", "verify_key"))
+    required = ("id", "token", "bot", "owner")
+    e = Entry(raw, "application", required, APPLICATION.optional(*required))
     found = {}
     for key in ("bot", "owner"):
         user = users.get(e.id(key))
@@ -101,8 +101,7 @@ def _application(raw: Any, users: dict[int, User]) -> Application:
 def _guilds(state: State, entries: list[Any]) -> None:
     for index, raw in enumerate(entries):
         e = Entry(raw, f"guilds[{index}]", ("id", "name", "owner"),
-                   ("created_at", "description", "icon", "afk_channel", "system_channel",
-                    "verification_level", "preferred_locale"))
+                  GUILD.optional("id", "name", "owner"))
         guild_id = e.id("id")
         if guild_id in state.guilds:
             raise e.fail("id", f"{str(guild_id)!r} is used twice")
@@ -123,7 +122,7 @@ def _guilds(state: State, entries: list[Any]) -> None:
 def _roles(state: State, entries: list[Any]) -> None:
     for index, raw in enumerate(entries):
         e = Entry(raw, f"roles[{index}]", ("guild", "id", "name"),
-                   ("permissions", "position", "color", "hoist", "mentionable", "managed"))
+                  ROLE.optional("guild", "id", "name"))
         guild = guild_of(state, e)
         role_id = e.id("id")
         if role_id in guild.roles:
@@ -136,8 +135,7 @@ def _roles(state: State, entries: list[Any]) -> None:
 def _members(state: State, entries: list[Any]) -> None:
     for index, raw in enumerate(entries):
         e = Entry(raw, f"members[{index}]", ("guild", "user"),
-                   ("joined_at", "nick", "roles", "deaf", "mute", "pending",
-                    "communication_disabled_until"))
+                  MEMBER.optional("guild", "user"))
         guild, user_id = member_of(state, e)
         if user_id in guild.members:
             raise e.fail("user", f"{str(user_id)!r} is a member twice")

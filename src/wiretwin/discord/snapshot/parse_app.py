@@ -8,6 +8,7 @@ from ..appcommands import check_command
 from ..model import DiscordError, Webhook
 from .common import SnapshotError
 from .reader import Entry, State, guild_of
+from .schema import WEBHOOK
 
 
 def read_command_permissions(state: State, entries: list[Any]) -> None:
@@ -33,8 +34,8 @@ def read_command_permissions(state: State, entries: list[Any]) -> None:
 
 def read_webhooks(state: State, entries: list[Any]) -> None:
     for index, raw in enumerate(entries):
-        e = Entry(raw, f"webhooks[{index}]", ("id", "channel", "name", "token", "creator"),
-                   ("avatar",))
+        required = ("id", "channel", "name", "token", "creator")
+        e = Entry(raw, f"webhooks[{index}]", required, WEBHOOK.optional(*required))
         hook_id = e.id("id")
         if hook_id in state.webhooks:
             raise e.fail("id", f"{str(hook_id)!r} is used twice")

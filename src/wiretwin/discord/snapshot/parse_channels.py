@@ -7,16 +7,14 @@ from typing import Any
 from ..model import Channel, ChannelType, Overwrite
 from ..model.entities import THREAD_TYPES, ThreadInfo
 from .reader import Entry, State, guild_of
+from .schema import CHANNEL, OVERWRITE, THREAD
 
 
 def read_channels(state: State, entries: list[Any]) -> None:
     parents: list[tuple[Entry, Channel]] = []
     threads: list[tuple[Entry, Channel]] = []
     for index, raw in enumerate(entries):
-        e = Entry(raw, f"channels[{index}]", ("id", "type"),
-                   ("guild", "name", "position", "parent", "topic", "nsfw",
-                    "rate_limit_per_user", "bitrate", "user_limit", "overwrites",
-                    "recipients", "last_message_id", "thread"))
+        e = Entry(raw, f"channels[{index}]", ("id", "type"), CHANNEL.optional("id", "type"))
         channel_id = e.id("id")
         if channel_id in state.channels:
             raise e.fail("id", f"{str(channel_id)!r} is used twice")
@@ -67,7 +65,7 @@ def read_channels(state: State, entries: list[Any]) -> None:
                 continue
             for o_index, o_raw in enumerate(e.array("overwrites")):
                 o = Entry(o_raw, f"{e.where}.overwrites[{o_index}]", ("id",),
-                           ("type", "allow", "deny"))
+                          OVERWRITE.optional("id"))
                 target, o_type = o.id("id"), o.number("type")
                 if o_type not in (0, 1):
                     raise o.fail("type", "must be 0 (role) or 1 (member)")
@@ -102,9 +100,7 @@ def thread_info(e: Entry, kind: ChannelType, state: State) -> ThreadInfo:
         raise e.fail("thread", "is only for threads (types 10, 11, 12)")
     if e.data.get("thread") is None:
         raise e.fail("thread", "is missing (a thread needs its owner)")
-    t = Entry(e.data["thread"], f"{e.where}.thread", ("owner",), (
-        "created", "archive_timestamp", "auto_archive_duration", "archived", "locked",
-        "invitable", "members", "message_count", "total_message_sent", "applied_tags"))
+    t = Entry(e.data["thread"], f"{e.where}.thread", ("owner",), THREAD.optional("owner"))
     owner = t.id("owner")
     if owner not in state.users:
         raise t.fail("owner", f"{str(owner)!r} is not in users")

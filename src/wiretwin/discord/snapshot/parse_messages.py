@@ -10,16 +10,14 @@ from ..model import Attachment, ChannelType, Message, Reaction
 from ..model.entities import emoji_key
 from .common import AttachmentUrl
 from .reader import Entry, State
+from .schema import ATTACHMENT, MESSAGE, REACTION
 
 
 def read_messages(state: State, entries: list[Any], attachment_url: AttachmentUrl) -> None:
     seen: set[int] = set()
     for index, raw in enumerate(entries):
         e = Entry(raw, f"messages[{index}]", ("id", "channel", "author"),
-                   ("content", "type", "tts", "embeds", "attachments", "mentions",
-                    "mention_roles", "mention_everyone", "reactions", "pinned",
-                    "edited_timestamp", "reference", "nonce", "components", "flags",
-                    "webhook_id", "interaction"))
+                  MESSAGE.optional("id", "channel", "author"))
         message_id = e.id("id")
         if message_id in seen:
             raise e.fail("id", f"{str(message_id)!r} is used twice")
@@ -54,7 +52,7 @@ def read_messages(state: State, entries: list[Any], attachment_url: AttachmentUr
             dict(interaction) if interaction else None)
         for a_index, a_raw in enumerate(e.array("attachments")):
             a = Entry(a_raw, f"{e.where}.attachments[{a_index}]", ("id", "filename"),
-                       ("size", "content_type", "description", "data"))
+                      ATTACHMENT.optional("id", "filename"))
             try:
                 data = base64.b64decode(a.text("data", ""), validate=True)
             except (binascii.Error, ValueError):
@@ -65,7 +63,8 @@ def read_messages(state: State, entries: list[Any], attachment_url: AttachmentUr
                 attachment_url(channel.id, a.id("id"), filename), data,
                 a.opt_text("description")))
         for r_index, r_raw in enumerate(e.array("reactions")):
-            r = Entry(r_raw, f"{e.where}.reactions[{r_index}]", ("emoji",), ("users",))
+            r = Entry(r_raw, f"{e.where}.reactions[{r_index}]", ("emoji",),
+                      REACTION.optional("emoji"))
             emoji = emoji_of(r)
             users = r.ids("users")
             for user_id in users:

@@ -71,6 +71,11 @@ class Schema:
                     entry[key] = None
         return entry
 
+    def optional(self, *required: str) -> tuple[str, ...]:
+        """The entry's keys a snapshot (or a world) may leave out: all but ``required``;
+        parsing refuses any other key."""
+        return tuple(k for k in self.keys if k not in required)
+
 
 def lookup(data: Mapping[str, Any], path: str) -> tuple[bool, Any]:
     """(found, value) of a dotted ``path`` in ``data``."""
