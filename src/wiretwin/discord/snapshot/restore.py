@@ -66,8 +66,7 @@ def _reserve_ids(model: DiscordModel, data: dict[str, Any]) -> None:
     for key in ("users", "guilds", "channels"):
         for entry in data.get(key, []):
             highest = max(highest, int(entry["id"]))
-    ids = model.ids
-    ids._last = max(ids._last, highest)  # the generator's own floor
+    model.ids.follow(highest)
 
 
 class _Index:
