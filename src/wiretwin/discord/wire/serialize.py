@@ -9,7 +9,8 @@ timestamps ISO 8601.
 The model's classes are imported for type checking only: the model uses this module to
 build its dispatches, so importing the model here would make a cycle. What a function
 needs beyond its object (the users to show an author, the bot's id for ``me``) is passed
-in by the caller that has it.
+in by the caller that has it; a channel's type is told by its ``ChannelType`` member's
+name (``channel.type.name``), the enum itself being the model's.
 """
 
 from __future__ import annotations
