@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import DiscordError
-from .fields import NOT_LIST
+from .wire.fields import NOT_LIST
 
 IS_COMPONENTS_V2 = 1 << 15
 _SELECTS = (3, 5, 6, 7, 8)

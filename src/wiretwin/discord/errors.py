@@ -1,7 +1,7 @@
 """Discord's error answer, and the "Invalid Form Body" (50035) it gives for bad fields.
 
 A leaf module (it imports nothing of the twin's), so the model, the typed readers
-(:mod:`.fields`) and the REST layer can all raise the same error without import cycles.
+(:mod:`.wire.fields`) and the REST layer can all raise the same error without import cycles.
 """
 
 from __future__ import annotations

@@ -29,5 +29,10 @@ class Snowflakes:
         self._last = snowflake
         return snowflake
 
+    def follow(self, highest: int) -> None:
+        """Make every id from now on sort after ``highest`` (ids restored from a snapshot
+        whose clock ran ahead of this one)."""
+        self._last = max(self._last, highest)
+
 
 __all__ = ["DISCORD_EPOCH_MS", "Snowflakes", "snowflake_time_ms"]

@@ -25,7 +25,6 @@ from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
 from ..runtime.wire import ADMIN_PREFIX
 from ..runtime.worlds import world_table
-from .fields import as_snowflake
 from .gateway.hub import GatewayHub
 from .gateway.replay import GatewayLimits
 from .gateway.websocket import GatewaySockets
@@ -49,6 +48,7 @@ from .rest.threads import ThreadRoutes
 from .rest.webhooks import WebhookRoutes
 from .snapshot import restore, snapshot
 from .snowflake import Snowflakes
+from .wire.fields import as_snowflake
 
 if TYPE_CHECKING:
     from .backend import Backend

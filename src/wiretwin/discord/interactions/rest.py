@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ...runtime.clock import Clock
-from ..bodies import MessageBody, read_message
 from ..components import check_modal_components
-from ..fields import Form
 from ..model import Attachment, DiscordError, DiscordModel, Message, form_error
 from ..rest.app import RestApp, json_response
-from ..rest.params import query_flag, snowflake_arg
+from ..wire.bodies import MessageBody, read_message
+from ..wire.fields import Form
+from ..wire.params import query_flag, snowflake_arg
 from .records import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,

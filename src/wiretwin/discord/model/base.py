@@ -22,6 +22,7 @@ from ...runtime.clock import Clock
 from ..errors import DiscordError, form_error
 from ..permissions import Permission, apply_overwrites, base_permissions
 from ..snowflake import Snowflakes
+from ..wire.serialize import voice_state_json
 from .entities import (
     Application,
     Channel,
@@ -184,11 +185,8 @@ class ModelBase:
         return data
 
     def voice_state_json(self, guild: Guild, user_id: int) -> dict[str, Any]:
-        return {"guild_id": str(guild.id), "channel_id": str(guild.voice_states[user_id]),
-                "user_id": str(user_id), "session_id": f"voice-{user_id}", "deaf": False,
-                "mute": False, "self_deaf": False, "self_mute": False, "self_stream": False,
-                "self_video": False, "suppress": False, "request_to_speak_timestamp": None,
-                "member": self.member_json(guild, user_id)}
+        return voice_state_json(guild.id, user_id, guild.voice_states[user_id],
+                                self.member_json(guild, user_id))
 
     # -- permissions --------------------------------------------------------------------
 

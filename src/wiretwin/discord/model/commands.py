@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..appcommands import COMMAND_LIMITS, check_command, check_commands
-from ..fields import NOT_DICT, as_snowflake
 from ..permissions import Permission
+from ..wire.fields import NOT_DICT, as_snowflake
+from ..wire.serialize import command_permissions_json
 from .base import DiscordError, ModelBase, form_error, missing_access, unknown
 from .entities import Guild
 
@@ -128,8 +129,7 @@ class CommandOps(ModelBase):
         found = self.command_permissions.get((guild_id, target_id))
         if found is None:
             return None
-        return {"id": str(target_id), "application_id": str(self.application.id),
-                "guild_id": str(guild_id), "permissions": list(found)}
+        return command_permissions_json(self.application.id, guild_id, target_id, found)
 
     def command_allowed(self, command: dict[str, Any], guild: Guild, channel_id: int,
                         user_id: int) -> str | None:

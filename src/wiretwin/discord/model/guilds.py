@@ -6,6 +6,7 @@ from typing import Any
 
 from ..changes import read_channel, read_guild, read_role
 from ..permissions import DEFAULT_EVERYONE
+from ..wire.serialize import guild_create_json
 from .base import DiscordError, ModelBase, form_error, missing_permissions, unknown
 from .entities import Channel, ChannelType, Guild, Member, Overwrite, Role, User
 
@@ -36,24 +37,16 @@ class GuildOps(ModelBase):
     def guild_create_json(self, guild: Guild, *, with_members: bool) -> dict[str, Any]:
         """GUILD_CREATE's data: the guild, its channels, roles, voice states, and members
         (all of them when the session may have them, else the bot and voice members)."""
-        data = guild.to_json()
         member_ids = list(guild.members) if with_members else [
             uid for uid in guild.members
             if uid == self.bot.id or uid in guild.voice_states]
-        data.update({
-            "joined_at": data.get("joined_at") or self._joined_at(guild),
-            "large": len(guild.members) > 250, "unavailable": False,
-            "member_count": len(guild.members),
-            "voice_states": [self.voice_state_json(guild, uid)
-                             for uid in guild.voice_states],
-            "members": [self.member_json(guild, uid) for uid in member_ids],
-            "channels": [self.channel_json(self.channels[c]) for c in guild.channels],
-            "threads": [self.thread_json(t, self.bot.id)
-                        for t in self.threads(guild.id, archived=False)],
-            "presences": [], "stage_instances": [],
-            "guild_scheduled_events": [], "soundboard_sounds": [], "embedded_activities": [],
-        })
-        return data
+        return guild_create_json(
+            guild, joined_at=self._joined_at(guild),
+            voice_states=[self.voice_state_json(guild, uid) for uid in guild.voice_states],
+            members=[self.member_json(guild, uid) for uid in member_ids],
+            channels=[self.channel_json(self.channels[c]) for c in guild.channels],
+            threads=[self.thread_json(t, self.bot.id)
+                     for t in self.threads(guild.id, archived=False)])
 
     def _joined_at(self, guild: Guild) -> str:
         member = guild.members.get(self.bot.id)

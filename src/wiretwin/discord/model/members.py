@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..changes import read_member
-from ..fields import as_timestamp_ms
+from ..wire.fields import as_timestamp_ms
 from .base import DiscordError, ModelBase, unknown
 from .entities import Guild, Member
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..bodies import read_allowed_mentions, read_attachments, read_embeds, read_reference
 from ..components import check_message_components
-from ..fields import INT_MAX, Form
 from ..permissions import Permission
+from ..wire.bodies import read_allowed_mentions, read_attachments, read_embeds, read_reference
+from ..wire.fields import INT_MAX, Form
 from .base import DiscordError, ModelBase, form_error
 from .entities import Attachment, Channel, ChannelType, Message, Reaction, emoji_key
 

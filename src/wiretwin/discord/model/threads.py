@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..bodies import read_message
 from ..changes import ARCHIVE_DURATIONS, read_thread
 from ..errors import Path
-from ..fields import Form
+from ..wire.bodies import read_message
+from ..wire.fields import Form
 from .base import DiscordError, form_error
 from .entities import THREAD_TYPES, Channel, ChannelType, Message, ThreadInfo
 from .messages import MessageOps

@@ -12,9 +12,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from ..bodies import read_message
 from ..changes import read_webhook
-from ..fields import Form
+from ..wire.bodies import read_message
+from ..wire.fields import Form
 from .base import DiscordError, form_error, unknown
 from .entities import Attachment, Channel, ChannelType, Message, Webhook
 from .threads import ThreadOps

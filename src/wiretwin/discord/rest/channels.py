@@ -11,13 +11,13 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from ..bodies import read_attachments, read_message
 from ..changes import read_overwrite
-from ..fields import Form, as_snowflake
 from ..model import Attachment, Channel, DiscordError, DiscordModel, Message
 from ..permissions import Permission as P
+from ..wire.bodies import read_attachments, read_message
+from ..wire.fields import Form, as_snowflake
+from ..wire.params import Upload, query, read_json, read_payload, snowflake_arg
 from .app import RestApp
-from .params import Upload, query, read_json, read_payload, snowflake_arg
 
 #: The application flags that grant message content (GATEWAY_MESSAGE_CONTENT[_LIMITED]).
 MESSAGE_CONTENT_FLAGS = (1 << 18) | (1 << 19)

@@ -14,8 +14,8 @@ from typing import Any
 from aiohttp import web
 
 from ..model import DiscordError, DiscordModel
+from ..wire.params import query_flag, read_json_any, snowflake_arg
 from .app import RestApp, json_response
-from .params import query_flag, read_json_any, snowflake_arg
 
 _BASE = "/applications/{application_id}"
 

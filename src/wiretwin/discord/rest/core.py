@@ -7,10 +7,10 @@ from typing import Any
 
 from aiohttp import web
 
-from ..fields import Form
 from ..model import DiscordError, DiscordModel
+from ..wire.fields import Form
+from ..wire.params import query, read_json, snowflake_arg
 from .app import RestApp
-from .params import query, read_json, snowflake_arg
 
 #: (sound_id, name, emoji) of Discord's default soundboard sounds, as remembered from its
 #: API answers (not checked against a capture: see docs/discord.md).

@@ -14,12 +14,12 @@ from aiohttp import web
 
 from ..changes import read_channel, read_member, read_role
 from ..errors import Problems
-from ..fields import NULL_ITEM, Form
 from ..model import ChannelType, DiscordError, DiscordModel, Guild, Overwrite
 from ..model.base import missing_access, missing_permissions
 from ..permissions import Permission as P
+from ..wire.fields import NULL_ITEM, Form
+from ..wire.params import query, query_flag, read_json, read_json_list, snowflake_arg
 from .app import RestApp
-from .params import query, query_flag, read_json, read_json_list, snowflake_arg
 
 
 class GuildRoutes:

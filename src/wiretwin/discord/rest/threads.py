@@ -18,8 +18,8 @@ from ..changes import read_new_thread, read_thread
 from ..model import Channel, ChannelType, DiscordError, DiscordModel, missing_permissions
 from ..model.threads import archived_error
 from ..permissions import Permission as P
+from ..wire.params import query, query_flag, read_json, snowflake_arg
 from .app import RestApp
-from .params import query, query_flag, read_json, snowflake_arg
 
 if TYPE_CHECKING:
     from .channels import ChannelRoutes

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from ..bodies import read_message
 from ..changes import read_webhook
-from ..fields import Form, as_snowflake
 from ..model import DiscordError, DiscordModel, Message, Webhook, form_error
 from ..permissions import Permission as P
+from ..wire.bodies import read_message
+from ..wire.fields import Form, as_snowflake
+from ..wire.params import query, read_json, snowflake_arg
 from .app import RestApp
-from .params import query, read_json, snowflake_arg
 
 if TYPE_CHECKING:
     from .channels import ChannelRoutes

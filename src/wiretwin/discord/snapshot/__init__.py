@@ -32,6 +32,12 @@ the twin's address, which may differ after a restart. Optional keys may be left 
 role (the role whose id is the guild's) gets Discord's default one, and a guild's owner
 is always a member.
 
+Each entry is its object's JSON from :mod:`wiretwin.discord.wire.serialize` under the
+names above, plus the state only a snapshot keeps (the token, ids where the JSON embeds
+users, who reacted, attachment bytes); :mod:`.schema` states it per object, and both
+:mod:`.dump` and the parsers (:mod:`.parse`, :mod:`.parse_channels`,
+:mod:`.parse_messages`, :mod:`.parse_app`, reading entries with :mod:`.reader`) use it.
+
 Restoring checks the whole snapshot first and refuses a bad one with a
 :class:`SnapshotError` naming the entry (``channels[3]: no guild with id '42'``), having
 changed nothing. Then it replaces the state and tells connected bot sessions what

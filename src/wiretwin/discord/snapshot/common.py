@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 FORMAT = 1
 #: Privileged intents the application may ask for when a snapshot does not say.
 DEFAULT_FLAGS = (1 << 12) | (1 << 14) | (1 << 18)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_KEYS = ("format", "application", "users", "guilds", "roles", "channels", "members",
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+KEYS = ("format", "application", "users", "guilds", "roles", "channels", "members",
          "bans", "voice_states", "messages", "commands",
          "webhooks", "command_permissions")
 

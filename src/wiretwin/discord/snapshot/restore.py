@@ -14,7 +14,7 @@ from ..model import (
 from ..model.entities import emoji_key
 from .common import FORMAT, AttachmentUrl, SnapshotError
 from .dump import snapshot
-from .parse import _parse
+from .parse import parse
 
 # -- restore ----------------------------------------------------------------------------
 
@@ -25,7 +25,7 @@ def restore(model: DiscordModel, data: dict[str, Any], *, attachment_url: Attach
 
     ``drop_sessions`` closes every gateway connection with 4004 and forgets its session
     (called when the application's identity or token changes)."""
-    state = _parse(data, attachment_url)
+    state = parse(data, attachment_url)
     before = _Index(snapshot(model))
     old_users = dict(model.users)
     old_channels = dict(model.channels)
@@ -66,8 +66,7 @@ def _reserve_ids(model: DiscordModel, data: dict[str, Any]) -> None:
     for key in ("users", "guilds", "channels"):
         for entry in data.get(key, []):
             highest = max(highest, int(entry["id"]))
-    ids = model.ids
-    ids._last = max(ids._last, highest)  # the generator's own floor
+    model.ids.follow(highest)
 
 
 class _Index:

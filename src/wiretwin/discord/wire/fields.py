@@ -14,7 +14,7 @@ Python exception, a 500) tells the bot nothing.
 
 :class:`Form` reads one JSON object: each reader returns the typed value, or ``None``
 when the field is absent, null or bad, having added the problem to the request's
-:class:`~.errors.Problems`; :meth:`Form.check` then refuses the request once with all of
+:class:`~..errors.Problems`; :meth:`Form.check` then refuses the request once with all of
 them, as Discord does. Nested objects and lists share their parent's problems.
 
 The wording is Discord's, as its answers show it (client libraries' issue trackers and
@@ -41,7 +41,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from .errors import Path, Problems
+from ..errors import Path, Problems
 
 T = TypeVar("T")
 

@@ -11,7 +11,7 @@ body (JSON, or ``multipart/form-data`` with ``payload_json`` and ``files[n]``).
 * A file over the per-file upload limit is 413 40005 "Request entity too large" (the
   whole request's limit is the server's, see :class:`~wiretwin.discord.twin.DiscordTwin`).
 
-Fields of the body are read with :class:`~wiretwin.discord.fields.Form`.
+Fields of the body are read with :class:`~wiretwin.discord.wire.fields.Form`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from aiohttp import web
 
 from ...runtime import jsonio
 from ..errors import DiscordError, Problems
-from ..fields import NOT_DICT, NOT_LIST, Form
+from .fields import NOT_DICT, NOT_LIST, Form
 
 INVALID_JSON = (400, 50109, "The request body contains invalid JSON.")
 TOO_LARGE = (413, 40005, "Request entity too large")

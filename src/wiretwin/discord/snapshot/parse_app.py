@@ -1,0 +1,84 @@
+"""Reading the application's commands, webhooks and command permissions of a snapshot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..appcommands import check_command
+from ..model import DiscordError, Webhook
+from .common import SnapshotError
+from .reader import Entry, State, guild_of
+from .schema import WEBHOOK
+
+
+def read_command_permissions(state: State, entries: list[Any]) -> None:
+    for index, raw in enumerate(entries):
+        e = Entry(raw, f"command_permissions[{index}]", ("guild", "target"),
+                   ("permissions",))
+        guild = guild_of(state, e)
+        target = e.id("target")
+        if target != state.application.id and target not in state.commands:
+            raise e.fail("target", f"{str(target)!r} is neither a command nor the "
+                                   "application")
+        overrides = []
+        for o_index, o_raw in enumerate(e.array("permissions")):
+            o = Entry(o_raw, f"{e.where}.permissions[{o_index}]", ("id", "type"),
+                       ("permission",))
+            kind = o.number("type")
+            if kind not in (1, 2, 3):
+                raise o.fail("type", "must be 1 (role), 2 (user) or 3 (channel)")
+            overrides.append({"id": str(o.id("id")), "type": kind,
+                              "permission": o.flag("permission")})
+        state.command_permissions[(guild.id, target)] = overrides
+
+
+def read_webhooks(state: State, entries: list[Any]) -> None:
+    for index, raw in enumerate(entries):
+        required = ("id", "channel", "name", "token", "creator")
+        e = Entry(raw, f"webhooks[{index}]", required, WEBHOOK.optional(*required))
+        hook_id = e.id("id")
+        if hook_id in state.webhooks:
+            raise e.fail("id", f"{str(hook_id)!r} is used twice")
+        channel = state.channels.get(e.id("channel"))
+        if channel is None or channel.guild_id is None or channel.thread is not None:
+            raise e.fail("channel", f"{str(e.id('channel'))!r}: no guild channel with that id")
+        creator = e.id("creator")
+        if creator not in state.users:
+            raise e.fail("creator", f"{str(creator)!r} is not in users")
+        state.webhooks[hook_id] = Webhook(hook_id, channel.guild_id, channel.id,
+                                          e.text("name"), e.text("token"), creator,
+                                          e.opt_text("avatar"))
+
+
+def read_commands(state: State, entries: list[Any]) -> None:
+    """Application commands as the REST API returns them, checked by Discord's rules."""
+    names: set[tuple[int | None, int, str]] = set()
+    for index, raw in enumerate(entries):
+        where = f"commands[{index}]"
+        e = Entry(raw, where, ("id", "name"), (
+            "type", "application_id", "version", "guild_id", "name_localizations",
+            "description", "description_localizations", "options",
+            "default_member_permissions", "dm_permission", "nsfw", "integration_types",
+            "contexts"))
+        command_id = e.id("id")
+        if command_id in state.commands:
+            raise e.fail("id", f"{str(command_id)!r} is used twice")
+        guild_id = e.opt_id("guild_id")
+        if guild_id is not None and guild_id not in state.guilds:
+            raise e.fail("guild_id", f"{str(guild_id)!r} is not a guild")
+        try:
+            fields = check_command({k: v for k, v in raw.items() if k not in (
+                "id", "application_id", "version", "guild_id")})
+        except DiscordError as exc:
+            raise SnapshotError(f"{where}: Discord would refuse it: {exc.errors}") from None
+        key = (guild_id, fields["type"], fields["name"])
+        if key in names:
+            raise e.fail("name", f"{fields['name']!r} is used twice (same type and scope)")
+        names.add(key)
+        command: dict[str, Any] = {
+            "id": str(command_id), "application_id": str(state.application.id),
+            "version": str(e.opt_id("version") or command_id), **fields}
+        if guild_id is not None:
+            command.pop("dm_permission", None)
+            command["guild_id"] = str(guild_id)
+        state.commands[command_id] = command

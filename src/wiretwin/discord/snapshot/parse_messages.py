@@ -1,0 +1,91 @@
+"""Reading a snapshot's messages with their attachments (bytes in base64) and reactions."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from ..model import Attachment, ChannelType, Message, Reaction
+from ..model.entities import emoji_key
+from .common import AttachmentUrl
+from .reader import Entry, State
+from .schema import ATTACHMENT, MESSAGE, REACTION
+
+
+def read_messages(state: State, entries: list[Any], attachment_url: AttachmentUrl) -> None:
+    seen: set[int] = set()
+    for index, raw in enumerate(entries):
+        e = Entry(raw, f"messages[{index}]", ("id", "channel", "author"),
+                  MESSAGE.optional("id", "channel", "author"))
+        message_id = e.id("id")
+        if message_id in seen:
+            raise e.fail("id", f"{str(message_id)!r} is used twice")
+        seen.add(message_id)
+        channel = state.channels.get(e.id("channel"))
+        if channel is None:
+            raise e.fail("channel", f"{str(e.id('channel'))!r}: no channel with that id")
+        if channel.type == ChannelType.GUILD_CATEGORY:
+            raise e.fail("channel", "is a category, which holds no messages")
+        author = e.id("author")
+        if author not in state.users:
+            raise e.fail("author", f"{str(author)!r} is not in users")
+        for user_id in e.ids("mentions"):
+            if user_id not in state.users:
+                raise e.fail("mentions", f"{str(user_id)!r} is not in users")
+        reference = e.data.get("reference")
+        if reference is not None and not isinstance(reference, dict):
+            raise e.fail("reference", "must be an object (a message reference)")
+        interaction = e.data.get("interaction")
+        if interaction is not None and not isinstance(interaction, dict):
+            raise e.fail("interaction", "must be an object (interaction metadata)")
+        nonce = e.data.get("nonce")
+        if nonce is not None and (isinstance(nonce, bool)
+                                  or not isinstance(nonce, str | int)):
+            raise e.fail("nonce", "must be a string or an integer")
+        message = Message(
+            message_id, channel.id, author, e.text("content", ""), channel.guild_id,
+            e.number("type"), e.flag("tts"), e.objects("embeds"), [], e.ids("mentions"),
+            e.ids("mention_roles"), e.flag("mention_everyone"), {}, e.flag("pinned"),
+            e.time("edited_timestamp"), dict(reference) if reference else None, nonce,
+            e.objects("components"), e.number("flags"), e.opt_id("webhook_id"),
+            dict(interaction) if interaction else None)
+        for a_index, a_raw in enumerate(e.array("attachments")):
+            a = Entry(a_raw, f"{e.where}.attachments[{a_index}]", ("id", "filename"),
+                      ATTACHMENT.optional("id", "filename"))
+            try:
+                data = base64.b64decode(a.text("data", ""), validate=True)
+            except (binascii.Error, ValueError):
+                raise a.fail("data", "is not base64") from None
+            filename = a.text("filename")
+            message.attachments.append(Attachment(
+                a.id("id"), filename, a.number("size", len(data)), a.opt_text("content_type"),
+                attachment_url(channel.id, a.id("id"), filename), data,
+                a.opt_text("description")))
+        for r_index, r_raw in enumerate(e.array("reactions")):
+            r = Entry(r_raw, f"{e.where}.reactions[{r_index}]", ("emoji",),
+                      REACTION.optional("emoji"))
+            emoji = emoji_of(r)
+            users = r.ids("users")
+            for user_id in users:
+                if user_id not in state.users:
+                    raise r.fail("users", f"{str(user_id)!r} is not in users")
+            if not users:
+                raise r.fail("users", "must name who reacted (a reaction has users)")
+            key = emoji_key(emoji)
+            if key in message.reactions:
+                raise r.fail("emoji", f"{key!r} appears twice on the message")
+            message.reactions[key] = Reaction(emoji, list(dict.fromkeys(users)))
+        state.messages[channel.id][message_id] = message
+
+
+def emoji_of(r: Entry) -> dict[str, Any]:
+    raw = r.data["emoji"]
+    if isinstance(raw, str):  # a world may write "👍" for {name = "👍"}
+        raw = {"name": raw}
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+        raise r.fail("emoji", "must be a unicode emoji or {id, name, animated}")
+    if raw.get("id") is None:
+        return {"id": None, "name": raw["name"]}
+    emoji_id = Entry({"id": raw["id"]}, f"{r.where}.emoji", ("id",), ()).id("id")
+    return {"id": str(emoji_id), "name": raw["name"], "animated": bool(raw.get("animated"))}
