@@ -35,6 +35,7 @@ from wiretwin.discord.model import (
     Webhook,
 )
 from wiretwin.discord.model.entities import ThreadInfo
+from wiretwin.discord.snapshot import SnapshotError
 from wiretwin.discord.snapshot.dump import snapshot
 from wiretwin.discord.snapshot.parse import parse
 from wiretwin.discord.snapshot.reader import State
@@ -51,10 +52,7 @@ T0 = 1_700_000_000_123.0
 ME = BOT
 
 #: JSON keys that do not come back because of a field ``elsewhere`` says is not kept.
-KNOWN_GAPS = {
-    # Message.webhook_author is not in the snapshot format yet (schema.MESSAGE.elsewhere).
-    "Message": {"author"},
-}
+KNOWN_GAPS: dict[str, set[str]] = {}
 
 
 class _Quiet:
@@ -273,3 +271,12 @@ def test_a_channel_entry_holds_only_its_type_s_keys() -> None:
     assert set(by_id[THREAD]) == set(CHANNEL.keys) - {"recipients", "position",
                                                       "overwrites"}
     assert set(by_id[TEXT]) == set(CHANNEL.keys) - {"recipients", "thread"}
+
+
+def test_a_webhook_messages_author_is_kept_and_checked() -> None:
+    data = snapshot(_model(OBJECTS))
+    hooked = [m for m in data["messages"] if "webhook_author" in m]
+    assert hooked and all(m["webhook_id"] is not None for m in hooked)
+    hooked[0]["webhook_author"] = "Captain Hook"
+    with pytest.raises(SnapshotError, match=r"messages\[\d+\]: webhook_author must be"):
+        parse(data, url)

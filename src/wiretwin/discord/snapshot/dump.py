@@ -135,11 +135,14 @@ def reaction_entry(reaction: Reaction, me: int) -> dict[str, Any]:
 def message_entry(message: Message, users: dict[int, User], *, me: int
                   ) -> dict[str, Any]:
     """A message's entry; ``users`` and ``me`` are what its JSON needs (the author)."""
-    return MESSAGE.entry(serialize.message_json(message, users, me=me), {
+    private: dict[str, Any] = {
         "author": str(message.author_id),
         "attachments": [attachment_entry(a) for a in message.attachments],
         "mentions": [str(u) for u in message.mentions],
-        "reactions": [reaction_entry(r, me) for r in message.reactions.values()]})
+        "reactions": [reaction_entry(r, me) for r in message.reactions.values()]}
+    if message.webhook_author is not None:
+        private["webhook_author"] = dict(message.webhook_author)
+    return MESSAGE.entry(serialize.message_json(message, users, me=me), private)
 
 
 def webhook_entry(hook: Webhook) -> dict[str, Any]:

@@ -39,6 +39,11 @@ def read_messages(state: State, entries: list[Any], attachment_url: AttachmentUr
         interaction = e.data.get("interaction")
         if interaction is not None and not isinstance(interaction, dict):
             raise e.fail("interaction", "must be an object (interaction metadata)")
+        webhook_author = e.data.get("webhook_author")
+        if webhook_author is not None and not (isinstance(webhook_author, dict)
+                                               and e.data.get("webhook_id") is not None):
+            raise e.fail("webhook_author", "must be an object (the author a webhook's "
+                                           "message shows), with webhook_id")
         nonce = e.data.get("nonce")
         if nonce is not None and (isinstance(nonce, bool)
                                   or not isinstance(nonce, str | int)):
@@ -49,7 +54,8 @@ def read_messages(state: State, entries: list[Any], attachment_url: AttachmentUr
             e.ids("mention_roles"), e.flag("mention_everyone"), {}, e.flag("pinned"),
             e.time("edited_timestamp"), dict(reference) if reference else None, nonce,
             e.objects("components"), e.number("flags"), e.opt_id("webhook_id"),
-            dict(interaction) if interaction else None)
+            dict(interaction) if interaction else None,
+            dict(webhook_author) if webhook_author is not None else None)
         for a_index, a_raw in enumerate(e.array("attachments")):
             a = Entry(a_raw, f"{e.where}.attachments[{a_index}]", ("id", "filename"),
                       ATTACHMENT.optional("id", "filename"))

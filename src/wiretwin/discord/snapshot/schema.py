@@ -274,7 +274,7 @@ MESSAGE = Schema(
     keys=("id", "channel", "author", "content", "type", "tts", "embeds", "attachments",
           "mentions", "mention_roles", "mention_everyone", "reactions", "pinned",
           "edited_timestamp", "reference", "nonce", "components", "flags", "webhook_id",
-          "interaction"),
+          "interaction", "webhook_author"),
     shared={"id": "id", "channel": "channel_id", "content": "content", "type": "type",
             "tts": "tts", "embeds": "embeds", "mention_roles": "mention_roles",
             "mention_everyone": "mention_everyone", "pinned": "pinned",
@@ -284,7 +284,9 @@ MESSAGE = Schema(
     private={"author": "the author's id (the JSON embeds the user, saved in users)",
              "attachments": "each with its bytes (see ATTACHMENT)",
              "mentions": "the mentioned users' ids (the JSON embeds the users)",
-             "reactions": "who reacted (see REACTION)"},
+             "reactions": "who reacted (see REACTION)",
+             "webhook_author": "a webhook's message: the author its JSON shows (the "
+                               "webhook's name and avatar as sent), left out otherwise"},
     unsaved={"author": "saved as the private key author (an id)",
              "timestamp": "made from the message's id (a snowflake carries its time)",
              "mentions": "saved as the private key mentions (ids)",
@@ -299,12 +301,9 @@ MESSAGE = Schema(
             "mention_roles": "mention_roles", "mention_everyone": "mention_everyone",
             "reactions": "reactions", "pinned": "pinned", "edited_ms": "edited_timestamp",
             "reference": "reference", "nonce": "nonce", "components": "components",
-            "flags": "flags", "webhook_id": "webhook_id", "interaction": "interaction"},
-    elsewhere={"guild_id": "its channel's guild",
-               # A known gap, kept out of the format for now (the house rule: move code,
-               # do not change behaviour): a webhook's message restored shows the
-               # webhook's creator as author, not the webhook's name and avatar.
-               "webhook_author": "NOT KEPT: known gap (author shown after a restore)"},
+            "flags": "flags", "webhook_id": "webhook_id", "interaction": "interaction",
+            "webhook_author": "webhook_author"},
+    elsewhere={"guild_id": "its channel's guild"},
     nullable=frozenset({"reference", "nonce", "webhook_id", "interaction"}),
 )
 
