@@ -25,6 +25,8 @@ from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
 from ..runtime.wire import ADMIN_PREFIX
 from ..runtime.worlds import world_table
+from .admin import DiscordAdmin
+from .backend import Backend
 from .fields import as_snowflake
 from .gateway.hub import GatewayHub
 from .gateway.replay import GatewayLimits
@@ -51,7 +53,6 @@ from .snapshot import restore, snapshot
 from .snowflake import Snowflakes
 
 if TYPE_CHECKING:
-    from .backend import Backend
     from .model import Message
     from .verify import Verify
 
@@ -127,8 +128,6 @@ class DiscordTwin(Twin):
         super().__init__(host=host, port=port, seed=seed, clock=clock,
                          journal_limit=journal_limit, journal_bytes=journal_bytes,
                          admin_token=admin_token)
-        from .backend import Backend
-
         # Made now so that its queue holds every message the bot sends.
         self._backend = Backend(self)
 
@@ -229,8 +228,6 @@ class DiscordTwin(Twin):
         return self.http_url(path) if self.running else path
 
     def _admin_routes(self) -> list[AdminRoute]:
-        from .admin import DiscordAdmin
-
         return DiscordAdmin(self).routes()
 
     # -- Effects ------------------------------------------------------------------------

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from ..coerce import (
+    HTTP_REASONS,
+    REFUSE_FAULT,
+    BackendError,
+)
 from ..model import (
     DiscordError,
     DiscordModel,
     Message,
 )
+from ..verify import Verify
 from .base import BackendBase
 
 if TYPE_CHECKING:
-    from ..verify import Verify
     from . import Backend
-from .coerce import (
-    _HTTP_REASONS,
-    _REFUSE,
-    BackendError,
-)
 
 
 class QueueAndState(BackendBase):
@@ -79,8 +79,6 @@ class QueueAndState(BackendBase):
 
     def verify(self) -> Verify:
         """dpytest's ``verify()``: ``assert backend.verify().message().content("pong")``."""
-        from ..verify import Verify
-
         return Verify(cast("Backend", self))
 
     # -- REST trouble -------------------------------------------------------------------
@@ -114,7 +112,7 @@ class QueueAndState(BackendBase):
         bot's live connections are closed with it now too."""
         if error_type == "http":
             forced = DiscordError(status, code, message or
-                                  f"{status}: {_HTTP_REASONS.get(status, 'Error')}")
+                                  f"{status}: {HTTP_REASONS.get(status, 'Error')}")
             pairs = self._templates(route, method)
 
             def apply() -> None:
@@ -217,7 +215,7 @@ class QueueAndState(BackendBase):
             self.twin.hub.refuse_identify = None
 
         await self._run(apply)
-        self.twin.faults.remove(_REFUSE)
+        self.twin.faults.remove(REFUSE_FAULT)
         self._forget()
 
     def _forget(self) -> None:

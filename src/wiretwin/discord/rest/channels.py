@@ -15,6 +15,7 @@ from ..bodies import read_attachments, read_message
 from ..changes import read_overwrite
 from ..fields import Form, as_snowflake
 from ..model import Attachment, Channel, DiscordError, DiscordModel, Message
+from ..model.entities import emoji_key
 from ..permissions import Permission as P
 from .app import RestApp
 from .params import Upload, query, read_json, read_payload, snowflake_arg
@@ -237,8 +238,6 @@ class ChannelRoutes:
     async def reaction_users(self, request: web.Request) -> list[dict[str, Any]]:
         channel = self._channel(request, P.READ_MESSAGE_HISTORY)
         message = self._message(request, channel)
-        from ..model.entities import emoji_key
-
         params = query(request)
         after = params.snowflake("after") or 0
         limit = params.integer("limit", 1, 100)
@@ -296,8 +295,6 @@ class ChannelRoutes:
 
 def emoji_key_missing(message: Message, emoji: dict[str, Any]) -> bool:
     """A new reaction needs ADD_REACTIONS; joining an existing one does not."""
-    from ..model.entities import emoji_key
-
     return emoji_key(emoji) not in message.reactions
 
 
