@@ -42,6 +42,7 @@ from .model import (
     StorageLimits,
     User,
 )
+from .rest.access import ChannelAccess
 from .rest.app import RestApp, error_response, json_response
 from .rest.channels import ChannelRoutes
 from .rest.commands import CommandRoutes
@@ -124,6 +125,8 @@ class DiscordTwin(Twin):
         self._world = world_table(world, "discord")
         #: Called with every dispatch the model makes (the backend's sent-message queue).
         self.dispatch_observers: list[Callable[[str, dict[str, Any]], None]] = []
+        #: Called after every reset (the backend forgets its queue and cursors).
+        self.reset_observers: list[Callable[[], None]] = []
         self._backend: Backend | None = None
         super().__init__(host=host, port=port, seed=seed, clock=clock,
                          journal_limit=journal_limit, journal_bytes=journal_bytes,
@@ -151,13 +154,13 @@ class DiscordTwin(Twin):
         self.rest = RestApp(self.model, self.clock, self.journal)
         CoreRoutes(self.rest, self.model, lambda: self.ws_url("/"),
                    lambda: self.recommended_shards)
-        channels = ChannelRoutes(self.rest, self.model, self.http_url)
-        ThreadRoutes(self.rest, self.model, channels)
+        access = ChannelAccess(self.model, self.http_url)
+        ChannelRoutes(self.rest, self.model, access,
+                      ThreadRoutes(self.rest, self.model, access))
         #: Every interaction sent to the bot, with its replies.
         self.interactions = Interactions()
-        answers = InteractionRoutes(self.rest, self.model, self.clock, self.interactions,
-                                    channels)
-        answers.webhooks = WebhookRoutes(self.rest, self.model, channels)
+        InteractionRoutes(self.rest, self.model, self.clock, self.interactions, access,
+                          WebhookRoutes(self.rest, self.model, access))
         GuildRoutes(self.rest, self.model)
         CommandRoutes(self.rest, self.model)
         if self._world is not None:
@@ -178,8 +181,10 @@ class DiscordTwin(Twin):
         return json_response({"message": message or f"{status}: {phrase}", "code": 0},
                              status)
 
+    def _max_request_size(self) -> int:
+        return self.max_request_size
+
     def _add_routes(self, app: web.Application) -> None:
-        app._client_max_size = self.max_request_size
         app.add_routes(self.gateway.routes())
         app.add_routes(self.rest.routes())
         app.router.add_get("/attachments/{channel}/{attachment}/{filename}", self._attachment)
@@ -189,7 +194,7 @@ class DiscordTwin(Twin):
         for messages in self.model.messages.values():
             for message in messages.values():
                 for attachment in message.attachments:
-                    attachment.url = self._attachment_url(message.channel_id, attachment.id,
+                    attachment.url = self.attachment_url(message.channel_id, attachment.id,
                                                           attachment.filename)
 
     async def _on_stop(self) -> None:
@@ -201,7 +206,7 @@ class DiscordTwin(Twin):
         return snapshot(self.model)
 
     def _restore(self, data: dict[str, Any]) -> None:
-        restore(self.model, data, attachment_url=self._attachment_url,
+        restore(self.model, data, attachment_url=self.attachment_url,
                 drop_sessions=self._drop_sessions)
 
     def _reset(self, disconnect: bool) -> None:
@@ -215,15 +220,15 @@ class DiscordTwin(Twin):
         self.rest.forced.clear()
         self.interactions.clear()
         self._restore(self._initial)
-        if self._backend is not None:
-            self._backend._forget()
+        for observer in list(self.reset_observers):
+            observer()
 
     def _drop_sessions(self) -> None:
         """The token or the bot changed: every connection fails authentication."""
         self.hub.close_all(4004, "Authentication failed.")
         self.hub.forget()
 
-    def _attachment_url(self, channel_id: int, attachment_id: int, filename: str) -> str:
+    def attachment_url(self, channel_id: int, attachment_id: int, filename: str) -> str:
         path = f"/attachments/{channel_id}/{attachment_id}/{filename}"
         return self.http_url(path) if self.running else path
 

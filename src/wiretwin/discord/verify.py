@@ -139,7 +139,7 @@ class VerifyMessage(Evaluated):
                 return True, ""
             return False, (f"expected the bot to have sent nothing, but it sent "
                            f"{len(queue)} message(s):\n" + self._queue_report(None, queue))
-        taken = self._backend._take(self._peek)
+        taken = self._backend.get_message(self._peek) if queue else None
         if taken is None:
             return False, (f"expected {self._wanted()}, but the bot sent no message "
                            "(the queue is empty)")

@@ -51,6 +51,14 @@ class BackendBase:
         self._disconnect_mark = 0
         self._pings = 0
         twin.dispatch_observers.append(self._observe)
+        twin.reset_observers.append(self._forget)
+
+    def _forget(self) -> None:
+        """Empty the sent-message queue and the event cursors (clear_state, twin.reset)."""
+        self._sent.clear()
+        self._consumed = self._sent.dropped
+        self._event_cursor.clear()
+        self._disconnect_mark = 0
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -69,7 +77,7 @@ class BackendBase:
                                    + (f" {exc.errors}" if exc.errors else ""),
                                    status=exc.status, code=exc.code) from None
 
-        loop = self.twin._loop
+        loop = self.twin.home_loop
         if loop is None or in_loop_thread(loop) or not loop.is_running():
             return guarded()
 

@@ -217,10 +217,3 @@ class QueueAndState(BackendBase):
         await self._run(apply)
         self.twin.faults.remove(REFUSE_FAULT)
         self._forget()
-
-    def _forget(self) -> None:
-        """Empty the sent-message queue and the event cursors (clear_state, twin.reset)."""
-        self._sent.clear()
-        self._consumed = self._sent.dropped
-        self._event_cursor.clear()
-        self._disconnect_mark = 0

@@ -321,7 +321,7 @@ class InteractionActions(Driver):
         if key in files:
             filename, data, content_type = files[key]
             attachment_id = self.model.ids.next()
-            url = self.twin._attachment_url(channel.id, attachment_id, filename)
+            url = self.twin.attachment_url(channel.id, attachment_id, filename)
             attachment = Attachment(attachment_id, filename, len(data), content_type, url,
                                     data)
             self.twin.interactions.files[attachment_id] = attachment

@@ -16,7 +16,7 @@ MESSAGE_CREATE/UPDATE/DELETE. Ephemeral ones live only in the interaction's reco
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -25,8 +25,10 @@ from ..bodies import MessageBody, read_message
 from ..components import check_modal_components
 from ..fields import Form
 from ..model import Attachment, DiscordError, DiscordModel, Message, form_error
+from ..rest.access import ChannelAccess
 from ..rest.app import RestApp, json_response
 from ..rest.params import query_flag, snowflake_arg
+from ..rest.webhooks import WebhookRoutes
 from .records import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
@@ -41,10 +43,6 @@ from .records import (
     Reply,
 )
 
-if TYPE_CHECKING:
-    from ..rest.channels import ChannelRoutes
-    from ..rest.webhooks import WebhookRoutes
-
 #: Interaction type -> the callback types Discord accepts for it.
 _ALLOWED = {APPLICATION_COMMAND: (4, 5, 9, 10, 12), MESSAGE_COMPONENT: (4, 5, 6, 7, 9, 10),
             AUTOCOMPLETE: (8,), MODAL_SUBMIT: (4, 5, 6, 7)}
@@ -55,14 +53,15 @@ _SETTABLE_FLAGS = 4 | EPHEMERAL | 4096 | 8192 | 32768
 
 class InteractionRoutes:
     def __init__(self, app: RestApp, model: DiscordModel, clock: Clock,
-                 interactions: Interactions, channels: ChannelRoutes) -> None:
+                 interactions: Interactions, access: ChannelAccess,
+                 webhooks: WebhookRoutes) -> None:
         self.model = model
         self.clock = clock
         self.interactions = interactions
-        self.channels = channels
+        self.access = access
         #: Channel webhooks share the followup paths: tokens that are not interactions'
         #: go to them.
-        self.webhooks: WebhookRoutes | None = None
+        self.webhooks = webhooks
         hook = "/webhooks/{application_id}/{token}"
         for method, template, handler in (
             ("POST", "/interactions/{interaction_id}/{token}/callback", self.callback),
@@ -87,8 +86,8 @@ class InteractionRoutes:
         if self.clock.time() - interaction.created > DEADLINE:
             raise DiscordError(404, 10062, "Unknown interaction")
         with_response = query_flag(request, "with_response")
-        body, files = await self.channels._payload(request, interaction.channel_id,
-                                                   data_key="data")
+        body, files = await self.access.payload(request, interaction.channel_id,
+                                                data_key="data")
         form = Form(body)
         kind = form.choice("type", _ALLOWED.get(interaction.type, ()), required=True)
         data_form = form.object("data") or Form({}, ("data",), form.problems)
@@ -247,7 +246,7 @@ class InteractionRoutes:
     async def edit_original(self, request: web.Request) -> dict[str, Any]:
         interaction = self._by_token(request)
         message = self._original(interaction)
-        body, files = await self.channels._payload(request, interaction.channel_id)
+        body, files = await self.access.payload(request, interaction.channel_id)
         edited = self._edit(message, _read(body), files)
         self.interactions.record(interaction, Reply("edit", None, body, edited, "@original"))
         return self.model.message_json(edited)
@@ -270,7 +269,7 @@ class InteractionRoutes:
         if (hooks := self._webhook(request)) is not None:
             return await hooks.execute(request)
         interaction = self._by_token(request)
-        body, files = await self.channels._payload(request, interaction.channel_id)
+        body, files = await self.access.payload(request, interaction.channel_id)
         sent = _read(body)
         original = interaction.original
         if (interaction.acknowledged == 5 and original is not None
@@ -297,7 +296,7 @@ class InteractionRoutes:
             return await hooks.edit_message(request)
         interaction = self._by_token(request)
         message = self._followup_message(request, interaction)
-        body, files = await self.channels._payload(request, interaction.channel_id)
+        body, files = await self.access.payload(request, interaction.channel_id)
         edited = self._edit(message, _read(body), files)
         self.interactions.record(interaction, Reply("edit", None, body, edited, str(message.id)))
         return self.model.message_json(edited)

@@ -10,7 +10,7 @@ rename and archive it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -18,20 +18,17 @@ from ..changes import read_new_thread, read_thread
 from ..model import Channel, ChannelType, DiscordError, DiscordModel, missing_permissions
 from ..model.threads import archived_error
 from ..permissions import Permission as P
+from .access import ChannelAccess
 from .app import RestApp
 from .params import query, query_flag, read_json, snowflake_arg
-
-if TYPE_CHECKING:
-    from .channels import ChannelRoutes
 
 _PAGE = 50
 
 
 class ThreadRoutes:
-    def __init__(self, app: RestApp, model: DiscordModel, channels: ChannelRoutes) -> None:
+    def __init__(self, app: RestApp, model: DiscordModel, access: ChannelAccess) -> None:
         self.model = model
-        self.channels = channels
-        channels.threads = self
+        self.access = access
         r = "/channels/{channel_id}"
         for method, template, handler in (
             ("POST", r + "/messages/{message_id}/threads", self.from_message),
@@ -54,7 +51,7 @@ class ThreadRoutes:
         return self.model.bot.id
 
     def _thread(self, request: web.Request) -> Channel:
-        thread = self.channels._channel(request)
+        thread = self.access.channel(request)
         if thread.thread is None:
             raise DiscordError(400, 50024, "Cannot execute action on this channel type")
         return thread
@@ -62,9 +59,9 @@ class ThreadRoutes:
     # -- starting -----------------------------------------------------------------------
 
     async def from_message(self, request: web.Request) -> dict[str, Any]:
-        parent = self.channels._channel(request, P.CREATE_PUBLIC_THREADS,
+        parent = self.access.channel(request, P.CREATE_PUBLIC_THREADS,
                                         P.READ_MESSAGE_HISTORY)
-        message = self.channels._message(request, parent)
+        message = self.access.message(request, parent)
         fields = read_new_thread(await read_json(request))
         thread = self.model.start_thread(
             parent, self.me, fields["name"], message=message,
@@ -73,7 +70,7 @@ class ThreadRoutes:
         return self.model.thread_json(thread, self.me)
 
     async def start(self, request: web.Request) -> dict[str, Any]:
-        parent = self.channels._channel(request)
+        parent = self.access.channel(request)
         fields = read_new_thread(await read_json(request))
         forum = parent.type in (ChannelType.GUILD_FORUM, ChannelType.GUILD_MEDIA)
         # Discord's v9/v10 default is a private thread.
@@ -165,15 +162,15 @@ class ThreadRoutes:
         return self._listing(visible, has_more=None)
 
     async def archived_public(self, request: web.Request) -> dict[str, Any]:
-        parent = self.channels._channel(request, P.READ_MESSAGE_HISTORY)
+        parent = self.access.channel(request, P.READ_MESSAGE_HISTORY)
         return self._archived(request, parent, lambda t: t.type != ChannelType.PRIVATE_THREAD)
 
     async def archived_private(self, request: web.Request) -> dict[str, Any]:
-        parent = self.channels._channel(request, P.READ_MESSAGE_HISTORY, P.MANAGE_THREADS)
+        parent = self.access.channel(request, P.READ_MESSAGE_HISTORY, P.MANAGE_THREADS)
         return self._archived(request, parent, lambda t: t.type == ChannelType.PRIVATE_THREAD)
 
     async def joined_private(self, request: web.Request) -> dict[str, Any]:
-        parent = self.channels._channel(request, P.READ_MESSAGE_HISTORY)
+        parent = self.access.channel(request, P.READ_MESSAGE_HISTORY)
         return self._archived(request, parent, lambda t: (
             t.type == ChannelType.PRIVATE_THREAD and t.thread is not None
             and self.me in t.thread.members), joined=True)

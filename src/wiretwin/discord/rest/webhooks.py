@@ -8,7 +8,7 @@ routes hand anything that is not an interaction token to :class:`WebhookRoutes`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -17,17 +17,15 @@ from ..changes import read_webhook
 from ..fields import Form, as_snowflake
 from ..model import DiscordError, DiscordModel, Message, Webhook, form_error
 from ..permissions import Permission as P
+from .access import ChannelAccess
 from .app import RestApp
 from .params import query, read_json, snowflake_arg
 
-if TYPE_CHECKING:
-    from .channels import ChannelRoutes
-
 
 class WebhookRoutes:
-    def __init__(self, app: RestApp, model: DiscordModel, channels: ChannelRoutes) -> None:
+    def __init__(self, app: RestApp, model: DiscordModel, access: ChannelAccess) -> None:
         self.model = model
-        self.channels = channels
+        self.access = access
         hook = "/webhooks/{webhook_id}"
         for method, template, handler, auth in (
             ("POST", "/channels/{channel_id}/webhooks", self.create, True),
@@ -52,7 +50,7 @@ class WebhookRoutes:
     # -- with the bot's token -----------------------------------------------------------
 
     async def create(self, request: web.Request) -> dict[str, Any]:
-        channel = self.channels._channel(request, P.MANAGE_WEBHOOKS)
+        channel = self.access.channel(request, P.MANAGE_WEBHOOKS)
         body = await read_json(request)
         if body.get("name") is None:
             raise form_error("name", "BASE_TYPE_REQUIRED", "This field is required")
@@ -61,7 +59,7 @@ class WebhookRoutes:
                                                     fields.get("avatar")))
 
     async def channel_hooks(self, request: web.Request) -> list[dict[str, Any]]:
-        channel = self.channels._channel(request, P.MANAGE_WEBHOOKS)
+        channel = self.access.channel(request, P.MANAGE_WEBHOOKS)
         return [self._json(h) for h in self.model.webhooks.values()
                 if h.channel_id == channel.id]
 
@@ -119,7 +117,7 @@ class WebhookRoutes:
         thread = params.snowflake("thread_id")
         params.boolean("with_components")
         params.check()
-        body, files = await self.channels._payload(request, hook.channel_id)
+        body, files = await self.access.payload(request, hook.channel_id)
         message = self.model.execute_webhook(hook, body, files, thread_id=thread)
         if not wait:
             return web.Response(status=204)
@@ -143,7 +141,7 @@ class WebhookRoutes:
     async def edit_message(self, request: web.Request) -> dict[str, Any]:
         hook = self._by_token(request)
         message = self._message(request, hook)
-        body, files = await self.channels._payload(request, message.channel_id)
+        body, files = await self.access.payload(request, message.channel_id)
         form = Form(body)
         edit = read_message(form)
         form.check()
