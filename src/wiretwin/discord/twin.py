@@ -27,6 +27,7 @@ from ..runtime.wire import ADMIN_PREFIX
 from ..runtime.worlds import world_table
 from .admin import DiscordAdmin
 from .backend import Backend
+from .errors import AUTHENTICATION_FAILED, GOING_AWAY, REQUEST_TOO_LARGE, RESET, UNKNOWN_ERROR
 from .fields import as_snowflake
 from .gateway.hub import GatewayHub
 from .gateway.replay import GatewayLimits
@@ -37,7 +38,6 @@ from .model import (
     ATTACHMENT_LIMIT,
     Application,
     Attachment,
-    DiscordError,
     DiscordModel,
     StorageLimits,
     User,
@@ -83,7 +83,7 @@ class DiscordTwin(Twin):
 
     service = "discord"
     #: Discord's "Unknown error": the client should reconnect.
-    internal_close = (4000, "Unknown error.")
+    internal_close = UNKNOWN_ERROR
     heartbeat_events = frozenset({"HEARTBEAT_ACK", "ws:pong"})
 
     def __init__(
@@ -173,7 +173,7 @@ class DiscordTwin(Twin):
         """Discord's JSON error: ``{"message": "404: Not Found", "code": 0}``; a body
         past the size limit is 40005."""
         if status == 413:
-            return error_response(DiscordError(413, 40005, "Request entity too large"))
+            return error_response(REQUEST_TOO_LARGE())
         try:
             phrase = HTTPStatus(status).phrase
         except ValueError:
@@ -198,7 +198,7 @@ class DiscordTwin(Twin):
                                                           attachment.filename)
 
     async def _on_stop(self) -> None:
-        self.hub.close_all(1001, "Going away")
+        self.hub.close_all(*GOING_AWAY)
 
     # -- state (see snapshot.py) ----------------------------------------------------------
 
@@ -212,7 +212,7 @@ class DiscordTwin(Twin):
     def _reset(self, disconnect: bool) -> None:
         if disconnect:
             # Sessions go too: a client that tries to resume is told to identify afresh.
-            self.hub.close_all(4000, "Reset")
+            self.hub.close_all(*RESET)
             self.hub.forget()
         self.hub.refuse_identify = None
         self.rest.limits.overrides.clear()
@@ -225,7 +225,7 @@ class DiscordTwin(Twin):
 
     def _drop_sessions(self) -> None:
         """The token or the bot changed: every connection fails authentication."""
-        self.hub.close_all(4004, "Authentication failed.")
+        self.hub.close_all(*AUTHENTICATION_FAILED)
         self.hub.forget()
 
     def attachment_url(self, channel_id: int, attachment_id: int, filename: str) -> str:

@@ -9,6 +9,7 @@ from ..coerce import (
     REFUSE_FAULT,
     BackendError,
 )
+from ..errors import AUTHENTICATION_FAILED, UNKNOWN_ERROR
 from ..model import (
     DiscordError,
     DiscordModel,
@@ -122,9 +123,9 @@ class QueueAndState(BackendBase):
             await self._run(apply)
             return
         if error_type in ("websocket", "gateway"):
-            close = code or 4004
-            reason = message or ("Authentication failed." if close == 4004 else
-                                 "Unknown error.")
+            close = code or AUTHENTICATION_FAILED[0]
+            reason = message or (AUTHENTICATION_FAILED[1] if close == AUTHENTICATION_FAILED[0]
+                                 else UNKNOWN_ERROR[1])
 
             def refuse() -> None:
                 self.twin.hub.refuse_identify = (close, reason)

@@ -14,6 +14,7 @@ from ..coerce import (
     BackendError,
     id_of,
 )
+from ..errors import UNKNOWN_ERROR
 from .driver import Driver
 
 
@@ -27,7 +28,7 @@ class GatewayControl(Driver):
         guild_id = None if guild is None else id_of(guild, "guild")
         await self._run(lambda: self.twin.hub.dispatch(name, data, guild_id=guild_id))
 
-    async def disconnect(self, code: int = 4000, reason: str = "Unknown error.", *,
+    async def disconnect(self, code: int = UNKNOWN_ERROR[0], reason: str = UNKNOWN_ERROR[1], *,
                          refuse: bool = False) -> None:
         """Close the bot's gateway connections with ``code`` (4000: the bot resumes; 1000
         ends its sessions). With ``refuse``, gateway handshakes are refused (503) until

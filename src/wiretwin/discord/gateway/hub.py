@@ -90,6 +90,20 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ...runtime.clock import Clock, TimerHandle
+from ..errors import (
+    ALREADY_AUTHENTICATED,
+    AUTHENTICATION_FAILED,
+    DECODE_ERROR,
+    DISALLOWED_INTENTS,
+    INVALID_SEQ,
+    NOT_AUTHENTICATED,
+    RATE_LIMITED,
+    SESSION_TIMED_OUT,
+    SHARDING_REQUIRED,
+    UNKNOWN_OPCODE,
+    CloseCode,
+    Opcode,
+)
 from ..model import DiscordError, DiscordModel, Guild
 from . import frames as F
 from . import intents as I
@@ -109,9 +123,14 @@ GUILDS_PER_SHARD = 2500
 #: Discord's "do not reconnect" codes. 4009 is not among them although the docs say
 #: "start a new one": discord.py answers it with RESUME, and a test whose virtual clock
 #: runs past a heartbeat relies on that RESUME working.
-_ENDS_SESSION = frozenset({1000, 1001, 4004, 4010, 4011, 4012, 4013, 4014})
+_ENDS_SESSION = frozenset({
+    CloseCode.NORMAL, CloseCode.GOING_AWAY, CloseCode.AUTHENTICATION_FAILED,
+    CloseCode.INVALID_SHARD, CloseCode.SHARDING_REQUIRED, CloseCode.INVALID_API_VERSION,
+    CloseCode.INVALID_INTENTS, CloseCode.DISALLOWED_INTENTS})
 #: Opcodes a client sends once identified (any other closes 4001).
-_CLIENT_OPS = frozenset({3, 4, 8, 31, 43})
+_CLIENT_OPS = frozenset({
+    Opcode.PRESENCE_UPDATE, Opcode.VOICE_STATE_UPDATE, Opcode.REQUEST_GUILD_MEMBERS,
+    Opcode.REQUEST_SOUNDBOARD_SOUNDS, Opcode.REQUEST_CHANNEL_INFO})
 _Selected = tuple[str, dict[str, Any], int]
 
 
@@ -154,8 +173,8 @@ class Connection:
     window: deque[float] = field(default_factory=deque)
 
 
-def _frame(op: int, d: Any) -> dict[str, Any]:
-    return {"op": op, "d": d, "s": None, "t": None}
+def _frame(op: Opcode, d: Any) -> dict[str, Any]:
+    return {"op": op.value, "d": d, "s": None, "t": None}
 
 
 class GatewayHub:
@@ -182,7 +201,7 @@ class GatewayHub:
     def open(self, transport: Transport) -> Connection:
         conn = Connection(transport, last_heartbeat=self.clock.monotonic())
         self.connections[conn] = None
-        transport.send(_frame(10, {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}), "HELLO")
+        transport.send(_frame(Opcode.HELLO, {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}), "HELLO")
         self._arm(conn)
         return conn
 
@@ -194,7 +213,7 @@ class GatewayHub:
         def check() -> None:
             conn.timer = None
             if self.clock.monotonic() - conn.last_heartbeat >= deadline:
-                conn.transport.close(*F.SESSION_TIMED_OUT)
+                conn.transport.close(*SESSION_TIMED_OUT)
             else:
                 self._arm(conn)
 
@@ -259,46 +278,46 @@ class GatewayHub:
             conn.window.popleft()
         conn.window.append(now)
         if len(conn.window) > SEND_LIMIT:
-            raise Closed(F.RATE_LIMITED)
+            raise Closed(RATE_LIMITED)
         op = payload.get("op") if isinstance(payload, dict) else None
         if not isinstance(op, int) or isinstance(op, bool):
-            raise Closed(F.DECODE_ERROR, "not an object with an integer op")
+            raise Closed(DECODE_ERROR, "not an object with an integer op")
         data = payload.get("d")
-        if op == 1:
+        if op == Opcode.HEARTBEAT:
             F.heartbeat(data)
             conn.last_heartbeat = now
-            conn.transport.send(_frame(11, None), "HEARTBEAT_ACK")
+            conn.transport.send(_frame(Opcode.HEARTBEAT_ACK, None), "HEARTBEAT_ACK")
             return
         session = conn.session
         if session is None:
-            if op == 2:
+            if op == Opcode.IDENTIFY:
                 self.identify(conn, data)
-            elif op == 6:
+            elif op == Opcode.RESUME:
                 self.resume(conn, data)
             elif op in _CLIENT_OPS:
-                raise Closed(F.NOT_AUTHENTICATED, f"op {op} before IDENTIFY")
+                raise Closed(NOT_AUTHENTICATED, f"op {op} before IDENTIFY")
             else:
-                raise Closed(F.UNKNOWN_OPCODE, f"op {op}")
+                raise Closed(UNKNOWN_OPCODE, f"op {op}")
             return
-        if op in (2, 6):
-            raise Closed(F.ALREADY_AUTHENTICATED, f"op {op} on an identified connection")
-        if op == 3:
+        if op in (Opcode.IDENTIFY, Opcode.RESUME):
+            raise Closed(ALREADY_AUTHENTICATED, f"op {op} on an identified connection")
+        if op == Opcode.PRESENCE_UPDATE:
             F.presence(data)  # accepted: the twin shows nobody the bot's presence
-        elif op == 4:
+        elif op == Opcode.VOICE_STATE_UPDATE:
             self.voice_state(session, data)
-        elif op == 8:
+        elif op == Opcode.REQUEST_GUILD_MEMBERS:
             self.request_members(session, data)
-        elif op == 31:
+        elif op == Opcode.REQUEST_SOUNDBOARD_SOUNDS:
             self.soundboard_sounds(session, data)
-        elif op == 43:
+        elif op == Opcode.REQUEST_CHANNEL_INFO:
             self.channel_info(session, data)
         else:
-            raise Closed(F.UNKNOWN_OPCODE, f"op {op}")
+            raise Closed(UNKNOWN_OPCODE, f"op {op}")
 
     def identify(self, conn: Connection, data: Any) -> None:
         request = F.identify(data)
         if request.token.removeprefix("Bot ") != self.model.application.token:
-            raise Closed(F.AUTHENTICATION_FAILED)
+            raise Closed(AUTHENTICATION_FAILED)
         if self.refuse_identify is not None:
             code, reason = self.refuse_identify
             self.refuse_identify = None
@@ -306,14 +325,14 @@ class GatewayHub:
         intents = F.intents(request.intents, I.KNOWN)
         for intent, flags in I.PRIVILEGED.items():
             if intents & intent and not self.model.application.flags & flags:
-                raise Closed(F.DISALLOWED_INTENTS)
+                raise Closed(DISALLOWED_INTENTS)
         shard = F.shard(request.shard)
         session = Session(self._session_id(), intents, shard or (0, 1),
                           ReplayBuffer(self.limits),
                           large_threshold=request.large_threshold)
         guilds = self._guilds_for(session)
         if len(guilds) > GUILDS_PER_SHARD:
-            raise Closed(F.SHARDING_REQUIRED, f"{len(guilds)} guilds on one shard")
+            raise Closed(SHARDING_REQUIRED, f"{len(guilds)} guilds on one shard")
         self._attach(conn, session)
         conn.compress = request.compress
         ready: dict[str, Any] = {
@@ -356,14 +375,14 @@ class GatewayHub:
     def resume(self, conn: Connection, data: Any) -> None:
         request = F.resume(data)
         if request.token.removeprefix("Bot ") != self.model.application.token:
-            raise Closed(F.AUTHENTICATION_FAILED)
+            raise Closed(AUTHENTICATION_FAILED)
         session = self.sessions.get(request.session_id)
         if session is None or session.connection is not None:
-            conn.transport.send(_frame(9, False), "INVALID_SESSION")
+            conn.transport.send(_frame(Opcode.INVALID_SESSION, False), "INVALID_SESSION")
             return
         if not 0 <= request.seq <= session.seq:
             self._end(session)
-            raise Closed(F.INVALID_SEQ, f"seq {request.seq}, last sent {session.seq}")
+            raise Closed(INVALID_SEQ, f"seq {request.seq}, last sent {session.seq}")
         missed = self.log.since(session.mark)
         if missed is not None:
             for entry in missed:
@@ -373,12 +392,13 @@ class GatewayHub:
                     session.replay.append(session.seq, *chosen)
         if missed is None or not session.replay.can_replay(request.seq):
             self._end(session)  # more was missed than the twin keeps: identify afresh
-            conn.transport.send(_frame(9, False), "INVALID_SESSION")
+            conn.transport.send(_frame(Opcode.INVALID_SESSION, False), "INVALID_SESSION")
             return
         self._unpause(session)
         self._attach(conn, session)
         for sent_seq, event, payload in list(session.replay.after(request.seq)):
-            conn.transport.send({"op": 0, "t": event, "s": sent_seq, "d": payload}, event)
+            conn.transport.send({"op": Opcode.DISPATCH.value, "t": event, "s": sent_seq,
+                                 "d": payload}, event)
         self._send(session, "RESUMED", {"_trace": ["wiretwin"]})
 
     def voice_state(self, session: Session, data: Any) -> None:
@@ -449,7 +469,7 @@ class GatewayHub:
                               json_size(data) if size is None else size)
         if session.connection is not None:
             session.connection.transport.send(
-                {"op": 0, "t": event, "s": session.seq, "d": data}, event)
+                {"op": Opcode.DISPATCH.value, "t": event, "s": session.seq, "d": data}, event)
 
     def _fan_out(self, select: Callable[[Session], _Selected | None], size: int) -> None:
         """Send to every live session ``select`` picks; file once for paused ones."""
@@ -519,7 +539,7 @@ class GatewayHub:
         asked = 0
         for conn in list(self.connections):
             if conn.session is not None:
-                conn.transport.send(_frame(1, None), "HEARTBEAT")
+                conn.transport.send(_frame(Opcode.HEARTBEAT, None), "HEARTBEAT")
                 asked += 1
         return asked
 
@@ -527,7 +547,7 @@ class GatewayHub:
         """op 7: every connection is asked to reconnect and resume."""
         for conn in list(self.connections):
             if conn.session is not None:
-                conn.transport.send(_frame(7, None), "RECONNECT")
+                conn.transport.send(_frame(Opcode.RECONNECT, None), "RECONNECT")
 
     def invalidate(self, resumable: bool = False) -> None:
         """op 9: sessions are invalid (``resumable``: the client may still try RESUME)."""
@@ -535,7 +555,7 @@ class GatewayHub:
             session = conn.session
             if session is None:
                 continue
-            conn.transport.send(_frame(9, resumable), "INVALID_SESSION")
+            conn.transport.send(_frame(Opcode.INVALID_SESSION, resumable), "INVALID_SESSION")
             if not resumable:
                 session.connection = None
                 conn.session = None

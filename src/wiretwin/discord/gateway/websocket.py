@@ -25,7 +25,8 @@ from aiohttp import web
 
 from ...runtime import jsonio
 from ...runtime.wire import Opcode, WireLayer, WireSocket, encode_frame
-from .frames import DECODE_ERROR, INVALID_API_VERSION, UNKNOWN_ERROR, Closed
+from ..errors import DECODE_ERROR, INVALID_API_VERSION, UNKNOWN_ERROR
+from .frames import Closed
 from .hub import Connection, GatewayHub
 
 #: The largest payload the gateway takes; anything bigger closes 4002, as on Discord.

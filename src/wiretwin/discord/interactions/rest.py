@@ -23,8 +23,15 @@ from aiohttp import web
 from ...runtime.clock import Clock
 from ..bodies import MessageBody, read_message
 from ..components import check_modal_components
+from ..errors import (
+    ALREADY_ACKNOWLEDGED,
+    INVALID_WEBHOOK_TOKEN,
+    UNKNOWN_INTERACTION,
+    UNKNOWN_MESSAGE,
+    UNKNOWN_WEBHOOK,
+)
 from ..fields import Form
-from ..model import Attachment, DiscordError, DiscordModel, Message, form_error
+from ..model import Attachment, DiscordModel, Message, form_error
 from ..rest.access import ChannelAccess
 from ..rest.app import RestApp, json_response
 from ..rest.params import query_flag, snowflake_arg
@@ -80,11 +87,11 @@ class InteractionRoutes:
     async def callback(self, request: web.Request) -> web.StreamResponse:
         interaction = self.interactions.by_id.get(snowflake_arg(request, "interaction_id"))
         if interaction is None or interaction.token != request.match_info["token"]:
-            raise DiscordError(404, 10062, "Unknown interaction")
+            raise UNKNOWN_INTERACTION()
         if interaction.acknowledged is not None:
-            raise DiscordError(400, 40060, "Interaction has already been acknowledged.")
+            raise ALREADY_ACKNOWLEDGED()
         if self.clock.time() - interaction.created > DEADLINE:
-            raise DiscordError(404, 10062, "Unknown interaction")
+            raise UNKNOWN_INTERACTION()
         with_response = query_flag(request, "with_response")
         body, files = await self.access.payload(request, interaction.channel_id,
                                                 data_key="data")
@@ -161,9 +168,8 @@ class InteractionRoutes:
                        files: list[Attachment]) -> Message:
         source = interaction.source_message
         if source is None:
-            raise DiscordError(400, 50035, "Invalid Form Body", {"type": {"_errors": [{
-                "code": "INTERACTION_UPDATE_MESSAGE_INVALID",
-                "message": "This interaction has no message to update"}]}})
+            raise form_error("type", "INTERACTION_UPDATE_MESSAGE_INVALID",
+                             "This interaction has no message to update")
         return self._edit(source, data, files)
 
     def _message_type(self, interaction: Interaction) -> int:
@@ -215,11 +221,11 @@ class InteractionRoutes:
         interaction = self.interactions.by_token.get(request.match_info["token"])
         app_id = request.match_info["application_id"]
         if interaction is None or app_id != str(self.model.application.id):
-            raise DiscordError(404, 10015, "Unknown Webhook")
+            raise UNKNOWN_WEBHOOK()
         if self.clock.time() - interaction.created > TOKEN_LIFETIME:
-            raise DiscordError(401, 50027, "Invalid Webhook Token")
+            raise INVALID_WEBHOOK_TOKEN()
         if interaction.acknowledged is None:
-            raise DiscordError(404, 10015, "Unknown Webhook")
+            raise UNKNOWN_WEBHOOK()
         return interaction
 
     def _original(self, interaction: Interaction) -> Message:
@@ -227,7 +233,7 @@ class InteractionRoutes:
         if interaction.acknowledged in (6, 7) and message is None:
             message = interaction.source_message
         if message is None or interaction.original_deleted:
-            raise DiscordError(404, 10008, "Unknown Message")
+            raise UNKNOWN_MESSAGE()
         return message
 
     def _followup_message(self, request: web.Request, interaction: Interaction) -> Message:
@@ -237,7 +243,7 @@ class InteractionRoutes:
             if interaction.original is not None and interaction.original.id == message_id \
                     and not interaction.original_deleted:
                 return interaction.original
-            raise DiscordError(404, 10008, "Unknown Message")
+            raise UNKNOWN_MESSAGE()
         return found
 
     async def get_original(self, request: web.Request) -> dict[str, Any]:

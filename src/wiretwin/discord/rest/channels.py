@@ -13,8 +13,9 @@ from aiohttp import web
 
 from ..bodies import read_message
 from ..changes import read_overwrite
+from ..errors import NOT_AUTHOR, UNKNOWN_EMOJI
 from ..fields import Form, as_snowflake
-from ..model import DiscordError, DiscordModel, Message
+from ..model import DiscordModel, Message
 from ..model.entities import emoji_key
 from ..permissions import Permission as P
 from .access import ChannelAccess
@@ -30,7 +31,7 @@ def parse_emoji(raw: str) -> dict[str, Any]:
     if sep and as_snowflake(emoji_id) is not None:
         return {"id": emoji_id, "name": name or None, "animated": False}
     if not text:
-        raise DiscordError(400, 10014, "Unknown Emoji")
+        raise UNKNOWN_EMOJI()
     return {"id": None, "name": text}
 
 
@@ -141,8 +142,7 @@ class ChannelRoutes:
         form.check()
         if message.author_id != self.me:
             if set(body) - {"flags"}:
-                raise DiscordError(403, 50005, "Cannot edit a message authored by another "
-                                               "user")
+                raise NOT_AUTHOR()
             self.model.require(channel, self.me, P.MANAGE_MESSAGES)
         return self.access.message_json(self.model.edit_message(message, body, files), channel)
 

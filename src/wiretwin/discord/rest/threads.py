@@ -15,7 +15,8 @@ from typing import Any
 from aiohttp import web
 
 from ..changes import read_new_thread, read_thread
-from ..model import Channel, ChannelType, DiscordError, DiscordModel, missing_permissions
+from ..errors import MISSING_ACCESS, UNKNOWN_MEMBER, WRONG_CHANNEL_TYPE
+from ..model import Channel, ChannelType, DiscordModel, missing_permissions
 from ..model.threads import archived_error
 from ..permissions import Permission as P
 from .access import ChannelAccess
@@ -53,7 +54,7 @@ class ThreadRoutes:
     def _thread(self, request: web.Request) -> Channel:
         thread = self.access.channel(request)
         if thread.thread is None:
-            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+            raise WRONG_CHANNEL_TYPE()
         return thread
 
     # -- starting -----------------------------------------------------------------------
@@ -123,7 +124,7 @@ class ThreadRoutes:
             raise archived_error()
         user_id = snowflake_arg(request, "user_id")
         if user_id not in info.members:
-            raise DiscordError(404, 10007, "Unknown Member")
+            raise UNKNOWN_MEMBER()
         self.model.leave_thread(thread, user_id)
 
     async def get_member(self, request: web.Request) -> dict[str, Any]:
@@ -132,7 +133,7 @@ class ThreadRoutes:
         assert info is not None
         user_id = snowflake_arg(request, "user_id")
         if user_id not in info.members:
-            raise DiscordError(404, 10007, "Unknown Member")
+            raise UNKNOWN_MEMBER()
         return self._member(thread, user_id, request)
 
     async def list_members(self, request: web.Request) -> list[dict[str, Any]]:
@@ -156,7 +157,7 @@ class ThreadRoutes:
     async def active(self, request: web.Request) -> dict[str, Any]:
         guild = self.model.guild(snowflake_arg(request, "guild_id"))
         if self.me not in guild.members:
-            raise DiscordError(403, 50001, "Missing Access")
+            raise MISSING_ACCESS()
         visible = [t for t in self.model.threads(guild.id, archived=False)
                    if self.model.permissions(t, self.me) & P.VIEW_CHANNEL]
         return self._listing(visible, has_more=None)
@@ -214,7 +215,7 @@ class ThreadRoutes:
         assert info is not None
         perms = self.model.permissions(thread, self.me)
         if not perms & P.VIEW_CHANNEL:
-            raise DiscordError(403, 50001, "Missing Access")
+            raise MISSING_ACCESS()
         manager = bool(perms & P.MANAGE_THREADS)
         owner = info.owner_id == self.me
         owner_may = {"name", "archived", "auto_archive_duration", "applied_tags"}

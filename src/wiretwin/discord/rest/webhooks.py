@@ -14,8 +14,9 @@ from aiohttp import web
 
 from ..bodies import read_message
 from ..changes import read_webhook
+from ..errors import UNKNOWN_MESSAGE, UNKNOWN_WEBHOOK
 from ..fields import Form, as_snowflake
-from ..model import DiscordError, DiscordModel, Message, Webhook, form_error
+from ..model import DiscordModel, Message, Webhook, form_error
 from ..permissions import Permission as P
 from .access import ChannelAccess
 from .app import RestApp
@@ -93,7 +94,7 @@ class WebhookRoutes:
         raw = request.match_info.get("webhook_id") or request.match_info["application_id"]
         hook_id = as_snowflake(raw)
         if hook_id is None:
-            raise DiscordError(404, 10015, "Unknown Webhook")
+            raise UNKNOWN_WEBHOOK()
         return self.model.webhook(hook_id, request.match_info["token"])
 
     async def get_with_token(self, request: web.Request) -> dict[str, Any]:
@@ -131,7 +132,7 @@ class WebhookRoutes:
         channel_id = hook.channel_id if thread is None else thread
         found = self.model.messages.get(channel_id, {}).get(message_id)
         if found is None or found.webhook_id != hook.id:
-            raise DiscordError(404, 10008, "Unknown Message")
+            raise UNKNOWN_MESSAGE()
         return found
 
     async def get_message(self, request: web.Request) -> dict[str, Any]:
