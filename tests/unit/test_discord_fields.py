@@ -11,9 +11,9 @@ from wiretwin.discord.bodies import read_message
 from wiretwin.discord.changes import read_channel, read_guild, read_member, read_role, read_thread
 from wiretwin.discord.errors import DiscordError, Problems, form_error
 from wiretwin.discord.fields import Form, as_bool, as_int, as_snowflake, as_text
+from wiretwin.discord.http.params import parse_multipart
 from wiretwin.discord.model import ChannelType, DiscordModel
 from wiretwin.discord.model.entities import Application, User
-from wiretwin.discord.rest.params import parse_multipart
 from wiretwin.runtime.clock import VirtualClock
 
 

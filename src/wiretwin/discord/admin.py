@@ -19,9 +19,9 @@ from aiohttp import web
 
 from ..runtime.admin import ARRAY, OBJECT, AdminError, AdminRoute, json_body
 from .fields import as_int, as_snowflake
+from .http.channels import parse_emoji
 from .model import Channel, DiscordError, DiscordModel, Guild
 from .permissions import Permission
-from .rest.channels import parse_emoji
 
 if TYPE_CHECKING:
     from .twin import DiscordTwin

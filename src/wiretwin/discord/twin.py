@@ -29,9 +29,14 @@ from .admin import DiscordAdmin
 from .backend import Backend
 from .errors import AUTHENTICATION_FAILED, GOING_AWAY, REQUEST_TOO_LARGE, RESET, UNKNOWN_ERROR
 from .fields import as_snowflake
-from .gateway.hub import GatewayHub
-from .gateway.replay import GatewayLimits
-from .gateway.websocket import GatewaySockets
+from .http.access import ChannelAccess
+from .http.app import RestApp, error_response, json_response
+from .http.channels import ChannelRoutes
+from .http.commands import CommandRoutes
+from .http.core import CoreRoutes
+from .http.guilds import GuildRoutes
+from .http.threads import ThreadRoutes
+from .http.webhooks import WebhookRoutes
 from .interactions import Interaction, Interactions
 from .interactions.rest import InteractionRoutes
 from .model import (
@@ -42,16 +47,11 @@ from .model import (
     StorageLimits,
     User,
 )
-from .rest.access import ChannelAccess
-from .rest.app import RestApp, error_response, json_response
-from .rest.channels import ChannelRoutes
-from .rest.commands import CommandRoutes
-from .rest.core import CoreRoutes
-from .rest.guilds import GuildRoutes
-from .rest.threads import ThreadRoutes
-from .rest.webhooks import WebhookRoutes
+from .protocol.hub import GatewayHub
+from .protocol.replay import GatewayLimits
 from .snapshot import restore, snapshot
 from .snowflake import Snowflakes
+from .websocket import GatewaySockets
 
 if TYPE_CHECKING:
     from .model import Message

@@ -31,11 +31,11 @@ from ..errors import (
     UNKNOWN_WEBHOOK,
 )
 from ..fields import Form
+from ..http.access import ChannelAccess
+from ..http.app import RestApp, json_response
+from ..http.params import query_flag, snowflake_arg
+from ..http.webhooks import WebhookRoutes
 from ..model import Attachment, DiscordModel, Message, form_error
-from ..rest.access import ChannelAccess
-from ..rest.app import RestApp, json_response
-from ..rest.params import query_flag, snowflake_arg
-from ..rest.webhooks import WebhookRoutes
 from .records import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,

@@ -10,6 +10,8 @@ left, replaying every dispatch after the client's ``seq`` and then RESUMED.
 
 Every payload a client sends is read by :mod:`.frames` into a typed request or refused
 with the close code Discord uses; nothing a client sends reaches the model unread.
+Connections and sessions are :mod:`.session`'s; the requests an identified session may
+make (ops 4, 8, 31, 43) are answered by :mod:`.requests`.
 
 State table (what a connection may send, per state):
 
@@ -84,12 +86,11 @@ from __future__ import annotations
 
 import random
 import string
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from ...runtime.clock import Clock, TimerHandle
+from ...runtime.clock import Clock
 from ..errors import (
     ALREADY_AUTHENTICATED,
     AUTHENTICATION_FAILED,
@@ -104,19 +105,17 @@ from ..errors import (
     CloseCode,
     Opcode,
 )
-from ..model import DiscordError, DiscordModel, Guild
+from ..model import DiscordModel, Guild
 from . import frames as F
 from . import intents as I
 from .frames import Closed
 from .replay import GatewayLimits, Missed, PausedLog, ReplayBuffer, json_size
+from .requests import GuildRequests
+from .session import Connection, Session, Transport, frame, send
 
 HEARTBEAT_INTERVAL_MS = 41_250
 #: Gateway events a connection may send per minute (then 4008).
 SEND_LIMIT = 120
-#: The most members a member search (op 8 with a query or a limit) returns.
-_QUERY_MAX = 100
-#: Members per GUILD_MEMBERS_CHUNK.
-_CHUNK = 1000
 #: "Each shard can only support a maximum of 2500 guilds" (gateway.mdx, Sharding).
 GUILDS_PER_SHARD = 2500
 #: Close codes after which a session cannot be resumed: the client's 1000/1001, and
@@ -132,49 +131,6 @@ _CLIENT_OPS = frozenset({
     Opcode.PRESENCE_UPDATE, Opcode.VOICE_STATE_UPDATE, Opcode.REQUEST_GUILD_MEMBERS,
     Opcode.REQUEST_SOUNDBOARD_SOUNDS, Opcode.REQUEST_CHANNEL_INFO})
 _Selected = tuple[str, dict[str, Any], int]
-
-
-class Transport(Protocol):
-    """One websocket connection, as the hub sees it."""
-
-    def send(self, payload: dict[str, Any], label: str) -> None: ...
-
-    def close(self, code: int, reason: str) -> None: ...
-
-
-@dataclass(eq=False)
-class Session:
-    id: str
-    intents: int
-    shard: tuple[int, int]
-    replay: ReplayBuffer
-    seq: int = 0
-    connection: Connection | None = None
-    expiry: TimerHandle | None = None
-    #: IDENTIFY's ``large_threshold`` (50-250, default 50): GUILD_CREATE's ``large``.
-    large_threshold: int = 50
-    #: Where, in the hub's paused log, this session's missed dispatches begin.
-    mark: int = 0
-
-    def owns(self, guild_id: int | None) -> bool:
-        shard_id, count = self.shard
-        if guild_id is None:
-            return shard_id == 0
-        return (guild_id >> 22) % count == shard_id
-
-
-@dataclass(eq=False)
-class Connection:
-    transport: Transport
-    compress: bool = False
-    session: Session | None = None
-    last_heartbeat: float = 0.0
-    timer: TimerHandle | None = None
-    window: deque[float] = field(default_factory=deque)
-
-
-def _frame(op: Opcode, d: Any) -> dict[str, Any]:
-    return {"op": op.value, "d": d, "s": None, "t": None}
 
 
 class GatewayHub:
@@ -195,13 +151,15 @@ class GatewayHub:
         self.connections: dict[Connection, None] = {}
         #: Close code the next IDENTIFY gets instead of READY (backend.set_error_state).
         self.refuse_identify: tuple[int, str] | None = None
+        #: What an identified session may ask for (voice, members, soundboard, channels).
+        self.requests = GuildRequests(model)
 
     # -- connections ------------------------------------------------------------------
 
     def open(self, transport: Transport) -> Connection:
         conn = Connection(transport, last_heartbeat=self.clock.monotonic())
         self.connections[conn] = None
-        transport.send(_frame(Opcode.HELLO, {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}), "HELLO")
+        transport.send(frame(Opcode.HELLO, {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}), "HELLO")
         self._arm(conn)
         return conn
 
@@ -286,7 +244,7 @@ class GatewayHub:
         if op == Opcode.HEARTBEAT:
             F.heartbeat(data)
             conn.last_heartbeat = now
-            conn.transport.send(_frame(Opcode.HEARTBEAT_ACK, None), "HEARTBEAT_ACK")
+            conn.transport.send(frame(Opcode.HEARTBEAT_ACK, None), "HEARTBEAT_ACK")
             return
         session = conn.session
         if session is None:
@@ -304,13 +262,13 @@ class GatewayHub:
         if op == Opcode.PRESENCE_UPDATE:
             F.presence(data)  # accepted: the twin shows nobody the bot's presence
         elif op == Opcode.VOICE_STATE_UPDATE:
-            self.voice_state(session, data)
+            self.requests.voice_state(session, data)
         elif op == Opcode.REQUEST_GUILD_MEMBERS:
-            self.request_members(session, data)
+            self.requests.request_members(session, data)
         elif op == Opcode.REQUEST_SOUNDBOARD_SOUNDS:
-            self.soundboard_sounds(session, data)
+            self.requests.soundboard_sounds(session, data)
         elif op == Opcode.REQUEST_CHANNEL_INFO:
-            self.channel_info(session, data)
+            self.requests.channel_info(session, data)
         else:
             raise Closed(UNKNOWN_OPCODE, f"op {op}")
 
@@ -349,9 +307,9 @@ class GatewayHub:
         }
         if shard is not None:
             ready["shard"] = list(shard)
-        self._send(session, "READY", ready)
+        send(session, "READY", ready)
         for guild in guilds:
-            self._send(session, "GUILD_CREATE", self.guild_create(session, guild))
+            send(session, "GUILD_CREATE", self.guild_create(session, guild))
 
     def _attach(self, conn: Connection, session: Session) -> None:
         self.sessions[session.id] = session
@@ -378,7 +336,7 @@ class GatewayHub:
             raise Closed(AUTHENTICATION_FAILED)
         session = self.sessions.get(request.session_id)
         if session is None or session.connection is not None:
-            conn.transport.send(_frame(Opcode.INVALID_SESSION, False), "INVALID_SESSION")
+            conn.transport.send(frame(Opcode.INVALID_SESSION, False), "INVALID_SESSION")
             return
         if not 0 <= request.seq <= session.seq:
             self._end(session)
@@ -392,91 +350,23 @@ class GatewayHub:
                     session.replay.append(session.seq, *chosen)
         if missed is None or not session.replay.can_replay(request.seq):
             self._end(session)  # more was missed than the twin keeps: identify afresh
-            conn.transport.send(_frame(Opcode.INVALID_SESSION, False), "INVALID_SESSION")
+            conn.transport.send(frame(Opcode.INVALID_SESSION, False), "INVALID_SESSION")
             return
         self._unpause(session)
         self._attach(conn, session)
         for sent_seq, event, payload in list(session.replay.after(request.seq)):
             conn.transport.send({"op": Opcode.DISPATCH.value, "t": event, "s": sent_seq,
                                  "d": payload}, event)
-        self._send(session, "RESUMED", {"_trace": ["wiretwin"]})
-
-    def voice_state(self, session: Session, data: Any) -> None:
-        request = F.voice_state(data)
-        guild = self.model.guilds.get(request.guild_id)
-        if guild is None:
-            return
-        try:
-            self.model.set_voice(guild, self.model.bot.id, request.channel_id)
-        except DiscordError:
-            return  # not a member, or not a voice channel of the guild: nothing happens
-
-    def request_members(self, session: Session, data: Any) -> None:
-        request = F.request_members(data)
-        guild = self.model.guilds.get(request.guild_id)
-        if guild is None or self.model.bot.id not in guild.members:
-            return
-        not_found: list[str] = []
-        if request.user_ids is not None:
-            members = [u for u in request.user_ids if u in guild.members]
-            not_found = [str(u) for u in request.user_ids if u not in guild.members]
-        elif request.whole_list:
-            if not session.intents & I.GUILD_MEMBERS:
-                return
-            members = list(guild.members)
-        else:
-            query = request.query.lower()
-            members = [u for u in guild.members
-                       if self.model.users[u].username.lower().startswith(query)]
-            members = members[:min(request.limit or _QUERY_MAX, _QUERY_MAX)]
-        chunks = [members[i:i + _CHUNK] for i in range(0, len(members), _CHUNK)] or [[]]
-        for index, chunk in enumerate(chunks):
-            payload: dict[str, Any] = {
-                "guild_id": str(guild.id), "chunk_index": index,
-                "chunk_count": len(chunks),
-                "members": [self.model.member_json(guild, u) for u in chunk]}
-            if not_found and index == len(chunks) - 1:
-                payload["not_found"] = not_found
-            if request.presences and session.intents & I.GUILD_PRESENCES:
-                payload["presences"] = []  # without the intent: "always false"
-            if request.nonce is not None:
-                payload["nonce"] = request.nonce
-            self._send(session, "GUILD_MEMBERS_CHUNK", payload)
-
-    def soundboard_sounds(self, session: Session, data: Any) -> None:
-        for guild_id in F.request_soundboard_sounds(data):
-            guild = self.model.guilds.get(guild_id)
-            if guild is not None and self.model.bot.id in guild.members:
-                self._send(session, "SOUNDBOARD_SOUNDS",
-                           {"soundboard_sounds": [], "guild_id": str(guild_id)})
-
-    def channel_info(self, session: Session, data: Any) -> None:
-        request = F.request_channel_info(data)
-        guild = self.model.guilds.get(request.guild_id)
-        if guild is None or self.model.bot.id not in guild.members:
-            return
-        voice = [c for c in guild.channels if self.model.channels[c].is_voice]
-        self._send(session, "CHANNEL_INFO", {
-            "guild_id": str(guild.id),
-            "channels": [{"id": str(c), **dict.fromkeys(request.fields)} for c in voice]})
+        send(session, "RESUMED", {"_trace": ["wiretwin"]})
 
     # -- dispatches ---------------------------------------------------------------------
-
-    def _send(self, session: Session, event: str, data: dict[str, Any],
-              size: int | None = None) -> None:
-        session.seq += 1
-        session.replay.append(session.seq, event, data,
-                              json_size(data) if size is None else size)
-        if session.connection is not None:
-            session.connection.transport.send(
-                {"op": Opcode.DISPATCH.value, "t": event, "s": session.seq, "d": data}, event)
 
     def _fan_out(self, select: Callable[[Session], _Selected | None], size: int) -> None:
         """Send to every live session ``select`` picks; file once for paused ones."""
         for session in list(self.live.values()):
             chosen = select(session)
             if chosen is not None:
-                self._send(session, *chosen)
+                send(session, *chosen)
         if self.paused:
             self.log.append(Missed(select, size))
 
@@ -539,7 +429,7 @@ class GatewayHub:
         asked = 0
         for conn in list(self.connections):
             if conn.session is not None:
-                conn.transport.send(_frame(Opcode.HEARTBEAT, None), "HEARTBEAT")
+                conn.transport.send(frame(Opcode.HEARTBEAT, None), "HEARTBEAT")
                 asked += 1
         return asked
 
@@ -547,7 +437,7 @@ class GatewayHub:
         """op 7: every connection is asked to reconnect and resume."""
         for conn in list(self.connections):
             if conn.session is not None:
-                conn.transport.send(_frame(Opcode.RECONNECT, None), "RECONNECT")
+                conn.transport.send(frame(Opcode.RECONNECT, None), "RECONNECT")
 
     def invalidate(self, resumable: bool = False) -> None:
         """op 9: sessions are invalid (``resumable``: the client may still try RESUME)."""
@@ -555,7 +445,7 @@ class GatewayHub:
             session = conn.session
             if session is None:
                 continue
-            conn.transport.send(_frame(Opcode.INVALID_SESSION, resumable), "INVALID_SESSION")
+            conn.transport.send(frame(Opcode.INVALID_SESSION, resumable), "INVALID_SESSION")
             if not resumable:
                 session.connection = None
                 conn.session = None
@@ -566,5 +456,4 @@ class GatewayHub:
             conn.transport.close(code, reason)
 
 
-__all__ = ["GUILDS_PER_SHARD", "HEARTBEAT_INTERVAL_MS", "Closed", "Connection",
-           "GatewayHub", "GatewayLimits", "Session", "Transport"]
+__all__ = ["GUILDS_PER_SHARD", "HEARTBEAT_INTERVAL_MS", "GatewayHub"]
