@@ -35,10 +35,10 @@ from .http.channels import ChannelRoutes
 from .http.commands import CommandRoutes
 from .http.core import CoreRoutes
 from .http.guilds import GuildRoutes
+from .http.interactions import InteractionRoutes
 from .http.threads import ThreadRoutes
 from .http.webhooks import WebhookRoutes
 from .interactions import Interaction, Interactions
-from .interactions.rest import InteractionRoutes
 from .model import (
     ATTACHMENT_LIMIT,
     Application,

@@ -31,12 +31,7 @@ from ..errors import (
     UNKNOWN_WEBHOOK,
 )
 from ..fields import Form
-from ..http.access import ChannelAccess
-from ..http.app import RestApp, json_response
-from ..http.params import query_flag, snowflake_arg
-from ..http.webhooks import WebhookRoutes
-from ..model import Attachment, DiscordModel, Message, form_error
-from .records import (
+from ..interactions.records import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
     DEADLINE,
@@ -49,6 +44,11 @@ from .records import (
     Interactions,
     Reply,
 )
+from ..model import Attachment, DiscordModel, Message, form_error
+from .access import ChannelAccess
+from .app import RestApp, json_response
+from .params import query_flag, snowflake_arg
+from .webhooks import WebhookRoutes
 
 #: Interaction type -> the callback types Discord accepts for it.
 _ALLOWED = {APPLICATION_COMMAND: (4, 5, 9, 10, 12), MESSAGE_COMPONENT: (4, 5, 6, 7, 9, 10),
