@@ -126,10 +126,6 @@ _ENDS_SESSION = frozenset({
     CloseCode.NORMAL, CloseCode.GOING_AWAY, CloseCode.AUTHENTICATION_FAILED,
     CloseCode.INVALID_SHARD, CloseCode.SHARDING_REQUIRED, CloseCode.INVALID_API_VERSION,
     CloseCode.INVALID_INTENTS, CloseCode.DISALLOWED_INTENTS})
-#: Opcodes a client sends once identified (any other closes 4001).
-_CLIENT_OPS = frozenset({
-    Opcode.PRESENCE_UPDATE, Opcode.VOICE_STATE_UPDATE, Opcode.REQUEST_GUILD_MEMBERS,
-    Opcode.REQUEST_SOUNDBOARD_SOUNDS, Opcode.REQUEST_CHANNEL_INFO})
 _Selected = tuple[str, dict[str, Any], int]
 
 
@@ -252,25 +248,17 @@ class GatewayHub:
                 self.identify(conn, data)
             elif op == Opcode.RESUME:
                 self.resume(conn, data)
-            elif op in _CLIENT_OPS:
+            elif op in self.requests.handlers:
                 raise Closed(NOT_AUTHENTICATED, f"op {op} before IDENTIFY")
             else:
                 raise Closed(UNKNOWN_OPCODE, f"op {op}")
             return
         if op in (Opcode.IDENTIFY, Opcode.RESUME):
             raise Closed(ALREADY_AUTHENTICATED, f"op {op} on an identified connection")
-        if op == Opcode.PRESENCE_UPDATE:
-            F.presence(data)  # accepted: the twin shows nobody the bot's presence
-        elif op == Opcode.VOICE_STATE_UPDATE:
-            self.requests.voice_state(session, data)
-        elif op == Opcode.REQUEST_GUILD_MEMBERS:
-            self.requests.request_members(session, data)
-        elif op == Opcode.REQUEST_SOUNDBOARD_SOUNDS:
-            self.requests.soundboard_sounds(session, data)
-        elif op == Opcode.REQUEST_CHANNEL_INFO:
-            self.requests.channel_info(session, data)
-        else:
+        handler = self.requests.handlers.get(op)
+        if handler is None:
             raise Closed(UNKNOWN_OPCODE, f"op {op}")
+        handler(session, data)
 
     def identify(self, conn: Connection, data: Any) -> None:
         request = F.identify(data)

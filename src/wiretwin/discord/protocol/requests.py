@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from ..errors import Opcode
 from ..model import DiscordError, DiscordModel
 from . import frames as F
 from . import intents as I
@@ -23,6 +25,18 @@ class GuildRequests:
 
     def __init__(self, model: DiscordModel) -> None:
         self.model = model
+        #: The state machine's table for an identified session: opcode -> its handler
+        #: (any other opcode closes 4001; these before IDENTIFY close 4003).
+        self.handlers: dict[int, Callable[[Session, Any], None]] = {
+            Opcode.PRESENCE_UPDATE: self.presence,
+            Opcode.VOICE_STATE_UPDATE: self.voice_state,
+            Opcode.REQUEST_GUILD_MEMBERS: self.request_members,
+            Opcode.REQUEST_SOUNDBOARD_SOUNDS: self.soundboard_sounds,
+            Opcode.REQUEST_CHANNEL_INFO: self.channel_info,
+        }
+
+    def presence(self, session: Session, data: Any) -> None:
+        F.presence(data)  # accepted: the twin shows nobody the bot's presence
 
     def voice_state(self, session: Session, data: Any) -> None:
         request = F.voice_state(data)
