@@ -102,6 +102,7 @@ from ..errors import (
     SESSION_TIMED_OUT,
     SHARDING_REQUIRED,
     UNKNOWN_OPCODE,
+    Close,
     CloseCode,
     Opcode,
 )
@@ -146,7 +147,7 @@ class GatewayHub:
         self.log = PausedLog(self.limits)
         self.connections: dict[Connection, None] = {}
         #: Close code the next IDENTIFY gets instead of READY (backend.set_error_state).
-        self.refuse_identify: tuple[int, str] | None = None
+        self.refuse_identify: Close | None = None
         #: What an identified session may ask for (voice, members, soundboard, channels).
         self.requests = GuildRequests(model)
 
