@@ -1,7 +1,7 @@
 """Valid Discord REST v10 traffic, for the Discord fuzzer to mutate.
 
-Every route the twin serves (``src/wiretwin/discord/rest/*.py`` and
-``interactions/rest.py``) with the JSON body discord.py, hikari or discord.js would send,
+Every route the twin serves (``src/wiretwin/discord/http/*.py`` and
+``http/interactions.py``) with the JSON body discord.py, hikari or discord.js would send,
 filled with ids from the twin's world (its guild, channels, members, roles, the welcome
 message) and from what the fuzzer made at set-up (a webhook, a thread, a command, a DM).
 """

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from wiretwin.discord.gateway import frames as F
-from wiretwin.discord.gateway.replay import GatewayLimits, Missed, PausedLog, ReplayBuffer
+from wiretwin.discord.protocol import frames as F
+from wiretwin.discord.protocol.replay import GatewayLimits, Missed, PausedLog, ReplayBuffer
 
 
 @pytest.mark.parametrize(("value", "expected"), [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wiretwin.discord.rest.app import RateLimits
+from wiretwin.discord.http.app import RateLimits
 from wiretwin.runtime.clock import VirtualClock
 
 

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ..runtime.admin import ARRAY, OBJECT, AdminError, AdminRoute, json_body
+from .http.channels import parse_emoji
 from .model import Channel, DiscordError, DiscordModel, Guild
 from .permissions import Permission
-from .rest.channels import parse_emoji
 from .wire.fields import as_int, as_snowflake
 
 if TYPE_CHECKING:

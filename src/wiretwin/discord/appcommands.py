@@ -29,7 +29,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from .model import DiscordError
+from .errors import DiscordError, form_errors, whole_body_error
 from .wire.fields import NOT_LIST, as_int, choices_text, not_text, shown
 
 CHAT_INPUT, USER, MESSAGE = 1, 2, 3
@@ -58,7 +58,7 @@ class _Errors:
 
     def raise_if_any(self) -> None:
         if self.tree:
-            raise DiscordError(400, 50035, "Invalid Form Body", self.tree)
+            raise form_errors(self.tree)
 
 
 def _name_ok(name: str, *, slash: bool) -> bool:
@@ -379,8 +379,7 @@ def check_commands(body: Any) -> list[dict[str, Any]]:
     """A bulk overwrite's list: each checked, errors keyed by index (``{"0": {...}}``)."""
     if not isinstance(body, list):
         code, message = NOT_LIST
-        raise DiscordError(400, 50035, "Invalid Form Body", {"_errors": [{
-            "code": code, "message": message}]})
+        raise whole_body_error(code, message)
     out: list[dict[str, Any]] = []
     tree: dict[str, Any] = {}
     for index, entry in enumerate(body):
@@ -397,7 +396,7 @@ def check_commands(body: Any) -> list[dict[str, Any]]:
                 "message": "Application command names must be unique"})
         seen.add(key)
     if tree:
-        raise DiscordError(400, 50035, "Invalid Form Body", tree)
+        raise form_errors(tree)
     return out
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import DiscordError
+from .errors import form_errors
 from .wire.fields import NOT_LIST
 
 IS_COMPONENTS_V2 = 1 << 15
@@ -129,7 +129,7 @@ class _Check:
 
     def raise_if_any(self) -> None:
         if self.errors:
-            raise DiscordError(400, 50035, "Invalid Form Body", self.errors)
+            raise form_errors(self.errors)
 
 
 def check_message_components(components: Any, flags: int = 0,
@@ -209,7 +209,7 @@ def check_modal_components(components: Any, root: str = "data.components") -> No
         nested: dict[str, Any] = check.errors
         for part in reversed(parts[:-1]):
             nested = {part: nested}
-        raise DiscordError(400, 50035, "Invalid Form Body", nested)
+        raise form_errors(nested)
     check.raise_if_any()
 
 

@@ -25,33 +25,35 @@ from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
 from ..runtime.wire import ADMIN_PREFIX
 from ..runtime.worlds import world_table
-from .gateway.hub import GatewayHub
-from .gateway.replay import GatewayLimits
-from .gateway.websocket import GatewaySockets
+from .admin import DiscordAdmin
+from .backend import Backend
+from .errors import AUTHENTICATION_FAILED, GOING_AWAY, REQUEST_TOO_LARGE, RESET, UNKNOWN_ERROR
+from .http.access import ChannelAccess
+from .http.app import RestApp, error_response, json_response
+from .http.channels import ChannelRoutes
+from .http.commands import CommandRoutes
+from .http.core import CoreRoutes
+from .http.guilds import GuildRoutes
+from .http.interactions import InteractionRoutes
+from .http.threads import ThreadRoutes
+from .http.webhooks import WebhookRoutes
 from .interactions import Interaction, Interactions
-from .interactions.rest import InteractionRoutes
 from .model import (
     ATTACHMENT_LIMIT,
     Application,
     Attachment,
-    DiscordError,
     DiscordModel,
     StorageLimits,
     User,
 )
-from .rest.app import RestApp, error_response, json_response
-from .rest.channels import ChannelRoutes
-from .rest.commands import CommandRoutes
-from .rest.core import CoreRoutes
-from .rest.guilds import GuildRoutes
-from .rest.threads import ThreadRoutes
-from .rest.webhooks import WebhookRoutes
+from .protocol.hub import GatewayHub
+from .protocol.replay import GatewayLimits
 from .snapshot import restore, snapshot
 from .snowflake import Snowflakes
+from .websocket import GatewaySockets
 from .wire.fields import as_snowflake
 
 if TYPE_CHECKING:
-    from .backend import Backend
     from .model import Message
     from .verify import Verify
 
@@ -81,7 +83,7 @@ class DiscordTwin(Twin):
 
     service = "discord"
     #: Discord's "Unknown error": the client should reconnect.
-    internal_close = (4000, "Unknown error.")
+    internal_close = UNKNOWN_ERROR
     heartbeat_events = frozenset({"HEARTBEAT_ACK", "ws:pong"})
 
     def __init__(
@@ -123,12 +125,12 @@ class DiscordTwin(Twin):
         self._world = world_table(world, "discord")
         #: Called with every dispatch the model makes (the backend's sent-message queue).
         self.dispatch_observers: list[Callable[[str, dict[str, Any]], None]] = []
+        #: Called after every reset (the backend forgets its queue and cursors).
+        self.reset_observers: list[Callable[[], None]] = []
         self._backend: Backend | None = None
         super().__init__(host=host, port=port, seed=seed, clock=clock,
                          journal_limit=journal_limit, journal_bytes=journal_bytes,
                          admin_token=admin_token)
-        from .backend import Backend
-
         # Made now so that its queue holds every message the bot sends.
         self._backend = Backend(self)
 
@@ -152,13 +154,13 @@ class DiscordTwin(Twin):
         self.rest = RestApp(self.model, self.clock, self.journal)
         CoreRoutes(self.rest, self.model, lambda: self.ws_url("/"),
                    lambda: self.recommended_shards)
-        channels = ChannelRoutes(self.rest, self.model, self.http_url)
-        ThreadRoutes(self.rest, self.model, channels)
+        access = ChannelAccess(self.model, self.http_url)
+        ChannelRoutes(self.rest, self.model, access,
+                      ThreadRoutes(self.rest, self.model, access))
         #: Every interaction sent to the bot, with its replies.
         self.interactions = Interactions()
-        answers = InteractionRoutes(self.rest, self.model, self.clock, self.interactions,
-                                    channels)
-        answers.webhooks = WebhookRoutes(self.rest, self.model, channels)
+        InteractionRoutes(self.rest, self.model, self.clock, self.interactions, access,
+                          WebhookRoutes(self.rest, self.model, access))
         GuildRoutes(self.rest, self.model)
         CommandRoutes(self.rest, self.model)
         if self._world is not None:
@@ -171,7 +173,7 @@ class DiscordTwin(Twin):
         """Discord's JSON error: ``{"message": "404: Not Found", "code": 0}``; a body
         past the size limit is 40005."""
         if status == 413:
-            return error_response(DiscordError(413, 40005, "Request entity too large"))
+            return error_response(REQUEST_TOO_LARGE())
         try:
             phrase = HTTPStatus(status).phrase
         except ValueError:
@@ -179,8 +181,10 @@ class DiscordTwin(Twin):
         return json_response({"message": message or f"{status}: {phrase}", "code": 0},
                              status)
 
+    def _max_request_size(self) -> int:
+        return self.max_request_size
+
     def _add_routes(self, app: web.Application) -> None:
-        app._client_max_size = self.max_request_size
         app.add_routes(self.gateway.routes())
         app.add_routes(self.rest.routes())
         app.router.add_get("/attachments/{channel}/{attachment}/{filename}", self._attachment)
@@ -190,11 +194,11 @@ class DiscordTwin(Twin):
         for messages in self.model.messages.values():
             for message in messages.values():
                 for attachment in message.attachments:
-                    attachment.url = self._attachment_url(message.channel_id, attachment.id,
+                    attachment.url = self.attachment_url(message.channel_id, attachment.id,
                                                           attachment.filename)
 
     async def _on_stop(self) -> None:
-        self.hub.close_all(1001, "Going away")
+        self.hub.close_all(*GOING_AWAY)
 
     # -- state (see snapshot.py) ----------------------------------------------------------
 
@@ -202,13 +206,13 @@ class DiscordTwin(Twin):
         return snapshot(self.model)
 
     def _restore(self, data: dict[str, Any]) -> None:
-        restore(self.model, data, attachment_url=self._attachment_url,
+        restore(self.model, data, attachment_url=self.attachment_url,
                 drop_sessions=self._drop_sessions)
 
     def _reset(self, disconnect: bool) -> None:
         if disconnect:
             # Sessions go too: a client that tries to resume is told to identify afresh.
-            self.hub.close_all(4000, "Reset")
+            self.hub.close_all(*RESET)
             self.hub.forget()
         self.hub.refuse_identify = None
         self.rest.limits.overrides.clear()
@@ -216,21 +220,19 @@ class DiscordTwin(Twin):
         self.rest.forced.clear()
         self.interactions.clear()
         self._restore(self._initial)
-        if self._backend is not None:
-            self._backend._forget()
+        for observer in list(self.reset_observers):
+            observer()
 
     def _drop_sessions(self) -> None:
         """The token or the bot changed: every connection fails authentication."""
-        self.hub.close_all(4004, "Authentication failed.")
+        self.hub.close_all(*AUTHENTICATION_FAILED)
         self.hub.forget()
 
-    def _attachment_url(self, channel_id: int, attachment_id: int, filename: str) -> str:
+    def attachment_url(self, channel_id: int, attachment_id: int, filename: str) -> str:
         path = f"/attachments/{channel_id}/{attachment_id}/{filename}"
         return self.http_url(path) if self.running else path
 
     def _admin_routes(self) -> list[AdminRoute]:
-        from .admin import DiscordAdmin
-
         return DiscordAdmin(self).routes()
 
     # -- Effects ------------------------------------------------------------------------

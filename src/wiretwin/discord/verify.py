@@ -18,46 +18,15 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from .backend.coerce import embed_dict
+from .evaluated import Evaluated, as_embed, normal, subset
 from .model import Message
+from .verify_interaction import VerifyInteraction
 
 if TYPE_CHECKING:
     from .backend import Backend
     from .interactions import Interaction
-    from .verify_interaction import VerifyInteraction
 
 _UNSET: Any = object()
-
-
-def _embed_dict(value: Any) -> dict[str, Any]:
-    data = embed_dict(value)
-    if data is None:
-        raise TypeError(f"expected an embed (discord.Embed or a dict), got {value!r}")
-    return data
-
-
-def _normal(value: Any) -> Any:
-    """Embeds compared as Discord keeps them: no empty fields, ``type`` rich by default."""
-    if isinstance(value, dict):
-        out = {k: _normal(v) for k, v in value.items()
-               if v is not None and v != [] and v != {}}
-        if out.get("type") == "rich":
-            del out["type"]
-        if out.get("flags") == 0:
-            del out["flags"]
-        return out
-    if isinstance(value, list):
-        return [_normal(v) for v in value]
-    return value
-
-
-def _subset(small: Any, big: Any) -> bool:
-    if isinstance(small, dict):
-        return isinstance(big, dict) and all(k in big and _subset(v, big[k])
-                                             for k, v in small.items())
-    if isinstance(small, list):
-        return isinstance(big, list) and all(any(_subset(s, b) for b in big) for s in small)
-    return bool(small == big)
 
 
 def _file_bytes(value: Any) -> tuple[str | None, bytes]:
@@ -90,38 +59,6 @@ def describe(message: Message, backend: Backend | None = None) -> str:
     return "  ".join(parts)
 
 
-class Evaluated:
-    """A chain of checks, evaluated once when used as a bool (so it must be asserted)."""
-
-    _result: bool | None = None
-    _report = ""
-
-    def _evaluate(self) -> tuple[bool, str]:
-        raise NotImplementedError
-
-    def _label(self) -> str:
-        return type(self).__name__
-
-    def __bool__(self) -> bool:
-        if self._result is None:
-            self._result, self._report = self._evaluate()
-        return self._result
-
-    @property
-    def failure(self) -> str | None:
-        """Why the check failed (None if it passed); evaluates it if not done yet."""
-        return None if bool(self) else self._report
-
-    def __repr__(self) -> str:
-        if self._result is None:
-            return f"<{self._label()} (not evaluated)>"
-        if self._result:
-            return f"<{self._label()}: passed>"
-        # One line: pytest escapes the newlines of a repr (``failure`` keeps them).
-        shown = " | ".join(line.strip() for line in self._report.splitlines())
-        return f"<{type(self).__name__} failed: {shown}>"
-
-
 class VerifyMessage(Evaluated):
     """Checks on the next message the bot sent; evaluated (once) by ``bool()``."""
 
@@ -146,7 +83,7 @@ class VerifyMessage(Evaluated):
 
     def embed(self, embed: Any) -> Self:
         """A ``discord.Embed`` or its dict (None: no embeds)."""
-        self._embed = None if embed is None else _embed_dict(embed)
+        self._embed = None if embed is None else as_embed(embed)
         return self
 
     def attachment(self, attachment: str | os.PathLike[str] | bytes | None) -> Self:
@@ -176,7 +113,7 @@ class VerifyMessage(Evaluated):
                           + repr(self._content))
         if self._embed is not _UNSET:
             wanted.append(("an embed containing " if self._contains else "embed ")
-                          + repr(_normal(self._embed)))
+                          + repr(normal(self._embed)))
         if self._attachment is not _UNSET:
             wanted.append("no attachments" if self._attachment is None else
                           f"attachment {self._attachment[0] or ''} "
@@ -202,7 +139,7 @@ class VerifyMessage(Evaluated):
                 return True, ""
             return False, (f"expected the bot to have sent nothing, but it sent "
                            f"{len(queue)} message(s):\n" + self._queue_report(None, queue))
-        taken = self._backend._take(self._peek)
+        taken = self._backend.get_message(self._peek) if queue else None
         if taken is None:
             return False, (f"expected {self._wanted()}, but the bot sent no message "
                            "(the queue is empty)")
@@ -226,13 +163,13 @@ class VerifyMessage(Evaluated):
             elif have != want:
                 problems.append(f"its content is {have!r}")
         if self._embed is not _UNSET:
-            embeds = [_normal(e) for e in message.embeds]
+            embeds = [normal(e) for e in message.embeds]
             if self._embed is None:
                 if embeds:
                     problems.append(f"it has {len(embeds)} embed(s)")
             else:
-                want_embed = _normal(self._embed)
-                match = (any(_subset(want_embed, e) for e in embeds) if self._contains
+                want_embed = normal(self._embed)
+                match = (any(subset(want_embed, e) for e in embeds) if self._contains
                          else want_embed in embeds)
                 if not match:
                     problems.append(f"its embeds are {embeds!r}" if embeds
@@ -265,9 +202,7 @@ class Verify:
 
     def interaction(self, interaction: Interaction | None = None) -> VerifyInteraction:
         """Checks on how the bot answered ``interaction`` (by default, the latest)."""
-        from .verify_interaction import VerifyInteraction
-
         return VerifyInteraction(self._backend, interaction)
 
 
-__all__ = ["Verify", "VerifyMessage", "describe"]
+__all__ = ["Evaluated", "Verify", "VerifyMessage", "describe"]

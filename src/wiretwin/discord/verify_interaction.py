@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Self
 
+from .evaluated import Evaluated, as_embed, normal, subset
 from .interactions import Interaction
 from .interactions.build import custom_ids
-from .verify import Evaluated, _embed_dict, _normal, _subset
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -43,7 +43,7 @@ class VerifyInteraction(Evaluated):
         return self
 
     def embed(self, embed: Any) -> Self:
-        self._checks.append(("embed", None if embed is None else _embed_dict(embed)))
+        self._checks.append(("embed", None if embed is None else as_embed(embed)))
         return self
 
     def ephemeral(self, expected: bool = True) -> Self:
@@ -101,11 +101,11 @@ class VerifyInteraction(Evaluated):
             ok = want in have if self._contains else have == want
             return None if ok else f"expected content {want!r}, got {have!r}"
         if kind == "embed":
-            embeds = [_normal(e) for e in record.embeds]
+            embeds = [normal(e) for e in record.embeds]
             if want is None:
                 return None if not embeds else f"expected no embeds, got {embeds!r}"
-            wanted = _normal(want)
-            ok = (any(_subset(wanted, e) for e in embeds) if self._contains
+            wanted = normal(want)
+            ok = (any(subset(wanted, e) for e in embeds) if self._contains
                   else wanted in embeds)
             return None if ok else f"expected embed {wanted!r}, got {embeds!r}"
         if kind == "ephemeral":

@@ -76,6 +76,11 @@ class Twin:
         aiohttp app is bound to one loop); the admin API's come first."""
         raise NotImplementedError
 
+    def _max_request_size(self) -> int:
+        """The largest request body the service takes, in bytes (past it, the service's
+        413 from :meth:`_http_error`); aiohttp's own default unless the service says."""
+        return 1024 ** 2
+
     def _http_error(self, request: web.Request | None, status: int, message: str | None
                     ) -> web.Response:
         """The service's answer for an HTTP error: refusals of aiohttp's own (no route,
@@ -139,6 +144,12 @@ class Twin:
         return self.server.running
 
     @property
+    def home_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The twin's home loop while it is started, else None (for callers that run
+        work in place when there is no loop to hand it to)."""
+        return self._loop
+
+    @property
     def loop(self) -> asyncio.AbstractEventLoop:
         """The event loop the twin lives in (its home loop)."""
         if self._loop is None:
@@ -155,7 +166,8 @@ class Twin:
         """Start in the running event loop."""
         self._loop = asyncio.get_running_loop()
         try:
-            app = web.Application(middlewares=[self.wire.middleware])
+            app = web.Application(middlewares=[self.wire.middleware],
+                                  client_max_size=self._max_request_size())
             app.add_routes(AdminApi(self).routes())
             self._add_routes(app)
             await self.server.start(app)

@@ -18,9 +18,9 @@ import aiohttp
 import pytest
 import zstandard
 
-from wiretwin.discord.gateway import intents as I
-from wiretwin.discord.gateway.replay import GatewayLimits
 from wiretwin.discord.model import ChannelType, Guild, User
+from wiretwin.discord.protocol import intents as I
+from wiretwin.discord.protocol.replay import GatewayLimits
 from wiretwin.discord.twin import DiscordTwin
 from wiretwin.runtime.clock import VirtualClock
 from wiretwin.runtime.faults import Drop, Scope

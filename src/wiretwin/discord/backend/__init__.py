@@ -30,7 +30,7 @@ REST call the bot made in response has been answered.
 
 from __future__ import annotations
 
-from .coerce import BackendError
+from ..coerce import BackendError
 from .control import QueueAndState
 from .gateway import GatewayControl
 from .interactions import InteractionActions
@@ -43,7 +43,7 @@ class Backend(InteractionActions, WorldBuilding, GatewayControl, QueueAndState):
     Its parts: :mod:`.world` (building), :mod:`.acting` (as users), :mod:`.gateway`
     (connections and dispatches), :mod:`.control` (the bot's messages, REST trouble,
     state), :mod:`.driver` (settling), :mod:`.interactions` (commands), over
-    :mod:`.base` and :mod:`.coerce`.
+    :mod:`.base` and :mod:`wiretwin.discord.coerce`.
     """
 
 

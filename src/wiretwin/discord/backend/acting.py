@@ -5,6 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..coerce import (
+    UNSET,
+    embed_of,
+    emoji_of,
+    file_of,
+    user_id_of,
+)
 from ..model import (
     Attachment,
     Channel,
@@ -13,13 +20,6 @@ from ..model import (
 )
 from ..permissions import Permission
 from .base import BackendBase
-from .coerce import (
-    _UNSET,
-    _embed,
-    _emoji,
-    _file,
-    _user_id,
-)
 
 
 class UserActions(BackendBase):
@@ -35,8 +35,8 @@ class UserActions(BackendBase):
         over REST: the channel must take messages, and (unless ``check_permissions`` is
         False) the author must be able to see it and send messages, attach files and read
         the history it replies to."""
-        embed_list = [_embed(e) for e in embeds]
-        files = [_file(a) for a in attachments]
+        embed_list = [embed_of(e) for e in embeds]
+        files = [file_of(a) for a in attachments]
 
         def post() -> Message:
             where = self._channel(channel) if channel is not None \
@@ -60,15 +60,15 @@ class UserActions(BackendBase):
 
         return await self._run(post)
 
-    async def edit_message(self, message: Any, new_content: Any = _UNSET, *,
-                           content: Any = _UNSET, embeds: Any = _UNSET) -> Message:
+    async def edit_message(self, message: Any, new_content: Any = UNSET, *,
+                           content: Any = UNSET, embeds: Any = UNSET) -> Message:
         """MESSAGE_UPDATE: new content and/or embeds."""
         changes: dict[str, Any] = {}
-        text = content if content is not _UNSET else new_content
-        if text is not _UNSET:
+        text = content if content is not UNSET else new_content
+        if text is not UNSET:
             changes["content"] = text
-        if embeds is not _UNSET:
-            changes["embeds"] = [_embed(e) for e in embeds or []]
+        if embeds is not UNSET:
+            changes["embeds"] = [embed_of(e) for e in embeds or []]
         return await self._run(lambda: self.model.edit_message(self._message(message),
                                                                changes))
 
@@ -79,16 +79,16 @@ class UserActions(BackendBase):
     async def add_reaction(self, message: Any, user: Any, emoji: Any) -> None:
         """``user`` reacts (MESSAGE_REACTION_ADD)."""
         await self._run(lambda: self.model.add_reaction(self._message(message),
-                                                        _user_id(user), _emoji(emoji)))
+                                                        user_id_of(user), emoji_of(emoji)))
 
     async def remove_reaction(self, message: Any, user: Any, emoji: Any) -> None:
         """``user`` takes the reaction back (MESSAGE_REACTION_REMOVE)."""
         await self._run(lambda: self.model.remove_reaction(self._message(message),
-                                                           _user_id(user), _emoji(emoji)))
+                                                           user_id_of(user), emoji_of(emoji)))
 
     async def clear_reactions(self, message: Any, emoji: Any = None) -> None:
         await self._run(lambda: self.model.clear_reactions(
-            self._message(message), None if emoji is None else _emoji(emoji)))
+            self._message(message), None if emoji is None else emoji_of(emoji)))
 
     async def pin_message(self, message: Any) -> None:
         await self._run(lambda: self.model.set_pinned(self._message(message), True))
@@ -98,11 +98,11 @@ class UserActions(BackendBase):
 
     async def start_typing(self, channel: Any, user: Any) -> None:
         """``user`` starts typing in ``channel`` (TYPING_START)."""
-        await self._run(lambda: self.model.typing(self._channel(channel), _user_id(user)))
+        await self._run(lambda: self.model.typing(self._channel(channel), user_id_of(user)))
 
     async def open_dm(self, user: Any) -> Channel:
         """The DM channel between ``user`` and the bot (send_message in it to DM the bot)."""
-        return await self._run(lambda: self.model.open_dm(_user_id(user), self.model.bot.id))
+        return await self._run(lambda: self.model.open_dm(user_id_of(user), self.model.bot.id))
 
     # -- threads ------------------------------------------------------------------------
 
@@ -132,10 +132,10 @@ class UserActions(BackendBase):
         return await self._run(start)
 
     async def join_thread(self, thread: Any, user: Any) -> None:
-        await self._run(lambda: self.model.join_thread(self._channel(thread), _user_id(user)))
+        await self._run(lambda: self.model.join_thread(self._channel(thread), user_id_of(user)))
 
     async def leave_thread(self, thread: Any, user: Any) -> None:
-        await self._run(lambda: self.model.leave_thread(self._channel(thread), _user_id(user)))
+        await self._run(lambda: self.model.leave_thread(self._channel(thread), user_id_of(user)))
 
     async def archive_thread(self, thread: Any, *, locked: bool = False) -> Channel:
         """Archive ``thread`` (as a moderator would; ``locked`` keeps others out)."""

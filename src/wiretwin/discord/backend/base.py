@@ -8,6 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from ...runtime.threads import await_in_loop, in_loop_thread
 from ...runtime.waiters import WaitableLog
+from ..coerce import (
+    BackendError,
+    T,
+    id_of,
+    user_id_of,
+)
 from ..model import (
     Channel,
     ChannelType,
@@ -22,13 +28,6 @@ from ..model import (
 
 if TYPE_CHECKING:
     from ..twin import DiscordTwin
-from .coerce import *  # noqa: F403
-from .coerce import (
-    BackendError,
-    T,
-    _id,
-    _user_id,
-)
 
 #: Messages the bot sent that the backend keeps for get/verify: a queue nobody reads
 #: (a long ``wiretwin serve`` run) stays bounded.
@@ -52,6 +51,14 @@ class BackendBase:
         self._disconnect_mark = 0
         self._pings = 0
         twin.dispatch_observers.append(self._observe)
+        twin.reset_observers.append(self._forget)
+
+    def _forget(self) -> None:
+        """Empty the sent-message queue and the event cursors (clear_state, twin.reset)."""
+        self._sent.clear()
+        self._consumed = self._sent.dropped
+        self._event_cursor.clear()
+        self._disconnect_mark = 0
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -70,7 +77,7 @@ class BackendBase:
                                    + (f" {exc.errors}" if exc.errors else ""),
                                    status=exc.status, code=exc.code) from None
 
-        loop = self.twin._loop
+        loop = self.twin.home_loop
         if loop is None or in_loop_thread(loop) or not loop.is_running():
             return guarded()
 
@@ -96,7 +103,7 @@ class BackendBase:
     def _guild(self, obj: Any) -> Guild:
         if isinstance(obj, Guild):
             return obj
-        found: Guild | None = self.model.guilds.get(_id(obj, "guild"))
+        found: Guild | None = self.model.guilds.get(id_of(obj, "guild"))
         if found is None:
             raise BackendError(f"no guild {obj!r} in the twin")
         return found
@@ -104,7 +111,7 @@ class BackendBase:
     def _channel(self, obj: Any) -> Channel:
         if isinstance(obj, Channel):
             return obj
-        found: Channel | None = self.model.channels.get(_id(obj, "channel"))
+        found: Channel | None = self.model.channels.get(id_of(obj, "channel"))
         if found is None:
             raise BackendError(f"no channel {obj!r} in the twin")
         return found
@@ -123,7 +130,7 @@ class BackendBase:
     def _user(self, obj: Any) -> User:
         if isinstance(obj, User):
             return obj
-        found: User | None = self.model.users.get(_user_id(obj))
+        found: User | None = self.model.users.get(user_id_of(obj))
         if found is None:
             raise BackendError(f"no user {obj!r} in the twin")
         return found
@@ -136,7 +143,7 @@ class BackendBase:
                 if role.name == obj:
                     return role
             raise BackendError(f"no role named {obj!r} in guild {guild.name!r}")
-        found = guild.roles.get(_id(obj, "role"))
+        found = guild.roles.get(id_of(obj, "role"))
         if found is None:
             raise BackendError(f"no role {obj!r} in guild {guild.name!r}")
         return found
@@ -144,7 +151,7 @@ class BackendBase:
     def _message(self, obj: Any) -> Message:
         if isinstance(obj, Message):
             return obj
-        message_id = _id(obj, "message")
+        message_id = id_of(obj, "message")
         channel = getattr(obj, "channel", None)
         candidates = ([self._channel(channel).id] if channel is not None
                       else list(self.model.messages))
@@ -156,7 +163,7 @@ class BackendBase:
 
     def _author(self, author: Any, channel: Channel) -> int:
         if author is not None:
-            return _user_id(author)
+            return user_id_of(author)
         if channel.guild_id is None:
             humans = [u for u in channel.recipients if u != self.model.bot.id]
         else:

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from ..coerce import (
+    HTTP_REASONS,
+    REFUSE_FAULT,
+    BackendError,
+)
+from ..errors import AUTHENTICATION_FAILED, UNKNOWN_ERROR
 from ..model import (
     DiscordError,
     DiscordModel,
     Message,
 )
+from ..verify import Verify
 from .base import BackendBase
 
 if TYPE_CHECKING:
-    from ..verify import Verify
     from . import Backend
-from .coerce import (
-    _HTTP_REASONS,
-    _REFUSE,
-    BackendError,
-)
 
 
 class QueueAndState(BackendBase):
@@ -79,8 +80,6 @@ class QueueAndState(BackendBase):
 
     def verify(self) -> Verify:
         """dpytest's ``verify()``: ``assert backend.verify().message().content("pong")``."""
-        from ..verify import Verify
-
         return Verify(cast("Backend", self))
 
     # -- REST trouble -------------------------------------------------------------------
@@ -114,7 +113,7 @@ class QueueAndState(BackendBase):
         bot's live connections are closed with it now too."""
         if error_type == "http":
             forced = DiscordError(status, code, message or
-                                  f"{status}: {_HTTP_REASONS.get(status, 'Error')}")
+                                  f"{status}: {HTTP_REASONS.get(status, 'Error')}")
             pairs = self._templates(route, method)
 
             def apply() -> None:
@@ -124,9 +123,9 @@ class QueueAndState(BackendBase):
             await self._run(apply)
             return
         if error_type in ("websocket", "gateway"):
-            close = code or 4004
-            reason = message or ("Authentication failed." if close == 4004 else
-                                 "Unknown error.")
+            close = code or AUTHENTICATION_FAILED[0]
+            reason = message or (AUTHENTICATION_FAILED[1] if close == AUTHENTICATION_FAILED[0]
+                                 else UNKNOWN_ERROR[1])
 
             def refuse() -> None:
                 self.twin.hub.refuse_identify = (close, reason)
@@ -217,12 +216,5 @@ class QueueAndState(BackendBase):
             self.twin.hub.refuse_identify = None
 
         await self._run(apply)
-        self.twin.faults.remove(_REFUSE)
+        self.twin.faults.remove(REFUSE_FAULT)
         self._forget()
-
-    def _forget(self) -> None:
-        """Empty the sent-message queue and the event cursors (clear_state, twin.reset)."""
-        self._sent.clear()
-        self._consumed = self._sent.dropped
-        self._event_cursor.clear()
-        self._disconnect_mark = 0

@@ -9,23 +9,22 @@ from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
 from ...runtime.journal import Entry
+from ..coerce import BackendError
 from ..model import (
     Message,
 )
 from .acting import UserActions
-from .coerce import _INFRASTRUCTURE, BackendError
+
+#: Where the tasks the driver never waits for are defined: aiohttp and the twin itself.
+_INFRASTRUCTURE = (str(Path(aiohttp.__file__).parent), str(Path(__file__).resolve().parents[1]))
 
 
 def _infrastructure(task: asyncio.Task[Any]) -> bool:
     """Tasks the driver never waits for: the twin's own, aiohttp's (a server connection
     lives as long as its keep-alive) and discord.py's view timers."""
-    global _INFRASTRUCTURE
-    if not _INFRASTRUCTURE:
-        import aiohttp
-
-        _INFRASTRUCTURE = (str(Path(aiohttp.__file__).parent),
-                           str(Path(__file__).resolve().parents[1]))
     coro = task.get_coro()
     code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
     filename = getattr(code, "co_filename", "") or ""

@@ -9,11 +9,12 @@ from typing import Any
 
 from ...runtime.faults import RefuseHandshake, Scope
 from ...runtime.journal import Entry
-from .coerce import (
-    _REFUSE,
+from ..coerce import (
+    REFUSE_FAULT,
     BackendError,
-    _id,
+    id_of,
 )
+from ..errors import UNKNOWN_ERROR
 from .driver import Driver
 
 
@@ -24,10 +25,10 @@ class GatewayControl(Driver):
                              guild: Any = None) -> None:
         """Any dispatch, as given, to the bot's sessions (those of ``guild``'s shard; the
         bot's intents still decide who gets a known event)."""
-        guild_id = None if guild is None else _id(guild, "guild")
+        guild_id = None if guild is None else id_of(guild, "guild")
         await self._run(lambda: self.twin.hub.dispatch(name, data, guild_id=guild_id))
 
-    async def disconnect(self, code: int = 4000, reason: str = "Unknown error.", *,
+    async def disconnect(self, code: int = UNKNOWN_ERROR[0], reason: str = UNKNOWN_ERROR[1], *,
                          refuse: bool = False) -> None:
         """Close the bot's gateway connections with ``code`` (4000: the bot resumes; 1000
         ends its sessions). With ``refuse``, gateway handshakes are refused (503) until
@@ -36,8 +37,8 @@ class GatewayControl(Driver):
         def apply() -> None:
             self._disconnect_mark = self._last_seq()
             if refuse:
-                self.twin.faults.remove(_REFUSE)
-                self.twin.faults.add(RefuseHandshake(name=_REFUSE, status=503,
+                self.twin.faults.remove(REFUSE_FAULT)
+                self.twin.faults.add(RefuseHandshake(name=REFUSE_FAULT, status=503,
                                                      scope=Scope(route="/")))
             self.twin.hub.close_all(code, reason)
 
@@ -46,7 +47,7 @@ class GatewayControl(Driver):
     async def connect(self, timeout: float = 10.0) -> str:
         """Let the bot back in (after ``disconnect(refuse=True)``) and wait until it has a
         session again (READY or RESUMED since the last disconnect); returns its id."""
-        self.twin.faults.remove(_REFUSE)
+        self.twin.faults.remove(REFUSE_FAULT)
         entry = await self._wait_out(("READY", "RESUMED"), self._disconnect_mark, timeout)
         return await self._session_of(entry)
 

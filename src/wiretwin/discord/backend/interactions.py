@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..coerce import BackendError, file_of, id_of, maybe_id
 from ..interactions import Interaction, Reply
 from ..interactions.build import PayloadBuilder, custom_ids, find_component, new_token
 from ..model import Attachment, Channel, Guild, Message
-from .coerce import BackendError, _file, _id, _maybe_id
 from .driver import Driver
 
 _SIMPLE = (str, int, float, bool)
@@ -54,7 +54,7 @@ class InteractionActions(Driver):
             if channel is None:
                 channel = message.channel_id
         kind = 3 if message_id is not None else 2
-        target_id = message_id if message_id is not None else _id(target, "target")
+        target_id = message_id if message_id is not None else id_of(target, "target")
         return await self._invoke(kind, [name], {}, user, channel, target_id, None, timeout)
 
     async def autocomplete(self, name: str, focused: str, value: str = "",
@@ -94,7 +94,7 @@ class InteractionActions(Driver):
         def send() -> Interaction:
             model = self.model
             where = model.channel(opened.channel_id)
-            user_id = _id(user, "user") if user is not None else opened.user_id
+            user_id = id_of(user, "user") if user is not None else opened.user_id
             interaction_id, token = model.ids.next(), new_token()
             try:
                 payload = PayloadBuilder(model).modal_submit(
@@ -132,13 +132,13 @@ class InteractionActions(Driver):
     async def _component(self, target: Any, custom_id: str, picks: list[Any] | None,
                          user: Any, timeout: float) -> Interaction:
         pick_ids = None if picks is None else [
-            v if isinstance(v, str) else _id(v, "value") for v in picks]
+            v if isinstance(v, str) else id_of(v, "value") for v in picks]
 
         def send() -> Interaction:
             model = self.model
             message = self._component_message(target)
             where = model.channel(message.channel_id)
-            user_id = self._author(user, where) if user is None else _id(user, "user")
+            user_id = self._author(user, where) if user is None else id_of(user, "user")
             component = find_component(message.components, custom_id)
             if component is None:
                 raise BackendError(
@@ -164,7 +164,7 @@ class InteractionActions(Driver):
                 raise BackendError(f"interaction {target.id} has no response message:\n"
                                    f"{target.describe()}")
             return target.message
-        message_id = _id(target, "message")
+        message_id = id_of(target, "message")
         for record in self.twin.interactions:  # ephemeral messages live in their records
             for candidate in [record.original, *record.followups.values()]:
                 if candidate is not None and candidate.id == message_id:
@@ -211,8 +211,8 @@ class InteractionActions(Driver):
                       timeout: float) -> Interaction:
         files: dict[str, tuple[str, bytes, str | None]] = {}
         for key, value in list(given.items()):
-            if not isinstance(value, _SIMPLE) and _maybe_id(value) is None:
-                files[key] = _file(value)
+            if not isinstance(value, _SIMPLE) and maybe_id(value) is None:
+                files[key] = file_of(value)
 
         def send() -> Interaction:
             where = self._channel(channel) if channel is not None \
@@ -297,7 +297,7 @@ class InteractionActions(Driver):
                 if who == "all channels":
                     entries.append({"id": where.id - 1, "type": 3, "permission": allowed})
                     continue
-                target_id = _id(who, "override")
+                target_id = id_of(who, "override")
                 # Users first: the twin's ids are consecutive, so "all channels" (the
                 # guild's id - 1) may well be a user's id too.
                 kind = (2 if target_id in self.model.users else
@@ -314,21 +314,21 @@ class InteractionActions(Driver):
                     if found["name"] == command:
                         return int(found["id"])
             raise BackendError(f"no command {command!r} is registered")
-        return _id(command, "command")
+        return id_of(command, "command")
 
     def _value(self, value: Any, key: str, files: dict[str, tuple[str, bytes, str | None]],
                channel: Channel) -> Any:
         if key in files:
             filename, data, content_type = files[key]
             attachment_id = self.model.ids.next()
-            url = self.twin._attachment_url(channel.id, attachment_id, filename)
+            url = self.twin.attachment_url(channel.id, attachment_id, filename)
             attachment = Attachment(attachment_id, filename, len(data), content_type, url,
                                     data)
             self.twin.interactions.files[attachment_id] = attachment
             return attachment
         if isinstance(value, (*_SIMPLE, Attachment)):
             return value
-        return _id(value, key)
+        return id_of(value, key)
 
 
 __all__ = ["InteractionActions"]

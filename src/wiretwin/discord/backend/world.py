@@ -5,6 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..coerce import (
+    UNSET,
+    BackendError,
+    id_of,
+    maybe_id,
+    permissions_of,
+    user_id_of,
+)
 from ..model import (
     Channel,
     ChannelType,
@@ -14,14 +22,6 @@ from ..model import (
     User,
 )
 from .base import BackendBase
-from .coerce import (
-    _UNSET,
-    BackendError,
-    _id,
-    _maybe_id,
-    _permissions,
-    _user_id,
-)
 
 
 class WorldBuilding(BackendBase):
@@ -59,7 +59,7 @@ class WorldBuilding(BackendBase):
             for role in roles:
                 spec = role if isinstance(role, dict) else {"name": str(role)}
                 model.create_role(guild, spec.get("name", "new role"),
-                                  _permissions(spec["permissions"])
+                                  permissions_of(spec["permissions"])
                                   if spec.get("permissions") is not None else None,
                                   color=int(spec.get("color", 0)),
                                   hoist=bool(spec.get("hoist", False)),
@@ -155,16 +155,16 @@ class WorldBuilding(BackendBase):
                 raise BackendError("permission overwrites are for guild channels")
             guild = self.model.guilds[where.guild_id]
             if isinstance(target, Role) or (not isinstance(target, Member | User) and (
-                    _maybe_id(target) in guild.roles)):
+                    maybe_id(target) in guild.roles)):
                 target_id, kind = (target.id if isinstance(target, Role)
-                                   else _id(target, "role")), 0
+                                   else id_of(target, "role")), 0
             else:
-                target_id, kind = _user_id(target), 1
+                target_id, kind = user_id_of(target), 1
             if allow is None and deny is None:
                 self.model.delete_overwrite(where, target_id)
                 return
-            self.model.set_overwrite(where, target_id, kind, _permissions(allow),
-                                     _permissions(deny))
+            self.model.set_overwrite(where, target_id, kind, permissions_of(allow),
+                                     permissions_of(deny))
 
         await self._run(apply)
 
@@ -177,7 +177,7 @@ class WorldBuilding(BackendBase):
                         mentionable: bool = False) -> Role:
         """A role (GUILD_ROLE_CREATE); ``permissions``: int, discord.Permissions or flag
         names; by default @everyone's."""
-        perms = None if permissions is None else _permissions(permissions)
+        perms = None if permissions is None else permissions_of(permissions)
         return await self._run(lambda: self.model.create_role(
             self._guild(guild), name, perms, color=color, hoist=hoist,
             mentionable=mentionable))
@@ -185,7 +185,7 @@ class WorldBuilding(BackendBase):
     async def update_role(self, role: Any, guild: Any = None, **changes: Any) -> Role:
         """``name=``, ``permissions=``, ``color=``... (GUILD_ROLE_UPDATE)."""
         if "permissions" in changes and changes["permissions"] is not None:
-            changes["permissions"] = _permissions(changes["permissions"])
+            changes["permissions"] = permissions_of(changes["permissions"])
 
         def apply() -> Role:
             where = self._guild_of(role, guild)
@@ -228,20 +228,20 @@ class WorldBuilding(BackendBase):
 
     def _member(self, member: Any, guild: Any) -> tuple[Guild, Member]:
         where = self._guild_of(member, guild)
-        found: Member = self.model.member(where, _user_id(member))
+        found: Member = self.model.member(where, user_id_of(member))
         return where, found
 
-    async def update_member(self, member: Any, guild: Any = None, *, nick: Any = _UNSET,
-                            roles: Any = _UNSET, **changes: Any) -> Member:
+    async def update_member(self, member: Any, guild: Any = None, *, nick: Any = UNSET,
+                            roles: Any = UNSET, **changes: Any) -> Member:
         """Change ``nick``, ``roles`` (the full list) or ``mute``/``deaf``...
         (GUILD_MEMBER_UPDATE)."""
 
         def apply() -> Member:
             where, found = self._member(member, guild)
             wanted = dict(changes)
-            if nick is not _UNSET:
+            if nick is not UNSET:
                 wanted["nick"] = nick
-            if roles is not _UNSET:
+            if roles is not UNSET:
                 wanted["roles"] = [self._role(r, where).id for r in roles or []]
             updated: Member = self.model.update_member(where, found, wanted)
             return updated
@@ -287,7 +287,7 @@ class WorldBuilding(BackendBase):
                 where = self._guild(self._channel(channel).guild_id)  # a user id or User
             else:
                 where = self._guild_of(member, guild)
-            self.model.set_voice(where, _user_id(member),
+            self.model.set_voice(where, user_id_of(member),
                                  None if channel is None else self._channel(channel).id)
 
         await self._run(apply)

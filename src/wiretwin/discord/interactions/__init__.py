@@ -1,6 +1,7 @@
 """Interactions: what the twin sends the bot when a user invokes a command (or clicks,
-picks, submits), and the routes the bot answers on. See :mod:`.records` for the rules of
-an interaction's life, :mod:`.build` for the payloads and :mod:`.rest` for the routes."""
+picks, submits), and what it keeps of the bot's answers. See :mod:`.records` for the rules
+of an interaction's life and :mod:`.build` for the payloads; the routes the bot answers on
+are :mod:`wiretwin.discord.http.interactions`."""
 
 from __future__ import annotations
 

@@ -19,7 +19,18 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from ...runtime.clock import Clock
-from ..errors import DiscordError, form_error
+from ..errors import (
+    UNKNOWN_CHANNEL,
+    UNKNOWN_GUILD,
+    UNKNOWN_MEMBER,
+    UNKNOWN_MESSAGE,
+    UNKNOWN_USER,
+    DiscordError,
+    form_error,
+    missing_access,
+    missing_permissions,
+    unknown,
+)
 from ..permissions import Permission, apply_overwrites, base_permissions
 from ..snowflake import Snowflakes
 from ..wire.serialize import voice_state_json
@@ -40,18 +51,6 @@ from .storage import History, StorageLimits
 ATTACHMENT_LIMIT = 10 * 1024 * 1024
 #: Message flag: a thread was started from this message (the thread has its id).
 _HAS_THREAD = 1 << 5
-
-
-def unknown(kind: str, code: int) -> DiscordError:
-    return DiscordError(404, code, f"Unknown {kind}")
-
-
-def missing_permissions() -> DiscordError:
-    return DiscordError(403, 50013, "Missing Permissions")
-
-
-def missing_access() -> DiscordError:
-    return DiscordError(403, 50001, "Missing Access")
 
 
 class Effects(Protocol):
@@ -108,31 +107,31 @@ class ModelBase:
     def user(self, user_id: int) -> User:
         found = self.users.get(user_id)
         if found is None:
-            raise unknown("User", 10013)
+            raise UNKNOWN_USER()
         return found
 
     def guild(self, guild_id: int) -> Guild:
         found = self.guilds.get(guild_id)
         if found is None:
-            raise unknown("Guild", 10004)
+            raise UNKNOWN_GUILD()
         return found
 
     def channel(self, channel_id: int) -> Channel:
         found = self.channels.get(channel_id)
         if found is None:
-            raise unknown("Channel", 10003)
+            raise UNKNOWN_CHANNEL()
         return found
 
     def member(self, guild: Guild, user_id: int) -> Member:
         found = guild.members.get(user_id)
         if found is None:
-            raise unknown("Member", 10007)
+            raise UNKNOWN_MEMBER()
         return found
 
     def message(self, channel: Channel, message_id: int) -> Message:
         found = self.messages.get(channel.id, {}).get(message_id)
         if found is None:
-            raise unknown("Message", 10008)
+            raise UNKNOWN_MESSAGE()
         return found
 
     def member_json(self, guild: Guild, user_id: int, *, with_user: bool = True

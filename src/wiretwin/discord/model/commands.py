@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..appcommands import COMMAND_LIMITS, check_command, check_commands
+from ..errors import UNKNOWN_COMMAND, max_commands, whole_body_error
 from ..permissions import Permission
 from ..wire.fields import NOT_DICT, as_snowflake
 from ..wire.serialize import command_permissions_json
-from .base import DiscordError, ModelBase, form_error, missing_access, unknown
+from .base import ModelBase, form_error, missing_access
 from .entities import Guild
 
 _SERVER_FIELDS = ("id", "application_id", "version", "guild_id")
@@ -38,7 +39,7 @@ class CommandOps(ModelBase):
     def app_command(self, command_id: int, guild_id: int | None = None) -> dict[str, Any]:
         found = self.app_commands.get(command_id)
         if found is None or _scope(found) != guild_id:
-            raise unknown("application command", 10063)
+            raise UNKNOWN_COMMAND()
         return found
 
     def create_command(self, body: Any, guild_id: int | None = None
@@ -50,8 +51,7 @@ class CommandOps(ModelBase):
             same_type = [c for c in self.commands(guild_id) if c["type"] == fields["type"]]
             limit = COMMAND_LIMITS[fields["type"]]
             if len(same_type) >= limit:
-                raise DiscordError(400, 30032, "Maximum number of application commands "
-                                               f"reached ({limit})")
+                raise max_commands(limit)
             return self._store(fields, guild_id, None), True
         return self._store(fields, guild_id, existing), False
 
@@ -64,9 +64,8 @@ class CommandOps(ModelBase):
         fields = check_command(merged)
         clash = self._named(_scope(command), fields["type"], fields["name"])
         if clash is not None and clash["id"] != command["id"]:
-            raise DiscordError(400, 50035, "Invalid Form Body", {"_errors": [{
-                "code": "APPLICATION_COMMANDS_DUPLICATE_NAME",
-                "message": "Application command names must be unique"}]})
+            raise whole_body_error("APPLICATION_COMMANDS_DUPLICATE_NAME",
+                                   "Application command names must be unique")
         return self._store(fields, _scope(command), command)
 
     def delete_command(self, command: dict[str, Any]) -> None:
@@ -78,8 +77,7 @@ class CommandOps(ModelBase):
         checked = check_commands(body)
         for kind, limit in COMMAND_LIMITS.items():
             if sum(1 for f in checked if f["type"] == kind) > limit:
-                raise DiscordError(400, 30032, "Maximum number of application commands "
-                                               f"reached ({limit})")
+                raise max_commands(limit)
         current = {int(c["id"]): c for c in self.commands(guild_id)}
         keep: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
         for raw, fields in zip(body, checked, strict=True):
@@ -105,7 +103,7 @@ class CommandOps(ModelBase):
         if target_id != self.application.id:
             command = self.app_commands.get(target_id)
             if command is None or _scope(command) not in (None, guild.id):
-                raise unknown("application command", 10063)
+                raise UNKNOWN_COMMAND()
         if len(overrides) > 100:
             raise form_error("permissions", "BASE_TYPE_MAX_LENGTH",
                              "Must be 100 or fewer in length.")

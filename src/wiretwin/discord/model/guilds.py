@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..changes import read_channel, read_guild, read_role
+from ..errors import DM_CHANNEL, INVALID_ROLE, UNKNOWN_MEMBER, UNKNOWN_ROLE
 from ..permissions import DEFAULT_EVERYONE
 from ..wire.serialize import guild_create_json
-from .base import DiscordError, ModelBase, form_error, missing_permissions, unknown
+from .base import ModelBase, form_error, missing_permissions
 from .entities import Channel, ChannelType, Guild, Member, Overwrite, Role, User
 
 
@@ -103,7 +104,7 @@ class GuildOps(ModelBase):
         """Change a guild channel's settings (CHANNEL_UPDATE); ``changes`` as a client
         sends them (:func:`~..changes.read_channel`)."""
         if channel.is_dm:
-            raise DiscordError(400, 50003, "Cannot execute action on a DM channel")
+            raise DM_CHANNEL()
         changes = read_channel(changes, kind=int(channel.type))
         for key in ("name", "topic", "nsfw", "position", "rate_limit_per_user", "bitrate",
                     "user_limit", "parent_id"):
@@ -133,12 +134,12 @@ class GuildOps(ModelBase):
     def set_overwrite(self, channel: Channel, target_id: int, kind: int, allow: int,
                       deny: int) -> None:
         if channel.guild_id is None:
-            raise DiscordError(400, 50003, "Cannot execute action on a DM channel")
+            raise DM_CHANNEL()
         guild = self.guilds[channel.guild_id]
         if kind == 0 and target_id not in guild.roles:
-            raise unknown("Role", 10011)
+            raise UNKNOWN_ROLE()
         if kind == 1 and target_id not in guild.members:
-            raise unknown("Member", 10007)
+            raise UNKNOWN_MEMBER()
         channel.overwrites[target_id] = Overwrite(target_id, kind, allow, deny)
         self.effects.dispatch("CHANNEL_UPDATE", self.channel_json(channel), guild_id=guild.id)
 
@@ -194,7 +195,7 @@ class GuildOps(ModelBase):
     def role(self, guild: Guild, role_id: int) -> Role:
         found = guild.roles.get(role_id)
         if found is None:
-            raise unknown("Role", 10011)
+            raise UNKNOWN_ROLE()
         return found
 
     def modify_role(self, guild: Guild, role: Role, changes: dict[str, Any]) -> Role:
@@ -212,7 +213,7 @@ class GuildOps(ModelBase):
 
     def delete_role(self, guild: Guild, role: Role) -> None:
         if role.id == guild.id:
-            raise DiscordError(400, 50028, "Invalid role")
+            raise INVALID_ROLE()
         del guild.roles[role.id]
         for member in guild.members.values():
             if role.id in member.roles:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..changes import read_member
+from ..errors import UNKNOWN_BAN, UNKNOWN_ROLE, USER_BANNED, WRONG_CHANNEL_TYPE
 from ..wire.fields import as_timestamp_ms
-from .base import DiscordError, ModelBase, unknown
+from .base import ModelBase
 from .entities import Guild, Member
 
 
@@ -16,12 +17,12 @@ class MemberOps(ModelBase):
         """``user_id`` joins ``guild`` (GUILD_MEMBER_ADD; the bot joining is a GUILD_CREATE)."""
         user = self.user(user_id)
         if user_id in guild.bans:
-            raise DiscordError(403, 40007, "The user is banned from this guild.")
+            raise USER_BANNED()
         if user_id in guild.members:
             return guild.members[user_id]
         for role_id in roles or []:
             if role_id not in guild.roles:
-                raise unknown("Role", 10011)
+                raise UNKNOWN_ROLE()
         member = Member(user_id, guild.id, self.now_ms, nick,
                         [r for r in roles or [] if r != guild.id])
         guild.members[user_id] = member
@@ -40,7 +41,7 @@ class MemberOps(ModelBase):
         roles: list[int] | None = changes.get("roles")
         for role_id in roles or []:
             if role_id not in guild.roles:
-                raise unknown("Role", 10011)
+                raise UNKNOWN_ROLE()
         if "channel_id" in changes and changes["channel_id"] is not None:
             self._voice_target(guild, changes["channel_id"])
         if "nick" in changes:
@@ -62,13 +63,13 @@ class MemberOps(ModelBase):
 
     def add_member_role(self, guild: Guild, member: Member, role_id: int) -> None:
         if role_id not in guild.roles:
-            raise unknown("Role", 10011)
+            raise UNKNOWN_ROLE()
         if role_id not in member.roles:
             self.update_member(guild, member, {"roles": [*member.roles, role_id]})
 
     def remove_member_role(self, guild: Guild, member: Member, role_id: int) -> None:
         if role_id not in guild.roles:
-            raise unknown("Role", 10011)
+            raise UNKNOWN_ROLE()
         if role_id in member.roles:
             self.update_member(guild, member, {"roles": [r for r in member.roles
                                                          if r != role_id]})
@@ -95,7 +96,7 @@ class MemberOps(ModelBase):
 
     def unban(self, guild: Guild, user_id: int) -> None:
         if user_id not in guild.bans:
-            raise DiscordError(404, 10026, "Unknown Ban")
+            raise UNKNOWN_BAN()
         del guild.bans[user_id]
         self.effects.dispatch("GUILD_BAN_REMOVE", {
             "guild_id": str(guild.id), "user": self.user(user_id).to_json()},
@@ -104,7 +105,7 @@ class MemberOps(ModelBase):
     def _voice_target(self, guild: Guild, channel_id: int) -> None:
         channel = self.channel(channel_id)
         if not channel.is_voice or channel.guild_id != guild.id:
-            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+            raise WRONG_CHANNEL_TYPE()
 
     def set_voice(self, guild: Guild, user_id: int, channel_id: int | None) -> None:
         """A member joins, moves between or leaves voice channels (VOICE_STATE_UPDATE)."""

@@ -6,10 +6,19 @@ import re
 from typing import Any
 
 from ..components import check_message_components
+from ..errors import (
+    BULK_DELETE_TOO_OLD,
+    CANNOT_MESSAGE_USER,
+    EMPTY_MESSAGE,
+    MAX_PINS,
+    MAX_REACTIONS,
+    NOT_TEXT_CHANNEL,
+    THREAD_ARCHIVED,
+)
 from ..permissions import Permission
 from ..wire.bodies import read_allowed_mentions, read_attachments, read_embeds, read_reference
 from ..wire.fields import INT_MAX, Form
-from .base import DiscordError, ModelBase, form_error
+from .base import ModelBase, form_error
 from .entities import Attachment, Channel, ChannelType, Message, Reaction, emoji_key
 
 MAX_CONTENT = 2000
@@ -66,10 +75,10 @@ class MessageOps(ModelBase):
             raise form_error("embeds", "BASE_TYPE_MAX_LENGTH",
                              f"Must be {MAX_EMBEDS} or fewer in length.")
         if channel.type in _NO_MESSAGES:
-            raise DiscordError(400, 50008, "Cannot send messages in a non-text channel")
+            raise NOT_TEXT_CHANNEL()
         if channel.is_dm and self.user(author_id).bot and any(
                 self.users[u].bot for u in channel.recipients if u != author_id):
-            raise DiscordError(403, 50007, "Cannot send messages to this user")
+            raise CANNOT_MESSAGE_USER()
         return self.create_message(
             channel, author_id, content, embeds=embeds, attachments=attachments,
             reference=reference, allowed_mentions=allowed_mentions, nonce=nonce, tts=tts,
@@ -109,12 +118,12 @@ class MessageOps(ModelBase):
             raise form_error("content", "BASE_TYPE_MAX_LENGTH",
                              f"Must be {MAX_CONTENT} or fewer in length.")
         if not content and not embeds and not attachments and not components:
-            raise DiscordError(400, 50006, "Cannot send an empty message")
+            raise EMPTY_MESSAGE()
         check_message_components(components, flags)
         info = channel.thread
         if info is not None and info.archived and info.locked and not (
                 self.permissions(channel, author_id) & Permission.MANAGE_THREADS):
-            raise DiscordError(400, 50083, "Thread is archived")
+            raise THREAD_ARCHIVED()
         if typed_reference is not None:
             ref_channel = typed_reference["channel_id"] or channel.id
             target = self.messages.get(ref_channel, {}).get(typed_reference["message_id"])
@@ -223,9 +232,7 @@ class MessageOps(ModelBase):
             if message is None:
                 continue
             if message.created_ms < two_weeks_ago:
-                raise DiscordError(400, 50034,
-                                   "You can only bulk delete messages that are under 14 days "
-                                   "old.")
+                raise BULK_DELETE_TOO_OLD()
             found.append(message)
         for message in found:
             del self.messages[channel.id][message.id]
@@ -262,7 +269,7 @@ class MessageOps(ModelBase):
         reaction = message.reactions.get(key)
         if reaction is None:
             if len(message.reactions) >= 20:
-                raise DiscordError(400, 30010, "Maximum number of reactions reached (20)")
+                raise MAX_REACTIONS()
             reaction = message.reactions[key] = Reaction(dict(emoji))
         if user_id in reaction.users:
             return False
@@ -323,7 +330,7 @@ class MessageOps(ModelBase):
             return
         if pinned and sum(1 for m in self.messages[message.channel_id].values()
                           if m.pinned) >= 50:
-            raise DiscordError(400, 30003, "Maximum number of pins reached (50)")
+            raise MAX_PINS()
         message.pinned = pinned
         channel = self.channels[message.channel_id]
         data: dict[str, Any] = {"channel_id": str(channel.id),

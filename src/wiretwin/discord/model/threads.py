@@ -21,7 +21,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..changes import ARCHIVE_DURATIONS, read_thread
-from ..errors import Path
+from ..errors import (
+    THREAD_ALREADY_CREATED,
+    THREAD_ARCHIVED,
+    UNKNOWN_MESSAGE,
+    WRONG_CHANNEL_TYPE,
+    Path,
+)
 from ..wire.bodies import read_message
 from ..wire.fields import Form
 from .base import DiscordError, form_error
@@ -34,7 +40,7 @@ _THREAD_PARENTS = (ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT,
 
 
 def archived_error() -> DiscordError:
-    return DiscordError(400, 50083, "Thread is archived")
+    return THREAD_ARCHIVED()
 
 
 class ThreadOps(MessageOps):
@@ -55,7 +61,7 @@ class ThreadOps(MessageOps):
         forum post whose first message is ``starter``: content, embeds... as a client
         sends them, its problems reported under ``starter_path``)."""
         if parent.type not in _THREAD_PARENTS or parent.guild_id is None:
-            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+            raise WRONG_CHANNEL_TYPE()
         if not isinstance(name, str) or not 1 <= len(name) <= 100:
             raise form_error("name", "BASE_TYPE_BAD_LENGTH",
                              "Must be between 1 and 100 in length.")
@@ -73,10 +79,9 @@ class ThreadOps(MessageOps):
             kind = ChannelType.PUBLIC_THREAD
         elif message is not None:
             if message.channel_id != parent.id:
-                raise DiscordError(404, 10008, "Unknown Message")
+                raise UNKNOWN_MESSAGE()
             if message.flags & HAS_THREAD:
-                raise DiscordError(400, 160004,
-                                   "A thread has already been created for this message")
+                raise THREAD_ALREADY_CREATED()
             kind = (ChannelType.ANNOUNCEMENT_THREAD
                     if parent.type == ChannelType.GUILD_ANNOUNCEMENT
                     else ChannelType.PUBLIC_THREAD)
@@ -189,7 +194,7 @@ class ThreadOps(MessageOps):
 
     def _info(self, thread: Channel) -> ThreadInfo:
         if thread.thread is None:
-            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+            raise WRONG_CHANNEL_TYPE()
         return thread.thread
 
     def _member_added(self, thread: Channel, user_id: int) -> None:

@@ -13,9 +13,16 @@ import secrets
 from typing import Any
 
 from ..changes import read_webhook
+from ..errors import (
+    FORUM_NEEDS_THREAD,
+    INVALID_WEBHOOK_TOKEN,
+    UNKNOWN_CHANNEL,
+    UNKNOWN_WEBHOOK,
+    WRONG_CHANNEL_TYPE,
+)
 from ..wire.bodies import read_message
 from ..wire.fields import Form
-from .base import DiscordError, form_error, unknown
+from .base import form_error
 from .entities import Attachment, Channel, ChannelType, Message, Webhook
 from .threads import ThreadOps
 
@@ -41,15 +48,15 @@ class WebhookOps(ThreadOps):
     def webhook(self, webhook_id: int, token: str | None = None) -> Webhook:
         found = self.webhooks.get(webhook_id)
         if found is None:
-            raise unknown("Webhook", 10015)
+            raise UNKNOWN_WEBHOOK()
         if token is not None and token != found.token:
-            raise DiscordError(401, 50027, "Invalid Webhook Token")
+            raise INVALID_WEBHOOK_TOKEN()
         return found
 
     def create_webhook(self, channel: Channel, creator_id: int, name: Any,
                        avatar: str | None = None) -> Webhook:
         if channel.type not in _HOOK_PARENTS or channel.guild_id is None:
-            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+            raise WRONG_CHANNEL_TYPE()
         hook = Webhook(self.ids.next(), channel.guild_id, channel.id, _check_name(name),
                        secrets.token_urlsafe(51), creator_id, avatar)
         self.webhooks[hook.id] = hook
@@ -98,13 +105,11 @@ class WebhookOps(ThreadOps):
         if thread_id is not None:
             thread = self.channels.get(thread_id)
             if thread is None or thread.parent_id != channel.id or thread.thread is None:
-                raise unknown("Channel", 10003)
+                raise UNKNOWN_CHANNEL()
             target = thread
         elif forum:
             if not thread_name:
-                raise DiscordError(400, 220001,
-                                   "Webhooks posted to forum channels must have a "
-                                   "thread_name or thread_id")
+                raise FORUM_NEEDS_THREAD()
             post = self.start_thread(
                 channel, hook.creator_id, thread_name, starter=form.cleaned(),
                 starter_path=(), starter_webhook=(hook.id, hook.author(username, avatar_url)))

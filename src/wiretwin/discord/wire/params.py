@@ -26,11 +26,8 @@ from typing import Any
 from aiohttp import web
 
 from ...runtime import jsonio
-from ..errors import DiscordError, Problems
+from ..errors import INVALID_JSON, REQUEST_TOO_LARGE, Problems
 from .fields import NOT_DICT, NOT_LIST, Form
-
-INVALID_JSON = (400, 50109, "The request body contains invalid JSON.")
-TOO_LARGE = (413, 40005, "Request entity too large")
 
 
 @dataclass(frozen=True)
@@ -85,7 +82,7 @@ def parse_json(raw: bytes) -> Any:
     try:
         return jsonio.loads(raw)
     except jsonio.JSONError:
-        raise DiscordError(*INVALID_JSON) from None
+        raise INVALID_JSON() from None
 
 
 async def read_json(request: web.Request) -> dict[str, Any]:
@@ -153,7 +150,7 @@ def parse_multipart(content_type: str, raw_body: bytes, file_limit: int
                 payload = data
             continue
         if len(data) > file_limit:
-            raise DiscordError(*TOO_LARGE)
+            raise REQUEST_TOO_LARGE()
         files.append(Upload(key, filename, part.get_content_type(), data))
     return payload, files
 
@@ -169,7 +166,7 @@ def _parts(content_type: str, raw_body: bytes) -> list[MimeMessage]:
         return []
 
 
-__all__ = ["INVALID_JSON", "TOO_LARGE", "Upload", "json_object", "parse_json",
+__all__ = ["Upload", "json_object", "parse_json",
            "parse_multipart", "query",
            "query_flag", "read_json", "read_json_any", "read_json_list", "read_payload",
            "snowflake_arg"]

@@ -10,6 +10,8 @@ left, replaying every dispatch after the client's ``seq`` and then RESUMED.
 
 Every payload a client sends is read by :mod:`.frames` into a typed request or refused
 with the close code Discord uses; nothing a client sends reaches the model unread.
+Connections and sessions are :mod:`.session`'s; the requests an identified session may
+make (ops 4, 8, 31, 43) are answered by :mod:`.requests`.
 
 State table (what a connection may send, per state):
 
@@ -84,78 +86,48 @@ from __future__ import annotations
 
 import random
 import string
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from ...runtime.clock import Clock, TimerHandle
-from ..model import DiscordError, DiscordModel, Guild
+from ...runtime.clock import Clock
+from ..errors import (
+    ALREADY_AUTHENTICATED,
+    AUTHENTICATION_FAILED,
+    DECODE_ERROR,
+    DISALLOWED_INTENTS,
+    INVALID_SEQ,
+    NOT_AUTHENTICATED,
+    RATE_LIMITED,
+    SESSION_TIMED_OUT,
+    SHARDING_REQUIRED,
+    UNKNOWN_OPCODE,
+    Close,
+    CloseCode,
+    Opcode,
+)
+from ..model import DiscordModel, Guild
 from . import frames as F
 from . import intents as I
 from .frames import Closed
 from .replay import GatewayLimits, Missed, PausedLog, ReplayBuffer, json_size
+from .requests import GuildRequests
+from .session import Connection, Session, Transport, frame, send
 
 HEARTBEAT_INTERVAL_MS = 41_250
 #: Gateway events a connection may send per minute (then 4008).
 SEND_LIMIT = 120
-#: The most members a member search (op 8 with a query or a limit) returns.
-_QUERY_MAX = 100
-#: Members per GUILD_MEMBERS_CHUNK.
-_CHUNK = 1000
 #: "Each shard can only support a maximum of 2500 guilds" (gateway.mdx, Sharding).
 GUILDS_PER_SHARD = 2500
 #: Close codes after which a session cannot be resumed: the client's 1000/1001, and
 #: Discord's "do not reconnect" codes. 4009 is not among them although the docs say
 #: "start a new one": discord.py answers it with RESUME, and a test whose virtual clock
 #: runs past a heartbeat relies on that RESUME working.
-_ENDS_SESSION = frozenset({1000, 1001, 4004, 4010, 4011, 4012, 4013, 4014})
-#: Opcodes a client sends once identified (any other closes 4001).
-_CLIENT_OPS = frozenset({3, 4, 8, 31, 43})
+_ENDS_SESSION = frozenset({
+    CloseCode.NORMAL, CloseCode.GOING_AWAY, CloseCode.AUTHENTICATION_FAILED,
+    CloseCode.INVALID_SHARD, CloseCode.SHARDING_REQUIRED, CloseCode.INVALID_API_VERSION,
+    CloseCode.INVALID_INTENTS, CloseCode.DISALLOWED_INTENTS})
 _Selected = tuple[str, dict[str, Any], int]
-
-
-class Transport(Protocol):
-    """One websocket connection, as the hub sees it."""
-
-    def send(self, payload: dict[str, Any], label: str) -> None: ...
-
-    def close(self, code: int, reason: str) -> None: ...
-
-
-@dataclass(eq=False)
-class Session:
-    id: str
-    intents: int
-    shard: tuple[int, int]
-    replay: ReplayBuffer
-    seq: int = 0
-    connection: Connection | None = None
-    expiry: TimerHandle | None = None
-    #: IDENTIFY's ``large_threshold`` (50-250, default 50): GUILD_CREATE's ``large``.
-    large_threshold: int = 50
-    #: Where, in the hub's paused log, this session's missed dispatches begin.
-    mark: int = 0
-
-    def owns(self, guild_id: int | None) -> bool:
-        shard_id, count = self.shard
-        if guild_id is None:
-            return shard_id == 0
-        return (guild_id >> 22) % count == shard_id
-
-
-@dataclass(eq=False)
-class Connection:
-    transport: Transport
-    compress: bool = False
-    session: Session | None = None
-    last_heartbeat: float = 0.0
-    timer: TimerHandle | None = None
-    window: deque[float] = field(default_factory=deque)
-
-
-def _frame(op: int, d: Any) -> dict[str, Any]:
-    return {"op": op, "d": d, "s": None, "t": None}
 
 
 class GatewayHub:
@@ -175,14 +147,16 @@ class GatewayHub:
         self.log = PausedLog(self.limits)
         self.connections: dict[Connection, None] = {}
         #: Close code the next IDENTIFY gets instead of READY (backend.set_error_state).
-        self.refuse_identify: tuple[int, str] | None = None
+        self.refuse_identify: Close | None = None
+        #: What an identified session may ask for (voice, members, soundboard, channels).
+        self.requests = GuildRequests(model)
 
     # -- connections ------------------------------------------------------------------
 
     def open(self, transport: Transport) -> Connection:
         conn = Connection(transport, last_heartbeat=self.clock.monotonic())
         self.connections[conn] = None
-        transport.send(_frame(10, {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}), "HELLO")
+        transport.send(frame(Opcode.HELLO, {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}), "HELLO")
         self._arm(conn)
         return conn
 
@@ -194,7 +168,7 @@ class GatewayHub:
         def check() -> None:
             conn.timer = None
             if self.clock.monotonic() - conn.last_heartbeat >= deadline:
-                conn.transport.close(*F.SESSION_TIMED_OUT)
+                conn.transport.close(*SESSION_TIMED_OUT)
             else:
                 self._arm(conn)
 
@@ -259,46 +233,38 @@ class GatewayHub:
             conn.window.popleft()
         conn.window.append(now)
         if len(conn.window) > SEND_LIMIT:
-            raise Closed(F.RATE_LIMITED)
+            raise Closed(RATE_LIMITED)
         op = payload.get("op") if isinstance(payload, dict) else None
         if not isinstance(op, int) or isinstance(op, bool):
-            raise Closed(F.DECODE_ERROR, "not an object with an integer op")
+            raise Closed(DECODE_ERROR, "not an object with an integer op")
         data = payload.get("d")
-        if op == 1:
+        if op == Opcode.HEARTBEAT:
             F.heartbeat(data)
             conn.last_heartbeat = now
-            conn.transport.send(_frame(11, None), "HEARTBEAT_ACK")
+            conn.transport.send(frame(Opcode.HEARTBEAT_ACK, None), "HEARTBEAT_ACK")
             return
         session = conn.session
         if session is None:
-            if op == 2:
+            if op == Opcode.IDENTIFY:
                 self.identify(conn, data)
-            elif op == 6:
+            elif op == Opcode.RESUME:
                 self.resume(conn, data)
-            elif op in _CLIENT_OPS:
-                raise Closed(F.NOT_AUTHENTICATED, f"op {op} before IDENTIFY")
+            elif op in self.requests.handlers:
+                raise Closed(NOT_AUTHENTICATED, f"op {op} before IDENTIFY")
             else:
-                raise Closed(F.UNKNOWN_OPCODE, f"op {op}")
+                raise Closed(UNKNOWN_OPCODE, f"op {op}")
             return
-        if op in (2, 6):
-            raise Closed(F.ALREADY_AUTHENTICATED, f"op {op} on an identified connection")
-        if op == 3:
-            F.presence(data)  # accepted: the twin shows nobody the bot's presence
-        elif op == 4:
-            self.voice_state(session, data)
-        elif op == 8:
-            self.request_members(session, data)
-        elif op == 31:
-            self.soundboard_sounds(session, data)
-        elif op == 43:
-            self.channel_info(session, data)
-        else:
-            raise Closed(F.UNKNOWN_OPCODE, f"op {op}")
+        if op in (Opcode.IDENTIFY, Opcode.RESUME):
+            raise Closed(ALREADY_AUTHENTICATED, f"op {op} on an identified connection")
+        handler = self.requests.handlers.get(op)
+        if handler is None:
+            raise Closed(UNKNOWN_OPCODE, f"op {op}")
+        handler(session, data)
 
     def identify(self, conn: Connection, data: Any) -> None:
         request = F.identify(data)
         if request.token.removeprefix("Bot ") != self.model.application.token:
-            raise Closed(F.AUTHENTICATION_FAILED)
+            raise Closed(AUTHENTICATION_FAILED)
         if self.refuse_identify is not None:
             code, reason = self.refuse_identify
             self.refuse_identify = None
@@ -306,14 +272,14 @@ class GatewayHub:
         intents = F.intents(request.intents, I.KNOWN)
         for intent, flags in I.PRIVILEGED.items():
             if intents & intent and not self.model.application.flags & flags:
-                raise Closed(F.DISALLOWED_INTENTS)
+                raise Closed(DISALLOWED_INTENTS)
         shard = F.shard(request.shard)
         session = Session(self._session_id(), intents, shard or (0, 1),
                           ReplayBuffer(self.limits),
                           large_threshold=request.large_threshold)
         guilds = self._guilds_for(session)
         if len(guilds) > GUILDS_PER_SHARD:
-            raise Closed(F.SHARDING_REQUIRED, f"{len(guilds)} guilds on one shard")
+            raise Closed(SHARDING_REQUIRED, f"{len(guilds)} guilds on one shard")
         self._attach(conn, session)
         conn.compress = request.compress
         ready: dict[str, Any] = {
@@ -330,9 +296,9 @@ class GatewayHub:
         }
         if shard is not None:
             ready["shard"] = list(shard)
-        self._send(session, "READY", ready)
+        send(session, "READY", ready)
         for guild in guilds:
-            self._send(session, "GUILD_CREATE", self.guild_create(session, guild))
+            send(session, "GUILD_CREATE", self.guild_create(session, guild))
 
     def _attach(self, conn: Connection, session: Session) -> None:
         self.sessions[session.id] = session
@@ -356,14 +322,14 @@ class GatewayHub:
     def resume(self, conn: Connection, data: Any) -> None:
         request = F.resume(data)
         if request.token.removeprefix("Bot ") != self.model.application.token:
-            raise Closed(F.AUTHENTICATION_FAILED)
+            raise Closed(AUTHENTICATION_FAILED)
         session = self.sessions.get(request.session_id)
         if session is None or session.connection is not None:
-            conn.transport.send(_frame(9, False), "INVALID_SESSION")
+            conn.transport.send(frame(Opcode.INVALID_SESSION, False), "INVALID_SESSION")
             return
         if not 0 <= request.seq <= session.seq:
             self._end(session)
-            raise Closed(F.INVALID_SEQ, f"seq {request.seq}, last sent {session.seq}")
+            raise Closed(INVALID_SEQ, f"seq {request.seq}, last sent {session.seq}")
         missed = self.log.since(session.mark)
         if missed is not None:
             for entry in missed:
@@ -373,90 +339,23 @@ class GatewayHub:
                     session.replay.append(session.seq, *chosen)
         if missed is None or not session.replay.can_replay(request.seq):
             self._end(session)  # more was missed than the twin keeps: identify afresh
-            conn.transport.send(_frame(9, False), "INVALID_SESSION")
+            conn.transport.send(frame(Opcode.INVALID_SESSION, False), "INVALID_SESSION")
             return
         self._unpause(session)
         self._attach(conn, session)
         for sent_seq, event, payload in list(session.replay.after(request.seq)):
-            conn.transport.send({"op": 0, "t": event, "s": sent_seq, "d": payload}, event)
-        self._send(session, "RESUMED", {"_trace": ["wiretwin"]})
-
-    def voice_state(self, session: Session, data: Any) -> None:
-        request = F.voice_state(data)
-        guild = self.model.guilds.get(request.guild_id)
-        if guild is None:
-            return
-        try:
-            self.model.set_voice(guild, self.model.bot.id, request.channel_id)
-        except DiscordError:
-            return  # not a member, or not a voice channel of the guild: nothing happens
-
-    def request_members(self, session: Session, data: Any) -> None:
-        request = F.request_members(data)
-        guild = self.model.guilds.get(request.guild_id)
-        if guild is None or self.model.bot.id not in guild.members:
-            return
-        not_found: list[str] = []
-        if request.user_ids is not None:
-            members = [u for u in request.user_ids if u in guild.members]
-            not_found = [str(u) for u in request.user_ids if u not in guild.members]
-        elif request.whole_list:
-            if not session.intents & I.GUILD_MEMBERS:
-                return
-            members = list(guild.members)
-        else:
-            query = request.query.lower()
-            members = [u for u in guild.members
-                       if self.model.users[u].username.lower().startswith(query)]
-            members = members[:min(request.limit or _QUERY_MAX, _QUERY_MAX)]
-        chunks = [members[i:i + _CHUNK] for i in range(0, len(members), _CHUNK)] or [[]]
-        for index, chunk in enumerate(chunks):
-            payload: dict[str, Any] = {
-                "guild_id": str(guild.id), "chunk_index": index,
-                "chunk_count": len(chunks),
-                "members": [self.model.member_json(guild, u) for u in chunk]}
-            if not_found and index == len(chunks) - 1:
-                payload["not_found"] = not_found
-            if request.presences and session.intents & I.GUILD_PRESENCES:
-                payload["presences"] = []  # without the intent: "always false"
-            if request.nonce is not None:
-                payload["nonce"] = request.nonce
-            self._send(session, "GUILD_MEMBERS_CHUNK", payload)
-
-    def soundboard_sounds(self, session: Session, data: Any) -> None:
-        for guild_id in F.request_soundboard_sounds(data):
-            guild = self.model.guilds.get(guild_id)
-            if guild is not None and self.model.bot.id in guild.members:
-                self._send(session, "SOUNDBOARD_SOUNDS",
-                           {"soundboard_sounds": [], "guild_id": str(guild_id)})
-
-    def channel_info(self, session: Session, data: Any) -> None:
-        request = F.request_channel_info(data)
-        guild = self.model.guilds.get(request.guild_id)
-        if guild is None or self.model.bot.id not in guild.members:
-            return
-        voice = [c for c in guild.channels if self.model.channels[c].is_voice]
-        self._send(session, "CHANNEL_INFO", {
-            "guild_id": str(guild.id),
-            "channels": [{"id": str(c), **dict.fromkeys(request.fields)} for c in voice]})
+            conn.transport.send({"op": Opcode.DISPATCH.value, "t": event, "s": sent_seq,
+                                 "d": payload}, event)
+        send(session, "RESUMED", {"_trace": ["wiretwin"]})
 
     # -- dispatches ---------------------------------------------------------------------
-
-    def _send(self, session: Session, event: str, data: dict[str, Any],
-              size: int | None = None) -> None:
-        session.seq += 1
-        session.replay.append(session.seq, event, data,
-                              json_size(data) if size is None else size)
-        if session.connection is not None:
-            session.connection.transport.send(
-                {"op": 0, "t": event, "s": session.seq, "d": data}, event)
 
     def _fan_out(self, select: Callable[[Session], _Selected | None], size: int) -> None:
         """Send to every live session ``select`` picks; file once for paused ones."""
         for session in list(self.live.values()):
             chosen = select(session)
             if chosen is not None:
-                self._send(session, *chosen)
+                send(session, *chosen)
         if self.paused:
             self.log.append(Missed(select, size))
 
@@ -519,7 +418,7 @@ class GatewayHub:
         asked = 0
         for conn in list(self.connections):
             if conn.session is not None:
-                conn.transport.send(_frame(1, None), "HEARTBEAT")
+                conn.transport.send(frame(Opcode.HEARTBEAT, None), "HEARTBEAT")
                 asked += 1
         return asked
 
@@ -527,7 +426,7 @@ class GatewayHub:
         """op 7: every connection is asked to reconnect and resume."""
         for conn in list(self.connections):
             if conn.session is not None:
-                conn.transport.send(_frame(7, None), "RECONNECT")
+                conn.transport.send(frame(Opcode.RECONNECT, None), "RECONNECT")
 
     def invalidate(self, resumable: bool = False) -> None:
         """op 9: sessions are invalid (``resumable``: the client may still try RESUME)."""
@@ -535,7 +434,7 @@ class GatewayHub:
             session = conn.session
             if session is None:
                 continue
-            conn.transport.send(_frame(9, resumable), "INVALID_SESSION")
+            conn.transport.send(frame(Opcode.INVALID_SESSION, resumable), "INVALID_SESSION")
             if not resumable:
                 session.connection = None
                 conn.session = None
@@ -546,5 +445,4 @@ class GatewayHub:
             conn.transport.close(code, reason)
 
 
-__all__ = ["GUILDS_PER_SHARD", "HEARTBEAT_INTERVAL_MS", "Closed", "Connection",
-           "GatewayHub", "GatewayLimits", "Session", "Transport"]
+__all__ = ["GUILDS_PER_SHARD", "HEARTBEAT_INTERVAL_MS", "GatewayHub"]

@@ -8,26 +8,25 @@ routes hand anything that is not an interaction token to :class:`WebhookRoutes`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from ..changes import read_webhook
-from ..model import DiscordError, DiscordModel, Message, Webhook, form_error
+from ..errors import UNKNOWN_MESSAGE, UNKNOWN_WEBHOOK
+from ..model import DiscordModel, Message, Webhook, form_error
 from ..permissions import Permission as P
 from ..wire.bodies import read_message
 from ..wire.fields import Form, as_snowflake
 from ..wire.params import query, read_json, snowflake_arg
+from .access import ChannelAccess
 from .app import RestApp
-
-if TYPE_CHECKING:
-    from .channels import ChannelRoutes
 
 
 class WebhookRoutes:
-    def __init__(self, app: RestApp, model: DiscordModel, channels: ChannelRoutes) -> None:
+    def __init__(self, app: RestApp, model: DiscordModel, access: ChannelAccess) -> None:
         self.model = model
-        self.channels = channels
+        self.access = access
         hook = "/webhooks/{webhook_id}"
         for method, template, handler, auth in (
             ("POST", "/channels/{channel_id}/webhooks", self.create, True),
@@ -52,7 +51,7 @@ class WebhookRoutes:
     # -- with the bot's token -----------------------------------------------------------
 
     async def create(self, request: web.Request) -> dict[str, Any]:
-        channel = self.channels._channel(request, P.MANAGE_WEBHOOKS)
+        channel = self.access.channel(request, P.MANAGE_WEBHOOKS)
         body = await read_json(request)
         if body.get("name") is None:
             raise form_error("name", "BASE_TYPE_REQUIRED", "This field is required")
@@ -61,7 +60,7 @@ class WebhookRoutes:
                                                     fields.get("avatar")))
 
     async def channel_hooks(self, request: web.Request) -> list[dict[str, Any]]:
-        channel = self.channels._channel(request, P.MANAGE_WEBHOOKS)
+        channel = self.access.channel(request, P.MANAGE_WEBHOOKS)
         return [self._json(h) for h in self.model.webhooks.values()
                 if h.channel_id == channel.id]
 
@@ -95,7 +94,7 @@ class WebhookRoutes:
         raw = request.match_info.get("webhook_id") or request.match_info["application_id"]
         hook_id = as_snowflake(raw)
         if hook_id is None:
-            raise DiscordError(404, 10015, "Unknown Webhook")
+            raise UNKNOWN_WEBHOOK()
         return self.model.webhook(hook_id, request.match_info["token"])
 
     async def get_with_token(self, request: web.Request) -> dict[str, Any]:
@@ -119,7 +118,7 @@ class WebhookRoutes:
         thread = params.snowflake("thread_id")
         params.boolean("with_components")
         params.check()
-        body, files = await self.channels._payload(request, hook.channel_id)
+        body, files = await self.access.payload(request, hook.channel_id)
         message = self.model.execute_webhook(hook, body, files, thread_id=thread)
         if not wait:
             return web.Response(status=204)
@@ -133,7 +132,7 @@ class WebhookRoutes:
         channel_id = hook.channel_id if thread is None else thread
         found = self.model.messages.get(channel_id, {}).get(message_id)
         if found is None or found.webhook_id != hook.id:
-            raise DiscordError(404, 10008, "Unknown Message")
+            raise UNKNOWN_MESSAGE()
         return found
 
     async def get_message(self, request: web.Request) -> dict[str, Any]:
@@ -143,7 +142,7 @@ class WebhookRoutes:
     async def edit_message(self, request: web.Request) -> dict[str, Any]:
         hook = self._by_token(request)
         message = self._message(request, hook)
-        body, files = await self.channels._payload(request, message.channel_id)
+        body, files = await self.access.payload(request, message.channel_id)
         form = Form(body)
         edit = read_message(form)
         form.check()

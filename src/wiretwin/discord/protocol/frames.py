@@ -22,21 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-#: Discord's close codes and the reasons it sends with them (as clients log them).
-UNKNOWN_ERROR = (4000, "Unknown error.")
-UNKNOWN_OPCODE = (4001, "Unknown opcode.")
-DECODE_ERROR = (4002, "Error while decoding payload.")
-NOT_AUTHENTICATED = (4003, "Not authenticated.")
-AUTHENTICATION_FAILED = (4004, "Authentication failed.")
-ALREADY_AUTHENTICATED = (4005, "Already authenticated.")
-INVALID_SEQ = (4007, "Invalid seq.")
-RATE_LIMITED = (4008, "Rate limited.")
-SESSION_TIMED_OUT = (4009, "Session timed out.")
-INVALID_SHARD = (4010, "Invalid shard.")
-SHARDING_REQUIRED = (4011, "Sharding required.")
-INVALID_API_VERSION = (4012, "Invalid API version.")
-INVALID_INTENTS = (4013, "Invalid intent(s).")
-DISALLOWED_INTENTS = (4014, "Disallowed intent(s).")
+from ..errors import INVALID_INTENTS, INVALID_SHARD, UNKNOWN_OPCODE, Close
 
 #: Presence statuses a client may set (gateway-events.mdx, "Status Types").
 STATUSES = frozenset({"online", "dnd", "idle", "invisible", "offline"})
@@ -57,7 +43,7 @@ class Closed(Exception):
     """Close the connection with Discord's ``code`` and ``reason``; ``detail`` says, for
     the journal, what was wrong (Discord itself says no more than the reason)."""
 
-    def __init__(self, close: tuple[int, str], detail: str = "") -> None:
+    def __init__(self, close: Close, detail: str = "") -> None:
         code, reason = close
         super().__init__(f"{code} {reason} {detail}".rstrip())
         self.code = code
@@ -344,10 +330,7 @@ def request_channel_info(d: Any) -> ChannelInfoRequest:
 
 
 __all__ = [
-    "ALREADY_AUTHENTICATED", "AUTHENTICATION_FAILED", "DECODE_ERROR", "DISALLOWED_INTENTS",
-    "INVALID_API_VERSION", "INVALID_INTENTS", "INVALID_SEQ", "INVALID_SHARD",
-    "NOT_AUTHENTICATED", "RATE_LIMITED", "SESSION_TIMED_OUT", "SHARDING_REQUIRED",
-    "UNKNOWN_ERROR", "UNKNOWN_OPCODE", "ChannelInfoRequest", "Closed", "Identify",
+    "ChannelInfoRequest", "Closed", "Identify",
     "MembersRequest", "Resume", "VoiceState", "heartbeat", "identify", "intents",
     "invalid", "presence", "request_channel_info", "request_members",
     "request_soundboard_sounds", "resume", "shard", "snowflake", "voice_state",

@@ -13,8 +13,8 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from ..changes import read_channel, read_member, read_role
-from ..errors import Problems
-from ..model import ChannelType, DiscordError, DiscordModel, Guild, Overwrite
+from ..errors import NOT_IN_VOICE, UNKNOWN_BAN, UNKNOWN_CHANNEL, Problems
+from ..model import ChannelType, DiscordModel, Guild, Overwrite
 from ..model.base import missing_access, missing_permissions
 from ..permissions import Permission as P
 from ..wire.fields import NULL_ITEM, Form
@@ -100,7 +100,7 @@ class GuildRoutes:
         for channel_id, _ in moves:
             channel = self.model.channel(channel_id)
             if channel.guild_id != guild.id or channel.thread is not None:
-                raise DiscordError(404, 10003, "Unknown Channel")
+                raise UNKNOWN_CHANNEL()
         for channel_id, changes in moves:
             self.model.modify_channel(self.model.channels[channel_id], changes)
 
@@ -170,7 +170,7 @@ class GuildRoutes:
         if "channel_id" in body:
             self.model.require_guild(guild, self.me, P.MOVE_MEMBERS)
             if user_id not in guild.voice_states and body["channel_id"] is not None:
-                raise DiscordError(400, 40032, "Target user is not connected to voice.")
+                raise NOT_IN_VOICE()
         updated = self.model.update_member(guild, member, body)
         return updated.to_json(self.model.users[user_id])
 
@@ -206,7 +206,7 @@ class GuildRoutes:
         guild = self._guild(request, P.BAN_MEMBERS)
         user_id = snowflake_arg(request, "user_id")
         if user_id not in guild.bans:
-            raise DiscordError(404, 10026, "Unknown Ban")
+            raise UNKNOWN_BAN()
         return {"reason": guild.bans[user_id], "user": self.model.users[user_id].to_json()}
 
     async def ban(self, request: web.Request) -> None:

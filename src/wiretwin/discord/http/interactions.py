@@ -16,18 +16,20 @@ MESSAGE_CREATE/UPDATE/DELETE. Ephemeral ones live only in the interaction's reco
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from ...runtime.clock import Clock
 from ..components import check_modal_components
-from ..model import Attachment, DiscordError, DiscordModel, Message, form_error
-from ..rest.app import RestApp, json_response
-from ..wire.bodies import MessageBody, read_message
-from ..wire.fields import Form
-from ..wire.params import query_flag, snowflake_arg
-from .records import (
+from ..errors import (
+    ALREADY_ACKNOWLEDGED,
+    INVALID_WEBHOOK_TOKEN,
+    UNKNOWN_INTERACTION,
+    UNKNOWN_MESSAGE,
+    UNKNOWN_WEBHOOK,
+)
+from ..interactions.records import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
     DEADLINE,
@@ -40,10 +42,13 @@ from .records import (
     Interactions,
     Reply,
 )
-
-if TYPE_CHECKING:
-    from ..rest.channels import ChannelRoutes
-    from ..rest.webhooks import WebhookRoutes
+from ..model import Attachment, DiscordModel, Message, form_error
+from ..wire.bodies import MessageBody, read_message
+from ..wire.fields import Form
+from ..wire.params import query_flag, snowflake_arg
+from .access import ChannelAccess
+from .app import RestApp, json_response
+from .webhooks import WebhookRoutes
 
 #: Interaction type -> the callback types Discord accepts for it.
 _ALLOWED = {APPLICATION_COMMAND: (4, 5, 9, 10, 12), MESSAGE_COMPONENT: (4, 5, 6, 7, 9, 10),
@@ -55,14 +60,15 @@ _SETTABLE_FLAGS = 4 | EPHEMERAL | 4096 | 8192 | 32768
 
 class InteractionRoutes:
     def __init__(self, app: RestApp, model: DiscordModel, clock: Clock,
-                 interactions: Interactions, channels: ChannelRoutes) -> None:
+                 interactions: Interactions, access: ChannelAccess,
+                 webhooks: WebhookRoutes) -> None:
         self.model = model
         self.clock = clock
         self.interactions = interactions
-        self.channels = channels
+        self.access = access
         #: Channel webhooks share the followup paths: tokens that are not interactions'
         #: go to them.
-        self.webhooks: WebhookRoutes | None = None
+        self.webhooks = webhooks
         hook = "/webhooks/{application_id}/{token}"
         for method, template, handler in (
             ("POST", "/interactions/{interaction_id}/{token}/callback", self.callback),
@@ -81,14 +87,14 @@ class InteractionRoutes:
     async def callback(self, request: web.Request) -> web.StreamResponse:
         interaction = self.interactions.by_id.get(snowflake_arg(request, "interaction_id"))
         if interaction is None or interaction.token != request.match_info["token"]:
-            raise DiscordError(404, 10062, "Unknown interaction")
+            raise UNKNOWN_INTERACTION()
         if interaction.acknowledged is not None:
-            raise DiscordError(400, 40060, "Interaction has already been acknowledged.")
+            raise ALREADY_ACKNOWLEDGED()
         if self.clock.time() - interaction.created > DEADLINE:
-            raise DiscordError(404, 10062, "Unknown interaction")
+            raise UNKNOWN_INTERACTION()
         with_response = query_flag(request, "with_response")
-        body, files = await self.channels._payload(request, interaction.channel_id,
-                                                   data_key="data")
+        body, files = await self.access.payload(request, interaction.channel_id,
+                                                data_key="data")
         form = Form(body)
         kind = form.choice("type", _ALLOWED.get(interaction.type, ()), required=True)
         data_form = form.object("data") or Form({}, ("data",), form.problems)
@@ -162,9 +168,8 @@ class InteractionRoutes:
                        files: list[Attachment]) -> Message:
         source = interaction.source_message
         if source is None:
-            raise DiscordError(400, 50035, "Invalid Form Body", {"type": {"_errors": [{
-                "code": "INTERACTION_UPDATE_MESSAGE_INVALID",
-                "message": "This interaction has no message to update"}]}})
+            raise form_error("type", "INTERACTION_UPDATE_MESSAGE_INVALID",
+                             "This interaction has no message to update")
         return self._edit(source, data, files)
 
     def _message_type(self, interaction: Interaction) -> int:
@@ -216,11 +221,11 @@ class InteractionRoutes:
         interaction = self.interactions.by_token.get(request.match_info["token"])
         app_id = request.match_info["application_id"]
         if interaction is None or app_id != str(self.model.application.id):
-            raise DiscordError(404, 10015, "Unknown Webhook")
+            raise UNKNOWN_WEBHOOK()
         if self.clock.time() - interaction.created > TOKEN_LIFETIME:
-            raise DiscordError(401, 50027, "Invalid Webhook Token")
+            raise INVALID_WEBHOOK_TOKEN()
         if interaction.acknowledged is None:
-            raise DiscordError(404, 10015, "Unknown Webhook")
+            raise UNKNOWN_WEBHOOK()
         return interaction
 
     def _original(self, interaction: Interaction) -> Message:
@@ -228,7 +233,7 @@ class InteractionRoutes:
         if interaction.acknowledged in (6, 7) and message is None:
             message = interaction.source_message
         if message is None or interaction.original_deleted:
-            raise DiscordError(404, 10008, "Unknown Message")
+            raise UNKNOWN_MESSAGE()
         return message
 
     def _followup_message(self, request: web.Request, interaction: Interaction) -> Message:
@@ -238,7 +243,7 @@ class InteractionRoutes:
             if interaction.original is not None and interaction.original.id == message_id \
                     and not interaction.original_deleted:
                 return interaction.original
-            raise DiscordError(404, 10008, "Unknown Message")
+            raise UNKNOWN_MESSAGE()
         return found
 
     async def get_original(self, request: web.Request) -> dict[str, Any]:
@@ -247,7 +252,7 @@ class InteractionRoutes:
     async def edit_original(self, request: web.Request) -> dict[str, Any]:
         interaction = self._by_token(request)
         message = self._original(interaction)
-        body, files = await self.channels._payload(request, interaction.channel_id)
+        body, files = await self.access.payload(request, interaction.channel_id)
         edited = self._edit(message, _read(body), files)
         self.interactions.record(interaction, Reply("edit", None, body, edited, "@original"))
         return self.model.message_json(edited)
@@ -270,7 +275,7 @@ class InteractionRoutes:
         if (hooks := self._webhook(request)) is not None:
             return await hooks.execute(request)
         interaction = self._by_token(request)
-        body, files = await self.channels._payload(request, interaction.channel_id)
+        body, files = await self.access.payload(request, interaction.channel_id)
         sent = _read(body)
         original = interaction.original
         if (interaction.acknowledged == 5 and original is not None
@@ -297,7 +302,7 @@ class InteractionRoutes:
             return await hooks.edit_message(request)
         interaction = self._by_token(request)
         message = self._followup_message(request, interaction)
-        body, files = await self.channels._payload(request, interaction.channel_id)
+        body, files = await self.access.payload(request, interaction.channel_id)
         edited = self._edit(message, _read(body), files)
         self.interactions.record(interaction, Reply("edit", None, body, edited, str(message.id)))
         return self.model.message_json(edited)

@@ -23,10 +23,12 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from ...runtime import jsonio
-from ...runtime.wire import Opcode, WireLayer, WireSocket, encode_frame
-from .frames import DECODE_ERROR, INVALID_API_VERSION, UNKNOWN_ERROR, Closed
-from .hub import Connection, GatewayHub
+from ..runtime import jsonio
+from ..runtime.wire import Opcode, WireLayer, WireSocket, encode_frame
+from .errors import DECODE_ERROR, INVALID_API_VERSION, UNKNOWN_ERROR
+from .protocol.frames import Closed
+from .protocol.hub import GatewayHub
+from .protocol.session import Connection
 
 #: The largest payload the gateway takes; anything bigger closes 4002, as on Discord.
 MAX_PAYLOAD = 4096

@@ -10,28 +10,26 @@ rename and archive it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from ..changes import read_new_thread, read_thread
-from ..model import Channel, ChannelType, DiscordError, DiscordModel, missing_permissions
+from ..errors import MISSING_ACCESS, UNKNOWN_MEMBER, WRONG_CHANNEL_TYPE
+from ..model import Channel, ChannelType, DiscordModel, missing_permissions
 from ..model.threads import archived_error
 from ..permissions import Permission as P
 from ..wire.params import query, query_flag, read_json, snowflake_arg
+from .access import ChannelAccess
 from .app import RestApp
-
-if TYPE_CHECKING:
-    from .channels import ChannelRoutes
 
 _PAGE = 50
 
 
 class ThreadRoutes:
-    def __init__(self, app: RestApp, model: DiscordModel, channels: ChannelRoutes) -> None:
+    def __init__(self, app: RestApp, model: DiscordModel, access: ChannelAccess) -> None:
         self.model = model
-        self.channels = channels
-        channels.threads = self
+        self.access = access
         r = "/channels/{channel_id}"
         for method, template, handler in (
             ("POST", r + "/messages/{message_id}/threads", self.from_message),
@@ -54,17 +52,17 @@ class ThreadRoutes:
         return self.model.bot.id
 
     def _thread(self, request: web.Request) -> Channel:
-        thread = self.channels._channel(request)
+        thread = self.access.channel(request)
         if thread.thread is None:
-            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+            raise WRONG_CHANNEL_TYPE()
         return thread
 
     # -- starting -----------------------------------------------------------------------
 
     async def from_message(self, request: web.Request) -> dict[str, Any]:
-        parent = self.channels._channel(request, P.CREATE_PUBLIC_THREADS,
+        parent = self.access.channel(request, P.CREATE_PUBLIC_THREADS,
                                         P.READ_MESSAGE_HISTORY)
-        message = self.channels._message(request, parent)
+        message = self.access.message(request, parent)
         fields = read_new_thread(await read_json(request))
         thread = self.model.start_thread(
             parent, self.me, fields["name"], message=message,
@@ -73,7 +71,7 @@ class ThreadRoutes:
         return self.model.thread_json(thread, self.me)
 
     async def start(self, request: web.Request) -> dict[str, Any]:
-        parent = self.channels._channel(request)
+        parent = self.access.channel(request)
         fields = read_new_thread(await read_json(request))
         forum = parent.type in (ChannelType.GUILD_FORUM, ChannelType.GUILD_MEDIA)
         # Discord's v9/v10 default is a private thread.
@@ -126,7 +124,7 @@ class ThreadRoutes:
             raise archived_error()
         user_id = snowflake_arg(request, "user_id")
         if user_id not in info.members:
-            raise DiscordError(404, 10007, "Unknown Member")
+            raise UNKNOWN_MEMBER()
         self.model.leave_thread(thread, user_id)
 
     async def get_member(self, request: web.Request) -> dict[str, Any]:
@@ -135,7 +133,7 @@ class ThreadRoutes:
         assert info is not None
         user_id = snowflake_arg(request, "user_id")
         if user_id not in info.members:
-            raise DiscordError(404, 10007, "Unknown Member")
+            raise UNKNOWN_MEMBER()
         return self._member(thread, user_id, request)
 
     async def list_members(self, request: web.Request) -> list[dict[str, Any]]:
@@ -159,21 +157,21 @@ class ThreadRoutes:
     async def active(self, request: web.Request) -> dict[str, Any]:
         guild = self.model.guild(snowflake_arg(request, "guild_id"))
         if self.me not in guild.members:
-            raise DiscordError(403, 50001, "Missing Access")
+            raise MISSING_ACCESS()
         visible = [t for t in self.model.threads(guild.id, archived=False)
                    if self.model.permissions(t, self.me) & P.VIEW_CHANNEL]
         return self._listing(visible, has_more=None)
 
     async def archived_public(self, request: web.Request) -> dict[str, Any]:
-        parent = self.channels._channel(request, P.READ_MESSAGE_HISTORY)
+        parent = self.access.channel(request, P.READ_MESSAGE_HISTORY)
         return self._archived(request, parent, lambda t: t.type != ChannelType.PRIVATE_THREAD)
 
     async def archived_private(self, request: web.Request) -> dict[str, Any]:
-        parent = self.channels._channel(request, P.READ_MESSAGE_HISTORY, P.MANAGE_THREADS)
+        parent = self.access.channel(request, P.READ_MESSAGE_HISTORY, P.MANAGE_THREADS)
         return self._archived(request, parent, lambda t: t.type == ChannelType.PRIVATE_THREAD)
 
     async def joined_private(self, request: web.Request) -> dict[str, Any]:
-        parent = self.channels._channel(request, P.READ_MESSAGE_HISTORY)
+        parent = self.access.channel(request, P.READ_MESSAGE_HISTORY)
         return self._archived(request, parent, lambda t: (
             t.type == ChannelType.PRIVATE_THREAD and t.thread is not None
             and self.me in t.thread.members), joined=True)
@@ -217,7 +215,7 @@ class ThreadRoutes:
         assert info is not None
         perms = self.model.permissions(thread, self.me)
         if not perms & P.VIEW_CHANNEL:
-            raise DiscordError(403, 50001, "Missing Access")
+            raise MISSING_ACCESS()
         manager = bool(perms & P.MANAGE_THREADS)
         owner = info.owner_id == self.me
         owner_may = {"name", "archived", "auto_archive_duration", "applied_tags"}

@@ -7,7 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
-from ..model import DiscordError, DiscordModel
+from ..errors import CANNOT_OPEN_DM, INVALID_FORM_BODY
+from ..model import DiscordModel
 from ..wire.fields import Form
 from ..wire.params import query, read_json, snowflake_arg
 from .app import RestApp
@@ -104,7 +105,7 @@ class CoreRoutes:
     async def leave_guild(self, request: web.Request) -> None:
         guild = self.model.guild(snowflake_arg(request, "guild_id"))
         if guild.owner_id == self.model.bot.id:
-            raise DiscordError(400, 50035, "Invalid Form Body")
+            raise INVALID_FORM_BODY()
         self.model.remove_member(guild, self.model.bot.id)
 
     async def open_dm(self, request: web.Request) -> dict[str, Any]:
@@ -114,7 +115,7 @@ class CoreRoutes:
         assert recipient is not None
         user = self.model.user(recipient)
         if user.bot:
-            raise DiscordError(400, 50007, "Cannot send messages to this user")
+            raise CANNOT_OPEN_DM()
         return self.model.channel_json(self.model.open_dm(self.model.bot.id, user.id))
 
 

@@ -1,33 +1,29 @@
-"""What the backend accepts: ids, model objects and discord.py objects, turned into ids,
-permissions, emoji, embeds and files; and its error."""
+"""What the test-control API (:mod:`.backend`, :mod:`.verify`) accepts: ids, model
+objects and discord.py objects, turned into ids, permissions, emoji, embeds and files;
+and its error. Below both, so that neither imports the other to read an argument."""
 
 from __future__ import annotations
 
+import mimetypes
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from ..model import (
+from .model import (
     Member,
 )
-from ..permissions import Permission
-
-if TYPE_CHECKING:
-
-
-    pass
+from .permissions import Permission
 
 T = TypeVar("T")
 
-_UNSET: Any = object()
+UNSET: Any = object()
 #: The fault :meth:`Backend.disconnect` adds when asked to keep the bot out.
-_REFUSE = "backend-disconnect"
-_HTTP_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+REFUSE_FAULT = "backend-disconnect"
+HTTP_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
                  405: "Method Not Allowed", 429: "Too Many Requests",
                  500: "Internal Server Error", 502: "Bad Gateway",
                  503: "Service Unavailable", 504: "Gateway Timeout"}
-_INFRASTRUCTURE: tuple[str, ...] = ()
 
 
 class BackendError(Exception):
@@ -43,7 +39,7 @@ class BackendError(Exception):
 
 # -- arguments ----------------------------------------------------------------------------
 
-def _id(obj: Any, what: str) -> int:
+def id_of(obj: Any, what: str) -> int:
     if isinstance(obj, bool):
         raise BackendError(f"expected a {what} (an object with an id, or an id), got {obj!r}")
     if isinstance(obj, int):
@@ -56,13 +52,13 @@ def _id(obj: Any, what: str) -> int:
     raise BackendError(f"expected a {what} (an object with an id, or an id), got {obj!r}")
 
 
-def _user_id(obj: Any) -> int:
+def user_id_of(obj: Any) -> int:
     if isinstance(obj, Member):
         return obj.user_id
-    return _id(obj, "user or member")
+    return id_of(obj, "user or member")
 
 
-def _permissions(value: Any) -> int:
+def permissions_of(value: Any) -> int:
     if value is None:
         return 0
     if isinstance(value, int):
@@ -79,7 +75,7 @@ def _permissions(value: Any) -> int:
                        f"got {value!r}")
 
 
-def _emoji(value: Any) -> dict[str, Any]:
+def emoji_of(value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
         return dict(value)
     if isinstance(value, str):
@@ -110,14 +106,14 @@ def embed_dict(value: Any) -> dict[str, Any] | None:
     return None
 
 
-def _embed(value: Any) -> dict[str, Any]:
+def embed_of(value: Any) -> dict[str, Any]:
     data = embed_dict(value)
     if data is None:
         raise BackendError(f"expected an embed (discord.Embed or a dict), got {value!r}")
     return data
 
 
-def _file(value: Any) -> tuple[str, bytes, str | None]:
+def file_of(value: Any) -> tuple[str, bytes, str | None]:
     """An attachment as (filename, bytes, content type)."""
     if isinstance(value, tuple) and len(value) == 2:
         name, data = value
@@ -138,16 +134,14 @@ def _file(value: Any) -> tuple[str, bytes, str | None]:
 
 
 def _content_type(name: str) -> str | None:
-    import mimetypes
-
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
 
 
-def _maybe_id(obj: Any) -> int | None:
+def maybe_id(obj: Any) -> int | None:
     try:
-        return _id(obj, "id")
+        return id_of(obj, "id")
     except BackendError:
         return None
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from aiohttp import web
 
-from ..model import DiscordError, DiscordModel
+from ..errors import BOTS_CANNOT_USE_ENDPOINT, UNKNOWN_COMMAND_PERMISSIONS
+from ..model import DiscordModel
 from ..wire.params import query_flag, read_json_any, snowflake_arg
 from .app import RestApp, json_response
 
@@ -93,13 +94,13 @@ class CommandRoutes:
         target = snowflake_arg(request, "command_id")
         shown = self.model.command_permissions_json(guild_id, target)
         if shown is None:
-            raise DiscordError(404, 10066, "Unknown application command permissions")
+            raise UNKNOWN_COMMAND_PERMISSIONS()
         return shown
 
     async def bots_cannot(self, request: web.Request) -> None:
         # Editing them takes a user's Bearer token with applications.commands.permissions
         # .update; a bot token is refused.
-        raise DiscordError(403, 20001, "Bots cannot use this endpoint")
+        raise BOTS_CANNOT_USE_ENDPOINT()
 
 
 async def _body(request: web.Request) -> Any:
