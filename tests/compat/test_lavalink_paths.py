@@ -1,0 +1,65 @@
+"""The Lavalink seed vocabulary and client drivers moved out of the twin package.
+
+The Sonora client and its simulator live in :mod:`wiretwin.compat.sonora`, the client
+drivers in :mod:`wiretwin.drivers`. Old imports keep working, each name read through an old
+path warning with its new one; the new paths import without any such warning (checked in
+a fresh interpreter, where nothing is imported yet).
+"""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+#: (old module, name, new module): one name per moved module is enough, the shim maps all.
+MOVED = [
+    ("wiretwin.lavalink.sonora", "SonoraClient", "wiretwin.compat.sonora"),
+    ("wiretwin.lavalink.sonora", "protocol_simulator", "wiretwin.compat.sonora"),
+    ("wiretwin.lavalink.simulator", "ProtocolSimulator", "wiretwin.compat.sonora.simulator"),
+    ("wiretwin.lavalink.simulator", "mock_factory", "wiretwin.compat.sonora.simulator"),
+]
+
+NEW = ["wiretwin.compat.sonora", "wiretwin.compat.sonora.simulator"]
+
+
+@pytest.mark.parametrize(("old", "name", "new"), MOVED)
+def test_an_old_path_still_works_and_names_the_new_one(old: str, name: str,
+                                                       new: str) -> None:
+    module = importlib.import_module(old)
+    with pytest.warns(DeprecationWarning, match=rf"moved to {new}\.{name}"):
+        value = getattr(module, name)
+    assert value is getattr(importlib.import_module(new), name)
+
+
+def test_from_import_through_an_old_path_warns() -> None:
+    with pytest.warns(DeprecationWarning, match="wiretwin.compat.sonora"):
+        from wiretwin.lavalink.sonora import SonoraClient
+    from wiretwin.compat.sonora import SonoraClient as moved
+    assert SonoraClient is moved
+
+
+def test_the_new_paths_import_without_a_deprecation_warning() -> None:
+    script = (
+        "import importlib, sys, warnings\n"
+        "with warnings.catch_warnings(record=True) as seen:\n"
+        "    warnings.simplefilter('always')\n"
+        "    for name in sys.argv[1:]:\n"
+        "        importlib.import_module(name)\n"
+        "print('\\n'.join(str(w.message) for w in seen if 'wiretwin' in str(w.message)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script, *NEW], capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_a_simulator_handle_keeps_its_own_state() -> None:
+    """No module-level list: two handles do not see each other's simulators."""
+    from wiretwin.compat.sonora.simulator import SimulatorHandle
+
+    first, second = SimulatorHandle(), SimulatorHandle()
+    assert first._started is not second._started
+    assert first._current is not second._current
