@@ -20,9 +20,18 @@ MOVED = [
     ("wiretwin.lavalink.sonora", "protocol_simulator", "wiretwin.compat.sonora"),
     ("wiretwin.lavalink.simulator", "ProtocolSimulator", "wiretwin.compat.sonora.simulator"),
     ("wiretwin.lavalink.simulator", "mock_factory", "wiretwin.compat.sonora.simulator"),
+    ("wiretwin.lavalink.clients.discord", "VoiceSession", "wiretwin.drivers.voice"),
+    ("wiretwin.lavalink.clients.discord", "ready_client", "wiretwin.drivers.voice"),
+    ("wiretwin.lavalink.clients.lavalink_py", "connect", "wiretwin.drivers.lavalink_py"),
+    ("wiretwin.lavalink.clients.lavalink_py", "EventLog", "wiretwin.drivers.lavalink_py"),
+    ("wiretwin.lavalink.clients.mafic", "MaficBot", "wiretwin.drivers.mafic"),
+    ("wiretwin.lavalink.clients.pomice", "pomice_node", "wiretwin.drivers.pomice"),
+    ("wiretwin.lavalink.clients.wavelink", "connect_player", "wiretwin.drivers.wavelink"),
 ]
 
-NEW = ["wiretwin.compat.sonora", "wiretwin.compat.sonora.simulator"]
+NEW = ["wiretwin.compat.sonora", "wiretwin.compat.sonora.simulator", "wiretwin.drivers",
+       "wiretwin.drivers.voice", "wiretwin.drivers.lavalink_py", "wiretwin.drivers.mafic",
+       "wiretwin.drivers.pomice", "wiretwin.drivers.wavelink"]
 
 
 @pytest.mark.parametrize(("old", "name", "new"), MOVED)
@@ -39,6 +48,25 @@ def test_from_import_through_an_old_path_warns() -> None:
         from wiretwin.lavalink.sonora import SonoraClient
     from wiretwin.compat.sonora import SonoraClient as moved
     assert SonoraClient is moved
+    with pytest.warns(DeprecationWarning, match="wiretwin.drivers.voice.VoiceSession"):
+        from wiretwin.lavalink.clients.discord import VoiceSession
+    from wiretwin.drivers.voice import VoiceSession as driver
+    assert VoiceSession is driver
+
+
+#: Old driver module -> the driver modules its names went to.
+DRIVERS = {"discord": ["voice"], "lavalink_py": ["lavalink_py"], "mafic": ["mafic"],
+           "pomice": ["pomice"], "wavelink": ["wavelink"]}
+
+
+@pytest.mark.parametrize("old", sorted(DRIVERS))
+def test_every_driver_name_reads_through_its_old_module(old: str) -> None:
+    module = importlib.import_module(f"wiretwin.lavalink.clients.{old}")
+    for new in DRIVERS[old]:
+        moved = importlib.import_module(f"wiretwin.drivers.{new}")
+        for name in moved.__all__:
+            with pytest.warns(DeprecationWarning, match=f"wiretwin.drivers.{new}.{name}"):
+                assert getattr(module, name) is getattr(moved, name)
 
 
 def test_the_new_paths_import_without_a_deprecation_warning() -> None:

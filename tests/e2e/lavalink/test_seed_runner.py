@@ -19,7 +19,7 @@ import lavalink
 import pytest
 
 from wiretwin.compat.sonora.simulator import ProtocolSimulator, mock_factory, protocol_simulator
-from wiretwin.lavalink.clients.discord import VoiceSession
+from wiretwin.drivers.voice import VoiceSession
 from wiretwin.runtime.clock import VirtualClock
 from wiretwin.runtime.waiters import WaitableLog
 
