@@ -41,6 +41,10 @@ import aiohttp
 import lavalink
 from lavalink.events import NodeReadyEvent
 
+from .events import DriverEvent
+from .events import EventLog as SharedLog
+from .tasks import finish_tasks_of
+
 if TYPE_CHECKING:
     from ..lavalink import LavalinkTwin
 
@@ -94,54 +98,55 @@ class EventLog:
     """Every event a lavalink.py client dispatches, in the order its hooks ran.
 
     lavalink.py dispatches each event in a task of its own, so a test cannot know when a
-    hook has run; it waits on this log instead (woken by the hook, never by polling).
-    ``mark()`` and ``since=`` let a test wait for an event *after* some action.
+    hook has run; it waits on this log instead (the drivers' shared
+    :class:`~wiretwin.drivers.events.EventLog`, :attr:`log`: woken by the hook, never by
+    polling), matching events by class. ``mark()`` and ``since=`` let a test wait for an
+    event *after* some action.
     """
 
     def __init__(self, client: Any) -> None:
-        self.events: list[Any] = []
-        self._changed = asyncio.Condition()
+        self.log = SharedLog()
         client.add_event_hook(self._hook)
 
     async def _hook(self, event: Any) -> None:
-        self.events.append(event)
-        async with self._changed:
-            self._changed.notify_all()
+        self.log.record(type(event).__name__, event)
+
+    @property
+    def events(self) -> list[Any]:
+        """lavalink.py's event objects, in order."""
+        return [e.payload for e in self.log.events()]
 
     def mark(self) -> int:
         """A position in the log, for ``since=``: only later events count."""
-        return len(self.events)
+        return self.log.mark()
 
     def of(self, kind: type[E], where: Callable[[E], bool] | None = None, *,
            since: int = 0) -> list[E]:
         """The events of ``kind`` recorded so far (from ``since``) matching ``where``."""
-        return [e for e in self.events[since:]
-                if isinstance(e, kind) and (where is None or where(e))]
+        return [e.payload for e in self.log.events(after=since, where=_matcher(kind, where))]
 
     async def wait_for(self, kind: type[E], where: Callable[[E], bool] | None = None, *,
                        count: int = 1, since: int = 0, timeout: float = 5.0) -> list[E]:
         """The first ``count`` events of ``kind`` (from ``since``), once they are there.
 
-        Raises AssertionError naming what was seen when they do not come in ``timeout``
-        real seconds (a safety net: no test should rely on that much time passing).
+        Raises an AssertionError showing what was seen when they do not come in
+        ``timeout`` real seconds (a safety net: no test should rely on that much time).
         """
-        def found() -> list[E]:
-            return self.of(kind, where, since=since)
-
-        try:
-            async with self._changed:
-                await asyncio.wait_for(self._changed.wait_for(lambda: len(found()) >= count),
-                                       timeout)
-        except TimeoutError:
-            seen = ", ".join(type(e).__name__ for e in self.events[since:][-30:])
-            raise AssertionError(
-                f"waited {timeout:g}s for {count} {kind.__name__}, got {len(found())}; "
-                f"events since #{since}: {seen or '(none)'}") from None
-        return found()[:count]
+        found = await self.log.wait_events(_matcher(kind, where), after=since, count=count,
+                                           timeout=timeout)
+        return [e.payload for e in found]
 
     def frames(self, *, since: int = 0) -> list[dict[str, Any]]:
         """The raw websocket messages received (``IncomingWebSocketMessage.data``)."""
         return [e.data for e in self.of(lavalink.IncomingWebSocketMessage, since=since)]
+
+
+def _matcher(kind: type[E], where: Callable[[E], bool] | None
+             ) -> Callable[[DriverEvent], bool]:
+    def matches(event: DriverEvent) -> bool:
+        return isinstance(event.payload, kind) and (where is None or where(event.payload))
+
+    return matches
 
 
 @dataclass
@@ -295,10 +300,9 @@ async def close_client(client: Any, *, timeout: float = 5.0) -> None:
     pending = [t for t in tasks if not t.done()]
     if pending:
         await asyncio.wait(pending, timeout=timeout)
-    # Let what the connection tasks set off on their way out (disconnect handling, hook
-    # dispatches) run before the loop goes.
-    for _ in range(5):
-        await asyncio.sleep(0)
+    # What the connection tasks set off on their way out (disconnect handling, hook
+    # dispatches) ends before the loop goes.
+    await finish_tasks_of(lavalink, timeout=timeout)
 
 
 __all__ = [

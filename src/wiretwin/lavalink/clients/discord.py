@@ -11,7 +11,8 @@ from ...runtime.lazy import lazy_exports
 
 _MOVED = {
     "wiretwin.drivers.voice": (
-        "DEFAULT_BOT_ID", "VoiceSession", "ready_client",
+        "DEFAULT_BOT_ID", "DEFAULT_ENDPOINT", "VoiceGateway", "VoiceSession",
+        "VoiceStateRequest", "add_voice_channel", "ready_client",
     ),
 }
 
