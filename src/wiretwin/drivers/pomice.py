@@ -14,8 +14,9 @@ The recipe, step by step (:func:`pomice_node` does all of it)::
    ``text/plain``; it sends a JSON ``{}`` body even on GET and DELETE), then opens
    ``/v4/websocket`` with ``Authorization``, ``User-Id`` and ``Client-Name: Pomice/2.11.1``
    (never ``Session-Id``). It marks itself available *before* ``ready`` arrives, so a
-   player built at once would talk to ``sessions/None``: :func:`create_node` waits for
-   pomice to have taken the session id.
+   player built at once would talk to ``sessions/None``: :func:`create_node` has pomice
+   build a :class:`~.pomice_node.TwinNode`, which records the session ids it takes, and
+   waits for one.
 3. **A guild, a channel, a player.** ``pomice.Player`` needs a real voice channel whose
    guild can ``change_voice_state`` and ``get_channel``: :class:`OfflineGuild` records
    voice-state changes instead of sending them to a gateway. ``Player.connect`` registers
@@ -25,7 +26,8 @@ The recipe, step by step (:func:`pomice_node` does all of it)::
    when ``/version`` (read once, at the first connect) is at least 4.2.0 by pomice's own
    field-by-field comparison: 4.0.0 and 4.1.0 get none, but 4.0.8 does (8 > 0).
 4. **Events.** pomice dispatches ``pomice_track_start``, ``pomice_track_end``... through the
-   bot; :class:`PomiceEvents` records them in a waitable log. ``playerUpdate`` dispatches
+   bot; :class:`PomiceEvents` records them in the drivers' shared
+   :class:`~.events.EventLog`. ``playerUpdate`` dispatches
    nothing, so :class:`TwinPlayer` (a ``pomice.Player``) records every state it applies.
 5. **Time.** pomice computes a position as ``state.position + time.time()*1000 -
    state.time``: with a virtual clock, :func:`pomice_clock` makes pomice read the twin's
@@ -33,29 +35,35 @@ The recipe, step by step (:func:`pomice_node` does all of it)::
 6. **Reconnects.** When its websocket closes, pomice destroys every player (locally: with
    the socket gone it sends no DELETE) and reconnects after ``asyncio.sleep`` of a random
    0-14 s backoff. :class:`ReconnectGate` replaces that sleep by a gate the test opens.
+   Nodes, the clock and the gate are in :mod:`.pomice_node`; the names are here too.
 7. **Clean-up.** ``NodePool`` is class-level state: :func:`close_pool` disconnects every
    node and waits for pomice's tasks to end.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time as _time
-import types
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-import aiohttp
 import discord
 import pomice
-import pomice.player
-import pomice.pool
 from discord.ext import commands
 
-from ..runtime.clock import Clock
 from ..runtime.waiters import WaitableLog
+from .events import DriverEvent, EventLog
+from .pomice_node import (
+    DEFAULT_IDENTIFIER,
+    ReconnectGate,
+    TwinNode,
+    close_node,
+    close_pool,
+    create_node,
+    node_settings,
+    pomice_clock,
+    wait_session,
+)
 from .voice import DEFAULT_BOT_ID, VoiceSession, ready_client
 
 if TYPE_CHECKING:
@@ -64,25 +72,12 @@ if TYPE_CHECKING:
 
     from ..lavalink import LavalinkTwin
 
-#: The node identifier the helpers use unless told otherwise.
-DEFAULT_IDENTIFIER = "wiretwin"
 #: Every event pomice dispatches (as ``pomice_<name>``), in ``pomice/events.py`` order.
 EVENT_NAMES = ("track_start", "track_end", "track_stuck", "track_exception",
                "websocket_closed", "websocket_open")
 
 PlayerT = TypeVar("PlayerT", bound="TwinPlayer")
 
-
-async def wait_until(predicate: Callable[[], bool], *, timeout: float = 5.0,
-                     what: str = "a condition") -> None:
-    """Poll ``predicate`` until it holds: only for pomice state no event announces (the
-    session id it takes from ``ready``, its websocket being open)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"waited {timeout:g}s for {what}")
-        await asyncio.sleep(0.005)
 
 
 # -- the bot, guilds and channels -------------------------------------------------------
@@ -137,76 +132,6 @@ def add_voice_channel(bot: discord.Client, guild_id: int, channel_id: int, *,
         }))
     guild._add_channel(channel)
     return channel
-
-
-# -- nodes ------------------------------------------------------------------------------
-
-
-def node_settings(twin: LavalinkTwin, **overrides: Any) -> dict[str, Any]:
-    """``create_node`` keyword arguments for ``twin`` (host, port, password, identifier)."""
-    return {**twin.settings()["pomice"], **overrides}
-
-
-async def create_node(bot: commands.Bot, settings: Mapping[str, Any], *,
-                      timeout: float = 5.0, **options: Any) -> pomice.Node:
-    """``pomice.NodePool.create_node(bot=bot, **settings, **options)``, then wait until pomice
-    holds the session id from ``ready``.
-
-    The node gets an ``aiohttp`` session of ours unless ``options`` has one, and it is
-    closed if the node fails to connect (pomice would leave its own open).
-    """
-    kwargs = {**settings, **options}
-    owned = "session" not in kwargs
-    if owned:
-        kwargs["session"] = aiohttp.ClientSession()
-    try:
-        node = await pomice.NodePool.create_node(bot=bot, **kwargs)
-    except BaseException:
-        if owned:
-            await kwargs["session"].close()
-        raise
-    await wait_session(node, timeout=timeout)
-    return node
-
-
-async def wait_session(node: pomice.Node, *, previous: str | None = None,
-                       timeout: float = 5.0) -> str:
-    """Wait until pomice has handled a ``ready`` (a session id other than ``previous``)."""
-    await wait_until(lambda: node._session_id not in (None, previous), timeout=timeout,
-                     what=f"pomice node {node._identifier!r} to take a new session id")
-    session_id = node._session_id
-    assert session_id is not None
-    return session_id
-
-
-async def close_node(node: pomice.Node) -> None:
-    """Disconnect a node (its players destroyed, its socket and HTTP session closed) and
-    wait for its listening task to end; safe on a node that never finished connecting."""
-    with contextlib.suppress(Exception):
-        for player in list(node._players.values()):
-            with contextlib.suppress(Exception):
-                await player.destroy()
-    websocket = getattr(node, "_websocket", None)
-    if websocket is not None:
-        with contextlib.suppress(Exception):
-            await websocket.close()
-    if node._session is not None and not node._session.closed:
-        await node._session.close()
-    pomice.NodePool._nodes.pop(node._identifier, None)
-    task = node._task
-    if task is not None and not task.done():
-        task.cancel()
-        with contextlib.suppress(BaseException):
-            await task
-    node._available = False
-
-
-async def close_pool() -> None:
-    """Close every node in pomice's class-level ``NodePool`` and empty it."""
-    for node in list(pomice.NodePool._nodes.values()):
-        await close_node(node)
-    pomice.NodePool._nodes.clear()
-
 
 # -- players ----------------------------------------------------------------------------
 
@@ -280,12 +205,9 @@ async def connect_player(node: pomice.Node, voice: VoiceSession, *,
 # -- events -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PomiceEventRecord:
-    """One ``pomice_<name>`` dispatch and its handler arguments."""
-
-    name: str
-    args: tuple[Any, ...]
+#: One ``pomice_<name>`` dispatch and its handler arguments (``name``, ``args``), as the
+#: drivers' shared log keeps it.
+PomiceEventRecord = DriverEvent
 
 
 class PomiceEvents:
@@ -293,7 +215,7 @@ class PomiceEvents:
 
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
-        self.log: WaitableLog[PomiceEventRecord] = WaitableLog(repr)
+        self.log = EventLog("pomice_")
         self._listeners: list[tuple[Callable[..., Coroutine[Any, Any, None]], str]] = []
         for name in EVENT_NAMES:
             listener = self._recorder(name)
@@ -302,162 +224,29 @@ class PomiceEvents:
 
     def _recorder(self, name: str) -> Callable[..., Coroutine[Any, Any, None]]:
         async def record(*args: Any) -> None:
-            self.log.append(PomiceEventRecord(name, args))
+            self.log.record(name, *args)
 
         return record
 
     def of(self, name: str) -> list[PomiceEventRecord]:
         """The ``name`` events recorded so far, in order."""
-        return [r for r in self.log if r.name == name]
+        return self.log.events(name)
 
     def names(self) -> list[str]:
-        return [r.name for r in self.log]
+        return self.log.names()
 
     async def wait(self, name: str,
                    where: Callable[[PomiceEventRecord], bool] = lambda r: True, *,
                    count: int = 1, timeout: float = 5.0) -> list[PomiceEventRecord]:
         """The first ``count`` ``name`` events (recorded before or after the call) that
         match ``where``."""
-        return await self.log.wait_for(lambda r: r.name == name and where(r), count=count,
-                                       timeout=timeout)
+        return await self.log.wait_events(lambda r: r.name == name and where(r),
+                                          count=count, timeout=timeout)
 
     def detach(self) -> None:
         for listener, name in self._listeners:
             self.bot.remove_listener(listener, name)
         self._listeners.clear()
-
-
-# -- patches: time and reconnect backoff ------------------------------------------------
-
-
-@contextlib.contextmanager
-def _patched(target: object, name: str, value: object) -> Iterator[None]:
-    original = getattr(target, name)
-    setattr(target, name, value)
-    try:
-        yield
-    finally:
-        setattr(target, name, original)
-
-
-class _ClockTime(types.SimpleNamespace):
-    """The ``time`` module as pomice's player module sees it: ``time()`` from a clock."""
-
-    def __init__(self, clock: Clock) -> None:
-        super().__init__()
-        self._clock = clock
-
-    def time(self) -> float:
-        return self._clock.time()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(_time, name)
-
-
-@contextlib.contextmanager
-def pomice_clock(clock: Clock) -> Iterator[None]:
-    """Make pomice's player positions read ``clock`` instead of ``time.time()`` (pomice
-    extrapolates from the server's ``state.time``, which is the twin's clock)."""
-    with _patched(pomice.player, "time", _ClockTime(clock)):
-        yield
-
-
-class ReconnectGate:
-    """Stands in for the ``asyncio.sleep`` of pomice's reconnect backoff.
-
-    Install with :meth:`install`; a sleeping pomice (``parked``) waits for a permit
-    (:meth:`release`) instead of a random 0-14 s. :meth:`reconnect` walks pomice through one
-    reconnection: once its backoff ends it starts ``connect(reconnect=True)`` in a task and
-    goes straight back to reading its socket; if that is still the dead one, it backs off
-    again, and is let go only once the new socket is open, so that it listens on that one
-    (letting every sleep pass at once would start several concurrent connects).
-    """
-
-    def __init__(self) -> None:
-        #: The delays pomice asked to sleep, in order.
-        self.delays: list[float] = []
-        self._permits = 0
-        self._parked = 0
-        self._changed: asyncio.Condition | None = None
-
-    def _condition(self) -> asyncio.Condition:
-        if self._changed is None:
-            self._changed = asyncio.Condition()
-        return self._changed
-
-    @property
-    def parked(self) -> int:
-        """How many pomice backoff sleeps are waiting now."""
-        return self._parked
-
-    async def sleep(self, delay: float, result: Any = None) -> Any:
-        changed = self._condition()
-        async with changed:
-            self.delays.append(delay)
-            self._parked += 1
-            changed.notify_all()
-            try:
-                await changed.wait_for(lambda: self._permits > 0)
-                self._permits -= 1
-            finally:
-                self._parked -= 1
-                changed.notify_all()
-        return result
-
-    async def wait_parked(self, count: int = 1, *, timeout: float = 5.0) -> None:
-        """Wait until ``count`` backoff sleeps have been entered in all."""
-        changed = self._condition()
-        async with changed:
-            await asyncio.wait_for(changed.wait_for(lambda: len(self.delays) >= count),
-                                   timeout)
-
-    async def release(self, permits: int = 1) -> None:
-        """Let ``permits`` sleeps (current or future) end."""
-        changed = self._condition()
-        async with changed:
-            self._permits += permits
-            changed.notify_all()
-
-    async def reconnect(self, node: pomice.Node, *, timeout: float = 5.0) -> str:
-        """Drive one reconnection of ``node`` (pomice is, or is about to be, in its first
-        backoff); returns the new session id once pomice has taken it from ``ready``."""
-        changed = self._condition()
-        async with changed:
-            await asyncio.wait_for(changed.wait_for(lambda: self._parked > 0), timeout)
-        # The old session is gone, and the new one may even have the same id (a restarted
-        # twin with the same seed): wait for pomice to take *a* session id from a ready.
-        node._session_id = None
-        await self.release()  # pomice starts connect(reconnect=True) in a task
-
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while node._session_id is None or not node.is_connected:
-            if node.is_connected and self._parked and self._permits == 0:
-                # pomice went back to its dead socket and into a second backoff before
-                # the new socket was up; with the socket up now, it goes on to listen on
-                # it (a permit earlier would have started a second connect)
-                await self.release()
-            if loop.time() > deadline:
-                raise AssertionError(f"waited {timeout:g}s for pomice node "
-                                     f"{node._identifier!r} to reconnect")
-            await asyncio.sleep(0.005)
-        session_id: str = node._session_id
-        return session_id
-
-    @contextlib.contextmanager
-    def install(self) -> Iterator[ReconnectGate]:
-        """Put the gate in ``pomice.pool``'s view of ``asyncio`` for the ``with`` block."""
-        with _patched(pomice.pool, "asyncio", _GatedAsyncio(self)):
-            yield self
-
-
-class _GatedAsyncio(types.SimpleNamespace):
-    def __init__(self, gate: ReconnectGate) -> None:
-        super().__init__()
-        self.sleep = gate.sleep
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(asyncio, name)
 
 
 # -- all together -------------------------------------------------------------------------
@@ -513,6 +302,7 @@ __all__ = [
     "PomiceEvents",
     "PomiceRig",
     "ReconnectGate",
+    "TwinNode",
     "TwinPlayer",
     "add_voice_channel",
     "close_node",
@@ -526,5 +316,4 @@ __all__ = [
     "ready_bot",
     "send_voice",
     "wait_session",
-    "wait_until",
 ]

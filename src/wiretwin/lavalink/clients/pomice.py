@@ -12,10 +12,10 @@ from ...runtime.lazy import lazy_exports
 _MOVED = {
     "wiretwin.drivers.pomice": (
         "DEFAULT_IDENTIFIER", "EVENT_NAMES", "OfflineGuild", "PlayerState",
-        "PomiceEventRecord", "PomiceEvents", "PomiceRig", "ReconnectGate", "TwinPlayer",
-        "add_voice_channel", "close_node", "close_pool", "connect_player", "create_node",
-        "dispatch_voice", "node_settings", "pomice_clock", "pomice_node", "ready_bot",
-        "send_voice", "wait_session", "wait_until",
+        "PomiceEventRecord", "PomiceEvents", "PomiceRig", "ReconnectGate", "TwinNode",
+        "TwinPlayer", "add_voice_channel", "close_node", "close_pool", "connect_player",
+        "create_node", "dispatch_voice", "node_settings", "pomice_clock", "pomice_node",
+        "ready_bot", "send_voice", "wait_session",
     ),
 }
 
