@@ -10,7 +10,8 @@ guild cache (``guild.me.voice.channel``).
 This module gives mafic all of that over no network but the twin's:
 
 * :class:`RecordingClient`: a discord.py client whose dispatches (``track_start``,
-  ``track_end``, ``node_ready``...) can be awaited in order;
+  ``track_end``, ``node_ready``...) go to the drivers' shared event log and can be
+  awaited in order;
 * :func:`add_guild`: a cached guild with a voice channel and the bot as a member;
 * :class:`FakeVoiceGateway`: stands in for the Discord gateway; answers voice state changes
   as Discord does, with :class:`~wiretwin.drivers.voice.VoiceSession` payloads;
@@ -45,6 +46,8 @@ import discord
 import mafic
 import mafic.player
 
+from ..runtime.waiters import WaitableLog
+from .events import DEFAULT_TIMEOUT, DriverEvent, EventLog
 from .voice import DEFAULT_BOT_ID, DEFAULT_ENDPOINT, VoiceSession, ready_client
 
 ClientT = TypeVar("ClientT", bound=discord.Client)
@@ -64,39 +67,51 @@ class RecordingClient(discord.Client):
 
     mafic reports through ``client.dispatch`` (``node_ready``, ``node_stats``,
     ``node_unavailable``, ``track_start``, ``track_end``, ``track_exception``,
-    ``track_stuck``, ``websocket_closed``); so do discord.py's own events. Each name gets
-    a queue, so an event dispatched before the test waits for it is not lost.
+    ``track_stuck``, ``websocket_closed``); so do discord.py's own events. They go to the
+    drivers' shared :class:`~.events.EventLog` (:attr:`events`); each name is read like a
+    queue (:meth:`next_event` takes the oldest not yet taken), so an event dispatched
+    before the test waits for it is not lost.
     """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._queues: defaultdict[str, asyncio.Queue[tuple[Any, ...]]] = defaultdict(
-            asyncio.Queue)
-        #: Every dispatched event name, in order.
-        self.dispatched: list[str] = []
+        self.events = EventLog()
+        #: Per event name, the number of the last event taken.
+        self._taken: defaultdict[str, int] = defaultdict(int)
+
+    @property
+    def dispatched(self) -> list[str]:
+        """Every dispatched event name, in order."""
+        return self.events.names()
 
     def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
-        self.dispatched.append(event)
-        self._queues[event].put_nowait(args)
+        self.events.record(event, *args)
         super().dispatch(event, *args, **kwargs)
 
-    async def next_event(self, event: str, timeout: float = 5.0) -> Any:
+    async def next_event(self, event: str, timeout: float = DEFAULT_TIMEOUT) -> Any:
         """The oldest not yet taken ``event`` (its single argument, or the tuple)."""
-        args = await asyncio.wait_for(self._queues[event].get(), timeout)
-        return args[0] if len(args) == 1 else args
+        while True:  # a concurrent next_event may take the same one first: then the next
+            (found,) = await self.events.wait_events(lambda e: e.name == event,
+                                                     after=self._taken[event],
+                                                     timeout=timeout)
+            if found.seq > self._taken[event]:
+                self._taken[event] = found.seq
+                return _value(found)
 
     def pending(self, event: str) -> int:
         """How many ``event`` dispatches are waiting to be taken."""
-        return self._queues[event].qsize()
+        return len(self.events.events(event, after=self._taken[event]))
 
     def drain(self, event: str) -> list[Any]:
         """Take every ``event`` dispatched so far."""
-        queue = self._queues[event]
-        taken: list[Any] = []
-        while not queue.empty():
-            args = queue.get_nowait()
-            taken.append(args[0] if len(args) == 1 else args)
-        return taken
+        taken = self.events.events(event, after=self._taken[event])
+        if taken:
+            self._taken[event] = taken[-1].seq
+        return [_value(e) for e in taken]
+
+
+def _value(event: DriverEvent) -> Any:
+    return event.args[0] if len(event.args) == 1 else event.args
 
 
 class RecordingPlayer(mafic.Player[discord.Client]):
@@ -109,31 +124,21 @@ class RecordingPlayer(mafic.Player[discord.Client]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         #: Every ``state`` object from ``playerUpdate``, in order.
-        self.states: list[dict[str, Any]] = []
-        self._state_arrived = asyncio.Event()
+        self.states: WaitableLog[dict[str, Any]] = WaitableLog()
 
     def update_state(self, state: Any) -> None:
         super().update_state(state)
         self.states.append(dict(state))
-        self._state_arrived.set()
 
     async def wait_state(self, predicate: Callable[[dict[str, Any]], bool], *,
-                         timeout: float = 5.0) -> dict[str, Any]:
+                         timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
         """The first state taken (since the player was made) that satisfies
         ``predicate``, waiting up to ``timeout`` seconds for it."""
-        async def find() -> dict[str, Any]:
-            checked = 0
-            while True:
-                for state in self.states[checked:]:
-                    if predicate(state):
-                        return state
-                checked = len(self.states)
-                self._state_arrived.clear()
-                await self._state_arrived.wait()
+        (state,) = await self.states.wait_for(predicate, timeout=timeout)
+        return state
 
-        return await asyncio.wait_for(find(), timeout)
-
-    async def wait_time(self, time_ms: int, *, timeout: float = 5.0) -> dict[str, Any]:
+    async def wait_time(self, time_ms: int, *, timeout: float = DEFAULT_TIMEOUT
+                        ) -> dict[str, Any]:
         """Wait until mafic took a state stamped ``time_ms`` (or later)."""
         return await self.wait_state(lambda s: int(s["time"]) >= time_ms, timeout=timeout)
 
@@ -194,7 +199,7 @@ class FakeVoiceGateway:
     open: bool = False  # discord.py's Client.close() checks ``ws.open``
     latency: float = 0.0
     _counter: Iterator[int] = field(default_factory=lambda: itertools.count(1), repr=False)
-    _tasks: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
+    _pending: set[asyncio.Handle] = field(default_factory=set, repr=False)
 
     @classmethod
     def install(cls, client: discord.Client, **kwargs: Any) -> FakeVoiceGateway:
@@ -224,14 +229,17 @@ class FakeVoiceGateway:
         state["self_mute"], state["self_deaf"] = self_mute, self_deaf
         self._later(self._join, state, session.server_update())
 
-    def _later(self, fn: Any, *args: Any) -> None:
-        async def run() -> None:
-            await asyncio.sleep(0)  # a gateway round trip: after the caller moved on
+    def _later(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run ``fn`` on a later loop turn (a gateway round trip: after the caller moved
+        on), unless the gateway closes first."""
+        loop = asyncio.get_running_loop()
+
+        def run() -> None:
+            self._pending.discard(handle)
             fn(*args)
 
-        task = asyncio.get_running_loop().create_task(run())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        handle = loop.call_soon(run)
+        self._pending.add(handle)
 
     def _state_update(self, data: dict[str, Any]) -> None:
         self.client._connection.parse_voice_state_update(data)  # type: ignore[arg-type]
@@ -241,8 +249,9 @@ class FakeVoiceGateway:
         self.client._connection.parse_voice_server_update(server)  # type: ignore[arg-type]
 
     async def close(self, code: int = 1000) -> None:
-        for task in list(self._tasks):
-            task.cancel()
+        for handle in list(self._pending):
+            handle.cancel()
+        self._pending.clear()
 
 
 async def create_node(twin: LavalinkTwin, client: ClientT, *,

@@ -169,7 +169,8 @@ async def test_player_connect_sends_voice_and_waits_for_player_update(
         "sessionId": session.session_id, "endpoint": session.endpoint,
         "token": session.token, "channelId": str(bot.channel.id)}}]
     # Player.connect returned only after the playerUpdate that followed the voice PATCH.
-    assert player.states and player.states[0]["connected"] is True
+    states = player.states.snapshot()
+    assert states and states[0]["connected"] is True
     view = twin.player(bot.guild.id)
     assert view.connected and view.voice["channelId"] == str(bot.channel.id)
     assert view.voice["sessionId"] == session.session_id
