@@ -41,6 +41,7 @@ import aiohttp
 import lavalink
 from lavalink.events import NodeReadyEvent
 
+from ..runtime.waiters import WaitableLog
 from .events import DriverEvent
 from .events import EventLog as SharedLog
 from .tasks import finish_tasks_of
@@ -158,8 +159,8 @@ class Handshakes:
     client's behaviour is unchanged).
     """
 
-    responses: list[tuple[int, Mapping[str, str]]] = field(default_factory=list)
-    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    responses: WaitableLog[tuple[int, Mapping[str, str]]] = field(
+        default_factory=WaitableLog)
 
     @classmethod
     def attach(cls, client: Any) -> Handshakes:
@@ -171,7 +172,6 @@ class Handshakes:
             if params.url.path.endswith("/websocket"):
                 recorder.responses.append((params.response.status,
                                            dict(params.response.headers)))
-                recorder._changed.set()
 
         trace.on_request_end.append(on_end)
         trace.freeze()
@@ -180,17 +180,8 @@ class Handshakes:
 
     async def wait_for(self, count: int, timeout: float = 5.0) -> list[Mapping[str, str]]:
         """The headers of the first ``count`` upgrades, once there are that many."""
-        async def enough() -> None:
-            while len(self.responses) < count:
-                self._changed.clear()
-                await self._changed.wait()
-
-        try:
-            await asyncio.wait_for(enough(), timeout)
-        except TimeoutError:
-            raise AssertionError(f"waited {timeout:g}s for {count} websocket upgrade(s), "
-                                 f"saw {len(self.responses)}") from None
-        return [headers for _, headers in self.responses[:count]]
+        found = await self.responses.wait_for(lambda _: True, count=count, timeout=timeout)
+        return [headers for _, headers in found]
 
 
 @dataclass
