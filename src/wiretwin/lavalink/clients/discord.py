@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from ...runtime.lazy import lazy_exports
 
-_MOVED = {
-    "wiretwin.drivers.voice": (
-        "DEFAULT_BOT_ID", "DEFAULT_ENDPOINT", "VoiceGateway", "VoiceSession",
-        "VoiceStateRequest", "add_voice_channel", "ready_client",
-    ),
-}
+_NAMES = (
+    "DEFAULT_BOT_ID", "VoiceSession", "ready_client",
+)
 
 __getattr__, __dir__ = lazy_exports(
-    __name__, {}, moved={name: new for new, names in _MOVED.items() for name in names})
+    __name__, {}, moved=dict.fromkeys(_NAMES, "wiretwin.drivers.voice"))

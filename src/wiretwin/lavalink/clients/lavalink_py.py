@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from ...runtime.lazy import lazy_exports
 
-_MOVED = {
-    "wiretwin.drivers.lavalink_py": (
-        "CLIENT_NAME", "DEFAULT_USER_ID", "Connection", "EventLog", "Handshakes",
-        "SyntheticVoice", "VoiceLike", "close_client", "connect", "enable_resuming",
-        "feed_voice", "join_voice", "new_client", "wait_ready",
-    ),
-}
+_NAMES = (
+    "CLIENT_NAME", "DEFAULT_USER_ID", "Connection", "EventLog", "Handshakes",
+    "SyntheticVoice", "VoiceLike", "close_client", "connect", "enable_resuming",
+    "feed_voice", "join_voice", "new_client", "wait_ready",
+)
 
 __getattr__, __dir__ = lazy_exports(
-    __name__, {}, moved={name: new for new, names in _MOVED.items() for name in names})
+    __name__, {}, moved=dict.fromkeys(_NAMES, "wiretwin.drivers.lavalink_py"))

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from ...runtime.lazy import lazy_exports
 
-_MOVED = {
-    "wiretwin.drivers.mafic": (
-        "DEFAULT_CHANNEL_ID", "DEFAULT_GUILD_ID", "DEFAULT_LABEL", "FakeVoiceGateway",
-        "MaficBot", "RecordingClient", "RecordingPlayer", "add_guild", "close_pool",
-        "connect_player", "create_node", "follow_clock",
-    ),
-}
+_NAMES = (
+    "DEFAULT_CHANNEL_ID", "DEFAULT_GUILD_ID", "DEFAULT_LABEL", "FakeVoiceGateway",
+    "MaficBot", "RecordingClient", "RecordingPlayer", "add_guild", "close_pool",
+    "connect_player", "create_node", "follow_clock",
+)
 
 __getattr__, __dir__ = lazy_exports(
-    __name__, {}, moved={name: new for new, names in _MOVED.items() for name in names})
+    __name__, {}, moved=dict.fromkeys(_NAMES, "wiretwin.drivers.mafic"))

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from ...runtime.lazy import lazy_exports
 
-_MOVED = {
-    "wiretwin.drivers.pomice": (
-        "DEFAULT_IDENTIFIER", "EVENT_NAMES", "OfflineGuild", "PlayerState",
-        "PomiceEventRecord", "PomiceEvents", "PomiceRig", "ReconnectGate", "TwinNode",
-        "TwinPlayer", "add_voice_channel", "close_node", "close_pool", "connect_player",
-        "create_node", "dispatch_voice", "node_settings", "pomice_clock", "pomice_node",
-        "ready_bot", "send_voice", "wait_session",
-    ),
-}
+_NAMES = (
+    "DEFAULT_IDENTIFIER", "EVENT_NAMES", "OfflineGuild", "PlayerState",
+    "PomiceEventRecord", "PomiceEvents", "PomiceRig", "ReconnectGate", "TwinPlayer",
+    "add_voice_channel", "close_node", "close_pool", "connect_player", "create_node",
+    "dispatch_voice", "node_settings", "pomice_clock", "pomice_node", "ready_bot",
+    "send_voice", "wait_session",
+)
 
 __getattr__, __dir__ = lazy_exports(
-    __name__, {}, moved={name: new for new, names in _MOVED.items() for name in names})
+    __name__, {}, moved=dict.fromkeys(_NAMES, "wiretwin.drivers.pomice"))

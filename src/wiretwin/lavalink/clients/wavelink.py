@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from ...runtime.lazy import lazy_exports
 
-_MOVED = {
-    "wiretwin.drivers.wavelink": (
-        "EventLog", "VoiceGateway", "VoiceStateRequest", "WavelinkClient",
-        "WavelinkEvent", "add_voice_channel", "close_node", "close_pool", "connect_node",
-        "connect_player", "wavelink_client",
-    ),
-}
+_NAMES = (
+    "EventLog", "VoiceGateway", "VoiceStateRequest", "WavelinkClient", "WavelinkEvent",
+    "add_voice_channel", "close_node", "close_pool", "connect_node", "connect_player",
+    "wavelink_client",
+)
 
 __getattr__, __dir__ = lazy_exports(
-    __name__, {}, moved={name: new for new, names in _MOVED.items() for name in names})
+    __name__, {}, moved=dict.fromkeys(_NAMES, "wiretwin.drivers.wavelink"))
