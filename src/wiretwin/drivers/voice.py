@@ -224,5 +224,11 @@ def add_voice_channel(client: discord.Client, guild_id: int, channel_id: int, *,
     return channel
 
 
+def uses_a_gateway(client: discord.Client) -> bool:
+    """Whether ``client`` is connected to a gateway (a Discord twin's, say) rather than
+    made ready without one: its voice joins are then answered by that gateway."""
+    return isinstance(client.ws, discord.gateway.DiscordWebSocket)
+
+
 __all__ = ["DEFAULT_BOT_ID", "DEFAULT_ENDPOINT", "VoiceGateway", "VoiceSession",
-           "VoiceStateRequest", "add_voice_channel", "ready_client"]
+           "VoiceStateRequest", "add_voice_channel", "ready_client", "uses_a_gateway"]

@@ -61,6 +61,7 @@ from .voice import (
     VoiceStateRequest,
     add_voice_channel,
     ready_client,
+    uses_a_gateway,
 )
 
 PlayerT = TypeVar("PlayerT", bound=wavelink.Player)
@@ -162,6 +163,21 @@ async def connect_player(client: discord.Client, guild_id: int, channel_id: int,
     return await channel.connect(cls=cls, timeout=timeout, self_deaf=self_deaf)
 
 
+async def connect_player_via(client: discord.Client, channel_id: int, *,
+                             cls: type[wavelink.Player] = wavelink.Player,
+                             timeout: float = 5.0, self_deaf: bool = True
+                             ) -> wavelink.Player:
+    """``await channel.connect(cls=cls)`` for a client on a gateway (a Discord twin's:
+    :func:`~.discord_voice.discord_voice_client`), its voice channel from the gateway's
+    world: the gateway answers the join, no :class:`VoiceGateway` stands in."""
+    if not uses_a_gateway(client):
+        raise RuntimeError("the client has no gateway; use connect_player")
+    channel = client.get_channel(channel_id)
+    if not isinstance(channel, discord.VoiceChannel):
+        raise TypeError(f"channel {channel_id} is not a voice channel the client sees")
+    return await channel.connect(cls=cls, timeout=timeout, self_deaf=self_deaf)
+
+
 async def close_node(node: wavelink.Node) -> None:
     """Close ``node`` (its players disconnected), take it out of the Pool and close the
     aiohttp session wavelink made for it (``Node.close`` leaves that open)."""
@@ -197,5 +213,6 @@ __all__ = [
     "close_pool",
     "connect_node",
     "connect_player",
+    "connect_player_via",
     "wavelink_client",
 ]
