@@ -10,7 +10,9 @@ gives a discord.py client (any subclass: :class:`~.wavelink.WavelinkClient`,
 hands the Lavalink twin the Discord twin's session id, token and endpoint.
 
 The guild, its voice channel and the bot's membership come from the Discord twin's
-world, as they would from Discord.
+world, as they would from Discord. This works for the libraries whose player is a
+discord.py ``VoiceProtocol`` (wavelink, mafic, pomice); lavalink.py, which takes raw
+gateway dispatches, keeps :class:`~.lavalink_py.SyntheticVoice`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""wavelink's voice hand-over from a Discord twin, not from a fake voice gateway.
+"""Voice hand-over from a Discord twin, not from a fake voice gateway (wavelink, mafic,
+pomice: the three whose players are discord.py ``VoiceProtocol`` s).
 
 discord.py logs in to a Discord twin (:func:`wiretwin.drivers.discord_voice.discord_voice_client`);
 ``await channel.connect(cls=wavelink.Player)`` sends op 4 over the real gateway, the
@@ -13,13 +14,18 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from typing import Any, cast
 
 import discord
+import mafic  # noqa: F401  (its warning class, named in a filter)
 import pytest
 import wavelink
+from discord.ext import commands
 
 from wiretwin.discord.model.entities import ChannelType
 from wiretwin.discord.twin import DiscordTwin
+from wiretwin.drivers import mafic as mafic_driver
+from wiretwin.drivers import pomice as pomice_driver
 from wiretwin.drivers.discord_voice import discord_voice_client
 from wiretwin.drivers.voice import uses_a_gateway
 from wiretwin.drivers.wavelink import (
@@ -80,3 +86,59 @@ async def test_a_player_joins_with_the_discord_twins_voice_events(
         finally:
             await close_pool()
     assert wavelink.Pool.nodes == {}
+
+
+def voice_patch(twin: LavalinkTwin, guild_id: int) -> dict[str, object]:
+    (patch,) = [json.loads(e.detail["request_body"])["voice"]
+                for e in twin.journal.http(method="PATCH")
+                if e.detail["path"].endswith(f"/players/{guild_id}")
+                and "voice" in json.loads(e.detail["request_body"])]
+    return dict(patch)
+
+
+# Every 4.x minor > 0 makes mafic warn; it passes ws_connect(timeout=<float>) (deprecated).
+@pytest.mark.filterwarnings("ignore::mafic.UnsupportedVersionWarning")
+@pytest.mark.filterwarnings("ignore:parameter 'timeout':DeprecationWarning")
+async def test_a_mafic_player_joins_with_the_discord_twins_voice_events(
+        twin: LavalinkTwin, discord_twin: DiscordTwin) -> None:
+    model = discord_twin.model
+    (guild,) = model.guilds.values()
+    (voice,) = [c for c in model.channels.values() if c.is_voice]
+    async with discord_voice_client(discord_twin, mafic_driver.RecordingClient) as client:
+        try:
+            await mafic_driver.create_node(twin, client,
+                                           player_cls=mafic_driver.RecordingPlayer)
+            channel = client.get_channel(voice.id)
+            assert isinstance(channel, discord.VoiceChannel)
+            player: mafic_driver.RecordingPlayer = await mafic_driver.connect_player(channel)
+            assert guild.voice_states == {model.bot.id: voice.id}
+            assert voice_patch(twin, guild.id) == {
+                "sessionId": f"voice-{model.bot.id}", "token": f"voice-token-{guild.id}",
+                "endpoint": "wiretwin.discord.media:443", "channelId": str(voice.id)}
+            await player.disconnect(force=True)
+        finally:
+            await mafic_driver.close_pool()
+
+
+async def test_a_pomice_player_joins_with_the_discord_twins_voice_events(
+        twin: LavalinkTwin, discord_twin: DiscordTwin) -> None:
+    model = discord_twin.model
+    (guild,) = model.guilds.values()
+    (voice,) = [c for c in model.channels.values() if c.is_voice]
+    async with discord_voice_client(discord_twin, commands.Bot,
+                                    command_prefix=commands.when_mentioned) as bot:
+        try:
+            await pomice_driver.create_node(bot, pomice_driver.node_settings(twin))
+            channel = bot.get_channel(voice.id)
+            assert isinstance(channel, discord.VoiceChannel)
+            # pomice types its player's channel narrower than discord.py's Connectable
+            player: pomice_driver.TwinPlayer = await channel.connect(
+                cls=cast(Any, pomice_driver.TwinPlayer))
+            await player.wait_state(lambda s: s.connected)
+            assert guild.voice_states == {model.bot.id: voice.id}
+            assert voice_patch(twin, guild.id) == {
+                "sessionId": f"voice-{model.bot.id}", "token": f"voice-token-{guild.id}",
+                "endpoint": "wiretwin.discord.media:443", "channelId": str(voice.id)}
+            await player.destroy()
+        finally:
+            await pomice_driver.close_pool()
