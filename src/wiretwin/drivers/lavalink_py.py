@@ -44,15 +44,15 @@ from lavalink.events import NodeReadyEvent
 from ..runtime.waiters import WaitableLog
 from .events import DriverEvent
 from .events import EventLog as SharedLog
+from .payloads import DEFAULT_BOT_ID, VoiceSession
 from .tasks import finish_tasks_of
 
 if TYPE_CHECKING:
     from ..lavalink import LavalinkTwin
 
-#: The bot user id the helpers use: the same as :data:`.voice.DEFAULT_BOT_ID` (kept
-#: separate so driving lavalink.py never imports discord.py). lavalink.py ignores a
-#: ``VOICE_STATE_UPDATE`` whose ``user_id`` is not its own.
-DEFAULT_USER_ID = 100000000000000001
+#: The bot user id the helpers use (:data:`.payloads.DEFAULT_BOT_ID`). lavalink.py
+#: ignores a ``VOICE_STATE_UPDATE`` whose ``user_id`` is not its own.
+DEFAULT_USER_ID = DEFAULT_BOT_ID
 #: ``Client-Name`` lavalink.py sends on the websocket upgrade.
 CLIENT_NAME = f"Lavalink.py/{lavalink.__version__}"
 
@@ -68,31 +68,9 @@ class VoiceLike(Protocol):
     def gateway_events(self) -> list[dict[str, Any]]: ...
 
 
-@dataclass(frozen=True)
-class SyntheticVoice:
-    """A voice connection without discord.py: the two gateway dispatches lavalink.py reads.
-
-    The same payloads as :class:`.voice.VoiceSession` builds (that module imports
-    discord.py, which lavalink.py users need not have).
-    """
-
-    guild_id: int
-    channel_id: int
-    user_id: int = DEFAULT_USER_ID
-    session_id: str = "wiretwin-voice-session"
-    token: str = "wiretwin-voice-token"
-    endpoint: str = "wiretwin.discord.media:443"
-
-    def gateway_events(self) -> list[dict[str, Any]]:
-        state = {"guild_id": str(self.guild_id), "channel_id": str(self.channel_id),
-                 "user_id": str(self.user_id), "session_id": self.session_id,
-                 "deaf": False, "mute": False, "self_deaf": True, "self_mute": False,
-                 "self_video": False, "suppress": False,
-                 "request_to_speak_timestamp": None}
-        server = {"guild_id": str(self.guild_id), "token": self.token,
-                  "endpoint": self.endpoint}
-        return [{"op": 0, "t": "VOICE_STATE_UPDATE", "d": state},
-                {"op": 0, "t": "VOICE_SERVER_UPDATE", "d": server}]
+#: A voice connection without discord.py: the two gateway dispatches lavalink.py reads
+#: (:class:`.payloads.VoiceSession`, which imports no Discord library).
+SyntheticVoice = VoiceSession
 
 
 class EventLog:
