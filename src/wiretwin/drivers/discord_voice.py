@@ -10,16 +10,17 @@ gives a discord.py client (any subclass: :class:`~.wavelink.WavelinkClient`,
 hands the Lavalink twin the Discord twin's session id, token and endpoint.
 
 The guild, its voice channel and the bot's membership come from the Discord twin's
-world, as they would from Discord. This works for the libraries whose player is a
-discord.py ``VoiceProtocol`` (wavelink, mafic, pomice); lavalink.py, which takes raw
-gateway dispatches, keeps :class:`~.lavalink_py.SyntheticVoice`.
+world, as they would from Discord. wavelink's, mafic's and pomice's players are
+discord.py ``VoiceProtocol`` s already; lavalink.py takes raw gateway dispatches, which
+:func:`lavalink_py_voice` hands it (the voice client lavalink.py's own discord.py example
+describes).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 import discord
@@ -58,4 +59,51 @@ async def discord_voice_client(twin: DiscordTwin,
                 await runner
 
 
-__all__ = ["discord_voice_client"]
+class LavalinkPyVoice(discord.VoiceProtocol):
+    """A discord.py voice client for lavalink.py: ``channel.connect`` creates the guild's
+    player and asks the gateway to join; the gateway's two voice dispatches go to
+    ``lavalink_client.voice_update_handler``, which PATCHes the player's ``voice``."""
+
+    def __init__(self, client: discord.Client, channel: discord.abc.Connectable,
+                 lavalink_client: Any) -> None:
+        super().__init__(client, channel)
+        if not isinstance(channel, discord.VoiceChannel):
+            raise TypeError(f"lavalink.py plays in voice channels, not {channel!r}")
+        self.voice_channel = channel
+        self.lavalink = lavalink_client
+
+    @property
+    def guild_id(self) -> int:
+        return self.voice_channel.guild.id
+
+    async def on_voice_server_update(self, data: Any) -> None:
+        await self.lavalink.voice_update_handler({"t": "VOICE_SERVER_UPDATE", "d": data})
+
+    async def on_voice_state_update(self, data: Any) -> None:
+        await self.lavalink.voice_update_handler({"t": "VOICE_STATE_UPDATE", "d": data})
+
+    async def connect(self, *, timeout: float, reconnect: bool, self_deaf: bool = False,
+                      self_mute: bool = False) -> None:
+        self.lavalink.player_manager.create(guild_id=self.guild_id)
+        await self.voice_channel.guild.change_voice_state(
+            channel=self.voice_channel, self_mute=self_mute, self_deaf=self_deaf)
+
+    async def disconnect(self, *, force: bool = False) -> None:
+        """Leave the channel and destroy the player (a DELETE on the Lavalink twin)."""
+        await self.voice_channel.guild.change_voice_state(channel=None)
+        await self.lavalink.player_manager.destroy(self.guild_id)
+        self.cleanup()
+
+
+def lavalink_py_voice(lavalink_client: Any) -> Callable[[discord.Client,
+                                                         discord.abc.Connectable],
+                                                        LavalinkPyVoice]:
+    """What ``await channel.connect(cls=...)`` takes to join with ``lavalink_client`` (a
+    ``lavalink.Client`` whose user id is the bot's on the Discord twin)."""
+    def make(client: discord.Client, channel: discord.abc.Connectable) -> LavalinkPyVoice:
+        return LavalinkPyVoice(client, channel, lavalink_client)
+
+    return make
+
+
+__all__ = ["LavalinkPyVoice", "discord_voice_client", "lavalink_py_voice"]

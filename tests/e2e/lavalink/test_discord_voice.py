@@ -1,5 +1,6 @@
 """Voice hand-over from a Discord twin, not from a fake voice gateway (wavelink, mafic,
-pomice: the three whose players are discord.py ``VoiceProtocol`` s).
+pomice, whose players are discord.py ``VoiceProtocol`` s, and lavalink.py through
+:func:`~wiretwin.drivers.discord_voice.lavalink_py_voice`).
 
 discord.py logs in to a Discord twin (:func:`wiretwin.drivers.discord_voice.discord_voice_client`);
 ``await channel.connect(cls=wavelink.Player)`` sends op 4 over the real gateway, the
@@ -24,9 +25,10 @@ from discord.ext import commands
 
 from wiretwin.discord.model.entities import ChannelType
 from wiretwin.discord.twin import DiscordTwin
+from wiretwin.drivers import lavalink_py as lavalink_py_driver
 from wiretwin.drivers import mafic as mafic_driver
 from wiretwin.drivers import pomice as pomice_driver
-from wiretwin.drivers.discord_voice import discord_voice_client
+from wiretwin.drivers.discord_voice import discord_voice_client, lavalink_py_voice
 from wiretwin.drivers.voice import uses_a_gateway
 from wiretwin.drivers.wavelink import (
     WavelinkClient,
@@ -142,3 +144,30 @@ async def test_a_pomice_player_joins_with_the_discord_twins_voice_events(
             await player.destroy()
         finally:
             await pomice_driver.close_pool()
+
+
+async def test_a_lavalink_py_player_joins_with_the_discord_twins_voice_events(
+        twin: LavalinkTwin, discord_twin: DiscordTwin) -> None:
+    model = discord_twin.model
+    (guild,) = model.guilds.values()
+    (voice,) = [c for c in model.channels.values() if c.is_voice]
+    conn = await lavalink_py_driver.connect(twin, user_id=model.bot.id)
+    try:
+        async with discord_voice_client(discord_twin, discord.Client) as client:
+            channel = client.get_channel(voice.id)
+            assert isinstance(channel, discord.VoiceChannel)
+            voice_client = await channel.connect(cls=lavalink_py_voice(conn.client))
+            # lavalink.py PATCHes once both dispatches came through the gateway
+            await twin.journal.wait_for(
+                lambda e: e.kind == "http" and e.detail["method"] == "PATCH"
+                and e.detail["path"].endswith(f"/players/{guild.id}"))
+            assert guild.voice_states == {model.bot.id: voice.id}
+            assert voice_patch(twin, guild.id) == {
+                "sessionId": f"voice-{model.bot.id}", "token": f"voice-token-{guild.id}",
+                "endpoint": "wiretwin.discord.media:443", "channelId": str(voice.id)}
+            await voice_client.disconnect(force=True)
+            (delete,) = twin.journal.http(method="DELETE")
+            assert delete.detail["path"].endswith(f"/players/{guild.id}")
+            assert delete.detail["status"] == 204
+    finally:
+        await lavalink_py_driver.close_client(conn.client)
