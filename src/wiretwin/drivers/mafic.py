@@ -10,11 +10,11 @@ guild cache (``guild.me.voice.channel``).
 This module gives mafic all of that over no network but the twin's:
 
 * :class:`RecordingClient`: a discord.py client whose dispatches (``track_start``,
-  ``track_end``, ``node_ready``...) go to the drivers' shared event log and can be
-  awaited in order;
+  ``node_ready``...) go to the drivers' shared event log, to be awaited in order;
 * :func:`add_guild`: a cached guild with a voice channel and the bot as a member;
-* :class:`FakeVoiceGateway`: stands in for the Discord gateway; answers voice state changes
-  as Discord does, with :class:`~wiretwin.drivers.voice.VoiceSession` payloads;
+* :class:`FakeVoiceGateway`: answers voice state changes as Discord does, with
+  :class:`~.payloads.VoiceSession` payloads (a Discord twin can answer instead:
+  :mod:`.discord_voice`);
 * :func:`create_node`, :func:`connect_player`, :func:`close_pool`: a NodePool node on the
   twin, a connected player, and a clean teardown (mafic's pool is process-wide state);
 * :func:`follow_clock`: point mafic's position arithmetic (``time.time()`` against the
@@ -67,10 +67,9 @@ class RecordingClient(discord.Client):
 
     mafic reports through ``client.dispatch`` (``node_ready``, ``node_stats``,
     ``node_unavailable``, ``track_start``, ``track_end``, ``track_exception``,
-    ``track_stuck``, ``websocket_closed``); so do discord.py's own events. They go to the
-    drivers' shared :class:`~.events.EventLog` (:attr:`events`); each name is read like a
-    queue (:meth:`next_event` takes the oldest not yet taken), so an event dispatched
-    before the test waits for it is not lost.
+    ``track_stuck``, ``websocket_closed``); so do discord.py's own events. All go to
+    the shared :class:`~.events.EventLog` (:attr:`events`), each name read like a queue
+    (:meth:`next_event` takes the oldest not yet taken): none is lost.
     """
 
     def __init__(self, **kwargs: Any) -> None:
