@@ -1,6 +1,6 @@
 """Seed 003's ``OfflineTestRunner`` and ``TestScenarios`` (the Sonora client's offline
 testing page), as the seed wrote them: only the import lines differ (``sonora`` is
-``wiretwin.lavalink.sonora``: a real Lavalink v4 client against the Lavalink twin on
+``wiretwin.compat.sonora``: a real Lavalink v4 client against the Lavalink twin on
 127.0.0.1:2333). The seed's runner failed 9 of its 10 scenarios because nothing listened
 on 2333; here all ten pass. The two tests at the end are ours: they run the programs."""
 
@@ -9,8 +9,8 @@ import asyncio
 
 import pytest
 
-from wiretwin.lavalink.sonora import SonoraClient, protocol_simulator, mock_factory
-from wiretwin.lavalink.sonora import SonoraPlayer  # ours, for the check below
+from wiretwin.compat.sonora import SonoraClient, protocol_simulator, mock_factory
+from wiretwin.compat.sonora import SonoraPlayer  # ours, for the check below
 
 class OfflineTestRunner:
     def __init__(self):
@@ -121,7 +121,7 @@ class OfflineTestRunner:
             await player.set_filters()
 
             # Test equalizer
-            from wiretwin.lavalink.sonora import Equalizer
+            from wiretwin.compat.sonora import Equalizer
             eq = Equalizer()
             eq.set_band(0, 0.5)  # Boost bass
             player.filters.set_filter(eq)
@@ -135,7 +135,7 @@ class OfflineTestRunner:
     async def test_autoplay_system(self):
         """Test autoplay functionality"""
         try:
-            from wiretwin.lavalink.sonora import AutoplayEngine
+            from wiretwin.compat.sonora import AutoplayEngine
 
             autoplay = AutoplayEngine(123)
 

@@ -1,11 +1,13 @@
 """Recipes that point real client libraries at a twin: the discord.py family, hikari and
 discord.js options for the Discord twin; lavalink.py, wavelink, mafic and pomice for the
-Lavalink twin (their voice hand-over comes from the Discord twin). No twin imports
-anything from here.
+Lavalink twin. No twin imports anything from here.
 
-One module per library (:mod:`.discord_py`, :mod:`.hikari`, :mod:`.discord_js`); the
-package exports their recipes lazily, so importing it imports no client library and no
-twin.
+One module per library (:mod:`.discord_py`, :mod:`.hikari`, :mod:`.discord_js`,
+:mod:`.lavalink_py`, :mod:`.wavelink`, :mod:`.mafic`, :mod:`.pomice`), plus what the
+Lavalink drivers share: one waitable event log (:mod:`.events`), the voice hand-over
+either from a Discord twin that answers op 4 (:mod:`.discord_voice`) or from a stand-in
+gateway (:mod:`.voice`, :mod:`.payloads`). The package exports the Discord recipes
+lazily, so importing it imports no client library and no twin.
 """
 
 from __future__ import annotations

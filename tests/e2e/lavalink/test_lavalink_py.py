@@ -2,7 +2,7 @@
 
 lavalink.py is driven as a bot drives it, minus Discord: ``lavalink.Client(user_id)``,
 ``add_node(...)``, the two voice dispatches fed to ``voice_update_handler`` (see
-:mod:`wiretwin.lavalink.clients.lavalink_py`), then ``get_tracks``, ``player.add``,
+:mod:`wiretwin.drivers.lavalink_py`), then ``get_tracks``, ``player.add``,
 ``player.play()``... Protocol time runs on a :class:`VirtualClock`: a track ends, an
 ``endTime`` hits, playerUpdates tick and a voiceless track is cleaned up only when the test
 advances it. Tests synchronise on lavalink.py's own events (:class:`EventLog`) and on the
@@ -38,8 +38,7 @@ from lavalink import (
 )
 from lavalink.server import EndReason
 
-from wiretwin.lavalink import LavalinkTwin, Track
-from wiretwin.lavalink.clients.lavalink_py import (
+from wiretwin.drivers.lavalink_py import (
     CLIENT_NAME,
     DEFAULT_USER_ID,
     Connection,
@@ -51,6 +50,7 @@ from wiretwin.lavalink.clients.lavalink_py import (
     join_voice,
     wait_ready,
 )
+from wiretwin.lavalink import LavalinkTwin, Track
 from wiretwin.runtime.clock import VirtualClock
 from wiretwin.runtime.faults import Disconnect, Drop, LatencySpike, Scope
 
@@ -763,8 +763,8 @@ def _stream_uri(twin: LavalinkTwin) -> str:
 
 def test_synthetic_voice_matches_the_discord_helper() -> None:
     # the lavalink.py helpers build the gateway payloads without importing discord.py;
-    # they must stay the ones wiretwin.lavalink.clients.discord builds
-    from wiretwin.lavalink.clients.discord import DEFAULT_BOT_ID, VoiceSession
+    # they must stay the ones wiretwin.drivers.voice builds
+    from wiretwin.drivers.voice import DEFAULT_BOT_ID, VoiceSession
 
     assert DEFAULT_USER_ID == DEFAULT_BOT_ID
     assert SyntheticVoice(GUILD, CHANNEL).gateway_events() == VoiceSession(

@@ -1,6 +1,6 @@
 """The real mafic 2.11.0 (with discord.py 2.7.1) against a running Lavalink twin.
 
-No Discord: :mod:`wiretwin.lavalink.clients.mafic` gives mafic a ready client, a cached
+No Discord: :mod:`wiretwin.drivers.mafic` gives mafic a ready client, a cached
 guild and a fake voice gateway, so ``channel.connect(cls=mafic.Player)`` goes through
 discord.py and mafic exactly as in a bot. Protocol time is a :class:`VirtualClock`; mafic's
 position arithmetic reads it too (:func:`follow_clock`). Tests wait on mafic's dispatches
@@ -20,12 +20,12 @@ from typing import Any
 import mafic
 import pytest
 
-from wiretwin.lavalink import LavalinkTwin
-from wiretwin.lavalink.clients.mafic import (
+from wiretwin.drivers.mafic import (
     MaficBot,
     RecordingPlayer,
     follow_clock,
 )
+from wiretwin.lavalink import LavalinkTwin
 from wiretwin.lavalink.config import LavalinkConfig
 from wiretwin.lavalink.tracks import Track
 from wiretwin.runtime.clock import VirtualClock
@@ -169,7 +169,8 @@ async def test_player_connect_sends_voice_and_waits_for_player_update(
         "sessionId": session.session_id, "endpoint": session.endpoint,
         "token": session.token, "channelId": str(bot.channel.id)}}]
     # Player.connect returned only after the playerUpdate that followed the voice PATCH.
-    assert player.states and player.states[0]["connected"] is True
+    states = player.states.snapshot()
+    assert states and states[0]["connected"] is True
     view = twin.player(bot.guild.id)
     assert view.connected and view.voice["channelId"] == str(bot.channel.id)
     assert view.voice["sessionId"] == session.session_id

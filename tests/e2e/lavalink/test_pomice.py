@@ -1,7 +1,7 @@
 """The real pomice 2.11.1 (with discord.py 2.7.1) against a running Lavalink twin.
 
 Everything goes over real sockets: pomice's aiohttp REST calls and its ``websockets``
-connection. The helpers in :mod:`wiretwin.lavalink.clients.pomice` stand in for Discord
+connection. The helpers in :mod:`wiretwin.drivers.pomice` stand in for Discord
 (a ready bot, an offline guild and voice channel, the voice dispatches).
 
 How these tests synchronise, without sleeping: protocol time is a :class:`VirtualClock`
@@ -39,9 +39,7 @@ import pomice
 import pytest
 from pomice.utils import LavalinkVersion
 
-from wiretwin.lavalink import LavalinkTwin, Playlist, Track
-from wiretwin.lavalink.clients.discord import DEFAULT_BOT_ID, VoiceSession
-from wiretwin.lavalink.clients.pomice import (
+from wiretwin.drivers.pomice import (
     OfflineGuild,
     PomiceEventRecord,
     PomiceRig,
@@ -56,6 +54,8 @@ from wiretwin.lavalink.clients.pomice import (
     pomice_node,
     ready_bot,
 )
+from wiretwin.drivers.voice import DEFAULT_BOT_ID, VoiceSession
+from wiretwin.lavalink import LavalinkTwin, Playlist, Track
 from wiretwin.runtime.clock import VirtualClock
 from wiretwin.runtime.faults import Disconnect, Drop, HttpError, LatencySpike, Scope
 from wiretwin.runtime.journal import Entry

@@ -18,8 +18,8 @@ from typing import Any
 import lavalink
 import pytest
 
-from wiretwin.lavalink.clients.discord import VoiceSession
-from wiretwin.lavalink.simulator import ProtocolSimulator, mock_factory, protocol_simulator
+from wiretwin.compat.sonora.simulator import ProtocolSimulator, mock_factory, protocol_simulator
+from wiretwin.drivers.voice import VoiceSession
 from wiretwin.runtime.clock import VirtualClock
 from wiretwin.runtime.waiters import WaitableLog
 

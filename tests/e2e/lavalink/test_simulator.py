@@ -8,8 +8,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from wiretwin.compat.sonora.simulator import ProtocolSimulator, mock_factory, protocol_simulator
 from wiretwin.lavalink import decode_track
-from wiretwin.lavalink.simulator import ProtocolSimulator, mock_factory, protocol_simulator
 from wiretwin.runtime.faults import Disconnect, Drop, LatencySpike
 
 

@@ -1,4 +1,4 @@
-"""The Sonora client (``wiretwin.lavalink.sonora``) against the Lavalink twin: what it
+"""The Sonora client (``wiretwin.compat.sonora``) against the Lavalink twin: what it
 sends is what the node holds, on an ephemeral port and a virtual clock."""
 
 from __future__ import annotations
@@ -8,14 +8,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from wiretwin.lavalink import LavalinkTwin
-from wiretwin.lavalink.sonora import (
+from wiretwin.compat.sonora import (
     Equalizer,
     QueueFull,
     SonoraClient,
     SonoraError,
     SonoraPlayer,
 )
+from wiretwin.lavalink import LavalinkTwin
 from wiretwin.runtime.clock import VirtualClock
 
 GUILD = 4242

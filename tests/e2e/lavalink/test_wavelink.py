@@ -2,7 +2,7 @@
 
 Nothing of wavelink is patched: its Node connects over a real websocket, its Player joins
 a voice channel through ``channel.connect(cls=wavelink.Player)`` (a fake gateway answers
-the way Discord does, see :mod:`wiretwin.lavalink.clients.wavelink`) and talks REST to the
+the way Discord does, see :mod:`wiretwin.drivers.wavelink`) and talks REST to the
 twin. Protocol time (track ends, playerUpdate and stats schedules, fault latencies) runs on
 a VirtualClock moved by the test; tests synchronise on what wavelink dispatched
 (``client.wavelink_events``) and on the twin's journal, never on sleeps.
@@ -26,9 +26,8 @@ import aiohttp
 import pytest
 import wavelink
 
-from wiretwin.lavalink import LavalinkTwin, Playlist, Track
-from wiretwin.lavalink.clients.discord import DEFAULT_BOT_ID
-from wiretwin.lavalink.clients.wavelink import (
+from wiretwin.drivers.voice import DEFAULT_BOT_ID
+from wiretwin.drivers.wavelink import (
     VoiceGateway,
     WavelinkClient,
     add_voice_channel,
@@ -37,6 +36,7 @@ from wiretwin.lavalink.clients.wavelink import (
     connect_player,
     wavelink_client,
 )
+from wiretwin.lavalink import LavalinkTwin, Playlist, Track
 from wiretwin.runtime.clock import VirtualClock
 from wiretwin.runtime.faults import Disconnect, Drop, LatencySpike, RefuseHandshake, Scope
 from wiretwin.runtime.journal import Entry

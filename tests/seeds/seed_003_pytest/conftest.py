@@ -4,7 +4,7 @@ changed (see the comment there)."""
 # conftest.py
 import pytest
 import asyncio
-from wiretwin.lavalink.sonora import SonoraClient, protocol_simulator, mock_factory
+from wiretwin.compat.sonora import SonoraClient, protocol_simulator, mock_factory
 
 # Changed fixture: function-scoped (one event loop per test here) and autouse (the
 # seed's test never asks for the simulator, yet needs it running). tests/seeds/conftest.py

@@ -1,17 +1,17 @@
-"""The Sonora client's API (the seed's ``from sonora import ...``), for real.
+"""Moved: the Sonora client's API is :mod:`wiretwin.compat.sonora` now.
 
-``SonoraClient``, its players, queue, filters and autoplay (:mod:`.client`,
-:mod:`.audio`) speak Lavalink v4 over the wire; ``protocol_simulator`` and
-``mock_factory`` are the Lavalink twin's (:mod:`wiretwin.lavalink.simulator`). A seed
-program switches with ``from wiretwin.lavalink.sonora import ...``.
+Kept so that ``from wiretwin.lavalink.sonora import SonoraClient`` still works; each name
+read here warns (DeprecationWarning) with its new path. No twin module imports the
+compat layer: the names are looked up when read (PEP 562).
 """
 
 from __future__ import annotations
 
-from ..simulator import mock_factory, protocol_simulator
-from .audio import AutoplayEngine, Equalizer, Filters, Timescale
-from .client import Queue, QueueFull, SonoraClient, SonoraError, SonoraPlayer, SonoraTrack
+from ...runtime.lazy import lazy_exports
 
-__all__ = ["AutoplayEngine", "Equalizer", "Filters", "Queue", "QueueFull", "SonoraClient",
-           "SonoraError", "SonoraPlayer", "SonoraTrack", "Timescale", "mock_factory",
-           "protocol_simulator"]
+_NEW = "wiretwin.compat.sonora"
+_MOVED = ["AutoplayEngine", "Equalizer", "Filters", "Queue", "QueueFull", "SonoraClient",
+          "SonoraError", "SonoraPlayer", "SonoraTrack", "Timescale", "mock_factory",
+          "protocol_simulator"]
+
+__getattr__, __dir__ = lazy_exports(__name__, {}, moved=dict.fromkeys(_MOVED, _NEW))

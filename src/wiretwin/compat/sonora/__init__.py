@@ -1,0 +1,17 @@
+"""The Sonora client's API (the seed's ``from sonora import ...``), for real.
+
+``SonoraClient``, its players, queue, filters and autoplay (:mod:`.client`,
+:mod:`.audio`) speak Lavalink v4 over the wire; ``protocol_simulator`` and
+``mock_factory`` (:mod:`.simulator`) start a Lavalink twin for them. A seed program
+switches with ``from wiretwin.compat.sonora import ...``.
+"""
+
+from __future__ import annotations
+
+from .audio import AutoplayEngine, Equalizer, Filters, Timescale
+from .client import Queue, QueueFull, SonoraClient, SonoraError, SonoraPlayer, SonoraTrack
+from .simulator import mock_factory, protocol_simulator
+
+__all__ = ["AutoplayEngine", "Equalizer", "Filters", "Queue", "QueueFull", "SonoraClient",
+           "SonoraError", "SonoraPlayer", "SonoraTrack", "Timescale", "mock_factory",
+           "protocol_simulator"]
