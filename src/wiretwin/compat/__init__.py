@@ -5,3 +5,5 @@ control API: dpytest's (``wiretwin.compat.dpytest``), the Sonora client's and it
 simulator (``wiretwin.compat.sonora``), the Pusher testing guide's mocks
 (``wiretwin.compat.pusher_guide``). No twin imports anything from here.
 """
+
+__all__: list[str] = []  # the modules are the API

@@ -135,8 +135,10 @@ class LavalinkTwin(Twin):
     def _admin_routes(self) -> list[AdminRoute]:
         return LavalinkAdmin(self).routes()
 
+    def _max_request_size(self) -> int:
+        return self.config.max_body_bytes
+
     def _add_routes(self, app: web.Application) -> None:
-        app._client_max_size = self.config.max_body_bytes
         app.add_routes(self.sockets.routes())
         app.add_routes(self.http.routes())
         app.on_response_prepare.append(_api_version_header)

@@ -7,3 +7,5 @@ It imports nothing of the model at run time, so the model, the REST routes, the 
 and the snapshot can all use it without import cycles. Importing the package imports
 none of its modules (the REST readers need aiohttp; the model does not).
 """
+
+__all__: list[str] = []  # the modules are the API

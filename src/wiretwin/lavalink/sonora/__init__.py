@@ -15,3 +15,5 @@ _MOVED = ["AutoplayEngine", "Equalizer", "Filters", "Queue", "QueueFull", "Sonor
           "protocol_simulator"]
 
 __getattr__, __dir__ = lazy_exports(__name__, {}, moved=dict.fromkeys(_MOVED, _NEW))
+
+__all__ = list(_MOVED)
