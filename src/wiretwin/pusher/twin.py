@@ -9,6 +9,7 @@ model operations the wire runs (rule 4: control goes through the front door).
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -284,9 +285,16 @@ class PusherTwin(Twin):
         await client.connect(timeout=timeout)
         return client
 
-    async def settle(self, timeout: float = 5.0) -> None:
+    async def wait_webhooks(self, timeout: float = 5.0) -> None:
         """Wait until every queued webhook was attempted (retries included)."""
-        await await_in_loop(self.loop, self.webhooks.settle(timeout))
+        await await_in_loop(self.loop, self.webhooks.wait_idle(timeout))
+
+    async def settle(self, timeout: float = 5.0) -> None:
+        """The old name of :meth:`wait_webhooks` (``settle`` is the Discord twin's wait for
+        a bot to finish answering)."""
+        warnings.warn("PusherTwin.settle() is now PusherTwin.wait_webhooks()",
+                      DeprecationWarning, stacklevel=2)
+        await self.wait_webhooks(timeout)
 
 
 __all__ = ["ApiError", "PusherTwin"]

@@ -159,7 +159,7 @@ class WebhookSender:
             )
         return self._session
 
-    async def settle(self, timeout: float = 5.0) -> None:
+    async def wait_idle(self, timeout: float = 5.0) -> None:
         """Wait until no webhook is queued, in flight or waiting for a retry."""
         await asyncio.wait_for(self._idle.wait(), timeout)
 

@@ -708,6 +708,26 @@ async def test_webhook_is_retried_after_a_500(webhook_sink: WebhookSink,
         assert valid["events"] == delivered.events
 
 
+async def test_wait_webhooks_returns_once_every_webhook_was_attempted(
+        webhook_sink: WebhookSink, clients: Clients) -> None:
+    webhook_sink.statuses = [500]
+    app = App(id="4345", key="wait-key", secret="wait-secret", webhooks=[webhook_sink.url])
+    clock = VirtualClock()
+    async with threaded_twin(app, clock=clock) as twin:
+        client = await clients(twin)
+        await subscribed(client, "public-wait")
+        await webhook_sink.next()
+        await twin.recorder.webhooks.wait_for(lambda a: a.status == 500)
+        # The retry waits on the twin's clock: the queue is not idle until it is sent.
+        with pytest.raises(TimeoutError):
+            await twin.wait_webhooks(timeout=0.05)
+        await clock.advance(1)
+        await twin.wait_webhooks()
+        assert [a.status for a in twin.recorder.webhooks.snapshot()] == [500, 200]
+        with pytest.warns(DeprecationWarning, match=r"wait_webhooks\(\)"):
+            await twin.settle()
+
+
 async def test_webhooks_waiting_for_one_endpoint_are_bounded(
         webhook_sink: WebhookSink) -> None:
     """An endpoint that keeps failing holds at most ``max_queued`` webhooks (each waiting
