@@ -11,6 +11,7 @@ from ..errors import CANNOT_OPEN_DM, INVALID_FORM_BODY
 from ..model import DiscordModel
 from ..wire.fields import Form
 from ..wire.params import query, read_json, snowflake_arg
+from ..wire.serialize import user_guild_json
 from .app import RestApp
 
 #: (sound_id, name, emoji) of Discord's default soundboard sounds, as remembered from its
@@ -97,9 +98,8 @@ class CoreRoutes:
         out: list[dict[str, Any]] = []
         for guild in guilds[:limit]:
             perms = self.model.guild_permissions(guild, bot)
-            out.append({"id": str(guild.id), "name": guild.name, "icon": guild.icon,
-                        "banner": None, "owner": guild.owner_id == bot,
-                        "permissions": str(int(perms)), "features": []})
+            out.append(user_guild_json(guild, owner=guild.owner_id == bot,
+                                       permissions=int(perms)))
         return out
 
     async def leave_guild(self, request: web.Request) -> None:

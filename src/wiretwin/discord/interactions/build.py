@@ -16,6 +16,7 @@ from typing import Any
 from ..model import Attachment, Channel, DiscordModel, Guild, Message
 from ..model.entities import ChannelType
 from ..permissions import Permission
+from ..wire.serialize import interaction_guild_json
 from .records import APPLICATION_COMMAND, AUTOCOMPLETE, MESSAGE_COMPONENT, MODAL_SUBMIT
 
 _SNOWFLAKE_TYPES = (6, 7, 8, 9, 11)
@@ -50,7 +51,7 @@ class PayloadBuilder:
             guild = model.guilds[channel.guild_id]
             payload.update({
                 "guild_id": str(guild.id),
-                "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
+                "guild": interaction_guild_json(guild),
                 "guild_locale": "en-US",
                 "member": {**model.member_json(guild, user_id),
                            "permissions": str(int(model.permissions(channel, user_id)))},

@@ -269,6 +269,18 @@ def guild_json(guild: Guild, *, member_count: bool = False) -> dict[str, Any]:
     return data
 
 
+def user_guild_json(guild: Guild, *, owner: bool, permissions: int) -> dict[str, Any]:
+    """A guild as ``GET /users/@me/guilds`` lists it: a partial guild with the current
+    user's ``owner`` flag and permissions."""
+    return {"id": str(guild.id), "name": guild.name, "icon": guild.icon, "banner": None,
+            "owner": owner, "permissions": str(permissions), "features": []}
+
+
+def interaction_guild_json(guild: Guild) -> dict[str, Any]:
+    """The partial guild an interaction carries (``guild``)."""
+    return {"id": str(guild.id), "locale": "en-US", "features": []}
+
+
 def guild_create_json(guild: Guild, *, joined_at: str, voice_states: list[dict[str, Any]],
                       members: list[dict[str, Any]], channels: list[dict[str, Any]],
                       threads: list[dict[str, Any]]) -> dict[str, Any]:
