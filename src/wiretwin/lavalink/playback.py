@@ -73,7 +73,7 @@ class UpdateTicker:
         while members:
             player = next(iter(members))
             del members[player]
-            player._tick()
+            player.tick()
         self._groups.pop(due, None)
 
 
@@ -212,9 +212,10 @@ class Player:
         if self.ticker is not None:
             self._update_due = self.ticker.schedule(self, self.update_interval)
         else:
-            self._update_timer = self.clock.call_later(self.update_interval, self._tick)
+            self._update_timer = self.clock.call_later(self.update_interval, self.tick)
 
-    def _tick(self) -> None:
+    def tick(self) -> None:
+        """The ``playerUpdate`` timer fired: report the player and schedule the next."""
         self._update_timer = None
         self._update_due = None
         self._schedule_update()

@@ -92,7 +92,7 @@ class PusherAdmin:
         app = (body or {}).get("app") or request.query.get("app")
         if app is not None:
             try:
-                self.twin._app(str(app))
+                self.twin.find_app(str(app))
             except KeyError as exc:
                 raise AdminError(404, str(exc.args[0])) from None
         return str(app) if app is not None else None

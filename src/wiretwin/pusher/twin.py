@@ -165,7 +165,8 @@ class PusherTwin(Twin):
         """The first (by default the only) app."""
         return next(iter(self.model.states.values())).app
 
-    def _app(self, app: App | str | None) -> App:
+    def find_app(self, app: App | str | None) -> App:
+        """An app by id or key (``None``: the first app); KeyError when there is none."""
         if app is None:
             return self.app
         if isinstance(app, App):
@@ -177,17 +178,17 @@ class PusherTwin(Twin):
 
     def settings(self, app: App | str | None = None) -> dict[str, Any]:
         """Ready-to-use settings for pusher-http-python, pusher-js and Pysher."""
-        return client_settings(self._app(app), host=self.host, port=self.port)
+        return client_settings(self.find_app(app), host=self.host, port=self.port)
 
     # -- signing helpers (what an app's auth endpoint computes) -------------------------
 
     def sign_channel(self, socket_id: str, channel: str, channel_data: str | None = None,
                      app: App | str | None = None) -> str:
-        a = self._app(app)
+        a = self.find_app(app)
         return sign_channel(a.key, a.secret, socket_id, channel, channel_data)
 
     def sign_user(self, socket_id: str, user_data: str, app: App | str | None = None) -> str:
-        a = self._app(app)
+        a = self.find_app(app)
         return sign_user(a.key, a.secret, socket_id, user_data)
 
     # -- test-control API -------------------------------------------------------------
@@ -197,7 +198,7 @@ class PusherTwin(Twin):
         """Publish as ``POST events`` would (same checks), without signing a request."""
         names = [channels] if isinstance(channels, str) else list(channels)
         payload = data if isinstance(data, str) else dumps(data)
-        a = self._app(app)
+        a = self.find_app(app)
         request = PublishRequest(event, payload, names, socket_id)
 
         def run() -> None:
@@ -211,21 +212,21 @@ class PusherTwin(Twin):
     def channels_info(self, prefix: str = "", attributes: Sequence[str] = (),
                       app: App | str | None = None) -> dict[str, Any]:
         """The body ``GET /apps/{id}/channels`` answers with."""
-        a = self._app(app)
+        a = self.find_app(app)
         return self.call(lambda: {"channels": self.model.channels(a, prefix, list(attributes))})
 
     def channel_info(self, channel: str, attributes: Sequence[str] = (),
                      app: App | str | None = None) -> dict[str, Any]:
-        a = self._app(app)
+        a = self.find_app(app)
         return self.call(self.model.channel_info, a, channel, list(attributes))
 
     def users_info(self, channel: str, app: App | str | None = None) -> dict[str, Any]:
-        a = self._app(app)
+        a = self.find_app(app)
         return self.call(lambda: {"users": [{"id": u} for u in self.model.users(a, channel)]})
 
     def members(self, channel: str, app: App | str | None = None) -> dict[str, Any]:
         """Presence roster of ``channel``: user id -> user_info."""
-        a = self._app(app)
+        a = self.find_app(app)
 
         def read() -> dict[str, Any]:
             ch = self.model.state(a).channels.get(channel)
@@ -238,7 +239,7 @@ class PusherTwin(Twin):
     def add_member(self, channel: str, user_id: str | int, user_info: Any = None, *,
                    app: App | str | None = None) -> bool:
         """Put a user in a presence channel without a socket (rosters of any size)."""
-        a = self._app(app)
+        a = self.find_app(app)
         return self.call(self.model.add_member, a, channel, str(user_id), user_info)
 
     def add_members(self, channel: str, members: Iterable[tuple[str | int, Any]], *,
@@ -248,11 +249,11 @@ class PusherTwin(Twin):
 
     def remove_member(self, channel: str, user_id: str | int, *,
                       app: App | str | None = None) -> bool:
-        a = self._app(app)
+        a = self.find_app(app)
         return self.call(self.model.remove_member, a, channel, str(user_id))
 
     def socket_ids(self, app: App | str | None = None) -> list[str]:
-        a = self._app(app)
+        a = self.find_app(app)
         return self.call(lambda: list(self.model.state(a).connections))
 
     def subscriptions(self, socket_id: str) -> set[str]:
@@ -274,13 +275,13 @@ class PusherTwin(Twin):
         self.call(lambda: self.sockets.close_all(code, message, error_first=error_first))
 
     def terminate_user_connections(self, user_id: str, app: App | str | None = None) -> int:
-        a = self._app(app)
+        a = self.find_app(app)
         return self.call(self.model.terminate_user_connections, a, user_id)
 
     async def connect(self, *, app: App | str | None = None, protocol: int = 7,
                       timeout: float = 5.0) -> PusherTestClient:
         """A connected :class:`PusherTestClient` (a real websocket, in the caller's loop)."""
-        a = self._app(app)
+        a = self.find_app(app)
         client = PusherTestClient(self.ws_url(), a, protocol=protocol)
         await client.connect(timeout=timeout)
         return client

@@ -140,7 +140,7 @@ class SonoraPlayer:
         self._lock = asyncio.Lock()
 
     async def _update(self, body: dict[str, Any]) -> dict[str, Any]:
-        data: dict[str, Any] = await self.client._rest(
+        data: dict[str, Any] = await self.client.rest(
             "PATCH", f"/v4/sessions/{self.client.session_id}/players/{self.guild_id}",
             body)
         track = data.get("track")
@@ -206,7 +206,7 @@ class SonoraPlayer:
         return self.autoplay.choose(result)
 
     async def destroy(self) -> None:
-        await self.client._rest(
+        await self.client.rest(
             "DELETE", f"/v4/sessions/{self.client.session_id}/players/{self.guild_id}")
         self.client.players.pop(self.guild_id, None)
 
@@ -286,7 +286,7 @@ class SonoraClient:
 
     async def load_tracks(self, identifier: str) -> list[SonoraTrack]:
         """``GET /v4/loadtracks``: the tracks a search, URL or playlist resolves to."""
-        data = await self._rest("GET", "/v4/loadtracks", params={"identifier": identifier})
+        data = await self.rest("GET", "/v4/loadtracks", params={"identifier": identifier})
         kind, payload = data.get("loadType"), data.get("data")
         if kind == "track":
             return [SonoraTrack.from_json(payload)]
@@ -298,8 +298,9 @@ class SonoraClient:
             raise SonoraError(200, payload)
         return []
 
-    async def _rest(self, method: str, path: str, body: Any = None, *,
-                    params: dict[str, str] | None = None) -> Any:
+    async def rest(self, method: str, path: str, body: Any = None, *,
+                   params: dict[str, str] | None = None) -> Any:
+        """One call to the node's REST API (with the client's password), its JSON answer."""
         if self._http is None:
             raise RuntimeError("await client.start() first")
         async with self._http.request(method, self.base + path, json=body, params=params,
