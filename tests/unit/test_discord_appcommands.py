@@ -1,4 +1,4 @@
-"""Discord's command name, length and shape rules (wiretwin.discord.appcommands)."""
+"""Discord's command name, length and shape rules (wiretwin.discord.wire.commands)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from wiretwin.discord.appcommands import check_command
 from wiretwin.discord.model import DiscordError
+from wiretwin.discord.wire.commands import check_command
 
 
 @pytest.mark.parametrize("name", ["ping", "set-value", "don't", "under_score", "числа",

@@ -7,11 +7,17 @@ from typing import Any
 
 import pytest
 
-from wiretwin.discord.changes import read_channel, read_guild, read_member, read_role, read_thread
 from wiretwin.discord.errors import DiscordError, Problems, form_error
 from wiretwin.discord.model import ChannelType, DiscordModel
 from wiretwin.discord.model.entities import Application, User
 from wiretwin.discord.wire.bodies import read_message
+from wiretwin.discord.wire.changes import (
+    read_channel,
+    read_guild,
+    read_member,
+    read_role,
+    read_thread,
+)
 from wiretwin.discord.wire.fields import Form, as_bool, as_int, as_snowflake, as_text
 from wiretwin.discord.wire.params import parse_multipart
 from wiretwin.runtime.clock import VirtualClock

@@ -11,12 +11,12 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from ..changes import read_overwrite
 from ..errors import NOT_AUTHOR, UNKNOWN_EMOJI
 from ..model import DiscordModel, Message
 from ..model.entities import emoji_key
 from ..permissions import Permission as P
 from ..wire.bodies import read_message
+from ..wire.changes import read_overwrite
 from ..wire.fields import Form, as_snowflake
 from ..wire.params import query, read_json, snowflake_arg
 from .access import ChannelAccess

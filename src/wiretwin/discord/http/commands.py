@@ -3,7 +3,7 @@
 What ``CommandTree.sync()`` (discord.py), ``application.commands.set()`` (discord.js)
 and hikari's ``set_application_commands`` call: list, create (201, or 200 when it
 overwrote a command of the same name and type), bulk overwrite (PUT), get, edit (PATCH)
-and delete (204). The rules are :mod:`wiretwin.discord.appcommands`'; the state is the
+and delete (204). The rules are :mod:`wiretwin.discord.wire.commands`'; the state is the
 model's (:mod:`wiretwin.discord.model.commands`).
 """
 

@@ -12,11 +12,11 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from ..changes import read_channel, read_member, read_role
 from ..errors import NOT_IN_VOICE, UNKNOWN_BAN, UNKNOWN_CHANNEL, Problems
 from ..model import ChannelType, DiscordModel, Guild, Overwrite
 from ..model.base import missing_access, missing_permissions
 from ..permissions import Permission as P
+from ..wire.changes import read_channel, read_member, read_role
 from ..wire.fields import NULL_ITEM, Form
 from ..wire.params import query, query_flag, read_json, read_json_list, snowflake_arg
 from .app import RestApp

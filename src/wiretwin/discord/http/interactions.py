@@ -21,7 +21,6 @@ from typing import Any
 from aiohttp import web
 
 from ...runtime.clock import Clock
-from ..components import check_modal_components
 from ..errors import (
     ALREADY_ACKNOWLEDGED,
     INVALID_WEBHOOK_TOKEN,
@@ -44,6 +43,7 @@ from ..interactions.records import (
 )
 from ..model import Attachment, DiscordModel, Message, form_error
 from ..wire.bodies import MessageBody, read_message
+from ..wire.components import check_modal_components
 from ..wire.fields import Form
 from ..wire.params import query_flag, snowflake_arg
 from .access import ChannelAccess

@@ -14,11 +14,11 @@ from typing import Any
 
 from aiohttp import web
 
-from ..changes import read_new_thread, read_thread
 from ..errors import MISSING_ACCESS, UNKNOWN_MEMBER, WRONG_CHANNEL_TYPE
 from ..model import Channel, ChannelType, DiscordModel, missing_permissions
 from ..model.threads import archived_error
 from ..permissions import Permission as P
+from ..wire.changes import read_new_thread, read_thread
 from ..wire.params import query, query_flag, read_json, snowflake_arg
 from .access import ChannelAccess
 from .app import RestApp

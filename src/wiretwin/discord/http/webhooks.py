@@ -12,11 +12,11 @@ from typing import Any
 
 from aiohttp import web
 
-from ..changes import read_webhook
 from ..errors import UNKNOWN_MESSAGE, UNKNOWN_WEBHOOK
 from ..model import DiscordModel, Message, Webhook, form_error
 from ..permissions import Permission as P
 from ..wire.bodies import read_message
+from ..wire.changes import read_webhook
 from ..wire.fields import Form, as_snowflake
 from ..wire.params import query, read_json, snowflake_arg
 from .access import ChannelAccess

@@ -1,4 +1,4 @@
-"""The application's commands, global and per guild (checked by :mod:`..appcommands`).
+"""The application's commands, global and per guild (checked by :mod:`..wire.commands`).
 
 Discord keeps commands per scope (global, or one guild) and per type; a name is unique
 within its scope and type. Creating a command whose name exists overwrites it (same id);
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..appcommands import COMMAND_LIMITS, check_command, check_commands
 from ..errors import UNKNOWN_COMMAND, max_commands, whole_body_error
 from ..permissions import Permission
+from ..wire.commands import COMMAND_LIMITS, check_command, check_commands
 from ..wire.fields import NOT_DICT, as_snowflake
 from ..wire.serialize import command_permissions_json
 from .base import ModelBase, form_error, missing_access

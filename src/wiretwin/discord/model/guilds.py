@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..changes import read_channel, read_guild, read_role
 from ..errors import DM_CHANNEL, INVALID_ROLE, UNKNOWN_MEMBER, UNKNOWN_ROLE
 from ..permissions import DEFAULT_EVERYONE
+from ..wire.changes import read_channel, read_guild, read_role
 from ..wire.serialize import guild_create_json
 from .base import ModelBase, form_error, missing_permissions
 from .entities import Channel, ChannelType, Guild, Member, Overwrite, Role, User

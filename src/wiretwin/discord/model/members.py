@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..changes import read_member
 from ..errors import UNKNOWN_BAN, UNKNOWN_ROLE, USER_BANNED, WRONG_CHANNEL_TYPE
+from ..wire.changes import read_member
 from ..wire.fields import as_timestamp_ms
 from .base import ModelBase
 from .entities import Guild, Member

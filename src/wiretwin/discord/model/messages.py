@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..components import check_message_components
 from ..errors import (
     BULK_DELETE_TOO_OLD,
     CANNOT_MESSAGE_USER,
@@ -17,6 +16,7 @@ from ..errors import (
 )
 from ..permissions import Permission
 from ..wire.bodies import read_allowed_mentions, read_attachments, read_embeds, read_reference
+from ..wire.components import check_message_components
 from ..wire.fields import INT_MAX, Form
 from .base import ModelBase, form_error
 from .entities import Attachment, Channel, ChannelType, Message, Reaction, emoji_key

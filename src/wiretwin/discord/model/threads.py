@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..changes import ARCHIVE_DURATIONS, read_thread
 from ..errors import (
     THREAD_ALREADY_CREATED,
     THREAD_ARCHIVED,
@@ -29,6 +28,7 @@ from ..errors import (
     Path,
 )
 from ..wire.bodies import read_message
+from ..wire.changes import ARCHIVE_DURATIONS, read_thread
 from ..wire.fields import Form
 from .base import DiscordError, form_error
 from .entities import THREAD_TYPES, Channel, ChannelType, Message, ThreadInfo

@@ -12,7 +12,6 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from ..changes import read_webhook
 from ..errors import (
     FORUM_NEEDS_THREAD,
     INVALID_WEBHOOK_TOKEN,
@@ -21,6 +20,7 @@ from ..errors import (
     WRONG_CHANNEL_TYPE,
 )
 from ..wire.bodies import read_message
+from ..wire.changes import read_webhook
 from ..wire.fields import Form
 from .base import form_error
 from .entities import Attachment, Channel, ChannelType, Message, Webhook

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..appcommands import check_command
 from ..model import DiscordError, Webhook
+from ..wire.commands import check_command
 from .common import SnapshotError
 from .reader import Entry, State, guild_of
 from .schema import WEBHOOK

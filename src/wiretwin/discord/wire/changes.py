@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .wire.fields import Form
+from .fields import Form
 
 #: Channel types a guild channel may be created as (text, voice, category,
 #: announcement, stage, forum, media).

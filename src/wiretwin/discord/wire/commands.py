@@ -29,8 +29,8 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from .errors import DiscordError, form_errors, whole_body_error
-from .wire.fields import NOT_LIST, as_int, choices_text, not_text, shown
+from ..errors import DiscordError, form_errors, whole_body_error
+from .fields import NOT_LIST, as_int, choices_text, not_text, shown
 
 CHAT_INPUT, USER, MESSAGE = 1, 2, 3
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import form_errors
-from .wire.fields import NOT_LIST
+from ..errors import form_errors
+from .fields import NOT_LIST
 
 IS_COMPONENTS_V2 = 1 << 15
 _SELECTS = (3, 5, 6, 7, 8)
