@@ -73,3 +73,17 @@ def test_soak_benchmark_runs_and_loses_nothing() -> None:
     assert rows["sessions disagree"] == ["-", "0"]
     assert int(rows["delivered"][0].replace(",", "")) > 0
     assert rows["delivered"] == rows["deliveries owed"]
+
+
+def test_import_cost_benchmark_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "import_cost.py"), "--runs", "1"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "the plugin adds" in result.stdout
+    # Importing a twin's package alone loads no aiohttp (lazy exports).
+    rows = {line.split()[0]: line.split()[-1] for line in result.stdout.splitlines()[1:]
+            if line.startswith("wiretwin.")}
+    assert rows == dict.fromkeys(["wiretwin.pusher", "wiretwin.lavalink",
+                                  "wiretwin.discord", "wiretwin.drivers"], "no")
