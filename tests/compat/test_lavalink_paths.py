@@ -55,7 +55,9 @@ def test_from_import_through_an_old_path_warns() -> None:
 
 
 #: What each old driver module exported before the move, and where it is now (all but
-#: pomice's ``wait_until``, a polling helper the drivers no longer have).
+#: pomice's ``wait_until``, a polling helper the drivers no longer have, and the stand-in
+#: voice gateways, retired for the Discord twin's voice events: wavelink's
+#: ``VoiceGateway`` and ``add_voice_channel``).
 OLD_DRIVERS: dict[str, tuple[str, list[str]]] = {
     "discord": ("voice", [
         "DEFAULT_BOT_ID", "VoiceSession", "ready_client"
@@ -78,9 +80,8 @@ OLD_DRIVERS: dict[str, tuple[str, list[str]]] = {
         "pomice_clock", "pomice_node", "ready_bot", "send_voice", "wait_session",
     ]),
     "wavelink": ("wavelink", [
-        "EventLog", "VoiceGateway", "VoiceStateRequest", "WavelinkClient",
-        "WavelinkEvent", "add_voice_channel", "close_node", "close_pool",
-        "connect_node", "connect_player", "wavelink_client"
+        "EventLog", "VoiceStateRequest", "WavelinkClient", "WavelinkEvent",
+        "close_node", "close_pool", "connect_node", "connect_player", "wavelink_client"
     ]),
 }
 

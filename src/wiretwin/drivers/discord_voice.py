@@ -14,18 +14,30 @@ world, as they would from Discord. wavelink's, mafic's and pomice's players are
 discord.py ``VoiceProtocol`` s already; lavalink.py takes raw gateway dispatches, which
 :func:`lavalink_py_voice` hands it (the voice client lavalink.py's own discord.py example
 describes).
+
+What the stand-in gateways used to offer, the Discord twin does as Discord would:
+:func:`voice_guild` seats the bot in a guild with voice channels (and listeners) in the
+twin's world; :func:`voice_requests` reads the op 4 requests the twin received from its
+journal; :func:`unanswered_voice` loses them on the way in (a ``Drop`` fault scoped to the
+opcode: a voice connect that times out); :func:`move_bot` is a moderator moving or
+disconnecting the bot (the twin dispatches the bot's new voice state, and on a move a new
+voice server with a new token).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+import json
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import discord
 
+from ..discord.model.entities import ChannelType, Guild
 from ..discord.twin import DiscordTwin
+from ..runtime.faults import Drop, Scope
 from .discord_py import use_discord_py
 
 ClientT = TypeVar("ClientT", bound=discord.Client)
@@ -57,6 +69,81 @@ async def discord_voice_client(twin: DiscordTwin,
             await client.close()
             with contextlib.suppress(Exception):
                 await runner
+
+
+# -- the Discord twin's world, for voice -----------------------------------------------------
+
+
+def voice_guild(twin: DiscordTwin, guild_id: int, channels: Mapping[int, str], *,
+                name: str = "wiretwin guild", listeners: Sequence[int] = (),
+                bot_in: int | None = None) -> Guild:
+    """A guild ``guild_id`` in ``twin``'s world with the bot as a member and a voice
+    channel per ``channels`` entry (id -> name), made before a client logs in.
+
+    Each of ``listeners`` is a human member sitting in the first channel; ``bot_in`` seats
+    the bot in that channel already (a restarted bot finds itself there in GUILD_CREATE).
+    """
+    model = twin.model
+    owner = model.add_user("owner")
+    guild = model.create_guild(name, owner.id, guild_id=guild_id)
+    model.add_member(guild, model.bot.id)
+    for channel_id, channel_name in channels.items():
+        model.create_channel(guild, channel_name, ChannelType.GUILD_VOICE,
+                             channel_id=channel_id)
+    first = next(iter(channels))
+    for listener in listeners:
+        model.add_user(f"listener-{listener}", user_id=listener)
+        model.add_member(guild, listener)
+        model.set_voice(guild, listener, first)
+    if bot_in is not None:
+        model.set_voice(guild, model.bot.id, bot_in)
+    return guild
+
+
+@dataclass(frozen=True)
+class VoiceStateRequest:
+    """An opcode 4 (VOICE_STATE_UPDATE) the client sent: join, move or leave."""
+
+    guild_id: int
+    channel_id: int | None
+    self_mute: bool
+    self_deaf: bool
+
+
+def voice_requests(twin: DiscordTwin, guild_id: int | None = None
+                   ) -> list[VoiceStateRequest]:
+    """Every op 4 ``twin`` received (from its journal), for ``guild_id`` if given, in
+    order: answered or not."""
+    found = []
+    for entry in twin.journal.frames(direction="in", event="VOICE_STATE_UPDATE"):
+        data = json.loads(entry.data or "{}")["d"]
+        channel = data.get("channel_id")
+        request = VoiceStateRequest(int(data["guild_id"]),
+                                    int(channel) if channel is not None else None,
+                                    bool(data.get("self_mute")), bool(data.get("self_deaf")))
+        if guild_id is None or request.guild_id == guild_id:
+            found.append(request)
+    return found
+
+
+@contextlib.contextmanager
+def unanswered_voice(twin: DiscordTwin) -> Iterator[Drop]:
+    """While inside, every op 4 the client sends is lost on the way in (journaled, never
+    answered): a voice connect that times out, as when Discord does not answer."""
+    fault = Drop(name="unanswered-voice",
+                 scope=Scope(event="VOICE_STATE_UPDATE", direction="in"))
+    with twin.faults.apply(fault):
+        yield fault
+
+
+def move_bot(twin: DiscordTwin, guild_id: int, channel_id: int | None) -> None:
+    """A moderator moves the bot to ``channel_id`` or (None) disconnects it: the twin
+    dispatches the bot's new voice state, and for a move a new voice server."""
+    model = twin.model
+    model.set_voice(model.guilds[guild_id], model.bot.id, channel_id)
+
+
+# -- lavalink.py --------------------------------------------------------------------------
 
 
 class LavalinkPyVoice(discord.VoiceProtocol):
@@ -106,4 +193,6 @@ def lavalink_py_voice(lavalink_client: Any) -> Callable[[discord.Client,
     return make
 
 
-__all__ = ["LavalinkPyVoice", "discord_voice_client", "lavalink_py_voice"]
+__all__ = ["LavalinkPyVoice", "VoiceStateRequest", "discord_voice_client",
+           "lavalink_py_voice", "move_bot", "unanswered_voice", "voice_guild",
+           "voice_requests"]
