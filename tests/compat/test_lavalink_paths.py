@@ -57,7 +57,7 @@ def test_from_import_through_an_old_path_warns() -> None:
 #: What each old driver module exported before the move, and where it is now (all but
 #: pomice's ``wait_until``, a polling helper the drivers no longer have, and the stand-in
 #: voice gateways, retired for the Discord twin's voice events: wavelink's
-#: ``VoiceGateway`` and ``add_voice_channel``).
+#: ``VoiceGateway`` and ``add_voice_channel``, mafic's ``FakeVoiceGateway`` and ``add_guild``).
 OLD_DRIVERS: dict[str, tuple[str, list[str]]] = {
     "discord": ("voice", [
         "DEFAULT_BOT_ID", "VoiceSession", "ready_client"
@@ -68,9 +68,9 @@ OLD_DRIVERS: dict[str, tuple[str, list[str]]] = {
         "feed_voice", "join_voice", "new_client", "wait_ready"
     ]),
     "mafic": ("mafic", [
-        "DEFAULT_CHANNEL_ID", "DEFAULT_GUILD_ID", "DEFAULT_LABEL", "FakeVoiceGateway",
-        "MaficBot", "RecordingClient", "RecordingPlayer", "add_guild", "close_pool",
-        "connect_player", "create_node", "follow_clock"
+        "DEFAULT_CHANNEL_ID", "DEFAULT_GUILD_ID", "DEFAULT_LABEL", "MaficBot",
+        "RecordingClient", "RecordingPlayer", "close_pool", "connect_player",
+        "create_node", "follow_clock"
     ]),
     "pomice": ("pomice", [
         "DEFAULT_IDENTIFIER", "EVENT_NAMES", "OfflineGuild", "PlayerState",

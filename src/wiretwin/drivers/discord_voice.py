@@ -38,6 +38,7 @@ import discord
 from ..discord.model.entities import ChannelType, Guild
 from ..discord.twin import DiscordTwin
 from ..runtime.faults import Drop, Scope
+from ..runtime.journal import Entry
 from .discord_py import use_discord_py
 
 ClientT = TypeVar("ClientT", bound=discord.Client)
@@ -110,20 +111,38 @@ class VoiceStateRequest:
     self_deaf: bool
 
 
+def _request(entry: Entry) -> VoiceStateRequest | None:
+    if entry.kind != "frame" or entry.direction != "in" or entry.event != "VOICE_STATE_UPDATE":
+        return None
+    data = json.loads(entry.data or "{}")["d"]
+    channel = data.get("channel_id")
+    return VoiceStateRequest(int(data["guild_id"]), int(channel) if channel is not None else None,
+                             bool(data.get("self_mute")), bool(data.get("self_deaf")))
+
+
 def voice_requests(twin: DiscordTwin, guild_id: int | None = None
                    ) -> list[VoiceStateRequest]:
     """Every op 4 ``twin`` received (from its journal), for ``guild_id`` if given, in
     order: answered or not."""
-    found = []
-    for entry in twin.journal.frames(direction="in", event="VOICE_STATE_UPDATE"):
-        data = json.loads(entry.data or "{}")["d"]
-        channel = data.get("channel_id")
-        request = VoiceStateRequest(int(data["guild_id"]),
-                                    int(channel) if channel is not None else None,
-                                    bool(data.get("self_mute")), bool(data.get("self_deaf")))
-        if guild_id is None or request.guild_id == guild_id:
-            found.append(request)
-    return found
+    found = [_request(e) for e in twin.journal.frames(direction="in",
+                                                       event="VOICE_STATE_UPDATE")]
+    return [r for r in found if r is not None and (guild_id is None or r.guild_id == guild_id)]
+
+
+async def wait_voice_request(twin: DiscordTwin,
+                             where: Callable[[VoiceStateRequest], bool] = lambda r: True,
+                             *, timeout: float = 5.0) -> VoiceStateRequest:
+    """The first op 4 ``twin`` received (before or after the call) matching ``where``:
+    a client's ``change_voice_state`` returns once the frame is sent, before the twin
+    has read it."""
+    def matches(entry: Entry) -> bool:
+        request = _request(entry)
+        return request is not None and where(request)
+
+    (entry,) = await twin.journal.wait_for(matches, timeout=timeout)
+    request = _request(entry)
+    assert request is not None
+    return request
 
 
 @contextlib.contextmanager
@@ -195,4 +214,4 @@ def lavalink_py_voice(lavalink_client: Any) -> Callable[[discord.Client,
 
 __all__ = ["LavalinkPyVoice", "VoiceStateRequest", "discord_voice_client",
            "lavalink_py_voice", "move_bot", "unanswered_voice", "voice_guild",
-           "voice_requests"]
+           "voice_requests", "wait_voice_request"]

@@ -1,8 +1,9 @@
 """The real mafic 2.11.0 (with discord.py 2.7.1) against a running Lavalink twin.
 
-No Discord: :mod:`wiretwin.drivers.mafic` gives mafic a ready client, a cached
-guild and a fake voice gateway, so ``channel.connect(cls=mafic.Player)`` goes through
-discord.py and mafic exactly as in a bot. Protocol time is a :class:`VirtualClock`; mafic's
+:mod:`wiretwin.drivers.mafic` logs discord.py in to a Discord twin whose world has the
+guild and its voice channel; the Discord twin answers op 4 as Discord does, so
+``channel.connect(cls=mafic.Player)`` goes through discord.py and mafic exactly as in a
+bot. Protocol time is a :class:`VirtualClock`; mafic's
 position arithmetic reads it too (:func:`follow_clock`). Tests wait on mafic's dispatches
 (``RecordingClient.next_event``), on the states its players took
 (``RecordingPlayer.wait_state``) and on the twin's journal, never on real time, except for
@@ -20,6 +21,8 @@ from typing import Any
 import mafic
 import pytest
 
+from wiretwin.discord.model.members import VOICE_ENDPOINT
+from wiretwin.drivers.discord_voice import voice_requests, wait_voice_request
 from wiretwin.drivers.mafic import (
     MaficBot,
     RecordingPlayer,
@@ -161,19 +164,20 @@ async def test_player_connect_sends_voice_and_waits_for_player_update(
     player: RecordingPlayer = await bot.connect()
     assert isinstance(player, mafic.Player) and player.connected
     assert bot.guild.voice_client is player
-    # discord.py asked the gateway to join; the fake gateway answered as Discord does.
-    assert bot.gateway.requests == [{"guild_id": bot.guild.id, "channel_id": bot.channel.id,
-                                     "self_mute": False, "self_deaf": False}]
-    session = bot.gateway.sessions[0]
+    # discord.py asked the gateway to join; the Discord twin answered as Discord does.
+    assert [(r.guild_id, r.channel_id, r.self_mute, r.self_deaf)
+            for r in voice_requests(bot.discord_twin)] == [
+        (bot.guild.id, bot.channel.id, False, False)]
+    session_id = f"voice-{bot.discord_twin.model.bot.id}"
     assert patches(twin, bot) == [{"voice": {
-        "sessionId": session.session_id, "endpoint": session.endpoint,
-        "token": session.token, "channelId": str(bot.channel.id)}}]
+        "sessionId": session_id, "endpoint": VOICE_ENDPOINT,
+        "token": f"voice-token-{bot.guild.id}-1", "channelId": str(bot.channel.id)}}]
     # Player.connect returned only after the playerUpdate that followed the voice PATCH.
     states = player.states.snapshot()
     assert states and states[0]["connected"] is True
     view = twin.player(bot.guild.id)
     assert view.connected and view.voice["channelId"] == str(bot.channel.id)
-    assert view.voice["sessionId"] == session.session_id
+    assert view.voice["sessionId"] == session_id
 
 
 # -- loading ------------------------------------------------------------------------------
@@ -451,7 +455,7 @@ async def test_disconnect_destroys_player(twin: LavalinkTwin, bot: MaficBot) -> 
         PLAYER_PATH.format(bot.node.session_id, bot.guild.id)]
     assert deleted[0].detail["status"] == 204
     assert twin.players() == []
-    assert bot.gateway.requests[-1]["channel_id"] is None  # left the voice channel
+    await wait_voice_request(bot.discord_twin, lambda r: r.channel_id is None)  # left the channel
     assert bot.guild.voice_client is None and bot.node.get_player(bot.guild.id) is None
     # Lavalink stops the track after removing the player: the TrackEnd goes out anyway.
     await twin.journal.wait_for(frame_is("TrackEndEvent"))
@@ -571,7 +575,7 @@ async def test_dropped_connection_reconnects_with_a_new_session(
     assert twin.player(bot.guild.id, session_id=old).track is not None
     await twin.journal.wait_for(lambda e: e.kind == "http" and e.detail["method"] == "DELETE")
     assert bot.guild.voice_client is None and not player.connected
-    assert bot.gateway.requests[-1]["channel_id"] is None
+    await wait_voice_request(bot.discord_twin, lambda r: r.channel_id is None)
 
     # Recovery: the bot joins again and plays on the new session.
     await recover(bot, twin)
@@ -636,7 +640,7 @@ async def test_packet_loss_of_the_voice_player_update_times_out_connect(
     # it again: two DELETEs, the second for a player that is gone (204 all the same).
     assert [e.detail["status"] for e in twin.journal.http(method="DELETE")] == [204, 204]
     assert twin.players() == []
-    assert bot.gateway.requests[-1]["channel_id"] is None
+    await wait_voice_request(bot.discord_twin, lambda r: r.channel_id is None)
 
     await recover(bot, twin)
 
