@@ -57,7 +57,8 @@ def test_from_import_through_an_old_path_warns() -> None:
 #: What each old driver module exported before the move, and where it is now (all but
 #: pomice's ``wait_until``, a polling helper the drivers no longer have, and the stand-in
 #: voice gateways, retired for the Discord twin's voice events: wavelink's
-#: ``VoiceGateway`` and ``add_voice_channel``, mafic's ``FakeVoiceGateway`` and ``add_guild``).
+#: ``VoiceGateway`` and ``add_voice_channel``, mafic's ``FakeVoiceGateway`` and ``add_guild``,
+#: pomice's ``OfflineGuild`` and ``add_voice_channel``).
 OLD_DRIVERS: dict[str, tuple[str, list[str]]] = {
     "discord": ("voice", [
         "DEFAULT_BOT_ID", "VoiceSession", "ready_client"
@@ -73,9 +74,9 @@ OLD_DRIVERS: dict[str, tuple[str, list[str]]] = {
         "create_node", "follow_clock"
     ]),
     "pomice": ("pomice", [
-        "DEFAULT_IDENTIFIER", "EVENT_NAMES", "OfflineGuild", "PlayerState",
-        "PomiceEventRecord", "PomiceEvents", "PomiceRig", "ReconnectGate",
-        "TwinPlayer", "add_voice_channel", "close_node", "close_pool",
+        "DEFAULT_IDENTIFIER", "EVENT_NAMES", "PlayerState", "PomiceEventRecord",
+        "PomiceEvents", "PomiceRig", "ReconnectGate", "TwinPlayer", "close_node",
+        "close_pool",
         "connect_player", "create_node", "dispatch_voice", "node_settings",
         "pomice_clock", "pomice_node", "ready_bot", "send_voice", "wait_session",
     ]),
