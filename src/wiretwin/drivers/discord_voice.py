@@ -1,13 +1,13 @@
 """Voice from a Discord twin: a discord.py client on the twin's gateway, for Lavalink clients.
 
-The fake voice gateways (:class:`~.voice.VoiceGateway`, mafic's and pomice's stand-ins)
-make Discord's voice answers up. With a Discord twin there is no need: it answers a
-client's op 4 as Discord does, with ``VOICE_STATE_UPDATE`` and, on a join,
-``VOICE_SERVER_UPDATE``, over a real gateway connection. :func:`discord_voice_client`
-gives a discord.py client (any subclass: :class:`~.wavelink.WavelinkClient`,
-:class:`~.mafic.RecordingClient`...) logged in to a Discord twin and ready, so that
-``await channel.connect(cls=wavelink.Player)`` is answered by the twin and the player
-hands the Lavalink twin the Discord twin's session id, token and endpoint.
+Every Lavalink driver takes its voice from here. A Discord twin answers a client's op 4
+as Discord does, with ``VOICE_STATE_UPDATE`` and, on a join or move,
+``VOICE_SERVER_UPDATE`` (a new token each time), over a real gateway connection.
+:func:`discord_voice_client` gives a discord.py client (any subclass:
+:class:`~.wavelink.WavelinkClient`, :class:`~.mafic.RecordingClient`...) logged in to a
+Discord twin and ready, so that ``await channel.connect(cls=wavelink.Player)`` is answered
+by the twin and the player hands the Lavalink twin the Discord twin's session id, token
+and endpoint.
 
 The guild, its voice channel and the bot's membership come from the Discord twin's
 world, as they would from Discord. wavelink's, mafic's and pomice's players are
@@ -15,7 +15,8 @@ discord.py ``VoiceProtocol`` s already; lavalink.py takes raw gateway dispatches
 :func:`lavalink_py_voice` hands it (the voice client lavalink.py's own discord.py example
 describes).
 
-What the stand-in gateways used to offer, the Discord twin does as Discord would:
+What the stand-in voice gateways the drivers had offered, the Discord twin does as
+Discord would:
 :func:`voice_guild` seats the bot in a guild with voice channels (and listeners) in the
 twin's world; :func:`voice_requests` reads the op 4 requests the twin received from its
 journal; :func:`unanswered_voice` loses them on the way in (a ``Drop`` fault scoped to the
@@ -39,6 +40,7 @@ from ..discord.model.entities import ChannelType, Guild
 from ..discord.twin import DiscordTwin
 from ..runtime.faults import Drop, Scope
 from ..runtime.journal import Entry
+from ..runtime.waiters import WaitableLog
 from .discord_py import use_discord_py
 
 ClientT = TypeVar("ClientT", bound=discord.Client)
@@ -177,6 +179,8 @@ class LavalinkPyVoice(discord.VoiceProtocol):
             raise TypeError(f"lavalink.py plays in voice channels, not {channel!r}")
         self.voice_channel = channel
         self.lavalink = lavalink_client
+        #: Every VOICE_SERVER_UPDATE lavalink.py has handled (its voice PATCH answered).
+        self.servers: WaitableLog[dict[str, Any]] = WaitableLog()
 
     @property
     def guild_id(self) -> int:
@@ -184,6 +188,7 @@ class LavalinkPyVoice(discord.VoiceProtocol):
 
     async def on_voice_server_update(self, data: Any) -> None:
         await self.lavalink.voice_update_handler({"t": "VOICE_SERVER_UPDATE", "d": data})
+        self.servers.append(dict(data))
 
     async def on_voice_state_update(self, data: Any) -> None:
         await self.lavalink.voice_update_handler({"t": "VOICE_STATE_UPDATE", "d": data})
@@ -193,6 +198,16 @@ class LavalinkPyVoice(discord.VoiceProtocol):
         self.lavalink.player_manager.create(guild_id=self.guild_id)
         await self.voice_channel.guild.change_voice_state(
             channel=self.voice_channel, self_mute=self_mute, self_deaf=self_deaf)
+
+    async def join(self, channel: discord.VoiceChannel, *, timeout: float = 5.0) -> None:
+        """(Re)create the guild's player and join ``channel`` (op 4); returns once
+        lavalink.py has sent the Lavalink twin the Discord twin's new voice server."""
+        self.voice_channel = channel
+        self.channel = channel
+        seen = len(self.servers)
+        self.lavalink.player_manager.create(guild_id=self.guild_id)
+        await channel.guild.change_voice_state(channel=channel)
+        await self.servers.wait_for(lambda _: True, start=seen, timeout=timeout)
 
     async def disconnect(self, *, force: bool = False) -> None:
         """Leave the channel and destroy the player (a DELETE on the Lavalink twin)."""
