@@ -26,6 +26,7 @@ from typing import Any
 import aiohttp
 import discord
 import pytest
+import pytest_asyncio
 import wavelink
 
 from wiretwin.discord.twin import DiscordTwin
@@ -43,6 +44,9 @@ from wiretwin.runtime.faults import Disconnect, Drop, LatencySpike, RefuseHandsh
 from wiretwin.runtime.journal import Entry
 from wiretwin.runtime.waiters import WaitableLog
 
+#: Every test runs in the module's loop, where the module's Discord twin serves.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
 GUILD = 700000000000000001
 CHANNEL = 700000000000000002
 OTHER_CHANNEL = 700000000000000003
@@ -56,15 +60,30 @@ DEFAULT_FILTERS = {"equalizer": [{"band": band, "gain": 0.0} for band in range(1
 # -- fixtures -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-async def discord_twin() -> AsyncIterator[DiscordTwin]:
-    """The Discord the bot is on: a guild with two voice channels."""
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared_discord() -> AsyncIterator[DiscordTwin]:
+    """One Discord twin for the module (every test runs in the module's loop)."""
     async with DiscordTwin() as running:
-        voice_guild(running, GUILD, {CHANNEL: "Music", OTHER_CHANNEL: "Elsewhere"})
         yield running
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
+async def discord_twin(shared_discord: DiscordTwin) -> DiscordTwin:
+    """The Discord the bot is on, as built for each test: a guild with two voice
+    channels."""
+    shared_discord.reset()
+    voice_guild(shared_discord, GUILD, {CHANNEL: "Music", OTHER_CHANNEL: "Elsewhere"})
+    return shared_discord
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def twin(clock: VirtualClock) -> AsyncIterator[LavalinkTwin]:
+    """A Lavalink twin in the module's loop, on :func:`clock`."""
+    async with LavalinkTwin(clock=clock) as running:
+        yield running
+
+
+@pytest_asyncio.fixture(loop_scope="module")
 async def client(twin: LavalinkTwin, discord_twin: DiscordTwin
                  ) -> AsyncIterator[WavelinkClient]:
     """discord.py logged in to the Discord twin; the wavelink Pool is emptied before the
@@ -91,12 +110,12 @@ def bot_left(client: WavelinkClient) -> asyncio.Future[Any]:
         and after.channel is None))
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def node(client: WavelinkClient, twin: LavalinkTwin) -> wavelink.Node:
     return await connect_node(client, twin)
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def player(client: WavelinkClient, node: wavelink.Node) -> wavelink.Player:
     return await connect_player(client, GUILD, CHANNEL)
 
@@ -983,7 +1002,7 @@ class HandshakeHeaders:
                               params.response.headers.get("Session-Resumed")))
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def traced(client: WavelinkClient, twin: LavalinkTwin
                  ) -> tuple[wavelink.Node, HandshakeHeaders]:
     headers = HandshakeHeaders()
