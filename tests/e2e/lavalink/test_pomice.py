@@ -40,6 +40,7 @@ import aiohttp
 import discord
 import pomice
 import pytest
+import pytest_asyncio
 from pomice.utils import LavalinkVersion
 
 from wiretwin.discord.model.members import VOICE_ENDPOINT
@@ -69,6 +70,9 @@ from wiretwin.runtime.clock import VirtualClock
 from wiretwin.runtime.faults import Disconnect, Drop, HttpError, LatencySpike, Scope
 from wiretwin.runtime.journal import Entry
 
+#: Every test runs in the module's loop, where the module's Discord twin serves.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
 EPOCH = 1_700_000_000.0
 EPOCH_MS = int(EPOCH * 1000)
 GUILD = 400000000000000001
@@ -79,7 +83,7 @@ PLAYERS = "/v4/sessions/*/players/*"
 # -- fixtures -----------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
+@pytest_asyncio.fixture(autouse=True, loop_scope="module")
 async def _empty_pool() -> AsyncIterator[None]:
     """pomice's NodePool is class-level: every test starts and ends with it empty."""
     await close_pool()
@@ -101,7 +105,7 @@ def gate() -> Iterator[ReconnectGate]:
         yield gate
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def twin(clock: VirtualClock) -> AsyncIterator[LavalinkTwin]:
     async with LavalinkTwin(clock=clock, seed=3) as twin:
         yield twin
@@ -111,17 +115,24 @@ async def twin(clock: VirtualClock) -> AsyncIterator[LavalinkTwin]:
 async def discord_with_voice() -> AsyncIterator[DiscordTwin]:
     """A Discord twin with the guild, its voice channel and another one."""
     async with DiscordTwin() as running:
-        voice_guild(running, GUILD, {CHANNEL: "wiretwin voice", CHANNEL + 1: "elsewhere"})
+        seat(running)
         yield running
 
 
-@pytest.fixture
-async def discord_twin() -> AsyncIterator[DiscordTwin]:
-    async with discord_with_voice() as running:
-        yield running
+def seat(discord_twin: DiscordTwin) -> None:
+    voice_guild(discord_twin, GUILD, {CHANNEL: "wiretwin voice", CHANNEL + 1: "elsewhere"})
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
+async def discord_twin(shared_discord: DiscordTwin) -> DiscordTwin:
+    """The module's Discord twin as built for each test: the guild, its voice channel
+    and another one."""
+    shared_discord.reset()
+    seat(shared_discord)
+    return shared_discord
+
+
+@pytest_asyncio.fixture(loop_scope="module")
 async def rig(twin: LavalinkTwin, discord_twin: DiscordTwin,
               gate: ReconnectGate) -> AsyncIterator[PomiceRig]:
     async with pomice_node(twin, discord_twin) as rig:

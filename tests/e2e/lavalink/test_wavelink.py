@@ -60,13 +60,6 @@ DEFAULT_FILTERS = {"equalizer": [{"band": band, "gain": 0.0} for band in range(1
 # -- fixtures -----------------------------------------------------------------------------
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def shared_discord() -> AsyncIterator[DiscordTwin]:
-    """One Discord twin for the module (every test runs in the module's loop)."""
-    async with DiscordTwin() as running:
-        yield running
-
-
 @pytest_asyncio.fixture(loop_scope="module")
 async def discord_twin(shared_discord: DiscordTwin) -> DiscordTwin:
     """The Discord the bot is on, as built for each test: a guild with two voice
