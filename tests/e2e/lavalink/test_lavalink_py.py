@@ -18,6 +18,7 @@ from typing import Any
 
 import lavalink
 import pytest
+import pytest_asyncio
 from lavalink import (
     Equalizer,
     IncomingWebSocketMessage,
@@ -60,15 +61,26 @@ GUILD = 424242424242424242
 CHANNEL = 515151515151515151
 
 
-@pytest.fixture
-async def discord_twin() -> AsyncIterator[DiscordTwin]:
-    """The Discord the bot is on: a guild with a voice channel."""
-    async with DiscordTwin() as running:
-        voice_guild(running, GUILD, {CHANNEL: "Music"})
+#: Every test runs in the module's loop, where the module's Discord twin serves.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def twin(clock: VirtualClock) -> AsyncIterator[LavalinkTwin]:
+    """A Lavalink twin in the module's loop, on :func:`clock`."""
+    async with LavalinkTwin(clock=clock) as running:
         yield running
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
+async def discord_twin(shared_discord: DiscordTwin) -> DiscordTwin:
+    """The Discord the bot is on, as built for each test: a guild with a voice channel."""
+    shared_discord.reset()
+    voice_guild(shared_discord, GUILD, {CHANNEL: "Music"})
+    return shared_discord
+
+
+@pytest_asyncio.fixture(loop_scope="module")
 async def conn(twin: LavalinkTwin, discord_twin: DiscordTwin) -> AsyncIterator[Connection]:
     connection = await connect(twin, discord_twin)
     try:
@@ -776,7 +788,7 @@ def _stream_uri(twin: LavalinkTwin) -> str:
     return stream.uri or stream.identifier
 
 
-def test_synthetic_voice_matches_the_discord_helper() -> None:
+async def test_synthetic_voice_matches_the_discord_helper() -> None:
     # the lavalink.py helpers build the gateway payloads without importing discord.py;
     # they must stay the ones wiretwin.drivers.voice builds
     from wiretwin.drivers.voice import DEFAULT_BOT_ID, VoiceSession

@@ -20,8 +20,10 @@ from typing import Any
 
 import mafic
 import pytest
+import pytest_asyncio
 
 from wiretwin.discord.model.members import VOICE_ENDPOINT
+from wiretwin.discord.twin import DiscordTwin
 from wiretwin.drivers.discord_voice import voice_requests, wait_voice_request
 from wiretwin.drivers.mafic import (
     MaficBot,
@@ -36,6 +38,8 @@ from wiretwin.runtime.faults import Disconnect, Drop, LatencySpike, Scope
 from wiretwin.runtime.journal import Entry
 
 pytestmark = [
+    # Every test runs in the module's loop, where the module's Discord twin serves.
+    pytest.mark.asyncio(loop_scope="module"),
     # Every 4.x minor > 0 (the twin's default 4.2.2) warns; test_version_* checks it.
     pytest.mark.filterwarnings("ignore::mafic.UnsupportedVersionWarning"),
     # mafic passes ws_connect(timeout=<float>), which aiohttp deprecates.
@@ -54,20 +58,28 @@ def clock() -> VirtualClock:
     return VirtualClock()
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def twin(clock: VirtualClock) -> AsyncIterator[LavalinkTwin]:
     async with LavalinkTwin(clock=clock, seed=3) as running:
         yield running
 
 
-@pytest.fixture
-async def bot(twin: LavalinkTwin, clock: VirtualClock) -> AsyncIterator[MaficBot]:
+@pytest_asyncio.fixture(loop_scope="module")
+async def discord_twin(shared_discord: DiscordTwin) -> DiscordTwin:
+    """The module's Discord twin, as built for each test (MaficBot seats the bot)."""
+    shared_discord.reset()
+    return shared_discord
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def bot(twin: LavalinkTwin, discord_twin: DiscordTwin,
+              clock: VirtualClock) -> AsyncIterator[MaficBot]:
     with follow_clock(clock):
-        async with MaficBot.start(twin) as started:
+        async with MaficBot.start(twin, discord_twin) as started:
             yield started
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def player(bot: MaficBot) -> RecordingPlayer:
     connected: RecordingPlayer = await bot.connect()
     return connected
