@@ -24,7 +24,11 @@ import pytest_asyncio
 
 from wiretwin.discord.model.members import VOICE_ENDPOINT
 from wiretwin.discord.twin import DiscordTwin
-from wiretwin.drivers.discord_voice import voice_requests, wait_voice_request
+from wiretwin.drivers.discord_voice import (
+    unanswered_voice,
+    voice_requests,
+    wait_voice_request,
+)
 from wiretwin.drivers.mafic import (
     MaficBot,
     RecordingPlayer,
@@ -653,6 +657,22 @@ async def test_packet_loss_of_the_voice_player_update_times_out_connect(
     assert [e.detail["status"] for e in twin.journal.http(method="DELETE")] == [204, 204]
     assert twin.players() == []
     await wait_voice_request(bot.discord_twin, lambda r: r.channel_id is None)
+
+    await recover(bot, twin)
+
+
+async def test_an_unanswered_voice_join_times_out_connect(
+    twin: LavalinkTwin, bot: MaficBot
+) -> None:
+    """Discord never answers the op 4 (lost on its way in): no voice reaches mafic, so
+    Player.connect times out without a voice PATCH; joining again works."""
+    with unanswered_voice(bot.discord_twin), pytest.raises(asyncio.TimeoutError):
+        await bot.connect(timeout=0.5)
+    requests = voice_requests(bot.discord_twin)
+    assert [r.channel_id for r in requests][:1] == [bot.channel.id]  # sent, unanswered
+    assert bot.discord_twin.journal.faults("unanswered-voice")
+    assert patches(twin, bot) == [] and bot.guild.voice_client is None
+    assert bot.discord_twin.model.guilds[bot.guild.id].voice_states == {}
 
     await recover(bot, twin)
 
