@@ -55,7 +55,10 @@ def test_from_import_through_an_old_path_warns() -> None:
 
 
 #: What each old driver module exported before the move, and where it is now (all but
-#: pomice's ``wait_until``, a polling helper the drivers no longer have).
+#: pomice's ``wait_until``, a polling helper the drivers no longer have, and the stand-in
+#: voice gateways, retired for the Discord twin's voice events: wavelink's
+#: ``VoiceGateway`` and ``add_voice_channel``, mafic's ``FakeVoiceGateway`` and ``add_guild``,
+#: pomice's ``OfflineGuild`` and ``add_voice_channel``).
 OLD_DRIVERS: dict[str, tuple[str, list[str]]] = {
     "discord": ("voice", [
         "DEFAULT_BOT_ID", "VoiceSession", "ready_client"
@@ -66,21 +69,20 @@ OLD_DRIVERS: dict[str, tuple[str, list[str]]] = {
         "feed_voice", "join_voice", "new_client", "wait_ready"
     ]),
     "mafic": ("mafic", [
-        "DEFAULT_CHANNEL_ID", "DEFAULT_GUILD_ID", "DEFAULT_LABEL", "FakeVoiceGateway",
-        "MaficBot", "RecordingClient", "RecordingPlayer", "add_guild", "close_pool",
-        "connect_player", "create_node", "follow_clock"
+        "DEFAULT_CHANNEL_ID", "DEFAULT_GUILD_ID", "DEFAULT_LABEL", "MaficBot",
+        "RecordingClient", "RecordingPlayer", "close_pool", "connect_player",
+        "create_node", "follow_clock"
     ]),
     "pomice": ("pomice", [
-        "DEFAULT_IDENTIFIER", "EVENT_NAMES", "OfflineGuild", "PlayerState",
-        "PomiceEventRecord", "PomiceEvents", "PomiceRig", "ReconnectGate",
-        "TwinPlayer", "add_voice_channel", "close_node", "close_pool",
+        "DEFAULT_IDENTIFIER", "EVENT_NAMES", "PlayerState", "PomiceEventRecord",
+        "PomiceEvents", "PomiceRig", "ReconnectGate", "TwinPlayer", "close_node",
+        "close_pool",
         "connect_player", "create_node", "dispatch_voice", "node_settings",
         "pomice_clock", "pomice_node", "ready_bot", "send_voice", "wait_session",
     ]),
     "wavelink": ("wavelink", [
-        "EventLog", "VoiceGateway", "VoiceStateRequest", "WavelinkClient",
-        "WavelinkEvent", "add_voice_channel", "close_node", "close_pool",
-        "connect_node", "connect_player", "wavelink_client"
+        "EventLog", "VoiceStateRequest", "WavelinkClient", "WavelinkEvent",
+        "close_node", "close_pool", "connect_node", "connect_player", "wavelink_client"
     ]),
 }
 

@@ -4,9 +4,9 @@ Lavalink twin. No twin imports anything from here.
 
 One module per library (:mod:`.discord_py`, :mod:`.hikari`, :mod:`.discord_js`,
 :mod:`.lavalink_py`, :mod:`.wavelink`, :mod:`.mafic`, :mod:`.pomice`), plus what the
-Lavalink drivers share: one waitable event log (:mod:`.events`), the voice hand-over
-either from a Discord twin that answers op 4 (:mod:`.discord_voice`) or from a stand-in
-gateway (:mod:`.voice`, :mod:`.payloads`). The package exports the Discord recipes
+Lavalink drivers share: one waitable event log (:mod:`.events`) and the voice hand-over
+from a Discord twin that answers op 4 (:mod:`.discord_voice`), with the dispatch payloads
+for voice fed by hand (:mod:`.voice`, :mod:`.payloads`). The package exports the Discord recipes
 lazily, so importing it imports no client library and no twin.
 """
 

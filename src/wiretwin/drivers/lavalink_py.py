@@ -1,31 +1,41 @@
-"""Driving lavalink.py (PyPI ``lavalink``) against the twin, without Discord.
+"""Driving lavalink.py (PyPI ``lavalink``) against the twin, its voice from a Discord twin.
 
 lavalink.py needs no Discord library: a ``lavalink.Client(user_id)`` connects its nodes on
-its own. What Discord would give it is the voice state: a bot's ``VOICE_STATE_UPDATE``
-and ``VOICE_SERVER_UPDATE``, which a bot forwards to ``client.voice_update_handler`` and
-which make lavalink.py PATCH the player's ``voice``. Without voice the twin's player never
+its own. What Discord gives it is the voice state: a bot's ``VOICE_STATE_UPDATE`` and
+``VOICE_SERVER_UPDATE``, which a bot forwards to ``client.voice_update_handler`` and which
+make lavalink.py PATCH the player's ``voice``. Without voice the twin's player never
 advances (Lavalink only produces frames while a voice connection polls them), so every
 recipe here starts with :func:`join_voice`.
+
+The voice comes from a Discord twin, as a bot's comes from Discord: :func:`connect` with a
+``discord_twin`` also logs a discord.py client in to it (lavalink.py's user id is the
+bot's there), and :func:`join_voice` joins through that gateway with the voice client
+lavalink.py's own discord.py example describes
+(:class:`~.discord_voice.LavalinkPyVoice`): the Discord twin answers op 4 and its two
+dispatches reach ``voice_update_handler``. Voice can still be fed by hand
+(``join_voice(..., voice=...)``, :func:`feed_voice`: gateway payloads a test makes up,
+for a client with no Discord at all).
 
 lavalink.py also reports everything through event hooks dispatched as separate tasks, in no
 guaranteed order relative to the code that caused them. :class:`EventLog` records every
 event so a test can wait for the one it needs (never sleep), and :func:`close_client`
 shuts a client down without leaving unclosed sessions or orphaned tasks behind (lavalink.py
 has no ``destroy()``; ``Client.close()`` cancels its connection tasks without awaiting
-them).
+them); :meth:`Connection.close` also closes the discord.py client.
 
 Usage::
 
-    async with LavalinkTwin(clock=VirtualClock()) as twin:
-        conn = await connect(twin)
+    async with DiscordTwin() as discord_twin, LavalinkTwin(clock=VirtualClock()) as twin:
+        voice_guild(discord_twin, 1, {2: "Music"})
+        conn = await connect(twin, discord_twin)
         try:
-            player = await join_voice(conn.client, guild_id=1, channel_id=2)
+            player = await join_voice(conn, guild_id=1, channel_id=2)
             result = await conn.client.get_tracks("ytsearch:lofi")
             player.add(result.tracks[0])
             await player.play()
             await conn.events.wait_for(TrackStartEvent)
         finally:
-            await close_client(conn.client)
+            await conn.close()
 
 lavalink.py ships no type information, so its objects are typed ``Any`` here.
 """
@@ -33,15 +43,19 @@ lavalink.py ships no type information, so its objects are typed ``Any`` here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import aiohttp
+import discord
 import lavalink
 from lavalink.events import NodeReadyEvent
 
+from ..discord.twin import DiscordTwin
 from ..runtime.waiters import WaitableLog
+from .discord_voice import LavalinkPyVoice, discord_voice_client, lavalink_py_voice
 from .events import DriverEvent
 from .events import EventLog as SharedLog
 from .payloads import DEFAULT_BOT_ID, VoiceSession
@@ -164,17 +178,28 @@ class Handshakes:
 
 @dataclass
 class Connection:
-    """A lavalink.py client with one node on the twin, ready."""
+    """A lavalink.py client with one node on the twin, ready; and, when it was connected
+    with a Discord twin, the discord.py client logged in there (:attr:`discord`)."""
 
     client: Any
     node: Any
     events: EventLog
     handshakes: Handshakes
     ready: Any
+    discord: discord.Client | None = None
+    _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack,
+                                              repr=False)
 
     @property
     def session_id(self) -> str:
         return str(self.node.session_id)
+
+    async def close(self) -> None:
+        """:func:`close_client`, then log the discord.py client out."""
+        try:
+            await close_client(self.client)
+        finally:
+            await self._stack.aclose()
 
 
 def new_client(user_id: int = DEFAULT_USER_ID, **kwargs: Any) -> tuple[Any, EventLog,
@@ -185,22 +210,32 @@ def new_client(user_id: int = DEFAULT_USER_ID, **kwargs: Any) -> tuple[Any, Even
     return client, EventLog(client), Handshakes.attach(client)
 
 
-async def connect(twin: LavalinkTwin, *, user_id: int = DEFAULT_USER_ID,
-                  session_id: str | None = None, timeout: float = 5.0,
-                  **client_kwargs: Any) -> Connection:
+async def connect(twin: LavalinkTwin, discord_twin: DiscordTwin | None = None, *,
+                  user_id: int | None = None, session_id: str | None = None,
+                  timeout: float = 5.0, **client_kwargs: Any) -> Connection:
     """A client connected to ``twin`` (its ``NodeReadyEvent`` received).
 
+    With ``discord_twin``, a discord.py client is logged in to it first and lavalink.py
+    takes the bot's user id there (:func:`join_voice` then joins through it); without,
+    the client has no Discord (``user_id``, :data:`DEFAULT_USER_ID` by default).
     ``session_id`` asks lavalink.py to resume that session (``Session-Id`` on the upgrade),
     as a restarted bot does.
     """
-    client, events, handshakes = new_client(user_id, **client_kwargs)
+    stack = contextlib.AsyncExitStack()
+    bot: discord.Client | None = None
+    if discord_twin is not None:
+        bot = await stack.enter_async_context(discord_voice_client(discord_twin))
+        user_id = discord_twin.model.bot.id
+    client, events, handshakes = new_client(
+        user_id if user_id is not None else DEFAULT_USER_ID, **client_kwargs)
     try:
         node = client.add_node(**twin.settings()["lavalink_py"], session_id=session_id)
         ready = await wait_ready(events, node, timeout=timeout)
     except BaseException:
         await close_client(client)
+        await stack.aclose()
         raise
-    return Connection(client, node, events, handshakes, ready)
+    return Connection(client, node, events, handshakes, ready, bot, stack)
 
 
 async def wait_ready(events: EventLog, node: Any, *, since: int = 0,
@@ -231,20 +266,42 @@ async def enable_resuming(conn: Connection, *, timeout: int = 60,
     return await wait_ready(conn.events, conn.node, since=mark, timeout=wait)
 
 
-async def join_voice(client: Any, guild_id: int | None = None, channel_id: int = 1, *,
-                     voice: VoiceLike | None = None, node: Any = None) -> Any:
-    """Create the guild's player and hand lavalink.py the voice state Discord would send.
+async def join_voice(conn: Connection | Any, guild_id: int | None = None,
+                     channel_id: int = 1, *, voice: VoiceLike | None = None,
+                     node: Any = None, timeout: float = 5.0) -> Any:
+    """Create the guild's player and join ``channel_id``: returns the player once the
+    Lavalink twin has accepted its voice connection (it advances from then on).
 
-    lavalink.py PATCHes ``voice`` once it has the session id, channel, endpoint and
-    token, so this returns after the twin has accepted the voice connection (the player
-    exists on the twin and advances from then on).
+    The voice comes from the connection's Discord twin: op 4 through its discord.py
+    client (the guild's :class:`~.discord_voice.LavalinkPyVoice`, made on the first
+    join), the twin's answer to ``voice_update_handler``, which PATCHes ``voice``. With
+    ``voice`` (``conn`` may then be a bare ``lavalink.Client``), those two dispatches are
+    made up and fed by hand instead.
     """
-    if voice is None:
-        if guild_id is None:
-            raise ValueError("give a guild_id or a voice")
-        voice = SyntheticVoice(guild_id, channel_id, user_id=int(client._user_id))
-    player = client.player_manager.create(voice.guild_id, node=node)
-    await feed_voice(client, voice.gateway_events())
+    client = conn.client if isinstance(conn, Connection) else conn
+    if voice is not None:
+        player = client.player_manager.create(voice.guild_id, node=node)
+        await feed_voice(client, voice.gateway_events())
+        return player
+    bot = conn.discord if isinstance(conn, Connection) else None
+    if bot is None:
+        raise ValueError("no Discord to join through: connect(twin, discord_twin), "
+                         "or give a voice")
+    channel = bot.get_channel(channel_id)
+    if not isinstance(channel, discord.VoiceChannel) or (
+            guild_id is not None and channel.guild.id != guild_id):
+        raise TypeError(f"channel {channel_id} is not a voice channel of guild {guild_id} "
+                        "the bot sees on the Discord twin (make it with voice_guild)")
+    current = channel.guild.voice_client
+    if not isinstance(current, LavalinkPyVoice):
+        current = await channel.connect(cls=lavalink_py_voice(client), timeout=timeout)
+        assert isinstance(current, LavalinkPyVoice)
+        await current.servers.wait_for(lambda _: True, timeout=timeout)
+    else:  # joined before (the player was destroyed since): join again
+        await current.join(channel, timeout=timeout)
+    player = client.player_manager.get(channel.guild.id)
+    if node is not None and player.node is not node:
+        await player.change_node(node)
     return player
 
 

@@ -1,4 +1,4 @@
-"""Driving mafic (2.x) against the Lavalink twin without Discord.
+"""Driving mafic (2.x) against the Lavalink twin, its voice from a Discord twin.
 
 mafic's player is a discord.py ``VoiceProtocol``: ``await channel.connect(cls=mafic.Player)``
 asks the gateway to join (``op 4``), and ``Player.connect`` returns once three things came:
@@ -7,14 +7,14 @@ player's ``voice`` to Lavalink) and a first ``playerUpdate`` from Lavalink. Its 
 client that is logged in and ready, and on a resumed session it rebuilds players from the
 guild cache (``guild.me.voice.channel``).
 
-This module gives mafic all of that over no network but the twin's:
+This module gives mafic all of that over no network but the twins':
 
 * :class:`RecordingClient`: a discord.py client whose dispatches (``track_start``,
   ``node_ready``...) go to the drivers' shared event log, to be awaited in order;
-* :func:`add_guild`: a cached guild with a voice channel and the bot as a member;
-* :class:`FakeVoiceGateway`: answers voice state changes as Discord does, with
-  :class:`~.payloads.VoiceSession` payloads (a Discord twin can answer instead:
-  :mod:`.discord_voice`);
+* :class:`MaficBot`: that client logged in to a Discord twin
+  (:func:`~.discord_voice.discord_voice_client`) whose world has the guild, its voice
+  channel and the bot as a member (:func:`~.discord_voice.voice_guild`); the Discord twin
+  answers op 4 as Discord does, over a real gateway;
 * :func:`create_node`, :func:`connect_player`, :func:`close_pool`: a NodePool node on the
   twin, a connected player, and a clean teardown (mafic's pool is process-wide state);
 * :func:`follow_clock`: point mafic's position arithmetic (``time.time()`` against the
@@ -23,7 +23,7 @@ This module gives mafic all of that over no network but the twin's:
 A typical test::
 
     async with LavalinkTwin(clock=clock) as twin, MaficBot.start(twin) as bot:
-        player = await bot.connect()
+        player = await bot.connect()  # the bot's own Discord twin answers the join
         tracks = await player.fetch_tracks("lofi")  # mafic adds ytsearch:
         await player.play(tracks[0])
         start = await bot.client.next_event("track_start")
@@ -34,21 +34,20 @@ mafic checks at import that exactly one Discord library is installed; set
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import itertools
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 import mafic
 import mafic.player
 
+from ..discord.twin import DiscordTwin
 from ..runtime.waiters import WaitableLog
+from .discord_voice import discord_voice_client, voice_guild
 from .events import DEFAULT_TIMEOUT, DriverEvent, EventLog
-from .voice import DEFAULT_BOT_ID, DEFAULT_ENDPOINT, VoiceSession, ready_client
 
 ClientT = TypeVar("ClientT", bound=discord.Client)
 PlayerT = TypeVar("PlayerT", bound=discord.VoiceProtocol)
@@ -142,117 +141,6 @@ class RecordingPlayer(mafic.Player[discord.Client]):
         return await self.wait_state(lambda s: int(s["time"]) >= time_ms, timeout=timeout)
 
 
-def add_guild(client: discord.Client, guild_id: int = DEFAULT_GUILD_ID,
-              channel_id: int = DEFAULT_CHANNEL_ID, *, name: str = "wiretwin guild",
-              channel_name: str = "Music", in_voice: bool = False
-              ) -> tuple[discord.Guild, discord.VoiceChannel]:
-    """Cache a guild with one voice channel and the bot as a member (as ``GUILD_CREATE``
-    would); ``in_voice`` puts the bot in that channel already (a restarted bot's cache)."""
-    state = client._connection
-    user = client.user
-    if user is None:
-        raise RuntimeError("the client is not logged in (use ready_client)")
-    user_data = {"id": str(user.id), "username": user.name, "discriminator": "0",
-                 "global_name": user.name, "avatar": None, "bot": True}
-    voice_states: list[dict[str, Any]] = []
-    if in_voice:
-        voice_states.append(VoiceSession(guild_id, channel_id, user.id).state_update())
-    data: dict[str, Any] = {
-        "id": str(guild_id), "name": name, "owner_id": str(user.id), "member_count": 1,
-        "roles": [], "emojis": [], "stickers": [], "features": [],
-        "channels": [{"id": str(channel_id), "type": 2, "name": channel_name,
-                      "guild_id": str(guild_id), "position": 0, "bitrate": 64000,
-                      "user_limit": 0, "permission_overwrites": [], "nsfw": False,
-                      "parent_id": None, "rtc_region": None}],
-        "members": [{"user": user_data, "roles": [], "joined_at": "2024-01-01T00:00:00+00:00",
-                     "deaf": False, "mute": False, "flags": 0}],
-        "voice_states": voice_states,
-    }
-    guild = discord.Guild(data=data, state=state)  # type: ignore[arg-type]
-    state._add_guild(guild)
-    channel = guild.get_channel(channel_id)
-    if not isinstance(channel, discord.VoiceChannel):  # pragma: no cover - discord.py drift
-        raise RuntimeError("discord.py did not build a VoiceChannel from the guild data")
-    return guild, channel
-
-
-@dataclass
-class FakeVoiceGateway:
-    """The Discord gateway, as far as voice goes.
-
-    Installed as ``client.ws``; discord.py sends ``op 4`` through ``voice_state`` when a
-    ``VoiceProtocol`` joins or leaves. Discord answers a join with ``VOICE_STATE_UPDATE``
-    then ``VOICE_SERVER_UPDATE`` and a leave with a ``VOICE_STATE_UPDATE`` whose
-    ``channel_id`` is null; they arrive later, as gateway dispatches do, and go through
-    discord.py's own parsers to the voice client. Set ``answer`` to False to leave joins
-    unanswered (a voice connect that times out).
-    """
-
-    client: discord.Client
-    endpoint: str = DEFAULT_ENDPOINT
-    answer: bool = True
-    #: Every op 4 payload the client sent.
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    #: Every voice session handed out, in order.
-    sessions: list[VoiceSession] = field(default_factory=list)
-    open: bool = False  # discord.py's Client.close() checks ``ws.open``
-    latency: float = 0.0
-    _counter: Iterator[int] = field(default_factory=lambda: itertools.count(1), repr=False)
-    _pending: set[asyncio.Handle] = field(default_factory=set, repr=False)
-
-    @classmethod
-    def install(cls, client: discord.Client, **kwargs: Any) -> FakeVoiceGateway:
-        gateway = cls(client, **kwargs)
-        client.ws = gateway  # type: ignore[assignment]
-        return gateway
-
-    async def voice_state(self, guild_id: int, channel_id: int | None,
-                          self_mute: bool = False, self_deaf: bool = False) -> None:
-        self.requests.append({"guild_id": guild_id, "channel_id": channel_id,
-                              "self_mute": self_mute, "self_deaf": self_deaf})
-        if not self.answer:
-            return
-        user = self.client.user
-        assert user is not None
-        if channel_id is None:
-            left = VoiceSession(int(guild_id), 0, user.id).state_update()
-            left["channel_id"] = None
-            self._later(self._state_update, left)
-            return
-        n = next(self._counter)
-        session = VoiceSession(int(guild_id), int(channel_id), user.id,
-                               session_id=f"wiretwin-voice-session-{n}",
-                               token=f"wiretwin-voice-token-{n}", endpoint=self.endpoint)
-        self.sessions.append(session)
-        state = session.state_update()
-        state["self_mute"], state["self_deaf"] = self_mute, self_deaf
-        self._later(self._join, state, session.server_update())
-
-    def _later(self, fn: Callable[..., None], *args: Any) -> None:
-        """Run ``fn`` on a later loop turn (a gateway round trip: after the caller moved
-        on), unless the gateway closes first."""
-        loop = asyncio.get_running_loop()
-
-        def run() -> None:
-            self._pending.discard(handle)
-            fn(*args)
-
-        handle = loop.call_soon(run)
-        self._pending.add(handle)
-
-    def _state_update(self, data: dict[str, Any]) -> None:
-        self.client._connection.parse_voice_state_update(data)  # type: ignore[arg-type]
-
-    def _join(self, state: dict[str, Any], server: dict[str, Any]) -> None:
-        self._state_update(state)
-        self.client._connection.parse_voice_server_update(server)  # type: ignore[arg-type]
-
-    async def close(self, code: int = 1000) -> None:
-        for handle in list(self._pending):
-            handle.cancel()
-        self._pending.clear()
-
-
 async def create_node(twin: LavalinkTwin, client: ClientT, *,
                       label: str = DEFAULT_LABEL, timeout: float = 10,
                       resuming_session_id: str | None = None, **kwargs: Any
@@ -267,7 +155,7 @@ async def create_node(twin: LavalinkTwin, client: ClientT, *,
 
 async def connect_player(channel: discord.VoiceChannel, *, timeout: float = 5.0,
                          cls: type[PlayerT] = RecordingPlayer) -> PlayerT:
-    """``channel.connect(cls=cls)``, answered by the client's :class:`FakeVoiceGateway`;
+    """``channel.connect(cls=cls)``, answered by the client's gateway (a Discord twin's);
     returns the connected player (a :class:`RecordingPlayer` unless told otherwise)."""
     return await channel.connect(cls=cls, timeout=timeout)
 
@@ -300,35 +188,49 @@ def follow_clock(clock: Clock) -> Iterator[None]:
 
 @dataclass
 class MaficBot:
-    """A ready client with a guild, a voice channel, a fake gateway and a node on a twin."""
+    """A client logged in to a Discord twin (its guild and voice channel there), and a
+    node on a Lavalink twin."""
 
     twin: LavalinkTwin
     client: RecordingClient
-    gateway: FakeVoiceGateway
+    discord_twin: DiscordTwin
     guild: discord.Guild
     channel: discord.VoiceChannel
     _node: mafic.Node[RecordingClient] | None = None
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def start(cls, twin: LavalinkTwin, *, user_id: int = DEFAULT_BOT_ID,
+    async def start(cls, twin: LavalinkTwin, discord_twin: DiscordTwin | None = None, *,
                     guild_id: int = DEFAULT_GUILD_ID, channel_id: int = DEFAULT_CHANNEL_ID,
                     label: str = DEFAULT_LABEL, connect_node: bool = True,
                     in_voice: bool = False, resuming_session_id: str | None = None
                     ) -> AsyncIterator[MaficBot]:
-        """Set it all up; on exit disconnect players, close the node and the client."""
-        client = await ready_client(RecordingClient, user_id=user_id)
-        gateway = FakeVoiceGateway.install(client)
-        guild, channel = add_guild(client, guild_id, channel_id, in_voice=in_voice)
-        bot = cls(twin, client, gateway, guild, channel)
-        try:
-            if connect_node:
-                bot._node = await create_node(twin, client, label=label,
-                                             resuming_session_id=resuming_session_id,
-                                             player_cls=RecordingPlayer)
-            yield bot
-        finally:
-            await bot.close()
+        """Set it all up; on exit disconnect players, close the node and the client.
+
+        Without ``discord_twin`` the bot gets a Discord twin of its own (stopped on exit).
+        The guild and its voice channel are made there unless it has them; ``in_voice``
+        seats the bot in the channel before it logs in (a restarted bot finds itself
+        there in ``GUILD_CREATE``, as after a crash).
+        """
+        async with contextlib.AsyncExitStack() as stack:
+            if discord_twin is None:
+                discord_twin = await stack.enter_async_context(DiscordTwin())
+            seat_bot(discord_twin, guild_id, channel_id, in_voice=in_voice)
+            client = await stack.enter_async_context(
+                discord_voice_client(discord_twin, RecordingClient))
+            guild = client.get_guild(guild_id)
+            channel = client.get_channel(channel_id)
+            if guild is None or not isinstance(channel, discord.VoiceChannel):
+                raise RuntimeError(f"the Discord twin has no voice channel {channel_id}")
+            bot = cls(twin, client, discord_twin, guild, channel)
+            try:
+                if connect_node:
+                    bot._node = await create_node(twin, client, label=label,
+                                                 resuming_session_id=resuming_session_id,
+                                                 player_cls=RecordingPlayer)
+                yield bot
+            finally:
+                await bot.close()
 
     @property
     def node(self) -> mafic.Node[RecordingClient]:
@@ -338,7 +240,18 @@ class MaficBot:
         return self._node
 
     async def connect(self, *, timeout: float = 5.0) -> RecordingPlayer:
-        """A connected :class:`RecordingPlayer` in the bot's voice channel."""
+        """A connected :class:`RecordingPlayer` in the bot's voice channel.
+
+        When mafic has just torn a player down (a node that came back on a new session),
+        its leave is still on its way through the Discord twin: the answer must reach the
+        client before the join, or discord.py hands the new player the old leave.
+        """
+        me = self.guild.me
+        if self.guild.voice_client is None and me.voice is not None:
+            await self.client.events.wait_events(
+                lambda e: e.name == "voice_state_update" and e.args[0].id == me.id
+                and e.args[2].channel is None, after=self.client.events.mark(),
+                timeout=timeout)
         return await connect_player(self.channel, timeout=timeout)
 
     async def replace_node(self, *, resuming_session_id: str | None = None
@@ -374,7 +287,18 @@ class MaficBot:
         node, self._node = self._node, None
         if node is not None:
             await _forget(node)
-        await self.gateway.close()
+
+
+def seat_bot(discord_twin: DiscordTwin, guild_id: int, channel_id: int, *,
+             in_voice: bool = False) -> None:
+    """The guild and its voice channel in the Discord twin's world (made if missing);
+    ``in_voice`` puts the bot in that channel."""
+    model = discord_twin.model
+    if guild_id not in model.guilds:
+        voice_guild(discord_twin, guild_id, {channel_id: "Music"},
+                    bot_in=channel_id if in_voice else None)
+    elif in_voice:
+        model.set_voice(model.guilds[guild_id], model.bot.id, channel_id)
 
 
 async def _forget(node: mafic.Node[Any]) -> None:
@@ -389,13 +313,12 @@ __all__ = [
     "DEFAULT_CHANNEL_ID",
     "DEFAULT_GUILD_ID",
     "DEFAULT_LABEL",
-    "FakeVoiceGateway",
     "MaficBot",
     "RecordingClient",
     "RecordingPlayer",
-    "add_guild",
     "close_pool",
     "connect_player",
     "create_node",
     "follow_clock",
+    "seat_bot",
 ]

@@ -1,15 +1,19 @@
-"""Driving the real pomice (2.11.1) against the Lavalink twin, without Discord.
+"""Driving the real pomice (2.11.1) against the Lavalink twin, its voice from a Discord twin.
 
 The recipe, step by step (:func:`pomice_node` does all of it)::
 
-    async with LavalinkTwin(clock=clock) as twin, pomice_node(twin) as rig:
-        player = await rig.player(VoiceSession(guild_id=1, channel_id=2))
+    async with DiscordTwin() as discord_twin, LavalinkTwin(clock=clock) as twin:
+        voice_guild(discord_twin, 1, {2: "Music"})
+        async with pomice_node(twin, discord_twin) as rig:
+            player = await rig.player(2)
         (track,) = await rig.node.get_tracks(url, search_type=None)
         await player.play(track)
         await rig.events.wait("track_start")
 
 1. **A ready bot.** pomice wants a ``commands.Bot`` (it calls ``bot.add_listener``) whose
-   ``user`` is set (its ``Node`` refuses to be built otherwise): :func:`ready_bot`.
+   ``user`` is set (its ``Node`` refuses to be built otherwise): :func:`pomice_node` logs
+   one in to a Discord twin (its own unless given one); :func:`ready_bot` makes one with
+   no gateway, for a node that never joins voice.
 2. **A node.** ``pomice.NodePool.create_node`` does ``GET /version`` (it needs
    ``text/plain``; it sends a JSON ``{}`` body even on GET and DELETE), then opens
    ``/v4/websocket`` with ``Authorization``, ``User-Id`` and ``Client-Name: Pomice/2.11.1``
@@ -17,12 +21,13 @@ The recipe, step by step (:func:`pomice_node` does all of it)::
    player built at once would talk to ``sessions/None``: :func:`create_node` has pomice
    build a :class:`~.pomice_node.TwinNode`, which records the session ids it takes, and
    waits for one.
-3. **A guild, a channel, a player.** ``pomice.Player`` needs a real voice channel whose
-   guild can ``change_voice_state`` and ``get_channel``: :class:`OfflineGuild` records
-   voice-state changes instead of sending them to a gateway. ``Player.connect`` registers
-   the player with its node; then the two voice dispatches Discord would send are fed to
-   it (:func:`send_voice`, or :func:`dispatch_voice` through pomice's own
-   ``on_socket_response`` listener), and pomice PATCHes ``voice``, with ``channelId`` only
+3. **A guild, a channel, a player.** The voice channel comes from the Discord twin's world
+   (:func:`~.discord_voice.voice_guild`); ``channel.connect(cls=TwinPlayer)`` sends op 4
+   and the Discord twin answers with the two voice dispatches, which discord.py hands to
+   the player (:func:`connect_player`). They can also be fed to a player by hand
+   (:func:`send_voice`, or :func:`dispatch_voice` through pomice's own
+   ``on_socket_response`` listener, which discord.py 2 never feeds by itself: it stays for
+   bots that forward raw dispatches). pomice then PATCHes ``voice``, with ``channelId`` only
    when ``/version`` (read once, at the first connect) is at least 4.2.0 by pomice's own
    field-by-field comparison: 4.0.0 and 4.1.0 get none, but 4.0.8 does (8 > 0).
 4. **Events.** pomice dispatches ``pomice_track_start``, ``pomice_track_end``... through the
@@ -51,7 +56,9 @@ import discord
 import pomice
 from discord.ext import commands
 
+from ..discord.twin import DiscordTwin
 from ..runtime.waiters import WaitableLog
+from .discord_voice import discord_voice_client
 from .events import DriverEvent, EventLog
 from .pomice_node import (
     DEFAULT_IDENTIFIER,
@@ -67,9 +74,6 @@ from .pomice_node import (
 from .voice import DEFAULT_BOT_ID, VoiceSession, ready_client
 
 if TYPE_CHECKING:
-    from discord.types.channel import VoiceChannel as VoiceChannelPayload
-    from discord.types.guild import Guild as GuildPayload
-
     from ..lavalink import LavalinkTwin
 
 #: Every event pomice dispatches (as ``pomice_<name>``), in ``pomice/events.py`` order.
@@ -90,48 +94,6 @@ async def ready_bot(*, user_id: int = DEFAULT_BOT_ID, name: str = "wiretwin-bot"
     kwargs.setdefault("command_prefix", commands.when_mentioned)
     return await ready_client(commands.Bot, user_id=user_id, name=name, **kwargs)
 
-
-class OfflineGuild(discord.Guild):
-    """A guild whose voice-state changes are recorded instead of sent to a gateway.
-
-    ``voice_changes`` lists the channel ids asked for, in order (``None``: leave).
-    """
-
-    voice_changes: list[int | None]
-
-    async def change_voice_state(self, *, channel: discord.abc.Snowflake | None,
-                                 self_mute: bool = False, self_deaf: bool = False) -> None:
-        self.voice_changes.append(channel.id if channel is not None else None)
-
-
-def add_voice_channel(bot: discord.Client, guild_id: int, channel_id: int, *,
-                      guild_name: str = "wiretwin guild",
-                      channel_name: str = "wiretwin voice") -> discord.VoiceChannel:
-    """A voice channel in an :class:`OfflineGuild`, both in the bot's cache (so that
-    ``guild.get_channel`` and ``bot.get_guild`` find them, as pomice expects). The guild is
-    reused if the bot already has it."""
-    state = bot._connection
-    guild = bot.get_guild(guild_id)
-    if not isinstance(guild, OfflineGuild):
-        guild = OfflineGuild(data=cast("GuildPayload", {
-            "id": str(guild_id), "name": guild_name, "owner_id": str(bot.user.id if bot.user
-                                                                     else DEFAULT_BOT_ID),
-            "channels": [], "roles": [], "emojis": [], "stickers": [], "features": [],
-            "member_count": 1,
-        }), state=state)
-        guild.voice_changes = []
-        state._add_guild(guild)
-    channel = guild.get_channel(channel_id)
-    if isinstance(channel, discord.VoiceChannel):
-        return channel
-    channel = discord.VoiceChannel(state=state, guild=guild, data=cast(
-        "VoiceChannelPayload", {
-            "id": str(channel_id), "name": channel_name, "type": 2, "position": 0,
-            "guild_id": str(guild_id), "permission_overwrites": [], "nsfw": False,
-            "parent_id": None, "bitrate": 64000, "user_limit": 0, "rtc_region": None,
-        }))
-    guild._add_channel(channel)
-    return channel
 
 # -- players ----------------------------------------------------------------------------
 
@@ -186,18 +148,31 @@ def dispatch_voice(bot: discord.Client, voice: VoiceSession) -> None:
         bot.dispatch("socket_response", event)
 
 
-async def connect_player(node: pomice.Node, voice: VoiceSession, *,
+async def connect_player(node: pomice.Node, channel_id: int, *,
                          cls: type[PlayerT] = TwinPlayer,  # type: ignore[assignment]
-                         timeout: float = 5.0, send: bool = True) -> PlayerT:
-    """A player of ``cls`` for ``voice``'s guild and channel on ``node``, connected the way
-    ``channel.connect(cls=...)`` would (without a gateway), and, with ``send``, given its
-    voice updates; returns once pomice applied the twin's ``connected`` state."""
+                         timeout: float = 5.0, wait: bool = True) -> PlayerT:
+    """``channel.connect(cls=cls)`` on the node's bot, as a bot does, in a voice channel
+    the bot sees (from its Discord twin's world); with ``wait``, returns once pomice
+    applied the Lavalink twin's ``connected`` state (the Discord twin answered the join).
+
+    When pomice has just torn the guild's player down (a lost node), its leave may still
+    be on its way: the answer must reach the bot before the join, or discord.py hands the
+    new player the old leave. So this waits for it first.
+    """
     bot = node.bot
-    channel = add_voice_channel(bot, voice.guild_id, voice.channel_id)
-    player = cls(bot, channel, node=node)
-    await player.connect(timeout=timeout, reconnect=False)
-    if send:
-        await send_voice(player, voice)
+    channel = bot.get_channel(channel_id)
+    if not isinstance(channel, discord.VoiceChannel):
+        raise TypeError(f"channel {channel_id} is not a voice channel the bot sees "
+                        "(make it with voice_guild)")
+    guild = channel.guild
+    me = guild.me
+    if guild.voice_client is None and me.voice is not None:
+        await bot.wait_for("voice_state_update", timeout=timeout,
+                           check=lambda member, before, after: member.id == me.id
+                           and after.channel is None)
+    # pomice types its player's channel narrower than discord.py's Connectable
+    player: PlayerT = await channel.connect(cls=cast(Any, cls), timeout=timeout)
+    if wait:
         await player.wait_state(lambda s: s.connected, timeout=timeout)
     return player
 
@@ -261,42 +236,45 @@ class PomiceRig:
     events: PomiceEvents
     players: list[TwinPlayer] = field(default_factory=list)
 
-    async def player(self, voice: VoiceSession, *, send: bool = True,
+    async def player(self, channel_id: int, *, wait: bool = True,
                      timeout: float = 5.0) -> TwinPlayer:
-        """A :class:`TwinPlayer` for ``voice`` on this rig's node (see
+        """A :class:`TwinPlayer` in voice channel ``channel_id`` on this rig's node (see
         :func:`connect_player`)."""
-        player = await connect_player(self.node, voice, cls=TwinPlayer, timeout=timeout,
-                                      send=send)
+        player = await connect_player(self.node, channel_id, cls=TwinPlayer,
+                                      timeout=timeout, wait=wait)
         self.players.append(player)
         return player
 
 
 @contextlib.asynccontextmanager
-async def pomice_node(twin: LavalinkTwin, *, bot: commands.Bot | None = None,
+async def pomice_node(twin: LavalinkTwin, discord_twin: DiscordTwin | None = None, *,
+                      bot: commands.Bot | None = None,
                       identifier: str = DEFAULT_IDENTIFIER, timeout: float = 5.0,
                       **options: Any) -> AsyncIterator[PomiceRig]:
-    """A pomice node connected to ``twin`` (and a ready bot, unless given one); on exit
-    every pomice node is closed and the bot too (if it was made here)."""
-    own_bot = bot is None
-    the_bot = bot if bot is not None else await ready_bot()
-    try:
-        node = await create_node(the_bot, node_settings(twin, identifier=identifier),
-                                 timeout=timeout, **options)
-        events = PomiceEvents(the_bot)
+    """A pomice node connected to ``twin``, its bot logged in to ``discord_twin`` (a
+    Discord twin of its own if not given; ``bot`` instead: that bot, as it is); on exit
+    every pomice node is closed, and the bot and Discord twin made here too."""
+    async with contextlib.AsyncExitStack() as stack:
+        if bot is None:
+            if discord_twin is None:
+                discord_twin = await stack.enter_async_context(DiscordTwin())
+            bot = await stack.enter_async_context(discord_voice_client(
+                discord_twin, commands.Bot, command_prefix=commands.when_mentioned))
         try:
-            yield PomiceRig(the_bot, node, events)
+            node = await create_node(bot, node_settings(twin, identifier=identifier),
+                                     timeout=timeout, **options)
+            events = PomiceEvents(bot)
+            try:
+                yield PomiceRig(bot, node, events)
+            finally:
+                events.detach()
         finally:
-            events.detach()
-    finally:
-        await close_pool()
-        if own_bot:
-            await the_bot.close()
+            await close_pool()
 
 
 __all__ = [
     "DEFAULT_IDENTIFIER",
     "EVENT_NAMES",
-    "OfflineGuild",
     "PlayerState",
     "PomiceEventRecord",
     "PomiceEvents",
@@ -304,7 +282,6 @@ __all__ = [
     "ReconnectGate",
     "TwinNode",
     "TwinPlayer",
-    "add_voice_channel",
     "close_node",
     "close_pool",
     "connect_player",

@@ -1,27 +1,23 @@
-"""Driving the real wavelink 3.x against the Lavalink twin, without Discord.
+"""Driving the real wavelink 3.x against the Lavalink twin, its voice from a Discord twin.
 
-wavelink needs three things Discord normally provides, and this module fakes only those,
-so that everything else runs as shipped:
+wavelink needs three things Discord provides; a Discord twin provides them as Discord
+does, so everything runs as shipped:
 
 * **a ready discord.py client**: ``wavelink.Node`` reads ``client.user.id`` for its
   ``User-Id`` header and dispatches every event through ``client.dispatch``;
-  :func:`wavelink_client` is :func:`~wiretwin.drivers.voice.ready_client`
-  building a :class:`WavelinkClient`, which also records those dispatches so that tests
-  can wait on them (:class:`EventLog`).
+  :func:`wavelink_client` logs a :class:`WavelinkClient` in to the Discord twin
+  (:func:`~wiretwin.drivers.discord_voice.discord_voice_client`), which also records those
+  dispatches so that tests can wait on them (:class:`EventLog`).
 * **a guild with a voice channel in the client's cache**: ``Player.on_voice_state_update``
-  looks its channel up with ``client.get_channel``, and the player does nothing on track
-  end (no queue, no autoplay) while ``player.channel`` is None. :func:`add_voice_channel`
-  puts a guild shaped like a ``GUILD_CREATE`` (the bot as a member, a voice channel,
-  optional human listeners) into the cache.
+  looks its channel up with ``client.get_channel``. The guild comes from the Discord
+  twin's world in ``GUILD_CREATE`` (:func:`~wiretwin.drivers.discord_voice.voice_guild`
+  makes one with the bot, voice channels and listeners).
 * **the gateway's voice round trip**: ``Player.connect`` and ``Player.disconnect`` call
-  ``guild.change_voice_state``, which sends opcode 4 on the gateway and waits for Discord
-  to answer with ``VOICE_STATE_UPDATE`` and ``VOICE_SERVER_UPDATE``. :class:`VoiceGateway`
-  stands in for ``client.ws``: it answers the way Discord does, with
-  :class:`~wiretwin.drivers.voice.VoiceSession` payloads fed through
-  discord.py's own gateway parsers, which hand them to the player's
-  ``on_voice_state_update``/``on_voice_server_update``. So ``await
-  channel.connect(cls=wavelink.Player)`` works unmodified (:func:`connect_player`), and
-  the player sends the twin its voice ``PATCH`` by itself.
+  ``guild.change_voice_state``, which sends opcode 4 on the gateway; the Discord twin
+  answers with ``VOICE_STATE_UPDATE`` and ``VOICE_SERVER_UPDATE`` (a new token on each
+  join or move), which discord.py hands to the player. So ``await
+  channel.connect(cls=wavelink.Player)`` works unmodified (:func:`connect_player`), and the
+  player sends the Lavalink twin its voice ``PATCH`` by itself.
 
 :func:`connect_node` connects a ``wavelink.Node`` through ``wavelink.Pool`` and waits for
 ``on_wavelink_node_ready`` (by then wavelink has PATCHed the session for resuming and read
@@ -32,37 +28,33 @@ nodes never leak into the next.
 
 Typical use::
 
-    client = await wavelink_client()
-    node = await connect_node(client, twin)
-    player = await connect_player(client, guild_id=1, channel_id=2)
-    tracks = await wavelink.Playable.search("ytsearch:lofi")
-    await player.play(tracks[0])
-    await client.wavelink_events.wait("track_start")
-    ...
-    await close_pool()
-    await client.close()
+    async with DiscordTwin() as discord_twin:
+        voice_guild(discord_twin, GUILD, {CHANNEL: "Music"})
+        async with wavelink_client(discord_twin) as client:
+            node = await connect_node(client, twin)
+            player = await connect_player(client, GUILD, CHANNEL)
+            tracks = await wavelink.Playable.search("ytsearch:lofi")
+            await player.play(tracks[0])
+            await client.wavelink_events.wait("track_start")
+            ...
+            await close_pool()
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, TypeVar, overload
 
 import discord
 import wavelink
 
+from ..discord.twin import DiscordTwin
 from ..lavalink import LavalinkTwin
+from .discord_voice import VoiceStateRequest, discord_voice_client
 from .events import DriverEvent, EventLog
 from .tasks import end_tasks_of
-from .voice import (
-    DEFAULT_BOT_ID,
-    VoiceGateway,
-    VoiceStateRequest,
-    add_voice_channel,
-    ready_client,
-    uses_a_gateway,
-)
 
 PlayerT = TypeVar("PlayerT", bound=wavelink.Player)
 
@@ -92,12 +84,12 @@ class WavelinkClient(discord.Client):
         super().dispatch(event, *args, **kwargs)
 
 
-async def wavelink_client(*, user_id: int = DEFAULT_BOT_ID, name: str = "wiretwin-bot",
-                          **kwargs: Any) -> WavelinkClient:
-    """A ready :class:`WavelinkClient` with a :class:`VoiceGateway` (call from a loop)."""
-    client = await ready_client(WavelinkClient, user_id=user_id, name=name, **kwargs)
-    VoiceGateway.install(client)
-    return client
+@contextlib.asynccontextmanager
+async def wavelink_client(discord_twin: DiscordTwin, **kwargs: Any
+                          ) -> AsyncIterator[WavelinkClient]:
+    """A :class:`WavelinkClient` logged in to ``discord_twin`` and ready; closed on exit."""
+    async with discord_voice_client(discord_twin, WavelinkClient, **kwargs) as client:
+        yield client
 
 
 # -- wavelink ------------------------------------------------------------------------------
@@ -141,25 +133,26 @@ async def connect_node(client: discord.Client,
 
 @overload
 async def connect_player(client: discord.Client, guild_id: int, channel_id: int, *,
-                         timeout: float = ..., self_deaf: bool = ...,
-                         listeners: Sequence[int] = ...) -> wavelink.Player: ...
+                         timeout: float = ..., self_deaf: bool = ...) -> wavelink.Player: ...
 
 
 @overload
 async def connect_player(client: discord.Client, guild_id: int, channel_id: int, *,
-                         cls: type[PlayerT], timeout: float = ..., self_deaf: bool = ...,
-                         listeners: Sequence[int] = ...) -> PlayerT: ...
+                         cls: type[PlayerT], timeout: float = ...,
+                         self_deaf: bool = ...) -> PlayerT: ...
 
 
 async def connect_player(client: discord.Client, guild_id: int, channel_id: int, *,
                          cls: type[wavelink.Player] = wavelink.Player,
-                         timeout: float = 5.0, self_deaf: bool = True,
-                         listeners: Sequence[int] = ()) -> wavelink.Player:
-    """``await channel.connect(cls=cls)``, as a bot does, with the channel put in the
-    cache and a :class:`VoiceGateway` answering (so the player's voice ``PATCH`` reached
-    the twin and succeeded by the time this returns)."""
-    channel = add_voice_channel(client, guild_id, channel_id, listeners=listeners)
-    VoiceGateway.install(client)
+                         timeout: float = 5.0, self_deaf: bool = True) -> wavelink.Player:
+    """``await channel.connect(cls=cls)``, as a bot does, in a voice channel of the
+    client's guild ``guild_id`` (from the Discord twin's world); the Discord twin answers
+    the join, so the player's voice ``PATCH`` reached the Lavalink twin and succeeded by
+    the time this returns."""
+    channel = client.get_channel(channel_id)
+    if not isinstance(channel, discord.VoiceChannel) or channel.guild.id != guild_id:
+        raise TypeError(f"channel {channel_id} is not a voice channel of guild {guild_id} "
+                        "that the client sees (make it with voice_guild)")
     return await channel.connect(cls=cls, timeout=timeout, self_deaf=self_deaf)
 
 
@@ -167,15 +160,12 @@ async def connect_player_via(client: discord.Client, channel_id: int, *,
                              cls: type[wavelink.Player] = wavelink.Player,
                              timeout: float = 5.0, self_deaf: bool = True
                              ) -> wavelink.Player:
-    """``await channel.connect(cls=cls)`` for a client on a gateway (a Discord twin's:
-    :func:`~.discord_voice.discord_voice_client`), its voice channel from the gateway's
-    world: the gateway answers the join, no :class:`VoiceGateway` stands in."""
-    if not uses_a_gateway(client):
-        raise RuntimeError("the client has no gateway; use connect_player")
+    """:func:`connect_player` by the channel's id alone."""
     channel = client.get_channel(channel_id)
     if not isinstance(channel, discord.VoiceChannel):
         raise TypeError(f"channel {channel_id} is not a voice channel the client sees")
-    return await channel.connect(cls=cls, timeout=timeout, self_deaf=self_deaf)
+    return await connect_player(client, channel.guild.id, channel_id, cls=cls,
+                                timeout=timeout, self_deaf=self_deaf)
 
 
 async def close_node(node: wavelink.Node) -> None:
@@ -204,11 +194,9 @@ async def close_pool() -> None:
 
 __all__ = [
     "EventLog",
-    "VoiceGateway",
     "VoiceStateRequest",
     "WavelinkClient",
     "WavelinkEvent",
-    "add_voice_channel",
     "close_node",
     "close_pool",
     "connect_node",

@@ -366,6 +366,25 @@ async def test_voice_state_update_answers_both_voice_events(world: World) -> Non
     await conn.close()
 
 
+async def test_every_voice_connection_gets_a_new_token(world: World) -> None:
+    """Discord sends a VOICE_SERVER_UPDATE with a fresh token on each join or move."""
+    conn = await world.connect()
+    await conn.session(I.GUILDS | I.GUILD_VOICE_STATES)
+    gid = str(world.guild.id)
+    tokens = []
+    for _ in range(2):
+        await conn.send(4, {"guild_id": gid, "channel_id": str(world.voice.id),
+                            "self_mute": False, "self_deaf": False})
+        await conn.dispatch()  # VOICE_STATE_UPDATE
+        server = await conn.dispatch()
+        tokens.append(server["d"]["token"])
+        await conn.send(4, {"guild_id": gid, "channel_id": None, "self_mute": False,
+                            "self_deaf": False})
+        await conn.dispatch()
+    assert tokens == [f"voice-token-{gid}-1", f"voice-token-{gid}-2"]
+    await conn.close()
+
+
 # -- intents and MESSAGE_CONTENT ------------------------------------------------------------
 
 

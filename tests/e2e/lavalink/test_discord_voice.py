@@ -67,7 +67,7 @@ async def test_a_player_joins_with_the_discord_twins_voice_events(
                         for e in twin.journal.http(method="PATCH")
                         if e.detail["path"].endswith(f"/players/{guild.id}")]
             assert patch["voice"] == {
-                "sessionId": f"voice-{model.bot.id}", "token": f"voice-token-{guild.id}",
+                "sessionId": f"voice-{model.bot.id}", "token": f"voice-token-{guild.id}-1",
                 "endpoint": "wiretwin.discord.media:443", "channelId": str(voice.id)}
             view = twin.player(guild.id)
             assert view.connected and view.voice["channelId"] == str(voice.id)
@@ -115,7 +115,7 @@ async def test_a_mafic_player_joins_with_the_discord_twins_voice_events(
             player: mafic_driver.RecordingPlayer = await mafic_driver.connect_player(channel)
             assert guild.voice_states == {model.bot.id: voice.id}
             assert voice_patch(twin, guild.id) == {
-                "sessionId": f"voice-{model.bot.id}", "token": f"voice-token-{guild.id}",
+                "sessionId": f"voice-{model.bot.id}", "token": f"voice-token-{guild.id}-1",
                 "endpoint": "wiretwin.discord.media:443", "channelId": str(voice.id)}
             await player.disconnect(force=True)
         finally:
@@ -139,7 +139,7 @@ async def test_a_pomice_player_joins_with_the_discord_twins_voice_events(
             await player.wait_state(lambda s: s.connected)
             assert guild.voice_states == {model.bot.id: voice.id}
             assert voice_patch(twin, guild.id) == {
-                "sessionId": f"voice-{model.bot.id}", "token": f"voice-token-{guild.id}",
+                "sessionId": f"voice-{model.bot.id}", "token": f"voice-token-{guild.id}-1",
                 "endpoint": "wiretwin.discord.media:443", "channelId": str(voice.id)}
             await player.destroy()
         finally:
@@ -163,7 +163,7 @@ async def test_a_lavalink_py_player_joins_with_the_discord_twins_voice_events(
                 and e.detail["path"].endswith(f"/players/{guild.id}"))
             assert guild.voice_states == {model.bot.id: voice.id}
             assert voice_patch(twin, guild.id) == {
-                "sessionId": f"voice-{model.bot.id}", "token": f"voice-token-{guild.id}",
+                "sessionId": f"voice-{model.bot.id}", "token": f"voice-token-{guild.id}-1",
                 "endpoint": "wiretwin.discord.media:443", "channelId": str(voice.id)}
             await voice_client.disconnect(force=True)
             (delete,) = twin.journal.http(method="DELETE")

@@ -1,9 +1,9 @@
 """The real lavalink.py 5.11.1 against a running LavalinkTwin, over real sockets.
 
-lavalink.py is driven as a bot drives it, minus Discord: ``lavalink.Client(user_id)``,
-``add_node(...)``, the two voice dispatches fed to ``voice_update_handler`` (see
-:mod:`wiretwin.drivers.lavalink_py`), then ``get_tracks``, ``player.add``,
-``player.play()``... Protocol time runs on a :class:`VirtualClock`: a track ends, an
+lavalink.py is driven as a bot drives it: ``lavalink.Client(user_id)``, ``add_node(...)``,
+a join through discord.py logged in to a Discord twin, whose two voice dispatches reach
+``voice_update_handler`` (see :mod:`wiretwin.drivers.lavalink_py`), then ``get_tracks``,
+``player.add``, ``player.play()``... Protocol time runs on a :class:`VirtualClock`: a track ends, an
 ``endTime`` hits, playerUpdates tick and a voiceless track is cleaned up only when the test
 advances it. Tests synchronise on lavalink.py's own events (:class:`EventLog`) and on the
 twin's journal, and assert on both sides: what the client believes and what the twin holds.
@@ -18,6 +18,7 @@ from typing import Any
 
 import lavalink
 import pytest
+import pytest_asyncio
 from lavalink import (
     Equalizer,
     IncomingWebSocketMessage,
@@ -38,6 +39,9 @@ from lavalink import (
 )
 from lavalink.server import EndReason
 
+from wiretwin.discord.model.members import VOICE_ENDPOINT
+from wiretwin.discord.twin import DiscordTwin
+from wiretwin.drivers.discord_voice import move_bot, voice_guild
 from wiretwin.drivers.lavalink_py import (
     CLIENT_NAME,
     DEFAULT_USER_ID,
@@ -46,7 +50,6 @@ from wiretwin.drivers.lavalink_py import (
     close_client,
     connect,
     enable_resuming,
-    feed_voice,
     join_voice,
     wait_ready,
 )
@@ -58,13 +61,32 @@ GUILD = 424242424242424242
 CHANNEL = 515151515151515151
 
 
-@pytest.fixture
-async def conn(twin: LavalinkTwin) -> AsyncIterator[Connection]:
-    connection = await connect(twin)
+#: Every test runs in the module's loop, where the module's Discord twin serves.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def twin(clock: VirtualClock) -> AsyncIterator[LavalinkTwin]:
+    """A Lavalink twin in the module's loop, on :func:`clock`."""
+    async with LavalinkTwin(clock=clock) as running:
+        yield running
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def discord_twin(shared_discord: DiscordTwin) -> DiscordTwin:
+    """The Discord the bot is on, as built for each test: a guild with a voice channel."""
+    shared_discord.reset()
+    voice_guild(shared_discord, GUILD, {CHANNEL: "Music"})
+    return shared_discord
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def conn(twin: LavalinkTwin, discord_twin: DiscordTwin) -> AsyncIterator[Connection]:
+    connection = await connect(twin, discord_twin)
     try:
         yield connection
     finally:
-        await close_client(connection.client)
+        await connection.close()
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -122,7 +144,7 @@ async def playing(conn: Connection, twin: LavalinkTwin, title: str = "Main Theme
                   length: int = 180_000) -> tuple[Any, Track]:
     """A player in GUILD with voice, playing a fresh catalogue track."""
     track = mock(twin, title, length)
-    player = await join_voice(conn.client, GUILD, CHANNEL)
+    player = await join_voice(conn, GUILD, CHANNEL)
     mark = conn.events.mark()
     await player.play(await load(conn, track.uri or ""))
     await started(conn, title, since=mark)
@@ -139,7 +161,8 @@ async def test_connects_ready_with_stats_and_rest(twin: LavalinkTwin, clock: Vir
     opened = [e for e in twin.journal.connections() if e.event == "open" and "headers" in
               e.detail]
     headers = opened[0].detail["headers"]
-    assert headers["User-Id"] == str(DEFAULT_USER_ID)
+    assert conn.discord is not None and conn.discord.user is not None
+    assert headers["User-Id"] == str(conn.discord.user.id)  # the bot's on Discord
     assert headers["Client-Name"] == CLIENT_NAME == "Lavalink.py/5.11.1"
     assert "Session-Id" not in headers
     (upgrade,) = await conn.handshakes.wait_for(1)
@@ -250,13 +273,14 @@ async def test_load_types(twin: LavalinkTwin, conn: Connection) -> None:
 
 
 async def test_voice_play_pause_seek_and_volume(twin: LavalinkTwin, clock: VirtualClock,
-                                                conn: Connection) -> None:
-    player = await join_voice(conn.client, GUILD, CHANNEL)
+                                                conn: Connection,
+                                                discord_twin: DiscordTwin) -> None:
+    player = await join_voice(conn, GUILD, CHANNEL)
     view = twin.player(GUILD)
     assert view.connected and view.track is None
-    assert view.voice == {"token": "wiretwin-voice-token",
-                          "endpoint": "wiretwin.discord.media:443",
-                          "sessionId": "wiretwin-voice-session", "channelId": str(CHANNEL)}
+    assert view.voice == {"token": f"voice-token-{GUILD}-1", "endpoint": VOICE_ENDPOINT,
+                          "sessionId": f"voice-{discord_twin.model.bot.id}",
+                          "channelId": str(CHANNEL)}
     assert player.is_connected and player.channel_id == CHANNEL
 
     track = mock(twin, "Long Song", 300_000)
@@ -339,7 +363,7 @@ async def test_filters_replace_the_chain(twin: LavalinkTwin, conn: Connection) -
 
 async def test_track_end_plays_next_from_the_queue(twin: LavalinkTwin, clock: VirtualClock,
                                                    conn: Connection) -> None:
-    player = await join_voice(conn.client, GUILD, CHANNEL)
+    player = await join_voice(conn, GUILD, CHANNEL)
     tracks = [mock(twin, "First", 30_000), mock(twin, "Second", 45_000),
               mock(twin, "Third", 20_000)]
     for track in tracks:
@@ -377,7 +401,7 @@ async def test_track_end_plays_next_from_the_queue(twin: LavalinkTwin, clock: Vi
 
 async def test_end_time_ends_the_track_as_finished(twin: LavalinkTwin, clock: VirtualClock,
                                                    conn: Connection) -> None:
-    player = await join_voice(conn.client, GUILD, CHANNEL)
+    player = await join_voice(conn, GUILD, CHANNEL)
     clip = mock(twin, "Clip", 200_000)
     after = mock(twin, "After", 60_000)
     player.add(await load(conn, after.uri or ""))
@@ -425,7 +449,7 @@ async def test_stop_then_destroy(twin: LavalinkTwin, conn: Connection) -> None:
     await conn.events.wait_for(IncomingWebSocketMessage,
                                lambda e: e.data.get("type") == "TrackEndEvent", since=mark)
     # (a later event's hook runs after any the TrackEndEvent would have set off)
-    rejoined = await join_voice(conn.client, GUILD, CHANNEL)
+    rejoined = await join_voice(conn, GUILD, CHANNEL)
     await conn.events.wait_for(PlayerUpdateEvent, lambda e: e.player is rejoined)
     assert conn.events.of(TrackEndEvent, since=mark) == []
     assert out_frames(twin, op="event", kind="TrackEndEvent")[-1]["reason"] == "stopped"
@@ -464,7 +488,8 @@ async def test_track_exception_plays_the_next_track(twin: LavalinkTwin,
 
 
 async def test_voice_socket_closed_then_cleanup(twin: LavalinkTwin, clock: VirtualClock,
-                                                conn: Connection) -> None:
+                                                conn: Connection,
+                                                discord_twin: DiscordTwin) -> None:
     player, _ = await playing(conn, twin, "Kicked")
     player.add(await load(conn, mock(twin, "Later", 100_000).uri or ""))
     await clock.advance(10)
@@ -485,11 +510,13 @@ async def test_voice_socket_closed_then_cleanup(twin: LavalinkTwin, clock: Virtu
     assert twin.player(GUILD).track is None
     assert [t.title for t in player.queue] == ["Later"]  # cleanup does not start the next
 
-    # the bot rejoins: a new voice session, a new voice PATCH, and playback resumes
-    await feed_voice(conn.client, SyntheticVoice(GUILD, CHANNEL,
-                                                 session_id="second-voice").gateway_events())
+    # Discord hands out a new voice server: a new voice PATCH, and playback resumes
+    seq = last_seq(twin)
+    move_bot(discord_twin, GUILD, CHANNEL)
+    await twin.journal.wait_for(lambda e: e.seq > seq and e.kind == "http"
+                                and e.detail["method"] == "PATCH")
     assert twin.player(GUILD).connected
-    assert twin.player(GUILD).voice["sessionId"] == "second-voice"
+    assert twin.player(GUILD).voice["token"] == f"voice-token-{GUILD}-2"
     mark = conn.events.mark()
     await player.play()
     await started(conn, "Later", since=mark)
@@ -578,16 +605,16 @@ async def test_reconnect_without_a_session_id_opens_a_new_session(
     assert twin.sessions() == [ready.session_id]  # ...and ends with its timeout
 
 
-async def test_restarted_bot_resumes_its_session(twin: LavalinkTwin,
-                                                 clock: VirtualClock) -> None:
-    first = await connect(twin)
+async def test_restarted_bot_resumes_its_session(twin: LavalinkTwin, clock: VirtualClock,
+                                                 discord_twin: DiscordTwin) -> None:
+    first = await connect(twin, discord_twin)
     try:
         assert await first.node.update_session(resuming=True, timeout=120) == {
             "resuming": True, "timeout": 120}
         session = first.session_id
         _, track = await playing(first, twin, "Overnight", 30_000)
     finally:
-        await close_client(first.client)  # the bot goes down (a clean 1000 close)
+        await first.close()  # the bot goes down (a clean 1000 close)
     seq = last_seq(twin)
 
     # the session is paused: players keep playing, and what they say is queued
@@ -597,7 +624,7 @@ async def test_restarted_bot_resumes_its_session(twin: LavalinkTwin,
     assert twin.player(GUILD).track is None
     assert out_frames(twin, after=seq) == []  # nothing went anywhere yet
 
-    second = await connect(twin, session_id=session)
+    second = await connect(twin, discord_twin, session_id=session)
     try:
         assert (second.ready.session_id, second.ready.resumed) == (session, True)
         (upgrade,) = await second.handshakes.wait_for(1)
@@ -623,7 +650,7 @@ async def test_restarted_bot_resumes_its_session(twin: LavalinkTwin,
             (str(GUILD), str(CHANNEL))]
         assert twin.player(GUILD).session_id == session
     finally:
-        await close_client(second.client)
+        await second.close()
 
 
 # -- the seed's faults ---------------------------------------------------------------------
@@ -631,7 +658,7 @@ async def test_restarted_bot_resumes_its_session(twin: LavalinkTwin,
 
 async def test_packet_loss_loses_player_updates_not_playback(
         twin: LavalinkTwin, clock: VirtualClock, conn: Connection) -> None:
-    player = await join_voice(conn.client, GUILD, CHANNEL)
+    player = await join_voice(conn, GUILD, CHANNEL)
     mark = conn.events.mark()
     await player.play(await load(conn, "dQw4w9WgXcQ"))
     await started(conn, "Rick Astley - Never Gonna Give You Up", since=mark)
@@ -662,7 +689,7 @@ async def test_packet_loss_loses_player_updates_not_playback(
 
 async def test_latency_spike_on_rest_holds_the_answer_on_the_twin_clock(
         twin: LavalinkTwin, clock: VirtualClock, conn: Connection) -> None:
-    player = await join_voice(conn.client, GUILD, CHANNEL)
+    player = await join_voice(conn, GUILD, CHANNEL)
     track = await load(conn, mock(twin, "Slow Start", 60_000).uri or "")
     twin.faults.add(LatencySpike(name="rest_spike", probability=1.0, times=1, ms=50,
                                  multiplier=20, scope=Scope(route="/v4/sessions/*")))
@@ -682,7 +709,7 @@ async def test_latency_spike_on_rest_holds_the_answer_on_the_twin_clock(
 async def test_latency_spikes_delay_frames_in_order(twin: LavalinkTwin,
                                                     clock: VirtualClock,
                                                     conn: Connection) -> None:
-    player = await join_voice(conn.client, GUILD, CHANNEL)
+    player = await join_voice(conn, GUILD, CHANNEL)
     titles = ["Spike One", "Spike Two", "Spike Three"]
     for title in titles:
         player.add(await load(conn, mock(twin, title, 60_000).uri or ""))
@@ -723,7 +750,7 @@ async def test_latency_spikes_delay_frames_in_order(twin: LavalinkTwin,
 
 async def test_connection_drops_recover_with_the_player_moved(
         twin: LavalinkTwin, clock: VirtualClock, conn: Connection) -> None:
-    player = await join_voice(conn.client, GUILD, CHANNEL)
+    player = await join_voice(conn, GUILD, CHANNEL)
     mark = conn.events.mark()
     await player.play(await load(conn, _stream_uri(twin)))
     await started(conn, "Lofi Radio 24/7", since=mark)
@@ -761,7 +788,7 @@ def _stream_uri(twin: LavalinkTwin) -> str:
     return stream.uri or stream.identifier
 
 
-def test_synthetic_voice_matches_the_discord_helper() -> None:
+async def test_synthetic_voice_matches_the_discord_helper() -> None:
     # the lavalink.py helpers build the gateway payloads without importing discord.py;
     # they must stay the ones wiretwin.drivers.voice builds
     from wiretwin.drivers.voice import DEFAULT_BOT_ID, VoiceSession

@@ -1,8 +1,9 @@
 """The real mafic 2.11.0 (with discord.py 2.7.1) against a running Lavalink twin.
 
-No Discord: :mod:`wiretwin.drivers.mafic` gives mafic a ready client, a cached
-guild and a fake voice gateway, so ``channel.connect(cls=mafic.Player)`` goes through
-discord.py and mafic exactly as in a bot. Protocol time is a :class:`VirtualClock`; mafic's
+:mod:`wiretwin.drivers.mafic` logs discord.py in to a Discord twin whose world has the
+guild and its voice channel; the Discord twin answers op 4 as Discord does, so
+``channel.connect(cls=mafic.Player)`` goes through discord.py and mafic exactly as in a
+bot. Protocol time is a :class:`VirtualClock`; mafic's
 position arithmetic reads it too (:func:`follow_clock`). Tests wait on mafic's dispatches
 (``RecordingClient.next_event``), on the states its players took
 (``RecordingPlayer.wait_state``) and on the twin's journal, never on real time, except for
@@ -19,7 +20,15 @@ from typing import Any
 
 import mafic
 import pytest
+import pytest_asyncio
 
+from wiretwin.discord.model.members import VOICE_ENDPOINT
+from wiretwin.discord.twin import DiscordTwin
+from wiretwin.drivers.discord_voice import (
+    unanswered_voice,
+    voice_requests,
+    wait_voice_request,
+)
 from wiretwin.drivers.mafic import (
     MaficBot,
     RecordingPlayer,
@@ -33,6 +42,8 @@ from wiretwin.runtime.faults import Disconnect, Drop, LatencySpike, Scope
 from wiretwin.runtime.journal import Entry
 
 pytestmark = [
+    # Every test runs in the module's loop, where the module's Discord twin serves.
+    pytest.mark.asyncio(loop_scope="module"),
     # Every 4.x minor > 0 (the twin's default 4.2.2) warns; test_version_* checks it.
     pytest.mark.filterwarnings("ignore::mafic.UnsupportedVersionWarning"),
     # mafic passes ws_connect(timeout=<float>), which aiohttp deprecates.
@@ -51,20 +62,28 @@ def clock() -> VirtualClock:
     return VirtualClock()
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def twin(clock: VirtualClock) -> AsyncIterator[LavalinkTwin]:
     async with LavalinkTwin(clock=clock, seed=3) as running:
         yield running
 
 
-@pytest.fixture
-async def bot(twin: LavalinkTwin, clock: VirtualClock) -> AsyncIterator[MaficBot]:
+@pytest_asyncio.fixture(loop_scope="module")
+async def discord_twin(shared_discord: DiscordTwin) -> DiscordTwin:
+    """The module's Discord twin, as built for each test (MaficBot seats the bot)."""
+    shared_discord.reset()
+    return shared_discord
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def bot(twin: LavalinkTwin, discord_twin: DiscordTwin,
+              clock: VirtualClock) -> AsyncIterator[MaficBot]:
     with follow_clock(clock):
-        async with MaficBot.start(twin) as started:
+        async with MaficBot.start(twin, discord_twin) as started:
             yield started
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def player(bot: MaficBot) -> RecordingPlayer:
     connected: RecordingPlayer = await bot.connect()
     return connected
@@ -161,19 +180,20 @@ async def test_player_connect_sends_voice_and_waits_for_player_update(
     player: RecordingPlayer = await bot.connect()
     assert isinstance(player, mafic.Player) and player.connected
     assert bot.guild.voice_client is player
-    # discord.py asked the gateway to join; the fake gateway answered as Discord does.
-    assert bot.gateway.requests == [{"guild_id": bot.guild.id, "channel_id": bot.channel.id,
-                                     "self_mute": False, "self_deaf": False}]
-    session = bot.gateway.sessions[0]
+    # discord.py asked the gateway to join; the Discord twin answered as Discord does.
+    assert [(r.guild_id, r.channel_id, r.self_mute, r.self_deaf)
+            for r in voice_requests(bot.discord_twin)] == [
+        (bot.guild.id, bot.channel.id, False, False)]
+    session_id = f"voice-{bot.discord_twin.model.bot.id}"
     assert patches(twin, bot) == [{"voice": {
-        "sessionId": session.session_id, "endpoint": session.endpoint,
-        "token": session.token, "channelId": str(bot.channel.id)}}]
+        "sessionId": session_id, "endpoint": VOICE_ENDPOINT,
+        "token": f"voice-token-{bot.guild.id}-1", "channelId": str(bot.channel.id)}}]
     # Player.connect returned only after the playerUpdate that followed the voice PATCH.
     states = player.states.snapshot()
     assert states and states[0]["connected"] is True
     view = twin.player(bot.guild.id)
     assert view.connected and view.voice["channelId"] == str(bot.channel.id)
-    assert view.voice["sessionId"] == session.session_id
+    assert view.voice["sessionId"] == session_id
 
 
 # -- loading ------------------------------------------------------------------------------
@@ -451,7 +471,7 @@ async def test_disconnect_destroys_player(twin: LavalinkTwin, bot: MaficBot) -> 
         PLAYER_PATH.format(bot.node.session_id, bot.guild.id)]
     assert deleted[0].detail["status"] == 204
     assert twin.players() == []
-    assert bot.gateway.requests[-1]["channel_id"] is None  # left the voice channel
+    await wait_voice_request(bot.discord_twin, lambda r: r.channel_id is None)  # left the channel
     assert bot.guild.voice_client is None and bot.node.get_player(bot.guild.id) is None
     # Lavalink stops the track after removing the player: the TrackEnd goes out anyway.
     await twin.journal.wait_for(frame_is("TrackEndEvent"))
@@ -571,7 +591,7 @@ async def test_dropped_connection_reconnects_with_a_new_session(
     assert twin.player(bot.guild.id, session_id=old).track is not None
     await twin.journal.wait_for(lambda e: e.kind == "http" and e.detail["method"] == "DELETE")
     assert bot.guild.voice_client is None and not player.connected
-    assert bot.gateway.requests[-1]["channel_id"] is None
+    await wait_voice_request(bot.discord_twin, lambda r: r.channel_id is None)
 
     # Recovery: the bot joins again and plays on the new session.
     await recover(bot, twin)
@@ -636,7 +656,23 @@ async def test_packet_loss_of_the_voice_player_update_times_out_connect(
     # it again: two DELETEs, the second for a player that is gone (204 all the same).
     assert [e.detail["status"] for e in twin.journal.http(method="DELETE")] == [204, 204]
     assert twin.players() == []
-    assert bot.gateway.requests[-1]["channel_id"] is None
+    await wait_voice_request(bot.discord_twin, lambda r: r.channel_id is None)
+
+    await recover(bot, twin)
+
+
+async def test_an_unanswered_voice_join_times_out_connect(
+    twin: LavalinkTwin, bot: MaficBot
+) -> None:
+    """Discord never answers the op 4 (lost on its way in): no voice reaches mafic, so
+    Player.connect times out without a voice PATCH; joining again works."""
+    with unanswered_voice(bot.discord_twin), pytest.raises(asyncio.TimeoutError):
+        await bot.connect(timeout=0.5)
+    requests = voice_requests(bot.discord_twin)
+    assert [r.channel_id for r in requests][:1] == [bot.channel.id]  # sent, unanswered
+    assert bot.discord_twin.journal.faults("unanswered-voice")
+    assert patches(twin, bot) == [] and bot.guild.voice_client is None
+    assert bot.discord_twin.model.guilds[bot.guild.id].voice_states == {}
 
     await recover(bot, twin)
 

@@ -1,8 +1,9 @@
 """The real pomice 2.11.1 (with discord.py 2.7.1) against a running Lavalink twin.
 
 Everything goes over real sockets: pomice's aiohttp REST calls and its ``websockets``
-connection. The helpers in :mod:`wiretwin.drivers.pomice` stand in for Discord
-(a ready bot, an offline guild and voice channel, the voice dispatches).
+connection. Discord is a Discord twin: the bot logs in to it, the guild and its voice
+channels are in its world, and it answers pomice's op 4 with the voice dispatches
+(:mod:`wiretwin.drivers.pomice`).
 
 How these tests synchronise, without sleeping: protocol time is a :class:`VirtualClock`
 that only ``clock.advance`` moves, and pomice reads it too (``pomice_clock``), so positions
@@ -30,22 +31,31 @@ pomice facts these tests pin (read from its installed source):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import aiohttp
+import discord
 import pomice
 import pytest
+import pytest_asyncio
 from pomice.utils import LavalinkVersion
 
+from wiretwin.discord.model.members import VOICE_ENDPOINT
+from wiretwin.discord.twin import DiscordTwin
+from wiretwin.drivers.discord_voice import (
+    unanswered_voice,
+    voice_guild,
+    voice_requests,
+    wait_voice_request,
+)
 from wiretwin.drivers.pomice import (
-    OfflineGuild,
     PomiceEventRecord,
     PomiceRig,
     ReconnectGate,
     TwinPlayer,
-    add_voice_channel,
     close_pool,
     create_node,
     dispatch_voice,
@@ -54,24 +64,26 @@ from wiretwin.drivers.pomice import (
     pomice_node,
     ready_bot,
 )
-from wiretwin.drivers.voice import DEFAULT_BOT_ID, VoiceSession
+from wiretwin.drivers.voice import VoiceSession
 from wiretwin.lavalink import LavalinkTwin, Playlist, Track
 from wiretwin.runtime.clock import VirtualClock
 from wiretwin.runtime.faults import Disconnect, Drop, HttpError, LatencySpike, Scope
 from wiretwin.runtime.journal import Entry
 
+#: Every test runs in the module's loop, where the module's Discord twin serves.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
 EPOCH = 1_700_000_000.0
 EPOCH_MS = int(EPOCH * 1000)
 GUILD = 400000000000000001
 CHANNEL = 400000000000000002
-VOICE = VoiceSession(guild_id=GUILD, channel_id=CHANNEL)
 PLAYERS = "/v4/sessions/*/players/*"
 
 
 # -- fixtures -----------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
+@pytest_asyncio.fixture(autouse=True, loop_scope="module")
 async def _empty_pool() -> AsyncIterator[None]:
     """pomice's NodePool is class-level: every test starts and ends with it empty."""
     await close_pool()
@@ -93,16 +105,48 @@ def gate() -> Iterator[ReconnectGate]:
         yield gate
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def twin(clock: VirtualClock) -> AsyncIterator[LavalinkTwin]:
     async with LavalinkTwin(clock=clock, seed=3) as twin:
         yield twin
 
 
-@pytest.fixture
-async def rig(twin: LavalinkTwin, gate: ReconnectGate) -> AsyncIterator[PomiceRig]:
-    async with pomice_node(twin) as rig:
+@contextlib.asynccontextmanager
+async def discord_with_voice() -> AsyncIterator[DiscordTwin]:
+    """A Discord twin with the guild, its voice channel and another one."""
+    async with DiscordTwin() as running:
+        seat(running)
+        yield running
+
+
+def seat(discord_twin: DiscordTwin) -> None:
+    voice_guild(discord_twin, GUILD, {CHANNEL: "wiretwin voice", CHANNEL + 1: "elsewhere"})
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def discord_twin(shared_discord: DiscordTwin) -> DiscordTwin:
+    """The module's Discord twin as built for each test: the guild, its voice channel
+    and another one."""
+    shared_discord.reset()
+    seat(shared_discord)
+    return shared_discord
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def rig(twin: LavalinkTwin, discord_twin: DiscordTwin,
+              gate: ReconnectGate) -> AsyncIterator[PomiceRig]:
+    async with pomice_node(twin, discord_twin) as rig:
         yield rig
+
+
+def bot_id(rig: PomiceRig) -> int:
+    assert rig.bot.user is not None
+    return rig.bot.user.id
+
+
+def asked_for(discord_twin: DiscordTwin) -> list[int | None]:
+    """The channel of every op 4 the bot sent (None: leave)."""
+    return [r.channel_id for r in voice_requests(discord_twin, GUILD)]
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -138,7 +182,7 @@ def body(entry: Entry) -> Any:
 async def playing(rig: PomiceRig, twin: LavalinkTwin, length: int = 200_000,
                   title: str = "Playing Song") -> tuple[TwinPlayer, pomice.Track]:
     """A connected player that has started a track (TrackStart handled by pomice)."""
-    player = await rig.player(VOICE)
+    player = await rig.player(CHANNEL)
     track = await load(rig, mock(twin, title, length))
     await player.play(track)
     await rig.events.wait("track_start", about(track))
@@ -174,7 +218,7 @@ async def test_create_node_reads_text_version_and_opens_the_websocket(
                   and e.detail.get("path") == "/v4/websocket")
     headers = opened.detail["headers"]
     assert headers["Authorization"] == "youshallnotpass"
-    assert headers["User-Id"] == str(DEFAULT_BOT_ID)
+    assert headers["User-Id"] == str(bot_id(rig))
     assert headers["Client-Name"] == f"Pomice/{pomice.__version__}" == "Pomice/2.11.1"
     assert "Session-Id" not in headers  # pomice never asks to resume
 
@@ -330,17 +374,20 @@ async def test_get_tracks_error(rig: PomiceRig, twin: LavalinkTwin) -> None:
     ("4.2.2", True),
 ])
 async def test_voice_update_follows_the_server_version(
-        clock: VirtualClock, gate: ReconnectGate, version: str, sends_channel: bool) -> None:
+        clock: VirtualClock, gate: ReconnectGate, discord_twin: DiscordTwin, version: str,
+        sends_channel: bool) -> None:
     """pomice adds voice.channelId when /version is >= 4.2.0 by its own comparison; a
     4.0/4.1 twin accepts voice with or without it, 4.2 needs it."""
-    async with LavalinkTwin(clock=clock, version=version) as twin, pomice_node(twin) as rig:
+    async with LavalinkTwin(clock=clock, version=version) as twin, pomice_node(
+            twin, discord_twin) as rig:
         assert str(rig.node._version) == str(LavalinkVersion(*map(int, version.split("."))))
-        player = await rig.player(VOICE)
+        player = await rig.player(CHANNEL)
         (voice_patch,) = patches(twin)
         assert voice_patch.detail["status"] == 200
         sent = body(voice_patch)["voice"]
-        assert sent["token"] == VOICE.token and sent["sessionId"] == VOICE.session_id
-        assert sent["endpoint"] == VOICE.endpoint
+        assert sent["token"] == f"voice-token-{GUILD}-1"
+        assert sent["sessionId"] == f"voice-{bot_id(rig)}"
+        assert sent["endpoint"] == VOICE_ENDPOINT
         assert ("channelId" in sent) is sends_channel
         view = twin.player(GUILD)
         assert view.connected
@@ -350,39 +397,42 @@ async def test_voice_update_follows_the_server_version(
         assert (await player.wait_state()).connected
 
 
-async def test_voice_through_the_on_socket_response_listener(rig: PomiceRig,
-                                                             twin: LavalinkTwin) -> None:
-    """pomice's node listens to raw gateway dispatches and routes voice ones to players."""
-    player = await rig.player(VOICE, send=False)
+async def test_voice_through_the_on_socket_response_listener(
+        rig: PomiceRig, twin: LavalinkTwin, discord_twin: DiscordTwin) -> None:
+    """pomice's node listens to raw gateway dispatches and routes voice ones to players
+    (discord.py 2 never feeds that listener: a bot forwarding raw dispatches would)."""
+    with unanswered_voice(discord_twin):  # the gateway's own answer never comes
+        player = await rig.player(CHANNEL, wait=False)
+        await wait_voice_request(discord_twin)
     assert patches(twin) == []
-    dispatch_voice(rig.bot, VOICE)
+    dispatch_voice(rig.bot, VoiceSession(GUILD, CHANNEL, bot_id(rig)))
     (patch,) = await twin.journal.wait_for(
         lambda e: e.kind == "http" and e.detail["method"] == "PATCH")
     assert body(patch)["voice"]["channelId"] == str(CHANNEL)
     await player.wait_state(lambda s: s.connected)
     assert twin.player(GUILD).connected
-    guild = rig.bot.get_guild(GUILD)
-    assert isinstance(guild, OfflineGuild) and guild.voice_changes == [CHANNEL]
+    assert asked_for(discord_twin) == [CHANNEL]
 
 
 async def test_an_upgrade_under_pomice_breaks_its_voice_updates(
-        clock: VirtualClock, gate: ReconnectGate) -> None:
+        clock: VirtualClock, gate: ReconnectGate, discord_twin: DiscordTwin) -> None:
     """pomice reads /version only at its first connect: a node upgraded from 4.1.0 to 4.2.2
     while pomice reconnects gets voice updates without channelId, which 4.2 refuses."""
     old = LavalinkTwin(clock=clock, version="4.1.0")
     await old.start()
     port = old.port
     try:
-        await _upgrade_under(old, port, gate)
+        await _upgrade_under(old, port, gate, discord_twin)
     finally:
         if old.running:
             await old.stop()
 
 
-async def _upgrade_under(old: LavalinkTwin, port: int, gate: ReconnectGate) -> None:
+async def _upgrade_under(old: LavalinkTwin, port: int, gate: ReconnectGate,
+                         discord_twin: DiscordTwin) -> None:
     assert isinstance(old.clock, VirtualClock)
     clock = old.clock
-    async with pomice_node(old) as rig:
+    async with pomice_node(old, discord_twin) as rig:
         await old.stop()  # Lavalink shutting down closes with 1001
         (closed,) = await old.journal.wait_for(
             lambda e: e.kind == "connection" and e.event == "close")
@@ -392,12 +442,14 @@ async def _upgrade_under(old: LavalinkTwin, port: int, gate: ReconnectGate) -> N
             assert [e.detail["path"] for e in new.journal.http()] == []  # no /version
             assert rig.node._version == LavalinkVersion(4, 1, 0)
             # 4.2's VoiceState has a channelId with no default: kotlinx refuses the body
-            # (MissingFieldException), and Spring answers a plain 400 "Bad Request"
-            with pytest.raises(pomice.NodeRestException,
-                               match="400 Bad Request: Bad Request"):
-                await rig.player(VOICE)
-            (refused,) = patches(new)
+            # (MissingFieldException), and Spring answers a plain 400 "Bad Request";
+            # pomice raises NodeRestException in its voice handler, which discord.py logs.
+            player = await rig.player(CHANNEL, wait=False)
+            (refused,) = await new.journal.wait_for(
+                lambda e: e.kind == "http" and e.detail["method"] == "PATCH")
             assert refused.detail["status"] == 400
+            assert json.loads(refused.detail["response_body"])["error"] == "Bad Request"
+            assert new.players() == [] and player.states.snapshot() == []
             assert "channelId" not in body(refused)["voice"]
 
 
@@ -406,7 +458,7 @@ async def _upgrade_under(old: LavalinkTwin, port: int, gate: ReconnectGate) -> N
 
 async def test_play_sends_quoted_numerics_that_the_twin_accepts(
         rig: PomiceRig, twin: LavalinkTwin) -> None:
-    player = await rig.player(VOICE)
+    player = await rig.player(CHANNEL)
     track = await load(rig, mock(twin, "Quoted", 180_000))
     await player.play(track, start=5_000, end=60_000)
     *_, play = patches(twin)
@@ -432,7 +484,7 @@ def rig_clock(twin: LavalinkTwin) -> VirtualClock:
 
 async def test_play_without_end_sends_a_null_end_time(rig: PomiceRig,
                                                       twin: LavalinkTwin) -> None:
-    player = await rig.player(VOICE)
+    player = await rig.player(CHANNEL)
     track = await load(rig, mock(twin, "Open ended", 120_000))
     await player.play(track)
     *_, play = patches(twin)
@@ -456,7 +508,7 @@ async def test_position_follows_the_twin_clock(rig: PomiceRig, twin: LavalinkTwi
 
 async def test_end_time_ends_the_track_as_finished(rig: PomiceRig, twin: LavalinkTwin,
                                                    clock: VirtualClock) -> None:
-    player = await rig.player(VOICE)
+    player = await rig.player(CHANNEL)
     track = await load(rig, mock(twin, "Cut short", 200_000))
     await player.play(track, end=10_000)
     await rig.events.wait("track_start")
@@ -509,7 +561,7 @@ async def test_seek(rig: PomiceRig, twin: LavalinkTwin, clock: VirtualClock) -> 
 
 
 async def test_volume(rig: PomiceRig, twin: LavalinkTwin) -> None:
-    player = await rig.player(VOICE)
+    player = await rig.player(CHANNEL)
     assert await player.set_volume(250) == 250
     assert body(patches(twin)[-1]) == {"volume": 250}
     assert twin.player(GUILD).volume == 250
@@ -520,15 +572,16 @@ async def test_volume(rig: PomiceRig, twin: LavalinkTwin) -> None:
     assert twin.player(GUILD).volume == 1000
 
 
-async def test_move_to_another_channel(rig: PomiceRig, twin: LavalinkTwin) -> None:
-    player = await rig.player(VOICE)
+async def test_move_to_another_channel(rig: PomiceRig, twin: LavalinkTwin,
+                                       discord_twin: DiscordTwin) -> None:
+    player = await rig.player(CHANNEL)
     updates = len(player.states)
-    elsewhere = add_voice_channel(rig.bot, GUILD, CHANNEL + 1, channel_name="elsewhere")
+    elsewhere = rig.bot.get_channel(CHANNEL + 1)
+    assert isinstance(elsewhere, discord.VoiceChannel)
     await player.move_to(elsewhere)
     assert body(patches(twin)[-1])["voice"]["channelId"] == str(CHANNEL + 1)
     assert twin.player(GUILD).voice["channelId"] == str(CHANNEL + 1)
-    guild = rig.bot.get_guild(GUILD)
-    assert isinstance(guild, OfflineGuild) and guild.voice_changes == [CHANNEL, CHANNEL + 1]
+    assert asked_for(discord_twin) == [CHANNEL, CHANNEL + 1]
     # a changed voice state is a new voice connection, which Lavalink reports
     await player.states.wait_for(lambda s: s.connected, count=updates + 1)
 
@@ -536,7 +589,7 @@ async def test_move_to_another_channel(rig: PomiceRig, twin: LavalinkTwin) -> No
 async def test_a_spotify_track_is_played_through_a_youtube_search(
         rig: PomiceRig, twin: LavalinkTwin) -> None:
     """pomice plays Spotify tracks by searching YouTube for their ISRC (taking result 0)."""
-    player = await rig.player(VOICE)
+    player = await rig.player(CHANNEL)
     found = await rig.node.get_tracks("spsearch:midnight")
     assert isinstance(found, list) and found
     spotify = found[0]
@@ -584,7 +637,7 @@ async def test_filters(rig: PomiceRig, twin: LavalinkTwin, clock: VirtualClock) 
 
 async def test_a_queue_plays_on_at_track_end(rig: PomiceRig, twin: LavalinkTwin,
                                              clock: VirtualClock) -> None:
-    player = await rig.player(VOICE)
+    player = await rig.player(CHANNEL)
     tracks = [await load(rig, mock(twin, f"Queued {i}", length))
               for i, length in enumerate((30_000, 20_000, 10_000))]
     queue = pomice.Queue()
@@ -642,7 +695,8 @@ async def test_stop(rig: PomiceRig, twin: LavalinkTwin) -> None:
     assert twin.player(GUILD).track is None
 
 
-async def test_destroy(rig: PomiceRig, twin: LavalinkTwin) -> None:
+async def test_destroy(rig: PomiceRig, twin: LavalinkTwin,
+                       discord_twin: DiscordTwin) -> None:
     player, _ = await playing(rig, twin)
     await player.destroy()
     (delete,) = twin.journal.http(method="DELETE")
@@ -651,8 +705,8 @@ async def test_destroy(rig: PomiceRig, twin: LavalinkTwin) -> None:
     assert delete.detail["status"] == 204 and not delete.detail["response_body"]
     assert twin.players() == []
     assert rig.node.players == {} and player.is_dead and not player.is_connected
-    guild = rig.bot.get_guild(GUILD)
-    assert isinstance(guild, OfflineGuild) and guild.voice_changes == [CHANNEL, None]
+    await wait_voice_request(discord_twin, lambda r: r.channel_id is None)
+    assert asked_for(discord_twin) == [CHANNEL, None]
     # the TrackEnd(stopped) of a destroyed player goes nowhere pomice could use it
     assert rig.events.of("track_end") == []
 
@@ -703,7 +757,8 @@ async def test_voice_websocket_closed(rig: PomiceRig, twin: LavalinkTwin) -> Non
 
 async def test_reconnect_after_a_dropped_connection(rig: PomiceRig, twin: LavalinkTwin,
                                                     gate: ReconnectGate,
-                                                    clock: VirtualClock) -> None:
+                                                    clock: VirtualClock,
+                                                    discord_twin: DiscordTwin) -> None:
     player, _ = await playing(rig, twin)
     old_session = rig.node._session_id
     twin.drop_connection()  # a TCP reset, no close frame
@@ -712,8 +767,8 @@ async def test_reconnect_after_a_dropped_connection(rig: PomiceRig, twin: Lavali
     # pomice destroyed its player locally: with the socket gone it sent no DELETE
     assert rig.node.players == {} and player.is_dead
     assert twin.journal.http(method="DELETE") == []
-    guild = rig.bot.get_guild(GUILD)
-    assert isinstance(guild, OfflineGuild) and guild.voice_changes[-1] is None
+    await wait_voice_request(discord_twin, lambda r: r.channel_id is None)
+    assert asked_for(discord_twin)[-1] is None
     # Lavalink shut the (non-resumable) session down with its players
     assert twin.sessions() == [] and twin.players() == []
 
@@ -725,7 +780,7 @@ async def test_reconnect_after_a_dropped_connection(rig: PomiceRig, twin: Lavali
     assert [e.detail["path"] for e in twin.journal.http(path="/version")] == ["/version"]
 
     # the application starts over on the new session
-    again = await rig.player(VOICE)
+    again = await rig.player(CHANNEL)
     track = await load(rig, mock(twin, "After the drop", 60_000))
     await again.play(track)
     await rig.events.wait("track_start", about(track))
@@ -735,13 +790,15 @@ async def test_reconnect_after_a_dropped_connection(rig: PomiceRig, twin: Lavali
 
 async def test_a_resume_key_does_not_make_pomice_resume(clock: VirtualClock,
                                                         twin: LavalinkTwin,
-                                                        gate: ReconnectGate) -> None:
-    async with pomice_node(twin, resume_key="wiretwin", resume_timeout=60) as rig:
+                                                        gate: ReconnectGate,
+                                                        discord_twin: DiscordTwin) -> None:
+    async with pomice_node(twin, discord_twin, resume_key="wiretwin",
+                           resume_timeout=60) as rig:
         old_session = rig.node._session_id
         (configure,) = await twin.journal.wait_for(
             lambda e: e.kind == "http" and e.detail["path"] == f"/v4/sessions/{old_session}")
         assert body(configure) == {"timeout": 60, "resuming": True}
-        await rig.player(VOICE)
+        await rig.player(CHANNEL)
         twin.drop_connection()
         new_session = await gate.reconnect(rig.node)
         # pomice sends no Session-Id: a new session, while the old one waits paused
@@ -756,7 +813,7 @@ async def test_a_resume_key_does_not_make_pomice_resume(clock: VirtualClock,
 
 async def test_rest_errors_reach_pomice_with_the_twins_message(rig: PomiceRig,
                                                                 twin: LavalinkTwin) -> None:
-    player = await rig.player(VOICE)
+    player = await rig.player(CHANNEL)
     bogus = pomice.Track(track_id="bm90IGEgdHJhY2s=", info={"title": "bogus"},
                          track_type=pomice.TrackType.YOUTUBE)
     # base64 of "not a track": a message header, then readUTF runs off the end
@@ -774,7 +831,7 @@ async def test_rest_errors_reach_pomice_with_the_twins_message(rig: PomiceRig,
 async def test_injected_http_errors(rig: PomiceRig, twin: LavalinkTwin) -> None:
     """An injected 500 carries Lavalink's JSON error body, which pomice reports; an empty
     body (``body=""``) makes pomice crash on its JSON decode."""
-    player = await rig.player(VOICE)
+    player = await rig.player(CHANNEL)
     twin.faults.add(HttpError(name="boom", status=500, times=1, scope=Scope(route=PLAYERS)))
     with pytest.raises(pomice.NodeRestException, match="500 Internal Server Error"):
         await player.set_volume(10)
@@ -817,7 +874,8 @@ async def test_packet_loss_of_player_updates(rig: PomiceRig, twin: LavalinkTwin,
 async def test_packet_loss_is_the_same_for_the_same_seed(clock: VirtualClock,
                                                          gate: ReconnectGate) -> None:
     async def lost_updates() -> list[int]:
-        async with LavalinkTwin(clock=clock, seed=7) as twin, pomice_node(twin) as rig:
+        async with discord_with_voice() as discord_twin, LavalinkTwin(
+                clock=clock, seed=7) as twin, pomice_node(twin, discord_twin) as rig:
             await playing(rig, twin)
             twin.faults.add(Drop(name="loss", probability=0.3,
                                  scope=Scope(event="playerUpdate")))
@@ -832,7 +890,7 @@ async def test_packet_loss_is_the_same_for_the_same_seed(clock: VirtualClock,
 
 async def test_latency_spike_on_rest(rig: PomiceRig, twin: LavalinkTwin,
                                      clock: VirtualClock) -> None:
-    player = await rig.player(VOICE)
+    player = await rig.player(CHANNEL)
     twin.faults.add(LatencySpike(name="spike", probability=1.0, ms=50, multiplier=20,
                                  times=1, scope=Scope(route=PLAYERS)))
     pending = asyncio.create_task(player.set_volume(70))
@@ -848,7 +906,7 @@ async def test_latency_spike_on_rest(rig: PomiceRig, twin: LavalinkTwin,
 
 async def test_latency_spike_on_events(rig: PomiceRig, twin: LavalinkTwin,
                                        clock: VirtualClock) -> None:
-    player = await rig.player(VOICE)
+    player = await rig.player(CHANNEL)
     track = await load(rig, mock(twin, "Late start", 100_000))
     twin.faults.add(LatencySpike(name="spike", probability=1.0, ms=100, multiplier=10,
                                  times=1, scope=Scope(event="TrackStartEvent")))
@@ -888,7 +946,7 @@ async def test_connection_drop_fault_and_recovery(rig: PomiceRig, twin: Lavalink
 
     new_session = await gate.reconnect(rig.node)
     assert new_session != old_session
-    again = await rig.player(VOICE)
+    again = await rig.player(CHANNEL)
     track = await load(rig, mock(twin, "Recovered", 30_000))
     await again.play(track)
     await rig.events.wait("track_start", about(track))

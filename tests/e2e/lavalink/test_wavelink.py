@@ -1,11 +1,12 @@
 """The real wavelink 3.5.2 (with discord.py 2.7.1) against a running Lavalink twin.
 
 Nothing of wavelink is patched: its Node connects over a real websocket, its Player joins
-a voice channel through ``channel.connect(cls=wavelink.Player)`` (a fake gateway answers
-the way Discord does, see :mod:`wiretwin.drivers.wavelink`) and talks REST to the
-twin. Protocol time (track ends, playerUpdate and stats schedules, fault latencies) runs on
-a VirtualClock moved by the test; tests synchronise on what wavelink dispatched
-(``client.wavelink_events``) and on the twin's journal, never on sleeps.
+a voice channel through ``channel.connect(cls=wavelink.Player)`` (discord.py is logged in
+to a Discord twin, which answers op 4 the way Discord does, see
+:mod:`wiretwin.drivers.wavelink`) and talks REST to the Lavalink twin. Protocol time
+(track ends, playerUpdate and stats schedules, fault latencies) runs on a VirtualClock
+moved by the test; tests synchronise on what wavelink dispatched
+(``client.wavelink_events``) and on the twins' journals, never on sleeps.
 
 ``wavelink.Pool`` is a class-level singleton: the ``client`` fixture checks that it starts
 empty and empties it (closing nodes, their sessions and wavelink's orphan tasks) before the
@@ -23,14 +24,15 @@ from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
+import discord
 import pytest
+import pytest_asyncio
 import wavelink
 
-from wiretwin.drivers.voice import DEFAULT_BOT_ID
+from wiretwin.discord.twin import DiscordTwin
+from wiretwin.drivers.discord_voice import move_bot, voice_guild, voice_requests
 from wiretwin.drivers.wavelink import (
-    VoiceGateway,
     WavelinkClient,
-    add_voice_channel,
     close_pool,
     connect_node,
     connect_player,
@@ -41,6 +43,9 @@ from wiretwin.runtime.clock import VirtualClock
 from wiretwin.runtime.faults import Disconnect, Drop, LatencySpike, RefuseHandshake, Scope
 from wiretwin.runtime.journal import Entry
 from wiretwin.runtime.waiters import WaitableLog
+
+#: Every test runs in the module's loop, where the module's Discord twin serves.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 GUILD = 700000000000000001
 CHANNEL = 700000000000000002
@@ -55,25 +60,55 @@ DEFAULT_FILTERS = {"equalizer": [{"band": band, "gain": 0.0} for band in range(1
 # -- fixtures -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-async def client(twin: LavalinkTwin) -> AsyncIterator[WavelinkClient]:
-    """A ready discord.py client; the wavelink Pool is emptied before the twin stops."""
+@pytest_asyncio.fixture(loop_scope="module")
+async def discord_twin(shared_discord: DiscordTwin) -> DiscordTwin:
+    """The Discord the bot is on, as built for each test: a guild with two voice
+    channels."""
+    shared_discord.reset()
+    voice_guild(shared_discord, GUILD, {CHANNEL: "Music", OTHER_CHANNEL: "Elsewhere"})
+    return shared_discord
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def twin(clock: VirtualClock) -> AsyncIterator[LavalinkTwin]:
+    """A Lavalink twin in the module's loop, on :func:`clock`."""
+    async with LavalinkTwin(clock=clock) as running:
+        yield running
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def client(twin: LavalinkTwin, discord_twin: DiscordTwin
+                 ) -> AsyncIterator[WavelinkClient]:
+    """discord.py logged in to the Discord twin; the wavelink Pool is emptied before the
+    twins stop."""
     assert wavelink.Pool.nodes == {}, "a previous test leaked nodes into wavelink.Pool"
-    bot = await wavelink_client()
-    try:
-        yield bot
-    finally:
-        await close_pool()
-        await bot.close()
+    async with wavelink_client(discord_twin) as bot:
+        try:
+            yield bot
+        finally:
+            await close_pool()
     assert wavelink.Pool.nodes == {}
 
 
-@pytest.fixture
+def bot_id(client: WavelinkClient) -> int:
+    assert client.user is not None
+    return client.user.id
+
+
+def bot_left(client: WavelinkClient) -> asyncio.Future[Any]:
+    """The client's next ``voice_state_update`` where the bot has no channel."""
+    return asyncio.ensure_future(client.wait_for(
+        "voice_state_update", timeout=5,
+        check=lambda member, before, after: member.id == bot_id(client)
+        and after.channel is None))
+
+
+@pytest_asyncio.fixture(loop_scope="module")
 async def node(client: WavelinkClient, twin: LavalinkTwin) -> wavelink.Node:
     return await connect_node(client, twin)
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def player(client: WavelinkClient, node: wavelink.Node) -> wavelink.Player:
     return await connect_player(client, GUILD, CHANNEL)
 
@@ -172,7 +207,7 @@ async def test_pool_connect_handshake_and_ready_handler(
     assert len(opened) == 1
     headers = opened[0].detail["headers"]
     assert headers["Authorization"] == "youshallnotpass"
-    assert headers["User-Id"] == str(DEFAULT_BOT_ID)
+    assert headers["User-Id"] == str(bot_id(client))
     assert headers["Client-Name"] == "Wavelink/3.5.2"
     assert "Session-Id" not in headers
     # The ready handler: PATCH the session for resuming (60 s), then GET /v4/info.
@@ -338,7 +373,8 @@ async def test_rest_error_raises_lavalink_exception(
 
 
 async def test_join_sends_voice_to_the_twin(client: WavelinkClient, node: wavelink.Node,
-                                            twin: LavalinkTwin) -> None:
+                                            twin: LavalinkTwin,
+                                            discord_twin: DiscordTwin) -> None:
     player = await connect_player(client, GUILD, CHANNEL)
 
     assert player.connected and player.guild is not None and player.guild.id == GUILD
@@ -346,11 +382,11 @@ async def test_join_sends_voice_to_the_twin(client: WavelinkClient, node: waveli
     assert node.players == {GUILD: player}
     assert client.voice_clients == [player]
     assert player.guild.me.voice is not None and player.guild.me.voice.channel == player.channel
-    gateway = VoiceGateway.install(client)
-    assert [(r.guild_id, r.channel_id) for r in gateway.requests] == [(GUILD, CHANNEL)]
+    requests = voice_requests(discord_twin)
+    assert [(r.guild_id, r.channel_id) for r in requests] == [(GUILD, CHANNEL)]
     [voice] = player_patches(twin)
     assert voice["body"] == {"voice": {
-        "sessionId": "wiretwin-voice-session", "token": "wiretwin-voice-token-1",
+        "sessionId": f"voice-{bot_id(client)}", "token": f"voice-token-{GUILD}-1",
         "endpoint": "wiretwin.discord.media:443", "channelId": str(CHANNEL)}}
     assert voice["query"] == {"noReplace": "True"}
     view = twin.player(GUILD)
@@ -361,8 +397,9 @@ async def test_join_sends_voice_to_the_twin(client: WavelinkClient, node: waveli
 
 async def test_move_to_another_channel_and_out(
         client: WavelinkClient, node: wavelink.Node, player: wavelink.Player,
-        twin: LavalinkTwin) -> None:
-    elsewhere = add_voice_channel(client, GUILD, OTHER_CHANNEL, channel_name="Elsewhere")
+        twin: LavalinkTwin, discord_twin: DiscordTwin) -> None:
+    elsewhere = client.get_channel(OTHER_CHANNEL)
+    assert isinstance(elsewhere, discord.VoiceChannel)
     [track] = await new_tracks(twin, 200_000)
     await start(client, player, track)
     after = last_seq(twin)
@@ -382,7 +419,7 @@ async def test_move_to_another_channel_and_out(
 
     await twin.journal.wait_for(is_http("DELETE", f"/players/{GUILD}"))
     assert twin.players() == [] and node.players == {}
-    assert [(r.guild_id, r.channel_id) for r in VoiceGateway.install(client).requests] == [
+    assert [(r.guild_id, r.channel_id) for r in voice_requests(discord_twin)] == [
         (GUILD, CHANNEL), (GUILD, OTHER_CHANNEL), (GUILD, None)]
 
 
@@ -667,21 +704,23 @@ async def test_skip_plays_next_and_stop_ends_playback(
 
 async def test_disconnect_destroys_the_player(
         client: WavelinkClient, node: wavelink.Node, player: wavelink.Player,
-        twin: LavalinkTwin) -> None:
+        twin: LavalinkTwin, discord_twin: DiscordTwin) -> None:
     [track] = await new_tracks(twin, 200_000)
     await start(client, player, track)
     mark = client.wavelink_events.mark()
     guild = player.guild
     assert guild is not None
+    left = bot_left(client)
 
     await player.disconnect()
+    await left  # the Discord twin's answer to the op 4 leave
 
     deleted = twin.journal.http(method="DELETE")
     assert [(e.detail["path"], e.detail["status"]) for e in deleted] == [
         (f"/v4/sessions/{node.session_id}/players/{GUILD}", 204)]
     assert twin.players() == []
     assert node.players == {} and client.voice_clients == []
-    assert VoiceGateway.install(client).requests[-1].channel_id is None
+    assert voice_requests(discord_twin)[-1].channel_id is None
     assert guild.me.voice is None
     # Lavalink stops the track after removing the player: the end arrives for a guild
     # wavelink no longer has a player for.
@@ -736,7 +775,7 @@ async def test_fetch_player_state_from_the_node(
     assert (info.volume, info.paused) == (80, True)
     assert (info.state.position, info.state.connected) == (42_000, True)
     assert info.voice_state.channel_id == str(CHANNEL)
-    assert info.voice_state.token == "wiretwin-voice-token-1"
+    assert info.voice_state.token == f"voice-token-{GUILD}-1"
     assert info.filters.timescale.payload == {"speed": 1.5}
     assert [p.guild_id for p in await node.fetch_players()] == [GUILD]
     assert await node.fetch_player_info(GUILD + 1) is None  # a 404 to wavelink
@@ -750,7 +789,7 @@ async def test_an_empty_channel_makes_the_player_inactive(
         client: WavelinkClient, node: wavelink.Node, twin: LavalinkTwin,
         clock: VirtualClock) -> None:
     player = await connect_player(client, GUILD, CHANNEL)
-    assert [m.id for m in player.channel.members] == [DEFAULT_BOT_ID]
+    assert [m.id for m in player.channel.members] == [bot_id(client)]
     player.inactive_channel_tokens = 1
     [track] = await new_tracks(twin, 10_000)
     await start(client, player, track)
@@ -764,10 +803,19 @@ async def test_an_empty_channel_makes_the_player_inactive(
 
 async def test_listeners_keep_the_player_active(
         client: WavelinkClient, node: wavelink.Node, twin: LavalinkTwin,
-        clock: VirtualClock) -> None:
+        discord_twin: DiscordTwin, clock: VirtualClock) -> None:
     listener = 700000000000000099
-    player = await connect_player(client, GUILD, CHANNEL, listeners=[listener])
-    assert sorted(m.id for m in player.channel.members) == sorted([DEFAULT_BOT_ID, listener])
+    model = discord_twin.model
+    guild = model.guilds[GUILD]
+    model.add_user("listener", user_id=listener)
+    model.add_member(guild, listener)
+    seated = asyncio.ensure_future(client.wait_for(
+        "voice_state_update", check=lambda member, before, after: member.id == listener,
+        timeout=5))
+    model.set_voice(guild, listener, CHANNEL)  # a human sits in the channel
+    await seated
+    player = await connect_player(client, GUILD, CHANNEL)
+    assert sorted(m.id for m in player.channel.members) == sorted([bot_id(client), listener])
     player.inactive_channel_tokens = 1
     [track] = await new_tracks(twin, 10_000)
     await start(client, player, track)
@@ -844,7 +892,7 @@ async def test_track_stuck_is_reported_and_playback_goes_on(
 
 async def test_voice_socket_closed_4006_keeps_the_player(
         client: WavelinkClient, node: wavelink.Node, player: wavelink.Player,
-        twin: LavalinkTwin) -> None:
+        twin: LavalinkTwin, discord_twin: DiscordTwin) -> None:
     mark = client.wavelink_events.mark()
 
     twin.close_voice(GUILD, 4006, "Session is no longer valid.", by_remote=True)
@@ -860,11 +908,11 @@ async def test_voice_socket_closed_4006_keeps_the_player(
 
     # Discord hands out a new voice server; the player sends it on and is connected again.
     after = last_seq(twin)
-    VoiceGateway.install(client).join(GUILD, CHANNEL)
+    move_bot(discord_twin, GUILD, CHANNEL)
     await twin.journal.wait_for(lambda e: is_http("PATCH", f"/players/{GUILD}")(e)
                                 and e.seq > after)
     [voice] = player_patches(twin, after)
-    assert voice["body"]["voice"]["token"] == "wiretwin-voice-token-2"
+    assert voice["body"]["voice"]["token"] == f"voice-token-{GUILD}-2"
     assert twin.player(GUILD).connected
 
 
@@ -888,8 +936,7 @@ async def test_voice_socket_closed_4014_marks_the_player_disconnected(
 
 async def test_voice_socket_closed_4014_then_moved_keeps_the_player(
         client: WavelinkClient, node: wavelink.Node, player: wavelink.Player,
-        twin: LavalinkTwin) -> None:
-    add_voice_channel(client, GUILD, OTHER_CHANNEL, channel_name="Elsewhere")
+        twin: LavalinkTwin, discord_twin: DiscordTwin) -> None:
     [track] = await new_tracks(twin, 200_000)
     await start(client, player, track)
     mark = client.wavelink_events.mark()
@@ -898,7 +945,7 @@ async def test_voice_socket_closed_4014_then_moved_keeps_the_player(
     await client.wavelink_events.next("websocket_closed", after=mark)
     assert not player.connected
     after = last_seq(twin)
-    VoiceGateway.install(client).join(GUILD, OTHER_CHANNEL)  # moved by a moderator
+    move_bot(discord_twin, GUILD, OTHER_CHANNEL)  # moved by a moderator
 
     await twin.journal.wait_for(lambda e: is_http("PATCH", f"/players/{GUILD}")(e)
                                 and e.seq > after)
@@ -912,14 +959,15 @@ async def test_voice_socket_closed_4014_then_moved_keeps_the_player(
 
 
 async def test_kicked_from_the_channel(client: WavelinkClient, node: wavelink.Node,
-                                       player: wavelink.Player, twin: LavalinkTwin) -> None:
+                                       player: wavelink.Player, twin: LavalinkTwin,
+                                       discord_twin: DiscordTwin) -> None:
     [track] = await new_tracks(twin, 200_000)
     await start(client, player, track)
     mark = client.wavelink_events.mark()
 
     # What Discord and Lavalink both report when a moderator disconnects the bot.
     twin.close_voice(GUILD, 4014, "Disconnected.", by_remote=True)
-    VoiceGateway.install(client).kick(GUILD)
+    move_bot(discord_twin, GUILD, None)
 
     await twin.journal.wait_for(is_http("DELETE", f"/players/{GUILD}"))
     assert node.players == {}
@@ -947,7 +995,7 @@ class HandshakeHeaders:
                               params.response.headers.get("Session-Resumed")))
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def traced(client: WavelinkClient, twin: LavalinkTwin
                  ) -> tuple[wavelink.Node, HandshakeHeaders]:
     headers = HandshakeHeaders()

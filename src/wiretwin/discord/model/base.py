@@ -93,6 +93,9 @@ class ModelBase:
         #: (guild id, command id or application id) -> permission overrides
         #: (``[{"id", "type", "permission"}]``), as an admin set them in the app.
         self.command_permissions: dict[tuple[int, int], list[dict[str, Any]]] = {}
+        #: guild id -> how many voice connections the bot was given there: Discord hands
+        #: out a new voice token in every VOICE_SERVER_UPDATE (each join or move).
+        self.voice_connections: dict[int, int] = {}
 
     # -- lookups ------------------------------------------------------------------------
 

@@ -10,6 +10,9 @@ from ..wire.fields import as_timestamp_ms
 from .base import ModelBase
 from .entities import Guild, Member
 
+#: Where the bot's voice server is, in every VOICE_SERVER_UPDATE.
+VOICE_ENDPOINT = "wiretwin.discord.media:443"
+
 
 class MemberOps(ModelBase):
     def add_member(self, guild: Guild, user_id: int, *, roles: list[int] | None = None,
@@ -125,9 +128,12 @@ class MemberOps(ModelBase):
                      "member": self.member_json(guild, user_id)}
         self.effects.dispatch("VOICE_STATE_UPDATE", state, guild_id=guild.id)
         if user_id == self.bot.id and channel_id is not None:
+            # A join or a move is a new voice connection, with a token of its own.
+            number = self.voice_connections.get(guild.id, 0) + 1
+            self.voice_connections[guild.id] = number
             self.effects.dispatch("VOICE_SERVER_UPDATE", {
-                "guild_id": str(guild.id), "token": f"voice-token-{guild.id}",
-                "endpoint": "wiretwin.discord.media:443"}, guild_id=guild.id)
+                "guild_id": str(guild.id), "token": f"voice-token-{guild.id}-{number}",
+                "endpoint": VOICE_ENDPOINT}, guild_id=guild.id)
 
 
-__all__ = ["MemberOps"]
+__all__ = ["VOICE_ENDPOINT", "MemberOps"]

@@ -46,6 +46,7 @@ def restore(model: DiscordModel, data: dict[str, Any], *, attachment_url: Attach
         table.clear()
         table.update(restored)
     model.storage.clear()
+    model.voice_connections.clear()  # a new world: voice tokens start over
     _reserve_ids(model, data)
     if not identity:
         _Teller(model, before, _Index(snapshot(model)), old_users, old_channels).tell()

@@ -10,9 +10,9 @@ from __future__ import annotations
 from ...runtime.lazy import lazy_exports
 
 _NAMES = (
-    "DEFAULT_CHANNEL_ID", "DEFAULT_GUILD_ID", "DEFAULT_LABEL", "FakeVoiceGateway",
-    "MaficBot", "RecordingClient", "RecordingPlayer", "add_guild", "close_pool",
-    "connect_player", "create_node", "follow_clock",
+    "DEFAULT_CHANNEL_ID", "DEFAULT_GUILD_ID", "DEFAULT_LABEL", "MaficBot",
+    "RecordingClient", "RecordingPlayer", "close_pool", "connect_player", "create_node",
+    "follow_clock",
 )
 
 __getattr__, __dir__ = lazy_exports(

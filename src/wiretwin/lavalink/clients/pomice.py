@@ -10,9 +10,9 @@ from __future__ import annotations
 from ...runtime.lazy import lazy_exports
 
 _NAMES = (
-    "DEFAULT_IDENTIFIER", "EVENT_NAMES", "OfflineGuild", "PlayerState",
-    "PomiceEventRecord", "PomiceEvents", "PomiceRig", "ReconnectGate", "TwinPlayer",
-    "add_voice_channel", "close_node", "close_pool", "connect_player", "create_node",
+    "DEFAULT_IDENTIFIER", "EVENT_NAMES", "PlayerState", "PomiceEventRecord",
+    "PomiceEvents", "PomiceRig", "ReconnectGate", "TwinPlayer", "close_node",
+    "close_pool", "connect_player", "create_node",
     "dispatch_voice", "node_settings", "pomice_clock", "pomice_node", "ready_bot",
     "send_voice", "wait_session",
 )

@@ -10,9 +10,8 @@ from __future__ import annotations
 from ...runtime.lazy import lazy_exports
 
 _NAMES = (
-    "EventLog", "VoiceGateway", "VoiceStateRequest", "WavelinkClient", "WavelinkEvent",
-    "add_voice_channel", "close_node", "close_pool", "connect_node", "connect_player",
-    "wavelink_client",
+    "EventLog", "VoiceStateRequest", "WavelinkClient", "WavelinkEvent", "close_node",
+    "close_pool", "connect_node", "connect_player", "wavelink_client",
 )
 
 __getattr__, __dir__ = lazy_exports(
