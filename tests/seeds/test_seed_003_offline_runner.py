@@ -2,7 +2,11 @@
 testing page), as the seed wrote them: only the import lines differ (``sonora`` is
 ``wiretwin.compat.sonora``: a real Lavalink v4 client against the Lavalink twin on
 127.0.0.1:2333). The seed's runner failed 9 of its 10 scenarios because nothing listened
-on 2333; here all ten pass. The two tests at the end are ours: they run the programs."""
+on 2333; here all ten pass. The two tests at the end are ours: they run the programs.
+
+Its ``asyncio.sleep(0.1)`` (test_connection_stability) is the page's own, kept as written;
+it runs only for a player with a ``_connected`` attribute, which SonoraPlayer has not, so
+the suite never waits on it."""
 
 import os
 import asyncio

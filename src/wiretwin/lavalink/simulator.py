@@ -1,4 +1,4 @@
-"""Moved: the Sonora seed's simulator is :mod:`wiretwin.compat.sonora.simulator` now.
+"""Moved: the Sonora client's simulator is :mod:`wiretwin.compat.sonora.simulator` now.
 
 Kept so that ``from wiretwin.lavalink.simulator import protocol_simulator`` still works;
 each name read here warns (DeprecationWarning) with its new path. No twin module imports

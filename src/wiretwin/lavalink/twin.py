@@ -51,7 +51,7 @@ class PlayerView:
 
 
 class MockFactory:
-    """The seed's ``mock_factory``: realistic tracks, put in this twin's catalogue."""
+    """The Sonora simulator's ``mock_factory``: realistic tracks, put in this twin's catalogue."""
 
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue

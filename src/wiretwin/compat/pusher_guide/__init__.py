@@ -1,4 +1,4 @@
-"""The Pusher testing guide's mocks (shared seed 004), done for real over the wire.
+"""The Pusher testing guide's mocks, done for real over the wire.
 
 A suite written against the guide's ``tests.fixtures.pusher_test_utils`` keeps its calls:
 ``async_mock_pusher_context()`` / ``mock_pusher_context()`` yield a :class:`PusherHarness`

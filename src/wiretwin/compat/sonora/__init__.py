@@ -1,4 +1,4 @@
-"""The Sonora client's API (the seed's ``from sonora import ...``), for real.
+"""The Sonora client's API (``from sonora import ...``), for real.
 
 ``SonoraClient``, its players, queue, filters and autoplay (:mod:`.client`,
 :mod:`.audio`) speak Lavalink v4 over the wire; ``protocol_simulator`` and

@@ -1,4 +1,4 @@
-"""The seed's ``protocol_simulator`` and ``mock_factory``, backed by a real Lavalink twin.
+"""The Sonora simulator's ``protocol_simulator`` and ``mock_factory``, over a real Lavalink twin.
 
 Suites written for an "offline Lavalink protocol simulator" use this shape::
 
@@ -13,7 +13,7 @@ Suites written for an "offline Lavalink protocol simulator" use this shape::
     await protocol_simulator.stop()
 
 Here the simulator is a :class:`LavalinkTwin` any unmodified client connects to (port and
-password as the seed's examples use: 2333 and ``"test"``; pass ``port=0`` in parallel
+password as the Sonora page's examples use: 2333 and ``"test"``; pass ``port=0`` in parallel
 tests), the faults are the runtime's (journaled and seeded), and ``mock_factory`` puts
 real, decodable tracks into the running twin's catalogue.
 
@@ -33,7 +33,7 @@ from ...lavalink import LavalinkTwin, MockFactory, Playlist, Track
 from ...runtime.clock import Clock
 from ...runtime.faults import Disconnect, Drop, Fault, LatencySpike, Scope
 
-#: The seed's fault names, mapped onto runtime faults (all on websocket frames the node
+#: The simulator's fault names, mapped onto runtime faults (all on websocket frames the node
 #: sends; probabilities per frame, drawn from the twin's seeded generator).
 FAULTS: dict[str, Any] = {
     "packet_loss": lambda p: Drop(name="packet_loss", probability=p,
@@ -47,7 +47,7 @@ FAULTS: dict[str, Any] = {
 
 
 class ProtocolSimulator:
-    """Start and stop a Lavalink twin; switch the seed's faults on and off."""
+    """Start and stop a Lavalink twin; switch the simulator's faults on and off."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 2333, password: str = "test",
                  version: str = "4.2.2", seed: int = 0, clock: Clock | None = None) -> None:

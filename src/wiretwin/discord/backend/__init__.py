@@ -38,7 +38,7 @@ from .world import WorldBuilding
 
 
 class Backend(InteractionActions, WorldBuilding, GatewayControl, QueueAndState):
-    """The seed's backend, for one twin (``twin.backend``).
+    """dpytest's backend, for one twin (``twin.backend``).
 
     Its parts: :mod:`.world` (building), :mod:`.acting` (as users), :mod:`.gateway`
     (connections and dispatches), :mod:`.control` (the bot's messages, REST trouble,
