@@ -13,7 +13,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import islice, takewhile
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -153,6 +153,14 @@ class WaitableLog(Generic[T]):
         """``snapshot()[start:stop]`` without copying the rest of the log."""
         with self._lock:
             return list(islice(self._items, start, stop))
+
+    def newest_while(self, keep: Callable[[T], bool]) -> list[T]:
+        """The newest items, oldest first, for as long as ``keep`` holds going back (the
+        tail of a long log without copying it)."""
+        with self._lock:
+            tail = list(takewhile(keep, reversed(self._items)))
+        tail.reverse()
+        return tail
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.snapshot())

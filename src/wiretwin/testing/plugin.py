@@ -30,6 +30,16 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+# The discord_env fixture and its hooks (pytest collects them from this module).
+from .discord_fixtures import (  # noqa: F401
+    MARKER,
+    discord_bot,
+    discord_env,
+    discord_env_twin,
+    pytest_pycollect_makeitem,
+    pytest_runtest_makereport,
+)
+
 # The twins are imported by the fixtures that use them, not here: pytest loads this
 # plugin in every run wherever wiretwin is installed, and most runs use no twin.
 if TYPE_CHECKING:
@@ -45,6 +55,7 @@ if TYPE_CHECKING:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER)
     config.addinivalue_line(
         "markers",
         "pusher_twin(**kwargs): keyword arguments for the PusherTwin the pusher_twin "

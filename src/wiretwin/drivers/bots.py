@@ -1,0 +1,236 @@
+"""Running a user's bot against a Discord twin, whatever its library.
+
+One :class:`BotRunner` per library family, chosen by :func:`runner_for` from the bot
+object itself (or named by the user): the discord.py family (discord.py, py-cord — both
+``discord`` — nextcord and disnake share one lifecycle) and hikari. A runner logs the bot
+in to a twin and returns once the bot is ready (its guilds cached), stops it, and starts
+it again; the twin runs in the same event loop as the bot.
+
+What the bot's library reports as an unhandled error (an exception in an event handler,
+a command, a view, a background task: every one of these libraries logs those at ERROR
+on its own logger unless the bot handles them) reaches :class:`BotErrors`, so a test can
+fail with the bot's traceback instead of passing over a swallowed exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .discord_py import use_discord_py
+
+if TYPE_CHECKING:
+    from ..discord.twin import DiscordTwin
+
+#: The libraries :func:`runner_for` knows, by the name a user passes as ``library=``.
+LIBRARIES = ("discord.py", "py-cord", "nextcord", "disnake", "hikari")
+#: Each library's top-level module (py-cord installs itself as ``discord``).
+_MODULES = {"discord.py": "discord", "py-cord": "discord", "nextcord": "nextcord",
+            "disnake": "disnake", "hikari": "hikari"}
+
+
+class BotStartError(RuntimeError):
+    """The bot did not log in: its own exception is the ``__cause__`` when it raised one."""
+
+
+@dataclass
+class BotError:
+    """Something the bot's library reported as unhandled: ``exception`` (None when the
+    library logged an error without one), where it was logged and its message."""
+
+    exception: BaseException | None
+    logger: str
+    message: str
+
+    def describe(self) -> str:
+        kind = type(self.exception).__name__ if self.exception is not None else "error"
+        return f"{kind} logged by {self.logger}: {self.message}"
+
+
+class BotErrors(logging.Handler):
+    """Collects the errors a library logs (a ``logging.Handler`` on its logger) and the
+    exceptions of tasks nobody awaited (the loop's exception handler)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.seen: list[BotError] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        exc = record.exc_info[1] if record.exc_info else None
+        self.seen.append(BotError(exc, record.name, record.getMessage()))
+
+    def loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        self.seen.append(BotError(exc if isinstance(exc, BaseException) else None,
+                                  "asyncio", str(context.get("message", ""))))
+
+    @contextlib.contextmanager
+    def watching(self, module: str) -> Iterator[None]:
+        """Collect what ``module``'s loggers report, and what the running loop's unawaited
+        tasks raise, for the ``with`` block."""
+        logger = logging.getLogger(module)
+        logger.addHandler(self)
+        loop = asyncio.get_running_loop()
+        previous = loop.get_exception_handler()
+        loop.set_exception_handler(self.loop_error)
+        try:
+            yield
+        finally:
+            logger.removeHandler(self)
+            loop.set_exception_handler(previous)
+
+
+def library_of(bot: Any) -> str:
+    """The library ``bot`` was made with, from its class's module."""
+    for cls in type(bot).__mro__:
+        top = cls.__module__.split(".")[0]
+        if top == "hikari":
+            return "hikari"
+        if top in ("nextcord", "disnake"):
+            return top
+        if top == "discord":
+            discord = sys.modules["discord"]  # loaded: the bot is made of it
+            return "py-cord" if hasattr(discord, "SlashCommand") else "discord.py"
+    raise TypeError(f"{type(bot).__qualname__} is not a bot of a library wiretwin knows "
+                    f"({', '.join(LIBRARIES)}): pass library= to choose one")
+
+
+class BotRunner:
+    """Logs one bot in to a twin and out again (see the subclasses)."""
+
+    library: str = ""
+
+    def __init__(self, bot: Any, twin: DiscordTwin) -> None:
+        self.bot = bot
+        self.twin = twin
+        self.errors = BotErrors()
+        self._stack = contextlib.ExitStack()
+
+    @property
+    def module(self) -> str:
+        return _MODULES[self.library]
+
+    async def start(self, timeout: float = 10.0) -> None:
+        """Log the bot in; returns once it is ready (its guilds cached)."""
+        self._stack.enter_context(self.errors.watching(self.module))
+        try:
+            await self._start(timeout)
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        """Log the bot out and undo what :meth:`start` patched."""
+        try:
+            await self._stop()
+        finally:
+            self._stack.close()
+            self._stack = contextlib.ExitStack()
+
+    def reopen(self) -> None:
+        """Make a stopped bot startable again."""
+
+    async def _start(self, timeout: float) -> None:
+        raise NotImplementedError
+
+    async def _stop(self) -> None:
+        raise NotImplementedError
+
+
+class DiscordPyRunner(BotRunner):
+    """discord.py, py-cord, nextcord and disnake: ``bot.start(token)`` in a task, pointed
+    at the twin by :func:`~wiretwin.drivers.discord_py.use_discord_py`."""
+
+    def __init__(self, bot: Any, twin: DiscordTwin, library: str) -> None:
+        super().__init__(bot, twin)
+        self.library = library
+        self._task: asyncio.Task[None] | None = None
+
+    async def _start(self, timeout: float) -> None:
+        self._stack.enter_context(use_discord_py(self.twin, self.bot, module=self.module))
+        self._task = asyncio.create_task(self.bot.start(self.twin.application.token),
+                                         name=f"wiretwin: {self.library} bot")
+        ready = asyncio.ensure_future(self.bot.wait_until_ready())
+        try:
+            done, _ = await asyncio.wait({ready, self._task}, timeout=timeout,
+                                         return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not ready.done():
+                ready.cancel()
+        if ready in done:
+            return
+        if self._task in done:
+            exc = self._task.exception()
+            raise BotStartError(f"the {self.library} bot stopped before it was ready"
+                                + (f": {exc!r}" if exc else "")) from exc
+        raise BotStartError(f"the {self.library} bot was not ready after {timeout:g}s")
+
+    async def _stop(self) -> None:
+        task, self._task = self._task, None
+        if task is None:
+            return
+        if not self.bot.is_closed():
+            await self.bot.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        # A bot closed by its test (or by a failed login) may still hold its error.
+        if not task.cancelled():
+            task.exception()
+
+    def reopen(self) -> None:
+        """Make a closed bot startable again (discord.py's ``Client.clear()``)."""
+        clear = getattr(self.bot, "clear", None)
+        if callable(clear):
+            clear()
+
+
+class HikariRunner(BotRunner):
+    """hikari's ``GatewayBot``: made by the user with
+    ``hikari_kwargs(twin)`` (the twin's token and REST URL), started with ``start()``."""
+
+    library = "hikari"
+
+    async def _start(self, timeout: float) -> None:
+        rest_url = getattr(getattr(self.bot, "rest", None), "_rest_url", None)
+        expected = self.twin.http_url("/api/v10")
+        if rest_url is not None and rest_url != expected:
+            raise BotStartError(
+                f"this hikari bot talks to {rest_url}, not to the twin: make it with "
+                "hikari.GatewayBot(**hikari_kwargs(discord_env_twin), ...) "
+                "(from wiretwin.drivers.hikari import hikari_kwargs)")
+        start = self.bot.start
+        kwargs: dict[str, Any] = {}
+        if "check_for_updates" in inspect.signature(start).parameters:
+            kwargs["check_for_updates"] = False
+        try:
+            await asyncio.wait_for(start(**kwargs), timeout)
+        except TimeoutError:
+            raise BotStartError(f"the hikari bot was not ready after {timeout:g}s") from None
+
+    async def _stop(self) -> None:
+        if self.bot.is_alive:
+            await self.bot.close()
+
+    def reopen(self) -> None:
+        """hikari's GatewayBot starts again after ``close()`` as it is."""
+
+
+def runner_for(bot: Any, twin: DiscordTwin, library: str | None = None) -> BotRunner:
+    """The runner for ``bot`` (its library detected unless ``library`` names one of
+    :data:`LIBRARIES`)."""
+    chosen = library or library_of(bot)
+    if chosen not in LIBRARIES:
+        raise ValueError(f"library={chosen!r}: wiretwin knows {', '.join(LIBRARIES)}")
+    if chosen == "hikari":
+        return HikariRunner(bot, twin)
+    return DiscordPyRunner(bot, twin, chosen)
+
+
+__all__ = ["LIBRARIES", "BotError", "BotErrors", "BotRunner", "BotStartError",
+           "DiscordPyRunner", "HikariRunner", "library_of", "runner_for"]
