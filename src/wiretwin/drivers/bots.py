@@ -184,10 +184,20 @@ class DiscordPyRunner(BotRunner):
             task.exception()
 
     def reopen(self) -> None:
-        """Make a closed bot startable again (discord.py's ``Client.clear()``)."""
+        """Make a closed bot startable again: discord.py's ``Client.clear()``, and a new
+        HTTP connector (``clear()`` keeps the closed one, which refuses every request)."""
         clear = getattr(self.bot, "clear", None)
         if callable(clear):
             clear()
+        lib = sys.modules[self.module]
+        http = getattr(self.bot, "http", None)
+        if getattr(getattr(http, "connector", None), "closed", False):
+            http.connector = lib.utils.MISSING
+        # close() leaves ``loop`` MISSING, and login() only sets the loop up again when it
+        # is the module's "not set up yet" sentinel.
+        sentinel = getattr(getattr(lib, "client", None), "_loop", None)
+        if sentinel is not None and getattr(self.bot, "loop", None) is lib.utils.MISSING:
+            self.bot.loop = sentinel
 
 
 class HikariRunner(BotRunner):

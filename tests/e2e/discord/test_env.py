@@ -1,0 +1,155 @@
+"""The discord_env fixture with a real discord.py bot: actors and what they return, bot
+errors failing the action that caused them, actions the client could not do, queries of
+the twin's state, restarts and injected errors."""
+
+from __future__ import annotations
+
+import discord
+import pytest
+from discord.ext import commands
+
+from wiretwin.discord.coerce import BackendError
+from wiretwin.testing.discord_env import DiscordEnv
+from wiretwin.testing.outcome import NoReply
+
+from .env_bot import make_bot
+
+
+@pytest.fixture
+def discord_bot() -> commands.Bot:
+    return make_bot()
+
+
+async def test_a_message_command_returns_the_bots_reply(discord_env: DiscordEnv) -> None:
+    outcome = await discord_env.user("alice").send("!ping")
+    assert outcome.content == "pong"
+    assert outcome.sent is not None and outcome.sent.content == "!ping"
+    assert [m.content for m in outcome.messages] == ["pong"]
+    assert ("POST", f"/api/v10/channels/{discord_env.channel().id}/messages", 200) \
+        in outcome.requests
+    last = discord_env.last_message()
+    assert last is not None and last.content == "pong"
+    assert [m.content for m in discord_env.history(limit=2)] == ["!ping", "pong"]
+
+
+async def test_several_replies_and_none(discord_env: DiscordEnv) -> None:
+    alice = discord_env.user("alice")
+    assert [m.content for m in (await alice.send("!twice")).messages] == ["one", "two"]
+    quiet = await alice.send("just chatting")
+    assert quiet.messages == []
+    with pytest.raises(NoReply, match="sent no message in answer to alice's message"):
+        _ = quiet.message
+
+
+async def test_an_exception_in_a_command_fails_the_action(discord_env: DiscordEnv) -> None:
+    with pytest.raises(ValueError, match="kaboom"):
+        await discord_env.user("alice").send("!boom")
+    # Raised once: the next action is clean.
+    assert (await discord_env.user("alice").send("!ping")).content == "pong"
+
+
+async def test_an_exception_in_a_listener_and_in_a_view(discord_env: DiscordEnv) -> None:
+    alice = discord_env.user("alice")
+    with pytest.raises(RuntimeError, match="a listener crashed"):
+        await alice.send("crash")
+    vote = await alice.send("!vote")
+    with pytest.raises(LookupError, match="the view broke"):
+        await alice.click(vote, label="Break")
+    assert [type(e.exception) for e in discord_env.bot_errors] == [RuntimeError, LookupError]
+
+
+@pytest.mark.discord_env(raise_bot_errors=False)
+async def test_bot_errors_can_be_kept_instead(discord_env: DiscordEnv) -> None:
+    await discord_env.user("alice").send("!boom")
+    (error,) = discord_env.bot_errors
+    assert "kaboom" in str(error.exception)
+    assert error.logger.startswith("discord")
+
+
+async def test_a_check_failure_is_an_error_too(discord_env: DiscordEnv) -> None:
+    bob = discord_env.user("bob")  # alice is a Moderator in the built-in world; bob is not
+    with pytest.raises(commands.MissingRole):
+        await bob.send("!modonly")
+    await bob.add_role("Moderator")
+    assert [r.name for r in bob.roles] == ["Moderator"]
+    assert (await bob.send("!modonly")).content == "hello moderator"
+
+
+async def test_slash_commands_autocomplete_and_modals(discord_env: DiscordEnv) -> None:
+    bob = discord_env.user("bob")
+    greeted = await bob.slash("greet", name="Carol")
+    assert greeted.content == "Hello, Carol!"
+    assert greeted.interaction is not None and not greeted.ephemeral
+
+    typed = await bob.autocomplete("fruit", "name", "b")
+    assert typed.choices == [{"name": "banana", "value": "banana"}]
+    picked = await bob.slash("fruit", name="cherry")
+    assert (picked.content, picked.ephemeral) == ("you picked cherry", True)
+
+    opened = await bob.slash("feedback")
+    assert opened.modal is not None and opened.modal["title"] == "Feedback"
+    submitted = await bob.submit_modal(opened, text="great bot")
+    assert submitted.content == "thanks for 'great bot'"
+
+
+async def test_what_the_client_would_not_let_a_user_do(discord_env: DiscordEnv) -> None:
+    alice = discord_env.user("alice")
+    with pytest.raises(BackendError, match="nosuch"):
+        await alice.slash("nosuch")
+    vote = await alice.send("!vote")
+    with pytest.raises(BackendError, match="disabled"):
+        await alice.click(vote, label="No")
+    clicked = await alice.click(vote, "vote:yes")
+    assert clicked.content == "alice voted yes"
+    chosen = await alice.select(vote, "vote:colour", ["blue"])
+    assert (chosen.content, chosen.ephemeral) == ("colour: blue", True)
+
+
+async def test_reactions_dms_members_and_voice(discord_env: DiscordEnv) -> None:
+    alice = discord_env.user("alice")
+    reacted = await alice.send("!react")
+    assert reacted.sent is not None
+    assert reacted.reactions == [(reacted.sent.id, "👍")]
+    seen = await alice.react(reacted.sent, "🎉")
+    assert seen.content == "saw 🎉"
+
+    answered = await alice.dm("hello bot")
+    assert answered.content == "you said 'hello bot'"
+
+    dave = await discord_env.add_member("dave")
+    last = discord_env.last_message()
+    assert last is not None and last.content == "Welcome, dave!"
+    moved = await dave.join_voice("Lounge")
+    assert moved.content == "dave is in Lounge"
+    assert dave.voice_channel is not None and dave.voice_channel.name == "Lounge"
+    left = await dave.leave_voice()
+    assert left.content == "dave is in nowhere"
+    gone = await dave.leave_guild()
+    assert any(name == "GUILD_MEMBER_REMOVE" for name, _ in gone.events)
+
+
+async def test_the_bots_presence_and_a_restart(discord_env: DiscordEnv) -> None:
+    await discord_env.user("alice").send("!status testing")
+    presence = discord_env.bot_presence
+    assert presence is not None and presence["status"] == "idle"
+    assert presence["activities"][0]["name"] == "testing"
+
+    await discord_env.restart_bot()
+    assert (await discord_env.user("alice").send("!ping")).content == "pong"
+
+
+async def test_an_injected_rest_error_reaches_the_bot(discord_env: DiscordEnv) -> None:
+    await discord_env.inject_error("POST", "/channels/{channel_id}/messages", 403,
+                                   code=50013, message="Missing Permissions")
+    with pytest.raises(discord.Forbidden, match="50013"):
+        await discord_env.user("alice").send("!ping")
+    await discord_env.clear_errors()
+    assert (await discord_env.user("alice").send("!ping")).content == "pong"
+
+
+async def test_the_transcript_reads_as_what_happened(discord_env: DiscordEnv) -> None:
+    await discord_env.user("alice").send("!ping")
+    text = discord_env.transcript()
+    assert "MESSAGE_CREATE #general alice: '!ping'" in text
+    assert "POST /channels/" in text and "→ 200 'pong'" in text
+    assert "HEARTBEAT" not in text
