@@ -190,7 +190,7 @@ class DiscordPyRunner(BotRunner):
         if callable(clear):
             clear()
         lib = sys.modules[self.module]
-        http = getattr(self.bot, "http", None)
+        http: Any = getattr(self.bot, "http", None)
         if getattr(getattr(http, "connector", None), "closed", False):
             http.connector = lib.utils.MISSING
         # close() leaves ``loop`` MISSING, and login() only sets the loop up again when it
