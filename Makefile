@@ -15,6 +15,9 @@ BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.wiretwin-installed
 # discord.py's forks get a venv each: nextcord and py-cord install a `discord` package of
 # their own, and mafic refuses to run beside two Discord libraries (disnake).
 FORKS := nextcord==2.6.0 py-cord==2.8.1 disnake==2.12.2
+# What a user's project has beside a fork: tests/e2e/discord/test_env_projects.py runs
+# pytest in each fork's venv with wiretwin's discord_env fixture.
+FORK_TOOLS := 'pytest>=8' 'pytest-asyncio>=0.23' 'pytest-xdist>=3.5'
 FORK_STAMPS := $(foreach f,$(FORKS),.venv-$(firstword $(subst ==, ,$(f)))/.wiretwin-installed)
 # Debian's Chromium, for the browser tests (playwright-core drives it).
 CHROMIUM := /usr/bin/chromium
@@ -40,10 +43,10 @@ $(BROWSER_STAMP): $(BROWSER_DIR)/package-lock.json
 	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-.venv-%/.wiretwin-installed: pyproject.toml
+.venv-%/.wiretwin-installed: pyproject.toml Makefile
 	$(PYTHON) -m venv .venv-$*
 	.venv-$*/bin/python -m pip install --quiet --disable-pip-version-check -e . \
-		$(filter $*==%,$(FORKS))
+		$(filter $*==%,$(FORKS)) $(FORK_TOOLS)
 	touch $@
 
 $(CHROMIUM):
