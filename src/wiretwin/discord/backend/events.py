@@ -303,7 +303,11 @@ class EventActions(Driver):
             action = method
         if (args or kwargs) and not callable(action):
             raise BackendError("arguments are for a callable action (or a method's name)")
+        current = asyncio.current_task()
         unsettled = self._unsettled
+        if unsettled is None or current is None or not any(
+                t.get_loop() is current.get_loop() for t in unsettled):
+            unsettled = None  # noted in another loop (a call from the twin's thread)
         before = unsettled if unsettled is not None else set(asyncio.all_tasks())
         result = None
         if action is not None:
@@ -330,7 +334,8 @@ class EventActions(Driver):
         """The next change to the world the bot was told of, once the bot has read it
         (its cache agrees with the twin): the first state dispatch (not typing, an
         interaction or a resume) after the backend call that last changed something, or
-        after the update the last call returned, whichever is later. So
+        after the update the last call returned, whichever is later (with neither, the
+        first since the twin started). So
         ``await backend.update_member(m, nick="x")`` then this returns that
         GUILD_MEMBER_UPDATE; called again, the next change (the bot's answer...),
         waiting for it. ``event`` (dispatch or discord.py names) and ``match`` (on its
