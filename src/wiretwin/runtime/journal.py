@@ -176,6 +176,12 @@ class Journal:
     def dropped(self) -> int:
         return self._log.dropped
 
+    @property
+    def last_seq(self) -> int:
+        """The sequence number of the newest entry ever recorded (0 before the first; a
+        clear does not rewind it), without copying the log: waits mark "from here"."""
+        return self._seq
+
     # -- recording (the wire layer calls these, in the twin's loop) -----------------------
 
     def _add(self, kind: Kind, **fields: Any) -> Entry:

@@ -32,19 +32,25 @@ from __future__ import annotations
 
 from ..coerce import BackendError
 from .control import QueueAndState
+from .events import EventActions, StateUpdate
 from .gateway import GatewayControl
 from .interactions import InteractionActions
 from .world import WorldBuilding
 
 
-class Backend(InteractionActions, WorldBuilding, GatewayControl, QueueAndState):
+class Backend(InteractionActions, EventActions, WorldBuilding, GatewayControl,
+              QueueAndState):
     """dpytest's backend, for one twin (``twin.backend``).
 
     Its parts: :mod:`.world` (building), :mod:`.acting` (as users), :mod:`.gateway`
-    (connections and dispatches), :mod:`.control` (the bot's messages, REST trouble,
-    state), :mod:`.driver` (settling), :mod:`.interactions` (commands), over
-    :mod:`.base` and :mod:`wiretwin.discord.coerce`.
+    (connections and dispatches), :mod:`.events` (the guide's ``dispatch_*``,
+    ``process_*`` and ``wait_for_state_update``), :mod:`.control` (the bot's messages,
+    REST trouble, state), :mod:`.driver` (settling), :mod:`.interactions` (commands),
+    over :mod:`.base` and :mod:`wiretwin.discord.coerce`.
     """
 
+    #: ``except backend.BackendError:``, as the guide writes it.
+    BackendError = BackendError
 
-__all__ = ["Backend", "BackendError"]
+
+__all__ = ["Backend", "BackendError", "StateUpdate"]

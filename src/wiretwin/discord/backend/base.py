@@ -3,6 +3,7 @@ test holds."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,12 @@ class BackendBase:
         self._event_cursor: dict[str, int] = {}
         self._disconnect_mark = 0
         self._pings = 0
+        #: The journal seq before the latest backend call that changed anything: where
+        #: wait_for_state_update looks from (or after the update it last returned).
+        self._state_mark = 0
+        #: The tasks that existed when a backend call first changed something a connected
+        #: bot was told of, since the last settle: process_action() waits for the rest.
+        self._unsettled: set[asyncio.Task[Any]] | None = None
         twin.dispatch_observers.append(self._observe)
         twin.reset_observers.append(self._forget)
 
@@ -59,6 +66,8 @@ class BackendBase:
         self._consumed = self._sent.dropped
         self._event_cursor.clear()
         self._disconnect_mark = 0
+        self._state_mark = self.twin.journal.last_seq
+        self._unsettled = None
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -66,16 +75,32 @@ class BackendBase:
     def model(self) -> DiscordModel:
         return self.twin.model
 
-    async def _run(self, fn: Callable[[], T]) -> T:
-        """``fn()`` in the twin's home loop; the model's refusals become BackendError."""
+    async def _run(self, fn: Callable[[], T], *, changes: bool = True) -> T:
+        """``fn()`` in the twin's home loop; the model's refusals become BackendError.
+
+        Whatever ``fn`` sends the bot is a state change the test made (unless
+        ``changes`` is False: the driver's own pings), so wait_for_state_update looks
+        from there on, and process_action() waits for every task the bot starts from
+        here (the tasks are noted now, in the caller's loop: the bot's, before it can
+        read anything ``fn`` sends)."""
+        opening = set(asyncio.all_tasks()) if changes and self._unsettled is None else None
 
         def guarded() -> T:
+            journal = self.twin.journal
+            before = journal.last_seq
             try:
                 return fn()
             except DiscordError as exc:
                 raise BackendError(f"Discord refused: {exc.status} {exc.code} {exc.message}"
                                    + (f" {exc.errors}" if exc.errors else ""),
                                    status=exc.status, code=exc.code) from None
+            finally:
+                if changes and journal.last_seq != before:
+                    self._state_mark = max(self._state_mark, before)
+                    if opening is not None and self._unsettled is None and any(
+                            s.connection is not None
+                            for s in self.twin.hub.sessions.values()):
+                        self._unsettled = opening
 
         loop = self.twin.home_loop
         if loop is None or in_loop_thread(loop) or not loop.is_running():
@@ -97,8 +122,7 @@ class BackendBase:
             self._sent.append(message)
 
     def _last_seq(self) -> int:
-        entries = self.twin.journal.entries()
-        return entries[-1].seq if entries else 0
+        return self.twin.journal.last_seq
 
     def _guild(self, obj: Any) -> Guild:
         if isinstance(obj, Guild):

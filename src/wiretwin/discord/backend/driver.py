@@ -56,6 +56,7 @@ class Driver(UserActions):
         synced = await self._run(lambda: {s.id: s.seq for s in self.twin.hub.sessions.values()})
         yield
         await self._quiesce(before, synced, timeout)
+        self._unsettled = None  # what the block changed is settled: see process_action
 
     async def message(self, content: str, channel: Any = None, author: Any = None, *,
                       embeds: Iterable[Any] = (), attachments: Iterable[Any] = (),
@@ -120,7 +121,7 @@ class Driver(UserActions):
             return targets
 
         loop = asyncio.get_running_loop()
-        for connection, payload in await self._run(request):
+        for connection, payload in await self._run(request, changes=False):
             expected = base64.b64encode(payload).decode()
 
             def answered(entry: Entry, connection: str = connection,

@@ -16,6 +16,7 @@ from ..coerce import (
 )
 from ..errors import UNKNOWN_ERROR
 from .driver import Driver
+from .events import dispatch_names
 
 
 class GatewayControl(Driver):
@@ -129,11 +130,13 @@ class GatewayControl(Driver):
                              ) -> dict[str, Any]:
         """The next ``name`` dispatch the twin sent the bot (its ``d``): each call returns
         the one after what the last call for ``name`` returned, so an event sent before
-        the call is not missed."""
+        the call is not missed. ``name``: a dispatch (``MESSAGE_CREATE``) or discord.py's
+        name for the event (``"message"``, ``"member_join"``)."""
         since = self._event_cursor.get(name, 0)
+        names = dispatch_names(name)
 
         def wanted(entry: Entry) -> bool:
-            if entry.kind != "frame" or entry.direction != "out" or entry.event != name \
+            if entry.kind != "frame" or entry.direction != "out" or entry.event not in names \
                     or entry.seq <= since:
                 return False
             data = (entry.json or {}).get("d")
