@@ -19,6 +19,7 @@ import contextlib
 import inspect
 import logging
 import sys
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -61,14 +62,20 @@ class BotErrors(logging.Handler):
         super().__init__(logging.ERROR)
         self.seen: list[BotError] = []
 
+    def add(self, exc: BaseException | None, where: str, message: str) -> None:
+        """Record one error (an exception seen twice is recorded once)."""
+        if exc is not None and any(e.exception is exc for e in self.seen):
+            return
+        self.seen.append(BotError(exc, where, message))
+
     def emit(self, record: logging.LogRecord) -> None:
         exc = record.exc_info[1] if record.exc_info else None
-        self.seen.append(BotError(exc, record.name, record.getMessage()))
+        self.add(exc, record.name, record.getMessage())
 
     def loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         exc = context.get("exception")
-        self.seen.append(BotError(exc if isinstance(exc, BaseException) else None,
-                                  "asyncio", str(context.get("message", ""))))
+        self.add(exc if isinstance(exc, BaseException) else None, "asyncio",
+                 str(context.get("message", "")))
 
     @contextlib.contextmanager
     def watching(self, module: str) -> Iterator[None]:
@@ -79,11 +86,44 @@ class BotErrors(logging.Handler):
         loop = asyncio.get_running_loop()
         previous = loop.get_exception_handler()
         loop.set_exception_handler(self.loop_error)
+        # nextcord, py-cord and disnake print unhandled errors instead of logging them:
+        # their modules' ``traceback`` reports to us too, for the block.
+        shim = _Traceback(self, module)
+        patched = [m for name, m in list(sys.modules.items())
+                   if (name == module or name.startswith(module + "."))
+                   and getattr(m, "traceback", None) is traceback]
+        for mod in patched:
+            mod.traceback = shim  # type: ignore[attr-defined]
         try:
             yield
         finally:
             logger.removeHandler(self)
             loop.set_exception_handler(previous)
+            for mod in patched:
+                mod.traceback = traceback  # type: ignore[attr-defined]
+
+
+class _Traceback:
+    """``traceback`` for a library's modules: what they print is also a bot error."""
+
+    def __init__(self, errors: BotErrors, module: str) -> None:
+        self._errors = errors
+        self._module = module
+
+    def print_exception(self, exc: Any, *args: Any, **kwargs: Any) -> None:
+        value = exc if isinstance(exc, BaseException) else (args[0] if args else None)
+        if isinstance(value, BaseException):
+            self._errors.add(value, self._module, str(value))
+        traceback.print_exception(exc, *args, **kwargs)
+
+    def print_exc(self, *args: Any, **kwargs: Any) -> None:
+        value = sys.exc_info()[1]
+        if value is not None:
+            self._errors.add(value, self._module, str(value))
+        traceback.print_exc(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(traceback, name)
 
 
 def library_of(bot: Any) -> str:

@@ -229,11 +229,6 @@ class Journal:
         without copying the older part of the journal."""
         return self._log.newest_while(lambda e: e.seq > seq)
 
-    @property
-    def last_seq(self) -> int:
-        """The ``seq`` of the newest entry ever recorded (0 before the first)."""
-        return self._seq
-
     def entries(self, kind: Kind | None = None) -> list[Entry]:
         return [e for e in self._log.snapshot() if kind is None or e.kind == kind]
 
