@@ -184,6 +184,7 @@ async def test_parked_follows_what_a_task_waits_for() -> None:
     on_both = asyncio.create_task(_gather(asyncio.sleep(30), asyncio.sleep(40)))
     on_mixed = asyncio.create_task(_gather(asyncio.sleep(30), event.wait()))
     with_timeout = asyncio.create_task(asyncio.wait_for(event.wait(), 60))
+    sleep_with_timeout = asyncio.create_task(asyncio.wait_for(asyncio.sleep(120), 60))
     in_wait = asyncio.create_task(asyncio.wait([sleeping]))
     handle_future = loop.create_future()
     loop.call_later(60, lambda: handle_future.set_result(None))  # a closure, as Clock's
@@ -197,16 +198,20 @@ async def test_parked_follows_what_a_task_waits_for() -> None:
     assert parked(on_sleeper)
     assert parked(on_both)
     assert not parked(on_mixed)
-    assert parked(with_timeout)
+    assert not parked(with_timeout)  # the event may come first
+    assert parked(sleep_with_timeout)
+    assert parked(sleeping, after=asyncio.get_running_loop().time() + 30)
+    assert not parked(sleeping, after=asyncio.get_running_loop().time() + 90)
     assert parked(in_wait)
     assert parked(on_closure)
     event.set()
     await asyncio.sleep(0)
     assert waiting.done() and not parked(waiting)
-    for task in (sleeping, on_sleeper, on_both, on_mixed, with_timeout, in_wait, on_closure):
+    others = (sleeping, on_sleeper, on_both, on_mixed, with_timeout, sleep_with_timeout,
+              in_wait, on_closure)
+    for task in others:
         task.cancel()
-    await asyncio.gather(sleeping, on_sleeper, on_both, on_mixed, with_timeout, in_wait,
-                         on_closure, return_exceptions=True)
+    await asyncio.gather(*others, return_exceptions=True)
 
 
 async def _await(future: Awaitable[object]) -> None:

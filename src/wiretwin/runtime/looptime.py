@@ -26,12 +26,14 @@ heap of ``TimerHandle`` asyncio keeps in ``loop._scheduled``) and are due when
   ``guild_ready_timeout`` during login cost no real time.
 
 "Parked": :func:`parked` says a task waits only for a scheduled timer (``asyncio.sleep``,
-``discord.ext.tasks``' SleepHandle, a view's timeout task, a wait with a timeout), found by
+``discord.ext.tasks``' SleepHandle, a view's timeout task, ``delete_after``), found by
 following ``task._fut_waiter`` (through awaited tasks, gathers and ``asyncio.wait``) to a
-future a timer will resolve. A wait with a timeout counts as parked even though what it
-waits for may come sooner (``bot.wait_for("message", timeout=60)``: the bot waits for the
-test's next move). :func:`wait_idle` waits until given tasks are done or parked, woken by
-what they wait on, never by polling.
+future a timer will resolve and nothing else visible could resolve sooner. A wait *with*
+a timeout on something else (``wait_for(event.wait(), 60)``, ``bot.wait_for("message",
+timeout=60)``, ``view.wait()``, an HTTP request under ``asyncio.timeout``) is not parked:
+what it waits for may come any moment (the conservative reading; a REST call in flight
+looks just like it). :func:`wait_idle` waits until given tasks are done or parked, woken
+by what they wait on, never by polling.
 
 Limits: work in executor threads is invisible (an advance can jump a timer while a thread
 computes); a ``wait_for`` around ``advance`` itself times out in loop time. Needs a
@@ -373,17 +375,14 @@ def _references(callback: Any, args: Iterable[Any]) -> Iterator[Any]:
 class _Schedule:
     """Who resolves what in one loop, read once per :func:`parked` question."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, after: float | None = None) -> None:
         self.timed: set[int] = set()
         for handle in _schedule(loop):
-            if handle.cancelled():
+            if handle.cancelled() or (after is not None and handle.when() <= after):
                 continue
             for ref in _references(getattr(handle, "_callback", None),
                                    getattr(handle, "_args", ()) or ()):
                 self.timed.add(id(ref))
-                woken = getattr(ref, "_task", None)  # asyncio.timeout(): cancels a task
-                if isinstance(woken, asyncio.Task):
-                    self.timed.add(id(woken))
         self.resolvers: dict[int, list[asyncio.Task[Any]]] = {}
         for task in asyncio.all_tasks(loop):
             for entry in getattr(task, "_callbacks", None) or ():
@@ -395,30 +394,31 @@ class _Schedule:
         if task.done() or id(task) in seen:
             return False
         seen.add(id(task))
-        if id(task) in self.timed:
-            return True
         waiter = getattr(task, "_fut_waiter", None)
         return waiter is not None and self.waits(waiter, seen)
 
     def waits(self, future: asyncio.Future[Any], seen: set[int]) -> bool:
-        """``future`` will be resolved by a timer (or only by parked tasks)."""
+        """``future`` will be resolved by a timer or by parked tasks, and nothing else
+        (that we can see) could resolve it sooner."""
         if future.done():
             return False
-        if id(future) in self.timed:
-            return True
         if isinstance(future, asyncio.Task):
             return self.parked(future, seen)
         children = getattr(future, "_children", None)
         if children is not None:  # asyncio.gather
             open_ = [c for c in children if not c.done()]
             return bool(open_) and all(self.waits(c, seen) for c in open_)
+        # A timeout's timer alone is not enough: wait_for(x, 60) also ends when x does.
         resolvers = self.resolvers.get(id(future), [])
-        return bool(resolvers) and all(self.parked(t, seen) for t in resolvers)
+        return ((id(future) in self.timed or bool(resolvers))
+                and all(self.parked(t, seen) for t in resolvers))
 
 
-def parked(task: asyncio.Task[Any]) -> bool:
-    """``task`` waits only for a timer in its loop's schedule (see the module docstring)."""
-    return _Schedule(task.get_loop()).parked(task, set())
+def parked(task: asyncio.Task[Any], *, after: float | None = None) -> bool:
+    """``task`` waits only for a timer in its loop's schedule (see the module docstring);
+    with ``after`` (a loop time), only for one due later than that: a task sleeping until
+    before then is about to go on, so it is not parked."""
+    return _Schedule(task.get_loop(), after).parked(task, set())
 
 
 def _chain(future: asyncio.Future[Any], out: list[asyncio.Future[Any]]) -> None:
@@ -435,8 +435,9 @@ def _chain(future: asyncio.Future[Any], out: list[asyncio.Future[Any]]) -> None:
 
 async def wait_idle(tasks: Iterable[asyncio.Task[Any]],
                     timeout: float | None = None) -> list[asyncio.Task[Any]]:
-    """Return once every task in ``tasks`` is done or :func:`parked`; returns the ones
-    still busy when ``timeout`` (loop seconds) ran out (an empty list: all idle).
+    """Return once every task in ``tasks`` is done or :func:`parked` on a timer due after
+    the ``timeout`` (loop seconds; a task sleeping less is waited for, it will go on
+    before then); returns the ones still busy at the timeout (an empty list: all idle).
 
     Woken when anything a busy task waits through resolves (or, with a LoopTime
     installed, when a timer is scheduled), so it never polls."""
@@ -447,7 +448,7 @@ async def wait_idle(tasks: Iterable[asyncio.Task[Any]],
     deadline = None if timeout is None else loop.time() + timeout
     looptime = LoopTime.of(loop)
     while True:
-        schedule = _Schedule(loop)
+        schedule = _Schedule(loop, deadline)
         busy = [t for t in watched if not t.done() and not schedule.parked(t, set())]
         if not busy:
             return []
