@@ -222,6 +222,27 @@ async def _gather(*aws: Awaitable[object]) -> None:
     await asyncio.gather(*aws)
 
 
+class _Handle:
+    """The shape of py-cord's SleepHandle: the timer calls a method that sets .future."""
+
+    __slots__ = ("future",)
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.future: asyncio.Future[None] = loop.create_future()
+        loop.call_later(60, self.fire)
+
+    def fire(self) -> None:
+        self.future.set_result(None)
+
+
+async def test_a_timer_that_resolves_a_future_through_its_owner() -> None:
+    handle = _Handle(asyncio.get_running_loop())
+    task = asyncio.create_task(_await(handle.future))
+    await asyncio.sleep(0)
+    assert parked(task)
+    task.cancel()
+
+
 async def test_a_timer_cancelled_is_no_longer_a_way_out() -> None:
     loop = asyncio.get_running_loop()
     future: asyncio.Future[None] = loop.create_future()

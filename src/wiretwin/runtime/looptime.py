@@ -355,8 +355,9 @@ def _schedule(loop: asyncio.AbstractEventLoop) -> list[asyncio.TimerHandle]:
 
 
 def _references(callback: Any, args: Iterable[Any]) -> Iterator[Any]:
-    """What a callback holds: its arguments, a partial's, a bound method's ``self``, a
-    closure's cells."""
+    """What a callback holds: its arguments, a partial's, a bound method's ``self`` (and
+    that object's attributes: py-cord's SleepHandle resolves its ``future`` in a method),
+    a closure's cells."""
     yield from args
     while isinstance(callback, functools.partial):
         yield from callback.args
@@ -365,6 +366,10 @@ def _references(callback: Any, args: Iterable[Any]) -> Iterator[Any]:
     owner = getattr(callback, "__self__", None)
     if owner is not None:
         yield owner
+        yield from getattr(owner, "__dict__", {}).values()
+        for slot in getattr(type(owner), "__slots__", ()):
+            if isinstance(slot, str) and hasattr(owner, slot):
+                yield getattr(owner, slot)
     for cell in getattr(callback, "__closure__", None) or ():
         try:
             yield cell.cell_contents

@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import datetime
 import itertools
+import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import discord
 import pytest
@@ -26,6 +28,7 @@ from wiretwin.runtime.looptime import LoopTime
 
 from .bots import build_world, dispatches, gateway_in, listen, next_event, run_bot
 
+ROOT = Path(__file__).resolve().parents[3]
 Ctx = commands.Context[commands.Bot]
 Inter = discord.Interaction[commands.Bot]
 
@@ -245,3 +248,23 @@ async def test_run_until_makes_the_guild_ready_wait_of_login_free(lt: LoopTime) 
             finally:
                 await bot.close()
                 await task
+
+
+@pytest.mark.parametrize(("venv", "module"), [
+    (".venv-nextcord", "nextcord"), (".venv-py-cord", "discord"), (".venv-disnake", "disnake"),
+])
+async def test_the_forks_follow_loop_time_too(venv: str, module: str) -> None:
+    root = ROOT
+    python = root / venv / "bin" / "python"
+    if not python.exists():
+        pytest.fail(f"{venv} is missing: run `make test`, which makes it")
+    proc = await asyncio.create_subprocess_exec(
+        str(python), str(Path(__file__).with_name("fork_time_bot.py")), module, cwd=root,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode(errors="replace")[-3000:]
+    seen = json.loads(out.decode().strip().splitlines()[-1])
+    # 2 min + 30 s + 1 min + 1 h of loop time: iterations at 0, 60, ... 3780 s.
+    assert seen == {"ticks": 64, "gaps": [60], "delete_after": [True, True],
+                    "cooldown": [["CommandOnCooldown"], 2], "identifies": 1,
+                    "connected": True}
