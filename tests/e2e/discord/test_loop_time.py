@@ -18,12 +18,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import discord
+import hikari
 import pytest
 from discord import app_commands
 from discord.ext import commands, tasks
 
 from wiretwin.discord.twin import DiscordTwin
 from wiretwin.drivers.discord_py import use_discord_py
+from wiretwin.drivers.hikari import hikari_kwargs
 from wiretwin.runtime.looptime import LoopTime
 
 from .bots import build_world, dispatches, gateway_in, listen, next_event, run_bot
@@ -268,3 +270,19 @@ async def test_the_forks_follow_loop_time_too(venv: str, module: str) -> None:
     assert seen == {"ticks": 64, "gaps": [60], "delete_after": [True, True],
                     "cooldown": [["CommandOnCooldown"], 2], "identifies": 1,
                     "connected": True}
+
+
+async def test_hikari_needs_no_shim_its_heartbeat_runs_on_loop_time(lt: LoopTime) -> None:
+    async with DiscordTwin(clock=lt.clock) as twin:
+        build_world(twin)
+        bot = hikari.GatewayBot(**hikari_kwargs(twin), banner=None, logs=None,
+                                intents=hikari.Intents.ALL_UNPRIVILEGED)
+        try:
+            await asyncio.wait_for(bot.start(check_for_updates=False), 10)
+            beats = len(gateway_in(twin, 1))
+            await lt.advance(3600)
+            assert len(gateway_in(twin, 1)) - beats >= 3600 // 42
+            assert len(gateway_in(twin, 2)) == 1 and not gateway_in(twin, 6)
+            assert bot.is_alive
+        finally:
+            await bot.close()
