@@ -279,3 +279,10 @@ async def test_wait_idle_without_loop_time_and_with_nothing() -> None:
     task = asyncio.create_task(asyncio.sleep(60))
     assert await wait_idle([task], timeout=10) == []
     task.cancel()
+
+
+async def test_real_time_keeps_flowing_without_advancing(lt: LoopTime) -> None:
+    fired = asyncio.Event()
+    asyncio.get_running_loop().call_later(0.001, fired.set)
+    await asyncio.wait_for(fired.wait(), 5)
+    assert lt.offset == 0.0

@@ -286,3 +286,21 @@ async def test_hikari_needs_no_shim_its_heartbeat_runs_on_loop_time(lt: LoopTime
             assert bot.is_alive
         finally:
             await bot.close()
+
+
+async def test_on_real_time_message_returns_before_delete_after_and_long_sleeps() -> None:
+    # No LoopTime: the twin and the bot on real time, as a plain test runs them.
+    async with DiscordTwin() as twin:
+        world = build_world(twin)
+        bot = make_bot()
+
+        @bot.command()
+        async def flash(ctx: Ctx) -> None:
+            await ctx.send("now you see me", delete_after=30)
+            await asyncio.sleep(600)  # parked well past the driver's 5 s: not waited for
+            await ctx.send("never, in this test")
+
+        async with run_bot(twin, bot):
+            # Returns, rather than raising "the bot was still busy after 5s".
+            await twin.message("!flash", world.general, world.alice)
+            assert last_content(twin, world.general.id) == "now you see me"
