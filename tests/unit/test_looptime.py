@@ -286,3 +286,11 @@ async def test_real_time_keeps_flowing_without_advancing(lt: LoopTime) -> None:
     asyncio.get_running_loop().call_later(0.001, fired.set)
     await asyncio.wait_for(fired.wait(), 5)
     assert lt.offset == 0.0
+
+
+async def test_pending_and_next_due(lt: LoopTime) -> None:
+    handle = asyncio.get_running_loop().call_later(50, lambda: None)
+    assert lt.pending >= 1
+    due = lt.next_due()
+    assert due is not None and due <= 50
+    handle.cancel()

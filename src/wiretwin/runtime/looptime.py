@@ -137,6 +137,16 @@ class LoopTime:
         """Epoch seconds plus the offset (what the bot's ``utcnow`` should say)."""
         return time.time() + self.offset
 
+    @property
+    def pending(self) -> int:
+        """Timers in the loop's schedule, not cancelled (the bot's and the twin's)."""
+        return sum(1 for h in _schedule(self.loop) if not h.cancelled())
+
+    def next_due(self) -> float | None:
+        """Seconds from now to the next timer or thread deadline, or None."""
+        due = self._next_due()
+        return None if due is None else max(0.0, due - self.now())
+
     def thread_event(self) -> LoopTimeEvent:
         """A ``threading.Event`` look-alike whose ``wait(timeout)`` runs on loop time."""
         return LoopTimeEvent(self)

@@ -17,6 +17,7 @@ import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import discord
 import hikari
 import pytest
@@ -304,3 +305,27 @@ async def test_on_real_time_message_returns_before_delete_after_and_long_sleeps(
             # Returns, rather than raising "the bot was still busy after 5s".
             await twin.message("!flash", world.general, world.alice)
             assert last_content(twin, world.general.id) == "now you see me"
+
+
+async def test_the_admin_api_advances_loop_time_for_the_bot_too(lt: LoopTime) -> None:
+    async with DiscordTwin(clock=lt.clock) as twin, aiohttp.ClientSession() as http:
+        build_world(twin)
+        bot = make_bot()
+        ticks: list[int] = []
+
+        @tasks.loop(seconds=60)
+        async def tick() -> None:
+            ticks.append(1)
+
+        async with run_bot(twin, bot):
+            tick.start()
+            await lt.quiet()
+            async with http.get(twin.http_url("/_wiretwin/clock")) as response:
+                clock = await response.json()
+            assert clock["virtual"] is True and clock["pending_timers"] >= 1
+            assert 0 <= clock["next_due"] <= 60
+            async with http.post(twin.http_url("/_wiretwin/clock/advance"),
+                                 json={"seconds": 60}) as response:
+                assert response.status == 200 and (await response.json())["fired"] >= 1
+            assert len(ticks) == 2
+            tick.cancel()
