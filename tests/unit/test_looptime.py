@@ -294,3 +294,13 @@ async def test_pending_and_next_due(lt: LoopTime) -> None:
     due = lt.next_due()
     assert due is not None and due <= 50
     handle.cancel()
+
+
+async def test_the_clock_refuses_another_loop(lt: LoopTime) -> None:
+    def elsewhere() -> None:
+        async def schedule() -> None:
+            lt.clock.call_later(1, lambda: None)
+        asyncio.run(schedule())
+
+    with pytest.raises(RuntimeError, match="its own loop"):
+        await asyncio.to_thread(elsewhere)

@@ -91,6 +91,8 @@ class LoopTime:
         return _INSTALLED.get(loop)
 
     def install(self) -> LoopTime:
+        """Put the loop on this time. Uninstall once what scheduled timers in it is
+        closed: a timer set at an advanced time stays that far ahead of real time."""
         if _INSTALLED.get(self.loop) is self:
             return self
         if self.loop in _INSTALLED:
@@ -291,7 +293,9 @@ class LoopTime:
 
 
 class LoopClock:
-    """The :class:`~wiretwin.runtime.clock.Clock` of a twin running in a LoopTime'd loop."""
+    """The :class:`~wiretwin.runtime.clock.Clock` of a twin running in a LoopTime'd loop
+    (in that loop: a twin in a thread of its own has a loop of its own, which this clock
+    does not move, so scheduling from there is refused)."""
 
     def __init__(self, looptime: LoopTime) -> None:
         self.looptime = looptime
@@ -303,7 +307,11 @@ class LoopClock:
         return self.looptime.now()
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
-        return asyncio.get_running_loop().call_later(max(0.0, delay), callback)
+        loop = asyncio.get_running_loop()
+        if loop is not self.looptime.loop:
+            raise RuntimeError("a LoopTime clock schedules only in its own loop: run the "
+                               "twin in that loop (not in a thread of its own)")
+        return loop.call_later(max(0.0, delay), callback)
 
     def expect(self, key: Hashable) -> None:
         pass
