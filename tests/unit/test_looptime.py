@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator, Awaitable
 import pytest
 
 from wiretwin.runtime.clock import sleep as clock_sleep
-from wiretwin.runtime.looptime import LoopTime, parked, wait_idle
+from wiretwin.runtime.looptime import LoopTime
+from wiretwin.runtime.parking import parked, wait_idle
 
 
 @pytest.fixture

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
         Stall,
     )
     from .journal import Entry, Journal, read_jsonl
-    from .looptime import LoopClock, LoopTime, parked, wait_idle
+    from .looptime import LoopClock, LoopTime
+    from .parking import parked, wait_idle
     from .server import TwinServer
     from .waiters import WaitableLog, WaitTimeout
     from .wire import WireLayer, WireSocket, encode_frame
@@ -55,9 +56,9 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "default_world": ".worlds",
     "encode_frame": ".wire",
     "read_jsonl": ".journal",
-    "parked": ".looptime",
+    "parked": ".parking",
     "read_world": ".worlds",
-    "wait_idle": ".looptime",
+    "wait_idle": ".parking",
     "world_table": ".worlds",
     "write_world": ".worlds",
 })

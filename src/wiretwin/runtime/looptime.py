@@ -25,15 +25,8 @@ heap of ``TimerHandle`` asyncio keeps in ``loop._scheduled``) and are due when
   callback ready, no socket ready): idle waits such as discord.py's 2 s
   ``guild_ready_timeout`` during login cost no real time.
 
-"Parked": :func:`parked` says a task waits only for a scheduled timer (``asyncio.sleep``,
-``discord.ext.tasks``' SleepHandle, a view's timeout task, ``delete_after``), found by
-following ``task._fut_waiter`` (through awaited tasks, gathers and ``asyncio.wait``) to a
-future a timer will resolve and nothing else visible could resolve sooner. A wait *with*
-a timeout on something else (``wait_for(event.wait(), 60)``, ``bot.wait_for("message",
-timeout=60)``, ``view.wait()``, an HTTP request under ``asyncio.timeout``) is not parked:
-what it waits for may come any moment (the conservative reading; a REST call in flight
-looks just like it). :func:`wait_idle` waits until given tasks are done or parked, woken
-by what they wait on, never by polling.
+Which tasks wait only for a timer (``delete_after``, a view's timeout, a sleeping
+``tasks.loop``) is :mod:`wiretwin.runtime.parking`'s job (``parked``, ``wait_idle``).
 
 Limits: work in executor threads is invisible (an advance can jump a timer while a thread
 computes); a ``wait_for`` around ``advance`` itself times out in loop time. Needs a
@@ -44,11 +37,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import threading
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from .clock import TimerHandle
@@ -73,7 +65,7 @@ class LoopTime:
         self._thread_due: dict[object, float] = {}
         self._threads_out = 0
         self._changed = asyncio.Event()
-        #: One-shot callbacks run when a timer is scheduled (see :func:`wait_idle`).
+        #: One-shot callbacks run when a timer is scheduled (see :meth:`on_timer`).
         self._timer_listeners: list[Callable[[], None]] = []
         self._saved: dict[str, Any] = {}
         self.clock = LoopClock(self)
@@ -120,6 +112,11 @@ class LoopTime:
     def __exit__(self, *exc: object) -> None:
         self.uninstall()
 
+    def on_timer(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once, the next time anything schedules a timer in the loop
+        (a task may have parked on it: :func:`wiretwin.runtime.parking.wait_idle`)."""
+        self._timer_listeners.append(callback)
+
     def _call_at(self, when: float, callback: Callable[..., object], *args: Any,
                  context: Any = None) -> asyncio.TimerHandle:
         handle = type(self.loop).call_at(self.loop, when, callback, *args, context=context)
@@ -142,7 +139,7 @@ class LoopTime:
     @property
     def pending(self) -> int:
         """Timers in the loop's schedule, not cancelled (the bot's and the twin's)."""
-        return sum(1 for h in _schedule(self.loop) if not h.cancelled())
+        return sum(1 for h in scheduled(self.loop) if not h.cancelled())
 
     def next_due(self) -> float | None:
         """Seconds from now to the next timer or thread deadline, or None."""
@@ -223,7 +220,7 @@ class LoopTime:
 
     def _next_due(self) -> float | None:
         """The loop time of the next timer or library-thread deadline."""
-        whens = [h.when() for h in _schedule(self.loop) if not h.cancelled()]
+        whens = [h.when() for h in scheduled(self.loop) if not h.cancelled()]
         with self._cond:
             whens.extend(self._thread_due.values())
         return min(whens, default=None)
@@ -366,141 +363,9 @@ class LoopTimeEvent:
                 lt._thread_due.pop(token, None)
 
 
-# -- parked tasks ------------------------------------------------------------------------
-
-def _schedule(loop: asyncio.AbstractEventLoop) -> list[asyncio.TimerHandle]:
+def scheduled(loop: asyncio.AbstractEventLoop) -> list[asyncio.TimerHandle]:
+    """The loop's timers (asyncio keeps them in ``loop._scheduled``; empty elsewhere)."""
     return list(getattr(loop, "_scheduled", ()))
 
 
-def _references(callback: Any, args: Iterable[Any]) -> Iterator[Any]:
-    """What a callback holds: its arguments, a partial's, a bound method's ``self`` (and
-    that object's attributes: py-cord's SleepHandle resolves its ``future`` in a method),
-    a closure's cells."""
-    yield from args
-    while isinstance(callback, functools.partial):
-        yield from callback.args
-        yield from callback.keywords.values()
-        callback = callback.func
-    owner = getattr(callback, "__self__", None)
-    if owner is not None:
-        yield owner
-        yield from getattr(owner, "__dict__", {}).values()
-        for slot in getattr(type(owner), "__slots__", ()):
-            if isinstance(slot, str) and hasattr(owner, slot):
-                yield getattr(owner, slot)
-    for cell in getattr(callback, "__closure__", None) or ():
-        try:
-            yield cell.cell_contents
-        except ValueError:
-            continue
-
-
-class _Schedule:
-    """Who resolves what in one loop, read once per :func:`parked` question."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, after: float | None = None) -> None:
-        self.timed: set[int] = set()
-        for handle in _schedule(loop):
-            if handle.cancelled() or (after is not None and handle.when() <= after):
-                continue
-            for ref in _references(getattr(handle, "_callback", None),
-                                   getattr(handle, "_args", ()) or ()):
-                self.timed.add(id(ref))
-        self.resolvers: dict[int, list[asyncio.Task[Any]]] = {}
-        for task in asyncio.all_tasks(loop):
-            for entry in getattr(task, "_callbacks", None) or ():
-                callback = entry[0] if isinstance(entry, tuple) else entry
-                for ref in _references(callback, ()):
-                    self.resolvers.setdefault(id(ref), []).append(task)
-
-    def parked(self, task: asyncio.Future[Any], seen: set[int]) -> bool:
-        if task.done() or id(task) in seen:
-            return False
-        seen.add(id(task))
-        waiter = getattr(task, "_fut_waiter", None)
-        return waiter is not None and self.waits(waiter, seen)
-
-    def waits(self, future: asyncio.Future[Any], seen: set[int]) -> bool:
-        """``future`` will be resolved by a timer or by parked tasks, and nothing else
-        (that we can see) could resolve it sooner."""
-        if future.done():
-            return False
-        if isinstance(future, asyncio.Task):
-            return self.parked(future, seen)
-        children = getattr(future, "_children", None)
-        if children is not None:  # asyncio.gather
-            open_ = [c for c in children if not c.done()]
-            return bool(open_) and all(self.waits(c, seen) for c in open_)
-        # A timeout's timer alone is not enough: wait_for(x, 60) also ends when x does.
-        resolvers = self.resolvers.get(id(future), [])
-        return ((id(future) in self.timed or bool(resolvers))
-                and all(self.parked(t, seen) for t in resolvers))
-
-
-def parked(task: asyncio.Task[Any], *, after: float | None = None) -> bool:
-    """``task`` waits only for a timer in its loop's schedule (see the module docstring);
-    with ``after`` (a loop time), only for one due later than that: a task sleeping until
-    before then is about to go on, so it is not parked."""
-    return _Schedule(task.get_loop(), after).parked(task, set())
-
-
-def _chain(future: asyncio.Future[Any], out: list[asyncio.Future[Any]]) -> None:
-    """The futures ``future`` waits through (awaited tasks, gather children)."""
-    if future.done() or any(f is future for f in out):
-        return
-    out.append(future)
-    waiter = getattr(future, "_fut_waiter", None)
-    if waiter is not None:
-        _chain(waiter, out)
-    for child in getattr(future, "_children", None) or ():
-        _chain(child, out)
-
-
-async def wait_idle(tasks: Iterable[asyncio.Task[Any]],
-                    timeout: float | None = None) -> list[asyncio.Task[Any]]:
-    """Return once every task in ``tasks`` is done or :func:`parked` on a timer due after
-    the ``timeout`` (loop seconds; a task sleeping less is waited for, it will go on
-    before then); returns the ones still busy at the timeout (an empty list: all idle).
-
-    Woken when anything a busy task waits through resolves (or, with a LoopTime
-    installed, when a timer is scheduled), so it never polls."""
-    watched = list(tasks)
-    if not watched:
-        return []
-    loop = watched[0].get_loop()
-    deadline = None if timeout is None else loop.time() + timeout
-    looptime = LoopTime.of(loop)
-    while True:
-        schedule = _Schedule(loop, deadline)
-        busy = [t for t in watched if not t.done() and not schedule.parked(t, set())]
-        if not busy:
-            return []
-        remaining = None if deadline is None else deadline - loop.time()
-        if remaining is not None and remaining <= 0:
-            return busy
-        wake: asyncio.Future[None] = loop.create_future()
-
-        def nudge(_: object = None, wake: asyncio.Future[None] = wake) -> None:
-            if not wake.done():
-                wake.set_result(None)
-
-        chain: list[asyncio.Future[Any]] = []
-        for task in busy:
-            if getattr(task, "_fut_waiter", None) is None:
-                loop.call_soon(nudge)  # runnable: look again after it steps
-            _chain(task, chain)
-        for future in chain:
-            future.add_done_callback(nudge)
-        handle = None if remaining is None else loop.call_later(remaining, nudge)
-        if looptime is not None:  # after our own timer, or it would wake us at once
-            looptime._timer_listeners.append(nudge)
-        try:
-            await wake
-        finally:
-            for future in chain:
-                future.remove_done_callback(nudge)
-            if handle is not None:
-                handle.cancel()
-
-
-__all__ = ["LoopClock", "LoopTime", "LoopTimeEvent", "Settle", "parked", "wait_idle"]
+__all__ = ["LoopClock", "LoopTime", "LoopTimeEvent", "Settle", "scheduled"]

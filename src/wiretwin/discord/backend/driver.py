@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 
 from ...runtime.journal import Entry
-from ...runtime.looptime import parked, wait_idle
+from ...runtime.parking import parked, wait_idle
 from ..coerce import BackendError
 from ..model import (
     Message,
@@ -26,7 +26,7 @@ _INFRASTRUCTURE = (str(Path(aiohttp.__file__).parent), str(Path(__file__).resolv
 def _infrastructure(task: asyncio.Task[Any]) -> bool:
     """Tasks the driver never waits for: the twin's own, aiohttp's (a server connection
     lives as long as its keep-alive) and discord.py's view timers (on a loop-time or real
-    clock they are :func:`~wiretwin.runtime.looptime.parked` anyway; on a VirtualClock
+    clock they are :func:`~wiretwin.runtime.parking.parked` anyway; on a VirtualClock
     they sleep on that clock, which the loop's schedule does not show)."""
     coro = task.get_coro()
     code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
@@ -55,7 +55,7 @@ class Driver(UserActions):
         way out, waits until the bot has read every dispatch it was sent and every task it
         started since (event handlers, what they spawned) has finished or is parked on a
         timer due after ``timeout`` (``delete_after``, a view's timeout, a long sleep: see
-        :func:`~wiretwin.runtime.looptime.parked`; shorter sleeps and rate-limit retries
+        :func:`~wiretwin.runtime.parking.parked`; shorter sleeps and rate-limit retries
         are waited for), so everything it did in response has arrived. Must run in the
         bot's event loop."""
         before = set(asyncio.all_tasks())
