@@ -120,9 +120,11 @@ def test_twins_in_threads_get_their_own_ports_and_loops() -> None:
 def test_public_exports_are_pinned() -> None:
     assert sorted(wiretwin.runtime.__all__) == sorted([
         "Clock", "Disconnect", "Drop", "Entry", "Fault", "Faults", "HttpError", "Journal",
-        "Latency", "LatencySpike", "RealClock", "RefuseHandshake", "Scope", "Stall", "Twin",
+        "Latency", "LatencySpike", "LoopClock", "LoopTime", "RealClock", "RefuseHandshake",
+        "Scope", "Stall", "Twin",
         "TwinServer", "VirtualClock", "WaitTimeout", "WaitableLog", "WireLayer", "WireSocket",
-        "default_world", "encode_frame", "read_jsonl", "read_world", "world_table", "write_world",
+        "default_world", "encode_frame", "parked", "read_jsonl", "read_world", "wait_idle",
+        "world_table", "write_world",
     ])
     assert sorted(wiretwin.pusher.__all__) == sorted([
         "App", "ClientEvent", "CloseCode", "Delivery", "HarnessClient", "Message",

@@ -9,24 +9,25 @@ their own module names (nextcord, disnake; py-cord reuses ``discord``). hikari a
 discord.js take URLs as options instead: :mod:`wiretwin.drivers.hikari`,
 :mod:`wiretwin.drivers.discord_js`.
 
-Views on the twin's clock: discord.py times views and modals out with ``time.monotonic``
-and ``asyncio.sleep`` in ``discord.ui.view``. When the twin runs on a
-:class:`~wiretwin.runtime.clock.VirtualClock`, :func:`use_discord_py` points those two
-names (in that one module, for the ``with`` block) at the twin's clock, so
-``await clock.advance(180)`` times out a view with ``timeout=180`` at once, and nothing
-else in discord.py is touched (``view_clock=False`` leaves them alone).
+Time: when the twin runs on a :class:`~wiretwin.runtime.looptime.LoopTime` clock (one
+virtual time for the test's loop), :func:`use_discord_py` makes the library's own clock
+reads follow it too (:func:`wiretwin.drivers.bot_time.follow_loop_time`: ``utcnow``,
+``tasks.loop``, cooldowns, view timeouts, the heartbeat thread). On a
+:class:`~wiretwin.runtime.clock.VirtualClock` (a clock apart from the loop's), only views
+and modals time out on it (``await clock.advance(180)`` times out a ``timeout=180``
+view); ``view_clock=False`` leaves the library's time alone in both cases.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import importlib
-import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..runtime.clock import Clock, VirtualClock, sleep
+from ..runtime.clock import VirtualClock
+from ..runtime.looptime import LoopClock
+from .bot_time import follow_loop_time, views_on_clock
 
 if TYPE_CHECKING:
     from ..discord.twin import DiscordTwin
@@ -40,7 +41,8 @@ def use_discord_py(twin: DiscordTwin, *clients: Any, module: str = "discord",
                    view_clock: bool | None = None) -> Iterator[None]:
     """Point discord.py (or ``module="nextcord"``/``"disnake"``) at ``twin``; ``clients``
     also get a short ``guild_ready_timeout`` unless they set one. ``view_clock`` (by
-    default: when the twin's clock is virtual) times views out on the twin's clock."""
+    default: when the twin's clock is virtual or loop time) puts the library's timers on
+    the twin's clock (see the module docstring)."""
     lib = importlib.import_module(module)
     http = importlib.import_module(f"{module}.http")
     gateway = importlib.import_module(f"{module}.gateway")
@@ -62,52 +64,19 @@ def use_discord_py(twin: DiscordTwin, *clients: Any, module: str = "discord",
         if state is not None and getattr(state, "guild_ready_timeout", None) == 2.0:
             state.guild_ready_timeout = FAST_GUILD_READY_TIMEOUT
     if view_clock is None:
-        view_clock = isinstance(twin.clock, VirtualClock)
-    if view_clock:
-        try:
-            views = importlib.import_module(f"{module}.ui.view")
-        except ImportError:
-            views = None
-        if views is not None:
-            shims: tuple[tuple[str, object], ...] = (
-                ("time", _ClockTime(twin.clock)), ("asyncio", _ClockAsyncio(twin.clock)))
-            for name, shim in shims:
-                if hasattr(views, name):
-                    saved.append((views, name, getattr(views, name)))
-                    setattr(views, name, shim)
+        view_clock = isinstance(twin.clock, VirtualClock | LoopClock)
+    timing: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+    if view_clock and isinstance(twin.clock, LoopClock):
+        timing = follow_loop_time(twin.clock.looptime, module)
+    elif view_clock:
+        timing = views_on_clock(twin.clock, module)
     del lib
     try:
-        yield
+        with timing:
+            yield
     finally:
         for owner, attr, value in reversed(saved):
             setattr(owner, attr, value)
-
-
-class _ClockTime:
-    """``time`` for discord.ui.view: its ``monotonic()`` is the twin's clock."""
-
-    def __init__(self, clock: Clock) -> None:
-        self._clock = clock
-
-    def monotonic(self) -> float:
-        return self._clock.monotonic()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(time, name)
-
-
-class _ClockAsyncio:
-    """``asyncio`` for discord.ui.view: its ``sleep()`` sleeps on the twin's clock."""
-
-    def __init__(self, clock: Clock) -> None:
-        self._clock = clock
-
-    async def sleep(self, delay: float, result: Any = None) -> Any:
-        await sleep(self._clock, delay)
-        return result
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(asyncio, name)
 
 
 __all__ = ["FAST_GUILD_READY_TIMEOUT", "use_discord_py"]

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
         Stall,
     )
     from .journal import Entry, Journal, read_jsonl
+    from .looptime import LoopClock, LoopTime
+    from .parking import parked, wait_idle
     from .server import TwinServer
     from .waiters import WaitableLog, WaitTimeout
     from .wire import WireLayer, WireSocket, encode_frame
@@ -38,6 +40,8 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "Journal": ".journal",
     "Latency": ".faults",
     "LatencySpike": ".faults",
+    "LoopClock": ".looptime",
+    "LoopTime": ".looptime",
     "RealClock": ".clock",
     "RefuseHandshake": ".faults",
     "Scope": ".faults",
@@ -52,7 +56,9 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "default_world": ".worlds",
     "encode_frame": ".wire",
     "read_jsonl": ".journal",
+    "parked": ".parking",
     "read_world": ".worlds",
+    "wait_idle": ".parking",
     "world_table": ".worlds",
     "write_world": ".worlds",
 })
@@ -68,6 +74,8 @@ __all__ = [
     "Journal",
     "Latency",
     "LatencySpike",
+    "LoopClock",
+    "LoopTime",
     "RealClock",
     "RefuseHandshake",
     "Scope",
@@ -81,8 +89,10 @@ __all__ = [
     "WireSocket",
     "default_world",
     "encode_frame",
+    "parked",
     "read_jsonl",
     "read_world",
+    "wait_idle",
     "world_table",
     "write_world",
 ]

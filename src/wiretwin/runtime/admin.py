@@ -28,6 +28,7 @@ from . import jsonio
 from .clock import VirtualClock
 from .faults import fault_from_json
 from .journal import Entry
+from .looptime import LoopClock
 from .wire import ADMIN_PREFIX
 
 if TYPE_CHECKING:
@@ -262,24 +263,31 @@ class AdminApi:
 
     async def clock(self, request: web.Request) -> dict[str, Any]:
         clock = self.twin.clock
-        out: dict[str, Any] = {"virtual": isinstance(clock, VirtualClock),
+        virtual = isinstance(clock, VirtualClock | LoopClock)
+        out: dict[str, Any] = {"virtual": virtual,
                                "time": clock.time(), "monotonic": clock.monotonic()}
         if isinstance(clock, VirtualClock):
             out["pending_timers"] = clock.pending
             out["next_due"] = clock.next_due()
+        elif isinstance(clock, LoopClock):
+            out["pending_timers"] = clock.looptime.pending
+            out["next_due"] = clock.looptime.next_due()
         return out
 
     async def advance(self, request: web.Request) -> dict[str, Any]:
         clock = self.twin.clock
-        if not isinstance(clock, VirtualClock):
+        if not isinstance(clock, VirtualClock | LoopClock):
             raise AdminError(409, "this twin runs on the real clock; start it with a "
                                   "VirtualClock (wiretwin serve --virtual-clock) to advance it")
         body = await json_body(request)
         seconds = body.get("seconds")
         if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
             raise AdminError(400, "seconds must be a number >= 0")
-        fired = await clock.advance(float(seconds),
-                                    wait_replies=bool(body.get("wait_replies", True)))
+        if isinstance(clock, LoopClock):  # the loop's own time: the bot's timers move too
+            fired = await clock.looptime.advance(float(seconds))
+        else:
+            fired = await clock.advance(float(seconds),
+                                        wait_replies=bool(body.get("wait_replies", True)))
         return {"fired": fired, "time": clock.time(), "monotonic": clock.monotonic()}
 
 

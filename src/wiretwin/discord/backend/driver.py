@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 
 from ...runtime.journal import Entry
+from ...runtime.parking import parked, wait_idle
 from ..coerce import BackendError
 from ..model import (
     Message,
@@ -24,7 +25,9 @@ _INFRASTRUCTURE = (str(Path(aiohttp.__file__).parent), str(Path(__file__).resolv
 
 def _infrastructure(task: asyncio.Task[Any]) -> bool:
     """Tasks the driver never waits for: the twin's own, aiohttp's (a server connection
-    lives as long as its keep-alive) and discord.py's view timers."""
+    lives as long as its keep-alive) and discord.py's view timers (on a loop-time or real
+    clock they are :func:`~wiretwin.runtime.parking.parked` anyway; on a VirtualClock
+    they sleep on that clock, which the loop's schedule does not show)."""
     coro = task.get_coro()
     code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
     filename = getattr(code, "co_filename", "") or ""
@@ -50,8 +53,11 @@ class Driver(UserActions):
     async def settle(self, timeout: float = 5.0) -> AsyncIterator[None]:
         """``async with backend.settle():`` around anything that makes the bot act: on the
         way out, waits until the bot has read every dispatch it was sent and every task it
-        started since (event handlers, what they spawned) has finished, so everything it
-        did in response has arrived. Must run in the bot's event loop."""
+        started since (event handlers, what they spawned) has finished or is parked on a
+        timer due after ``timeout`` (``delete_after``, a view's timeout, a long sleep: see
+        :func:`~wiretwin.runtime.parking.parked`; shorter sleeps and rate-limit retries
+        are waited for), so everything it did in response has arrived. Must run in the
+        bot's event loop."""
         before = set(asyncio.all_tasks())
         synced = await self._run(lambda: {s.id: s.seq for s in self.twin.hub.sessions.values()})
         yield
@@ -82,18 +88,17 @@ class Driver(UserActions):
             await self._sync_gateway(synced, deadline)
             pending = [t for t in asyncio.all_tasks() if t is not current
                        and t not in before and not t.done() and not _infrastructure(t)]
-            if not pending:
+            if not pending or all(parked(t, after=deadline) for t in pending):
                 return
             remaining = deadline - loop.time()
-            if remaining > 0:
-                await asyncio.wait(pending, timeout=remaining)
-            late = [t for t in pending if not t.done()]
-            if late:
-                shown = "\n".join(f"  {_describe_task(t)}" for t in late)
-                raise BackendError(
-                    f"the bot was still busy after {timeout:g}s; its unfinished tasks:\n"
-                    f"{shown}\n(a handler waiting for something that never comes? pass a "
-                    "longer timeout= if it is just slow)")
+            late = await wait_idle(pending, max(0.0, remaining))
+            if not late:
+                continue  # idle now; sync the gateway again for what they sent meanwhile
+            shown = "\n".join(f"  {_describe_task(t)}" for t in late)
+            raise BackendError(
+                f"the bot was still busy after {timeout:g}s; its unfinished tasks:\n"
+                f"{shown}\n(a handler waiting for something that never comes? pass a "
+                "longer timeout= if it is just slow)")
 
     async def _sync_gateway(self, synced: dict[str, int], deadline: float) -> None:
         """Ping (at the websocket level) every bot connection that was sent something since
