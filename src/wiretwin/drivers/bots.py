@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..runtime.looptime import LoopTime
 from .discord_py import use_discord_py
 
 if TYPE_CHECKING:
@@ -196,7 +197,11 @@ class DiscordPyRunner(BotRunner):
         self._stack.enter_context(use_discord_py(self.twin, self.bot, module=self.module))
         self._task = asyncio.create_task(self.bot.start(self.twin.application.token),
                                          name=f"wiretwin: {self.library} bot")
-        ready = asyncio.ensure_future(self.bot.wait_until_ready())
+        waiting = self.bot.wait_until_ready()
+        looptime = LoopTime.of()
+        # On loop time, login's idle waits (the guild-ready wait) cost no real time.
+        ready = asyncio.ensure_future(waiting if looptime is None
+                                      else looptime.run_until(waiting, limit=timeout))
         try:
             done, _ = await asyncio.wait({ready, self._task}, timeout=timeout,
                                          return_when=asyncio.FIRST_COMPLETED)

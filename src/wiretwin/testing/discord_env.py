@@ -19,6 +19,8 @@ and anything left over when the env stops, unless ``raise_bot_errors=False``.
 
 from __future__ import annotations
 
+import asyncio
+import datetime
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -28,6 +30,8 @@ from ..discord.interactions import Interaction
 from ..discord.model import Channel, ChannelType, Guild, Message, Role, User
 from ..drivers.bots import BotError, BotRunner, runner_for
 from ..runtime.clock import VirtualClock
+from ..runtime.looptime import LoopTime
+from ..runtime.parking import parked
 from .actors import Actor
 from .outcome import Outcome, collect
 from .transcript import render
@@ -66,6 +70,7 @@ class DiscordEnv:
         self._reported = 0
         self._login_seq = 0
         self._started = False
+        self._baseline: set[asyncio.Task[Any]] = set()
 
     # -- life ---------------------------------------------------------------------------
 
@@ -86,9 +91,19 @@ class DiscordEnv:
             return self
         self.twin.dispatch_observers.append(self._observe)
         self._login_seq = self.twin.journal.last_seq
-        await self._runner.start(self.login_timeout)
+        await self._login()
         self._started = True
         return self
+
+    async def _login(self) -> None:
+        await self._runner.start(self.login_timeout)
+        # The bot's long-lived tasks (its gateway reader, a hikari shard...): what is busy
+        # now, but for event handlers (on_ready's work is waited for like any other).
+        self._baseline = {t for t in asyncio.all_tasks() if not t.done()
+                          and not parked(t) and not _handler(t)}
+        errors_mark = len(self._runner.errors.seen)
+        await self.settle()
+        self._raise_new(errors_mark)
 
     async def stop(self) -> None:
         """Log the bot out; then raise what it left unreported (``raise_bot_errors``)."""
@@ -108,7 +123,7 @@ class DiscordEnv:
             self._runner = runner_for(bot, self.twin, self._runner.library)
         else:
             self._runner.reopen()
-        await self._runner.start(self.login_timeout)
+        await self._login()
 
     async def __aenter__(self) -> DiscordEnv:
         return await self.start()
@@ -135,7 +150,7 @@ class DiscordEnv:
         events_mark = self._events_dropped + len(self._events)
         seq = self.twin.journal.last_seq
         errors_mark = len(self._runner.errors.seen)
-        async with self.backend.settle(self.timeout):
+        async with self.backend.settle(self.timeout, ignore=self._baseline):
             await do()
         start = max(0, events_mark - self._events_dropped)
         requests = [e for e in self.twin.journal.since(seq) if e.kind == "http"]
@@ -145,19 +160,36 @@ class DiscordEnv:
         return outcome
 
     async def settle(self) -> None:
-        """Wait until the bot has finished with everything it was sent."""
-        async with self.backend.settle(self.timeout):
+        """Wait until the bot has finished with everything it was sent and every task
+        it runs is done or waiting for a timer."""
+        async with self.backend.settle(self.timeout, ignore=self._baseline):
             pass
 
-    async def advance(self, seconds: float) -> None:
-        """Move time on by ``seconds``: the twin's timers (and, on a virtual clock, the
-        bot's view timeouts) fire in order; returns once the bot has finished reacting."""
+    async def advance(self, seconds: float) -> int:
+        """Move time on by ``seconds``, with no real waiting: every timer due meanwhile,
+        the bot's (``tasks.loop``, ``asyncio.sleep``, view timeouts, ``delete_after``,
+        cooldowns) and the twin's (token expiry, rate-limit and resume windows), fires in
+        order, the bot finishing what each set off before the next; returns how many
+        fired. On a twin with a :class:`VirtualClock` only the twin's timers (and views)
+        move."""
         errors_mark = len(self._runner.errors.seen)
         clock = self.twin.clock
-        async with self.backend.settle(self.timeout):
-            if isinstance(clock, VirtualClock):
-                await clock.advance(seconds)
+        looptime = LoopTime.of()
+        if looptime is not None and clock is looptime.clock:
+            fired = await looptime.advance(seconds, settle=self.settle)
+        elif isinstance(clock, VirtualClock):
+            async with self.backend.settle(self.timeout, ignore=self._baseline):
+                fired = await clock.advance(seconds)
+        else:
+            raise BackendError("this env runs on real time (virtual_time=False): "
+                               "time cannot be advanced")
         self._raise_new(errors_mark)
+        return fired
+
+    @property
+    def now(self) -> datetime.datetime:
+        """The time, as the twin and the bot see it (advanced by :meth:`advance`)."""
+        return datetime.datetime.fromtimestamp(self.twin.clock.time(), datetime.UTC)
 
     # -- the world ------------------------------------------------------------------------
 
@@ -320,6 +352,12 @@ class DiscordEnv:
         connected), one readable line each."""
         entries = self.twin.journal.since(0 if login else self._login_seq)
         return "\n".join(render(self.twin, entries, login=True))
+
+
+def _handler(task: asyncio.Task[Any]) -> bool:
+    """An event handler's task (the discord.py family runs each in ``_run_event``)."""
+    code = getattr(task.get_coro(), "cr_code", None)
+    return getattr(code, "co_name", "") == "_run_event"
 
 
 def _unwrap(exc: BaseException) -> BaseException:

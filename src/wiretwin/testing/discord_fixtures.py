@@ -12,8 +12,10 @@ user's conftest give every test their bot logged in to a fresh Discord twin::
 world unless the ``discord_env`` marker gives another); a hikari bot is made from it with
 ``hikari.GatewayBot(**hikari_kwargs(discord_env_twin))``. The marker's keywords:
 ``world`` (``"default"``, ``None`` for an empty twin, a path or a snapshot), ``library``,
-``raise_bot_errors``, ``timeout``, ``login_timeout``, and any :class:`DiscordTwin`
-keyword (``seed``, ``clock``, ``token``...).
+``raise_bot_errors``, ``timeout``, ``login_timeout``, ``virtual_time`` (default True:
+the test's loop runs on :class:`~wiretwin.runtime.looptime.LoopTime`, shared by the bot
+and the twin, so ``await env.advance(60)`` fires both sides' timers at once), and any
+:class:`DiscordTwin` keyword (``seed``, ``clock``, ``token``...).
 
 Async tests that use ``discord_env`` get pytest-asyncio's ``asyncio`` marker from here,
 so they run in strict mode as in auto mode without the user marking them. A failing
@@ -47,8 +49,8 @@ _ENV_OPTIONS = ("library", "raise_bot_errors", "timeout", "login_timeout")
 _ASYNC_FIXTURES = frozenset({"discord_env", "discord_env_twin"})
 
 MARKER = ("discord_env(**kwargs): options of the discord_env fixture: world=\"default\" "
-          "(or None, a path, a snapshot), library=, raise_bot_errors=, timeout=, and "
-          "DiscordTwin keywords (seed=, clock=, token=...)")
+          "(or None, a path, a snapshot), library=, raise_bot_errors=, timeout=, "
+          "virtual_time=, and DiscordTwin keywords (seed=, clock=, token=...)")
 
 
 def _options(request: pytest.FixtureRequest) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -116,10 +118,19 @@ if pytest_asyncio is not None:
     async def discord_env_twin(request: pytest.FixtureRequest) -> AsyncIterator[DiscordTwin]:
         """The Discord twin of ``discord_env``, running in the test's event loop."""
         from ..discord.twin import DiscordTwin
+        from ..runtime.looptime import LoopTime
 
         twin_options, _ = _options(request)
-        async with DiscordTwin(**twin_options) as twin:
-            yield twin
+        virtual = twin_options.pop("virtual_time", True) and "clock" not in twin_options
+        looptime = LoopTime().install() if virtual else None
+        if looptime is not None:
+            twin_options["clock"] = looptime.clock
+        try:
+            async with DiscordTwin(**twin_options) as twin:
+                yield twin
+        finally:
+            if looptime is not None:
+                looptime.uninstall()
 
     @pytest_asyncio.fixture
     async def discord_env(request: pytest.FixtureRequest, discord_env_twin: DiscordTwin,

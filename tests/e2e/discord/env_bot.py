@@ -4,9 +4,11 @@ members and voice, and handlers that raise."""
 
 from __future__ import annotations
 
+import asyncio
+
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 Ctx = commands.Context[commands.Bot]
 
@@ -45,11 +47,22 @@ class Feedback(discord.ui.Modal, title="Feedback"):
         await interaction.response.send_message(f"thanks for {self.text.value!r}")
 
 
-def make_bot() -> commands.Bot:
-    bot = commands.Bot(command_prefix="!", intents=discord.Intents.all(), help_command=None)
+class TimedBot(commands.Bot):
+    """Counts the minutes of its background task."""
+
+    ticks = 0
+
+    @tasks.loop(seconds=60)
+    async def minutes(self) -> None:
+        self.ticks += 1
+
+
+def make_bot() -> TimedBot:
+    bot = TimedBot(command_prefix="!", intents=discord.Intents.all(), help_command=None)
 
     async def setup_hook() -> None:
         await bot.tree.sync()
+        bot.minutes.start()
 
     bot.setup_hook = setup_hook  # type: ignore[method-assign]
 
@@ -61,6 +74,21 @@ def make_bot() -> commands.Bot:
     async def twice(ctx: Ctx) -> None:
         await ctx.send("one")
         await ctx.send("two")
+
+    @bot.command()
+    async def later(ctx: Ctx) -> None:
+        await ctx.send("soon gone", delete_after=30)
+
+    @bot.command()
+    async def remind(ctx: Ctx) -> None:
+        await ctx.send("in an hour")
+        await asyncio.sleep(3600)
+        await ctx.send("reminder!")
+
+    @bot.command()
+    @commands.cooldown(1, 60)
+    async def daily(ctx: Ctx) -> None:
+        await ctx.send("your daily reward")
 
     @bot.command()
     async def boom(ctx: Ctx) -> None:

@@ -12,11 +12,11 @@ from wiretwin.discord.coerce import BackendError
 from wiretwin.testing.discord_env import DiscordEnv
 from wiretwin.testing.outcome import NoReply
 
-from .env_bot import make_bot
+from .env_bot import TimedBot, make_bot
 
 
 @pytest.fixture
-def discord_bot() -> commands.Bot:
+def discord_bot() -> TimedBot:
     return make_bot()
 
 
@@ -134,7 +134,9 @@ async def test_the_bots_presence_and_a_restart(discord_env: DiscordEnv) -> None:
     assert presence is not None and presence["status"] == "idle"
     assert presence["activities"][0]["name"] == "testing"
 
-    await discord_env.restart_bot()
+    # Its setup_hook starts a background task: a restart runs a fresh bot, as a new
+    # process would.
+    await discord_env.restart_bot(make_bot())
     assert (await discord_env.user("alice").send("!ping")).content == "pong"
 
 
@@ -153,3 +155,32 @@ async def test_the_transcript_reads_as_what_happened(discord_env: DiscordEnv) ->
     assert "MESSAGE_CREATE #general alice: '!ping'" in text
     assert "POST /channels/" in text and "→ 200 'pong'" in text
     assert "HEARTBEAT" not in text
+
+
+async def test_one_virtual_time_for_the_bot_and_the_twin(discord_env: DiscordEnv,
+                                                         discord_bot: TimedBot) -> None:
+    alice = discord_env.user("alice")
+    start, ticks = discord_env.now, discord_bot.ticks
+    # delete_after: the action returns at once; the deletion comes 30 s later.
+    later = await alice.send("!later")
+    assert later.content == "soon gone" and later.deleted == []
+    await discord_env.advance(29)
+    assert discord_env.last_message() == later.message
+    await discord_env.advance(1)
+    assert later.message.id not in {m.id for m in discord_env.history()}
+
+    # A command sleeping an hour answers after an hour, and the minute task ticked 60 times.
+    remind = await alice.send("!remind")
+    assert [m.content for m in remind.messages] == ["in an hour"]
+    await discord_env.advance(3600)
+    last = discord_env.last_message()
+    assert last is not None and last.content == "reminder!"
+    assert discord_bot.ticks == ticks + 61
+    assert (discord_env.now - start).total_seconds() >= 3630
+
+    # Cooldowns run on the same time.
+    assert (await alice.send("!daily")).content == "your daily reward"
+    with pytest.raises(commands.CommandOnCooldown):
+        await alice.send("!daily")
+    await discord_env.advance(60)
+    assert (await alice.send("!daily")).content == "your daily reward"

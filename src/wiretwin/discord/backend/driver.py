@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -50,15 +50,21 @@ class Driver(UserActions):
     # -- the driver ---------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def settle(self, timeout: float = 5.0) -> AsyncIterator[None]:
+    async def settle(self, timeout: float = 5.0, *,
+                     ignore: Collection[asyncio.Task[Any]] | None = None
+                     ) -> AsyncIterator[None]:
         """``async with backend.settle():`` around anything that makes the bot act: on the
         way out, waits until the bot has read every dispatch it was sent and every task it
         started since (event handlers, what they spawned) has finished or is parked on a
         timer due after ``timeout`` (``delete_after``, a view's timeout, a long sleep: see
         :func:`~wiretwin.runtime.parking.parked`; shorter sleeps and rate-limit retries
         are waited for), so everything it did in response has arrived. Must run in the
-        bot's event loop."""
-        before = set(asyncio.all_tasks())
+        bot's event loop.
+
+        ``ignore``: the bot's long-lived tasks (its gateway reader...); then every other
+        task is waited for, also one that existed before the block (a ``delete_after``
+        timer that fired, a ``tasks.loop`` woken up), not only those started in it."""
+        before = set(asyncio.all_tasks()) if ignore is None else set(ignore)
         synced = await self._run(lambda: {s.id: s.seq for s in self.twin.hub.sessions.values()})
         yield
         await self._quiesce(before, synced, timeout)
