@@ -8,6 +8,7 @@ exactly ``application/json``, ids are strings, errors are ``{"code", "message"[,
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -559,14 +560,18 @@ async def test_components_are_checked_as_discord_checks_them(
     assert api.model.messages[api.general.id] == {}  # nothing kept
 
 
-async def test_valid_components_are_kept(api: Api) -> None:
+async def test_valid_components_are_kept_and_numbered(api: Api) -> None:
     components = [_row(_button("a"), _button(None, style=5, url="https://example.com")),
                   _row({"type": 3, "custom_id": "pick", "min_values": 1, "max_values": 2,
                         "options": [{"label": "A", "value": "a"},
-                                    {"label": "B", "value": "b"}]})]
+                                    {"label": "B", "value": "b"}], "id": 2})]
     status, body, _ = await api.call("POST", f"{api.c}/messages",
                                      body={"content": "x", "components": components})
-    assert status == 200 and body["components"] == components
+    # Discord numbers components without an id in order, from 1, around the ids given.
+    numbered = copy.deepcopy(components)
+    numbered[0]["id"], numbered[1]["id"] = 1, 5
+    numbered[0]["components"][0]["id"], numbered[0]["components"][1]["id"] = 3, 4
+    assert status == 200 and body["components"] == numbered
 
 
 async def test_the_application_is_the_bots_id_and_default_sounds_are_listed(api: Api) -> None:
