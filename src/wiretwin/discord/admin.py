@@ -98,7 +98,8 @@ class DiscordAdmin:
                   "resumable": {"type": "boolean", "default": False}}}, status=204,
               tag=_TAG),
             r("GET", "/discord/rate-limits", self.rate_limits,
-              "The default REST limit, the overrides, and every route template", tag=_TAG),
+              "The default REST limit, the overrides, every route template, and the "
+              "routes Discord answers without rate-limit headers", tag=_TAG),
             r("PUT", "/discord/rate-limits", self.set_rate_limit,
               "Limit a REST route: `limit` requests per `reset_after` seconds (429 after)",
               body={"type": "object", "required": ["route", "limit"], "properties": {
@@ -277,7 +278,9 @@ class DiscordAdmin:
                             "reset_after": limits.default_reset_after},
                 "overrides": [{"route": route, "limit": limit, "reset_after": reset_after}
                               for route, (limit, reset_after) in limits.overrides.items()],
-                "routes": sorted({t for _, t in self.twin.rest.templates})}
+                "routes": sorted({t for _, t in self.twin.rest.templates}),
+                "unbucketed": [{"method": method, "route": route}
+                               for method, route in sorted(limits.unbucketed)]}
 
     async def set_rate_limit(self, request: web.Request) -> dict[str, Any]:
         body = await json_body(request)

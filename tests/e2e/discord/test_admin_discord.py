@@ -168,6 +168,8 @@ async def test_a_rate_limit_set_over_http_answers_429_until_cleared() -> None:
         route = "/channels/{channel_id}/messages"
         limits = await admin.call("GET", "/discord/rate-limits")
         assert route in limits["routes"] and limits["overrides"] == []
+        assert limits["unbucketed"] == [
+            {"method": "POST", "route": "/interactions/{interaction_id}/{token}/callback"}]
         assert await admin.call("PUT", "/discord/rate-limits",
                                 {"route": route, "limit": 1, "reset_after": 60}) == {
             "route": route, "limit": 1, "reset_after": 60.0}

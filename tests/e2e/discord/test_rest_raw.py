@@ -2,12 +2,14 @@
 
 What discord.py, hikari and discord.js rely on without saying so: the content type is
 exactly ``application/json``, ids are strings, errors are ``{"code", "message"[,
-"errors"]}``, every answer carries its bucket's rate-limit headers and a 429 carries
-``Via`` and ``retry_after``. Rate-limit windows are on a VirtualClock.
+"errors"]}``, every answer carries its bucket's rate-limit headers (but interaction
+callbacks, which Discord does not bucket) and a 429 carries ``Via`` and ``retry_after``.
+Rate-limit windows are on a VirtualClock.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -218,6 +220,22 @@ async def test_a_429_with_via_retry_after_and_scope(api: Api) -> None:
     assert (status, body["retry_after"]) == (429, 30.0)
     await api.clock.advance(30)
     assert (await api.call("GET", f"{api.c}/messages"))[0] == 200
+
+
+async def test_interaction_callbacks_carry_no_bucket_but_can_be_limited(api: Api) -> None:
+    path = "/interactions/123456789012345678/nope/callback"
+    for _ in range(60):  # past the default limit
+        status, body, answer = await api.call("POST", path, body={"type": 1})
+        assert (status, body["code"]) == (404, 10062)  # Unknown interaction
+        assert not [h for h in answer.headers if h.lower().startswith("x-ratelimit")]
+    # A test may still provoke a 429 there: retry_after and Via, no bucket headers.
+    api.twin.rest.limits.overrides["/interactions/{interaction_id}/{token}/callback"] = (
+        1, 5)
+    assert (await api.call("POST", path, body={"type": 1}))[0] == 404
+    status, body, limited = await api.call("POST", path, body={"type": 1})
+    assert (status, body["retry_after"], limited.headers["Retry-After"]) == (429, 5.0, "5")
+    assert limited.headers["Via"]
+    assert "X-RateLimit-Bucket" not in limited.headers
 
 
 # -- messages -----------------------------------------------------------------------------
@@ -559,14 +577,18 @@ async def test_components_are_checked_as_discord_checks_them(
     assert api.model.messages[api.general.id] == {}  # nothing kept
 
 
-async def test_valid_components_are_kept(api: Api) -> None:
+async def test_valid_components_are_kept_and_numbered(api: Api) -> None:
     components = [_row(_button("a"), _button(None, style=5, url="https://example.com")),
                   _row({"type": 3, "custom_id": "pick", "min_values": 1, "max_values": 2,
                         "options": [{"label": "A", "value": "a"},
-                                    {"label": "B", "value": "b"}]})]
+                                    {"label": "B", "value": "b"}], "id": 2})]
     status, body, _ = await api.call("POST", f"{api.c}/messages",
                                      body={"content": "x", "components": components})
-    assert status == 200 and body["components"] == components
+    # Discord numbers components without an id in order, from 1, around the ids given.
+    numbered = copy.deepcopy(components)
+    numbered[0]["id"], numbered[1]["id"] = 1, 5
+    numbered[0]["components"][0]["id"], numbered[0]["components"][1]["id"] = 3, 4
+    assert status == 200 and body["components"] == numbered
 
 
 async def test_the_application_is_the_bots_id_and_default_sounds_are_listed(api: Api) -> None:

@@ -146,7 +146,9 @@ class QueueAndState(BackendBase):
     async def set_rate_limit(self, route: str, limit: int, reset_after: float, *,
                              method: str | None = None) -> None:
         """The bucket of ``route`` (a template) allows ``limit`` requests per
-        ``reset_after`` seconds (twin clock); past that, 429 with ``retry_after``."""
+        ``reset_after`` seconds (twin clock); past that, 429 with ``retry_after``. A route
+        Discord does not bucket (an interaction callback) gets the limit too, still
+        without ``X-RateLimit-*`` headers."""
         pairs = self._templates(route, method)
         if limit < 1 or reset_after <= 0:
             raise BackendError("a rate limit needs limit >= 1 and reset_after > 0")

@@ -6,9 +6,11 @@
 * JSON answers carry ``Content-Type: application/json`` *exactly*: discord.py and its
   forks only parse a body whose content type is that string, so a ``; charset`` suffix
   (aiohttp's default) breaks their login.
-* Every answer carries rate-limit headers for its bucket; an exhausted bucket answers 429
-  with ``retry_after`` and a ``Via`` header (discord.py-family clients only retry a 429
-  that has one; without it they assume Cloudflare banned them).
+* Answers carry rate-limit headers for their bucket, except on the routes Discord does
+  not bucket (interaction callbacks; :mod:`.ratelimits` has the table and its sources);
+  an exhausted bucket answers 429 with ``retry_after`` and a ``Via`` header
+  (discord.py-family clients only retry a 429 that has one; without it they assume
+  Cloudflare banned them).
 * A route the twin does not model answers Discord's 404 with the route named, and the
   journal gets a ``note`` entry saying so.
 """
@@ -17,24 +19,18 @@ from __future__ import annotations
 
 import json
 import math
-import re
-import zlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from ...runtime.clock import Clock
 from ...runtime.journal import Journal
 from ..model import DiscordError, DiscordModel
-
-if TYPE_CHECKING:
-    pass
+from .ratelimits import RateLimits, bucket_key
 
 Handler = Callable[[web.Request], Awaitable[Any]]
 PREFIXES = ("/api/v10", "/api/v9", "/api")
-_MAJOR = re.compile(r"\{(channel_id|guild_id|webhook_id)\}")
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None
@@ -47,65 +43,6 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 def error_response(exc: DiscordError, headers: dict[str, str] | None = None) -> web.Response:
     return json_response(exc.to_json(), exc.status, headers)
-
-
-@dataclass
-class Bucket:
-    limit: int
-    reset_after: float
-    remaining: int
-    resets_at: float
-
-
-@dataclass
-class RateLimits:
-    """Per-route buckets on the twin's clock (generous by default; tests tighten them)."""
-
-    clock: Clock
-    default_limit: int = 50
-    default_reset_after: float = 1.0
-    #: route template -> (limit, reset_after), e.g. set by ``set_rate_limit``.
-    overrides: dict[str, tuple[int, float]] = field(default_factory=dict)
-    buckets: dict[str, Bucket] = field(default_factory=dict)
-    #: Buckets kept at most: past it, those whose window is over go (a client naming a
-    #: new channel id in every request must not grow the twin without end), then, if
-    #: still full, the oldest.
-    max_buckets: int = 10_000
-
-    def hit(self, template: str, key: str, method: str = ""
-            ) -> tuple[dict[str, str], float | None]:
-        """Headers for this request, and ``retry_after`` when it is over the limit.
-
-        ``key`` (``template|major ids|method``) names the bucket: one per route (method
-        and template, as Discord's per-route limits) and major parameter."""
-        limit, reset_after = self.overrides.get(template, (self.default_limit,
-                                                           self.default_reset_after))
-        now = self.clock.time()
-        bucket = self.buckets.get(key)
-        if bucket is None or now >= bucket.resets_at or bucket.limit != limit:
-            if bucket is None and len(self.buckets) >= self.max_buckets:
-                self._prune(now)
-            bucket = self.buckets[key] = Bucket(limit, reset_after, limit, now + reset_after)
-        retry: float | None = None
-        if bucket.remaining <= 0:
-            retry = max(0.001, bucket.resets_at - now)
-        else:
-            bucket.remaining -= 1
-        bucket_id = f"{zlib.crc32(f'{method} {template}'.encode()):08x}"  # stable
-        headers = {
-            "X-RateLimit-Limit": str(bucket.limit),
-            "X-RateLimit-Remaining": str(bucket.remaining),
-            "X-RateLimit-Reset": f"{bucket.resets_at:.3f}",
-            "X-RateLimit-Reset-After": f"{max(0.0, bucket.resets_at - now):.3f}",
-            "X-RateLimit-Bucket": bucket_id,
-        }
-        return headers, retry
-
-    def _prune(self, now: float) -> None:
-        for key in [k for k, b in self.buckets.items() if now >= b.resets_at]:
-            del self.buckets[key]
-        while len(self.buckets) >= self.max_buckets:
-            del self.buckets[next(iter(self.buckets))]
 
 
 class RestApp:
@@ -148,9 +85,7 @@ class RestApp:
         async def endpoint(request: web.Request) -> web.StreamResponse:
             if not open_route and not self._authorized(request):
                 return json_response({"message": "401: Unauthorized", "code": 0}, 401)
-            key = template + "|" + ",".join(
-                request.match_info.get(m.group(1), "") for m in _MAJOR.finditer(template)
-            ) + "|" + method
+            key = bucket_key(method, template, request.match_info)
             headers, retry = self.limits.hit(template, key, method)
             if retry is not None:
                 return self._too_many(retry, headers)
@@ -189,4 +124,4 @@ class RestApp:
             "message": f"404: Not Found (wiretwin does not model {route} yet)", "code": 0}, 404)
 
 
-__all__ = ["PREFIXES", "RateLimits", "RestApp", "error_response", "json_response"]
+__all__ = ["PREFIXES", "RestApp", "error_response", "json_response"]

@@ -16,7 +16,7 @@ from ..errors import (
 )
 from ..permissions import Permission
 from ..wire.bodies import read_allowed_mentions, read_attachments, read_embeds, read_reference
-from ..wire.components import check_message_components
+from ..wire.components import check_message_components, number_components
 from ..wire.fields import INT_MAX, Form
 from .base import ModelBase, form_error
 from .entities import Attachment, Channel, ChannelType, Message, Reaction, emoji_key
@@ -142,8 +142,8 @@ class MessageOps(ModelBase):
         message = Message(self.ids.next(), channel.id, author_id, content, channel.guild_id,
                           message_type if reference is None else 19, tts, list(embeds or []),
                           list(attachments or []), mentions, roles, everyone,
-                          reference=reference, nonce=nonce, components=list(components or []),
-                          flags=flags)
+                          reference=reference, nonce=nonce,
+                          components=number_components(components or []), flags=flags)
         return message
 
     def store_message(self, channel: Channel, message: Message) -> Message:
@@ -201,7 +201,7 @@ class MessageOps(ModelBase):
         if form.has("embeds"):
             message.embeds = embeds or []
         if form.has("components"):
-            message.components = list(components or [])
+            message.components = number_components(components or [])
         if flags is not None:
             message.flags = flags
         if kept is not None:

@@ -11,10 +11,16 @@ lengths 0-4000) in action rows or labels. Components v2 layouts (the flag set) a
 as sent, apart from the custom_id rules.
 
 A problem is Discord's 400 50035 with the path to it (``components.0.components.1...``).
+
+Stored components get Discord's numeric ``id``s (:func:`number_components`): every
+component of a message has one in what Discord sends back, and hikari's deserializer
+reads it unconditionally.
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
 from typing import Any
 
 from ..errors import form_errors
@@ -213,6 +219,38 @@ def check_modal_components(components: Any, root: str = "data.components") -> No
     check.raise_if_any()
 
 
+def number_components(components: list[Any]) -> list[Any]:
+    """A copy of a message's ``components`` in which each component without an ``id``
+    gets one: Discord numbers them "sequentially if left empty", from 1 in document order
+    (a row, then its children), skipping ids the message already uses (docs, Component
+    Reference, "Anatomy of a Component")."""
+    copied = copy.deepcopy(components)
+    nodes = list(_nodes(copied))
+    taken = {n["id"] for n in nodes if isinstance(n.get("id"), int)}
+    next_id = 1
+    for node in nodes:
+        if isinstance(node.get("id"), int):
+            continue
+        while next_id in taken:
+            next_id += 1
+        node["id"] = next_id
+        taken.add(next_id)
+    return copied
+
+
+def _nodes(components: list[Any]) -> Iterator[dict[str, Any]]:
+    for component in components:
+        if not isinstance(component, dict):
+            continue
+        yield component
+        if isinstance(component.get("components"), list):
+            yield from _nodes(component["components"])
+        for key in ("component", "accessory"):
+            child = component.get(key)
+            if isinstance(child, dict):
+                yield from _nodes([child])
+
+
 def _walk_ids(check: _Check, components: list[Any], path: tuple[str | int, ...]) -> None:
     for index, component in enumerate(components):
         if not isinstance(component, dict):
@@ -232,4 +270,5 @@ def _walk_ids(check: _Check, components: list[Any], path: tuple[str | int, ...])
                 _walk_ids(check, child["components"], (*where, key, "components"))
 
 
-__all__ = ["IS_COMPONENTS_V2", "check_message_components", "check_modal_components"]
+__all__ = ["IS_COMPONENTS_V2", "check_message_components", "check_modal_components",
+           "number_components"]
