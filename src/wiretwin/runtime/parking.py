@@ -113,10 +113,12 @@ def _chain(future: asyncio.Future[Any], out: list[asyncio.Future[Any]]) -> None:
 
 
 async def wait_idle(tasks: Iterable[asyncio.Task[Any]],
-                    timeout: float | None = None) -> list[asyncio.Task[Any]]:
+                    timeout: float | None = None, *,
+                    any_timer: bool = False) -> list[asyncio.Task[Any]]:
     """Return once every task in ``tasks`` is done or :func:`parked` on a timer due after
     the ``timeout`` (loop seconds; a task sleeping less is waited for, it will go on
-    before then); returns the ones still busy at the timeout (an empty list: all idle).
+    before then; with ``any_timer``, parked on any timer is idle too); returns the ones
+    still busy at the timeout (an empty list: all idle).
 
     Woken when anything a busy task waits through resolves (or, with a LoopTime
     installed, when a timer is scheduled), so it never polls."""
@@ -127,7 +129,7 @@ async def wait_idle(tasks: Iterable[asyncio.Task[Any]],
     deadline = None if timeout is None else loop.time() + timeout
     looptime = LoopTime.of(loop)
     while True:
-        schedule = _Schedule(loop, deadline)
+        schedule = _Schedule(loop, None if any_timer else deadline)
         busy = [t for t in watched if not t.done() and not schedule.parked(t, set())]
         if not busy:
             return []

@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from ..discord.backend.driver import unsettled
 from ..discord.coerce import BackendError
 from ..discord.interactions import Interaction
 from ..discord.model import Channel, ChannelType, Guild, Message, Role, User
@@ -150,8 +151,11 @@ class DiscordEnv:
         events_mark = self._events_dropped + len(self._events)
         seq = self.twin.journal.last_seq
         errors_mark = len(self._runner.errors.seen)
-        async with self.backend.settle(self.timeout, ignore=self._baseline):
+        async with self.backend.settle(self.timeout, ignore=self._baseline,
+                                       any_timer=self._looptime() is not None):
             await do()
+        if self._looptime() is not None:
+            await self.settle()
         start = max(0, events_mark - self._events_dropped)
         requests = [e for e in self.twin.journal.since(seq) if e.kind == "http"]
         outcome = collect(self.twin, action, self._events[start:], requests,
@@ -161,9 +165,33 @@ class DiscordEnv:
 
     async def settle(self) -> None:
         """Wait until the bot has finished with everything it was sent and every task
-        it runs is done or waiting for a timer."""
-        async with self.backend.settle(self.timeout, ignore=self._baseline):
+        it runs is done or waiting for a timer. On loop time, a task waiting for a timer
+        due within the action ``timeout`` (a rate-limit retry, a short sleep) is part of
+        the answer: time moves on to it, with no real waiting; later ones (``delete_after``,
+        a view's timeout, a background task's next round) wait for :meth:`advance`."""
+        looptime = self._looptime()
+        if looptime is None:
+            async with self.backend.settle(self.timeout, ignore=self._baseline):
+                pass
+            return
+        for _ in range(10_000):
+            await self._settle_parked()
+            now = asyncio.get_running_loop().time()
+            soon = [t for t in unsettled(self._baseline)
+                    if not parked(t, after=now + self.timeout)]
+            due = looptime.next_due()
+            if not soon or due is None:
+                return
+            await looptime.advance(due, settle=self._settle_parked)
+
+    async def _settle_parked(self) -> None:
+        async with self.backend.settle(self.timeout, ignore=self._baseline, any_timer=True):
             pass
+
+    def _looptime(self) -> LoopTime | None:
+        looptime = LoopTime.of()
+        return looptime if looptime is not None and self.twin.clock is looptime.clock \
+            else None
 
     async def advance(self, seconds: float) -> int:
         """Move time on by ``seconds``, with no real waiting: every timer due meanwhile,
@@ -174,9 +202,9 @@ class DiscordEnv:
         move."""
         errors_mark = len(self._runner.errors.seen)
         clock = self.twin.clock
-        looptime = LoopTime.of()
-        if looptime is not None and clock is looptime.clock:
-            fired = await looptime.advance(seconds, settle=self.settle)
+        looptime = self._looptime()
+        if looptime is not None:
+            fired = await looptime.advance(seconds, settle=self._settle_parked)
         elif isinstance(clock, VirtualClock):
             async with self.backend.settle(self.timeout, ignore=self._baseline):
                 fired = await clock.advance(seconds)

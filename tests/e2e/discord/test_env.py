@@ -175,7 +175,7 @@ async def test_one_virtual_time_for_the_bot_and_the_twin(discord_env: DiscordEnv
     await discord_env.advance(3600)
     last = discord_env.last_message()
     assert last is not None and last.content == "reminder!"
-    assert discord_bot.ticks == ticks + 61
+    assert discord_bot.ticks == ticks + 60  # at 60 s, 120 s, ... 3600 s
     assert (discord_env.now - start).total_seconds() >= 3630
 
     # Cooldowns run on the same time.
@@ -184,3 +184,17 @@ async def test_one_virtual_time_for_the_bot_and_the_twin(discord_env: DiscordEnv
         await alice.send("!daily")
     await discord_env.advance(60)
     assert (await alice.send("!daily")).content == "your daily reward"
+
+
+@pytest.mark.discord_env(timeout=10)
+async def test_the_bots_retries_take_no_real_time(discord_env: DiscordEnv) -> None:
+    # discord.py retries a 500 five times, sleeping 1, 3, 5 and 7 s between tries: on loop
+    # time an action moves through the sleeps due within its timeout (here 10 s) at once,
+    # and the bot's error surfaces.
+    await discord_env.inject_error("POST", "/channels/{channel_id}/messages", 500)
+    start = discord_env.now
+    with pytest.raises(discord.DiscordServerError):
+        await discord_env.user("alice").send("!ping")
+    failed = discord_env.twin.journal.http(method="POST", status=500)
+    assert len(failed) == 5
+    assert (discord_env.now - start).total_seconds() >= 16

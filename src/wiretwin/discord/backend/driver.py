@@ -38,6 +38,14 @@ def _infrastructure(task: asyncio.Task[Any]) -> bool:
     return str(getattr(code, "co_name", "")).endswith("__timeout_task_impl")
 
 
+def unsettled(ignore: Collection[asyncio.Task[Any]]) -> list[asyncio.Task[Any]]:
+    """The tasks a settle would wait for: not done, not ``ignore``d, not the caller, not
+    the twin's or aiohttp's own."""
+    current = asyncio.current_task()
+    return [t for t in asyncio.all_tasks() if t is not current and t not in ignore
+            and not t.done() and not _infrastructure(t)]
+
+
 def _describe_task(task: asyncio.Task[Any]) -> str:
     coro = task.get_coro()
     name = str(getattr(coro, "__qualname__", None) or repr(coro))
@@ -51,8 +59,8 @@ class Driver(UserActions):
 
     @contextlib.asynccontextmanager
     async def settle(self, timeout: float = 5.0, *,
-                     ignore: Collection[asyncio.Task[Any]] | None = None
-                     ) -> AsyncIterator[None]:
+                     ignore: Collection[asyncio.Task[Any]] | None = None,
+                     any_timer: bool = False) -> AsyncIterator[None]:
         """``async with backend.settle():`` around anything that makes the bot act: on the
         way out, waits until the bot has read every dispatch it was sent and every task it
         started since (event handlers, what they spawned) has finished or is parked on a
@@ -63,11 +71,13 @@ class Driver(UserActions):
 
         ``ignore``: the bot's long-lived tasks (its gateway reader...); then every other
         task is waited for, also one that existed before the block (a ``delete_after``
-        timer that fired, a ``tasks.loop`` woken up), not only those started in it."""
+        timer that fired, a ``tasks.loop`` woken up), not only those started in it.
+        ``any_timer``: a task parked on any timer is idle, however soon it is due (for
+        a caller that moves time itself: :class:`~wiretwin.runtime.looptime.LoopTime`)."""
         before = set(asyncio.all_tasks()) if ignore is None else set(ignore)
         synced = await self._run(lambda: {s.id: s.seq for s in self.twin.hub.sessions.values()})
         yield
-        await self._quiesce(before, synced, timeout)
+        await self._quiesce(before, synced, timeout, any_timer)
         self._unsettled = None  # what the block changed is settled: see process_action
 
     async def message(self, content: str, channel: Any = None, author: Any = None, *,
@@ -86,7 +96,7 @@ class Driver(UserActions):
         return sent
 
     async def _quiesce(self, before: set[asyncio.Task[Any]], synced: dict[str, int],
-                       timeout: float) -> None:
+                       timeout: float, any_timer: bool = False) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         current = asyncio.current_task()
@@ -94,10 +104,11 @@ class Driver(UserActions):
             await self._sync_gateway(synced, deadline)
             pending = [t for t in asyncio.all_tasks() if t is not current
                        and t not in before and not t.done() and not _infrastructure(t)]
-            if not pending or all(parked(t, after=deadline) for t in pending):
+            after = None if any_timer else deadline
+            if not pending or all(parked(t, after=after) for t in pending):
                 return
             remaining = deadline - loop.time()
-            late = await wait_idle(pending, max(0.0, remaining))
+            late = await wait_idle(pending, max(0.0, remaining), any_timer=any_timer)
             if not late:
                 continue  # idle now; sync the gateway again for what they sent meanwhile
             shown = "\n".join(f"  {_describe_task(t)}" for t in late)
