@@ -91,6 +91,17 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str,
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
+    # An error the bot hit outside any action (after the test's last one, in a
+    # background task) fails the test itself, not its teardown.
+    result = yield
+    env: DiscordEnv | None = item.stash.get(ENV_KEY, None)
+    if env is not None:
+        env.raise_unreported()
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item,
                               call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report: pytest.TestReport = yield
@@ -158,5 +169,5 @@ else:  # pragma: no cover
 
 
 __all__ = ["ENV_KEY", "MARKER", "discord_bot", "discord_env", "discord_env_twin",
-           "mark_async_tests",
+           "mark_async_tests", "pytest_runtest_call",
            "pytest_pycollect_makeitem", "pytest_runtest_makereport"]

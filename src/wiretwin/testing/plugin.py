@@ -37,6 +37,7 @@ from .discord_fixtures import (  # noqa: F401
     discord_env,
     discord_env_twin,
     pytest_pycollect_makeitem,
+    pytest_runtest_call,
     pytest_runtest_makereport,
 )
 

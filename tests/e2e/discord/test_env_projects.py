@@ -157,3 +157,25 @@ async def test_a_users_project(tmp_path: Path, library: str, mode: str) -> None:
     assert "MESSAGE_CREATE #general alice: '!ping'" in output, output[-4000:]
     assert "assert 'pong' == 'pang'" in output
 
+
+
+async def test_an_error_outside_any_action_fails_the_test_not_its_teardown(
+        tmp_path: Path) -> None:
+    project(tmp_path, "discord.py")
+    (tmp_path / "test_bot.py").write_text(textwrap.dedent("""
+        import asyncio
+
+
+        async def test_a_listener_fails_after_the_last_action(discord_env):
+            async def on_custom():
+                raise KeyError("late")
+
+            discord_env.bot.add_listener(on_custom)
+            discord_env.bot.dispatch("custom")
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+    """))
+    (tmp_path / "test_failing.py").unlink()
+    output = await run_pytest("discord.py", tmp_path)
+    assert "1 failed" in output and "error" not in output.splitlines()[-1], output[-3000:]
+    assert "KeyError: 'late'" in output
