@@ -23,9 +23,10 @@ def test_readme_examples_pass(tmp_path: Path) -> None:
         (tmp_path / f"test_readme_{index}.py").write_text(block)
         tests += len(re.findall(r"^(?:async )?def test_", block, re.M))
     result = subprocess.run(
+        # pytest-asyncio's default (strict) mode, as in a user's project that set nothing.
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o",
-         "asyncio_mode=auto", "-o", "asyncio_default_fixture_loop_scope=function",
-         str(tmp_path)],
+         "asyncio_mode=strict", "-o", "asyncio_default_fixture_loop_scope=function",
+         "--rootdir", str(tmp_path), str(tmp_path)],
         capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout + result.stderr
