@@ -168,6 +168,14 @@ else:  # pragma: no cover
     discord_env = pytest.fixture(_needs_pytest_asyncio, name="discord_env")
 
 
-__all__ = ["ENV_KEY", "MARKER", "discord_bot", "discord_env", "discord_env_twin",
-           "mark_async_tests", "pytest_runtest_call",
-           "pytest_pycollect_makeitem", "pytest_runtest_makereport"]
+__all__ = [
+    "ENV_KEY",
+    "MARKER",
+    "discord_bot",
+    "discord_env",
+    "discord_env_twin",
+    "mark_async_tests",
+    "pytest_pycollect_makeitem",
+    "pytest_runtest_call",
+    "pytest_runtest_makereport",
+]

@@ -198,3 +198,21 @@ async def test_the_bots_retries_take_no_real_time(discord_env: DiscordEnv) -> No
     failed = discord_env.twin.journal.http(method="POST", status=500)
     assert len(failed) == 5
     assert (discord_env.now - start).total_seconds() >= 16
+
+
+@pytest.mark.discord_env(virtual_time=False)
+async def test_a_test_on_real_time(discord_env: DiscordEnv) -> None:
+    assert (await discord_env.user("alice").send("!ping")).content == "pong"
+    with pytest.raises(BackendError, match="real time"):
+        await discord_env.advance(1)
+
+
+@pytest.mark.discord_env(world=None)
+async def test_an_empty_world_built_by_the_test(discord_env: DiscordEnv) -> None:
+    backend = discord_env.backend
+    guild = await backend.make_guild("Tiny", member_count=0)
+    await backend.make_member(discord_env.bot_user, guild)
+    await backend.make_text_channel("general", guild)
+    zed = await discord_env.add_member("zed", guild=guild)
+    assert discord_env.guild.name == "Tiny"
+    assert (await zed.send("!ping")).content == "pong"
