@@ -97,11 +97,18 @@ async def settings_show(interaction: discord.Interaction,
     await interaction.response.send_message(f"{key}: (default)", ephemeral=True)
 
 
+class ExampleBot(commands.Bot):
+    async def setup_hook(self) -> None:
+        # Register the slash and context-menu commands with Discord at every start, as
+        # a small bot does (a large one syncs on demand: syncing is rate limited).
+        await self.tree.sync()
+
+
 def build_bot() -> commands.Bot:
     intents = discord.Intents.default()
     intents.message_content = True
     intents.members = True
-    bot = commands.Bot(command_prefix="!", intents=intents)
+    bot = ExampleBot(command_prefix="!", intents=intents)
     tree = bot.tree
     tree.add_command(settings)
 
