@@ -30,6 +30,17 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+# Offline mode (--offline-mode, SONORA_OFFLINE_MODE/SONORA_OFFLINE_TESTING): its hooks and
+# fixtures, re-exported so that pytest registers them with this plugin.
+from .offline import offline_allow_hosts_marker as offline_allow_hosts_marker
+from .offline import offline_discord_twin as offline_discord_twin
+from .offline import offline_lavalink_twin as offline_lavalink_twin
+from .offline import offline_pusher_twin as offline_pusher_twin
+from .offline import pytest_addoption as pytest_addoption
+from .offline import pytest_report_header as pytest_report_header
+from .offline import pytest_sessionfinish as pytest_sessionfinish
+from .offline import pytest_sessionstart as pytest_sessionstart
+
 # The twins are imported by the fixtures that use them, not here: pytest loads this
 # plugin in every run wherever wiretwin is installed, and most runs use no twin.
 if TYPE_CHECKING:
