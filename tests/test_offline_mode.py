@@ -257,3 +257,38 @@ def test_stopping_puts_everything_back() -> None:
         session.stop()
     assert (vars(socket.socket).get("connect"), socket.getaddrinfo) == before
     assert session.started == []
+
+
+def test_what_goes_where() -> None:
+    session = OfflineSession(allowed=[])  # not started: only the router, on real twins
+    route = session.router.route
+    try:
+        rest = route("https://discord.com/api/v10/users/@me", {"Authorization": "Bot t0k"},
+                     websocket=False)
+        discord = session.discord()
+        assert rest is not None and rest.url == discord.http_url("/api/v10/users/@me")
+        assert discord.application.token == "t0k"
+        resume = route("wss://gateway-us-east1-b.discord.gg/?v=10", {}, websocket=True)
+        assert resume is not None and resume.url == discord.ws_url("/?v=10")
+
+        pusher = session.pusher()
+        ws = route("wss://ws-eu.pusher.com:443/app/k1?protocol=7", {}, websocket=True)
+        assert ws is not None and ws.url == pusher.ws_url("/app/k1?protocol=7")
+        session.router.pusher_client("api-eu.pusher.com", "77", "k1", "s1")
+        assert pusher.find_app("k1").secret == "offline-secret"  # the key's first app
+        session.router.pusher_client("api-eu.pusher.com", "78", "k2", "s2")
+        assert pusher.find_app("78").key == "k2" and pusher.find_app("k2").secret == "s2"
+
+        lavalink = session.lavalink()
+        node = route("https://node.example.net/v4/info", {"Authorization": "pw"},
+                     websocket=False)
+        assert node is not None and node.url == lavalink.http_url("/v4/info")
+        assert node.headers == {"Authorization": lavalink.config.password}
+        own = route(lavalink.http_url("/v4/info"), {"Authorization": "x"}, websocket=False)
+        assert own is None  # something listens there: the test's own node
+        for url, headers in (("https://api.example.com/v4/users", {"Authorization": "Bearer x"}),
+                             ("https://api.example.com/v4/users", {}),
+                             ("https://example.com/", {})):
+            assert route(url, headers, websocket=False) is None
+    finally:
+        session.stop()

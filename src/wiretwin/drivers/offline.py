@@ -186,11 +186,18 @@ def ensure_pusher_app(twin: PusherTwin, *, key: str, app_id: str | None = None,
                       secret: str | None = None) -> App:
     """The twin's app with ``key`` (and ``app_id``/``secret`` when the pusher SDK gave
     them), added or updated. An app known only by its key (a websocket client's) gets an
-    id made from the key and the secret ``offline-secret``."""
+    id made from the key and the secret ``offline-secret``; it stays so when the SDK
+    names the key later with another id."""
     try:
         found: App | None = twin.find_app(app_id or key)
     except KeyError:
         found = None
+    if found is None and app_id is not None:
+        # A websocket client asked for this key first, under a made-up id: the key's
+        # app stays as it is (ids cannot change under live connections).
+        found = next((app for app in twin.apps if app.key == key), None)
+        if found is not None:
+            return found
     if found is None:
         digest = hashlib.sha256(key.encode()).hexdigest()
         # The twin's first app's settings and limits, under these credentials.
