@@ -279,6 +279,10 @@ class _HookedLoader(importlib.abc.Loader):
         self._loader.exec_module(module)
         self._hook(module)
 
+    def __getattr__(self, name: str) -> Any:
+        # get_source (tracebacks, linecache), get_resource_reader...: the real loader's.
+        return getattr(self._loader, name)
+
 
 def route_clients(router: OfflineRouter) -> Patches:
     """Wrap aiohttp's, requests' and websocket-client's URL-taking methods (and shorten

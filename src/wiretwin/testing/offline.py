@@ -239,10 +239,17 @@ def offline_session(config: pytest.Config) -> OfflineSession | None:
     return config.stash.get(SESSION, None)
 
 
+def register_offline_marker(config: pytest.Config) -> None:
+    """The ``offline_allow_hosts`` marker (from ``pytest_configure``, so that
+    ``pytest --markers`` lists it; :func:`start_offline_mode` registers it too)."""
+    line = f"{MARKER}(*hosts): in offline mode, hosts this test may still reach"
+    if line not in config.getini("markers"):
+        config.addinivalue_line("markers", line)
+
+
 def start_offline_mode(config: pytest.Config) -> OfflineSession | None:
     """Register the marker; in offline mode, patch and hand back the session."""
-    config.addinivalue_line(
-        "markers", f"{MARKER}(*hosts): in offline mode, hosts this test may still reach")
+    register_offline_marker(config)
     if offline_session(config) is not None or not offline_mode_requested(config):
         return offline_session(config)
     session = OfflineSession(allowed_hosts(config))
@@ -325,4 +332,5 @@ __all__ = ["ENV_VARIABLES", "MARKER", "NetworkGuard", "OfflineNetworkError",
            "offline_allow_hosts_marker", "offline_discord_twin", "offline_lavalink_twin",
            "offline_mode_requested", "offline_pusher_twin", "offline_session",
            "pytest_addoption", "pytest_report_header", "pytest_sessionfinish",
-           "pytest_sessionstart", "start_offline_mode", "stop_offline_mode"]
+           "pytest_sessionstart", "register_offline_marker", "start_offline_mode",
+           "stop_offline_mode"]
