@@ -226,6 +226,8 @@ def test_without_offline_mode_nothing_is_patched(pytester: pytest.Pytester,
             assert websocket.WebSocket.connect.__module__ == "websocket._core"
             assert discord.client.Client.login.__module__ == "discord.client"
             assert not any(type(f).__name__ == "AfterImport" for f in sys.meta_path)
+            from wiretwin.compat.sonora import protocol_simulator
+            assert protocol_simulator.fallback is None
     ''')
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "-rs")
     result.assert_outcomes(passed=1, skipped=1)
@@ -242,6 +244,65 @@ def test_the_sonora_pages_ci_recipe_on_its_own_examples() -> None:
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed" in result.stdout
+
+
+#: The Sonora page's "Pytest Integration" conftest and test, as the page writes them (the
+#: import line names wiretwin's Sonora client). The test never asks for the simulator
+#: fixture, so nothing listens on 2333 and mock_track has no simulator: offline mode's
+#: node answers both.
+PAGE_CONFTEST = """
+import pytest
+import asyncio
+from wiretwin.compat.sonora import SonoraClient, protocol_simulator, mock_factory
+
+@pytest.fixture(scope="session")
+async def simulator():
+    \"\"\"Provide protocol simulator for tests\"\"\"
+    await protocol_simulator.start()
+    yield protocol_simulator
+    await protocol_simulator.stop()
+
+@pytest.fixture
+def mock_track():
+    \"\"\"Provide mock track for tests\"\"\"
+    return mock_factory.create_mock_track()
+
+@pytest.fixture
+async def test_client():
+    \"\"\"Provide test client\"\"\"
+    client = SonoraClient([{"host": "127.0.0.1", "port": 2333, "password": "test"}])
+    await client.start()
+    yield client
+    await client.close()
+"""
+
+PAGE_TEST = """
+import pytest
+
+@pytest.mark.asyncio
+async def test_player_operations(test_client, mock_track):
+    \"\"\"Test player operations\"\"\"
+    player = await test_client.get_player(123)
+
+    await player.play(mock_track)
+    assert player.current_track is not None
+
+    await player.pause()
+    assert player.paused
+
+    await player.queue.add(mock_track)
+    assert len(player.queue.upcoming) == 1
+"""
+
+
+def test_the_sonora_pages_pytest_example_as_written(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(PAGE_CONFTEST)
+    pytester.makepyfile(test_example=PAGE_TEST)
+    with PORT_2333_LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q",
+                                               "-o", "asyncio_mode=auto", "--offline-mode")
+    result.assert_outcomes(passed=1)
 
 
 def test_stopping_puts_everything_back() -> None:

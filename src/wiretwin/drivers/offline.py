@@ -284,10 +284,12 @@ class _HookedLoader(importlib.abc.Loader):
         return getattr(self._loader, name)
 
 
-def route_clients(router: OfflineRouter) -> Patches:
+def route_clients(router: OfflineRouter,
+                  more: Mapping[str, Callable[[Patches, ModuleType], None]] | None = None
+                  ) -> Patches:
     """Wrap aiohttp's, requests' and websocket-client's URL-taking methods (and shorten
     the discord.py family's wait for guilds, which the twin sends at once) until
-    :meth:`Patches.restore`."""
+    :meth:`Patches.restore`; ``more`` patches further modules, by name, the same way."""
     patches = Patches()
     hooks: dict[str, Callable[[ModuleType], None]] = {
         "aiohttp.client": functools.partial(_patch_aiohttp, patches, router),
@@ -298,6 +300,8 @@ def route_clients(router: OfflineRouter) -> Patches:
     hooks["pusher.client"] = functools.partial(_patch_pusher_sdk, patches, router)
     for family in ("discord", "nextcord", "disnake"):
         hooks[f"{family}.client"] = functools.partial(_patch_discord_login, patches)
+    for name, patch in (more or {}).items():
+        hooks[name] = functools.partial(patch, patches)
     patches._finder = AfterImport(hooks)
     sys.meta_path.insert(0, patches._finder)
     return patches

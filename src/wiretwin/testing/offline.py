@@ -35,6 +35,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
@@ -42,6 +43,7 @@ import pytest
 from ..drivers.offline import OfflineRouter, Patches, is_loopback, route_clients
 
 if TYPE_CHECKING:
+    from ..compat.sonora.simulator import ProtocolSimulator
     from ..discord.twin import DiscordTwin
     from ..lavalink import LavalinkTwin
     from ..pusher import PusherTwin
@@ -182,12 +184,13 @@ class OfflineSession:
     """The twins one process's session routes to, started on first use, and the patches."""
 
     def __init__(self, allowed: Iterable[str]) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._twins: dict[str, Twin] = {}
         self.guard = NetworkGuard(allowed)
         self.router = OfflineRouter(discord=self.discord, lavalink=self.lavalink,
                                     pusher=self.pusher)
         self._patches: Patches | None = None
+        self._simulator: ProtocolSimulator | None = None
 
     def _twin(self, service: str, build: Callable[[], T]) -> T:
         with self._lock:
@@ -216,9 +219,22 @@ class OfflineSession:
     def started(self) -> list[str]:
         return sorted(self._twins)
 
+    def _patch_sonora(self, patches: Patches, module: ModuleType) -> None:
+        """The Sonora ``protocol_simulator``'s stand-in when a test started none: the
+        session's Lavalink node, so ``mock_factory`` tracks are where clients look."""
+
+        def fallback() -> ProtocolSimulator:
+            with self._lock:
+                if self._simulator is None:
+                    self._simulator = module.ProtocolSimulator(twin=self.lavalink())
+                return self._simulator
+
+        patches.set(module.protocol_simulator, "fallback", fallback)
+
     def start(self) -> None:
         self.guard.install()
-        self._patches = route_clients(self.router)
+        self._patches = route_clients(
+            self.router, {"wiretwin.compat.sonora.simulator": self._patch_sonora})
 
     def stop(self) -> None:
         if self._patches is not None:
