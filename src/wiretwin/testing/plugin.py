@@ -41,6 +41,18 @@ from .discord_fixtures import (  # noqa: F401
     pytest_runtest_makereport,
 )
 
+# Offline mode (--offline-mode, SONORA_OFFLINE_MODE/SONORA_OFFLINE_TESTING): its hooks and
+# fixtures, re-exported so that pytest registers them with this plugin.
+from .offline import offline_allow_hosts_marker as offline_allow_hosts_marker
+from .offline import offline_discord_twin as offline_discord_twin
+from .offline import offline_lavalink_twin as offline_lavalink_twin
+from .offline import offline_pusher_twin as offline_pusher_twin
+from .offline import pytest_addoption as pytest_addoption
+from .offline import pytest_report_header as pytest_report_header
+from .offline import pytest_sessionfinish as pytest_sessionfinish
+from .offline import pytest_sessionstart as pytest_sessionstart
+from .offline import register_offline_marker
+
 # The twins are imported by the fixtures that use them, not here: pytest loads this
 # plugin in every run wherever wiretwin is installed, and most runs use no twin.
 if TYPE_CHECKING:
@@ -57,6 +69,7 @@ if TYPE_CHECKING:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
+    register_offline_marker(config)
     config.addinivalue_line(
         "markers",
         "pusher_twin(**kwargs): keyword arguments for the PusherTwin the pusher_twin "

@@ -27,6 +27,7 @@ their own.
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Callable
 from typing import Any
 
 from ...lavalink import LavalinkTwin, MockFactory, Playlist, Track
@@ -50,9 +51,13 @@ class ProtocolSimulator:
     """Start and stop a Lavalink twin; switch the simulator's faults on and off."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 2333, password: str = "test",
-                 version: str = "4.2.2", seed: int = 0, clock: Clock | None = None) -> None:
-        self.twin = LavalinkTwin(host=host, port=port, password=password, version=version,
-                                 seed=seed, clock=clock)
+                 version: str = "4.2.2", seed: int = 0, clock: Clock | None = None,
+                 twin: LavalinkTwin | None = None) -> None:
+        """``twin``: a Lavalink twin to stand for instead of building one (offline mode's
+        node); the other arguments are then unused."""
+        self.twin = twin if twin is not None else LavalinkTwin(
+            host=host, port=port, password=password, version=version, seed=seed,
+            clock=clock)
         self._faults: list[Fault] = []
 
     @property
@@ -108,6 +113,10 @@ class SimulatorHandle:
         self._current: contextvars.ContextVar[ProtocolSimulator | None] = (
             contextvars.ContextVar(f"wiretwin_sonora_simulator_{id(self):x}", default=None))
         self._started: list[ProtocolSimulator] = []
+        #: What :attr:`current` falls back on when no simulator was started: offline
+        #: mode (``pytest --offline-mode``) sets it to its session's Lavalink node, so
+        #: ``mock_factory`` fills the catalogue the routed clients read.
+        self.fallback: Callable[[], ProtocolSimulator] | None = None
 
     def _latest_running(self) -> ProtocolSimulator | None:
         return next((sim for sim in reversed(self._started) if sim.running), None)
@@ -115,8 +124,11 @@ class SimulatorHandle:
     @property
     def current(self) -> ProtocolSimulator:
         """The simulator started in this context; else the one most recently started that
-        still runs (a pytest fixture starts it in a context its test does not share)."""
+        still runs (a pytest fixture starts it in a context its test does not share);
+        else the :attr:`fallback`'s."""
         simulator = self._current.get() or self._latest_running()
+        if simulator is None and self.fallback is not None:
+            simulator = self.fallback()
         if simulator is None:
             raise RuntimeError("the protocol simulator is not running: "
                                "await protocol_simulator.start() first")
