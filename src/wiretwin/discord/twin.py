@@ -184,10 +184,9 @@ class DiscordTwin(Twin):
     def _max_request_size(self) -> int:
         return self.max_request_size
 
-    def _add_routes(self, app: web.Application) -> None:
-        app.add_routes(self.gateway.routes())
-        app.add_routes(self.rest.routes())
-        app.router.add_get("/attachments/{channel}/{attachment}/{filename}", self._attachment)
+    def _routes(self) -> list[web.RouteDef]:
+        return [*self.gateway.routes(), *self.rest.routes(),
+                web.get("/attachments/{channel}/{attachment}/{filename}", self._attachment)]
 
     async def _on_start(self) -> None:
         # Attachments restored before the twin listened (or on another port) point here.
