@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 
-from wiretwin.runtime.routes import RouteTables
+from wiretwin.runtime.routes import DefSource, RouteTables
 
 
 def _defs(tag: str) -> list[web.RouteDef]:
@@ -53,7 +53,7 @@ async def test_a_bound_table_answers_as_the_routes_registered_directly(
     tables = RouteTables()
     bound = [web.Application() for _ in range(2)]
     for i, app in enumerate(bound):
-        tables.bind(app, _defs("a" if i == 0 else "b"))
+        tables.bind(app, [DefSource(_defs("a" if i == 0 else "b"))])
     expected = await _answer(direct, method, path)
     assert await _answer(bound[0], method, path) == expected
     # The second app shares the compiled table and runs its own handlers.
