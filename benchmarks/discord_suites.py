@@ -19,8 +19,8 @@ Three scenarios, medians (ms):
 
 a. 80 commands on one world (20 each of the four), per test;
 b. a fresh world + the bot logged in + ``!ping`` + teardown, wall and CPU
-   (``time.process_time``), one sample per test (``gc.collect()`` before each, so a sample
-   pays for its own garbage);
+   (``time.process_time``), one sample per test, garbage collections falling where they
+   fall (as in a test run);
 c. a slash command round trip on one world (dpytest: "—").
 
 Then the ratios wiretwin / dpytest and wiretwin / SimCord against the targets of issue 12
@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import statistics
 import time
 import warnings
@@ -308,7 +307,6 @@ async def per_check(suite: Suite, checks: list[Callable[[], Awaitable[None]]],
 
 async def fresh_test(suite: Suite) -> tuple[float, float]:
     """One whole test: open a world with the bot in it, ``!ping``, close. (wall, CPU)."""
-    gc.collect()
     wall, cpu = time.perf_counter(), time.process_time()
     await suite.open()
     try:
