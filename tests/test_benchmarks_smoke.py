@@ -41,17 +41,18 @@ def test_lavalink_clock_benchmark_runs() -> None:
     assert "the twin fired" in result.stdout
 
 
-def test_discord_vs_dpytest_benchmark_runs() -> None:
+def test_discord_suites_benchmark_runs() -> None:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "discord_vs_dpytest.py"),
-         "--per-command", "1", "--repeat", "1", "--logins", "1"],
+        [sys.executable, str(ROOT / "benchmarks" / "discord_suites.py"), "--per-command", "1",
+         "--repeat", "1", "--fresh", "1", "--slashes", "1", "--warmup", "0"],
         capture_output=True, text=True, timeout=120, check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "4 command tests" in result.stdout
-    assert "dpytest 0.7.0 wall (s)" in result.stdout
-    assert "ratio wiretwin / dpytest" in result.stdout
-    assert "login -> on_ready (ms)" in result.stdout
+    for row in ("4 commands on one world, per test",
+                "fresh world + bot + 1 command + teardown, wall", "same, CPU",
+                "slash command round trip", "fresh test wall <= 2x dpytest",
+                "slash round trip <= SimCord"):
+        assert row in result.stdout, row
 
 
 def test_soak_benchmark_runs_and_loses_nothing() -> None:

@@ -177,3 +177,24 @@ def test_a_weighed_log_keeps_under_its_weight_and_the_newest_item() -> None:
     assert (log.snapshot(), log.weight) == (["[3 dropped]", "x" * 50], 50)
     log.clear()
     assert (log.snapshot(), log.weight) == ([], 0)
+
+
+async def test_wait_for_since_a_mark_looks_only_at_later_items_across_trims_and_clears(
+) -> None:
+    log: WaitableLog[int] = WaitableLog(limit=4, marker=lambda dropped: -dropped)
+    for item in (1, 2, 3, 7):
+        log.append(item)
+    mark = log.mark()
+    for item in (5, 7, 9):  # trims 1, 2 and 3 away (the marker takes a slot)
+        log.append(item)
+    assert await log.wait_for(lambda x: x > 0, count=3, since=mark, timeout=1) == [5, 7, 9]
+    mark = log.mark()
+    log.clear()
+    log.append(7)
+    assert await log.wait_for(lambda x: x == 7, since=mark, timeout=1) == [7]
+    mark = log.mark()
+    waiting = asyncio.ensure_future(log.wait_for(lambda x: x == 7, since=mark, timeout=1))
+    await asyncio.sleep(0)
+    assert not waiting.done()  # the 7 before the mark does not count
+    log.append(7)
+    assert await waiting == [7]

@@ -23,6 +23,7 @@ from ..runtime.admin import AdminRoute
 from ..runtime.base import Twin
 from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
+from ..runtime.routes import DefSource, RouteSource
 from ..runtime.wire import ADMIN_PREFIX
 from ..runtime.worlds import world_table
 from .admin import DiscordAdmin
@@ -184,10 +185,10 @@ class DiscordTwin(Twin):
     def _max_request_size(self) -> int:
         return self.max_request_size
 
-    def _add_routes(self, app: web.Application) -> None:
-        app.add_routes(self.gateway.routes())
-        app.add_routes(self.rest.routes())
-        app.router.add_get("/attachments/{channel}/{attachment}/{filename}", self._attachment)
+    def _route_sources(self) -> list[RouteSource]:
+        # The REST API's 300-odd routes come straight from its table (see RestApp).
+        return [DefSource(self.gateway.routes()), self.rest, DefSource([
+            web.get("/attachments/{channel}/{attachment}/{filename}", self._attachment)])]
 
     async def _on_start(self) -> None:
         # Attachments restored before the twin listened (or on another port) point here.

@@ -138,9 +138,10 @@ class LavalinkTwin(Twin):
     def _max_request_size(self) -> int:
         return self.config.max_body_bytes
 
-    def _add_routes(self, app: web.Application) -> None:
-        app.add_routes(self.sockets.routes())
-        app.add_routes(self.http.routes())
+    def _routes(self) -> list[web.RouteDef]:
+        return self.sockets.routes() + self.http.routes()
+
+    def _prepare_app(self, app: web.Application) -> None:
         app.on_response_prepare.append(_api_version_header)
 
     async def _on_stop(self) -> None:

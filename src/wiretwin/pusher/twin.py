@@ -105,11 +105,11 @@ class PusherTwin(Twin):
     def _admin_routes(self) -> list[AdminRoute]:
         return PusherAdmin(self).routes()
 
-    def _add_routes(self, app: web.Application) -> None:
-        app.add_routes(self.sockets.routes())
-        app.add_routes(self.http_api.routes())
-        # Any method on a path without a route: Pusher's 404 (or, for an upgrade, 4005).
-        app.router.add_route("*", "/{tail:.*}", self._fallback)
+    def _routes(self) -> list[web.RouteDef]:
+        # Last, any method on a path without a route: Pusher's 404 (or, for an upgrade,
+        # 4005).
+        return [*self.sockets.routes(), *self.http_api.routes(),
+                web.route("*", "/{tail:.*}", self._fallback)]
 
     async def _fallback(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() == "websocket":

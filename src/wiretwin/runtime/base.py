@@ -20,6 +20,7 @@ from .admin import AdminApi, AdminRoute
 from .clock import Clock, RealClock
 from .faults import Faults
 from .journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT, Journal
+from .routes import ROUTE_TABLES, DefSource, RouteSource
 from .server import TwinServer
 from .threads import LoopThread, call_in_loop
 from .wire import WireLayer, plain_error
@@ -71,10 +72,19 @@ class Twin:
     def _setup(self) -> None:
         """Create the twin's state (once; it outlives stops and restarts)."""
 
-    def _add_routes(self, app: web.Application) -> None:
-        """The service's routes, added to an application built anew at every start (an
-        aiohttp app is bound to one loop); the admin API's come first."""
+    def _routes(self) -> list[web.RouteDef]:
+        """The service's routes, served by an application built anew at every start (an
+        aiohttp app is bound to one loop) through the process's compiled table for them
+        (:mod:`.routes`); the admin API's come first."""
         raise NotImplementedError
+
+    def _route_sources(self) -> list[RouteSource]:
+        """The service's routes as :class:`~.routes.RouteSource` objects (a twin with
+        many routes serves them without building route definitions at every start)."""
+        return [DefSource(self._routes())]
+
+    def _prepare_app(self, app: web.Application) -> None:
+        """Anything else the service's application needs (signals), at every start."""
 
     def _max_request_size(self) -> int:
         """The largest request body the service takes, in bytes (past it, the service's
@@ -168,8 +178,9 @@ class Twin:
         try:
             app = web.Application(middlewares=[self.wire.middleware],
                                   client_max_size=self._max_request_size())
-            app.add_routes(AdminApi(self).routes())
-            self._add_routes(app)
+            ROUTE_TABLES.bind(app, [DefSource(AdminApi(self).routes()),
+                                    *self._route_sources()])
+            self._prepare_app(app)
             await self.server.start(app)
             await self._on_start()
         except BaseException:

@@ -255,9 +255,15 @@ class Journal:
     def connections(self) -> list[Entry]:
         return self.entries("connection")
 
+    def mark(self) -> int:
+        """A place in the journal: ``wait_for(..., since=mark)`` looks only at the entries
+        recorded after it (not reading the whole journal again)."""
+        return self._log.mark()
+
     async def wait_for(self, predicate: Callable[[Entry], bool], *, count: int = 1,
-                       timeout: float = 5.0) -> list[Entry]:
-        return await self._log.wait_for(predicate, count=count, timeout=timeout)
+                       timeout: float = 5.0, since: int | None = None) -> list[Entry]:
+        return await self._log.wait_for(predicate, count=count, timeout=timeout,
+                                        since=since)
 
     def wait_for_sync(self, predicate: Callable[[Entry], bool], *, count: int = 1,
                       timeout: float = 5.0) -> list[Entry]:

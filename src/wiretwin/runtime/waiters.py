@@ -75,6 +75,10 @@ class WaitableLog(Generic[T]):
         self._marker = marker
         self._marked = False
         self._items: deque[T] = deque()
+        #: Items ever appended, and the number (0-based, in that count) of the oldest kept
+        #: (see :meth:`mark`).
+        self.appended = 0
+        self._base = 0
         self._waiters: list[_Waiter[T]] = []
         self._lock = threading.Lock()
         self._describe = describe
@@ -82,6 +86,7 @@ class WaitableLog(Generic[T]):
     def append(self, item: T) -> None:
         with self._lock:
             self._items.append(item)
+            self.appended += 1
             if self._weigh is not None:
                 self.weight += self._weigh(item)
             self._trim()
@@ -98,6 +103,7 @@ class WaitableLog(Generic[T]):
         added = list(items)
         with self._lock:
             self._items.extend(added)
+            self.appended += len(added)
             if self._weigh is not None:
                 self.weight += sum(map(self._weigh, added))
             self._trim()
@@ -136,12 +142,14 @@ class WaitableLog(Generic[T]):
         del marker
 
     def _drop(self, item: T) -> None:
+        self._base += 1
         if self._weigh is not None:
             self.weight -= self._weigh(item)
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._base = self.appended
             self._marked = False
             self.weight = 0
 
@@ -169,10 +177,20 @@ class WaitableLog(Generic[T]):
         with self._lock:
             return len(self._items)
 
-    def _register(self, waiter: _Waiter[T], start: int = 0) -> bool:
-        """Offer the existing items (from index ``start``), then register; True if
-        already satisfied."""
+    def mark(self) -> int:
+        """A place in the log: :meth:`wait_for` with ``since=`` it looks only at items
+        appended after it, without reading the ones before (however many trims or
+        clears come in between)."""
         with self._lock:
+            return self.appended
+
+    def _register(self, waiter: _Waiter[T], start: int = 0, since: int | None = None
+                  ) -> bool:
+        """Offer the existing items (from index ``start``, or appended after the mark
+        ``since``), then register; True if already satisfied."""
+        with self._lock:
+            if since is not None:
+                start = max(0, since - self._base) + (1 if self._marked else 0)
             for item in islice(self._items, start, None):
                 if waiter.offer(item):
                     return True
@@ -186,13 +204,14 @@ class WaitableLog(Generic[T]):
 
     async def wait_for(
         self, predicate: Callable[[T], bool], *, count: int = 1, timeout: float = 5.0,
-        start: int = 0,
+        start: int = 0, since: int | None = None,
     ) -> list[T]:
         """Wait until ``count`` items (recorded before or after the call) match; with
-        ``start``, items now before that index are not looked at."""
+        ``start``, items now before that index are not looked at; with ``since`` (a
+        :meth:`mark`), items appended before it are not."""
         loop = asyncio.get_running_loop()
         waiter: _Waiter[T] = _Waiter(predicate, count, loop=loop, future=loop.create_future())
-        if self._register(waiter, start):
+        if self._register(waiter, start, since):
             return waiter.matched[:count]
         assert waiter.future is not None
         try:

@@ -126,8 +126,8 @@ class Driver(UserActions):
         without counting it against its own gateway send limit (discord.py allows itself
         110 sends a minute, and would stall a long suite of ``twin.message`` calls)."""
 
-        def request() -> list[tuple[str, bytes]]:
-            targets: list[tuple[str, bytes]] = []
+        def request() -> list[tuple[str, bytes, int]]:
+            targets: list[tuple[str, bytes, int]] = []
             for session in self.twin.hub.sessions.values():
                 conn = session.connection
                 if conn is None or synced.get(session.id) == session.seq:
@@ -138,12 +138,13 @@ class Driver(UserActions):
                 synced[session.id] = session.seq
                 self._pings += 1
                 payload = f"wiretwin-sync-{self._pings}".encode()
+                mark = self.twin.journal.mark()  # the pong comes after it
                 sock.ping(payload)
-                targets.append((sock.id, payload))
+                targets.append((sock.id, payload, mark))
             return targets
 
         loop = asyncio.get_running_loop()
-        for connection, payload in await self._run(request, changes=False):
+        for connection, payload, mark in await self._run(request, changes=False):
             expected = base64.b64encode(payload).decode()
 
             def answered(entry: Entry, connection: str = connection,
@@ -154,7 +155,7 @@ class Driver(UserActions):
 
             try:
                 await self.twin.journal.wait_for(
-                    answered, timeout=max(0.001, deadline - loop.time()))
+                    answered, timeout=max(0.001, deadline - loop.time()), since=mark)
             except TimeoutError:
                 raise BackendError(
                     f"the bot did not answer a websocket ping on connection {connection} "

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from aiohttp import web
 
 from ...runtime.clock import Clock
 from ...runtime.journal import Journal
+from ...runtime.routes import RouteSpec
 from ..model import DiscordError, DiscordModel
 from .ratelimits import RateLimits, bucket_key
 
@@ -46,64 +47,74 @@ def error_response(exc: DiscordError, headers: dict[str, str] | None = None) -> 
 
 
 class RestApp:
-    """Registers handlers on every version prefix, behind auth and rate limits."""
+    """Registers handlers on every version prefix, behind auth and rate limits.
+
+    Served as a :class:`~wiretwin.runtime.routes.RouteSource`: for each prefix, every
+    route of the table then the prefix's catch-all; a request comes to :meth:`call` with
+    its route's index, so a start builds no per-route objects."""
 
     def __init__(self, model: DiscordModel, clock: Clock, journal: Journal) -> None:
         self.model = model
         self.clock = clock
         self.journal = journal
         self.limits = RateLimits(clock)
-        self._table: list[tuple[str, str, Handler]] = []
-        #: Routes that take no bot token (interaction callbacks and webhooks: the token
-        #: in the path is the key).
-        self._open: set[tuple[str, str]] = set()
+        #: (method, template, handler, needs the bot token), in registration order.
+        self._table: list[tuple[str, str, Handler, bool]] = []
+        #: "METHOD template" per route: the route list's key.
+        self._names: list[str] = []
         #: (method, template) -> forced error answer (the backend's set_error_state).
         self.forced: dict[tuple[str, str], DiscordError] = {}
 
     def add(self, method: str, template: str, handler: Handler, *, auth: bool = True
             ) -> None:
-        self._table.append((method, template, handler))
-        if not auth:
-            self._open.add((method, template))
+        """``auth=False``: the route takes no bot token (interaction callbacks and
+        webhooks: the token in the path is the key)."""
+        self._table.append((method, template, handler, auth))
+        self._names.append(f"{method} {template}")
 
-    def routes(self) -> list[web.RouteDef]:
-        defs: list[web.RouteDef] = []
+    @property
+    def route_key(self) -> Hashable:
+        return ("discord-rest", *self._names)
+
+    def route_specs(self) -> list[RouteSpec]:
+        specs: list[RouteSpec] = []
         for prefix in PREFIXES:
-            for method, template, handler in self._table:
-                path = prefix + template.replace("{", "{").replace("}", "}")
-                defs.append(web.route(method, path, self._wrap(method, template, handler)))
-            defs.append(web.route("*", prefix + "/{tail:.*}", self._unmodelled))
-        return defs
+            specs.extend((method, prefix + template, ())
+                         for method, template, _, _ in self._table)
+            specs.append(("*", prefix + "/{tail:.*}", ()))
+        return specs
+
+    def call(self, index: int, request: web.Request) -> Awaitable[web.StreamResponse]:
+        index %= len(self._table) + 1
+        if index == len(self._table):
+            return self._unmodelled(request)
+        return self._endpoint(*self._table[index], request)
 
     @property
     def templates(self) -> list[tuple[str, str]]:
-        return [(m, t) for m, t, _ in self._table]
+        return [(m, t) for m, t, _, _ in self._table]
 
-    def _wrap(self, method: str, template: str, handler: Handler) -> Handler:
-        open_route = (method, template) in self._open
-
-        async def endpoint(request: web.Request) -> web.StreamResponse:
-            if not open_route and not self._authorized(request):
-                return json_response({"message": "401: Unauthorized", "code": 0}, 401)
-            key = bucket_key(method, template, request.match_info)
-            headers, retry = self.limits.hit(template, key, method)
-            if retry is not None:
-                return self._too_many(retry, headers)
-            forced = self.forced.get((method, template))
-            if forced is not None:
-                return error_response(forced, headers)
-            try:
-                result = await handler(request)
-            except DiscordError as exc:
-                return error_response(exc, headers)
-            if isinstance(result, web.StreamResponse):
-                result.headers.update(headers)
-                return result
-            if result is None:
-                return web.Response(status=204, headers=headers)
-            return json_response(result, headers=headers)
-
-        return endpoint
+    async def _endpoint(self, method: str, template: str, handler: Handler, auth: bool,
+                        request: web.Request) -> web.StreamResponse:
+        if auth and not self._authorized(request):
+            return json_response({"message": "401: Unauthorized", "code": 0}, 401)
+        key = bucket_key(method, template, request.match_info)
+        headers, retry = self.limits.hit(template, key, method)
+        if retry is not None:
+            return self._too_many(retry, headers)
+        forced = self.forced.get((method, template))
+        if forced is not None:
+            return error_response(forced, headers)
+        try:
+            result = await handler(request)
+        except DiscordError as exc:
+            return error_response(exc, headers)
+        if isinstance(result, web.StreamResponse):
+            result.headers.update(headers)
+            return result
+        if result is None:
+            return web.Response(status=204, headers=headers)
+        return json_response(result, headers=headers)
 
     def _authorized(self, request: web.Request) -> bool:
         given = request.headers.get("Authorization", "")

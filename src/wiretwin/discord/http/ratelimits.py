@@ -38,6 +38,7 @@ headers on them, and the followup routes above are bucketed per token.
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from collections.abc import Mapping
@@ -61,15 +62,22 @@ RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit
                       "X-RateLimit-Reset-After", "X-RateLimit-Bucket")
 
 
+@functools.cache
+def _major_names(template: str) -> tuple[str, ...]:
+    """The path parameters of ``template`` that name its bucket, in order."""
+    names: list[str] = []
+    for match in _MAJOR.finditer(template):
+        names.append(match.group(1) or match.group(3))
+        if match.group(2) or match.group(4):
+            names.append("token")
+    return tuple(names)
+
+
 def bucket_key(method: str, template: str, params: Mapping[str, str]) -> str:
     """``template|major ids|method``: one bucket per route (method and template) and
     major parameters, e.g. one per channel, or one per interaction token."""
-    majors: list[str] = []
-    for match in _MAJOR.finditer(template):
-        majors.append(params.get(match.group(1) or match.group(3), ""))
-        if match.group(2) or match.group(4):
-            majors.append(params.get("token", ""))
-    return f"{template}|{','.join(majors)}|{method}"
+    majors = ",".join(params.get(name, "") for name in _major_names(template))
+    return f"{template}|{majors}|{method}"
 
 
 @dataclass
