@@ -9,11 +9,12 @@ and one list of checks, run in one process and one event loop by three suites:
 * **SimCord** 3.2.1: ``simcord.run(bot)`` attaches the bot to an in-memory Discord (a
   patched HTTP client, a fake gateway feed, a virtual clock); ``alice.send(channel,
   text)``, the newest message in its backend (``channel.last_message`` rebuilds the
-  whole history); ``alice.slash(channel, "say", text=...)``.
-* **wiretwin**: a :class:`~wiretwin.discord.twin.DiscordTwin` in the same loop; the
-  unmodified bot logs in over real sockets (REST, gateway, READY, GUILD_CREATE);
-  ``twin.backend.message(...)`` (returns once the bot has finished answering) and
-  ``twin.verify()``; ``twin.backend.slash("say", ...)``.
+  whole history); ``alice.slash("say", channel, text=...)``.
+* **wiretwin**: what the ``discord_env`` fixture does: a
+  :class:`~wiretwin.discord.twin.DiscordTwin` in the test's loop on virtual time
+  (``LoopTime``), the unmodified bot logged in over real sockets (REST, gateway, READY,
+  GUILD_CREATE) by ``DiscordEnv``; ``alice.send(text, channel)`` returns once the bot has
+  finished answering, with what it sent; ``alice.slash("say", channel, text=...)``.
 
 Three scenarios, medians (ms):
 
@@ -47,9 +48,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from wiretwin.discord.model import Channel, User
+from wiretwin.discord.model import Channel
 from wiretwin.discord.twin import DiscordTwin
-from wiretwin.drivers.discord_py import use_discord_py
+from wiretwin.runtime.looptime import LoopTime
+from wiretwin.testing.discord_env import DiscordEnv
 
 GUILD = "Test Server"
 CHANNEL = "general"
@@ -228,63 +230,59 @@ class Simcord:
 
 
 class Wiretwin:
-    """The wiretwin suite, written with today's public API (the twin in the bot's loop,
-    ``use_discord_py``, ``twin.backend.message``/``slash``, ``twin.verify()``); the only
-    part of this file to change when the pytest-level ``discord_env`` API lands."""
+    """The wiretwin suite as a user's test runs it: what the ``discord_env`` fixture does
+    (the twin in the test's loop, on :class:`~wiretwin.runtime.looptime.LoopTime`; the
+    unmodified bot logged in by :class:`~wiretwin.testing.discord_env.DiscordEnv`),
+    then ``alice.send(...)`` / ``alice.slash(...)`` and the :class:`Outcome` they
+    return."""
 
     name = "wiretwin"
     has_slash = True
 
     async def open(self, *, slash: bool = False) -> None:
-        self.twin = twin = await DiscordTwin().start()
-        model = twin.model
-        self.alice: User = model.add_user(MEMBER)
-        guild = model.create_guild(GUILD, self.alice.id)
-        model.add_member(guild, model.bot.id)
-        self.channel: Channel = model.create_channel(guild, CHANNEL)
-        # The twin's bucket of channel messages (50 a second) would make discord.py wait
-        # for its reset after 50 replies; the other suites have no rate limits.
-        await twin.backend.set_rate_limit("/channels/{channel_id}/messages", 1_000_000, 1.0)
-        self.bot = bot = build_bot()
-        self.pointed = use_discord_py(twin, bot)
-        self.pointed.__enter__()
-        ready = asyncio.Event()
-
-        async def on_ready() -> None:
-            ready.set()
-
-        bot.add_listener(on_ready)
-        self.task = asyncio.create_task(bot.start(twin.application.token))
-        waiter = asyncio.create_task(ready.wait())
-        done, _ = await asyncio.wait({self.task, waiter}, timeout=10,
-                                     return_when=asyncio.FIRST_COMPLETED)
-        if waiter not in done:
-            waiter.cancel()
+        self.looptime = LoopTime().install()
+        try:
+            self.twin = twin = await DiscordTwin(clock=self.looptime.clock).start()
+            model = twin.model
+            alice = model.add_user(MEMBER)
+            guild = model.create_guild(GUILD, alice.id)
+            model.add_member(guild, model.bot.id)
+            self.channel: Channel = model.create_channel(guild, CHANNEL)
+            # The twin's bucket of channel messages (50 a second) would make discord.py
+            # wait for its reset after 50 replies; the other suites have no rate limits.
+            await twin.backend.set_rate_limit("/channels/{channel_id}/messages",
+                                              1_000_000, 1.0)
+            self.bot = bot = build_bot()
+            self.env = await DiscordEnv(twin, bot).start()
+            self.alice = self.env.user(MEMBER)
+            if slash:
+                await bot.tree.sync()
+        except BaseException:
             await self.close()
-            raise TimeoutError("the bot never reached on_ready")
-        if slash:
-            await bot.tree.sync()
+            raise
 
     async def command(self, case: Case) -> None:
-        twin = self.twin
-        await twin.backend.message(case.text, self.channel, self.alice)
+        reply = (await self.alice.send(case.text, self.channel)).message
         if case.embed_title is not None:
-            assert twin.verify().message().embed(make_embed(case.embed_title)), case
+            assert len(reply.embeds) == 1 and same_embed(reply.embeds[0],
+                                                         case.embed_title), case
         else:
-            assert twin.verify().message().content(case.content), case
+            assert reply.content == case.content, (case, reply.content)
 
     async def slash(self, text: str) -> None:
-        done = await self.twin.backend.slash("say", {"text": text}, user=self.alice,
-                                             channel=self.channel)
-        assert done.content == text, done.describe()
+        done = await self.alice.slash("say", self.channel, text=text)
+        assert done.content == text, done
 
     async def close(self) -> None:
-        await self.bot.close()
         try:
-            await self.task
+            if getattr(self, "env", None) is not None:
+                await self.env.stop()
+            if getattr(self, "twin", None) is not None:
+                await self.twin.stop()
         finally:
-            self.pointed.__exit__(None, None, None)
-            await self.twin.stop()
+            self.env = None  # type: ignore[assignment]
+            self.twin = None  # type: ignore[assignment]
+            self.looptime.uninstall()
 
 
 # -- the scenarios -----------------------------------------------------------------------
