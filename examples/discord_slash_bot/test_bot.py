@@ -13,7 +13,7 @@ import pytest
 
 from wiretwin.discord import BackendError
 from wiretwin.discord.model import Message
-from wiretwin.testing.discord_env import DiscordEnv
+from wiretwin.testing import DiscordEnv
 
 
 def buttons(message: Message) -> dict[str, bool]:

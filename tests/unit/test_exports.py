@@ -37,3 +37,29 @@ def test_importing_wiretwin_discord_does_not_import_aiohttp() -> None:
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             timeout=60, check=True)
     assert result.stdout.strip() == "[]", result.stdout
+
+
+TESTING = ["Actor", "BackendError", "BotError", "BotRaised", "BotStartError", "DiscordEnv",
+           "NoReply", "OfflineNetworkError", "Outcome"]
+
+
+def test_testing_exports_are_pinned_and_resolve_to_their_modules() -> None:
+    import wiretwin.testing
+    from wiretwin.discord.backend import BackendError
+    from wiretwin.testing.discord_env import DiscordEnv
+    from wiretwin.testing.outcome import NoReply
+
+    assert sorted(wiretwin.testing.__all__) == sorted(TESTING)
+    for name in TESTING:
+        assert getattr(wiretwin.testing, name) is not None, name
+    assert (wiretwin.testing.DiscordEnv, wiretwin.testing.NoReply,
+            wiretwin.testing.BackendError) == (DiscordEnv, NoReply, BackendError)
+
+
+def test_loading_the_pytest_plugin_imports_no_twin() -> None:
+    script = ("import sys, wiretwin.testing.plugin\n"
+              "print(sorted(m for m in sys.modules if m.split('.')[0] == 'discord'"
+              " or m.startswith(('wiretwin.discord.', 'wiretwin.testing.discord_env'))))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=60, check=True)
+    assert result.stdout.strip() == "[]", result.stdout

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from ..discord.twin import DiscordTwin
 
 
+#: The callback type that answers a component by updating its message.
+UPDATE_MESSAGE = 7
+
+
 class NoReply(AssertionError):
     """The test asked for the bot's message and the bot sent none (or several)."""
 
@@ -48,11 +52,27 @@ class Outcome:
 
     @property
     def message(self) -> Message:
-        """The one message the bot answered with (its last, if it sent several)."""
-        if not self.messages:
+        """The one message the bot answered with (its last, if it sent several); for a
+        component interaction answered by updating its message (``UPDATE_MESSAGE``, or
+        a deferred update then an edit), that message as it is now."""
+        if self.messages:
+            return self.messages[-1]
+        updated = self._updated()
+        if updated is None:
             raise NoReply(f"the bot sent no message in answer to {self.action}"
                           + self._summary())
-        return self.messages[-1]
+        return updated
+
+    def _updated(self) -> Message | None:
+        interaction = self.interaction
+        if interaction is None or interaction.source_message is None:
+            return None
+        source = interaction.source_message
+        edited = next((m for m in self.edited if m.id == source.id), None)
+        if edited is not None:
+            return edited
+        # An ephemeral message's update reaches no one but its user: no dispatch.
+        return source if interaction.acknowledged == UPDATE_MESSAGE else None
 
     @property
     def content(self) -> str:

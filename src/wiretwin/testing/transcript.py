@@ -74,8 +74,9 @@ def _dispatch(name: str, data: Any, names: _Names) -> str:
         return (f"INTERACTION_CREATE type {data.get('type')} {label!s} by "
                 f"{user.get('username', '?')} in {names.channel(data.get('channel_id'))}")
     if name == "GUILD_CREATE":
-        return (f"GUILD_CREATE {data.get('name')!r} ({len(data.get('channels', []))} "
-                f"channels, {len(data.get('members', []))} members)")
+        return (f"GUILD_CREATE {data.get('name')!r} "
+                f"({_count(len(data.get('channels', [])), 'channel')}, "
+                f"{_count(len(data.get('members', [])), 'member')})")
     if name == "READY":
         return f"READY as {(data.get('user') or {}).get('username')}"
     keys = {k: data[k] for k in ("channel_id", "message_id", "user_id", "emoji", "id")
@@ -149,6 +150,10 @@ def render(twin: DiscordTwin, entries: Iterable[Entry], *, login: bool = False,
         dropped = len(lines) - max_lines
         lines = [f"... {dropped} earlier line(s)", *lines[-max_lines:]]
     return lines
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 __all__ = ["MAX_LINES", "render"]

@@ -33,6 +33,11 @@ class Vote(discord.ui.View):
         await interaction.response.send_message(f"colour: {select.values[0]}",
                                                 ephemeral=True)
 
+    @discord.ui.button(label="Close", custom_id="vote:close")
+    async def close(self, interaction: discord.Interaction,
+                    _: discord.ui.Button[Vote]) -> None:
+        await interaction.response.edit_message(content="the vote is closed", view=None)
+
     @discord.ui.button(label="Break", custom_id="vote:break")
     async def broken(self, interaction: discord.Interaction,
                      _: discord.ui.Button[Vote]) -> None:

@@ -8,9 +8,7 @@ import discord
 import pytest
 from discord.ext import commands
 
-from wiretwin.discord.coerce import BackendError
-from wiretwin.testing.discord_env import DiscordEnv
-from wiretwin.testing.outcome import NoReply
+from wiretwin.testing import BackendError, DiscordEnv, NoReply
 
 from .env_bot import TimedBot, make_bot
 
@@ -103,6 +101,11 @@ async def test_what_the_client_would_not_let_a_user_do(discord_env: DiscordEnv) 
     assert clicked.content == "alice voted yes"
     chosen = await alice.select(vote, "vote:colour", ["blue"])
     assert (chosen.content, chosen.ephemeral) == ("colour: blue", True)
+    # Answered by updating the button's message: that message is the answer.
+    closed = await alice.click(vote, label="Close")
+    assert closed.messages == [] and closed.interaction is not None
+    assert closed.message.content == "the vote is closed" and closed.message.components == []
+    assert [m.id for m in closed.edited] == [vote.message.id]
 
 
 async def test_reactions_dms_members_and_voice(discord_env: DiscordEnv) -> None:
