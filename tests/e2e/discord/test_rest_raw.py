@@ -67,6 +67,14 @@ async def test_401_without_the_bot_token(api: Api, auth: str | None) -> None:
     assert (status, body) == (401, {"message": "401: Unauthorized", "code": 0})
 
 
+async def test_get_gateway_takes_no_token_and_gateway_bot_does(api: Api) -> None:
+    # Discord's docs: GET /gateway "does not require authentication".
+    status, body, _ = await api.call("GET", "/gateway", auth=None)
+    assert (status, body) == (200, {"url": api.twin.ws_url("/")})
+    status, _, _ = await api.call("GET", "/gateway/bot", auth=None)
+    assert status == 401
+
+
 @pytest.mark.parametrize("version", ["/api/v10", "/api/v9", "/api"])
 async def test_every_version_prefix_is_served(api: Api, version: str) -> None:
     status, me, _ = await api.call("GET", "/users/@me", version=version)

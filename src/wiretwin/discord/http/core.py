@@ -37,11 +37,12 @@ class CoreRoutes:
             ("GET", "/users/{user_id}", self.get_user),
             ("GET", "/oauth2/applications/@me", self.application),
             ("GET", "/applications/@me", self.application),
-            ("GET", "/gateway", self.gateway),
             ("GET", "/gateway/bot", self.gateway_bot),
             ("GET", "/soundboard-default-sounds", self.default_sounds),
         ):
             app.add(method, template, handler)
+        # Discord's docs: GET /gateway "does not require authentication".
+        app.add("GET", "/gateway", self.gateway, auth=False)
 
     async def me(self, request: web.Request) -> dict[str, Any]:
         data = self.model.bot.to_json()
