@@ -69,7 +69,7 @@ class DiscordEnv:
         self._events: list[tuple[str, dict[str, Any]]] = []
         self._events_dropped = 0
         self._reported = 0
-        self._login_seq = 0
+        self._connect_seq = self._login_seq = 0
         self._started = False
         self._baseline: set[asyncio.Task[Any]] = set()
 
@@ -91,8 +91,9 @@ class DiscordEnv:
         if self._started:
             return self
         self.twin.dispatch_observers.append(self._observe)
-        self._login_seq = self.twin.journal.last_seq
+        self._connect_seq = self.twin.journal.last_seq
         await self._login()
+        self._login_seq = self.twin.journal.last_seq
         self._started = True
         return self
 
@@ -378,7 +379,7 @@ class DiscordEnv:
     def transcript(self, *, login: bool = False) -> str:
         """What crossed the wire since the bot logged in (with ``login``: since it
         connected), one readable line each."""
-        entries = self.twin.journal.since(0 if login else self._login_seq)
+        entries = self.twin.journal.since(self._connect_seq if login else self._login_seq)
         return "\n".join(render(self.twin, entries, login=True))
 
 

@@ -158,6 +158,10 @@ async def test_the_transcript_reads_as_what_happened(discord_env: DiscordEnv) ->
     assert "MESSAGE_CREATE #general alice: '!ping'" in text
     assert "POST /channels/" in text and "→ 200 'pong'" in text
     assert "HEARTBEAT" not in text
+    # The login is left out, unless asked for (a test failing in its setup shows it).
+    assert "IDENTIFY" not in text and "READY" not in text
+    with_login = discord_env.transcript(login=True)
+    assert "IDENTIFY" in with_login and "alice: '!ping'" in with_login
 
 
 async def test_one_virtual_time_for_the_bot_and_the_twin(discord_env: DiscordEnv,
