@@ -342,6 +342,31 @@ async def test_bad_callbacks_get_discords_errors() -> None:
             assert ignored.followups == {}
 
 
+async def test_a_callback_may_come_as_a_form(
+        running: tuple[DiscordTwin, World, commands.Bot]) -> None:
+    """py-cord sends every callback as a form with ``payload_json``: aiohttp's ``FormData``,
+    URL-encoded when it holds no file. Discord takes that as it takes a JSON body."""
+    twin, _, _ = running
+    async with aiohttp.ClientSession() as http:
+        for fields, status in (({"payload_json": json.dumps(
+                                    {"type": 4, "data": {"content": "from a form"}})}, 204),
+                               ({"payload_json": "{not json"}, 400),
+                               ({"content": "no payload_json"}, 400)):
+            ignored = await twin.slash("silent")
+            url = twin.http_url(f"/api/v10/interactions/{ignored.id}/{ignored.token}/callback")
+            async with http.post(url, data=aiohttp.FormData(fields)) as response:
+                body = await response.read()
+                assert response.status == status, body
+            sent = twin.journal.http(method="POST")[-1].detail["request_headers"]
+            assert sent["Content-Type"] == "application/x-www-form-urlencoded"
+            if status == 204:
+                assert ignored.content == "from a form" and ignored.callback_type == 4
+            else:
+                assert ignored.acknowledged is None
+                assert json.loads(body)["code"] == (50109 if "payload_json" in fields
+                                                    else 50035)
+
+
 async def test_verify_interaction_checks_and_explains(
         running: tuple[DiscordTwin, World, commands.Bot]) -> None:
     twin, _, _ = running
