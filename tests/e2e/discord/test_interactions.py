@@ -342,6 +342,31 @@ async def test_bad_callbacks_get_discords_errors() -> None:
             assert ignored.followups == {}
 
 
+async def test_the_callback_response_names_a_message_only_when_it_made_one(
+        running: tuple[DiscordTwin, World, commands.Bot]) -> None:
+    """``?with_response``: the ``response_message_*`` fields are optional, and Discord
+    sends them only when the callback made a message (hikari reads a present
+    ``response_message_id`` as a snowflake)."""
+    twin, _, _ = running
+    modal = {"custom_id": "m", "title": "t", "components": [{"type": 1, "components": [
+        {"type": 4, "custom_id": "f", "label": "l", "style": 1}]}]}
+    async with aiohttp.ClientSession() as http:
+        answers = {}
+        for kind, data in ((4, {"content": "hi", "flags": 64}), (5, {}), (9, modal)):
+            ignored = await twin.slash("silent")
+            status, answers[kind] = await _post(
+                http, twin, "POST", f"/interactions/{ignored.id}/{ignored.token}/callback",
+                {"type": kind, "data": data}, "?with_response=true")
+            assert status == 200, answers[kind]
+    made = answers[4]["interaction"]
+    assert made["response_message_id"] == answers[4]["resource"]["message"]["id"]
+    assert (made["response_message_loading"], made["response_message_ephemeral"]) \
+        == (False, True)
+    assert answers[5]["interaction"]["response_message_loading"] is True
+    assert answers[9]["interaction"].keys() == {"id", "type"}
+    assert answers[9]["resource"] == {"type": 9}
+
+
 async def test_a_callback_may_come_as_a_form(
         running: tuple[DiscordTwin, World, commands.Bot]) -> None:
     """py-cord sends every callback as a form with ``payload_json``: aiohttp's ``FormData``,

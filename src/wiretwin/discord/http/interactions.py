@@ -2,7 +2,8 @@
 
 * ``POST /interactions/{id}/{token}/callback``: the first answer. 204, or with
   ``with_response`` (discord.py always sends ``?with_response=1``) 200 and
-  ``{"interaction": {...}, "resource": {"type", "message"?}}``.
+  ``{"interaction": {"id", "type", "response_message_*"?}, "resource": {"type",
+  "message"?}}`` (the ``response_message_*`` fields when a message was made).
 * ``GET|PATCH|DELETE /webhooks/{application_id}/{token}/messages/@original``
 * ``POST /webhooks/{application_id}/{token}``: a followup (right after a deferred
   response, the first one fills the "thinking..." message in instead, as Discord does).
@@ -122,15 +123,15 @@ class InteractionRoutes:
         resource: dict[str, Any] = {"type": kind}
         if shown is not None:
             resource["message"] = self.model.message_json(shown)
-        return json_response({
-            "interaction": {
-                "id": str(interaction.id), "type": interaction.type,
-                "activity_instance_id": None,
-                "response_message_id": str(message.id) if message is not None else None,
-                "response_message_loading": kind == 5,
-                "response_message_ephemeral": bool(message is not None
-                                                   and message.flags & EPHEMERAL)},
-            "resource": resource})
+        # The response_message_* fields (and activity_instance_id) are optional: Discord
+        # sends them only when the callback made a message (hikari reads a present
+        # ``response_message_id`` as a snowflake, so a null one breaks it).
+        callback: dict[str, Any] = {"id": str(interaction.id), "type": interaction.type}
+        if message is not None:
+            callback.update(response_message_id=str(message.id),
+                            response_message_loading=kind == 5,
+                            response_message_ephemeral=bool(message.flags & EPHEMERAL))
+        return json_response({"interaction": callback, "resource": resource})
 
     def _respond(self, interaction: Interaction, sent: MessageBody,
                  files: list[Attachment], *, followup: bool = False) -> Message:
