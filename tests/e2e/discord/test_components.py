@@ -161,6 +161,11 @@ async def test_modals_from_a_command_and_from_a_button(
     assert submitted.content == "thanks for 'The twin' (5 chars)" and submitted.ephemeral
     rows = submitted.payload["data"]["components"]
     assert [r["components"][0]["custom_id"] for r in rows] == ["subject", "body"]
+    # The modal's components are numbered as a message's are, and the submit carries
+    # the ids back (hikari reads every one).
+    numbered = [(r["id"], r["components"][0]["id"]) for r in opened.modal["components"]]
+    assert numbered == [(1, 2), (3, 4)]
+    assert [(r["id"], r["components"][0]["id"]) for r in rows] == numbered
     assert "message" not in submitted.payload
     # Opened from a button: the submit carries the button's message.
     survey = await twin.slash("survey")

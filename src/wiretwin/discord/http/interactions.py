@@ -44,7 +44,7 @@ from ..interactions.records import (
 )
 from ..model import Attachment, DiscordModel, Message, form_error
 from ..wire.bodies import MessageBody, read_message
-from ..wire.components import check_modal_components
+from ..wire.components import check_modal_components, number_components
 from ..wire.fields import Form
 from ..wire.params import query_flag, snowflake_arg
 from .access import ChannelAccess
@@ -115,6 +115,9 @@ class InteractionRoutes:
             _check_choices(data)
         elif kind == 9:
             _check_modal(data)
+            # Numbered as a message's components are: the submit carries the ids back
+            # (and hikari reads every one).
+            data["components"] = number_components(data["components"])
         interaction.acknowledged = kind
         self.interactions.record(interaction, Reply("callback", kind, data, message))
         if not with_response:
