@@ -183,9 +183,18 @@ class InteractionRoutes:
 
     def _stamp(self, interaction: Interaction, message: Message, *,
                followup: bool = False) -> None:
-        model = self.model
-        message.webhook_id = model.application.id
-        user = model.users[interaction.user_id].to_json()
+        message.webhook_id = self.model.application.id
+        meta = self._metadata(interaction)
+        if followup and interaction.original is not None:
+            meta["original_response_message_id"] = str(interaction.original.id)
+        message.interaction = meta
+
+    def _metadata(self, interaction: Interaction) -> dict[str, Any]:
+        """The message's ``interaction_metadata`` for ``interaction`` (Discord's "Message
+        Interaction Metadata Object"): ``target_user``/``target_message_id`` for context
+        menus, ``interacted_message_id`` for components, and for a modal submit the
+        metadata of the interaction that opened the modal."""
+        user = self.model.users[interaction.user_id].to_json()
         meta: dict[str, Any] = {
             "id": str(interaction.id), "type": interaction.type, "user": user,
             "authorizing_integration_owners": interaction.payload.get(
@@ -197,9 +206,11 @@ class InteractionRoutes:
                 meta["target_user"] = interaction.payload["data"]["resolved"]["users"][target]
             elif target is not None:
                 meta["target_message_id"] = target
-        if followup and interaction.original is not None:
-            meta["original_response_message_id"] = str(interaction.original.id)
-        message.interaction = meta
+        elif interaction.type == MESSAGE_COMPONENT and interaction.source_message is not None:
+            meta["interacted_message_id"] = str(interaction.source_message.id)
+        elif interaction.type == MODAL_SUBMIT and interaction.opened_by is not None:
+            meta["triggering_interaction_metadata"] = self._metadata(interaction.opened_by)
+        return meta
 
     def _edit(self, message: Message, data: MessageBody, files: list[Attachment], *,
               flags: int | None = None) -> Message:
