@@ -37,6 +37,8 @@ LIBRARIES = ("discord.py", "py-cord", "nextcord", "disnake", "hikari")
 #: Each library's top-level module (py-cord installs itself as ``discord``).
 _MODULES = {"discord.py": "discord", "py-cord": "discord", "nextcord": "nextcord",
             "disnake": "disnake", "hikari": "hikari"}
+#: Tasks a library starts to log in that may outlive READY, by their names.
+_LOGIN_TASKS = {"disnake": ("disnake: app_command_preparation",)}
 
 
 class BotStartError(RuntimeError):
@@ -179,6 +181,12 @@ class BotRunner:
     def reopen(self) -> None:
         """Make a stopped bot startable again."""
 
+    def login_work(self, task: asyncio.Task[Any]) -> bool:
+        """``task`` is part of the library's logging in, still running once the bot is
+        ready, that an env waits for before the test's first action (not a long-lived
+        task such as a gateway reader, nor the bot's own background work)."""
+        return False
+
     async def _start(self, timeout: float) -> None:
         raise NotImplementedError
 
@@ -237,6 +245,14 @@ class DiscordPyRunner(BotRunner):
             if failed_first:
                 raise
             _log.debug("the %s bot's start() raised while closing: %r", self.library, exc)
+
+    def login_work(self, task: asyncio.Task[Any]) -> bool:
+        """disnake syncs its application commands in a task of its own, started by its
+        ``login()`` ("disnake: app_command_preparation"), which a loaded machine can
+        leave running past READY; the commands it registers must be there for the first
+        action. (py-cord and nextcord sync in their ``on_connect`` handler, which is
+        waited for like any handler.)"""
+        return task.get_name() in _LOGIN_TASKS.get(self.library, ())
 
     def reopen(self) -> None:
         """Make a closed bot startable again: discord.py's ``Client.clear()``, and a new

@@ -83,3 +83,32 @@ async def test_an_error_outside_any_action_fails_the_test_not_its_teardown(
     output = await run_pytest("discord.py", tmp_path)
     assert "1 failed" in output and "error" not in output.splitlines()[-1], output[-3000:]
     assert "KeyError: 'late'" in output
+
+
+async def test_disnake_commands_synced_after_ready_are_there_for_the_first_action(
+        tmp_path: Path) -> None:
+    """disnake syncs its commands in a task of its own, which a loaded machine can leave
+    running past READY (here the twin answers its first request about the guild's commands
+    0.3 s late): the env waits for it, so the first action finds them."""
+    project(tmp_path, "disnake")
+    (tmp_path / "test_failing.py").unlink()
+    (tmp_path / "test_late_sync.py").write_text(textwrap.dedent("""
+        import pytest
+
+        from wiretwin.runtime.faults import Latency, Scope
+
+
+        @pytest.fixture
+        def discord_bot(discord_bot, discord_env_twin):
+            discord_env_twin.faults.add(Latency(ms=300, times=1, scope=Scope(
+                route="/api/v10/applications/*/guilds/*/commands")))
+            return discord_bot
+
+
+        async def test_the_guild_command_is_there(discord_env):
+            opened = await discord_env.user("bob").slash("feedback")
+            assert opened.modal is not None
+    """))
+    output = await run_pytest("disnake", tmp_path, "test_late_sync.py")
+    assert output.strip().splitlines()[-1].startswith("1 passed"), output[-3000:]
+
