@@ -30,11 +30,15 @@ from .discord_py import use_discord_py
 if TYPE_CHECKING:
     from ..discord.twin import DiscordTwin
 
+_log = logging.getLogger("wiretwin.drivers")
+
 #: The libraries :func:`runner_for` knows, by the name a user passes as ``library=``.
 LIBRARIES = ("discord.py", "py-cord", "nextcord", "disnake", "hikari")
 #: Each library's top-level module (py-cord installs itself as ``discord``).
 _MODULES = {"discord.py": "discord", "py-cord": "discord", "nextcord": "nextcord",
             "disnake": "disnake", "hikari": "hikari"}
+#: Tasks a library starts to log in that may outlive READY, by their names.
+_LOGIN_TASKS = {"disnake": ("disnake: app_command_preparation",)}
 
 
 class BotStartError(RuntimeError):
@@ -177,6 +181,12 @@ class BotRunner:
     def reopen(self) -> None:
         """Make a stopped bot startable again."""
 
+    def login_work(self, task: asyncio.Task[Any]) -> bool:
+        """``task`` is part of the library's logging in, still running once the bot is
+        ready, that an env waits for before the test's first action (not a long-lived
+        task such as a gateway reader, nor the bot's own background work)."""
+        return False
+
     async def _start(self, timeout: float) -> None:
         raise NotImplementedError
 
@@ -220,13 +230,29 @@ class DiscordPyRunner(BotRunner):
         task, self._task = self._task, None
         if task is None:
             return
+        # What start() raised before anyone asked it to stop is the bot's failure; once
+        # close() runs, the library may still trip over its own shutdown (py-cord closes
+        # its HTTP session, which its gateway reader shares, then tries to reconnect with
+        # it: "Session is closed"), and that is no failure of the test.
+        failed_first = task.done()
         if not self.bot.is_closed():
             await self.bot.close()
-        with contextlib.suppress(asyncio.CancelledError):
+        try:
             await task
-        # A bot closed by its test (or by a failed login) may still hold its error.
-        if not task.cancelled():
-            task.exception()
+        except asyncio.CancelledError:
+            pass
+        except Exception as exc:
+            if failed_first:
+                raise
+            _log.debug("the %s bot's start() raised while closing: %r", self.library, exc)
+
+    def login_work(self, task: asyncio.Task[Any]) -> bool:
+        """disnake syncs its application commands in a task of its own, started by its
+        ``login()`` ("disnake: app_command_preparation"), which a loaded machine can
+        leave running past READY; the commands it registers must be there for the first
+        action. (py-cord and nextcord sync in their ``on_connect`` handler, which is
+        waited for like any handler.)"""
+        return task.get_name() in _LOGIN_TASKS.get(self.library, ())
 
     def reopen(self) -> None:
         """Make a closed bot startable again: discord.py's ``Client.clear()``, and a new

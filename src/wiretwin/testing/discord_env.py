@@ -100,9 +100,11 @@ class DiscordEnv:
     async def _login(self) -> None:
         await self._runner.start(self.login_timeout)
         # The bot's long-lived tasks (its gateway reader, a hikari shard...): what is busy
-        # now, but for event handlers (on_ready's work is waited for like any other).
+        # now, but for event handlers (on_ready's work is waited for like any other) and
+        # the library's own login work (disnake syncs its commands in a task of its own).
         self._baseline = {t for t in asyncio.all_tasks() if not t.done()
-                          and not parked(t) and not _handler(t)}
+                          and not parked(t) and not _handler(t)
+                          and not self._runner.login_work(t)}
         errors_mark = len(self._runner.errors.seen)
         await self.settle()
         self._raise_new(errors_mark)

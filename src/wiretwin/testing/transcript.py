@@ -6,16 +6,23 @@
     +0.005s  bot → twin  POST /channels/1191531302092931077/messages → 200 'pong'
     +0.006s  twin → bot  MESSAGE_CREATE #general wiretwin-bot: 'pong'
 
+A request's body is shown as JSON, or its message's content, whether it came as JSON or
+as a form's ``payload_json`` (with ``+N files`` for a multipart upload).
+
 Heartbeats and the websocket pings the driver uses to know the bot has caught up are left
 out; so is everything up to the bot's READY unless asked for (``login=True``).
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from ..discord.errors import DiscordError
+from ..discord.wire.params import Upload, parse_multipart, parse_urlencoded
 from ..runtime.journal import Entry
 
 if TYPE_CHECKING:
@@ -107,18 +114,41 @@ def _http(entry: Entry) -> str:
         if path.startswith(prefix + "/"):
             path = path[len(prefix):]
             break
-    body = d.get("request_body")
+    parsed, files = _request_json(d)
     shown = ""
-    if isinstance(body, str) and body:
-        try:
-            parsed = json.loads(body)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict) and isinstance(parsed.get("content"), str):
-            shown = f" {_short(parsed['content'])}"
-        elif parsed is not None:
-            shown = f" {_short(parsed, 60)}"
+    if isinstance(parsed, dict) and isinstance(parsed.get("content"), str):
+        shown = f" {_short(parsed['content'])}"
+    elif parsed is not None:
+        shown = f" {_short(parsed, 60)}"
+    if files:
+        shown += f" +{_count(files, 'file')}"
     return f"bot → twin  {d.get('method')} {path} → {d.get('status')}{shown}"
+
+
+def _request_json(detail: dict[str, Any]) -> tuple[Any, int]:
+    """A request's JSON (None if it has none) and how many files came with it: the body,
+    or a form's ``payload_json`` (multipart, or URL-encoded as py-cord sends
+    interaction callbacks)."""
+    text = detail.get("request_body")
+    raw = text.encode() if isinstance(text, str) else None
+    if raw is None and isinstance(detail.get("request_body_base64"), str):
+        raw = base64.b64decode(detail["request_body_base64"])
+    if not raw:
+        return None, 0
+    headers = detail.get("request_headers") or {}
+    content_type = next((str(v) for k, v in headers.items()
+                         if k.lower() == "content-type"), "")
+    kind = content_type.split(";")[0].strip().lower()
+    files: list[Upload] = []
+    payload: bytes | None = raw
+    try:
+        if kind == "multipart/form-data":
+            payload, files = parse_multipart(content_type, raw, sys.maxsize)
+        elif kind == "application/x-www-form-urlencoded":
+            payload = parse_urlencoded(raw)
+        return (json.loads(payload) if payload else None), len(files)
+    except (DiscordError, ValueError):
+        return None, len(files)
 
 
 def render(twin: DiscordTwin, entries: Iterable[Entry], *, login: bool = False,

@@ -139,6 +139,10 @@ async def test_selects_of_every_kind(running: tuple[DiscordTwin, World]) -> None
     assert fruit.content == "fruit: apple, cherry" and fruit.ephemeral
     person = await twin.select(menu, "pick:user", [world.bob])
     assert person.content == "user: bob"
+    # An answer to a component names the message the component sat on.
+    assert menu.message is not None and person.message is not None
+    assert person.message.interaction is not None
+    assert person.message.interaction["interacted_message_id"] == str(menu.message.id)
     data = person.payload["data"]
     assert data["values"] == [str(world.bob.id)]
     assert set(data["resolved"]) == {"users", "members"}
@@ -161,6 +165,11 @@ async def test_modals_from_a_command_and_from_a_button(
     assert submitted.content == "thanks for 'The twin' (5 chars)" and submitted.ephemeral
     rows = submitted.payload["data"]["components"]
     assert [r["components"][0]["custom_id"] for r in rows] == ["subject", "body"]
+    # The modal's components are numbered as a message's are, and the submit carries
+    # the ids back (hikari reads every one).
+    numbered = [(r["id"], r["components"][0]["id"]) for r in opened.modal["components"]]
+    assert numbered == [(1, 2), (3, 4)]
+    assert [(r["id"], r["components"][0]["id"]) for r in rows] == numbered
     assert "message" not in submitted.payload
     # Opened from a button: the submit carries the button's message.
     survey = await twin.slash("survey")
@@ -169,6 +178,17 @@ async def test_modals_from_a_command_and_from_a_button(
     answered = await twin.submit_modal(from_button, {"subject": "again"})
     assert answered.payload["message"]["id"] == str(survey.message.id if survey.message
                                                      else None)
+    # An answer to a modal names the interaction that opened it, in its own shape.
+    for submit, opener in ((submitted, opened), (answered, from_button)):
+        assert submit.message is not None and submit.message.interaction is not None
+        meta = submit.message.interaction
+        assert (meta["id"], meta["type"]) == (str(submit.id), 5)
+        trigger = meta["triggering_interaction_metadata"]
+        assert (trigger["id"], trigger["type"]) == (str(opener.id), opener.type)
+    assert survey.message is not None
+    assert answered.message is not None and answered.message.interaction is not None
+    assert answered.message.interaction["triggering_interaction_metadata"][
+        "interacted_message_id"] == str(survey.message.id)
     with pytest.raises(BackendError, match="field 'subject' is required"):
         await twin.submit_modal(opened, body="no subject")
     with pytest.raises(BackendError, match="takes 0-50 characters"):

@@ -1,6 +1,9 @@
 """A user's project, for each of the five libraries: a conftest with their bot fixture,
-tests of a few lines using ``discord_env``, run by pytest in that library's own venv —
-in pytest-asyncio's strict mode with pytest-xdist, and in auto mode — as a user runs them.
+tests of a few lines using ``discord_env`` (a message command, an error, a global slash
+command, a guild slash command that opens a modal, a button and a select: see
+:mod:`.env_projects`), run by pytest in that library's own venv — in pytest-asyncio's
+strict mode with pytest-xdist, and in auto mode — as a user runs them. Every test but the
+one meant to fail passes, and nothing errors, in teardown either.
 
 The project is written to a temporary folder with no pytest configuration at all, so
 nothing in this repository's pyproject (its ``asyncio_mode = "auto"``) helps it.
@@ -15,109 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from .env_projects import CONFTESTS, FAILING, PASSING, TESTS
+
 ROOT = Path(__file__).resolve().parents[3]
-
-MESSAGE_COMMANDS = """
-    @bot.command()
-    async def ping(ctx):
-        await ctx.send("pong")
-
-    @bot.command()
-    async def boom(ctx):
-        raise ValueError("kaboom")
-
-    return bot
-"""
-
-CONFTESTS = {
-    "discord.py": """
-import discord
-import pytest
-from discord.ext import commands
-
-
-@pytest.fixture
-def discord_bot():
-    bot = commands.Bot(command_prefix="!", intents=discord.Intents.all())
-""" + MESSAGE_COMMANDS,
-    # py-cord installs itself as ``discord``: the same bot, another library.
-    "py-cord": """
-import discord
-import pytest
-from discord.ext import commands
-
-
-@pytest.fixture
-def discord_bot():
-    bot = commands.Bot(command_prefix="!", intents=discord.Intents.all())
-""" + MESSAGE_COMMANDS,
-    "nextcord": """
-import nextcord
-import pytest
-from nextcord.ext import commands
-
-
-@pytest.fixture
-def discord_bot():
-    bot = commands.Bot(command_prefix="!", intents=nextcord.Intents.all())
-""" + MESSAGE_COMMANDS,
-    "disnake": """
-import disnake
-import pytest
-from disnake.ext import commands
-
-
-@pytest.fixture
-def discord_bot():
-    bot = commands.Bot(command_prefix="!", intents=disnake.Intents.all())
-""" + MESSAGE_COMMANDS,
-    "hikari": """
-import hikari
-import pytest
-
-from wiretwin.drivers.hikari import hikari_kwargs
-
-
-@pytest.fixture
-def discord_bot(discord_env_twin):
-    bot = hikari.GatewayBot(**hikari_kwargs(discord_env_twin), banner=None,
-                            intents=hikari.Intents.ALL_UNPRIVILEGED
-                            | hikari.Intents.MESSAGE_CONTENT)
-
-    @bot.listen()
-    async def on_message(event: hikari.GuildMessageCreateEvent) -> None:
-        if event.is_human and event.content == "!ping":
-            await event.message.respond("pong")
-        elif event.is_human and event.content == "!boom":
-            raise ValueError("kaboom")
-
-    return bot
-""",
-}
-
-TESTS = """
-import pytest
-
-
-async def test_ping(discord_env):
-    reply = await discord_env.user("alice").send("!ping")
-    assert reply.content == "pong"
-
-
-async def test_an_error_in_the_bot_fails_the_action(discord_env):
-    with pytest.raises(ValueError, match="kaboom"):
-        await discord_env.user("alice").send("!boom")
-
-
-async def test_the_library_is_detected(discord_env):
-    assert discord_env.library == {library!r}
-"""
-
-FAILING = """
-async def test_a_wrong_expectation(discord_env):
-    reply = await discord_env.user("alice").send("!ping")
-    assert reply.content == "pang"
-"""
 
 VENVS = {"discord.py": ".venv", "hikari": ".venv", "py-cord": ".venv-py-cord",
          "nextcord": ".venv-nextcord", "disnake": ".venv-disnake"}
@@ -150,13 +53,14 @@ async def test_a_users_project(tmp_path: Path, library: str, mode: str) -> None:
         else ["-o", "asyncio_mode=auto"]
     output = await run_pytest(library, where, *args)
     summary = output.strip().splitlines()[-1]
-    assert re.search(r"\b1 failed\b", summary) and re.search(r"\b3 passed\b", summary), \
-        output[-4000:]
+    assert re.search(r"\b1 failed\b", summary), output[-4000:]
+    assert re.search(rf"\b{PASSING} passed\b", summary), output[-4000:]
+    # No errors, teardown's included.
+    assert "error" not in summary, output[-4000:]
     # The failing test explains itself with its wire.
     assert "what crossed the Discord twin's wire" in output, output[-4000:]
     assert "MESSAGE_CREATE #general alice: '!ping'" in output, output[-4000:]
     assert "assert 'pong' == 'pang'" in output
-
 
 
 async def test_an_error_outside_any_action_fails_the_test_not_its_teardown(
@@ -179,3 +83,32 @@ async def test_an_error_outside_any_action_fails_the_test_not_its_teardown(
     output = await run_pytest("discord.py", tmp_path)
     assert "1 failed" in output and "error" not in output.splitlines()[-1], output[-3000:]
     assert "KeyError: 'late'" in output
+
+
+async def test_disnake_commands_synced_after_ready_are_there_for_the_first_action(
+        tmp_path: Path) -> None:
+    """disnake syncs its commands in a task of its own, which a loaded machine can leave
+    running past READY (here the twin answers its first request about the guild's commands
+    0.3 s late): the env waits for it, so the first action finds them."""
+    project(tmp_path, "disnake")
+    (tmp_path / "test_failing.py").unlink()
+    (tmp_path / "test_late_sync.py").write_text(textwrap.dedent("""
+        import pytest
+
+        from wiretwin.runtime.faults import Latency, Scope
+
+
+        @pytest.fixture
+        def discord_bot(discord_bot, discord_env_twin):
+            discord_env_twin.faults.add(Latency(ms=300, times=1, scope=Scope(
+                route="/api/v10/applications/*/guilds/*/commands")))
+            return discord_bot
+
+
+        async def test_the_guild_command_is_there(discord_env):
+            opened = await discord_env.user("bob").slash("feedback")
+            assert opened.modal is not None
+    """))
+    output = await run_pytest("disnake", tmp_path, "test_late_sync.py")
+    assert output.strip().splitlines()[-1].startswith("1 passed"), output[-3000:]
+

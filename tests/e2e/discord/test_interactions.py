@@ -342,6 +342,56 @@ async def test_bad_callbacks_get_discords_errors() -> None:
             assert ignored.followups == {}
 
 
+async def test_the_callback_response_names_a_message_only_when_it_made_one(
+        running: tuple[DiscordTwin, World, commands.Bot]) -> None:
+    """``?with_response``: the ``response_message_*`` fields are optional, and Discord
+    sends them only when the callback made a message (hikari reads a present
+    ``response_message_id`` as a snowflake)."""
+    twin, _, _ = running
+    modal = {"custom_id": "m", "title": "t", "components": [{"type": 1, "components": [
+        {"type": 4, "custom_id": "f", "label": "l", "style": 1}]}]}
+    async with aiohttp.ClientSession() as http:
+        answers = {}
+        for kind, data in ((4, {"content": "hi", "flags": 64}), (5, {}), (9, modal)):
+            ignored = await twin.slash("silent")
+            status, answers[kind] = await _post(
+                http, twin, "POST", f"/interactions/{ignored.id}/{ignored.token}/callback",
+                {"type": kind, "data": data}, "?with_response=true")
+            assert status == 200, answers[kind]
+    made = answers[4]["interaction"]
+    assert made["response_message_id"] == answers[4]["resource"]["message"]["id"]
+    assert (made["response_message_loading"], made["response_message_ephemeral"]) \
+        == (False, True)
+    assert answers[5]["interaction"]["response_message_loading"] is True
+    assert answers[9]["interaction"].keys() == {"id", "type"}
+    assert answers[9]["resource"] == {"type": 9}
+
+
+async def test_a_callback_may_come_as_a_form(
+        running: tuple[DiscordTwin, World, commands.Bot]) -> None:
+    """py-cord sends every callback as a form with ``payload_json``: aiohttp's ``FormData``,
+    URL-encoded when it holds no file. Discord takes that as it takes a JSON body."""
+    twin, _, _ = running
+    async with aiohttp.ClientSession() as http:
+        for fields, status in (({"payload_json": json.dumps(
+                                    {"type": 4, "data": {"content": "from a form"}})}, 204),
+                               ({"payload_json": "{not json"}, 400),
+                               ({"content": "no payload_json"}, 400)):
+            ignored = await twin.slash("silent")
+            url = twin.http_url(f"/api/v10/interactions/{ignored.id}/{ignored.token}/callback")
+            async with http.post(url, data=aiohttp.FormData(fields)) as response:
+                body = await response.read()
+                assert response.status == status, body
+            sent = twin.journal.http(method="POST")[-1].detail["request_headers"]
+            assert sent["Content-Type"] == "application/x-www-form-urlencoded"
+            if status == 204:
+                assert ignored.content == "from a form" and ignored.callback_type == 4
+            else:
+                assert ignored.acknowledged is None
+                assert json.loads(body)["code"] == (50109 if "payload_json" in fields
+                                                    else 50035)
+
+
 async def test_verify_interaction_checks_and_explains(
         running: tuple[DiscordTwin, World, commands.Bot]) -> None:
     twin, _, _ = running

@@ -105,7 +105,7 @@ class InteractionActions(Driver):
             record = Interaction(interaction_id, token, payload["type"],
                                  str(modal["custom_id"]), user_id, where.id, where.guild_id,
                                  self.twin.clock.time(), payload,
-                                 source_message=opened.source_message)
+                                 source_message=opened.source_message, opened_by=opened)
             return self._send(record, where)
 
         return await self._settled(send, timeout)

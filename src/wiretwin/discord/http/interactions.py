@@ -2,7 +2,8 @@
 
 * ``POST /interactions/{id}/{token}/callback``: the first answer. 204, or with
   ``with_response`` (discord.py always sends ``?with_response=1``) 200 and
-  ``{"interaction": {...}, "resource": {"type", "message"?}}``.
+  ``{"interaction": {"id", "type", "response_message_*"?}, "resource": {"type",
+  "message"?}}`` (the ``response_message_*`` fields when a message was made).
 * ``GET|PATCH|DELETE /webhooks/{application_id}/{token}/messages/@original``
 * ``POST /webhooks/{application_id}/{token}``: a followup (right after a deferred
   response, the first one fills the "thinking..." message in instead, as Discord does).
@@ -43,7 +44,7 @@ from ..interactions.records import (
 )
 from ..model import Attachment, DiscordModel, Message, form_error
 from ..wire.bodies import MessageBody, read_message
-from ..wire.components import check_modal_components
+from ..wire.components import check_modal_components, number_components
 from ..wire.fields import Form
 from ..wire.params import query_flag, snowflake_arg
 from .access import ChannelAccess
@@ -114,6 +115,9 @@ class InteractionRoutes:
             _check_choices(data)
         elif kind == 9:
             _check_modal(data)
+            # Numbered as a message's components are: the submit carries the ids back
+            # (and hikari reads every one).
+            data["components"] = number_components(data["components"])
         interaction.acknowledged = kind
         self.interactions.record(interaction, Reply("callback", kind, data, message))
         if not with_response:
@@ -122,15 +126,15 @@ class InteractionRoutes:
         resource: dict[str, Any] = {"type": kind}
         if shown is not None:
             resource["message"] = self.model.message_json(shown)
-        return json_response({
-            "interaction": {
-                "id": str(interaction.id), "type": interaction.type,
-                "activity_instance_id": None,
-                "response_message_id": str(message.id) if message is not None else None,
-                "response_message_loading": kind == 5,
-                "response_message_ephemeral": bool(message is not None
-                                                   and message.flags & EPHEMERAL)},
-            "resource": resource})
+        # The response_message_* fields (and activity_instance_id) are optional: Discord
+        # sends them only when the callback made a message (hikari reads a present
+        # ``response_message_id`` as a snowflake, so a null one breaks it).
+        callback: dict[str, Any] = {"id": str(interaction.id), "type": interaction.type}
+        if message is not None:
+            callback.update(response_message_id=str(message.id),
+                            response_message_loading=kind == 5,
+                            response_message_ephemeral=bool(message.flags & EPHEMERAL))
+        return json_response({"interaction": callback, "resource": resource})
 
     def _respond(self, interaction: Interaction, sent: MessageBody,
                  files: list[Attachment], *, followup: bool = False) -> Message:
@@ -179,9 +183,18 @@ class InteractionRoutes:
 
     def _stamp(self, interaction: Interaction, message: Message, *,
                followup: bool = False) -> None:
-        model = self.model
-        message.webhook_id = model.application.id
-        user = model.users[interaction.user_id].to_json()
+        message.webhook_id = self.model.application.id
+        meta = self._metadata(interaction)
+        if followup and interaction.original is not None:
+            meta["original_response_message_id"] = str(interaction.original.id)
+        message.interaction = meta
+
+    def _metadata(self, interaction: Interaction) -> dict[str, Any]:
+        """The message's ``interaction_metadata`` for ``interaction`` (Discord's "Message
+        Interaction Metadata Object"): ``target_user``/``target_message_id`` for context
+        menus, ``interacted_message_id`` for components, and for a modal submit the
+        metadata of the interaction that opened the modal."""
+        user = self.model.users[interaction.user_id].to_json()
         meta: dict[str, Any] = {
             "id": str(interaction.id), "type": interaction.type, "user": user,
             "authorizing_integration_owners": interaction.payload.get(
@@ -193,9 +206,11 @@ class InteractionRoutes:
                 meta["target_user"] = interaction.payload["data"]["resolved"]["users"][target]
             elif target is not None:
                 meta["target_message_id"] = target
-        if followup and interaction.original is not None:
-            meta["original_response_message_id"] = str(interaction.original.id)
-        message.interaction = meta
+        elif interaction.type == MESSAGE_COMPONENT and interaction.source_message is not None:
+            meta["interacted_message_id"] = str(interaction.source_message.id)
+        elif interaction.type == MODAL_SUBMIT and interaction.opened_by is not None:
+            meta["triggering_interaction_metadata"] = self._metadata(interaction.opened_by)
+        return meta
 
     def _edit(self, message: Message, data: MessageBody, files: list[Attachment], *,
               flags: int | None = None) -> Message:

@@ -91,8 +91,11 @@ class Interaction:
     original: Message | None = None
     original_deleted: bool = False
     followups: dict[int, Message] = field(default_factory=dict)
-    #: The message a component sits on (component interactions).
+    #: The message a component sits on (component interactions, and a modal opened
+    #: from one).
     source_message: Message | None = None
+    #: The interaction the bot answered with this modal (modal submits).
+    opened_by: Interaction | None = None
 
     # -- what a test asks -------------------------------------------------------------
 

@@ -220,9 +220,9 @@ def check_modal_components(components: Any, root: str = "data.components") -> No
 
 
 def number_components(components: list[Any]) -> list[Any]:
-    """A copy of a message's ``components`` in which each component without an ``id``
-    gets one: Discord numbers them "sequentially if left empty", from 1 in document order
-    (a row, then its children), skipping ids the message already uses (docs, Component
+    """A copy of a message's (or a modal's) ``components`` in which each component
+    without an ``id`` gets one: Discord numbers them "sequentially if left empty", from 1
+    in document order (a row, then its children), skipping ids already used (docs, Component
     Reference, "Anatomy of a Component")."""
     copied = copy.deepcopy(components)
     nodes = list(_nodes(copied))

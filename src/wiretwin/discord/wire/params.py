@@ -1,5 +1,7 @@
 """Reading a REST request as Discord reads it: path arguments, the query string, and the
-body (JSON, or ``multipart/form-data`` with ``payload_json`` and ``files[n]``).
+body (JSON, or a form: ``multipart/form-data`` with ``payload_json`` and ``files[n]``,
+or ``application/x-www-form-urlencoded`` with ``payload_json`` — what py-cord sends for
+an interaction callback without files, aiohttp's ``FormData`` with no file in it).
 
 * A path argument that is no snowflake (``GET /users/abc``, ``/users/%C2%B2``) is 50035
   with the argument's name as the path (``user_id``); so is a bad query parameter
@@ -17,6 +19,7 @@ Fields of the body are read with :class:`~wiretwin.discord.wire.fields.Form`.
 from __future__ import annotations
 
 import email.errors
+import urllib.parse
 from dataclasses import dataclass
 from email.message import Message as MimeMessage
 from email.parser import BytesParser
@@ -122,7 +125,11 @@ async def read_json_any(request: web.Request, empty: Any) -> Any:
 async def read_payload(request: web.Request, file_limit: int
                        ) -> tuple[dict[str, Any], list[Upload]]:
     """A message body: JSON, or multipart with ``payload_json`` and ``files[n]`` (each at
-    most ``file_limit`` bytes, else 413 40005)."""
+    most ``file_limit`` bytes, else 413 40005), or a URL-encoded form's ``payload_json``
+    (a form without it reads as an empty body, as a multipart one does)."""
+    if request.content_type == "application/x-www-form-urlencoded":
+        payload = parse_urlencoded(await request.read())
+        return (json_object(parse_json(payload)) if payload is not None else {}), []
     if request.content_type != "multipart/form-data":
         return await read_json(request), []
     # The wire layer has already read the body (to journal it), so aiohttp's
@@ -155,6 +162,18 @@ def parse_multipart(content_type: str, raw_body: bytes, file_limit: int
     return payload, files
 
 
+def parse_urlencoded(raw_body: bytes) -> bytes | None:
+    """A URL-encoded form's ``payload_json`` (the last one, as for a multipart body);
+    None if it has none."""
+    try:
+        fields = urllib.parse.parse_qsl(raw_body.decode("utf-8"), keep_blank_values=True,
+                                        encoding="utf-8", errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise INVALID_JSON() from None
+    found = [value for key, value in fields if key == "payload_json"]
+    return found[-1].encode("utf-8") if found else None
+
+
 def _parts(content_type: str, raw_body: bytes) -> list[MimeMessage]:
     """The parts of a multipart body; none when it cannot be split (no boundary, or a
     boundary that never comes), which reads as an empty form."""
@@ -167,6 +186,6 @@ def _parts(content_type: str, raw_body: bytes) -> list[MimeMessage]:
 
 
 __all__ = ["Upload", "json_object", "parse_json",
-           "parse_multipart", "query",
+           "parse_multipart", "parse_urlencoded", "query",
            "query_flag", "read_json", "read_json_any", "read_json_list", "read_payload",
            "snowflake_arg"]
