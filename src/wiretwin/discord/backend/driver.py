@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 
 from ...runtime.journal import Entry
-from ...runtime.parking import parked, wait_idle
+from ...runtime.parking import busy, wait_idle
 from ..coerce import BackendError
 from ..model import (
     Message,
@@ -75,7 +75,8 @@ class Driver(UserActions):
         ``any_timer``: a task parked on any timer is idle, however soon it is due (for
         a caller that moves time itself: :class:`~wiretwin.runtime.looptime.LoopTime`)."""
         before = set(asyncio.all_tasks()) if ignore is None else set(ignore)
-        synced = await self._run(lambda: {s.id: s.seq for s in self.twin.hub.sessions.values()})
+        synced = await self._run(lambda: {s.id: s.seq for s in self.twin.hub.sessions.values()},
+                                 changes=False)
         yield
         await self._quiesce(before, synced, timeout, any_timer)
         self._unsettled = None  # what the block changed is settled: see process_action
@@ -102,10 +103,10 @@ class Driver(UserActions):
         current = asyncio.current_task()
         while True:
             await self._sync_gateway(synced, deadline)
-            pending = [t for t in asyncio.all_tasks() if t is not current
-                       and t not in before and not t.done() and not _infrastructure(t)]
-            after = None if any_timer else deadline
-            if not pending or all(parked(t, after=after) for t in pending):
+            pending = busy([t for t in asyncio.all_tasks() if t is not current
+                            and t not in before and not t.done() and not _infrastructure(t)],
+                           after=None if any_timer else deadline)
+            if not pending:
                 return
             remaining = deadline - loop.time()
             late = await wait_idle(pending, max(0.0, remaining), any_timer=any_timer)
