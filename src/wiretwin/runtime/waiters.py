@@ -191,7 +191,10 @@ class WaitableLog(Generic[T]):
         with self._lock:
             if since is not None:
                 start = max(0, since - self._base) + (1 if self._marked else 0)
-            for item in islice(self._items, start, None):
+            # The items from ``start`` on, taken from the newest end: a wait "from here"
+            # in a long log reads only what came after here.
+            backlog = list(islice(reversed(self._items), max(0, len(self._items) - start)))
+            for item in reversed(backlog):
                 if waiter.offer(item):
                     return True
             self._waiters.append(waiter)
