@@ -16,7 +16,6 @@ anything undecodable or bigger closes 4002.
 
 from __future__ import annotations
 
-import json
 import zlib
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -28,6 +27,7 @@ from ..runtime.wire import Opcode, WireLayer, WireSocket, encode_frame
 from .errors import DECODE_ERROR, INVALID_API_VERSION, UNKNOWN_ERROR
 from .protocol.frames import Closed
 from .protocol.hub import GatewayHub
+from .protocol.replay import json_text
 from .protocol.session import Connection
 
 #: The largest payload the gateway takes; anything bigger closes 4002, as on Discord.
@@ -60,7 +60,9 @@ class _Transport:
         self.conn: Connection | None = None
 
     def send(self, payload: dict[str, Any], label: str) -> None:
-        text = json.dumps(payload, separators=(",", ":"))
+        self.send_text(json_text(payload), label)
+
+    def send_text(self, text: str, label: str) -> None:
         wire: bytes | Callable[[], bytes] | None = None
         compressor = self.compressor
         if compressor is not None:
