@@ -52,6 +52,28 @@ def _references(callback: Any, args: Iterable[Any]) -> Iterator[Any]:
             continue
 
 
+def _add_reference_ids(callback: Any, args: Iterable[Any], out: set[int]) -> None:
+    """``out |= {id(r) for r in _references(callback, args)}``, in bulk: what every
+    timer in the schedule holds is read for each question."""
+    out.update(map(id, args))
+    while isinstance(callback, functools.partial):
+        out.update(map(id, callback.args))
+        out.update(map(id, callback.keywords.values()))
+        callback = callback.func
+    owner = getattr(callback, "__self__", None)
+    if owner is not None:
+        out.add(id(owner))
+        out.update(map(id, getattr(owner, "__dict__", {}).values()))
+        for slot in getattr(type(owner), "__slots__", ()):
+            if isinstance(slot, str) and hasattr(owner, slot):
+                out.add(id(getattr(owner, slot)))
+    for cell in getattr(callback, "__closure__", None) or ():
+        try:
+            out.add(id(cell.cell_contents))
+        except ValueError:
+            continue
+
+
 class _Schedule:
     """Who resolves what in one loop, read once per question (:func:`parked`,
     :func:`busy`) and only as far as a question needs: the timers' and the tasks'
@@ -73,9 +95,8 @@ class _Schedule:
             for handle in scheduled(self._loop):
                 if handle.cancelled() or (after is not None and handle.when() <= after):
                     continue
-                for ref in _references(getattr(handle, "_callback", None),
-                                       getattr(handle, "_args", ()) or ()):
-                    timed.add(id(ref))
+                _add_reference_ids(getattr(handle, "_callback", None),
+                                   getattr(handle, "_args", ()) or (), timed)
         return self._timed
 
     @property
@@ -150,11 +171,14 @@ def _chain(future: asyncio.Future[Any], out: list[asyncio.Future[Any]]) -> None:
 
 async def wait_idle(tasks: Iterable[asyncio.Task[Any]],
                     timeout: float | None = None, *,
-                    any_timer: bool = False) -> list[asyncio.Task[Any]]:
+                    any_timer: bool = False, checked: bool = False
+                    ) -> list[asyncio.Task[Any]]:
     """Return once every task in ``tasks`` is done or :func:`parked` on a timer due after
     the ``timeout`` (loop seconds; a task sleeping less is waited for, it will go on
     before then; with ``any_timer``, parked on any timer is idle too); returns the ones
-    still busy at the timeout (an empty list: all idle).
+    still busy at the timeout (an empty list: all idle). ``checked``: the caller has just
+    found every task in ``tasks`` busy (:func:`busy`, the same ``after``), so the first
+    look is skipped.
 
     Woken when anything a busy task waits through resolves (or, with a LoopTime
     installed, when a timer is scheduled), so it never polls."""
@@ -164,8 +188,10 @@ async def wait_idle(tasks: Iterable[asyncio.Task[Any]],
     loop = watched[0].get_loop()
     deadline = None if timeout is None else loop.time() + timeout
     looptime = LoopTime.of(loop)
+    still = watched if checked else None
     while True:
-        still = _Schedule(loop, None if any_timer else deadline).busy(watched)
+        if still is None:
+            still = _Schedule(loop, None if any_timer else deadline).busy(watched)
         if not still:
             return []
         remaining = None if deadline is None else deadline - loop.time()
@@ -194,6 +220,7 @@ async def wait_idle(tasks: Iterable[asyncio.Task[Any]],
                 future.remove_done_callback(nudge)
             if handle is not None:
                 handle.cancel()
+        still = None
 
 
 __all__ = ["busy", "parked", "wait_idle"]

@@ -109,7 +109,8 @@ class Driver(UserActions):
             if not pending:
                 return
             remaining = deadline - loop.time()
-            late = await wait_idle(pending, max(0.0, remaining), any_timer=any_timer)
+            late = await wait_idle(pending, max(0.0, remaining), any_timer=any_timer,
+                                   checked=True)
             if not late:
                 continue  # idle now; sync the gateway again for what they sent meanwhile
             shown = "\n".join(f"  {_describe_task(t)}" for t in late)
