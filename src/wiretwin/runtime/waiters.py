@@ -38,8 +38,18 @@ class _Waiter(Generic[T]):
         if self.event is not None:
             self.event.set()
         elif self.loop is not None and self.future is not None:
-            future = self.future
-            self.loop.call_soon_threadsafe(_resolve, future, list(self.matched))
+            # Resolved on the loop's next turn either way; from the loop's own thread
+            # without waking its selector (what call_soon_threadsafe is for).
+            schedule = self.loop.call_soon if _running_loop() is self.loop \
+                else self.loop.call_soon_threadsafe
+            schedule(_resolve, self.future, list(self.matched))
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _resolve(future: asyncio.Future[list[T]], value: list[T]) -> None:
