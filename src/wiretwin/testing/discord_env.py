@@ -153,7 +153,7 @@ class DiscordEnv:
         errors_mark = len(self._runner.errors.seen)
         looptime = self._looptime()
         async with self.backend.settle(self.timeout, ignore=self._baseline,
-                                       any_timer=looptime is not None):
+                                       any_timer=looptime is not None, absorb=True):
             await do()
         if looptime is not None:
             await self._run_soon_timers(looptime)
@@ -183,9 +183,10 @@ class DiscordEnv:
         within the ``timeout``, move time on to the next timer (and settle again)."""
         loop = asyncio.get_running_loop()
         for _ in range(10_000):
-            soon = busy(unsettled(self._baseline), after=loop.time() + self.timeout)
+            if not busy(unsettled(self._baseline), after=loop.time() + self.timeout):
+                return
             due = looptime.next_due()
-            if not soon or due is None:
+            if due is None:
                 return
             await looptime.advance(due, settle=self._settle_parked)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import contextvars
 from collections.abc import AsyncIterator, Collection, Iterable
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,12 @@ def unsettled(ignore: Collection[asyncio.Task[Any]]) -> list[asyncio.Task[Any]]:
             and not t.done() and not _infrastructure(t)]
 
 
+#: The drivers whose ``settle(absorb=True)`` block the running task is in (a tuple, so
+#: tasks started meanwhile inherit it unchanged).
+_ABSORBING: contextvars.ContextVar[tuple[Driver, ...]] = contextvars.ContextVar(
+    "wiretwin_absorbing_settles", default=())
+
+
 def _describe_task(task: asyncio.Task[Any]) -> str:
     coro = task.get_coro()
     name = str(getattr(coro, "__qualname__", None) or repr(coro))
@@ -60,7 +67,7 @@ class Driver(UserActions):
     @contextlib.asynccontextmanager
     async def settle(self, timeout: float = 5.0, *,
                      ignore: Collection[asyncio.Task[Any]] | None = None,
-                     any_timer: bool = False) -> AsyncIterator[None]:
+                     any_timer: bool = False, absorb: bool = False) -> AsyncIterator[None]:
         """``async with backend.settle():`` around anything that makes the bot act: on the
         way out, waits until the bot has read every dispatch it was sent and every task it
         started since (event handlers, what they spawned) has finished or is parked on a
@@ -73,11 +80,22 @@ class Driver(UserActions):
         task is waited for, also one that existed before the block (a ``delete_after``
         timer that fired, a ``tasks.loop`` woken up), not only those started in it.
         ``any_timer``: a task parked on any timer is idle, however soon it is due (for
-        a caller that moves time itself: :class:`~wiretwin.runtime.looptime.LoopTime`)."""
+        a caller that moves time itself: :class:`~wiretwin.runtime.looptime.LoopTime`).
+        ``absorb``: this block does the waiting for the settles the backend's own calls
+        make inside it (``slash``, ``click``...: they return at once), so the bot is
+        synced once, and on this block's terms (``any_timer``)."""
+        if self in _ABSORBING.get():
+            yield  # an enclosing block waits for what this one set off
+            return
         before = set(asyncio.all_tasks()) if ignore is None else set(ignore)
         synced = await self._run(lambda: {s.id: s.seq for s in self.twin.hub.sessions.values()},
                                  changes=False)
-        yield
+        token = _ABSORBING.set((*_ABSORBING.get(), self)) if absorb else None
+        try:
+            yield
+        finally:
+            if token is not None:
+                _ABSORBING.reset(token)
         await self._quiesce(before, synced, timeout, any_timer)
         self._unsettled = None  # what the block changed is settled: see process_action
 
