@@ -104,7 +104,7 @@ class BotErrors(logging.Handler):
 
 
 #: module -> (how many modules were loaded, its modules that use ``traceback``) when last
-#: looked: a library's modules are looked for again only once more are loaded.
+#: looked: looked for again only once sys.modules has changed.
 _PRINTING: dict[str, tuple[int, list[ModuleType]]] = {}
 
 
@@ -112,10 +112,13 @@ def _printing_modules(module: str) -> list[ModuleType]:
     """``module`` and its submodules that hold the ``traceback`` module (to print)."""
     loaded = len(sys.modules)
     known = _PRINTING.get(module)
-    if known is None or known[0] != loaded:
+    if known is None or known[0] != loaded or any(
+            sys.modules.get(m.__name__) is not m for m in known[1]):
+        # A module another watcher has patched meanwhile is one too.
         found = [m for name, m in list(sys.modules.items())
                  if (name == module or name.startswith(module + "."))
-                 and getattr(m, "traceback", None) is traceback]
+                 and (getattr(m, "traceback", None) is traceback
+                      or isinstance(getattr(m, "traceback", None), _Traceback))]
         known = _PRINTING[module] = (loaded, found)
     return [m for m in known[1] if getattr(m, "traceback", None) is traceback]
 
