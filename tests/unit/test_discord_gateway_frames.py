@@ -7,12 +7,20 @@ they accept, and how the replay buffer and the paused log forget.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from wiretwin.discord.protocol import frames as F
-from wiretwin.discord.protocol.replay import GatewayLimits, Missed, PausedLog, ReplayBuffer
+from wiretwin.discord.protocol.replay import (
+    GatewayLimits,
+    Missed,
+    PausedLog,
+    ReplayBuffer,
+    dispatch_text,
+    json_text,
+)
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -117,3 +125,14 @@ def test_the_paused_log_keeps_positions_and_forgets() -> None:
     assert (log.start, len(log.entries), log.bytes) == (start + 3, 1, 1)
     log.forget_before(log.end)
     assert (log.since(log.end), log.bytes) == ([], 0)
+
+
+@pytest.mark.parametrize("data", [
+    {}, {"content": "caf\u00e9 \u2028 \"quoted\" \\ \U0001f600", "n": -3, "x": 2.5},
+    {"nested": [None, True, False, {"id": "1"}], "empty": []},
+])
+def test_a_dispatch_encoded_from_its_body_is_the_frame_encoded_whole(
+        data: dict[str, Any]) -> None:
+    for event, seq in (("MESSAGE_CREATE", 1), ("GUILD_CREATE", 10**12)):
+        whole = json.dumps({"op": 0, "t": event, "s": seq, "d": data}, separators=(",", ":"))
+        assert dispatch_text(event, seq, json_text(data)) == whole

@@ -16,7 +16,6 @@ anything undecodable or bigger closes 4002.
 
 from __future__ import annotations
 
-import json
 import zlib
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -28,6 +27,7 @@ from ..runtime.wire import Opcode, WireLayer, WireSocket, encode_frame
 from .errors import DECODE_ERROR, INVALID_API_VERSION, UNKNOWN_ERROR
 from .protocol.frames import Closed
 from .protocol.hub import GatewayHub
+from .protocol.replay import json_text
 from .protocol.session import Connection
 
 #: The largest payload the gateway takes; anything bigger closes 4002, as on Discord.
@@ -41,26 +41,69 @@ class _Compressor(Protocol):
     def __call__(self, data: bytes) -> bytes: ...
 
 
-def _zlib_stream() -> _Compressor:
+class _ZstdCompressors:
+    """zstd compressors kept for the next connection. A compressor's first stream
+    allocates its window (for a test that logs a bot in, a fresh one costs more than all
+    the compressing); a stream from a kept one starts afresh, byte for byte the same.
+    Shared by every twin in the process, as nothing of a connection outlives its stream;
+    each compressor serves one connection at a time (taken, then given back once the
+    connection is over). A used compressor holds ~3.5 MB: ``keep`` bounds what idles."""
+
+    def __init__(self, keep: int = 2) -> None:
+        self.keep = keep
+        self._idle: list[Any] = []
+
+    def take(self) -> Any:
+        try:
+            return self._idle.pop()
+        except IndexError:
+            import zstandard
+
+            return zstandard.ZstdCompressor()
+
+    def give(self, compressor: Any) -> None:
+        if len(self._idle) < self.keep:
+            self._idle.append(compressor)
+
+
+_ZSTD = _ZstdCompressors()
+
+
+def _zlib_stream() -> tuple[_Compressor, Callable[[], None] | None]:
     ctx = zlib.compressobj()
-    return lambda data: ctx.compress(data) + ctx.flush(zlib.Z_SYNC_FLUSH)
+    return lambda data: ctx.compress(data) + ctx.flush(zlib.Z_SYNC_FLUSH), None
 
 
-def _zstd_stream() -> _Compressor:
+def _zstd_stream() -> tuple[_Compressor, Callable[[], None] | None]:
     import zstandard
 
-    ctx = zstandard.ZstdCompressor().compressobj()
-    return lambda data: ctx.compress(data) + ctx.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+    compressor = _ZSTD.take()
+    ctx = compressor.compressobj()
+    return (lambda data: ctx.compress(data) + ctx.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK),
+            lambda: _ZSTD.give(compressor))
 
 
 class _Transport:
-    def __init__(self, sock: WireSocket, compressor: _Compressor | None) -> None:
+    def __init__(self, sock: WireSocket,
+                 stream: tuple[_Compressor, Callable[[], None] | None] | None) -> None:
         self.sock = sock
-        self.compressor = compressor
+        self.compressor: _Compressor | None = None
+        self._release: Callable[[], None] | None = None
+        if stream is not None:
+            self.compressor, self._release = stream
         self.conn: Connection | None = None
 
+    def release(self) -> None:
+        """The connection is over (no frame will be sent): its compressor may serve
+        another."""
+        release, self._release = self._release, None
+        if release is not None:
+            release()
+
     def send(self, payload: dict[str, Any], label: str) -> None:
-        text = json.dumps(payload, separators=(",", ":"))
+        self.send_text(json_text(payload), label)
+
+    def send_text(self, text: str, label: str) -> None:
         wire: bytes | Callable[[], bytes] | None = None
         compressor = self.compressor
         if compressor is not None:
@@ -109,6 +152,8 @@ class GatewaySockets:
         finally:
             self.server.unregister_socket(sock)
             await sock.finish()
+            if transport is not None:
+                transport.release()
             if transport is not None and transport.conn is not None:
                 code = sock.close_code if sock.close_code is not None else ws.close_code
                 sock.guarded(self.hub.closed, transport.conn, code)

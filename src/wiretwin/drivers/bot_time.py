@@ -33,6 +33,7 @@ import asyncio
 import contextlib
 import datetime
 import importlib
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -113,6 +114,9 @@ def _compute_timedelta(looptime: LoopTime) -> Callable[[datetime.datetime], floa
 
 
 def _import(name: str) -> ModuleType | None:
+    loaded = sys.modules.get(name)
+    if loaded is not None:
+        return loaded
     try:
         return importlib.import_module(name)
     except ImportError:

@@ -22,6 +22,7 @@ import sys
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ..runtime.looptime import LoopTime
@@ -94,9 +95,7 @@ class BotErrors(logging.Handler):
         # nextcord, py-cord and disnake print unhandled errors instead of logging them:
         # their modules' ``traceback`` reports to us too, for the block.
         shim = _Traceback(self, module)
-        patched = [m for name, m in list(sys.modules.items())
-                   if (name == module or name.startswith(module + "."))
-                   and getattr(m, "traceback", None) is traceback]
+        patched = _printing_modules(module)
         for mod in patched:
             mod.traceback = shim  # type: ignore[attr-defined]
         try:
@@ -106,6 +105,26 @@ class BotErrors(logging.Handler):
             loop.set_exception_handler(previous)
             for mod in patched:
                 mod.traceback = traceback  # type: ignore[attr-defined]
+
+
+#: module -> (how many modules were loaded, its modules that use ``traceback``) when last
+#: looked: looked for again only once sys.modules has changed.
+_PRINTING: dict[str, tuple[int, list[ModuleType]]] = {}
+
+
+def _printing_modules(module: str) -> list[ModuleType]:
+    """``module`` and its submodules that hold the ``traceback`` module (to print)."""
+    loaded = len(sys.modules)
+    known = _PRINTING.get(module)
+    if known is None or known[0] != loaded or any(
+            sys.modules.get(m.__name__) is not m for m in known[1]):
+        # A module another watcher has patched meanwhile is one too.
+        found = [m for name, m in list(sys.modules.items())
+                 if (name == module or name.startswith(module + "."))
+                 and (getattr(m, "traceback", None) is traceback
+                      or isinstance(getattr(m, "traceback", None), _Traceback))]
+        known = _PRINTING[module] = (loaded, found)
+    return [m for m in known[1] if getattr(m, "traceback", None) is traceback]
 
 
 class _Traceback:

@@ -13,9 +13,10 @@ for may come any moment, and a REST call in flight looks just like it.
 
 :func:`wait_idle` waits until given tasks are done or parked, woken by what they wait on
 resolving (and, under a :class:`~wiretwin.runtime.looptime.LoopTime`, by a new timer),
-never by polling. Both read asyncio internals (``_fut_waiter``, ``_callbacks``,
-``_children``, a ``TimerHandle``'s ``_callback``/``_args``) that CPython has kept stable
-since 3.7; anything unrecognised counts as busy, the safe side.
+never by polling; :func:`busy` asks :func:`parked`'s question of many tasks at once.
+They read asyncio internals (``_fut_waiter``, ``_callbacks``, ``_children``, a
+``TimerHandle``'s ``_callback``/``_args``) that CPython has kept stable since 3.7;
+anything unrecognised counts as busy, the safe side.
 """
 
 from __future__ import annotations
@@ -51,23 +52,65 @@ def _references(callback: Any, args: Iterable[Any]) -> Iterator[Any]:
             continue
 
 
+def _add_reference_ids(callback: Any, args: Iterable[Any], out: set[int]) -> None:
+    """``out |= {id(r) for r in _references(callback, args)}``, in bulk: what every
+    timer in the schedule holds is read for each question."""
+    out.update(map(id, args))
+    while isinstance(callback, functools.partial):
+        out.update(map(id, callback.args))
+        out.update(map(id, callback.keywords.values()))
+        callback = callback.func
+    owner = getattr(callback, "__self__", None)
+    if owner is not None:
+        out.add(id(owner))
+        out.update(map(id, getattr(owner, "__dict__", {}).values()))
+        for slot in getattr(type(owner), "__slots__", ()):
+            if isinstance(slot, str) and hasattr(owner, slot):
+                out.add(id(getattr(owner, slot)))
+    for cell in getattr(callback, "__closure__", None) or ():
+        try:
+            out.add(id(cell.cell_contents))
+        except ValueError:
+            continue
+
+
 class _Schedule:
-    """Who resolves what in one loop, read once per :func:`parked` question."""
+    """Who resolves what in one loop, read once per question (:func:`parked`,
+    :func:`busy`) and only as far as a question needs: the timers' and the tasks'
+    callbacks are read the first time a wait ends in a plain future."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, after: float | None = None) -> None:
-        self.timed: set[int] = set()
-        for handle in scheduled(loop):
-            if handle.cancelled() or (after is not None and handle.when() <= after):
-                continue
-            for ref in _references(getattr(handle, "_callback", None),
-                                   getattr(handle, "_args", ()) or ()):
-                self.timed.add(id(ref))
-        self.resolvers: dict[int, list[asyncio.Task[Any]]] = {}
-        for task in asyncio.all_tasks(loop):
-            for entry in getattr(task, "_callbacks", None) or ():
-                callback = entry[0] if isinstance(entry, tuple) else entry
-                for ref in _references(callback, ()):
-                    self.resolvers.setdefault(id(ref), []).append(task)
+        self._loop = loop
+        self._after = after
+        self._timed: set[int] | None = None
+        self._resolvers: dict[int, list[asyncio.Task[Any]]] | None = None
+
+    @property
+    def timed(self) -> set[int]:
+        """What the timers due after ``after`` hold (ids)."""
+        if self._timed is None:
+            after = self._after
+            timed: set[int] = set()
+            self._timed = timed
+            for handle in scheduled(self._loop):
+                if handle.cancelled() or (after is not None and handle.when() <= after):
+                    continue
+                _add_reference_ids(getattr(handle, "_callback", None),
+                                   getattr(handle, "_args", ()) or (), timed)
+        return self._timed
+
+    @property
+    def resolvers(self) -> dict[int, list[asyncio.Task[Any]]]:
+        """For what a task's done-callbacks hold (ids), those tasks."""
+        if self._resolvers is None:
+            resolvers: dict[int, list[asyncio.Task[Any]]] = {}
+            self._resolvers = resolvers
+            for task in asyncio.all_tasks(self._loop):
+                for entry in getattr(task, "_callbacks", None) or ():
+                    callback = entry[0] if isinstance(entry, tuple) else entry
+                    for ref in _references(callback, ()):
+                        resolvers.setdefault(id(ref), []).append(task)
+        return self._resolvers
 
     def parked(self, task: asyncio.Future[Any], seen: set[int]) -> bool:
         if task.done() or id(task) in seen:
@@ -89,8 +132,11 @@ class _Schedule:
             return bool(open_) and all(self.waits(c, seen) for c in open_)
         # A timeout's timer alone is not enough: wait_for(x, 60) also ends when x does.
         resolvers = self.resolvers.get(id(future), [])
-        return ((id(future) in self.timed or bool(resolvers))
+        return ((bool(resolvers) or id(future) in self.timed)
                 and all(self.parked(t, seen) for t in resolvers))
+
+    def busy(self, tasks: Iterable[asyncio.Task[Any]]) -> list[asyncio.Task[Any]]:
+        return [t for t in tasks if not t.done() and not self.parked(t, set())]
 
 
 def parked(task: asyncio.Task[Any], *, after: float | None = None) -> bool:
@@ -98,6 +144,17 @@ def parked(task: asyncio.Task[Any], *, after: float | None = None) -> bool:
     with ``after`` (a loop time), only for one due later than that: a task sleeping until
     before then is about to go on, so it is not parked."""
     return _Schedule(task.get_loop(), after).parked(task, set())
+
+
+def busy(tasks: Iterable[asyncio.Task[Any]], *, after: float | None = None
+         ) -> list[asyncio.Task[Any]]:
+    """The tasks of ``tasks`` (all of one loop) that are neither done nor :func:`parked`
+    (``after`` as there): one reading of the loop's schedule for them all, rather than
+    one per task."""
+    watched = list(tasks)
+    if not watched:
+        return []
+    return _Schedule(watched[0].get_loop(), after).busy(watched)
 
 
 def _chain(future: asyncio.Future[Any], out: list[asyncio.Future[Any]]) -> None:
@@ -114,11 +171,14 @@ def _chain(future: asyncio.Future[Any], out: list[asyncio.Future[Any]]) -> None:
 
 async def wait_idle(tasks: Iterable[asyncio.Task[Any]],
                     timeout: float | None = None, *,
-                    any_timer: bool = False) -> list[asyncio.Task[Any]]:
+                    any_timer: bool = False, checked: bool = False
+                    ) -> list[asyncio.Task[Any]]:
     """Return once every task in ``tasks`` is done or :func:`parked` on a timer due after
     the ``timeout`` (loop seconds; a task sleeping less is waited for, it will go on
     before then; with ``any_timer``, parked on any timer is idle too); returns the ones
-    still busy at the timeout (an empty list: all idle).
+    still busy at the timeout (an empty list: all idle). ``checked``: the caller has just
+    found every task in ``tasks`` busy (:func:`busy`, the same ``after``), so the first
+    look is skipped.
 
     Woken when anything a busy task waits through resolves (or, with a LoopTime
     installed, when a timer is scheduled), so it never polls."""
@@ -128,14 +188,15 @@ async def wait_idle(tasks: Iterable[asyncio.Task[Any]],
     loop = watched[0].get_loop()
     deadline = None if timeout is None else loop.time() + timeout
     looptime = LoopTime.of(loop)
+    still = watched if checked else None
     while True:
-        schedule = _Schedule(loop, None if any_timer else deadline)
-        busy = [t for t in watched if not t.done() and not schedule.parked(t, set())]
-        if not busy:
+        if still is None:
+            still = _Schedule(loop, None if any_timer else deadline).busy(watched)
+        if not still:
             return []
         remaining = None if deadline is None else deadline - loop.time()
         if remaining is not None and remaining <= 0:
-            return busy
+            return still
         wake: asyncio.Future[None] = loop.create_future()
 
         def nudge(_: object = None, wake: asyncio.Future[None] = wake) -> None:
@@ -143,7 +204,7 @@ async def wait_idle(tasks: Iterable[asyncio.Task[Any]],
                 wake.set_result(None)
 
         chain: list[asyncio.Future[Any]] = []
-        for task in busy:
+        for task in still:
             if getattr(task, "_fut_waiter", None) is None:
                 loop.call_soon(nudge)  # runnable: look again after it steps
             _chain(task, chain)
@@ -159,6 +220,7 @@ async def wait_idle(tasks: Iterable[asyncio.Task[Any]],
                 future.remove_done_callback(nudge)
             if handle is not None:
                 handle.cancel()
+        still = None
 
 
-__all__ = ["parked", "wait_idle"]
+__all__ = ["busy", "parked", "wait_idle"]

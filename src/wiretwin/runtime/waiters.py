@@ -38,8 +38,18 @@ class _Waiter(Generic[T]):
         if self.event is not None:
             self.event.set()
         elif self.loop is not None and self.future is not None:
-            future = self.future
-            self.loop.call_soon_threadsafe(_resolve, future, list(self.matched))
+            # Resolved on the loop's next turn either way; from the loop's own thread
+            # without waking its selector (what call_soon_threadsafe is for).
+            schedule = self.loop.call_soon if _running_loop() is self.loop \
+                else self.loop.call_soon_threadsafe
+            schedule(_resolve, self.future, list(self.matched))
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _resolve(future: asyncio.Future[list[T]], value: list[T]) -> None:
@@ -191,7 +201,10 @@ class WaitableLog(Generic[T]):
         with self._lock:
             if since is not None:
                 start = max(0, since - self._base) + (1 if self._marked else 0)
-            for item in islice(self._items, start, None):
+            # The items from ``start`` on, taken from the newest end: a wait "from here"
+            # in a long log reads only what came after here.
+            backlog = list(islice(reversed(self._items), max(0, len(self._items) - start)))
+            for item in reversed(backlog):
                 if waiter.offer(item):
                     return True
             self._waiters.append(waiter)

@@ -32,7 +32,7 @@ from ..discord.model import Channel, ChannelType, Guild, Message, Role, User
 from ..drivers.bots import BotError, BotRunner, runner_for
 from ..runtime.clock import VirtualClock
 from ..runtime.looptime import LoopTime
-from ..runtime.parking import parked
+from ..runtime.parking import busy
 from .actors import Actor
 from .outcome import Outcome, collect
 from .transcript import render
@@ -102,9 +102,8 @@ class DiscordEnv:
         # The bot's long-lived tasks (its gateway reader, a hikari shard...): what is busy
         # now, but for event handlers (on_ready's work is waited for like any other) and
         # the library's own login work (disnake syncs its commands in a task of its own).
-        self._baseline = {t for t in asyncio.all_tasks() if not t.done()
-                          and not parked(t) and not _handler(t)
-                          and not self._runner.login_work(t)}
+        self._baseline = set(busy([t for t in asyncio.all_tasks() if not _handler(t)
+                                   and not self._runner.login_work(t)]))
         errors_mark = len(self._runner.errors.seen)
         await self.settle()
         self._raise_new(errors_mark)
@@ -154,11 +153,12 @@ class DiscordEnv:
         events_mark = self._events_dropped + len(self._events)
         seq = self.twin.journal.last_seq
         errors_mark = len(self._runner.errors.seen)
+        looptime = self._looptime()
         async with self.backend.settle(self.timeout, ignore=self._baseline,
-                                       any_timer=self._looptime() is not None):
+                                       any_timer=looptime is not None, absorb=True):
             await do()
-        if self._looptime() is not None:
-            await self.settle()
+        if looptime is not None:
+            await self._run_soon_timers(looptime)
         start = max(0, events_mark - self._events_dropped)
         requests = [e for e in self.twin.journal.since(seq) if e.kind == "http"]
         outcome = collect(self.twin, action, self._events[start:], requests,
@@ -177,13 +177,18 @@ class DiscordEnv:
             async with self.backend.settle(self.timeout, ignore=self._baseline):
                 pass
             return
+        await self._settle_parked()
+        await self._run_soon_timers(looptime)
+
+    async def _run_soon_timers(self, looptime: LoopTime) -> None:
+        """After a settle on any timer: while a task of the bot waits for a timer due
+        within the ``timeout``, move time on to the next timer (and settle again)."""
+        loop = asyncio.get_running_loop()
         for _ in range(10_000):
-            await self._settle_parked()
-            now = asyncio.get_running_loop().time()
-            soon = [t for t in unsettled(self._baseline)
-                    if not parked(t, after=now + self.timeout)]
+            if not busy(unsettled(self._baseline), after=loop.time() + self.timeout):
+                return
             due = looptime.next_due()
-            if not soon or due is None:
+            if due is None:
                 return
             await looptime.advance(due, settle=self._settle_parked)
 

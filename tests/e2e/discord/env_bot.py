@@ -126,6 +126,12 @@ def make_bot() -> TimedBot:
     async def feedback(interaction: discord.Interaction) -> None:
         await interaction.response.send_modal(Feedback())
 
+    @bot.tree.command(description="Thinks it over for two seconds")
+    async def ponder(interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        await asyncio.sleep(2)
+        await interaction.followup.send("thought it over")
+
     @bot.tree.command(description="Picks a fruit")
     async def fruit(interaction: discord.Interaction, name: str) -> None:
         await interaction.response.send_message(f"you picked {name}", ephemeral=True)

@@ -8,6 +8,7 @@ import discord
 import pytest
 from discord.ext import commands
 
+from wiretwin.runtime.looptime import LoopTime
 from wiretwin.testing import BackendError, DiscordEnv, NoReply
 
 from .env_bot import TimedBot, make_bot
@@ -88,6 +89,20 @@ async def test_slash_commands_autocomplete_and_modals(discord_env: DiscordEnv) -
     assert opened.modal is not None and opened.modal["title"] == "Feedback"
     submitted = await bob.submit_modal(opened, text="great bot")
     assert submitted.content == "thanks for 'great bot'"
+
+
+async def test_an_interaction_answered_after_a_short_sleep_moves_loop_time_on(
+        discord_env: DiscordEnv) -> None:
+    # The sleep is within the action's timeout: time moves on to it (the loop's offset
+    # grows by it, less the real time that passed meanwhile), rather than the action
+    # waiting for it in real time.
+    looptime = LoopTime.of()
+    assert looptime is not None
+    offset, start = looptime.offset, discord_env.now
+    pondered = await discord_env.user("bob").slash("ponder")
+    assert pondered.deferred and pondered.content == "thought it over"
+    assert (discord_env.now - start).total_seconds() >= 2
+    assert looptime.offset - offset > 1
 
 
 async def test_what_the_client_would_not_let_a_user_do(discord_env: DiscordEnv) -> None:

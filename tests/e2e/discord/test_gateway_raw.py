@@ -525,6 +525,24 @@ async def test_zstd_stream_one_decompressor_per_connection(world: World) -> None
     await conn.close()
 
 
+async def test_a_later_zstd_connection_gets_a_fresh_streams_bytes(world: World) -> None:
+    """The twin keeps zstd compressors for later connections: what a later connection
+    gets is byte for byte what a compressor never used before makes."""
+    first = await world.connect(compress="zstd-stream")
+    await first.session()
+    await first.close()
+    conn = await world.connect(compress="zstd-stream")
+    await conn.session()
+    opened = [e.connection for e in world.twin.journal.connections() if e.event == "open"]
+    texts = [e.data or "" for e in world.twin.journal.frames(direction="out",
+                                                            connection=opened[-1])
+             if not (e.event or "").startswith("ws:")]
+    fresh = zstandard.ZstdCompressor().compressobj()
+    assert conn.binary == [fresh.compress(t.encode())
+                           + fresh.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK) for t in texts]
+    await conn.close()
+
+
 @pytest.mark.parametrize("compress", ["zlib-stream", "zstd-stream"])
 async def test_a_dropped_frame_leaves_a_compressed_stream_readable(
         world: World, compress: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import contextvars
 from collections.abc import AsyncIterator, Collection, Iterable
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import aiohttp
 
 from ...runtime.journal import Entry
-from ...runtime.parking import parked, wait_idle
+from ...runtime.parking import busy, wait_idle
 from ..coerce import BackendError
 from ..model import (
     Message,
@@ -46,6 +47,12 @@ def unsettled(ignore: Collection[asyncio.Task[Any]]) -> list[asyncio.Task[Any]]:
             and not t.done() and not _infrastructure(t)]
 
 
+#: The drivers whose ``settle(absorb=True)`` block the running task is in (a tuple, so
+#: tasks started meanwhile inherit it unchanged).
+_ABSORBING: contextvars.ContextVar[tuple[Driver, ...]] = contextvars.ContextVar(
+    "wiretwin_absorbing_settles", default=())
+
+
 def _describe_task(task: asyncio.Task[Any]) -> str:
     coro = task.get_coro()
     name = str(getattr(coro, "__qualname__", None) or repr(coro))
@@ -60,7 +67,7 @@ class Driver(UserActions):
     @contextlib.asynccontextmanager
     async def settle(self, timeout: float = 5.0, *,
                      ignore: Collection[asyncio.Task[Any]] | None = None,
-                     any_timer: bool = False) -> AsyncIterator[None]:
+                     any_timer: bool = False, absorb: bool = False) -> AsyncIterator[None]:
         """``async with backend.settle():`` around anything that makes the bot act: on the
         way out, waits until the bot has read every dispatch it was sent and every task it
         started since (event handlers, what they spawned) has finished or is parked on a
@@ -73,10 +80,22 @@ class Driver(UserActions):
         task is waited for, also one that existed before the block (a ``delete_after``
         timer that fired, a ``tasks.loop`` woken up), not only those started in it.
         ``any_timer``: a task parked on any timer is idle, however soon it is due (for
-        a caller that moves time itself: :class:`~wiretwin.runtime.looptime.LoopTime`)."""
+        a caller that moves time itself: :class:`~wiretwin.runtime.looptime.LoopTime`).
+        ``absorb``: this block does the waiting for the settles the backend's own calls
+        make inside it (``slash``, ``click``...: they return at once), so the bot is
+        synced once, and on this block's terms (``any_timer``)."""
+        if self in _ABSORBING.get():
+            yield  # an enclosing block waits for what this one set off
+            return
         before = set(asyncio.all_tasks()) if ignore is None else set(ignore)
-        synced = await self._run(lambda: {s.id: s.seq for s in self.twin.hub.sessions.values()})
-        yield
+        synced = await self._run(lambda: {s.id: s.seq for s in self.twin.hub.sessions.values()},
+                                 changes=False)
+        token = _ABSORBING.set((*_ABSORBING.get(), self)) if absorb else None
+        try:
+            yield
+        finally:
+            if token is not None:
+                _ABSORBING.reset(token)
         await self._quiesce(before, synced, timeout, any_timer)
         self._unsettled = None  # what the block changed is settled: see process_action
 
@@ -102,13 +121,14 @@ class Driver(UserActions):
         current = asyncio.current_task()
         while True:
             await self._sync_gateway(synced, deadline)
-            pending = [t for t in asyncio.all_tasks() if t is not current
-                       and t not in before and not t.done() and not _infrastructure(t)]
-            after = None if any_timer else deadline
-            if not pending or all(parked(t, after=after) for t in pending):
+            pending = busy([t for t in asyncio.all_tasks() if t is not current
+                            and t not in before and not t.done() and not _infrastructure(t)],
+                           after=None if any_timer else deadline)
+            if not pending:
                 return
             remaining = deadline - loop.time()
-            late = await wait_idle(pending, max(0.0, remaining), any_timer=any_timer)
+            late = await wait_idle(pending, max(0.0, remaining), any_timer=any_timer,
+                                   checked=True)
             if not late:
                 continue  # idle now; sync the gateway again for what they sent meanwhile
             shown = "\n".join(f"  {_describe_task(t)}" for t in late)

@@ -110,7 +110,7 @@ from ..model import DiscordModel, Guild
 from . import frames as F
 from . import intents as I
 from .frames import Closed
-from .replay import GatewayLimits, Missed, PausedLog, ReplayBuffer, json_size
+from .replay import GatewayLimits, Missed, PausedLog, ReplayBuffer, json_size, json_text
 from .requests import GuildRequests
 from .session import Connection, Session, Transport, frame, send
 
@@ -127,7 +127,7 @@ _ENDS_SESSION = frozenset({
     CloseCode.NORMAL, CloseCode.GOING_AWAY, CloseCode.AUTHENTICATION_FAILED,
     CloseCode.INVALID_SHARD, CloseCode.SHARDING_REQUIRED, CloseCode.INVALID_API_VERSION,
     CloseCode.INVALID_INTENTS, CloseCode.DISALLOWED_INTENTS})
-_Selected = tuple[str, dict[str, Any], int]
+_Selected = tuple[str, dict[str, Any], str]
 
 
 class GatewayHub:
@@ -336,7 +336,8 @@ class GatewayHub:
                 chosen = entry.select(session)
                 if chosen is not None:
                     session.seq += 1
-                    session.replay.append(session.seq, *chosen)
+                    event, data, body = chosen
+                    session.replay.append(session.seq, event, data, len(body))
         if missed is None or not session.replay.can_replay(request.seq):
             self._end(session)  # more was missed than the twin keeps: identify afresh
             conn.transport.send(frame(Opcode.INVALID_SESSION, False), "INVALID_SESSION")
@@ -379,7 +380,7 @@ class GatewayHub:
             content = bool(session.intents & I.MESSAGE_CONTENT)
             if content not in bodies:
                 shown = I.hide_content(event, data, session.intents, dm=dm, bot_id=bot)
-                bodies[content] = (event, shown, json_size(shown))
+                bodies[content] = (event, shown, json_text(shown))
             return bodies[content]
 
         self._fan_out(select, json_size(data) if self.paused else 0)
@@ -403,7 +404,7 @@ class GatewayHub:
                 return None
             data = {**body(bool(session.intents & I.GUILD_PRESENCES)),
                     "large": members > session.large_threshold}
-            return "GUILD_CREATE", data, json_size(data)
+            return "GUILD_CREATE", data, json_text(data)
 
         size = 0
         if self.paused:  # made now: the guild may change before a paused session resumes

@@ -19,6 +19,7 @@ import json
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 
@@ -52,9 +53,21 @@ class GatewayLimits:
                 raise ValueError(f"{name} must be an integer >= 1")
 
 
+def json_text(data: Any) -> str:
+    """``data`` as the gateway sends it: compact ASCII JSON (so characters are bytes)."""
+    return json.dumps(data, separators=(",", ":"))
+
+
 def json_size(data: dict[str, Any]) -> int:
-    """Bytes of ``data`` as the gateway sends it (ASCII JSON, so characters are bytes)."""
-    return len(json.dumps(data, separators=(",", ":")))
+    """Bytes of ``data`` as the gateway sends it."""
+    return len(json_text(data))
+
+
+def dispatch_text(event: str, seq: int, body: str) -> str:
+    """A dispatch frame's JSON from its body's (:func:`json_text`): exactly
+    ``json_text({"op": 0, "t": event, "s": seq, "d": data})``, without encoding the body
+    a second time."""
+    return f'{{"op":0,"t":{encode_basestring_ascii(event)},"s":{seq:d},"d":{body}}}'
 
 
 class ReplayBuffer:
@@ -89,10 +102,10 @@ class ReplayBuffer:
 @dataclass(frozen=True)
 class Missed:
     """One dispatch made while some session was paused. ``select(session)`` gives what
-    that session would have been sent (event, data, size; None: nothing), so the choice
+    that session would have been sent (event, data, its JSON; None: nothing), so the choice
     is made when a session resumes rather than per paused session per dispatch."""
 
-    select: Callable[[Any], tuple[str, dict[str, Any], int] | None]
+    select: Callable[[Any], tuple[str, dict[str, Any], str] | None]
     size: int
 
 
@@ -134,4 +147,5 @@ class PausedLog:
         self.start += 1
 
 
-__all__ = ["GatewayLimits", "Missed", "PausedLog", "ReplayBuffer", "json_size"]
+__all__ = ["GatewayLimits", "Missed", "PausedLog", "ReplayBuffer", "dispatch_text", "json_size",
+           "json_text"]

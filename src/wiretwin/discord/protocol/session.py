@@ -13,13 +13,16 @@ from typing import Any, Protocol
 
 from ...runtime.clock import TimerHandle
 from ..errors import Opcode
-from .replay import ReplayBuffer, json_size
+from .replay import ReplayBuffer, dispatch_text, json_text
 
 
 class Transport(Protocol):
     """One websocket connection, as the hub sees it."""
 
     def send(self, payload: dict[str, Any], label: str) -> None: ...
+
+    def send_text(self, text: str, label: str) -> None:
+        """Send a payload already encoded as the gateway's JSON (:func:`json_text`)."""
 
     def close(self, code: int, reason: str) -> None: ...
 
@@ -60,16 +63,16 @@ def frame(op: Opcode, d: Any) -> dict[str, Any]:
     return {"op": op.value, "d": d, "s": None, "t": None}
 
 
-def send(session: Session, event: str, data: dict[str, Any], size: int | None = None
+def send(session: Session, event: str, data: dict[str, Any], body: str | None = None
          ) -> None:
     """Dispatch ``event`` to ``session``: numbered, kept for RESUME, and sent if it has a
-    connection (``size``: the body's JSON size, when the caller measured it already)."""
+    connection (``body``: ``data`` as :func:`json_text`, when the caller encoded it
+    already: a dispatch to many sessions is encoded once)."""
+    text = json_text(data) if body is None else body
     session.seq += 1
-    session.replay.append(session.seq, event, data,
-                          json_size(data) if size is None else size)
+    session.replay.append(session.seq, event, data, len(text))
     if session.connection is not None:
-        session.connection.transport.send(
-            {"op": Opcode.DISPATCH.value, "t": event, "s": session.seq, "d": data}, event)
+        session.connection.transport.send_text(dispatch_text(event, session.seq, text), event)
 
 
 __all__ = ["Connection", "Session", "Transport", "frame", "send"]
