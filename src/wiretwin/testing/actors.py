@@ -23,6 +23,10 @@ from ..discord.interactions import Interaction
 from ..discord.model import Channel, Guild, Member, Message, Role, User
 from .outcome import Outcome
 
+#: pytest leaves these frames out of a failing test's traceback: it ends at the test's
+#: own line (``await alice.send(...)``), then the bot's (``--full-trace`` shows them).
+__tracebackhide__ = True
+
 if TYPE_CHECKING:
     from .discord_env import DiscordEnv
 

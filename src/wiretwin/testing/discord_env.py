@@ -150,6 +150,7 @@ class DiscordEnv:
                   interaction: list[Interaction] | None = None) -> Outcome:
         """Run ``do()`` (something that makes the bot react) and return, once the bot has
         finished, what it did (``action`` describes it in messages)."""
+        __tracebackhide__ = True  # a failing test's traceback ends at its own line
         events_mark = self._events_dropped + len(self._events)
         seq = self.twin.journal.last_seq
         errors_mark = len(self._runner.errors.seen)
@@ -373,6 +374,7 @@ class DiscordEnv:
         self._raise_new(self._reported)
 
     def _raise_new(self, mark: int) -> None:
+        __tracebackhide__ = True
         seen = self._runner.errors.seen
         fresh = seen[max(mark, self._reported):]
         self._reported = len(seen)

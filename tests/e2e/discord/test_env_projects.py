@@ -85,6 +85,22 @@ async def test_an_error_outside_any_action_fails_the_test_not_its_teardown(
     assert "KeyError: 'late'" in output
 
 
+async def test_a_bot_error_points_at_the_test_and_the_bot_not_at_wiretwin(
+        tmp_path: Path) -> None:
+    project(tmp_path, "discord.py")
+    (tmp_path / "test_bot.py").write_text(textwrap.dedent("""
+        async def test_boom(discord_env):
+            await discord_env.user("alice").send("!boom")
+    """))
+    (tmp_path / "test_failing.py").unlink()
+    output = await run_pytest("discord.py", tmp_path)
+    assert "1 failed" in output, output[-3000:]
+    failure = output.split("FAILURES", 1)[1].split("Captured log", 1)[0]
+    assert '>       await discord_env.user("alice").send("!boom")' in failure, failure
+    assert 'raise ValueError("kaboom")' in failure, failure
+    assert "/wiretwin/" not in failure, failure  # no frame of wiretwin's own files
+
+
 async def test_disnake_commands_synced_after_ready_are_there_for_the_first_action(
         tmp_path: Path) -> None:
     """disnake syncs its commands in a task of its own, which a loaded machine can leave
