@@ -120,7 +120,8 @@ def test_twins_in_threads_get_their_own_ports_and_loops() -> None:
 def test_public_exports_are_pinned() -> None:
     assert sorted(wiretwin.runtime.__all__) == sorted([
         "Clock", "Disconnect", "Drop", "Entry", "Fault", "Faults", "HttpError", "Journal",
-        "Latency", "LatencySpike", "LoopClock", "LoopTime", "RealClock", "RefuseHandshake",
+        "Latency", "LatencySpike", "LoopClock", "LoopTime", "MemorySocket", "RealClock",
+        "RefuseHandshake",
         "Scope", "Stall", "Twin",
         "TwinServer", "VirtualClock", "WaitTimeout", "WaitableLog", "WireLayer", "WireSocket",
         "default_world", "encode_frame", "parked", "read_jsonl", "read_world", "wait_idle",
