@@ -9,7 +9,7 @@ import struct
 
 from wiretwin.runtime.clock import VirtualClock
 from wiretwin.runtime.faults import Disconnect, Drop, Latency, Scope
-from wiretwin.runtime.memory import ABNORMAL_CLOSURE, MemorySocket
+from wiretwin.runtime.memory import ABNORMAL_CLOSURE, REPLY_TURNS, MemorySocket
 from wiretwin.runtime.wire import WireLayer
 
 
@@ -73,7 +73,10 @@ async def test_a_reply_waits_until_the_clients_send_is_over() -> None:
 
     sock.receive("beat", handler)
     assert client.got == []
-    await asyncio.sleep(0)  # the next loop turn delivers it (a flush would at once)
+    for _ in range(REPLY_TURNS - 1):
+        await asyncio.sleep(0)  # counting loop turns (not waiting for an event)
+        assert client.got == []
+    await asyncio.sleep(0)  # a few loop turns later, as through a socket
     assert client.got == [("ack", "ACK")]
     sock.receive("beat", handler)
     sock.flush()

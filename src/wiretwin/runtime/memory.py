@@ -22,9 +22,12 @@ Theory of operation
 Out (twin to client): :meth:`MemorySocket.send` journals the frame and hands it to
 ``deliver(text, event)`` at once, synchronously, with one exception: a frame the twin
 sends *while it handles a frame from this client* (a reply: HEARTBEAT_ACK, READY, member
-chunks) waits until that handling is over, then goes on the next loop turn, or at once
-when the client calls :meth:`flush`. On a socket a reply never overtakes its request,
-and client libraries register what awaits a reply only after their send returns.
+chunks) waits until that handling is over, then goes :data:`REPLY_TURNS` loop turns
+later, or at once when the client calls :meth:`flush`. On a socket a reply never
+overtakes its request, and takes a few loop turns to come back; client libraries
+register what awaits a reply after their send returns, sometimes in a task of its own
+(discord.py's ``query_members`` waits in ``asyncio.wait_for``, whose task first runs a
+turn later).
 
 In (client to twin): :meth:`MemorySocket.receive` journals the frame, applies faults and
 runs the twin's handler under the same guard as a socket's (a twin bug is logged,
@@ -53,6 +56,10 @@ T = TypeVar("T")
 
 #: What a client sees when the connection ends without a close frame (RFC 6455 7.1.5).
 ABNORMAL_CLOSURE = 1006
+#: Loop turns between the end of a client's send and the twin's replies to it: what a
+#: round trip through a socket in the same loop takes at least (write; the server reads
+#: and answers; the client reads).
+REPLY_TURNS = 3
 
 Deliver = Callable[[str, "str | None"], None]
 #: The due time of a frame held only until the next flush (a reply).
@@ -206,6 +213,12 @@ class MemorySocket:
         finally:
             self._handling -= 1
         if not self._handling and self._out.ready() and self._soon is None:
+            self._flush_later()
+
+    def _flush_later(self, turns: int = REPLY_TURNS) -> None:
+        if turns > 1:
+            self._soon = asyncio.get_running_loop().call_soon(self._flush_later, turns - 1)
+        else:
             self._soon = asyncio.get_running_loop().call_soon(self.flush)
 
     def guarded(self, fn: Callable[..., T], *args: Any) -> T | None:
@@ -228,7 +241,7 @@ class MemorySocket:
         if self._out.items:
             self._out.hold(0.0, lambda: self._close_now(code, reason))
             if not self._handling and self._soon is None:
-                self._soon = asyncio.get_running_loop().call_soon(self.flush)
+                self._flush_later()
             return
         self._close_now(code, reason)
 
@@ -276,4 +289,4 @@ class MemorySocket:
             self.on_closed(code)
 
 
-__all__ = ["ABNORMAL_CLOSURE", "MemorySocket"]
+__all__ = ["ABNORMAL_CLOSURE", "REPLY_TURNS", "MemorySocket"]
