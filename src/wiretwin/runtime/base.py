@@ -69,6 +69,7 @@ class Twin:
         self._thread: LoopThread | None = None
         #: The rest of a start_soon(), until started() or stop() sees it finish.
         self._starting: asyncio.Task[None] | None = None
+        self._accepting = False
 
     # -- subclasses -------------------------------------------------------------------
 
@@ -157,6 +158,12 @@ class Twin:
         return self.server.running
 
     @property
+    def accepting(self) -> bool:
+        """True from a start until a stop begins (a client that lost its connection may
+        come back; during a stop it may not)."""
+        return self._accepting
+
+    @property
     def home_loop(self) -> asyncio.AbstractEventLoop | None:
         """The twin's home loop while it is started, else None (for callers that run
         work in place when there is no loop to hand it to)."""
@@ -197,6 +204,7 @@ class Twin:
         self._prepare_app(app)
         self.server.listen()
         self._loop = loop
+        self._accepting = True
         self._starting = loop.create_task(self._serve(app), name=f"wiretwin-{self.service}-start")
         return self
 
@@ -205,6 +213,7 @@ class Twin:
             await self.server.serve(app)
             await self._on_start()
         except BaseException:
+            self._accepting = False
             await self.server.stop()
             self._loop = None
             raise
@@ -225,6 +234,7 @@ class Twin:
         if self._thread is not None and self._loop is not asyncio.get_running_loop():
             await asyncio.to_thread(self.stop_thread)
             return
+        self._accepting = False
         starting, self._starting = self._starting, None
         if starting is not None and not starting.done():
             # Let a start under way finish first: stopping its half-built runner would
