@@ -224,3 +224,4 @@ async def test_a_twin_started_soon_stops_before_its_start_has_run() -> None:
     assert twin.running and isinstance(port, int)
     await twin.stop()
     assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+
