@@ -186,9 +186,8 @@ class Attachment:
         client: Any = self.client
         self._patch.__enter__()
         self._patched = True
-        if client._closing_task is not None:  # closed before: make it startable again
+        if client.is_closed():  # closed before: make it startable again
             reopen_discord_py(client, "discord")
-            client._closing_task = None
         run_now(client._async_setup_hook()).result()
         token = self.twin.application.token
         model = self.twin.model
