@@ -88,3 +88,12 @@ def test_import_cost_benchmark_runs() -> None:
             if line.startswith("wiretwin.")}
     assert rows == dict.fromkeys(["wiretwin.pusher", "wiretwin.lavalink",
                                   "wiretwin.discord", "wiretwin.drivers"], "no")
+
+
+def test_discord_attach_benchmark_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "discord_attach.py"), "--runs", "2"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "attach (in-process gateway)" in result.stdout

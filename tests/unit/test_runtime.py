@@ -120,7 +120,8 @@ def test_twins_in_threads_get_their_own_ports_and_loops() -> None:
 def test_public_exports_are_pinned() -> None:
     assert sorted(wiretwin.runtime.__all__) == sorted([
         "Clock", "Disconnect", "Drop", "Entry", "Fault", "Faults", "HttpError", "Journal",
-        "Latency", "LatencySpike", "LoopClock", "LoopTime", "RealClock", "RefuseHandshake",
+        "Latency", "LatencySpike", "LoopClock", "LoopTime", "MemorySocket", "RealClock",
+        "RefuseHandshake",
         "Scope", "Stall", "Twin",
         "TwinServer", "VirtualClock", "WaitTimeout", "WaitableLog", "WireLayer", "WireSocket",
         "default_world", "encode_frame", "parked", "read_jsonl", "read_world", "wait_idle",
@@ -198,3 +199,29 @@ async def test_wait_for_since_a_mark_looks_only_at_later_items_across_trims_and_
     assert not waiting.done()  # the 7 before the mark does not count
     log.append(7)
     assert await waiting == [7]
+
+
+async def test_start_soon_listens_at_once_and_early_requests_wait_for_the_app() -> None:
+    twin = wiretwin.pusher.PusherTwin()
+    started = twin.start_soon()  # synchronous: no await between this and the request
+    assert started is twin
+    assert twin.port > 0 and not twin.running
+    # Sent before the start's task ran: it waits in the backlog, it does not fail.
+    async with aiohttp.ClientSession() as session, \
+            session.get(twin.http_url("/_wiretwin/journal")) as response:
+        assert response.status == 200  # answered once the start's task ran
+    assert await twin.started() is twin and twin.running
+    await twin.stop()
+    assert not twin.running
+
+
+async def test_a_twin_started_soon_stops_before_its_start_has_run() -> None:
+    twin = wiretwin.pusher.PusherTwin().start_soon()
+    port = twin.port
+    await twin.stop()  # the start's task had not run yet
+    assert not twin.running and twin.home_loop is None
+    await twin.start()  # and it starts again (on any free port)
+    assert twin.running and isinstance(port, int)
+    await twin.stop()
+    assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+

@@ -12,6 +12,12 @@
 The journal records every message as JSON text whatever the compression, so it stays
 readable. Client frames are JSON, in text or binary frames, of at most 4096 bytes;
 anything undecodable or bigger closes 4002.
+
+:meth:`GatewaySockets.connect_in_memory` opens the same kind of connection for a client
+in the twin's own loop (:mod:`wiretwin.drivers.discord_py_attach`): a
+:class:`~wiretwin.runtime.memory.MemorySocket` instead of a websocket, the same hub, the
+same checks on what the client sends, the same journal entries. Its frames are never
+compressed (there are no bytes to save), whatever IDENTIFY's ``compress`` says.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from ..runtime import jsonio
+from ..runtime.memory import Deliver, MemorySocket
 from ..runtime.wire import Opcode, WireLayer, WireSocket, encode_frame
 from .errors import DECODE_ERROR, INVALID_API_VERSION, UNKNOWN_ERROR
 from .protocol.frames import Closed
@@ -83,6 +90,15 @@ def _zstd_stream() -> tuple[_Compressor, Callable[[], None] | None]:
             lambda: _ZSTD.give(compressor))
 
 
+class _Closable(Protocol):
+    """What the checks on a client frame need of its connection."""
+
+    @property
+    def id(self) -> str: ...
+
+    def close(self, code: int, reason: str) -> None: ...
+
+
 class _Transport:
     def __init__(self, sock: WireSocket,
                  stream: tuple[_Compressor, Callable[[], None] | None] | None) -> None:
@@ -117,6 +133,60 @@ class _Transport:
 
     def close(self, code: int, reason: str) -> None:
         self.sock.close(code, reason)
+
+
+class _MemoryTransport:
+    def __init__(self, sock: MemorySocket) -> None:
+        self.sock = sock
+        self.conn: Connection | None = None
+
+    def send(self, payload: dict[str, Any], label: str) -> None:
+        self.send_text(json_text(payload), label)
+
+    def send_text(self, text: str, label: str) -> None:
+        self.sock.send(text, event=label)
+
+    def close(self, code: int, reason: str) -> None:
+        self.sock.close(code, reason)
+
+
+class MemoryConnection:
+    """A gateway connection whose client is in the twin's own loop: what the twin sends
+    reaches ``deliver(text, event)`` (see :class:`~wiretwin.runtime.memory.MemorySocket`
+    for when), and :meth:`send` is the client sending a frame."""
+
+    def __init__(self, sockets: GatewaySockets, sock: MemorySocket) -> None:
+        self._sockets = sockets
+        self._sock = sock
+        self._transport = _MemoryTransport(sock)
+
+    @property
+    def id(self) -> str:
+        """The connection's id in the journal."""
+        return self._sock.id
+
+    @property
+    def closed(self) -> bool:
+        return self._sock.closed
+
+    @property
+    def close_code(self) -> int | None:
+        return self._sock.close_code
+
+    def send(self, text: str) -> None:
+        """The client sends a text frame (JSON, as on the socket)."""
+        self._sock.receive(text, self._handle, event=_op_name(text))
+
+    def _handle(self, text: str) -> None:
+        self._sockets._receive(self._transport, self._sock, text)
+
+    def flush(self) -> None:
+        """Deliver now what the twin answered to the client's frames so far."""
+        self._sock.flush()
+
+    def close(self, code: int = 1000) -> None:
+        """The client closes with ``code``."""
+        self._sock.client_close(code)
 
 
 class GatewaySockets:
@@ -159,8 +229,29 @@ class GatewaySockets:
                 sock.guarded(self.hub.closed, transport.conn, code)
         return ws
 
-    def _open(self, transport: _Transport) -> None:
+    def _open(self, transport: _Transport | _MemoryTransport) -> None:
         transport.conn = self.hub.open(transport)
+
+    def connect_in_memory(self, deliver: Deliver,
+                          on_close: Callable[[int, str], None] | None = None
+                          ) -> MemoryConnection:
+        """Open a connection for a client in this loop, as discord.py's URL would
+        (``/?v=10&encoding=json``, no transport compression): HELLO reaches ``deliver``
+        before this returns. ``on_close(code, reason)`` tells the client the twin closed
+        (1006: without a close frame)."""
+        sock = MemorySocket(self.layer, deliver, route="/",
+                            query={"v": "10", "encoding": "json"})
+        sock.on_client_close = on_close
+        connection = MemoryConnection(self, sock)
+        transport = connection._transport
+
+        def closed(code: int | None) -> None:
+            if transport.conn is not None:
+                sock.guarded(self.hub.closed, transport.conn, code)
+
+        sock.on_closed = closed
+        sock.guarded(self._open, transport)
+        return connection
 
     @staticmethod
     def _refusal(request: web.Request) -> tuple[int, str] | None:
@@ -173,7 +264,8 @@ class GatewaySockets:
             return UNKNOWN_ERROR
         return None
 
-    def _receive(self, transport: _Transport | None, sock: WireSocket, text: str) -> None:
+    def _receive(self, transport: _Transport | _MemoryTransport | None, sock: _Closable,
+                 text: str) -> None:
         if transport is None or transport.conn is None:
             return  # refused at the handshake: only its close frame is awaited
         if len(text.encode()) > MAX_PAYLOAD:
@@ -209,4 +301,4 @@ def _op_name(text: str) -> str | None:
     return names.get(op, f"op:{op}")
 
 
-__all__ = ["GatewaySockets"]
+__all__ = ["GatewaySockets", "MemoryConnection"]

@@ -274,20 +274,26 @@ class DiscordPyRunner(BotRunner):
         return task.get_name() in _LOGIN_TASKS.get(self.library, ())
 
     def reopen(self) -> None:
-        """Make a closed bot startable again: discord.py's ``Client.clear()``, and a new
-        HTTP connector (``clear()`` keeps the closed one, which refuses every request)."""
-        clear = getattr(self.bot, "clear", None)
-        if callable(clear):
-            clear()
-        lib = sys.modules[self.module]
-        http: Any = getattr(self.bot, "http", None)
-        if getattr(getattr(http, "connector", None), "closed", False):
-            http.connector = lib.utils.MISSING
-        # close() leaves ``loop`` MISSING, and login() only sets the loop up again when it
-        # is the module's "not set up yet" sentinel.
-        sentinel = getattr(getattr(lib, "client", None), "_loop", None)
-        if sentinel is not None and getattr(self.bot, "loop", None) is lib.utils.MISSING:
-            self.bot.loop = sentinel
+        """Make a closed bot startable again (see :func:`reopen_discord_py`)."""
+        reopen_discord_py(self.bot, self.module)
+
+
+def reopen_discord_py(bot: Any, module: str) -> None:
+    """Make a closed discord.py-family client startable again: ``Client.clear()``, and
+    a new HTTP connector (``clear()`` keeps the closed one, which refuses every
+    request)."""
+    clear = getattr(bot, "clear", None)
+    if callable(clear):
+        clear()
+    lib = sys.modules[module]
+    http: Any = getattr(bot, "http", None)
+    if getattr(getattr(http, "connector", None), "closed", False):
+        http.connector = lib.utils.MISSING
+    # close() leaves ``loop`` MISSING, and login() only sets the loop up again when it
+    # is the module's "not set up yet" sentinel.
+    sentinel = getattr(getattr(lib, "client", None), "_loop", None)
+    if sentinel is not None and getattr(bot, "loop", None) is lib.utils.MISSING:
+        bot.loop = sentinel
 
 
 class HikariRunner(BotRunner):
@@ -333,4 +339,4 @@ def runner_for(bot: Any, twin: DiscordTwin, library: str | None = None) -> BotRu
 
 
 __all__ = ["LIBRARIES", "BotError", "BotErrors", "BotRunner", "BotStartError",
-           "DiscordPyRunner", "HikariRunner", "library_of", "runner_for"]
+           "DiscordPyRunner", "HikariRunner", "library_of", "reopen_discord_py", "runner_for"]

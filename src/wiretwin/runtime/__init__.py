@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     )
     from .journal import Entry, Journal, read_jsonl
     from .looptime import LoopClock, LoopTime
+    from .memory import MemorySocket
     from .parking import parked, wait_idle
     from .server import TwinServer
     from .waiters import WaitableLog, WaitTimeout
@@ -42,6 +43,7 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "LatencySpike": ".faults",
     "LoopClock": ".looptime",
     "LoopTime": ".looptime",
+    "MemorySocket": ".memory",
     "RealClock": ".clock",
     "RefuseHandshake": ".faults",
     "Scope": ".faults",
@@ -76,6 +78,7 @@ __all__ = [
     "LatencySpike",
     "LoopClock",
     "LoopTime",
+    "MemorySocket",
     "RealClock",
     "RefuseHandshake",
     "Scope",

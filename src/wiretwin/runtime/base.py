@@ -9,6 +9,7 @@ told otherwise, and stopping it closes every socket and returns in milliseconds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import Callable
 from types import TracebackType
@@ -66,6 +67,9 @@ class Twin:
         self._setup()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: LoopThread | None = None
+        #: The rest of a start_soon(), until started() or stop() sees it finish.
+        self._starting: asyncio.Task[None] | None = None
+        self._accepting = False
 
     # -- subclasses -------------------------------------------------------------------
 
@@ -154,6 +158,12 @@ class Twin:
         return self.server.running
 
     @property
+    def accepting(self) -> bool:
+        """True from a start until a stop begins (a client that lost its connection may
+        come back; during a stop it may not)."""
+        return self._accepting
+
+    @property
     def home_loop(self) -> asyncio.AbstractEventLoop | None:
         """The twin's home loop while it is started, else None (for callers that run
         work in place when there is no loop to hand it to)."""
@@ -174,24 +184,65 @@ class Twin:
 
     async def start(self) -> Self:
         """Start in the running event loop."""
-        self._loop = asyncio.get_running_loop()
+        self.start_soon()
+        await self.started()
+        return self
+
+    def start_soon(self) -> Self:
+        """Start in the running event loop without awaiting: the socket listens before
+        this returns (the port is known; a client that connects early waits in the
+        backlog), and the rest of the start runs in a task scheduled at once.
+        :meth:`started` awaits it (and raises what failed); :meth:`stop` stops the twin
+        whether or not it has finished starting. For synchronous code running inside a
+        loop (a fixture, a synchronous ``configure()``)."""
+        loop = asyncio.get_running_loop()
+        if self._starting is not None or self.server.listening:
+            raise RuntimeError(f"the {self.service} twin is already running")
+        app = web.Application(middlewares=[self.wire.middleware],
+                              client_max_size=self._max_request_size())
+        ROUTE_TABLES.bind(app, [DefSource(AdminApi(self).routes()), *self._route_sources()])
+        self._prepare_app(app)
+        self.server.listen()
+        self._loop = loop
+        self._accepting = True
+        self._starting = loop.create_task(self._serve(app), name=f"wiretwin-{self.service}-start")
+        return self
+
+    async def _serve(self, app: web.Application) -> None:
         try:
-            app = web.Application(middlewares=[self.wire.middleware],
-                                  client_max_size=self._max_request_size())
-            ROUTE_TABLES.bind(app, [DefSource(AdminApi(self).routes()),
-                                    *self._route_sources()])
-            self._prepare_app(app)
-            await self.server.start(app)
+            await self.server.serve(app)
             await self._on_start()
         except BaseException:
+            self._accepting = False
+            await self.server.stop()
             self._loop = None
             raise
+
+    async def started(self) -> Self:
+        """Wait until a :meth:`start_soon` has finished (at once if it has), raising what
+        made it fail."""
+        starting = self._starting
+        if starting is not None:
+            try:
+                await asyncio.shield(starting)
+            finally:
+                if starting.done() and self._starting is starting:
+                    self._starting = None
         return self
 
     async def stop(self) -> None:
         if self._thread is not None and self._loop is not asyncio.get_running_loop():
             await asyncio.to_thread(self.stop_thread)
             return
+        self._accepting = False
+        starting, self._starting = self._starting, None
+        if starting is not None and not starting.done():
+            # Let a start under way finish first: stopping its half-built runner would
+            # race the task still building it.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(starting)
+        elif starting is not None and not starting.cancelled():
+            starting.exception()  # retrieved: a failed start is reported by started()
         await self.server.stop()
         self._loop = None
 

@@ -72,13 +72,27 @@ class TwinServer:
     def unregister_socket(self, sock: WireSocket) -> None:
         self._sockets.discard(sock)
 
+    @property
+    def listening(self) -> bool:
+        """True once the socket listens (connections queue in its backlog until the
+        application serves them)."""
+        return self._socket is not None
+
     async def start(self, app: web.Application | None = None) -> None:
         """Listen; ``app`` replaces the application served (a twin builds one per start:
         an aiohttp application is bound to the loop it first runs in)."""
-        if self._runner is not None:
+        self.listen()
+        try:
+            await self.serve(app)
+        except BaseException:
+            self._close_socket()
+            raise
+
+    def listen(self) -> None:
+        """Bind and listen, synchronously: the port is known at once, and clients that
+        connect before :meth:`serve` runs wait in the backlog rather than fail."""
+        if self._runner is not None or self._socket is not None:
             raise RuntimeError("the server is already running")
-        if app is not None:
-            self.app = app
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -90,6 +104,16 @@ class TwinServer:
             ) from exc
         sock.listen(512)
         sock.setblocking(False)
+        self._socket = sock
+
+    async def serve(self, app: web.Application | None = None) -> None:
+        """Serve ``app`` (or the current application) on the socket :meth:`listen` made."""
+        if self._socket is None:
+            raise RuntimeError("the server does not listen: call listen() first")
+        if self._runner is not None:
+            raise RuntimeError("the server is already running")
+        if app is not None:
+            self.app = app
         extra: dict[str, Any] = {"logger": self._logger} if self._logger is not None else {}
         # auto_decompress=False: request bodies reach the twin as sent, as they reach the
         # services (Spring, Discord's API and Pusher's signed bodies inflate nothing), and
@@ -99,20 +123,28 @@ class TwinServer:
             auto_decompress=False, **extra,
         )
         await runner.setup()
-        await LingeringSite(runner, sock).start()
+        try:
+            await LingeringSite(runner, self._socket).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
         self._runner = runner
-        self._socket = sock
+
+    def _close_socket(self) -> None:
+        sock, self._socket = self._socket, None
+        if sock is not None:
+            sock.close()
 
     async def stop(self) -> None:
         runner, self._runner = self._runner, None
         if runner is None:
+            self._close_socket()  # listening only (a start that never finished)
             return
         for hook in self._before_stop:
             await hook()
         self.close_sockets(1001, "server stopping")
         await runner.cleanup()
-        if self._socket is not None:
-            self._socket.close()
+        self._close_socket()
 
     def close_sockets(self, code: int, reason: str = "") -> None:
         """Send a close frame to every registered websocket that is still open."""

@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 
 from ...runtime.journal import Entry
+from ...runtime.memory import MemorySocket
 from ...runtime.parking import busy, wait_idle
 from ..coerce import BackendError
 from ..model import (
@@ -144,7 +145,11 @@ class Driver(UserActions):
 
         A websocket ping rather than the gateway's op 1: every client library answers it
         without counting it against its own gateway send limit (discord.py allows itself
-        110 sends a minute, and would stall a long suite of ``twin.message`` calls)."""
+        110 sends a minute, and would stall a long suite of ``twin.message`` calls).
+
+        An in-process connection (:class:`~wiretwin.runtime.memory.MemorySocket`) needs
+        no ping: its client has read every frame when it was sent, but for the replies
+        held until the next loop turn, which are delivered here."""
 
         def request() -> list[tuple[str, bytes, int]]:
             targets: list[tuple[str, bytes, int]] = []
@@ -153,6 +158,10 @@ class Driver(UserActions):
                 if conn is None or synced.get(session.id) == session.seq:
                     continue
                 sock = getattr(conn.transport, "sock", None)
+                if isinstance(sock, MemorySocket):
+                    synced[session.id] = session.seq
+                    sock.flush()
+                    continue
                 if sock is None:
                     continue
                 synced[session.id] = session.seq
