@@ -10,7 +10,7 @@ import discord
 
 from ...discord.verify import Evaluated, VerifyMessage
 from .acting import run_all_events
-from .session import Session, as_discord, current
+from .session import Session, active, as_discord, current
 
 
 def get_message(peek: bool = False) -> discord.Message:
@@ -24,10 +24,12 @@ def get_embed(peek: bool = False) -> discord.Embed:
 
 
 async def empty_queue() -> None:
-    """Let the bot finish, then forget what it sent and any command errors."""
-    session = current()
-    if session.ready.is_set():
-        await run_all_events()
+    """Let the bot finish, then forget what it sent and any command errors (nothing to
+    do before ``configure``, as in dpytest)."""
+    session = active()
+    if session is None:
+        return
+    await run_all_events()
     await session.twin.backend.clear_message_queue()
     while not session.errors.empty():
         session.errors.get_nowait()

@@ -1,15 +1,25 @@
-"""dpytest's session: ``configure`` starts a twin and logs the bot in, ``cleanup`` stops
-them, and every other call of the layer first waits here for the bot's ``on_ready``.
+"""dpytest's session: ``configure`` builds dpytest's world in a fresh Discord twin and
+logs the bot in before it returns (as dpytest's did); ``cleanup`` stops them.
 
 dpytest keeps one runner per process in module state, and its suites call module-level
-functions, so the session is module state here too (one ``configure`` at a time); the
-twin underneath is an ordinary instance in its own thread.
+functions, so the session is module state here too (one ``configure`` at a time; a
+second one replaces the first, as in dpytest). The twin runs in the caller's event loop
+(``start_soon``) and the bot is attached to it with
+:func:`~wiretwin.drivers.discord_py_attach.attach`: REST over real sockets, the gateway
+in memory, so the bot's cache follows every change the moment the twin makes it.
+
+A session ends with :func:`cleanup`, with the next ``configure``, or when its event loop
+closes (the end of a test, for pytest-asyncio's function-scoped loops), whichever comes
+first: nothing of it outlives its loop, even when a fixture fails after ``configure``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import weakref
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -19,9 +29,9 @@ from discord.ext import commands
 from ...discord.model import ChannelType
 from ...discord.model import Message as ModelMessage
 from ...discord.twin import DiscordTwin
-from ...drivers.discord_py import use_discord_py
+from ...drivers.discord_py_attach import Attachment, attach
 
-_READY_TIMEOUT = 10.0
+_log = logging.getLogger("wiretwin.compat.dpytest")
 
 
 class RunnerConfig(NamedTuple):
@@ -36,22 +46,24 @@ class RunnerConfig(NamedTuple):
 
 @dataclass
 class Session:
-    """One ``configure``: the twin, the bot and its login task, what was built for the
+    """One ``configure``: the twin, the bot attached to it, what was built for the
     config, and the command errors ``message`` re-raises."""
 
     twin: DiscordTwin
     client: discord.Client
-    task: asyncio.Task[None]
-    ready: asyncio.Event
-    patch: contextlib.AbstractContextManager[None]
+    attachment: Attachment
+    loop: asyncio.AbstractEventLoop
     guild_ids: list[int]
     channel_ids: list[int]
     member_ids: list[tuple[int, int]]
     errors: asyncio.Queue[tuple[Any, BaseException]]
+    listener: Callable[..., Coroutine[Any, Any, None]] | None = None
     config: RunnerConfig | None = None
 
 
 _session: Session | None = None
+#: Sessions replaced by a later ``configure``, still stopping.
+_stopping: set[asyncio.Task[None]] = set()
 
 
 def _names(spec: int | list[str], pattern: str) -> list[str]:
@@ -63,8 +75,9 @@ def configure(client: discord.Client, guilds: int | list[str] = 1,
               members: int | list[str] = 1) -> None:
     """dpytest's ``configure``: ``guilds`` "Test Guild {n}" each with ``text_channels``
     "TextChannel_{n}", ``voice_channels`` "VoiceChannel_{n}" and ``members``
-    "TestUser{n}" (nick "TestUser{n}_{n}_nick"), and the bot; then the bot logs in.
-    Call it from a coroutine (an async fixture): the bot runs in the running loop."""
+    "TestUser{n}" (nick "TestUser{n}_{n}_nick"), and the bot; the bot is logged in when
+    it returns. Call it inside the running loop (an async fixture, or a coroutine): the
+    bot runs there."""
     global _session
     if not isinstance(client, discord.Client):
         raise TypeError("Runner client must be an instance of discord.Client")
@@ -73,94 +86,134 @@ def configure(client: discord.Client, guilds: int | list[str] = 1,
                         "twin directly: DiscordTwin(recommended_shards=...))")
     loop = asyncio.get_running_loop()  # raises outside a coroutine, with its own message
     if _session is not None:
-        _stop(_session)
-    twin = DiscordTwin()
-    twin.start_in_thread()
+        _replace(_session)
+    twin = DiscordTwin().start_soon()
+    try:
+        guild_ids, channel_ids, member_ids = _build(twin, guilds, text_channels,
+                                                    voice_channels, members)
+        errors: asyncio.Queue[tuple[Any, BaseException]] = asyncio.Queue()
+        listener = _watch_errors(client, errors)
+        attachment = attach(twin, client)
+    except BaseException:
+        _stopping_task(twin.stop())
+        raise
+    session = Session(twin, client, attachment, loop, guild_ids, channel_ids, member_ids,
+                      errors, listener)
+    session.config = _config(session)
+    _session = session
+    _end_with_loop(loop)
+
+
+def _build(twin: DiscordTwin, guilds: int | list[str], text_channels: int | list[str],
+           voice_channels: int | list[str], members: int | list[str]
+           ) -> tuple[list[int], list[int], list[tuple[int, int]]]:
     model = twin.model
     guild_ids: list[int] = []
     channel_ids: list[int] = []
     member_ids: list[tuple[int, int]] = []
+    for guild_name in _names(guilds, "Test Guild {}"):
+        guild = model.create_guild(guild_name, model.application.owner.id)
+        guild_ids.append(guild.id)
+        for name in _names(text_channels, "TextChannel_{}"):
+            channel_ids.append(model.create_channel(guild, name).id)
+        for name in _names(voice_channels, "VoiceChannel_{}"):
+            channel_ids.append(model.create_channel(
+                guild, name, ChannelType.GUILD_VOICE).id)
+        for number, name in enumerate(_names(members, "TestUser{}")):
+            user = model.add_user(name)
+            user.discriminator = f"{number + 1:04}"
+            model.add_member(guild, user.id, nick=f"{name}_{number}_nick")
+            member_ids.append((guild.id, user.id))
+        model.add_member(guild, model.bot.id)
+    return guild_ids, channel_ids, member_ids
 
-    def build() -> None:
-        for guild_name in _names(guilds, "Test Guild {}"):
-            guild = model.create_guild(guild_name, model.application.owner.id)
-            guild_ids.append(guild.id)
-            for name in _names(text_channels, "TextChannel_{}"):
-                channel_ids.append(model.create_channel(guild, name).id)
-            for name in _names(voice_channels, "VoiceChannel_{}"):
-                channel_ids.append(model.create_channel(
-                    guild, name, ChannelType.GUILD_VOICE).id)
-            for number, name in enumerate(_names(members, "TestUser{}")):
-                user = model.add_user(name)
-                user.discriminator = f"{number + 1:04}"
-                model.add_member(guild, user.id, nick=f"{name}_{number}_nick")
-                member_ids.append((guild.id, user.id))
-            model.add_member(guild, model.bot.id)
 
-    twin.call(build)
-    errors: asyncio.Queue[tuple[Any, BaseException]] = asyncio.Queue()
-    ready = asyncio.Event()
-
-    async def on_ready() -> None:
-        ready.set()
+def _watch_errors(client: discord.Client, errors: asyncio.Queue[tuple[Any, BaseException]]
+                  ) -> Callable[..., Coroutine[Any, Any, None]] | None:
+    """Queue what commands raise (dpytest's ``error_queue``), as dpytest wraps the
+    client's ``on_command_error``."""
 
     async def on_command_error(ctx: Any, error: BaseException) -> None:
         errors.put_nowait((ctx, error))
 
     if isinstance(client, commands.Bot):
-        client.add_listener(on_ready, "on_ready")
         client.add_listener(on_command_error, "on_command_error")
-    else:  # a plain Client has no listeners: wrap its on_ready, as dpytest wraps errors
-        previous = getattr(client, "on_ready", None)
+        return on_command_error
+    return None
 
-        async def ready_then_previous() -> None:
-            ready.set()
-            if previous is not None:
-                await previous()
 
-        client.on_ready = ready_then_previous  # type: ignore[attr-defined]
-    patch = use_discord_py(twin, client)
-    patch.__enter__()
-    task = loop.create_task(client.start(twin.application.token))
-    _session = Session(twin, client, task, ready, patch, guild_ids, channel_ids,
-                        member_ids, errors)
+def _replace(session: Session) -> None:
+    """A second ``configure``: the first session's bot is detached now and its twin
+    stops in the background (``cleanup`` or the loop's end waits for it)."""
+    global _session
+    _session = None
+    _forget_listener(session)
+    session.attachment.close_nowait()
+    _stopping_task(_stop(session))
+
+
+def _forget_listener(session: Session) -> None:
+    if session.listener is not None and isinstance(session.client, commands.Bot):
+        session.client.remove_listener(session.listener, "on_command_error")
+        session.listener = None
+
+
+def _stopping_task(stop: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.get_running_loop().create_task(stop)
+    _stopping.add(task)
+    task.add_done_callback(_stopping.discard)
+
+
+async def _stop(session: Session) -> None:
+    with contextlib.suppress(Exception):
+        await session.attachment.close()
+    await session.twin.stop()
 
 
 async def cleanup() -> None:
-    """Log the bot out and stop the twin (new: dpytest had nothing to stop)."""
+    """Log the bot out and stop the twin (dpytest had nothing to stop; here it also
+    happens by itself when the event loop closes)."""
     global _session
     session, _session = _session, None
-    if session is None:
+    if session is not None:
+        _forget_listener(session)
+        await _stop(session)
+    if _stopping:
+        await asyncio.gather(*_stopping, return_exceptions=True)
+
+
+_guarded: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
+
+
+def _end_with_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Have ``loop.close()`` first end a session still running in it (the end of a test
+    whose fixture never called :func:`cleanup`, or failed after ``configure``)."""
+    if loop in _guarded:
         return
-    with contextlib.suppress(Exception):
-        await session.client.close()
-    with contextlib.suppress(BaseException):
-        await session.task
-    _stop(session)
+    close = loop.close
 
+    def close_after_cleanup() -> None:
+        session = _session
+        ours = (session is not None and session.loop is loop) or bool(_stopping)
+        if ours and not loop.is_running() and not loop.is_closed():
+            try:
+                loop.run_until_complete(cleanup())
+            except Exception:  # the loop is ending anyway: say so, then close it
+                _log.exception("the dpytest session did not stop cleanly")
+        close()
 
-def _stop(session: Session) -> None:
-    session.patch.__exit__(None, None, None)
-    session.twin.stop_thread()
+    try:
+        loop.close = close_after_cleanup  # type: ignore[method-assign]
+    except AttributeError:  # a loop without instance attributes (uvloop): cleanup() only
+        return
+    _guarded.add(loop)
 
 
 async def ready_session() -> Session:
-    """The current session once its bot is ready (raises why it could not log in)."""
-    session = _session
-    if session is None:
+    """The current session (configured: logged in already)."""
+    if _session is None:
         raise RuntimeError("dpytest.configure(bot) has not been called")
-    if session.ready.is_set():
-        return session
-    waiter = asyncio.ensure_future(session.ready.wait())
-    done, _ = await asyncio.wait({waiter, session.task}, timeout=_READY_TIMEOUT,
-                                 return_when=asyncio.FIRST_COMPLETED)
-    if waiter not in done:
-        waiter.cancel()
-        if session.task in done:
-            session.task.result()  # raises why the login failed
-        raise TimeoutError(f"the bot did not reach on_ready in {_READY_TIMEOUT:g}s")
-    session.config = _config(session)
-    return session
+    return _session
 
 
 def _config(session: Session) -> RunnerConfig:
@@ -175,19 +228,21 @@ def _config(session: Session) -> RunnerConfig:
 
 
 def get_config() -> RunnerConfig:
-    """The configuration (available once the bot is ready: after any awaited call, or
-    ``await dpytest.ready()``)."""
-    if _session is None:
+    """The configuration: the client and the guilds, channels and members made for it."""
+    if _session is None or _session.config is None:
         raise RuntimeError("dpytest.configure(bot) has not been called")
-    if _session.config is None:
-        raise RuntimeError("the bot is still logging in: await dpytest.ready() (or any "
-                           "dpytest coroutine) before get_config()")
     return _session.config
 
 
 async def ready() -> RunnerConfig:
-    """Wait for the bot's ``on_ready`` (new; every coroutine here does it first)."""
-    return (await ready_session()).config or get_config()
+    """The configuration (``configure`` returns with the bot logged in; kept for suites
+    that awaited it)."""
+    return get_config()
+
+
+def active() -> Session | None:
+    """The configured session, if any."""
+    return _session
 
 
 def current() -> Session:
@@ -214,5 +269,5 @@ def as_discord(session: Session, sent: ModelMessage) -> discord.Message:
     return discord.Message(state=state, channel=channel, data=data)  # type: ignore[arg-type]
 
 
-__all__ = ["RunnerConfig", "Session", "as_discord", "cleanup", "configure", "current",
+__all__ = ["RunnerConfig", "Session", "active", "as_discord", "cleanup", "configure", "current",
            "get_config", "pick", "ready", "ready_session"]
