@@ -55,6 +55,16 @@ def test_a_guild_nobody_owns_has_no_owner_member_and_keeps_insertion_order() -> 
     assert model.guild_create_json(guild, with_members=True)["owner_id"] == "0"
 
 
+def test_a_dpytest_world_s_guild_create_lists_every_member_in_joining_order() -> None:
+    model = _model()
+    dpytest, alice = _guild(model, GuildRules.DPYTEST)
+    discord, _ = _guild(model, GuildRules.DISCORD)
+    listed = model.guild_create_json(dpytest, with_members=False)["members"]
+    assert [m["user"]["id"] for m in listed] == [str(alice), str(BOT)]
+    listed = model.guild_create_json(discord, with_members=False)["members"]
+    assert [m["user"]["id"] for m in listed] == [str(BOT)]
+
+
 def test_a_channel_name_is_normalised_unless_the_world_says_otherwise() -> None:
     model = _model()
     guild, _ = _guild(model, GuildRules.DISCORD)

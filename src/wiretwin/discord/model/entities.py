@@ -299,7 +299,10 @@ class GuildRules(Enum):
     apply to it as on Discord, so one that denies it SEND_MESSAGES or MANAGE_ROLES still
     refuses with 403 50013 (dpytest's two permission checks), and in such a guild the
     refusal's message names the permission, the channel and the overwrite. Everyone else
-    is held to Discord's rules there too.
+    is held to Discord's rules there too. Its GUILD_CREATE lists every member in the
+    order they joined, whatever the session's intents, as dpytest's state holds them
+    (Discord lists only the bot and members in voice to a session without
+    GUILD_PRESENCES; discord.py then asks for the rest, and lists the bot first).
     """
 
     DISCORD = "discord"

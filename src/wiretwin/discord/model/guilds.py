@@ -55,7 +55,10 @@ class GuildOps(ModelBase):
 
     def guild_create_json(self, guild: Guild, *, with_members: bool) -> dict[str, Any]:
         """GUILD_CREATE's data: the guild, its channels, roles, voice states, and members
-        (all of them when the session may have them, else the bot and voice members)."""
+        (all of them when the session may have them, else the bot and voice members; a
+        dpytest world's lists them all, in the order they joined:
+        :class:`~.entities.GuildRules`)."""
+        with_members = with_members or guild.rules is GuildRules.DPYTEST
         member_ids = list(guild.members) if with_members else [
             uid for uid in guild.members
             if uid == self.bot.id or uid in guild.voice_states]
