@@ -16,10 +16,10 @@ from typing import Any, NamedTuple
 import discord
 from discord.ext import commands
 
-from ...discord.model import ChannelType
 from ...discord.model import Message as ModelMessage
 from ...discord.twin import DiscordTwin
 from ...drivers.discord_py import use_discord_py
+from .world import DpytestWorld, build_dpytest_world
 
 _READY_TIMEOUT = 10.0
 
@@ -54,16 +54,13 @@ class Session:
 _session: Session | None = None
 
 
-def _names(spec: int | list[str], pattern: str) -> list[str]:
-    return [pattern.format(n) for n in range(spec)] if isinstance(spec, int) else list(spec)
-
-
 def configure(client: discord.Client, guilds: int | list[str] = 1,
               text_channels: int | list[str] = 1, voice_channels: int | list[str] = 1,
               members: int | list[str] = 1) -> None:
-    """dpytest's ``configure``: ``guilds`` "Test Guild {n}" each with ``text_channels``
-    "TextChannel_{n}", ``voice_channels`` "VoiceChannel_{n}" and ``members``
-    "TestUser{n}" (nick "TestUser{n}_{n}_nick"), and the bot; then the bot logs in.
+    """dpytest's ``configure``: dpytest's world (:mod:`.world`: ``guilds`` "Test Guild
+    {n}" each with ``text_channels`` "TextChannel_{n}", ``voice_channels``
+    "VoiceChannel_{n}", ``members`` "TestUser{n}" and the bot last, under dpytest's
+    rules); then the bot logs in.
     Call it from a coroutine (an async fixture): the bot runs in the running loop."""
     global _session
     if not isinstance(client, discord.Client):
@@ -77,25 +74,12 @@ def configure(client: discord.Client, guilds: int | list[str] = 1,
     twin = DiscordTwin()
     twin.start_in_thread()
     model = twin.model
-    guild_ids: list[int] = []
-    channel_ids: list[int] = []
-    member_ids: list[tuple[int, int]] = []
+    world = DpytestWorld()
 
     def build() -> None:
-        for guild_name in _names(guilds, "Test Guild {}"):
-            guild = model.create_guild(guild_name, model.application.owner.id)
-            guild_ids.append(guild.id)
-            for name in _names(text_channels, "TextChannel_{}"):
-                channel_ids.append(model.create_channel(guild, name).id)
-            for name in _names(voice_channels, "VoiceChannel_{}"):
-                channel_ids.append(model.create_channel(
-                    guild, name, ChannelType.GUILD_VOICE).id)
-            for number, name in enumerate(_names(members, "TestUser{}")):
-                user = model.add_user(name)
-                user.discriminator = f"{number + 1:04}"
-                model.add_member(guild, user.id, nick=f"{name}_{number}_nick")
-                member_ids.append((guild.id, user.id))
-            model.add_member(guild, model.bot.id)
+        nonlocal world
+        world = build_dpytest_world(model, model.bot.id, guilds, text_channels,
+                                    voice_channels, members)
 
     twin.call(build)
     errors: asyncio.Queue[tuple[Any, BaseException]] = asyncio.Queue()
@@ -122,8 +106,8 @@ def configure(client: discord.Client, guilds: int | list[str] = 1,
     patch = use_discord_py(twin, client)
     patch.__enter__()
     task = loop.create_task(client.start(twin.application.token))
-    _session = Session(twin, client, task, ready, patch, guild_ids, channel_ids,
-                        member_ids, errors)
+    _session = Session(twin, client, task, ready, patch, world.guild_ids,
+                       world.channel_ids, world.member_ids, errors)
 
 
 async def cleanup() -> None:
