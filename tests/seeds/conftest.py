@@ -56,9 +56,10 @@ def _one_test_at_a_time_on_port_2333(request: pytest.FixtureRequest) -> Iterator
 @pytest.fixture
 async def bot() -> AsyncIterator[commands.Bot]:
     """dpytest's fixture, configured as the seed's example needs: the guild the test
-    talks in is "Test Server" with 5 members (3 users, the owner and the bot)."""
+    talks in is "Test Server" with 5 members (4 users and the bot: dpytest's guilds have
+    no owner member)."""
     the_bot = serverinfo_bot()
-    dpytest.configure(the_bot, guilds=["Test Server"], members=3)
+    dpytest.configure(the_bot, guilds=["Test Server"], members=4)
     await dpytest.ready()  # the example reads bot.user.id at once
     yield the_bot
     await dpytest.empty_queue()

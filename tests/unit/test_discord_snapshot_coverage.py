@@ -26,6 +26,7 @@ from wiretwin.discord.model import (
     ChannelType,
     DiscordModel,
     Guild,
+    GuildRules,
     Member,
     Message,
     Overwrite,
@@ -101,7 +102,7 @@ def _objects() -> dict[str, list[Any]]:
                                                              BOT: member},
                   bans={BANNED: "spam"}, voice_states={BOT: VOICE}, description="a guild",
                   icon="b" * 32, afk_channel_id=VOICE, system_channel_id=TEXT,
-                  verification_level=2, preferred_locale="de")
+                  verification_level=2, preferred_locale="de", rules=GuildRules.DPYTEST)
     attachment = Attachment(MESSAGE + 1, "a.txt", 3, "text/plain", url(TEXT, MESSAGE + 1,
                                                                          "a.txt"),
                             b"abc", "a file", expired=True)

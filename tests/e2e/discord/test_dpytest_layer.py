@@ -69,9 +69,10 @@ async def test_configure_builds_dpytests_world(bot: commands.Bot) -> None:
     config = await dpytest.ready()
     assert config is dpytest.get_config() and config.client is bot
     assert [g.name for g in config.guilds] == ["Test Guild 0"]
-    assert [c.name for c in config.channels] == ["textchannel_0", "VoiceChannel_0"]
+    assert [c.name for c in config.channels] == ["TextChannel_0", "VoiceChannel_0"]
     assert [(m.name, m.nick) for m in config.members] == [("TestUser0", "TestUser0_0_nick")]
-    assert config.guilds[0].me is not None
+    guild = config.guilds[0]
+    assert list(guild.members) == [config.members[0], guild.me] and guild.owner is None
 
 
 async def test_messages_and_verify(bot: commands.Bot) -> None:

@@ -17,11 +17,16 @@ at it and starts ``bot.start(token)``; every coroutine here first waits for ``on
 settle), re-raising what a command raised, as dpytest does. ``verify()``,
 ``get_message``, ``get_embed`` read what the bot really sent.
 
-Differences that come from being real (docs/migrating.md): the bot logs in, so
-``setup_hook`` runs and permissions are enforced (a 403 reaches the command as
-``discord.Forbidden``); the guild's owner is a separate user, so ``member_count`` counts
-the bot once (dpytest counts it twice); ids are real snowflakes; the backend's ``make_*``
-functions are coroutines (``await backend.make_text_channel(...)``).
+The world is dpytest's, in its order (:mod:`.world`), and holds the bot to dpytest's
+rules: it manages roles, members, bans and channels freely, while channel overwrites
+that deny it ``send_messages`` or ``manage_roles`` refuse it. Differences that come from
+being real (docs/migrating.md): the bot logs in, so ``setup_hook`` runs and a 403
+reaches the command as ``discord.Forbidden``; the bot's cache changes when the gateway
+event arrives; Discord's other rules stand (a channel needs a name, Administrator in an
+overwrite grants nothing, only a member in voice can be moved), each refusal saying
+what it is; ``member_count`` counts the bot once (dpytest counts it twice); ids are real
+snowflakes; the backend's ``make_*`` functions are coroutines
+(``await backend.make_text_channel(...)``).
 
 The package only re-exports, eagerly (a dpytest suite uses all of it, and all of it needs
 discord.py): the session in :mod:`.session`, the users' actions in :mod:`.acting`, the

@@ -26,10 +26,10 @@ from typing import Any, NamedTuple
 import discord
 from discord.ext import commands
 
-from ...discord.model import ChannelType
 from ...discord.model import Message as ModelMessage
 from ...discord.twin import DiscordTwin
 from ...drivers.discord_py_attach import Attachment, attach
+from .world import build_dpytest_world
 
 _log = logging.getLogger("wiretwin.compat.dpytest")
 
@@ -66,18 +66,14 @@ _session: Session | None = None
 _stopping: set[asyncio.Task[None]] = set()
 
 
-def _names(spec: int | list[str], pattern: str) -> list[str]:
-    return [pattern.format(n) for n in range(spec)] if isinstance(spec, int) else list(spec)
-
-
 def configure(client: discord.Client, guilds: int | list[str] = 1,
               text_channels: int | list[str] = 1, voice_channels: int | list[str] = 1,
               members: int | list[str] = 1) -> None:
-    """dpytest's ``configure``: ``guilds`` "Test Guild {n}" each with ``text_channels``
-    "TextChannel_{n}", ``voice_channels`` "VoiceChannel_{n}" and ``members``
-    "TestUser{n}" (nick "TestUser{n}_{n}_nick"), and the bot; the bot is logged in when
-    it returns. Call it inside the running loop (an async fixture, or a coroutine): the
-    bot runs there."""
+    """dpytest's ``configure``: dpytest's world (:mod:`.world`: ``guilds`` "Test Guild
+    {n}" each with ``text_channels`` "TextChannel_{n}", ``voice_channels``
+    "VoiceChannel_{n}", ``members`` "TestUser{n}" and the bot last, under dpytest's
+    rules); the bot is logged in when it returns. Call it inside the running loop (an
+    async fixture, or a coroutine): the bot runs there."""
     global _session
     if not isinstance(client, discord.Client):
         raise TypeError("Runner client must be an instance of discord.Client")
@@ -89,43 +85,19 @@ def configure(client: discord.Client, guilds: int | list[str] = 1,
         _replace(_session)
     twin = DiscordTwin().start_soon()
     try:
-        guild_ids, channel_ids, member_ids = _build(twin, guilds, text_channels,
-                                                    voice_channels, members)
+        world = build_dpytest_world(twin.model, twin.model.bot.id, guilds, text_channels,
+                                    voice_channels, members)
         errors: asyncio.Queue[tuple[Any, BaseException]] = asyncio.Queue()
         listener = _watch_errors(client, errors)
         attachment = attach(twin, client)
     except BaseException:
         _stopping_task(twin.stop())
         raise
-    session = Session(twin, client, attachment, loop, guild_ids, channel_ids, member_ids,
-                      errors, listener)
+    session = Session(twin, client, attachment, loop, world.guild_ids, world.channel_ids,
+                      world.member_ids, errors, listener)
     session.config = _config(session)
     _session = session
     _end_with_loop(loop)
-
-
-def _build(twin: DiscordTwin, guilds: int | list[str], text_channels: int | list[str],
-           voice_channels: int | list[str], members: int | list[str]
-           ) -> tuple[list[int], list[int], list[tuple[int, int]]]:
-    model = twin.model
-    guild_ids: list[int] = []
-    channel_ids: list[int] = []
-    member_ids: list[tuple[int, int]] = []
-    for guild_name in _names(guilds, "Test Guild {}"):
-        guild = model.create_guild(guild_name, model.application.owner.id)
-        guild_ids.append(guild.id)
-        for name in _names(text_channels, "TextChannel_{}"):
-            channel_ids.append(model.create_channel(guild, name).id)
-        for name in _names(voice_channels, "VoiceChannel_{}"):
-            channel_ids.append(model.create_channel(
-                guild, name, ChannelType.GUILD_VOICE).id)
-        for number, name in enumerate(_names(members, "TestUser{}")):
-            user = model.add_user(name)
-            user.discriminator = f"{number + 1:04}"
-            model.add_member(guild, user.id, nick=f"{name}_{number}_nick")
-            member_ids.append((guild.id, user.id))
-        model.add_member(guild, model.bot.id)
-    return guild_ids, channel_ids, member_ids
 
 
 def _watch_errors(client: discord.Client, errors: asyncio.Queue[tuple[Any, BaseException]]

@@ -240,7 +240,7 @@ class GuildRoutes:
         guild = self._guild(request, P.MANAGE_ROLES)
         fields = read_role(await read_json(request))
         permissions = fields.get("permissions")
-        self._may_grant(guild, permissions, 0)
+        self.model.require_may_grant(guild, self.me, permissions, 0)
         role = self.model.create_role(guild, fields.get("name") or "new role", permissions,
                                       color=fields.get("color", 0),
                                       hoist=fields.get("hoist", False),
@@ -254,16 +254,9 @@ class GuildRoutes:
         self.model.require_role_manageable(guild, self.me, role_id)
         role = self.model.role(guild, role_id)
         changes = read_role(await read_json(request))
-        self._may_grant(guild, changes.get("permissions"), role.permissions)
+        self.model.require_may_grant(guild, self.me, changes.get("permissions"),
+                                     role.permissions)
         return self.model.modify_role(guild, role, changes).to_json()
-
-    def _may_grant(self, guild: Guild, permissions: int | None, had: int) -> None:
-        """The bot cannot give a role permissions it does not have itself (beyond what
-        the role ``had``), unless it is an administrator."""
-        granted = self.model.guild_permissions(guild, self.me)
-        if permissions is not None and not granted & P.ADMINISTRATOR and (
-                permissions & ~had & ~int(granted)):
-            raise missing_permissions()
 
     async def delete_role(self, request: web.Request) -> None:
         guild = self._guild(request, P.MANAGE_ROLES)

@@ -14,11 +14,13 @@ from .base import (
 )
 from .commands import CommandOps
 from .entities import (
+    NO_OWNER,
     Application,
     Attachment,
     Channel,
     ChannelType,
     Guild,
+    GuildRules,
     Member,
     Message,
     Overwrite,
@@ -47,6 +49,7 @@ class DiscordModel(GuildOps, MemberOps, WebhookOps, ThreadOps, MessageOps, Comma
 
 __all__ = [
     "ATTACHMENT_LIMIT",
+    "NO_OWNER",
     "Application",
     "Attachment",
     "Channel",
@@ -55,6 +58,7 @@ __all__ = [
     "DiscordModel",
     "Effects",
     "Guild",
+    "GuildRules",
     "Member",
     "Message",
     "Overwrite",

@@ -34,6 +34,7 @@ from ..errors import (
 from ..permissions import Permission, apply_overwrites, base_permissions
 from ..snowflake import Snowflakes
 from ..wire.serialize import voice_state_json
+from . import rules
 from .entities import (
     Application,
     Channel,
@@ -41,6 +42,7 @@ from .entities import (
     Guild,
     Member,
     Message,
+    Overwrite,
     User,
     Webhook,
 )
@@ -196,9 +198,12 @@ class ModelBase:
         member = guild.members.get(user_id)
         if member is None:
             return Permission(0)
-        return base_permissions(
+        perms = base_permissions(
             is_owner=user_id == guild.owner_id, everyone=guild.everyone.permissions,
             roles=[guild.roles[r].permissions for r in member.roles if r in guild.roles])
+        if rules.unbound(guild, user_id, self.bot.id):
+            perms |= rules.DPYTEST_BOT
+        return perms
 
     def permissions(self, channel: Channel, user_id: int) -> Permission:
         """What ``user_id`` may do in ``channel`` (DMs: the usual DM permissions)."""
@@ -244,10 +249,30 @@ class ModelBase:
         """Raise Discord's 403 unless ``user_id`` has every permission in ``channel``."""
         perms = self.permissions(channel, user_id)
         if not perms & Permission.VIEW_CHANNEL:
-            raise missing_access()
+            raise self._refused(channel, user_id, Permission.VIEW_CHANNEL)
         for permission in needed:
             if not perms & permission:
-                raise missing_permissions()
+                raise self._refused(channel, user_id, permission)
+
+    def _refused(self, channel: Channel, user_id: int, missing: Permission) -> DiscordError:
+        """Discord's 403 (50001 without VIEW_CHANNEL, else 50013); in a dpytest world the
+        bot's also says why (:func:`.rules.refusal`)."""
+        error = missing_access() if missing is Permission.VIEW_CHANNEL \
+            else missing_permissions()
+        guild = self.guilds.get(channel.guild_id) if channel.guild_id is not None else None
+        if guild is None or not rules.unbound(guild, user_id, self.bot.id):
+            return error
+        why = rules.refusal(channel, self._overwrites_of(guild, channel, user_id), missing)
+        return DiscordError(error.status, error.code, f"{error.message}: {why}")
+
+    def _overwrites_of(self, guild: Guild, channel: Channel, user_id: int) -> list[Overwrite]:
+        """The overwrites of ``channel`` (its parent's, for a thread) that apply to
+        ``user_id``: @everyone's, its roles', its own."""
+        if channel.thread is not None and channel.parent_id in self.channels:
+            channel = self.channels[channel.parent_id]
+        member = guild.members.get(user_id)
+        targets = {guild.id, user_id, *(member.roles if member else [])}
+        return [o for o in channel.overwrites.values() if o.id in targets]
 
     def require_guild(self, guild: Guild, user_id: int, *needed: Permission) -> None:
         perms = self.guild_permissions(guild, user_id)
@@ -261,9 +286,10 @@ class ModelBase:
                 raise missing_permissions()
 
     def top_role_position(self, guild: Guild, user_id: int) -> int:
-        """The member's highest role position (the owner outranks everyone)."""
-        if user_id == guild.owner_id:
-            return 1 << 30
+        """The member's highest role position (the owner outranks everyone; so does the
+        bot in a dpytest world, where the role hierarchy does not bind it)."""
+        if user_id == guild.owner_id or rules.unbound(guild, user_id, self.bot.id):
+            return rules.ABOVE_EVERY_ROLE
         member = guild.members.get(user_id)
         if member is None:
             return -1

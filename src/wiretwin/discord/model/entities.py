@@ -8,7 +8,7 @@ one shape per object.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import IntEnum
+from enum import Enum, IntEnum
 from typing import Any
 
 from ..snowflake import snowflake_time_ms
@@ -281,10 +281,39 @@ class Message:
                             content_visible=content_visible)
 
 
+#: ``owner_id`` of a guild nobody owns, as dpytest builds its guilds: no user is its
+#: owner, so no member outranks the others as the owner would. Discord's guilds always
+#: have an owner; only a world is built without one (:meth:`GuildOps.create_guild`).
+NO_OWNER = 0
+
+
+class GuildRules(Enum):
+    """Which rules bind the bot in a guild.
+
+    ``DISCORD`` (every guild but a dpytest world's): all of Discord's.
+    ``DPYTEST``: what dpytest enforces, for a world built as dpytest builds it
+    (:mod:`wiretwin.compat.dpytest.world`). The bot holds every guild-wide permission but
+    ADMINISTRATOR, although no role it has says so (dpytest checks none of them); the role
+    hierarchy and the limit on granting permissions do not bind it (it ranks above every
+    role, may give any role any permission and move it anywhere); channel overwrites
+    apply to it as on Discord, so one that denies it SEND_MESSAGES or MANAGE_ROLES still
+    refuses with 403 50013 (dpytest's two permission checks), and in such a guild the
+    refusal's message names the permission, the channel and the overwrite. Everyone else
+    is held to Discord's rules there too. Its GUILD_CREATE lists every member in the
+    order they joined, whatever the session's intents, as dpytest's state holds them
+    (Discord lists only the bot and members in voice to a session without
+    GUILD_PRESENCES; discord.py then asks for the rest, and lists the bot first).
+    """
+
+    DISCORD = "discord"
+    DPYTEST = "dpytest"
+
+
 @dataclass
 class Guild:
     id: int
     name: str
+    #: The owner's user id (:data:`NO_OWNER` for a guild nobody owns).
     owner_id: int
     created_ms: float
     roles: dict[int, Role] = field(default_factory=dict)
@@ -299,6 +328,8 @@ class Guild:
     system_channel_id: int | None = None
     verification_level: int = 0
     preferred_locale: str = "en-US"
+    #: Which rules bind the bot here (only a dpytest world is built with others).
+    rules: GuildRules = GuildRules.DISCORD
 
     @property
     def everyone(self) -> Role:
@@ -309,11 +340,13 @@ class Guild:
 
 
 __all__ = [
+    "NO_OWNER",
     "Application",
     "Attachment",
     "Channel",
     "ChannelType",
     "Guild",
+    "GuildRules",
     "Member",
     "Message",
     "Overwrite",

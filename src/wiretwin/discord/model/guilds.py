@@ -5,11 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import DM_CHANNEL, INVALID_ROLE, UNKNOWN_MEMBER, UNKNOWN_ROLE
-from ..permissions import DEFAULT_EVERYONE
+from ..permissions import DEFAULT_EVERYONE, Permission
 from ..wire.changes import read_channel, read_guild, read_role
 from ..wire.serialize import guild_create_json
+from . import rules
 from .base import ModelBase, form_error, missing_permissions
-from .entities import Channel, ChannelType, Guild, Member, Overwrite, Role, User
+from .entities import (
+    NO_OWNER,
+    Channel,
+    ChannelType,
+    Guild,
+    GuildRules,
+    Member,
+    Overwrite,
+    Role,
+    User,
+)
 
 
 class GuildOps(ModelBase):
@@ -24,12 +35,19 @@ class GuildOps(ModelBase):
 
     # -- guilds -----------------------------------------------------------------------
 
-    def create_guild(self, name: str, owner_id: int, *, guild_id: int | None = None) -> Guild:
-        self.user(owner_id)
+    def create_guild(self, name: str, owner_id: int, *, guild_id: int | None = None,
+                     rules: GuildRules = GuildRules.DISCORD) -> Guild:
+        """A guild with @everyone and its owner as its first member. Two construction
+        options build what Discord never has, for a world made as dpytest makes it:
+        ``owner_id=NO_OWNER`` (nobody owns it, no owner member) and ``rules`` (which rules
+        bind the bot there, :class:`~.entities.GuildRules`)."""
+        if owner_id != NO_OWNER:
+            self.user(owner_id)
         guild_id = guild_id if guild_id is not None else self.ids.next()
-        guild = Guild(guild_id, name, owner_id, self.now_ms)
+        guild = Guild(guild_id, name, owner_id, self.now_ms, rules=rules)
         guild.roles[guild_id] = Role(guild_id, guild_id, "@everyone", int(DEFAULT_EVERYONE))
-        guild.members[owner_id] = Member(owner_id, guild_id, self.now_ms)
+        if owner_id != NO_OWNER:
+            guild.members[owner_id] = Member(owner_id, guild_id, self.now_ms)
         self.guilds[guild_id] = guild
         if owner_id == self.bot.id:
             self.effects.guild_joined(guild_id)
@@ -37,7 +55,10 @@ class GuildOps(ModelBase):
 
     def guild_create_json(self, guild: Guild, *, with_members: bool) -> dict[str, Any]:
         """GUILD_CREATE's data: the guild, its channels, roles, voice states, and members
-        (all of them when the session may have them, else the bot and voice members)."""
+        (all of them when the session may have them, else the bot and voice members; a
+        dpytest world's lists them all, in the order they joined:
+        :class:`~.entities.GuildRules`)."""
+        with_members = with_members or guild.rules is GuildRules.DPYTEST
         member_ids = list(guild.members) if with_members else [
             uid for uid in guild.members
             if uid == self.bot.id or uid in guild.voice_states]
@@ -77,7 +98,12 @@ class GuildOps(ModelBase):
                        *, parent_id: int | None = None, topic: str | None = None,
                        position: int | None = None, overwrites: list[Overwrite] | None = None,
                        channel_id: int | None = None, nsfw: bool = False,
-                       bitrate: int = 64000, user_limit: int = 0) -> Channel:
+                       bitrate: int = 64000, user_limit: int = 0,
+                       normalise_name: bool = True) -> Channel:
+        """A guild channel (CHANNEL_CREATE), at the end of the guild's list or at
+        ``position``. A text or announcement channel's name is lowercased with dashes for
+        spaces, as Discord does; ``normalise_name=False`` keeps it as given, state only a
+        world is built with (dpytest's "TextChannel_0"): REST always normalises."""
         if not name or len(name) > 100:
             raise form_error("name", "BASE_TYPE_BAD_LENGTH",
                              "Must be between 1 and 100 in length.")
@@ -87,7 +113,7 @@ class GuildOps(ModelBase):
                     or parent.guild_id != guild.id:
                 raise form_error("parent_id", "CHANNEL_PARENT_INVALID",
                                  "Category does not exist")
-        if kind in (ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT):
+        if normalise_name and kind in (ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT):
             name = name.lower().replace(" ", "-")
         channel = Channel(
             channel_id if channel_id is not None else self.ids.next(), kind, name, guild.id,
@@ -183,6 +209,18 @@ class GuildOps(ModelBase):
                 target != actor
                 and self.top_role_position(guild, actor) <= self.top_role_position(
                     guild, target)):
+            raise missing_permissions()
+
+    def require_may_grant(self, guild: Guild, actor: int, permissions: int | None,
+                          had: int) -> None:
+        """``actor`` cannot give a role permissions it does not have itself (beyond what
+        the role ``had``), unless it is an administrator (or the bot of a dpytest world,
+        :class:`~.entities.GuildRules`)."""
+        granted = self.guild_permissions(guild, actor)
+        if permissions is None or granted & Permission.ADMINISTRATOR \
+                or rules.unbound(guild, actor, self.bot.id):
+            return
+        if permissions & ~had & ~int(granted):
             raise missing_permissions()
 
     def require_role_manageable(self, guild: Guild, actor: int, role_id: int) -> None:

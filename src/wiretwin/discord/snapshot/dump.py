@@ -12,6 +12,7 @@ from ..model import (
     Channel,
     DiscordModel,
     Guild,
+    GuildRules,
     Member,
     Message,
     Reaction,
@@ -88,8 +89,10 @@ def application_entry(app: Application) -> dict[str, Any]:
 
 
 def guild_entry(guild: Guild) -> dict[str, Any]:
-    return GUILD.entry(serialize.guild_json(guild),
-                       {"created_at": iso(guild.created_ms)})
+    private = {"created_at": iso(guild.created_ms)}
+    if guild.rules is not GuildRules.DISCORD:
+        private["rules"] = guild.rules.value
+    return GUILD.entry(serialize.guild_json(guild), private)
 
 
 def role_entry(role: Role) -> dict[str, Any]:

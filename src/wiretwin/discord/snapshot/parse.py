@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import Application, Guild, Member, Role, User
+from ..model import NO_OWNER, Application, Guild, GuildRules, Member, Role, User
 from ..permissions import DEFAULT_EVERYONE
 from ..snowflake import snowflake_time_ms
 from .common import DEFAULT_FLAGS, FORMAT, KEYS, AttachmentUrl, SnapshotError
@@ -53,7 +53,8 @@ def parse(data: Any, attachment_url: AttachmentUrl) -> State:
                                     f"{str(channel_id)!r} is not a channel of the guild")
     _members(state, data.get("members", []))
     for guild in state.guilds.values():
-        if guild.owner_id not in guild.members:  # the owner is always a member
+        if guild.owner_id not in guild.members and guild.owner_id != NO_OWNER:
+            # the owner is always a member
             guild.members[guild.owner_id] = Member(guild.owner_id, guild.id,
                                                    guild.created_ms)
     _bans(state, data.get("bans", []))
@@ -106,9 +107,13 @@ def _guilds(state: State, entries: list[Any]) -> None:
         if guild_id in state.guilds:
             raise e.fail("id", f"{str(guild_id)!r} is used twice")
         owner = e.id("owner")
-        if owner not in state.users:
+        if owner not in state.users and owner != NO_OWNER:
             raise e.fail("owner", f"{str(owner)!r} is not in users")
         created = e.time("created_at")
+        rules = e.text("rules", GuildRules.DISCORD.value)
+        if rules not in {r.value for r in GuildRules}:
+            raise e.fail("rules", f"must be one of {[r.value for r in GuildRules]}, "
+                                  f"not {rules!r}")
         state.guilds[guild_id] = Guild(
             guild_id, e.text("name"), owner,
             created if created is not None else float(snowflake_time_ms(guild_id)),
@@ -116,7 +121,8 @@ def _guilds(state: State, entries: list[Any]) -> None:
             afk_channel_id=e.opt_id("afk_channel"),
             system_channel_id=e.opt_id("system_channel"),
             verification_level=e.number("verification_level"),
-            preferred_locale=e.text("preferred_locale", "en-US"))
+            preferred_locale=e.text("preferred_locale", "en-US"),
+            rules=GuildRules(rules))
 
 
 def _roles(state: State, entries: list[Any]) -> None:

@@ -120,13 +120,15 @@ APPLICATION = Schema(
 
 GUILD = Schema(
     keys=("id", "name", "owner", "created_at", "description", "icon", "afk_channel",
-          "system_channel", "verification_level", "preferred_locale"),
+          "system_channel", "verification_level", "preferred_locale", "rules"),
     shared={"id": "id", "name": "name", "owner": "owner_id", "description": "description",
             "icon": "icon", "afk_channel": "afk_channel_id",
             "system_channel": "system_channel_id",
             "verification_level": "verification_level",
             "preferred_locale": "preferred_locale"},
-    private={"created_at": "when the guild was made (the JSON has no such field)"},
+    private={"created_at": "when the guild was made (the JSON has no such field)",
+             "rules": "which rules bind the bot (\"dpytest\" in a dpytest world; left "
+                      "out for Discord's)"},
     unsaved={**dict.fromkeys(
         ("icon_hash", "splash", "discovery_splash", "region", "afk_timeout",
          "widget_enabled", "widget_channel_id", "default_message_notifications",
@@ -142,7 +144,7 @@ GUILD = Schema(
             "description": "description", "icon": "icon",
             "afk_channel_id": "afk_channel", "system_channel_id": "system_channel",
             "verification_level": "verification_level",
-            "preferred_locale": "preferred_locale"},
+            "preferred_locale": "preferred_locale", "rules": "rules"},
     elsewhere={"roles": "the roles list", "channels": "the channels list (its order)",
                "members": "the members list", "bans": "the bans list",
                "voice_states": "the voice_states list"},
