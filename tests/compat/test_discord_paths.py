@@ -76,10 +76,13 @@ def test_the_drivers_exports_are_pinned_and_lazy() -> None:
 
 def test_dpytest_exports_are_pinned() -> None:
     assert sorted(dpytest.__all__) == sorted([
-        "RunnerConfig", "Verify", "VerifyActivity", "add_reaction", "add_role", "backend",
-        "cleanup", "configure", "empty_queue", "finish_on_command_error", "get_config",
+        "CallbackEvent", "PeekableQueue", "RunnerConfig", "Verify", "VerifyActivity",
+        "VerifyMessage", "activity_eq", "add_reaction", "add_role", "back", "backend",
+        "callbacks", "cleanup", "configure", "counter", "embed_eq", "embed_proxy_eq",
+        "empty_queue", "error_queue", "factories", "finish_on_command_error", "get_config",
         "get_embed", "get_message", "member_join", "message", "ready", "remove_reaction",
-        "remove_role", "run_all_events", "set_permission_overrides", "verify"])
+        "remove_role", "require_config", "run_all_events", "runner", "sent_queue",
+        "set_permission_overrides", "state", "utils", "verify", "voice", "websocket"])
     for name in dpytest.__all__:
         assert hasattr(dpytest, name), name
 

@@ -31,7 +31,18 @@ checks of what the bot sent in :mod:`.checks`, and the ``backend`` module. It us
 
 from __future__ import annotations
 
+# The submodules first, under dpytest's module names: ``verify`` is also a function
+# here (bound last, below), and a submodule imported after that would replace it.
 from . import backend as backend
+from . import callbacks as callbacks
+from . import calls as _calls  # starts the watch for callbacks once one is set
+from . import factories as factories
+from . import runner as runner
+from . import state as state
+from . import utils as utils
+from . import verify as _verify_module
+from . import voice as voice
+from . import websocket as websocket
 from .acting import (
     add_reaction,
     add_role,
@@ -43,11 +54,22 @@ from .acting import (
     run_all_events,
     set_permission_overrides,
 )
-from .checks import Verify, VerifyActivity, empty_queue, get_embed, get_message, verify
+from .callbacks import CallbackEvent
+from .checks import Verify, VerifyActivity, VerifyMessage, empty_queue, get_embed, get_message
+from .queues import error_queue, sent_queue
+from .runner import counter, require_config
 from .session import RunnerConfig, cleanup, configure, get_config, ready
+from .utils import PeekableQueue, activity_eq, embed_eq, embed_proxy_eq
+from .verify import verify
 
-__all__ = ["RunnerConfig", "Verify", "VerifyActivity", "add_reaction", "add_role", "backend",
-           "cleanup", "configure", "empty_queue", "finish_on_command_error", "get_config",
-           "get_embed", "get_message", "member_join", "message", "ready",
-           "remove_reaction", "remove_role", "run_all_events", "set_permission_overrides",
-           "verify"]
+back = backend
+del _calls, _verify_module
+
+__all__ = ["CallbackEvent", "PeekableQueue", "RunnerConfig", "Verify", "VerifyActivity",
+           "VerifyMessage", "activity_eq", "add_reaction", "add_role", "back", "backend",
+           "callbacks", "cleanup", "configure", "counter", "embed_eq", "embed_proxy_eq",
+           "empty_queue", "error_queue", "factories", "finish_on_command_error",
+           "get_config", "get_embed", "get_message", "member_join", "message", "ready",
+           "remove_reaction", "remove_role", "require_config", "run_all_events", "runner",
+           "sent_queue", "set_permission_overrides", "state", "utils", "verify", "voice",
+           "websocket"]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from ...runtime.lazy import lazy_exports
 
-__all__ = ["delete_channel", "delete_member", "delete_role", "make_category", "make_guild",
-           "make_member", "make_role", "make_text_channel", "make_user", "make_voice_channel",
+__all__ = ["CallbackEvent", "callbacks", "delete_channel", "delete_member", "delete_role",
+           "facts", "get_state", "make_category", "make_guild", "make_member", "make_role",
+           "make_text_channel", "make_user", "make_voice_channel",
            "set_channel_permission_overrides", "update_channel", "update_member",
            "update_role"]
 
