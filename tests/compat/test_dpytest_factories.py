@@ -9,7 +9,7 @@ from typing import Any
 import discord
 import pytest
 
-from wiretwin.compat.dpytest import factories
+from wiretwin.discord.dpytest import factories
 
 
 @pytest.fixture

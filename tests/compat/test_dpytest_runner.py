@@ -13,10 +13,11 @@ import discord
 import pytest
 from discord.ext import commands
 
-import wiretwin.compat.dpytest as dpytest
-from wiretwin.compat.dpytest import backend, callbacks, calls, factories, runner
-from wiretwin.compat.dpytest.callbacks import CallbackEvent
+import wiretwin.discord.dpytest as dpytest
+from wiretwin.compat.dpytest import calls
 from wiretwin.compat.dpytest.session import current
+from wiretwin.discord.dpytest import backend, callbacks, factories, runner
+from wiretwin.discord.dpytest.callbacks import CallbackEvent
 
 
 def _bot() -> commands.Bot:

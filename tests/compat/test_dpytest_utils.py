@@ -9,7 +9,7 @@ import datetime as dt
 import discord
 import pytest
 
-from wiretwin.compat.dpytest.utils import (
+from wiretwin.discord.dpytest.utils import (
     PeekableQueue,
     activity_eq,
     embed_eq,

@@ -1,4 +1,6 @@
-"""dpytest's public API (0.7), over the wire: ``import wiretwin.compat.dpytest as dpytest``.
+"""dpytest's public API (0.7.0 and master), over the wire. Suites import it under
+dpytest's own path, ``import wiretwin.discord.dpytest as dpytest`` (that package serves
+this one's names, module by module); this is where it lives, above the twin.
 
 An existing dpytest suite switches by changing its import and its fixture::
 
@@ -15,7 +17,8 @@ An existing dpytest suite switches by changing its import and its fixture::
 at it and starts ``bot.start(token)``; every coroutine here first waits for ``on_ready``.
 ``message`` posts as a member and returns once the bot has finished with it (the twin's
 settle), re-raising what a command raised, as dpytest does. ``verify()``,
-``get_message``, ``get_embed`` read what the bot really sent.
+``get_message``, ``get_embed``, ``sent_queue`` read what the bot really sent; callbacks
+fire on the bot's real REST calls (:mod:`.calls`).
 
 Differences that come from being real (docs/migrating.md): the bot logs in, so
 ``setup_hook`` runs and permissions are enforced (a 403 reaches the command as
@@ -23,10 +26,11 @@ Differences that come from being real (docs/migrating.md): the bot logs in, so
 the bot once (dpytest counts it twice); ids are real snowflakes; the backend's ``make_*``
 functions are coroutines (``await backend.make_text_channel(...)``).
 
-The package only re-exports, eagerly (a dpytest suite uses all of it, and all of it needs
-discord.py): the session in :mod:`.session`, the users' actions in :mod:`.acting`, the
-checks of what the bot sent in :mod:`.checks`, and the ``backend`` module. It used to be
-``wiretwin.discord.dpytest``, which still works with a DeprecationWarning.
+The package re-exports eagerly (a dpytest suite uses all of it, and all of it needs
+discord.py), under dpytest's module names: :mod:`.runner` (the session in
+:mod:`.session`, the users' actions in :mod:`.acting`, the checks in :mod:`.checks`, the
+queues in :mod:`.queues`), :mod:`.backend`, :mod:`.verify`, :mod:`.utils`,
+:mod:`.factories`, :mod:`.callbacks`, :mod:`.state`, :mod:`.websocket`, :mod:`.voice`.
 """
 
 from __future__ import annotations
