@@ -181,12 +181,9 @@ def _arguments(event: CallbackEvent, call: _Call, result: Any) -> Arguments:
             return (call.id("channel_id"),), {}
         case CallbackEvent.start_private_message:
             return (call.member(int(body["recipient_id"])),), {}
-        case CallbackEvent.send_message:
-            channel = call.channel()
-            found = call.state._get_message(int(result["id"]))
-            sent = found if found is not None else discord.Message(
-                state=call.state, channel=channel, data=result)
-            return (sent,), {}
+        case CallbackEvent.send_message:  # as the twin answered (the cache's copy may
+            # have been read already, or not, and changes with later edits)
+            return (discord.Message(state=call.state, channel=call.channel(), data=result),), {}
         case CallbackEvent.send_typing:
             return (call.channel(),), {}
         case CallbackEvent.delete_message:
