@@ -4,6 +4,7 @@ objects they describe (no twin involved: a client's state that never logs in).""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 import discord
@@ -46,14 +47,16 @@ def test_ids_are_growing_snowflakes_of_now() -> None:
     assert abs((made - discord.utils.utcnow()).total_seconds()) < 5
 
 
-def test_a_user_dict_checks_its_discriminator() -> None:
+def test_a_user_dict_checks_its_discriminator(caplog: pytest.LogCaptureFixture) -> None:
     assert factories.make_user_dict("bo", 42, "abc", id_num=5)["discriminator"] == "0042"
     assert factories.make_user_dict("bo", "0042", None)["discriminator"] == "0042"
     for wrong in (0, 10000, "42", "00a1"):
         with pytest.raises(ValueError, match="discriminator"):
             factories.make_user_dict("bo", wrong, None)
-    with pytest.raises(TypeError, match="colour"):
-        factories.make_user_dict("bo", 1, None, colour=3)
+    with caplog.at_level(logging.WARNING, logger="wiretwin.compat.dpytest"):
+        made = factories.make_user_dict("bo", 1, None, colour=3, bot=True)
+    assert "colour" not in made and made["bot"] is True
+    assert "left out fields" in caplog.text and "colour" in caplog.text
 
 
 def test_a_guild_from_dicts_reads_as_built(state: object) -> None:
