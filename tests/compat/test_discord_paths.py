@@ -1,6 +1,8 @@
 """The Discord seed vocabulary and client drivers moved above the twin: the new paths
 import cleanly, and the old ones (used by existing suites and docs) still work, warn
-with the new path, and hand out the new modules' own objects."""
+with the new path, and hand out the new modules' own objects. dpytest's own path,
+``wiretwin.discord.dpytest``, serves the dpytest layer under dpytest's module names,
+without a warning (an existing suite changes only its imports)."""
 
 from __future__ import annotations
 
@@ -13,40 +15,120 @@ import types
 import pytest
 
 import wiretwin.compat.dpytest as dpytest
-import wiretwin.compat.dpytest.backend as dpytest_backend
 import wiretwin.drivers
 from wiretwin.drivers import discord_js, discord_py, hikari
 
 NEW_MODULES = ["wiretwin.compat", "wiretwin.compat.dpytest", "wiretwin.compat.dpytest.backend",
-               "wiretwin.drivers", "wiretwin.drivers.discord_py", "wiretwin.drivers.hikari",
-               "wiretwin.drivers.discord_js"]
+               "wiretwin.discord.dpytest", "wiretwin.drivers", "wiretwin.drivers.discord_py",
+               "wiretwin.drivers.hikari", "wiretwin.drivers.discord_js"]
 
 
 def _old(name: str) -> types.ModuleType:
     return importlib.import_module(name)
 
 
-def test_the_old_dpytest_package_warns_and_is_the_new_one() -> None:
-    old = _old("wiretwin.discord.dpytest")
-    with pytest.warns(DeprecationWarning,
-                      match=r"wiretwin\.discord\.dpytest\.configure moved to "
-                            r"wiretwin\.compat\.dpytest\.configure"):
-        assert old.configure is dpytest.configure
-    assert sorted(old.__all__) == sorted(dpytest.__all__)
-    for name in dpytest.__all__:
-        with pytest.warns(DeprecationWarning, match="wiretwin.compat.dpytest"):
-            assert getattr(old, name) is getattr(dpytest, name), name
+#: dpytest's modules, each under ``wiretwin.discord.dpytest`` as under ``discord.ext.test``.
+DPYTEST_MODULES = ["runner", "backend", "verify", "utils", "factories", "callbacks", "state",
+                   "websocket", "voice"]
+
+#: dpytest's public names (0.7.0 and master) served at each path today. Not yet:
+#: ``state.FakeState``, ``websocket.FakeWebSocket``, ``voice.FakeVoiceClient`` /
+#: ``FakeVoiceChannel``, the backend's synchronous world building (docs/migrating.md).
+DPYTEST_NAMES = {
+    "": ["CallbackEvent", "PeekableQueue", "RunnerConfig", "Verify", "VerifyActivity",
+         "VerifyMessage", "activity_eq", "add_reaction", "add_role", "back", "backend",
+         "callbacks", "configure", "counter", "embed_eq", "embed_proxy_eq", "empty_queue",
+         "error_queue", "factories", "finish_on_command_error", "get_config", "get_embed",
+         "get_message", "member_join", "message", "remove_reaction", "remove_role",
+         "require_config", "run_all_events", "runner", "sent_queue",
+         "set_permission_overrides", "state", "utils", "verify", "voice", "websocket"],
+    "runner": ["CallbackEvent", "PeekableQueue", "RunnerConfig", "add_reaction", "add_role",
+               "back", "callbacks", "configure", "counter", "empty_queue", "error_queue",
+               "finish_on_command_error", "get_config", "get_embed", "get_message",
+               "member_join", "message", "remove_reaction", "remove_role", "require_config",
+               "run_all_events", "sent_queue", "set_permission_overrides"],
+    "backend": ["CallbackEvent", "callbacks", "facts", "get_state"],
+    "verify": ["Undef", "Verify", "VerifyActivity", "VerifyMessage", "activity_eq",
+               "embed_eq", "get_config", "opt_undef_or", "sent_queue", "undefined", "verify"],
+    "utils": ["PeekableQueue", "activity_eq", "embed_eq", "embed_proxy_eq"],
+    "factories": [
+        "dict_from_attachment", "dict_from_channel", "dict_from_emoji", "dict_from_guild",
+        "dict_from_member", "dict_from_message", "dict_from_object", "dict_from_overwrite",
+        "dict_from_role", "dict_from_user", "generated_ids", "make_attachment_dict",
+        "make_category_channel_dict", "make_channel_dict", "make_dm_channel_dict",
+        "make_guild_dict", "make_id", "make_member_dict", "make_message_dict",
+        "make_role_dict", "make_text_channel_dict", "make_user_dict",
+        "make_voice_channel_dict", "user_with_member"],
+    "callbacks": ["CallbackEvent", "dispatch_event", "get_callback", "remove_callback",
+                  "set_callback"],
+    "state": ["back", "facts"],
+    "websocket": ["CallbackEvent", "callbacks"],
+    "voice": [],
+}
 
 
-def test_the_old_backend_import_warns_and_is_the_new_module() -> None:
-    with pytest.warns(DeprecationWarning, match=r"moved to wiretwin\.compat\.dpytest\.backend"):
-        from wiretwin.discord.dpytest import backend
-    assert backend is dpytest_backend
-    old = _old("wiretwin.discord.dpytest.backend")
-    assert sorted(old.__all__) == sorted(dpytest_backend.__all__)
-    with pytest.warns(DeprecationWarning,
-                      match=r"moved to wiretwin\.compat\.dpytest\.backend\.make_guild"):
-        assert old.make_guild is dpytest_backend.make_guild
+def _path(module: str, root: str = "wiretwin.discord.dpytest") -> str:
+    return f"{root}.{module}" if module else root
+
+
+@pytest.mark.parametrize("module", sorted(DPYTEST_NAMES))
+def test_dpytests_names_are_the_layers_own_objects(module: str) -> None:
+    here = importlib.import_module(_path(module))
+    layer = importlib.import_module(_path(module, "wiretwin.compat.dpytest"))
+    assert sorted(here.__all__) == sorted(layer.__all__)
+    assert set(DPYTEST_NAMES[module]) <= set(here.__all__)
+    assert set(here.__all__) <= set(dir(here))
+    for name in here.__all__:
+        ours, theirs = getattr(here, name), getattr(layer, name)
+        if isinstance(theirs, types.ModuleType):  # dpytest's modules: the ones at this path
+            assert ours is importlib.import_module(
+                theirs.__name__.replace("wiretwin.compat.", "wiretwin.discord.")), name
+        else:
+            assert ours is theirs, name
+
+
+def test_dpytests_aliases_and_the_verify_function() -> None:
+    import wiretwin.discord.dpytest as dpytest_path
+    from wiretwin.discord.dpytest import backend, factories, runner, state
+    from wiretwin.discord.dpytest.verify import VerifyMessage
+
+    assert dpytest_path.back is backend and runner.back is backend and state.back is backend
+    assert backend.facts is factories and state.facts is factories
+    assert dpytest_path.verify is dpytest.verify and callable(dpytest_path.verify)
+    assert VerifyMessage is dpytest.VerifyMessage
+    assert dpytest_path.sent_queue is runner.sent_queue is dpytest.sent_queue
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        getattr(dpytest_path, "nothing_here")  # noqa: B009
+
+
+def test_a_value_the_layer_rebinds_reads_the_same_through_both_paths() -> None:
+    from wiretwin.compat.dpytest import factories as layer
+    from wiretwin.discord.dpytest import factories
+
+    factories.make_id()
+    assert factories.generated_ids == layer.generated_ids > 0
+
+
+def test_dpytests_paths_import_without_warnings_and_lazily() -> None:
+    """Fresh interpreters: importing the paths loads neither discord.py nor the layer;
+    reading every name then warns nothing (``-W error`` suites run)."""
+    paths = [_path(m) for m in DPYTEST_NAMES]
+    lazy = ("import sys, importlib\n"
+            "for name in sys.argv[1:]:\n"
+            "    importlib.import_module(name)\n"
+            "loaded = [m for m in ('discord', 'wiretwin.compat') if m in sys.modules]\n"
+            "assert not loaded, loaded\n")
+    subprocess.run([sys.executable, "-c", lazy, *paths], check=True, timeout=60)
+    quiet = ("import sys, warnings, importlib\n"
+             "import discord, discord.ext.commands\n"
+             "warnings.simplefilter('error')\n"
+             "for name in sys.argv[1:]:\n"
+             "    module = importlib.import_module(name)\n"
+             "    for export in module.__all__:\n"
+             "        getattr(module, export)\n"
+             "from wiretwin.discord.dpytest.utils import *\n"
+             "from wiretwin.discord.dpytest.factories import make_message_dict\n")
+    subprocess.run([sys.executable, "-c", quiet, *paths], check=True, timeout=60)
 
 
 @pytest.mark.parametrize(("name", "new"), [
@@ -75,11 +157,7 @@ def test_the_drivers_exports_are_pinned_and_lazy() -> None:
 
 
 def test_dpytest_exports_are_pinned() -> None:
-    assert sorted(dpytest.__all__) == sorted([
-        "RunnerConfig", "Verify", "VerifyActivity", "add_reaction", "add_role", "backend",
-        "cleanup", "configure", "empty_queue", "finish_on_command_error", "get_config",
-        "get_embed", "get_message", "member_join", "message", "ready", "remove_reaction",
-        "remove_role", "run_all_events", "set_permission_overrides", "verify"])
+    assert sorted(dpytest.__all__) == sorted([*DPYTEST_NAMES[""], "cleanup", "ready"])
     for name in dpytest.__all__:
         assert hasattr(dpytest, name), name
 

@@ -1,4 +1,6 @@
-"""dpytest's public API (0.7), over the wire: ``import wiretwin.compat.dpytest as dpytest``.
+"""dpytest's public API (0.7.0 and master), over the wire. Suites import it under
+dpytest's own path, ``import wiretwin.discord.dpytest as dpytest`` (that package serves
+this one's names, module by module); this is where it lives, above the twin.
 
 An existing dpytest suite switches by changing its import and its fixture::
 
@@ -15,7 +17,8 @@ An existing dpytest suite switches by changing its import and its fixture::
 at it and starts ``bot.start(token)``; every coroutine here first waits for ``on_ready``.
 ``message`` posts as a member and returns once the bot has finished with it (the twin's
 settle), re-raising what a command raised, as dpytest does. ``verify()``,
-``get_message``, ``get_embed`` read what the bot really sent.
+``get_message``, ``get_embed``, ``sent_queue`` read what the bot really sent; callbacks
+fire on the bot's real REST calls (:mod:`.calls`).
 
 The world is dpytest's, in its order (:mod:`.world`), and holds the bot to dpytest's
 rules: it manages roles, members, bans and channels freely, while channel overwrites
@@ -28,15 +31,27 @@ what it is; ``member_count`` counts the bot once (dpytest counts it twice); ids 
 snowflakes; the backend's ``make_*`` functions are coroutines
 (``await backend.make_text_channel(...)``).
 
-The package only re-exports, eagerly (a dpytest suite uses all of it, and all of it needs
-discord.py): the session in :mod:`.session`, the users' actions in :mod:`.acting`, the
-checks of what the bot sent in :mod:`.checks`, and the ``backend`` module. It used to be
-``wiretwin.discord.dpytest``, which still works with a DeprecationWarning.
+The package re-exports eagerly (a dpytest suite uses all of it, and all of it needs
+discord.py), under dpytest's module names: :mod:`.runner` (the session in
+:mod:`.session`, the users' actions in :mod:`.acting`, the checks in :mod:`.checks`, the
+queues in :mod:`.queues`), :mod:`.backend`, :mod:`.verify`, :mod:`.utils`,
+:mod:`.factories`, :mod:`.callbacks`, :mod:`.state`, :mod:`.websocket`, :mod:`.voice`.
 """
 
 from __future__ import annotations
 
+# The submodules first, under dpytest's module names: ``verify`` is also a function
+# here (bound last, below), and a submodule imported after that would replace it.
 from . import backend as backend
+from . import callbacks as callbacks
+from . import calls as _calls  # starts the watch for callbacks once one is set
+from . import factories as factories
+from . import runner as runner
+from . import state as state
+from . import utils as utils
+from . import verify as _verify_module
+from . import voice as voice
+from . import websocket as websocket
 from .acting import (
     add_reaction,
     add_role,
@@ -48,11 +63,22 @@ from .acting import (
     run_all_events,
     set_permission_overrides,
 )
-from .checks import Verify, VerifyActivity, empty_queue, get_embed, get_message, verify
+from .callbacks import CallbackEvent
+from .checks import Verify, VerifyActivity, VerifyMessage, empty_queue, get_embed, get_message
+from .queues import error_queue, sent_queue
+from .runner import counter, require_config
 from .session import RunnerConfig, cleanup, configure, get_config, ready
+from .utils import PeekableQueue, activity_eq, embed_eq, embed_proxy_eq
+from .verify import verify
 
-__all__ = ["RunnerConfig", "Verify", "VerifyActivity", "add_reaction", "add_role", "backend",
-           "cleanup", "configure", "empty_queue", "finish_on_command_error", "get_config",
-           "get_embed", "get_message", "member_join", "message", "ready",
-           "remove_reaction", "remove_role", "run_all_events", "set_permission_overrides",
-           "verify"]
+back = backend
+del _calls, _verify_module
+
+__all__ = ["CallbackEvent", "PeekableQueue", "RunnerConfig", "Verify", "VerifyActivity",
+           "VerifyMessage", "activity_eq", "add_reaction", "add_role", "back", "backend",
+           "callbacks", "cleanup", "configure", "counter", "embed_eq", "embed_proxy_eq",
+           "empty_queue", "error_queue", "factories", "finish_on_command_error",
+           "get_config", "get_embed", "get_message", "member_join", "message", "ready",
+           "remove_reaction", "remove_role", "require_config", "run_all_events", "runner",
+           "sent_queue", "set_permission_overrides", "state", "utils", "verify", "voice",
+           "websocket"]

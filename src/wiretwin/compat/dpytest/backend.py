@@ -13,7 +13,20 @@ from typing import Any
 import discord
 
 from ...discord.model import Channel, Guild, Member, Role, User
+from . import callbacks as callbacks
+from . import factories as facts
+from .callbacks import CallbackEvent
+from .queues import configured
 from .session import ready_session
+
+
+def get_state() -> Any:
+    """The configured bot's own ``ConnectionState`` (dpytest's ``FakeState`` was one
+    too): what ``discord.Message(state=..., channel=..., data=...)`` takes."""
+    session = configured()
+    if session is None:
+        raise ValueError("Dpytest backend not configured")
+    return session.client._connection
 
 
 async def _built(make: Any) -> Any:
@@ -125,7 +138,8 @@ async def delete_member(member: Any, guild: Any = None) -> None:
     await _built(lambda b: b.remove_member(member, guild))
 
 
-__all__ = ["delete_channel", "delete_member", "delete_role", "make_category", "make_guild",
-           "make_member", "make_role", "make_text_channel", "make_user", "make_voice_channel",
+__all__ = ["CallbackEvent", "callbacks", "delete_channel", "delete_member", "delete_role",
+           "facts", "get_state", "make_category", "make_guild", "make_member", "make_role",
+           "make_text_channel", "make_user", "make_voice_channel",
            "set_channel_permission_overrides", "update_channel", "update_member",
            "update_role"]

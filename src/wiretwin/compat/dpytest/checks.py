@@ -8,9 +8,11 @@ from typing import Any
 
 import discord
 
-from ...discord.verify import Evaluated, VerifyMessage
+from ...discord import verify as twin_verify
+from ...discord.verify import Evaluated
 from .acting import run_all_events
-from .session import Session, active, as_discord, current
+from .queues import configured, drain_errors
+from .session import Session, as_discord, current
 
 
 def get_message(peek: bool = False) -> discord.Message:
@@ -24,22 +26,20 @@ def get_embed(peek: bool = False) -> discord.Embed:
 
 
 async def empty_queue() -> None:
-    """Let the bot finish, then forget what it sent and any command errors (nothing to
-    do before ``configure``, as in dpytest)."""
-    session = active()
-    if session is None:
-        return
-    await run_all_events()
-    await session.twin.backend.clear_message_queue()
-    while not session.errors.empty():
-        session.errors.get_nowait()
+    """Let the bot finish, then forget what it sent and any command errors (before
+    ``configure()``: only the errors put in ``error_queue``, as in dpytest)."""
+    session = configured()
+    if session is not None:
+        await run_all_events()
+        await session.twin.backend.clear_message_queue()
+    drain_errors()
 
 
 class VerifyActivity(Evaluated):
     """``verify().activity()``: the bot's presence as it last told the gateway (op 3)."""
 
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    def __init__(self, session: Session | None = None) -> None:
+        self._session = session if session is not None else current()
         self._wanted: dict[str, Any] = {}
 
     def matches(self, activity: discord.BaseActivity | None) -> VerifyActivity:
@@ -84,18 +84,27 @@ class VerifyActivity(Evaluated):
         return (not wrong, f"expected activity {want}, the bot has {have}")
 
 
+class VerifyMessage(twin_verify.VerifyMessage):
+    """``verify().message()``: checks on the next message the bot sent (the twin's
+    verifier; built with no argument, as dpytest's, it checks the configured bot)."""
+
+    def __init__(self, backend: Any = None) -> None:
+        super().__init__(backend if backend is not None else current().twin.backend)
+
+
 class Verify:
     """``dpytest.verify()``: ``.message()`` and ``.activity()``."""
 
     def message(self) -> VerifyMessage:
-        return current().twin.verify().message()
+        return VerifyMessage()
 
     def activity(self) -> VerifyActivity:
-        return VerifyActivity(current())
+        return VerifyActivity()
 
 
 def verify() -> Verify:
     return Verify()
 
 
-__all__ = ["Verify", "VerifyActivity", "empty_queue", "get_embed", "get_message", "verify"]
+__all__ = ["Verify", "VerifyActivity", "VerifyMessage", "empty_queue", "get_embed",
+           "get_message", "verify"]

@@ -1,17 +1,16 @@
-"""Moved to :mod:`wiretwin.compat.dpytest.backend`. Kept so ``import
-wiretwin.discord.dpytest.backend`` still works: each name read here warns
-(DeprecationWarning) and is the new module's own function."""
+"""dpytest's ``backend``: building the world the bot sees, and the bot's state.
 
-# ruff: noqa: F822  (the names in __all__ are served by the module's __getattr__)
+Each name is :mod:`wiretwin.compat.dpytest.backend`'s (see :mod:`._layer`)."""
 
 from __future__ import annotations
 
-from ...runtime.lazy import lazy_exports
+from typing import TYPE_CHECKING
 
-__all__ = ["delete_channel", "delete_member", "delete_role", "make_category", "make_guild",
-           "make_member", "make_role", "make_text_channel", "make_user", "make_voice_channel",
-           "set_channel_permission_overrides", "update_channel", "update_member",
-           "update_role"]
+if TYPE_CHECKING:  # what a type checker sees: the layer's module
+    from ...compat.dpytest.backend import *  # noqa: F403
+else:
+    from . import callbacks as callbacks
+    from . import factories as facts  # noqa: F401  (dpytest's name for it)
+    from ._layer import serve
 
-__getattr__, __dir__ = lazy_exports(
-    __name__, {}, moved=dict.fromkeys(__all__, "wiretwin.compat.dpytest.backend"))
+    __getattr__, __dir__ = serve(__name__)

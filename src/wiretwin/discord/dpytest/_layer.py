@@ -1,0 +1,42 @@
+"""How a module here serves the layer's names: ``__getattr__``/``__dir__`` that read each
+public name (and ``__all__``, so ``import *`` works) from the module of the same name in
+:mod:`wiretwin.compat.dpytest`, at every read (nothing is copied: a value the layer
+rebinds, a counter or a patched function, reads the same through both paths).
+
+The Discord twin does not import the layer (it sits above the twins); the import happens
+on first use, from a name, which the layer contract allows (PEP 562).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+_HERE = "wiretwin.discord.dpytest"
+_LAYER = "wiretwin.compat.dpytest"
+
+
+def _layer(name: str) -> ModuleType:
+    return importlib.import_module(_LAYER + name.removeprefix(_HERE))
+
+
+def serve(name: str) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """``__getattr__`` and ``__dir__`` for the module ``name`` (a module here)."""
+
+    def __getattr__(attr: str) -> Any:
+        if attr == "__all__" or not attr.startswith("_"):
+            layer = _layer(name)
+            if hasattr(layer, attr):
+                return getattr(layer, attr)
+        raise AttributeError(f"module {name!r} has no attribute {attr!r}")
+
+    def __dir__() -> list[str]:
+        return sorted(set(vars(sys.modules[name])) | set(getattr(_layer(name), "__all__", ())))
+
+    return __getattr__, __dir__
+
+
+__all__ = ["serve"]

@@ -1,0 +1,14 @@
+"""dpytest's ``callbacks``: a coroutine awaited when the bot makes a given call.
+
+Each name is :mod:`wiretwin.compat.dpytest.callbacks`'s (see :mod:`._layer`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # what a type checker sees: the layer's module
+    from ...compat.dpytest.callbacks import *  # noqa: F403
+else:
+    from ._layer import serve
+
+    __getattr__, __dir__ = serve(__name__)

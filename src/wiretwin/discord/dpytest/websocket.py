@@ -1,0 +1,16 @@
+"""dpytest's ``websocket`` (its ``FakeWebSocket`` has no counterpart: the bot keeps its
+real gateway connection).
+
+Each name is :mod:`wiretwin.compat.dpytest.websocket`'s (see :mod:`._layer`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # what a type checker sees: the layer's module
+    from ...compat.dpytest.websocket import *  # noqa: F403
+else:
+    from . import callbacks as callbacks
+    from ._layer import serve
+
+    __getattr__, __dir__ = serve(__name__)
