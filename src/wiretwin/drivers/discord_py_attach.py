@@ -71,6 +71,8 @@ if TYPE_CHECKING:
     from ..runtime.clock import TimerHandle
 
 _log = logging.getLogger("wiretwin.drivers.attach")
+#: The client's attribute naming the attachment it is attached through now.
+_ATTACHED = "_wiretwin_attachment"
 #: What the client's socket answers once the connection is gone.
 _GONE = "Cannot write to closing transport"
 
@@ -390,24 +392,38 @@ class Attachment:
             if socket.connection is not None:
                 socket.connection.close(1000)
         self._unpatch()
-        if not self.client.is_closed():
-            self._closing = asyncio.ensure_future(self._close_client())
+        # This login's HTTP session (and its connector) leave the client now and close
+        # in a task: attaching the same client again at once (dpytest's second
+        # configure()) starts on fresh ones, which that task cannot close under it.
+        http: Any = self.client.http
+        session = getattr(http, "_HTTPClient__session", None)
+        http._HTTPClient__session = discord.utils.MISSING
+        http.connector = discord.utils.MISSING
+        if session:
+            self._closing = asyncio.ensure_future(session.close())
+
+    def _current(self) -> bool:
+        """The client is attached through this attachment (not attached again since)."""
+        return getattr(self.client, _ATTACHED, None) is self
 
     async def close(self) -> None:
         """Detach: the client closes as ``client.close()`` closes it (gateway, HTTP
-        session), and what it and this attachment left running finishes or ends."""
+        session), and what it and this attachment left running finishes or ends. A
+        client attached again since (to another twin) is left to that attachment."""
         self.close_nowait()
         if self._closing is not None:
-            await self._closing
+            with contextlib.suppress(Exception):
+                await self._closing
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        if not self._current():
+            return
+        if not self.client.is_closed():
+            with contextlib.suppress(Exception):
+                await self.client.close()
         await finish_tasks_of(discord)
-
-    async def _close_client(self) -> None:
-        with contextlib.suppress(Exception):
-            await self.client.close()
 
     def _unpatch(self) -> None:
         if self._patched:
@@ -427,6 +443,7 @@ def attach(twin: DiscordTwin, client: discord.Client) -> Attachment:
         raise TypeError("attach() takes a discord.Client or commands.Bot, not an "
                         "AutoShardedClient")
     attachment = Attachment(twin, client)
+    setattr(client, _ATTACHED, attachment)
     try:
         attachment._start()
     except BaseException:

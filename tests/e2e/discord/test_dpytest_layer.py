@@ -3,6 +3,9 @@ unmodified ``commands.Bot`` that really logs in, everything over the wire."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import warnings
 from collections.abc import AsyncIterator
 
 import discord
@@ -73,6 +76,60 @@ async def test_configure_builds_dpytests_world(bot: commands.Bot) -> None:
     assert [(m.name, m.nick) for m in config.members] == [("TestUser0", "TestUser0_0_nick")]
     guild = config.guilds[0]
     assert list(guild.members) == [config.members[0], guild.me] and guild.owner is None
+
+
+async def test_the_bot_is_usable_when_configure_returns() -> None:
+    bot = build_bot()
+    dpytest.configure(bot, guilds=2, text_channels=["Fruits", "Coding"], members=2)
+    try:
+        # No await since configure(): what dpytest suites read straight away.
+        assert bot.user is not None and bot.is_ready()
+        assert [g.name for g in bot.guilds] == ["Test Guild 0", "Test Guild 1"]
+        assert [c.name for c in bot.guilds[0].text_channels] == ["Fruits", "Coding"]
+        assert [m.name for m in bot.guilds[1].members] == ["TestUser0", "TestUser1",
+                                                           bot.user.name]
+        await bot.guilds[0].text_channels[1].send("straight away")
+        assert dpytest.verify().message().content("straight away")
+    finally:
+        await dpytest.cleanup()
+
+
+async def test_configure_again_replaces_the_world_of_the_same_bot() -> None:
+    bot = build_bot()
+    dpytest.configure(bot, guilds=2)
+    first = dpytest.get_config()
+    dpytest.configure(bot, guilds=["Apples", "Bananas", "Oranges"])
+    try:
+        assert [g.name for g in bot.guilds] == ["Apples", "Bananas", "Oranges"]
+        assert dpytest.get_config() is not first
+        await bot.guilds[2].text_channels[0].send("in the new world")
+        assert dpytest.verify().message().content("in the new world")
+        assert (await dpytest.message("!ping")).content == "!ping"
+        assert dpytest.verify().message().content("Ping:Pong")
+    finally:
+        await dpytest.cleanup()
+    assert bot.is_closed()
+
+
+def test_a_session_never_cleaned_up_ends_with_its_loop() -> None:
+    """dpytest's own fixtures never stop anything: the loop's close does, and nothing of
+    the session outlives it (no task, no open socket, no ResourceWarning)."""
+    loop = asyncio.new_event_loop()
+    bot = build_bot()
+
+    async def configure_and_forget() -> discord.Message:
+        dpytest.configure(bot)
+        return await dpytest.message("!ping")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert loop.run_until_complete(configure_and_forget()).content == "!ping"
+        config = dpytest.get_config()  # still configured when the test's code is done
+        loop.close()
+        gc.collect()
+    assert config.client.is_closed()
+    with pytest.raises(RuntimeError, match="has not been called"):
+        dpytest.get_config()
 
 
 async def test_messages_and_verify(bot: commands.Bot) -> None:
