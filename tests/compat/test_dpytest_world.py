@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from tests.e2e.discord.bots import run_bot
 from wiretwin.compat.dpytest.world import DPYTEST_EVERYONE, build_dpytest_world
+from wiretwin.discord.model import ChannelType
 from wiretwin.discord.twin import DiscordTwin
 
 
@@ -170,6 +171,34 @@ async def test_discord_s_other_rules_still_answer_with_what_they_are(
             await run.bot.http.create_channel(guild.id, discord.ChannelType.voice.value)
         assert (refused.value.status, refused.value.code) == (400, 50035)
         assert "name" in refused.value.text and "required" in refused.value.text
+
+
+async def test_the_bot_moves_a_member_into_voice_in_dpytest_s_world_only(
+        twin: DiscordTwin) -> None:
+    """dpytest's fake client let the bot "move" a member who was in no voice channel;
+    Discord answers 40032. The dpytest world keeps dpytest's way; a normal guild
+    Discord's."""
+    build_dpytest_world(twin.model, twin.model.bot.id)
+    normal = twin.model.create_guild("Normal", twin.model.application.owner.id)
+    twin.model.create_channel(normal, "Lounge", ChannelType.GUILD_VOICE)
+    alice = twin.model.add_user("alice")
+    twin.model.add_member(normal, alice.id)
+    movers = twin.model.create_role(normal, "movers",
+                                    discord.Permissions(move_members=True).value)
+    twin.model.add_member(normal, twin.model.bot.id, roles=[movers.id])
+    async with run_bot(twin, dpytest_bot()) as run:
+        dpytest_guild, normal_guild = sorted(run.bot.guilds, key=lambda g: g.name)[::-1]
+        assert dpytest_guild.name == "Test Guild 0"
+        member = dpytest_guild.members[0]
+        async with twin.settle():
+            await member.move_to(dpytest_guild.voice_channels[0])
+        assert member.voice is not None
+        assert member.voice.channel == dpytest_guild.voice_channels[0]
+        async with twin.settle():
+            await member.move_to(None)
+        assert member.voice is None
+        stranger = normal_guild.get_member(alice.id)
+        assert stranger is not None
         with pytest.raises(discord.HTTPException) as refused:
-            await guild.members[0].move_to(guild.voice_channels[0])
+            await stranger.move_to(normal_guild.voice_channels[0])
         assert (refused.value.status, refused.value.code) == (400, 40032)

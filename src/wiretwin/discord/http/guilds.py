@@ -12,7 +12,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from ..errors import NOT_IN_VOICE, UNKNOWN_BAN, UNKNOWN_CHANNEL, Problems
+from ..errors import UNKNOWN_BAN, UNKNOWN_CHANNEL, Problems
 from ..model import ChannelType, DiscordModel, Guild, Overwrite
 from ..model.base import missing_access, missing_permissions
 from ..permissions import Permission as P
@@ -169,8 +169,7 @@ class GuildRoutes:
             self.model.require_guild(guild, self.me, P.DEAFEN_MEMBERS)
         if "channel_id" in body:
             self.model.require_guild(guild, self.me, P.MOVE_MEMBERS)
-            if user_id not in guild.voice_states and body["channel_id"] is not None:
-                raise NOT_IN_VOICE()
+            self.model.require_movable(guild, self.me, user_id, body["channel_id"])
         updated = self.model.update_member(guild, member, body)
         return updated.to_json(self.model.users[user_id])
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import UNKNOWN_BAN, UNKNOWN_ROLE, USER_BANNED, WRONG_CHANNEL_TYPE
+from ..errors import NOT_IN_VOICE, UNKNOWN_BAN, UNKNOWN_ROLE, USER_BANNED, WRONG_CHANNEL_TYPE
 from ..wire.changes import read_member
 from ..wire.fields import as_timestamp_ms
+from . import rules
 from .base import ModelBase
 from .entities import Guild, Member
 
@@ -104,6 +105,16 @@ class MemberOps(ModelBase):
         self.effects.dispatch("GUILD_BAN_REMOVE", {
             "guild_id": str(guild.id), "user": self.user(user_id).to_json()},
             guild_id=guild.id)
+
+    def require_movable(self, guild: Guild, actor_id: int, user_id: int,
+                        channel_id: int | None) -> None:
+        """Discord moves only a member already in voice (400 40032). In a dpytest world
+        the bot may "move" anyone into a voice channel, as dpytest's fake client did."""
+        if channel_id is None or user_id in guild.voice_states:
+            return
+        if rules.unbound(guild, actor_id, self.bot.id):
+            return
+        raise NOT_IN_VOICE()
 
     def _voice_target(self, guild: Guild, channel_id: int) -> None:
         channel = self.channel(channel_id)
