@@ -98,3 +98,14 @@ def test_followups_of_different_interactions_do_not_share_a_bucket() -> None:
     assert limits.hit(FOLLOWUP, first, "POST")[1] == 1.0
     headers, retry = limits.hit(FOLLOWUP, second, "POST")
     assert retry is None and headers["X-RateLimit-Remaining"] == "0"
+
+
+def test_a_twin_without_rate_limits_sends_no_headers_and_limits_only_overrides() -> None:
+    limits = RateLimits(VirtualClock(start=1000.0), enabled=False)
+    route, key = "/channels/{channel_id}/messages", "t|1|POST"
+    assert not limits.bucketed("POST", route)
+    assert all(limits.hit(route, key, "POST") == ({}, None) for _ in range(200))
+    limits.overrides[route] = (1, 5.0)  # a test provoking a 429 still can
+    assert limits.hit(route, "t|2|POST", "POST") == ({}, None)
+    headers, retry = limits.hit(route, "t|2|POST", "POST")
+    assert headers == {} and retry == 5.0

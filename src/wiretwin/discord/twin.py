@@ -107,13 +107,17 @@ class DiscordTwin(Twin):
         max_request_size: int = MAX_REQUEST_SIZE,
         attachment_size_limit: int = ATTACHMENT_LIMIT,
         storage_limits: StorageLimits | None = None,
+        rate_limits: bool = True,
     ) -> None:
         """See docs/discord.md. ``max_request_size``: the largest REST body, in bytes
         (Discord's 25 MiB); ``attachment_size_limit``: the largest file in a message
         (Discord's default 10 MiB), also what interactions report to the bot. Past
         either, Discord's 413 with code 40005. ``storage_limits``: how many messages per
-        channel and bytes of uploads the twin remembers (5,000 and 256 MiB)."""
+        channel and bytes of uploads the twin remembers (5,000 and 256 MiB).
+        ``rate_limits=False``: REST answers carry no rate-limit headers and no route is
+        limited unless a test sets a limit on it (``set_rate_limit``)."""
         self._token = token
+        self._rate_limits = rate_limits
         self._storage_limits = storage_limits
         self.max_request_size = max_request_size
         self._attachment_limit = attachment_size_limit
@@ -153,6 +157,7 @@ class DiscordTwin(Twin):
                               self.gateway_limits)
         self.gateway = GatewaySockets(self.hub, self.wire, self.server)
         self.rest = RestApp(self.model, self.clock, self.journal)
+        self.rest.limits.enabled = self._rate_limits
         CoreRoutes(self.rest, self.model, lambda: self.ws_url("/"),
                    lambda: self.recommended_shards)
         access = ChannelAccess(self.model, self.http_url)

@@ -14,6 +14,7 @@ from discord.ext import commands
 
 import wiretwin.compat.dpytest as dpytest
 from wiretwin.compat.dpytest import backend
+from wiretwin.compat.dpytest import session as dpytest_session
 
 
 def build_bot() -> commands.Bot:
@@ -205,3 +206,18 @@ async def test_backend_builds_and_returns_the_bots_objects(bot: commands.Bot) ->
     assert isinstance(member, discord.Member) and admin in member.roles
     await dpytest.message("!ping", general, member)
     assert dpytest.verify().message().content("Ping:Pong")
+
+
+async def test_dpytest_s_world_has_no_rate_limits(bot: commands.Bot) -> None:
+    """dpytest limited nothing: a test may send far past a bucket's 50 a second, and the
+    twin gives discord.py no rate-limit headers to wait on (nor any 429)."""
+    channel = bot.guilds[0].text_channels[0]
+    for number in range(120):
+        await channel.send(f"burst {number}")
+    twin = dpytest_session.current().twin
+    posts = [e.detail for e in twin.journal.http()
+             if e.detail["method"] == "POST" and e.detail["path"].endswith("/messages")]
+    assert len(posts) == 120 and {p["status"] for p in posts} == {200}
+    assert not any(h.lower().startswith("x-ratelimit")
+                   for p in posts for h in p["response_headers"])
+    assert dpytest.get_message().content == "burst 0"

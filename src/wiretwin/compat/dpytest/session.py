@@ -83,7 +83,7 @@ def configure(client: discord.Client, guilds: int | list[str] = 1,
     loop = asyncio.get_running_loop()  # raises outside a coroutine, with its own message
     if _session is not None:
         _replace(_session)
-    twin = DiscordTwin().start_soon()
+    twin = DiscordTwin(rate_limits=False).start_soon()  # dpytest limited nothing
     try:
         world = build_dpytest_world(twin.model, twin.model.bot.id, guilds, text_channels,
                                     voice_channels, members)

@@ -104,10 +104,13 @@ class RateLimits:
     max_buckets: int = 10_000
     #: (method, template) answered without bucket headers and not limited by default.
     unbucketed: frozenset[tuple[str, str]] = UNBUCKETED
+    #: False: every route is as an unbucketed one (no headers, limited only by an
+    #: override), for worlds that model no rate limits (dpytest's).
+    enabled: bool = True
 
     def bucketed(self, method: str, template: str) -> bool:
         """Whether Discord answers this route with ``X-RateLimit-*`` headers."""
-        return (method, template) not in self.unbucketed
+        return self.enabled and (method, template) not in self.unbucketed
 
     def hit(self, template: str, key: str, method: str = ""
             ) -> tuple[dict[str, str], float | None]:
