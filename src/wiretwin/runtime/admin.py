@@ -17,7 +17,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ from .clock import VirtualClock
 from .faults import fault_from_json
 from .journal import Entry
 from .looptime import LoopClock
+from .routes import RouteSpec
 from .wire import ADMIN_PREFIX
 
 if TYPE_CHECKING:
@@ -100,6 +101,7 @@ class AdminApi:
         return self._generic() + self.twin._admin_routes()
 
     def routes(self) -> list[web.RouteDef]:
+        """The admin API as aiohttp route definitions (what :meth:`source` serves)."""
         defs = []
         for route in self.table:
             defs.append(web.route(route.method, ADMIN_PREFIX + route.path,
@@ -107,22 +109,31 @@ class AdminApi:
         defs.append(web.route("OPTIONS", ADMIN_PREFIX + "/{tail:.*}", self._preflight))
         return defs
 
+    def source(self) -> AdminSource:
+        """The admin API as a compiled route table's source: no route definitions are
+        built per start (they cost more than the rest of a twin's start)."""
+        return AdminSource(self)
+
     # -- the gate -----------------------------------------------------------------------
 
     def _wrap(self, route: AdminRoute) -> Handler:
         async def endpoint(request: web.Request) -> web.StreamResponse:
-            try:
-                self._authorize(request)
-                result = await route.handler(request)
-            except AdminError as exc:
-                return self._json({"error": exc.message}, exc.status)
-            if isinstance(result, web.StreamResponse):
-                return result
-            if result is None:
-                return self._cors(web.Response(status=204))
-            return self._json(result, route.status)
+            return await self.serve(route, request)
 
         return endpoint
+
+    async def serve(self, route: AdminRoute, request: web.Request) -> web.StreamResponse:
+        """Answer ``request`` with ``route``: the gate, the handler, the JSON and CORS."""
+        try:
+            self._authorize(request)
+            result = await route.handler(request)
+        except AdminError as exc:
+            return self._json({"error": exc.message}, exc.status)
+        if isinstance(result, web.StreamResponse):
+            return result
+        if result is None:
+            return self._cors(web.Response(status=204))
+        return self._json(result, route.status)
 
     def _authorize(self, request: web.Request) -> None:
         if not _loopback(request.remote):
@@ -351,4 +362,24 @@ def _responses(route: AdminRoute) -> dict[str, Any]:
             "403": {"description": "Not a loopback client", **error}}
 
 
-__all__ = ["AdminApi", "AdminError", "AdminRoute", "json_body", "openapi_document"]
+class AdminSource:
+    """An :class:`AdminApi` as a :class:`~.routes.RouteSource`: its routes, then the
+    CORS preflight, served in place (see :mod:`.routes`)."""
+
+    def __init__(self, api: AdminApi) -> None:
+        self._api = api
+        self._table = api.table
+        self.route_key: Hashable = ("admin", *((r.method, r.path) for r in self._table))
+
+    def route_specs(self) -> Sequence[RouteSpec]:
+        return [*((r.method, ADMIN_PREFIX + r.path, ()) for r in self._table),
+                ("OPTIONS", ADMIN_PREFIX + "/{tail:.*}", ())]
+
+    def call(self, index: int, request: web.Request) -> Awaitable[web.StreamResponse]:
+        if index == len(self._table):
+            return self._api._preflight(request)
+        return self._api.serve(self._table[index], request)
+
+
+__all__ = ["AdminApi", "AdminError", "AdminRoute", "AdminSource", "json_body",
+           "openapi_document"]

@@ -200,7 +200,7 @@ class Twin:
             raise RuntimeError(f"the {self.service} twin is already running")
         app = web.Application(middlewares=[self.wire.middleware],
                               client_max_size=self._max_request_size())
-        ROUTE_TABLES.bind(app, [DefSource(AdminApi(self).routes()), *self._route_sources()])
+        ROUTE_TABLES.bind(app, [AdminApi(self).source(), *self._route_sources()])
         self._prepare_app(app)
         self.server.listen()
         self._loop = loop
