@@ -2,34 +2,33 @@
 dpytest's own path, ``import wiretwin.discord.dpytest as dpytest`` (that package serves
 this one's names, module by module); this is where it lives, above the twin.
 
-An existing dpytest suite switches by changing its import and its fixture::
+An existing dpytest suite switches by changing its imports; its fixtures stay::
 
-    @pytest.fixture
+    @pytest_asyncio.fixture
     async def bot():
         bot = commands.Bot(command_prefix="!", intents=intents)
-        dpytest.configure(bot)          # same call: a twin, a world, and a real login
+        dpytest.configure(bot)          # a twin, dpytest's world, and a real login
         yield bot
         await dpytest.empty_queue()
-        await dpytest.cleanup()         # new: log out and stop the twin
 
-``configure`` builds dpytest's world (its guild, channel and member names) in a fresh
-:class:`~wiretwin.discord.twin.DiscordTwin` running in its own thread, points discord.py
-at it and starts ``bot.start(token)``; every coroutine here first waits for ``on_ready``.
-``message`` posts as a member and returns once the bot has finished with it (the twin's
-settle), re-raising what a command raised, as dpytest does. ``verify()``,
-``get_message``, ``get_embed``, ``sent_queue`` read what the bot really sent; callbacks
-fire on the bot's real REST calls (:mod:`.calls`).
+``configure`` builds dpytest's world in a fresh
+:class:`~wiretwin.discord.twin.DiscordTwin` in the running loop and logs the bot in
+before it returns (:mod:`.session`: REST over real HTTP, the gateway in memory, so the
+bot's cache follows every change at once); the session ends with ``cleanup()``, the next
+``configure()`` or the loop's close. ``message`` posts as a member and returns once the
+bot has finished with it (the twin's settle), re-raising what a command raised, as
+dpytest does. ``verify()``, ``get_message``, ``get_embed``, ``sent_queue`` read what the
+bot really sent; callbacks fire on the bot's real REST calls (:mod:`.calls`).
 
 The world is dpytest's, in its order (:mod:`.world`), and holds the bot to dpytest's
-rules: it manages roles, members, bans and channels freely, while channel overwrites
-that deny it ``send_messages`` or ``manage_roles`` refuse it. Differences that come from
-being real (docs/migrating.md): the bot logs in, so ``setup_hook`` runs and a 403
-reaches the command as ``discord.Forbidden``; the bot's cache changes when the gateway
-event arrives; Discord's other rules stand (a channel needs a name, Administrator in an
-overwrite grants nothing, only a member in voice can be moved), each refusal saying
-what it is; ``member_count`` counts the bot once (dpytest counts it twice); ids are real
+rules: it manages roles, members, bans, voice moves and channels freely, nothing is rate
+limited, while channel overwrites that deny it ``send_messages`` or ``manage_roles``
+refuse it. Differences that come from being real (docs/migrating.md): intents matter; a
+403 reaches the command as ``discord.Forbidden``; Discord's other rules stand (a channel
+needs a name, Administrator in an overwrite grants nothing), each refusal saying what it
+is; ``member_count`` counts the bot once (dpytest counts it twice); ids are real
 snowflakes; the backend's ``make_*`` functions are coroutines
-(``await backend.make_text_channel(...)``).
+(``await backend.make_text_channel(...)``), as the dpytest backend guide writes them.
 
 The package re-exports eagerly (a dpytest suite uses all of it, and all of it needs
 discord.py), under dpytest's module names: :mod:`.runner` (the session in
