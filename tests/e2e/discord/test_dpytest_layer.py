@@ -15,6 +15,7 @@ from discord.ext import commands
 import wiretwin.compat.dpytest as dpytest
 from wiretwin.compat.dpytest import backend
 from wiretwin.compat.dpytest import session as dpytest_session
+from wiretwin.discord.backend import BackendError
 
 
 def build_bot() -> commands.Bot:
@@ -221,3 +222,37 @@ async def test_dpytest_s_world_has_no_rate_limits(bot: commands.Bot) -> None:
     assert not any(h.lower().startswith("x-ratelimit")
                    for p in posts for h in p["response_headers"])
     assert dpytest.get_message().content == "burst 0"
+
+
+async def test_dpytest_s_backend_is_synchronous_and_returns_the_bots_objects(
+        bot: commands.Bot) -> None:
+    """dpytest's own backend (at dpytest's path): no await, dpytest's signatures, and
+    the bot's cache already holds what was made when the call returns."""
+    import wiretwin.discord.dpytest.backend as dpytest_backend
+
+    guild = bot.guilds[0]
+    voice = dpytest_backend.make_voice_channel("voice", guild, bitrate=100, user_limit=5)
+    assert isinstance(voice, discord.VoiceChannel) and voice in guild.voice_channels
+    assert (voice.name, voice.bitrate, voice.user_limit) == ("voice", 100, 5)
+    category = dpytest_backend.make_category_channel("Stuff", guild)
+    text = dpytest_backend.make_text_channel("Notes", guild, parent_id=category.id)
+    assert text.category == category and text.name == "Notes"
+    staff = dpytest_backend.make_role("Staff", guild, permissions=8, color=0x00FF00)
+    assert staff in guild.roles and staff.permissions.administrator
+    assert staff.colour.value == 0x00FF00
+    assert dpytest_backend.update_role(staff, name="Crew").name == "Crew"
+    user = dpytest_backend.make_user("newcomer", "0042")
+    assert isinstance(user, discord.User) and user.discriminator == "0042"
+    member = dpytest_backend.make_member(user, guild, nick="new", roles=[staff])
+    assert member in guild.members and staff in member.roles and member.nick == "new"
+    assert dpytest_backend.update_member(member, nick="renamed").nick == "renamed"
+    dpytest_backend.update_text_channel(text, member,
+                                        discord.PermissionOverwrite(send_messages=False))
+    assert text.overwrites_for(member).send_messages is False
+    dpytest_backend.delete_member(member)
+    dpytest_backend.delete_role(staff)
+    dpytest_backend.delete_channel(voice)
+    assert member not in guild.members and staff not in guild.roles
+    assert voice not in guild.channels
+    with pytest.raises(BackendError, match="choosing a channel's id"):
+        dpytest_backend.make_text_channel("fixed", guild, id_num=1234)

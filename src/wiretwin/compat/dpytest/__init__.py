@@ -27,8 +27,9 @@ refuse it. Differences that come from being real (docs/migrating.md): intents ma
 403 reaches the command as ``discord.Forbidden``; Discord's other rules stand (a channel
 needs a name, Administrator in an overwrite grants nothing), each refusal saying what it
 is; ``member_count`` counts the bot once (dpytest counts it twice); ids are real
-snowflakes; the backend's ``make_*`` functions are coroutines
-(``await backend.make_text_channel(...)``), as the dpytest backend guide writes them.
+snowflakes. dpytest's own backend (synchronous, dpytest's signatures) is
+:mod:`.dpytest_backend`, served as ``wiretwin.discord.dpytest.backend``; :mod:`.backend`
+here is the dpytest backend guide's (awaited, the guide's keywords).
 
 The package re-exports eagerly (a dpytest suite uses all of it, and all of it needs
 discord.py), under dpytest's module names: :mod:`.runner` (the session in

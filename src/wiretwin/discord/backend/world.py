@@ -117,10 +117,13 @@ class WorldBuilding(BackendBase):
 
     async def make_text_channel(self, name: str, guild: Any = None, category: Any = None, *,
                                 topic: str | None = None, position: int | None = None,
-                                nsfw: bool = False) -> Channel:
-        """A text channel (CHANNEL_CREATE); ``guild`` may be left out given a category."""
+                                nsfw: bool = False, normalise_name: bool = True) -> Channel:
+        """A text channel (CHANNEL_CREATE); ``guild`` may be left out given a category.
+        Its name is lowercased as Discord does, unless ``normalise_name=False`` (a world
+        built as another tool builds it: dpytest keeps names as given)."""
         return await self._make_channel(name, guild, ChannelType.GUILD_TEXT, category,
-                                        topic=topic, position=position, nsfw=nsfw)
+                                        topic=topic, position=position, nsfw=nsfw,
+                                        normalise_name=normalise_name)
 
     async def make_voice_channel(self, name: str, guild: Any = None, category: Any = None,
                                  *, bitrate: int = 64000, user_limit: int = 0,

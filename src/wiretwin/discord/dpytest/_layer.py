@@ -4,7 +4,8 @@ public name (and ``__all__``, so ``import *`` works) from the module of the same
 rebinds, a counter or a patched function, reads the same through both paths).
 
 The Discord twin does not import the layer (it sits above the twins); the import happens
-on first use, from a name, which the layer contract allows (PEP 562).
+on first use, from a name, which the layer contract allows (PEP 562). One module differs: dpytest's
+``backend`` here is the layer's :mod:`~wiretwin.compat.dpytest.dpytest_backend`.
 """
 
 from __future__ import annotations
@@ -19,8 +20,15 @@ _HERE = "wiretwin.discord.dpytest"
 _LAYER = "wiretwin.compat.dpytest"
 
 
+#: Modules here served from a layer module of another name: dpytest's own backend
+#: (synchronous, dpytest's signatures), where the layer's ``backend`` is the dpytest
+#: backend guide's (awaited).
+_RENAMED = {".backend": ".dpytest_backend"}
+
+
 def _layer(name: str) -> ModuleType:
-    return importlib.import_module(_LAYER + name.removeprefix(_HERE))
+    tail = name.removeprefix(_HERE)
+    return importlib.import_module(_LAYER + _RENAMED.get(tail, tail))
 
 
 def serve(name: str) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:

@@ -1,0 +1,227 @@
+"""dpytest's own ``backend``, synchronous and with dpytest's signatures: what
+``wiretwin.discord.dpytest.backend`` (and ``dpytest.backend``, ``dpytest.back``) serve.
+
+Each function changes the twin through its backend (the front door: Discord's
+dispatches follow) and returns the bot's own discord.py object, as dpytest's did. It
+needs no ``await``: the twin lives in the test's event loop (``configure()`` starts it
+there) and the bot's gateway is in memory, so the change is made, and the bot's cache
+updated, before the call returns. The dpytest backend guide's awaited functions (other
+names and keywords) stay in :mod:`.backend`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from functools import partial
+from typing import Any
+
+import discord
+
+from ...discord.backend import Backend, BackendError
+from ...drivers.tasks import run_now
+from . import callbacks as callbacks
+from . import factories as facts
+from .backend import get_state
+from .callbacks import CallbackEvent
+from .session import Session, current
+
+#: dpytest's ``make_role`` default: its @everyone's permissions.
+DEFAULT_ROLE_PERMISSIONS = 104324161
+
+
+def _now(make: Callable[[Backend], Coroutine[Any, Any, Any]]) -> tuple[Session, Any]:
+    """Run a twin backend call to its end, here and now."""
+    session = current()
+    done = run_now(make(session.twin.backend))
+    if not done.done():
+        done.cancel()
+        raise RuntimeError("the twin is not in this event loop: call dpytest's backend "
+                           "from the loop that ran configure()")
+    return session, done.result()
+
+
+def _chosen(id_num: int, what: str) -> None:
+    if id_num != -1:
+        raise BackendError(f"choosing a {what}'s id (id_num={id_num}) is not supported "
+                           "yet: leave id_num out and read the id from what is returned")
+
+
+def _position(position: int) -> int | None:
+    return None if position == -1 else position
+
+
+def _channel(session: Session, made: Any) -> Any:
+    found = session.client.get_channel(made.id)
+    if found is None:
+        raise BackendError(f"the bot has no channel {made.id} (is it in the guild?)")
+    return found
+
+
+def _overwrites(session: Session, channel: Any, overwrites: Any) -> None:
+    """dpytest's ``permission_overwrites``: ``{target: discord.PermissionOverwrite}``,
+    as discord.py writes them."""
+    for target, overwrite in (overwrites or {}).items():
+        allow, deny = overwrite.pair()
+        _now(partial(_set_overwrite, channel=channel, target=target, allow=allow.value,
+                     deny=deny.value))
+
+
+def _set_overwrite(backend: Backend, *, channel: Any, target: Any, allow: int, deny: int
+                   ) -> Coroutine[Any, Any, Any]:
+    return backend.set_channel_permission_overrides(channel, target, allow=allow, deny=deny)
+
+
+# -- guilds and channels -------------------------------------------------------------------
+
+def make_guild(name: str, members: list[Any] | None = None,
+               channels: list[Any] | None = None, roles: list[Any] | None = None,
+               owner: bool = False, id_num: int = -1) -> discord.Guild:
+    """A guild the bot is in (``owner``: the bot owns it)."""
+    _chosen(id_num, "guild")
+    session = current()
+    bot_id = session.twin.model.bot.id
+    _, made = _now(lambda b: b.make_guild(
+        name, owner_id=bot_id if owner else None,
+        members=[m.id if hasattr(m, "id") else m for m in members or ()],
+        roles=[r.name if hasattr(r, "name") else r for r in roles or ()],
+        channels=[c.name if hasattr(c, "name") else c for c in channels or ()]))
+    found = session.client.get_guild(made.id)
+    assert found is not None
+    return found
+
+
+def make_text_channel(name: str, guild: discord.Guild, position: int = -1,
+                      id_num: int = -1, permission_overwrites: Any = None,
+                      parent_id: int | None = None) -> discord.TextChannel:
+    _chosen(id_num, "channel")
+    session, made = _now(lambda b: b.make_text_channel(
+        name, guild, parent_id, position=_position(position), normalise_name=False))
+    channel = _channel(session, made)
+    _overwrites(session, channel, permission_overwrites)
+    return channel  # type: ignore[no-any-return]
+
+
+def make_category_channel(name: str, guild: discord.Guild, position: int = -1,
+                          id_num: int = -1, permission_overwrites: Any = None
+                          ) -> discord.CategoryChannel:
+    _chosen(id_num, "channel")
+    session, made = _now(lambda b: b.make_category(name, guild,
+                                                   position=_position(position)))
+    channel = _channel(session, made)
+    _overwrites(session, channel, permission_overwrites)
+    return channel  # type: ignore[no-any-return]
+
+
+def make_voice_channel(name: str, guild: discord.Guild, position: int = -1,
+                       id_num: int = -1, permission_overwrites: Any = None,
+                       parent_id: int | None = None, bitrate: int = 192,
+                       user_limit: int = 0) -> discord.VoiceChannel:
+    """A voice channel with ``bitrate`` and ``user_limit`` as given (dpytest's default
+    bitrate, 192, is kept too: a world is built, not asked of Discord's REST)."""
+    _chosen(id_num, "channel")
+    session, made = _now(lambda b: b.make_voice_channel(
+        name, guild, parent_id, bitrate=bitrate, user_limit=user_limit,
+        position=_position(position)))
+    channel = _channel(session, made)
+    _overwrites(session, channel, permission_overwrites)
+    return channel  # type: ignore[no-any-return]
+
+
+def delete_channel(channel: Any) -> None:
+    _now(lambda b: b.delete_channel(channel))
+
+
+def update_text_channel(channel: Any, target: Any,
+                        override: discord.PermissionOverwrite | None = None) -> None:
+    """Set (or, with no ``override``, remove) ``target``'s overwrite on ``channel``."""
+    allow, deny = (override or discord.PermissionOverwrite()).pair()
+    _now(lambda b: b.set_channel_permission_overrides(channel, target, allow=allow.value,
+                                                      deny=deny.value))
+
+
+# -- roles ---------------------------------------------------------------------------------
+
+def _colour(colour: int | None, color: int | None, colors: Any = None) -> int | None:
+    if color is not None:
+        return int(color)
+    if colour is not None:
+        return int(colour)
+    return None
+
+
+def make_role(name: str, guild: discord.Guild, id_num: int = -1, colour: int = 0,
+              color: int | None = None, colors: Any = None,
+              permissions: int = DEFAULT_ROLE_PERMISSIONS, hoist: bool = False,
+              mentionable: bool = False) -> discord.Role:
+    _chosen(id_num, "role")
+    session, made = _now(lambda b: b.make_role(
+        name, guild, permissions, color=_colour(colour, color) or 0, hoist=hoist,
+        mentionable=mentionable))
+    found = session.client.get_guild(guild.id).get_role(made.id)  # type: ignore[union-attr]
+    assert found is not None
+    return found
+
+
+def update_role(role: discord.Role, colour: int | None = None, color: int | None = None,
+                colors: Any = None, permissions: int | None = None,
+                hoist: bool | None = None, mentionable: bool | None = None,
+                name: str | None = None) -> discord.Role:
+    changes: dict[str, Any] = {key: value for key, value in (
+        ("color", _colour(colour, color)), ("permissions", permissions), ("hoist", hoist),
+        ("mentionable", mentionable), ("name", name)) if value is not None}
+    session, made = _now(lambda b: b.update_role(role, role.guild, **changes))
+    found = session.client.get_guild(role.guild.id).get_role(made.id)  # type: ignore[union-attr]
+    assert found is not None
+    return found
+
+
+def delete_role(role: discord.Role) -> None:
+    _now(lambda b: b.delete_role(role, role.guild))
+
+
+# -- users and members ---------------------------------------------------------------------
+
+def make_user(username: str, discrim: str | int, avatar: str | None = None,
+              id_num: int = -1) -> discord.User:
+    """A user (in no guild yet: the bot learns of it from its own state, as dpytest's
+    did)."""
+    session, made = _now(lambda b: b.make_user(
+        username, user_id=None if id_num == -1 else id_num))
+    made.discriminator = f"{int(discrim):04}"
+    if avatar is not None:
+        made.avatar = avatar
+    user: discord.User = session.client._connection.store_user(made.to_json())
+    return user
+
+
+def make_member(user: Any, guild: discord.Guild, nick: str | None = None,
+                roles: list[discord.Role] | None = None) -> discord.Member:
+    session, made = _now(lambda b: b.make_member(user.id, guild, roles=[
+        r.id for r in roles or ()], nick=nick))
+    found = session.client.get_guild(guild.id).get_member(made.user_id)  # type: ignore[union-attr]
+    if found is None:
+        raise BackendError("the bot did not get the member (GUILD_MEMBERS intent?)")
+    return found
+
+
+def update_member(member: discord.Member, nick: str | None = None,
+                  roles: list[discord.Role] | None = None) -> discord.Member:
+    changes: dict[str, Any] = {}
+    if nick is not None:
+        changes["nick"] = nick
+    if roles is not None:
+        changes["roles"] = [r.id for r in roles if not r.is_default()]
+    _now(lambda b: b.update_member(member.id, member.guild, **changes))
+    found = member.guild.get_member(member.id)
+    assert found is not None
+    return found
+
+
+def delete_member(member: discord.Member) -> None:
+    _now(lambda b: b.remove_member(member.id, member.guild))
+
+
+__all__ = ["CallbackEvent", "callbacks", "delete_channel", "delete_member", "delete_role",
+           "facts", "get_state", "make_category_channel", "make_guild", "make_member",
+           "make_role", "make_text_channel", "make_user", "make_voice_channel",
+           "update_member", "update_role", "update_text_channel"]
