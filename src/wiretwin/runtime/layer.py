@@ -18,12 +18,12 @@ import itertools
 import logging
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from aiohttp import web
 
 from .clock import Clock, RealClock, sleep
-from .faults import Faults
+from .faults import Disconnect, Faults
 from .journal import Journal, body_fields
 
 if TYPE_CHECKING:
@@ -78,6 +78,20 @@ class WireLayer:
         #: The service's in-band goodbye before a close (Pusher: ``pusher:error``).
         self.in_band_close = in_band_close
         self.log = logging.getLogger(f"wiretwin.{twin}")
+
+    def frame_delay(self, *, connection: str, route: str, direction: Literal["in", "out"],
+                    event: str | None, disconnect: Callable[[Disconnect], None]
+                    ) -> float | None:
+        """What the faults do to one frame: its delay (0.0 for none), or None when it is
+        lost (dropped, or the connection cut: ``disconnect`` is called with the fault)."""
+        decision = self.faults.frame(connection=connection, route=route,
+                                     direction=direction, event=event)
+        if decision.disconnect is not None:
+            disconnect(decision.disconnect)
+            return None
+        if decision.drop:
+            return None
+        return decision.delay
 
     def internal_error(self, exc: BaseException, where: str) -> None:
         """A bug in the twin surfaced while serving ``where``: one journal note and one

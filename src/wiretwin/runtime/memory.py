@@ -45,7 +45,7 @@ import struct
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from .clock import Clock, TimerHandle
 from .faults import Disconnect
@@ -149,16 +149,9 @@ class MemorySocket:
         the journal and fault scopes); False if it was not sent (closed, dropped)."""
         if self.closed:
             return False
-        delay = 0.0
-        if self.layer.faults.active and not self._faulted:
-            decision = self.layer.faults.frame(connection=self.id, route=self.route,
-                                               direction="out", event=event)
-            if decision.disconnect is not None:
-                self._fault_disconnect(decision.disconnect)
-                return False
-            if decision.drop:
-                return False
-            delay = decision.delay
+        delay = self._fault("out", event)
+        if delay is None:
+            return False
         if delay > 0 or self._out.items or self._handling:
             self._out.hold(delay, lambda: self._write(text, event))
         else:
@@ -188,16 +181,9 @@ class MemorySocket:
         if self.closed:
             return False
         self.layer.journal.record_frame(self.id, "in", text, event=event, opcode=Opcode.TEXT)
-        delay = 0.0
-        if self.layer.faults.active and not self._faulted:
-            decision = self.layer.faults.frame(connection=self.id, route=self.route,
-                                               direction="in", event=event)
-            if decision.disconnect is not None:
-                self._fault_disconnect(decision.disconnect)
-                return False
-            if decision.drop:
-                return False
-            delay = decision.delay
+        delay = self._fault("in", event)
+        if delay is None:
+            return False
         if delay > 0 or self._in.items:
             self._in.hold(delay, lambda: self._handle(handler, text))
         else:
@@ -266,6 +252,14 @@ class MemorySocket:
         self._end("twin", None)
         if self.on_client_close is not None:
             self.on_client_close(ABNORMAL_CLOSURE, "")
+
+    def _fault(self, direction: Literal["in", "out"], event: str | None) -> float | None:
+        """A frame's delay under the faults, or None if they lose it."""
+        if not self.layer.faults.active or self._faulted:
+            return 0.0
+        return self.layer.frame_delay(connection=self.id, route=self.route,
+                                      direction=direction, event=event,
+                                      disconnect=self._fault_disconnect)
 
     def _fault_disconnect(self, fault: Disconnect) -> None:
         self._faulted = True  # the goodbye is not subject to faults itself

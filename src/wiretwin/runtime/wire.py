@@ -168,14 +168,12 @@ class WireSocket:
             return False
         delay = 0.0
         if self.layer.faults.active and not self._faulted:
-            decision = self.layer.faults.frame(connection=self.id, route=self.route,
-                                               direction="out", event=event)
-            if decision.disconnect is not None:
-                self._fault_disconnect(decision.disconnect)
-                return False
-            if decision.drop:
+            lost_or_delay = self.layer.frame_delay(
+                connection=self.id, route=self.route, direction="out", event=event,
+                disconnect=self._fault_disconnect)
+            if lost_or_delay is None:
                 return False  # lost on the way: not delivered
-            delay = decision.delay
+            delay = lost_or_delay
         if wire is None:
             wire = encode_frame(opcode, payload.encode() if isinstance(payload, str)
                                 else payload)
@@ -246,14 +244,11 @@ class WireSocket:
         self.layer.journal.record_frame(self.id, "in", data, event=event, opcode=opcode)
         if not self.layer.faults.active:
             return not self._closing
-        decision = self.layer.faults.frame(connection=self.id, route=self.route,
-                                           direction="in", event=event)
-        if decision.disconnect is not None:
-            self._fault_disconnect(decision.disconnect)
+        delay = self.layer.frame_delay(connection=self.id, route=self.route, direction="in",
+                                       event=event, disconnect=self._fault_disconnect)
+        if delay is None:
             return False
-        if decision.drop:
-            return False
-        await sleep(self.layer.clock, decision.delay)
+        await sleep(self.layer.clock, delay)
         return not self._closing
 
     async def serve(self, on_text: Callable[[str], None],
