@@ -33,8 +33,8 @@ DPYTEST_MODULES = ["runner", "backend", "verify", "utils", "factories", "callbac
 
 #: dpytest's public names (0.7.0 and master) served at each path today. Not yet:
 #: ``state.FakeState``, ``websocket.FakeWebSocket``, ``voice.FakeVoiceClient`` /
-#: ``FakeVoiceChannel``, the backend's messages, reactions, pins and mentions
-#: (docs/migrating.md).
+#: ``FakeVoiceChannel``, the backend's ``make_attachment``, ``update_guild``,
+#: ``get_config``/``BackendState``, ``FakeHttp`` (docs/migrating.md).
 DPYTEST_NAMES = {
     "": ["CallbackEvent", "PeekableQueue", "RunnerConfig", "Verify", "VerifyActivity",
          "VerifyMessage", "activity_eq", "add_reaction", "add_role", "back", "backend",
@@ -48,10 +48,14 @@ DPYTEST_NAMES = {
                "finish_on_command_error", "get_config", "get_embed", "get_message",
                "member_join", "message", "remove_reaction", "remove_role", "require_config",
                "run_all_events", "sent_queue", "set_permission_overrides"],
-    "backend": ["CallbackEvent", "callbacks", "delete_channel", "delete_member",
-                "delete_role", "facts", "get_state", "make_category_channel", "make_guild",
-                "make_member", "make_role", "make_text_channel", "make_user",
-                "make_voice_channel", "update_member", "update_role", "update_text_channel"],
+    "backend": ["CallbackEvent", "add_reaction", "callbacks", "clear_reactions",
+                "delete_channel", "delete_member", "delete_message", "delete_role",
+                "edit_message", "facts", "find_channel_mentions", "find_member_mentions",
+                "find_role_mentions", "find_user_mentions", "get_state",
+                "make_category_channel", "make_guild", "make_member", "make_message",
+                "make_role", "make_text_channel", "make_user", "make_voice_channel",
+                "pin_message", "remove_reaction", "unpin_message", "update_member",
+                "update_role", "update_text_channel"],
     "verify": ["Undef", "Verify", "VerifyActivity", "VerifyMessage", "activity_eq",
                "embed_eq", "get_config", "opt_undef_or", "sent_queue", "undefined", "verify"],
     "utils": ["PeekableQueue", "activity_eq", "embed_eq", "embed_proxy_eq"],

@@ -256,3 +256,26 @@ async def test_dpytest_s_backend_is_synchronous_and_returns_the_bots_objects(
     assert voice not in guild.channels
     with pytest.raises(BackendError, match="choosing a channel's id"):
         dpytest_backend.make_text_channel("fixed", guild, id_num=1234)
+
+
+async def test_dpytest_s_backend_posts_edits_reacts_and_pins(bot: commands.Bot) -> None:
+    import wiretwin.discord.dpytest.backend as dpytest_backend
+
+    config = dpytest.get_config()
+    channel, member = config.channels[0], config.members[0]
+    posted = dpytest_backend.make_message(f"hello <@{member.id}>", member, channel)
+    assert isinstance(posted, discord.Message) and posted.author == member
+    assert dpytest_backend.find_member_mentions(posted.content, channel.guild) == [member]
+    edited = dpytest_backend.edit_message(posted, content="hello again")
+    assert edited["content"] == "hello again" and posted.content == "hello again"
+    dpytest_backend.add_reaction(posted, member, "\N{THUMBS UP SIGN}")
+    assert [(str(r.emoji), r.count) for r in posted.reactions] == [("\N{THUMBS UP SIGN}", 1)]
+    dpytest_backend.remove_reaction(posted, member, "\N{THUMBS UP SIGN}")
+    assert posted.reactions == []
+    dpytest_backend.pin_message(channel.id, posted.id)
+    assert posted.pinned
+    dpytest_backend.unpin_message(channel.id, posted.id)
+    assert not posted.pinned
+    dpytest_backend.delete_message(posted)
+    assert bot._connection._get_message(posted.id) is None
+    await dpytest.run_all_events()

@@ -11,6 +11,7 @@ names and keywords) stay in :mod:`.backend`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Coroutine
 from functools import partial
 from typing import Any
@@ -221,7 +222,121 @@ def delete_member(member: discord.Member) -> None:
     _now(lambda b: b.remove_member(member.id, member.guild))
 
 
-__all__ = ["CallbackEvent", "callbacks", "delete_channel", "delete_member", "delete_role",
-           "facts", "get_state", "make_category_channel", "make_guild", "make_member",
-           "make_role", "make_text_channel", "make_user", "make_voice_channel",
-           "update_member", "update_role", "update_text_channel"]
+# -- messages and reactions ----------------------------------------------------------------
+
+def make_message(content: str, author: Any, channel: Any, tts: bool = False,
+                 embeds: list[discord.Embed] | None = None,
+                 attachments: list[discord.Attachment] | None = None,
+                 poll: Any = None, nonce: int | None = None,
+                 id_num: int = -1) -> discord.Message:
+    """``author`` posts ``content`` in ``channel`` (MESSAGE_CREATE, Discord's checks
+    included); the bot's own message. Its handlers run when the test next waits
+    (``await dpytest.run_all_events()``), as under dpytest."""
+    _chosen(id_num, "message")
+    if poll is not None:
+        raise BackendError("polls are not modelled by the twin yet: post the poll from "
+                           "the bot, or leave poll out")
+    files = [(a.filename, b"") for a in attachments or ()]
+    session, made = _now(lambda b: b.send_message(channel, content, author,
+                                                  embeds=embeds or (), attachments=files,
+                                                  tts=tts))
+    found = session.client._connection._get_message(made.id)
+    if found is None:
+        raise BackendError("the bot did not get the message (MESSAGE_CONTENT or "
+                           "GUILD_MESSAGES intent?)")
+    return found
+
+
+def edit_message(message: discord.Message, **fields: Any) -> dict[str, Any]:
+    """Edit ``message`` (MESSAGE_UPDATE) with ``content=``/``embeds=`` (or dpytest's
+    ``params=`` from discord.py's HTTP layer); the message's JSON as Discord sends it."""
+    params = fields.pop("params", None)
+    payload = dict(getattr(params, "payload", None) or {}, **fields)
+    changes: dict[str, Any] = {}
+    if "content" in payload:
+        changes["content"] = payload["content"]
+    if "embeds" in payload:
+        changes["embeds"] = payload["embeds"]
+    session, made = _now(lambda b: b.edit_message(message, **changes))
+    data: dict[str, Any] = session.twin.model.message_json(made)
+    return data
+
+
+def delete_message(message: discord.Message) -> None:
+    _now(lambda b: b.delete_message(message))
+
+
+def add_reaction(message: discord.Message, user: Any, emoji: str) -> None:
+    """``user`` reacts with ``emoji`` (a unicode emoji, or dpytest's ``"id:name"``)."""
+    _now(lambda b: b.add_reaction(message, user, _emoji(emoji)))
+
+
+def remove_reaction(message: discord.Message, user: Any, emoji: str) -> None:
+    _now(lambda b: b.remove_reaction(message, user, _emoji(emoji)))
+
+
+def clear_reactions(message: discord.Message) -> None:
+    _now(lambda b: b.clear_reactions(message))
+
+
+def _emoji(emoji: str) -> Any:
+    if ":" in emoji:
+        emoji_id, name = emoji.split(":", 1)
+        return {"id": emoji_id, "name": name}
+    return emoji
+
+
+def _stored(channel_id: Any, message_id: Any) -> Any:
+    found = current().twin.model.messages.get(int(channel_id), {}).get(int(message_id))
+    if found is None:
+        raise BackendError(f"no message {message_id} in channel {channel_id}")
+    return found
+
+
+def pin_message(channel_id: Any, message_id: Any) -> None:
+    target = _stored(channel_id, message_id)
+    _now(lambda b: b.pin_message(target))
+
+
+def unpin_message(channel_id: Any, message_id: Any) -> None:
+    target = _stored(channel_id, message_id)
+    _now(lambda b: b.unpin_message(target))
+
+
+# -- mentions in a text, as the bot's cache resolves them ----------------------------------
+
+_MEMBER = re.compile(r"<@!?([0-9]{17,21})>")
+_ROLE = re.compile(r"<@&([0-9]{17,21})>")
+_CHANNEL = re.compile(r"<#([0-9]{17,21})>")
+
+
+def find_member_mentions(content: str | None, guild: discord.Guild | None) -> list[Any]:
+    """The members ``content`` mentions, from ``guild``'s members."""
+    if guild is None or content is None:
+        return []
+    return [guild.get_member(int(found)) for found in _MEMBER.findall(content)]
+
+
+find_user_mentions = find_member_mentions
+
+
+def find_role_mentions(content: str | None, guild: discord.Guild | None) -> list[str]:
+    """The ids (as text, as dpytest gave them) of the roles ``content`` mentions."""
+    if guild is None or content is None:
+        return []
+    return list(_ROLE.findall(content))
+
+
+def find_channel_mentions(content: str | None, guild: discord.Guild | None) -> list[Any]:
+    if guild is None or content is None:
+        return []
+    return [guild.get_channel(int(found)) for found in _CHANNEL.findall(content)]
+
+
+__all__ = ["CallbackEvent", "add_reaction", "callbacks", "clear_reactions",
+           "delete_channel", "delete_member", "delete_message", "delete_role",
+           "edit_message", "facts", "find_channel_mentions", "find_member_mentions",
+           "find_role_mentions", "find_user_mentions", "get_state", "make_category_channel",
+           "make_guild", "make_member", "make_message", "make_role", "make_text_channel",
+           "make_user", "make_voice_channel", "pin_message", "remove_reaction",
+           "unpin_message", "update_member", "update_role", "update_text_channel"]
