@@ -59,3 +59,31 @@ async def test_a_bound_table_answers_as_the_routes_registered_directly(
     # The second app shares the compiled table and runs its own handlers.
     second = await _answer(bound[1], method, path)
     assert second == (expected[0], expected[1].replace("a:", "b:", 1), expected[2])
+
+
+@pytest.mark.parametrize("kind", ["discord", "lavalink", "pusher"])
+async def test_a_stopped_twin_is_freed_after_serving_requests(kind: str) -> None:
+    """Nothing process-wide keeps a twin once it stops (aiohttp's middleware cache
+    once kept up to 1,024 of them, journals and all)."""
+    import gc
+    import weakref
+
+    import aiohttp
+
+    from wiretwin.discord.twin import DiscordTwin
+    from wiretwin.lavalink.twin import LavalinkTwin
+    from wiretwin.pusher.twin import PusherTwin
+
+    kinds = {"discord": DiscordTwin, "lavalink": LavalinkTwin, "pusher": PusherTwin}
+    twin = await kinds[kind]().start()
+    async with aiohttp.ClientSession() as http:
+        for path in ("/_wiretwin/journal", "/no/such/route"):
+            async with http.get(twin.http_url(path)) as answer:
+                await answer.read()
+        async with http.delete(twin.http_url("/_wiretwin/journal")) as refused:
+            await refused.read()
+    await twin.stop()
+    ref = weakref.ref(twin)
+    del twin
+    gc.collect()
+    assert ref() is None

@@ -198,9 +198,9 @@ class Twin:
         loop = asyncio.get_running_loop()
         if self._starting is not None or self.server.listening:
             raise RuntimeError(f"the {self.service} twin is already running")
-        app = web.Application(middlewares=[self.wire.middleware],
-                              client_max_size=self._max_request_size())
-        ROUTE_TABLES.bind(app, [AdminApi(self).source(), *self._route_sources()])
+        app = web.Application(client_max_size=self._max_request_size())
+        ROUTE_TABLES.bind(app, [AdminApi(self).source(), *self._route_sources()],
+                          self.wire.middleware)
         self._prepare_app(app)
         self.server.listen()
         self._loop = loop

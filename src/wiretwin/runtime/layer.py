@@ -2,7 +2,8 @@
 exchanges and websockets, and the guard that answers anything unexpected in the
 service's own words.
 
-Every HTTP exchange passes :meth:`WireLayer.middleware`: it is journaled, HTTP faults
+Every HTTP exchange passes :meth:`WireLayer.middleware` (the wrapper of every route of the
+twin's table, :mod:`.routes`): it is journaled, HTTP faults
 apply (not to the admin API under ``/_wiretwin``), aiohttp's own refusals (no route,
 wrong method, a body past the limit) come back in the service's error shape, and an
 exception escaping a handler (a twin bug) is journaled as ``internal-error``, logged once

@@ -16,6 +16,11 @@ objects, fewer garbage collections.
 
 Resolution is aiohttp's own, on the same routes in the same order: what matches, the 404
 and the 405 (with its ``Allow`` header) are what registering them directly would give.
+
+A twin's wire layer (journal, faults, its error shape) wraps every handler here, refusals
+included, rather than as an aiohttp middleware: aiohttp keeps the handler chain it builds
+for a middleware in a process-wide cache keyed by the application, and so kept up to
+1,024 stopped twins alive, with their journals, in a long test run.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from aiohttp.web_urldispatcher import (
     AbstractResource,
     AbstractRoute,
     MatchInfoError,
+    ResourceRoute,
     UrlMappingMatchInfo,
 )
 from yarl import URL
@@ -56,6 +62,9 @@ class RouteSource(Protocol):
 
 #: The application's sources, in the order of the compiled table's.
 SOURCES = web.AppKey("wiretwin-route-sources", list[RouteSource])
+#: What wraps every handler of the application (a twin's wire layer), if anything.
+Wrapper = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
+WRAPPER: web.AppKey[Wrapper] = web.AppKey("wiretwin-route-wrapper")
 
 
 class DefSource:
@@ -79,7 +88,28 @@ class DefSource:
 
 def _trampoline(source: int, index: int) -> Handler:
     async def route(request: web.Request) -> web.StreamResponse:
-        return await request.app[SOURCES][source].call(index, request)
+        app = request.app
+        call = app[SOURCES][source].call
+        wrapper = app.get(WRAPPER)
+        if wrapper is None:
+            return await call(index, request)
+        return await wrapper(request, lambda r: call(index, r))
+
+    return route
+
+
+def _refusal(refusal: web.HTTPException) -> Handler:
+    """No route, or not with this method: aiohttp's refusal, raised inside the wrapper
+    (which answers it in the service's shape)."""
+
+    async def refuse(request: web.Request) -> web.StreamResponse:
+        raise refusal
+
+    async def route(request: web.Request) -> web.StreamResponse:
+        wrapper = request.app.get(WRAPPER)
+        if wrapper is None:
+            raise refusal
+        return await wrapper(request, refuse)
 
     return route
 
@@ -117,10 +147,9 @@ class TableResource(AbstractResource):
                       ) -> tuple[UrlMappingMatchInfo | None, set[str]]:
         match: AbstractMatchInfo = await self._table.router.resolve(request)
         if isinstance(match, MatchInfoError):
-            refusal = match.http_exception
-            if isinstance(refusal, web.HTTPMethodNotAllowed):
-                return None, set(refusal.allowed_methods)
-            return None, set()
+            # Answered here, not by aiohttp's system route: the wrapper must see it.
+            route = ResourceRoute(request.method, _refusal(match.http_exception), self)
+            return UrlMappingMatchInfo({}, route), set()
         assert isinstance(match, UrlMappingMatchInfo)
         return match, set()
 
@@ -148,8 +177,10 @@ class RouteTables:
         self._tables: dict[tuple[Hashable, ...], RouteTable] = {}
         self._lock = threading.Lock()
 
-    def bind(self, app: web.Application, sources: list[RouteSource]) -> None:
-        """Serve the sources' routes on ``app``, in order, as registering them would."""
+    def bind(self, app: web.Application, sources: list[RouteSource],
+             wrapper: Wrapper | None = None) -> None:
+        """Serve the sources' routes on ``app``, in order, as registering them would;
+        ``wrapper(request, handler)`` runs every request (refusals included) if given."""
         key = tuple(s.route_key for s in sources)
         table = self._tables.get(key)
         if table is None:
@@ -159,6 +190,8 @@ class RouteTables:
                     table = RouteTable([s.route_specs() for s in sources])
                     self._tables[key] = table
         app[SOURCES] = sources
+        if wrapper is not None:
+            app[WRAPPER] = wrapper
         app.router.register_resource(TableResource(table))
 
 
@@ -166,5 +199,5 @@ class RouteTables:
 ROUTE_TABLES = RouteTables()
 
 
-__all__ = ["ROUTE_TABLES", "SOURCES", "DefSource", "RouteSource", "RouteSpec", "RouteTable",
-           "RouteTables", "TableResource"]
+__all__ = ["ROUTE_TABLES", "SOURCES", "WRAPPER", "DefSource", "RouteSource", "RouteSpec",
+           "RouteTable", "RouteTables", "TableResource", "Wrapper"]
