@@ -13,9 +13,11 @@ Theory of operation
 * REST stays on the wire: ``client.http`` gets its aiohttp session as
   ``static_login`` makes it (its one request, ``GET /users/@me``, answered in process:
   READY brings the user anyway), and :func:`~.discord_py.use_discord_py` points its
-  routes at the twin until :meth:`Attachment.close`. The twin must live in the same loop
-  (``twin.start_soon()``, or ``await twin.start()``): its handlers run the model, whose
-  dispatches reach the client in that loop.
+  routes at the twin until :meth:`Attachment.close`. With ``in_process=True`` that
+  session is wrapped so that requests to the twin reach its application without a
+  socket (:mod:`.inprocess_http`: same routes, journal and faults). The twin must live
+  in the same loop (``twin.start_soon()``, or ``await twin.start()``): its handlers run
+  the model, whose dispatches reach the client in that loop.
 * The gateway is in memory: a :class:`~wiretwin.discord.websocket.MemoryConnection` (same
   hub, checks and journal as a socket) under a real ``discord.gateway.DiscordWebSocket``,
   wired as ``DiscordWebSocket.from_client`` wires one, whose ``socket`` is
@@ -63,6 +65,7 @@ from discord.appinfo import AppInfo
 
 from .bots import reopen_discord_py
 from .discord_py import use_discord_py
+from .inprocess_http import InProcessSession
 from .tasks import finish_tasks_of, run_now
 
 if TYPE_CHECKING:
@@ -162,9 +165,11 @@ class Attachment:
     """A discord.py client attached to a twin by :func:`attach`; :meth:`close` (or
     :meth:`close_nowait` from synchronous code) detaches it."""
 
-    def __init__(self, twin: DiscordTwin, client: discord.Client) -> None:
+    def __init__(self, twin: DiscordTwin, client: discord.Client, *,
+                 in_process: bool = False) -> None:
         self.twin = twin
         self.client = client
+        self.in_process = in_process
         #: What discord.py raised handling a frame from the twin (a parser's bug, or
         #: the bot's own, surfacing in its cache code): logged, kept here, and never
         #: let into the twin's model operation that sent the frame.
@@ -203,6 +208,8 @@ class Attachment:
             run_now(http.static_login(token)).result()
         finally:
             del http.request
+        if self.in_process:
+            http._HTTPClient__session = InProcessSession(self.twin, http._HTTPClient__session)
         state = client._connection
         with contextlib.suppress(Exception):  # what login() caches; READY does the rest
             client._application = AppInfo(state, model.application.to_json())  # type: ignore[arg-type]
@@ -431,10 +438,13 @@ class Attachment:
             self._patch.__exit__(None, None, None)
 
 
-def attach(twin: DiscordTwin, client: discord.Client) -> Attachment:
+def attach(twin: DiscordTwin, client: discord.Client, *, in_process: bool = False
+           ) -> Attachment:
     """Log ``client`` in to ``twin`` now, from synchronous code running in the twin's
     loop (see the module docstring); returns the attachment, which
-    ``await attachment.close()`` detaches."""
+    ``await attachment.close()`` detaches. ``in_process=True``: the client's REST
+    requests to the twin are served without a socket
+    (:class:`~.inprocess_http.InProcessSession`)."""
     loop = asyncio.get_running_loop()  # raises outside a loop, with its own message
     if twin.home_loop is not loop:
         raise RuntimeError("attach() needs the twin in this event loop: start it with "
@@ -442,7 +452,7 @@ def attach(twin: DiscordTwin, client: discord.Client) -> Attachment:
     if isinstance(client, discord.AutoShardedClient):
         raise TypeError("attach() takes a discord.Client or commands.Bot, not an "
                         "AutoShardedClient")
-    attachment = Attachment(twin, client)
+    attachment = Attachment(twin, client, in_process=in_process)
     setattr(client, _ATTACHED, attachment)
     try:
         attachment._start()

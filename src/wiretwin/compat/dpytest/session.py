@@ -89,7 +89,7 @@ def configure(client: discord.Client, guilds: int | list[str] = 1,
                                     voice_channels, members)
         errors: asyncio.Queue[tuple[Any, BaseException]] = asyncio.Queue()
         listener = _watch_errors(client, errors)
-        attachment = attach(twin, client)
+        attachment = attach(twin, client, in_process=True)
     except BaseException:
         _stopping_task(twin.stop())
         raise
