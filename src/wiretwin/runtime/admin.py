@@ -19,7 +19,7 @@ import ipaddress
 import json
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiohttp import web
 
@@ -364,12 +364,28 @@ def _responses(route: AdminRoute) -> dict[str, Any]:
 
 class AdminSource:
     """An :class:`AdminApi` as a :class:`~.routes.RouteSource`: its routes, then the
-    CORS preflight, served in place (see :mod:`.routes`)."""
+    CORS preflight, served in place (see :mod:`.routes`).
+
+    A twin's admin routes depend on its class alone, so their key is worked out once per
+    class and the routes themselves are built at the first admin request: most twins a
+    test suite starts never get one."""
+
+    _keys: ClassVar[dict[type, Hashable]] = {}
 
     def __init__(self, api: AdminApi) -> None:
         self._api = api
-        self._table = api.table
-        self.route_key: Hashable = ("admin", *((r.method, r.path) for r in self._table))
+        self._built: list[AdminRoute] | None = None
+        kind = type(api.twin)
+        key = self._keys.get(kind)
+        if key is None:
+            key = self._keys[kind] = ("admin", *((r.method, r.path) for r in self._table))
+        self.route_key: Hashable = key
+
+    @property
+    def _table(self) -> list[AdminRoute]:
+        if self._built is None:
+            self._built = self._api.table
+        return self._built
 
     def route_specs(self) -> Sequence[RouteSpec]:
         return [*((r.method, ADMIN_PREFIX + r.path, ()) for r in self._table),
