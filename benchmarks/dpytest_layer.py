@@ -8,7 +8,8 @@ closed), is run in one process by:
 * **dpytest** 0.7.0 (``discord.ext.test``): discord.py's HTTP and gateway patched
   in-process, a world that never logs in;
 * **wiretwin** (``wiretwin.discord.dpytest``): a Discord twin per ``configure()``, the bot
-  logged in to it (REST over real HTTP, the gateway in memory), Discord's rules.
+  logged in to it (REST served by the twin's application in process, the gateway in
+  memory), Discord's rules.
 
 The suites alternate (drift hits both alike); medians of the suite's wall time and of a
 test's, then the ratio against issue 13's target (the layer within 1.5x of dpytest's wall

@@ -4,6 +4,8 @@ session."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import aiohttp
 import pytest
 
@@ -19,9 +21,9 @@ async def _exchange(session: object, method: str, url: str, **kwargs: object) ->
 
 
 @pytest.fixture
-async def twin() -> DiscordTwin:
+async def twin() -> AsyncIterator[DiscordTwin]:
     twin = await DiscordTwin(max_request_size=4096).start()
-    yield twin  # type: ignore[misc]
+    yield twin
     await twin.stop()
 
 

@@ -13,7 +13,7 @@ An existing dpytest suite switches by changing its imports; its fixtures stay::
 
 ``configure`` builds dpytest's world in a fresh
 :class:`~wiretwin.discord.twin.DiscordTwin` in the running loop and logs the bot in
-before it returns (:mod:`.session`: REST over real HTTP, the gateway in memory, so the
+before it returns (:mod:`.session`: REST served in process, the gateway in memory, so the
 bot's cache follows every change at once); the session ends with ``cleanup()``, the next
 ``configure()`` or the loop's close. ``message`` posts as a member and returns once the
 bot has finished with it (the twin's settle), re-raising what a command raised, as

@@ -5,7 +5,7 @@ dpytest keeps one runner per process in module state, and its suites call module
 functions, so the session is module state here too (one ``configure`` at a time; a
 second one replaces the first, as in dpytest). The twin runs in the caller's event loop
 (``start_soon``) and the bot is attached to it with
-:func:`~wiretwin.drivers.discord_py_attach.attach`: REST over real sockets, the gateway
+:func:`~wiretwin.drivers.discord_py_attach.attach`: REST served in process, the gateway
 in memory, so the bot's cache follows every change the moment the twin makes it.
 
 A session ends with :func:`cleanup`, with the next ``configure``, or when its event loop
