@@ -85,7 +85,6 @@ shard whose intents want it, hiding message content where Discord hides it.
 from __future__ import annotations
 
 import random
-import string
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -307,7 +306,7 @@ class GatewayHub:
         conn.session = session
 
     def _session_id(self) -> str:
-        return "".join(self.rng.choice(string.hexdigits.lower()[:16]) for _ in range(32))
+        return f"{self.rng.getrandbits(128):032x}"  # 32 hex digits, as Discord's
 
     def _guilds_for(self, session: Session) -> list[Guild]:
         bot = self.model.bot.id

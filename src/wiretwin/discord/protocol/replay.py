@@ -53,9 +53,13 @@ class GatewayLimits:
                 raise ValueError(f"{name} must be an integer >= 1")
 
 
+#: One encoder for every frame (``json.dumps`` with arguments builds one per call).
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
 def json_text(data: Any) -> str:
     """``data`` as the gateway sends it: compact ASCII JSON (so characters are bytes)."""
-    return json.dumps(data, separators=(",", ":"))
+    return _COMPACT.encode(data)
 
 
 def json_size(data: dict[str, Any]) -> int:
