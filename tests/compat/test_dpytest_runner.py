@@ -180,3 +180,13 @@ async def test_a_failing_callback_is_logged_and_a_refused_call_fires_nothing(
     with pytest.raises(commands.CommandInvokeError):
         await dpytest.message("!say refused")
     assert len(fired) == 1
+
+
+async def test_the_packages_backend_is_dpytests_synchronous_one(bot: commands.Bot) -> None:
+    """``dpytest.backend`` (and ``dpytest.back``) is dpytest's synchronous backend, for the
+    interpreter and for type checkers (mypy checks these annotations in the test command)."""
+    guild = bot.guilds[0]
+    channel: discord.TextChannel = dpytest.backend.make_text_channel("typed", guild)
+    role: discord.Role = dpytest.back.make_role("Typed", guild)
+    assert (channel.name, role.name) == ("typed", "Typed")
+    assert dpytest.backend is backend

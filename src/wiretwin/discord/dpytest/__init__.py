@@ -9,7 +9,7 @@ read there when used (:mod:`._layer`), so every name is the layer's own object a
 session is one. Importing them costs nothing until a name is used.
 """
 
-# ruff: noqa: F405  (the names below come from the layer: served at run time, star-imported for checkers)
+
 
 from __future__ import annotations
 
@@ -26,8 +26,49 @@ __all__ = ["CallbackEvent", "PeekableQueue", "RunnerConfig", "Verify", "VerifyAc
            "sent_queue", "set_permission_overrides", "state", "utils", "verify", "voice",
            "websocket"]
 
-if TYPE_CHECKING:  # what a type checker sees: the layer's names
-    from ...compat.dpytest import *  # noqa: F403
+if TYPE_CHECKING:  # what a type checker sees: the layer's names, dpytest's own backend
+    from ...compat.dpytest import (
+        CallbackEvent,
+        PeekableQueue,
+        RunnerConfig,
+        Verify,
+        VerifyActivity,
+        VerifyMessage,
+        activity_eq,
+        add_reaction,
+        add_role,
+        callbacks,
+        cleanup,
+        configure,
+        counter,
+        embed_eq,
+        embed_proxy_eq,
+        empty_queue,
+        error_queue,
+        factories,
+        finish_on_command_error,
+        get_config,
+        get_embed,
+        get_message,
+        member_join,
+        message,
+        ready,
+        remove_reaction,
+        remove_role,
+        require_config,
+        run_all_events,
+        runner,
+        sent_queue,
+        set_permission_overrides,
+        state,
+        utils,
+        verify,
+        voice,
+        websocket,
+    )
+    from . import backend as backend
+
+    back = backend
 else:
     # dpytest's modules, under their names (``back`` too, as dpytest has it). ``verify``
     # is also the function, at package level only: importing the submodule binds the
