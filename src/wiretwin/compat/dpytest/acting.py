@@ -31,10 +31,11 @@ async def message(content: str, channel: Any = 0, member: Any = 0,
 
 
 async def run_all_events() -> None:
-    """Wait until the bot has handled everything it was sent (the twin's settle)."""
+    """Wait until the bot has handled everything it was sent, handlers started before
+    this call included (dpytest awaited every running event handler): the handlers of
+    what dpytest's synchronous backend just did, say."""
     session = await ready_session()
-    async with session.twin.settle():
-        pass
+    await session.twin.backend.process_action()
 
 
 async def finish_on_command_error() -> None:
