@@ -330,6 +330,12 @@ async def test_a_file_uploaded_ahead_is_served_then_posted_under_its_id(world: W
     assert (file.id, file.filename, file.size) == (staged.id, "plan.txt", 8)
     assert f"/attachments/{world.general.id}/{staged.id}/" in file.url
     assert await file.read() == b"step one"  # the bot fetches it from the twin
+    chosen = await backend.upload(b"raw", attachment_id=1234567890123456789)
+    assert (chosen.id, chosen.filename) == (1234567890123456789, "file.bin")
+    with pytest.raises(BackendError, match="already has the id"):
+        await backend.upload(b"again", attachment_id=chosen.id)
+    with pytest.raises(BackendError, match="is a snowflake"):
+        await backend.upload(b"zero", attachment_id=0)
     twin.reset(disconnect=False)
     async with aiohttp.ClientSession() as http, http.get(staged.url) as served:
         assert served.status == 404  # a reset forgets uploads

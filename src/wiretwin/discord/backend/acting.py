@@ -8,6 +8,7 @@ from typing import Any
 
 from ..coerce import (
     UNSET,
+    BackendError,
     embed_of,
     emoji_of,
     file_of,
@@ -67,17 +68,23 @@ class UserActions(BackendBase):
 
         return await self._run(post)
 
-    async def upload(self, file: Any) -> Attachment:
+    async def upload(self, file: Any, *, attachment_id: int | None = None) -> Attachment:
         """A file on the CDN ahead of the message that will carry it (a path, bytes,
         ``(filename, bytes)`` or ``discord.File``): its link serves the bytes at once, and
-        :meth:`send_message` attaches it under its id."""
+        :meth:`send_message` attaches it under its id (``attachment_id``: one chosen, a
+        snowflake no other upload has)."""
         name, data, ctype = file_of(file)
+        if attachment_id is not None and (isinstance(attachment_id, bool) or not isinstance(
+                attachment_id, int) or not 0 < attachment_id < 2**64):
+            raise BackendError(f"an attachment id is a snowflake, not {attachment_id!r}")
 
         def stage() -> Attachment:
-            attachment_id = self.model.ids.next()
-            staged = Attachment(attachment_id, name, len(data), ctype,
-                                self.twin.upload_url(attachment_id, name), data)
-            self.twin.uploads[attachment_id] = staged
+            if attachment_id in self.twin.uploads:
+                raise BackendError(f"an upload already has the id {attachment_id}")
+            chosen = attachment_id if attachment_id is not None else self.model.ids.next()
+            staged = Attachment(chosen, name, len(data), ctype,
+                                self.twin.upload_url(chosen, name), data)
+            self.twin.uploads[chosen] = staged
             return staged
 
         return await self._run(stage, changes=False)
