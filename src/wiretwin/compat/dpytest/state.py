@@ -7,6 +7,6 @@ from __future__ import annotations
 
 from . import backend as back
 from . import factories as facts
-from .fakes import FakeState
+from .fakes import FakeState, FakeVoiceChannel
 
-__all__ = ["FakeState", "back", "facts"]
+__all__ = ["FakeState", "FakeVoiceChannel", "back", "facts"]
