@@ -15,8 +15,8 @@ from discord.ext import commands
 
 import wiretwin.discord.dpytest as dpytest
 import wiretwin.discord.dpytest.backend as backend
-from wiretwin.compat.dpytest.fakes import FakeHttp, FakeRequest
 from wiretwin.compat.dpytest.session import current
+from wiretwin.discord.dpytest.backend import FakeHttp, FakeRequest
 from wiretwin.discord.dpytest.state import FakeState
 from wiretwin.discord.dpytest.voice import FakeVoiceChannel, FakeVoiceClient
 from wiretwin.discord.dpytest.websocket import FakeWebSocket
