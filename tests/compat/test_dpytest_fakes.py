@@ -87,6 +87,11 @@ async def test_stopped_events_still_update_the_cache(bot: commands.Bot) -> None:
     backend.make_member(backend.make_user("loud", "0002"), guild)
     await dpytest.run_all_events()
     assert bot.joined == ["loud"]  # type: ignore[attr-defined]
+    state.stop_dispatch()
+    dpytest.configure(bot)  # a new session: events on again
+    backend.make_member(backend.make_user("again", "0003"), bot.guilds[0])
+    await dpytest.run_all_events()
+    assert bot.joined == ["loud", "again"]  # type: ignore[attr-defined]
 
 
 def test_fake_request_makes_discord_pys_http_errors() -> None:

@@ -115,12 +115,14 @@ FakeVoiceChannel = discord.VoiceChannel
 
 def install(client: discord.Client) -> None:
     """Re-class ``client``'s HTTP client and state to :class:`FakeHttp` and
-    :class:`FakeState` (the same objects: nothing is copied or replaced)."""
+    :class:`FakeState` (the same objects: nothing is copied or replaced), events on."""
     http, state = client.http, client._connection
     if type(http) is discord.http.HTTPClient:
         http.__class__ = FakeHttp
     if type(state) is discord.state.ConnectionState:
         state.__class__ = FakeState
+    if isinstance(state, FakeState):  # a new session hands the bot its events again
+        state.start_dispatch()
     if isinstance(http, FakeHttp):
         http.state = state
 
