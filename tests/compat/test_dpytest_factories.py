@@ -119,3 +119,14 @@ def test_dpytest_07s_member_dict_takes_the_guild_first(state: object) -> None:
     assert data["user"]["username"] == "ada"
     dm = factories.make_dm_channel_dict(member)
     assert dm["type"] == 1 and dm["recipients"][0]["id"] == member.id
+
+
+def test_an_emoji_from_its_dict_reads_as_built(state: object) -> None:
+    guild = _guild(state)
+    state._add_guild(guild)  # type: ignore[attr-defined]  # an emoji finds its roles there
+    mods = guild.roles[1]
+    data = factories.make_emoji_dict("blob", roles=[mods.id], animated=True)
+    emoji = discord.Emoji(guild=guild, state=state, data=data)  # type: ignore[arg-type]
+    assert (emoji.name, emoji.animated, emoji.require_colons) == ("blob", True, True)
+    assert emoji.roles == [mods] and emoji.id == data["id"]
+    assert factories.dict_from_object(emoji) == data

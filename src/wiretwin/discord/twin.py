@@ -79,6 +79,14 @@ def discord_token(bot_id: int, seed: int) -> str:
     return f"{b64(str(bot_id).encode())}.{b64(digest[:4])}.{b64(digest[4:31])}"
 
 
+def _served(found: Attachment | None) -> web.Response:
+    """A file's bytes, or the CDN's 404 for an unknown or expired link."""
+    if found is None or found.expired:
+        return json_response({"message": "404: Not Found", "code": 0}, 404)
+    return web.Response(body=found.data,
+                        content_type=found.content_type or "application/octet-stream")
+
+
 class DiscordTwin(Twin):
     """An offline Discord: REST, gateway, permissions, and a bot application."""
 
@@ -165,6 +173,9 @@ class DiscordTwin(Twin):
                       ThreadRoutes(self.rest, self.model, access))
         #: Every interaction sent to the bot, with its replies.
         self.interactions = Interactions()
+        #: Files uploaded ahead of the message that will carry them (``backend.upload``),
+        #: by attachment id: served at their own link until the twin resets.
+        self.uploads: dict[int, Attachment] = {}
         InteractionRoutes(self.rest, self.model, self.clock, self.interactions, access,
                           WebhookRoutes(self.rest, self.model, access))
         GuildRoutes(self.rest, self.model)
@@ -193,7 +204,8 @@ class DiscordTwin(Twin):
     def _route_sources(self) -> list[RouteSource]:
         # The REST API's 300-odd routes come straight from its table (see RestApp).
         return [DefSource(self.gateway.routes()), self.rest, DefSource([
-            web.get("/attachments/{channel}/{attachment}/{filename}", self._attachment)])]
+            web.get("/attachments/{channel}/{attachment}/{filename}", self._attachment),
+            web.get("/uploads/{attachment}/{filename}", self._upload)])]
 
     async def _on_start(self) -> None:
         # Attachments restored before the twin listened (or on another port) point here.
@@ -225,6 +237,7 @@ class DiscordTwin(Twin):
         self.rest.limits.buckets.clear()
         self.rest.forced.clear()
         self.interactions.clear()
+        self.uploads.clear()
         self._restore(self._initial)
         for observer in list(self.reset_observers):
             observer()
@@ -236,6 +249,11 @@ class DiscordTwin(Twin):
 
     def attachment_url(self, channel_id: int, attachment_id: int, filename: str) -> str:
         path = f"/attachments/{channel_id}/{attachment_id}/{filename}"
+        return self.http_url(path) if self.running else path
+
+    def upload_url(self, attachment_id: int, filename: str) -> str:
+        """Where a file uploaded ahead of its message is served (see :attr:`uploads`)."""
+        path = f"/uploads/{attachment_id}/{filename}"
         return self.http_url(path) if self.running else path
 
     def _admin_routes(self) -> list[AdminRoute]:
@@ -320,10 +338,12 @@ class DiscordTwin(Twin):
         channel = as_snowflake(request.match_info["channel"])
         wanted = as_snowflake(request.match_info["attachment"])
         found = self._find_attachment(channel, wanted) if channel and wanted else None
-        if found is None or found.expired:
-            return json_response({"message": "404: Not Found", "code": 0}, 404)
-        return web.Response(body=found.data,
-                            content_type=found.content_type or "application/octet-stream")
+        return _served(found)
+
+    async def _upload(self, request: web.Request) -> web.StreamResponse:
+        """A file uploaded ahead of its message (:attr:`uploads`), as the CDN serves it."""
+        wanted = as_snowflake(request.match_info["attachment"])
+        return _served(self.uploads.get(wanted) if wanted else None)
 
     def _find_attachment(self, channel: int, wanted: int) -> Attachment | None:
         option_file = self.interactions.files.get(wanted)

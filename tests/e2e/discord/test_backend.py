@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import discord
 import pytest
 from discord.ext import commands
@@ -314,6 +315,30 @@ async def test_a_user_posts_edits_and_deletes(world: World) -> None:
         await backend.delete_message(message)
     assert [args[0].id for args in seen["message_delete"]] == [message.id]
     assert message.id not in twin.model.messages[world.general.id]
+
+
+async def test_a_file_uploaded_ahead_is_served_then_posted_under_its_id(world: World) -> None:
+    twin, backend, seen = world.twin, world.backend, world.seen
+    staged = await backend.upload(("plan.txt", b"step one"))
+    async with aiohttp.ClientSession() as http, http.get(staged.url) as served:
+        assert (served.status, await served.read()) == (200, b"step one")
+    async with twin.settle():
+        await backend.send_message(world.general, "see file", author=world.alice,
+                                   attachments=[staged])
+    ((got,),) = seen["message"]
+    (file,) = got.attachments
+    assert (file.id, file.filename, file.size) == (staged.id, "plan.txt", 8)
+    assert f"/attachments/{world.general.id}/{staged.id}/" in file.url
+    assert await file.read() == b"step one"  # the bot fetches it from the twin
+    chosen = await backend.upload(b"raw", attachment_id=1234567890123456789)
+    assert (chosen.id, chosen.filename) == (1234567890123456789, "file.bin")
+    with pytest.raises(BackendError, match="already has the id"):
+        await backend.upload(b"again", attachment_id=chosen.id)
+    with pytest.raises(BackendError, match="is a snowflake"):
+        await backend.upload(b"zero", attachment_id=0)
+    twin.reset(disconnect=False)
+    async with aiohttp.ClientSession() as http, http.get(staged.url) as served:
+        assert served.status == 404  # a reset forgets uploads
 
 
 async def test_a_user_reacts_and_takes_it_back(world: World) -> None:

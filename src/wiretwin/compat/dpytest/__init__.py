@@ -66,7 +66,7 @@ from .acting import (
 from .callbacks import CallbackEvent
 from .checks import Verify, VerifyActivity, VerifyMessage, empty_queue, get_embed, get_message
 from .queues import error_queue, sent_queue
-from .runner import counter, require_config
+from .runner import counter, log, require_config
 from .session import RunnerConfig, cleanup, configure, get_config, ready
 from .utils import PeekableQueue, activity_eq, embed_eq, embed_proxy_eq
 from .verify import verify
@@ -78,7 +78,7 @@ __all__ = ["CallbackEvent", "PeekableQueue", "RunnerConfig", "Verify", "VerifyAc
            "VerifyMessage", "activity_eq", "add_reaction", "add_role", "back", "backend",
            "callbacks", "cleanup", "configure", "counter", "embed_eq", "embed_proxy_eq",
            "empty_queue", "error_queue", "factories", "finish_on_command_error",
-           "get_config", "get_embed", "get_message", "member_join", "message", "ready",
+           "get_config", "get_embed", "get_message", "log", "member_join", "message", "ready",
            "remove_reaction", "remove_role", "require_config", "run_all_events", "runner",
            "sent_queue", "set_permission_overrides", "state", "utils", "verify", "voice",
            "websocket"]

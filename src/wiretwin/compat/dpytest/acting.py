@@ -9,21 +9,23 @@ from typing import Any
 import discord
 
 from ...discord.backend import BackendError
+from .attachments import uploads_of
 from .session import as_discord, pick, ready_session
 
 
 async def message(content: str, channel: Any = 0, member: Any = 0,
                   attachments: list[Any] | None = None) -> discord.Message:
     """A member posts ``content`` (``channel``/``member``: objects or indexes into the
-    config); returns the bot's view of the message once it has finished reacting, and
-    re-raises the first error a command raised."""
+    config; ``attachments``: paths, or what :mod:`.attachments` lists); returns the bot's
+    view of the message once it has finished reacting, and re-raises the first error a
+    command raised."""
     session = await ready_session()
     config = session.config
     assert config is not None
     where = pick(config.channels, channel)
     author = pick(config.members, member)
     sent = await session.twin.message(content, where, author,
-                                      attachments=list(attachments or []))
+                                      attachments=uploads_of(session, attachments))
     if not session.errors.empty():
         _, error = session.errors.get_nowait()
         raise error
@@ -31,10 +33,11 @@ async def message(content: str, channel: Any = 0, member: Any = 0,
 
 
 async def run_all_events() -> None:
-    """Wait until the bot has handled everything it was sent (the twin's settle)."""
+    """Wait until the bot has handled everything it was sent, handlers started before
+    this call included (dpytest awaited every running event handler): the handlers of
+    what dpytest's synchronous backend just did, say."""
     session = await ready_session()
-    async with session.twin.settle():
-        pass
+    await session.twin.backend.process_action()
 
 
 async def finish_on_command_error() -> None:

@@ -19,7 +19,15 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import discord
+
 Callback = Callable[..., Awaitable[None]]
+#: dpytest's types of three callbacks: ``get_channel`` gets the channel id,
+#: ``send_message`` the message as sent, ``edit_member`` the fields, the member before
+#: the edit and the reason.
+GetChannelCallback = Callable[[int], Awaitable[None]]
+SendMessageCallback = Callable[[discord.Message], Awaitable[None]]
+EditMemberCallback = Callable[[dict[str, Any], discord.Member, str | None], Awaitable[None]]
 
 log = logging.getLogger("wiretwin.compat.dpytest")
 
@@ -109,5 +117,6 @@ async def dispatch_event(event: CallbackEvent | str, *args: Any, **kwargs: Any) 
         log.error("Error in handler for event %s: %s", event, exc, exc_info=exc)
 
 
-__all__ = ["Callback", "CallbackEvent", "dispatch_event", "get_callback", "remove_callback",
+__all__ = ["Callback", "CallbackEvent", "EditMemberCallback", "GetChannelCallback",
+           "SendMessageCallback", "dispatch_event", "get_callback", "log", "remove_callback",
            "set_callback"]

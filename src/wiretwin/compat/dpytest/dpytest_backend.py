@@ -7,14 +7,21 @@ needs no ``await``: the twin lives in the test's event loop (``configure()`` sta
 there) and the bot's gateway is in memory, so the change is made, and the bot's cache
 updated, before the call returns. The dpytest backend guide's awaited functions (other
 names and keywords) stay in :mod:`.backend`.
+
+The backend's other names are dpytest's too: ``configure`` (a bot logged in to an empty
+twin), ``get_config`` (a :class:`BackendState` read from the twin), ``make_attachment``
+(a file the twin serves, see :mod:`.attachments`), ``FakeHttp`` and ``FakeRequest``
+(:mod:`.fakes`), ``log``.
 """
 
 from __future__ import annotations
 
+import logging
+import pathlib
 import re
 from collections.abc import Callable, Coroutine
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import discord
 
@@ -22,9 +29,18 @@ from ...discord.backend import Backend, BackendError
 from ...drivers.tasks import run_now
 from . import callbacks as callbacks
 from . import factories as facts
+from . import state as dstate
+from . import websocket as websocket
+from .attachments import uploads_of
 from .backend import get_state
 from .callbacks import CallbackEvent
+from .fakes import FakeHttp, FakeRequest, FakeState
 from .session import Session, current
+from .session import configure as configure_session
+from .verify import Undef, undefined
+
+#: dpytest's logger: the layer's own (see ``runner.log``).
+log = logging.getLogger("wiretwin.compat.dpytest")
 
 #: dpytest's ``make_role`` default: its @everyone's permissions.
 DEFAULT_ROLE_PERMISSIONS = 104324161
@@ -39,6 +55,37 @@ def _now(make: Callable[[Backend], Coroutine[Any, Any, Any]]) -> tuple[Session, 
         raise RuntimeError("the twin is not in this event loop: call dpytest's backend "
                            "from the loop that ran configure()")
     return session, done.result()
+
+
+class BackendState(NamedTuple):
+    """dpytest's backend state: each channel's messages, oldest first, as Discord's JSON
+    (``{channel id: [message, ...]}``), and the bot's state."""
+
+    messages: dict[int, list[dict[str, Any]]]
+    state: FakeState
+
+
+def get_config() -> BackendState:
+    """The backend's state now: the twin's messages as it holds them when called (a new
+    reading each call), and the configured bot's ``ConnectionState``."""
+    state = get_state()  # ValueError before configure(), as dpytest's
+    model = current().twin.model
+    messages = {channel_id: [model.message_json(m) for m in held.values()]
+                for channel_id, held in model.messages.items() if held}
+    return BackendState(messages, state)
+
+
+def configure(client: discord.Client | None, *, use_dummy: bool = False) -> None:
+    """dpytest's backend ``configure``: ``client`` logged in to a fresh twin, in no guild
+    yet (``runner.configure`` builds dpytest's world on top; here, make what the test
+    needs with :func:`make_guild` and friends). ``use_dummy``: with no ``client``, a
+    ``discord.Client`` with every intent (reach it through ``get_state()``)."""
+    if client is None and use_dummy:
+        log.info("None passed to backend configuration, dummy client will be used")
+        client = discord.Client(intents=discord.Intents.all())
+    if not isinstance(client, discord.Client):
+        raise TypeError("Runner client must be an instance of discord.Client")
+    configure_session(client, guilds=0)
 
 
 def _chosen(id_num: int, what: str) -> None:
@@ -133,11 +180,80 @@ def delete_channel(channel: Any) -> None:
 
 
 def update_text_channel(channel: Any, target: Any,
-                        override: discord.PermissionOverwrite | None = None) -> None:
-    """Set (or, with no ``override``, remove) ``target``'s overwrite on ``channel``."""
+                        override: discord.PermissionOverwrite | Undef | None = undefined
+                        ) -> None:
+    """Set ``target``'s overwrite on ``channel`` to ``override`` (None: remove it); with
+    no ``override``, only a CHANNEL_UPDATE of the channel as it is, as in dpytest."""
+    if override is undefined:
+        _now(lambda b: b.update_channel(channel))
+        return
     allow, deny = (override or discord.PermissionOverwrite()).pair()
     _now(lambda b: b.set_channel_permission_overrides(channel, target, allow=allow.value,
                                                       deny=deny.value))
+
+
+def update_guild(guild: discord.Guild, roles: list[discord.Role] | None = None
+                 ) -> discord.Guild:
+    """GUILD_UPDATE for ``guild``, carrying what the test changed on the object (its
+    ``name`` and ``description``). ``roles``: the guild's roles from now on, each as the
+    object given has it (name, colour, permissions, hoist, mentionable); one the guild
+    lacks is created (with a new id), one left out deleted (@everyone stays). Each role
+    change is its own GUILD_ROLE_* event before the GUILD_UPDATE, as Discord sends them.
+    Returns the bot's guild, updated."""
+    session = current()
+    model = session.twin.model
+    held = model.guilds.get(guild.id)
+    if held is None:
+        raise BackendError(f"no guild {guild.id} in the twin")
+    # Read now: every event below updates the bot's objects, the ones given included.
+    wanted = None if roles is None else [(r.id, _role_fields(r)) for r in roles]
+    changes = {key: value for key, value in (("name", guild.name),
+                                             ("description", guild.description))
+               if value != getattr(held, key)}
+    if wanted is not None:
+        _set_roles(held.id, {r.id: r for r in held.roles.values()}, wanted)
+    _now(lambda b: b.update_guild(guild.id, **changes))
+    found = session.client.get_guild(guild.id)
+    assert found is not None
+    return found
+
+
+def _role_fields(role: discord.Role) -> dict[str, Any]:
+    return {"name": role.name, "color": role.colour.value,
+            "permissions": role.permissions.value, "hoist": role.hoist,
+            "mentionable": role.mentionable}
+
+
+def _set_roles(guild_id: int, held: dict[int, Any],
+               wanted: list[tuple[int, dict[str, Any]]]) -> None:
+    for role_id, fields in wanted:
+        role = held.get(role_id)
+        if role is None:
+            _now(partial(_make_role_with, guild_id=guild_id, fields=fields))
+            continue
+        diff = {key: value for key, value in fields.items() if getattr(role, key) != value}
+        if diff:
+            _now(partial(_update_role_with, role_id=role_id, guild_id=guild_id, diff=diff))
+    keep = {role_id for role_id, _ in wanted} | {guild_id}
+    for role_id in [r for r in held if r not in keep and not held[r].managed]:
+        _now(partial(_delete_role_with, role_id=role_id, guild_id=guild_id))
+
+
+def _make_role_with(backend: Backend, *, guild_id: int, fields: dict[str, Any]
+                    ) -> Coroutine[Any, Any, Any]:
+    return backend.make_role(fields["name"], guild_id, fields["permissions"],
+                             color=fields["color"], hoist=fields["hoist"],
+                             mentionable=fields["mentionable"])
+
+
+def _update_role_with(backend: Backend, *, role_id: int, guild_id: int,
+                      diff: dict[str, Any]) -> Coroutine[Any, Any, Any]:
+    return backend.update_role(role_id, guild_id, **diff)
+
+
+def _delete_role_with(backend: Backend, *, role_id: int, guild_id: int
+                      ) -> Coroutine[Any, Any, Any]:
+    return backend.delete_role(role_id, guild_id)
 
 
 # -- roles ---------------------------------------------------------------------------------
@@ -236,7 +352,7 @@ def make_message(content: str, author: Any, channel: Any, tts: bool = False,
     if poll is not None:
         raise BackendError("polls are not modelled by the twin yet: post the poll from "
                            "the bot, or leave poll out")
-    files = [(a.filename, b"") for a in attachments or ()]
+    files = uploads_of(current(), attachments)
     session, made = _now(lambda b: b.send_message(channel, content, author,
                                                   embeds=embeds or (), attachments=files,
                                                   tts=tts))
@@ -245,6 +361,21 @@ def make_message(content: str, author: Any, channel: Any, tts: bool = False,
         raise BackendError("the bot did not get the message (MESSAGE_CONTENT or "
                            "GUILD_MESSAGES intent?)")
     return found
+
+
+def make_attachment(filename: pathlib.Path, name: str | None = None,
+                    id_num: int = -1) -> discord.Attachment:
+    """The file at ``filename`` uploaded to the twin (under ``name``, by default the
+    file's; with the id ``id_num`` if given), ahead of the message that will carry it:
+    pass it to :func:`make_message` or ``message(attachments=[...])``. Its ``url`` is the
+    twin's, so ``await attachment.read()`` gets the file's bytes; ValueError if there is
+    no such file, as in dpytest."""
+    path = pathlib.Path(filename)
+    if not path.is_file():
+        raise ValueError("Attachment must be a real file")
+    session, staged = _now(lambda b: b.upload(
+        (name or path.name, path.read_bytes()), attachment_id=None if id_num == -1 else id_num))
+    return discord.Attachment(state=session.client._connection, data=staged.to_json())
 
 
 def edit_message(message: discord.Message, **fields: Any) -> dict[str, Any]:
@@ -305,16 +436,16 @@ def unpin_message(channel_id: Any, message_id: Any) -> None:
 
 # -- mentions in a text, as the bot's cache resolves them ----------------------------------
 
-_MEMBER = re.compile(r"<@!?([0-9]{17,21})>")
-_ROLE = re.compile(r"<@&([0-9]{17,21})>")
-_CHANNEL = re.compile(r"<#([0-9]{17,21})>")
+MEMBER_MENTION = re.compile(r"<@!?([0-9]{17,21})>", re.MULTILINE)
+ROLE_MENTION = re.compile(r"<@&([0-9]{17,21})>", re.MULTILINE)
+CHANNEL_MENTION = re.compile(r"<#([0-9]{17,21})>", re.MULTILINE)
 
 
 def find_member_mentions(content: str | None, guild: discord.Guild | None) -> list[Any]:
     """The members ``content`` mentions, from ``guild``'s members."""
     if guild is None or content is None:
         return []
-    return [guild.get_member(int(found)) for found in _MEMBER.findall(content)]
+    return [guild.get_member(int(found)) for found in MEMBER_MENTION.findall(content)]
 
 
 find_user_mentions = find_member_mentions
@@ -324,19 +455,22 @@ def find_role_mentions(content: str | None, guild: discord.Guild | None) -> list
     """The ids (as text, as dpytest gave them) of the roles ``content`` mentions."""
     if guild is None or content is None:
         return []
-    return list(_ROLE.findall(content))
+    return list(ROLE_MENTION.findall(content))
 
 
 def find_channel_mentions(content: str | None, guild: discord.Guild | None) -> list[Any]:
     if guild is None or content is None:
         return []
-    return [guild.get_channel(int(found)) for found in _CHANNEL.findall(content)]
+    return [guild.get_channel(int(found)) for found in CHANNEL_MENTION.findall(content)]
 
 
-__all__ = ["CallbackEvent", "add_reaction", "callbacks", "clear_reactions",
-           "delete_channel", "delete_member", "delete_message", "delete_role",
-           "edit_message", "facts", "find_channel_mentions", "find_member_mentions",
-           "find_role_mentions", "find_user_mentions", "get_state", "make_category_channel",
-           "make_guild", "make_member", "make_message", "make_role", "make_text_channel",
-           "make_user", "make_voice_channel", "pin_message", "remove_reaction",
-           "unpin_message", "update_member", "update_role", "update_text_channel"]
+__all__ = ["CHANNEL_MENTION", "MEMBER_MENTION", "ROLE_MENTION", "BackendState",
+           "CallbackEvent", "FakeHttp", "FakeRequest", "Undef", "add_reaction", "callbacks",
+           "clear_reactions", "configure", "delete_channel", "delete_member",
+           "delete_message", "delete_role", "dstate", "edit_message", "facts",
+           "find_channel_mentions", "find_member_mentions", "find_role_mentions",
+           "find_user_mentions", "get_config", "get_state", "log", "make_attachment",
+           "make_category_channel", "make_guild", "make_member", "make_message",
+           "make_role", "make_text_channel", "make_user", "make_voice_channel",
+           "pin_message", "remove_reaction", "undefined", "unpin_message", "update_guild",
+           "update_member", "update_role", "update_text_channel", "websocket"]

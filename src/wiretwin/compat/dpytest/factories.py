@@ -22,7 +22,7 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import discord
 
@@ -174,6 +174,16 @@ def make_voice_channel_dict(name: str, id_num: int = -1, **kwargs: Any) -> JsonD
     return make_channel_dict(discord.ChannelType.voice.value, id_num, name=name, **kwargs)
 
 
+def make_emoji_dict(name: str = "emoji", id_num: int = -1, *, roles: list[int] | None = None,
+                    require_colons: bool = True, managed: bool = False,
+                    animated: bool = False, available: bool = True) -> JsonDict:
+    """A guild emoji (dpytest 0.7.0 had this name with no body: here, Discord's payload,
+    as ``discord.Emoji(guild=guild, state=state, data=...)`` reads it)."""
+    return {"id": _id(id_num), "name": name, "roles": list(roles or []),
+            "require_colons": require_colons, "managed": managed, "animated": animated,
+            "available": available}
+
+
 def make_dm_channel_dict(user: discord.abc.User, id_num: int = -1,
                          **kwargs: Any) -> JsonDict:
     return make_channel_dict(discord.ChannelType.private.value, id_num,
@@ -316,6 +326,16 @@ def _channel_mention(channel: Any) -> JsonDict:
             "name": getattr(channel, "name", None) or ""}
 
 
+class DictFromObject(Protocol):
+    """The type of :func:`dict_from_object` (dpytest's name for it): called with a
+    discord.py object (and ``guild=`` or ``target=`` where they apply) it returns the
+    object's payload; ``register`` teaches it another type."""
+
+    def __call__(self, obj: Any, /, **kwargs: Any) -> Any: ...
+
+    def register(self, cls: Any, func: Any = None) -> Any: ...
+
+
 @functools.singledispatch
 def dict_from_object(obj: object, **_kwargs: Any) -> Any:
     """The payload a discord.py object would come from (users, members, roles,
@@ -404,9 +424,9 @@ def _(attachment: discord.Attachment) -> JsonDict:
 
 @dict_from_object.register
 def _(emoji: discord.Emoji) -> JsonDict:
-    return {"id": emoji.id, "name": emoji.name, "roles": [r.id for r in emoji.roles],
-            "require_colons": emoji.require_colons, "managed": emoji.managed,
-            "animated": emoji.animated, "available": emoji.available}
+    return make_emoji_dict(emoji.name, emoji.id, roles=[r.id for r in emoji.roles],
+                           require_colons=emoji.require_colons, managed=emoji.managed,
+                           animated=emoji.animated, available=emoji.available)
 
 
 @dict_from_object.register
@@ -460,10 +480,11 @@ def dict_from_overwrite(target: discord.Member | discord.Role | discord.Object,
     return result
 
 
-__all__ = ["dict_from_attachment", "dict_from_channel", "dict_from_emoji",
+__all__ = ["DictFromObject", "dict_from_attachment", "dict_from_channel", "dict_from_emoji",
            "dict_from_guild", "dict_from_member", "dict_from_message", "dict_from_object",
-           "dict_from_overwrite", "dict_from_role", "dict_from_user", "generated_ids",
+           "dict_from_overwrite", "dict_from_role", "dict_from_user", "generated_ids", "log",
            "make_attachment_dict", "make_category_channel_dict", "make_channel_dict",
-           "make_dm_channel_dict", "make_guild_dict", "make_id", "make_member_dict",
-           "make_message_dict", "make_role_dict", "make_text_channel_dict",
-           "make_user_dict", "make_voice_channel_dict", "user_with_member"]
+           "make_dm_channel_dict", "make_emoji_dict", "make_guild_dict", "make_id",
+           "make_member_dict", "make_message_dict", "make_role_dict",
+           "make_text_channel_dict", "make_user_dict", "make_voice_channel_dict",
+           "user_with_member"]

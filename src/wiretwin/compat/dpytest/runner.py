@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import logging
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -27,6 +28,10 @@ from .checks import empty_queue, get_embed, get_message
 from .queues import configured, error_queue, sent_queue
 from .session import RunnerConfig, cleanup, configure, get_config, ready
 from .utils import PeekableQueue
+
+#: dpytest's logger: the layer's own, ``wiretwin.compat.dpytest`` (dpytest's was
+#: ``discord.ext.tests``), the same object as ``backend.log`` and ``callbacks.log``.
+log = logging.getLogger("wiretwin.compat.dpytest")
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -51,6 +56,6 @@ def require_config(func: Callable[P, T]) -> Callable[P, T]:
 __all__ = ["CallbackEvent", "PeekableQueue", "RunnerConfig", "add_reaction", "add_role",
            "back", "callbacks", "cleanup", "configure", "counter", "empty_queue",
            "error_queue", "finish_on_command_error", "get_config", "get_embed",
-           "get_message", "member_join", "message", "ready", "remove_reaction",
+           "get_message", "log", "member_join", "message", "ready", "remove_reaction",
            "remove_role", "require_config", "run_all_events", "sent_queue",
            "set_permission_overrides"]

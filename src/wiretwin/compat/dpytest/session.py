@@ -29,6 +29,7 @@ from discord.ext import commands
 from ...discord.model import Message as ModelMessage
 from ...discord.twin import DiscordTwin
 from ...drivers.discord_py_attach import Attachment, attach
+from .fakes import install as install_fakes
 from .world import build_dpytest_world
 
 _log = logging.getLogger("wiretwin.compat.dpytest")
@@ -90,6 +91,7 @@ def configure(client: discord.Client, guilds: int | list[str] = 1,
         errors: asyncio.Queue[tuple[Any, BaseException]] = asyncio.Queue()
         listener = _watch_errors(client, errors)
         attachment = attach(twin, client, in_process=True)
+        install_fakes(client)  # dpytest's class names on the bot's http and state
     except BaseException:
         _stopping_task(twin.stop())
         raise

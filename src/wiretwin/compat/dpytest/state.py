@@ -1,11 +1,12 @@
-"""dpytest's ``state`` module. dpytest's ``FakeState`` (a ``ConnectionState`` it filled
-by hand) has no counterpart yet: the bot here keeps its own state from a real login, and
-``backend.get_state()`` returns it. What the module also exposed, the backend and the
-factories, is here under dpytest's names."""
+"""dpytest's ``state`` module. ``FakeState`` is the configured bot's own
+``ConnectionState`` (``backend.get_state()``), re-classed by ``configure()`` to carry
+dpytest's ``stop_dispatch()`` / ``start_dispatch()`` (:mod:`.fakes`). What the module
+also exposed, the backend and the factories, is here under dpytest's names."""
 
 from __future__ import annotations
 
 from . import backend as back
 from . import factories as facts
+from .fakes import FakeState, FakeVoiceChannel
 
-__all__ = ["back", "facts"]
+__all__ = ["FakeState", "FakeVoiceChannel", "back", "facts"]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from ..coerce import (
     UNSET,
+    BackendError,
     embed_of,
     emoji_of,
     file_of,
@@ -31,19 +33,25 @@ class UserActions(BackendBase):
                            check_permissions: bool = True) -> Message:
         """``author`` (default: the first human member) posts in ``channel`` (default: the
         first text channel the bot is in) (MESSAGE_CREATE). Attachments: paths, bytes,
-        ``(filename, bytes)`` or ``discord.File``. Discord's own checks apply, as to a post
-        over REST: the channel must take messages, and (unless ``check_permissions`` is
-        False) the author must be able to see it and send messages, attach files and read
-        the history it replies to."""
+        ``(filename, bytes)``, ``discord.File``, or a file :meth:`upload` returned (it
+        keeps its id). Discord's own checks apply, as to a post over REST: the channel
+        must take messages, and (unless ``check_permissions`` is False) the author must be
+        able to see it and send messages, attach files and read the history it replies
+        to."""
         embed_list = [embed_of(e) for e in embeds]
-        files = [file_of(a) for a in attachments]
+        files = [a if isinstance(a, Attachment) else file_of(a) for a in attachments]
 
         def post() -> Message:
             where = self._channel(channel) if channel is not None \
                 else self._default_text_channel()
             author_id = self._author(author, where)
             made = []
-            for name, data, ctype in files:
+            for file in files:
+                if isinstance(file, Attachment):  # uploaded ahead: its id, the channel's link
+                    made.append(replace(file, url=self.twin.attachment_url(
+                        where.id, file.id, file.filename)))
+                    continue
+                name, data, ctype = file
                 attachment_id = self.model.ids.next()
                 made.append(Attachment(attachment_id, name, len(data), ctype,
                                        self.twin.http_url(
@@ -59,6 +67,27 @@ class UserActions(BackendBase):
             return message
 
         return await self._run(post)
+
+    async def upload(self, file: Any, *, attachment_id: int | None = None) -> Attachment:
+        """A file on the CDN ahead of the message that will carry it (a path, bytes,
+        ``(filename, bytes)`` or ``discord.File``): its link serves the bytes at once, and
+        :meth:`send_message` attaches it under its id (``attachment_id``: one chosen, a
+        snowflake no other upload has)."""
+        name, data, ctype = file_of(file)
+        if attachment_id is not None and (isinstance(attachment_id, bool) or not isinstance(
+                attachment_id, int) or not 0 < attachment_id < 2**64):
+            raise BackendError(f"an attachment id is a snowflake, not {attachment_id!r}")
+
+        def stage() -> Attachment:
+            if attachment_id in self.twin.uploads:
+                raise BackendError(f"an upload already has the id {attachment_id}")
+            chosen = attachment_id if attachment_id is not None else self.model.ids.next()
+            staged = Attachment(chosen, name, len(data), ctype,
+                                self.twin.upload_url(chosen, name), data)
+            self.twin.uploads[chosen] = staged
+            return staged
+
+        return await self._run(stage, changes=False)
 
     async def edit_message(self, message: Any, new_content: Any = UNSET, *,
                            content: Any = UNSET, embeds: Any = UNSET) -> Message:

@@ -21,7 +21,7 @@ __all__ = ["CallbackEvent", "PeekableQueue", "RunnerConfig", "Verify", "VerifyAc
            "VerifyMessage", "activity_eq", "add_reaction", "add_role", "back", "backend",
            "callbacks", "cleanup", "configure", "counter", "embed_eq", "embed_proxy_eq",
            "empty_queue", "error_queue", "factories", "finish_on_command_error",
-           "get_config", "get_embed", "get_message", "member_join", "message", "ready",
+           "get_config", "get_embed", "get_message", "log", "member_join", "message", "ready",
            "remove_reaction", "remove_role", "require_config", "run_all_events", "runner",
            "sent_queue", "set_permission_overrides", "state", "utils", "verify", "voice",
            "websocket"]

@@ -1,5 +1,5 @@
-"""dpytest's ``state`` (its ``FakeState`` has no counterpart: ``backend.get_state()``
-returns the bot's own state).
+"""dpytest's ``state``: ``FakeState`` is the class of the bot's own state
+(``backend.get_state()``), with dpytest's ``stop_dispatch``/``start_dispatch``.
 
 Each name is :mod:`wiretwin.compat.dpytest.state`'s (see :mod:`._layer`)."""
 

@@ -1,4 +1,5 @@
-"""dpytest's ``voice`` (its fake voice client and channel have no counterpart yet).
+"""dpytest's ``voice``: ``FakeVoiceClient`` joins voice channels through the twin's
+gateway, without audio; ``FakeVoiceChannel`` is ``discord.VoiceChannel``.
 
 Each name is :mod:`wiretwin.compat.dpytest.voice`'s (see :mod:`._layer`)."""
 

@@ -1,5 +1,5 @@
-"""dpytest's ``websocket`` (its ``FakeWebSocket`` has no counterpart: the bot keeps its
-real gateway connection).
+"""dpytest's ``websocket``: ``FakeWebSocket`` is discord.py's ``DiscordWebSocket``, the
+class of the bot's real gateway connection.
 
 Each name is :mod:`wiretwin.compat.dpytest.websocket`'s (see :mod:`._layer`)."""
 
