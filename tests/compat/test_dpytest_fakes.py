@@ -69,11 +69,19 @@ async def test_calls_with_an_id_go_over_the_wire_as_they_are(bot: commands.Bot) 
     guild = bot.guilds[0]
     lounge = await guild.create_voice_channel("Lounge")
     assert lounge.name == "Lounge" and lounge in guild.voice_channels
-    name = "not read"  # noqa: F841 (only a guild object makes the call look here)
-    with pytest.raises(discord.HTTPException) as refused:
+    with pytest.raises(discord.HTTPException) as refused:  # no name=, no name here
         await bot.http.create_channel(guild.id, channel_type=discord.ChannelType.voice.value)
     assert (refused.value.status, refused.value.code) == (400, 50035)
     assert "name" in str(refused.value)
+
+
+async def test_dpytest_masters_create_channel_takes_the_id_and_the_callers_name(
+        bot: commands.Bot) -> None:
+    guild = bot.guilds[0]
+    name = "Stage Left"
+    made = await bot.http.create_channel(guild.id, channel_type=discord.ChannelType.voice.value)
+    assert (made["name"], made["type"]) == (name, discord.ChannelType.voice.value)
+    assert guild.get_channel(int(made["id"])) in guild.voice_channels
 
 
 async def test_stopped_events_still_update_the_cache(bot: commands.Bot) -> None:

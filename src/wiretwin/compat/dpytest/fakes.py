@@ -58,18 +58,18 @@ class FakeHttp(discord.http.HTTPClient):
     def create_channel(
             self, guild_id: Any, channel_type: Any, *, reason: str | None = None,
             **options: Any) -> Coroutine[Any, Any, Any]:
-        """discord.py's call, over the wire, when ``guild_id`` is an id (as discord.py's
-        ``Guild.create_*_channel`` pass it). dpytest 0.7.0's tests called it with the
-        guild itself and no ``name=``, and its fake read ``name`` from the caller's local
-        variables: given a guild, so does this one (``name=`` wins when passed), then
-        creates the channel over the wire and answers as dpytest's fake did, with
-        ``type`` as a ``discord.ChannelType``."""
-        if isinstance(guild_id, int | str) or not hasattr(guild_id, "id"):
-            return super().create_channel(guild_id, channel_type, reason=reason, **options)
+        """discord.py's call, over the wire (discord.py's ``Guild.create_*_channel`` pass
+        an id and ``name=``). dpytest's tests call it without ``name=``, and its fake read
+        ``name`` from the caller's local variables: without ``name=``, so does this one
+        (if the caller has no string ``name``, Discord's 400 says the field is required).
+        Given the guild itself instead of its id (dpytest 0.7.0's tests), the answer is
+        dpytest 0.7.0's fake's, with ``type`` as a ``discord.ChannelType``."""
         if "name" not in options:
             name = sys._getframe(1).f_locals.get("name")
-            if name is not None:
+            if isinstance(name, str):
                 options["name"] = name
+        if isinstance(guild_id, int | str) or not hasattr(guild_id, "id"):
+            return super().create_channel(guild_id, channel_type, reason=reason, **options)
         return self._create_in(guild_id.id, channel_type, reason, options)
 
     async def _create_in(self, guild_id: int, channel_type: Any, reason: str | None,
