@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from wiretwin.discord.backend import BackendError
 from wiretwin.discord.model import Channel, ChannelType, DiscordError, DiscordModel, Guild, User
 from wiretwin.discord.permissions import (
     ALL,
@@ -24,6 +25,7 @@ from wiretwin.discord.permissions import (
     Permission,
     apply_overwrites,
     base_permissions,
+    permission_named,
 )
 from wiretwin.discord.twin import DiscordTwin
 from wiretwin.runtime.clock import VirtualClock
@@ -534,3 +536,33 @@ async def test_rest_roles_sort_only_below_the_bots_top_role(rest: Rest) -> None:
     assert await rest.call("PATCH", roles, [{"id": str(rest.low_role.id),
                                              "position": rest.high_role.position}]) == FORBIDDEN
     assert rest.low_role.position < rest.bot_role.position < rest.high_role.position
+
+
+def test_a_flag_by_discords_name_in_any_case_or_by_a_clients_alias() -> None:
+    assert permission_named("manage_roles") is Permission.MANAGE_ROLES
+    assert permission_named("MANAGE_ROLES") is Permission.MANAGE_ROLES
+    # discord.py's names for flags Discord has renamed or names otherwise
+    assert permission_named("manage_emojis_and_stickers") is \
+        Permission.MANAGE_GUILD_EXPRESSIONS
+    assert permission_named("read_messages") is Permission.VIEW_CHANNEL
+    assert permission_named("create_polls") is Permission.SEND_POLLS
+
+
+def test_an_unknown_flag_name_says_which_names_are_close() -> None:
+    with pytest.raises(ValueError, match=r"'manage_emoji'.*manage_emojis"):
+        permission_named("manage_emoji")
+    with pytest.raises(ValueError, match="no Discord permission is called 'fly'"):
+        permission_named("fly")
+
+
+async def test_the_backend_refuses_an_unknown_permission_name_clearly() -> None:
+    twin = await DiscordTwin().start()
+    try:
+        guild = await twin.backend.make_guild("Names")
+        role = await twin.backend.make_role("Curator", guild,
+                                            permissions=["manage_emojis_and_stickers"])
+        assert role.permissions == Permission.MANAGE_GUILD_EXPRESSIONS
+        with pytest.raises(BackendError, match="did you mean"):
+            await twin.backend.make_role("Typo", guild, permissions=["manage_rolls"])
+    finally:
+        await twin.stop()

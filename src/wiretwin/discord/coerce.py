@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from .model import (
     Member,
 )
-from .permissions import Permission
+from .permissions import permission_named
 
 T = TypeVar("T")
 
@@ -69,7 +69,10 @@ def permissions_of(value: Any) -> int:
     if isinstance(value, Iterable) and not isinstance(value, str | bytes):
         total = 0
         for name in value:
-            total |= int(Permission[str(name).upper()])
+            try:
+                total |= int(permission_named(str(name)))
+            except ValueError as exc:
+                raise BackendError(str(exc)) from None
         return total
     raise BackendError(f"expected permissions (an int, discord.Permissions or flag names), "
                        f"got {value!r}")

@@ -11,6 +11,7 @@ READ_MESSAGE_HISTORY.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from enum import IntFlag
 
@@ -71,6 +72,38 @@ class Permission(IntFlag):
 
 
 ALL = Permission(sum(p.value for p in Permission))
+
+#: Other names a flag goes by: Discord's earlier names, and the client libraries' own
+#: (discord.py's ``read_messages``, ``manage_emojis_and_stickers``...), lowercase.
+ALIASES: dict[str, Permission] = {
+    "read_messages": Permission.VIEW_CHANNEL,
+    "external_emojis": Permission.USE_EXTERNAL_EMOJIS,
+    "use_voice_activation": Permission.USE_VAD,
+    "manage_permissions": Permission.MANAGE_ROLES,
+    "manage_emojis": Permission.MANAGE_GUILD_EXPRESSIONS,
+    "manage_emojis_and_stickers": Permission.MANAGE_GUILD_EXPRESSIONS,
+    "manage_expressions": Permission.MANAGE_GUILD_EXPRESSIONS,
+    "use_slash_commands": Permission.USE_APPLICATION_COMMANDS,
+    "start_embedded_activities": Permission.USE_EMBEDDED_ACTIVITIES,
+    "external_stickers": Permission.USE_EXTERNAL_STICKERS,
+    "create_expressions": Permission.CREATE_GUILD_EXPRESSIONS,
+    "create_polls": Permission.SEND_POLLS,
+}
+
+
+def permission_named(name: str) -> Permission:
+    """The flag called ``name``: Discord's name in any case (``"manage_roles"``,
+    ``"MANAGE_ROLES"``) or one of :data:`ALIASES`; ``ValueError`` naming the closest
+    known names otherwise."""
+    key = name.strip().lower()
+    if key.upper() in Permission.__members__:
+        return Permission[key.upper()]
+    if key in ALIASES:
+        return ALIASES[key]
+    known = [p.lower() for p in Permission.__members__] + list(ALIASES)
+    close = difflib.get_close_matches(key, known, n=3)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    raise ValueError(f"no Discord permission is called {name!r}{hint}")
 
 #: What @everyone gets in a new guild (Discord's default).
 DEFAULT_EVERYONE = Permission(
