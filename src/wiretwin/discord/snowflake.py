@@ -20,14 +20,22 @@ class Snowflakes:
         self._clock = clock
         self._prefix = (worker & 0x1F) << 17 | (process & 0x1F) << 12
         self._last = 0
+        #: Ids chosen by a test (``reserve``): never made here.
+        self._reserved: set[int] = set()
 
     def next(self) -> int:
         ms = int(self._clock.time() * 1000) - DISCORD_EPOCH_MS
         candidate = max(ms, 0) << 22 | self._prefix
         # Same millisecond (or a clock standing still): the increment takes over.
         snowflake = max(candidate, self._last + 1)
+        while snowflake in self._reserved:
+            snowflake += 1
         self._last = snowflake
         return snowflake
+
+    def reserve(self, chosen: int) -> None:
+        """An id a test chose for something: :meth:`next` never hands it out."""
+        self._reserved.add(chosen)
 
     def follow(self, highest: int) -> None:
         """Make every id from now on sort after ``highest`` (ids restored from a snapshot

@@ -254,8 +254,12 @@ async def test_dpytest_s_backend_is_synchronous_and_returns_the_bots_objects(
     dpytest_backend.delete_channel(voice)
     assert member not in guild.members and staff not in guild.roles
     assert voice not in guild.channels
-    with pytest.raises(BackendError, match="choosing a channel's id"):
-        dpytest_backend.make_text_channel("fixed", guild, id_num=1234)
+    # dpytest's id_num: a bot with hard-coded ids finds its channels and roles by them
+    fixed = dpytest_backend.make_text_channel("fixed", guild, id_num=1234)
+    assert fixed.id == 1234 and bot.get_channel(1234) is fixed
+    assert dpytest_backend.make_role("Pinned", guild, id_num=5678) is guild.get_role(5678)
+    with pytest.raises(BackendError, match="id 1234 is taken by the channel #fixed"):
+        dpytest_backend.make_voice_channel("again", guild, id_num=1234)
 
 
 async def test_dpytest_s_backend_posts_edits_reacts_and_pins(bot: commands.Bot) -> None:

@@ -94,6 +94,11 @@ def _chosen(id_num: int, what: str) -> None:
                            "yet: leave id_num out and read the id from what is returned")
 
 
+def _id(id_num: int) -> int | None:
+    """dpytest's ``id_num`` (-1: the twin makes the id)."""
+    return None if id_num == -1 else id_num
+
+
 def _position(position: int) -> int | None:
     return None if position == -1 else position
 
@@ -125,11 +130,10 @@ def make_guild(name: str, members: list[Any] | None = None,
                channels: list[Any] | None = None, roles: list[Any] | None = None,
                owner: bool = False, id_num: int = -1) -> discord.Guild:
     """A guild the bot is in (``owner``: the bot owns it)."""
-    _chosen(id_num, "guild")
     session = current()
     bot_id = session.twin.model.bot.id
     _, made = _now(lambda b: b.make_guild(
-        name, owner_id=bot_id if owner else None,
+        name, owner_id=bot_id if owner else None, guild_id=_id(id_num),
         members=[m.id if hasattr(m, "id") else m for m in members or ()],
         roles=[r.name if hasattr(r, "name") else r for r in roles or ()],
         channels=[c.name if hasattr(c, "name") else c for c in channels or ()]))
@@ -141,9 +145,9 @@ def make_guild(name: str, members: list[Any] | None = None,
 def make_text_channel(name: str, guild: discord.Guild, position: int = -1,
                       id_num: int = -1, permission_overwrites: Any = None,
                       parent_id: int | None = None) -> discord.TextChannel:
-    _chosen(id_num, "channel")
     session, made = _now(lambda b: b.make_text_channel(
-        name, guild, parent_id, position=_position(position), normalise_name=False))
+        name, guild, parent_id, position=_position(position), normalise_name=False,
+        channel_id=_id(id_num)))
     channel = _channel(session, made)
     _overwrites(session, channel, permission_overwrites)
     return channel  # type: ignore[no-any-return]
@@ -152,9 +156,9 @@ def make_text_channel(name: str, guild: discord.Guild, position: int = -1,
 def make_category_channel(name: str, guild: discord.Guild, position: int = -1,
                           id_num: int = -1, permission_overwrites: Any = None
                           ) -> discord.CategoryChannel:
-    _chosen(id_num, "channel")
     session, made = _now(lambda b: b.make_category(name, guild,
-                                                   position=_position(position)))
+                                                   position=_position(position),
+                                                   channel_id=_id(id_num)))
     channel = _channel(session, made)
     _overwrites(session, channel, permission_overwrites)
     return channel  # type: ignore[no-any-return]
@@ -166,10 +170,9 @@ def make_voice_channel(name: str, guild: discord.Guild, position: int = -1,
                        user_limit: int = 0) -> discord.VoiceChannel:
     """A voice channel with ``bitrate`` and ``user_limit`` as given (dpytest's default
     bitrate, 192, is kept too: a world is built, not asked of Discord's REST)."""
-    _chosen(id_num, "channel")
     session, made = _now(lambda b: b.make_voice_channel(
         name, guild, parent_id, bitrate=bitrate, user_limit=user_limit,
-        position=_position(position)))
+        position=_position(position), channel_id=_id(id_num)))
     channel = _channel(session, made)
     _overwrites(session, channel, permission_overwrites)
     return channel  # type: ignore[no-any-return]
@@ -270,10 +273,9 @@ def make_role(name: str, guild: discord.Guild, id_num: int = -1, colour: int = 0
               color: int | None = None, colors: Any = None,
               permissions: int = DEFAULT_ROLE_PERMISSIONS, hoist: bool = False,
               mentionable: bool = False) -> discord.Role:
-    _chosen(id_num, "role")
     session, made = _now(lambda b: b.make_role(
         name, guild, permissions, color=_colour(colour, color) or 0, hoist=hoist,
-        mentionable=mentionable))
+        mentionable=mentionable, role_id=_id(id_num)))
     found = session.client.get_guild(guild.id).get_role(made.id)  # type: ignore[union-attr]
     assert found is not None
     return found
@@ -303,7 +305,7 @@ def make_user(username: str, discrim: str | int, avatar: str | None = None,
     """A user (in no guild yet: the bot learns of it from its own state, as dpytest's
     did)."""
     session, made = _now(lambda b: b.make_user(
-        username, user_id=None if id_num == -1 else id_num))
+        username, user_id=_id(id_num)))
     made.discriminator = f"{int(discrim):04}"
     if avatar is not None:
         made.avatar = avatar

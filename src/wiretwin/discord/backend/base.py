@@ -124,6 +124,36 @@ class BackendBase:
     def _last_seq(self) -> int:
         return self.twin.journal.last_seq
 
+    def _claim(self, chosen: int | None, what: str) -> None:
+        """A test chose the id of the ``what`` it makes (a bot with hard-coded ids): a
+        snowflake nothing in the twin has yet, which the twin then never makes itself."""
+        if chosen is None:
+            return
+        if isinstance(chosen, bool) or not isinstance(chosen, int) \
+                or not 0 < chosen < 1 << 63:
+            raise BackendError(f"a {what} id must be a snowflake (a positive 64-bit "
+                               f"integer), got {chosen!r}")
+        taken = self._holder_of(chosen)
+        if taken is not None:
+            raise BackendError(f"id {chosen} is taken by {taken}: choose another for the "
+                               f"{what}")
+        self.model.ids.reserve(chosen)
+
+    def _holder_of(self, snowflake: int) -> str | None:
+        model = self.model
+        if snowflake in model.users:
+            return f"the user {model.users[snowflake].username!r}"
+        if snowflake in model.guilds:
+            return f"the guild {model.guilds[snowflake].name!r}"
+        if snowflake in model.channels:
+            return f"the channel #{model.channels[snowflake].name}"
+        for guild in model.guilds.values():
+            if snowflake in guild.roles:
+                return f"the role {guild.roles[snowflake].name!r} of {guild.name!r}"
+        if any(snowflake in held for held in model.messages.values()):
+            return "a message"
+        return None
+
     def _guild(self, obj: Any) -> Guild:
         if isinstance(obj, Guild):
             return obj

@@ -29,9 +29,14 @@ class WorldBuilding(BackendBase):
 
     async def make_user(self, username: str, *, bot: bool = False,
                         global_name: str | None = None, user_id: int | None = None) -> User:
-        """A Discord user (not in any guild yet)."""
-        return await self._run(lambda: self.model.add_user(
-            username, bot=bot, global_name=global_name, user_id=user_id))
+        """A Discord user (not in any guild yet); ``user_id``: its id, chosen."""
+
+        def build() -> User:
+            self._claim(user_id, "user")
+            return self.model.add_user(username, bot=bot, global_name=global_name,
+                                       user_id=user_id)
+
+        return await self._run(build)
 
     async def make_guild(
         self, name: str = "Test Guild", owner: Any = None, *, owner_id: int | None = None,
@@ -55,6 +60,7 @@ class WorldBuilding(BackendBase):
                 owner_key = owner_user.id
             else:
                 owner_key = owner_id if owner_id is not None else model.application.owner.id
+            self._claim(guild_id, "guild")
             guild = model.create_guild(name, owner_key, guild_id=guild_id)
             for role in roles:
                 spec = role if isinstance(role, dict) else {"name": str(role)}
@@ -111,31 +117,36 @@ class WorldBuilding(BackendBase):
                 else None)
             if target is None:
                 raise BackendError(f"which guild should #{name} be in? pass guild=")
+            self._claim(options.get("channel_id"), "channel")
             return self.model.create_channel(target, name, kind, parent_id=parent, **options)
 
         return await self._run(build)
 
     async def make_text_channel(self, name: str, guild: Any = None, category: Any = None, *,
                                 topic: str | None = None, position: int | None = None,
-                                nsfw: bool = False, normalise_name: bool = True) -> Channel:
+                                nsfw: bool = False, normalise_name: bool = True,
+                                channel_id: int | None = None) -> Channel:
         """A text channel (CHANNEL_CREATE); ``guild`` may be left out given a category.
         Its name is lowercased as Discord does, unless ``normalise_name=False`` (a world
-        built as another tool builds it: dpytest keeps names as given)."""
+        built as another tool builds it: dpytest keeps names as given). ``channel_id``:
+        its id, chosen (a bot with hard-coded channel ids), as for every ``make_*``."""
         return await self._make_channel(name, guild, ChannelType.GUILD_TEXT, category,
                                         topic=topic, position=position, nsfw=nsfw,
-                                        normalise_name=normalise_name)
+                                        normalise_name=normalise_name, channel_id=channel_id)
 
     async def make_voice_channel(self, name: str, guild: Any = None, category: Any = None,
                                  *, bitrate: int = 64000, user_limit: int = 0,
-                                 position: int | None = None) -> Channel:
+                                 position: int | None = None,
+                                 channel_id: int | None = None) -> Channel:
         return await self._make_channel(name, guild, ChannelType.GUILD_VOICE, category,
                                         bitrate=bitrate, user_limit=user_limit,
-                                        position=position)
+                                        position=position, channel_id=channel_id)
 
     async def make_category(self, name: str, guild: Any, *,
-                            position: int | None = None) -> Channel:
+                            position: int | None = None,
+                            channel_id: int | None = None) -> Channel:
         return await self._make_channel(name, guild, ChannelType.GUILD_CATEGORY, None,
-                                        position=position)
+                                        position=position, channel_id=channel_id)
 
     make_category_channel = make_category
 
@@ -177,13 +188,18 @@ class WorldBuilding(BackendBase):
 
     async def make_role(self, name: str, guild: Any, permissions: Any = None, *,
                         color: int = 0, hoist: bool = False,
-                        mentionable: bool = False) -> Role:
+                        mentionable: bool = False, role_id: int | None = None) -> Role:
         """A role (GUILD_ROLE_CREATE); ``permissions``: int, discord.Permissions or flag
-        names; by default @everyone's."""
+        names; by default @everyone's. ``role_id``: its id, chosen."""
         perms = None if permissions is None else permissions_of(permissions)
-        return await self._run(lambda: self.model.create_role(
-            self._guild(guild), name, perms, color=color, hoist=hoist,
-            mentionable=mentionable))
+
+        def build() -> Role:
+            where = self._guild(guild)
+            self._claim(role_id, "role")
+            return self.model.create_role(where, name, perms, color=color, hoist=hoist,
+                                          mentionable=mentionable, role_id=role_id)
+
+        return await self._run(build)
 
     async def update_role(self, role: Any, guild: Any = None, **changes: Any) -> Role:
         """``name=``, ``permissions=``, ``color=``... (GUILD_ROLE_UPDATE)."""
