@@ -197,6 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 "malformed request a client sent)")
     serve_cmd.add_argument("--save", metavar="FILE",
                            help="write the twins' state to FILE on exit (.toml or .json)")
+    commands.add_parser("discord-routes",
+                        help="which of Discord's published REST routes the Discord twin "
+                             "models (Markdown)")
     return parser
 
 
@@ -210,6 +213,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (OSError, WorldError) as exc:
             print(f"wiretwin: {exc}", file=sys.stderr)
             return 1
+    elif args.command == "discord-routes":
+        from .discord.coverage import coverage, report
+
+        sys.stdout.write(report(coverage()))
     return 0
 
 
