@@ -83,6 +83,10 @@ def describe_discord(settings: dict[str, Any]) -> str:
         f"  admin API       {settings['admin_url']}",
         f"  application_id={settings['application_id']}  bot_id={settings['bot_id']}",
         f"  token           {settings['token']}",
+        f"  OAuth2          client_id={settings['oauth2']['client_id']}  "
+        f"client_secret={settings['oauth2']['client_secret']}",
+        f"                  authorize {settings['oauth2']['authorize_url']}  "
+        f"token {settings['oauth2']['token_url']}",
         "",
         "  discord.py (in a test: with wiretwin.drivers.discord_py.use_discord_py(twin, bot)):",
         f"    discord.http.Route.BASE = {json.dumps(settings['rest_url'])}",

@@ -36,6 +36,7 @@ from .http.commands import CommandRoutes
 from .http.core import CoreRoutes
 from .http.guilds import GuildRoutes
 from .http.interactions import InteractionRoutes
+from .http.oauth import OAuthRoutes
 from .http.threads import ThreadRoutes
 from .http.webhooks import WebhookRoutes
 from .interactions import Interaction, Interactions
@@ -47,6 +48,7 @@ from .model import (
     StorageLimits,
     User,
 )
+from .oauth import OAuth
 from .protocol.hub import GatewayHub
 from .protocol.replay import GatewayLimits
 from .snapshot import restore, snapshot
@@ -180,6 +182,11 @@ class DiscordTwin(Twin):
                           WebhookRoutes(self.rest, self.model, access))
         GuildRoutes(self.rest, self.model)
         CommandRoutes(self.rest, self.model)
+        #: OAuth2: the app's client secret, consent, tokens (:mod:`.oauth`).
+        oauth_rng = random.Random(f"wiretwin-oauth:{self.seed}")
+        self.oauth = OAuth(application.id, f"{oauth_rng.getrandbits(128):032x}",
+                           lambda: self.model.application.owner.id, self.clock, oauth_rng)
+        self._oauth_routes = OAuthRoutes(self.rest, self.model, self.oauth)
         if self._world is not None:
             self._restore(self._world)
         #: What reset() goes back to: the built state (with its world, if given one).
@@ -205,7 +212,8 @@ class DiscordTwin(Twin):
         # The REST API's 300-odd routes come straight from its table (see RestApp).
         return [DefSource(self.gateway.routes()), self.rest, DefSource([
             web.get("/attachments/{channel}/{attachment}/{filename}", self._attachment),
-            web.get("/uploads/{attachment}/{filename}", self._upload)])]
+            web.get("/uploads/{attachment}/{filename}", self._upload),
+            web.get("/oauth2/authorize", self._oauth_routes.authorize)])]
 
     async def _on_start(self) -> None:
         # Attachments restored before the twin listened (or on another port) point here.
@@ -238,6 +246,7 @@ class DiscordTwin(Twin):
         self.rest.forced.clear()
         self.interactions.clear()
         self.uploads.clear()
+        self.oauth.clear()
         self._restore(self._initial)
         for observer in list(self.reset_observers):
             observer()
@@ -371,6 +380,10 @@ class DiscordTwin(Twin):
             "application_id": str(self.application.id), "bot_id": str(self.bot_user.id),
             "api_base": self.http_url("/api"), "rest_url": self.http_url("/api/v10"),
             "gateway_url": self.ws_url("/"), "admin_url": self.http_url(ADMIN_PREFIX),
+            "oauth2": {"client_id": str(self.application.id),
+                       "client_secret": self.oauth.client_secret,
+                       "authorize_url": self.http_url("/oauth2/authorize"),
+                       "token_url": self.http_url("/api/oauth2/token")},
         }
 
 

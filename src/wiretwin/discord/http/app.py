@@ -2,7 +2,9 @@
 
 * Routes are served under ``/api/v10`` and ``/api/v9`` (and ``/api``, which clients that
   add no version use).
-* ``Authorization: Bot <token>`` on every route; anything else is Discord's 401.
+* ``Authorization: Bot <token>`` on every route; ``Bearer <token>`` (an OAuth2 access
+  token, :mod:`~wiretwin.discord.oauth`) on the routes registered with :meth:`RestApp.
+  bearer`, if the token's scopes open them; anything else is Discord's 401.
 * JSON answers carry ``Content-Type: application/json`` *exactly*: discord.py and its
   forks only parse a body whose content type is that string, so a ``; charset`` suffix
   (aiohttp's default) breaks their login.
@@ -28,9 +30,13 @@ from ...runtime.clock import Clock
 from ...runtime.journal import Journal
 from ...runtime.routes import RouteSpec
 from ..model import DiscordError, DiscordModel
+from ..oauth import Grant
 from .ratelimits import RateLimits, bucket_key
 
 Handler = Callable[[web.Request], Awaitable[Any]]
+#: The request's OAuth2 authorization, on a route answered for a Bearer token.
+GRANT: Any = (web.RequestKey("wiretwin.discord.grant", Grant)  # aiohttp >= 3.12
+              if hasattr(web, "RequestKey") else "wiretwin.discord.grant")
 PREFIXES = ("/api/v10", "/api/v9", "/api")
 
 
@@ -64,6 +70,10 @@ class RestApp:
         self._names: list[str] = []
         #: (method, template) -> forced error answer (the backend's set_error_state).
         self.forced: dict[tuple[str, str], DiscordError] = {}
+        #: (method, template) -> (handler, scope it needs) for Bearer tokens.
+        self._bearer: dict[tuple[str, str], tuple[Handler, str | None]] = {}
+        #: The live authorization of a Bearer token (set by the twin), or None.
+        self.grant_for: Callable[[str], Grant | None] = lambda token: None
 
     def add(self, method: str, template: str, handler: Handler, *, auth: bool = True
             ) -> None:
@@ -71,6 +81,15 @@ class RestApp:
         webhooks: the token in the path is the key)."""
         self._table.append((method, template, handler, auth))
         self._names.append(f"{method} {template}")
+
+    def bearer(self, method: str, template: str, handler: Handler, scope: str | None
+               ) -> None:
+        """``handler`` answers Bearer tokens on the route (whose grant is
+        ``request[GRANT]``) when the token carries ``scope`` (None: any live token); a
+        route with no bot handler answers a bot token with Discord's 401."""
+        self._bearer[(method, template)] = (handler, scope)
+        if (method, template) not in {(m, t) for m, t, _, _ in self._table}:
+            self.add(method, template, self._bearer_only)
 
     @property
     def route_key(self) -> Hashable:
@@ -96,7 +115,16 @@ class RestApp:
 
     async def _endpoint(self, method: str, template: str, handler: Handler, auth: bool,
                         request: web.Request) -> web.StreamResponse:
-        if auth and not self._authorized(request):
+        given = request.headers.get("Authorization", "")
+        if auth and given.startswith("Bearer "):
+            served = self._bearer.get((method, template))
+            grant = self.grant_for(given[7:])
+            if served is None or grant is None or (
+                    served[1] is not None and served[1] not in grant.scopes):
+                return json_response({"message": "401: Unauthorized", "code": 0}, 401)
+            request[GRANT] = grant
+            handler = served[0]
+        elif auth and not self._authorized(request):
             return json_response({"message": "401: Unauthorized", "code": 0}, 401)
         key = bucket_key(method, template, request.match_info)
         headers, retry = self.limits.hit(template, key, method)
@@ -128,6 +156,10 @@ class RestApp:
             **headers, "Retry-After": str(math.ceil(retry)), "X-RateLimit-Scope": "user",
             "Via": "1.1 google"})
 
+    @staticmethod
+    async def _bearer_only(request: web.Request) -> web.StreamResponse:
+        return json_response({"message": "401: Unauthorized", "code": 0}, 401)
+
     async def _unmodelled(self, request: web.Request) -> web.StreamResponse:
         route = f"{request.method} {request.path}"
         self.journal.record_note("unmodelled-route", route=route)
@@ -135,4 +167,4 @@ class RestApp:
             "message": f"404: Not Found (wiretwin does not model {route} yet)", "code": 0}, 404)
 
 
-__all__ = ["PREFIXES", "RestApp", "error_response", "json_response"]
+__all__ = ["GRANT", "PREFIXES", "RestApp", "error_response", "json_response"]

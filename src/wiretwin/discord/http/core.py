@@ -82,26 +82,7 @@ class CoreRoutes:
                 for sound_id, name, emoji in DEFAULT_SOUNDS]
 
     async def my_guilds(self, request: web.Request) -> list[dict[str, Any]]:
-        bot = self.model.bot.id
-        guilds = sorted((g for g in self.model.guilds.values() if bot in g.members),
-                        key=lambda g: g.id)
-        params = query(request)
-        after = params.snowflake("after")
-        before = params.snowflake("before")
-        limit = params.integer("limit", 1, 200)
-        params.boolean("with_counts")
-        params.check()
-        limit = 200 if limit is None else limit
-        if after:
-            guilds = [g for g in guilds if g.id > after]
-        if before:
-            guilds = [g for g in guilds if g.id < before]
-        out: list[dict[str, Any]] = []
-        for guild in guilds[:limit]:
-            perms = self.model.guild_permissions(guild, bot)
-            out.append(user_guild_json(guild, owner=guild.owner_id == bot,
-                                       permissions=int(perms)))
-        return out
+        return user_guilds(self.model, request, self.model.bot.id)
 
     async def leave_guild(self, request: web.Request) -> None:
         guild = self.model.guild(snowflake_arg(request, "guild_id"))
@@ -120,4 +101,29 @@ class CoreRoutes:
         return self.model.channel_json(self.model.open_dm(self.model.bot.id, user.id))
 
 
-__all__ = ["CoreRoutes"]
+def user_guilds(model: DiscordModel, request: web.Request, user_id: int
+                ) -> list[dict[str, Any]]:
+    """GET /users/@me/guilds for ``user_id`` (the bot, or an OAuth2 token's user): its
+    guilds by id, paged with ``after``/``before``/``limit``, with its permissions."""
+    guilds = sorted((g for g in model.guilds.values() if user_id in g.members),
+                    key=lambda g: g.id)
+    params = query(request)
+    after = params.snowflake("after")
+    before = params.snowflake("before")
+    limit = params.integer("limit", 1, 200)
+    params.boolean("with_counts")
+    params.check()
+    limit = 200 if limit is None else limit
+    if after:
+        guilds = [g for g in guilds if g.id > after]
+    if before:
+        guilds = [g for g in guilds if g.id < before]
+    out: list[dict[str, Any]] = []
+    for guild in guilds[:limit]:
+        perms = model.guild_permissions(guild, user_id)
+        out.append(user_guild_json(guild, owner=guild.owner_id == user_id,
+                                   permissions=int(perms)))
+    return out
+
+
+__all__ = ["CoreRoutes", "user_guilds"]
