@@ -25,6 +25,7 @@ from wiretwin.discord.model import (
     Channel,
     ChannelType,
     DiscordModel,
+    Emoji,
     Guild,
     GuildRules,
     Member,
@@ -48,6 +49,7 @@ OWNER, BOT, BANNED = 10, 11, 12
 GUILD, MOD = 100, 101
 CATEGORY, TEXT, VOICE, THREAD, DM = 200, 201, 202, 203, 300
 HOOK = 400
+EMOJI, APP_EMOJI = 500, 501
 MESSAGE = 1 << 42  # a snowflake: its id carries its time
 T0 = 1_700_000_000_123.0
 ME = BOT
@@ -97,12 +99,16 @@ def _objects() -> dict[str, list[Any]]:
     owner_member = Member(OWNER, GUILD, T0)
     member = Member(BOT, GUILD, T0 + 1, nick="bot", roles=[MOD], deaf=True, mute=True,
                     pending=True, timeout_until=T0 + 60_000)
+    emoji = Emoji(EMOJI, "blob", GUILD, OWNER, b"GIF89a", "image/gif", roles=[MOD],
+                  animated=True, available=False)
+    app_emoji = Emoji(APP_EMOJI, "app_blob", None, BOT, b"\x89PNG", "image/png")
     guild = Guild(GUILD, "guild", OWNER, T0 - 1000, roles={GUILD: everyone, MOD: mod},
                   channels=[CATEGORY, TEXT, VOICE], members={OWNER: owner_member,
                                                              BOT: member},
                   bans={BANNED: "spam"}, voice_states={BOT: VOICE}, description="a guild",
                   icon="b" * 32, afk_channel_id=VOICE, system_channel_id=TEXT,
-                  verification_level=2, preferred_locale="de", rules=GuildRules.DPYTEST)
+                  verification_level=2, preferred_locale="de", rules=GuildRules.DPYTEST,
+                  emojis={EMOJI: emoji})
     attachment = Attachment(MESSAGE + 1, "a.txt", 3, "text/plain", url(TEXT, MESSAGE + 1,
                                                                          "a.txt"),
                             b"abc", "a file", expired=True)
@@ -119,7 +125,8 @@ def _objects() -> dict[str, list[Any]]:
             "Role": [everyone, mod], "Overwrite": [overwrite],
             "Channel": [category, text, voice, thread, dm], "ThreadInfo": [info],
             "Member": [owner_member, member], "Attachment": [attachment],
-            "Reaction": [reaction], "Message": [message], "Webhook": [hook]}
+            "Reaction": [reaction], "Message": [message], "Webhook": [hook],
+            "Emoji": [emoji, app_emoji]}
 
 
 def _model(objects: dict[str, list[Any]]) -> DiscordModel:
@@ -131,6 +138,7 @@ def _model(objects: dict[str, list[Any]]) -> DiscordModel:
     for message in objects["Message"]:
         model.messages.setdefault(message.channel_id, {})[message.id] = message
     model.webhooks.update({h.id: h for h in objects["Webhook"]})
+    model.app_emojis.update({e.id: e for e in objects["Emoji"] if e.guild_id is None})
     return model
 
 
@@ -149,6 +157,8 @@ def _restored(state: State, kind: str, original: Any) -> Any:
         "Reaction": lambda: state.messages[TEXT][MESSAGE].reactions[original.key],
         "Message": lambda: state.messages[original.channel_id][original.id],
         "Webhook": lambda: state.webhooks[original.id],
+        "Emoji": lambda: (state.app_emojis[original.id] if original.guild_id is None
+                          else state.guilds[original.guild_id].emojis[original.id]),
     }
     return found[kind]()
 
@@ -166,6 +176,7 @@ def _json(kind: str, obj: Any, users: dict[int, User]) -> dict[str, Any]:
         "Reaction": lambda r: serialize.reaction_json(r, ME),
         "Message": lambda m: serialize.message_json(m, users, me=ME),
         "Webhook": lambda h: serialize.webhook_json(h, users),
+        "Emoji": lambda e: serialize.emoji_json(e, users[e.creator_id]),
     }
     data: dict[str, Any] = makers[kind](obj)
     return data

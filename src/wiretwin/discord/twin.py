@@ -28,12 +28,14 @@ from ..runtime.wire import ADMIN_PREFIX
 from ..runtime.worlds import world_table
 from .admin import DiscordAdmin
 from .backend import Backend
+from .cdn import Cdn
 from .errors import AUTHENTICATION_FAILED, GOING_AWAY, REQUEST_TOO_LARGE, RESET, UNKNOWN_ERROR
 from .http.access import ChannelAccess
 from .http.app import RestApp, error_response, json_response
 from .http.channels import ChannelRoutes
 from .http.commands import CommandRoutes
 from .http.core import CoreRoutes
+from .http.emojis import EmojiRoutes
 from .http.guilds import GuildRoutes
 from .http.interactions import InteractionRoutes
 from .http.oauth import OAuthRoutes
@@ -182,6 +184,7 @@ class DiscordTwin(Twin):
                           WebhookRoutes(self.rest, self.model, access))
         GuildRoutes(self.rest, self.model)
         CommandRoutes(self.rest, self.model)
+        EmojiRoutes(self.rest, self.model)
         #: OAuth2: the app's client secret, consent, tokens (:mod:`.oauth`).
         oauth_rng = random.Random(f"wiretwin-oauth:{self.seed}")
         self.oauth = OAuth(application.id, f"{oauth_rng.getrandbits(128):032x}",
@@ -213,7 +216,8 @@ class DiscordTwin(Twin):
         return [DefSource(self.gateway.routes()), self.rest, DefSource([
             web.get("/attachments/{channel}/{attachment}/{filename}", self._attachment),
             web.get("/uploads/{attachment}/{filename}", self._upload),
-            web.get("/oauth2/authorize", self._oauth_routes.authorize)])]
+            web.get("/oauth2/authorize", self._oauth_routes.authorize),
+            *Cdn(self.model).routes()])]
 
     async def _on_start(self) -> None:
         # Attachments restored before the twin listened (or on another port) point here.

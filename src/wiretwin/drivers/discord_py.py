@@ -55,6 +55,10 @@ def use_discord_py(twin: DiscordTwin, *clients: Any, module: str = "discord",
         if hasattr(route, attr):
             saved.append((route, attr, getattr(route, attr)))
             setattr(route, attr, value)
+    asset = getattr(importlib.import_module(f"{module}.asset"), "Asset", None)
+    if asset is not None and hasattr(asset, "BASE"):  # emoji and avatar URLs: the twin's CDN
+        saved.append((asset, "BASE", asset.BASE))
+        asset.BASE = twin.http_url("")
     ws = gateway.DiscordWebSocket
     if hasattr(ws, "DEFAULT_GATEWAY"):
         saved.append((ws, "DEFAULT_GATEWAY", ws.DEFAULT_GATEWAY))

@@ -150,6 +150,10 @@ class BackendBase:
         for guild in model.guilds.values():
             if snowflake in guild.roles:
                 return f"the role {guild.roles[snowflake].name!r} of {guild.name!r}"
+            if snowflake in guild.emojis:
+                return f"the emoji :{guild.emojis[snowflake].name}: of {guild.name!r}"
+        if snowflake in model.app_emojis:
+            return f"the application's emoji :{model.app_emojis[snowflake].name}:"
         if any(snowflake in held for held in model.messages.values()):
             return "a message"
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..cdn import PLACEHOLDER
 from ..coerce import (
     UNSET,
     BackendError,
@@ -16,6 +17,7 @@ from ..coerce import (
 from ..model import (
     Channel,
     ChannelType,
+    Emoji,
     Guild,
     Member,
     Role,
@@ -218,6 +220,32 @@ class WorldBuilding(BackendBase):
             self.model.delete_role(where, self._role(role, where))
 
         await self._run(apply)
+
+    # -- emojis -------------------------------------------------------------------------
+
+    async def make_emoji(self, name: str, guild: Any = None, *, image: bytes | None = None,
+                         content_type: str | None = None, roles: Iterable[Any] = (),
+                         creator: Any = None, emoji_id: int | None = None) -> Emoji:
+        """A custom emoji in ``guild`` (GUILD_EMOJIS_UPDATE), or the application's own
+        without a guild. ``image``: its bytes (by default a 1x1 PNG; a GIF makes it
+        animated), served by the twin's CDN; ``creator``: who made it (the guild's
+        owner by default)."""
+        data = image if image is not None else PLACEHOLDER
+        kind = content_type or ("image/gif" if data.startswith(b"GIF8") else "image/png")
+
+        def build() -> Emoji:
+            self._claim(emoji_id, "emoji")
+            if guild is None:
+                return self.model.create_app_emoji(name, data, kind, emoji_id=emoji_id)
+            where = self._guild(guild)
+            maker = (self._user(creator).id if creator is not None
+                     else where.owner_id if where.owner_id in self.model.users
+                     else self.model.bot.id)
+            return self.model.create_emoji(
+                where, maker, name, data, kind, [self._role(r, where).id for r in roles],
+                emoji_id=emoji_id, check=False)
+
+        return await self._run(build)
 
     # -- members ------------------------------------------------------------------------
 

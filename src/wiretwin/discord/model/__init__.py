@@ -13,12 +13,14 @@ from .base import (
     unknown,
 )
 from .commands import CommandOps
+from .emojis import EmojiOps
 from .entities import (
     NO_OWNER,
     Application,
     Attachment,
     Channel,
     ChannelType,
+    Emoji,
     Guild,
     GuildRules,
     Member,
@@ -37,7 +39,8 @@ from .threads import ThreadOps
 from .webhooks import WebhookOps
 
 
-class DiscordModel(GuildOps, MemberOps, WebhookOps, ThreadOps, MessageOps, CommandOps):
+class DiscordModel(GuildOps, MemberOps, WebhookOps, ThreadOps, MessageOps, CommandOps,
+                   EmojiOps):
     """Everything the Discord twin holds, and every operation on it."""
 
     def __init__(self, effects: Effects, clock: Clock, application: Application, *,
@@ -57,6 +60,7 @@ __all__ = [
     "DiscordError",
     "DiscordModel",
     "Effects",
+    "Emoji",
     "Guild",
     "GuildRules",
     "Member",

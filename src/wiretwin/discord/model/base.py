@@ -39,6 +39,7 @@ from .entities import (
     Application,
     Channel,
     ChannelType,
+    Emoji,
     Guild,
     Member,
     Message,
@@ -92,6 +93,8 @@ class ModelBase:
         self.app_commands: dict[int, dict[str, Any]] = {}
         #: Channel webhooks by id.
         self.webhooks: dict[int, Webhook] = {}
+        #: The application's own emojis by id (guild emojis live in their guild).
+        self.app_emojis: dict[int, Emoji] = {}
         #: (guild id, command id or application id) -> permission overrides
         #: (``[{"id", "type", "permission"}]``), as an admin set them in the app.
         self.command_permissions: dict[tuple[int, int], list[dict[str, Any]]] = {}

@@ -16,6 +16,7 @@ from ..wire.serialize import (
     application_json,
     attachment_json,
     channel_json,
+    emoji_json,
     guild_json,
     iso,
     member_json,
@@ -189,6 +190,26 @@ class Webhook:
 
 
 @dataclass
+class Emoji:
+    """A custom emoji: a guild's, or the application's own (``guild_id`` None), with
+    its image (served by the twin's CDN)."""
+
+    id: int
+    name: str
+    guild_id: int | None
+    creator_id: int
+    image: bytes = b""
+    content_type: str = "image/png"
+    #: Roles allowed to use it (none: everyone).
+    roles: list[int] = field(default_factory=list)
+    animated: bool = False
+    available: bool = True
+
+    def to_json(self, creator: User | None = None) -> dict[str, Any]:
+        return emoji_json(self, creator)
+
+
+@dataclass
 class Member:
     user_id: int
     guild_id: int
@@ -330,6 +351,8 @@ class Guild:
     preferred_locale: str = "en-US"
     #: Which rules bind the bot here (only a dpytest world is built with others).
     rules: GuildRules = GuildRules.DISCORD
+    #: Custom emojis by id.
+    emojis: dict[int, Emoji] = field(default_factory=dict)
 
     @property
     def everyone(self) -> Role:
@@ -345,6 +368,7 @@ __all__ = [
     "Attachment",
     "Channel",
     "ChannelType",
+    "Emoji",
     "Guild",
     "GuildRules",
     "Member",

@@ -11,6 +11,7 @@ from ..model import (
     Attachment,
     Channel,
     DiscordModel,
+    Emoji,
     Guild,
     GuildRules,
     Member,
@@ -27,6 +28,7 @@ from .schema import (
     APPLICATION,
     ATTACHMENT,
     CHANNEL,
+    EMOJI,
     GUILD,
     MEMBER,
     MESSAGE,
@@ -74,6 +76,8 @@ def snapshot(model: DiscordModel) -> dict[str, Any]:
         "messages": messages,
         "commands": [dict(c) for c in model.app_commands.values()],
         "webhooks": [webhook_entry(h) for h in model.webhooks.values()],
+        "emojis": [emoji_entry(e) for g in model.guilds.values() for e in g.emojis.values()]
+        + [emoji_entry(e) for e in model.app_emojis.values()],
         "command_permissions": [{"guild": str(g), "target": str(t), "permissions": list(p)}
                                 for (g, t), p in model.command_permissions.items()],
     }
@@ -93,6 +97,15 @@ def guild_entry(guild: Guild) -> dict[str, Any]:
     if guild.rules is not GuildRules.DISCORD:
         private["rules"] = guild.rules.value
     return GUILD.entry(serialize.guild_json(guild), private)
+
+
+def emoji_entry(emoji: Emoji) -> dict[str, Any]:
+    private: dict[str, Any] = {"creator": str(emoji.creator_id),
+                               "image": base64.b64encode(emoji.image).decode("ascii"),
+                               "image_type": emoji.content_type}
+    if emoji.guild_id is not None:
+        private["guild"] = str(emoji.guild_id)
+    return EMOJI.entry(serialize.emoji_json(emoji), private)
 
 
 def role_entry(role: Role) -> dict[str, Any]:

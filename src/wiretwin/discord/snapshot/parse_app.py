@@ -1,14 +1,17 @@
-"""Reading the application's commands, webhooks and command permissions of a snapshot."""
+"""Reading the application's commands, webhooks, command permissions and emojis of a
+snapshot."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
-from ..model import DiscordError, Webhook
+from ..model import DiscordError, Emoji, Webhook
 from ..wire.commands import check_command
 from .common import SnapshotError
 from .reader import Entry, State, guild_of
-from .schema import WEBHOOK
+from .schema import EMOJI, WEBHOOK
 
 
 def read_command_permissions(state: State, entries: list[Any]) -> None:
@@ -48,6 +51,38 @@ def read_webhooks(state: State, entries: list[Any]) -> None:
         state.webhooks[hook_id] = Webhook(hook_id, channel.guild_id, channel.id,
                                           e.text("name"), e.text("token"), creator,
                                           e.opt_text("avatar"))
+
+
+def read_emojis(state: State, entries: list[Any]) -> None:
+    """Guild emojis into their guild; without ``guild``, the application's own."""
+    seen: set[int] = set()
+    for index, raw in enumerate(entries):
+        required = ("id", "name", "creator")
+        e = Entry(raw, f"emojis[{index}]", required, EMOJI.optional(*required))
+        emoji_id = e.id("id")
+        if emoji_id in seen:
+            raise e.fail("id", f"{str(emoji_id)!r} is used twice")
+        seen.add(emoji_id)
+        creator = e.id("creator")
+        if creator not in state.users:
+            raise e.fail("creator", f"{str(creator)!r} is not in users")
+        try:
+            image = base64.b64decode(e.text("image", ""), validate=True)
+        except (binascii.Error, ValueError):
+            raise e.fail("image", "must be base64") from None
+        guild = guild_of(state, e) if e.data.get("guild") is not None else None
+        roles = e.ids("roles")
+        if guild is not None:
+            for role in roles:
+                if role not in guild.roles:
+                    raise e.fail("roles", f"{str(role)!r}: no role with that id in the guild")
+        emoji = Emoji(emoji_id, e.text("name"), guild.id if guild else None, creator, image,
+                      e.text("image_type", "image/png"), roles, e.flag("animated"),
+                      e.flag("available", True))
+        if guild is not None:
+            guild.emojis[emoji_id] = emoji
+        else:
+            state.app_emojis[emoji_id] = emoji
 
 
 def read_commands(state: State, entries: list[Any]) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..model import Application, Channel, Guild, Message, User, Webhook
+from ..model import Application, Channel, Emoji, Guild, Message, User, Webhook
 from .common import EPOCH, SnapshotError
 
 
@@ -27,6 +27,7 @@ class State:
     webhooks: dict[int, Webhook] = field(default_factory=dict)
     command_permissions: dict[tuple[int, int], list[dict[str, Any]]] = field(
         default_factory=dict)
+    app_emojis: dict[int, Emoji] = field(default_factory=dict)
 
 
 class Entry:

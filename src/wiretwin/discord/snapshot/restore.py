@@ -40,7 +40,7 @@ def restore(model: DiscordModel, data: dict[str, Any], *, attachment_url: Attach
         (model.users, state.users), (model.guilds, state.guilds),
         (model.channels, state.channels), (model.messages, state.messages),
         (model.dms, state.dms), (model.app_commands, state.commands),
-        (model.webhooks, state.webhooks),
+        (model.webhooks, state.webhooks), (model.app_emojis, state.app_emojis),
         (model.command_permissions, state.command_permissions))
     for table, restored in tables:
         table.clear()
@@ -64,7 +64,7 @@ def _reserve_ids(model: DiscordModel, data: dict[str, Any]) -> None:
         highest = max(highest, int(entry["id"]))
     for entry in data.get("commands", []):
         highest = max(highest, int(entry["id"]), int(entry.get("version") or 0))
-    for key in ("users", "guilds", "channels"):
+    for key in ("users", "guilds", "channels", "emojis"):
         for entry in data.get(key, []):
             highest = max(highest, int(entry["id"]))
     model.ids.follow(highest)

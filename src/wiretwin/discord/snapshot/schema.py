@@ -132,14 +132,15 @@ GUILD = Schema(
     unsaved={**dict.fromkeys(
         ("icon_hash", "splash", "discovery_splash", "region", "afk_timeout",
          "widget_enabled", "widget_channel_id", "default_message_notifications",
-         "explicit_content_filter", "emojis", "stickers", "features", "mfa_level",
+         "explicit_content_filter", "stickers", "features", "mfa_level",
          "application_id", "system_channel_flags", "rules_channel_id", "max_presences",
          "max_members", "vanity_url_code", "banner", "premium_tier",
          "premium_subscription_count", "public_updates_channel_id",
          "max_video_channel_users", "max_stage_video_channel_users", "nsfw_level",
          "premium_progress_bar_enabled", "safety_alerts_channel_id", "incidents_data"),
         _CONSTANT),
-        "roles": "saved in the snapshot's roles list"},
+        "roles": "saved in the snapshot's roles list",
+        "emojis": "saved in the snapshot's emojis list"},
     fields={"id": "id", "name": "name", "owner_id": "owner", "created_ms": "created_at",
             "description": "description", "icon": "icon",
             "afk_channel_id": "afk_channel", "system_channel_id": "system_channel",
@@ -147,7 +148,7 @@ GUILD = Schema(
             "preferred_locale": "preferred_locale", "rules": "rules"},
     elsewhere={"roles": "the roles list", "channels": "the channels list (its order)",
                "members": "the members list", "bans": "the bans list",
-               "voice_states": "the voice_states list"},
+               "voice_states": "the voice_states list", "emojis": "the emojis list"},
 )
 
 ROLE = Schema(
@@ -321,9 +322,25 @@ WEBHOOK = Schema(
     elsewhere={"guild_id": "its channel's guild"},
 )
 
+EMOJI = Schema(
+    keys=("guild", "id", "name", "roles", "animated", "available", "creator", "image",
+          "image_type"),
+    shared={k: k for k in ("id", "name", "roles", "animated", "available")},
+    private={"guild": "the emoji's guild (left out: the application's own emoji)",
+             "creator": "who made it, by id (the JSON embeds the user, saved in users)",
+             "image": "its image, base64 (what the twin's CDN serves)",
+             "image_type": "its image's content type"},
+    unsaved={"require_colons": _CONSTANT, "managed": _CONSTANT,
+             "user": "saved as the private key creator"},
+    fields={"id": "id", "name": "name", "guild_id": "guild", "creator_id": "creator",
+            "image": "image", "content_type": "image_type", "roles": "roles",
+            "animated": "animated", "available": "available"},
+)
+
 #: Every schema by the model class it describes.
 SCHEMAS: dict[str, Schema] = {
     "User": USER, "Application": APPLICATION, "Guild": GUILD, "Role": ROLE,
     "Overwrite": OVERWRITE, "Channel": CHANNEL, "ThreadInfo": THREAD, "Member": MEMBER,
     "Attachment": ATTACHMENT, "Reaction": REACTION, "Message": MESSAGE, "Webhook": WEBHOOK,
+    "Emoji": EMOJI,
 }

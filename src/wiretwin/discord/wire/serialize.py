@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         Application,
         Attachment,
         Channel,
+        Emoji,
         Guild,
         Member,
         Message,
@@ -241,6 +242,18 @@ def message_json(message: Message, users: dict[int, User], *, me: int,
     return data
 
 
+def emoji_json(emoji: Emoji, creator: User | None = None) -> dict[str, Any]:
+    """A custom emoji; ``creator`` adds ``user`` (who made it), which Discord shows to
+    those who may manage it."""
+    data: dict[str, Any] = {
+        "id": str(emoji.id), "name": emoji.name, "roles": [str(r) for r in emoji.roles],
+        "require_colons": True, "managed": False, "animated": emoji.animated,
+        "available": emoji.available}
+    if creator is not None:
+        data["user"] = user_json(creator)
+    return data
+
+
 def guild_json(guild: Guild, *, member_count: bool = False) -> dict[str, Any]:
     """A guild's own fields and roles (``member_count``: the approximate counts
     ``GET /guilds/{id}?with_counts=true`` adds)."""
@@ -253,7 +266,8 @@ def guild_json(guild: Guild, *, member_count: bool = False) -> dict[str, Any]:
         "default_message_notifications": 0, "explicit_content_filter": 0,
         "roles": [role_json(r) for r in sorted(guild.roles.values(),
                                                key=lambda r: r.position)],
-        "emojis": [], "stickers": [], "features": [], "mfa_level": 0,
+        "emojis": [emoji_json(e) for e in guild.emojis.values()],
+        "stickers": [], "features": [], "mfa_level": 0,
         "application_id": None, "system_channel_id": sid(guild.system_channel_id),
         "system_channel_flags": 0, "rules_channel_id": None, "max_presences": None,
         "max_members": 500000, "vanity_url_code": None, "description": guild.description,
