@@ -33,6 +33,7 @@ from wiretwin.discord.model import (
     Overwrite,
     Reaction,
     Role,
+    Sticker,
     User,
     Webhook,
 )
@@ -50,6 +51,7 @@ GUILD, MOD = 100, 101
 CATEGORY, TEXT, VOICE, THREAD, DM = 200, 201, 202, 203, 300
 HOOK = 400
 EMOJI, APP_EMOJI = 500, 501
+STICKER = 600
 MESSAGE = 1 << 42  # a snowflake: its id carries its time
 T0 = 1_700_000_000_123.0
 ME = BOT
@@ -102,13 +104,15 @@ def _objects() -> dict[str, list[Any]]:
     emoji = Emoji(EMOJI, "blob", GUILD, OWNER, b"GIF89a", "image/gif", roles=[MOD],
                   animated=True, available=False)
     app_emoji = Emoji(APP_EMOJI, "app_blob", None, BOT, b"\x89PNG", "image/png")
+    sticker = Sticker(STICKER, "wave", GUILD, OWNER, 4, b"GIF89a", "a wave", "wave,hi",
+                      available=False)
     guild = Guild(GUILD, "guild", OWNER, T0 - 1000, roles={GUILD: everyone, MOD: mod},
                   channels=[CATEGORY, TEXT, VOICE], members={OWNER: owner_member,
                                                              BOT: member},
                   bans={BANNED: "spam"}, voice_states={BOT: VOICE}, description="a guild",
                   icon="b" * 32, afk_channel_id=VOICE, system_channel_id=TEXT,
                   verification_level=2, preferred_locale="de", rules=GuildRules.DPYTEST,
-                  emojis={EMOJI: emoji})
+                  emojis={EMOJI: emoji}, stickers={STICKER: sticker})
     attachment = Attachment(MESSAGE + 1, "a.txt", 3, "text/plain", url(TEXT, MESSAGE + 1,
                                                                          "a.txt"),
                             b"abc", "a file", expired=True)
@@ -126,7 +130,7 @@ def _objects() -> dict[str, list[Any]]:
             "Channel": [category, text, voice, thread, dm], "ThreadInfo": [info],
             "Member": [owner_member, member], "Attachment": [attachment],
             "Reaction": [reaction], "Message": [message], "Webhook": [hook],
-            "Emoji": [emoji, app_emoji]}
+            "Emoji": [emoji, app_emoji], "Sticker": [sticker]}
 
 
 def _model(objects: dict[str, list[Any]]) -> DiscordModel:
@@ -159,6 +163,7 @@ def _restored(state: State, kind: str, original: Any) -> Any:
         "Webhook": lambda: state.webhooks[original.id],
         "Emoji": lambda: (state.app_emojis[original.id] if original.guild_id is None
                           else state.guilds[original.guild_id].emojis[original.id]),
+        "Sticker": lambda: state.guilds[original.guild_id].stickers[original.id],
     }
     return found[kind]()
 
@@ -177,6 +182,7 @@ def _json(kind: str, obj: Any, users: dict[int, User]) -> dict[str, Any]:
         "Message": lambda m: serialize.message_json(m, users, me=ME),
         "Webhook": lambda h: serialize.webhook_json(h, users),
         "Emoji": lambda e: serialize.emoji_json(e, users[e.creator_id]),
+        "Sticker": lambda t: serialize.sticker_json(t, users[t.creator_id]),
     }
     data: dict[str, Any] = makers[kind](obj)
     return data

@@ -1,8 +1,9 @@
 """The images Discord's CDN serves, as the twin serves them (the drivers point
 discord.py's ``Asset.BASE`` here).
 
-* ``/emojis/{id}.{ext}``: a custom emoji's own image (a guild's or the application's), in
-  whatever extension is asked (the CDN converts; the twin sends the bytes it was given);
+* ``/emojis/{id}.{ext}``, ``/stickers/{id}.{ext}``: a custom emoji's own image (a
+  guild's or the application's) or a sticker's file, in whatever extension is asked (the
+  CDN converts; the twin sends the bytes it was given);
 * ``/avatars/{user}/{hash}``, ``/embed/avatars/{n}``, ``/icons/{guild}/{hash}``,
   ``/banners/...``, ``/splashes/...``, ``/guilds/{guild}/users/{user}/avatars/...``: the
   twin keeps no pictures for users and guilds, so each answers a valid 1x1 PNG (a bot that
@@ -45,6 +46,7 @@ class Cdn:
     def routes(self) -> list[web.RouteDef]:
         return [
             web.get("/emojis/{file}", self.emoji),
+            web.get("/stickers/{file}", self.sticker),
             web.get("/avatars/{user}/{file}", self.user_picture),
             web.get("/banners/{user}/{file}", self.user_picture),
             web.get("/embed/avatars/{file}", self.default_avatar),
@@ -63,6 +65,16 @@ class Cdn:
         if found is None:
             return json_response(_NOT_FOUND, 404)
         return web.Response(body=found.image, content_type=found.content_type)
+
+    async def sticker(self, request: web.Request) -> web.Response:
+        sticker_id = as_snowflake(request.match_info["file"].partition(".")[0]) or 0
+        for guild in self.model.guilds.values():
+            found = guild.stickers.get(sticker_id)
+            if found is not None:
+                kind = {1: "image/png", 2: "image/png", 4: "image/gif"}.get(
+                    found.format_type, "application/json")
+                return web.Response(body=found.image, content_type=kind)
+        return json_response(_NOT_FOUND, 404)
 
     async def user_picture(self, request: web.Request) -> web.Response:
         user_id = as_snowflake(request.match_info["user"])

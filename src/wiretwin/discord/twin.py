@@ -39,6 +39,7 @@ from .http.emojis import EmojiRoutes
 from .http.guilds import GuildRoutes
 from .http.interactions import InteractionRoutes
 from .http.oauth import OAuthRoutes
+from .http.stickers import StickerRoutes
 from .http.threads import ThreadRoutes
 from .http.webhooks import WebhookRoutes
 from .interactions import Interaction, Interactions
@@ -185,6 +186,7 @@ class DiscordTwin(Twin):
         GuildRoutes(self.rest, self.model)
         CommandRoutes(self.rest, self.model)
         EmojiRoutes(self.rest, self.model)
+        StickerRoutes(self.rest, self.model)
         #: OAuth2: the app's client secret, consent, tokens (:mod:`.oauth`).
         oauth_rng = random.Random(f"wiretwin-oauth:{self.seed}")
         self.oauth = OAuth(application.id, f"{oauth_rng.getrandbits(128):032x}",

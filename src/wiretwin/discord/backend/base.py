@@ -152,6 +152,8 @@ class BackendBase:
                 return f"the role {guild.roles[snowflake].name!r} of {guild.name!r}"
             if snowflake in guild.emojis:
                 return f"the emoji :{guild.emojis[snowflake].name}: of {guild.name!r}"
+            if snowflake in guild.stickers:
+                return f"the sticker {guild.stickers[snowflake].name!r} of {guild.name!r}"
         if snowflake in model.app_emojis:
             return f"the application's emoji :{model.app_emojis[snowflake].name}:"
         if any(snowflake in held for held in model.messages.values()):

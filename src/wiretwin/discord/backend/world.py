@@ -21,6 +21,7 @@ from ..model import (
     Guild,
     Member,
     Role,
+    Sticker,
     User,
 )
 from .base import BackendBase
@@ -244,6 +245,25 @@ class WorldBuilding(BackendBase):
             return self.model.create_emoji(
                 where, maker, name, data, kind, [self._role(r, where).id for r in roles],
                 emoji_id=emoji_id, check=False)
+
+        return await self._run(build)
+
+    async def make_sticker(self, name: str, guild: Any, *, image: bytes | None = None,
+                           description: str | None = None, tags: str = "smile",
+                           creator: Any = None, sticker_id: int | None = None) -> Sticker:
+        """A guild sticker (GUILD_STICKERS_UPDATE); ``image``: a PNG, APNG or GIF (by
+        default a 1x1 PNG), served by the twin's CDN."""
+
+        def build() -> Sticker:
+            self._claim(sticker_id, "sticker")
+            where = self._guild(guild)
+            maker = (self._user(creator).id if creator is not None
+                     else where.owner_id if where.owner_id in self.model.users
+                     else self.model.bot.id)
+            return self.model.create_sticker(
+                where, maker, name, description, tags,
+                image if image is not None else PLACEHOLDER, sticker_id=sticker_id,
+                check=False)
 
         return await self._run(build)
 

@@ -28,19 +28,21 @@ from .entities import (
     Overwrite,
     Reaction,
     Role,
+    Sticker,
     User,
     Webhook,
 )
 from .guilds import GuildOps
 from .members import MemberOps
 from .messages import MessageOps
+from .stickers import StickerOps
 from .storage import StorageLimits
 from .threads import ThreadOps
 from .webhooks import WebhookOps
 
 
 class DiscordModel(GuildOps, MemberOps, WebhookOps, ThreadOps, MessageOps, CommandOps,
-                   EmojiOps):
+                   EmojiOps, StickerOps):
     """Everything the Discord twin holds, and every operation on it."""
 
     def __init__(self, effects: Effects, clock: Clock, application: Application, *,
@@ -68,6 +70,7 @@ __all__ = [
     "Overwrite",
     "Reaction",
     "Role",
+    "Sticker",
     "StorageLimits",
     "User",
     "Webhook",

@@ -113,13 +113,13 @@ class EmojiOps(ModelBase):
         return emoji.to_json(self.users.get(emoji.creator_id) if shown else None)
 
     def _may_change(self, guild: Guild, emoji: Emoji, user_id: int) -> None:
-        perms = self.guild_permissions(guild, user_id)
+        """Its maker with CREATE_ or MANAGE_GUILD_EXPRESSIONS, anyone with MANAGE_."""
+        if user_id not in guild.members:
+            raise unknown("Guild", 10004)
         allowed = Permission.MANAGE_GUILD_EXPRESSIONS
         if emoji.creator_id == user_id:
             allowed |= Permission.CREATE_GUILD_EXPRESSIONS
-        if user_id not in guild.members:
-            raise unknown("Guild", 10004)
-        if not perms & allowed:
+        if not self.guild_permissions(guild, user_id) & allowed:
             self.require_guild(guild, user_id, Permission.MANAGE_GUILD_EXPRESSIONS)
 
     def _check_roles(self, guild: Guild, roles: list[int]) -> None:

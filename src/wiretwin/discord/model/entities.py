@@ -24,6 +24,7 @@ from ..wire.serialize import (
     overwrite_json,
     reaction_json,
     role_json,
+    sticker_json,
     thread_member_json,
     user_json,
     webhook_author_json,
@@ -210,6 +211,25 @@ class Emoji:
 
 
 @dataclass
+class Sticker:
+    """A guild's sticker (type 2), with its file (served by the twin's CDN)."""
+
+    id: int
+    name: str
+    guild_id: int
+    creator_id: int
+    #: 1 PNG, 2 APNG, 3 Lottie, 4 GIF.
+    format_type: int = 1
+    image: bytes = b""
+    description: str | None = None
+    tags: str = ""
+    available: bool = True
+
+    def to_json(self, creator: User | None = None) -> dict[str, Any]:
+        return sticker_json(self, creator)
+
+
+@dataclass
 class Member:
     user_id: int
     guild_id: int
@@ -353,6 +373,8 @@ class Guild:
     rules: GuildRules = GuildRules.DISCORD
     #: Custom emojis by id.
     emojis: dict[int, Emoji] = field(default_factory=dict)
+    #: Stickers by id.
+    stickers: dict[int, Sticker] = field(default_factory=dict)
 
     @property
     def everyone(self) -> Role:
@@ -376,6 +398,7 @@ __all__ = [
     "Overwrite",
     "Reaction",
     "Role",
+    "Sticker",
     "User",
     "emoji_key",
     "iso",

@@ -18,6 +18,7 @@ from ..model import (
     Message,
     Reaction,
     Role,
+    Sticker,
     User,
     Webhook,
 )
@@ -34,6 +35,7 @@ from .schema import (
     MESSAGE,
     REACTION,
     ROLE,
+    STICKER,
     THREAD,
     USER,
     WEBHOOK,
@@ -78,6 +80,8 @@ def snapshot(model: DiscordModel) -> dict[str, Any]:
         "webhooks": [webhook_entry(h) for h in model.webhooks.values()],
         "emojis": [emoji_entry(e) for g in model.guilds.values() for e in g.emojis.values()]
         + [emoji_entry(e) for e in model.app_emojis.values()],
+        "stickers": [sticker_entry(s) for g in model.guilds.values()
+                     for s in g.stickers.values()],
         "command_permissions": [{"guild": str(g), "target": str(t), "permissions": list(p)}
                                 for (g, t), p in model.command_permissions.items()],
     }
@@ -106,6 +110,12 @@ def emoji_entry(emoji: Emoji) -> dict[str, Any]:
     if emoji.guild_id is not None:
         private["guild"] = str(emoji.guild_id)
     return EMOJI.entry(serialize.emoji_json(emoji), private)
+
+
+def sticker_entry(sticker: Sticker) -> dict[str, Any]:
+    return STICKER.entry(serialize.sticker_json(sticker), {
+        "creator": str(sticker.creator_id),
+        "file": base64.b64encode(sticker.image).decode("ascii")})
 
 
 def role_entry(role: Role) -> dict[str, Any]:

@@ -14,7 +14,13 @@ from ..model import NO_OWNER, Application, Guild, GuildRules, Member, Role, User
 from ..permissions import DEFAULT_EVERYONE
 from ..snowflake import snowflake_time_ms
 from .common import DEFAULT_FLAGS, FORMAT, KEYS, AttachmentUrl, SnapshotError
-from .parse_app import read_command_permissions, read_commands, read_emojis, read_webhooks
+from .parse_app import (
+    read_command_permissions,
+    read_commands,
+    read_emojis,
+    read_stickers,
+    read_webhooks,
+)
 from .parse_channels import read_channels
 from .parse_messages import read_messages
 from .reader import Entry, State, guild_of, member_of
@@ -64,6 +70,7 @@ def parse(data: Any, attachment_url: AttachmentUrl) -> State:
     read_webhooks(state, data.get("webhooks", []))
     read_command_permissions(state, data.get("command_permissions", []))
     read_emojis(state, data.get("emojis", []))
+    read_stickers(state, data.get("stickers", []))
     return state
 
 

@@ -7,11 +7,11 @@ import base64
 import binascii
 from typing import Any
 
-from ..model import DiscordError, Emoji, Webhook
+from ..model import DiscordError, Emoji, Sticker, Webhook
 from ..wire.commands import check_command
 from .common import SnapshotError
 from .reader import Entry, State, guild_of
-from .schema import EMOJI, WEBHOOK
+from .schema import EMOJI, STICKER, WEBHOOK
 
 
 def read_command_permissions(state: State, entries: list[Any]) -> None:
@@ -83,6 +83,28 @@ def read_emojis(state: State, entries: list[Any]) -> None:
             guild.emojis[emoji_id] = emoji
         else:
             state.app_emojis[emoji_id] = emoji
+
+
+def read_stickers(state: State, entries: list[Any]) -> None:
+    seen: set[int] = set()
+    for index, raw in enumerate(entries):
+        required = ("guild", "id", "name", "creator")
+        e = Entry(raw, f"stickers[{index}]", required, STICKER.optional(*required))
+        sticker_id = e.id("id")
+        if sticker_id in seen:
+            raise e.fail("id", f"{str(sticker_id)!r} is used twice")
+        seen.add(sticker_id)
+        creator = e.id("creator")
+        if creator not in state.users:
+            raise e.fail("creator", f"{str(creator)!r} is not in users")
+        try:
+            data = base64.b64decode(e.text("file", ""), validate=True)
+        except (binascii.Error, ValueError):
+            raise e.fail("file", "must be base64") from None
+        guild = guild_of(state, e)
+        guild.stickers[sticker_id] = Sticker(
+            sticker_id, e.text("name"), guild.id, creator, e.number("format_type", 1), data,
+            e.opt_text("description"), e.text("tags", ""), e.flag("available", True))
 
 
 def read_commands(state: State, entries: list[Any]) -> None:

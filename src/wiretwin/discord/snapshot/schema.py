@@ -132,7 +132,7 @@ GUILD = Schema(
     unsaved={**dict.fromkeys(
         ("icon_hash", "splash", "discovery_splash", "region", "afk_timeout",
          "widget_enabled", "widget_channel_id", "default_message_notifications",
-         "explicit_content_filter", "stickers", "features", "mfa_level",
+         "explicit_content_filter", "features", "mfa_level",
          "application_id", "system_channel_flags", "rules_channel_id", "max_presences",
          "max_members", "vanity_url_code", "banner", "premium_tier",
          "premium_subscription_count", "public_updates_channel_id",
@@ -140,7 +140,8 @@ GUILD = Schema(
          "premium_progress_bar_enabled", "safety_alerts_channel_id", "incidents_data"),
         _CONSTANT),
         "roles": "saved in the snapshot's roles list",
-        "emojis": "saved in the snapshot's emojis list"},
+        "emojis": "saved in the snapshot's emojis list",
+        "stickers": "saved in the snapshot's stickers list"},
     fields={"id": "id", "name": "name", "owner_id": "owner", "created_ms": "created_at",
             "description": "description", "icon": "icon",
             "afk_channel_id": "afk_channel", "system_channel_id": "system_channel",
@@ -148,7 +149,8 @@ GUILD = Schema(
             "preferred_locale": "preferred_locale", "rules": "rules"},
     elsewhere={"roles": "the roles list", "channels": "the channels list (its order)",
                "members": "the members list", "bans": "the bans list",
-               "voice_states": "the voice_states list", "emojis": "the emojis list"},
+               "voice_states": "the voice_states list", "emojis": "the emojis list",
+               "stickers": "the stickers list"},
 )
 
 ROLE = Schema(
@@ -337,10 +339,24 @@ EMOJI = Schema(
             "animated": "animated", "available": "available"},
 )
 
+STICKER = Schema(
+    keys=("guild", "id", "name", "description", "tags", "format_type", "available",
+          "creator", "file"),
+    shared={k: k for k in ("id", "name", "description", "tags", "format_type", "available")}
+    | {"guild": "guild_id"},
+    private={"creator": "who uploaded it, by id (the JSON embeds the user, saved in users)",
+             "file": "its file, base64 (what the twin's CDN serves)"},
+    unsaved={"type": _CONSTANT, "user": "saved as the private key creator"},
+    fields={"id": "id", "name": "name", "guild_id": "guild", "creator_id": "creator",
+            "format_type": "format_type", "image": "file", "description": "description",
+            "tags": "tags", "available": "available"},
+    nullable=frozenset({"description"}),
+)
+
 #: Every schema by the model class it describes.
 SCHEMAS: dict[str, Schema] = {
     "User": USER, "Application": APPLICATION, "Guild": GUILD, "Role": ROLE,
     "Overwrite": OVERWRITE, "Channel": CHANNEL, "ThreadInfo": THREAD, "Member": MEMBER,
     "Attachment": ATTACHMENT, "Reaction": REACTION, "Message": MESSAGE, "Webhook": WEBHOOK,
-    "Emoji": EMOJI,
+    "Emoji": EMOJI, "Sticker": STICKER,
 }

@@ -140,6 +140,29 @@ async def read_payload(request: web.Request, file_limit: int
     return body, files
 
 
+async def read_form(request: web.Request, file_limit: int
+                    ) -> tuple[dict[str, str], list[Upload]]:
+    """A multipart form's plain fields (as text) and its files (each at most
+    ``file_limit`` bytes, else 413 40005): the sticker upload's shape."""
+    if request.content_type != "multipart/form-data":
+        return {}, []
+    fields: dict[str, str] = {}
+    files: list[Upload] = []
+    for part in _parts(request.headers.get("Content-Type", ""), await request.read()):
+        key = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True)
+        if not isinstance(key, str) or not isinstance(data, bytes):
+            continue
+        filename = part.get_filename()
+        if filename is None:
+            fields[key] = data.decode("utf-8", "replace")
+        elif len(data) > file_limit:
+            raise REQUEST_TOO_LARGE()
+        else:
+            files.append(Upload(key, filename, part.get_content_type(), data))
+    return fields, files
+
+
 def parse_multipart(content_type: str, raw_body: bytes, file_limit: int
                     ) -> tuple[bytes | None, list[Upload]]:
     """A multipart body's ``payload_json`` (None if it has none) and its files; parts

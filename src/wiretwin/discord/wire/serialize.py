@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         Overwrite,
         Reaction,
         Role,
+        Sticker,
         ThreadInfo,
         User,
         Webhook,
@@ -254,6 +255,17 @@ def emoji_json(emoji: Emoji, creator: User | None = None) -> dict[str, Any]:
     return data
 
 
+def sticker_json(sticker: Sticker, creator: User | None = None) -> dict[str, Any]:
+    """A guild sticker; ``creator`` adds ``user`` (who uploaded it)."""
+    data: dict[str, Any] = {
+        "id": str(sticker.id), "name": sticker.name, "tags": sticker.tags, "type": 2,
+        "format_type": sticker.format_type, "description": sticker.description,
+        "available": sticker.available, "guild_id": str(sticker.guild_id)}
+    if creator is not None:
+        data["user"] = user_json(creator)
+    return data
+
+
 def guild_json(guild: Guild, *, member_count: bool = False) -> dict[str, Any]:
     """A guild's own fields and roles (``member_count``: the approximate counts
     ``GET /guilds/{id}?with_counts=true`` adds)."""
@@ -267,7 +279,8 @@ def guild_json(guild: Guild, *, member_count: bool = False) -> dict[str, Any]:
         "roles": [role_json(r) for r in sorted(guild.roles.values(),
                                                key=lambda r: r.position)],
         "emojis": [emoji_json(e) for e in guild.emojis.values()],
-        "stickers": [], "features": [], "mfa_level": 0,
+        "stickers": [sticker_json(s) for s in guild.stickers.values()],
+        "features": [], "mfa_level": 0,
         "application_id": None, "system_channel_id": sid(guild.system_channel_id),
         "system_channel_flags": 0, "rules_channel_id": None, "max_presences": None,
         "max_members": 500000, "vanity_url_code": None, "description": guild.description,

@@ -1,10 +1,12 @@
-"""Custom emojis through discord.py: a guild's (made, read back from the twin's CDN,
-renamed, deleted, each change a GUILD_EMOJIS_UPDATE the bot's cache follows) and the
-application's own; Discord's permission, name and size refusals; emojis a test makes
-arrive with GUILD_CREATE."""
+"""Custom emojis and stickers through discord.py: a guild's emojis (made, read back from
+the twin's CDN, renamed, deleted, each change a GUILD_EMOJIS_UPDATE the bot's cache
+follows) and the application's own; stickers uploaded from a file, edited, deleted;
+Discord's permission, name, size and slot refusals; what a test makes arrives with
+GUILD_CREATE."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -36,6 +38,7 @@ async def world() -> AsyncIterator[World]:
     other = model.create_guild("Elsewhere", model.application.owner.id)
     model.add_member(other, model.bot.id)
     await twin.backend.make_emoji("ready_made", owned)
+    await twin.backend.make_sticker("ready_sticker", owned)
     bot = discord.Client(intents=discord.Intents.all())
     updates: list[tuple[int, int]] = []
 
@@ -107,3 +110,40 @@ async def test_a_default_avatar_and_a_users_avatar_come_from_the_twins_cdn(
     assert user is not None
     assert await user.display_avatar.read() == PLACEHOLDER
     assert await user.default_avatar.read() == PLACEHOLDER
+
+
+async def test_a_sticker_uploaded_edited_and_deleted(world: World) -> None:
+    guild = world.bot.get_guild(world.owned.id)
+    assert guild is not None
+    assert [s.name for s in guild.stickers] == ["ready_sticker"]  # from GUILD_CREATE
+    made = await guild.create_sticker(name="waving", description="a wave", emoji="wave",
+                                      file=discord.File(io.BytesIO(GIF), "wave.gif"))
+    assert made.format is discord.StickerFormatType.gif
+    assert made in guild.stickers
+    # discord.py fetches GIF stickers from media.discordapp.net, a host it hard-codes
+    # (docs/discord.md); PNG ones come from Asset.BASE, the twin.
+    assert made.url.startswith("https://media.discordapp.net/")
+    (ready,) = [s for s in guild.stickers if s.name == "ready_sticker"]
+    assert await ready.read() == PLACEHOLDER
+    fetched = await world.bot.fetch_sticker(made.id)
+    assert isinstance(fetched, discord.GuildSticker) and fetched.name == "waving"
+    edited = await made.edit(name="waving_more", description="")
+    assert (edited.name, edited.description) == ("waving_more", "")
+    await edited.delete()
+    assert [s.name for s in await guild.fetch_stickers()] == ["ready_sticker"]
+    with pytest.raises(discord.HTTPException) as wrong:
+        await guild.create_sticker(name="text", description="", emoji="x",
+                                   file=discord.File(io.BytesIO(b"not an image"), "a.txt"))
+    assert (wrong.value.status, wrong.value.code) == (400, 50035)
+    for index in range(4):
+        await guild.create_sticker(name=f"s{index}x", description="", emoji="x",
+                                   file=discord.File(io.BytesIO(PLACEHOLDER), "s.png"))
+    with pytest.raises(discord.HTTPException) as full:
+        await guild.create_sticker(name="sixth", description="", emoji="x",
+                                   file=discord.File(io.BytesIO(PLACEHOLDER), "s.png"))
+    assert full.value.code == 30039
+    elsewhere = world.bot.get_guild(world.other.id)
+    assert elsewhere is not None
+    with pytest.raises(discord.Forbidden):
+        await elsewhere.create_sticker(name="nope", description="", emoji="x",
+                                       file=discord.File(io.BytesIO(PLACEHOLDER), "s.png"))
