@@ -7,13 +7,14 @@ voice server's own moves: a close with any of Discord's codes (:meth:`VoiceContr
 4015 for a crash the client may resume from, 4014, 4021, 4022), and
 :attr:`VoiceControl.require_dave` for Discord's 4017 refusal of clients without DAVE.
 
-It also wires the voice server to the model: the bot leaving voice ends its voice
-connections there (4014), and other members joining or leaving its channel are told to
-it (CLIENTS_CONNECT, CLIENT_DISCONNECT).
+It also wires the voice server to the model: the bot leaving voice, or moving to
+another channel, ends its voice connections there (4014), and other members joining or
+leaving its channel are told to it (CLIENTS_CONNECT, CLIENT_DISCONNECT).
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 import ssl
 from collections.abc import Callable
@@ -24,12 +25,18 @@ from ...runtime.waiters import WaitableLog
 from ..errors import Close
 from .codes import DISCONNECTED, VOICE_SERVER_CRASHED, VoiceCloseCode
 from .gateway import VoiceGateway
-from .recording import RecordingLimits, SpeakingChange, VoiceRecording
+from .recording import TRAILING_SILENCE, RecordingLimits, SpeakingChange, VoiceRecording
 from .server import VoiceServer
 
 if TYPE_CHECKING:
     from ..twin import DiscordTwin
 
+#: Seconds (real time) after a move before the old voice connection is closed 4014.
+#: discord.py reconnects on that 4014 only once it has the new VOICE_SERVER_UPDATE in
+#: hand (a 4014 that overtakes it leaves discord.py's move waiting out its timeout, a
+#: race in its state waits that Discord's latency hides); on loopback the new server
+#: update is read within microseconds, so a moment is ample.
+MOVE_CLOSE_DELAY = 0.05
 #: Reasons for the codes :meth:`VoiceControl.close` may send, as Discord words them.
 _REASONS = {code.value: name.replace("_", " ").capitalize()
             for name, code in VoiceCloseCode.__members__.items()}
@@ -160,23 +167,34 @@ class VoiceControl:
                              timeout: float = 5.0) -> Played:
         """Wait until ``seconds`` of audio (silence frames apart) have come for
         ``target`` (see :meth:`played`); woken by the packet that makes it so."""
+        return await self.wait_for(lambda played: played.seconds >= seconds, target,
+                                   timeout=timeout)
+
+    async def wait_for(self, predicate: Callable[[Played], bool], target: Any = None, *,
+                       timeout: float = 5.0) -> Played:
+        """Wait until what ``target`` was sent (see :meth:`played`) satisfies
+        ``predicate``; checked at every change (a packet, a speaking update, a
+        connection or its end), never by polling."""
         matches = self._matching(target)
 
-        def enough(event: tuple[str, VoiceRecording]) -> bool:
-            return matches(event[1]) and Played.of(
-                [r for r in self.gateway.recordings if matches(r)]).seconds >= seconds
+        def holds(event: tuple[str, VoiceRecording]) -> bool:
+            return matches(event[1]) and predicate(
+                Played.of([r for r in self.gateway.recordings if matches(r)]))
 
-        await self.events.wait_for(enough, timeout=timeout)
+        await self.events.wait_for(holds, timeout=timeout)
         return self.played(target)
 
     async def wait_for_silence(self, target: Any = None, *, timeout: float = 5.0) -> Played:
-        """Wait until the client says it stopped speaking (opcode 5 with no bits) after
-        having spoken, or its voice connection ended."""
+        """Wait until the client stopped talking: it had spoken, its last speaking update
+        says it no longer is, and the five silence frames Discord asks for before a
+        pause have come after its audio (or its voice connection ended). Speaking goes
+        over the websocket and audio over UDP, in either order: this waits for both."""
         matches = self._matching(target)
 
         def quiet(event: tuple[str, VoiceRecording]) -> bool:
             what, rec = event
-            return matches(rec) and rec.spoke and (not rec.speaking or what == "end")
+            return matches(rec) and rec.spoke and (what == "end" or (
+                not rec.speaking and rec.trailing_silence >= TRAILING_SILENCE))
 
         await self.events.wait_for(quiet, timeout=timeout)
         return self.played(target)
@@ -225,8 +243,12 @@ class VoiceControl:
         channel = data.get("channel_id")
         channel_id = int(channel) if channel is not None else None
         if int(user_id) == self._twin.model.bot.id:
-            if channel_id is None:
+            if channel_id is None:  # left voice: its voice connection is over
                 self.gateway.end_guild(int(guild_id), DISCONNECTED)
+            else:  # moved: the old voice server lets go a moment later
+                asyncio.get_running_loop().call_later(
+                    MOVE_CLOSE_DELAY, self.gateway.end_guild, int(guild_id), DISCONNECTED,
+                    channel_id)
             return
         self.gateway.member_moved(int(guild_id), int(user_id), channel_id)
 

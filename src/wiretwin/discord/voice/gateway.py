@@ -44,7 +44,12 @@ not list them). Numbers wrap at 16 bits, as the binary frames' do.
 A connection that sends no heartbeat for 1.5 intervals (on the twin's clock) closes
 4009. A session whose connection closes with anything but 1000, 4014 or 4022 can be
 resumed for :attr:`VoiceGateway.resume_window` seconds. The bot leaving voice (op 4 with
-no channel) closes its sessions in that guild 4014.
+no channel) closes its sessions in that guild 4014, and so does a move to another channel,
+a moment later (its voice server changed: discord.py waits for that 4014 to connect again
+with the new token; see :data:`.control.MOVE_CLOSE_DELAY`). When a session ends, its UDP
+address (from IP discovery) is sent an RTCP BYE (RFC 3550 6.6): a goodbye Discord does
+not document, sent so that a client still waiting on that socket wakes up (discord.py's
+socket reader keeps waiting on the old socket after a move).
 """
 
 from __future__ import annotations
@@ -79,7 +84,15 @@ from .codes import (
     VoiceOp,
 )
 from .recording import RecordingLimits, VoiceRecording
-from .rtp import Decrypt, PacketError, decryptor, discovery_response, read_discovery, read_rtp
+from .rtp import (
+    Decrypt,
+    PacketError,
+    decryptor,
+    discovery_response,
+    read_discovery,
+    read_rtp,
+    rtcp_bye,
+)
 
 #: Numbered messages a session keeps for RESUME.
 BUFFERED_MESSAGES = 100
@@ -161,6 +174,8 @@ class VoiceGateway:
         #: Every voice connection's recording, the newest ``keep`` of them.
         self.recordings: deque[VoiceRecording] = deque(maxlen=keep)
         self.udp = UdpStats()
+        #: Sends a datagram to a client (the server's UDP port sets it).
+        self.send_datagram: Callable[[bytes, tuple[str, int]], None] | None = None
         #: Told ``(recording, what)`` of every change: "identify", "audio", "speaking",
         #: "end" (the control API's waits).
         self.observers: list[Observer] = []
@@ -214,15 +229,23 @@ class VoiceGateway:
             session.expiry = None
         if self.sessions.get(session.ssrc) is session:
             del self.sessions[session.ssrc]
+        if session.address is not None and self.send_datagram is not None:
+            # Goodbye to the UDP address: a client still reading that socket wakes up
+            # (discord.py's reader waits on its old socket after a move).
+            self.send_datagram(rtcp_bye(session.ssrc), session.address)
+            session.address = None
         recording = session.recording
         if recording.ended_at is None:
             recording.ended_at = self.clock.time()
             recording.close_code = code
             self._tell(recording, "end")
 
-    def end_guild(self, guild_id: int, close: Close = DISCONNECTED) -> None:
-        """End the guild's voice sessions, closing their connections with ``close``."""
-        for session in [s for s in self.sessions.values() if s.guild_id == guild_id]:
+    def end_guild(self, guild_id: int, close: Close = DISCONNECTED,
+                  unless_in: int | None = None) -> None:
+        """End the guild's voice sessions (but those in channel ``unless_in``), closing
+        their connections with ``close``."""
+        for session in [s for s in self.sessions.values() if s.guild_id == guild_id
+                        and (unless_in is None or s.recording.channel_id != unless_in)]:
             conn = session.connection
             self._end(session, close[0])
             if conn is not None:

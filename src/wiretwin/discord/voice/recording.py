@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 from .codes import Speaking
 from .rtp import SAMPLE_RATE, SILENCE, opus_samples
 
+#: Silence frames a client sends before it stops ("Voice Data Interpolation": "send five
+#: frames of silence (0xF8, 0xFF, 0xFE) before stopping").
+TRAILING_SILENCE = 5
+
 
 @dataclass(frozen=True, slots=True)
 class RecordingLimits:
@@ -55,6 +59,8 @@ class VoiceRecording:
     #: Opus frames that opened, silence frames among them.
     frames: int = 0
     silence_frames: int = 0
+    #: Silence frames since the last frame of audio.
+    trailing_silence: int = 0
     #: 48 kHz samples of audio in the frames, silence frames apart.
     samples: int = 0
     silence_samples: int = 0
@@ -100,8 +106,10 @@ class VoiceRecording:
         samples = opus_samples(opus)
         if opus == SILENCE:
             self.silence_frames += 1
+            self.trailing_silence += 1
             self.silence_samples += samples
         else:
+            self.trailing_silence = 0
             self.samples += samples
             if not self.speaking:
                 self.unannounced += 1
@@ -128,4 +136,4 @@ class VoiceRecording:
                 f"speaking {int(self.speaking)}")
 
 
-__all__ = ["RecordingLimits", "SpeakingChange", "VoiceRecording"]
+__all__ = ["TRAILING_SILENCE", "RecordingLimits", "SpeakingChange", "VoiceRecording"]

@@ -170,12 +170,32 @@ def opus_samples(frame: bytes) -> int:
     return int(ms * SAMPLE_RATE / 1000) * count
 
 
+def rtcp_bye(ssrc: int) -> bytes:
+    """An RTCP BYE (RFC 3550 6.6) for ``ssrc``: the source has left the session."""
+    return struct.pack(">BBHI", 0x81, 203, 1, ssrc)
+
+
 def rtp_header(sequence: int, timestamp: int, ssrc: int) -> bytes:
     """The 12-byte header discord.py writes (version 2, payload type 0x78)."""
     return _HEADER.pack(0x80, OPUS_PAYLOAD_TYPE, sequence & 0xFFFF, timestamp & 0xFFFFFFFF,
                         ssrc)
 
 
-__all__ = ["DISCOVERY_SIZE", "OPUS_PAYLOAD_TYPE", "SAMPLE_RATE", "SILENCE", "Decrypt",
-           "Discovery", "PacketError", "RtpPacket", "decryptor", "discovery_response",
-           "encryptor", "opus_samples", "read_discovery", "read_rtp", "rtp_header"]
+__all__ = [
+    "DISCOVERY_SIZE",
+    "OPUS_PAYLOAD_TYPE",
+    "SAMPLE_RATE",
+    "SILENCE",
+    "Decrypt",
+    "Discovery",
+    "PacketError",
+    "RtpPacket",
+    "decryptor",
+    "discovery_response",
+    "encryptor",
+    "opus_samples",
+    "read_discovery",
+    "read_rtp",
+    "rtcp_bye",
+    "rtp_header",
+]

@@ -28,7 +28,6 @@ import ssl
 from typing import Any, cast
 
 import yarl
-
 from aiohttp import web
 
 from ...runtime import jsonio
@@ -185,6 +184,7 @@ class VoiceServer:
         transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
             lambda: _Datagrams(self), sock=udp)
         self._datagrams = transport
+        self.gateway.send_datagram = self._send_datagram
 
     async def started(self) -> None:
         """Wait until the sockets :meth:`endpoint` bound are served."""
@@ -212,6 +212,10 @@ class VoiceServer:
             if sock_ is not None:
                 sock_.close()
         self._tcp = self._udp = None
+
+    def _send_datagram(self, data: bytes, address: tuple[str, int]) -> None:
+        if self._datagrams is not None and not self._datagrams.is_closing():
+            self._datagrams.sendto(data, address)
 
     # -- the websocket ------------------------------------------------------------------
 
