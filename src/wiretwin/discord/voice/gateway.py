@@ -176,8 +176,8 @@ class VoiceGateway:
         self.udp = UdpStats()
         #: Sends a datagram to a client (the server's UDP port sets it).
         self.send_datagram: Callable[[bytes, tuple[str, int]], None] | None = None
-        #: Told ``(recording, what)`` of every change: "identify", "audio", "speaking",
-        #: "end" (the control API's waits).
+        #: Told ``(recording, what)`` of every change: "identify", "audio", "rejected"
+        #: (a packet that would not open), "speaking", "end" (the control API's waits).
         self.observers: list[Observer] = []
 
     def _tell(self, recording: VoiceRecording, what: str) -> None:
@@ -427,14 +427,17 @@ class VoiceGateway:
         recording.arrived(len(data))
         if found.decrypt is None:
             recording.undecryptable += 1
+            self._tell(recording, "rejected")
             return None
         try:
             opened = found.decrypt(packet)
         except Exception:  # a bad seal (InvalidTag, CryptoError): the packet is dropped
             recording.undecryptable += 1
+            self._tell(recording, "rejected")
             return None
         if len(opened) < packet.extension:
             recording.malformed += 1
+            self._tell(recording, "rejected")
             return None
         recording.frame(opened[packet.extension:])
         self._tell(recording, "audio")
