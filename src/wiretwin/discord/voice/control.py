@@ -245,7 +245,9 @@ class VoiceControl:
         if int(user_id) == self._twin.model.bot.id:
             if channel_id is None:  # left voice: its voice connection is over
                 self.gateway.end_guild(int(guild_id), DISCONNECTED)
-            else:  # moved: the old voice server lets go a moment later
+            elif any(v.guild_id == int(guild_id) and v.recording.channel_id != channel_id
+                     for v in self.gateway.sessions.values()):
+                # moved: the old voice server lets go a moment later
                 asyncio.get_running_loop().call_later(
                     MOVE_CLOSE_DELAY, self.gateway.end_guild, int(guild_id), DISCONNECTED,
                     channel_id)
