@@ -56,6 +56,7 @@ from .protocol.hub import GatewayHub
 from .protocol.replay import GatewayLimits
 from .snapshot import restore, snapshot
 from .snowflake import Snowflakes
+from .voice.control import VoiceControl
 from .websocket import GatewaySockets
 from .wire.fields import as_snowflake
 
@@ -165,7 +166,11 @@ class DiscordTwin(Twin):
                                   verify_key=f"{rng.getrandbits(256):064x}")
         self.model = DiscordModel(self, self.clock, application,
                                   attachment_limit=self._attachment_limit,
-                                  storage_limits=self._storage_limits)
+                                  storage_limits=self._storage_limits,
+                                  voice_endpoint=lambda: self.voice.server.endpoint())
+        #: The voice server: voice gateway, UDP media, what the bot played
+        #: (docs/discord.md, "Voice").
+        self.voice = VoiceControl(self, random.Random(f"wiretwin-discord-voice:{self.seed}"))
         self.hub = GatewayHub(self.model, self.clock, rng, lambda: self.ws_url("/"),
                               self.gateway_limits)
         self.gateway = GatewaySockets(self.hub, self.wire, self.server)
@@ -228,9 +233,11 @@ class DiscordTwin(Twin):
                 for attachment in message.attachments:
                     attachment.url = self.attachment_url(message.channel_id, attachment.id,
                                                           attachment.filename)
+        await self.voice.server.serve()  # bound while the twin was stopped
 
     async def _on_stop(self) -> None:
         self.hub.close_all(*GOING_AWAY)
+        await self.voice.stop()
 
     # -- state (see snapshot.py) ----------------------------------------------------------
 
@@ -247,6 +254,7 @@ class DiscordTwin(Twin):
             self.hub.close_all(*RESET)
             self.hub.forget()
         self.hub.refuse_identify = None
+        self.voice.reset(disconnect)
         self.rest.limits.overrides.clear()
         self.rest.limits.buckets.clear()
         self.rest.forced.clear()

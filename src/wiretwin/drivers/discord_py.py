@@ -16,13 +16,21 @@ reads follow it too (:func:`wiretwin.drivers.bot_time.follow_loop_time`: ``utcno
 :class:`~wiretwin.runtime.clock.VirtualClock` (a clock apart from the loop's), only views
 and modals time out on it (``await clock.advance(180)`` times out a ``timeout=180``
 view); ``view_clock=False`` leaves the library's time alone in both cases.
+
+Voice: discord.py dials the voice gateway at ``wss://{endpoint}``, and the twin's voice
+gateway serves TLS with a certificate of its own (:mod:`wiretwin.discord.voice.tls`).
+:func:`use_discord_py` makes the library's ``HTTPClient.ws_connect`` hand that one
+connection a context trusting the twin's certificate; every other connection (and every
+other host) is verified as usual.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
-from collections.abc import Iterator
+import ssl
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..runtime.clock import VirtualClock
@@ -32,6 +40,8 @@ from .bot_time import follow_loop_time, views_on_clock
 if TYPE_CHECKING:
     from ..discord.twin import DiscordTwin
 
+#: Where ``HTTPClient`` keeps its aiohttp session (a private, name-mangled attribute).
+_SESSION = "_HTTPClient__session"
 #: What discord.py waits after the last GUILD_CREATE when pointed at a twin.
 FAST_GUILD_READY_TIMEOUT = 0.01
 
@@ -59,6 +69,10 @@ def use_discord_py(twin: DiscordTwin, *clients: Any, module: str = "discord",
     if asset is not None and hasattr(asset, "BASE"):  # emoji and avatar URLs: the twin's CDN
         saved.append((asset, "BASE", asset.BASE))
         asset.BASE = twin.http_url("")
+    connect = getattr(http.HTTPClient, "ws_connect", None)
+    if connect is not None:
+        saved.append((http.HTTPClient, "ws_connect", connect))
+        http.HTTPClient.ws_connect = _trusting_voice(twin, connect)
     ws = gateway.DiscordWebSocket
     if hasattr(ws, "DEFAULT_GATEWAY"):
         saved.append((ws, "DEFAULT_GATEWAY", ws.DEFAULT_GATEWAY))
@@ -81,6 +95,41 @@ def use_discord_py(twin: DiscordTwin, *clients: Any, module: str = "discord",
     finally:
         for owner, attr, value in reversed(saved):
             setattr(owner, attr, value)
+
+
+class _TrustingSession:
+    """The client's aiohttp session, but its ``ws_connect`` trusts ``context``."""
+
+    def __init__(self, session: Any, context: ssl.SSLContext) -> None:
+        self._session = session
+        self._context = context
+
+    def ws_connect(self, url: Any, **kwargs: Any) -> Any:
+        kwargs["ssl"] = self._context
+        return self._session.ws_connect(url, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+
+def _trusting_voice(twin: DiscordTwin, connect: Callable[..., Awaitable[Any]]
+                    ) -> Callable[..., Awaitable[Any]]:
+    """``HTTPClient.ws_connect``, trusting ``twin``'s voice gateway for its URL only."""
+
+    @functools.wraps(connect)
+    async def ws_connect(http: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
+        if not twin.voice.serves(url) or not hasattr(http, _SESSION):
+            return await connect(http, url, *args, **kwargs)
+        session = getattr(http, _SESSION)
+        trusting = _TrustingSession(session, twin.voice.client_ssl_context())
+        setattr(http, _SESSION, trusting)
+        try:
+            return await connect(http, url, *args, **kwargs)
+        finally:
+            if getattr(http, _SESSION) is trusting:
+                setattr(http, _SESSION, session)
+
+    return ws_connect
 
 
 __all__ = ["FAST_GUILD_READY_TIMEOUT", "use_discord_py"]

@@ -88,7 +88,10 @@ class WireSocket:
     def __init__(
         self, ws: web.WebSocketResponse, request: web.Request, layer: WireLayer, *,
         max_buffer: int = DEFAULT_MAX_BUFFER, coalesce: bool = False,
+        route: str | None = None,
     ) -> None:
+        """``route``: the name fault scopes and the journal know the socket by (its
+        request's path unless given: a second server of a twin names its own)."""
         transport = request.transport
         if transport is None:
             raise RuntimeError("the request has no transport (connection already lost)")
@@ -97,7 +100,7 @@ class WireSocket:
         self.ws = ws
         self.layer = layer
         self.id = layer.new_connection_id()
-        self.route = request.path
+        self.route = route if route is not None else request.path
         self._transport: asyncio.Transport = transport
         self._max_buffer = max_buffer
         self._closing = False
@@ -113,7 +116,7 @@ class WireSocket:
         self.close_code: int | None = None
         peer = transport.get_extra_info("peername")
         self.peer: str = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
-        layer.journal.record_connection(self.id, "open", path=request.path,
+        layer.journal.record_connection(self.id, "open", path=self.route,
                                         query=dict(request.query), peer=self.peer,
                                         headers=dict(request.headers))
 

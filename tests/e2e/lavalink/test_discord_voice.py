@@ -68,7 +68,7 @@ async def test_a_player_joins_with_the_discord_twins_voice_events(
                         if e.detail["path"].endswith(f"/players/{guild.id}")]
             assert patch["voice"] == {
                 "sessionId": f"voice-{model.bot.id}", "token": f"voice-token-{guild.id}-1",
-                "endpoint": "wiretwin.discord.media:443", "channelId": str(voice.id)}
+                "endpoint": discord_twin.voice.endpoint, "channelId": str(voice.id)}
             view = twin.player(guild.id)
             assert view.connected and view.voice["channelId"] == str(voice.id)
 
@@ -116,7 +116,7 @@ async def test_a_mafic_player_joins_with_the_discord_twins_voice_events(
             assert guild.voice_states == {model.bot.id: voice.id}
             assert voice_patch(twin, guild.id) == {
                 "sessionId": f"voice-{model.bot.id}", "token": f"voice-token-{guild.id}-1",
-                "endpoint": "wiretwin.discord.media:443", "channelId": str(voice.id)}
+                "endpoint": discord_twin.voice.endpoint, "channelId": str(voice.id)}
             await player.disconnect(force=True)
         finally:
             await mafic_driver.close_pool()
@@ -140,7 +140,7 @@ async def test_a_pomice_player_joins_with_the_discord_twins_voice_events(
             assert guild.voice_states == {model.bot.id: voice.id}
             assert voice_patch(twin, guild.id) == {
                 "sessionId": f"voice-{model.bot.id}", "token": f"voice-token-{guild.id}-1",
-                "endpoint": "wiretwin.discord.media:443", "channelId": str(voice.id)}
+                "endpoint": discord_twin.voice.endpoint, "channelId": str(voice.id)}
             await player.destroy()
         finally:
             await pomice_driver.close_pool()
@@ -164,7 +164,7 @@ async def test_a_lavalink_py_player_joins_with_the_discord_twins_voice_events(
             assert guild.voice_states == {model.bot.id: voice.id}
             assert voice_patch(twin, guild.id) == {
                 "sessionId": f"voice-{model.bot.id}", "token": f"voice-token-{guild.id}-1",
-                "endpoint": "wiretwin.discord.media:443", "channelId": str(voice.id)}
+                "endpoint": discord_twin.voice.endpoint, "channelId": str(voice.id)}
             await voice_client.disconnect(force=True)
             (delete,) = twin.journal.http(method="DELETE")
             assert delete.detail["path"].endswith(f"/players/{guild.id}")

@@ -39,7 +39,6 @@ from lavalink import (
 )
 from lavalink.server import EndReason
 
-from wiretwin.discord.model.members import VOICE_ENDPOINT
 from wiretwin.discord.twin import DiscordTwin
 from wiretwin.drivers.discord_voice import move_bot, voice_guild
 from wiretwin.drivers.lavalink_py import (
@@ -278,7 +277,8 @@ async def test_voice_play_pause_seek_and_volume(twin: LavalinkTwin, clock: Virtu
     player = await join_voice(conn, GUILD, CHANNEL)
     view = twin.player(GUILD)
     assert view.connected and view.track is None
-    assert view.voice == {"token": f"voice-token-{GUILD}-1", "endpoint": VOICE_ENDPOINT,
+    assert view.voice == {"token": f"voice-token-{GUILD}-1",
+                          "endpoint": discord_twin.voice.endpoint,
                           "sessionId": f"voice-{discord_twin.model.bot.id}",
                           "channelId": str(CHANNEL)}
     assert player.is_connected and player.channel_id == CHANNEL

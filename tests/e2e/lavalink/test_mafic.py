@@ -22,7 +22,6 @@ import mafic
 import pytest
 import pytest_asyncio
 
-from wiretwin.discord.model.members import VOICE_ENDPOINT
 from wiretwin.discord.twin import DiscordTwin
 from wiretwin.drivers.discord_voice import (
     unanswered_voice,
@@ -186,7 +185,7 @@ async def test_player_connect_sends_voice_and_waits_for_player_update(
         (bot.guild.id, bot.channel.id, False, False)]
     session_id = f"voice-{bot.discord_twin.model.bot.id}"
     assert patches(twin, bot) == [{"voice": {
-        "sessionId": session_id, "endpoint": VOICE_ENDPOINT,
+        "sessionId": session_id, "endpoint": bot.discord_twin.voice.endpoint,
         "token": f"voice-token-{bot.guild.id}-1", "channelId": str(bot.channel.id)}}]
     # Player.connect returned only after the playerUpdate that followed the voice PATCH.
     states = player.states.snapshot()

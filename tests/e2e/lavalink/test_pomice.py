@@ -43,7 +43,6 @@ import pytest
 import pytest_asyncio
 from pomice.utils import LavalinkVersion
 
-from wiretwin.discord.model.members import VOICE_ENDPOINT
 from wiretwin.discord.twin import DiscordTwin
 from wiretwin.drivers.discord_voice import (
     unanswered_voice,
@@ -387,7 +386,7 @@ async def test_voice_update_follows_the_server_version(
         sent = body(voice_patch)["voice"]
         assert sent["token"] == f"voice-token-{GUILD}-1"
         assert sent["sessionId"] == f"voice-{bot_id(rig)}"
-        assert sent["endpoint"] == VOICE_ENDPOINT
+        assert sent["endpoint"] == discord_twin.voice.endpoint
         assert ("channelId" in sent) is sends_channel
         view = twin.player(GUILD)
         assert view.connected

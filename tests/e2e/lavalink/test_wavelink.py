@@ -387,7 +387,7 @@ async def test_join_sends_voice_to_the_twin(client: WavelinkClient, node: waveli
     [voice] = player_patches(twin)
     assert voice["body"] == {"voice": {
         "sessionId": f"voice-{bot_id(client)}", "token": f"voice-token-{GUILD}-1",
-        "endpoint": "wiretwin.discord.media:443", "channelId": str(CHANNEL)}}
+        "endpoint": discord_twin.voice.endpoint, "channelId": str(CHANNEL)}}
     assert voice["query"] == {"noReplace": "True"}
     view = twin.player(GUILD)
     assert view.connected and view.voice["channelId"] == str(CHANNEL)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ...runtime.clock import Clock
 from .base import (
     ATTACHMENT_LIMIT,
@@ -47,9 +49,10 @@ class DiscordModel(GuildOps, MemberOps, WebhookOps, ThreadOps, MessageOps, Comma
 
     def __init__(self, effects: Effects, clock: Clock, application: Application, *,
                  attachment_limit: int = ATTACHMENT_LIMIT,
-                 storage_limits: StorageLimits | None = None) -> None:
+                 storage_limits: StorageLimits | None = None,
+                 voice_endpoint: Callable[[], str] | None = None) -> None:
         super().__init__(effects, clock, application, attachment_limit=attachment_limit,
-                         storage_limits=storage_limits)
+                         storage_limits=storage_limits, voice_endpoint=voice_endpoint)
 
 
 __all__ = [

@@ -16,6 +16,7 @@ Ids are snowflakes from the twin's clock; time is the clock's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from ...runtime.clock import Clock
@@ -52,6 +53,8 @@ from .storage import History, StorageLimits
 #: Discord's default per-file upload limit, for bots as for users (10 MiB since
 #: 2025-01-16; its API reference, "Uploading Files", and change log of 2024-12-16).
 ATTACHMENT_LIMIT = 10 * 1024 * 1024
+#: VOICE_SERVER_UPDATE's endpoint in a model that has no voice server to point at.
+NO_VOICE_SERVER = "wiretwin.discord.media:443"
 #: Message flag: a thread was started from this message (the thread has its id).
 _HAS_THREAD = 1 << 5
 
@@ -70,8 +73,13 @@ class Effects(Protocol):
 class ModelBase:
     def __init__(self, effects: Effects, clock: Clock, application: Application, *,
                  attachment_limit: int = ATTACHMENT_LIMIT,
-                 storage_limits: StorageLimits | None = None) -> None:
+                 storage_limits: StorageLimits | None = None,
+                 voice_endpoint: Callable[[], str] | None = None) -> None:
         self.effects = effects
+        #: Where VOICE_SERVER_UPDATE sends the bot: the twin's voice server
+        #: (``127.0.0.1:<port>``), or a placeholder host for a model without one.
+        self.voice_endpoint: Callable[[], str] = voice_endpoint or (
+            lambda: NO_VOICE_SERVER)
         #: What the model keeps of messages and uploads (see :mod:`.storage`).
         self.storage = History(storage_limits or StorageLimits())
         self.clock = clock

@@ -8,11 +8,18 @@ from ..errors import NOT_IN_VOICE, UNKNOWN_BAN, UNKNOWN_ROLE, USER_BANNED, WRONG
 from ..wire.changes import read_member
 from ..wire.fields import as_timestamp_ms
 from . import rules
-from .base import ModelBase
+from .base import NO_VOICE_SERVER, ModelBase
 from .entities import Guild, Member
 
-#: Where the bot's voice server is, in every VOICE_SERVER_UPDATE.
-VOICE_ENDPOINT = "wiretwin.discord.media:443"
+#: Where the bot's voice server is when the model has no voice server to point at (a
+#: model made without the twin's ``voice_endpoint``, as in unit tests); a running twin
+#: sends its own (``twin.voice.endpoint``).
+VOICE_ENDPOINT = NO_VOICE_SERVER
+
+
+def voice_session_id(user_id: int) -> str:
+    """The ``session_id`` of a user's voice state (what voice IDENTIFY must send)."""
+    return f"voice-{user_id}"
 
 
 class MemberOps(ModelBase):
@@ -132,7 +139,7 @@ class MemberOps(ModelBase):
             if guild.voice_states.pop(user_id, None) is None:
                 return
             state = {"guild_id": str(guild.id), "channel_id": None,
-                     "user_id": str(user_id), "session_id": f"voice-{user_id}",
+                     "user_id": str(user_id), "session_id": voice_session_id(user_id),
                      "deaf": False, "mute": False, "self_deaf": False, "self_mute": False,
                      "self_video": False, "suppress": False,
                      "request_to_speak_timestamp": None,
@@ -143,8 +150,14 @@ class MemberOps(ModelBase):
             number = self.voice_connections.get(guild.id, 0) + 1
             self.voice_connections[guild.id] = number
             self.effects.dispatch("VOICE_SERVER_UPDATE", {
-                "guild_id": str(guild.id), "token": f"voice-token-{guild.id}-{number}",
-                "endpoint": VOICE_ENDPOINT}, guild_id=guild.id)
+                "guild_id": str(guild.id), "token": self.voice_token(guild.id),
+                "endpoint": self.voice_endpoint()}, guild_id=guild.id)
+
+    def voice_token(self, guild_id: int) -> str | None:
+        """The token of the bot's newest voice connection in the guild (each join or
+        move makes a new one; voice IDENTIFY must bring it), or None before any."""
+        number = self.voice_connections.get(guild_id)
+        return None if number is None else f"voice-token-{guild_id}-{number}"
 
 
-__all__ = ["VOICE_ENDPOINT", "MemberOps"]
+__all__ = ["VOICE_ENDPOINT", "MemberOps", "voice_session_id"]
