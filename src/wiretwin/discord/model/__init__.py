@@ -33,12 +33,14 @@ from .entities import (
 from .guilds import GuildOps
 from .members import MemberOps
 from .messages import MessageOps
+from .polls import PollOps
 from .storage import StorageLimits
 from .threads import ThreadOps
 from .webhooks import WebhookOps
 
 
-class DiscordModel(GuildOps, MemberOps, WebhookOps, ThreadOps, MessageOps, CommandOps):
+class DiscordModel(GuildOps, MemberOps, WebhookOps, ThreadOps, PollOps, MessageOps,
+                   CommandOps):
     """Everything the Discord twin holds, and every operation on it."""
 
     def __init__(self, effects: Effects, clock: Clock, application: Application, *,
@@ -46,6 +48,11 @@ class DiscordModel(GuildOps, MemberOps, WebhookOps, ThreadOps, MessageOps, Comma
                  storage_limits: StorageLimits | None = None) -> None:
         super().__init__(effects, clock, application, attachment_limit=attachment_limit,
                          storage_limits=storage_limits)
+
+    def tick(self, until_ms: float | None = None) -> None:
+        """Do what is due by now (or by ``until_ms``, the time a wake-up was asked for:
+        :meth:`Effects.wake_at`): end the polls whose time has come."""
+        self.end_polls_due(until_ms)
 
 
 __all__ = [

@@ -50,6 +50,7 @@ def restore(model: DiscordModel, data: dict[str, Any], *, attachment_url: Attach
     _reserve_ids(model, data)
     if not identity:
         _Teller(model, before, _Index(snapshot(model)), old_users, old_channels).tell()
+    model.wake_for_polls()
 
 
 def _reserve_ids(model: DiscordModel, data: dict[str, Any]) -> None:
