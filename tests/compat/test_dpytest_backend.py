@@ -6,6 +6,7 @@ names (loggers, type aliases)."""
 
 from __future__ import annotations
 
+import datetime
 import logging
 import typing
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -92,6 +93,22 @@ async def test_message_takes_paths_as_dpytest_did(bot: commands.Bot, notes: Path
     assert [a.filename for a in sent.attachments] == ["notes.txt", "gone.png"]
     # A path to no file is an empty attachment of that name, as dpytest never opened it.
     assert dpytest.verify().message().content("notes.txt='buy milk' gone.png=''")
+
+
+async def test_make_message_posts_a_poll_the_bot_can_count(bot: commands.Bot) -> None:
+    config = dpytest.get_config()
+    poll = discord.Poll(question="Lunch?", duration=datetime.timedelta(hours=1))
+    poll.add_answer(text="Pizza")
+    poll.add_answer(text="Sushi")
+    posted = backend.make_message("", config.members[0], config.channels[0], poll=poll)
+    assert posted.poll is not None and posted.author.id == config.members[0].id
+    assert [a.text for a in posted.poll.answers] == ["Pizza", "Sushi"]
+    assert posted.poll.expires_at == posted.created_at + datetime.timedelta(hours=1)
+    # Discord's checks, as for any poll: the bot's message is still a refusal's.
+    too_long = discord.Poll(question="?" * 301, duration=datetime.timedelta(hours=1))
+    too_long.add_answer(text="a")
+    with pytest.raises(BackendError, match="50035"):
+        backend.make_message("", config.members[0], config.channels[0], poll=too_long)
 
 
 async def test_update_guild_sends_the_guild_and_its_roles_as_given(bot: commands.Bot) -> None:

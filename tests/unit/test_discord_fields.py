@@ -266,6 +266,9 @@ def test_the_model_refuses_bad_settings_and_changes_nothing() -> None:
         def guild_joined(self, guild_id: int) -> None:
             pass
 
+        def wake_at(self, when_ms: float) -> None:
+            pass
+
     bot, owner = User(1, "bot", bot=True), User(2, "owner")
     model = DiscordModel(Quiet(), VirtualClock(start=1_750_000_000.0),
                          Application(1, "app", bot, owner, "token"))

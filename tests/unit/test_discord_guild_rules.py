@@ -32,6 +32,9 @@ class Quiet:
     def guild_joined(self, guild_id: int) -> None:
         pass
 
+    def wake_at(self, when_ms: float) -> None:
+        pass
+
 
 def _model() -> DiscordModel:
     app = Application(BOT, "app", User(BOT, "bot", bot=True), User(OWNER, "owner"), "t")

@@ -27,6 +27,8 @@ class Dispatches:
 
     def __init__(self) -> None:
         self.events: list[str] = []
+        #: The times the model asked to be woken at (a poll's end).
+        self.wakeups: list[float] = []
 
     def dispatch(self, event: str, data: dict[str, Any], *, guild_id: int | None = None,
                  user_ids: frozenset[int] | None = None) -> None:
@@ -34,6 +36,9 @@ class Dispatches:
 
     def guild_joined(self, guild_id: int) -> None:
         self.events.append("GUILD_CREATE")
+
+    def wake_at(self, when_ms: float) -> None:
+        self.wakeups.append(when_ms)
 
 
 @pytest.fixture

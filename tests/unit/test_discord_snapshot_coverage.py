@@ -31,6 +31,7 @@ from wiretwin.discord.model import (
     Member,
     Message,
     Overwrite,
+    Poll,
     Reaction,
     Role,
     Sticker,
@@ -67,6 +68,9 @@ class _Quiet:
 
     def guild_joined(self, guild_id: int) -> None:
         """Nor a GUILD_CREATE."""
+
+    def wake_at(self, when_ms: float) -> None:
+        """Nor timers."""
 
 
 def url(channel_id: int, attachment_id: int, filename: str) -> str:
@@ -115,22 +119,28 @@ def _objects() -> dict[str, list[Any]]:
                   emojis={EMOJI: emoji}, stickers={STICKER: sticker})
     attachment = Attachment(MESSAGE + 1, "a.txt", 3, "text/plain", url(TEXT, MESSAGE + 1,
                                                                          "a.txt"),
-                            b"abc", "a file", expired=True)
+                            b"abc", "a file", expired=True, duration_secs=2.5,
+                            waveform="AAEC")
     reaction = Reaction({"id": None, "name": "👍"}, [OWNER, BOT])
+    poll = Poll("tea or coffee?", [
+        {"answer_id": 1, "poll_media": {"text": "tea", "emoji": {"id": None, "name": "🍵"}}},
+        {"answer_id": 2, "poll_media": {"text": "coffee"}}],
+        T0 + 3_600_000, allow_multiselect=True, layout_type=2,
+        votes={1: [OWNER, BANNED], 2: [OWNER]}, finalized=True)
     message = Message(
         MESSAGE, TEXT, OWNER, "hello", GUILD, type=19, tts=True, embeds=[{"title": "e"}],
         attachments=[attachment], mentions=[BOT], mention_roles=[MOD],
         mention_everyone=True, reactions={reaction.key: reaction}, pinned=True,
         edited_ms=T0 + 2000, reference={"message_id": str(MESSAGE - 1)}, nonce="n1",
         components=[{"type": 1, "components": []}], flags=4, webhook_id=HOOK,
-        interaction={"id": "5", "type": 2}, webhook_author={"id": str(HOOK)})
+        interaction={"id": "5", "type": 2}, webhook_author={"id": str(HOOK)}, poll=poll)
     hook = Webhook(HOOK, GUILD, TEXT, "hook", "hook-token", OWNER, avatar="c" * 32)
     return {"User": [owner, bot, banned], "Application": [app], "Guild": [guild],
             "Role": [everyone, mod], "Overwrite": [overwrite],
             "Channel": [category, text, voice, thread, dm], "ThreadInfo": [info],
             "Member": [owner_member, member], "Attachment": [attachment],
-            "Reaction": [reaction], "Message": [message], "Webhook": [hook],
-            "Emoji": [emoji, app_emoji], "Sticker": [sticker]}
+            "Reaction": [reaction], "Poll": [poll], "Message": [message],
+            "Webhook": [hook], "Emoji": [emoji, app_emoji], "Sticker": [sticker]}
 
 
 def _model(objects: dict[str, list[Any]]) -> DiscordModel:
@@ -159,6 +169,7 @@ def _restored(state: State, kind: str, original: Any) -> Any:
         "Member": lambda: state.guilds[original.guild_id].members[original.user_id],
         "Attachment": lambda: state.messages[TEXT][MESSAGE].attachments[0],
         "Reaction": lambda: state.messages[TEXT][MESSAGE].reactions[original.key],
+        "Poll": lambda: state.messages[TEXT][MESSAGE].poll,
         "Message": lambda: state.messages[original.channel_id][original.id],
         "Webhook": lambda: state.webhooks[original.id],
         "Emoji": lambda: (state.app_emojis[original.id] if original.guild_id is None
@@ -179,6 +190,7 @@ def _json(kind: str, obj: Any, users: dict[int, User]) -> dict[str, Any]:
         "Member": lambda m: serialize.member_json(m, users[m.user_id]),
         "Attachment": serialize.attachment_json,
         "Reaction": lambda r: serialize.reaction_json(r, ME),
+        "Poll": lambda p: serialize.poll_json(p, ME),
         "Message": lambda m: serialize.message_json(m, users, me=ME),
         "Webhook": lambda h: serialize.webhook_json(h, users),
         "Emoji": lambda e: serialize.emoji_json(e, users[e.creator_id]),

@@ -2,10 +2,10 @@
 
 What a Python test does with the model, over HTTP, for tests written in other languages
 (a discord.js suite) or a ``wiretwin serve`` session: read guilds, channels, members and
-messages as the twin holds them; act as a user (join a guild, send a message, react),
-which dispatches to the bot exactly as the same action through the model does; send a
-raw gateway dispatch; ask connected sessions to reconnect (op 7) or tell them their
-session is invalid (op 9); and tighten a REST route's rate limit to provoke 429s.
+messages as the twin holds them; act as a user (join a guild, send a message, react,
+vote in a poll), which dispatches to the bot exactly as the same action through the model
+does; send a raw gateway dispatch; ask connected sessions to reconnect (op 7) or tell them
+their session is invalid (op 9); and tighten a REST route's rate limit to provoke 429s.
 
 Ids in paths and bodies are snowflakes (strings or integers). Actions a user may not do
 (sending without ``SEND_MESSAGES``...) answer 403 with Discord's message and code.
@@ -81,6 +81,12 @@ class DiscordAdmin:
               "React to a message as a user (emoji: a unicode emoji or name:id)",
               body={"type": "object", "required": ["user", "emoji"], "properties": {
                   "user": _ID, "emoji": {"type": "string"}}}, tag=_TAG),
+            r("PUT", "/discord/channels/{channel}/messages/{message}/votes", self.vote,
+              "Vote on a message's poll as a user: `answers` (answer ids) is what they "
+              "now choose, replacing an earlier vote (`[]` takes it back)",
+              body={"type": "object", "required": ["user", "answers"], "properties": {
+                  "user": _ID, "answers": {"type": "array", "items": {"type": "integer"}}}},
+              tag=_TAG),
             r("GET", "/discord/gateway/sessions", self.sessions,
               "Gateway sessions: id, intents, shard, seq, connected", response=ARRAY,
               tag=_TAG),
@@ -241,6 +247,24 @@ class DiscordAdmin:
         except DiscordError as exc:
             raise _discord(exc) from None
         return {"added": added}
+
+    async def vote(self, request: web.Request) -> dict[str, Any]:
+        channel = self._channel(request)
+        body = await json_body(request)
+        user = self._user(body.get("user"))
+        answers = body.get("answers")
+        if not isinstance(answers, list) or not all(
+                isinstance(a, int) and not isinstance(a, bool) for a in answers):
+            raise AdminError(400, "answers is a list of answer ids (integers from 1)")
+        message_id = _snowflake(request.match_info["message"], "message")
+        try:
+            message = self.model.message(channel, message_id)
+            if message.poll is None:
+                raise AdminError(400, f"message {message_id} has no poll")
+            chosen = self.model.vote(message, user, answers)
+        except DiscordError as exc:
+            raise _discord(exc) from None
+        return {"answers": chosen}
 
     # -- the gateway ----------------------------------------------------------------------
 

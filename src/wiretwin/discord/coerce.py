@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from .model import (
     Member,
+    Poll,
 )
 from .permissions import permission_named
 
@@ -140,6 +141,40 @@ def _content_type(name: str) -> str | None:
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
+
+
+def poll_request_of(value: Any) -> dict[str, Any]:
+    """A poll as a client asks for one (Discord's poll create request): a
+    ``discord.Poll`` (or anything with ``_to_dict()``, as discord.py sends it), or the
+    request's dict (``{"question": {"text"}, "answers": [{"poll_media": {"text"}}],
+    "duration", "allow_multiselect"}``)."""
+    if isinstance(value, dict):
+        return dict(value)
+    to_dict = getattr(value, "_to_dict", None)
+    if callable(to_dict):
+        data = to_dict()
+        if isinstance(data, dict):
+            return data
+    raise BackendError(f"expected a poll (discord.Poll or a poll create request dict), "
+                       f"got {value!r}")
+
+
+def answer_ids_of(poll: Poll, answers: Any) -> list[int]:
+    """``answers`` as the poll's answer ids: each an answer's id, its text, or an object
+    with an ``id`` (``discord.PollAnswer``); one of them or a list."""
+    items = list(answers) if isinstance(answers, list | tuple | set | frozenset) \
+        else [answers]
+    by_text = {str(a["poll_media"].get("text")): int(a["answer_id"]) for a in poll.answers}
+    out = []
+    for item in items:
+        if isinstance(item, str) and not item.isdigit():
+            if item not in by_text:
+                raise BackendError(f"the poll has no answer {item!r} (its answers: "
+                                   f"{', '.join(map(repr, by_text))})")
+            out.append(by_text[item])
+        else:
+            out.append(id_of(item, "poll answer"))
+    return out
 
 
 def maybe_id(obj: Any) -> int | None:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ..runtime.admin import AdminRoute
+from ..runtime.alarm import Alarm
 from ..runtime.base import Twin
 from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
@@ -39,6 +40,7 @@ from .http.emojis import EmojiRoutes
 from .http.guilds import GuildRoutes
 from .http.interactions import InteractionRoutes
 from .http.oauth import OAuthRoutes
+from .http.polls import PollRoutes
 from .http.stickers import StickerRoutes
 from .http.threads import ThreadRoutes
 from .http.webhooks import WebhookRoutes
@@ -164,6 +166,9 @@ class DiscordTwin(Twin):
         # On Discord a bot's application has the bot user's id (py-cord relies on it).
         application = Application(bot.id, app_name, bot, owner, token, flags=flags,
                                   verify_key=f"{rng.getrandbits(256):064x}")
+        #: Wakes the model when something it holds is due (a poll's end).
+        self.alarm = Alarm(self.clock, lambda when: self.model.tick(when),
+                           lambda: self.home_loop)
         self.model = DiscordModel(self, self.clock, application,
                                   attachment_limit=self._attachment_limit,
                                   storage_limits=self._storage_limits,
@@ -181,6 +186,7 @@ class DiscordTwin(Twin):
         access = ChannelAccess(self.model, self.http_url)
         ChannelRoutes(self.rest, self.model, access,
                       ThreadRoutes(self.rest, self.model, access))
+        PollRoutes(self.rest, self.model, access)
         #: Every interaction sent to the bot, with its replies.
         self.interactions = Interactions()
         #: Files uploaded ahead of the message that will carry them (``backend.upload``),
@@ -234,8 +240,10 @@ class DiscordTwin(Twin):
                     attachment.url = self.attachment_url(message.channel_id, attachment.id,
                                                           attachment.filename)
         await self.voice.server.serve()  # bound while the twin was stopped
+        self.alarm.arm()  # polls made or restored before the twin had a loop
 
     async def _on_stop(self) -> None:
+        self.alarm.cancel()
         self.hub.close_all(*GOING_AWAY)
         await self.voice.stop()
 
@@ -261,6 +269,7 @@ class DiscordTwin(Twin):
         self.interactions.clear()
         self.uploads.clear()
         self.oauth.clear()
+        self.alarm.clear()
         self._restore(self._initial)
         for observer in list(self.reset_observers):
             observer()
@@ -292,6 +301,9 @@ class DiscordTwin(Twin):
 
     def guild_joined(self, guild_id: int) -> None:
         self.hub.guild_joined(guild_id)
+
+    def wake_at(self, when_ms: float) -> None:
+        self.alarm.at(when_ms)
 
     # -- the test-control API (backend.py, verify.py) --------------------------------------
 

@@ -3,8 +3,8 @@
 ``alice = env.user("alice")`` is a user (and member of the env's guild) who does what a
 person does in the Discord client — sends messages and DMs, runs slash and context-menu
 commands, types into autocomplete, clicks buttons, picks from selects, submits modals,
-reacts, starts threads, joins, moves and leaves voice, joins and leaves the guild — over
-the twin's real gateway and REST. Each action returns, as an
+reacts, votes in polls, starts threads, joins, moves and leaves voice, joins and leaves
+the guild — over the twin's real gateway and REST. Each action returns, as an
 :class:`~wiretwin.testing.outcome.Outcome`, what the bot did in response, once the bot
 has finished (its handlers and the tasks they started, not only its REST calls).
 
@@ -85,15 +85,16 @@ class Actor:
 
     async def send(self, content: str = "", channel: Any = None, *,
                    embeds: Iterable[Any] = (), attachments: Iterable[Any] = (),
-                   reply_to: Any = None) -> Outcome:
-        """Post ``content`` in ``channel`` (default: the env's channel)."""
+                   reply_to: Any = None, poll: Any = None) -> Outcome:
+        """Post ``content`` in ``channel`` (default: the env's channel); ``poll``: a
+        ``discord.Poll`` or a poll create request dict, to post a poll."""
         where = self.env.channel(channel)
         sent: list[Message] = []
 
         async def act() -> None:
             sent.append(await self.env.backend.send_message(
                 where, content, self.user, embeds=embeds, attachments=attachments,
-                reply_to=reply_to))
+                reply_to=reply_to, poll=poll))
 
         outcome = await self.env.act(f"{self.name}'s message {content!r} in #{where.name}",
                                      act)
@@ -123,6 +124,29 @@ class Actor:
         return await self.env.act(f"{self.name} removing reaction {emoji}",
                                   lambda: self.env.backend.remove_reaction(message,
                                                                            self.user, emoji))
+
+    async def vote(self, message: Any, answer: Any, *more: Any) -> Outcome:
+        """Vote on the poll of ``message`` (a message, or an Outcome: the bot's message):
+        ``answer`` (and ``more``, on a poll that allows several) by id, text or
+        ``discord.PollAnswer``. As in the client, a vote replaces the user's last one."""
+        target = _target(message)
+        chosen = [answer, *more]
+        return await self.env.act(
+            f"{self.name} voting {', '.join(map(_answer_text, chosen))} on a poll",
+            lambda: self.env.backend.vote(target, self.user, chosen))
+
+    async def unvote(self, message: Any, *answers: Any) -> Outcome:
+        """Take back the user's votes on ``message``'s poll (only ``answers``, if given)."""
+        target = _target(message)
+        return await self.env.act(
+            f"{self.name} taking back a poll vote",
+            lambda: self.env.backend.unvote(target, self.user, list(answers) or None))
+
+    async def end_poll(self, message: Any) -> Outcome:
+        """End the user's own poll now (as its author may, in the client)."""
+        target = _target(message)
+        return await self.env.act(f"{self.name} ending a poll",
+                                  lambda: self.env.backend.end_poll(target, self.user))
 
     async def typing(self, channel: Any = None) -> Outcome:
         where = self.env.channel(channel)
@@ -279,6 +303,12 @@ class Actor:
         if not found:
             raise BackendError(f"no button labelled {label!r} on that message")
         return found[0]
+
+
+def _answer_text(answer: Any) -> str:
+    """An answer as an action's description names it."""
+    text = getattr(answer, "text", None)
+    return repr(text if isinstance(text, str) else answer)
 
 
 def _target(message: Any) -> Any:

@@ -185,16 +185,21 @@ class DiscordEnv:
         """After a settle on any timer: while a task of the bot waits for a timer due
         within the ``timeout``, move time on to the next timer (and settle again)."""
         loop = asyncio.get_running_loop()
+        read = self.backend.gateway_seqs()
         for _ in range(10_000):
             if not busy(unsettled(self._baseline), after=loop.time() + self.timeout):
                 return
             due = looptime.next_due()
             if due is None:
                 return
-            await looptime.advance(due, settle=self._settle_parked)
+            await looptime.advance(due, settle=lambda: self._settle_parked(read))
 
-    async def _settle_parked(self) -> None:
-        async with self.backend.settle(self.timeout, ignore=self._baseline, any_timer=True):
+    async def _settle_parked(self, read: dict[str, int] | None = None) -> None:
+        """Settle, a task parked on any timer counting as idle. ``read``: what the bot
+        was shown to have read (see :meth:`Backend.settle`), when time moved since: a
+        twin timer that fired on the way may have sent it something (a poll's end)."""
+        async with self.backend.settle(self.timeout, ignore=self._baseline, any_timer=True,
+                                       read=read):
             pass
 
     def _looptime(self) -> LoopTime | None:
@@ -213,7 +218,9 @@ class DiscordEnv:
         clock = self.twin.clock
         looptime = self._looptime()
         if looptime is not None:
-            fired = await looptime.advance(seconds, settle=self._settle_parked)
+            read = self.backend.gateway_seqs()
+            fired = await looptime.advance(seconds,
+                                           settle=lambda: self._settle_parked(read))
         elif isinstance(clock, VirtualClock):
             async with self.backend.settle(self.timeout, ignore=self._baseline):
                 fired = await clock.advance(seconds)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -122,6 +123,36 @@ async def test_listings_act_as_users_and_the_bot_hears_it() -> None:
                                    {"author": "1", "content": "hi"}, 404)
         assert missing["error"] == "no user 1"
         await admin.call("GET", "/discord/guilds/404/members", expect=404)
+
+
+async def test_users_vote_on_the_bots_poll_through_the_admin_api() -> None:
+    async with connected() as (_, bot, admin):
+        channel = bot.get_channel(GENERAL)
+        assert isinstance(channel, discord.TextChannel)
+        poll = discord.Poll(question="Lunch?", duration=datetime.timedelta(hours=1),
+                            multiple=True)
+        poll.add_answer(text="Pizza")
+        poll.add_answer(text="Sushi")
+        sent = await channel.send(poll=poll)
+        votes = f"/discord/channels/{GENERAL}/messages/{sent.id}/votes"
+        voted = bot.wait_for("raw_poll_vote_add", check=lambda e: e.answer_id == 2)
+        assert await admin.call("PUT", votes, {"user": DEFAULT_IDS["bob"],
+                                               "answers": [1, 2]}) == {"answers": [1, 2]}
+        event = await asyncio.wait_for(voted, TIMEOUT)
+        assert (event.user_id, event.message_id) == (DEFAULT_IDS["bob"], sent.id)
+        taken_back = bot.wait_for("raw_poll_vote_remove")
+        assert await admin.call("PUT", votes, {"user": DEFAULT_IDS["bob"], "answers": [2]}
+                                ) == {"answers": [2]}
+        assert (await asyncio.wait_for(taken_back, TIMEOUT)).answer_id == 1
+        # Discord's rules: apps do not vote; no answer 3; bob cannot see #mod-log.
+        bot_vote = await admin.call("PUT", votes, {"user": bot.user.id if bot.user else 0,
+                                                   "answers": [1]}, 403)
+        assert bot_vote["error"] == "Bots cannot use this endpoint (Discord error 20001)"
+        await admin.call("PUT", votes, {"user": DEFAULT_IDS["bob"], "answers": [3]}, 400)
+        await admin.call("PUT", votes, {"user": DEFAULT_IDS["bob"], "answers": "1"}, 400)
+        plain = await channel.send("no poll")
+        await admin.call("PUT", f"/discord/channels/{GENERAL}/messages/{plain.id}/votes",
+                         {"user": DEFAULT_IDS["bob"], "answers": [1]}, 400)
 
 
 async def test_raw_dispatch_reconnect_and_invalid_session() -> None:

@@ -348,16 +348,14 @@ def make_message(content: str, author: Any, channel: Any, tts: bool = False,
                  poll: Any = None, nonce: int | None = None,
                  id_num: int = -1) -> discord.Message:
     """``author`` posts ``content`` in ``channel`` (MESSAGE_CREATE, Discord's checks
-    included); the bot's own message. Its handlers run when the test next waits
-    (``await dpytest.run_all_events()``), as under dpytest."""
+    included), with ``poll`` (a ``discord.Poll``) if given; the bot's own message. Its
+    handlers run when the test next waits (``await dpytest.run_all_events()``), as under
+    dpytest."""
     _chosen(id_num, "message")
-    if poll is not None:
-        raise BackendError("polls are not modelled by the twin yet: post the poll from "
-                           "the bot, or leave poll out")
     files = uploads_of(current(), attachments)
     session, made = _now(lambda b: b.send_message(channel, content, author,
                                                   embeds=embeds or (), attachments=files,
-                                                  tts=tts))
+                                                  tts=tts, poll=poll))
     found = session.client._connection._get_message(made.id)
     if found is None:
         raise BackendError("the bot did not get the message (MESSAGE_CONTENT or "

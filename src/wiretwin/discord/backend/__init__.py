@@ -1,7 +1,8 @@
 """The Discord twin's test-control API: dpytest's ``backend``, per twin, over the wire.
 
 ``twin.backend`` builds the world a bot under test lives in (guilds, channels, roles,
-overwrites, members), acts as the humans in it (messages, edits, reactions, typing, voice),
+overwrites, members), acts as the humans in it (messages, edits, reactions, typing, voice,
+poll votes),
 reaches into the gateway (raw dispatches, dropped connections, op 7 reconnects, op 9
 invalid sessions, refused IDENTIFYs) and the REST API (forced error answers, tighter rate
 limits), and keeps what the bot sent as a queue tests can read.
@@ -35,14 +36,16 @@ from .control import QueueAndState
 from .events import EventActions, StateUpdate
 from .gateway import GatewayControl
 from .interactions import InteractionActions
+from .polls import PollActions
 from .world import WorldBuilding
 
 
 class Backend(InteractionActions, EventActions, WorldBuilding, GatewayControl,
-              QueueAndState):
+              PollActions, QueueAndState):
     """dpytest's backend, for one twin (``twin.backend``).
 
-    Its parts: :mod:`.world` (building), :mod:`.acting` (as users), :mod:`.gateway`
+    Its parts: :mod:`.world` (building), :mod:`.acting` (as users), :mod:`.polls`
+    (votes), :mod:`.gateway`
     (connections and dispatches), :mod:`.events` (the guide's ``dispatch_*``,
     ``process_*`` and ``wait_for_state_update``), :mod:`.control` (the bot's messages,
     REST trouble, state), :mod:`.driver` (settling), :mod:`.interactions` (commands),

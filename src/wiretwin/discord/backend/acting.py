@@ -12,6 +12,7 @@ from ..coerce import (
     embed_of,
     emoji_of,
     file_of,
+    poll_request_of,
     user_id_of,
 )
 from ..model import (
@@ -21,6 +22,8 @@ from ..model import (
     Message,
 )
 from ..permissions import Permission
+from ..wire.fields import Form
+from ..wire.polls import read_poll
 from .base import BackendBase
 
 
@@ -29,17 +32,19 @@ class UserActions(BackendBase):
 
     async def send_message(self, channel: Any = None, content: str = "", author: Any = None,
                            *, embeds: Iterable[Any] = (), attachments: Iterable[Any] = (),
-                           reply_to: Any = None, tts: bool = False,
+                           reply_to: Any = None, tts: bool = False, poll: Any = None,
                            check_permissions: bool = True) -> Message:
         """``author`` (default: the first human member) posts in ``channel`` (default: the
         first text channel the bot is in) (MESSAGE_CREATE). Attachments: paths, bytes,
         ``(filename, bytes)``, ``discord.File``, or a file :meth:`upload` returned (it
-        keeps its id). Discord's own checks apply, as to a post over REST: the channel
-        must take messages, and (unless ``check_permissions`` is False) the author must be
-        able to see it and send messages, attach files and read the history it replies
-        to."""
+        keeps its id). ``poll``: a ``discord.Poll`` or a poll create request dict, checked
+        as Discord checks one. Discord's own checks apply, as to a post over REST: the
+        channel must take messages, and (unless ``check_permissions`` is False) the author
+        must be able to see it and send messages, attach files, read the history it
+        replies to and send polls."""
         embed_list = [embed_of(e) for e in embeds]
         files = [a if isinstance(a, Attachment) else file_of(a) for a in attachments]
+        poll_body = None if poll is None else {"poll": poll_request_of(poll)}
 
         def post() -> Message:
             where = self._channel(channel) if channel is not None \
@@ -61,9 +66,15 @@ class UserActions(BackendBase):
             if reply_to is not None:
                 target = self._message(reply_to)
                 reference = {"message_id": str(target.id), "channel_id": str(target.channel_id)}
+            asked = None
+            if poll_body is not None:
+                form = Form(poll_body)
+                asked = read_poll(form)
+                form.check()
             message: Message = self.model.post_message(
                 where, author_id, content, embeds=embed_list, attachments=made,
-                reference=reference, tts=tts, check_permissions=check_permissions)
+                reference=reference, tts=tts, poll=asked,
+                check_permissions=check_permissions)
             return message
 
         return await self._run(post)

@@ -26,6 +26,7 @@ from ..model import (
     Role,
     User,
 )
+from ..model.polls import POLL_RESULT
 
 if TYPE_CHECKING:
     from ..twin import DiscordTwin
@@ -113,8 +114,8 @@ class BackendBase:
 
     def _observe(self, event: str, data: dict[str, Any]) -> None:
         # In the home loop, as the model dispatches.
-        if event != "MESSAGE_CREATE":
-            return
+        if event != "MESSAGE_CREATE" or data.get("type") == POLL_RESULT:
+            return  # a POLL_RESULT is Discord's notice, in the poll author's name
         if data.get("author", {}).get("id") != str(self.model.bot.id):
             return
         message = self.model.messages.get(int(data["channel_id"]), {}).get(int(data["id"]))

@@ -68,7 +68,8 @@ class Driver(UserActions):
     @contextlib.asynccontextmanager
     async def settle(self, timeout: float = 5.0, *,
                      ignore: Collection[asyncio.Task[Any]] | None = None,
-                     any_timer: bool = False, absorb: bool = False) -> AsyncIterator[None]:
+                     any_timer: bool = False, absorb: bool = False,
+                     read: dict[str, int] | None = None) -> AsyncIterator[None]:
         """``async with backend.settle():`` around anything that makes the bot act: on the
         way out, waits until the bot has read every dispatch it was sent and every task it
         started since (event handlers, what they spawned) has finished or is parked on a
@@ -84,13 +85,18 @@ class Driver(UserActions):
         a caller that moves time itself: :class:`~wiretwin.runtime.looptime.LoopTime`).
         ``absorb``: this block does the waiting for the settles the backend's own calls
         make inside it (``slash``, ``click``...: they return at once), so the bot is
-        synced once, and on this block's terms (``any_timer``)."""
+        synced once, and on this block's terms (``any_timer``).
+
+        ``read``: each session's last dispatch the bot is known to have read (session id
+        -> seq; by default, what was sent before the block), updated in place as the bot
+        is shown to read more: a caller that moves the twin's clock between blocks passes
+        one, so dispatches a twin timer made in between (a poll's end) are waited for."""
         if self in _ABSORBING.get():
             yield  # an enclosing block waits for what this one set off
             return
         before = set(asyncio.all_tasks()) if ignore is None else set(ignore)
-        synced = await self._run(lambda: {s.id: s.seq for s in self.twin.hub.sessions.values()},
-                                 changes=False)
+        synced = read if read is not None else await self._run(self.gateway_seqs,
+                                                               changes=False)
         token = _ABSORBING.set((*_ABSORBING.get(), self)) if absorb else None
         try:
             yield
@@ -99,6 +105,10 @@ class Driver(UserActions):
                 _ABSORBING.reset(token)
         await self._quiesce(before, synced, timeout, any_timer)
         self._unsettled = None  # what the block changed is settled: see process_action
+
+    def gateway_seqs(self) -> dict[str, int]:
+        """Each gateway session's last dispatch (session id -> seq), as sent now."""
+        return {s.id: s.seq for s in self.twin.hub.sessions.values()}
 
     async def message(self, content: str, channel: Any = None, author: Any = None, *,
                       embeds: Iterable[Any] = (), attachments: Iterable[Any] = (),

@@ -82,7 +82,9 @@ class ChannelAccess:
             attachment_id = self.model.ids.next()
             url = self.base_url(f"/attachments/{channel_id}/{attachment_id}/{name}")
             out.append(Attachment(attachment_id, name, len(upload.data), upload.content_type,
-                                  url, upload.data, info.get("description")))
+                                  url, upload.data, info.get("description"),
+                                  duration_secs=info.get("duration_secs"),
+                                  waveform=info.get("waveform")))
         return out
 
 

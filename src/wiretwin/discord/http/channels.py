@@ -130,7 +130,7 @@ class ChannelRoutes:
             channel, self.me, sent.content or "", embeds=sent.embeds or [], attachments=files,
             reference=sent.reference, allowed_mentions=sent.allowed_mentions,
             nonce=sent.nonce, tts=bool(sent.tts), components=sent.components,
-            flags=sent.flags or 0)
+            flags=sent.flags or 0, poll=sent.poll)
         return self.access.message_json(message, channel)
 
     async def edit_message(self, request: web.Request) -> dict[str, Any]:

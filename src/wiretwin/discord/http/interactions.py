@@ -151,7 +151,7 @@ class InteractionRoutes:
             channel, model.bot.id, sent.content or "", embeds=embeds, attachments=files,
             allowed_mentions=sent.allowed_mentions, tts=bool(sent.tts),
             components=sent.components, flags=flags,
-            message_type=self._message_type(interaction))
+            message_type=self._message_type(interaction), poll=sent.poll)
         self._stamp(interaction, message, followup=followup)
         if flags & EPHEMERAL:
             return message
@@ -221,11 +221,14 @@ class InteractionRoutes:
         if "flags" in changes:
             changes["flags"] = (message.flags & EPHEMERAL) | (
                 (changes["flags"] or 0) & _SETTABLE_FLAGS & ~EPHEMERAL)
+        # "Polls can only be added when editing a deferred interaction response."
+        poll = data.poll if message.flags & LOADING and not message.flags & EPHEMERAL \
+            else None
         if message.flags & LOADING:
             changes["flags"] = changes.get("flags", message.flags) & ~LOADING
         channel_messages = self.model.messages.get(message.channel_id, {})
         if channel_messages.get(message.id) is message:
-            return self.model.edit_message(message, changes, files)
+            return self.model.edit_message(message, changes, files, poll=poll)
         # Ephemeral: only the invoking user sees it, and the bot gets no event.
         return self.model.apply_message_changes(message, changes, files)
 

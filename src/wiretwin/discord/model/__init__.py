@@ -28,6 +28,7 @@ from .entities import (
     Member,
     Message,
     Overwrite,
+    Poll,
     Reaction,
     Role,
     Sticker,
@@ -37,14 +38,15 @@ from .entities import (
 from .guilds import GuildOps
 from .members import MemberOps
 from .messages import MessageOps
+from .polls import PollOps
 from .stickers import StickerOps
 from .storage import StorageLimits
 from .threads import ThreadOps
 from .webhooks import WebhookOps
 
 
-class DiscordModel(GuildOps, MemberOps, WebhookOps, ThreadOps, MessageOps, CommandOps,
-                   EmojiOps, StickerOps):
+class DiscordModel(GuildOps, MemberOps, WebhookOps, ThreadOps, PollOps, MessageOps,
+                   CommandOps, EmojiOps, StickerOps):
     """Everything the Discord twin holds, and every operation on it."""
 
     def __init__(self, effects: Effects, clock: Clock, application: Application, *,
@@ -53,6 +55,11 @@ class DiscordModel(GuildOps, MemberOps, WebhookOps, ThreadOps, MessageOps, Comma
                  voice_endpoint: Callable[[], str] | None = None) -> None:
         super().__init__(effects, clock, application, attachment_limit=attachment_limit,
                          storage_limits=storage_limits, voice_endpoint=voice_endpoint)
+
+    def tick(self, until_ms: float | None = None) -> None:
+        """Do what is due by now (or by ``until_ms``, the time a wake-up was asked for:
+        :meth:`Effects.wake_at`): end the polls whose time has come."""
+        self.end_polls_due(until_ms)
 
 
 __all__ = [
@@ -71,6 +78,7 @@ __all__ = [
     "Member",
     "Message",
     "Overwrite",
+    "Poll",
     "Reaction",
     "Role",
     "Sticker",

@@ -7,7 +7,8 @@ states), channels (guild channels and DMs) and messages. Operations live in mixi
 (:mod:`.guilds`, :mod:`.members`, :mod:`.messages`); each either raises
 :class:`DiscordError` (an HTTP status, a Discord error code and message) having changed
 nothing, or applies the change and reports it through :class:`Effects` as a gateway
-dispatch (``MESSAGE_CREATE`` ...). The gateway decides which sessions get a dispatch
+dispatch (``MESSAGE_CREATE`` ...), or as a time the model wants to be woken at (a poll
+ends then: the effects call ``tick``). The gateway decides which sessions get a dispatch
 (intents, shards); the REST layer decides who may act (:meth:`ModelBase.permissions`).
 REST, the gateway and the test-control API all call these same operations.
 
@@ -67,6 +68,11 @@ class Effects(Protocol):
 
     def guild_joined(self, guild_id: int) -> None:
         """The bot is now in the guild: its sessions get a GUILD_CREATE shaped for each."""
+        ...
+
+    def wake_at(self, when_ms: float) -> None:
+        """Something is due at ``when_ms`` (epoch ms on the model's clock; a poll's end):
+        call the model's ``tick(when_ms)`` then. Early or repeated calls are harmless."""
         ...
 
 
@@ -223,7 +229,8 @@ class ModelBase:
                 return Permission(0)
             return Permission(Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES
                               | Permission.READ_MESSAGE_HISTORY | Permission.ADD_REACTIONS
-                              | Permission.EMBED_LINKS | Permission.ATTACH_FILES)
+                              | Permission.EMBED_LINKS | Permission.ATTACH_FILES
+                              | Permission.SEND_POLLS | Permission.SEND_VOICE_MESSAGES)
         assert channel.guild_id is not None
         if channel.thread is not None:
             return self._thread_permissions(channel, user_id)

@@ -22,6 +22,7 @@ from ..wire.serialize import (
     member_json,
     message_json,
     overwrite_json,
+    poll_json,
     reaction_json,
     role_json,
     sticker_json,
@@ -260,6 +261,10 @@ class Attachment:
     description: str | None = None
     #: The twin let its bytes go (see :mod:`.storage`): its link answers 404.
     expired: bool = False
+    #: A voice message's recording: its length in seconds and its waveform (base64), as
+    #: the client sent them (Discord keeps them only on voice messages).
+    duration_secs: float | None = None
+    waveform: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return attachment_json(self)
@@ -277,6 +282,35 @@ class Reaction:
 
     def to_json(self, me: int) -> dict[str, Any]:
         return reaction_json(self, me)
+
+
+@dataclass
+class Poll:
+    """A message's poll: its question and answers, when it ends, and who voted for what."""
+
+    question: str
+    #: Each answer as Discord shows it: ``{"answer_id": 1, "poll_media": {"text": ...,
+    #: "emoji"?: {...}}}``, ids from 1 in order.
+    answers: list[dict[str, Any]]
+    #: When it ends (epoch ms): its message's time plus its duration, or when it was
+    #: ended early.
+    expiry_ms: float
+    allow_multiselect: bool = False
+    layout_type: int = 1
+    #: answer id -> the users who voted for it, in the order they voted.
+    votes: dict[int, list[int]] = field(default_factory=dict)
+    #: The poll has ended and its votes are counted (``results.is_finalized``).
+    finalized: bool = False
+
+    def answer_ids(self) -> list[int]:
+        return [int(a["answer_id"]) for a in self.answers]
+
+    def voted(self, user_id: int) -> list[int]:
+        """The answers ``user_id`` voted for, in answer order."""
+        return [a for a in self.answer_ids() if user_id in self.votes.get(a, [])]
+
+    def to_json(self, me: int) -> dict[str, Any]:
+        return poll_json(self, me)
 
 
 def emoji_key(emoji: dict[str, Any]) -> str:
@@ -309,6 +343,7 @@ class Message:
     interaction: dict[str, Any] | None = None
     #: A webhook's message: the author it shows (the webhook's name or the override).
     webhook_author: dict[str, Any] | None = None
+    poll: Poll | None = None
 
     @property
     def created_ms(self) -> int:
@@ -340,7 +375,8 @@ class GuildRules(Enum):
     apply to it as on Discord, so one that denies it SEND_MESSAGES or MANAGE_ROLES still
     refuses with 403 50013 (dpytest's two permission checks), and in such a guild the
     refusal's message names the permission, the channel and the overwrite. Everyone else
-    is held to Discord's rules there too. Its GUILD_CREATE lists every member in the
+    is held to Discord's rules there too, but for SEND_POLLS, which nobody needs there
+    (dpytest's @everyone predates it). Its GUILD_CREATE lists every member in the
     order they joined, whatever the session's intents, as dpytest's state holds them
     (Discord lists only the bot and members in voice to a session without
     GUILD_PRESENCES; discord.py then asks for the rest, and lists the bot first).
@@ -396,6 +432,7 @@ __all__ = [
     "Member",
     "Message",
     "Overwrite",
+    "Poll",
     "Reaction",
     "Role",
     "Sticker",

@@ -12,17 +12,24 @@ from ..errors import (
     MAX_PINS,
     MAX_REACTIONS,
     NOT_TEXT_CHANNEL,
+    POLL_NOT_EDITABLE,
     THREAD_ARCHIVED,
+    VOICE_NOT_ALLOWED,
+    VOICE_NOT_EDITABLE,
 )
 from ..permissions import Permission
 from ..wire.bodies import read_allowed_mentions, read_attachments, read_embeds, read_reference
 from ..wire.components import check_message_components, number_components
 from ..wire.fields import INT_MAX, Form
+from ..wire.polls import PollRequest
+from . import rules
 from .base import ModelBase, form_error
-from .entities import Attachment, Channel, ChannelType, Message, Reaction, emoji_key
+from .entities import Attachment, Channel, ChannelType, Message, Poll, Reaction, emoji_key
+from .voice_messages import IS_VOICE_MESSAGE, check_voice_message, without_recording
 
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10
+HOUR_MS = 3_600_000
 #: Channels that hold no messages of their own: a category, a forum or media channel
 #: (messages go in its posts), a directory. Voice and stage channels have text chat.
 _NO_MESSAGES = frozenset({ChannelType.GUILD_CATEGORY, ChannelType.GUILD_DIRECTORY,
@@ -57,20 +64,28 @@ class MessageOps(ModelBase):
                      allowed_mentions: dict[str, Any] | None = None,
                      nonce: str | int | None = None, tts: bool = False,
                      components: list[dict[str, Any]] | None = None, flags: int = 0,
+                     poll: PollRequest | None = None,
                      check_permissions: bool = True) -> Message:
         """``author_id`` posts in ``channel``, with every check Discord makes of a post,
         whoever asks (the bot over REST, a user through the backend or the admin API):
         the channel takes messages (50008), a DM is not between two bots (50007), at most
         10 embeds, and, unless told otherwise, the author may see the channel and send in
-        it (SEND_MESSAGES_IN_THREADS in a thread), attach files (ATTACH_FILES) and reply
-        (READ_MESSAGE_HISTORY)."""
+        it (SEND_MESSAGES_IN_THREADS in a thread), attach files (ATTACH_FILES), reply
+        (READ_MESSAGE_HISTORY), post a poll (SEND_POLLS) and a voice message
+        (SEND_VOICE_MESSAGES, else 50173)."""
         if check_permissions:
             needed = [Permission.SEND_MESSAGES]
             if attachments:
                 needed.append(Permission.ATTACH_FILES)
             if reference is not None:
                 needed.append(Permission.READ_MESSAGE_HISTORY)
+            guild = self.guilds.get(channel.guild_id) if channel.guild_id else None
+            if poll is not None and not rules.polls_unasked(guild):
+                needed.append(Permission.SEND_POLLS)
             self.require(channel, author_id, *needed)
+            if flags & IS_VOICE_MESSAGE and not (
+                    self.permissions(channel, author_id) & Permission.SEND_VOICE_MESSAGES):
+                raise VOICE_NOT_ALLOWED()
         if embeds is not None and len(embeds) > MAX_EMBEDS:
             raise form_error("embeds", "BASE_TYPE_MAX_LENGTH",
                              f"Must be {MAX_EMBEDS} or fewer in length.")
@@ -82,7 +97,7 @@ class MessageOps(ModelBase):
         return self.create_message(
             channel, author_id, content, embeds=embeds, attachments=attachments,
             reference=reference, allowed_mentions=allowed_mentions, nonce=nonce, tts=tts,
-            components=components, flags=flags)
+            components=components, flags=flags, poll=poll)
 
     def create_message(self, channel: Channel, author_id: int, content: str = "", *,
                        embeds: list[dict[str, Any]] | None = None,
@@ -91,11 +106,12 @@ class MessageOps(ModelBase):
                        allowed_mentions: dict[str, Any] | None = None,
                        nonce: str | int | None = None, tts: bool = False,
                        components: list[dict[str, Any]] | None = None,
-                       flags: int = 0, message_type: int = 0) -> Message:
+                       flags: int = 0, message_type: int = 0,
+                       poll: PollRequest | None = None) -> Message:
         return self.store_message(channel, self.build_message(
             channel, author_id, content, embeds=embeds, attachments=attachments,
             reference=reference, allowed_mentions=allowed_mentions, nonce=nonce, tts=tts,
-            components=components, flags=flags, message_type=message_type))
+            components=components, flags=flags, message_type=message_type, poll=poll))
 
     def build_message(self, channel: Channel, author_id: int, content: str = "", *,
                       embeds: list[dict[str, Any]] | None = None,
@@ -104,9 +120,11 @@ class MessageOps(ModelBase):
                       allowed_mentions: dict[str, Any] | None = None,
                       nonce: str | int | None = None, tts: bool = False,
                       components: list[dict[str, Any]] | None = None,
-                      flags: int = 0, message_type: int = 0) -> Message:
+                      flags: int = 0, message_type: int = 0,
+                      poll: PollRequest | None = None) -> Message:
         """A message checked as Discord checks it, not yet kept or sent (see
-        :meth:`store_message`)."""
+        :meth:`store_message`); ``poll``: a poll, read from the request (its answers
+        numbered from 1, ending ``duration`` hours after the message)."""
         # What the caller passed as a client would (ids as strings or numbers...), typed.
         given = Form({"message_reference": reference, "allowed_mentions": allowed_mentions,
                       "embeds": embeds})
@@ -117,9 +135,16 @@ class MessageOps(ModelBase):
         if content and len(content) > MAX_CONTENT:
             raise form_error("content", "BASE_TYPE_MAX_LENGTH",
                              f"Must be {MAX_CONTENT} or fewer in length.")
-        if not content and not embeds and not attachments and not components:
+        if not content and not embeds and not attachments and not components \
+                and poll is None:
             raise EMPTY_MESSAGE()
         check_message_components(components, flags)
+        if flags & IS_VOICE_MESSAGE:
+            check_voice_message(content=content, embeds=embeds, components=components,
+                                attachments=list(attachments or []),
+                                has_poll=poll is not None)
+        else:
+            attachments = without_recording(list(attachments or []))
         info = channel.thread
         if info is not None and info.archived and info.locked and not (
                 self.permissions(channel, author_id) & Permission.MANAGE_THREADS):
@@ -144,14 +169,19 @@ class MessageOps(ModelBase):
                           list(attachments or []), mentions, roles, everyone,
                           reference=reference, nonce=nonce,
                           components=number_components(components or []), flags=flags)
+        if poll is not None:
+            message.poll = make_poll(poll, message.created_ms)
         return message
 
     def store_message(self, channel: Channel, message: Message) -> Message:
-        """Keep a built message in ``channel`` and tell the bot (MESSAGE_CREATE)."""
+        """Keep a built message in ``channel`` and tell the bot (MESSAGE_CREATE); a poll's
+        end is due on the clock (the effects wake the model then)."""
         self.storage.keep(self.messages.setdefault(channel.id, {}), message)
         channel.last_message_id = message.id
         self.effects.dispatch("MESSAGE_CREATE", self.message_json(message),
                               guild_id=channel.guild_id, user_ids=_dm_users(channel))
+        if message.poll is not None and not message.poll.finalized:
+            self.effects.wake_at(message.poll.expiry_ms)
         return message
 
     def _mentions(self, channel: Channel, content: str,
@@ -171,19 +201,31 @@ class MessageOps(ModelBase):
         return list(dict.fromkeys(users)), roles, everyone
 
     def edit_message(self, message: Message, changes: dict[str, Any],
-                     new_files: list[Attachment] | None = None) -> Message:
-        """Apply ``changes`` (and add ``new_files``) and tell the bot (MESSAGE_UPDATE)."""
-        self.apply_message_changes(message, changes, new_files)
+                     new_files: list[Attachment] | None = None, *,
+                     poll: PollRequest | None = None) -> Message:
+        """Apply ``changes`` (and add ``new_files``, and ``poll``) and tell the bot
+        (MESSAGE_UPDATE)."""
+        self.apply_message_changes(message, changes, new_files, poll=poll)
         channel = self.channels[message.channel_id]
         self.effects.dispatch("MESSAGE_UPDATE", self.message_json(message),
                               guild_id=channel.guild_id, user_ids=_dm_users(channel))
+        if poll is not None and message.poll is not None:
+            self.effects.wake_at(message.poll.expiry_ms)
         return message
 
     def apply_message_changes(self, message: Message, changes: dict[str, Any],
-                              new_files: list[Attachment] | None = None) -> Message:
+                              new_files: list[Attachment] | None = None, *,
+                              poll: PollRequest | None = None) -> Message:
         """Check ``changes`` (content, embeds, components, flags, attachments to keep) as
         Discord does, then apply them all, or none if one is refused, and add
-        ``new_files``; no event (ephemeral messages use this alone)."""
+        ``new_files``; no event (ephemeral messages use this alone). A poll's message and
+        a voice message are never edited (520003, 50162). ``poll``: a poll added by the
+        edit, which only the first edit of a deferred interaction response may do (its
+        caller's rule); it runs from now."""
+        if message.poll is not None:
+            raise POLL_NOT_EDITABLE()
+        if message.flags & IS_VOICE_MESSAGE:
+            raise VOICE_NOT_EDITABLE()
         form = Form(changes)
         content = form.string("content") or ""
         embeds = read_embeds(form)
@@ -207,9 +249,12 @@ class MessageOps(ModelBase):
         if kept is not None:
             keep = {a["id"] for a in kept}
             message.attachments = [a for a in message.attachments if a.id in keep]
-        message.attachments.extend(new_files or [])
-        self.storage.uploaded(new_files or [])
+        new_files = without_recording(new_files or [])
+        message.attachments.extend(new_files)
+        self.storage.uploaded(new_files)
         message.edited_ms = self.now_ms
+        if poll is not None:
+            message.poll = make_poll(poll, int(self.now_ms))
         return message
 
     def delete_message(self, message: Message) -> None:
@@ -354,6 +399,15 @@ class MessageOps(ModelBase):
                               user_ids=_dm_users(channel))
 
 
+def make_poll(request: PollRequest, start_ms: float) -> Poll:
+    """A message's poll as asked for: answers numbered from 1, ending ``duration`` hours
+    after ``start_ms`` (when its message was posted)."""
+    answers = [{"answer_id": n, "poll_media": dict(media)}
+               for n, media in enumerate(request.answers, 1)]
+    return Poll(request.question, answers, start_ms + request.duration_hours * HOUR_MS,
+                request.allow_multiselect, request.layout_type)
+
+
 def _dm_users(channel: Channel) -> frozenset[int] | None:
     return frozenset(channel.recipients) if channel.is_dm else None
 
@@ -362,4 +416,4 @@ def _replied_user(allowed: dict[str, Any] | None) -> bool:
     return allowed is None or bool(allowed.get("replied_user", True))
 
 
-__all__ = ["MAX_CONTENT", "MessageOps"]
+__all__ = ["MAX_CONTENT", "MessageOps", "make_poll"]

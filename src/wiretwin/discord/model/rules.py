@@ -7,7 +7,8 @@ no role says so, and discord.py still computes the bot's own ``guild_permissions
 its roles), it ranks above every role, and it may grant any permission. Channel
 overwrites apply to it as on Discord; when one takes away what a call needs, the 403 says
 which permission, where, and which overwrite (dpytest's refusals were plain strings, and
-a test that meets one should learn why without reading the twin).
+a test that meets one should learn why without reading the twin). Nobody there needs
+SEND_POLLS to post a poll (:func:`polls_unasked`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ ABOVE_EVERY_ROLE = 1 << 30
 def unbound(guild: Guild, user_id: int, bot_id: int) -> bool:
     """Whether the dpytest rules lift Discord's guild-wide limits off ``user_id`` here."""
     return guild.rules is GuildRules.DPYTEST and user_id == bot_id
+
+
+def polls_unasked(guild: Guild | None) -> bool:
+    """Whether posting a poll here needs no SEND_POLLS: in a dpytest world, whose
+    @everyone (dpytest's 104324161) predates the permission, and where dpytest posted
+    anyone's poll (``make_message(poll=...)``)."""
+    return guild is not None and guild.rules is GuildRules.DPYTEST
 
 
 def refusal(channel: Channel, overwrites: list[Overwrite], missing: Permission) -> str:
@@ -53,4 +61,4 @@ def _target(overwrite: Overwrite, channel: Channel) -> str:
     return f"{'member' if overwrite.type == 1 else 'role'} {overwrite.id}"
 
 
-__all__ = ["ABOVE_EVERY_ROLE", "DPYTEST_BOT", "refusal", "unbound"]
+__all__ = ["ABOVE_EVERY_ROLE", "DPYTEST_BOT", "polls_unasked", "refusal", "unbound"]

@@ -121,7 +121,7 @@ class WebhookOps(ThreadOps):
             target, hook.creator_id, message_body.content or "", embeds=embeds,
             attachments=files, allowed_mentions=message_body.allowed_mentions,
             tts=bool(message_body.tts), components=message_body.components,
-            flags=message_body.flags or 0)
+            flags=message_body.flags or 0, poll=message_body.poll)
         message.webhook_id = hook.id
         message.webhook_author = hook.author(username, avatar_url)
         return self.store_message(target, message)

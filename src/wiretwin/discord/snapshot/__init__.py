@@ -4,8 +4,9 @@ A snapshot holds everything the model holds: the application (id, name, flags, v
 key, *the bot token*) and which users are its bot and owner, every user, every guild with
 its roles, members, bans and voice states, every channel (guild channels with their
 permission overwrites, and DM channels with their recipients) and every message with its
-reactions and attachments. Its lists are flat, each entry naming what it belongs to, so
-the same structure reads well as a TOML world (``[[discord.channels]]``...)::
+reactions, attachments and poll (with who voted). Its lists are flat, each entry naming
+what it belongs to, so the same structure reads well as a TOML world
+(``[[discord.channels]]``...)::
 
     {"format": 1,
      "application": {"id": "...", "name": ..., "token": ..., "flags": ..., "bot": "<user>",
@@ -19,7 +20,9 @@ the same structure reads well as a TOML world (``[[discord.channels]]``...)::
      "bans":    [{"guild", "user", "reason"}],
      "voice_states": [{"guild", "user", "channel"}],
      "messages": [{"id", "channel", "author", "content", "reactions": [...],
-                   "attachments": [{"id", "filename", "data": "<base64>", ...}], ...}]}
+                   "attachments": [{"id", "filename", "data": "<base64>", ...}],
+                   "poll": {"question", "answers", "expiry", "finalized",
+                            "votes": [{"answer": 1, "users": ["<user>"]}], ...}, ...}]}
 
 Conventions: ids are strings (snowflakes exceed what JavaScript numbers hold; a world may
 write them as TOML integers too), permissions and overwrite bits are strings as Discord
@@ -54,8 +57,12 @@ Discord would have told them, by this rule:
   ``GUILD_MEMBER_ADD/UPDATE/REMOVE`` (an update also when the member's user changed),
   ``VOICE_STATE_UPDATE``, ``GUILD_BAN_ADD/REMOVE``;
 * in a channel present before and after (guild channels of such guilds, and DM channels):
-  ``MESSAGE_CREATE``, ``MESSAGE_UPDATE`` (the message changed other than its reactions),
-  ``MESSAGE_DELETE``, and ``MESSAGE_REACTION_ADD/REMOVE`` per user and emoji.
+  ``MESSAGE_CREATE``, ``MESSAGE_UPDATE`` (the message changed other than its reactions
+  and poll votes), ``MESSAGE_DELETE``, ``MESSAGE_REACTION_ADD/REMOVE`` per user and
+  emoji, and ``MESSAGE_POLL_VOTE_ADD/REMOVE`` per user and answer.
+
+A poll still open after a restore ends on the twin's clock as any other (one whose time
+passed while it was saved ends at once).
 
 Creations and updates go first (roles before the channels and members that use them),
 deletions after. Each event is a model dispatch, so intents, shards and

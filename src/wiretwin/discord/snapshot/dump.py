@@ -16,6 +16,7 @@ from ..model import (
     GuildRules,
     Member,
     Message,
+    Poll,
     Reaction,
     Role,
     Sticker,
@@ -33,6 +34,7 @@ from .schema import (
     GUILD,
     MEMBER,
     MESSAGE,
+    POLL,
     REACTION,
     ROLE,
     STICKER,
@@ -168,7 +170,15 @@ def message_entry(message: Message, users: dict[int, User], *, me: int
         "reactions": [reaction_entry(r, me) for r in message.reactions.values()]}
     if message.webhook_author is not None:
         private["webhook_author"] = dict(message.webhook_author)
+    if message.poll is not None:
+        private["poll"] = poll_entry(message.poll, me)
     return MESSAGE.entry(serialize.message_json(message, users, me=me), private)
+
+
+def poll_entry(poll: Poll, me: int) -> dict[str, Any]:
+    return POLL.entry(serialize.poll_json(poll, me), {
+        "votes": [{"answer": answer, "users": [str(u) for u in voters]}
+                  for answer, voters in poll.votes.items() if voters]})
 
 
 def webhook_entry(hook: Webhook) -> dict[str, Any]:

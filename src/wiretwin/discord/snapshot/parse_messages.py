@@ -1,4 +1,5 @@
-"""Reading a snapshot's messages with their attachments (bytes in base64) and reactions."""
+"""Reading a snapshot's messages with their attachments (bytes in base64), reactions and
+polls (with who voted)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ import base64
 import binascii
 from typing import Any
 
-from ..model import Attachment, ChannelType, Message, Reaction
+from ..model import Attachment, ChannelType, Message, Poll, Reaction
 from ..model.entities import emoji_key
 from .common import AttachmentUrl
 from .reader import Entry, State
-from .schema import ATTACHMENT, MESSAGE, REACTION
+from .schema import ATTACHMENT, MESSAGE, POLL, REACTION
 
 
 def read_messages(state: State, entries: list[Any], attachment_url: AttachmentUrl) -> None:
@@ -64,10 +65,16 @@ def read_messages(state: State, entries: list[Any], attachment_url: AttachmentUr
             except (binascii.Error, ValueError):
                 raise a.fail("data", "is not base64") from None
             filename = a.text("filename")
+            duration = a.data.get("duration_secs")
+            if duration is not None and (isinstance(duration, bool)
+                                         or not isinstance(duration, int | float)):
+                raise a.fail("duration_secs", f"must be a number of seconds, not "
+                                              f"{duration!r}")
             message.attachments.append(Attachment(
                 a.id("id"), filename, a.number("size", len(data)), a.opt_text("content_type"),
                 attachment_url(channel.id, a.id("id"), filename), data,
-                a.opt_text("description")))
+                a.opt_text("description"), duration_secs=duration,
+                waveform=a.opt_text("waveform")))
         for r_index, r_raw in enumerate(e.array("reactions")):
             r = Entry(r_raw, f"{e.where}.reactions[{r_index}]", ("emoji",),
                       REACTION.optional("emoji"))
@@ -82,7 +89,45 @@ def read_messages(state: State, entries: list[Any], attachment_url: AttachmentUr
             if key in message.reactions:
                 raise r.fail("emoji", f"{key!r} appears twice on the message")
             message.reactions[key] = Reaction(emoji, list(dict.fromkeys(users)))
+        if e.data.get("poll") is not None:
+            message.poll = read_poll(state, Entry(
+                e.data["poll"], f"{e.where}.poll", ("question", "answers", "expiry"),
+                POLL.optional("question", "answers", "expiry")))
         state.messages[channel.id][message_id] = message
+
+
+def read_poll(state: State, p: Entry) -> Poll:
+    """A message's poll: its answers as its JSON has them, and who voted for which."""
+    answers = p.objects("answers")
+    if not answers:
+        raise p.fail("answers", "must list the poll's answers")
+    ids = []
+    for index, answer in enumerate(answers):
+        a = Entry(answer, f"{p.where}.answers[{index}]", ("answer_id", "poll_media"), ())
+        media = a.data["poll_media"]
+        if not isinstance(media, dict) or not isinstance(media.get("text"), str):
+            raise a.fail("poll_media", "must be an object with the answer's text")
+        ids.append(a.number("answer_id"))
+    if len(set(ids)) != len(ids):
+        raise p.fail("answers", "number two answers alike")
+    expiry = p.time("expiry")
+    assert expiry is not None  # required
+    poll = Poll(p.text("question"), answers, expiry, p.flag("allow_multiselect"),
+                p.number("layout_type", 1), finalized=p.flag("finalized"))
+    for index, raw in enumerate(p.array("votes")):
+        v = Entry(raw, f"{p.where}.votes[{index}]", ("answer", "users"), ())
+        answer_id = v.number("answer")
+        if answer_id not in ids:
+            raise v.fail("answer", f"{answer_id!r} is not one of the poll's answers")
+        if answer_id in poll.votes:
+            raise v.fail("answer", f"{answer_id!r} appears twice")
+        users = v.ids("users")
+        for user_id in users:
+            if user_id not in state.users:
+                raise v.fail("users", f"{str(user_id)!r} is not in users")
+        if users:
+            poll.votes[answer_id] = list(dict.fromkeys(users))
+    return poll
 
 
 def emoji_of(r: Entry) -> dict[str, Any]:

@@ -50,6 +50,7 @@ def restore(model: DiscordModel, data: dict[str, Any], *, attachment_url: Attach
     _reserve_ids(model, data)
     if not identity:
         _Teller(model, before, _Index(snapshot(model)), old_users, old_channels).tell()
+    model.wake_for_polls()
 
 
 def _reserve_ids(model: DiscordModel, data: dict[str, Any]) -> None:
@@ -101,12 +102,19 @@ class _Index:
                 self.guild_channels[c["guild"]].append(c["id"])
         self.messages: dict[str, dict[str, dict[str, Any]]] = {c: {} for c in self.channels}
         self.reactions: dict[str, dict[str, dict[tuple[str, str], dict[str, Any]]]] = {}
+        #: channel -> message -> (answer id, user id) of each vote on its poll.
+        self.votes: dict[str, dict[str, set[tuple[int, str]]]] = {}
         for m in snap["messages"]:
             body = {k: v for k, v in m.items() if k != "reactions"}
+            poll = m.get("poll")
+            if poll is not None:  # votes are told as votes, not as an edit
+                body["poll"] = {k: v for k, v in poll.items() if k != "votes"}
             self.messages[m["channel"]][m["id"]] = body
             self.reactions.setdefault(m["channel"], {})[m["id"]] = {
                 (emoji_key(r["emoji"]), u): r["emoji"] for r in m["reactions"]
                 for u in r["users"]}
+            self.votes.setdefault(m["channel"], {})[m["id"]] = {
+                (v["answer"], u) for v in (poll or {}).get("votes", []) for u in v["users"]}
         #: Guilds the bot is in, in order.
         self.visible = [g for g in self.guilds if self.bot in self.members[g]]
 
@@ -249,6 +257,13 @@ class _Teller:
                     self.send("MESSAGE_REACTION_REMOVE", {
                         **base, "user_id": uid, "message_id": mid, "emoji": emoji,
                         "burst": False, "type": 0}, gid, dm)
+            voted = self.before.votes[cid][mid]
+            votes = self.after.votes[cid][mid]
+            for name, changed in (("MESSAGE_POLL_VOTE_REMOVE", voted - votes),
+                                  ("MESSAGE_POLL_VOTE_ADD", votes - voted)):
+                for answer, uid in sorted(changed):
+                    self.send(name, {**base, "user_id": uid, "message_id": mid,
+                                     "answer_id": answer}, gid, dm)
         for mid in old:
             if mid not in new:
                 self.send("MESSAGE_DELETE", {"id": mid, **base}, gid, dm)

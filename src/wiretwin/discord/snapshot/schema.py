@@ -251,15 +251,18 @@ MEMBER = Schema(
 )
 
 ATTACHMENT = Schema(
-    keys=("id", "filename", "size", "content_type", "description", "data"),
-    shared={k: k for k in ("id", "filename", "size", "content_type", "description")},
+    keys=("id", "filename", "size", "content_type", "description", "duration_secs",
+          "waveform", "data"),
+    shared={k: k for k in ("id", "filename", "size", "content_type", "description",
+                           "duration_secs", "waveform")},
     private={"data": "the file's bytes, base64 (the JSON links to them)"},
     unsaved={"url": "made from the twin's address when restored",
              "proxy_url": "made from the twin's address when restored",
              "ephemeral": _CONSTANT, "flags": _CONSTANT, "height": _CONSTANT,
              "width": _CONSTANT},
     fields={"id": "id", "filename": "filename", "size": "size",
-            "content_type": "content_type", "data": "data", "description": "description"},
+            "content_type": "content_type", "data": "data", "description": "description",
+            "duration_secs": "duration_secs", "waveform": "waveform"},
     elsewhere={"url": "made from the twin's address when restored",
                # Not kept: a restore gives back every file's bytes, so none is expired.
                "expired": "not kept (a restored attachment has its bytes)"},
@@ -275,11 +278,26 @@ REACTION = Schema(
     fields={"emoji": "emoji", "users": "users"},
 )
 
+#: A message's ``poll`` entry, from its JSON's ``poll``.
+POLL = Schema(
+    keys=("question", "answers", "expiry", "allow_multiselect", "layout_type", "finalized",
+          "votes"),
+    shared={"question": "question.text", "answers": "answers", "expiry": "expiry",
+            "allow_multiselect": "allow_multiselect", "layout_type": "layout_type",
+            "finalized": "results.is_finalized"},
+    private={"votes": "who voted for each answer, ``[{answer, users}]`` (the JSON shows "
+                      "counts, and whether the bot voted)"},
+    unsaved={},  # results: its answer counts are made from votes
+    fields={"question": "question", "answers": "answers", "expiry_ms": "expiry",
+            "allow_multiselect": "allow_multiselect", "layout_type": "layout_type",
+            "votes": "votes", "finalized": "finalized"},
+)
+
 MESSAGE = Schema(
     keys=("id", "channel", "author", "content", "type", "tts", "embeds", "attachments",
           "mentions", "mention_roles", "mention_everyone", "reactions", "pinned",
           "edited_timestamp", "reference", "nonce", "components", "flags", "webhook_id",
-          "interaction", "webhook_author"),
+          "interaction", "webhook_author", "poll"),
     shared={"id": "id", "channel": "channel_id", "content": "content", "type": "type",
             "tts": "tts", "embeds": "embeds", "mention_roles": "mention_roles",
             "mention_everyone": "mention_everyone", "pinned": "pinned",
@@ -291,7 +309,8 @@ MESSAGE = Schema(
              "mentions": "the mentioned users' ids (the JSON embeds the users)",
              "reactions": "who reacted (see REACTION)",
              "webhook_author": "a webhook's message: the author its JSON shows (the "
-                               "webhook's name and avatar as sent), left out otherwise"},
+                               "webhook's name and avatar as sent), left out otherwise",
+             "poll": "its poll and who voted (see POLL), left out when it has none"},
     unsaved={"author": "saved as the private key author (an id)",
              "timestamp": "made from the message's id (a snowflake carries its time)",
              "mentions": "saved as the private key mentions (ids)",
@@ -299,7 +318,8 @@ MESSAGE = Schema(
              "reactions": "saved as the private key reactions",
              "guild_id": "the channel's guild", "member": "the author's member entry",
              "referenced_message": "the message the reference names",
-             "application_id": "made from webhook_id", "thread": "the thread's channel"},
+             "application_id": "made from webhook_id", "thread": "the thread's channel",
+             "poll": "saved as the private key poll (with who voted)"},
     fields={"id": "id", "channel_id": "channel", "author_id": "author",
             "content": "content", "type": "type", "tts": "tts", "embeds": "embeds",
             "attachments": "attachments", "mentions": "mentions",
@@ -307,7 +327,7 @@ MESSAGE = Schema(
             "reactions": "reactions", "pinned": "pinned", "edited_ms": "edited_timestamp",
             "reference": "reference", "nonce": "nonce", "components": "components",
             "flags": "flags", "webhook_id": "webhook_id", "interaction": "interaction",
-            "webhook_author": "webhook_author"},
+            "webhook_author": "webhook_author", "poll": "poll"},
     elsewhere={"guild_id": "its channel's guild"},
     nullable=frozenset({"reference", "nonce", "webhook_id", "interaction"}),
 )
@@ -357,6 +377,6 @@ STICKER = Schema(
 SCHEMAS: dict[str, Schema] = {
     "User": USER, "Application": APPLICATION, "Guild": GUILD, "Role": ROLE,
     "Overwrite": OVERWRITE, "Channel": CHANNEL, "ThreadInfo": THREAD, "Member": MEMBER,
-    "Attachment": ATTACHMENT, "Reaction": REACTION, "Message": MESSAGE, "Webhook": WEBHOOK,
-    "Emoji": EMOJI, "Sticker": STICKER,
+    "Attachment": ATTACHMENT, "Reaction": REACTION, "Poll": POLL, "Message": MESSAGE,
+    "Webhook": WEBHOOK, "Emoji": EMOJI, "Sticker": STICKER,
 }

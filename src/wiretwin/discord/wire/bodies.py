@@ -1,5 +1,6 @@
 """A message as a client sends it, read as Discord reads it: content, embeds, allowed
-mentions, the message replied to, attachment descriptions, nonce, flags.
+mentions, the message replied to, attachment descriptions (and a voice message's
+recording metadata), nonce, flags, a poll (:mod:`.polls`).
 
 One reader for every way a message arrives (``POST /channels/{id}/messages``, edits,
 webhook executions, interaction responses and followups, a forum post's first message),
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .fields import INT_MAX, INT_MIN, Form, choices_text
+from .polls import PollRequest, read_poll
 
 MENTION_TYPES = ("everyone", "roles", "users")
 EMBED_TOTAL = 6000
@@ -40,6 +42,7 @@ class MessageBody:
     flags: int | None = None
     nonce: str | int | None = None
     tts: bool | None = None
+    poll: PollRequest | None = None
 
     def given(self, key: str) -> bool:
         """Whether the request named ``key`` (an edit tells absent from null so)."""
@@ -73,6 +76,7 @@ def read_message(form: Form, *, legacy_embed: bool = False) -> MessageBody:
     body.flags = form.integer("flags", 0, INT_MAX)
     body.nonce = read_nonce(form)
     body.tts = form.boolean("tts")
+    body.poll = read_poll(form)
     return body
 
 
@@ -173,8 +177,10 @@ def read_reference(form: Form, key: str = "message_reference") -> dict[str, Any]
 
 def read_attachments(form: Form) -> list[dict[str, Any]] | None:
     """``attachments``: which files a message keeps or describes, ``[{"id": int,
-    "filename"?, "description"?}]``; ``id`` is an attachment's id, or the ``n`` of the
-    ``files[n]`` it describes."""
+    "filename"?, "description"?, "duration_secs"?, "waveform"?}]``; ``id`` is an
+    attachment's id, or the ``n`` of the ``files[n]`` it describes; ``duration_secs``
+    (a number of seconds) and ``waveform`` (base64 text) describe a voice message's
+    recording."""
     items = form.objects("attachments")
     if items is None:
         return None
@@ -187,6 +193,12 @@ def read_attachments(form: Form) -> list[dict[str, Any]] | None:
         description = item.string("description", 0, 1024)
         if description is not None:
             described["description"] = description
+        duration = item.number("duration_secs", 0)
+        if duration is not None:
+            described["duration_secs"] = duration
+        waveform = item.string("waveform")
+        if waveform is not None:
+            described["waveform"] = waveform
         out.append(described)
     return out
 

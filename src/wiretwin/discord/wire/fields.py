@@ -36,6 +36,7 @@ no), or JSON integers, from 0 to 2**64 - 1.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -52,6 +53,7 @@ INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
 _SNOWFLAKE = re.compile(r"[0-9]{1,20}")
 _INTEGER = re.compile(r"[-+]?[0-9]{1,20}")
+_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _TRUE, _FALSE = ("true", "1"), ("false", "0")
 
 
@@ -79,6 +81,18 @@ def as_int(value: Any) -> int | None:
     if isinstance(value, str) and _INTEGER.fullmatch(value):
         return int(value)
     return None
+
+
+def as_float(value: Any) -> float | None:
+    """``value`` as a finite number (a JSON number, or a string that writes one), or
+    None."""
+    if isinstance(value, bool):
+        return None
+    if not (isinstance(value, int | float)
+            or (isinstance(value, str) and _FLOAT.fullmatch(value))):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
 def as_bool(value: Any) -> bool | None:
@@ -224,10 +238,14 @@ class Form:
         return self._keep(key, number)
 
     def integer(self, key: str, low: int | None = INT_MIN, high: int | None = INT_MAX, *,
-                required: bool = False) -> int | None:
+                required: bool = False, whole_floats: bool = False) -> int | None:
+        """``whole_floats``: a JSON number with nothing after the point (``24.0``) reads
+        as that integer (discord.py sends a poll's ``duration`` so)."""
         value = self._given(key, required)
         if value is None:
             return None
+        if whole_floats and isinstance(value, float) and value.is_integer():
+            value = int(value)
         number = as_int(value)
         if number is None:
             self.add(key, "NUMBER_TYPE_COERCE", f'Value "{shown(value)}" is not int.')
@@ -239,6 +257,26 @@ class Form:
         if high is not None and number > high:
             self.add(key, "NUMBER_TYPE_MAX", f"int value should be less than or equal to "
                                              f"{high}.")
+            return None
+        return self._keep(key, number)
+
+    def number(self, key: str, low: float | None = None, high: float | None = None, *,
+               required: bool = False) -> float | None:
+        """A JSON number (an integer or a float), as Discord's float fields read it."""
+        value = self._given(key, required)
+        if value is None:
+            return None
+        number = as_float(value)
+        if number is None:
+            self.add(key, "NUMBER_TYPE_COERCE", f'Value "{shown(value)}" is not float.')
+            return None
+        if low is not None and number < low:
+            self.add(key, "NUMBER_TYPE_MIN", f"float value should be greater than or "
+                                             f"equal to {low}.")
+            return None
+        if high is not None and number > high:
+            self.add(key, "NUMBER_TYPE_MAX", f"float value should be less than or equal "
+                                             f"to {high}.")
             return None
         return self._keep(key, number)
 
@@ -361,6 +399,7 @@ def _cleaned(value: Any) -> Any:
     return value
 
 
-__all__ = ["INT_MAX", "INT_MIN", "NOT_DICT", "NOT_LIST", "NULL_ITEM", "SNOWFLAKE_MAX", "Form",
-           "as_bool", "as_int", "as_snowflake", "as_text", "as_timestamp_ms", "choices_text",
-           "length_problem", "not_text", "shown"]
+__all__ = ["INT_MAX", "INT_MIN", "NOT_DICT", "NOT_LIST", "NULL_ITEM", "REQUIRED",
+           "SNOWFLAKE_MAX", "Form",
+           "as_bool", "as_float", "as_int", "as_snowflake", "as_text", "as_timestamp_ms",
+           "choices_text", "length_problem", "not_text", "shown"]

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         Member,
         Message,
         Overwrite,
+        Poll,
         Reaction,
         Role,
         Sticker,
@@ -186,11 +187,31 @@ def voice_state_json(guild_id: int, user_id: int, channel_id: int,
 
 
 def attachment_json(attachment: Attachment) -> dict[str, Any]:
-    return {"id": str(attachment.id), "filename": attachment.filename,
-            "size": attachment.size, "url": attachment.url, "proxy_url": attachment.url,
-            "content_type": attachment.content_type,
-            "description": attachment.description, "ephemeral": False, "flags": 0,
-            "height": None, "width": None}
+    """An attachment; a voice message's has ``duration_secs`` and ``waveform``."""
+    data: dict[str, Any] = {
+        "id": str(attachment.id), "filename": attachment.filename, "size": attachment.size,
+        "url": attachment.url, "proxy_url": attachment.url,
+        "content_type": attachment.content_type, "description": attachment.description,
+        "ephemeral": False, "flags": 0, "height": None, "width": None}
+    if attachment.duration_secs is not None:
+        data["duration_secs"] = attachment.duration_secs
+    if attachment.waveform is not None:
+        data["waveform"] = attachment.waveform
+    return data
+
+
+def poll_json(poll: Poll, me: int) -> dict[str, Any]:
+    """A poll as ``me`` (the bot) sees it: ``results`` counts the answers someone voted
+    for (Discord leaves an answer nobody chose out), ``me_voted`` whether ``me`` did."""
+    counts = [{"id": answer_id, "count": len(voters), "me_voted": me in voters}
+              for answer_id in poll.answer_ids()
+              if (voters := poll.votes.get(answer_id))]
+    return {"question": {"text": poll.question},
+            "answers": [{"answer_id": a["answer_id"], "poll_media": dict(a["poll_media"])}
+                        for a in poll.answers],
+            "expiry": iso(poll.expiry_ms), "allow_multiselect": poll.allow_multiselect,
+            "layout_type": poll.layout_type,
+            "results": {"is_finalized": poll.finalized, "answer_counts": counts}}
 
 
 def reaction_json(reaction: Reaction, me: int) -> dict[str, Any]:
@@ -206,7 +227,8 @@ def message_json(message: Message, users: dict[int, User], *, me: int,
                  referenced: dict[str, Any] | None = None,
                  content_visible: bool = True) -> dict[str, Any]:
     """A message; ``member`` is its author's member object in a guild, ``referenced``
-    the message it replies to, ``content_visible`` False without MESSAGE_CONTENT."""
+    the message it replies to, ``content_visible`` False without MESSAGE_CONTENT (which
+    empties content, embeds, attachments and components, and leaves the poll out)."""
     data: dict[str, Any] = {
         "id": str(message.id), "channel_id": str(message.channel_id),
         "type": message.type,
@@ -240,6 +262,8 @@ def message_json(message: Message, users: dict[int, User], *, me: int,
     if message.interaction is not None:
         data["application_id"] = str(message.webhook_id)
         data["interaction_metadata"] = message.interaction
+    if message.poll is not None and content_visible:  # left out, not emptied
+        data["poll"] = poll_json(message.poll, me)
     return data
 
 
