@@ -19,6 +19,7 @@ from discord.ext import commands
 
 import wiretwin.discord.dpytest as dpytest
 import wiretwin.discord.dpytest.backend as backend
+from wiretwin.compat.dpytest import session as session_module
 from wiretwin.compat.dpytest.session import current
 from wiretwin.discord.backend import BackendError
 from wiretwin.discord.dpytest import callbacks, factories, runner
@@ -156,8 +157,9 @@ async def test_get_config_reads_the_twins_messages_and_the_bots_state(
     assert config.messages[channel.id][1]["author"]["id"] == str(bot.user.id)  # type: ignore[union-attr]
 
 
-async def test_get_config_before_configure_says_so() -> None:
+async def test_get_config_before_configure_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     await dpytest.cleanup()
+    monkeypatch.setattr(session_module, "_ended", None)  # as if nothing ever ran
     with pytest.raises(ValueError, match="not configured"):
         backend.get_config()
 

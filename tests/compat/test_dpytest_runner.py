@@ -15,6 +15,7 @@ from discord.ext import commands
 
 import wiretwin.discord.dpytest as dpytest
 from wiretwin.compat.dpytest import calls
+from wiretwin.compat.dpytest import session as session_module
 from wiretwin.compat.dpytest.session import current
 from wiretwin.discord.dpytest import backend, callbacks, factories, runner
 from wiretwin.discord.dpytest.callbacks import CallbackEvent
@@ -63,8 +64,10 @@ async def bot() -> AsyncIterator[commands.Bot]:
     await dpytest.cleanup()
 
 
-async def test_before_configure_there_is_nothing_to_empty() -> None:
+async def test_before_configure_there_is_nothing_to_empty(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     await dpytest.cleanup()  # whatever an earlier test left
+    monkeypatch.setattr(session_module, "_ended", None)  # as if nothing ever ran
     assert dpytest.sent_queue.empty() and dpytest.sent_queue.qsize() == 0
     dpytest.error_queue.put_nowait((None, RuntimeError("left over")))
     await dpytest.empty_queue()

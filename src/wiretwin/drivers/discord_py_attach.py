@@ -63,10 +63,11 @@ import yarl
 from discord import gateway as dgw
 from discord.appinfo import AppInfo
 
+from ..runtime.parking import parked
 from .bots import reopen_discord_py
 from .discord_py import use_discord_py
 from .inprocess_http import InProcessSession
-from .tasks import finish_tasks_of, run_now
+from .tasks import finish_tasks_of, run_now, tasks_of
 
 if TYPE_CHECKING:
     from ..discord.twin import DiscordTwin
@@ -413,10 +414,13 @@ class Attachment:
         """The client is attached through this attachment (not attached again since)."""
         return getattr(self.client, _ATTACHED, None) is self
 
-    async def close(self) -> None:
+    async def close(self, *, client_close: bool = True) -> None:
         """Detach: the client closes as ``client.close()`` closes it (gateway, HTTP
         session), and what it and this attachment left running finishes or ends. A
-        client attached again since (to another twin) is left to that attachment."""
+        client attached again since (to another twin) is left to that attachment.
+        ``client_close=False``: only ``discord.Client``'s own ``close`` runs, not a
+        subclass's (a ``commands.Bot`` keeps its extensions and cogs loaded, as dpytest
+        left them)."""
         self.close_nowait()
         if self._closing is not None:
             with contextlib.suppress(Exception):
@@ -429,7 +433,15 @@ class Attachment:
             return
         if not self.client.is_closed():
             with contextlib.suppress(Exception):
-                await self.client.close()
+                if client_close:
+                    await self.client.close()
+                else:
+                    await discord.Client.close(self.client)
+        # What sleeps on a timer (a tasks.loop between runs, a delete_after) would only
+        # wake against a closed client: it ends now; the rest is waited for.
+        for task in tasks_of(discord):
+            if parked(task):
+                task.cancel()
         await finish_tasks_of(discord)
 
     def _unpatch(self) -> None:

@@ -80,38 +80,47 @@ def mark_async_tests(items: list[Any]) -> None:
             item.add_marker(pytest.mark.asyncio)
 
 
-@pytest.hookimpl(wrapper=True, trylast=True)
+# Old-style hook wrappers (``hookwrapper=True``): the plugin loads in every pytest that
+# has wiretwin installed, pluggy 1.0's too (new-style ``wrapper=True`` needs pluggy 1.1).
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)
 def pytest_pycollect_makeitem(collector: pytest.Collector, name: str,
-                              obj: object) -> Generator[None, Any, Any]:
+                              obj: object) -> Generator[None, Any, None]:
     # Innermost wrapper: marks the items before pytest-asyncio's wrapper looks at them.
-    result = yield
+    outcome = yield
+    result = outcome.get_result()
     if pytest_asyncio is not None and result is not None:
         mark_async_tests(result if isinstance(result, list) else [result])
-    return result
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, None]:
     # An error the bot hit outside any action (after the test's last one, in a
     # background task) fails the test itself, not its teardown.
-    result = yield
+    outcome = yield
     env: DiscordEnv | None = item.stash.get(ENV_KEY, None)
-    if env is not None:
+    if env is None or outcome.excinfo is not None:
+        return
+    try:
         env.raise_unreported()
-    return result
+    except BaseException as exc:
+        force = getattr(outcome, "force_exception", None)  # pluggy >= 1.1
+        if force is None:
+            raise
+        force(exc)
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item,
-                              call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
-    report: pytest.TestReport = yield
+                              call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
     env: DiscordEnv | None = item.stash.get(ENV_KEY, None)
     if env is not None and report.failed:
         text = env.transcript(login=report.when == "setup")
         if text:
             report.sections.append(("wiretwin: what crossed the Discord twin's wire",
                                     text))
-    return report
 
 
 @pytest.fixture

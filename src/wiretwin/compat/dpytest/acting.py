@@ -10,6 +10,7 @@ import discord
 
 from ...discord.backend import BackendError
 from .attachments import uploads_of
+from .factories import discriminator
 from .session import as_discord, pick, ready_session
 
 
@@ -70,7 +71,7 @@ async def member_join(guild: Any = 0, user: Any = None, *, name: str | None = No
         if user is None:
             made = await backend.make_user(name or "TestUser")
             if discrim is not None:
-                made.discriminator = f"{int(discrim):04}"
+                made.discriminator = discriminator(discrim)
             user = made
         member = await backend.make_member(user, where)
     found = session.client.get_guild(where.id).get_member(member.user_id)  # type: ignore[union-attr]

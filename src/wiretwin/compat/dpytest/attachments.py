@@ -11,7 +11,9 @@ what the message then carries:
   to nothing: an attachment of that name with no bytes (dpytest never looked);
 - a ``discord.Attachment`` from ``backend.make_attachment``: that upload, under the same
   id; one whose ``url`` is a ``file://`` path: that file; any other (built from the
-  factories, say): its name, no bytes (the twin cannot fetch it);
+  factories, say): as it is, its url, size and content type kept (the bot reading it
+  gets what dpytest's fake HTTP gave: the local file the url's path names, see
+  :mod:`.fakes`);
 - bytes, ``(filename, bytes)`` or a ``discord.File``: as the twin's backend takes them.
 """
 
@@ -25,6 +27,7 @@ from typing import Any
 
 import discord
 
+from ...discord.model import Attachment
 from .session import Session
 
 
@@ -37,7 +40,9 @@ def upload_of(session: Session, item: Any) -> Any:
         if item.url.startswith("file:"):
             local = Path(urllib.request.url2pathname(urllib.parse.urlparse(item.url).path))
             return item.filename, local.read_bytes()
-        return item.filename, b""
+        # Made up by the test (the factories): kept as it is, url, size and type included.
+        return Attachment(item.id, item.filename, item.size, item.content_type, item.url,
+                          b"", item.description)
     if isinstance(item, str | os.PathLike):
         path = Path(item)
         return path if path.is_file() else (path.name, b"")

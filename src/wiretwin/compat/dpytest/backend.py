@@ -16,14 +16,13 @@ from ...discord.model import Channel, Guild, Member, Role, User
 from . import callbacks as callbacks
 from . import factories as facts
 from .callbacks import CallbackEvent
-from .queues import configured
-from .session import ready_session
+from .session import last_session, ready_session
 
 
 def get_state() -> Any:
     """The configured bot's own ``ConnectionState`` (dpytest's ``FakeState`` was one
     too): what ``discord.Message(state=..., channel=..., data=...)`` takes."""
-    session = configured()
+    session = last_session()  # after the session ended: the last bot's, as in dpytest
     if session is None:
         raise ValueError("Dpytest backend not configured")
     return session.client._connection

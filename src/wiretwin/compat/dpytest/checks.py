@@ -13,6 +13,7 @@ from ...discord.verify import Evaluated
 from .acting import run_all_events
 from .queues import configured, drain_errors
 from .session import Session, as_discord, current
+from .utils import embed_eq
 
 
 def get_message(peek: bool = False) -> discord.Message:
@@ -86,10 +87,38 @@ class VerifyActivity(Evaluated):
 
 class VerifyMessage(twin_verify.VerifyMessage):
     """``verify().message()``: checks on the next message the bot sent (the twin's
-    verifier; built with no argument, as dpytest's, it checks the configured bot)."""
+    verifier; built with no argument, as dpytest's, it checks the configured bot).
+    ``embed()`` compares as dpytest's did (:func:`.utils.embed_eq`: title, description,
+    url, footer text, image url and fields; colour, author and the rest are not looked
+    at), one embed exactly, or any of them with ``contains()``."""
 
     def __init__(self, backend: Any = None) -> None:
         super().__init__(backend if backend is not None else current().twin.backend)
+        self._dpytest_embed: discord.Embed | None = None
+
+    def embed(self, embed: Any) -> VerifyMessage:
+        super().embed(embed)
+        if embed is not None:
+            self._dpytest_embed = (embed if isinstance(embed, discord.Embed)
+                                   else discord.Embed.from_dict(dict(embed)))
+        return self
+
+    def _problems(self, message: Any) -> list[str]:
+        want = self._dpytest_embed
+        if want is None:
+            return super()._problems(message)
+        asked, self._embed = self._embed, twin_verify._UNSET
+        try:
+            problems = super()._problems(message)
+        finally:
+            self._embed = asked
+        have = [discord.Embed.from_dict(e) for e in message.embeds]
+        matched = (any(embed_eq(want, e) for e in have) if self._contains
+                   else len(have) == 1 and embed_eq(want, have[0]))
+        if not matched:
+            problems.append(f"its embeds are {[e.to_dict() for e in have]!r}" if have
+                            else "it has no embed")
+        return problems
 
 
 class Verify:

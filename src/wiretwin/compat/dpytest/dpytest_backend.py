@@ -34,6 +34,7 @@ from . import websocket as websocket
 from .attachments import uploads_of
 from .backend import get_state
 from .callbacks import CallbackEvent
+from .factories import discriminator
 from .fakes import FakeHttp, FakeRequest, FakeState
 from .session import Session, current
 from .session import configure as configure_session
@@ -306,7 +307,7 @@ def make_user(username: str, discrim: str | int, avatar: str | None = None,
     did)."""
     session, made = _now(lambda b: b.make_user(
         username, user_id=_id(id_num)))
-    made.discriminator = f"{int(discrim):04}"
+    made.discriminator = discriminator(discrim)
     if avatar is not None:
         made.avatar = avatar
     user: discord.User = session.client._connection.store_user(made.to_json())
@@ -347,15 +348,18 @@ def make_message(content: str, author: Any, channel: Any, tts: bool = False,
                  attachments: list[discord.Attachment] | None = None,
                  poll: Any = None, nonce: int | None = None,
                  id_num: int = -1) -> discord.Message:
-    """``author`` posts ``content`` in ``channel`` (MESSAGE_CREATE, Discord's checks
-    included), with ``poll`` (a ``discord.Poll``) if given; the bot's own message. Its
+    """``author`` posts ``content`` in ``channel`` (MESSAGE_CREATE; as dpytest's, asking
+    no permission of the author, who need not be a member: the channel's own rules and
+    the message's still apply), with ``poll`` (a ``discord.Poll``) if given; the bot's
+    own message. Its
     handlers run when the test next waits (``await dpytest.run_all_events()``), as under
     dpytest."""
     _chosen(id_num, "message")
     files = uploads_of(current(), attachments)
     session, made = _now(lambda b: b.send_message(channel, content, author,
                                                   embeds=embeds or (), attachments=files,
-                                                  tts=tts, poll=poll))
+                                                  tts=tts, poll=poll,
+                                                  check_permissions=False))
     found = session.client._connection._get_message(made.id)
     if found is None:
         raise BackendError("the bot did not get the message (MESSAGE_CONTENT or "

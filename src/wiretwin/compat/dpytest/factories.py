@@ -81,6 +81,14 @@ _USER_OPTIONAL = ("bot", "system", "mfa_enabled", "locale", "verified", "email",
                   "premium_type", "public_flags", "global_name", "banner", "accent_color")
 
 
+def discriminator(discrim: Any) -> str:
+    """dpytest's ``discrim`` as the user's discriminator: an int as four digits, anything
+    else as its text (dpytest kept what it was given, whatever it was)."""
+    if isinstance(discrim, int) and not isinstance(discrim, bool):
+        return f"{discrim:04}"
+    return str(discrim)
+
+
 def make_user_dict(username: str, discrim: str | int, avatar: str | None,
                    id_num: int = -1, flags: int = 0, **kwargs: Any) -> JsonDict:
     """A user: ``discrim`` 1..9999 (int or four digits), ``avatar`` an image hash."""

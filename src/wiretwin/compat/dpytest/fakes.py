@@ -22,9 +22,13 @@ it as it is.
 
 from __future__ import annotations
 
+import asyncio
 import sys
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -46,6 +50,15 @@ class FakeRequest:
     @property
     def status_code(self) -> int:
         return self.status
+
+
+def _local_file(url_path: str) -> bytes | None:
+    path = Path(urllib.request.url2pathname(url_path))
+    return path.read_bytes() if path.is_file() else None
+
+
+#: Where the twin serves its files.
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class FakeHttp(discord.http.HTTPClient):
@@ -71,6 +84,18 @@ class FakeHttp(discord.http.HTTPClient):
         if isinstance(guild_id, int | str) or not hasattr(guild_id, "id"):
             return super().create_channel(guild_id, channel_type, reason=reason, **options)
         return self._create_in(guild_id.id, channel_type, reason, options)
+
+    async def get_from_cdn(self, url: str) -> bytes:
+        """The twin's files from the twin; a url elsewhere (an attachment a test made up
+        with the factories) is, as dpytest's fake read it, the local file its path names,
+        when there is one."""
+        parsed = urllib.parse.urlparse(url)
+        if parsed.hostname not in _LOOPBACK:
+            local = await asyncio.to_thread(_local_file, parsed.path)
+            if local is not None:
+                return local
+        data: bytes = await super().get_from_cdn(url)
+        return data
 
     async def _create_in(self, guild_id: int, channel_type: Any, reason: str | None,
                          options: JsonDict) -> JsonDict:

@@ -63,6 +63,10 @@ class Session:
 
 
 _session: Session | None = None
+#: The last session that ended: what ``get_config()`` and ``get_state()`` still read
+#: afterwards (dpytest's state outlived its test, and suites read it from tests that
+#: do not configure a bot).
+_ended: Session | None = None
 #: Sessions replaced by a later ``configure``, still stopping.
 _stopping: set[asyncio.Task[None]] = set()
 
@@ -92,6 +96,7 @@ def configure(client: discord.Client, guilds: int | list[str] = 1,
         listener = _watch_errors(client, errors)
         attachment = attach(twin, client, in_process=True)
         install_fakes(client)  # dpytest's class names on the bot's http and state
+        _catch_base_exceptions(client, errors)
     except BaseException:
         _stopping_task(twin.stop())
         raise
@@ -116,17 +121,36 @@ def _watch_errors(client: discord.Client, errors: asyncio.Queue[tuple[Any, BaseE
     return None
 
 
+def _catch_base_exceptions(client: discord.Client,
+                           errors: asyncio.Queue[tuple[Any, BaseException]]) -> None:
+    """What escapes an event handler without being an ``Exception`` (discord.py hands
+    those to ``on_error``, and lets the rest end the handler's task): queued for
+    ``message()`` to raise, as dpytest's awaiting the handlers raised it."""
+    run = client._run_event
+
+    async def run_event(coro: Any, event_name: str, *args: Any, **kwargs: Any) -> None:
+        try:
+            await run(coro, event_name, *args, **kwargs)
+        except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            errors.put_nowait((None, exc))
+
+    client._run_event = run_event  # type: ignore[method-assign]
+
+
 def _replace(session: Session) -> None:
     """A second ``configure``: the first session's bot is detached now and its twin
     stops in the background (``cleanup`` or the loop's end waits for it)."""
-    global _session
-    _session = None
+    global _session, _ended
+    _session, _ended = None, session
     _forget_listener(session)
     session.attachment.close_nowait()
     _stopping_task(_stop(session))
 
 
 def _forget_listener(session: Session) -> None:
+    session.client.__dict__.pop("_run_event", None)  # _catch_base_exceptions's
     if session.listener is not None and isinstance(session.client, commands.Bot):
         session.client.remove_listener(session.listener, "on_command_error")
         session.listener = None
@@ -140,16 +164,19 @@ def _stopping_task(stop: Coroutine[Any, Any, None]) -> None:
 
 async def _stop(session: Session) -> None:
     with contextlib.suppress(Exception):
-        await session.attachment.close()
+        # As dpytest did, the bot's own close() is not called: its extensions and cogs
+        # stay loaded (a suite may load an extension once per process).
+        await session.attachment.close(client_close=False)
     await session.twin.stop()
 
 
 async def cleanup() -> None:
     """Log the bot out and stop the twin (dpytest had nothing to stop; here it also
     happens by itself when the event loop closes)."""
-    global _session
+    global _session, _ended
     session, _session = _session, None
     if session is not None:
+        _ended = session
         _forget_listener(session)
         await _stop(session)
     if _stopping:
@@ -202,10 +229,18 @@ def _config(session: Session) -> RunnerConfig:
 
 
 def get_config() -> RunnerConfig:
-    """The configuration: the client and the guilds, channels and members made for it."""
-    if _session is None or _session.config is None:
+    """The configuration: the client and the guilds, channels and members made for it;
+    after the session ended, the last one's (its objects as they were, as dpytest's
+    outlived the test that made them)."""
+    session = _session if _session is not None else _ended
+    if session is None or session.config is None:
         raise RuntimeError("dpytest.configure(bot) has not been called")
-    return _session.config
+    return session.config
+
+
+def last_session() -> Session | None:
+    """The configured session, or else the last one that ended (read-only use)."""
+    return _session if _session is not None else _ended
 
 
 async def ready() -> RunnerConfig:

@@ -53,8 +53,9 @@ class UserActions(BackendBase):
             made = []
             for file in files:
                 if isinstance(file, Attachment):  # uploaded ahead: its id, the channel's link
+                    served = file.url.startswith(self.twin.http_url("/"))
                     made.append(replace(file, url=self.twin.attachment_url(
-                        where.id, file.id, file.filename)))
+                        where.id, file.id, file.filename)) if served else file)
                     continue
                 name, data, ctype = file
                 attachment_id = self.model.ids.next()
