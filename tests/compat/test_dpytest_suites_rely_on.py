@@ -125,3 +125,15 @@ def test_the_plugins_hook_wrappers_load_in_old_pluggy() -> None:
                  discord_fixtures.pytest_runtest_makereport):
         options = vars(hook)["pytest_impl"]
         assert options.get("hookwrapper") is True and not options.get("wrapper")
+
+
+async def test_a_bot_in_voice_leaves_it_when_the_session_ends(bot: commands.Bot) -> None:
+    """The leave (op 4) goes out while the gateway is up: discord.py's close would wait
+    30 s for its answer otherwise."""
+    guild = bot.guilds[0]
+    await guild.voice_channels[0].connect()
+    twin = current().twin
+    assert bot.user is not None and bot.user.id in twin.model.guilds[guild.id].voice_states
+    await dpytest.cleanup()
+    assert bot.voice_clients == []
+    assert bot.user.id not in twin.model.guilds[guild.id].voice_states

@@ -131,6 +131,7 @@ def _objects() -> dict[str, list[Any]]:
         MESSAGE, TEXT, OWNER, "hello", GUILD, type=19, tts=True, embeds=[{"title": "e"}],
         attachments=[attachment], mentions=[BOT], mention_roles=[MOD],
         mention_everyone=True, reactions={reaction.key: reaction}, pinned=True,
+        pinned_ms=T0 + 3000,
         edited_ms=T0 + 2000, reference={"message_id": str(MESSAGE - 1)}, nonce="n1",
         components=[{"type": 1, "components": []}], flags=4, webhook_id=HOOK,
         interaction={"id": "5", "type": 2}, webhook_author={"id": str(HOOK)}, poll=poll)

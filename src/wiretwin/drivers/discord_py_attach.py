@@ -421,6 +421,12 @@ class Attachment:
         ``client_close=False``: only ``discord.Client``'s own ``close`` runs, not a
         subclass's (a ``commands.Bot`` keeps its extensions and cogs loaded, as dpytest
         left them)."""
+        if not self.closed and self._current():
+            # Voice first, while the gateway still carries the bot's leave (op 4):
+            # discord.py's close waits for its VOICE_STATE_UPDATE otherwise.
+            for voice in list(self.client.voice_clients):
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(voice.disconnect(force=True), 5)
         self.close_nowait()
         if self._closing is not None:
             with contextlib.suppress(Exception):

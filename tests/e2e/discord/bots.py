@@ -37,8 +37,8 @@ AnyBot = commands.Bot | commands.AutoShardedBot
 BOT_PERMISSIONS = Permission(
     Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES | Permission.READ_MESSAGE_HISTORY
     | Permission.EMBED_LINKS | Permission.ATTACH_FILES | Permission.ADD_REACTIONS
-    | Permission.MANAGE_MESSAGES | Permission.MANAGE_ROLES | Permission.MANAGE_CHANNELS
-    | Permission.KICK_MEMBERS | Permission.MANAGE_NICKNAMES)
+    | Permission.MANAGE_MESSAGES | Permission.PIN_MESSAGES | Permission.MANAGE_ROLES
+    | Permission.MANAGE_CHANNELS | Permission.KICK_MEMBERS | Permission.MANAGE_NICKNAMES)
 
 
 @dataclass

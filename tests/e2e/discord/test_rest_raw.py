@@ -373,10 +373,12 @@ async def test_reactions_with_url_encoded_emoji(api: Api) -> None:
 
 async def test_pins_on_the_old_and_the_new_routes(api: Api) -> None:
     first, second = api.say("first"), api.say("second")
+    api.grant(P.MANAGE_MESSAGES)  # pinned before 2026-02-23; PIN_MESSAGES since
     status, body, _ = await api.call("PUT", f"{api.c}/pins/{first}")
     assert (status, body["code"]) == (403, 50013)
-    api.grant(P.MANAGE_MESSAGES)
+    api.grant(P.PIN_MESSAGES)
     assert (await api.call("PUT", f"{api.c}/pins/{first}"))[0] == 204
+    await api.clock.advance(5)  # pins sort by when they were pinned
     assert (await api.call("PUT", f"{api.c}/messages/pins/{second}"))[0] == 204
     status, old, _ = await api.call("GET", f"{api.c}/pins")
     assert status == 200
@@ -385,7 +387,16 @@ async def test_pins_on_the_old_and_the_new_routes(api: Api) -> None:
     status, new, _ = await api.call("GET", f"{api.c}/messages/pins")
     assert status == 200 and new["has_more"] is False
     assert [i["message"]["content"] for i in new["items"]] == ["second", "first"]
-    assert all(i["pinned_at"] for i in new["items"])
+    newest, oldest = (i["pinned_at"] for i in new["items"])
+    assert newest > oldest
+    status, page, _ = await api.call("GET", f"{api.c}/messages/pins?limit=1")
+    assert [i["message"]["content"] for i in page["items"]] == ["second"]
+    assert page["has_more"] is True
+    status, rest, _ = await api.call("GET", f"{api.c}/messages/pins?before={quote(newest)}")
+    assert [i["message"]["content"] for i in rest["items"]] == ["first"]
+    assert rest["has_more"] is False
+    status, bad, _ = await api.call("GET", f"{api.c}/messages/pins?limit=51")
+    assert (status, bad["code"]) == (400, 50035)
     assert (await api.call("DELETE", f"{api.c}/messages/pins/{second}"))[0] == 204
     assert (await api.call("DELETE", f"{api.c}/pins/{first}"))[0] == 204
     assert (await api.call("GET", f"{api.c}/pins"))[1] == []

@@ -12,12 +12,13 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from ..errors import NOT_AUTHOR, UNKNOWN_EMOJI
-from ..model import DiscordModel, Message
-from ..model.entities import emoji_key
+from ..model import Channel, DiscordModel, Message
+from ..model.base import form_error
+from ..model.entities import emoji_key, iso
 from ..permissions import Permission as P
 from ..wire.bodies import read_message
 from ..wire.changes import read_overwrite
-from ..wire.fields import Form, as_snowflake
+from ..wire.fields import Form, as_snowflake, as_timestamp_ms
 from ..wire.params import query, read_json, snowflake_arg
 from .access import ChannelAccess
 from .app import RestApp
@@ -207,23 +208,44 @@ class ChannelRoutes:
 
     # -- pins, typing, overwrites -------------------------------------------------------------
 
+    def _pinned(self, channel: Channel) -> list[Message]:
+        """The channel's pinned messages, the most recently pinned first."""
+        pinned = [m for m in self.model.messages.get(channel.id, {}).values() if m.pinned]
+        return sorted(pinned, key=lambda m: (m.pinned_ms or 0.0, m.id), reverse=True)
+
     async def list_pins(self, request: web.Request) -> list[dict[str, Any]]:
+        """The deprecated ``GET /channels/{id}/pins``: every pin, newest first."""
         channel = self.access.channel(request, P.READ_MESSAGE_HISTORY)
-        pinned = [m for m in reversed(self.model.messages.get(channel.id, {}).values())
-                  if m.pinned]
-        return [self.access.message_json(m, channel) for m in pinned]
+        return [self.access.message_json(m, channel) for m in self._pinned(channel)]
 
     async def list_pins_new(self, request: web.Request) -> dict[str, Any]:
-        items = await self.list_pins(request)
-        return {"items": [{"pinned_at": m["timestamp"], "message": m} for m in items],
-                "has_more": False}
+        """``GET /channels/{id}/messages/pins``: pins newest first, ``limit`` (1 to 50)
+        at a time, ``before`` an ISO 8601 pin time; ``has_more`` says whether older ones
+        remain."""
+        channel = self.access.channel(request, P.READ_MESSAGE_HISTORY)
+        params = query(request)
+        limit = params.integer("limit", 1, 50)
+        before = params.string("before")
+        params.check()
+        pinned = self._pinned(channel)
+        if before is not None:
+            cutoff = as_timestamp_ms(before)
+            if cutoff is None:
+                raise form_error("before", "DATE_TIME_TYPE_PARSE",
+                                 "Could not parse the date.")
+            pinned = [m for m in pinned if (m.pinned_ms or 0.0) < cutoff]
+        page = pinned[:limit or 50]
+        return {"items": [{"pinned_at": iso(m.pinned_ms or 0.0),
+                           "message": self.access.message_json(m, channel)} for m in page],
+                "has_more": len(pinned) > len(page)}
 
     async def pin(self, request: web.Request) -> None:
-        channel = self.access.channel(request, P.MANAGE_MESSAGES)
+        # PIN_MESSAGES since 2026-02-23 (MANAGE_MESSAGES no longer pins).
+        channel = self.access.channel(request, P.PIN_MESSAGES)
         self.model.set_pinned(self.access.message(request, channel), True)
 
     async def unpin(self, request: web.Request) -> None:
-        channel = self.access.channel(request, P.MANAGE_MESSAGES)
+        channel = self.access.channel(request, P.PIN_MESSAGES)
         self.model.set_pinned(self.access.message(request, channel), False)
 
     async def typing(self, request: web.Request) -> None:

@@ -344,6 +344,8 @@ class Message:
     #: A webhook's message: the author it shows (the webhook's name or the override).
     webhook_author: dict[str, Any] | None = None
     poll: Poll | None = None
+    #: When it was pinned (epoch ms), while it is.
+    pinned_ms: float | None = None
 
     @property
     def created_ms(self) -> int:

@@ -24,7 +24,7 @@ from ..wire.fields import INT_MAX, Form
 from ..wire.polls import PollRequest
 from . import rules
 from .base import ModelBase, form_error
-from .entities import Attachment, Channel, ChannelType, Message, Poll, Reaction, emoji_key
+from .entities import Attachment, Channel, ChannelType, Message, Poll, Reaction, emoji_key, iso
 from .voice_messages import IS_VOICE_MESSAGE, check_voice_message, without_recording
 
 MAX_CONTENT = 2000
@@ -377,9 +377,12 @@ class MessageOps(ModelBase):
                           if m.pinned) >= 50:
             raise MAX_PINS()
         message.pinned = pinned
+        message.pinned_ms = self.now_ms if pinned else None
         channel = self.channels[message.channel_id]
+        latest = max((m.pinned_ms for m in self.messages[channel.id].values()
+                      if m.pinned_ms is not None), default=None)
         data: dict[str, Any] = {"channel_id": str(channel.id),
-                                "last_pin_timestamp": None}
+                                "last_pin_timestamp": None if latest is None else iso(latest)}
         if channel.guild_id is not None:
             data["guild_id"] = str(channel.guild_id)
         self.effects.dispatch("CHANNEL_PINS_UPDATE", data, guild_id=channel.guild_id,

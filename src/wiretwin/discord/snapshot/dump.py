@@ -172,6 +172,8 @@ def message_entry(message: Message, users: dict[int, User], *, me: int
         private["webhook_author"] = dict(message.webhook_author)
     if message.poll is not None:
         private["poll"] = poll_entry(message.poll, me)
+    if message.pinned_ms is not None:
+        private["pinned_at"] = iso(message.pinned_ms)
     return MESSAGE.entry(serialize.message_json(message, users, me=me), private)
 
 

@@ -57,6 +57,10 @@ def read_messages(state: State, entries: list[Any], attachment_url: AttachmentUr
             e.objects("components"), e.number("flags"), e.opt_id("webhook_id"),
             dict(interaction) if interaction else None,
             dict(webhook_author) if webhook_author is not None else None)
+        if message.pinned:
+            pinned_at = e.time("pinned_at")
+            message.pinned_ms = (pinned_at if pinned_at is not None
+                                 else float(message.created_ms))
         for a_index, a_raw in enumerate(e.array("attachments")):
             a = Entry(a_raw, f"{e.where}.attachments[{a_index}]", ("id", "filename"),
                       ATTACHMENT.optional("id", "filename"))

@@ -297,7 +297,7 @@ MESSAGE = Schema(
     keys=("id", "channel", "author", "content", "type", "tts", "embeds", "attachments",
           "mentions", "mention_roles", "mention_everyone", "reactions", "pinned",
           "edited_timestamp", "reference", "nonce", "components", "flags", "webhook_id",
-          "interaction", "webhook_author", "poll"),
+          "interaction", "webhook_author", "poll", "pinned_at"),
     shared={"id": "id", "channel": "channel_id", "content": "content", "type": "type",
             "tts": "tts", "embeds": "embeds", "mention_roles": "mention_roles",
             "mention_everyone": "mention_everyone", "pinned": "pinned",
@@ -310,7 +310,9 @@ MESSAGE = Schema(
              "reactions": "who reacted (see REACTION)",
              "webhook_author": "a webhook's message: the author its JSON shows (the "
                                "webhook's name and avatar as sent), left out otherwise",
-             "poll": "its poll and who voted (see POLL), left out when it has none"},
+             "poll": "its poll and who voted (see POLL), left out when it has none",
+             "pinned_at": "when it was pinned (the pins list shows it; the message "
+                          "does not), left out when it is not"},
     unsaved={"author": "saved as the private key author (an id)",
              "timestamp": "made from the message's id (a snowflake carries its time)",
              "mentions": "saved as the private key mentions (ids)",
@@ -327,7 +329,7 @@ MESSAGE = Schema(
             "reactions": "reactions", "pinned": "pinned", "edited_ms": "edited_timestamp",
             "reference": "reference", "nonce": "nonce", "components": "components",
             "flags": "flags", "webhook_id": "webhook_id", "interaction": "interaction",
-            "webhook_author": "webhook_author", "poll": "poll"},
+            "webhook_author": "webhook_author", "poll": "poll", "pinned_ms": "pinned_at"},
     elsewhere={"guild_id": "its channel's guild"},
     nullable=frozenset({"reference", "nonce", "webhook_id", "interaction"}),
 )
