@@ -16,6 +16,16 @@ from ..wire.params import read_json, snowflake_arg
 from .app import RestApp, json_response
 
 
+def bots_guild(model: DiscordModel, request: web.Request) -> Guild:
+    """The route's guild, which the bot must be in (10004 unknown, 50001 not a member)."""
+    guild = model.guilds.get(snowflake_arg(request, "guild_id"))
+    if guild is None:
+        raise UNKNOWN_GUILD()
+    if model.bot.id not in guild.members:
+        raise missing_access()
+    return guild
+
+
 class EmojiRoutes:
     def __init__(self, app: RestApp, model: DiscordModel) -> None:
         self.model = model
@@ -40,12 +50,7 @@ class EmojiRoutes:
         return self.model.bot.id
 
     def _guild(self, request: web.Request) -> Guild:
-        guild = self.model.guilds.get(snowflake_arg(request, "guild_id"))
-        if guild is None:
-            raise UNKNOWN_GUILD()
-        if self.me not in guild.members:
-            raise missing_access()
-        return guild
+        return bots_guild(self.model, request)
 
     # -- a guild's ------------------------------------------------------------------------
 
@@ -126,4 +131,4 @@ class EmojiRoutes:
         del self.model.app_emojis[emoji.id]
 
 
-__all__ = ["EmojiRoutes"]
+__all__ = ["EmojiRoutes", "bots_guild"]

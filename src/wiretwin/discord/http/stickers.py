@@ -8,13 +8,14 @@ from typing import Any
 
 from aiohttp import web
 
-from ..errors import UNKNOWN_GUILD, unknown
+from ..errors import unknown
 from ..model import DiscordModel, Guild
-from ..model.base import form_error, missing_access
+from ..model.base import form_error
 from ..model.stickers import MAX_FILE
 from ..wire.fields import Form
 from ..wire.params import read_form, read_json, snowflake_arg
 from .app import RestApp, json_response
+from .emojis import bots_guild
 
 
 class StickerRoutes:
@@ -38,12 +39,7 @@ class StickerRoutes:
         return self.model.bot.id
 
     def _guild(self, request: web.Request) -> Guild:
-        guild = self.model.guilds.get(snowflake_arg(request, "guild_id"))
-        if guild is None:
-            raise UNKNOWN_GUILD()
-        if self.me not in guild.members:
-            raise missing_access()
-        return guild
+        return bots_guild(self.model, request)
 
     async def list_stickers(self, request: web.Request) -> list[dict[str, Any]]:
         guild = self._guild(request)

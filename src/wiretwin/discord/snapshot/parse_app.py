@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterator
 from typing import Any
 
 from ..model import DiscordError, Emoji, Sticker, Webhook
 from ..wire.commands import check_command
 from .common import SnapshotError
 from .reader import Entry, State, guild_of
-from .schema import EMOJI, STICKER, WEBHOOK
+from .schema import EMOJI, STICKER, WEBHOOK, Schema
 
 
 def read_command_permissions(state: State, entries: list[Any]) -> None:
@@ -53,23 +54,30 @@ def read_webhooks(state: State, entries: list[Any]) -> None:
                                           e.opt_text("avatar"))
 
 
-def read_emojis(state: State, entries: list[Any]) -> None:
-    """Guild emojis into their guild; without ``guild``, the application's own."""
+def _expressions(state: State, entries: list[Any], key: str, required: tuple[str, ...],
+                 schema: Schema, file_key: str) -> Iterator[tuple[Entry, int, int, bytes]]:
+    """Each emoji or sticker entry, checked: (entry, id, creator, file bytes)."""
     seen: set[int] = set()
     for index, raw in enumerate(entries):
-        required = ("id", "name", "creator")
-        e = Entry(raw, f"emojis[{index}]", required, EMOJI.optional(*required))
-        emoji_id = e.id("id")
-        if emoji_id in seen:
-            raise e.fail("id", f"{str(emoji_id)!r} is used twice")
-        seen.add(emoji_id)
+        e = Entry(raw, f"{key}[{index}]", required, schema.optional(*required))
+        made_id = e.id("id")
+        if made_id in seen:
+            raise e.fail("id", f"{str(made_id)!r} is used twice")
+        seen.add(made_id)
         creator = e.id("creator")
         if creator not in state.users:
             raise e.fail("creator", f"{str(creator)!r} is not in users")
         try:
-            image = base64.b64decode(e.text("image", ""), validate=True)
+            data = base64.b64decode(e.text(file_key, ""), validate=True)
         except (binascii.Error, ValueError):
-            raise e.fail("image", "must be base64") from None
+            raise e.fail(file_key, "must be base64") from None
+        yield e, made_id, creator, data
+
+
+def read_emojis(state: State, entries: list[Any]) -> None:
+    """Guild emojis into their guild; without ``guild``, the application's own."""
+    for e, emoji_id, creator, image in _expressions(state, entries, "emojis",
+                                                    ("id", "name", "creator"), EMOJI, "image"):
         guild = guild_of(state, e) if e.data.get("guild") is not None else None
         roles = e.ids("roles")
         if guild is not None:
@@ -86,21 +94,8 @@ def read_emojis(state: State, entries: list[Any]) -> None:
 
 
 def read_stickers(state: State, entries: list[Any]) -> None:
-    seen: set[int] = set()
-    for index, raw in enumerate(entries):
-        required = ("guild", "id", "name", "creator")
-        e = Entry(raw, f"stickers[{index}]", required, STICKER.optional(*required))
-        sticker_id = e.id("id")
-        if sticker_id in seen:
-            raise e.fail("id", f"{str(sticker_id)!r} is used twice")
-        seen.add(sticker_id)
-        creator = e.id("creator")
-        if creator not in state.users:
-            raise e.fail("creator", f"{str(creator)!r} is not in users")
-        try:
-            data = base64.b64decode(e.text("file", ""), validate=True)
-        except (binascii.Error, ValueError):
-            raise e.fail("file", "must be base64") from None
+    for e, sticker_id, creator, data in _expressions(
+            state, entries, "stickers", ("guild", "id", "name", "creator"), STICKER, "file"):
         guild = guild_of(state, e)
         guild.stickers[sticker_id] = Sticker(
             sticker_id, e.text("name"), guild.id, creator, e.number("format_type", 1), data,
