@@ -95,7 +95,7 @@ def _objects() -> dict[str, list[Any]]:
                    overwrites={MOD: overwrite}, last_message_id=MESSAGE,
                    rate_limit_per_user=5, bitrate=96000, user_limit=7)
     voice = Channel(VOICE, ChannelType.GUILD_VOICE, "voice", GUILD, bitrate=32000,
-                    user_limit=3)
+                    user_limit=3, status="a status", voice_start_ms=T0 + 7)
     info = ThreadInfo(OWNER, T0, T0 + 1000, auto_archive_duration=60, archived=True,
                       locked=True, invitable=False, members={BOT: T0 + 5},
                       message_count=3, total_message_sent=4, applied_tags=[77])
@@ -295,13 +295,16 @@ def _state_objects(state: State) -> dict[str, list[Any]]:
 
 
 def test_a_channel_entry_holds_only_its_type_s_keys() -> None:
-    """A DM has no guild keys, a thread no position or overwrites (the saved format)."""
+    """A DM has no guild keys, a thread no position or overwrites, only a voice channel
+    a status and a start time (the saved format)."""
     data = snapshot(_model(OBJECTS))
     by_id = {int(c["id"]): c for c in data["channels"]}
+    voice_only = {"status", "voice_start"}
     assert set(by_id[DM]) == {"id", "type", "recipients", "last_message_id"}
     assert set(by_id[THREAD]) == set(CHANNEL.keys) - {"recipients", "position",
-                                                      "overwrites"}
-    assert set(by_id[TEXT]) == set(CHANNEL.keys) - {"recipients", "thread"}
+                                                      "overwrites"} - voice_only
+    assert set(by_id[TEXT]) == set(CHANNEL.keys) - {"recipients", "thread"} - voice_only
+    assert set(by_id[VOICE]) == set(CHANNEL.keys) - {"recipients", "thread"}
 
 
 def test_a_webhook_messages_author_is_kept_and_checked() -> None:

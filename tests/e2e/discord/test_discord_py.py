@@ -20,11 +20,13 @@ import discord
 import pytest
 from discord.ext import commands
 
-from wiretwin.discord.model import Attachment, Overwrite
+from wiretwin.discord.model import Attachment, ChannelType, Overwrite
+from wiretwin.discord.permissions import Permission
 from wiretwin.discord.twin import DiscordTwin
 from wiretwin.runtime.wire import WireSocket
 
 from .bots import (
+    BOT_PERMISSIONS,
     World,
     build_world,
     dispatches,
@@ -1042,3 +1044,32 @@ async def test_intents_filter_member_events() -> None:
             assert message.author.id == carol.id
             assert not dispatches(twin, "GUILD_MEMBER_ADD", since=since)
             assert guild_of(bot, world.guild.id).get_member(carol.id) is None
+
+
+async def test_voice_channel_edit_status_sets_and_the_channel_emptying_clears_it() -> None:
+    async with DiscordTwin() as twin:
+        world = build_world(twin, bot_permissions=BOT_PERMISSIONS
+                            | Permission.SET_VOICE_CHANNEL_STATUS | Permission.CONNECT)
+        model = twin.model
+        lounge = model.create_channel(world.guild, "Lounge", ChannelType.GUILD_VOICE)
+        bot = make_bot()
+        events = listen(bot, "on_socket_event_type")
+        async with run_bot(twin, bot):
+            channel = bot.get_channel(lounge.id)
+            assert isinstance(channel, discord.VoiceChannel)
+            with pytest.raises(discord.Forbidden) as refused_:
+                await channel.edit(status="not connected")
+            assert refused_.value.code == 50013
+            model.set_voice(world.guild, model.bot.id, lounge.id)
+            await channel.edit(status="karaoke night")
+            await next_event(events, where=lambda t: t == "VOICE_CHANNEL_STATUS_UPDATE")
+            assert lounge.status == "karaoke night"
+            with pytest.raises(discord.HTTPException) as too_long:
+                await channel.edit(status="x" * 501)
+            assert too_long.value.code == 50035
+            since = mark(twin)
+            model.set_voice(world.guild, model.bot.id, None)
+            await next_event(events, where=lambda t: t == "VOICE_CHANNEL_STATUS_UPDATE")
+            (cleared,) = dispatches(twin, "VOICE_CHANNEL_STATUS_UPDATE", since=since)
+            assert isinstance(cleared.json, dict) and cleared.json["d"]["status"] is None
+            assert lounge.status is None

@@ -19,6 +19,7 @@ import pytest
 import zstandard
 
 from wiretwin.discord.model import ChannelType, Guild, User
+from wiretwin.discord.permissions import Permission as P
 from wiretwin.discord.protocol import intents as I
 from wiretwin.discord.protocol.replay import GatewayLimits
 from wiretwin.discord.twin import DiscordTwin
@@ -1089,6 +1090,96 @@ async def test_soundboard_and_channel_info_requests(world: World) -> None:
     assert await conn.sync() == []
     await conn.close()
 
+
+
+async def _put_status(world: World, channel_id: int, body: Any) -> tuple[int, Any]:
+    async with world.http.put(
+            world.twin.http_url(f"/api/v10/channels/{channel_id}/voice-status"),
+            data=json.dumps(body), headers={"Authorization": f"Bot {world.token}",
+                                            "Content-Type": "application/json"}) as response:
+        raw = await response.read()
+        return response.status, json.loads(raw) if raw else None
+
+
+async def test_a_voice_channel_status_is_set_shown_and_cleared_when_it_empties(
+        world: World) -> None:
+    m, gid, vid = world.model, str(world.guild.id), str(world.voice.id)
+    await world.clock.advance(1_000)
+    conn = await world.connect()
+    await conn.session(I.GUILDS | I.GUILD_VOICE_STATES)
+    # Not connected to the channel: 403 50013.
+    assert await _put_status(world, world.voice.id, {"status": "jamming"}) == (
+        403, {"message": "Missing Permissions", "code": 50013})
+    # Not a voice channel: 400 50024.
+    assert (await _put_status(world, world.general.id, {"status": "x"}))[1]["code"] == 50024
+    m.set_voice(world.guild, world.bob.id, world.voice.id)
+    m.set_voice(world.guild, m.bot.id, world.voice.id)
+    started = int(world.clock.time())
+    await conn.sync()
+    # Connected, but without SET_VOICE_CHANNEL_STATUS: 403 50013.
+    assert (await _put_status(world, world.voice.id, {"status": "x"}))[0] == 403
+    m.set_overwrite(world.voice, m.bot.id, 1, int(P.SET_VOICE_CHANNEL_STATUS), 0)
+    await conn.sync()
+    status, body = await _put_status(world, world.voice.id, {"status": "x" * 501})
+    assert (status, body["code"], body["errors"]["status"]["_errors"][0]["code"]) == (
+        400, 50035, "BASE_TYPE_MAX_LENGTH")
+    assert await _put_status(world, world.voice.id, {"status": "jamming"}) == (204, None)
+    (update,) = await conn.sync()
+    assert (update["t"], update["d"]) == ("VOICE_CHANNEL_STATUS_UPDATE", {
+        "id": vid, "guild_id": gid, "status": "jamming"})
+    assert m.channel_json(world.voice)["status"] == "jamming"
+    await conn.send(43, {"guild_id": gid, "fields": ["status", "voice_start_time"]})
+    (info,) = await conn.sync()
+    assert info["d"]["channels"] == [
+        {"id": vid, "status": "jamming", "voice_start_time": started}]
+    # The bot leaves; bob stays: the status stays. Bob leaves: it is cleared.
+    m.set_voice(world.guild, m.bot.id, None)
+    await conn.sync()
+    assert world.voice.status == "jamming"
+    m.set_voice(world.guild, world.bob.id, None)
+    (_, cleared) = await conn.sync()
+    assert (cleared["t"], cleared["d"]) == ("VOICE_CHANNEL_STATUS_UPDATE", {
+        "id": vid, "guild_id": gid, "status": None})
+    await conn.send(43, {"guild_id": gid, "fields": ["voice_start_time", "status"]})
+    (info,) = await conn.sync()
+    assert info["d"]["channels"] == [{"id": vid, "voice_start_time": None, "status": None}]
+    await conn.close()
+
+
+async def test_the_whole_member_list_twice_in_30_s_is_rate_limited(world: World) -> None:
+    m = world.model
+    second = m.create_guild("Second", world.alice.id)
+    m.add_member(second, m.bot.id)
+    gid = str(world.guild.id)
+    conn = await world.connect()
+    await conn.session()
+    whole = {"guild_id": gid, "query": "", "limit": 0}
+    await conn.send(8, {**whole, "nonce": "first"})
+    assert [p["t"] for p in await conn.sync()] == ["GUILD_MEMBERS_CHUNK"]
+    await world.clock.advance(10)
+    await conn.send(8, {**whole, "nonce": "again"})
+    (limited,) = await conn.sync()
+    assert (limited["op"], limited["t"], limited["d"]) == (0, "RATE_LIMITED", {
+        "opcode": 8, "retry_after": 20.0, "meta": {"guild_id": gid, "nonce": "again"}})
+    # Without a nonce, meta has none; another guild, a search or ids are not limited.
+    await conn.send(8, whole)
+    (limited,) = await conn.sync()
+    assert limited["d"]["meta"] == {"guild_id": gid}
+    await conn.send(8, {"guild_id": str(second.id), "query": "", "limit": 0})
+    await conn.send(8, {"guild_id": gid, "query": "bo", "limit": 5})
+    await conn.send(8, {"guild_id": gid, "user_ids": [str(world.bob.id)]})
+    assert [p["t"] for p in await conn.sync()] == ["GUILD_MEMBERS_CHUNK"] * 3
+    # Another session has a window of its own.
+    other = await world.connect()
+    await other.session()
+    await other.send(8, whole)
+    assert [p["t"] for p in await other.sync()] == ["GUILD_MEMBERS_CHUNK"]
+    await other.close()
+    # 30 s after the first request, the list comes again.
+    await world.clock.advance(20)
+    await conn.send(8, whole)
+    assert [p["t"] for p in await conn.sync()] == ["GUILD_MEMBERS_CHUNK"]
+    await conn.close()
 
 async def test_a_shard_of_more_than_2500_guilds_closes_4011(world: World) -> None:
     m = world.model

@@ -1,4 +1,5 @@
-"""Channels and what happens in them: messages, files, reactions, pins, typing, overwrites.
+"""Channels and what happens in them: messages, files, reactions, pins, typing, overwrites,
+a voice channel's status.
 
 The actor is always the bot the token belongs to; every action is checked against its
 permissions in the channel first (403 50001 without VIEW_CHANNEL, 50013 otherwise).
@@ -15,6 +16,7 @@ from ..errors import NOT_AUTHOR, UNKNOWN_EMOJI
 from ..model import Channel, DiscordModel, Message
 from ..model.base import form_error
 from ..model.entities import emoji_key, iso
+from ..model.voice_channels import STATUS_MAX
 from ..permissions import Permission as P
 from ..wire.bodies import read_message
 from ..wire.changes import read_overwrite
@@ -70,6 +72,7 @@ class ChannelRoutes:
             ("POST", r + "/typing", self.typing),
             ("PUT", r + "/permissions/{overwrite_id}", self.set_overwrite),
             ("DELETE", r + "/permissions/{overwrite_id}", self.delete_overwrite),
+            ("PUT", r + "/voice-status", self.set_voice_status),
         ):
             app.add(method, template, handler)
 
@@ -261,6 +264,15 @@ class ChannelRoutes:
     async def delete_overwrite(self, request: web.Request) -> None:
         channel = self.access.channel(request, P.MANAGE_ROLES)
         self.model.delete_overwrite(channel, snowflake_arg(request, "overwrite_id"))
+
+    async def set_voice_status(self, request: web.Request) -> None:
+        """``PUT /channels/{id}/voice-status``: the bot, connected to the voice channel,
+        sets its status (``null`` or ``""`` clears it)."""
+        channel = self.access.channel(request)
+        form = Form(await read_json(request))
+        status = form.string("status", 0, STATUS_MAX)
+        form.check()
+        self.model.set_voice_status(channel, self.me, status)
 
 
 def emoji_key_missing(message: Message, emoji: dict[str, Any]) -> bool:

@@ -149,6 +149,10 @@ class Channel:
     rate_limit_per_user: int = 0
     bitrate: int = 64000
     user_limit: int = 0
+    #: Voice channels: the status someone in it set, and when its first member joined
+    #: (both end when it empties; see :mod:`.voice_channels`).
+    status: str | None = None
+    voice_start_ms: float | None = None
     #: DM channels: the users in it.
     recipients: list[int] = field(default_factory=list)
     #: Threads: owner, members, metadata (None for every other channel).

@@ -8,8 +8,9 @@ from ..errors import NOT_IN_VOICE, UNKNOWN_BAN, UNKNOWN_ROLE, USER_BANNED, WRONG
 from ..wire.changes import read_member
 from ..wire.fields import as_timestamp_ms
 from . import rules
-from .base import NO_VOICE_SERVER, ModelBase
+from .base import NO_VOICE_SERVER
 from .entities import Guild, Member
+from .voice_channels import VoiceChannelOps
 
 #: Where the bot's voice server is when the model has no voice server to point at (a
 #: model made without the twin's ``voice_endpoint``, as in unit tests); a running twin
@@ -22,7 +23,7 @@ def voice_session_id(user_id: int) -> str:
     return f"voice-{user_id}"
 
 
-class MemberOps(ModelBase):
+class MemberOps(VoiceChannelOps):
     def add_member(self, guild: Guild, user_id: int, *, roles: list[int] | None = None,
                    nick: str | None = None) -> Member:
         """``user_id`` joins ``guild`` (GUILD_MEMBER_ADD; the bot joining is a GUILD_CREATE)."""
@@ -89,7 +90,7 @@ class MemberOps(ModelBase):
         """Kick or leave (GUILD_MEMBER_REMOVE; the bot leaving is a GUILD_DELETE)."""
         self.member(guild, user_id)
         del guild.members[user_id]
-        guild.voice_states.pop(user_id, None)
+        self.voice_moved(guild, guild.voice_states.pop(user_id, None), None)
         if user_id == self.bot.id:
             self.effects.dispatch("GUILD_DELETE", {"id": str(guild.id)}, guild_id=guild.id)
             return
@@ -131,6 +132,7 @@ class MemberOps(ModelBase):
     def set_voice(self, guild: Guild, user_id: int, channel_id: int | None) -> None:
         """A member joins, moves between or leaves voice channels (VOICE_STATE_UPDATE)."""
         self.member(guild, user_id)
+        left = guild.voice_states.get(user_id)
         if channel_id is not None:
             self._voice_target(guild, channel_id)
             guild.voice_states[user_id] = channel_id
@@ -145,6 +147,7 @@ class MemberOps(ModelBase):
                      "request_to_speak_timestamp": None,
                      "member": self.member_json(guild, user_id)}
         self.effects.dispatch("VOICE_STATE_UPDATE", state, guild_id=guild.id)
+        self.voice_moved(guild, left, channel_id)
         if user_id == self.bot.id and channel_id is not None:
             # A join or a move is a new voice connection, with a token of its own.
             number = self.voice_connections.get(guild.id, 0) + 1

@@ -60,7 +60,10 @@ op 8 members        ``guild_id`` a snowflake (an array: only its first guild, as
                     ``limit`` an integer >= 0 (required with ``query``), ``presences``
                     a boolean, else 4001; neither ``query`` nor ``user_ids``: 4001
                     (#1372); a guild the bot is not in: nothing (unknown); the whole
-                    list without GUILD_MEMBERS: nothing (#5855); more than 100
+                    list without GUILD_MEMBERS: nothing (#5855); the whole list of
+                    one guild twice in 30 s on one session: RATE_LIMITED ``{opcode:
+                    8, retry_after, meta: {guild_id, nonce}}`` (documented, 2025-08-14;
+                    the twin's clock); more than 100
                     ``user_ids``: the first 100 (discord.js #4313); a ``nonce`` that is
                     not a string of at most 32 bytes is left out of the chunks
                     (documented)
@@ -68,8 +71,9 @@ op 31 soundboard    ``guild_ids`` an array of snowflakes, else 4001 (unknown); o
                     SOUNDBOARD_SOUNDS per guild the bot is in (the twin has no sounds)
 op 43 channel info  ``guild_id`` a snowflake, ``fields`` from ``status`` and
                     ``voice_start_time``, else 4001 (unknown); CHANNEL_INFO of the
-                    guild's voice channels with the fields asked (null: the twin
-                    keeps no channel status)
+                    guild's voice channels with the fields asked: the status set by
+                    ``PUT /channels/{id}/voice-status`` and the unix second its first
+                    member joined (null when unset or empty; unix seconds: unknown)
 ==================  ====================================================================
 
 A connection that stops heartbeating for 1.5 intervals (on the twin's clock) is closed
@@ -148,7 +152,7 @@ class GatewayHub:
         #: Close code the next IDENTIFY gets instead of READY (backend.set_error_state).
         self.refuse_identify: Close | None = None
         #: What an identified session may ask for (voice, members, soundboard, channels).
-        self.requests = GuildRequests(model)
+        self.requests = GuildRequests(model, clock)
 
     # -- connections ------------------------------------------------------------------
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ...runtime.clock import Clock
 from ..errors import Opcode
-from ..model import DiscordError, DiscordModel
+from ..model import Channel, DiscordError, DiscordModel
 from . import frames as F
 from . import intents as I
 from .session import Session, send
@@ -18,13 +19,17 @@ from .session import Session, send
 _QUERY_MAX = 100
 #: Members per GUILD_MEMBERS_CHUNK.
 _CHUNK = 1000
+#: "1 request per guild per bot every 30 seconds", per session, for the whole member
+#: list (``query: "", limit: 0``) only (change log 2025-08-14); more is RATE_LIMITED.
+MEMBER_LIST_WINDOW = 30.0
 
 
 class GuildRequests:
     """The answers to a session's requests about the guilds it sees."""
 
-    def __init__(self, model: DiscordModel) -> None:
+    def __init__(self, model: DiscordModel, clock: Clock) -> None:
         self.model = model
+        self.clock = clock
         #: The state machine's table for an identified session: opcode -> its handler
         #: (any other opcode closes 4001; these before IDENTIFY close 4003).
         self.handlers: dict[int, Callable[[Session, Any], None]] = {
@@ -60,6 +65,15 @@ class GuildRequests:
         elif request.whole_list:
             if not session.intents & I.GUILD_MEMBERS:
                 return
+            wait = self._member_list_wait(session, guild.id)
+            if wait > 0:
+                meta: dict[str, Any] = {"guild_id": str(guild.id)}
+                if request.nonce is not None:
+                    meta["nonce"] = request.nonce
+                send(session, "RATE_LIMITED", {
+                    "opcode": int(Opcode.REQUEST_GUILD_MEMBERS),
+                    "retry_after": wait, "meta": meta})
+                return
             members = list(guild.members)
         else:
             query = request.query.lower()
@@ -80,6 +94,19 @@ class GuildRequests:
                 payload["nonce"] = request.nonce
             send(session, "GUILD_MEMBERS_CHUNK", payload)
 
+    def _member_list_wait(self, session: Session, guild_id: int) -> float:
+        """Seconds until ``session`` may ask for the guild's whole member list again
+        (0: now, and the request is counted)."""
+        now = self.clock.monotonic()
+        asked = session.member_lists
+        for old in [g for g, at in asked.items() if now - at >= MEMBER_LIST_WINDOW]:
+            del asked[old]
+        last = asked.get(guild_id)
+        if last is not None:
+            return max(round(MEMBER_LIST_WINDOW - (now - last), 3), 0.001)
+        asked[guild_id] = now
+        return 0.0
+
     def soundboard_sounds(self, session: Session, data: Any) -> None:
         for guild_id in F.request_soundboard_sounds(data):
             guild = self.model.guilds.get(guild_id)
@@ -92,10 +119,21 @@ class GuildRequests:
         guild = self.model.guilds.get(request.guild_id)
         if guild is None or self.model.bot.id not in guild.members:
             return
-        voice = [c for c in guild.channels if self.model.channels[c].is_voice]
+        voice = [self.model.channels[c] for c in guild.channels
+                 if self.model.channels[c].is_voice]
         send(session, "CHANNEL_INFO", {
             "guild_id": str(guild.id),
-            "channels": [{"id": str(c), **dict.fromkeys(request.fields)} for c in voice]})
+            "channels": [{"id": str(c.id), **{f: _info(c, f) for f in request.fields}}
+                         for c in voice]})
+
+
+def _info(channel: Channel, name: str) -> str | int | None:
+    """One field of a voice channel's CHANNEL_INFO: its status, or when its first member
+    joined in unix seconds (null: nobody is in it)."""
+    if name == "status":
+        return channel.status
+    start = channel.voice_start_ms
+    return None if start is None else int(start // 1000)
 
 
 __all__ = ["GuildRequests"]

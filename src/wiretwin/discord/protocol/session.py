@@ -40,6 +40,11 @@ class Session:
     large_threshold: int = 50
     #: Where, in the hub's paused log, this session's missed dispatches begin.
     mark: int = 0
+    #: When (monotonic seconds) the session last asked for a guild's whole member
+    #: list, by guild: what op 8's rate limit counts. Entries older than the limit's
+    #: window are dropped at the next request, so it holds at most the guilds asked
+    #: about in the last 30 s.
+    member_lists: dict[int, float] = field(default_factory=dict)
 
     def owns(self, guild_id: int | None) -> bool:
         shard_id, count = self.shard

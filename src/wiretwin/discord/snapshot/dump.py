@@ -131,6 +131,8 @@ def channel_entry(channel: Channel) -> dict[str, Any]:
                              {"recipients": [str(u) for u in channel.recipients]})
     private: dict[str, Any] = {"topic": channel.topic, "nsfw": channel.nsfw,
                                "bitrate": channel.bitrate, "user_limit": channel.user_limit}
+    if channel.voice_start_ms is not None:
+        private["voice_start"] = iso(channel.voice_start_ms)
     data = serialize.channel_json(channel)
     info = channel.thread
     if info is not None:

@@ -56,6 +56,8 @@ def read_channels(state: State, entries: list[Any]) -> None:
             channel.rate_limit_per_user = e.number("rate_limit_per_user")
             channel.bitrate = e.number("bitrate", 64000)
             channel.user_limit = e.number("user_limit")
+            channel.status = e.opt_text("status")
+            channel.voice_start_ms = e.time("voice_start")
             channel.parent_id = e.opt_id("parent")
             if kind in THREAD_TYPES or e.data.get("thread") is not None:
                 channel.thread = thread_info(e, kind, state)

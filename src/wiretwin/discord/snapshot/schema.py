@@ -178,13 +178,15 @@ OVERWRITE = Schema(
 #: recipients, a thread its thread entry (:data:`THREAD`) and no position or overwrites.
 CHANNEL = Schema(
     keys=("id", "type", "recipients", "guild", "name", "position", "parent", "topic",
-          "nsfw", "rate_limit_per_user", "bitrate", "user_limit", "overwrites", "thread",
-          "last_message_id"),
+          "nsfw", "rate_limit_per_user", "bitrate", "user_limit", "status",
+          "voice_start", "overwrites", "thread", "last_message_id"),
     shared={"id": "id", "type": "type", "guild": "guild_id", "name": "name",
             "position": "position", "parent": "parent_id",
             "rate_limit_per_user": "rate_limit_per_user",
-            "overwrites": "permission_overwrites", "last_message_id": "last_message_id"},
-    private={"recipients": "a DM's users' ids (the JSON embeds the users)",
+            "overwrites": "permission_overwrites", "last_message_id": "last_message_id",
+            "status": "status"},
+    private={"voice_start": "when a voice channel's first member joined (null: empty)",
+             "recipients": "a DM's users' ids (the JSON embeds the users)",
              "topic": "the JSON shows it for text-like channels only; saved for all",
              "nsfw": "the JSON shows it for non-thread guild channels only; saved for all",
              "bitrate": "the JSON shows it for voice channels only; saved for all",
@@ -206,7 +208,8 @@ CHANNEL = Schema(
             "nsfw": "nsfw", "overwrites": "overwrites",
             "last_message_id": "last_message_id",
             "rate_limit_per_user": "rate_limit_per_user", "bitrate": "bitrate",
-            "user_limit": "user_limit", "recipients": "recipients", "thread": "thread"},
+            "user_limit": "user_limit", "recipients": "recipients", "thread": "thread",
+            "status": "status", "voice_start_ms": "voice_start"},
 )
 
 #: Channel fields a thread's entry leaves out, as its JSON does: a thread has no

@@ -112,7 +112,8 @@ def channel_json(channel: Channel, users: dict[int, User] | None = None
     })
     if channel.is_voice:
         data.update({"bitrate": channel.bitrate, "user_limit": channel.user_limit,
-                     "rtc_region": None, "video_quality_mode": 1})
+                     "rtc_region": None, "video_quality_mode": 1,
+                     "status": channel.status})
     elif channel.type.name != "GUILD_CATEGORY":
         data["topic"] = channel.topic
     return data
