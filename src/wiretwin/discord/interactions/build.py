@@ -299,6 +299,32 @@ class PayloadBuilder:
                 raise ValueError(f"the modal's field {custom_id!r} takes {low}-{high} "
                                  f"characters, not {len(text)}")
             out["value"] = text
+        elif kind == 23:  # a checkbox: ticked or not
+            out["value"] = bool(component.get("default", False)) if given is None \
+                else bool(given)
+        elif kind in (21, 22):  # a radio group (one option), a checkbox group (several)
+            picks = [] if given is None else (list(given) if isinstance(given, list | tuple)
+                                              else [given])
+            allowed = [str(o.get("value")) for o in component.get("options") or []]
+            unknown = [str(p) for p in picks if str(p) not in allowed]
+            if unknown:
+                raise ValueError(f"the modal's field {custom_id!r} has no option "
+                                 f"{unknown[0]!r} (its options: {', '.join(allowed)})")
+            required = component.get("required", True)
+            if kind == 21:
+                if len(picks) > 1:
+                    raise ValueError(f"the modal's radio group {custom_id!r} takes one "
+                                     f"option, not {len(picks)}")
+                if required and not picks:
+                    raise ValueError(f"the modal's field {custom_id!r} is required")
+                out["value"] = str(picks[0]) if picks else None
+            else:
+                low = component.get("min_values", 1) if required else 0
+                high = component.get("max_values", len(allowed))
+                if not low <= len(picks) <= high:
+                    raise ValueError(f"the modal's checkbox group {custom_id!r} takes "
+                                     f"{low}-{high} options, not {len(picks)}")
+                out["values"] = [str(p) for p in picks]
         else:
             picks = [] if given is None else (list(given) if isinstance(given, list | tuple)
                                               else [given])

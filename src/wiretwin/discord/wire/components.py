@@ -133,9 +133,50 @@ class _Check:
                 self.add((*path, key), "NUMBER_TYPE_MAX",
                          "int value should be less than or equal to 4000.")
 
+    def choices(self, path: tuple[str | int, ...], group: dict[str, Any]) -> None:
+        """A modal's radio group (21: 2 to 10 options, one picked) or checkbox group (22:
+        1 to 10 options, ``min_values`` 0 to 10, ``max_values`` 1 to 10)."""
+        self.custom_id(path, group)
+        radio = group.get("type") == 21
+        low_count = 2 if radio else 1
+        options = group.get("options")
+        if not isinstance(options, list) or not low_count <= len(options) <= 10:
+            self.add((*path, "options"), "BASE_TYPE_BAD_LENGTH",
+                     f"Must be between {low_count} and 10 in length.")
+        else:
+            seen: set[Any] = set()
+            for index, option in enumerate(options):
+                where = (*path, "options", index)
+                if not isinstance(option, dict):
+                    self.add(where, "DICT_TYPE_CONVERT",
+                             "Only dictionaries may be used in a DictType")
+                    continue
+                for key in ("label", "value"):
+                    if option.get(key) is None:
+                        self.add((*where, key), "BASE_TYPE_REQUIRED", "This field is required")
+                    else:
+                        self.length((*where, key), option.get(key), 1, 100)
+                if option.get("value") in seen:
+                    self.add((*where, "value"), "COMPONENT_OPTION_VALUE_DUPLICATED",
+                             "Option values must be unique")
+                seen.add(option.get("value"))
+        if radio:
+            return
+        for key, low in (("min_values", 0), ("max_values", 1)):
+            value = group.get(key)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                      or not low <= value <= 10):
+                self.add((*path, key), "NUMBER_TYPE_MAX",
+                         "int value should be less than or equal to 10.")
+
     def raise_if_any(self) -> None:
         if self.errors:
             raise form_errors(self.errors)
+
+
+#: Modal components that only a label (type 18) may hold: file upload, radio group,
+#: checkbox group, checkbox.
+_LABEL_ONLY = (19, 21, 22, 23)
 
 
 def check_message_components(components: Any, flags: int = 0,
@@ -205,10 +246,15 @@ def check_modal_components(components: Any, root: str = "data.components") -> No
                           "Value of field \"type\" must be one of (1, 10, 18).")
             for where, child in inner:
                 child_kind = child.get("type") if isinstance(child, dict) else None
-                if child_kind == 4:
+                if child_kind in _LABEL_ONLY and kind != 18:
+                    check.add((*where, "type"), "UNION_TYPE_CHOICES",
+                              "Value of field \"type\" must be one of (4,).")
+                elif child_kind == 4:
                     check.text_input(where, child)
                 elif child_kind in _SELECTS:
                     check.select(where, child)
+                elif child_kind in (21, 22):
+                    check.choices(where, child)
                 else:
                     check.custom_id(where, child if isinstance(child, dict) else {})
     if check.errors and len(parts) > 1:
