@@ -134,7 +134,12 @@ def _objects() -> dict[str, list[Any]]:
         pinned_ms=T0 + 3000,
         edited_ms=T0 + 2000, reference={"message_id": str(MESSAGE - 1)}, nonce="n1",
         components=[{"type": 1, "components": []}], flags=4, webhook_id=HOOK,
-        interaction={"id": "5", "type": 2}, webhook_author={"id": str(HOOK)}, poll=poll)
+        interaction={"id": "5", "type": 2}, webhook_author={"id": str(HOOK)}, poll=poll,
+        snapshots=[{"type": 0, "content": "forwarded", "embeds": [], "attachments": [],
+                    "timestamp": "2023-11-14T22:13:20.123000+00:00",
+                    "edited_timestamp": None, "flags": 0, "mentions": [],
+                    "mention_roles": [], "stickers": [], "sticker_items": [],
+                    "components": []}])
     hook = Webhook(HOOK, GUILD, TEXT, "hook", "hook-token", OWNER, avatar="c" * 32)
     return {"User": [owner, bot, banned], "Application": [app], "Guild": [guild],
             "Role": [everyone, mod], "Overwrite": [overwrite],

@@ -104,6 +104,12 @@ POLL_NOT_EDITABLE = ErrorEntry(400, 520003, "Cannot edit a poll message")
 NOT_A_POLL = ErrorEntry(400, 520006, "Cannot expire a non-poll message")
 THREAD_ALREADY_CREATED = ErrorEntry(
     400, 160004, "A thread has already been created for this message")
+#: Forwarding a message the bot may not read (its channel hidden, no READ_MESSAGE_HISTORY,
+#: or its content withheld without MESSAGE_CONTENT). The status is assumed (160004's).
+CANNOT_FORWARD_UNREADABLE = ErrorEntry(
+    400, 160014, "You cannot forward a message whose content you cannot read")
+#: Forwarding anything but a plain message (a system message, a poll's).
+SYSTEM_MESSAGE = ErrorEntry(400, 50021, "Cannot execute action on a system message")
 FORUM_NEEDS_THREAD = ErrorEntry(
     400, 220001, "Webhooks posted to forum channels must have a thread_name or thread_id")
 
@@ -243,6 +249,7 @@ __all__ = [
     "AUTHENTICATION_FAILED",
     "BOTS_CANNOT_USE_ENDPOINT",
     "BULK_DELETE_TOO_OLD",
+    "CANNOT_FORWARD_UNREADABLE",
     "CANNOT_MESSAGE_USER",
     "CANNOT_OPEN_DM",
     "DECODE_ERROR",
@@ -275,6 +282,7 @@ __all__ = [
     "RESET",
     "SESSION_TIMED_OUT",
     "SHARDING_REQUIRED",
+    "SYSTEM_MESSAGE",
     "THREAD_ALREADY_CREATED",
     "THREAD_ARCHIVED",
     "UNKNOWN_BAN",

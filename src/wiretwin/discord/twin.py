@@ -41,6 +41,7 @@ from .http.guilds import GuildRoutes
 from .http.interactions import InteractionRoutes
 from .http.oauth import OAuthRoutes
 from .http.polls import PollRoutes
+from .http.search import SearchRoutes
 from .http.stickers import StickerRoutes
 from .http.threads import ThreadRoutes
 from .http.webhooks import WebhookRoutes
@@ -187,6 +188,7 @@ class DiscordTwin(Twin):
         ChannelRoutes(self.rest, self.model, access,
                       ThreadRoutes(self.rest, self.model, access))
         PollRoutes(self.rest, self.model, access)
+        SearchRoutes(self.rest, self.model, access)
         #: Every interaction sent to the bot, with its replies.
         self.interactions = Interactions()
         #: Files uploaded ahead of the message that will carry them (``backend.upload``),

@@ -12,13 +12,11 @@ from typing import Any
 from aiohttp import web
 
 from ..model import Attachment, Channel, DiscordModel, Message
+from ..model.messages import MESSAGE_CONTENT_FLAGS
 from ..permissions import Permission as P
 from ..wire.bodies import read_attachments
 from ..wire.fields import Form
 from ..wire.params import Upload, read_payload, snowflake_arg
-
-#: The application flags that grant message content (GATEWAY_MESSAGE_CONTENT[_LIMITED]).
-MESSAGE_CONTENT_FLAGS = (1 << 18) | (1 << 19)
 
 
 class ChannelAccess:
@@ -45,9 +43,7 @@ class ChannelAccess:
 
     def content_visible(self, message: Message, channel: Channel) -> bool:
         """REST hides content the app may not read without the MESSAGE_CONTENT intent."""
-        if self.model.application.flags & MESSAGE_CONTENT_FLAGS:
-            return True
-        return (channel.is_dm or message.author_id == self.me or self.me in message.mentions)
+        return self.model.bot_reads_content(channel, message)
 
     def message_json(self, message: Message, channel: Channel) -> dict[str, Any]:
         """A message as REST shows it to the bot (content hidden without the intent)."""

@@ -39,6 +39,7 @@ from .guilds import GuildOps
 from .members import MemberOps
 from .messages import MessageOps
 from .polls import PollOps
+from .search import SearchOps
 from .stickers import StickerOps
 from .storage import StorageLimits
 from .threads import ThreadOps
@@ -46,7 +47,7 @@ from .webhooks import WebhookOps
 
 
 class DiscordModel(GuildOps, MemberOps, WebhookOps, ThreadOps, PollOps, MessageOps,
-                   CommandOps, EmojiOps, StickerOps):
+                   CommandOps, EmojiOps, StickerOps, SearchOps):
     """Everything the Discord twin holds, and every operation on it."""
 
     def __init__(self, effects: Effects, clock: Clock, application: Application, *,

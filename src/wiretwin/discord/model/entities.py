@@ -350,6 +350,9 @@ class Message:
     poll: Poll | None = None
     #: When it was pinned (epoch ms), while it is.
     pinned_ms: float | None = None
+    #: A forward's ``message_snapshots``: each the forwarded message's fields as they
+    #: were when it was forwarded (:func:`snapshot_json`), never updated after.
+    snapshots: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def created_ms(self) -> int:

@@ -7,12 +7,14 @@ from typing import Any
 
 from ..errors import (
     BULK_DELETE_TOO_OLD,
+    CANNOT_FORWARD_UNREADABLE,
     CANNOT_MESSAGE_USER,
     EMPTY_MESSAGE,
     MAX_PINS,
     MAX_REACTIONS,
     NOT_TEXT_CHANNEL,
     POLL_NOT_EDITABLE,
+    SYSTEM_MESSAGE,
     THREAD_ARCHIVED,
     VOICE_NOT_ALLOWED,
     VOICE_NOT_EDITABLE,
@@ -22,6 +24,7 @@ from ..wire.bodies import read_allowed_mentions, read_attachments, read_embeds, 
 from ..wire.components import check_message_components, number_components
 from ..wire.fields import INT_MAX, Form
 from ..wire.polls import PollRequest
+from ..wire.serialize import FORWARD, snapshot_json
 from . import rules
 from .base import ModelBase, form_error
 from .entities import Attachment, Channel, ChannelType, Message, Poll, Reaction, emoji_key, iso
@@ -34,6 +37,12 @@ HOUR_MS = 3_600_000
 #: (messages go in its posts), a directory. Voice and stage channels have text chat.
 _NO_MESSAGES = frozenset({ChannelType.GUILD_CATEGORY, ChannelType.GUILD_DIRECTORY,
                           ChannelType.GUILD_FORUM, ChannelType.GUILD_MEDIA})
+#: The application flags that grant message content (GATEWAY_MESSAGE_CONTENT[_LIMITED]).
+MESSAGE_CONTENT_FLAGS = (1 << 18) | (1 << 19)
+#: A forward's flag: it carries a snapshot of another message.
+HAS_SNAPSHOT = 1 << 14
+#: The message types a forward may carry: a plain message, a reply, a command's response.
+_FORWARDABLE_TYPES = frozenset({0, 19, 20, 23})
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 
@@ -77,7 +86,7 @@ class MessageOps(ModelBase):
             needed = [Permission.SEND_MESSAGES]
             if attachments:
                 needed.append(Permission.ATTACH_FILES)
-            if reference is not None:
+            if reference is not None and not _forwards(reference):
                 needed.append(Permission.READ_MESSAGE_HISTORY)
             guild = self.guilds.get(channel.guild_id) if channel.guild_id else None
             if poll is not None and not rules.polls_unasked(guild):
@@ -132,6 +141,12 @@ class MessageOps(ModelBase):
         allowed_mentions = read_allowed_mentions(given)
         embeds = read_embeds(given)
         given.check()
+        if typed_reference is not None and typed_reference["type"] == FORWARD:
+            if content or embeds or attachments or components or poll is not None:
+                raise form_error("message_reference", "MESSAGE_REFERENCE_FORWARD_CONTENT",
+                                 "A forward cannot have content of its own.")
+            return self._forward(channel, author_id, typed_reference, nonce=nonce,
+                                 tts=tts, flags=flags)
         if content and len(content) > MAX_CONTENT:
             raise form_error("content", "BASE_TYPE_MAX_LENGTH",
                              f"Must be {MAX_CONTENT} or fewer in length.")
@@ -172,6 +187,48 @@ class MessageOps(ModelBase):
         if poll is not None:
             message.poll = make_poll(poll, message.created_ms)
         return message
+
+    def _forward(self, channel: Channel, author_id: int, reference: dict[str, Any], *,
+                 nonce: str | int | None, tts: bool, flags: int) -> Message:
+        """A forward of the message ``reference`` names (its ``channel_id`` required),
+        which ``author_id`` must be able to read, content included (else 160014); it
+        carries a snapshot of that message as it is now."""
+        if reference["channel_id"] is None:
+            raise form_error(("message_reference", "channel_id"), "BASE_TYPE_REQUIRED",
+                             "This field is required")
+        source_channel = self.channels.get(reference["channel_id"])
+        source = (self.messages.get(source_channel.id, {}).get(reference["message_id"])
+                  if source_channel is not None else None)
+        if source_channel is None or source is None:
+            raise form_error("message_reference", "REPLIES_UNKNOWN_MESSAGE",
+                             "Unknown message")
+        if not self.reads_content(author_id, source_channel, source):
+            raise CANNOT_FORWARD_UNREADABLE()
+        if source.type not in _FORWARDABLE_TYPES or source.poll is not None:
+            raise SYSTEM_MESSAGE()
+        ref: dict[str, Any] = {"type": FORWARD, "channel_id": str(source_channel.id),
+                               "message_id": str(source.id)}
+        if source.guild_id is not None:
+            ref["guild_id"] = str(source.guild_id)
+        return Message(self.ids.next(), channel.id, author_id, "", channel.guild_id, 0, tts,
+                       reference=ref, nonce=nonce, flags=flags | HAS_SNAPSHOT,
+                       snapshots=[snapshot_json(source, self.users)])
+
+    def reads_content(self, user_id: int, channel: Channel, message: Message) -> bool:
+        """Whether ``user_id`` may read ``message``'s content: it sees ``channel`` and
+        its history and, for the bot, holds MESSAGE_CONTENT or is in a DM, the author or
+        mentioned (without it Discord empties the content it sends the bot)."""
+        perms = self.permissions(channel, user_id)
+        if not perms & Permission.VIEW_CHANNEL or not perms & Permission.READ_MESSAGE_HISTORY:
+            return False
+        return user_id != self.bot.id or self.bot_reads_content(channel, message)
+
+    def bot_reads_content(self, channel: Channel, message: Message) -> bool:
+        """Whether what Discord sends the bot keeps ``message``'s content."""
+        if self.application.flags & MESSAGE_CONTENT_FLAGS:
+            return True
+        return (channel.is_dm or message.author_id == self.bot.id
+                or self.bot.id in message.mentions)
 
     def store_message(self, channel: Channel, message: Message) -> Message:
         """Keep a built message in ``channel`` and tell the bot (MESSAGE_CREATE); a poll's
@@ -420,3 +477,9 @@ def _replied_user(allowed: dict[str, Any] | None) -> bool:
 
 
 __all__ = ["MAX_CONTENT", "MessageOps", "make_poll"]
+
+
+def _forwards(reference: dict[str, Any]) -> bool:
+    """Whether a ``message_reference`` as given asks for a forward (type 1)."""
+    kind = reference.get("type")
+    return kind == FORWARD and not isinstance(kind, bool)

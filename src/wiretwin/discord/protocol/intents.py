@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..wire.serialize import withheld_snapshot
+
 GUILDS = 1 << 0
 GUILD_MEMBERS = 1 << 1
 GUILD_MODERATION = 1 << 2
@@ -99,6 +101,9 @@ def hide_content(event: str, data: dict[str, Any], intents: int, *, dm: bool,
     stripped = dict(data)
     stripped.update({"content": "", "embeds": [], "attachments": [], "components": []})
     stripped.pop("poll", None)
+    if isinstance(data.get("message_snapshots"), list):
+        stripped["message_snapshots"] = [
+            {"message": withheld_snapshot(s["message"])} for s in data["message_snapshots"]]
     return stripped
 
 

@@ -57,6 +57,7 @@ def read_messages(state: State, entries: list[Any], attachment_url: AttachmentUr
             e.objects("components"), e.number("flags"), e.opt_id("webhook_id"),
             dict(interaction) if interaction else None,
             dict(webhook_author) if webhook_author is not None else None)
+        message.snapshots = _snapshots(e)
         if message.pinned:
             pinned_at = e.time("pinned_at")
             message.pinned_ms = (pinned_at if pinned_at is not None
@@ -144,3 +145,14 @@ def emoji_of(r: Entry) -> dict[str, Any]:
         return {"id": None, "name": raw["name"]}
     emoji_id = Entry({"id": raw["id"]}, f"{r.where}.emoji", ("id",), ()).id("id")
     return {"id": str(emoji_id), "name": raw["name"], "animated": bool(raw.get("animated"))}
+
+
+def _snapshots(e: Entry) -> list[dict[str, Any]]:
+    """A forward's ``message_snapshots``, as its JSON shows them: ``[{"message": {...}}]``."""
+    out = []
+    for snapshot in e.objects("message_snapshots"):
+        inner = snapshot.get("message")
+        if not isinstance(inner, dict):
+            raise e.fail("message_snapshots", "must be a list of {\"message\": object}")
+        out.append(dict(inner))
+    return out

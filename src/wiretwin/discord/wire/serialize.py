@@ -38,6 +38,10 @@ if TYPE_CHECKING:
     )
 
 
+#: ``message_reference.type`` of a forward (0 is a reply's).
+FORWARD = 1
+
+
 def iso(ms: float) -> str:
     """Epoch milliseconds as Discord writes a timestamp (ISO 8601, microseconds, UTC)."""
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="microseconds")
@@ -257,7 +261,12 @@ def message_json(message: Message, users: dict[int, User], *, me: int,
         data["nonce"] = message.nonce
     if message.reference is not None:
         data["message_reference"] = message.reference
-        data["referenced_message"] = referenced
+        if message.reference.get("type") != FORWARD:  # a forward carries snapshots
+            data["referenced_message"] = referenced
+    if message.snapshots:
+        data["message_snapshots"] = [
+            {"message": snapshot if content_visible else withheld_snapshot(snapshot)}
+            for snapshot in message.snapshots]
     if message.webhook_id is not None:
         data["webhook_id"] = str(message.webhook_id)
     if message.interaction is not None:
@@ -266,6 +275,26 @@ def message_json(message: Message, users: dict[int, User], *, me: int,
     if message.poll is not None and content_visible:  # left out, not emptied
         data["poll"] = poll_json(message.poll, me)
     return data
+
+
+def snapshot_json(message: Message, users: dict[int, User]) -> dict[str, Any]:
+    """The forwarded message a forward's ``message_snapshots`` shows: Discord's subset of
+    its fields (no author, no id), taken when it is forwarded."""
+    return {
+        "type": message.type, "content": message.content,
+        "embeds": list(message.embeds),
+        "attachments": [attachment_json(a) for a in message.attachments],
+        "timestamp": iso(message.created_ms),
+        "edited_timestamp": iso(message.edited_ms) if message.edited_ms else None,
+        "flags": message.flags,
+        "mentions": [user_json(users[u]) for u in message.mentions if u in users],
+        "mention_roles": [str(r) for r in message.mention_roles],
+        "stickers": [], "sticker_items": [], "components": list(message.components)}
+
+
+def withheld_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot as an app without MESSAGE_CONTENT sees it."""
+    return {**snapshot, "content": "", "embeds": [], "attachments": [], "components": []}
 
 
 def emoji_json(emoji: Emoji, creator: User | None = None) -> dict[str, Any]:
