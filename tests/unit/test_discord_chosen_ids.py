@@ -63,3 +63,21 @@ async def test_the_twin_never_makes_an_id_a_test_chose() -> None:
         assert guild.id not in made and len(set(made)) == 5
     finally:
         await twin.stop()
+
+
+async def test_a_message_with_a_chosen_id_and_a_refused_post_leaves_no_trace(
+        twin: DiscordTwin) -> None:
+    backend = twin.backend
+    guild = await backend.make_guild("Posts", guild_id=GUILD)
+    text = await backend.make_text_channel("news", guild, channel_id=TEXT)
+    author = await backend.make_user("writer")
+    await backend.make_member(author, guild)
+    chosen = 777_777_777_777_777_777
+    posted = await backend.send_message(text, "hello", author, message_id=chosen)
+    assert posted.id == chosen and twin.model.messages[TEXT][chosen] is posted
+    with pytest.raises(BackendError, match="taken by a message"):
+        await backend.send_message(text, "again", author, message_id=chosen)
+    with pytest.raises(BackendError):  # refused by Discord's rules: the id is not used
+        await backend.send_message(text, "", author, message_id=chosen + 1)
+    after = await backend.send_message(text, "next", author)
+    assert after.id != chosen + 1

@@ -22,8 +22,13 @@ class Snowflakes:
         self._last = 0
         #: Ids chosen by a test (``reserve``): never made here.
         self._reserved: set[int] = set()
+        #: The id the next call hands out instead of making one (``hand_out``).
+        self._handed: int | None = None
 
     def next(self) -> int:
+        if self._handed is not None:
+            chosen, self._handed = self._handed, None
+            return chosen
         ms = int(self._clock.time() * 1000) - DISCORD_EPOCH_MS
         candidate = max(ms, 0) << 22 | self._prefix
         # Same millisecond (or a clock standing still): the increment takes over.
@@ -32,6 +37,13 @@ class Snowflakes:
             snowflake += 1
         self._last = snowflake
         return snowflake
+
+    def hand_out(self, chosen: int | None) -> None:
+        """The next :meth:`next` returns ``chosen`` (None: made ids again); reserve it too
+        so that no later id repeats it."""
+        self._handed = chosen
+        if chosen is not None:
+            self.reserve(chosen)
 
     def reserve(self, chosen: int) -> None:
         """An id a test chose for something: :meth:`next` never hands it out."""

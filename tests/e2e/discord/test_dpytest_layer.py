@@ -261,6 +261,9 @@ async def test_dpytest_s_backend_is_synchronous_and_returns_the_bots_objects(
     assert dpytest_backend.make_role("Pinned", guild, id_num=5678) is guild.get_role(5678)
     with pytest.raises(BackendError, match="id 1234 is taken by the channel #fixed"):
         dpytest_backend.make_voice_channel("again", guild, id_num=1234)
+    posted = dpytest_backend.make_message("fixed id", member_again := guild.members[0],
+                                          fixed, id_num=4321)
+    assert posted.id == 4321 and posted.author == member_again
 
 
 async def test_dpytest_s_backend_posts_edits_reacts_and_pins(bot: commands.Bot) -> None:

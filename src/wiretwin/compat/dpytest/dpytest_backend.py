@@ -89,12 +89,6 @@ def configure(client: discord.Client | None, *, use_dummy: bool = False) -> None
     configure_session(client, guilds=0)
 
 
-def _chosen(id_num: int, what: str) -> None:
-    if id_num != -1:
-        raise BackendError(f"choosing a {what}'s id (id_num={id_num}) is not supported "
-                           "yet: leave id_num out and read the id from what is returned")
-
-
 def _id(id_num: int) -> int | None:
     """dpytest's ``id_num`` (-1: the twin makes the id)."""
     return None if id_num == -1 else id_num
@@ -354,12 +348,12 @@ def make_message(content: str, author: Any, channel: Any, tts: bool = False,
     own message. Its
     handlers run when the test next waits (``await dpytest.run_all_events()``), as under
     dpytest."""
-    _chosen(id_num, "message")
     files = uploads_of(current(), attachments)
     session, made = _now(lambda b: b.send_message(channel, content, author,
                                                   embeds=embeds or (), attachments=files,
                                                   tts=tts, poll=poll,
-                                                  check_permissions=False))
+                                                  check_permissions=False,
+                                                  message_id=_id(id_num)))
     found = session.client._connection._get_message(made.id)
     if found is None:
         raise BackendError("the bot did not get the message (MESSAGE_CONTENT or "

@@ -33,7 +33,8 @@ class UserActions(BackendBase):
     async def send_message(self, channel: Any = None, content: str = "", author: Any = None,
                            *, embeds: Iterable[Any] = (), attachments: Iterable[Any] = (),
                            reply_to: Any = None, tts: bool = False, poll: Any = None,
-                           check_permissions: bool = True) -> Message:
+                           check_permissions: bool = True,
+                           message_id: int | None = None) -> Message:
         """``author`` (default: the first human member) posts in ``channel`` (default: the
         first text channel the bot is in) (MESSAGE_CREATE). Attachments: paths, bytes,
         ``(filename, bytes)``, ``discord.File``, or a file :meth:`upload` returned (it
@@ -41,7 +42,8 @@ class UserActions(BackendBase):
         as Discord checks one. Discord's own checks apply, as to a post over REST: the
         channel must take messages, and (unless ``check_permissions`` is False) the author
         must be able to see it and send messages, attach files, read the history it
-        replies to and send polls."""
+        replies to and send polls. ``message_id``: the message's id, chosen (a bot with
+        hard-coded ids)."""
         embed_list = [embed_of(e) for e in embeds]
         files = [a if isinstance(a, Attachment) else file_of(a) for a in attachments]
         poll_body = None if poll is None else {"poll": poll_request_of(poll)}
@@ -72,10 +74,15 @@ class UserActions(BackendBase):
                 form = Form(poll_body)
                 asked = read_poll(form)
                 form.check()
-            message: Message = self.model.post_message(
-                where, author_id, content, embeds=embed_list, attachments=made,
-                reference=reference, tts=tts, poll=asked,
-                check_permissions=check_permissions)
+            self._claim(message_id, "message")
+            self.model.ids.hand_out(message_id)  # the message's own id, made next
+            try:
+                message: Message = self.model.post_message(
+                    where, author_id, content, embeds=embed_list, attachments=made,
+                    reference=reference, tts=tts, poll=asked,
+                    check_permissions=check_permissions)
+            finally:
+                self.model.ids.hand_out(None)
             return message
 
         return await self._run(post)
