@@ -88,7 +88,7 @@ class RestApp:
         ``request[GRANT]``) when the token carries ``scope`` (None: any live token); a
         route with no bot handler answers a bot token with Discord's 401."""
         self._bearer[(method, template)] = (handler, scope)
-        if (method, template) not in {(m, t) for m, t, _, _ in self._table}:
+        if f"{method} {template}" not in self._names:
             self.add(method, template, self._bearer_only)
 
     @property
