@@ -77,8 +77,27 @@ def test_serve_reports_a_busy_port_without_a_traceback(
         capture_output=True, text=True, timeout=30, check=False,
     )
     assert second.returncode == 1
-    assert f"cannot listen on 127.0.0.1:{port}" in second.stderr
+    assert f"the pusher twin cannot listen on 127.0.0.1:{port}" in second.stderr
+    assert "--pusher-port" in second.stderr and "[Errno" not in second.stderr
     assert "Traceback" not in second.stderr
+
+
+def test_serve_refuses_a_port_that_is_no_port() -> None:
+    refused = subprocess.run(
+        [sys.executable, "-m", "wiretwin", "serve", "--pusher-port", "99999"],
+        capture_output=True, text=True, timeout=30, check=False)
+    assert refused.returncode == 2
+    assert "--pusher-port: 99999 is not a port" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_help_reads_as_text() -> None:
+    shown = subprocess.run([sys.executable, "-m", "wiretwin", "--help"],
+                           capture_output=True, text=True, timeout=30, check=True)
+    assert "``" not in shown.stdout
+    serve_help = subprocess.run([sys.executable, "-m", "wiretwin", "serve", "--help"],
+                                capture_output=True, text=True, timeout=30, check=True)
+    assert "Run the Pusher, Lavalink and Discord twins" in serve_help.stdout
 
 
 def test_serve_starts_from_a_world_and_saves_on_exit(tmp_path: Path) -> None:

@@ -142,8 +142,13 @@ async def serve(args: argparse.Namespace, out: TextIO) -> None:
     twins = _build_twins(args, world)
     started: list[Twin] = []
     try:
-        for twin in twins.values():
-            await twin.start()
+        for name, twin in twins.items():
+            try:
+                await twin.start()
+            except OSError as exc:
+                raise OSError(exc.errno, f"the {name} twin {exc.strerror} (choose another "
+                                         f"with --{name}-port; 0 takes any free port)"
+                              ) from None
             started.append(twin)
         settings = {name: twin.settings() for name, twin in twins.items()}
         if args.settings_file:
@@ -167,19 +172,36 @@ async def serve(args: argparse.Namespace, out: TextIO) -> None:
         out.flush()
 
 
+def _port(text: str) -> int:
+    """A port for ``--*-port``: 0 (any free one) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (0 to 65535; 0: any free one)")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wiretwin", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="wiretwin", description="Offline twins of Discord, Lavalink and Pusher for "
+                                     "tests: `wiretwin serve` runs them as a dev server.")
     parser.add_argument("--version", action="version", version=f"wiretwin {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve_cmd = commands.add_parser("serve", help="run the twins until Ctrl-C")
+    serve_cmd = commands.add_parser(
+        "serve", help="run the twins until Ctrl-C",
+        description="Run the Pusher, Lavalink and Discord twins on 127.0.0.1 with the "
+                    "built-in world (or --world), print each one's URLs and ready-to-paste "
+                    "client settings, and stop cleanly on Ctrl-C.")
     serve_cmd.add_argument("--host", default="127.0.0.1",
                            help="address to listen on (default: 127.0.0.1)")
-    serve_cmd.add_argument("--pusher-port", type=int, default=DEFAULT_PUSHER_PORT,
+    serve_cmd.add_argument("--pusher-port", type=_port, default=DEFAULT_PUSHER_PORT,
                            help=f"Pusher twin port (default: {DEFAULT_PUSHER_PORT}; 0 = any)")
-    serve_cmd.add_argument("--lavalink-port", type=int, default=DEFAULT_LAVALINK_PORT,
+    serve_cmd.add_argument("--lavalink-port", type=_port, default=DEFAULT_LAVALINK_PORT,
                            help=f"Lavalink twin port (default: {DEFAULT_LAVALINK_PORT}; "
                                 "0 = any)")
-    serve_cmd.add_argument("--discord-port", type=int, default=DEFAULT_DISCORD_PORT,
+    serve_cmd.add_argument("--discord-port", type=_port, default=DEFAULT_DISCORD_PORT,
                            help=f"Discord twin port (default: {DEFAULT_DISCORD_PORT}; 0 = any)")
     serve_cmd.add_argument("--seed", type=int, default=0, help="seed for the twins' randomness")
     serve_cmd.add_argument("--settings-file", metavar="PATH",
@@ -215,7 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             asyncio.run(serve(args, sys.stdout))
         except (OSError, WorldError) as exc:
-            print(f"wiretwin: {exc}", file=sys.stderr)
+            said = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            print(f"wiretwin: {said}", file=sys.stderr)
             return 1
     elif args.command == "discord-routes":
         from .discord.coverage import coverage, report
