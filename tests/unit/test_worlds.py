@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from wiretwin.runtime.worlds import WorldError, default_world, world_table, write_world
+from wiretwin.runtime.worlds import WorldError, default_world, read_world, world_table, write_world
 
 
 def test_a_whole_world_gives_the_twins_table() -> None:
@@ -39,3 +39,12 @@ def test_a_table_that_is_not_one_is_refused() -> None:
         world_table(3, "discord")  # type: ignore[arg-type]
     with pytest.raises(WorldError, match=r"nope\.toml"):
         world_table("nope.toml", "discord")
+
+
+def test_default_names_the_built_in_world_and_other_formats_are_refused(
+        tmp_path: Path) -> None:
+    assert read_world("default") == default_world()
+    yaml = tmp_path / "world.yaml"
+    yaml.write_text("discord: {}\n")
+    with pytest.raises(WorldError, match=r"TOML \(\.toml\) or JSON \(\.json\), not \.yaml"):
+        read_world(yaml)

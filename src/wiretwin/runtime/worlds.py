@@ -34,7 +34,14 @@ class WorldError(ValueError):
 
 
 def read_world(path: str | Path) -> dict[str, Any]:
+    """A world file: TOML (``.toml``, or no suffix) or JSON (``.json``); ``"default"``
+    (when no such file exists) is the built-in world."""
+    if str(path) == "default" and not Path(path).exists():
+        return default_world()
     path = Path(path)
+    if path.suffix not in ("", ".toml", ".json"):
+        raise WorldError(f"{path}: a world file is TOML (.toml) or JSON (.json), not "
+                         f"{path.suffix}")
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
