@@ -125,3 +125,10 @@ def test_json_round_trip_and_bad_input() -> None:
         fault_from_json({"type": "drop", "colour": "red"})
     with pytest.raises(ValueError, match="probability"):
         Drop(probability=1.5)
+
+
+def test_a_fault_field_of_the_wrong_kind_is_said_plainly() -> None:
+    with pytest.raises(ValueError, match=r"probability must be a number, not '0\.5'"):
+        fault_from_json({"type": "latency", "ms": 50, "probability": "0.5"})
+    with pytest.raises(ValueError, match="ms must be a number, not True"):
+        fault_from_json({"type": "latency", "ms": True})

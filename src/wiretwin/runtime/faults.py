@@ -23,7 +23,7 @@ import fnmatch
 import random
 import threading
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any, ClassVar, Literal
 
 from .journal import Direction, Journal
@@ -187,6 +187,17 @@ def fault_from_json(data: dict[str, Any]) -> Fault:
     unknown = sorted(set(data) - known)
     if unknown:
         raise ValueError(f"unknown field(s) for a {kind} fault: {', '.join(unknown)}")
+    for f in fields(cls):  # a value of the wrong kind, said in the caller's words
+        if f.name not in data or f.default is MISSING or f.default is None:
+            continue
+        value, default = data[f.name], f.default
+        number = isinstance(default, int | float) and not isinstance(default, bool)
+        if number and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise ValueError(f"{f.name} must be a number, not {value!r}")
+        if isinstance(default, bool) and not isinstance(value, bool):
+            raise ValueError(f"{f.name} must be true or false, not {value!r}")
+        if isinstance(default, str) and not isinstance(value, str):
+            raise ValueError(f"{f.name} must be a string, not {value!r}")
     if isinstance(data.get("scope"), dict):
         data["scope"] = Scope(**data["scope"])
     return cls(**data)
