@@ -200,3 +200,22 @@ async def test_a_body_no_service_would_take_is_a_400_naming_why() -> None:
             async with http.post(twin.http_url("/_wiretwin/faults"), data=body) as refused:
                 assert refused.status == 400
                 assert why in (await refused.json())["error"]
+
+
+@pytest.mark.parametrize("kind", ["pusher", "lavalink", "discord"])
+async def test_no_such_admin_route_is_answered_in_the_admin_apis_shape(kind: str) -> None:
+    from wiretwin.discord.twin import DiscordTwin
+    from wiretwin.lavalink import LavalinkTwin
+
+    twin = {"pusher": PusherTwin, "lavalink": LavalinkTwin, "discord": DiscordTwin}[kind]()
+    async with twin, aiohttp.ClientSession() as http:
+        async with http.get(twin.http_url("/_wiretwin/no/such/thing")) as missing:
+            assert missing.status == 404 and "no admin route GET" in (
+                await missing.json())["error"]
+        async with http.put(twin.http_url("/_wiretwin/faults")) as wrong:
+            assert wrong.status == 405
+            assert wrong.headers["Allow"] == "DELETE, GET, POST, OPTIONS"
+            assert "PUT is not allowed" in (await wrong.json())["error"]
+        async with http.options(twin.http_url("/_wiretwin/faults")) as preflight:
+            assert preflight.status == 204
+            assert preflight.headers["Access-Control-Allow-Origin"] == "*"

@@ -77,6 +77,13 @@ async def json_body(request: web.Request) -> dict[str, Any]:
     return body
 
 
+def _template_matches(template: str, path: str) -> bool:
+    """Does ``path`` fit a route template (``/discord/guilds/{guild}``)?"""
+    parts, wanted = template.strip("/").split("/"), path.strip("/").split("/")
+    return len(parts) == len(wanted) and all(
+        p.startswith("{") or p == w for p, w in zip(parts, wanted, strict=True))
+
+
 def _loopback(remote: str | None) -> bool:
     if remote is None:
         return False
@@ -106,7 +113,7 @@ class AdminApi:
         for route in self.table:
             defs.append(web.route(route.method, ADMIN_PREFIX + route.path,
                                   self._wrap(route)))
-        defs.append(web.route("OPTIONS", ADMIN_PREFIX + "/{tail:.*}", self._preflight))
+        defs.append(web.route("*", ADMIN_PREFIX + "/{tail:.*}", self._elsewhere))
         return defs
 
     def source(self) -> AdminSource:
@@ -147,6 +154,22 @@ class AdminApi:
 
     async def _preflight(self, request: web.Request) -> web.Response:
         return self._cors(web.Response(status=204))
+
+    async def _elsewhere(self, request: web.Request) -> web.Response:
+        """Every admin path takes the CORS preflight; anything else no route took is the
+        admin API's 405 (with ``Allow``) or 404, in its own shape."""
+        if request.method == "OPTIONS":
+            return await self._preflight(request)
+        tail = request.path[len(ADMIN_PREFIX):]
+        allowed = sorted({r.method for r in self.table if _template_matches(r.path, tail)})
+        if allowed:
+            response = self._json({"error": f"{request.method} is not allowed on "
+                                            f"{request.path} (allowed: {', '.join(allowed)})"},
+                                  405)
+            response.headers["Allow"] = ", ".join([*allowed, "OPTIONS"])
+            return response
+        return self._json({"error": f"no admin route {request.method} {request.path} (they "
+                                    f"are listed at GET {ADMIN_PREFIX}/openapi.json)"}, 404)
 
     @staticmethod
     def _cors(response: web.Response) -> web.Response:
@@ -389,11 +412,11 @@ class AdminSource:
 
     def route_specs(self) -> Sequence[RouteSpec]:
         return [*((r.method, ADMIN_PREFIX + r.path, ()) for r in self._table),
-                ("OPTIONS", ADMIN_PREFIX + "/{tail:.*}", ())]
+                ("*", ADMIN_PREFIX + "/{tail:.*}", ())]
 
     def call(self, index: int, request: web.Request) -> Awaitable[web.StreamResponse]:
         if index == len(self._table):
-            return self._api._preflight(request)
+            return self._api._elsewhere(request)
         return self._api.serve(self._table[index], request)
 
 
