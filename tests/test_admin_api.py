@@ -131,6 +131,9 @@ async def test_a_twin_driven_only_through_http(served: dict[str, Any], admin: Ad
         await admin.call("POST", "/pusher/events", {"channel": "presence-lobby",
                                                     "event": "news", "data": {"n": 1}})
         assert (await client.next("news"))["data"] == {"n": 1}
+        await admin.call("POST", "/pusher/events", {"channel": "presence-lobby",
+                                                    "name": "weather", "data": {"n": 2}})
+        assert (await client.next("weather"))["data"] == {"n": 2}  # Pusher's own word
         bad = await admin.call("POST", "/pusher/events", {"channel": "bad name!",
                                                           "event": "e", "data": {}}, 400)
         assert "Invalid channel name" in bad["error"]
@@ -166,7 +169,7 @@ async def test_a_twin_driven_only_through_http(served: dict[str, Any], admin: Ad
         assert connections == [{"socket_id": socket_id, "app": "1", "protocol": 7,
                                 "channels": ["presence-lobby"], "user": None}]
         triggered = await admin.call("GET", "/pusher/recorder/triggered?channel=presence-lobby")
-        assert [e["name"] for e in triggered] == ["news", "lost", "fence"]
+        assert [e["name"] for e in triggered] == ["news", "weather", "lost", "fence"]
 
         # Snapshot, change, restore: the client hears the roster change back.
         saved = await admin.call("GET", "/snapshot")

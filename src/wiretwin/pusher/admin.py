@@ -34,10 +34,12 @@ class PusherAdmin:
         r = AdminRoute
         return [
             r("POST", "/pusher/events", self.trigger,
-              "Publish an event as POST /apps/{id}/events would (same checks)",
-              body={"type": "object", "required": ["event", "data"], "properties": {
+              "Publish an event as POST /apps/{id}/events would (same checks); the "
+              "event's name as `name` (Pusher's word) or `event`",
+              body={"type": "object", "required": ["data"], "properties": {
                   "channels": {"type": "array", "items": {"type": "string"}},
-                  "channel": {"type": "string"}, "event": {"type": "string"},
+                  "channel": {"type": "string"}, "name": {"type": "string"},
+                  "event": {"type": "string"},
                   "data": {}, "socket_id": {"type": "string"}, "app": {"type": "string"}}},
               tag="pusher"),
             r("GET", "/pusher/channels", self.channels, "Occupied channels",
@@ -112,12 +114,14 @@ class PusherAdmin:
     async def trigger(self, request: web.Request) -> dict[str, Any]:
         body = await json_body(request)
         channels = body.get("channels", body.get("channel"))
-        if not isinstance(channels, str | list) or not isinstance(body.get("event"), str):
-            raise AdminError(400, "give event (a string) and channel or channels")
+        name = body.get("name", body.get("event"))  # Pusher's HTTP API says name
+        if not isinstance(channels, str | list) or not isinstance(name, str):
+            raise AdminError(400, "give the event's name (name, a string) and channel or "
+                                  "channels")
         if not isinstance(body.get("socket_id"), str | None):
             raise AdminError(400, "socket_id must be a string")
         try:
-            self.twin.trigger(channels, body["event"], body.get("data"),
+            self.twin.trigger(channels, name, body.get("data"),
                               socket_id=body.get("socket_id"), app=self._app(request, body))
         except ApiError as exc:
             raise AdminError(exc.status, exc.message) from None
