@@ -222,3 +222,26 @@ async def test_no_such_admin_route_is_answered_in_the_admin_apis_shape(kind: str
         async with http.options(twin.http_url("/_wiretwin/faults")) as preflight:
             assert preflight.status == 204
             assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+
+
+async def test_the_printed_pusher_js_settings_authorize_private_and_presence_channels(
+) -> None:
+    """pusher-js posts ``socket_id`` and ``channel_name`` as a form to the endpoint the
+    settings name; the twin signs, a presence member being ``user-<socket id>`` unless the
+    app passes a ``user_id``."""
+    async with PusherTwin() as twin, aiohttp.ClientSession() as http:
+        options = twin.settings()["pusher_js"]["options"]
+        endpoint = options["channelAuthorization"]["endpoint"]
+        assert endpoint == twin.http_url("/_wiretwin/pusher/auth")
+        assert options["userAuthentication"]["endpoint"].endswith("/_wiretwin/pusher/user-auth")
+        form = {"socket_id": "123.456", "channel_name": "private-orders"}
+        async with http.post(endpoint, data=form) as signed:
+            assert signed.status == 200
+            assert (await signed.json())["auth"] == twin.sign_channel("123.456",
+                                                                      "private-orders")
+        form["channel_name"] = "presence-room"
+        async with http.post(endpoint, data=form) as member:
+            answer = await member.json()
+            assert json.loads(answer["channel_data"]) == {"user_id": "user-123.456"}
+            assert answer["auth"] == twin.sign_channel("123.456", "presence-room",
+                                                       answer["channel_data"])

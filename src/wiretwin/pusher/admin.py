@@ -211,9 +211,9 @@ class PusherAdmin:
         app = self._app(request)
         if not channel.startswith("presence-"):
             return {"auth": self.twin.sign_channel(socket_id, channel, app=app)}
-        user_id = form.get("user_id")
-        if not user_id:
-            raise AdminError(400, "presence channels need a user_id (as an auth param)")
+        # Without a user_id auth param, the subscriber is "user-<socket id>": a dev
+        # server's printed settings then work for presence channels as they are.
+        user_id = form.get("user_id") or f"user-{socket_id}"
         member: dict[str, Any] = {"user_id": str(user_id)}
         info = form.get("user_info")
         if info:
@@ -224,9 +224,10 @@ class PusherAdmin:
 
     async def user_auth(self, request: web.Request) -> dict[str, Any]:
         form = await self._form(request)
-        socket_id, user_id = form.get("socket_id"), form.get("user_id")
-        if not isinstance(socket_id, str) or not user_id:
-            raise AdminError(400, "socket_id and user_id are required")
+        socket_id = form.get("socket_id")
+        if not isinstance(socket_id, str):
+            raise AdminError(400, "socket_id is required")
+        user_id = form.get("user_id") or f"user-{socket_id}"
         user: dict[str, Any] = {"id": str(user_id)}
         if form.get("user_info"):
             info = form["user_info"]

@@ -29,11 +29,19 @@ def client_settings(app: App, *, host: str, port: int) -> dict[str, Any]:
         },
         # new Pusher(key, options): cluster is mandatory since pusher-js 8 even with
         # wsHost; enabledTransports keeps it off wss and the sockjs fallbacks.
+        # The development auth endpoints sign private and presence subscriptions and
+        # user sign-ins (see pusher.admin) until the app has endpoints of its own.
         "pusher_js": {
             "key": app.key,
             "options": {
                 "cluster": "mt1", "wsHost": host, "wsPort": port, "wssPort": port,
                 "forceTLS": False, "enabledTransports": ["ws"], "enableStats": False,
+                "channelAuthorization": {
+                    "endpoint": f"http://{host}:{port}/_wiretwin/pusher/auth",
+                    "transport": "ajax"},
+                "userAuthentication": {
+                    "endpoint": f"http://{host}:{port}/_wiretwin/pusher/user-auth",
+                    "transport": "ajax"},
             },
         },
         # pysher.Pusher(**settings["pysher"]); port defaults to 443 even without TLS.
@@ -45,6 +53,7 @@ def client_settings(app: App, *, host: str, port: int) -> dict[str, Any]:
         "laravel_echo": {
             "broadcaster": "pusher", "key": app.key, "cluster": "mt1", "wsHost": host,
             "wsPort": port, "wssPort": port, "forceTLS": False, "enabledTransports": ["ws"],
+            "authEndpoint": f"http://{host}:{port}/_wiretwin/pusher/auth",
         },
     }
 
