@@ -156,3 +156,18 @@ def test_serve_explains_a_bad_world(tmp_path: Path) -> None:
     assert f"{world}: [pusher] apps:" in result.stderr
     assert "digits" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_runs_only_the_twins_asked_for(tmp_path: Path) -> None:
+    settings_path = tmp_path / "settings.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wiretwin", "serve", "--twins", "discord", "--discord-port",
+         "0", "--settings-file", str(settings_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        printed = _read_until(proc, "Settings written to")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)
+    assert list(json.loads(settings_path.read_text())) == ["discord"]
+    assert "Discord" in printed and "Pusher" not in printed and "Lavalink" not in printed

@@ -122,6 +122,8 @@ def _build_twins(args: argparse.Namespace, world: dict[str, Any]) -> dict[str, T
     }
     twins: dict[str, Twin] = {}
     for name, (kind, port) in kinds.items():
+        if name not in args.twins:
+            continue
         # Built with their world, so POST /_wiretwin/reset goes back to the world, not
         # to the built-in defaults.
         try:
@@ -183,6 +185,16 @@ def _port(text: str) -> int:
     return port
 
 
+def _twin_names(text: str) -> list[str]:
+    """``--twins pusher,discord``: known twin names, at least one."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in DESCRIBE]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"{', '.join(unknown) or 'no twin'}: choose from {', '.join(DESCRIBE)}")
+    return names
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wiretwin", description="Offline twins of Discord, Lavalink and Pusher for "
@@ -194,6 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the Pusher, Lavalink and Discord twins on 127.0.0.1 with the "
                     "built-in world (or --world), print each one's URLs and ready-to-paste "
                     "client settings, and stop cleanly on Ctrl-C.")
+    serve_cmd.add_argument("--twins", type=_twin_names, default=list(DESCRIBE),
+                           metavar="NAMES",
+                           help="which twins to run, comma-separated (default: "
+                                "pusher,lavalink,discord)")
     serve_cmd.add_argument("--host", default="127.0.0.1",
                            help="address to listen on (default: 127.0.0.1)")
     serve_cmd.add_argument("--pusher-port", type=_port, default=DEFAULT_PUSHER_PORT,
