@@ -15,6 +15,10 @@ BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.wiretwin-installed
 # discord.py's forks get a venv each: nextcord and py-cord install a `discord` package of
 # their own, and mafic refuses to run beside two Discord libraries (disnake).
 FORKS := nextcord==2.6.0 py-cord==2.8.1 disnake==2.12.2
+# Forks whose voice plays through the Discord twin get their `voice` extra (PyNaCl and a
+# DAVE library: py-cord's davey, disnake's dave-py); tests/e2e/discord/test_fork_voice.py.
+# nextcord 2.6 has no mode the twin (or Discord) still offers: no voice for it.
+VOICE_FORKS := py-cord disnake
 # What a user's project has beside a fork: tests/e2e/discord/test_env_projects.py runs
 # pytest in each fork's venv with wiretwin's discord_env fixture.
 FORK_TOOLS := 'pytest>=8' 'pytest-asyncio>=0.23' 'pytest-xdist>=3.5'
@@ -45,8 +49,9 @@ $(BROWSER_STAMP): $(BROWSER_DIR)/package-lock.json
 
 .venv-%/.wiretwin-installed: pyproject.toml Makefile
 	$(PYTHON) -m venv .venv-$*
-	.venv-$*/bin/python -m pip install --quiet --disable-pip-version-check -e . \
-		$(filter $*==%,$(FORKS)) $(FORK_TOOLS)
+	.venv-$*/bin/python -m pip install --quiet --disable-pip-version-check -e '.[voice]' \
+		$(if $(filter $*,$(VOICE_FORKS)),$(subst $*==,'$*[voice]'==,$(filter $*==%,$(FORKS))),$(filter $*==%,$(FORKS))) \
+		$(FORK_TOOLS)
 	touch $@
 
 $(CHROMIUM):
