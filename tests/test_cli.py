@@ -171,3 +171,6 @@ def test_serve_runs_only_the_twins_asked_for(tmp_path: Path) -> None:
         proc.communicate(timeout=10)
     assert list(json.loads(settings_path.read_text())) == ["discord"]
     assert "Discord" in printed and "Pusher" not in printed and "Lavalink" not in printed
+    # The world's ids, and how to speak as a member by hand.
+    assert "general (text)" in printed and "member  " in printed
+    assert "/_wiretwin/discord/channels/" in printed and '"content": "hello"' in printed

@@ -27,6 +27,7 @@ from .lavalink import LavalinkTwin
 from .pusher import PusherTwin
 from .runtime.base import Twin
 from .runtime.clock import VirtualClock
+from .runtime.wire import ADMIN_PREFIX
 from .runtime.worlds import WorldError, default_world, read_world, write_world
 
 DEFAULT_PUSHER_PORT = 6001
@@ -102,6 +103,34 @@ def describe_discord(settings: dict[str, Any]) -> str:
     ])
 
 
+def describe_discord_world(twin: DiscordTwin, limit: int = 8) -> str:
+    """What the Discord twin holds, with ids, and how to speak as a member by hand."""
+    model = twin.model
+    lines = ["  world (ids for the admin API, docs/discord.md):"]
+    example: tuple[int, int] | None = None
+    for guild in model.guilds.values():
+        lines.append(f"    guild {guild.id}  {guild.name}")
+        texts = [model.channels[c] for c in guild.channels if c in model.channels]
+        for channel in texts[:limit]:
+            kind = channel.type.name.lower().removeprefix("guild_")
+            lines.append(f"      channel {channel.id}  {channel.name} ({kind})")
+        people = [model.users[u] for u in guild.members if u in model.users]
+        for user in people[:limit]:
+            lines.append(f"      member  {user.id}  {user.username}"
+                         + (" (the bot)" if user.id == model.bot.id else ""))
+        if example is None:
+            text = next((c for c in texts if c.type.name == "GUILD_TEXT"), None)
+            human = next((u for u in people if not u.bot), None)
+            if text is not None and human is not None:
+                example = (text.id, human.id)
+    if example is not None:
+        channel_id, user_id = example
+        lines += ["  a member says hello:",
+                  f"    curl -X POST {twin.http_url(ADMIN_PREFIX)}/discord/channels/{channel_id}"
+                  f"/messages -d '{{\"author\": \"{user_id}\", \"content\": \"hello\"}}'"]
+    return "\n".join(lines)
+
+
 DESCRIBE = {"pusher": describe_pusher, "lavalink": describe_lavalink,
             "discord": describe_discord}
 
@@ -160,6 +189,9 @@ async def serve(args: argparse.Namespace, out: TextIO) -> None:
               file=out)
         for name, block in settings.items():
             print("\n" + DESCRIBE[name](block), file=out)
+            twin = twins[name]
+            if isinstance(twin, DiscordTwin) and twin.model.guilds:
+                print(describe_discord_world(twin), file=out)
         if args.settings_file:
             print(f"\nSettings written to {args.settings_file}", file=out)
         out.flush()
