@@ -6,6 +6,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.wiretwin-installed
+# `make serve` needs wiretwin alone (and its voice extra, for bots that join voice), not
+# the test toolchain: a venv of its own, about twenty packages.
+SERVE_VENV := .venv-serve
+SERVE_STAMP := $(SERVE_VENV)/.wiretwin-installed
 JS_DIR := tests/e2e/pusher/js
 JS_STAMP := $(JS_DIR)/node_modules/.wiretwin-installed
 DISCORD_JS_DIR := tests/e2e/discord/js
@@ -35,6 +39,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
+$(SERVE_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(SERVE_VENV)
+	$(SERVE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[voice]'
+	touch $@
+
 $(JS_STAMP): $(JS_DIR)/package-lock.json
 	cd $(JS_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -60,8 +69,8 @@ $(CHROMIUM):
 
 install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP) $(BROWSER_STAMP) $(CHROMIUM) $(FORK_STAMPS)
 
-serve: $(STAMP)
-	$(BIN)/wiretwin serve $(ARGS)
+serve: $(SERVE_STAMP)
+	$(SERVE_VENV)/bin/wiretwin serve $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
@@ -75,5 +84,5 @@ pytest: install
 test: install lint typecheck pytest
 
 clean:
-	rm -rf $(VENV) .venv-nextcord .venv-py-cord .venv-disnake $(JS_DIR)/node_modules $(DISCORD_JS_DIR)/node_modules \
+	rm -rf $(VENV) $(SERVE_VENV) .venv-nextcord .venv-py-cord .venv-disnake $(JS_DIR)/node_modules $(DISCORD_JS_DIR)/node_modules \
 		$(BROWSER_DIR)/node_modules
