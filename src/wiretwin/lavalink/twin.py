@@ -20,6 +20,7 @@ from ..runtime.admin import AdminRoute
 from ..runtime.base import Twin
 from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
+from ..runtime.jsonio import compact
 from ..runtime.worlds import world_table
 from .admin import LavalinkAdmin
 from .catalogue import Catalogue, Playlist, default_catalogue
@@ -150,7 +151,7 @@ class LavalinkTwin(Twin):
     # -- Effects ------------------------------------------------------------------------
 
     def send(self, session_id: str, message: dict[str, Any], label: str) -> None:
-        self.sockets.send(session_id, _ENCODER.encode(message), label)
+        self.sockets.send(session_id, compact(message), label)
 
     # -- state --------------------------------------------------------------------------
 
@@ -274,10 +275,6 @@ def _view(session: Session, player: Player) -> PlayerView:
     return PlayerView(session.id, player.guild_id, player.current(), player.position,
                       player.paused, player.volume, dict(player.filters),
                       serialize.voice_json(player.voice), player.voice_connected, player.end_time)
-
-
-#: One encoder for every frame (json.dumps builds a new one per call when given options).
-_ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
 async def _api_version_header(request: web.Request, response: web.StreamResponse) -> None:

@@ -19,15 +19,15 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiohttp import web
 
 from ...runtime.clock import Clock
 from ...runtime.journal import Journal
+from ...runtime.jsonio import compact
 from ...runtime.routes import RouteSpec
 from ..model import DiscordError, DiscordModel
 from ..oauth import Grant
@@ -45,11 +45,38 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     """A JSON answer with Discord's exact content type (no charset)."""
     out = {"Content-Type": "application/json"}
     out.update(headers or {})
-    return web.Response(status=status, body=json.dumps(body).encode(), headers=out)
+    return web.Response(status=status, body=compact(body).encode(), headers=out)
 
 
 def error_response(exc: DiscordError, headers: dict[str, str] | None = None) -> web.Response:
     return json_response(exc.to_json(), exc.status, headers)
+
+
+class _Spec(NamedTuple):
+    method: str
+    template: str
+    #: The handler's function (unbound, for a method: :meth:`RestApp._handler` binds it).
+    func: Callable[..., Awaitable[Any]]
+    auth: bool
+    name: str
+
+
+_SPECS: dict[tuple[str, str, Callable[..., Awaitable[Any]], bool], _Spec] = {}
+#: Specs kept for sharing at most (the twin's routes are a few hundred; a handler made
+#: afresh per twin, a closure, would otherwise grow the table without end).
+_SHARED_SPECS = 4096
+
+
+def _spec(method: str, template: str, func: Callable[..., Awaitable[Any]], auth: bool
+          ) -> _Spec:
+    """The one :class:`_Spec` of a route (made by the first twin that registers it)."""
+    key = (method, template, func, auth)
+    found = _SPECS.get(key)
+    if found is None:
+        found = _Spec(method, template, func, auth, f"{method} {template}")
+        if len(_SPECS) < _SHARED_SPECS:
+            found = _SPECS.setdefault(key, found)
+    return found
 
 
 class RestApp:
@@ -64,10 +91,12 @@ class RestApp:
         self.clock = clock
         self.journal = journal
         self.limits = RateLimits(clock)
-        #: (method, template, handler, needs the bot token), in registration order.
-        self._table: list[tuple[str, str, Handler, bool]] = []
-        #: "METHOD template" per route: the route list's key.
-        self._names: list[str] = []
+        #: Per route, in registration order: its :class:`_Spec` (shared by every twin)
+        #: and the object whose method answers it (None: the spec's function is the
+        #: handler). Twins are made often (one per dpytest ``configure``): a route
+        #: costs a twin two list slots, not objects the garbage collector must walk.
+        self._specs: list[_Spec] = []
+        self._owners: list[object | None] = []
         #: (method, template) -> forced error answer (the backend's set_error_state).
         self.forced: dict[tuple[str, str], DiscordError] = {}
         #: (method, template) -> (handler, scope it needs) for Bearer tokens.
@@ -79,8 +108,17 @@ class RestApp:
             ) -> None:
         """``auth=False``: the route takes no bot token (interaction callbacks and
         webhooks: the token in the path is the key)."""
-        self._table.append((method, template, handler, auth))
-        self._names.append(f"{method} {template}")
+        func = getattr(handler, "__func__", None)
+        if func is None:
+            self._specs.append(_spec(method, template, handler, auth))
+            self._owners.append(None)
+        else:
+            self._specs.append(_spec(method, template, func, auth))
+            self._owners.append(handler.__self__)  # type: ignore[attr-defined]
+
+    def _handler(self, index: int) -> Handler:
+        owner, func = self._owners[index], self._specs[index].func
+        return func if owner is None else func.__get__(owner)
 
     def bearer(self, method: str, template: str, handler: Handler, scope: str | None
                ) -> None:
@@ -88,30 +126,32 @@ class RestApp:
         ``request[GRANT]``) when the token carries ``scope`` (None: any live token); a
         route with no bot handler answers a bot token with Discord's 401."""
         self._bearer[(method, template)] = (handler, scope)
-        if f"{method} {template}" not in self._names:
+        if not any(spec.method == method and spec.template == template
+                   for spec in self._specs):
             self.add(method, template, self._bearer_only)
 
     @property
     def route_key(self) -> Hashable:
-        return ("discord-rest", *self._names)
+        return ("discord-rest", *(spec.name for spec in self._specs))
 
     def route_specs(self) -> list[RouteSpec]:
         specs: list[RouteSpec] = []
         for prefix in PREFIXES:
-            specs.extend((method, prefix + template, ())
-                         for method, template, _, _ in self._table)
+            specs.extend((spec.method, prefix + spec.template, ()) for spec in self._specs)
             specs.append(("*", prefix + "/{tail:.*}", ()))
         return specs
 
     def call(self, index: int, request: web.Request) -> Awaitable[web.StreamResponse]:
-        index %= len(self._table) + 1
-        if index == len(self._table):
+        index %= len(self._specs) + 1
+        if index == len(self._specs):
             return self._unmodelled(request)
-        return self._endpoint(*self._table[index], request)
+        spec = self._specs[index]
+        return self._endpoint(spec.method, spec.template, self._handler(index), spec.auth,
+                              request)
 
     @property
     def templates(self) -> list[tuple[str, str]]:
-        return [(m, t) for m, t, _, _ in self._table]
+        return [(spec.method, spec.template) for spec in self._specs]
 
     async def _endpoint(self, method: str, template: str, handler: Handler, auth: bool,
                         request: web.Request) -> web.StreamResponse:

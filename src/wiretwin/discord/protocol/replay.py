@@ -15,12 +15,13 @@ replayed either.
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
 from typing import Any
+
+from ...runtime.jsonio import compact
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,9 @@ class GatewayLimits:
                 raise ValueError(f"{name} must be an integer >= 1")
 
 
-#: One encoder for every frame (``json.dumps`` with arguments builds one per call).
-_COMPACT = json.JSONEncoder(separators=(",", ":"))
-
-
 def json_text(data: Any) -> str:
     """``data`` as the gateway sends it: compact ASCII JSON (so characters are bytes)."""
-    return _COMPACT.encode(data)
+    return compact(data)
 
 
 def json_size(data: dict[str, Any]) -> int:
