@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import random
 from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
@@ -24,6 +25,7 @@ from ..runtime.alarm import Alarm
 from ..runtime.base import Twin
 from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
+from ..runtime.jsonio import compact
 from ..runtime.routes import DefSource, RouteSource
 from ..runtime.wire import ADMIN_PREFIX
 from ..runtime.worlds import world_table
@@ -207,8 +209,9 @@ class DiscordTwin(Twin):
         self._oauth_routes = OAuthRoutes(self.rest, self.model, self.oauth)
         if self._world is not None:
             self._restore(self._world)
-        #: What reset() goes back to: the built state (with its world, if given one).
-        self._initial = snapshot(self.model)
+        #: What reset() goes back to: the built state (with its world, if given one), as
+        #: JSON text (one string, not a tree of objects for the garbage collector).
+        self._initial = compact(snapshot(self.model))
 
     def _http_error(self, request: web.Request | None, status: int, message: str | None
                     ) -> web.Response:
@@ -272,7 +275,7 @@ class DiscordTwin(Twin):
         self.uploads.clear()
         self.oauth.clear()
         self.alarm.clear()
-        self._restore(self._initial)
+        self._restore(json.loads(self._initial))
         for observer in list(self.reset_observers):
             observer()
 

@@ -8,7 +8,6 @@ would report on its own (track exceptions, stuck tracks, voice sockets closing).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path

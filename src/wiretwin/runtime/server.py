@@ -34,7 +34,7 @@ class TwinServer:
     def __init__(self, app: web.Application | None = None, *, host: str = "127.0.0.1",
                  port: int = 0, logger: logging.LoggerAdapter[logging.Logger] | None = None
                  ) -> None:
-        self.app = app if app is not None else web.Application()
+        self._app = app
         self.host = host
         self._requested_port = port
         self._runner: web.AppRunner | None = None
@@ -45,11 +45,21 @@ class TwinServer:
         self._logger = logger
 
     @property
+    def app(self) -> web.Application:
+        """The application served (an empty one until a twin gives its own)."""
+        if self._app is None:
+            self._app = web.Application()
+        return self._app
+
+    @app.setter
+    def app(self, app: web.Application) -> None:
+        self._app = app
+
+    @property
     def port(self) -> int:
         if self._socket is None:
             raise RuntimeError("the server is not running")
-        port: int = self._socket.getsockname()[1]
-        return port
+        return self._port
 
     @property
     def running(self) -> bool:
@@ -104,6 +114,7 @@ class TwinServer:
             ) from exc
         sock.listen(512)
         sock.setblocking(False)
+        self._port: int = sock.getsockname()[1]
         self._socket = sock
 
     async def serve(self, app: web.Application | None = None) -> None:
