@@ -19,6 +19,8 @@
 
 from __future__ import annotations
 
+import inspect
+import itertools
 import math
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, NamedTuple
@@ -79,6 +81,12 @@ def _spec(method: str, template: str, func: Callable[..., Awaitable[Any]], auth:
     return found
 
 
+#: A table for :meth:`RestApp.mount`.
+Routes = tuple[tuple[str, str, str] | tuple[str, str, str, bool], ...]
+#: (class, id of its table) -> (the table's specs, the table, kept alive with its id).
+_MOUNTS: dict[tuple[type, int], tuple[tuple[_Spec, ...], Routes]] = {}
+
+
 class RestApp:
     """Registers handlers on every version prefix, behind auth and rate limits.
 
@@ -116,6 +124,28 @@ class RestApp:
             self._specs.append(_spec(method, template, func, auth))
             self._owners.append(handler.__self__)  # type: ignore[attr-defined]
 
+    def mount(self, owner: object, routes: Routes) -> None:
+        """Add ``routes``, each ``(method, template, name of owner's handler method)``
+        or with ``auth`` fourth (see :meth:`add`): the specs are made once per class and
+        table, so a twin adds its few hundred routes without making an object per
+        route."""
+        key = (type(owner), id(routes))
+        mounted = _MOUNTS.get(key)
+        if mounted is None:
+            made = []
+            for route in routes:
+                method, template, name = route[0], route[1], route[2]
+                auth = bool(route[3]) if len(route) > 3 else True
+                func = getattr(type(owner), name)
+                if not inspect.isfunction(func):
+                    raise TypeError(f"{type(owner).__name__}.{name} is not a method")
+                made.append(_spec(method, template, func, auth))
+            # The table is kept with its specs: its id stays its own while it lives.
+            mounted = _MOUNTS.setdefault(key, (tuple(made), routes))
+        specs = mounted[0]
+        self._specs.extend(specs)
+        self._owners.extend(itertools.repeat(owner, len(specs)))
+
     def _handler(self, index: int) -> Handler:
         owner, func = self._owners[index], self._specs[index].func
         return func if owner is None else func.__get__(owner)
@@ -126,8 +156,7 @@ class RestApp:
         ``request[GRANT]``) when the token carries ``scope`` (None: any live token); a
         route with no bot handler answers a bot token with Discord's 401."""
         self._bearer[(method, template)] = (handler, scope)
-        if not any(spec.method == method and spec.template == template
-                   for spec in self._specs):
+        if f"{method} {template}" not in {spec.name for spec in self._specs}:
             self.add(method, template, self._bearer_only)
 
     @property

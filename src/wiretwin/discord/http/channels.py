@@ -23,7 +23,7 @@ from ..wire.changes import read_overwrite
 from ..wire.fields import Form, as_snowflake, as_timestamp_ms
 from ..wire.params import query, read_json, snowflake_arg
 from .access import ChannelAccess
-from .app import RestApp
+from .app import RestApp, Routes
 from .threads import ThreadRoutes
 
 
@@ -38,6 +38,41 @@ def parse_emoji(raw: str) -> dict[str, Any]:
     return {"id": None, "name": text}
 
 
+def _routes() -> Routes:
+    r = "/channels/{channel_id}"
+    m = r + "/messages/{message_id}"
+    return (
+        ("GET", r, "get_channel"),
+        ("PATCH", r, "modify_channel"),
+        ("DELETE", r, "delete_channel"),
+        ("GET", r + "/messages", "list_messages"),
+        ("POST", r + "/messages", "create_message"),
+        ("POST", r + "/messages/bulk-delete", "bulk_delete"),
+        ("GET", r + "/messages/pins", "list_pins_new"),
+        ("PUT", r + "/messages/pins/{message_id}", "pin"),
+        ("DELETE", r + "/messages/pins/{message_id}", "unpin"),
+        ("GET", m, "get_message"),
+        ("PATCH", m, "edit_message"),
+        ("DELETE", m, "delete_message"),
+        ("PUT", m + "/reactions/{emoji}/@me", "react"),
+        ("DELETE", m + "/reactions/{emoji}/@me", "unreact"),
+        ("DELETE", m + "/reactions/{emoji}/{user_id}", "remove_user_reaction"),
+        ("GET", m + "/reactions/{emoji}", "reaction_users"),
+        ("DELETE", m + "/reactions/{emoji}", "clear_emoji"),
+        ("DELETE", m + "/reactions", "clear_reactions"),
+        ("GET", r + "/pins", "list_pins"),
+        ("PUT", r + "/pins/{message_id}", "pin"),
+        ("DELETE", r + "/pins/{message_id}", "unpin"),
+        ("POST", r + "/typing", "typing"),
+        ("PUT", r + "/permissions/{overwrite_id}", "set_overwrite"),
+        ("DELETE", r + "/permissions/{overwrite_id}", "delete_overwrite"),
+        ("PUT", r + "/voice-status", "set_voice_status"),
+    )
+
+
+_ROUTES = _routes()
+
+
 class ChannelRoutes:
     def __init__(self, app: RestApp, model: DiscordModel, access: ChannelAccess,
                  threads: ThreadRoutes) -> None:
@@ -45,36 +80,7 @@ class ChannelRoutes:
         self.access = access
         #: PATCH/DELETE on a thread go to it.
         self.threads = threads
-        r = "/channels/{channel_id}"
-        m = r + "/messages/{message_id}"
-        for method, template, handler in (
-            ("GET", r, self.get_channel),
-            ("PATCH", r, self.modify_channel),
-            ("DELETE", r, self.delete_channel),
-            ("GET", r + "/messages", self.list_messages),
-            ("POST", r + "/messages", self.create_message),
-            ("POST", r + "/messages/bulk-delete", self.bulk_delete),
-            ("GET", r + "/messages/pins", self.list_pins_new),
-            ("PUT", r + "/messages/pins/{message_id}", self.pin),
-            ("DELETE", r + "/messages/pins/{message_id}", self.unpin),
-            ("GET", m, self.get_message),
-            ("PATCH", m, self.edit_message),
-            ("DELETE", m, self.delete_message),
-            ("PUT", m + "/reactions/{emoji}/@me", self.react),
-            ("DELETE", m + "/reactions/{emoji}/@me", self.unreact),
-            ("DELETE", m + "/reactions/{emoji}/{user_id}", self.remove_user_reaction),
-            ("GET", m + "/reactions/{emoji}", self.reaction_users),
-            ("DELETE", m + "/reactions/{emoji}", self.clear_emoji),
-            ("DELETE", m + "/reactions", self.clear_reactions),
-            ("GET", r + "/pins", self.list_pins),
-            ("PUT", r + "/pins/{message_id}", self.pin),
-            ("DELETE", r + "/pins/{message_id}", self.unpin),
-            ("POST", r + "/typing", self.typing),
-            ("PUT", r + "/permissions/{overwrite_id}", self.set_overwrite),
-            ("DELETE", r + "/permissions/{overwrite_id}", self.delete_overwrite),
-            ("PUT", r + "/voice-status", self.set_voice_status),
-        ):
-            app.add(method, template, handler)
+        app.mount(self, _ROUTES)
 
     # -- helpers ------------------------------------------------------------------------
 

@@ -16,30 +16,39 @@ from aiohttp import web
 from ..errors import BOTS_CANNOT_USE_ENDPOINT, UNKNOWN_COMMAND_PERMISSIONS
 from ..model import DiscordModel
 from ..wire.params import query_flag, read_json_any, snowflake_arg
-from .app import RestApp, json_response
+from .app import RestApp, Routes, json_response
 
 _BASE = "/applications/{application_id}"
+
+
+def _routes() -> Routes:
+    # Before /commands/{command_id}, which would take "permissions" for an id.
+    perms = _BASE + "/guilds/{guild_id}/commands"
+    routes: list[tuple[str, str, str]] = [
+        ("GET", perms + "/permissions", "all_permissions"),
+        ("PUT", perms + "/permissions", "bots_cannot"),
+        ("GET", perms + "/{command_id}/permissions", "permissions"),
+        ("PUT", perms + "/{command_id}/permissions", "bots_cannot"),
+    ]
+    for scope in (_BASE, _BASE + "/guilds/{guild_id}"):
+        routes += [
+            ("GET", scope + "/commands", "list_commands"),
+            ("POST", scope + "/commands", "create"),
+            ("PUT", scope + "/commands", "overwrite"),
+            ("GET", scope + "/commands/{command_id}", "get"),
+            ("PATCH", scope + "/commands/{command_id}", "edit"),
+            ("DELETE", scope + "/commands/{command_id}", "delete"),
+        ]
+    return tuple(routes)
+
+
+_ROUTES = _routes()
 
 
 class CommandRoutes:
     def __init__(self, app: RestApp, model: DiscordModel) -> None:
         self.model = model
-        # Before /commands/{command_id}, which would take "permissions" for an id.
-        perms = _BASE + "/guilds/{guild_id}/commands"
-        app.add("GET", perms + "/permissions", self.all_permissions)
-        app.add("PUT", perms + "/permissions", self.bots_cannot)
-        app.add("GET", perms + "/{command_id}/permissions", self.permissions)
-        app.add("PUT", perms + "/{command_id}/permissions", self.bots_cannot)
-        for scope in (_BASE, _BASE + "/guilds/{guild_id}"):
-            for method, template, handler in (
-                ("GET", "/commands", self.list_commands),
-                ("POST", "/commands", self.create),
-                ("PUT", "/commands", self.overwrite),
-                ("GET", "/commands/{command_id}", self.get),
-                ("PATCH", "/commands/{command_id}", self.edit),
-                ("DELETE", "/commands/{command_id}", self.delete),
-            ):
-                app.add(method, scope + template, handler)
+        app.mount(self, _ROUTES)
 
     def _scope(self, request: web.Request) -> int | None:
         guild_id = (snowflake_arg(request, "guild_id") if "guild_id" in request.match_info

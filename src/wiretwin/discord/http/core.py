@@ -12,7 +12,7 @@ from ..model import DiscordModel
 from ..wire.fields import Form
 from ..wire.params import query, read_json, snowflake_arg
 from ..wire.serialize import user_guild_json
-from .app import RestApp
+from .app import RestApp, Routes
 
 #: (sound_id, name, emoji) of Discord's default soundboard sounds, as remembered from its
 #: API answers (not checked against a capture: see docs/discord.md).
@@ -22,25 +22,31 @@ DEFAULT_SOUNDS = (
     ("5", "sad horn", "\N{TRUMPET}"), ("7", "ba dum tss", "\N{DRUM WITH DRUMSTICKS}"))
 
 
+def _routes() -> Routes:
+    return (
+        ("GET", "/users/@me", "me"),
+        ("PATCH", "/users/@me", "modify_me"),
+        ("GET", "/users/@me/guilds", "my_guilds"),
+        ("DELETE", "/users/@me/guilds/{guild_id}", "leave_guild"),
+        ("POST", "/users/@me/channels", "open_dm"),
+        ("GET", "/users/{user_id}", "get_user"),
+        ("GET", "/oauth2/applications/@me", "application"),
+        ("GET", "/applications/@me", "application"),
+        ("GET", "/gateway/bot", "gateway_bot"),
+        ("GET", "/soundboard-default-sounds", "default_sounds"),
+    )
+
+
+_ROUTES = _routes()
+
+
 class CoreRoutes:
     def __init__(self, app: RestApp, model: DiscordModel, gateway_url: Callable[[], str],
                  recommended_shards: Callable[[], int]) -> None:
         self.model = model
         self.gateway_url = gateway_url
         self.recommended_shards = recommended_shards
-        for method, template, handler in (
-            ("GET", "/users/@me", self.me),
-            ("PATCH", "/users/@me", self.modify_me),
-            ("GET", "/users/@me/guilds", self.my_guilds),
-            ("DELETE", "/users/@me/guilds/{guild_id}", self.leave_guild),
-            ("POST", "/users/@me/channels", self.open_dm),
-            ("GET", "/users/{user_id}", self.get_user),
-            ("GET", "/oauth2/applications/@me", self.application),
-            ("GET", "/applications/@me", self.application),
-            ("GET", "/gateway/bot", self.gateway_bot),
-            ("GET", "/soundboard-default-sounds", self.default_sounds),
-        ):
-            app.add(method, template, handler)
+        app.mount(self, _ROUTES)
         # Discord's docs: GET /gateway "does not require authentication".
         app.add("GET", "/gateway", self.gateway, auth=False)
 

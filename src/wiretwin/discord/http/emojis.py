@@ -13,7 +13,7 @@ from ..model.base import missing_access
 from ..model.emojis import read_image
 from ..wire.fields import Form
 from ..wire.params import read_json, snowflake_arg
-from .app import RestApp, json_response
+from .app import RestApp, Routes, json_response
 
 
 def bots_guild(model: DiscordModel, request: web.Request) -> Guild:
@@ -26,24 +26,30 @@ def bots_guild(model: DiscordModel, request: web.Request) -> Guild:
     return guild
 
 
+def _routes() -> Routes:
+    g = "/guilds/{guild_id}/emojis"
+    a = "/applications/{application_id}/emojis"
+    return (
+        ("GET", g, "list_emojis"),
+        ("POST", g, "create_emoji"),
+        ("GET", g + "/{emoji_id}", "get_emoji"),
+        ("PATCH", g + "/{emoji_id}", "modify_emoji"),
+        ("DELETE", g + "/{emoji_id}", "delete_emoji"),
+        ("GET", a, "list_app_emojis"),
+        ("POST", a, "create_app_emoji"),
+        ("GET", a + "/{emoji_id}", "get_app_emoji"),
+        ("PATCH", a + "/{emoji_id}", "modify_app_emoji"),
+        ("DELETE", a + "/{emoji_id}", "delete_app_emoji"),
+    )
+
+
+_ROUTES = _routes()
+
+
 class EmojiRoutes:
     def __init__(self, app: RestApp, model: DiscordModel) -> None:
         self.model = model
-        g = "/guilds/{guild_id}/emojis"
-        a = "/applications/{application_id}/emojis"
-        for method, template, handler in (
-            ("GET", g, self.list_emojis),
-            ("POST", g, self.create_emoji),
-            ("GET", g + "/{emoji_id}", self.get_emoji),
-            ("PATCH", g + "/{emoji_id}", self.modify_emoji),
-            ("DELETE", g + "/{emoji_id}", self.delete_emoji),
-            ("GET", a, self.list_app_emojis),
-            ("POST", a, self.create_app_emoji),
-            ("GET", a + "/{emoji_id}", self.get_app_emoji),
-            ("PATCH", a + "/{emoji_id}", self.modify_app_emoji),
-            ("DELETE", a + "/{emoji_id}", self.delete_app_emoji),
-        ):
-            app.add(method, template, handler)
+        app.mount(self, _ROUTES)
 
     @property
     def me(self) -> int:

@@ -19,40 +19,46 @@ from ..permissions import Permission as P
 from ..wire.changes import read_channel, read_member, read_role
 from ..wire.fields import NULL_ITEM, Form
 from ..wire.params import query, query_flag, read_json, read_json_list, snowflake_arg
-from .app import RestApp
+from .app import RestApp, Routes
+
+
+def _routes() -> Routes:
+    g = "/guilds/{guild_id}"
+    mem = g + "/members/{user_id}"
+    return (
+        ("GET", g, "get_guild"),
+        ("PATCH", g, "modify_guild"),
+        ("GET", g + "/channels", "list_channels"),
+        ("POST", g + "/channels", "create_channel"),
+        ("PATCH", g + "/channels", "channel_positions"),
+        ("GET", g + "/members", "list_members"),
+        ("GET", g + "/members/search", "search_members"),
+        ("PATCH", g + "/members/@me", "modify_me"),
+        ("GET", mem, "get_member"),
+        ("PATCH", mem, "modify_member"),
+        ("DELETE", mem, "kick"),
+        ("PUT", mem + "/roles/{role_id}", "add_role"),
+        ("DELETE", mem + "/roles/{role_id}", "remove_role"),
+        ("GET", g + "/bans", "list_bans"),
+        ("GET", g + "/bans/{user_id}", "get_ban"),
+        ("PUT", g + "/bans/{user_id}", "ban"),
+        ("DELETE", g + "/bans/{user_id}", "unban"),
+        ("GET", g + "/roles", "list_roles"),
+        ("POST", g + "/roles", "create_role"),
+        ("PATCH", g + "/roles", "role_positions"),
+        ("GET", g + "/roles/{role_id}", "get_role"),
+        ("PATCH", g + "/roles/{role_id}", "modify_role"),
+        ("DELETE", g + "/roles/{role_id}", "delete_role"),
+    )
+
+
+_ROUTES = _routes()
 
 
 class GuildRoutes:
     def __init__(self, app: RestApp, model: DiscordModel) -> None:
         self.model = model
-        g = "/guilds/{guild_id}"
-        mem = g + "/members/{user_id}"
-        for method, template, handler in (
-            ("GET", g, self.get_guild),
-            ("PATCH", g, self.modify_guild),
-            ("GET", g + "/channels", self.list_channels),
-            ("POST", g + "/channels", self.create_channel),
-            ("PATCH", g + "/channels", self.channel_positions),
-            ("GET", g + "/members", self.list_members),
-            ("GET", g + "/members/search", self.search_members),
-            ("PATCH", g + "/members/@me", self.modify_me),
-            ("GET", mem, self.get_member),
-            ("PATCH", mem, self.modify_member),
-            ("DELETE", mem, self.kick),
-            ("PUT", mem + "/roles/{role_id}", self.add_role),
-            ("DELETE", mem + "/roles/{role_id}", self.remove_role),
-            ("GET", g + "/bans", self.list_bans),
-            ("GET", g + "/bans/{user_id}", self.get_ban),
-            ("PUT", g + "/bans/{user_id}", self.ban),
-            ("DELETE", g + "/bans/{user_id}", self.unban),
-            ("GET", g + "/roles", self.list_roles),
-            ("POST", g + "/roles", self.create_role),
-            ("PATCH", g + "/roles", self.role_positions),
-            ("GET", g + "/roles/{role_id}", self.get_role),
-            ("PATCH", g + "/roles/{role_id}", self.modify_role),
-            ("DELETE", g + "/roles/{role_id}", self.delete_role),
-        ):
-            app.add(method, template, handler)
+        app.mount(self, _ROUTES)
 
     @property
     def me(self) -> int:

@@ -48,7 +48,7 @@ from ..wire.components import check_modal_components, number_components
 from ..wire.fields import Form
 from ..wire.params import query_flag, snowflake_arg
 from .access import ChannelAccess
-from .app import RestApp, json_response
+from .app import RestApp, Routes, json_response
 from .webhooks import WebhookRoutes
 
 #: Interaction type -> the callback types Discord accepts for it.
@@ -57,6 +57,23 @@ _ALLOWED = {APPLICATION_COMMAND: (4, 5, 9, 10, 12), MESSAGE_COMPONENT: (4, 5, 6,
 #: Message flags a response may set (SUPPRESS_EMBEDS, EPHEMERAL, SUPPRESS_NOTIFICATIONS,
 #: IS_VOICE_MESSAGE, IS_COMPONENTS_V2).
 _SETTABLE_FLAGS = 4 | EPHEMERAL | 4096 | 8192 | 32768
+
+
+def _routes() -> Routes:
+    hook = "/webhooks/{application_id}/{token}"
+    return (
+        ("POST", "/interactions/{interaction_id}/{token}/callback", "callback", False),
+        ("GET", hook + "/messages/@original", "get_original", False),
+        ("PATCH", hook + "/messages/@original", "edit_original", False),
+        ("DELETE", hook + "/messages/@original", "delete_original", False),
+        ("POST", hook, "followup", False),
+        ("GET", hook + "/messages/{message_id}", "get_followup", False),
+        ("PATCH", hook + "/messages/{message_id}", "edit_followup", False),
+        ("DELETE", hook + "/messages/{message_id}", "delete_followup", False),
+    )
+
+
+_ROUTES = _routes()
 
 
 class InteractionRoutes:
@@ -70,18 +87,7 @@ class InteractionRoutes:
         #: Channel webhooks share the followup paths: tokens that are not interactions'
         #: go to them.
         self.webhooks = webhooks
-        hook = "/webhooks/{application_id}/{token}"
-        for method, template, handler in (
-            ("POST", "/interactions/{interaction_id}/{token}/callback", self.callback),
-            ("GET", hook + "/messages/@original", self.get_original),
-            ("PATCH", hook + "/messages/@original", self.edit_original),
-            ("DELETE", hook + "/messages/@original", self.delete_original),
-            ("POST", hook, self.followup),
-            ("GET", hook + "/messages/{message_id}", self.get_followup),
-            ("PATCH", hook + "/messages/{message_id}", self.edit_followup),
-            ("DELETE", hook + "/messages/{message_id}", self.delete_followup),
-        ):
-            app.add(method, template, handler, auth=False)
+        app.mount(self, _ROUTES)
 
     # -- the callback -------------------------------------------------------------------
 

@@ -14,25 +14,31 @@ from ..model.base import form_error
 from ..model.stickers import MAX_FILE
 from ..wire.fields import Form
 from ..wire.params import read_form, read_json, snowflake_arg
-from .app import RestApp, json_response
+from .app import RestApp, Routes, json_response
 from .emojis import bots_guild
+
+
+def _routes() -> Routes:
+    g = "/guilds/{guild_id}/stickers"
+    return (
+        ("GET", g, "list_stickers"),
+        ("POST", g, "create_sticker"),
+        ("GET", g + "/{sticker_id}", "get_sticker"),
+        ("PATCH", g + "/{sticker_id}", "modify_sticker"),
+        ("DELETE", g + "/{sticker_id}", "delete_sticker"),
+        ("GET", "/stickers/{sticker_id}", "any_sticker"),
+        ("GET", "/sticker-packs", "packs"),
+        ("GET", "/sticker-packs/{pack_id}", "pack"),
+    )
+
+
+_ROUTES = _routes()
 
 
 class StickerRoutes:
     def __init__(self, app: RestApp, model: DiscordModel) -> None:
         self.model = model
-        g = "/guilds/{guild_id}/stickers"
-        for method, template, handler in (
-            ("GET", g, self.list_stickers),
-            ("POST", g, self.create_sticker),
-            ("GET", g + "/{sticker_id}", self.get_sticker),
-            ("PATCH", g + "/{sticker_id}", self.modify_sticker),
-            ("DELETE", g + "/{sticker_id}", self.delete_sticker),
-            ("GET", "/stickers/{sticker_id}", self.any_sticker),
-            ("GET", "/sticker-packs", self.packs),
-            ("GET", "/sticker-packs/{pack_id}", self.pack),
-        ):
-            app.add(method, template, handler)
+        app.mount(self, _ROUTES)
 
     @property
     def me(self) -> int:

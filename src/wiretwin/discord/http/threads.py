@@ -21,31 +21,37 @@ from ..permissions import Permission as P
 from ..wire.changes import read_new_thread, read_thread
 from ..wire.params import query, query_flag, read_json, snowflake_arg
 from .access import ChannelAccess
-from .app import RestApp
+from .app import RestApp, Routes
 
 _PAGE = 50
+
+
+def _routes() -> Routes:
+    r = "/channels/{channel_id}"
+    return (
+        ("POST", r + "/messages/{message_id}/threads", "from_message"),
+        ("POST", r + "/threads", "start"),
+        ("PUT", r + "/thread-members/@me", "join"),
+        ("DELETE", r + "/thread-members/@me", "leave"),
+        ("PUT", r + "/thread-members/{user_id}", "add_member"),
+        ("DELETE", r + "/thread-members/{user_id}", "remove_member"),
+        ("GET", r + "/thread-members/{user_id}", "get_member"),
+        ("GET", r + "/thread-members", "list_members"),
+        ("GET", "/guilds/{guild_id}/threads/active", "active"),
+        ("GET", r + "/threads/archived/public", "archived_public"),
+        ("GET", r + "/threads/archived/private", "archived_private"),
+        ("GET", r + "/users/@me/threads/archived/private", "joined_private"),
+    )
+
+
+_ROUTES = _routes()
 
 
 class ThreadRoutes:
     def __init__(self, app: RestApp, model: DiscordModel, access: ChannelAccess) -> None:
         self.model = model
         self.access = access
-        r = "/channels/{channel_id}"
-        for method, template, handler in (
-            ("POST", r + "/messages/{message_id}/threads", self.from_message),
-            ("POST", r + "/threads", self.start),
-            ("PUT", r + "/thread-members/@me", self.join),
-            ("DELETE", r + "/thread-members/@me", self.leave),
-            ("PUT", r + "/thread-members/{user_id}", self.add_member),
-            ("DELETE", r + "/thread-members/{user_id}", self.remove_member),
-            ("GET", r + "/thread-members/{user_id}", self.get_member),
-            ("GET", r + "/thread-members", self.list_members),
-            ("GET", "/guilds/{guild_id}/threads/active", self.active),
-            ("GET", r + "/threads/archived/public", self.archived_public),
-            ("GET", r + "/threads/archived/private", self.archived_private),
-            ("GET", r + "/users/@me/threads/archived/private", self.joined_private),
-        ):
-            app.add(method, template, handler)
+        app.mount(self, _ROUTES)
 
     @property
     def me(self) -> int:

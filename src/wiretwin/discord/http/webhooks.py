@@ -20,26 +20,32 @@ from ..wire.changes import read_webhook
 from ..wire.fields import Form, as_snowflake
 from ..wire.params import query, read_json, snowflake_arg
 from .access import ChannelAccess
-from .app import RestApp
+from .app import RestApp, Routes
+
+
+def _routes() -> Routes:
+    hook = "/webhooks/{webhook_id}"
+    return (
+        ("POST", "/channels/{channel_id}/webhooks", "create", True),
+        ("GET", "/channels/{channel_id}/webhooks", "channel_hooks", True),
+        ("GET", "/guilds/{guild_id}/webhooks", "guild_hooks", True),
+        ("GET", hook, "get", True),
+        ("PATCH", hook, "modify", True),
+        ("DELETE", hook, "delete", True),
+        ("GET", hook + "/{token}", "get_with_token", False),
+        ("PATCH", hook + "/{token}", "modify_with_token", False),
+        ("DELETE", hook + "/{token}", "delete_with_token", False),
+    )
+
+
+_ROUTES = _routes()
 
 
 class WebhookRoutes:
     def __init__(self, app: RestApp, model: DiscordModel, access: ChannelAccess) -> None:
         self.model = model
         self.access = access
-        hook = "/webhooks/{webhook_id}"
-        for method, template, handler, auth in (
-            ("POST", "/channels/{channel_id}/webhooks", self.create, True),
-            ("GET", "/channels/{channel_id}/webhooks", self.channel_hooks, True),
-            ("GET", "/guilds/{guild_id}/webhooks", self.guild_hooks, True),
-            ("GET", hook, self.get, True),
-            ("PATCH", hook, self.modify, True),
-            ("DELETE", hook, self.delete, True),
-            ("GET", hook + "/{token}", self.get_with_token, False),
-            ("PATCH", hook + "/{token}", self.modify_with_token, False),
-            ("DELETE", hook + "/{token}", self.delete_with_token, False),
-        ):
-            app.add(method, template, handler, auth=auth)
+        app.mount(self, _ROUTES)
 
     @property
     def me(self) -> int:
