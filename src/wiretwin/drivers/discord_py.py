@@ -26,6 +26,7 @@ other host) is verified as usual.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import importlib
@@ -132,4 +133,21 @@ def _trusting_voice(twin: DiscordTwin, connect: Callable[..., Awaitable[Any]]
     return ws_connect
 
 
-__all__ = ["FAST_GUILD_READY_TIMEOUT", "use_discord_py"]
+def forget_closing_task(client: Any) -> None:
+    """The finished task of ``client.close()`` swapped for a done future, which
+    ``is_closed()`` and a second ``close()`` read alike: a closed client is garbage in
+    reference cycles, and its task would stay in asyncio's list of all tasks (which
+    every ``asyncio.all_tasks()`` walks) until the collector runs."""
+    task: Any = getattr(client, "_closing_task", None)
+    if isinstance(task, asyncio.Task) and task.done() and not task.cancelled():
+        done = asyncio.get_running_loop().create_future()
+        exc = task.exception()
+        if exc is None:
+            done.set_result(task.result())
+        else:
+            done.set_exception(exc)
+            done.exception()  # as retrieved as the task's was
+        client._closing_task = done
+
+
+__all__ = ["FAST_GUILD_READY_TIMEOUT", "forget_closing_task", "use_discord_py"]

@@ -65,7 +65,7 @@ from discord.appinfo import AppInfo
 
 from ..runtime.parking import parked
 from .bots import reopen_discord_py
-from .discord_py import use_discord_py
+from .discord_py import forget_closing_task, use_discord_py
 from .inprocess_http import InProcessSession
 from .tasks import finish_tasks_of, run_now, tasks_of
 
@@ -428,9 +428,10 @@ class Attachment:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(voice.disconnect(force=True), 5)
         self.close_nowait()
-        if self._closing is not None:
+        closing, self._closing = self._closing, None
+        if closing is not None:
             with contextlib.suppress(Exception):
-                await self._closing
+                await closing
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
@@ -443,6 +444,7 @@ class Attachment:
                     await self.client.close()
                 else:
                     await discord.Client.close(self.client)
+            forget_closing_task(self.client)
         # What sleeps on a timer (a tasks.loop between runs, a delete_after) would only
         # wake against a closed client: it ends now; the rest is waited for.
         for task in tasks_of(discord):

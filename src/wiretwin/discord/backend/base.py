@@ -58,6 +58,9 @@ class BackendBase:
         #: The tasks that existed when a backend call first changed something a connected
         #: bot was told of, since the last settle: process_action() waits for the rest.
         self._unsettled: set[asyncio.Task[Any]] | None = None
+        #: Settle blocks under way (:meth:`~.driver.Driver.settle`): they wait for what
+        #: the bot starts inside them, so ``_run`` notes no tasks for process_action.
+        self._settling = 0
         twin.dispatch_observers.append(self._observe)
         twin.reset_observers.append(self._forget)
 
@@ -84,7 +87,8 @@ class BackendBase:
         from there on, and process_action() waits for every task the bot starts from
         here (the tasks are noted now, in the caller's loop: the bot's, before it can
         read anything ``fn`` sends)."""
-        opening = set(asyncio.all_tasks()) if changes and self._unsettled is None else None
+        opening = (set(asyncio.all_tasks())
+                   if changes and self._unsettled is None and not self._settling else None)
 
         def guarded() -> T:
             journal = self.twin.journal

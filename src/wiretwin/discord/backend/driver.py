@@ -98,12 +98,20 @@ class Driver(UserActions):
         synced = read if read is not None else await self._run(self.gateway_seqs,
                                                                changes=False)
         token = _ABSORBING.set((*_ABSORBING.get(), self)) if absorb else None
+        self._settling += 1
         try:
-            yield
+            try:
+                yield
+            except BaseException:
+                if self._unsettled is None and ignore is None:
+                    self._unsettled = before  # process_action waits for what it started
+                raise
+            finally:
+                if token is not None:
+                    _ABSORBING.reset(token)
+            await self._quiesce(before, synced, timeout, any_timer)
         finally:
-            if token is not None:
-                _ABSORBING.reset(token)
-        await self._quiesce(before, synced, timeout, any_timer)
+            self._settling -= 1
         self._unsettled = None  # what the block changed is settled: see process_action
 
     def gateway_seqs(self) -> dict[str, int]:
