@@ -124,7 +124,8 @@ class Driver(UserActions):
         """dpytest's ``message()``: ``author`` posts ``content`` (see :meth:`send_message`
         for the defaults) and this returns once the bot has finished answering it."""
         connected = await self._run(lambda: any(
-            s.connection is not None for s in self.twin.hub.sessions.values()))
+            s.connection is not None for s in self.twin.hub.sessions.values()),
+            changes=False)
         if not connected:
             raise BackendError("no bot is connected to the twin's gateway to read the "
                                "message (use send_message to post without one)")

@@ -104,7 +104,7 @@ class EventActions(Driver):
         given was dispatched when it was made. Arguments given here win over the
         message's. Returns the new message; the bot's answer is not waited for (see
         :meth:`process_message`)."""
-        spec = await self._run(lambda: self._message_spec(message))
+        spec = await self._run(lambda: self._message_spec(message), changes=False)
         spec.channel = channel if channel is not None else spec.channel
         spec.author = author if author is not None else spec.author
         spec.embeds = list(embeds) or spec.embeds
@@ -263,7 +263,8 @@ class EventActions(Driver):
 
     async def _bot_connected(self) -> bool:
         return await self._run(lambda: any(
-            s.connection is not None for s in self.twin.hub.sessions.values()))
+            s.connection is not None for s in self.twin.hub.sessions.values()),
+            changes=False)
 
     # -- process_*: the same, and the bot's whole answer -----------------------------------
 

@@ -80,7 +80,7 @@ class GatewayControl(Driver):
                     return session.id
             return ""
 
-        return await self._run(find)
+        return await self._run(find, changes=False)
 
     async def request_heartbeat(self, *, wait: bool = True, timeout: float = 10.0) -> int:
         """Gateway op 1 from the server: the bot must heartbeat now; with ``wait``, returns
@@ -97,7 +97,7 @@ class GatewayControl(Driver):
     async def request_reconnect(self, *, wait: bool = True, timeout: float = 10.0) -> str:
         """Gateway op 7: the bot reconnects and resumes; with ``wait``, returns once it has
         (RESUMED) with the session id."""
-        mark = await self._run(self._last_seq)
+        mark = await self._run(self._last_seq, changes=False)
         await self._run(self.twin.hub.request_reconnect)
         if not wait:
             return ""
@@ -107,7 +107,7 @@ class GatewayControl(Driver):
                                  timeout: float = 10.0) -> str:
         """Gateway op 9: the bot's sessions are invalid (``resumable``: it may RESUME);
         with ``wait``, returns once it has a new one (READY) or resumed."""
-        mark = await self._run(self._last_seq)
+        mark = await self._run(self._last_seq, changes=False)
         await self._run(lambda: self.twin.hub.invalidate(resumable))
         if not wait:
             return ""

@@ -239,7 +239,8 @@ class InteractionActions(Driver):
 
     async def _require_bot(self) -> None:
         connected = await self._run(lambda: any(
-            s.connection is not None for s in self.twin.hub.sessions.values()))
+            s.connection is not None for s in self.twin.hub.sessions.values()),
+            changes=False)
         if not connected:
             raise BackendError("no bot is connected to the twin's gateway to get the "
                                "interaction")
