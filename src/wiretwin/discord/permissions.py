@@ -129,13 +129,25 @@ _NEEDS_CONNECT = (Permission.MANAGE_CHANNELS | Permission.SPEAK | Permission.MUT
 TIMED_OUT_KEEPS = Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY
 
 
+# The algorithm below works on plain ints: an IntFlag's operators run in Python, and a
+# twin computes permissions for every request and message.
+_ALL = int(ALL)
+_ADMINISTRATOR = int(Permission.ADMINISTRATOR)
+_VIEW_CHANNEL = int(Permission.VIEW_CHANNEL)
+_SEND_MESSAGES = int(Permission.SEND_MESSAGES)
+_CONNECT = int(Permission.CONNECT)
+_NEEDS_SEND_INT = int(_NEEDS_SEND)
+_NEEDS_CONNECT_INT = int(_NEEDS_CONNECT)
+_TIMED_OUT_KEEPS = int(TIMED_OUT_KEEPS)
+
+
 def base_permissions(*, is_owner: bool, everyone: int, roles: Iterable[int]) -> Permission:
     if is_owner:
         return ALL
-    perms = everyone
+    perms = int(everyone)
     for role in roles:
-        perms |= role
-    if perms & Permission.ADMINISTRATOR:
+        perms |= int(role)
+    if perms & _ADMINISTRATOR:
         return ALL
     return Permission(perms)
 
@@ -144,29 +156,29 @@ def apply_overwrites(base: Permission, *, everyone: tuple[int, int] | None,
                      roles: Iterable[tuple[int, int]], member: tuple[int, int] | None,
                      voice: bool = False, timed_out: bool = False) -> Permission:
     """Channel permissions from ``base``; overwrites are ``(allow, deny)`` pairs."""
-    if base & Permission.ADMINISTRATOR or base == ALL:
-        return ALL
     perms = int(base)
+    if perms & _ADMINISTRATOR or perms == _ALL:
+        return ALL
     if everyone is not None:
-        perms &= ~everyone[1]
-        perms |= everyone[0]
+        perms &= ~int(everyone[1])
+        perms |= int(everyone[0])
     allow = deny = 0
     for role_allow, role_deny in roles:
-        allow |= role_allow
-        deny |= role_deny
+        allow |= int(role_allow)
+        deny |= int(role_deny)
     perms &= ~deny
     perms |= allow
     if member is not None:
-        perms &= ~member[1]
-        perms |= member[0]
-    if not perms & Permission.VIEW_CHANNEL:
+        perms &= ~int(member[1])
+        perms |= int(member[0])
+    if not perms & _VIEW_CHANNEL:
         return Permission(0)
-    if voice and not perms & Permission.CONNECT:
-        perms &= ~_NEEDS_CONNECT
-    if not perms & Permission.SEND_MESSAGES:  # voice channels have text chat too
-        perms &= ~_NEEDS_SEND
+    if voice and not perms & _CONNECT:
+        perms &= ~_NEEDS_CONNECT_INT
+    if not perms & _SEND_MESSAGES:  # voice channels have text chat too
+        perms &= ~_NEEDS_SEND_INT
     if timed_out:
-        perms &= TIMED_OUT_KEEPS
+        perms &= _TIMED_OUT_KEEPS
     return Permission(perms)
 
 
