@@ -20,8 +20,9 @@ Two measures, the suites alternating (drift hits both alike), medians:
   test ``--copies`` times, run by ``pytest.main`` in this process: the wall time a user
   waits for, collection and reporting included.
 
-Each prints the ratio against issue 13's target (the layer within 1.5x of dpytest's wall
-time). Figures only: nothing is asserted about them (a wrong reply fails the run).
+Each prints its ratio; the wall time under pytest is what the target is about (the layer
+within 1.5x of dpytest's wall time), the bodies' ratio shows the layer's own cost.
+Figures only: nothing is asserted about them (a wrong reply fails the run).
 
 Run: ``.venv/bin/python benchmarks/dpytest_layer.py``
 """
@@ -200,9 +201,11 @@ def run_pytest(module: str, folder: Path) -> float:
     return took
 
 
-def _ratio_line(figures: dict[str, float]) -> str:
+def _ratio_line(figures: dict[str, float], *, target: bool = True) -> str:
     ratio = figures["wiretwin"] / figures["dpytest 0.7.0"]
-    return (f"wiretwin / dpytest: {ratio:.2f}x (target <= 1.5x: "
+    if not target:
+        return f"wiretwin / dpytest: {ratio:.2f}x (the layer's own cost, undiluted)"
+    return (f"wiretwin / dpytest: {ratio:.2f}x (target on wall time <= 1.5x: "
             f"{'met' if ratio <= 1.5 else 'missed'})")
 
 
@@ -231,7 +234,8 @@ def main() -> None:
     for name in runners:
         print(f"{name:16}{statistics.median(suites[name]) * 1000:10.2f}"
               f"{statistics.median(tests[name]) * 1000:10.2f}")
-    print(_ratio_line({name: statistics.median(suites[name]) for name in runners}))
+    print(_ratio_line({name: statistics.median(suites[name]) for name in runners},
+                      target=False))
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     walls: dict[str, list[float]] = {name: [] for name in runners}

@@ -193,3 +193,15 @@ async def test_the_packages_backend_is_dpytests_synchronous_one(bot: commands.Bo
     role: discord.Role = dpytest.back.make_role("Typed", guild)
     assert (channel.name, role.name) == ("typed", "Typed")
     assert dpytest.backend is backend
+
+
+async def test_a_session_ends_with_nothing_of_it_left_running(bot: commands.Bot) -> None:
+    await dpytest.message("!say hi")
+    await dpytest.cleanup()
+    assert bot.is_closed()
+    # No task of the closed client stays in asyncio's list until the collector runs.
+    leftover = getattr(bot, "_closing_task", None)
+    assert not isinstance(leftover, asyncio.Task)
+    await bot.close()  # closing again is still a no-op
+    mine = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    assert mine == []

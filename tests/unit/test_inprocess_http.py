@@ -4,6 +4,7 @@ session."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -11,6 +12,7 @@ import pytest
 
 from wiretwin.discord.twin import DiscordTwin
 from wiretwin.drivers.inprocess_http import InProcessResponse, InProcessSession
+from wiretwin.runtime.faults import Latency
 
 Exchange = tuple[int, str, bytes]
 
@@ -92,3 +94,27 @@ async def test_other_addresses_go_to_the_real_session(twin: DiscordTwin) -> None
             assert real.closed
     finally:
         await other.stop()
+
+
+async def test_an_answer_that_needs_no_wait_takes_no_loop_turn(twin: DiscordTwin) -> None:
+    turned: list[bool] = []
+    async with aiohttp.ClientSession() as real:
+        ours = InProcessSession(twin, real)
+        asyncio.get_running_loop().call_soon(turned.append, True)
+        status, _, _ = await _exchange(ours, "GET", twin.http_url("/api/v10/users/@me"),
+                                       headers={"Authorization": f"Bot {twin.application.token}"})
+        assert status == 200
+        assert turned == []  # answered before the loop ran what was already due
+
+
+async def test_a_handler_that_waits_goes_on_when_its_client_gives_up(
+        twin: DiscordTwin) -> None:
+    twin.faults.add(Latency(ms=50))  # the wire layer waits before answering
+    async with aiohttp.ClientSession() as real:
+        ours = InProcessSession(twin, real)
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(_exchange(
+                ours, "GET", twin.http_url("/api/v10/users/@me"),
+                headers={"Authorization": f"Bot {twin.application.token}"}), 0.001)
+        (exchange,) = await twin.journal.wait_for(lambda e: e.kind == "http", timeout=5)
+    assert exchange.detail["status"] == 200  # answered, as a server answers a gone client

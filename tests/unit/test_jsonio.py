@@ -42,3 +42,27 @@ def test_depth_counts_without_recursion() -> None:
     assert jsonio.depth(deep) == 50_001
     assert jsonio.depth({"a": [1, {"b": 2}]}) == 3
     assert jsonio.depth(7) == 0
+
+
+@pytest.mark.parametrize("value", [
+    {"op": 0, "d": {"id": "1", "n": [1, 2.5, None, True], "s": "quote \" and \\\\"}},
+    {"text": "héllo ✓ 👍", "nested": [{"ß": "ü"}]},  # non-ASCII: \\u escapes
+    {"big": 2 ** 70, "neg": -(2 ** 65)},  # past 64 bits: the standard library writes it
+    {1: "an int key", "2": "a str key"},  # non-string keys, as json.dumps turns them
+    [(1, 2), {"tuple": (3,)}],
+    "\u2028 line separator",
+])
+def test_compact_writes_what_json_dumps_writes(value: object) -> None:
+    expected = json.dumps(value, separators=(",", ":"))
+    assert jsonio.compact(value) == expected
+    assert jsonio.compact(value).isascii()
+
+
+def test_compact_refuses_what_json_dumps_refuses() -> None:
+    import datetime
+
+    for value in (datetime.datetime(2026, 1, 1), {"x": object()}, {1.5j: 1}):
+        with pytest.raises(TypeError):
+            json.dumps(value)
+        with pytest.raises(TypeError):
+            jsonio.compact(value)

@@ -38,3 +38,17 @@ async def test_run_now_finishes_what_never_waits_and_hands_the_rest_to_a_task() 
     blocked.cancel()
     with pytest.raises(asyncio.CancelledError):
         await blocked
+
+
+async def test_the_rest_waits_for_a_future_resolved_later() -> None:
+    loop = asyncio.get_running_loop()
+
+    async def sleeps() -> str:
+        gate: asyncio.Future[str] = loop.create_future()
+        loop.call_soon(gate.set_result, "woken")  # pending when run_now hands it over
+        return await gate
+
+    rest = run_now(sleeps())
+    assert not rest.done()
+    assert await rest == "woken"
+    assert await run_now(asyncio.sleep(0.001, "slept")) == "slept"

@@ -83,6 +83,11 @@ async def _rest(coro: Coroutine[Any, Any, T], waiting: Any) -> T:
             if waiting is None:
                 await asyncio.sleep(0)  # a bare yield: one loop turn
             else:
+                # A future yielded by ``await`` is marked as blocking its awaiter until a
+                # task takes it (and clears the mark, as this does): awaiting it again
+                # with the mark set fails with "await wasn't used with future".
+                if getattr(waiting, "_asyncio_future_blocking", False):
+                    waiting._asyncio_future_blocking = False
                 await waiting  # what it waits for (it reads the outcome itself)
         except asyncio.CancelledError as cancelled:
             try:
