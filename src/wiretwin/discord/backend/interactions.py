@@ -12,7 +12,13 @@ from typing import Any
 
 from ..coerce import BackendError, file_of, id_of, maybe_id
 from ..interactions import Interaction, Reply
-from ..interactions.build import PayloadBuilder, custom_ids, find_component, new_token
+from ..interactions.build import (
+    PayloadBuilder,
+    custom_ids,
+    find_component,
+    new_token,
+    walk_components,
+)
 from ..model import Attachment, Channel, Guild, Message
 from .driver import Driver
 
@@ -98,8 +104,8 @@ class InteractionActions(Driver):
             interaction_id, token = model.ids.next(), new_token()
             try:
                 payload = PayloadBuilder(model).modal_submit(
-                    interaction_id, token, user_id, where, modal, answers,
-                    opened.source_message)
+                    interaction_id, token, user_id, where, modal,
+                    self._modal_files(modal, answers, where), opened.source_message)
             except ValueError as exc:
                 raise BackendError(str(exc)) from None
             record = Interaction(interaction_id, token, payload["type"],
@@ -317,16 +323,32 @@ class InteractionActions(Driver):
             raise BackendError(f"no command {command!r} is registered")
         return id_of(command, "command")
 
+    def _modal_files(self, modal: dict[str, Any], answers: dict[str, Any],
+                     channel: Channel) -> dict[str, Any]:
+        """``answers`` with each file upload's (a file, or a list of them: paths, bytes,
+        ``(filename, bytes)``, ``discord.File``) uploaded as the user's attachments."""
+        uploads = {str(c.get("custom_id")) for c in walk_components(modal.get("components") or [])
+                   if c.get("type") == 19}
+        out = dict(answers)
+        for key in uploads & set(answers):
+            given = answers[key]
+            files = list(given) if isinstance(given, list) else [given]
+            out[key] = [self._attach(file_of(f), channel) for f in files]
+        return out
+
+    def _attach(self, file: tuple[str, bytes, str | None], channel: Channel) -> Attachment:
+        """A file the user gave an interaction, served at an attachment link."""
+        filename, data, content_type = file
+        attachment_id = self.model.ids.next()
+        url = self.twin.attachment_url(channel.id, attachment_id, filename)
+        attachment = Attachment(attachment_id, filename, len(data), content_type, url, data)
+        self.twin.interactions.files[attachment_id] = attachment
+        return attachment
+
     def _value(self, value: Any, key: str, files: dict[str, tuple[str, bytes, str | None]],
                channel: Channel) -> Any:
         if key in files:
-            filename, data, content_type = files[key]
-            attachment_id = self.model.ids.next()
-            url = self.twin.attachment_url(channel.id, attachment_id, filename)
-            attachment = Attachment(attachment_id, filename, len(data), content_type, url,
-                                    data)
-            self.twin.interactions.files[attachment_id] = attachment
-            return attachment
+            return self._attach(files[key], channel)
         if isinstance(value, (*_SIMPLE, Attachment)):
             return value
         return id_of(value, key)

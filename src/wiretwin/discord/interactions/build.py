@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import itertools
 import secrets
+from collections.abc import Iterator
 from typing import Any
 
 from ..model import Attachment, Channel, DiscordModel, Guild, Message
 from ..model.entities import ChannelType
 from ..permissions import Permission
+from ..wire.components import accepts
 from ..wire.serialize import interaction_guild_json
 from .records import APPLICATION_COMMAND, AUTOCOMPLETE, MESSAGE_COMPONENT, MODAL_SUBMIT
 
@@ -258,15 +260,16 @@ class PayloadBuilder:
         payload = self.common(interaction_id, token, MODAL_SUBMIT, user_id, channel)
         rows: list[dict[str, Any]] = []
         seen: set[str] = set()
+        resolved: dict[str, dict[str, Any]] = {}
         for row in modal.get("components") or []:
             if row.get("type") == 18:  # a label around one component
                 inner = row.get("component") or {}
-                answer = self._answer(inner, values, seen)
+                answer = self._answer(inner, values, seen, resolved)
                 rows.append({"type": 18, **({"id": row["id"]} if "id" in row else {}),
                              "component": answer})
             elif row.get("type") == 1:
                 rows.append({"type": 1, **({"id": row["id"]} if "id" in row else {}),
-                             "components": [self._answer(c, values, seen)
+                             "components": [self._answer(c, values, seen, resolved)
                                             for c in row.get("components") or []]})
             elif row.get("type") == 10:
                 rows.append({"type": 10, **({"id": row["id"]} if "id" in row else {})})
@@ -275,13 +278,15 @@ class PayloadBuilder:
             raise ValueError(f"the modal {modal.get('custom_id')!r} has no field "
                              f"{unknown[0]!r} (its fields: {', '.join(sorted(seen))})")
         payload["data"] = {"custom_id": modal["custom_id"], "components": rows}
+        if resolved:
+            payload["data"]["resolved"] = resolved
         if message is not None:
             payload["message"] = self.model.message_json(message)
         return payload
 
     @staticmethod
-    def _answer(component: dict[str, Any], values: dict[str, Any], seen: set[str]
-                ) -> dict[str, Any]:
+    def _answer(component: dict[str, Any], values: dict[str, Any], seen: set[str],
+                resolved: dict[str, dict[str, Any]]) -> dict[str, Any]:
         custom_id = str(component.get("custom_id", ""))
         seen.add(custom_id)
         kind = component.get("type")
@@ -299,6 +304,23 @@ class PayloadBuilder:
                 raise ValueError(f"the modal's field {custom_id!r} takes {low}-{high} "
                                  f"characters, not {len(text)}")
             out["value"] = text
+        elif kind == 19:  # a file upload: the user's files, as attachments
+            files = [] if given is None else list(given)
+            required = component.get("required", True)
+            low = component.get("min_values", 1) if required else 0
+            high = component.get("max_values", 1)
+            if not low <= len(files) <= high:
+                raise ValueError(f"the modal's file upload {custom_id!r} takes {low}-{high} "
+                                 f"files, not {len(files)}")
+            for file in files:
+                if not accepts(component.get("file_types"), file):
+                    raise ValueError(
+                        f"the modal's file upload {custom_id!r} takes "
+                        f"{', '.join(component['file_types'])} files, not {file.filename} "
+                        f"({file.content_type})")
+                resolved.setdefault("attachments", {})[str(file.id)] = {
+                    **file.to_json(), "ephemeral": True}
+            out["values"] = [str(file.id) for file in files]
         elif kind == 23:  # a checkbox: ticked or not
             out["value"] = bool(component.get("default", False)) if given is None \
                 else bool(given)
@@ -359,33 +381,26 @@ class PayloadBuilder:
 
 
 
-def find_component(components: list[dict[str, Any]], custom_id: str) -> dict[str, Any] | None:
-    """The component with ``custom_id`` anywhere in a message's (or modal's) layout."""
+def walk_components(components: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Every component of a message's (or modal's) layout, depth first, in order."""
     for component in components:
-        if component.get("custom_id") == custom_id:
-            return component
+        yield component
         nested = list(component.get("components") or [])
         for key in ("accessory", "component"):
             if isinstance(component.get(key), dict):
                 nested.append(component[key])
-        found = find_component(nested, custom_id)
-        if found is not None:
-            return found
-    return None
+        yield from walk_components(nested)
+
+
+def find_component(components: list[dict[str, Any]], custom_id: str) -> dict[str, Any] | None:
+    """The component with ``custom_id`` anywhere in a message's (or modal's) layout."""
+    return next((c for c in walk_components(components) if c.get("custom_id") == custom_id),
+                None)
 
 
 def custom_ids(components: list[dict[str, Any]]) -> list[str]:
-    out: list[str] = []
-    for component in components:
-        if component.get("custom_id"):
-            out.append(str(component["custom_id"]))
-        nested = list(component.get("components") or [])
-        for key in ("accessory", "component"):
-            if isinstance(component.get(key), dict):
-                nested.append(component[key])
-        out += custom_ids(nested)
-    return out
+    return [str(c["custom_id"]) for c in walk_components(components) if c.get("custom_id")]
 
 
-__all__ = ["PayloadBuilder", "custom_ids", "find_component",
-           "new_token"]
+__all__ = ["PayloadBuilder", "custom_ids", "find_component", "new_token",
+           "walk_components"]

@@ -160,10 +160,34 @@ class _Check:
                     self.add((*where, "value"), "COMPONENT_OPTION_VALUE_DUPLICATED",
                              "Option values must be unique")
                 seen.add(option.get("value"))
-        if radio:
+        if not radio:
+            self.values_range(path, group)
+
+    def file_upload(self, path: tuple[str | int, ...], upload: dict[str, Any]) -> None:
+        """A modal's file upload (19): ``min_values`` 0 to 10, ``max_values`` 1 to 10,
+        ``file_types`` at most 10 of "image", "video", "audio" or ".<extension>"."""
+        self.custom_id(path, upload)
+        self.values_range(path, upload)
+        kinds = upload.get("file_types")
+        if kinds is None:
             return
+        if not isinstance(kinds, list):
+            self.add((*path, "file_types"), *NOT_LIST)
+        elif len(kinds) > 10:
+            self.add((*path, "file_types"), "BASE_TYPE_MAX_LENGTH",
+                     "Must be 10 or fewer in length.")
+        else:
+            for index, kind in enumerate(kinds):
+                if not isinstance(kind, str) or not (
+                        kind in FILE_KINDS or (kind.startswith(".") and 1 < len(kind) <= 32)):
+                    self.add((*path, "file_types", index), "FILE_TYPE_INVALID",
+                             'Must be "image", "video", "audio" or an extension such as '
+                             '".pdf".')
+
+    def values_range(self, path: tuple[str | int, ...], field: dict[str, Any]) -> None:
+        """``min_values`` 0 to 10 and ``max_values`` 1 to 10 (checkbox groups, uploads)."""
         for key, low in (("min_values", 0), ("max_values", 1)):
-            value = group.get(key)
+            value = field.get(key)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)
                                       or not low <= value <= 10):
                 self.add((*path, key), "NUMBER_TYPE_MAX",
@@ -177,6 +201,20 @@ class _Check:
 #: Modal components that only a label (type 18) may hold: file upload, radio group,
 #: checkbox group, checkbox.
 _LABEL_ONLY = (19, 21, 22, 23)
+#: A file upload's ``file_types`` may name these kinds, or dot-prefixed extensions.
+FILE_KINDS = ("image", "video", "audio")
+
+
+def accepts(file_types: Any, file: Any) -> bool:
+    """Whether a file upload whose ``file_types`` are these takes ``file`` (an object
+    with ``filename`` and ``content_type``): no types, any file; a kind, a file whose
+    content type is of it; an extension, a file named so (case apart)."""
+    if not file_types:
+        return True
+    name = str(getattr(file, "filename", "")).lower()
+    kind = str(getattr(file, "content_type", None) or "").split("/", 1)[0]
+    return any(kind == wanted if wanted in FILE_KINDS else name.endswith(wanted.lower())
+               for wanted in file_types if isinstance(wanted, str))
 
 
 def check_message_components(components: Any, flags: int = 0,
@@ -255,6 +293,8 @@ def check_modal_components(components: Any, root: str = "data.components") -> No
                     check.select(where, child)
                 elif child_kind in (21, 22):
                     check.choices(where, child)
+                elif child_kind == 19:
+                    check.file_upload(where, child)
                 else:
                     check.custom_id(where, child if isinstance(child, dict) else {})
     if check.errors and len(parts) > 1:
