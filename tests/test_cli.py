@@ -174,3 +174,25 @@ def test_serve_runs_only_the_twins_asked_for(tmp_path: Path) -> None:
     # The world's ids, and how to speak as a member by hand.
     assert "general (text)" in printed and "member  " in printed
     assert "/_wiretwin/discord/channels/" in printed and '"content": "hello"' in printed
+
+
+def test_serve_logs_requests_connections_and_faults_when_asked(tmp_path: Path) -> None:
+    settings_path = tmp_path / "settings.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wiretwin", "serve", "--twins", "pusher", "--pusher-port",
+         "0", "--settings-file", str(settings_path), "--log-requests"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _read_until(proc, "Logging requests")
+        settings = json.loads(settings_path.read_text())["pusher"]
+        client = pusher.Pusher(**settings["pusher"])
+        client.trigger("greetings", "hello", {"from": "cli test"})
+        logged = _read_until(proc, "/apps/1/events")
+        assert "pusher   POST /apps/1/events?" in logged and "-> 200" in logged
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(f"http://127.0.0.1:{settings['port']}/no/such/route")
+        assert "GET /no/such/route -> 404" in _read_until(proc, "/no/such/route")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0 and "Traceback" not in err

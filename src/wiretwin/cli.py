@@ -27,6 +27,7 @@ from .lavalink import LavalinkTwin
 from .pusher import PusherTwin
 from .runtime.base import Twin
 from .runtime.clock import VirtualClock
+from .runtime.traffic_log import log_traffic
 from .runtime.wire import ADMIN_PREFIX
 from .runtime.worlds import WorldError, default_world, read_world, write_world
 
@@ -194,6 +195,10 @@ async def serve(args: argparse.Namespace, out: TextIO) -> None:
                 print(describe_discord_world(twin), file=out)
         if args.settings_file:
             print(f"\nSettings written to {args.settings_file}", file=out)
+        if args.log_requests:
+            print("\nLogging requests, websocket connections and faults as they come:",
+                  file=out)
+            log_traffic([twin.journal for twin in twins.values()], out)
         out.flush()
         await stop.wait()
     finally:
@@ -269,6 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="what the twins log to stderr (default: warning: a twin's "
                                 "own bugs, with their tracebacks; debug adds every "
                                 "malformed request a client sent)")
+    serve_cmd.add_argument("--log-requests", action="store_true",
+                           help="print a line for every HTTP request, websocket connection "
+                                "and fault as it happens (frames stay in the journal)")
     serve_cmd.add_argument("--save", metavar="FILE",
                            help="write the twins' state to FILE on exit (.toml or .json)")
     commands.add_parser("discord-routes",

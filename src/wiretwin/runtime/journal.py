@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -26,6 +27,8 @@ from typing import IO, Any, Literal
 
 from .clock import Clock
 from .waiters import WaitableLog
+
+_log = logging.getLogger("wiretwin.journal")
 
 Kind = Literal["http", "frame", "connection", "fault", "dropped", "note"]
 Direction = Literal["in", "out"]
@@ -148,6 +151,15 @@ class Journal:
             Entry.describe, limit=limit, marker=self._dropped_marker, weigh=Entry.weight,
             max_weight=max_bytes,
         )
+        self._listeners: list[Callable[[Entry], None]] = []
+
+    def listen(self, listener: Callable[[Entry], None]) -> Callable[[], None]:
+        """Call ``listener`` with every entry as it is recorded (in the thread recording
+        it: keep it quick); returns what stops it. A listener that raises is logged and
+        dropped, never let into the twin's traffic."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners \
+            else None
 
     def _dropped_marker(self, count: int) -> Entry:
         # One marker, updated in place: a full journal trims at every entry it adds.
@@ -188,7 +200,18 @@ class Journal:
         self._seq += 1
         entry = Entry(self._seq, kind, self.twin, time.time(), self.clock.time(), **fields)
         self._log.append(entry)
+        if self._listeners:
+            self._tell(entry)
         return entry
+
+    def _tell(self, entry: Entry) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(entry)
+            except Exception:
+                _log.exception("a journal listener failed; it is dropped")
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
 
     def record_frame(self, connection: str, direction: Direction,
                      data: str | bytes | bytearray, *, event: str | None = None,
