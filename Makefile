@@ -1,7 +1,7 @@
 # Two commands do all the set-up on a fresh clone (see README):
 #   make serve   - install what is missing, then run `wiretwin serve`
-#   make test    - install everything (Python and npm packages), then lint, type-check
-#                  and run the whole test suite
+#   make test    - install everything (Python and npm packages), then lint, type-check,
+#                  build the docs strictly and run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -32,7 +32,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?= -n auto
 
-.PHONY: serve test lint typecheck pytest install clean
+.PHONY: serve test lint typecheck docs pytest install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -78,10 +78,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The documentation site, built strictly (a broken link or reference fails the build).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
+
 pytest: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: install lint typecheck pytest
+test: install lint typecheck docs pytest
 
 clean:
 	rm -rf $(VENV) $(SERVE_VENV) .venv-nextcord .venv-py-cord .venv-disnake $(JS_DIR)/node_modules $(DISCORD_JS_DIR)/node_modules \
