@@ -34,6 +34,7 @@ from wiretwin.discord.model import (
     Poll,
     Reaction,
     Role,
+    ScheduledEvent,
     Sticker,
     User,
     Webhook,
@@ -53,6 +54,7 @@ CATEGORY, TEXT, VOICE, THREAD, DM = 200, 201, 202, 203, 300
 HOOK = 400
 EMOJI, APP_EMOJI = 500, 501
 STICKER = 600
+EVENT, EXTERNAL_EVENT = 700, 701
 MESSAGE = 1 << 42  # a snowflake: its id carries its time
 T0 = 1_700_000_000_123.0
 ME = BOT
@@ -110,13 +112,20 @@ def _objects() -> dict[str, list[Any]]:
     app_emoji = Emoji(APP_EMOJI, "app_blob", None, BOT, b"\x89PNG", "image/png")
     sticker = Sticker(STICKER, "wave", GUILD, OWNER, 4, b"GIF89a", "a wave", "wave,hi",
                       available=False)
+    event = ScheduledEvent(EVENT, GUILD, "voice night", OWNER, 2, T0 + 60_000, VOICE,
+                           T0 + 120_000, "come along", status=2, image=b"GIF89a",
+                           recurrence_rule={"frequency": 2, "interval": 1},
+                           subscribers=[OWNER, BOT])
+    external = ScheduledEvent(EXTERNAL_EVENT, GUILD, "picnic", BOT, 3, T0 + 60_000,
+                              end_ms=T0 + 90_000, location="the park")
     guild = Guild(GUILD, "guild", OWNER, T0 - 1000, roles={GUILD: everyone, MOD: mod},
                   channels=[CATEGORY, TEXT, VOICE], members={OWNER: owner_member,
                                                              BOT: member},
                   bans={BANNED: "spam"}, voice_states={BOT: VOICE}, description="a guild",
                   icon="b" * 32, afk_channel_id=VOICE, system_channel_id=TEXT,
                   verification_level=2, preferred_locale="de", rules=GuildRules.DPYTEST,
-                  emojis={EMOJI: emoji}, stickers={STICKER: sticker})
+                  emojis={EMOJI: emoji}, stickers={STICKER: sticker},
+                  scheduled_events={EVENT: event, EXTERNAL_EVENT: external})
     attachment = Attachment(MESSAGE + 1, "a.txt", 3, "text/plain", url(TEXT, MESSAGE + 1,
                                                                          "a.txt"),
                             b"abc", "a file", expired=True, duration_secs=2.5,
@@ -146,7 +155,8 @@ def _objects() -> dict[str, list[Any]]:
             "Channel": [category, text, voice, thread, dm], "ThreadInfo": [info],
             "Member": [owner_member, member], "Attachment": [attachment],
             "Reaction": [reaction], "Poll": [poll], "Message": [message],
-            "Webhook": [hook], "Emoji": [emoji, app_emoji], "Sticker": [sticker]}
+            "Webhook": [hook], "Emoji": [emoji, app_emoji], "Sticker": [sticker],
+            "ScheduledEvent": [event, external]}
 
 
 def _model(objects: dict[str, list[Any]]) -> DiscordModel:
@@ -181,6 +191,8 @@ def _restored(state: State, kind: str, original: Any) -> Any:
         "Emoji": lambda: (state.app_emojis[original.id] if original.guild_id is None
                           else state.guilds[original.guild_id].emojis[original.id]),
         "Sticker": lambda: state.guilds[original.guild_id].stickers[original.id],
+        "ScheduledEvent": lambda: state.guilds[original.guild_id].scheduled_events[
+            original.id],
     }
     return found[kind]()
 
@@ -201,6 +213,8 @@ def _json(kind: str, obj: Any, users: dict[int, User]) -> dict[str, Any]:
         "Webhook": lambda h: serialize.webhook_json(h, users),
         "Emoji": lambda e: serialize.emoji_json(e, users[e.creator_id]),
         "Sticker": lambda t: serialize.sticker_json(t, users[t.creator_id]),
+        "ScheduledEvent": lambda e: serialize.scheduled_event_json(
+            e, users[e.creator_id], user_count=True),
     }
     data: dict[str, Any] = makers[kind](obj)
     return data

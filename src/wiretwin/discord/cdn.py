@@ -4,6 +4,7 @@ discord.py's ``Asset.BASE`` here).
 * ``/emojis/{id}.{ext}``, ``/stickers/{id}.{ext}``: a custom emoji's own image (a
   guild's or the application's) or a sticker's file, in whatever extension is asked (the
   CDN converts; the twin sends the bytes it was given);
+* ``/guild-events/{event}/{hash}.{ext}``: a scheduled event's cover image as uploaded;
 * ``/avatars/{user}/{hash}``, ``/embed/avatars/{n}``, ``/icons/{guild}/{hash}``,
   ``/banners/...``, ``/splashes/...``, ``/guilds/{guild}/users/{user}/avatars/...``: the
   twin keeps no pictures for users and guilds, so each answers a valid 1x1 PNG (a bot that
@@ -21,6 +22,7 @@ from aiohttp import web
 from .http.app import json_response
 from .model import DiscordModel
 from .wire.fields import as_snowflake
+from .wire.serialize import scheduled_event_cover
 
 
 def _png_1x1() -> bytes:
@@ -47,6 +49,7 @@ class Cdn:
         return [
             web.get("/emojis/{file}", self.emoji),
             web.get("/stickers/{file}", self.sticker),
+            web.get("/guild-events/{event}/{file}", self.event_cover),
             web.get("/avatars/{user}/{file}", self.user_picture),
             web.get("/banners/{user}/{file}", self.user_picture),
             web.get("/embed/avatars/{file}", self.default_avatar),
@@ -76,6 +79,16 @@ class Cdn:
                 return web.Response(body=found.image, content_type=kind)
         return json_response(_NOT_FOUND, 404)
 
+    async def event_cover(self, request: web.Request) -> web.Response:
+        event_id = as_snowflake(request.match_info["event"]) or 0
+        wanted = request.match_info["file"].partition(".")[0]
+        for guild in self.model.guilds.values():
+            found = guild.scheduled_events.get(event_id)
+            if found is not None and found.image \
+                    and scheduled_event_cover(found) == wanted:
+                return web.Response(body=found.image, content_type=_image_type(found.image))
+        return json_response(_NOT_FOUND, 404)
+
     async def user_picture(self, request: web.Request) -> web.Response:
         user_id = as_snowflake(request.match_info["user"])
         return _placeholder(user_id is not None and user_id in self.model.users)
@@ -87,6 +100,14 @@ class Cdn:
     async def default_avatar(self, request: web.Request) -> web.Response:
         index = request.match_info["file"].partition(".")[0]
         return _placeholder(index.isdigit() and int(index) < 6)
+
+
+def _image_type(data: bytes) -> str:
+    if data.startswith(b"GIF8"):
+        return "image/gif"
+    if data.startswith(b"\xff\xd8"):
+        return "image/jpeg"
+    return "image/webp" if data[8:12] == b"WEBP" else "image/png"
 
 
 def _placeholder(known: bool) -> web.Response:

@@ -43,6 +43,7 @@ from .http.guilds import GuildRoutes
 from .http.interactions import InteractionRoutes
 from .http.oauth import OAuthRoutes
 from .http.polls import PollRoutes
+from .http.scheduled_events import ScheduledEventRoutes
 from .http.search import SearchRoutes
 from .http.stickers import StickerRoutes
 from .http.threads import ThreadRoutes
@@ -202,6 +203,7 @@ class DiscordTwin(Twin):
         CommandRoutes(self.rest, self.model)
         EmojiRoutes(self.rest, self.model)
         StickerRoutes(self.rest, self.model)
+        ScheduledEventRoutes(self.rest, self.model)
         #: OAuth2: the app's client secret, consent, tokens (:mod:`.oauth`).
         oauth_rng = random.Random(f"wiretwin-oauth:{self.seed}")
         self.oauth = OAuth(application.id, f"{oauth_rng.getrandbits(128):032x}",

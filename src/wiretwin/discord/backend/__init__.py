@@ -2,7 +2,7 @@
 
 ``twin.backend`` builds the world a bot under test lives in (guilds, channels, roles,
 overwrites, members), acts as the humans in it (messages, edits, reactions, typing, voice,
-poll votes),
+poll votes, interest in scheduled events),
 reaches into the gateway (raw dispatches, dropped connections, op 7 reconnects, op 9
 invalid sessions, refused IDENTIFYs) and the REST API (forced error answers, tighter rate
 limits), and keeps what the bot sent as a queue tests can read.
@@ -37,15 +37,16 @@ from .events import EventActions, StateUpdate
 from .gateway import GatewayControl
 from .interactions import InteractionActions
 from .polls import PollActions
+from .scheduled_events import ScheduledEventActions
 from .world import WorldBuilding
 
 
 class Backend(InteractionActions, EventActions, WorldBuilding, GatewayControl,
-              PollActions, QueueAndState):
+              PollActions, ScheduledEventActions, QueueAndState):
     """dpytest's backend, for one twin (``twin.backend``).
 
     Its parts: :mod:`.world` (building), :mod:`.acting` (as users), :mod:`.polls`
-    (votes), :mod:`.gateway`
+    (votes), :mod:`.scheduled_events` (events and interest in them), :mod:`.gateway`
     (connections and dispatches), :mod:`.events` (the guide's ``dispatch_*``,
     ``process_*`` and ``wait_for_state_update``), :mod:`.control` (the bot's messages,
     REST trouble, state), :mod:`.driver` (settling), :mod:`.interactions` (commands),

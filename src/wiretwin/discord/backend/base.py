@@ -159,6 +159,8 @@ class BackendBase:
                 return f"the emoji :{guild.emojis[snowflake].name}: of {guild.name!r}"
             if snowflake in guild.stickers:
                 return f"the sticker {guild.stickers[snowflake].name!r} of {guild.name!r}"
+            if snowflake in guild.scheduled_events:
+                return f"the scheduled event {guild.scheduled_events[snowflake].name!r}"
         if snowflake in model.app_emojis:
             return f"the application's emoji :{model.app_emojis[snowflake].name}:"
         if any(snowflake in held for held in model.messages.values()):

@@ -31,6 +31,7 @@ from .entities import (
     Poll,
     Reaction,
     Role,
+    ScheduledEvent,
     Sticker,
     User,
     Webhook,
@@ -39,6 +40,7 @@ from .guilds import GuildOps
 from .members import MemberOps
 from .messages import MessageOps
 from .polls import PollOps
+from .scheduled_events import ScheduledEventOps
 from .search import SearchOps
 from .stickers import StickerOps
 from .storage import StorageLimits
@@ -47,7 +49,7 @@ from .webhooks import WebhookOps
 
 
 class DiscordModel(GuildOps, MemberOps, WebhookOps, ThreadOps, PollOps, MessageOps,
-                   CommandOps, EmojiOps, StickerOps, SearchOps):
+                   CommandOps, EmojiOps, StickerOps, SearchOps, ScheduledEventOps):
     """Everything the Discord twin holds, and every operation on it."""
 
     def __init__(self, effects: Effects, clock: Clock, application: Application, *,
@@ -82,6 +84,7 @@ __all__ = [
     "Poll",
     "Reaction",
     "Role",
+    "ScheduledEvent",
     "Sticker",
     "StorageLimits",
     "User",

@@ -25,6 +25,7 @@ from ..wire.serialize import (
     poll_json,
     reaction_json,
     role_json,
+    scheduled_event_json,
     sticker_json,
     thread_member_json,
     user_json,
@@ -235,6 +236,36 @@ class Sticker:
 
 
 @dataclass
+class ScheduledEvent:
+    """A guild scheduled event (see :mod:`.scheduled_events`)."""
+
+    id: int
+    guild_id: int
+    name: str
+    creator_id: int
+    #: 1 STAGE_INSTANCE, 2 VOICE, 3 EXTERNAL.
+    entity_type: int
+    start_ms: float
+    channel_id: int | None = None
+    end_ms: float | None = None
+    description: str | None = None
+    #: ``entity_metadata.location`` (EXTERNAL events only).
+    location: str | None = None
+    #: 1 SCHEDULED, 2 ACTIVE, 3 COMPLETED, 4 CANCELED.
+    status: int = 1
+    #: The cover image as uploaded (served by the CDN under its hash), or empty.
+    image: bytes = b""
+    #: As the bot sent it; echoed, never acted on.
+    recurrence_rule: dict[str, Any] | None = None
+    #: Users subscribed ("interested"), by id.
+    subscribers: list[int] = field(default_factory=list)
+
+    def to_json(self, creator: User | None = None, *, user_count: bool = False
+                ) -> dict[str, Any]:
+        return scheduled_event_json(self, creator, user_count=user_count)
+
+
+@dataclass
 class Member:
     user_id: int
     guild_id: int
@@ -420,6 +451,8 @@ class Guild:
     emojis: dict[int, Emoji] = field(default_factory=dict)
     #: Stickers by id.
     stickers: dict[int, Sticker] = field(default_factory=dict)
+    #: Scheduled events by id.
+    scheduled_events: dict[int, ScheduledEvent] = field(default_factory=dict)
 
     @property
     def everyone(self) -> Role:
@@ -444,6 +477,7 @@ __all__ = [
     "Poll",
     "Reaction",
     "Role",
+    "ScheduledEvent",
     "Sticker",
     "User",
     "emoji_key",

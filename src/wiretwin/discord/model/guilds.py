@@ -21,6 +21,7 @@ from .entities import (
     Role,
     User,
 )
+from .scheduled_events import events_json
 
 
 class GuildOps(ModelBase):
@@ -68,7 +69,8 @@ class GuildOps(ModelBase):
             members=[self.member_json(guild, uid) for uid in member_ids],
             channels=[self.channel_json(self.channels[c]) for c in guild.channels],
             threads=[self.thread_json(t, self.bot.id)
-                     for t in self.threads(guild.id, archived=False)])
+                     for t in self.threads(guild.id, archived=False)],
+            scheduled_events=events_json(self, guild, self.bot.id))
 
     def _joined_at(self, guild: Guild) -> str:
         member = guild.members.get(self.bot.id)

@@ -11,7 +11,8 @@ DEFAULT_FLAGS = (1 << 12) | (1 << 14) | (1 << 18)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 KEYS = ("format", "application", "users", "guilds", "roles", "channels", "members",
          "bans", "voice_states", "messages", "commands",
-         "webhooks", "command_permissions", "emojis", "stickers")
+         "webhooks", "command_permissions", "emojis", "stickers",
+         "scheduled_events")
 
 #: ``attachment_url(channel_id, attachment_id, filename)``: where the twin serves a file.
 AttachmentUrl = Callable[[int, int, str], str]

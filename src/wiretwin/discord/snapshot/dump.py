@@ -19,6 +19,7 @@ from ..model import (
     Poll,
     Reaction,
     Role,
+    ScheduledEvent,
     Sticker,
     User,
     Webhook,
@@ -37,6 +38,7 @@ from .schema import (
     POLL,
     REACTION,
     ROLE,
+    SCHEDULED_EVENT,
     STICKER,
     THREAD,
     USER,
@@ -84,6 +86,8 @@ def snapshot(model: DiscordModel) -> dict[str, Any]:
         + [emoji_entry(e) for e in model.app_emojis.values()],
         "stickers": [sticker_entry(s) for g in model.guilds.values()
                      for s in g.stickers.values()],
+        "scheduled_events": [scheduled_event_entry(e) for g in model.guilds.values()
+                             for e in g.scheduled_events.values()],
         "command_permissions": [{"guild": str(g), "target": str(t), "permissions": list(p)}
                                 for (g, t), p in model.command_permissions.items()],
     }
@@ -118,6 +122,12 @@ def sticker_entry(sticker: Sticker) -> dict[str, Any]:
     return STICKER.entry(serialize.sticker_json(sticker), {
         "creator": str(sticker.creator_id),
         "file": base64.b64encode(sticker.image).decode("ascii")})
+
+
+def scheduled_event_entry(event: ScheduledEvent) -> dict[str, Any]:
+    return SCHEDULED_EVENT.entry(serialize.scheduled_event_json(event), {
+        "subscribers": [str(u) for u in event.subscribers],
+        "cover": base64.b64encode(event.image).decode("ascii")})
 
 
 def role_entry(role: Role) -> dict[str, Any]:

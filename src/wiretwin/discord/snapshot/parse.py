@@ -18,6 +18,7 @@ from .parse_app import (
     read_command_permissions,
     read_commands,
     read_emojis,
+    read_scheduled_events,
     read_stickers,
     read_webhooks,
 )
@@ -71,6 +72,7 @@ def parse(data: Any, attachment_url: AttachmentUrl) -> State:
     read_command_permissions(state, data.get("command_permissions", []))
     read_emojis(state, data.get("emojis", []))
     read_stickers(state, data.get("stickers", []))
+    read_scheduled_events(state, data.get("scheduled_events", []))
     return state
 
 

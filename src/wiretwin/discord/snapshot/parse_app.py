@@ -8,11 +8,11 @@ import binascii
 from collections.abc import Iterator
 from typing import Any
 
-from ..model import DiscordError, Emoji, Sticker, Webhook
+from ..model import DiscordError, Emoji, ScheduledEvent, Sticker, Webhook
 from ..wire.commands import check_command
 from .common import SnapshotError
 from .reader import Entry, State, guild_of
-from .schema import EMOJI, STICKER, WEBHOOK, Schema
+from .schema import EMOJI, SCHEDULED_EVENT, STICKER, WEBHOOK, Schema
 
 
 def read_command_permissions(state: State, entries: list[Any]) -> None:
@@ -56,7 +56,8 @@ def read_webhooks(state: State, entries: list[Any]) -> None:
 
 def _expressions(state: State, entries: list[Any], key: str, required: tuple[str, ...],
                  schema: Schema, file_key: str) -> Iterator[tuple[Entry, int, int, bytes]]:
-    """Each emoji or sticker entry, checked: (entry, id, creator, file bytes)."""
+    """Each emoji, sticker or scheduled event entry, checked: (entry, id, creator,
+    file bytes)."""
     seen: set[int] = set()
     for index, raw in enumerate(entries):
         e = Entry(raw, f"{key}[{index}]", required, schema.optional(*required))
@@ -100,6 +101,29 @@ def read_stickers(state: State, entries: list[Any]) -> None:
         guild.stickers[sticker_id] = Sticker(
             sticker_id, e.text("name"), guild.id, creator, e.number("format_type", 1), data,
             e.opt_text("description"), e.text("tags", ""), e.flag("available", True))
+
+
+def read_scheduled_events(state: State, entries: list[Any]) -> None:
+    required = ("guild", "id", "name", "creator", "entity_type", "scheduled_start_time")
+    for e, event_id, creator, cover in _expressions(
+            state, entries, "scheduled_events", required, SCHEDULED_EVENT, "cover"):
+        guild = guild_of(state, e)
+        channel_id = e.opt_id("channel")
+        if channel_id is not None and channel_id not in guild.channels:
+            raise e.fail("channel", f"{str(channel_id)!r}: no channel with that id in the "
+                                    f"guild")
+        subscribers = e.ids("subscribers")
+        for user_id in subscribers:
+            if user_id not in state.users:
+                raise e.fail("subscribers", f"{str(user_id)!r} is not in users")
+        rule = e.data.get("recurrence_rule")
+        if rule is not None and not isinstance(rule, dict):
+            raise e.fail("recurrence_rule", "must be an object or null")
+        guild.scheduled_events[event_id] = ScheduledEvent(
+            event_id, guild.id, e.text("name"), creator, e.number("entity_type"),
+            e.time("scheduled_start_time") or 0.0, channel_id, e.time("scheduled_end_time"),
+            e.opt_text("description"), e.opt_text("location"), e.number("status", 1),
+            cover, rule, subscribers)
 
 
 def read_commands(state: State, entries: list[Any]) -> None:

@@ -65,7 +65,8 @@ def _reserve_ids(model: DiscordModel, data: dict[str, Any]) -> None:
         highest = max(highest, int(entry["id"]))
     for entry in data.get("commands", []):
         highest = max(highest, int(entry["id"]), int(entry.get("version") or 0))
-    for key in ("users", "guilds", "channels", "emojis", "stickers"):
+    for key in ("users", "guilds", "channels", "emojis", "stickers",
+                "scheduled_events"):
         for entry in data.get(key, []):
             highest = max(highest, int(entry["id"]))
     model.ids.follow(highest)

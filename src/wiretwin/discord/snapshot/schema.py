@@ -150,7 +150,8 @@ GUILD = Schema(
     elsewhere={"roles": "the roles list", "channels": "the channels list (its order)",
                "members": "the members list", "bans": "the bans list",
                "voice_states": "the voice_states list", "emojis": "the emojis list",
-               "stickers": "the stickers list"},
+               "stickers": "the stickers list",
+               "scheduled_events": "the scheduled_events list"},
 )
 
 ROLE = Schema(
@@ -380,10 +381,33 @@ STICKER = Schema(
     nullable=frozenset({"description"}),
 )
 
+SCHEDULED_EVENT = Schema(
+    keys=("guild", "id", "name", "creator", "entity_type", "channel", "status",
+          "scheduled_start_time", "scheduled_end_time", "description", "location",
+          "recurrence_rule", "subscribers", "cover"),
+    shared={k: k for k in ("id", "name", "entity_type", "status", "scheduled_start_time",
+                           "scheduled_end_time", "description", "recurrence_rule")}
+    | {"guild": "guild_id", "creator": "creator_id", "channel": "channel_id",
+       "location": "entity_metadata.location"},
+    private={"subscribers": "the users interested in it, by id (the JSON counts them)",
+             "cover": "its cover image, base64 (the JSON has its hash)"},
+    unsaved={"privacy_level": _CONSTANT, "entity_id": _CONSTANT,
+             "creator": "saved as creator (the user is saved in users)",
+             "user_count": "how many subscribers there are",
+             "image": "the hash of cover"},
+    fields={"id": "id", "guild_id": "guild", "name": "name", "creator_id": "creator",
+            "entity_type": "entity_type", "start_ms": "scheduled_start_time",
+            "channel_id": "channel", "end_ms": "scheduled_end_time",
+            "description": "description", "location": "location", "status": "status",
+            "image": "cover", "recurrence_rule": "recurrence_rule",
+            "subscribers": "subscribers"},
+)
+
 #: Every schema by the model class it describes.
 SCHEMAS: dict[str, Schema] = {
     "User": USER, "Application": APPLICATION, "Guild": GUILD, "Role": ROLE,
     "Overwrite": OVERWRITE, "Channel": CHANNEL, "ThreadInfo": THREAD, "Member": MEMBER,
     "Attachment": ATTACHMENT, "Reaction": REACTION, "Poll": POLL, "Message": MESSAGE,
     "Webhook": WEBHOOK, "Emoji": EMOJI, "Sticker": STICKER,
+    "ScheduledEvent": SCHEDULED_EVENT,
 }

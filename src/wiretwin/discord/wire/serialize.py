@@ -15,6 +15,7 @@ name (``channel.type.name``), the enum itself being the model's.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
         Poll,
         Reaction,
         Role,
+        ScheduledEvent,
         Sticker,
         ThreadInfo,
         User,
@@ -320,6 +322,32 @@ def sticker_json(sticker: Sticker, creator: User | None = None) -> dict[str, Any
     return data
 
 
+def scheduled_event_cover(event: ScheduledEvent) -> str | None:
+    """A scheduled event's cover image hash (of its bytes), or None without one."""
+    return hashlib.md5(event.image, usedforsecurity=False).hexdigest() if event.image else None
+
+
+def scheduled_event_json(event: ScheduledEvent, creator: User | None = None, *,
+                         user_count: bool = False) -> dict[str, Any]:
+    """A guild scheduled event; ``creator`` adds the creating user, ``user_count`` the
+    number of subscribers."""
+    data: dict[str, Any] = {
+        "id": str(event.id), "guild_id": str(event.guild_id),
+        "channel_id": sid(event.channel_id), "creator_id": str(event.creator_id),
+        "name": event.name, "description": event.description,
+        "scheduled_start_time": iso(event.start_ms),
+        "scheduled_end_time": None if event.end_ms is None else iso(event.end_ms),
+        "privacy_level": 2, "status": event.status, "entity_type": event.entity_type,
+        "entity_id": None,
+        "entity_metadata": None if event.location is None else {"location": event.location},
+        "image": scheduled_event_cover(event), "recurrence_rule": event.recurrence_rule}
+    if creator is not None:
+        data["creator"] = user_json(creator)
+    if user_count:
+        data["user_count"] = len(event.subscribers)
+    return data
+
+
 def guild_json(guild: Guild, *, member_count: bool = False) -> dict[str, Any]:
     """A guild's own fields and roles (``member_count``: the approximate counts
     ``GET /guilds/{id}?with_counts=true`` adds)."""
@@ -364,9 +392,12 @@ def interaction_guild_json(guild: Guild) -> dict[str, Any]:
 
 def guild_create_json(guild: Guild, *, joined_at: str, voice_states: list[dict[str, Any]],
                       members: list[dict[str, Any]], channels: list[dict[str, Any]],
-                      threads: list[dict[str, Any]]) -> dict[str, Any]:
+                      threads: list[dict[str, Any]],
+                      scheduled_events: list[dict[str, Any]] | None = None
+                      ) -> dict[str, Any]:
     """GUILD_CREATE's data: the guild with the bot's join time and the serialized
-    voice states, members, channels and active threads the caller chose to send."""
+    voice states, members, channels, active threads and scheduled events the caller
+    chose to send."""
     data = guild_json(guild)
     data.update({
         "joined_at": joined_at,
@@ -374,7 +405,8 @@ def guild_create_json(guild: Guild, *, joined_at: str, voice_states: list[dict[s
         "member_count": len(guild.members),
         "voice_states": voice_states, "members": members, "channels": channels,
         "threads": threads, "presences": [], "stage_instances": [],
-        "guild_scheduled_events": [], "soundboard_sounds": [], "embedded_activities": [],
+        "guild_scheduled_events": scheduled_events or [], "soundboard_sounds": [],
+        "embedded_activities": [],
     })
     return data
 
