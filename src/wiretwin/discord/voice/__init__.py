@@ -5,7 +5,8 @@ test-control API; docs/discord.md ("Voice") says what is modelled and what is no
 One job per module: :mod:`.codes` (opcodes, close codes, modes), :mod:`.frames`
 (reading what clients send), :mod:`.gateway` (the sessions' state machine, sans I/O),
 :mod:`.rtp` (IP discovery, RTP and its encryption, Opus frame lengths),
-:mod:`.recording` (what is kept of a voice connection), :mod:`.tls` (the certificate),
+:mod:`.recording` (what is kept of a voice connection), :mod:`.opus` (a ctypes binding
+to libopus), :mod:`.audio` (decoded PCM and its measures), :mod:`.tls` (the certificate),
 :mod:`.server` (the sockets), :mod:`.control` (``twin.voice``).
 """
 
@@ -16,11 +17,15 @@ from typing import TYPE_CHECKING
 from ...runtime.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from .audio import Audio
     from .codes import Speaking, VoiceCloseCode, VoiceOp
     from .control import Played, VoiceControl
+    from .opus import OpusUnavailable
     from .recording import RecordingLimits, SpeakingChange, VoiceRecording
 
 __getattr__, __dir__ = lazy_exports(__name__, {
+    "Audio": ".audio",
+    "OpusUnavailable": ".opus",
     "Played": ".control",
     "RecordingLimits": ".recording",
     "Speaking": ".codes",
@@ -32,6 +37,8 @@ __getattr__, __dir__ = lazy_exports(__name__, {
 })
 
 __all__ = [
+    "Audio",
+    "OpusUnavailable",
     "Played",
     "RecordingLimits",
     "Speaking",

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...runtime.waiters import WaitableLog
 from ..errors import Close
+from .audio import Audio
 from .codes import DISCONNECTED, VOICE_SERVER_CRASHED, VoiceCloseCode
 from .gateway import VoiceGateway
 from .recording import TRAILING_SILENCE, RecordingLimits, SpeakingChange, VoiceRecording
@@ -70,6 +71,18 @@ class Played:
     def opus(self) -> list[bytes]:
         """The Opus frames kept (the newest, see :class:`RecordingLimits`)."""
         return [frame for rec in self.connections for frame in rec.opus]
+
+    def audio(self) -> Audio:
+        """The kept Opus frames decoded (a decoder per voice connection, in order) and
+        joined, oldest connection first: :meth:`VoiceRecording.audio`. Covers only the
+        frames kept (``dropped``: the older ones left out); needs libopus."""
+        parts = [rec.audio() for rec in self.connections]
+        return Audio(b"".join(a.pcm for a in parts), sum(a.frames for a in parts),
+                     sum(a.dropped for a in parts), sum(a.concealed for a in parts))
+
+    def pcm(self) -> bytes:
+        """:meth:`audio`'s PCM: 48 kHz, 16-bit, stereo interleaved, little-endian."""
+        return self.audio().pcm
 
     @classmethod
     def of(cls, recordings: list[VoiceRecording]) -> Played:

@@ -5,6 +5,9 @@ length from each frame's TOC byte, packets that would not open); the Opus frames
 themselves are kept only up to a cap (:class:`RecordingLimits`), the oldest going
 first, so that a bot playing for an hour costs a bounded amount of memory. Speaking
 changes (opcode 5) are kept with the twin's time they came at, also capped.
+
+:meth:`VoiceRecording.audio` decodes the kept frames on request (libopus, through
+:mod:`.opus`); nothing decoded is kept.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+from .audio import Audio
 from .codes import Speaking
 from .rtp import SAMPLE_RATE, SILENCE, opus_samples
 
@@ -120,6 +124,22 @@ class VoiceRecording:
                              or self.opus_bytes > limits.frame_bytes):
             self.opus_bytes -= len(self.opus.popleft())
             self.opus_dropped += 1
+
+    def audio(self) -> Audio:
+        """The kept Opus frames decoded in order by one fresh libopus decoder (48 kHz,
+        16-bit stereo), with measures (:class:`~.audio.Audio`). It covers only the frames
+        still kept: ``dropped`` says how many older ones are not in it. Decoded anew at
+        every call; :class:`~.opus.OpusUnavailable` without libopus."""
+        from .opus import decode
+
+        dropped = self.opus_dropped
+        frames = list(self.opus)  # a snapshot: the twin's loop may be appending
+        decoded = decode(frames)
+        return Audio(decoded.pcm, decoded.frames, dropped, decoded.concealed)
+
+    def pcm(self) -> bytes:
+        """:meth:`audio`'s PCM: 48 kHz, 16-bit, stereo interleaved, little-endian."""
+        return self.audio().pcm
 
     def speak(self, at: float, speaking: int, ssrc: int) -> None:
         flags = Speaking(speaking & 0x7)
