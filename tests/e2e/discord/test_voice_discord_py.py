@@ -4,13 +4,14 @@
 gateway, VOICE_STATE_UPDATE and VOICE_SERVER_UPDATE back, the voice gateway over TLS
 (``wss://127.0.0.1:<port>/?v=8``, trusted because the driver pointed discord.py here),
 IP discovery over UDP, SELECT_PROTOCOL, and audio sealed with the key the twin gave.
-What the bot played is read back from ``twin.voice``.
+What the bot played is read back from ``twin.voice``, and decoded with libopus.
 """
 
 from __future__ import annotations
 
 import array
 import asyncio
+import ctypes.util
 import io
 import json
 import math
@@ -21,6 +22,7 @@ import pytest
 
 from wiretwin.discord.model import ChannelType, Guild
 from wiretwin.discord.twin import DiscordTwin
+from wiretwin.discord.voice import opus
 from wiretwin.discord.voice.codes import XCHACHA20, Speaking
 from wiretwin.drivers.discord_py_attach import attach
 from wiretwin.drivers.discord_voice import discord_voice_client
@@ -125,15 +127,21 @@ async def test_connect_play_and_leave(twin: DiscordTwin, bot: discord.Client) ->
     assert twin.voice.played(guild).frames == 55  # kept after the connection ended
 
 
+@pytest.fixture
+def libopus() -> None:
+    """discord.py encodes PCM with libopus (its own binding) and the twin decodes it
+    with libopus (wiretwin's): both need it (Debian: libopus0, which `make test`
+    installs)."""
+    found = ctypes.util.find_library("opus")
+    if found is None or not opus.available():
+        pytest.skip(opus.ABSENT)
+    if not discord.opus.is_loaded():
+        discord.opus.load_opus(found)
+
+
+@pytest.mark.usefixtures("libopus")
 async def test_pcm_is_encoded_by_libopus_and_heard(twin: DiscordTwin,
                                                    bot: discord.Client) -> None:
-    if not discord.opus.is_loaded():
-        try:
-            discord.opus._load_default()
-        except Exception:
-            pytest.skip("libopus cannot be loaded here")
-        if not discord.opus.is_loaded():
-            pytest.skip("libopus cannot be loaded here")
     guild = _guild(twin)
     channel = next(c for c in bot.get_guild(guild.id).voice_channels  # type: ignore[union-attr]
                    if c.name == "Stage")
@@ -143,6 +151,33 @@ async def test_pcm_is_encoded_by_libopus_and_heard(twin: DiscordTwin,
     played = await heard
     assert played.seconds == pytest.approx(1.0)
     assert played.frames - played.silence_frames == 50
+    await vc.disconnect()
+
+
+@pytest.mark.usefixtures("libopus")
+async def test_the_tone_played_is_decoded_and_measured(twin: DiscordTwin,
+                                                       bot: discord.Client) -> None:
+    """"The bot played about 3 s of a 440 Hz tone in Stage, not silence": discord.py
+    encodes the PCM with libopus, the twin decodes the Opus frames it kept."""
+    guild = _guild(twin)
+    stage, lobby = (next(c for c in bot.get_guild(guild.id).voice_channels  # type: ignore[union-attr]
+                         if c.name == name) for name in ("Stage", "Lobby"))
+    vc: discord.VoiceClient = await stage.connect(timeout=10)
+    await _play(vc, discord.PCMAudio(io.BytesIO(tone(3.0))))
+    played = await twin.voice.wait_for_silence(stage, timeout=10)
+
+    audio = played.audio()
+    assert (audio.frames, audio.dropped, audio.concealed) == (155, 0, 0)
+    assert audio.seconds == pytest.approx(3.1)  # the tone, then discord.py's 5 silences
+    assert audio.audible_seconds() == pytest.approx(3.0, abs=0.04)
+    assert audio.frequency() == pytest.approx(440.0, rel=0.01)
+    assert audio.rms == pytest.approx(8000 / 32768 / math.sqrt(2) * math.sqrt(3 / 3.1),
+                                      rel=0.05)
+    assert audio.peak == pytest.approx(8000 / 32768, rel=0.1)
+    assert played.pcm() == audio.pcm  # decoded anew from the same frames
+    (rec,) = played.connections
+    assert rec.audio().pcm == audio.pcm  # one voice connection: one decoder
+    assert twin.voice.played(lobby).audio().pcm == b""  # nothing went to the Lobby
     await vc.disconnect()
 
 
