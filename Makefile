@@ -27,7 +27,8 @@ VOICE_FORKS := py-cord disnake
 # pytest in each fork's venv with wiretwin's discord_env fixture.
 FORK_TOOLS := 'pytest>=8' 'pytest-asyncio>=0.23' 'pytest-xdist>=3.5'
 FORK_STAMPS := $(foreach f,$(FORKS),.venv-$(firstword $(subst ==, ,$(f)))/.wiretwin-installed)
-# Debian's Chromium, for the browser tests (playwright-core drives it).
+# Debian's Chromium, for the browser tests (playwright-core drives it), and libopus0, which
+# the voice tests encode (discord.py) and decode (the twin) with.
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?= -n auto
@@ -65,7 +66,7 @@ $(BROWSER_STAMP): $(BROWSER_DIR)/package-lock.json
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium libopus0 >/dev/null
 
 install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP) $(BROWSER_STAMP) $(CHROMIUM) $(FORK_STAMPS)
 
