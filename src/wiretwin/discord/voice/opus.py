@@ -118,13 +118,15 @@ class OpusDecoder:
     Frames must come in order (the decoder keeps state between them). Close it (or use
     it as a context manager) to free libopus's memory."""
 
+    _handle: int | None = None  # until libopus made one
+
     def __init__(self, lib: ctypes.CDLL | None = None) -> None:
         self._lib = lib if lib is not None else library()
         error = ctypes.c_int(0)
         handle = self._lib.opus_decoder_create(SAMPLE_RATE, CHANNELS, ctypes.byref(error))
         if error.value != OPUS_OK or not handle:
             raise OpusError("opus_decoder_create", error.value)
-        self._handle: int | None = handle
+        self._handle = handle
         self._pcm = (ctypes.c_int16 * (MAX_FRAME_SAMPLES * CHANNELS))()
 
     def decode(self, frame: bytes | None, samples: int | None = None) -> bytes:
@@ -164,6 +166,8 @@ class OpusEncoder:
     :meth:`encode` takes one frame of 48 kHz 16-bit stereo PCM (2.5 to 60 ms; 20 ms is
     3840 bytes) and returns the packet."""
 
+    _handle: int | None = None  # until libopus made one
+
     def __init__(self, lib: ctypes.CDLL | None = None) -> None:
         self._lib = lib if lib is not None else library()
         error = ctypes.c_int(0)
@@ -171,7 +175,7 @@ class OpusEncoder:
                                                ctypes.byref(error))
         if error.value != OPUS_OK or not handle:
             raise OpusError("opus_encoder_create", error.value)
-        self._handle: int | None = handle
+        self._handle = handle
         self._out = ctypes.create_string_buffer(MAX_PACKET)
 
     def encode(self, pcm: bytes) -> bytes:
