@@ -22,7 +22,7 @@ Time is the clock's; session ids and voice pings come from the twin's seeded gen
 from __future__ import annotations
 
 import random
-from typing import Any
+from typing import Any, Protocol
 
 from ..runtime.clock import Clock
 from . import errors, wire
@@ -37,6 +37,14 @@ from .wire import BUILTIN_FILTERS, OMITTED, PlayerUpdate, SessionUpdate, TrackUp
 
 #: Lavaplayer's equalizer has 15 bands (``array[band] = gain`` past them throws).
 EQUALIZER_BANDS = 15
+
+
+class VoiceLinkHooks(Protocol):
+    """Where a player's voice connection goes (the twin's voice links, if any)."""
+
+    def connect(self, session_id: str, user_id: str, player: Player) -> None: ...
+
+    def disconnect(self, player: Player) -> None: ...
 
 
 def _blank(value: str | None) -> bool:
@@ -70,6 +78,8 @@ class LavalinkModel:
         self.ticker = UpdateTicker(clock)
         #: The session lifecycle; it reads and asks this model (see :mod:`.protocol`).
         self.protocol = SessionProtocol(self)
+        #: Connects players to the voice servers their voice states name (the twin's).
+        self.voice_links: VoiceLinkHooks | None = None
 
     # -- reading ------------------------------------------------------------------------
 
@@ -343,6 +353,8 @@ class LavalinkModel:
         player.voice = state
         # The voice gateway "connects": frames start flowing, and Lavalink reports it.
         player.set_voice(True, self.rng.randrange(15, 60))
+        if self.voice_links is not None:
+            self.voice_links.connect(session.id, session.user_id, player)
         self._emit_update(session, player)
 
     # -- injected trouble (test-control API) --------------------------------------------
@@ -354,6 +366,8 @@ class LavalinkModel:
         session = self.session(session_id)
         player = self.player(session_id, guild_id)
         player.set_voice(False)
+        if self.voice_links is not None:
+            self.voice_links.disconnect(player)
         self._emit_event(session, EventType.WEBSOCKET_CLOSED, guild_id, code=code, reason=reason,
                          byRemote=by_remote)
         self._emit_update(session, player)
@@ -391,4 +405,4 @@ class LavalinkModel:
                              [{"name": n, "version": v} for n, v in self.config.plugins])
 
 
-__all__ = ["Effects", "LavalinkError", "LavalinkModel", "Session"]
+__all__ = ["Effects", "LavalinkError", "LavalinkModel", "Session", "VoiceLinkHooks"]

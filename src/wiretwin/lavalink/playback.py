@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ..runtime.clock import Clock, TimerHandle
 from .tracks import Track
@@ -77,6 +77,18 @@ class UpdateTicker:
         self._groups.pop(due, None)
 
 
+class PlaybackListener(Protocol):
+    """Told of a player's changes (its voice link, :mod:`.voice_link`): :meth:`sync`
+    just before each change (the clock reading it happens at), :meth:`changed` just
+    after it, :meth:`disposed` when the player is gone."""
+
+    def sync(self) -> None: ...
+
+    def changed(self) -> None: ...
+
+    def disposed(self) -> None: ...
+
+
 @dataclass
 class PlayerCallbacks:
     """What a player's timers set off (the model decides what each means)."""
@@ -109,6 +121,8 @@ class Player:
     #: Shared update schedule (the model's); without one the player keeps its own timer.
     ticker: UpdateTicker | None = field(default=None, repr=False)
     _update_due: float | None = field(default=None, repr=False)
+    #: What hears of every change (the voice link sending this player's audio), if any.
+    listener: PlaybackListener | None = field(default=None, repr=False)
 
     # -- position -----------------------------------------------------------------------
 
@@ -130,6 +144,8 @@ class Player:
 
     def _settle(self) -> None:
         """Fold elapsed time into the base position; restart the count if still advancing."""
+        if self.listener is not None:
+            self.listener.sync()
         self._base = self.position
         self._since = self.clock.monotonic() if self.advancing else None
 
@@ -149,6 +165,8 @@ class Player:
         elif self._cleanup_timer is not None:
             self._cleanup_timer.cancel()
             self._cleanup_timer = None
+        if self.listener is not None:
+            self.listener.changed()
 
     # -- changes (the model calls these) -----------------------------------------------
 
@@ -166,12 +184,16 @@ class Player:
         """Unload the track; the track as it ended (at its final position)."""
         if self.track is None:
             return None
+        if self.listener is not None:
+            self.listener.sync()
         ended = self.track.at(self.position)
         self.track = None
         self._base = 0
         self._since = None
         self.end_time = None
         self._cancel_all()
+        if self.listener is not None:
+            self.listener.changed()
         return ended
 
     def set_paused(self, paused: bool) -> None:
@@ -251,6 +273,9 @@ class Player:
 
     def dispose(self) -> None:
         self._cancel_all()
+        listener, self.listener = self.listener, None
+        if listener is not None:
+            listener.disposed()
 
 
-__all__ = ["Player", "PlayerCallbacks", "UpdateTicker", "VoiceState"]
+__all__ = ["PlaybackListener", "Player", "PlayerCallbacks", "UpdateTicker", "VoiceState"]

@@ -30,6 +30,7 @@ from .model import LavalinkModel, Session
 from .playback import Player
 from .snapshot import restore, snapshot
 from .tracks import Track
+from .voice_link import VoiceLinks
 from .websocket import LavalinkSockets
 from .wire import serialize
 
@@ -114,6 +115,9 @@ class LavalinkTwin(Twin):
         self.model = LavalinkModel(self, self.clock, self.catalogue, self._config, self.random)
         self.sockets = LavalinkSockets(self.model, self.server, self.wire)
         self.http = LavalinkHttp(self.model)
+        #: The node's own voice connections (see :mod:`.voice_link`).
+        self.voice_links = VoiceLinks(self.clock, self.journal, self._voice_closed)
+        self.model.voice_links = self.voice_links
         if self._world is not None:
             restore(self.model, self._world)
         #: What reset() goes back to: the built state (with its world, if given one).
@@ -145,7 +149,16 @@ class LavalinkTwin(Twin):
         app.on_response_prepare.append(_api_version_header)
 
     async def _on_stop(self) -> None:
+        await self.voice_links.aclose()
         self.sockets.close_all(CloseCode.GOING_AWAY, "Shutting down")
+
+    def _voice_closed(self, session_id: str, player: Player, code: int, reason: str) -> None:
+        """A voice server ended a player's voice connection: Lavalink's
+        ``WebSocketClosedEvent`` (``byRemote``) and a disconnected player."""
+        session = self.model.sessions.get(session_id)
+        if session is not None and session.players.get(player.guild_id) is player \
+                and player.voice_connected:
+            self.model.close_voice(session_id, player.guild_id, code, reason, True)
 
     # -- Effects ------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from typing import Any, cast
 import yarl
 from aiohttp import web
 
-from ...runtime import jsonio
+from ...runtime import jsonio, voice_trust
 from ...runtime.wire import WireLayer, WireSocket
 from ..protocol.frames import Closed
 from ..protocol.replay import json_text
@@ -97,6 +97,7 @@ class VoiceServer:
         self._client_context: ssl.SSLContext | None = None
         self._noted = 0
         self._heard: set[int] = set()
+        self._registered: str | None = None
         gateway.observers.append(self._observe)
 
     # -- where --------------------------------------------------------------------------
@@ -155,6 +156,10 @@ class VoiceServer:
             udp.close()
             raise
         self._tcp, self._udp = tcp, udp
+        # Other twins in this process handed the endpoint trust this certificate (and
+        # dial nothing else): see wiretwin.runtime.voice_trust.
+        self._registered = self.endpoint()
+        voice_trust.register(self._registered, self.certificate.ca_pem)
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -195,6 +200,9 @@ class VoiceServer:
     async def stop(self, code: int = 1001, reason: str = "Going away") -> None:
         """Close every connection with ``code`` and both sockets (the next
         :meth:`endpoint` binds new ones)."""
+        if self._registered is not None:  # from now on, no longer served
+            voice_trust.unregister(self._registered)
+            self._registered = None
         starting, self._starting = self._starting, None
         if starting is not None and not starting.done():
             with contextlib.suppress(Exception):

@@ -1,0 +1,152 @@
+"""What the voice link sends over UDP, and when. Pure (but for the cipher libraries).
+
+IP discovery and the voice packets follow Discord's "Voice Connections" page: a 74-byte
+discovery request (type 1, length 70, the SSRC, then zeros), an RTP header (version 2,
+payload type 0x78, sequence, timestamp, SSRC), the Opus frame sealed with the session's
+key in an "RTP size" AEAD mode (the 12-byte header is the additional data), then the
+32-bit big-endian counter the nonce is made from (padded with zeros to 12 bytes for
+AES-256-GCM, 24 for XChaCha20-Poly1305).
+
+The twin decodes no audio, so every 20 ms played is one fixed Opus frame,
+:data:`OPUS_FRAME` (TOC byte ``0xFC``: CELT, fullband, 20 ms, one frame; a body that is
+not silence), and a stop is the five silence frames (``F8 FF FE``) Discord asks for.
+
+Pacing (:class:`Pacer`): playback runs on the twin's clock, which tests move in jumps,
+so packets are not paced by real time. While the player advances and the link is up,
+one frame is owed per 20 ms of the clock; the link sends what is owed at every 20 ms
+timer of that clock and before every change of the player, in order. At most
+:data:`MAX_BURST` frames go out at once; what is owed beyond that is counted as dropped,
+not sent (a clock that jumped without firing timers).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+
+#: Bytes in an IP discovery request or response.
+DISCOVERY_SIZE = 74
+#: Milliseconds of audio in one frame, and its 48 kHz samples.
+FRAME_MS = 20
+FRAME_SAMPLES = 960
+#: The frame sent for every 20 ms played (TOC 0xFC, then a fixed body).
+OPUS_FRAME = bytes([0xFC]) + bytes(range(0x21, 0x21 + 39))
+#: The silence frame, and how many of them end a stretch of audio.
+SILENCE = b"\xf8\xff\xfe"
+TRAILING_SILENCE = 5
+#: The most frames sent in one go (five seconds).
+MAX_BURST = 250
+#: RTP payload type for Opus on Discord.
+OPUS_PAYLOAD_TYPE = 0x78
+AES256_GCM = "aead_aes256_gcm_rtpsize"
+XCHACHA20 = "aead_xchacha20_poly1305_rtpsize"
+#: Modes the link can seal with, preferred first, and the library each one needs.
+_MODES = ((AES256_GCM, "cryptography"), (XCHACHA20, "nacl"))
+
+Seal = Callable[[bytes, bytes, bytes], bytes]
+
+
+def discovery_request(ssrc: int) -> bytes:
+    return struct.pack(">HHI", 1, 70, ssrc) + bytes(DISCOVERY_SIZE - 8)
+
+
+def read_discovery(data: bytes, ssrc: int) -> tuple[str, int] | None:
+    """The address and port a discovery response for ``ssrc`` carries, else None."""
+    if len(data) != DISCOVERY_SIZE:
+        return None
+    kind, length, found = struct.unpack_from(">HHI", data)
+    if kind != 2 or length != 70 or found != ssrc:
+        return None
+    address = data[8:DISCOVERY_SIZE - 2].split(b"\0", 1)[0]
+    try:
+        text = address.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    (port,) = struct.unpack_from(">H", data, DISCOVERY_SIZE - 2)
+    return (text, port) if text and port else None
+
+
+def choose_mode(offered: object) -> str | None:
+    """The first mode both READY offered and this process can seal with."""
+    if not isinstance(offered, list):
+        return None
+    for mode, library in _MODES:
+        if mode in offered and importlib.util.find_spec(library) is not None:
+            return mode
+    return None
+
+
+def sealer(mode: str, key: bytes) -> Seal:
+    """``seal(header, opus, nonce4)``: the sealed payload and its tag."""
+    if mode == AES256_GCM:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        aes = AESGCM(key)
+        return lambda header, opus, nonce: aes.encrypt(nonce + bytes(8), opus, header)
+    if mode == XCHACHA20:
+        from nacl.bindings import crypto_aead_xchacha20poly1305_ietf_encrypt as seal
+
+        def xchacha(header: bytes, opus: bytes, nonce: bytes) -> bytes:
+            sealed: bytes = seal(opus, header, nonce + bytes(20), key)
+            return sealed
+
+        return xchacha
+    raise ValueError(f"cannot seal in mode {mode!r}")
+
+
+@dataclass
+class RtpStream:
+    """One SSRC's outgoing packets: sequence, timestamp and nonce counter, from 0."""
+
+    ssrc: int
+    seal: Seal
+    sequence: int = 0
+    timestamp: int = 0
+    counter: int = 0
+
+    def packet(self, opus: bytes) -> bytes:
+        header = struct.pack(">BBHII", 0x80, OPUS_PAYLOAD_TYPE, self.sequence,
+                             self.timestamp, self.ssrc)
+        nonce = struct.pack(">I", self.counter)
+        self.sequence = (self.sequence + 1) & 0xFFFF
+        self.timestamp = (self.timestamp + FRAME_SAMPLES) & 0xFFFFFFFF
+        self.counter = (self.counter + 1) & 0xFFFFFFFF
+        return header + self.seal(header, opus, nonce) + nonce
+
+
+@dataclass
+class Pacer:
+    """Frames owed for clock time: one per 20 ms since :meth:`start`."""
+
+    since: float | None = None
+    owed: int = 0
+    sent: int = 0
+    dropped: int = 0
+
+    @property
+    def running(self) -> bool:
+        return self.since is not None
+
+    def start(self, now: float) -> None:
+        self.since, self.owed = now, 0
+
+    def stop(self) -> None:
+        self.since = None
+
+    def due(self, now: float) -> int:
+        """Frames to send now (what is owed since the last call, at most a burst)."""
+        if self.since is None:
+            return 0
+        total = round((now - self.since) * 1000) // FRAME_MS
+        new, self.owed = max(0, total - self.owed), max(total, self.owed)
+        send = min(new, MAX_BURST)
+        self.sent += send
+        self.dropped += new - send
+        return send
+
+
+__all__ = ["AES256_GCM", "DISCOVERY_SIZE", "FRAME_MS", "MAX_BURST", "OPUS_FRAME", "SILENCE",
+           "TRAILING_SILENCE", "XCHACHA20", "Pacer", "RtpStream", "choose_mode",
+           "discovery_request", "read_discovery", "sealer"]
