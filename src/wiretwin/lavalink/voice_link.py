@@ -47,6 +47,8 @@ RESUMABLE = frozenset({None, 1001, 1006, 4009, 4015})
 RESUME_TRIES = 3
 #: Real seconds to wait for the IP discovery answer.
 DISCOVERY_TIMEOUT = 5.0
+#: Real seconds to wait for the goodbye heartbeat's answer before closing anyway.
+GOODBYE_TIMEOUT = 1.0
 _DEFAULT_INTERVAL = 13.75
 
 _Queue = asyncio.Queue[tuple[str, Callable[[], None] | None] | None]
@@ -91,6 +93,7 @@ class VoiceLink:
         self._heartbeat: TimerHandle | None = None
         self._tick: TimerHandle | None = None
         self._nonce = 0
+        self._ack: tuple[int, asyncio.Future[None]] | None = None
         self.task = asyncio.get_running_loop().create_task(
             self._run(), name=f"wiretwin-lavalink-voice-{self.guild_id}")
 
@@ -136,7 +139,7 @@ class VoiceLink:
             if self.pacer.running:
                 self._arm_tick()
 
-        self._tick = self.clock.call_later(M.FRAME_MS / 1000, tick)
+        self._tick = self.clock.call_later(self.pacer.next_frame(self.clock.monotonic()), tick)
 
     def close(self) -> None:
         """Leave: speaking off, then close 1000 (at once if not connected yet)."""
@@ -167,6 +170,15 @@ class VoiceLink:
             await ws.send_str(text)
             if then is not None:
                 then()
+        # Goodbye: a heartbeat answered means what was sent before it (the silence over
+        # UDP included) has been taken; then close.
+        self._nonce += 1
+        acked = asyncio.get_running_loop().create_future()
+        self._ack = (self._nonce, acked)
+        await ws.send_str(jsonio.compact({"op": 3, "d": {"t": self._nonce,
+                                                         "seq_ack": self.seq_ack}}))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(acked, GOODBYE_TIMEOUT)
         await ws.close(code=1000, message=b"Leaving")
 
     def _beat(self, interval: float) -> None:
@@ -292,6 +304,9 @@ class VoiceLink:
                 assert self.ssrc is not None
                 self.stream = M.RtpStream(self.ssrc, M.sealer(str(d["mode"]), key))
                 self._up()
+            elif op == 6 and self._ack is not None and isinstance(d, dict) \
+                    and d.get("t") == self._ack[0] and not self._ack[1].done():
+                self._ack[1].set_result(None)
             elif op == 9 and self.stream is not None:
                 self._up()
         except (KeyError, TypeError, ValueError, AssertionError, jsonio.JSONError) as exc:

@@ -135,6 +135,14 @@ class Pacer:
     def stop(self) -> None:
         self.since = None
 
+    def next_frame(self, now: float) -> float:
+        """Seconds from ``now`` to when the next frame is owed, a hair early: a timer
+        set for it fires at the frame's millisecond, never past it (floating point)."""
+        if self.since is None:
+            return FRAME_MS / 1000
+        elapsed = round((now - self.since) * 1000)
+        return max(0.0, ((elapsed // FRAME_MS + 1) * FRAME_MS - elapsed) / 1000 - 1e-6)
+
     def due(self, now: float) -> int:
         """Frames to send now (what is owed since the last call, at most a burst)."""
         if self.since is None:
