@@ -354,11 +354,16 @@ class VoiceLinks:
         #: as before the twin joined voice channels (a bot whose discord.py client
         #: closes leaves voice, and its 4014 would stop the player's track).
         self.tell_players = False
+        #: Dial at all (off: players never join voice channels, as before; a test that
+        #: advances the clock by hours may not want 50 packets per player per second).
+        self.enabled = True
         self.live: dict[VoiceLink, None] = {}
 
     def connect(self, session_id: str, user_id: str, player: Player) -> None:
         """The player has a (new) voice state: leave the old link, dial the new one."""
         self.disconnect(player)
+        if not self.enabled:
+            return
         endpoint = player.voice.endpoint
         ca_pem = voice_trust.authority(endpoint)
         if ca_pem is None:

@@ -218,6 +218,11 @@ async def test_an_endpoint_not_served_here_is_not_dialled(
     (skipped,) = node.notes("voice-link-skipped")
     assert skipped.detail["endpoint"] == "us-east1234.discord.media:443"
 
+    node.links.enabled = False  # not even a served endpoint is dialled
+    player = node.play(discord, guild, channel)
+    assert player.voice_connected and player.listener is None
+    assert len(node.notes("voice-link-skipped")) == 1 and not node.notes("voice-link-dial")
+
     endpoint = discord.voice.endpoint
     assert voice_trust.authority(f"wss://{endpoint}/?v=8") is not None
     await discord.stop()
