@@ -224,6 +224,8 @@ class VoiceLink:
             if self._udp is not None:
                 self._udp.close()
             if self.closing:
+                if self.player.listener is self:  # it left on its own (no usable mode)
+                    self.player.listener = None
                 self.links.note("voice-link-left", self, sent=self.pacer.sent)
         if not self.closing:
             self.closing = True
@@ -257,13 +259,13 @@ class VoiceLink:
                         break  # closing, closed, an error
             finally:
                 self._out = None
-                self.ready = False
                 self._cancel(self._heartbeat)
-                if self.speaking:  # no connection: what is owed now stops here
+                if self.speaking:  # no connection: what is owed stops here
                     self.sync()
                     self.speaking = False
                     self.pacer.stop()
                     self._cancel(self._tick)
+                self.ready = False
                 if self.closing:
                     await asyncio.wait({writer}, timeout=2.0)
                 if not writer.done():
