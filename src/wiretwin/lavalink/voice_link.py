@@ -94,6 +94,7 @@ class VoiceLink:
         self._tick: TimerHandle | None = None
         self._nonce = 0
         self._ack: tuple[int, asyncio.Future[None]] | None = None
+        self._owed: tuple[str, int, int] | None = None
         self.task = asyncio.get_running_loop().create_task(
             self._run(), name=f"wiretwin-lavalink-voice-{self.guild_id}")
 
@@ -183,8 +184,19 @@ class VoiceLink:
 
     def _beat(self, interval: float) -> None:
         self._nonce += 1
+        self._owe(self._nonce)
         self._send({"op": 3, "d": {"t": self._nonce, "seq_ack": self.seq_ack}})
         self._heartbeat = self.clock.call_later(interval, lambda: self._beat(interval))
+
+    def _owe(self, nonce: int | None) -> None:
+        """The heartbeat ``nonce`` awaits its ACK (None: none does): a virtual clock
+        advancing lets the answer come before time moves on, so a voice server on the
+        same clock sees the heartbeat in time."""
+        if self._owed is not None:
+            self.clock.fulfil(self._owed)
+        self._owed = None if nonce is None else ("wiretwin-lavalink-voice", id(self), nonce)
+        if self._owed is not None:
+            self.clock.expect(self._owed)
 
     @staticmethod
     def _cancel(handle: TimerHandle | None) -> None:
@@ -260,6 +272,7 @@ class VoiceLink:
             finally:
                 self._out = None
                 self._cancel(self._heartbeat)
+                self._owe(None)
                 if self.speaking:  # no connection: what is owed stops here
                     self.sync()
                     self.speaking = False
@@ -306,9 +319,13 @@ class VoiceLink:
                 assert self.ssrc is not None
                 self.stream = M.RtpStream(self.ssrc, M.sealer(str(d["mode"]), key))
                 self._up()
-            elif op == 6 and self._ack is not None and isinstance(d, dict) \
-                    and d.get("t") == self._ack[0] and not self._ack[1].done():
-                self._ack[1].set_result(None)
+            elif op == 6:
+                nonce = d.get("t") if isinstance(d, dict) else None
+                if self._owed is not None and nonce == self._owed[2]:
+                    self._owe(None)
+                if self._ack is not None and nonce == self._ack[0] \
+                        and not self._ack[1].done():
+                    self._ack[1].set_result(None)
             elif op == 9 and self.stream is not None:
                 self._up()
         except (KeyError, TypeError, ValueError, AssertionError, jsonio.JSONError) as exc:

@@ -140,8 +140,8 @@ class Pacer:
         set for it fires at the frame's millisecond, never past it (floating point)."""
         if self.since is None:
             return FRAME_MS / 1000
-        elapsed = round((now - self.since) * 1000)
-        return max(0.0, ((elapsed // FRAME_MS + 1) * FRAME_MS - elapsed) / 1000 - 1e-6)
+        due = self.since + (self.owed + 1) * FRAME_MS / 1000  # from the start: no drift
+        return max(0.0, due - now - 1e-6)
 
     def due(self, now: float) -> int:
         """Frames to send now (what is owed since the last call, at most a burst)."""

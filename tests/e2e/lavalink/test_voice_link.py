@@ -75,7 +75,11 @@ async def discord() -> AsyncIterator[DiscordTwin]:
         yield running
 
 
-@pytest.fixture
+@pytest.fixture(name="seat")
+async def seat_fixture(discord: DiscordTwin) -> tuple[Guild, int]:
+    return await seat(discord)
+
+
 async def seat(discord: DiscordTwin) -> tuple[Guild, int]:
     """The bot in a voice channel, as op 4 would put it (in the loop: the voice server
     starts serving when the seat first asks for its endpoint)."""
@@ -275,3 +279,29 @@ async def test_bad_frames_from_a_voice_server_are_noted_and_skipped(node: Node) 
         voice_trust.unregister(endpoint)
         await runner.cleanup()
 
+
+
+async def test_on_a_shared_virtual_clock_the_heartbeats_keep_the_connection(
+        discord: DiscordTwin, node: Node) -> None:
+    """Both twins on one virtual clock: the link heartbeats on it, and the clock waits for
+    each heartbeat's answer, so an hour advanced is not a 4009 (no heartbeat)."""
+    async with DiscordTwin(clock=node.clock) as shared:
+        guild, channel = await seat(shared)
+        node.session = node.model.open_session(str(shared.model.bot.id), "shared-clock")
+        node.model.announce(node.session)
+        player = node.play(shared, guild, channel)
+        recording = await shared.voice.wait_for_connection(guild.id)
+        await shared.voice.wait_for(lambda p: p.spoke, guild.id)
+        node.model.update_player(node.session.id, str(guild.id), {"paused": True},
+                                 no_replace=False)
+        await shared.voice.wait_for_silence(guild.id)
+        await node.clock.advance(3600)  # paused: heartbeats only
+        assert recording.active and _link(player).ready
+        node.model.update_player(node.session.id, str(guild.id), {"paused": False},
+                                 no_replace=False)
+        await shared.voice.wait_for(lambda p: len(p.speaking) == 3, guild.id)
+        await node.clock.advance(30)
+        played = await shared.voice.wait_for_audio(30.0, guild.id)
+        assert recording.active and played.seconds == 30.0
+        assert [e for e in shared.journal if e.kind == "note"
+                and e.event == "voice-refused"] == []

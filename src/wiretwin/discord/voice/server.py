@@ -14,6 +14,10 @@ payload): 26 and 28 are taken silently, anything else closes 4002. A ``v`` below
 missing closes 4020 (Discord rejects such connections since 2024-11-18; which code it
 uses is not documented).
 
+While bound, the endpoint and the authority that signed the certificate are registered in
+the process (:mod:`wiretwin.runtime.voice_trust`): how another twin here (the Lavalink
+twin's voice links) finds this voice gateway and trusts it. A stop unregisters it first.
+
 UDP: every datagram goes to :meth:`.gateway.VoiceGateway.datagram`; what it answers (IP
 discovery) goes back to the sender. Discoveries, the first audio of each connection and
 the first :data:`NOTED_JUNK` datagrams that fit nothing are journaled as notes.
