@@ -7,9 +7,9 @@ key in an "RTP size" AEAD mode (the 12-byte header is the additional data), then
 32-bit big-endian counter the nonce is made from (padded with zeros to 12 bytes for
 AES-256-GCM, 24 for XChaCha20-Poly1305).
 
-The twin decodes no audio, so every 20 ms played is one fixed Opus frame,
-:data:`OPUS_FRAME` (TOC byte ``0xFC``: CELT, fullband, 20 ms, one frame; a body that is
-not silence), and a stop is the five silence frames (``F8 FF FE``) Discord asks for.
+The twin decodes no track, so every 20 ms played is one fixed Opus frame,
+:data:`OPUS_FRAME` (a 450 Hz tone, TOC byte ``0xFC``: CELT, fullband, 20 ms), and a stop
+is the five silence frames (``F8 FF FE``) Discord asks for.
 
 Pacing (:class:`Pacer`): playback runs on the twin's clock, which tests move in jumps,
 so packets are not paced by real time. While the player advances and the link is up,
@@ -31,8 +31,19 @@ DISCOVERY_SIZE = 74
 #: Milliseconds of audio in one frame, and its 48 kHz samples.
 FRAME_MS = 20
 FRAME_SAMPLES = 960
-#: The frame sent for every 20 ms played (TOC 0xFC, then a fixed body).
-OPUS_FRAME = bytes([0xFC]) + bytes(range(0x21, 0x21 + 39))
+#: The frame sent for every 20 ms played: one frame of a steady 450 Hz sine (nine whole
+#: cycles per 20 ms, so repeated it is one continuous tone), encoded once by libopus 1.3.1
+#: (CELT, fullband, stereo; TOC 0xFC). Decoded, the twin's audio measures 450 Hz.
+OPUS_FRAME = bytes.fromhex(
+    "fcbba2e09a4eef6a1a785491fe3d35c59949d71c80368363cda7694e137675728a933577fde26568"
+    "f6bc3ed216b48db7f13704f342b1d135bf28076a83cef1894526fee2f0adae909980d94a4cc6b08d"
+    "df0dfa707501928efc5e01bdc23e54b83da6dcfcc81b6edbb32bab1d14a16e3074f2b1d726b3c246"
+    "b3c335bf10f9e48640fd3697c51033aeab6eac2c603b3fef58da046b1de443fa981447e9f54936df"
+    "d727d0a32297cde9184782c2e22c8c89c58d320e1e51af69ecb3abe1bbcfa6fca80a8e484ff8a3cb"
+    "8b337ad8af16be5f2a9e2b45653c3bd8fe401a7c57a2927d5e63d75efe000666c06c906cd80506c6"
+    "77bf399cffe63109ac")
+#: The tone :data:`OPUS_FRAME` repeated sounds, in Hz.
+TONE_HZ = 450
 #: The silence frame, and how many of them end a stretch of audio.
 SILENCE = b"\xf8\xff\xfe"
 TRAILING_SILENCE = 5
@@ -156,5 +167,5 @@ class Pacer:
 
 
 __all__ = ["AES256_GCM", "DISCOVERY_SIZE", "FRAME_MS", "MAX_BURST", "OPUS_FRAME", "SILENCE",
-           "TRAILING_SILENCE", "XCHACHA20", "Pacer", "RtpStream", "choose_mode",
+           "TONE_HZ", "TRAILING_SILENCE", "XCHACHA20", "Pacer", "RtpStream", "choose_mode",
            "discovery_request", "read_discovery", "sealer"]

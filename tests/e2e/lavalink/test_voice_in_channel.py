@@ -16,10 +16,11 @@ import pytest
 import wavelink
 
 from wiretwin.discord.twin import DiscordTwin
-from wiretwin.discord.voice import Played, Speaking
+from wiretwin.discord.voice import Played, Speaking, opus
 from wiretwin.drivers.discord_voice import discord_voice_client, move_bot, voice_guild
 from wiretwin.drivers.wavelink import WavelinkClient, close_pool, connect_node, connect_player
 from wiretwin.lavalink import LavalinkTwin
+from wiretwin.lavalink.voice_media import TONE_HZ
 from wiretwin.runtime.clock import VirtualClock
 
 GUILD = 710000000000000001
@@ -76,6 +77,11 @@ async def test_a_wavelink_bot_is_heard_in_the_voice_channel(
             await player.stop()
             played = await voice.wait_for_silence(CHANNEL)
             assert played.silence_frames == 10 and played.seconds == 3.0
+            if opus.available():  # what the node sent sounds: its fixed tone
+                audio = played.audio()
+                assert (audio.frames, audio.concealed) == (160, 0)
+                assert audio.audible_seconds() == pytest.approx(3.0, abs=0.05)
+                assert audio.frequency() == pytest.approx(TONE_HZ, rel=0.01)
 
             await player.disconnect()
             ended = await voice.wait_for_end(CHANNEL)
