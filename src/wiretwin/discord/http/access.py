@@ -7,16 +7,48 @@ Below the channel, thread, webhook and interaction routes, which all take one
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiohttp import web
 
-from ..model import Attachment, Channel, DiscordModel, Message
+from ..errors import UNKNOWN_GUILD, missing_access
+from ..model import Attachment, Channel, DiscordModel, Guild, Message
 from ..model.messages import MESSAGE_CONTENT_FLAGS
 from ..permissions import Permission as P
 from ..wire.bodies import read_attachments
 from ..wire.fields import Form
 from ..wire.params import Upload, read_payload, snowflake_arg
+
+if TYPE_CHECKING:
+    from .app import RestApp, Routes
+
+
+def bots_guild(model: DiscordModel, request: web.Request) -> Guild:
+    """The route's guild, which the bot must be in (10004 unknown, 50001 not a member)."""
+    guild = model.guilds.get(snowflake_arg(request, "guild_id"))
+    if guild is None:
+        raise UNKNOWN_GUILD()
+    if model.bot.id not in guild.members:
+        raise missing_access()
+    return guild
+
+
+class GuildResourceRoutes:
+    """Routes of one kind of guild resource (emojis, stickers, scheduled events): its
+    class's ``ROUTES`` mounted, the bot's id, and the route's guild the bot is in."""
+
+    ROUTES: ClassVar[Routes] = ()
+
+    def __init__(self, app: RestApp, model: DiscordModel) -> None:
+        self.model = model
+        app.mount(self, self.ROUTES)
+
+    @property
+    def me(self) -> int:
+        return self.model.bot.id
+
+    def _guild(self, request: web.Request) -> Guild:
+        return bots_guild(self.model, request)
 
 
 class ChannelAccess:

@@ -7,23 +7,12 @@ from typing import Any
 
 from aiohttp import web
 
-from ..errors import UNKNOWN_GUILD, unknown
-from ..model import DiscordModel, Guild
-from ..model.base import missing_access
+from ..errors import unknown
 from ..model.emojis import read_image
 from ..wire.fields import Form
 from ..wire.params import read_json, snowflake_arg
-from .app import RestApp, Routes, json_response
-
-
-def bots_guild(model: DiscordModel, request: web.Request) -> Guild:
-    """The route's guild, which the bot must be in (10004 unknown, 50001 not a member)."""
-    guild = model.guilds.get(snowflake_arg(request, "guild_id"))
-    if guild is None:
-        raise UNKNOWN_GUILD()
-    if model.bot.id not in guild.members:
-        raise missing_access()
-    return guild
+from .access import GuildResourceRoutes, bots_guild
+from .app import Routes, json_response
 
 
 def _routes() -> Routes:
@@ -46,17 +35,8 @@ def _routes() -> Routes:
 _ROUTES = _routes()
 
 
-class EmojiRoutes:
-    def __init__(self, app: RestApp, model: DiscordModel) -> None:
-        self.model = model
-        app.mount(self, _ROUTES)
-
-    @property
-    def me(self) -> int:
-        return self.model.bot.id
-
-    def _guild(self, request: web.Request) -> Guild:
-        return bots_guild(self.model, request)
+class EmojiRoutes(GuildResourceRoutes):
+    ROUTES = _ROUTES
 
     # -- a guild's ------------------------------------------------------------------------
 

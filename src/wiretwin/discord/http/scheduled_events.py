@@ -7,12 +7,11 @@ from typing import Any
 
 from aiohttp import web
 
-from ..model import DiscordModel, Guild
 from ..model.emojis import read_image
 from ..wire.fields import Form
 from ..wire.params import query, query_flag, read_json, snowflake_arg
-from .app import RestApp, Routes, json_response
-from .emojis import bots_guild
+from .access import GuildResourceRoutes
+from .app import Routes, json_response
 
 
 def _routes() -> Routes:
@@ -64,17 +63,8 @@ def read_event(body: Any, *, creating: bool) -> dict[str, Any]:
     return out
 
 
-class ScheduledEventRoutes:
-    def __init__(self, app: RestApp, model: DiscordModel) -> None:
-        self.model = model
-        app.mount(self, _ROUTES)
-
-    @property
-    def me(self) -> int:
-        return self.model.bot.id
-
-    def _guild(self, request: web.Request) -> Guild:
-        return bots_guild(self.model, request)
+class ScheduledEventRoutes(GuildResourceRoutes):
+    ROUTES = _ROUTES
 
     async def list_events(self, request: web.Request) -> list[dict[str, Any]]:
         guild = self._guild(request)

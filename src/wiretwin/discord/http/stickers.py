@@ -9,13 +9,12 @@ from typing import Any
 from aiohttp import web
 
 from ..errors import unknown
-from ..model import DiscordModel, Guild
 from ..model.base import form_error
 from ..model.stickers import MAX_FILE
 from ..wire.fields import Form
 from ..wire.params import read_form, read_json, snowflake_arg
-from .app import RestApp, Routes, json_response
-from .emojis import bots_guild
+from .access import GuildResourceRoutes
+from .app import Routes, json_response
 
 
 def _routes() -> Routes:
@@ -35,17 +34,8 @@ def _routes() -> Routes:
 _ROUTES = _routes()
 
 
-class StickerRoutes:
-    def __init__(self, app: RestApp, model: DiscordModel) -> None:
-        self.model = model
-        app.mount(self, _ROUTES)
-
-    @property
-    def me(self) -> int:
-        return self.model.bot.id
-
-    def _guild(self, request: web.Request) -> Guild:
-        return bots_guild(self.model, request)
+class StickerRoutes(GuildResourceRoutes):
+    ROUTES = _ROUTES
 
     async def list_stickers(self, request: web.Request) -> list[dict[str, Any]]:
         guild = self._guild(request)

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from .audio import CHANNELS, SAMPLE_BYTES
 from .rtp import SAMPLE_RATE, opus_samples
@@ -113,12 +113,37 @@ def strerror(code: int) -> str:
     return str(library().opus_strerror(code).decode())
 
 
-class OpusDecoder:
+class _Handle:
+    """A libopus object: destroyed by :meth:`close` (or leaving a ``with`` block, or
+    being collected), once."""
+
+    _handle: int | None = None  # until libopus made one
+    _lib: ctypes.CDLL
+    #: The libopus function that destroys it.
+    _destroy: ClassVar[str]
+
+    def close(self) -> None:
+        if self._handle is not None:
+            getattr(self._lib, self._destroy)(self._handle)
+            self._handle = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
+class OpusDecoder(_Handle):
     """One libopus decoder: Opus packets in, 48 kHz 16-bit stereo interleaved PCM out.
     Frames must come in order (the decoder keeps state between them). Close it (or use
     it as a context manager) to free libopus's memory."""
 
-    _handle: int | None = None  # until libopus made one
+    _destroy = "opus_decoder_destroy"
 
     def __init__(self, lib: ctypes.CDLL | None = None) -> None:
         self._lib = lib if lib is not None else library()
@@ -145,28 +170,14 @@ class OpusDecoder:
             raise OpusError("opus_decode", got)
         return ctypes.string_at(self._pcm, got * CHANNELS * SAMPLE_BYTES)
 
-    def close(self) -> None:
-        if self._handle is not None:
-            self._lib.opus_decoder_destroy(self._handle)
-            self._handle = None
 
-    def __enter__(self) -> OpusDecoder:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        self.close()
-
-
-class OpusEncoder:
+class OpusEncoder(_Handle):
     """One libopus encoder (``OPUS_APPLICATION_AUDIO``), for making real Opus in tests:
     :meth:`encode` takes one frame of 48 kHz 16-bit stereo PCM (2.5 to 60 ms; 20 ms is
     3840 bytes) and returns the packet."""
 
-    _handle: int | None = None  # until libopus made one
+    _destroy = "opus_encoder_destroy"
+
 
     def __init__(self, lib: ctypes.CDLL | None = None) -> None:
         self._lib = lib if lib is not None else library()
@@ -188,21 +199,6 @@ class OpusEncoder:
         if size < 0:
             raise OpusError("opus_encode", size)
         return self._out.raw[:size]
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._lib.opus_encoder_destroy(self._handle)
-            self._handle = None
-
-    def __enter__(self) -> OpusEncoder:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        self.close()
 
 
 @dataclass(frozen=True, slots=True)
