@@ -90,6 +90,9 @@ def test_pysher_answers_the_twins_pings(pysher_client: PysherFactory) -> None:
     with PusherTwin(clock=clock) as twin:
         driver = pysher_client(twin, reconnect_interval=NEVER)
         socket_id = driver.start()
+        # Pysher pings as it opens; once the twin has answered, that ping cannot land
+        # after the clock moved (resetting the twin's activity timer past the advance).
+        twin.recorder.wait_for_delivery_sync(socket_id, event="pusher:pong")
         for _ in range(2):
             clock.advance_sync(120)
             twin.recorder.wait_for_delivery_sync(socket_id, event="pusher:ping")
