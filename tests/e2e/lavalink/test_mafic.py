@@ -34,6 +34,7 @@ from wiretwin.drivers.mafic import (
     follow_clock,
 )
 from wiretwin.lavalink import LavalinkTwin
+from wiretwin.runtime.looptime import LoopTime
 from wiretwin.lavalink.config import LavalinkConfig
 from wiretwin.lavalink.tracks import Track
 from wiretwin.runtime.clock import VirtualClock
@@ -641,6 +642,15 @@ async def test_version_branching(clock: VirtualClock, version: str, warns: bool,
 # -- the seed's faults: packet_loss, latency_spike, connection_drop ------------------------
 
 
+async def connect_on_loop_time(bot: MaficBot, *, timeout: float) -> RecordingPlayer:
+    """``bot.connect(timeout=...)`` with the timeout counted in loop time that moves only
+    while the loop is idle: it expires once every frame in flight has been handled, never
+    because a loaded machine was slow (a real 0.5 s could run out before the drop)."""
+    with LoopTime() as looptime:
+        player: RecordingPlayer = await looptime.run_until(bot.connect(timeout=timeout))
+        return player
+
+
 async def test_packet_loss_of_the_voice_player_update_times_out_connect(
     twin: LavalinkTwin, bot: MaficBot
 ) -> None:
@@ -648,7 +658,7 @@ async def test_packet_loss_of_the_voice_player_update_times_out_connect(
     cleans up (DELETE, leave the channel); joining again works."""
     twin.faults.add(Drop(name="loss", scope=Scope(event="playerUpdate"), times=1))
     with pytest.raises(asyncio.TimeoutError):
-        await bot.connect(timeout=0.5)
+        await connect_on_loop_time(bot, timeout=0.5)
     assert [e.detail["action"] for e in twin.journal.faults("loss")] == ["drop"]
     assert bot.guild.voice_client is None
     # mafic's connect() disconnects on timeout, then discord.py's channel.connect() does
@@ -666,7 +676,7 @@ async def test_an_unanswered_voice_join_times_out_connect(
     """Discord never answers the op 4 (lost on its way in): no voice reaches mafic, so
     Player.connect times out without a voice PATCH; joining again works."""
     with unanswered_voice(bot.discord_twin), pytest.raises(asyncio.TimeoutError):
-        await bot.connect(timeout=0.5)
+        await connect_on_loop_time(bot, timeout=0.5)
     requests = voice_requests(bot.discord_twin)
     assert [r.channel_id for r in requests][:1] == [bot.channel.id]  # sent, unanswered
     assert bot.discord_twin.journal.faults("unanswered-voice")
