@@ -34,12 +34,12 @@ from wiretwin.drivers.mafic import (
     follow_clock,
 )
 from wiretwin.lavalink import LavalinkTwin
-from wiretwin.runtime.looptime import LoopTime
 from wiretwin.lavalink.config import LavalinkConfig
 from wiretwin.lavalink.tracks import Track
 from wiretwin.runtime.clock import VirtualClock
 from wiretwin.runtime.faults import Disconnect, Drop, LatencySpike, Scope
 from wiretwin.runtime.journal import Entry
+from wiretwin.runtime.looptime import LoopTime
 
 pytestmark = [
     # Every test runs in the module's loop, where the module's Discord twin serves.
