@@ -219,6 +219,31 @@ async def test_moving_channels_is_a_new_voice_connection(twin: DiscordTwin,
     await vc.disconnect()
 
 
+async def test_deleting_the_channel_terminates_the_call(twin: DiscordTwin,
+                                                         bot: discord.Client) -> None:
+    guild = _guild(twin)
+    stage = next(c for c in guild.channels if twin.model.channels[c].name == "Stage")
+    channel = bot.get_channel(stage)
+    assert isinstance(channel, discord.VoiceChannel)
+    vc: discord.VoiceClient = await channel.connect(timeout=10)
+    assert bot.user is not None
+    me = bot.user.id
+    left = asyncio.ensure_future(bot.wait_for(
+        "voice_state_update", timeout=10,
+        check=lambda member, before, after: member.id == me and after.channel is None))
+
+    twin.call(twin.model.delete_channel, twin.model.channels[stage])
+    ended = await twin.voice.wait_for_end(guild)
+    assert ended.close_code == 4022  # Discord's "call terminated", not a plain 4014
+    await left
+    assert guild.voice_states == {}  # the listener was put out of the channel too
+    gone = [json.loads(e.data or "") for e in twin.journal
+            if e.kind == "frame" and e.direction == "out" and e.event == "VOICE_STATE_UPDATE"]
+    assert {(p["d"]["user_id"], p["d"]["channel_id"]) for p in gone[-2:]} == {
+        (str(LISTENER), None), (str(me), None)}
+    assert not vc.is_connected()
+
+
 @pytest.mark.parametrize("twin", ["loop"], indirect=True)
 async def test_an_attached_bot_connects_too(twin: DiscordTwin) -> None:
     guild, stage, _ = _world(twin)

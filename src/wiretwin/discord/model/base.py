@@ -212,6 +212,10 @@ class ModelBase:
             data["recipients"] = [u for u in data["recipients"] if u["id"] != me]
         return data
 
+    def end_call(self, guild: Guild, channel_id: int) -> None:
+        """Everyone in voice channel ``channel_id`` is put out of it (the channel is
+        gone); members' voice states live in :class:`~.members.MemberOps`."""
+
     def voice_state_json(self, guild: Guild, user_id: int) -> dict[str, Any]:
         return voice_state_json(guild.id, user_id, guild.voice_states[user_id],
                                 self.member_json(guild, user_id))

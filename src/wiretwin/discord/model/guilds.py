@@ -157,6 +157,8 @@ class GuildOps(ModelBase):
         self.messages.pop(channel.id, None)
         self.effects.dispatch("CHANNEL_DELETE", self.channel_json(channel),
                               guild_id=channel.guild_id)
+        if channel.guild_id is not None:
+            self.end_call(self.guilds[channel.guild_id], channel.id)
         return channel
 
     def set_overwrite(self, channel: Channel, target_id: int, kind: int, allow: int,

@@ -156,6 +156,12 @@ class MemberOps(VoiceChannelOps):
                 "guild_id": str(guild.id), "token": self.voice_token(guild.id),
                 "endpoint": self.voice_endpoint()}, guild_id=guild.id)
 
+    def end_call(self, guild: Guild, channel_id: int) -> None:
+        """A deleted voice channel ends its call: everyone in it leaves voice
+        (VOICE_STATE_UPDATE with no channel; the bot's voice gateway closes with 4022)."""
+        for user_id in [u for u, c in guild.voice_states.items() if c == channel_id]:
+            self.set_voice(guild, user_id, None)
+
     def voice_token(self, guild_id: int) -> str | None:
         """The token of the bot's newest voice connection in the guild (each join or
         move makes a new one; voice IDENTIFY must bring it), or None before any."""

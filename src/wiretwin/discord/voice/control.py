@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ...runtime.waiters import WaitableLog
 from ..errors import Close
 from .audio import Audio
-from .codes import DISCONNECTED, VOICE_SERVER_CRASHED, VoiceCloseCode
+from .codes import CALL_TERMINATED, DISCONNECTED, VOICE_SERVER_CRASHED, VoiceCloseCode
 from .gateway import VoiceGateway
 from .recording import TRAILING_SILENCE, RecordingLimits, SpeakingChange, VoiceRecording
 from .server import VoiceServer
@@ -257,7 +257,11 @@ class VoiceControl:
         channel_id = int(channel) if channel is not None else None
         if int(user_id) == self._twin.model.bot.id:
             if channel_id is None:  # left voice: its voice connection is over
-                self.gateway.end_guild(int(guild_id), DISCONNECTED)
+                # ... or the channel was deleted under it: the call is terminated (4022)
+                gone = any(v.guild_id == int(guild_id)
+                           and v.recording.channel_id not in self._twin.model.channels
+                           for v in self.gateway.sessions.values())
+                self.gateway.end_guild(int(guild_id), CALL_TERMINATED if gone else DISCONNECTED)
             elif any(v.guild_id == int(guild_id) and v.recording.channel_id != channel_id
                      for v in self.gateway.sessions.values()):
                 # moved: the old voice server lets go a moment later
