@@ -107,7 +107,7 @@ def describe_discord(settings: dict[str, Any]) -> str:
 def describe_discord_world(twin: DiscordTwin, limit: int = 8) -> str:
     """What the Discord twin holds, with ids, and how to speak as a member by hand."""
     model = twin.model
-    lines = ["  world (ids for the admin API, docs/discord.md):"]
+    lines = ["  world (ids for the admin API, docs/how-to/admin-api-from-any-language.md):"]
     example: tuple[int, int] | None = None
     for guild in model.guilds.values():
         lines.append(f"    guild {guild.id}  {guild.name}")
