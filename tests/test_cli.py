@@ -80,6 +80,20 @@ def test_serve_reports_a_busy_port_without_a_traceback(
     assert f"the pusher twin cannot listen on 127.0.0.1:{port}" in second.stderr
     assert "--pusher-port" in second.stderr and "[Errno" not in second.stderr
     assert "Traceback" not in second.stderr
+    # The one line says it all: no "wiretwin stopped" for a serve that never served.
+    assert "wiretwin stopped" not in second.stdout
+    # A later twin's port: the twins started before it stop, and the line names it.
+    busy = json.loads(settings_path.read_text())["discord"]["port"]
+    third = subprocess.run(
+        [sys.executable, "-m", "wiretwin", "serve", "--pusher-port", "0",
+         "--lavalink-port", "0", "--discord-port", str(busy)],
+        capture_output=True, text=True, timeout=30, check=False,
+    )
+    assert third.returncode == 1
+    assert third.stderr.strip() == (
+        f"wiretwin: the discord twin cannot listen on 127.0.0.1:{busy}: Address already in "
+        "use (choose another with --discord-port; 0 takes any free port)")
+    assert "wiretwin stopped" not in third.stdout
 
 
 def test_serve_refuses_a_port_that_is_no_port() -> None:
@@ -192,6 +206,10 @@ def test_serve_logs_requests_connections_and_faults_when_asked(tmp_path: Path) -
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(f"http://127.0.0.1:{settings['port']}/no/such/route")
         assert "GET /no/such/route -> 404" in _read_until(proc, "/no/such/route")
+        # Admin API calls, which the journal leaves out, are logged too.
+        urllib.request.urlopen(f"http://127.0.0.1:{settings['port']}/_wiretwin/journal?limit=1")
+        assert "pusher   admin GET /_wiretwin/journal?limit=1 -> 200" in _read_until(
+            proc, "/_wiretwin/journal")
     finally:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=10)

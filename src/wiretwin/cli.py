@@ -196,9 +196,10 @@ async def serve(args: argparse.Namespace, out: TextIO) -> None:
         if args.settings_file:
             print(f"\nSettings written to {args.settings_file}", file=out)
         if args.log_requests:
-            print("\nLogging requests, websocket connections and faults as they come:",
-                  file=out)
-            log_traffic([twin.journal for twin in twins.values()], out)
+            print("\nLogging requests, websocket connections, faults and admin API calls "
+                  "as they come:", file=out)
+            log_traffic([twin.journal for twin in twins.values()], out,
+                        admin=[twin.wire for twin in twins.values()])
         out.flush()
         await stop.wait()
     finally:
@@ -207,7 +208,8 @@ async def serve(args: argparse.Namespace, out: TextIO) -> None:
             print(f"State saved to {args.save}", file=out)
         for twin in reversed(started):
             await twin.stop()
-        print("wiretwin stopped", file=out)
+        if started and len(started) == len(twins):  # not when a twin could not start
+            print("wiretwin stopped", file=out)
         out.flush()
 
 
@@ -275,8 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 "own bugs, with their tracebacks; debug adds every "
                                 "malformed request a client sent)")
     serve_cmd.add_argument("--log-requests", action="store_true",
-                           help="print a line for every HTTP request, websocket connection "
-                                "and fault as it happens (frames stay in the journal)")
+                           help="print a line for every HTTP request (admin API ones "
+                                "included), websocket connection and fault as it happens "
+                                "(frames stay in the journal)")
     serve_cmd.add_argument("--save", metavar="FILE",
                            help="write the twins' state to FILE on exit (.toml or .json)")
     commands.add_parser("discord-routes",
