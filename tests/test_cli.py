@@ -132,7 +132,7 @@ def test_serve_starts_from_a_world_and_saves_on_exit(tmp_path: Path) -> None:
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
-        _read_until(proc, "Settings written to")
+        printed = _read_until(proc, "Settings written to")
         client = pusher.Pusher(**json.loads(settings.read_text())["pusher"]["pusher"])
         assert client.users_info("presence-lobby") == {"users": [{"id": "bot"}]}
         # reset goes back to the world the twin was served with, not to the defaults
@@ -151,6 +151,9 @@ def test_serve_starts_from_a_world_and_saves_on_exit(tmp_path: Path) -> None:
             proc.kill()
     assert proc.returncode == 0, err
     assert f"State saved to {saved}" in out
+    # No [discord] table: serve says the Discord twin has no guilds, and why.
+    assert (f"  world: no guilds ({world} has no [discord] table, so the Discord twin holds "
+            "only its application and bot; add one, or --twins to leave Discord out)") in printed
     state = json.loads(saved.read_text())["pusher"]
     assert state["members"] == [{"app": "7", "channel": "presence-lobby", "user_id": "bot",
                                  "user_info": {"name": "Lobby bot"}}]

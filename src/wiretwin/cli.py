@@ -193,6 +193,10 @@ async def serve(args: argparse.Namespace, out: TextIO) -> None:
             twin = twins[name]
             if isinstance(twin, DiscordTwin) and twin.model.guilds:
                 print(describe_discord_world(twin), file=out)
+            elif isinstance(twin, DiscordTwin) and name not in world:
+                print(f"  world: no guilds ({args.world} has no [discord] table, so the "
+                      "Discord twin holds only its application and bot; add one, or "
+                      "--twins to leave Discord out)", file=out)
         if args.settings_file:
             print(f"\nSettings written to {args.settings_file}", file=out)
         if args.log_requests:
