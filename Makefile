@@ -1,5 +1,6 @@
 # Two commands do all the set-up on a fresh clone (see README):
 #   make serve   - install what is missing, then run `wiretwin serve`
+#   make release-check - before tagging a release: build, check and smoke-test dist/
 #   make test    - install everything (Python and npm packages), then lint, type-check,
 #                  build the docs strictly and run the whole test suite
 PYTHON ?= python3
@@ -33,7 +34,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?= -n auto
 
-.PHONY: serve test lint typecheck docs pytest install clean
+.PHONY: serve test lint typecheck docs pytest install clean release-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -74,7 +75,7 @@ serve: $(SERVE_STAMP)
 	$(SERVE_VENV)/bin/wiretwin serve $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff check src tests benchmarks examples scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -82,6 +83,12 @@ typecheck: $(STAMP)
 # The documentation site, built strictly (a broken link or reference fails the build).
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
+
+# Before tagging a release (docs/releasing.md): the version and the CHANGELOG agree, the
+# sdist and wheel build into dist/ with valid metadata and their package data, and the
+# wheel installs and runs in a clean virtualenv.
+release-check: $(STAMP)
+	$(BIN)/python -m scripts.release_check
 
 pytest: install
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -205,6 +205,21 @@ async def test_a_body_no_service_would_take_is_a_400_naming_why() -> None:
                 assert why in (await refused.json())["error"]
 
 
+@pytest.mark.parametrize(("field", "value", "said"), [
+    ("probability", "0.5", "probability must be a number, not '0.5'"),
+    ("ms", True, "ms must be a number, not True"),
+])
+async def test_a_fault_field_of_the_wrong_kind_is_one_clear_json_error(
+        field: str, value: Any, said: str) -> None:
+    async with PusherTwin() as twin, aiohttp.ClientSession() as http:
+        body = {"type": "latency", "ms": 10, field: value}
+        async with http.post(twin.http_url("/_wiretwin/faults"), json=body) as refused:
+            assert refused.status == 400
+            assert refused.content_type == "application/json"
+            assert await refused.json() == {"error": said}
+        assert not twin.faults.active
+
+
 @pytest.mark.parametrize("kind", ["pusher", "lavalink", "discord"])
 async def test_no_such_admin_route_is_answered_in_the_admin_apis_shape(kind: str) -> None:
     from wiretwin.discord.twin import DiscordTwin

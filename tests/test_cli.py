@@ -80,6 +80,20 @@ def test_serve_reports_a_busy_port_without_a_traceback(
     assert f"the pusher twin cannot listen on 127.0.0.1:{port}" in second.stderr
     assert "--pusher-port" in second.stderr and "[Errno" not in second.stderr
     assert "Traceback" not in second.stderr
+    # The one line says it all: no "wiretwin stopped" for a serve that never served.
+    assert "wiretwin stopped" not in second.stdout
+    # A later twin's port: the twins started before it stop, and the line names it.
+    busy = json.loads(settings_path.read_text())["discord"]["port"]
+    third = subprocess.run(
+        [sys.executable, "-m", "wiretwin", "serve", "--pusher-port", "0",
+         "--lavalink-port", "0", "--discord-port", str(busy)],
+        capture_output=True, text=True, timeout=30, check=False,
+    )
+    assert third.returncode == 1
+    assert third.stderr.strip() == (
+        f"wiretwin: the discord twin cannot listen on 127.0.0.1:{busy}: Address already in "
+        "use (choose another with --discord-port; 0 takes any free port)")
+    assert "wiretwin stopped" not in third.stdout
 
 
 def test_serve_refuses_a_port_that_is_no_port() -> None:
@@ -118,7 +132,7 @@ def test_serve_starts_from_a_world_and_saves_on_exit(tmp_path: Path) -> None:
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
-        _read_until(proc, "Settings written to")
+        printed = _read_until(proc, "Settings written to")
         client = pusher.Pusher(**json.loads(settings.read_text())["pusher"]["pusher"])
         assert client.users_info("presence-lobby") == {"users": [{"id": "bot"}]}
         # reset goes back to the world the twin was served with, not to the defaults
@@ -137,6 +151,9 @@ def test_serve_starts_from_a_world_and_saves_on_exit(tmp_path: Path) -> None:
             proc.kill()
     assert proc.returncode == 0, err
     assert f"State saved to {saved}" in out
+    # No [discord] table: serve says the Discord twin has no guilds, and why.
+    assert (f"  world: no guilds ({world} has no [discord] table, so the Discord twin holds "
+            "only its application and bot; add one, or --twins to leave Discord out)") in printed
     state = json.loads(saved.read_text())["pusher"]
     assert state["members"] == [{"app": "7", "channel": "presence-lobby", "user_id": "bot",
                                  "user_info": {"name": "Lobby bot"}}]
@@ -192,6 +209,10 @@ def test_serve_logs_requests_connections_and_faults_when_asked(tmp_path: Path) -
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(f"http://127.0.0.1:{settings['port']}/no/such/route")
         assert "GET /no/such/route -> 404" in _read_until(proc, "/no/such/route")
+        # Admin API calls, which the journal leaves out, are logged too.
+        urllib.request.urlopen(f"http://127.0.0.1:{settings['port']}/_wiretwin/journal?limit=1")
+        assert "pusher   admin GET /_wiretwin/journal?limit=1 -> 200" in _read_until(
+            proc, "/_wiretwin/journal")
     finally:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=10)

@@ -107,7 +107,7 @@ def describe_discord(settings: dict[str, Any]) -> str:
 def describe_discord_world(twin: DiscordTwin, limit: int = 8) -> str:
     """What the Discord twin holds, with ids, and how to speak as a member by hand."""
     model = twin.model
-    lines = ["  world (ids for the admin API, docs/discord.md):"]
+    lines = ["  world (ids for the admin API, docs/how-to/admin-api-from-any-language.md):"]
     example: tuple[int, int] | None = None
     for guild in model.guilds.values():
         lines.append(f"    guild {guild.id}  {guild.name}")
@@ -193,12 +193,17 @@ async def serve(args: argparse.Namespace, out: TextIO) -> None:
             twin = twins[name]
             if isinstance(twin, DiscordTwin) and twin.model.guilds:
                 print(describe_discord_world(twin), file=out)
+            elif isinstance(twin, DiscordTwin) and name not in world:
+                print(f"  world: no guilds ({args.world} has no [discord] table, so the "
+                      "Discord twin holds only its application and bot; add one, or "
+                      "--twins to leave Discord out)", file=out)
         if args.settings_file:
             print(f"\nSettings written to {args.settings_file}", file=out)
         if args.log_requests:
-            print("\nLogging requests, websocket connections and faults as they come:",
-                  file=out)
-            log_traffic([twin.journal for twin in twins.values()], out)
+            print("\nLogging requests, websocket connections, faults and admin API calls "
+                  "as they come:", file=out)
+            log_traffic([twin.journal for twin in twins.values()], out,
+                        admin=[twin.wire for twin in twins.values()])
         out.flush()
         await stop.wait()
     finally:
@@ -207,7 +212,8 @@ async def serve(args: argparse.Namespace, out: TextIO) -> None:
             print(f"State saved to {args.save}", file=out)
         for twin in reversed(started):
             await twin.stop()
-        print("wiretwin stopped", file=out)
+        if started and len(started) == len(twins):  # not when a twin could not start
+            print("wiretwin stopped", file=out)
         out.flush()
 
 
@@ -275,8 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 "own bugs, with their tracebacks; debug adds every "
                                 "malformed request a client sent)")
     serve_cmd.add_argument("--log-requests", action="store_true",
-                           help="print a line for every HTTP request, websocket connection "
-                                "and fault as it happens (frames stay in the journal)")
+                           help="print a line for every HTTP request (admin API ones "
+                                "included), websocket connection and fault as it happens "
+                                "(frames stay in the journal)")
     serve_cmd.add_argument("--save", metavar="FILE",
                            help="write the twins' state to FILE on exit (.toml or .json)")
     commands.add_parser("discord-routes",

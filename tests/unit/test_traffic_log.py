@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import logging
 
+import aiohttp
 import pytest
 
+from wiretwin.lavalink import LavalinkTwin
 from wiretwin.runtime.clock import VirtualClock
 from wiretwin.runtime.journal import Journal
-from wiretwin.runtime.traffic_log import log_traffic, traffic_line
+from wiretwin.runtime.traffic_log import admin_line, log_traffic, traffic_line
 
 
 def test_each_kind_of_traffic_reads_as_one_line() -> None:
@@ -52,3 +54,20 @@ def test_a_failing_listener_is_dropped_and_the_twin_goes_on(
         journal.record_note("two")
     assert calls == [1] and len(journal) == 2
     assert "journal listener failed" in caplog.text
+
+
+
+async def test_admin_api_requests_read_as_one_line_each() -> None:
+    async with LavalinkTwin() as twin:
+        out = io.StringIO()
+        stop = log_traffic([twin.journal], out, admin=[twin.wire])
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{twin.port}/_wiretwin/journal?limit=1"):
+                pass
+            stop()
+            async with http.get(f"http://127.0.0.1:{twin.port}/_wiretwin/journal"):
+                pass
+    assert [line.split(" ", 1)[1] for line in out.getvalue().splitlines()] == [
+        "lavalink admin GET /_wiretwin/journal?limit=1 -> 200"]
+    assert admin_line("discord", "GET", "/_wiretwin/journal", 200, wall=0).endswith(
+        " discord  admin GET /_wiretwin/journal -> 200")

@@ -129,7 +129,7 @@ class DiscordTwin(Twin):
         storage_limits: StorageLimits | None = None,
         rate_limits: bool = True,
     ) -> None:
-        """See docs/discord.md. ``max_request_size``: the largest REST body, in bytes
+        """See docs/discord/index.md. ``max_request_size``: the largest REST body, in bytes
         (Discord's 25 MiB); ``attachment_size_limit``: the largest file in a message
         (Discord's default 10 MiB), also what interactions report to the bot. Past
         either, Discord's 413 with code 40005. ``storage_limits``: how many messages per
@@ -144,7 +144,7 @@ class DiscordTwin(Twin):
         self._names = (application_name, bot_name)
         self._privileged = privileged_intents
         self.recommended_shards = recommended_shards
-        #: Sessions awaiting RESUME and what each keeps for it (docs/discord.md).
+        #: Sessions awaiting RESUME and what each keeps for it (docs/discord/gateway.md).
         self.gateway_limits = gateway_limits if gateway_limits is not None else GatewayLimits()
         #: A snapshot (a world's ``[discord]`` table) to start from instead of no guilds.
         self._world = world_table(world, "discord")
@@ -178,7 +178,7 @@ class DiscordTwin(Twin):
                                   storage_limits=self._storage_limits,
                                   voice_endpoint=lambda: self.voice.server.endpoint())
         #: The voice server: voice gateway, UDP media, what the bot played
-        #: (docs/discord.md, "Voice").
+        #: (docs/discord/voice.md).
         self.voice = VoiceControl(self, random.Random(f"wiretwin-discord-voice:{self.seed}"))
         self.hub = GatewayHub(self.model, self.clock, rng, lambda: self.ws_url("/"),
                               self.gateway_limits)

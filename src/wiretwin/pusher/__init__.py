@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .recorder import ClientEvent, Delivery, PusherRecorder, TriggeredEvent, WebhookAttempt
     from .twin import PusherTwin
 
-#: The guide's vocabulary, one layer up (looked up by name: the twin imports no compat).
+#: The Pusher testing guide's mocks, one layer up (looked up by name: the twin imports no compat).
 _GUIDE = "wiretwin.compat.pusher_guide"
 
 __getattr__, __dir__ = lazy_exports(__name__, {

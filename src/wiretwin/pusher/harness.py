@@ -1,4 +1,4 @@
-"""Old path of the Pusher harness (the guide's mock-suite vocabulary), now
+"""Old path of the Pusher harness (the Pusher testing guide's mocks), now
 :mod:`wiretwin.compat.pusher_guide`.
 
 Kept so existing imports work: each name still resolves, with a DeprecationWarning naming

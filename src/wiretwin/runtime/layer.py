@@ -79,6 +79,14 @@ class WireLayer:
         #: The service's in-band goodbye before a close (Pusher: ``pusher:error``).
         self.in_band_close = in_band_close
         self.log = logging.getLogger(f"wiretwin.{twin}")
+        self._admin_listeners: list[Callable[[str, str, int], None]] = []
+
+    def listen_admin(self, callback: Callable[[str, str, int], None]) -> Callable[[], None]:
+        """Call ``callback(method, path_and_query, status)`` after every admin API request
+        (which the journal, a record of the service's own traffic, leaves out); returns
+        what stops it."""
+        self._admin_listeners.append(callback)
+        return lambda: self._admin_listeners.remove(callback)
 
     def frame_delay(self, *, connection: str, route: str, direction: Literal["in", "out"],
                     event: str | None, disconnect: Callable[[Disconnect], None]
@@ -120,7 +128,10 @@ class WireLayer:
         """Journal every HTTP exchange, apply HTTP faults (not to the admin API), and
         answer whatever goes wrong in the service's own error shape."""
         if request.path.startswith(ADMIN_PREFIX):
-            return await self._guarded(request, handler)
+            answer = await self._guarded(request, handler)
+            for listener in tuple(self._admin_listeners):
+                listener(request.method, request.path_qs, answer.status)
+            return answer
         handshake = request.headers.get("Upgrade", "").lower() == "websocket"
         try:
             body = b"" if handshake else await request.read()

@@ -1,21 +1,32 @@
 """``wiretwin serve --log-requests``: one line per HTTP exchange, websocket connection,
-fault firing and note, as the twins journal them (frames are left to the journal)."""
+fault firing and note, as the twins journal them (frames are left to the journal), and
+one per admin API request (which the journal leaves out)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TextIO
 from urllib.parse import urlencode
 
 from .journal import Entry, Journal
+from .layer import WireLayer
+
+
+def _stamp(wall: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(wall)) + f".{int(wall * 1000) % 1000:03d}"
+
+
+def admin_line(twin: str, method: str, path: str, status: int,
+               wall: float | None = None) -> str:
+    """An admin API request as one line of the request log."""
+    return f"{_stamp(time.time() if wall is None else wall)} {twin:<8} admin {method} " \
+           f"{path} -> {status}"
 
 
 def traffic_line(entry: Entry) -> str | None:
     """``entry`` as one line of the request log (None: not logged, such as frames)."""
-    stamp = time.strftime("%H:%M:%S", time.localtime(entry.wall)) + \
-        f".{int(entry.wall * 1000) % 1000:03d}"
-    head = f"{stamp} {entry.twin:<8} "
+    head = f"{_stamp(entry.wall)} {entry.twin:<8} "
     detail = entry.detail
     if entry.kind == "http":
         query = detail.get("query") or {}
@@ -39,15 +50,23 @@ def traffic_line(entry: Entry) -> str | None:
     return None
 
 
-def log_traffic(journals: list[Journal], out: TextIO) -> Callable[[], None]:
-    """Print each journal's traffic to ``out`` as it happens; returns what stops it."""
+def log_traffic(journals: list[Journal], out: TextIO,
+                admin: Sequence[WireLayer] = ()) -> Callable[[], None]:
+    """Print each journal's traffic, and the admin API requests each of the ``admin``
+    layers serves, to ``out`` as it happens; returns what stops it."""
 
     def write(entry: Entry) -> None:
         line = traffic_line(entry)
         if line is not None:
             print(line, file=out, flush=True)
 
+    def write_admin(layer: WireLayer) -> Callable[[str, str, int], None]:
+        def said(method: str, path: str, status: int) -> None:
+            print(admin_line(layer.twin, method, path, status), file=out, flush=True)
+        return said
+
     stops = [journal.listen(write) for journal in journals]
+    stops += [layer.listen_admin(write_admin(layer)) for layer in admin]
 
     def stop() -> None:
         for each in stops:
@@ -56,4 +75,4 @@ def log_traffic(journals: list[Journal], out: TextIO) -> Callable[[], None]:
     return stop
 
 
-__all__ = ["log_traffic", "traffic_line"]
+__all__ = ["admin_line", "log_traffic", "traffic_line"]

@@ -121,7 +121,7 @@ async def test_a_sticker_uploaded_edited_and_deleted(world: World) -> None:
     assert made.format is discord.StickerFormatType.gif
     assert made in guild.stickers
     # discord.py fetches GIF stickers from media.discordapp.net, a host it hard-codes
-    # (docs/discord.md); PNG ones come from Asset.BASE, the twin.
+    # (docs/discord/expressions-events.md); PNG ones come from Asset.BASE, the twin.
     assert made.url.startswith("https://media.discordapp.net/")
     (ready,) = [s for s in guild.stickers if s.name == "ready_sticker"]
     assert await ready.read() == PLACEHOLDER

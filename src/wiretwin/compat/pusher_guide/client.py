@@ -1,5 +1,6 @@
 """The harness's client: a real websocket client of a Pusher twin, with the synchronous API
-the guide's ``pusher.client`` mock had (``connect``, ``add_channel``, ``triggered_events``...).
+the Pusher testing guide's ``pusher.client`` mock had (``connect``, ``add_channel``,
+``triggered_events``...).
 """
 
 from __future__ import annotations

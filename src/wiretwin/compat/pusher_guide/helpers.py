@@ -1,4 +1,4 @@
-"""The guide's event recorder and test helpers, reading what a twin really saw.
+"""The Pusher testing guide's event recorder and test helpers, reading what a twin really saw.
 
 ``PusherEventRecorder`` asserts over the twin's own record of triggered events (nothing is
 fed in by hand); ``PusherTestHelper`` / ``PusherAsyncTestHelper`` sign auth answers, read

@@ -2,8 +2,9 @@
 
 ``SonoraClient``, its players, queue, filters and autoplay (:mod:`.client`,
 :mod:`.audio`) speak Lavalink v4 over the wire; ``protocol_simulator`` and
-``mock_factory`` (:mod:`.simulator`) start a Lavalink twin for them. A seed program
-switches with ``from wiretwin.compat.sonora import ...``.
+``mock_factory`` (:mod:`.simulator`, the Sonora client's simulator) start a Lavalink twin
+for them. A program written for the Sonora client switches with
+``from wiretwin.compat.sonora import ...``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``SonoraClient``: a small Lavalink v4 client with the API of the Sonora seed.
+"""``SonoraClient``: a small Lavalink v4 client with the Sonora client's API.
 
 It speaks Lavalink v4 over the wire (the websocket for the session and events, REST for
 players and tracks), so it works against the Lavalink twin (``protocol_simulator``) and

@@ -47,7 +47,7 @@ class Backend(InteractionActions, EventActions, WorldBuilding, GatewayControl,
 
     Its parts: :mod:`.world` (building), :mod:`.acting` (as users), :mod:`.polls`
     (votes), :mod:`.scheduled_events` (events and interest in them), :mod:`.gateway`
-    (connections and dispatches), :mod:`.events` (the guide's ``dispatch_*``,
+    (connections and dispatches), :mod:`.events` (the dpytest backend guide's ``dispatch_*``,
     ``process_*`` and ``wait_for_state_update``), :mod:`.control` (the bot's messages,
     REST trouble, state), :mod:`.driver` (settling), :mod:`.interactions` (commands),
     over :mod:`.base` and :mod:`wiretwin.discord.coerce`.

@@ -15,7 +15,7 @@ from ..wire.serialize import user_guild_json
 from .app import RestApp, Routes
 
 #: (sound_id, name, emoji) of Discord's default soundboard sounds, as remembered from its
-#: API answers (not checked against a capture: see docs/discord.md).
+#: API answers (not checked against a capture: see docs/discord/index.md, "Known gaps").
 DEFAULT_SOUNDS = (
     ("1", "quack", "\N{DUCK}"), ("2", "airhorn", "\N{SPEAKER WITH THREE SOUND WAVES}"),
     ("3", "cricket", "\N{CRICKET}"), ("4", "golf clap", "\N{FLAG IN HOLE}"),

@@ -1,0 +1,1 @@
+"""The repository's maintenance scripts (not part of the installed package)."""
