@@ -75,7 +75,7 @@ class ConsoleRoutes:
         token = self.twin.admin_token
         if token is not None and "token" in request.query:
             # Keep the token out of the address bar and the history: the cookie has it.
-            response = web.HTTPSeeOther(ADMIN_PREFIX + UI_PATH)
+            response = web.Response(status=303, headers={"Location": ADMIN_PREFIX + UI_PATH})
             response.set_cookie(ADMIN_COOKIE, token, path=ADMIN_PREFIX, httponly=True,
                                 samesite="Strict")
             return response
