@@ -159,4 +159,5 @@ async def assert_no_page_errors(browser: Browser) -> None:
     assert errors == [], "the pages logged errors:\n" + "\n".join(errors)
 
 
-__all__ = ["assert_no_page_errors", "SCREENSHOTS", "Browser", "BrowserError", "Page", "page_errors", "tools"]
+__all__ = ["SCREENSHOTS", "Browser", "BrowserError", "Page", "assert_no_page_errors",
+           "page_errors", "tools"]

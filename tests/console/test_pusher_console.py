@@ -4,50 +4,10 @@ from the console's form reaches that page."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-from aiohttp import web
-
 from wiretwin.pusher import App, PusherTwin
 
 from .browser import Browser, assert_no_page_errors
-
-HERE = Path(__file__).parent
-TOKEN = "console-token"
-
-
-@pytest.fixture
-async def pages() -> AsyncIterator[tuple[str, list[dict[str, object]]]]:
-    """The pusher-js page and its library on 127.0.0.1, and a webhook receiver that
-    records what the twin posts to it."""
-    received: list[dict[str, object]] = []
-    app = web.Application()
-    build = HERE / "node_modules" / "pusher-js" / "dist" / "web" / "pusher.min.js"
-
-    async def page(_: web.Request) -> web.FileResponse:
-        return web.FileResponse(HERE / "pusher_page.html")
-
-    async def library(_: web.Request) -> web.FileResponse:
-        return web.FileResponse(build)
-
-    async def webhook(request: web.Request) -> web.Response:
-        received.append(await request.json())
-        return web.Response(text="ok")
-
-    app.router.add_get("/", page)
-    app.router.add_get("/pusher.min.js", library)
-    app.router.add_post("/webhook", webhook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"http://127.0.0.1:{port}", received
-    finally:
-        await runner.cleanup()
+from .conftest import TOKEN
 
 
 async def test_trigger_from_the_console_reaches_pusher_js(
