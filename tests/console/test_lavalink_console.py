@@ -54,10 +54,7 @@ async def test_track_position_moves_with_the_clock(browser: Browser) -> None:
             await page.click('[data-test="player-pause"]')
             await page.wait('[data-test="player-paused"]', text="paused")
             assert twin.player(GUILD).paused is True
-            await page.evaluate("""() => {
-                const range = document.querySelector('[data-test="player-volume-input"]');
-                range.value = '55';
-            }""")
+            await page.fill('[data-test="player-volume-input"]', "55")
             await page.click('[data-test="player-volume-set"]')
             await page.wait('[data-test="player-volume"]', text="55%")
             assert twin.player(GUILD).volume == 55
