@@ -81,6 +81,9 @@ async def test_the_token_becomes_an_httponly_cookie_the_gate_accepts() -> None:
             for path in ("/ui", "/ui/info", "/ui?token=wrong", "/faults"):
                 async with http.get(base + path, allow_redirects=False) as answer:
                     assert answer.status == 401, path
+            async with http.get(base + "/ui") as answer:
+                assert (await answer.json())["error"] == (
+                    "this twin has an admin token: open /_wiretwin/ui?token=<admin token> once")
             async with http.get(base + f"/ui?token={TOKEN}", allow_redirects=False) as answer:
                 assert answer.status == 303
                 assert answer.headers["Location"] == "/_wiretwin/ui"
