@@ -65,7 +65,8 @@ async def test_journal_faults_and_snapshots(
         # Pause holds new entries back; resume shows them.
         await page.click('[data-test="journal-pause"]')
         twin.trigger("news", "while-paused", {"n": 2})
-        await page.wait('[data-test="journal-count"]', text="paused (")
+        await page.until("""() => /paused \\([1-9]\\d* new\\)/.test(
+            document.querySelector('[data-test="journal-count"]').textContent)""")
         await client.until("() => window.received.some((e) => e.event === 'while-paused')")
         assert await rows_with(page, "while-paused") == 0
         await page.click('[data-test="journal-pause"]')
