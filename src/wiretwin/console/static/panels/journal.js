@@ -21,9 +21,11 @@ export function decode(entry) {
 export function summary(entry) {
   const d = entry.detail || {};
   switch (entry.kind) {
-    case 'http': return `${d.method} ${d.path}${d.query && Object.keys(d.query).length ? '?' + new URLSearchParams(d.query) : ''} → ${d.status}`;
+    case 'http': return `${d.method} ${d.path}${d.query && Object.keys(d.query).length ? '?…' : ''} → ${d.status}`;
     case 'frame': {
-      const text = entry.binary ? decode(entry) : (entry.data || '');
+      // Decoded: a Pusher event's data string shows as the JSON it holds.
+      const decoded = decode(entry);
+      const text = typeof decoded === 'string' ? decoded : JSON.stringify(decoded);
       return `${entry.event ? entry.event + '  ' : ''}${text.length > 160 ? text.slice(0, 160) + '…' : text}`;
     }
     case 'connection': return `${entry.event} ${d.path || ''}${d.code ? ' code ' + d.code : ''}${d.initiator ? ' by ' + d.initiator : ''}`;
