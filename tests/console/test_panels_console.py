@@ -137,4 +137,11 @@ async def test_journal_faults_and_snapshots(
         await page.click('[data-test="snapshot-upload"]')
         await page.wait('[data-test="status"]', text="snapshot restored from file")
         assert "bob" not in twin.members("presence-room")
+
+        # Reset: the twin as built, its journal (and the journal panel) emptied.
+        await page.click('[data-test="twin-reset"]')
+        await page.wait('[data-test="status"]', text="twin reset")
+        await page.tab("journal")
+        await page.until("""() => ![...document.querySelectorAll('[data-test="journal-row"]')]
+            .some((row) => row.textContent.includes('live-one'))""")
         await assert_no_page_errors(browser)

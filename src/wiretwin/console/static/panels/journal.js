@@ -2,6 +2,8 @@
 // fault firing, decoded, filterable by kind, direction and text, with a pause.
 import { api, el, attempt } from '../console.js';
 
+/** Dispatched on document when the twin's journal was emptied. */
+export const CLEARED = 'wiretwin:journal-cleared';
 const KEEP = 2000;     // entries held in the page
 const SHOWN = 500;     // rows drawn at most (the newest that match)
 
@@ -64,10 +66,15 @@ export async function mountJournal(root, ctx) {
   const clear = el('button', { 'data-test': 'journal-clear', text: 'Clear',
     'on:click': () => attempt(async () => {
       await api('DELETE', '/journal');
-      entries.length = 0;
-      seen.clear();
-      draw();
+      document.dispatchEvent(new CustomEvent(CLEARED));
     }, 'journal emptied') });
+  // The twin's journal was emptied (here, or by a reset from the snapshots panel).
+  document.addEventListener(CLEARED, () => {
+    entries.length = 0;
+    seen.clear();
+    held = 0;
+    draw();
+  });
   const count = el('span', { class: 'muted', 'data-test': 'journal-count' });
   const body = el('tbody', { 'data-test': 'journal-rows' });
   const detail = el('pre', { class: 'json detail', 'data-test': 'journal-detail',
