@@ -1,7 +1,7 @@
 # Two commands do all the set-up on a fresh clone (see README):
 #   make serve   - install what is missing, then run `wiretwin serve`
 #   make test    - install everything (Python and npm packages), then lint, type-check,
-#                  build the docs strictly and run the whole test suite
+#                  run the whole test suite and build the docs strictly
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -16,6 +16,9 @@ DISCORD_JS_DIR := tests/e2e/discord/js
 DISCORD_JS_STAMP := $(DISCORD_JS_DIR)/node_modules/.wiretwin-installed
 BROWSER_DIR := tests/seeds/browser
 BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.wiretwin-installed
+# The web console's browser tests (playwright-core, and pusher-js for the page it talks to).
+CONSOLE_DIR := tests/console
+CONSOLE_STAMP := $(CONSOLE_DIR)/node_modules/.wiretwin-installed
 # discord.py's forks get a venv each: nextcord and py-cord install a `discord` package of
 # their own, and mafic refuses to run beside two Discord libraries (disnake).
 FORKS := nextcord==2.6.0 py-cord==2.8.1 disnake==2.12.2
@@ -57,6 +60,10 @@ $(BROWSER_STAMP): $(BROWSER_DIR)/package-lock.json
 	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(CONSOLE_STAMP): $(CONSOLE_DIR)/package-lock.json
+	cd $(CONSOLE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 .venv-%/.wiretwin-installed: pyproject.toml Makefile
 	$(PYTHON) -m venv .venv-$*
 	.venv-$*/bin/python -m pip install --quiet --disable-pip-version-check -e '.[voice]' \
@@ -68,7 +75,8 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium libopus0 >/dev/null
 
-install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP) $(BROWSER_STAMP) $(CHROMIUM) $(FORK_STAMPS)
+install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP) $(BROWSER_STAMP) $(CONSOLE_STAMP) $(CHROMIUM) \
+	$(FORK_STAMPS)
 
 serve: $(SERVE_STAMP)
 	$(SERVE_VENV)/bin/wiretwin serve $(ARGS)
@@ -86,8 +94,10 @@ docs: $(STAMP)
 pytest: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: install lint typecheck docs pytest
+# pytest before docs: the web console's browser tests take the screenshots the docs show
+# (build/screenshots/; without them the docs build shows placeholders).
+test: install lint typecheck pytest docs
 
 clean:
 	rm -rf $(VENV) $(SERVE_VENV) .venv-nextcord .venv-py-cord .venv-disnake $(JS_DIR)/node_modules $(DISCORD_JS_DIR)/node_modules \
-		$(BROWSER_DIR)/node_modules
+		$(BROWSER_DIR)/node_modules $(CONSOLE_DIR)/node_modules

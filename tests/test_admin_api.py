@@ -168,6 +168,15 @@ async def test_a_twin_driven_only_through_http(served: dict[str, Any], admin: Ad
         connections = await admin.call("GET", "/pusher/connections")
         assert connections == [{"socket_id": socket_id, "app": "1", "protocol": 7,
                                 "channels": ["presence-lobby"], "user": None}]
+        # Apps with their channels: subscription counts whatever the app's setting
+        # (off by default), and the roster, socketless members included.
+        (app,) = await admin.call("GET", "/pusher/apps")
+        assert (app["id"], app["key"], app["connections"]) == ("1", "app-key", 1)
+        assert app["subscription_count"] is False
+        assert app["channels"] == [{
+            "name": "presence-lobby", "kind": "presence", "cache": False,
+            "subscription_count": 1, "user_count": 2,
+            "members": {"bot": {"name": "Bot"}, "ann": {"name": "Ann"}}}]
         triggered = await admin.call("GET", "/pusher/recorder/triggered?channel=presence-lobby")
         assert [e["name"] for e in triggered] == ["news", "weather", "lost", "fence"]
 

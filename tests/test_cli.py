@@ -54,6 +54,13 @@ def test_serve_prints_and_writes_settings_and_stops_on_ctrl_c(
     assert "pusher.Pusher(app_id=\"1\"" in banner
     assert '"enabledTransports": ["ws"]' in banner
     assert "pysher.Pusher(key=\"app-key\"" in banner
+    # Each twin's web console, which answers at the printed address.
+    everything = json.loads(settings_path.read_text())
+    for twin in ("pusher", "lavalink", "discord"):
+        console = f"http://127.0.0.1:{everything[twin]['port']}/_wiretwin/ui"
+        assert f"web console     {console}\n" in banner
+        with urllib.request.urlopen(console, timeout=10) as page:
+            assert b"/_wiretwin/ui/static/shell.js" in page.read()
     # The printed settings work with the real SDK.
     client = pusher.Pusher(**settings["pusher"])
     assert client.trigger("greetings", "hello", {"from": "cli test"}) == {}

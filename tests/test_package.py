@@ -65,6 +65,12 @@ def test_the_wheel_holds_the_package_its_data_and_its_metadata(dist: Path) -> No
         "aiohttp", "orjson", "tomli-w", "zstandard"]
     assert "wiretwin = wiretwin.cli:main" in entry_points
     assert "wiretwin = wiretwin.testing.plugin" in entry_points
+    # The web console: its routes' entry point, and every asset it serves.
+    assert "console = wiretwin.console:admin_routes" in entry_points
+    static = ROOT / "src" / "wiretwin" / "console" / "static"
+    assets = sorted(str(f.relative_to(ROOT / "src")) for f in static.rglob("*") if f.is_file())
+    assert "wiretwin/console/static/index.html" in assets
+    assert [a for a in assets if a not in names] == []
 
 
 def test_the_sdist_builds_the_same_package(dist: Path) -> None:
@@ -111,6 +117,11 @@ def test_the_wheel_works_in_a_clean_virtualenv(dist: Path, tmp_path: Path) -> No
                                        headers={"Authorization": lavalink["password"]})
         with urllib.request.urlopen(asked, timeout=10) as answer:
             assert answer.read().decode().startswith("4.")
+        # The web console, served from the installed wheel's files.
+        for path in ("/_wiretwin/ui", "/_wiretwin/ui/static/shell.js",
+                     "/_wiretwin/ui/static/views/pusher.js"):
+            with urllib.request.urlopen(f"{lavalink['url']}{path}", timeout=10) as answer:
+                assert answer.status == 200 and answer.read(), path
     finally:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=20)

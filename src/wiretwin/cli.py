@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote
 
 from . import __version__
 from .discord.twin import DiscordTwin
@@ -163,6 +164,13 @@ def _build_twins(args: argparse.Namespace, world: dict[str, Any]) -> dict[str, T
     return twins
 
 
+def console_url(twin: Twin) -> str:
+    """The twin's web console, with its admin token when it has one (the page trades it
+    for a cookie and drops it from the address)."""
+    url = twin.http_url("/_wiretwin/ui")
+    return f"{url}?token={quote(twin.admin_token)}" if twin.admin_token else url
+
+
 async def serve(args: argparse.Namespace, out: TextIO) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -191,6 +199,7 @@ async def serve(args: argparse.Namespace, out: TextIO) -> None:
         for name, block in settings.items():
             print("\n" + DESCRIBE[name](block), file=out)
             twin = twins[name]
+            print(f"  web console     {console_url(twin)}", file=out)
             if isinstance(twin, DiscordTwin) and twin.model.guilds:
                 print(describe_discord_world(twin), file=out)
         if args.settings_file:

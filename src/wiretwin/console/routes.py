@@ -75,7 +75,7 @@ class ConsoleRoutes:
         token = self.twin.admin_token
         if token is not None and "token" in request.query:
             # Keep the token out of the address bar and the history: the cookie has it.
-            response = web.HTTPSeeOther(ADMIN_PREFIX + UI_PATH)
+            response = web.Response(status=303, headers={"Location": ADMIN_PREFIX + UI_PATH})
             response.set_cookie(ADMIN_COOKIE, token, path=ADMIN_PREFIX, httponly=True,
                                 samesite="Strict")
             return response
@@ -145,11 +145,16 @@ def fault_types() -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for name, cls in FAULT_TYPES.items():
         params: dict[str, Any] = {}
+        types: dict[str, str] = {}
         for f in dataclasses.fields(cls):
             if f.name in ("matched", "fired", "scope"):
                 continue
             params[f.name] = f.default if f.default is not dataclasses.MISSING else None
-        out[name] = {"doc": " ".join((cls.__doc__ or "").split()), "fields": params}
+            types[f.name] = f.type if isinstance(f.type, str) else getattr(
+                f.type, "__name__", str(f.type))
+        doc = " ".join((cls.__doc__ or "").split()).replace("``", "")
+        out[name] = {"doc": doc, "fields": params,
+                     "types": types}
     return out
 
 

@@ -16,7 +16,12 @@ export async function api(method, path, body) {
     init.headers['Content-Type'] = 'application/json';
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
   }
-  const response = await fetch(ADMIN + path, init);
+  let response;
+  try {
+    response = await fetch(ADMIN + path, init);
+  } catch {
+    throw new Error(`the twin does not answer (${method} ${ADMIN}${path}): is it still running?`);
+  }
   const text = await response.text();
   let data = null;
   if (text) {

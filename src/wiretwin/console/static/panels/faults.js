@@ -7,21 +7,22 @@ const SCOPE = [['route', 'HTTP route pattern, e.g. /apps/*/events'],
   ['event', 'frame label pattern, e.g. pusher:pong or client-*'],
   ['connection', 'connection id'], ['direction', 'in or out']];
 
-function input(name, value, testName) {
-  if (typeof value === 'boolean') {
+function input(name, value, type, testName) {
+  if (typeof value === 'boolean' || type === 'bool') {
     return el('input', { type: 'checkbox', name, checked: value, 'data-test': testName });
   }
-  return el('input', { name, type: typeof value === 'number' ? 'number' : 'text', step: 'any',
+  const numeric = typeof value === 'number' || /^(int|float)\b/.test(type || '');
+  return el('input', { name, type: numeric ? 'number' : 'text', step: 'any',
     value: value === null ? '' : value, placeholder: value === null ? 'none' : '',
     'data-test': testName });
 }
 
-function read(field, defaults) {
-  const value = field.type === 'checkbox' ? field.checked : field.value.trim();
-  if (field.type === 'checkbox') return value;
+function read(field, spec) {
+  if (field.type === 'checkbox') return field.checked;
+  const value = field.value.trim();
   if (value === '') return undefined;
-  const wanted = defaults[field.name];
-  if (typeof wanted === 'number' || field.type === 'number') return Number(value);
+  const type = (spec.types || {})[field.name] || '';
+  if (field.type === 'number' || /^(int|float)\b/.test(type)) return Number(value);
   return value;
 }
 
@@ -39,7 +40,8 @@ export async function mountFaults(root, ctx) {
     const own = Object.entries(spec.fields).filter(([n]) => !COMMON.includes(n) && n !== 'scope');
     fields.replaceChildren(
       ...[...COMMON.map((n) => [n, spec.fields[n]]), ...own].map(([name, value]) =>
-        el('label', {}, name, input(name, value === undefined ? null : value, `fault-field-${name}`))),
+        el('label', {}, name, input(name, value === undefined ? null : value, (spec.types || {})[name],
+          `fault-field-${name}`))),
       ...SCOPE.map(([name, hint]) => el('label', {}, `scope.${name}`,
         el('input', { name: `scope.${name}`, placeholder: hint, 'data-test': `fault-scope-${name}` }))));
   }
@@ -64,7 +66,7 @@ export async function mountFaults(root, ctx) {
     const body = { type: type.value };
     const scope = {};
     for (const field of fields.querySelectorAll('input')) {
-      const value = read(field, spec.fields);
+      const value = read(field, spec);
       if (value === undefined) continue;
       if (field.name.startsWith('scope.')) scope[field.name.slice(6)] = value;
       else body[field.name] = value;

@@ -1,7 +1,7 @@
 // The Pusher view: apps, live connections, occupied channels with presence rosters and
 // subscription counts, the live event stream, a form to trigger an event, and the
 // webhooks sent with their answers.
-import { registerView, api, el, attempt, section, table, throttle } from '../console.js';
+import { registerView, api, el, attempt, notify, section, table, throttle } from '../console.js';
 import { decode } from '../panels/journal.js';
 
 const EVENTS_KEPT = 300;
@@ -48,7 +48,7 @@ async function mount(root, ctx) {
   const eventRows = el('tbody', { 'data-test': 'events-rows' });
   function eventRow(e) {
     return el('tr', { 'data-test': 'event-row', 'data-event': e.event, 'data-channel': e.channel || '' },
-      el('td', { text: e.direction === 'in' ? '→ twin' : e.direction === 'out' ? '← client' : 'API' }),
+      el('td', { text: e.direction === 'in' ? 'client → twin' : e.direction === 'out' ? 'twin → client' : 'HTTP API' }),
       el('td', { text: e.connection || '' }),
       el('td', { text: e.channel || '' }),
       el('td', { text: e.event }),
@@ -121,7 +121,7 @@ async function mount(root, ctx) {
       'webhooks-table'));
     root.dataset.loaded = String(Number(root.dataset.loaded || 0) + 1);
   }
-  const later = throttle(() => refresh().catch((error) => console.error(error)), 200);
+  const later = throttle(() => refresh().catch((error) => notify(error.message, true)), 200);
 
   root.append(
     el('div', { class: 'columns' },
