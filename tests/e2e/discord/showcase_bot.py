@@ -1,8 +1,8 @@
 """A small real discord.py bot with one of each interaction, for the admin API's and the
 web console's tests: slash commands with options (and autocomplete), a user command, a
 panel with an embed, buttons (one answers ephemerally, one is disabled) and a select menu,
-a components v2 message, a modal, a deferred answer with a followup, and a command the
-bot never answers."""
+a components v2 message, a modal, a deferred answer with a followup, a command the bot
+never answers, and the prefix command ``!ping``."""
 
 from __future__ import annotations
 
@@ -131,6 +131,10 @@ def make_showcase_bot() -> commands.Bot:
     @bot.tree.context_menu(name="Who")
     async def who(interaction: Inter, member: discord.Member) -> None:
         await interaction.response.send_message(f"that is {member.name}", ephemeral=True)
+
+    @bot.command()
+    async def ping(ctx: commands.Context[commands.Bot]) -> None:
+        await ctx.reply("pong")
 
     async def setup_hook() -> None:
         await bot.tree.sync()

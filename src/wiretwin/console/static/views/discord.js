@@ -32,7 +32,7 @@ async function mount(root, ctx) {
   loadStyle();
   const s = {
     users: new Map(), guilds: [], guild: null, guildId: null, channelId: null, userId: null,
-    commands: [], commandsKey: '', messages: [], modals: [], dismissed: new Set(), shownModal: null,
+    commands: [], commandsKey: '', namesKey: '', messages: [], modals: [], dismissed: new Set(), shownModal: null,
     interactions: [], presence: new Map(), botOnline: false, lastResult: null,
   };
 
@@ -204,7 +204,7 @@ async function mount(root, ctx) {
         el('span', { class: 'muted', text: `@${m.user.username}` }),
         el('span', { class: 'spacer' }),
         m.user.bot ? null : el('button', { class: 'dc-tool', 'data-test': 'discord-act-as', 'data-user-id': id,
-          text: id === s.userId ? 'acting' : 'act as', disabled: id === s.userId,
+          text: id === s.userId ? 'acting' : 'act as',
           'on:click': () => { s.userId = id; s.dismissed.clear(); refresh(true); } }),
         userCommands.length ? el('select', { class: 'dc-tool', 'data-test': 'discord-user-command', 'data-user-id': id,
           'on:change': (event) => { const cmd = event.target.value; event.target.value = ''; if (cmd) act.contextMenu(cmd, id); } },
@@ -217,17 +217,34 @@ async function mount(root, ctx) {
     }));
   }
 
+  let rendered = new Map();  // message id -> {key, node}
   function drawMessages(refused) {
     const channel = names.channel(s.channelId);
     header.replaceChildren(el('strong', { text: channel ? `${VOICE_TYPES.has(channel.type) ? '♫' : '#'} ${channel.name}` : 'no channel' }),
       channel && channel.topic ? el('span', { class: 'muted', text: ` — ${channel.topic}` }) : null,
       el('span', { class: 'muted', text: ` · as ${names.user(s.userId) || 'nobody'}` }));
     const atBottom = messagesBox.scrollHeight - messagesBox.scrollTop - messagesBox.clientHeight < 40;
-    if (refused) {
-      messagesBox.replaceChildren(el('p', { class: 'error', 'data-test': 'discord-refused', text: refused }));
+    let nodes;
+    if (refused) nodes = [el('p', { class: 'error', 'data-test': 'discord-refused', text: refused })];
+    else if (!s.messages.length) nodes = [el('p', { class: 'muted', text: 'no messages yet' })];
+    else {
+      // A message that did not change keeps its node (and what the user is doing in it:
+      // a reaction being typed, a select being opened).
+      const kept = new Map();
+      nodes = s.messages.map((m) => {
+        const key = `${s.namesKey}|${JSON.stringify(m)}`;
+        const hit = rendered.get(m.id);
+        const node = hit && hit.key === key ? hit.node : renderMessage(m, names, act);
+        kept.set(m.id, { key, node });
+        return node;
+      });
+      rendered = kept;
+    }
+    const now = [...messagesBox.children];
+    if (now.length <= nodes.length && now.every((node, i) => node === nodes[i])) {
+      messagesBox.append(...nodes.slice(now.length));  // only new messages: nothing moves
     } else {
-      messagesBox.replaceChildren(...(s.messages.length ? s.messages.map((m) => renderMessage(m, names, act))
-        : [el('p', { class: 'muted', text: 'no messages yet' })]));
+      messagesBox.replaceChildren(...nodes);
     }
     if (atBottom) messagesBox.scrollTop = messagesBox.scrollHeight;
   }
@@ -287,6 +304,8 @@ async function mount(root, ctx) {
     [s.guild, s.commands] = s.guildId
       ? await Promise.all([api('GET', `/discord/guilds/${s.guildId}`), api('GET', `/discord/commands?guild=${s.guildId}`)])
       : [null, await api('GET', '/discord/commands')];
+    s.namesKey = JSON.stringify([s.guild && s.guild.members, s.guild && s.guild.roles, channels().map((c) => c.name),
+      s.commands.filter((c) => c.type === 3).map((c) => c.name)]);
     const humans = members().filter((m) => !m.user.bot);
     if (!humans.some((m) => m.user.id === s.userId)) {
       const owner = s.guild ? s.guild.owner_id : null;
