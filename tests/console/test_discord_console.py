@@ -7,6 +7,9 @@ showing up live."""
 
 from __future__ import annotations
 
+import struct
+import zlib
+
 from wiretwin.discord.twin import DiscordTwin
 from wiretwin.discord.world import DEFAULT_IDS, default_discord_world
 
@@ -131,4 +134,74 @@ async def test_act_as_members_and_see_the_bot_answer(browser: Browser) -> None:
         await page.wait(*message("said from the test"))
 
         await page.screenshot("discord")
+        await assert_no_page_errors(browser)
+
+
+def tiny_png() -> bytes:
+    """A 1x1 PNG (a real image, so the page's <img> loads without an error)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00\x58\x65\xf2")) + chunk(b"IEND", b""))
+
+
+async def test_threads_voice_markdown_polls_and_context_menus(browser: Browser) -> None:
+    async with DiscordTwin(world=default_discord_world(), admin_token=TOKEN) as twin, \
+            run_bot(twin, make_showcase_bot()):
+        backend = twin.backend
+        alice, bob = DEFAULT_IDS["alice"], DEFAULT_IDS["bob"]
+        await backend.start_thread(GENERAL, "Plans", alice)
+        await backend.change_voice_state(bob, DEFAULT_IDS["lounge"])
+        await backend.send_message(
+            GENERAL, f"**bold** and `code`, <@&{DEFAULT_IDS['moderator_role']}> see "
+                     f"<#{DEFAULT_IDS['mod_log']}> and [the docs](https://example.com)\n"
+                     "```py\nprint(1)\n```", alice, attachments=[("dot.png", tiny_png())])
+        await backend.send_message(GENERAL, "", alice, poll={
+            "question": {"text": "Lunch?"}, "duration": 1,
+            "answers": [{"poll_media": {"text": "Sushi"}}, {"poll_media": {"text": "Pizza"}}]})
+
+        page = await browser.open(twin.http_url(f"/_wiretwin/ui?token={TOKEN}"))
+        await page.wait('[data-test="tab-discord"][data-ready="true"]')
+        # Channels with their threads, voice channels with who is in them.
+        await page.wait('[data-test="discord-channel"]', text="Plans")
+        await page.wait('[data-test="discord-voice-member"]', text="Bob")
+
+        # Markdown: bold, code, a code block, mentions by name, a link; the attachment.
+        rich = '[data-test="discord-message"][data-author="alice"]'
+        await page.wait(f"{rich} strong", text="bold")
+        await page.wait(f"{rich} code", text="code")
+        await page.wait(f"{rich} pre", text="print(1)")
+        await page.wait(f'{rich} [data-test="discord-mention"]', text="@Moderator")
+        await page.wait(f'{rich} [data-test="discord-mention"]', text="#mod-log")
+        await page.wait(f'{rich} a[href="https://example.com"]', text="the docs")
+        await page.wait(f'{rich} [data-test="discord-attachment"][data-filename="dot.png"] img')
+        assert await page.until("""() => {
+            const img = document.querySelector('[data-test="discord-attachment"] img');
+            return img && img.complete && img.naturalWidth === 1;
+        }""")
+
+        # A poll: alice votes from the page; the count moves.
+        await page.wait('[data-test="discord-poll"]', text="Lunch?")
+        await page.click('[data-test="discord-poll-answer"]', text="Pizza")
+        await page.wait('[data-test="discord-poll-answer"].mine', text="1 vote")
+        poll = next(m for m in twin.model.messages[GENERAL].values() if m.poll is not None)
+        assert poll.poll is not None and poll.poll.votes == {2: [alice]}
+
+        # A user command from the members list: the ephemeral answer is alice's alone.
+        await page.select(f'[data-test="discord-user-command"][data-user-id="{bob}"]', "Who")
+        await page.wait('[data-test="discord-message"][data-ephemeral="true"]',
+                        text="that is bob")
+
+        # Autocomplete: the bot's suggestions for what is typed, then the command.
+        await page.select('[data-test="discord-command"]', "fruit")
+        await page.fill('[data-test="discord-option"][data-option="name"]', "ap")
+        await page.click('[data-test="discord-autocomplete"][data-option="name"]')
+        await page.until("""() => document.querySelector('label.dc-option')
+            .dataset.suggested === '2'""")
+        await page.fill('[data-test="discord-option"][data-option="name"]', "apricot")
+        await page.click('[data-test="discord-run-command"]')
+        await page.wait(*message("you picked apricot"))
         await assert_no_page_errors(browser)

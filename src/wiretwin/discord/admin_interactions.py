@@ -156,7 +156,8 @@ class InteractionAdmin:
               response=ARRAY, tag=TAG),
             r("GET", "/discord/channels/{channel}/messages/seen-by/{user}", self.seen_by,
               "A channel's messages as the user sees them, oldest first: with the "
-              "ephemeral answers shown only to them (403 if they cannot see the channel)",
+              "ephemeral answers shown only to them, their own reactions and poll votes "
+              "marked `me`/`me_voted` (403 if they cannot see the channel)",
               query={"limit": "at most this many (default 100)"}, response=ARRAY,
               tag=TAG),
         ]
@@ -266,7 +267,7 @@ class InteractionAdmin:
         if not model.permissions(channel, user_id) & Permission.VIEW_CHANNEL:
             raise AdminError(403, f"user {user_id} cannot see #{channel.name}")
         shown = seen_by(model, self.twin.interactions, channel, user_id)
-        return [model.message_json(m) for m in (shown[-limit:] if limit else [])]
+        return [model.message_json(m, me=user_id) for m in (shown[-limit:] if limit else [])]
 
     def state(self, record: Interaction) -> dict[str, Any]:
         return interaction_state(self.twin.model, self.twin.interactions, record)

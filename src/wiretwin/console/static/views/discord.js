@@ -57,8 +57,8 @@ async function mount(root, ctx) {
   };
 
   // -- the frame ----------------------------------------------------------------------
-  const guildPick = el('select', { 'data-test': 'discord-guild', 'on:change': () => { s.guildId = guildPick.value; s.channelId = null; refresh(true); } });
-  const userPick = el('select', { 'data-test': 'discord-user', 'on:change': () => { s.userId = userPick.value; s.dismissed.clear(); refresh(true); } });
+  const guildPick = el('select', { 'data-test': 'discord-guild', 'on:change': () => { s.guildId = guildPick.value; s.channelId = null; refresh(); } });
+  const userPick = el('select', { 'data-test': 'discord-user', 'on:change': () => { s.userId = userPick.value; s.dismissed.clear(); refresh(); } });
   const botStatus = el('span', { class: 'pill', 'data-test': 'discord-bot-status' });
   const channelsBox = el('nav', { class: 'dc-channels', 'data-test': 'discord-channels' });
   const header = el('div', { class: 'dc-channel-header', 'data-test': 'discord-channel-header' });
@@ -205,7 +205,7 @@ async function mount(root, ctx) {
         el('span', { class: 'spacer' }),
         m.user.bot ? null : el('button', { class: 'dc-tool', 'data-test': 'discord-act-as', 'data-user-id': id,
           text: id === s.userId ? 'acting' : 'act as',
-          'on:click': () => { s.userId = id; s.dismissed.clear(); refresh(true); } }),
+          'on:click': () => { if (id !== s.userId) { s.userId = id; s.dismissed.clear(); refresh(); } } }),
         userCommands.length ? el('select', { class: 'dc-tool', 'data-test': 'discord-user-command', 'data-user-id': id,
           'on:change': (event) => { const cmd = event.target.value; event.target.value = ''; if (cmd) act.contextMenu(cmd, id); } },
         el('option', { value: '', text: 'Apps…' }), userCommands.map((u) => el('option', { value: u.name, text: u.name }))) : null),
@@ -331,8 +331,7 @@ async function mount(root, ctx) {
   let running = null;
   let again = false;
   /** Fetch and redraw; calls while one runs make one more run after it. */
-  async function refresh(reset = false) {
-    if (reset) { s.commandsKey = ''; s.shownModal = null; modalLayer.replaceChildren(); }
+  async function refresh() {
     if (running) { again = true; return running; }
     running = (async () => {
       try {
