@@ -100,7 +100,6 @@ async def test_act_as_members_and_see_the_bot_answer(browser: Browser) -> None:
         await page.fill('[data-test="discord-modal-field"][data-custom-id="subject"]',
                         "The console")
         await page.fill('[data-test="discord-modal-field"][data-custom-id="body"]', "works")
-        await page.screenshot("discord-modal")
         await page.click('[data-test="discord-modal-submit"]')
         await page.wait(*message("thanks for 'The console' (5 chars)"))
         await page.wait('[data-test="discord-modal"]', state="detached")

@@ -108,6 +108,14 @@ async def test_commands_buttons_selects_and_modals_as_users(where: str) -> None:
         assert secret["message"]["id"] not in {m["id"] for m in as_alice}
         assert as_bob[-1]["flags"] & 64
         assert len(as_bob) == len(as_alice) + 1
+        # Each user's own reactions are marked "me" in their view.
+        await admin.call("POST", f"/discord/channels/{GENERAL}/messages/{panel['id']}/reactions",
+                         {"user": BOB, "emoji": "👍"})
+        seen = {who: next(m for m in await admin.call(
+            "GET", f"/discord/channels/{GENERAL}/messages/seen-by/{who}") if m["id"] == panel["id"])
+            for who in (ALICE, BOB)}
+        assert [(r["count"], r["me"]) for r in seen[BOB]["reactions"]] == [(1, True)]
+        assert [(r["count"], r["me"]) for r in seen[ALICE]["reactions"]] == [(1, False)]
 
         # A modal: opened, listed for its user, submitted once.
         asked = await admin.call("POST", "/discord/interactions/slash", {
