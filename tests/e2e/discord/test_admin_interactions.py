@@ -226,3 +226,15 @@ async def test_no_bot_connected_is_a_conflict() -> None:
         twin.model.create_command({"name": "ping", "description": "Ping"})
         assert "no bot is connected" in await admin.error(
             "POST", "/discord/interactions/slash", {"user": ALICE, "name": "ping"}, 409)
+
+
+async def test_without_settling_returns_once_the_interaction_is_sent() -> None:
+    async with showcase("loop") as (twin, _):
+        with twin.backend.without_settling():
+            slow = await twin.slash("slow", user=int(ALICE), channel=int(GENERAL))
+        assert slow.replies == []  # sent; the bot has not read it yet
+        replies = await twin.backend.wait_for_replies(slow, 2)
+        assert [r.kind for r in replies] == ["callback", "followup"]
+        # Outside the block, actions settle again: the bot has answered on return.
+        settled = await twin.slash("slow", user=int(ALICE), channel=int(GENERAL))
+        assert [r.kind for r in settled.replies] == ["callback", "followup"]

@@ -112,7 +112,7 @@ async function mount(root, ctx) {
         if (input.value.trim()) act.react(message, input.value.trim());
         form.remove();
       } }, input, el('button', { type: 'submit', 'data-test': 'discord-react-submit', text: 'React' }),
-      el('button', { type: 'button', text: '×', 'on:click': () => form.remove() }));
+      el('button', { type: 'button', 'data-test': 'discord-react-cancel', text: '×', 'on:click': () => form.remove() }));
       node.append(form);
       input.focus();
     },
@@ -250,7 +250,7 @@ async function mount(root, ctx) {
   }
 
   function drawCommands() {
-    const key = `${s.guildId}|${JSON.stringify(s.commands)}`;
+    const key = `${s.guildId}|${s.namesKey}|${JSON.stringify(s.commands)}`;
     if (key === s.commandsKey) return; // keep what the user is typing
     s.commandsKey = key;
     commandBox.replaceChildren(commandForm(s.commands, names, { run: runCommand, suggest }));

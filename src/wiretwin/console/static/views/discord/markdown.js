@@ -78,7 +78,7 @@ export function inline(text, names) {
     else if (g.italic2 !== undefined) out.push(el('em', {}, inline(g.italic2, names)));
     else if (g.strike !== undefined) out.push(el('s', {}, inline(g.strike, names)));
     else if (g.spoiler !== undefined) {
-      out.push(el('span', { class: 'dc-spoiler', title: 'spoiler (click to show)',
+      out.push(el('span', { class: 'dc-spoiler', title: 'spoiler (click to show)', 'data-test': 'discord-spoiler',
         'on:click': (event) => event.currentTarget.classList.add('shown') }, inline(g.spoiler, names)));
     } else if (g.linkText !== undefined) {
       out.push(el('a', { href: g.linkUrl, target: '_blank', rel: 'noreferrer noopener', title: g.linkUrl },

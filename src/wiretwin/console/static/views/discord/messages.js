@@ -191,7 +191,7 @@ function poll(data, message, act) {
   const results = data.results || { answer_counts: [], is_finalized: false };
   const counts = new Map((results.answer_counts || []).map((a) => [a.id, a]));
   const total = [...counts.values()].reduce((sum, a) => sum + a.count, 0);
-  const ended = results.is_finalized || (data.expiry && new Date(data.expiry) < new Date());
+  const ended = Boolean(results.is_finalized);  // on the twin's clock, not the browser's
   return el('div', { class: 'dc-poll', 'data-test': 'discord-poll' },
     el('div', { class: 'dc-poll-question', text: (data.question || {}).text || '' }),
     (data.answers || []).map((answer) => {
