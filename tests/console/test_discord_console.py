@@ -204,3 +204,27 @@ async def test_threads_voice_markdown_polls_and_context_menus(browser: Browser) 
         await page.click('[data-test="discord-run-command"]')
         await page.wait(*message("you picked apricot"))
         await assert_no_page_errors(browser)
+
+
+async def test_an_empty_twin_and_no_bot(browser: Browser) -> None:
+    async with DiscordTwin() as twin:
+        page = await browser.open(twin.http_url("/_wiretwin/ui"))
+        await page.wait('[data-test="tab-discord"][data-ready="true"]')
+        await page.wait('[data-test="discord-bot-status"]', text="no bot connected")
+        await page.wait('[data-test="discord-channels"]', text="no guild")
+        # A guild made while the page is open shows up once something happens on the
+        # wire; here, the page is reloaded.
+        model = twin.model
+        alice = model.add_user("alice")
+        guild = model.create_guild("Later", alice.id)
+        model.create_channel(guild, "lobby")
+        await page.goto(twin.http_url("/_wiretwin/ui"))
+        await page.wait('[data-test="tab-discord"][data-ready="true"]')
+        await page.wait('[data-test="discord-channel"].active', text="lobby")
+        await page.wait('[data-test="discord-member"][data-username="alice"]')
+        await page.fill('[data-test="discord-compose"]', "anyone here?")
+        await page.click('[data-test="discord-send"]')
+        await page.wait(*message("anyone here?"))
+        assert [m.content for m in twin.model.messages[guild.channels[0]].values()] == [
+            "anyone here?"]
+        await assert_no_page_errors(browser)
