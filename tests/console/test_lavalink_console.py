@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lavalink import LoadType, TrackStartEvent
+from lavalink import LoadType, Timescale, TrackStartEvent
 
 from wiretwin.drivers.lavalink_py import SyntheticVoice, connect, join_voice
 from wiretwin.lavalink import LavalinkTwin
@@ -54,10 +54,7 @@ async def test_track_position_moves_with_the_clock(browser: Browser) -> None:
             await page.click('[data-test="player-pause"]')
             await page.wait('[data-test="player-paused"]', text="paused")
             assert twin.player(GUILD).paused is True
-            await page.evaluate("""() => {
-                const range = document.querySelector('[data-test="player-volume-input"]');
-                range.value = '55';
-            }""")
+            await page.fill('[data-test="player-volume-input"]', "55")
             await page.click('[data-test="player-volume-set"]')
             await page.wait('[data-test="player-volume"]', text="55%")
             assert twin.player(GUILD).volume == 55
@@ -83,7 +80,14 @@ async def test_track_position_moves_with_the_clock(browser: Browser) -> None:
             await page.click('[data-test="search-submit"]')
             await page.wait('[data-test="search-load-type"]', text="loadType: search")
             assert await page.count('[data-test="search-results"] tbody tr') == 3
+
+            # Filters the client sets show; so does a stop.
+            await player.set_filter(Timescale(speed=1.25))
+            await page.wait('[data-test="player-filters"]', text='"speed": 1.25')
             await page.screenshot("lavalink")
+            await page.click('[data-test="player-stop"]')
+            await page.wait('[data-test="player-track"]', text="Nothing playing")
+            assert twin.player(GUILD).track is None
             await assert_no_page_errors(browser)
         finally:
             await conn.close()

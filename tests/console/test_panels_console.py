@@ -5,8 +5,11 @@ clears it; the snapshots panel saves, restores, downloads and uploads the twin's
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
+
+import pusher
 
 from wiretwin.pusher import PusherTwin
 
@@ -62,12 +65,25 @@ async def test_journal_faults_and_snapshots(
         # Pause holds new entries back; resume shows them.
         await page.click('[data-test="journal-pause"]')
         twin.trigger("news", "while-paused", {"n": 2})
-        await page.wait('[data-test="journal-count"]', text="paused (")
+        await page.until("""() => /paused \\([1-9]\\d* new\\)/.test(
+            document.querySelector('[data-test="journal-count"]').textContent)""")
         await client.until("() => window.received.some((e) => e.event === 'while-paused')")
         assert await rows_with(page, "while-paused") == 0
         await page.click('[data-test="journal-pause"]')
         await page.wait(ROW, text="while-paused")
+
+        # The HTTP API's exchanges, through the real server SDK.
+        sdk = pusher.Pusher(**twin.settings()["pusher"])
+        await asyncio.to_thread(sdk.trigger, "news", "over-http", {"n": 5})
+        await page.wait(f'{ROW}[data-kind="http"]', text="POST /apps/1/events")
+        await page.wait(f'{ROW}[data-kind="frame"]', text="over-http")
         await page.screenshot("journal")
+
+        # This twin runs on the real clock: the clock panel shows it and cannot move it.
+        await page.tab("clock")
+        await page.wait('[data-test="clock-kind"]', text="real")
+        await page.wait('[data-test="clock-real"]')
+        assert await page.count('[data-test="clock-form"]:visible') == 0
 
         # -- faults: apply a drop scoped to one event, see it fire, clear it -------------
         await page.tab("faults")
@@ -121,4 +137,11 @@ async def test_journal_faults_and_snapshots(
         await page.click('[data-test="snapshot-upload"]')
         await page.wait('[data-test="status"]', text="snapshot restored from file")
         assert "bob" not in twin.members("presence-room")
+
+        # Reset: the twin as built, its journal (and the journal panel) emptied.
+        await page.click('[data-test="twin-reset"]')
+        await page.wait('[data-test="status"]', text="twin reset")
+        await page.tab("journal")
+        await page.until("""() => ![...document.querySelectorAll('[data-test="journal-row"]')]
+            .some((row) => row.textContent.includes('live-one'))""")
         await assert_no_page_errors(browser)

@@ -81,6 +81,9 @@ async def test_the_token_becomes_an_httponly_cookie_the_gate_accepts() -> None:
             for path in ("/ui", "/ui/info", "/ui?token=wrong", "/faults"):
                 async with http.get(base + path, allow_redirects=False) as answer:
                     assert answer.status == 401, path
+            async with http.get(base + "/ui") as answer:
+                assert (await answer.json())["error"] == (
+                    "this twin has an admin token: open /_wiretwin/ui?token=<admin token> once")
             async with http.get(base + f"/ui?token={TOKEN}", allow_redirects=False) as answer:
                 assert answer.status == 303
                 assert answer.headers["Location"] == "/_wiretwin/ui"
@@ -207,3 +210,24 @@ async def test_stopping_the_twin_ends_open_streams_cleanly() -> None:
             stream.release()
     assert hub.readers == set()
     assert twin.journal._listeners == []
+
+
+async def test_a_twin_in_its_own_thread_streams_and_stops_with_a_page_open() -> None:
+    twin = PusherTwin().start_in_thread()
+    try:
+        async with aiohttp.ClientSession() as http, \
+                http.get(twin.http_url("/_wiretwin/ui/stream")) as stream:
+            events = _events(stream)
+            assert (await asyncio.wait_for(anext(events), 10))[0] == "clock"
+            # Recorded in this thread, not the twin's: the reader takes it over safely.
+            twin.journal.record_note("from-another-thread", n=1)
+            name, data = await asyncio.wait_for(anext(events), 10)
+            while name == "clock":  # the real clock's ticks
+                name, data = await asyncio.wait_for(anext(events), 10)
+            assert (name, data["event"], data["detail"]) == (
+                "journal", "from-another-thread", {"n": 1})
+            await asyncio.wait_for(asyncio.to_thread(twin.stop_thread), 10)
+            await asyncio.wait_for(stream.content.read(), 10)  # the body ends, whole
+            assert stream.content.at_eof()
+    finally:
+        twin.stop_thread()

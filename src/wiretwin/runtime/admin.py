@@ -182,8 +182,11 @@ class AdminApi:
         if cookie is not None and hmac.compare_digest(cookie, token) and (
                 request.method in ("GET", "HEAD") or CONSOLE_HEADER in request.headers):
             return
-        if query_token and hmac.compare_digest(request.query.get("token", ""), token):
-            return
+        if query_token:
+            if hmac.compare_digest(request.query.get("token", ""), token):
+                return
+            raise AdminError(401, f"this twin has an admin token: open {request.path}"
+                                  "?token=<admin token> once")
         raise AdminError(401, "this twin's admin API needs 'Authorization: Bearer <token>'")
 
     async def _preflight(self, request: web.Request) -> web.Response:

@@ -2,6 +2,8 @@
 // fault firing, decoded, filterable by kind, direction and text, with a pause.
 import { api, el, attempt } from '../console.js';
 
+/** Dispatched on document when the twin's journal was emptied. */
+export const CLEARED = 'wiretwin:journal-cleared';
 const KEEP = 2000;     // entries held in the page
 const SHOWN = 500;     // rows drawn at most (the newest that match)
 
@@ -21,9 +23,11 @@ export function decode(entry) {
 export function summary(entry) {
   const d = entry.detail || {};
   switch (entry.kind) {
-    case 'http': return `${d.method} ${d.path}${d.query && Object.keys(d.query).length ? '?' + new URLSearchParams(d.query) : ''} → ${d.status}`;
+    case 'http': return `${d.method} ${d.path}${d.query && Object.keys(d.query).length ? '?…' : ''} → ${d.status}`;
     case 'frame': {
-      const text = entry.binary ? decode(entry) : (entry.data || '');
+      // Decoded: a Pusher event's data string shows as the JSON it holds.
+      const decoded = decode(entry);
+      const text = typeof decoded === 'string' ? decoded : JSON.stringify(decoded);
       return `${entry.event ? entry.event + '  ' : ''}${text.length > 160 ? text.slice(0, 160) + '…' : text}`;
     }
     case 'connection': return `${entry.event} ${d.path || ''}${d.code ? ' code ' + d.code : ''}${d.initiator ? ' by ' + d.initiator : ''}`;
@@ -62,10 +66,15 @@ export async function mountJournal(root, ctx) {
   const clear = el('button', { 'data-test': 'journal-clear', text: 'Clear',
     'on:click': () => attempt(async () => {
       await api('DELETE', '/journal');
-      entries.length = 0;
-      seen.clear();
-      draw();
+      document.dispatchEvent(new CustomEvent(CLEARED));
     }, 'journal emptied') });
+  // The twin's journal was emptied (here, or by a reset from the snapshots panel).
+  document.addEventListener(CLEARED, () => {
+    entries.length = 0;
+    seen.clear();
+    held = 0;
+    draw();
+  });
   const count = el('span', { class: 'muted', 'data-test': 'journal-count' });
   const body = el('tbody', { 'data-test': 'journal-rows' });
   const detail = el('pre', { class: 'json detail', 'data-test': 'journal-detail',

@@ -1,6 +1,7 @@
 // Snapshots: save the twin's whole state, restore one, download it as JSON, upload one;
 // and reset the twin to the state it was built with.
 import { api, el, attempt, table } from '../console.js';
+import { CLEARED } from './journal.js';
 
 export async function mountSnapshots(root, ctx) {
   const saved = [];
@@ -46,7 +47,10 @@ export async function mountSnapshots(root, ctx) {
       draw();
     }, 'snapshot restored from file') });
   const reset = el('button', { 'data-test': 'twin-reset', class: 'danger', text: 'Reset twin',
-    'on:click': () => attempt(() => api('POST', '/reset', {}), 'twin reset to its starting state') });
+    'on:click': () => attempt(async () => {
+      await api('POST', '/reset', {});
+      document.dispatchEvent(new CustomEvent(CLEARED));
+    }, 'twin reset to its starting state') });
 
   root.append(
     el('section', { class: 'card' }, el('h3', { text: 'Snapshots' }),

@@ -31,14 +31,17 @@ async function mount(root, ctx) {
   }
 
   const sessionsBox = el('div', { 'data-test': 'lavalink-sessions' });
+  const choosing = new Map();
   const playersBox = el('div', { 'data-test': 'lavalink-players' });
 
   function playerCard(p) {
     const t = p.track;
     const length = t ? t.info.length : 0;
     const pct = t && !t.info.isStream && length ? Math.min(100, (p.position / length) * 100) : 0;
-    const volume = el('input', { type: 'range', min: '0', max: '1000', value: String(p.volume),
-      'data-test': 'player-volume-input' });
+    // A value being chosen survives the refreshes (every clock tick redraws the card).
+    const volume = el('input', { type: 'range', min: '0', max: '1000',
+      value: String(choosing.get(p.guildId) ?? p.volume), 'data-test': 'player-volume-input',
+      'on:input': () => choosing.set(p.guildId, volume.value) });
     const update = (body, done) => attempt(async () => {
       await rest('PATCH', `/sessions/${p.sessionId}/players/${p.guildId}`, body);
       later();
@@ -65,7 +68,10 @@ async function mount(root, ctx) {
           'on:click': () => update({ paused: !p.paused }, p.paused ? 'resumed' : 'paused') }),
         el('label', {}, 'volume ', volume),
         el('button', { 'data-test': 'player-volume-set', text: 'Set volume',
-          'on:click': () => update({ volume: Number(volume.value) }, `volume ${volume.value}%`) }),
+          'on:click': () => {
+            choosing.delete(p.guildId);
+            update({ volume: Number(volume.value) }, `volume ${volume.value}%`);
+          } }),
         el('button', { 'data-test': 'player-stop', text: 'Stop track',
           'on:click': () => update({ track: { encoded: null } }, 'stopped') })));
   }

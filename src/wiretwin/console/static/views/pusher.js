@@ -138,6 +138,8 @@ async function mount(root, ctx) {
     section('Webhooks sent', 'section-webhooks', webhooksBox));
 
   await refresh();
+  // Webhook answers arrive off the wire the journal sees: the clock's ticks catch them.
+  ctx.live.on('clock', later);
   ctx.live.on('journal', (entry) => {
     fromJournal(entry);
     if (entry.kind !== 'frame' || !/ping|pong/.test(entry.data || '')) later();
