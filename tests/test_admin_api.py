@@ -217,6 +217,7 @@ async def test_a_body_no_service_would_take_is_a_400_naming_why() -> None:
 @pytest.mark.parametrize(("field", "value", "said"), [
     ("probability", "0.5", "probability must be a number, not '0.5'"),
     ("ms", True, "ms must be a number, not True"),
+    ("times", "1", "times must be a whole number, not '1'"),
 ])
 async def test_a_fault_field_of_the_wrong_kind_is_one_clear_json_error(
         field: str, value: Any, said: str) -> None:
