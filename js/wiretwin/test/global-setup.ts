@@ -1,0 +1,6 @@
+// The twins for the whole run, on a virtual clock (the clock tests move it). `wiretwin` is
+// $WIRETWIN_BIN (the repository's tests point it at the virtualenv's command) or the one
+// on the PATH.
+import { setupTwins } from 'wiretwin/vitest-setup';
+
+export default setupTwins({ virtualClock: true });
