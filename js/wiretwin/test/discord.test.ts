@@ -1,0 +1,157 @@
+// A discord.js bot, pointed at the Discord twin with the package's settings, answers users
+// the package acts as: a message, a slash command, a button, a select menu and a modal.
+import {
+  ActionRowBuilder, ButtonBuilder, ButtonStyle, Client, Events, GatewayIntentBits, ModalBuilder,
+  StringSelectMenuBuilder, TextInputBuilder, TextInputStyle, type Interaction, type Message,
+} from 'discord.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { AdminError, type DiscordChannel, type DiscordUser } from 'wiretwin';
+import { useTwins } from 'wiretwin/vitest';
+
+// The bot registers its commands once, so this file keeps the Discord twin's state from
+// test to test (the Pusher tests show the reset between tests).
+const twins = useTwins({ reset: false });
+const discord = twins.discord!;
+let bot: Client;
+let general: DiscordChannel;
+let alice: DiscordUser;
+
+const COMMANDS = [
+  { name: 'greet', description: 'Say hello', options: [
+    { type: 3, name: 'name', description: 'Who', required: true }] },
+  { name: 'panel', description: 'A button and a menu' },
+  { name: 'form', description: 'A modal' },
+];
+
+async function onMessage(message: Message): Promise<void> {
+  if (message.author.bot) return;
+  if (message.content === '!ping') await message.reply('pong');
+  if (message.content === '!count') {
+    if (!message.channel.isSendable()) return;
+    await message.channel.send('one');
+    await message.channel.send('two');
+  }
+}
+
+async function onInteraction(interaction: Interaction): Promise<void> {
+  if (interaction.isChatInputCommand()) {
+    if (interaction.commandName === 'greet') {
+      await interaction.reply(`hello ${interaction.options.getString('name', true)}`);
+    } else if (interaction.commandName === 'panel') {
+      await interaction.reply({
+        content: 'panel',
+        components: [
+          new ActionRowBuilder<ButtonBuilder>().addComponents(new ButtonBuilder()
+            .setCustomId('press').setLabel('Press').setStyle(ButtonStyle.Primary)),
+          new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(
+            new StringSelectMenuBuilder().setCustomId('flavour').addOptions(
+              { label: 'Vanilla', value: 'vanilla' }, { label: 'Mint', value: 'mint' })),
+        ],
+      });
+    } else if (interaction.commandName === 'form') {
+      await interaction.showModal(new ModalBuilder().setCustomId('form').setTitle('Form')
+        .addComponents(new ActionRowBuilder<TextInputBuilder>().addComponents(
+          new TextInputBuilder().setCustomId('answer').setLabel('Answer')
+            .setStyle(TextInputStyle.Short))));
+    }
+  } else if (interaction.isButton()) {
+    await interaction.update({ content: `pressed by ${interaction.user.username}`, components: [] });
+  } else if (interaction.isStringSelectMenu()) {
+    await interaction.reply(`flavour: ${interaction.values.join(',')}`);
+  } else if (interaction.isModalSubmit()) {
+    await interaction.reply(`answer: ${interaction.fields.getTextInputValue('answer')}`);
+  }
+}
+
+beforeAll(async () => {
+  await discord.reset();
+  const [guild] = await discord.guilds();
+  general = (await discord.channels(guild.id)).find((c) => c.name === 'general')!;
+  alice = (await discord.users()).find((u) => u.username === 'alice')!;
+
+  bot = new Client({
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages,
+      GatewayIntentBits.MessageContent],
+    ...discord.discordJs(),
+  });
+  bot.on(Events.MessageCreate, (message) => void onMessage(message));
+  bot.on(Events.InteractionCreate, (interaction) => void onInteraction(interaction));
+  const ready = new Promise<Client<true>>((resolve) => bot.once(Events.ClientReady, resolve));
+  await bot.login(discord.settings.token);
+  await (await ready).application.commands.set(COMMANDS);
+  expect((await discord.commands()).map((c) => c.name).sort()).toEqual(['form', 'greet', 'panel']);
+});
+
+afterAll(async () => {
+  await bot?.destroy();
+});
+
+describe('a discord.js bot driven through the package', () => {
+  it('answers a message a user sends', async () => {
+    const { message, replies } = await discord.ask({
+      channel: general.id, author: alice.id, content: '!ping',
+    });
+    expect(message.author.id).toBe(alice.id);
+    expect(replies).toHaveLength(1);
+    expect(replies[0].content).toBe('pong');
+    expect(replies[0].author.id).toBe(discord.settings.bot_id);
+    expect(replies[0].message_reference?.message_id).toBe(message.id);
+  });
+
+  it('waits for every message the bot posts', async () => {
+    const since = await discord.journalMark();
+    await discord.sendMessage({ channel: general.id, author: alice.id, content: '!count' });
+    const posted = await discord.waitForBotMessages({ channel: general.id, since, count: 2 });
+    expect(posted.map((m) => m.content)).toEqual(['one', 'two']);
+    const latest = await discord.messages(general.id, { limit: 3 });
+    expect(latest.map((m) => m.content)).toEqual(['!count', 'one', 'two']);
+  });
+
+  it('runs a slash command as a user', async () => {
+    const state = await discord.slash({
+      user: alice.id, channel: general.id, name: 'greet', options: { name: 'Carol' },
+    });
+    expect(state.responded).toBe(true);
+    expect(state.callback).toBe('CHANNEL_MESSAGE_WITH_SOURCE');
+    expect(state.message?.content).toBe('hello Carol');
+    const missing = await discord.slash({ user: alice.id, channel: general.id, name: 'greet' })
+      .catch((e) => e);
+    expect(missing).toBeInstanceOf(AdminError);
+    expect(missing.status).toBe(400);
+  });
+
+  it('clicks a button and picks in a select menu the bot sent', async () => {
+    const panel = await discord.slash({ user: alice.id, channel: general.id, name: 'panel' });
+    const messageId = panel.message!.id;
+    const picked = await discord.select({
+      user: alice.id, message: messageId, customId: 'flavour', values: ['mint'],
+    });
+    expect(picked.message?.content).toBe('flavour: mint');
+    const clicked = await discord.click({ user: alice.id, message: messageId, customId: 'press' });
+    // An update answers with no message of its own: the reply carries the panel as updated.
+    expect(clicked.callback).toBe('UPDATE_MESSAGE');
+    expect(clicked.message).toBeNull();
+    const updated = clicked.replies[0].message!;
+    expect(updated.id).toBe(messageId);
+    expect(updated.content).toBe('pressed by alice');
+    expect(updated.components).toEqual([]);
+  });
+
+  it('submits the modal the bot opened', async () => {
+    const opened = await discord.slash({ user: alice.id, channel: general.id, name: 'form' });
+    expect(opened.callback).toBe('MODAL');
+    expect(opened.modal_open).toBe(true);
+    expect((await discord.modals(alice.id)).map((m) => m.custom_id)).toEqual(['form']);
+    const submitted = await discord.submitModal(opened, { answer: 'yes' });
+    expect(submitted.message?.content).toBe('answer: yes');
+    expect(await discord.modals(alice.id)).toEqual([]);
+  });
+
+  it('says what is wrong when a user cannot act', async () => {
+    const error = await discord.sendMessage({ channel: general.id, author: '1', content: 'hi' })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(AdminError);
+    expect(error.status).toBe(404);
+  });
+});
