@@ -20,6 +20,12 @@ BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.wiretwin-installed
 # The web console's browser tests (playwright-core, and pusher-js for the page it talks to).
 CONSOLE_DIR := tests/console
 CONSOLE_STAMP := $(CONSOLE_DIR)/node_modules/.wiretwin-installed
+# The wiretwin npm package (its vitest tests drive pusher-js and discord.js through it) and
+# the React dashboard example (the Pusher testing guide's component tests); tests/js runs both.
+JS_PKG_DIR := js/wiretwin
+JS_PKG_STAMP := $(JS_PKG_DIR)/node_modules/.wiretwin-installed
+DASHBOARD_DIR := js/examples/pusher-dashboard
+DASHBOARD_STAMP := $(DASHBOARD_DIR)/node_modules/.wiretwin-installed
 # discord.py's forks get a venv each: nextcord and py-cord install a `discord` package of
 # their own, and mafic refuses to run beside two Discord libraries (disnake).
 FORKS := nextcord==2.6.0 py-cord==2.8.1 disnake==2.12.2
@@ -65,6 +71,14 @@ $(CONSOLE_STAMP): $(CONSOLE_DIR)/package-lock.json
 	cd $(CONSOLE_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(JS_PKG_STAMP): $(JS_PKG_DIR)/package-lock.json
+	cd $(JS_PKG_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(DASHBOARD_STAMP): $(DASHBOARD_DIR)/package-lock.json $(JS_PKG_STAMP)
+	cd $(DASHBOARD_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 .venv-%/.wiretwin-installed: pyproject.toml Makefile
 	$(PYTHON) -m venv .venv-$*
 	.venv-$*/bin/python -m pip install --quiet --disable-pip-version-check -e '.[voice]' \
@@ -76,8 +90,8 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium libopus0 >/dev/null
 
-install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP) $(BROWSER_STAMP) $(CONSOLE_STAMP) $(CHROMIUM) \
-	$(FORK_STAMPS)
+install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP) $(BROWSER_STAMP) $(CONSOLE_STAMP) \
+	$(JS_PKG_STAMP) $(DASHBOARD_STAMP) $(CHROMIUM) $(FORK_STAMPS)
 
 serve: $(SERVE_STAMP)
 	$(SERVE_VENV)/bin/wiretwin serve $(ARGS)
@@ -107,4 +121,5 @@ test: install lint typecheck pytest docs
 
 clean:
 	rm -rf $(VENV) $(SERVE_VENV) .venv-nextcord .venv-py-cord .venv-disnake $(JS_DIR)/node_modules $(DISCORD_JS_DIR)/node_modules \
-		$(BROWSER_DIR)/node_modules $(CONSOLE_DIR)/node_modules
+		$(BROWSER_DIR)/node_modules $(CONSOLE_DIR)/node_modules $(JS_PKG_DIR)/node_modules \
+		$(DASHBOARD_DIR)/node_modules

@@ -1,0 +1,63 @@
+"""The JavaScript side of the repository, run from pytest so the suite keeps one entry
+point: the ``wiretwin`` npm package (``js/wiretwin``: its types checked by ``tsc``, its
+vitest tests driving pusher-js and discord.js through it) and the React dashboard example
+(``js/examples/pusher-dashboard``: the Pusher testing guide's component tests, for real).
+
+Each vitest run starts ``wiretwin serve`` from this checkout (``WIRETWIN_BIN`` is the
+virtualenv's ``wiretwin`` command, ``PYTHONPATH`` this tree's ``src``)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PACKAGES = {
+    "wiretwin": REPO / "js" / "wiretwin",
+    "pusher-dashboard": REPO / "js" / "examples" / "pusher-dashboard",
+}
+#: A whole run takes a few seconds; this is only ever reached when something hangs.
+TIMEOUT = 180
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["WIRETWIN_BIN"] = str(Path(sys.executable).parent / "wiretwin")
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in [str(REPO / "src"), env.get("PYTHONPATH", "")] if p)
+    env["NO_COLOR"] = "1"
+    env.pop("FORCE_COLOR", None)
+    env.pop("WIRETWIN_ADMIN_TOKEN", None)  # the tests choose their own tokens
+    return env
+
+
+def _run(package: Path, tool: str, *args: str) -> str:
+    node = shutil.which("node")
+    binary = package / "node_modules" / ".bin" / tool
+    if node is None or not binary.exists():
+        pytest.fail(f"{tool} is not installed in {package.relative_to(REPO)}: run "
+                    "`make install` (npm ci in each JavaScript folder)")
+    done = subprocess.run([str(binary), *args], cwd=package, env=_env(), text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=TIMEOUT, check=False)
+    if done.returncode != 0:
+        pytest.fail(f"{tool} {' '.join(args)} in {package.relative_to(REPO)} failed "
+                    f"({done.returncode}):\n{done.stdout[-6000:]}", pytrace=False)
+    return done.stdout
+
+
+@pytest.mark.parametrize("name", list(PACKAGES))
+def test_types_check(name: str) -> None:
+    _run(PACKAGES[name], "tsc", "--noEmit", "-p", ".")
+
+
+@pytest.mark.parametrize("name", list(PACKAGES))
+def test_vitest_suite_passes(name: str) -> None:
+    out = _run(PACKAGES[name], "vitest", "run")
+    assert " failed" not in out
+    assert "Tests  " in out and " passed" in out, out[-2000:]
