@@ -177,10 +177,21 @@ export interface TwinInfo {
 }
 
 /** The admin API every twin serves under /_wiretwin. */
+export interface ClientOptions {
+  /** The admin token the twins were started with. */
+  adminToken?: string;
+  /** Seconds a wait (journal, deliveries, the bot's replies) takes when a call gives no
+   * `timeout` (unset: the twin's default, 5). */
+  waitTimeout?: number;
+}
+
 export class AdminClient {
-  constructor(adminUrl: string, options?: { adminToken?: string });
+  constructor(adminUrl: string, options?: ClientOptions);
   readonly adminUrl: string;
   readonly adminToken: string | undefined;
+  readonly waitTimeout: number | undefined;
+  /** A wait's timeout: the one given, else `waitTimeout` (undefined: the twin's default). */
+  timeout(timeout?: number): number | undefined;
   /** One admin call: JSON in, JSON out (undefined for 204); AdminError on an error. */
   request<T = unknown>(method: string, path: string,
     options?: { body?: unknown; query?: Record<string, string | number | boolean | undefined | null> }
@@ -260,7 +271,7 @@ export interface PusherApp {
 }
 
 export class PusherTwin extends AdminClient {
-  constructor(settings: PusherSettings, options?: { adminToken?: string });
+  constructor(settings: PusherSettings, options?: ClientOptions);
   readonly settings: PusherSettings;
   /** `new Pusher(...twin.pusherJs())`: pusher-js's key and options for this twin. */
   pusherJs<E extends object = {}>(extra?: E): [string, PusherJsOptions & E];
@@ -291,7 +302,7 @@ export class PusherTwin extends AdminClient {
 // -- Lavalink ---------------------------------------------------------------------------------
 
 export class LavalinkTwin extends AdminClient {
-  constructor(settings: LavalinkSettings, options?: { adminToken?: string });
+  constructor(settings: LavalinkSettings, options?: ClientOptions);
   readonly settings: LavalinkSettings;
   sessions(): Promise<Array<Record<string, Json>>>;
   dropSession(session: string, options?: { code?: number }): Promise<void>;
@@ -395,7 +406,7 @@ export interface WaitForBot {
 export type Id = Snowflake | number | bigint;
 
 export class DiscordTwin extends AdminClient {
-  constructor(settings: DiscordSettings, options?: { adminToken?: string });
+  constructor(settings: DiscordSettings, options?: ClientOptions);
   readonly settings: DiscordSettings;
   /** discord.js's client options for this twin: `new Client({ intents, ...twin.discordJs() })`. */
   discordJs(): { rest: { api: string } };
@@ -465,6 +476,8 @@ export interface StartOptions {
   seed?: number;
   /** Require this bearer token on the admin API. */
   adminToken?: string;
+  /** Seconds a wait takes when a call gives no `timeout` (see ClientOptions). */
+  waitTimeout?: number;
   /** More arguments for `wiretwin serve`. */
   args?: string[];
   env?: Record<string, string | undefined>;
@@ -479,7 +492,7 @@ export const TWIN_NAMES: TwinName[];
 
 /** The running twins, and the process that serves them when startTwins() started it. */
 export class Twins {
-  constructor(settings: Settings, options?: { adminToken?: string });
+  constructor(settings: Settings, options?: ClientOptions);
   readonly settings: Settings;
   readonly adminToken: string | undefined;
   readonly process: ChildProcess | null;
@@ -498,5 +511,5 @@ export function startTwins(options?: StartOptions): Promise<Twins>;
 
 /** A handle on twins already running: their settings, or the path of serve's settings file
  * (default: $WIRETWIN_SETTINGS_FILE). */
-export function connectTwins(settings?: Settings | string, options?: { adminToken?: string }):
+export function connectTwins(settings?: Settings | string, options?: ClientOptions):
   Promise<Twins>;

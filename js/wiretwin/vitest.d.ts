@@ -4,6 +4,7 @@ import type { Settings, Twins } from './index.js';
 export interface ProvidedTwins {
   settings: Settings;
   adminToken: string | null;
+  waitTimeout: number | null;
 }
 
 declare module 'vitest' {

@@ -24,11 +24,19 @@ function queryString(query) {
 export class AdminClient {
   /**
    * @param {string} adminUrl the twin's admin API (`settings.admin_url`)
-   * @param {{adminToken?: string}} [options]
+   * @param {{adminToken?: string, waitTimeout?: number}} [options] `waitTimeout`: the
+   *   seconds a wait (for the journal, a delivery, the bot's replies) takes when the call
+   *   gives none (the twin's default, 5, when unset)
    */
   constructor(adminUrl, options = {}) {
     this.adminUrl = adminUrl.replace(/\/$/, '');
     this.adminToken = options.adminToken;
+    this.waitTimeout = options.waitTimeout;
+  }
+
+  /** A wait's timeout: the one given, else the client's `waitTimeout` (else the twin's). */
+  timeout(timeout) {
+    return timeout ?? this.waitTimeout;
   }
 
   /** One admin call: JSON in, JSON (or nothing, for 204) out; AdminError on an error. */
@@ -129,9 +137,12 @@ export class AdminClient {
   }
 
   /** Wait (a long-poll on the twin) until `count` journal entries after `since` match the
-   * filter; an AdminError with status 504 after `timeout` seconds (default 5). */
+   * filter; an AdminError with status 504 after `timeout` seconds (default: the client's
+   * `waitTimeout`, else 5). */
   waitForJournal(filter = {}) {
-    const { pathPrefix, ...rest } = filter;
-    return this.request('GET', '/journal/wait', { query: { ...rest, path_prefix: pathPrefix } });
+    const { pathPrefix, timeout, ...rest } = filter;
+    return this.request('GET', '/journal/wait', {
+      query: { ...rest, path_prefix: pathPrefix, timeout: this.timeout(timeout) },
+    });
   }
 }

@@ -108,35 +108,35 @@ export class DiscordTwin extends AdminClient {
   /** A user runs a slash command (`name`: "config set" for a subcommand). */
   slash({ user, channel, name, options, replies, timeout }) {
     return this.request('POST', '/discord/interactions/slash', {
-      body: { user, channel, name, options, replies, timeout },
+      body: { user, channel, name, options, replies, timeout: this.timeout(timeout) },
     });
   }
 
   /** A user picks a user or message command on `target` (a user's or a message's id). */
   contextMenu({ user, channel, name, target, replies, timeout }) {
     return this.request('POST', '/discord/interactions/context-menu', {
-      body: { user, channel, name, target, replies, timeout },
+      body: { user, channel, name, target, replies, timeout: this.timeout(timeout) },
     });
   }
 
   /** A user types `value` into the option `focused`; the bot's suggestions are `choices`. */
   autocomplete({ user, channel, name, focused, value, options, replies, timeout }) {
     return this.request('POST', '/discord/interactions/autocomplete', {
-      body: { user, channel, name, focused, value, options, replies, timeout },
+      body: { user, channel, name, focused, value, options, replies, timeout: this.timeout(timeout) },
     });
   }
 
   /** A user clicks the button `customId` on `message`. */
   click({ user, message, customId, replies, timeout }) {
     return this.request('POST', '/discord/interactions/click', {
-      body: { user, message, custom_id: customId, replies, timeout },
+      body: { user, message, custom_id: customId, replies, timeout: this.timeout(timeout) },
     });
   }
 
   /** A user picks `values` in the select menu `customId` on `message`. */
   select({ user, message, customId, values, replies, timeout }) {
     return this.request('POST', '/discord/interactions/select', {
-      body: { user, message, custom_id: customId, values, replies, timeout },
+      body: { user, message, custom_id: customId, values, replies, timeout: this.timeout(timeout) },
     });
   }
 
@@ -145,14 +145,14 @@ export class DiscordTwin extends AdminClient {
   submitModal(interaction, values, { replies, timeout } = {}) {
     const which = typeof interaction === 'object' ? interaction.id : interaction;
     return this.request('POST', `/discord/interactions/${id(which)}/modal`, {
-      body: { values, replies, timeout },
+      body: { values, replies, timeout: this.timeout(timeout) },
     });
   }
 
   /** An interaction's state; with `replies`, once the bot has made that many. */
   interaction(interaction, { replies, timeout } = {}) {
     return this.request('GET', `/discord/interactions/${id(interaction)}`, {
-      query: { replies, timeout },
+      query: { replies, timeout: replies === undefined ? undefined : timeout ?? this.waitTimeout },
     });
   }
 

@@ -18,12 +18,13 @@ const READY_LINE = 'Settings written to';
 /** The running twins: `pusher`, `lavalink`, `discord` (those started), their `settings`
  * (serve's settings file), `reset()` and `stop()`. */
 export class Twins {
-  constructor(settings, { adminToken, process: child, cleanup } = {}) {
+  constructor(settings, { adminToken, waitTimeout, process: child, cleanup } = {}) {
     this.settings = settings;
     this.adminToken = adminToken;
+    this.waitTimeout = waitTimeout;
     this.process = child ?? null;
     this._cleanup = cleanup;
-    const options = { adminToken };
+    const options = { adminToken, waitTimeout };
     this.pusher = settings.pusher ? new PusherTwin(settings.pusher, options) : undefined;
     this.lavalink = settings.lavalink ? new LavalinkTwin(settings.lavalink, options) : undefined;
     this.discord = settings.discord ? new DiscordTwin(settings.discord, options) : undefined;
@@ -57,14 +58,16 @@ export class Twins {
 
 /** A handle on twins someone else started: a settings object, or the path of serve's
  * settings file (default: $WIRETWIN_SETTINGS_FILE). */
-export async function connectTwins(settings, { adminToken } = {}) {
+export async function connectTwins(settings, { adminToken, waitTimeout } = {}) {
   const source = settings ?? process.env.WIRETWIN_SETTINGS_FILE;
   if (source === undefined) {
     throw new Error('connectTwins: give the settings (or the path of the file wiretwin serve '
       + 'wrote with --settings-file), or set WIRETWIN_SETTINGS_FILE');
   }
   const parsed = typeof source === 'string' ? JSON.parse(await readFile(source, 'utf8')) : source;
-  return new Twins(parsed, { adminToken: adminToken ?? process.env.WIRETWIN_ADMIN_TOKEN });
+  return new Twins(parsed, {
+    adminToken: adminToken ?? process.env.WIRETWIN_ADMIN_TOKEN, waitTimeout,
+  });
 }
 
 function command(bin) {
@@ -137,5 +140,7 @@ export async function startTwins(options = {}) {
     throw error;
   }
   const settings = JSON.parse(await readFile(settingsFile, 'utf8'));
-  return new Twins(settings, { adminToken: options.adminToken, process: child, cleanup });
+  return new Twins(settings, {
+    adminToken: options.adminToken, waitTimeout: options.waitTimeout, process: child, cleanup,
+  });
 }

@@ -12,7 +12,10 @@ export const KEY = 'wiretwin';
 export function setupTwins(options = {}) {
   return async function setup(project) {
     const twins = await startTwins(options);
-    project.provide(KEY, { settings: twins.settings, adminToken: options.adminToken ?? null });
+    project.provide(KEY, {
+      settings: twins.settings, adminToken: options.adminToken ?? null,
+      waitTimeout: options.waitTimeout ?? null,
+    });
     return async () => {
       await twins.stop();
     };

@@ -14,7 +14,9 @@ export function useTwins({ reset = true } = {}) {
     throw new Error("useTwins: no twins were provided; add a globalSetup file that does "
       + "`export default setupTwins()` (from 'wiretwin/vitest') to the vitest config");
   }
-  const twins = new Twins(provided.settings, { adminToken: provided.adminToken ?? undefined });
+  const twins = new Twins(provided.settings, {
+    adminToken: provided.adminToken ?? undefined, waitTimeout: provided.waitTimeout ?? undefined,
+  });
   if (reset) {
     beforeEach(async () => {
       await twins.reset(reset === true ? undefined : reset);

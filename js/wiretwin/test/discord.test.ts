@@ -79,6 +79,7 @@ beforeAll(async () => {
   bot.on(Events.InteractionCreate, (interaction) => void onInteraction(interaction));
   const ready = new Promise<Client<true>>((resolve) => bot.once(Events.ClientReady, resolve));
   await bot.login(discord.settings.token);
+  await discord.waitForBot();
   await (await ready).application.commands.set(COMMANDS);
   expect((await discord.commands()).map((c) => c.name).sort()).toEqual(['form', 'greet', 'panel']);
 });

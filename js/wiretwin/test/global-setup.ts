@@ -3,4 +3,5 @@
 // on the PATH.
 import { setupTwins } from 'wiretwin/vitest-setup';
 
-export default setupTwins({ virtualClock: true });
+// Waits get 15 s (not the twin's 5) for a loaded machine running many suites at once.
+export default setupTwins({ virtualClock: true, waitTimeout: 15 });

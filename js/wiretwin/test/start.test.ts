@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import Pusher from 'pusher-js';
 import { describe, expect, it } from 'vitest';
 
-import { AdminError, connectTwins, startTwins } from 'wiretwin';
+import { AdminError, PusherTwin, connectTwins, startTwins } from 'wiretwin';
 
 describe('startTwins', () => {
   it('starts the twins asked for on free ports, behind an admin token, and stops them', async () => {
@@ -36,6 +36,12 @@ describe('startTwins', () => {
       await pusher.trigger('orders', 'made', [1, 2]);
       expect(await heard).toEqual([1, 2]);
       client.disconnect();
+
+      // A client's waitTimeout is the timeout of the waits that give none.
+      const impatient = new PusherTwin(pusher.settings, { adminToken: 'letmein', waitTimeout: 0 });
+      const waited = await impatient.waitForDelivery({ event: 'never' }).catch((e) => e);
+      expect(waited.status).toBe(504);
+      expect(waited.reason).toMatch(/^waited 0s for 1 journal entry/);
     } finally {
       await twins.stop();
     }
