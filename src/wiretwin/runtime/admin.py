@@ -28,7 +28,7 @@ import ipaddress
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -36,10 +36,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from aiohttp import web
 
 from .. import __version__
-from . import jsonio
+from . import journal_query, jsonio
 from .clock import Clock, VirtualClock
 from .faults import fault_from_json
 from .journal import Entry
+from .journal_query import QueryError
 from .looptime import LoopClock
 from .routes import RouteSpec
 from .waiters import WaitTimeout
@@ -258,21 +259,10 @@ class AdminApi:
                               "limit": "at most this many (the newest)",
                               "format": "json (default) or jsonl"},
                        response=ARRAY, tag="journal"),
-            AdminRoute("GET", "/journal/mark", self.journal_mark,
-                       "The newest entry's seq (0 before the first): pass it as `since` "
-                       "to wait only for what comes after now",
-                       response={"type": "object", "required": ["seq"], "properties": {
-                           "seq": {"type": "integer"}}}, tag="journal"),
-            AdminRoute("GET", "/journal/wait", self.journal_wait,
-                       "Long-poll: answer once `count` entries after `since` match every "
-                       "filter given (at once if they are there already), oldest first; "
-                       "504 after `timeout` seconds",
-                       query={**JOURNAL_FILTERS,
-                              "since": "only entries with a greater seq (default 0)",
-                              "count": "how many matching entries to wait for (default 1)",
-                              "timeout": f"seconds to wait (default 5, at most "
-                                         f"{MAX_WAIT:g})"},
-                       response=ARRAY, tag="journal"),
+            AdminRoute("GET", "/journal/mark", self.journal_mark, journal_query.MARK_SUMMARY,
+                       response=journal_query.MARK_RESPONSE, tag="journal"),
+            AdminRoute("GET", "/journal/wait", self.journal_wait, journal_query.WAIT_SUMMARY,
+                       query=journal_query.WAIT_QUERY, response=ARRAY, tag="journal"),
             AdminRoute("DELETE", "/journal", self.clear_journal, "Empty the journal",
                        status=204, tag="journal"),
             AdminRoute("GET", "/clock", self.clock, "The twin's clock", tag="clock"),
@@ -327,20 +317,11 @@ class AdminApi:
             raise AdminError(404, f"no active fault named {name!r}")
 
     async def journal(self, request: web.Request) -> Any:
-        q = request.query
         try:
-            since = int(q.get("since", "0"))
-            limit = int(q["limit"]) if "limit" in q else None
-        except ValueError:
-            raise AdminError(400, "since and limit are integers") from None
-        entries = [
-            e for e in self.twin.journal
-            if e.seq > since and all(q[k] == getattr(e, k) for k in
-                                     ("kind", "connection", "direction", "event") if k in q)
-        ]
-        if limit is not None:
-            entries = entries[-limit:] if limit > 0 else []
-        if q.get("format") == "jsonl":
+            entries = journal_query.select_entries(self.twin.journal, request.query)
+        except QueryError as exc:
+            raise AdminError(400, str(exc)) from None
+        if request.query.get("format") == "jsonl":
             text = "".join(json.dumps(e.to_json(), ensure_ascii=False) + "\n" for e in entries)
             return self._cors(web.Response(text=text, content_type="application/x-ndjson"))
         return [e.to_json() for e in entries]
@@ -349,21 +330,12 @@ class AdminApi:
         return {"seq": self.twin.journal.last_seq}
 
     async def journal_wait(self, request: web.Request) -> list[dict[str, Any]]:
-        q = request.query
-        since: int = _query_number(q, "since", 0, int, minimum=0)
-        count: int = _query_number(q, "count", 1, int, minimum=1)
-        timeout: float = _query_number(q, "timeout", 5.0, float, minimum=0)
-        if timeout > MAX_WAIT:
-            raise AdminError(400, f"timeout is at most {MAX_WAIT:g} seconds")
-        matches = journal_filter(q)
         try:
-            found = await self.twin.journal.wait_for(
-                lambda e: e.seq > since and matches(e), count=count, timeout=timeout)
-        except WaitTimeout:
-            seen = sum(1 for e in self.twin.journal.since(since) if matches(e))
-            raise AdminError(504, f"waited {timeout:g}s for {count} journal entr"
-                                  f"{'y' if count == 1 else 'ies'} after seq {since} matching "
-                                  f"{_describe_filter(q)}; {seen} matched") from None
+            found = await journal_query.wait_for_entries(self.twin.journal, request.query)
+        except QueryError as exc:
+            raise AdminError(400, str(exc)) from None
+        except WaitTimeout as exc:
+            raise AdminError(504, str(exc)) from None
         return [e.to_json() for e in found]
 
     async def clear_journal(self, request: web.Request) -> None:
@@ -387,73 +359,6 @@ class AdminApi:
             fired = await clock.advance(float(seconds),
                                         wait_replies=bool(body.get("wait_replies", True)))
         return {"fired": fired, "time": clock.time(), "monotonic": clock.monotonic()}
-
-
-#: The longest a ``/journal/wait`` may wait, in seconds.
-MAX_WAIT = 120.0
-
-#: ``/journal/wait``'s filters: query parameter -> what it matches.
-JOURNAL_FILTERS: dict[str, str] = {
-    "kind": "http, frame, connection, fault, note or dropped",
-    "connection": "connection id", "direction": "in or out",
-    "event": "frame label, connection open/close, fault name",
-    "method": "an http entry's method (GET, POST...)",
-    "path": "an http entry's path, exactly",
-    "path_prefix": "an http entry's path starts with this",
-    "status": "an http entry's status",
-    "contains": "the frame's text, or the http entry's request or response body, "
-                "contains this",
-}
-
-
-def journal_filter(query: Mapping[str, str]) -> Callable[[Entry], bool]:
-    """The predicate of ``/journal/wait``'s filters (those given), for an entry."""
-    fields = {k: query[k] for k in ("kind", "connection", "direction", "event") if k in query}
-    method = query.get("method", "").upper() or None
-    path, prefix = query.get("path"), query.get("path_prefix")
-    status: int | None = _query_number(query, "status", None, int)
-    contains = query.get("contains")
-
-    def matches(entry: Entry) -> bool:
-        if any(getattr(entry, k) != v for k, v in fields.items()):
-            return False
-        detail = entry.detail
-        if method is not None and detail.get("method") != method:
-            return False
-        if path is not None and detail.get("path") != path:
-            return False
-        if prefix is not None and not str(detail.get("path", "")).startswith(prefix):
-            return False
-        if status is not None and detail.get("status") != status:
-            return False
-        if contains is not None:
-            texts = [entry.text or "", str(detail.get("request_body", "")),
-                     str(detail.get("response_body", ""))]
-            return any(contains in text for text in texts)
-        return True
-
-    return matches
-
-
-def _describe_filter(query: Mapping[str, str]) -> str:
-    given = [f"{k}={query[k]!r}" for k in JOURNAL_FILTERS if k in query]
-    return ", ".join(given) or "anything"
-
-
-def _query_number(query: Mapping[str, str], name: str, default: float | None,
-                  kind: type[int] | type[float], *, minimum: float | None = None
-                  ) -> Any:
-    """A number (``kind``) from the query string, ``default`` when absent, or a 400."""
-    raw = query.get(name)
-    if raw is None:
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise AdminError(400, f"{name} must be a number, not {raw!r}") from None
-    if minimum is not None and value < minimum:
-        raise AdminError(400, f"{name} must be at least {minimum:g}")
-    return value
 
 
 def clock_json(clock: Clock) -> dict[str, Any]:
@@ -586,6 +491,5 @@ class AdminSource:
 
 
 __all__ = ["ADMIN_COOKIE", "CONSOLE_HEADER", "EXTENSIONS_GROUP", "AdminApi", "AdminError",
-           "AdminRoute", "AdminSource", "admin_extensions", "clock_json", "journal_filter",
-           "json_body",
+           "AdminRoute", "AdminSource", "admin_extensions", "clock_json", "json_body",
            "openapi_document"]
