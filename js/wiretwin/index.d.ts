@@ -301,21 +301,64 @@ export class PusherTwin extends AdminClient {
 
 // -- Lavalink ---------------------------------------------------------------------------------
 
+/** A track as Lavalink v4 serializes it. */
+export interface LavalinkTrack {
+  encoded: string;
+  info: {
+    identifier: string; isSeekable: boolean; author: string; length: number; isStream: boolean;
+    position: number; title: string; uri: string | null; artworkUrl: string | null;
+    isrc: string | null; sourceName: string;
+  };
+  pluginInfo: Record<string, Json>;
+  userData: Record<string, Json>;
+}
+
+export interface LavalinkSession {
+  id: string;
+  userId: string;
+  clientName: string | null;
+  attached: boolean;
+  resuming: boolean;
+  timeout: number;
+  /** The guild ids of its players. */
+  players: string[];
+}
+
+/** A player as the node holds it. */
+export interface LavalinkPlayer {
+  sessionId: string;
+  guildId: string;
+  track: LavalinkTrack | null;
+  position: number;
+  paused: boolean;
+  volume: number;
+  filters: Record<string, Json>;
+  voice: Record<string, Json>;
+  connected: boolean;
+  endTime: number | null;
+}
+
 export class LavalinkTwin extends AdminClient {
   constructor(settings: LavalinkSettings, options?: ClientOptions);
   readonly settings: LavalinkSettings;
-  sessions(): Promise<Array<Record<string, Json>>>;
+  sessions(): Promise<LavalinkSession[]>;
+  /** Drop a session's websocket (1006 by default: an abrupt reset). */
   dropSession(session: string, options?: { code?: number }): Promise<void>;
-  players(): Promise<Array<Record<string, Json>>>;
-  player(guild: Snowflake): Promise<Record<string, Json>>;
-  addTrack(track: { title?: string; author?: string; [field: string]: Json | undefined }):
-    Promise<Record<string, Json>>;
-  addPlaylist(playlist: { name?: string; trackCount?: number; [field: string]: Json | undefined }):
-    Promise<Record<string, Json>>;
-  addSearch(search: { query: string; count?: number; prefix?: string }):
-    Promise<Array<Record<string, Json>>>;
+  players(): Promise<LavalinkPlayer[]>;
+  player(guild: Snowflake): Promise<LavalinkPlayer>;
+  /** Add a track to the catalogue the twin loads from (missing fields are generated). */
+  addTrack(track?: { title?: string; author?: string; length?: number; source?: string;
+    isStream?: boolean }): Promise<LavalinkTrack>;
+  addPlaylist(playlist?: { name?: string; trackCount?: number }):
+    Promise<{ url: string; info: { name: string; selectedTrack: number };
+      pluginInfo: Record<string, Json>; tracks: LavalinkTrack[] }>;
+  /** Register what a search returns. */
+  addSearch(search: { query: string; count?: number; prefix?: string }): Promise<LavalinkTrack[]>;
   trackException(guild: Snowflake, options?: { message?: string; severity?: string }): Promise<void>;
   trackStuck(guild: Snowflake, options?: { thresholdMs?: number }): Promise<void>;
+  voiceClosed(guild: Snowflake, options?: { code?: number; reason?: string; byRemote?: boolean }):
+    Promise<void>;
+  addFailure(failure: { identifier: string; message: string; severity?: string }): Promise<void>;
 }
 
 // -- Discord ----------------------------------------------------------------------------------

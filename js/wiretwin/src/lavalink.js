@@ -52,4 +52,18 @@ export class LavalinkTwin extends AdminClient {
       body: { thresholdMs },
     });
   }
+
+  /** WebSocketClosedEvent: the player's Discord voice socket closed (4006 by default). */
+  async voiceClosed(guild, { code, reason, byRemote } = {}) {
+    await this.request('POST', `/lavalink/players/${encodeURIComponent(guild)}/voice-closed`, {
+      body: { code, reason, byRemote },
+    });
+  }
+
+  /** Make loading `identifier` fail with `message` (LoadResult "error"). */
+  async addFailure({ identifier, message, severity }) {
+    await this.request('POST', '/lavalink/catalogue/failures', {
+      body: { identifier, message, severity },
+    });
+  }
 }
