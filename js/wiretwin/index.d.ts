@@ -446,7 +446,17 @@ export interface WaitForBot {
   timeout?: number;
 }
 
-export type Id = Snowflake | number | bigint;
+/** An id: a snowflake as a string (a number only for ids below 2**53). */
+export type Id = Snowflake | number;
+
+export interface DiscordRateLimits {
+  default: { limit: number; reset_after: number };
+  overrides: Array<{ route: string; limit: number; reset_after: number }>;
+  /** Every REST route template the twin serves. */
+  routes: string[];
+  /** The routes Discord answers without rate-limit headers. */
+  unbucketed: Array<{ method: string; route: string }>;
+}
 
 export class DiscordTwin extends AdminClient {
   constructor(settings: DiscordSettings, options?: ClientOptions);
@@ -497,8 +507,10 @@ export class DiscordTwin extends AdminClient {
   invalidateSessions(options?: { resumable?: boolean }): Promise<void>;
   dispatch(dispatch: { event: string; data: Record<string, Json>; guildId?: Id; userIds?: Id[] }):
     Promise<void>;
-  rateLimits(): Promise<Record<string, Json>>;
-  setRateLimit(limit: { route: string; limit: number; resetAfter?: number }): Promise<Record<string, Json>>;
+  rateLimits(): Promise<DiscordRateLimits>;
+  /** `limit` requests per `resetAfter` seconds on a REST route template, then 429s. */
+  setRateLimit(limit: { route: string; limit: number; resetAfter?: number }):
+    Promise<{ route: string; limit: number; reset_after: number }>;
   clearRateLimits(): Promise<void>;
 }
 

@@ -22,6 +22,9 @@ const COMMANDS = [
     { type: 3, name: 'name', description: 'Who', required: true }] },
   { name: 'panel', description: 'A button and a menu' },
   { name: 'form', description: 'A modal' },
+  { name: 'fruit', description: 'Pick a fruit', options: [
+    { type: 3, name: 'name', description: 'Which', required: true, autocomplete: true }] },
+  { type: 2, name: 'Who' },
 ];
 
 async function onMessage(message: Message): Promise<void> {
@@ -35,7 +38,13 @@ async function onMessage(message: Message): Promise<void> {
 }
 
 async function onInteraction(interaction: Interaction): Promise<void> {
-  if (interaction.isChatInputCommand()) {
+  if (interaction.isAutocomplete()) {
+    const typed = interaction.options.getFocused();
+    const fruits = ['apple', 'apricot', 'banana'].filter((f) => f.startsWith(typed));
+    await interaction.respond(fruits.map((f) => ({ name: f, value: f })));
+  } else if (interaction.isUserContextMenuCommand()) {
+    await interaction.reply(`that is ${interaction.targetUser.username}`);
+  } else if (interaction.isChatInputCommand()) {
     if (interaction.commandName === 'greet') {
       await interaction.reply(`hello ${interaction.options.getString('name', true)}`);
     } else if (interaction.commandName === 'panel') {
@@ -72,8 +81,12 @@ beforeAll(async () => {
 
   bot = new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages,
-      GatewayIntentBits.MessageContent],
+      GatewayIntentBits.MessageContent, GatewayIntentBits.GuildMessageReactions],
     ...discord.discordJs(),
+  });
+  bot.on(Events.MessageReactionAdd, (reaction) => {
+    const { channel } = reaction.message;
+    if (channel.isSendable()) void channel.send(`reacted ${reaction.emoji.name}`);
   });
   bot.on(Events.MessageCreate, (message) => void onMessage(message));
   bot.on(Events.InteractionCreate, (interaction) => void onInteraction(interaction));
@@ -81,7 +94,8 @@ beforeAll(async () => {
   await bot.login(discord.settings.token);
   await discord.waitForBot();
   await (await ready).application.commands.set(COMMANDS);
-  expect((await discord.commands()).map((c) => c.name).sort()).toEqual(['form', 'greet', 'panel']);
+  expect((await discord.commands()).map((c) => c.name).sort())
+    .toEqual(['Who', 'form', 'fruit', 'greet', 'panel']);
 });
 
 afterAll(async () => {
@@ -147,6 +161,56 @@ describe('a discord.js bot driven through the package', () => {
     const submitted = await discord.submitModal(opened, { answer: 'yes' });
     expect(submitted.message?.content).toBe('answer: yes');
     expect(await discord.modals(alice.id)).toEqual([]);
+  });
+
+  it('autocompletes an option and runs a user command', async () => {
+    const typed = await discord.autocomplete({
+      user: alice.id, channel: general.id, name: 'fruit', focused: 'name', value: 'ap',
+    });
+    expect(typed.choices).toEqual([{ name: 'apple', value: 'apple' },
+      { name: 'apricot', value: 'apricot' }]);
+    const bob = (await discord.users()).find((u) => u.username === 'bob')!;
+    const who = await discord.contextMenu({
+      user: alice.id, channel: general.id, name: 'Who', target: bob.id,
+    });
+    expect(who.message?.content).toBe('that is bob');
+    const mine = await discord.interactions({ user: alice.id });
+    expect(mine.at(-1)?.id).toBe(who.id);
+    expect((await discord.interaction(who.id)).message?.content).toBe('that is bob');
+  });
+
+  it('tells the bot of a reaction, and of a member who just joined', async () => {
+    const message = await discord.sendMessage({ channel: general.id, author: alice.id, content: 'vote' });
+    const since = await discord.journalMark();
+    await discord.react({ channel: general.id, message: message.id, user: alice.id, emoji: '👍' });
+    const [answer] = await discord.waitForBotMessages({ channel: general.id, since });
+    expect(answer.content).toBe('reacted 👍');
+
+    const dave = await discord.addUser({ username: 'dave' });
+    await discord.addMember(general.guild_id as string, { user: dave.id });
+    expect((await discord.members(general.guild_id as string)).length).toBeGreaterThan(5);
+    const { replies } = await discord.ask({ channel: general.id, author: dave.id, content: '!ping' });
+    expect(replies.map((m) => m.content)).toEqual(['pong']);
+  });
+
+  it('asks the bot to reconnect: discord.js resumes and answers again', async () => {
+    const since = await discord.journalMark();
+    await discord.reconnect();
+    await discord.waitForJournal({ kind: 'frame', direction: 'in', event: 'RESUME', since });
+    await discord.waitForJournal({ kind: 'frame', direction: 'out', event: 'RESUMED', since });
+    const { replies } = await discord.ask({ channel: general.id, author: alice.id, content: '!ping' });
+    expect(replies[0].content).toBe('pong');
+  });
+
+  it('sets and clears a REST route\'s rate limit', async () => {
+    const route = '/channels/{channel_id}/messages';
+    expect(await discord.setRateLimit({ route, limit: 5, resetAfter: 2 }))
+      .toEqual({ route, limit: 5, reset_after: 2 });
+    const limits = await discord.rateLimits();
+    expect(limits.overrides).toEqual([{ route, limit: 5, reset_after: 2 }]);
+    expect(limits.routes).toContain(route);
+    await discord.clearRateLimits();
+    expect((await discord.rateLimits()).overrides).toEqual([]);
   });
 
   it('says what is wrong when a user cannot act', async () => {
