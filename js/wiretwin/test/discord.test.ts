@@ -79,6 +79,7 @@ beforeAll(async () => {
   general = (await discord.channels(guild.id)).find((c) => c.name === 'general')!;
   alice = (await discord.users()).find((u) => u.username === 'alice')!;
 
+  // --8<-- [start:bot]
   bot = new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages,
       GatewayIntentBits.MessageContent, GatewayIntentBits.GuildMessageReactions],
@@ -94,6 +95,7 @@ beforeAll(async () => {
   await bot.login(discord.settings.token);
   await discord.waitForBot();
   await (await ready).application.commands.set(COMMANDS);
+  // --8<-- [end:bot]
   expect((await discord.commands()).map((c) => c.name).sort())
     .toEqual(['Who', 'form', 'fruit', 'greet', 'panel']);
 });
@@ -103,6 +105,7 @@ afterAll(async () => {
 });
 
 describe('a discord.js bot driven through the package', () => {
+  // --8<-- [start:ask]
   it('answers a message a user sends', async () => {
     const { message, replies } = await discord.ask({
       channel: general.id, author: alice.id, content: '!ping',
@@ -114,6 +117,7 @@ describe('a discord.js bot driven through the package', () => {
     expect(replies[0].message_reference?.message_id).toBe(message.id);
   });
 
+  // --8<-- [end:ask]
   it('waits for every message the bot posts', async () => {
     const since = await discord.journalMark();
     await discord.sendMessage({ channel: general.id, author: alice.id, content: '!count' });
@@ -136,6 +140,7 @@ describe('a discord.js bot driven through the package', () => {
     expect(missing.status).toBe(400);
   });
 
+  // --8<-- [start:components]
   it('clicks a button and picks in a select menu the bot sent', async () => {
     const panel = await discord.slash({ user: alice.id, channel: general.id, name: 'panel' });
     const messageId = panel.message!.id;
@@ -163,6 +168,7 @@ describe('a discord.js bot driven through the package', () => {
     expect(await discord.modals(alice.id)).toEqual([]);
   });
 
+  // --8<-- [end:components]
   it('autocompletes an option and runs a user command', async () => {
     const typed = await discord.autocomplete({
       user: alice.id, channel: general.id, name: 'fruit', focused: 'name', value: 'ap',
