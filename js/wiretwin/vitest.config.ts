@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // pusher-js and discord.js clients against it.
 export default defineConfig({
   test: {
+    include: ['test/**/*.test.ts'],  // test-jest/ is jest's
     globalSetup: ['./test/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,

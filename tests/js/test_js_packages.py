@@ -1,6 +1,7 @@
 """The JavaScript side of the repository, run from pytest so the suite keeps one entry
 point: the ``wiretwin`` npm package (``js/wiretwin``: its types checked by ``tsc``, its
-vitest tests driving pusher-js and discord.js through it) and the React dashboard example
+vitest tests driving pusher-js, discord.js and a Lavalink websocket through it, and its
+jest glue under jest) and the React dashboard example
 (``js/examples/pusher-dashboard``: the Pusher testing guide's component tests, for real).
 
 Each vitest run starts ``wiretwin serve`` from this checkout (``WIRETWIN_BIN`` is the
@@ -42,7 +43,11 @@ def _run(package: Path, tool: str, *args: str) -> str:
     if node is None or not binary.exists():
         pytest.fail(f"{tool} is not installed in {package.relative_to(REPO)}: run "
                     "`make install` (npm ci in each JavaScript folder)")
-    done = subprocess.run([str(binary), *args], cwd=package, env=_env(), text=True,
+    command = [str(binary), *args]
+    if tool == "jest":  # native ES modules: jest's VM modules, behind Node's flag
+        command = [node, "--experimental-vm-modules",
+                   str(package / "node_modules" / "jest" / "bin" / "jest.js"), *args]
+    done = subprocess.run(command, cwd=package, env=_env(), text=True,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           timeout=TIMEOUT, check=False)
     if done.returncode != 0:
@@ -61,3 +66,9 @@ def test_vitest_suite_passes(name: str) -> None:
     out = _run(PACKAGES[name], "vitest", "run")
     assert " failed" not in out
     assert "Tests  " in out and " passed" in out, out[-2000:]
+
+
+def test_jest_suite_passes() -> None:
+    """The package's jest glue (wiretwin/jest-setup, wiretwin/jest) under jest itself."""
+    out = _run(PACKAGES["wiretwin"], "jest", "--ci")
+    assert "Tests:" in out and " failed" not in out, out[-2000:]

@@ -1,0 +1,1 @@
+export { teardownTwins as default } from 'wiretwin/jest-setup';
