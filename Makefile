@@ -90,7 +90,7 @@ typecheck: $(STAMP)
 
 # The documentation site, built strictly (a broken link or reference fails the build).
 docs: $(STAMP)
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir $(VENV)/site
 
 # Before tagging a release (docs/releasing.md): the version and the CHANGELOG agree, the
 # sdist and wheel build into dist/ with valid metadata and their package data, and the
