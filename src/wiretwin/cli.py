@@ -156,8 +156,11 @@ def _build_twins(args: argparse.Namespace, world: dict[str, Any]) -> dict[str, T
             continue
         # Built with their world, so POST /_wiretwin/reset goes back to the world, not
         # to the built-in defaults.
+        extra: dict[str, Any] = {}
+        if name == "pusher" and args.pusher_redis:
+            extra = {"cluster": args.pusher_redis, "cluster_node": args.pusher_node}
         try:
-            twins[name] = kind(port=port, world=world.get(name), **common)
+            twins[name] = kind(port=port, world=world.get(name), **common, **extra)
         except ValueError as exc:
             raise WorldError(f"{where}: [{name}] {exc}") from None
     return twins
@@ -178,6 +181,8 @@ async def serve(args: argparse.Namespace, out: TextIO) -> None:
             try:
                 await twin.start()
             except OSError as exc:
+                if exc.strerror is None:
+                    raise  # not the port: e.g. the Redis of --pusher-redis refused
                 raise OSError(exc.errno, f"the {name} twin {exc.strerror} (choose another "
                                          f"with --{name}-port; 0 takes any free port)"
                               ) from None
@@ -257,6 +262,13 @@ def build_parser() -> argparse.ArgumentParser:
                            help="address to listen on (default: 127.0.0.1)")
     serve_cmd.add_argument("--pusher-port", type=_port, default=DEFAULT_PUSHER_PORT,
                            help=f"Pusher twin port (default: {DEFAULT_PUSHER_PORT}; 0 = any)")
+    serve_cmd.add_argument("--pusher-redis", metavar="URL",
+                           help="share the Pusher twin's apps with every other one given "
+                                "the same Redis (redis://host:port/db): events, presence "
+                                "and webhooks become cluster-wide")
+    serve_cmd.add_argument("--pusher-node", metavar="NAME",
+                           help="this Pusher twin's name in its Redis cluster (default: "
+                                "random)")
     serve_cmd.add_argument("--lavalink-port", type=_port, default=DEFAULT_LAVALINK_PORT,
                            help=f"Lavalink twin port (default: {DEFAULT_LAVALINK_PORT}; "
                                 "0 = any)")
