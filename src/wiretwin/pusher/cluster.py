@@ -109,8 +109,9 @@ class RedisPeers:
                                     on_lost=self._lost)
         try:
             await self._commands.open()
-            if self._node_name is not None and await self._alive(self.node):
-                raise ValueError(f"a cluster node called {self.node!r} is already running")
+            if self._node_name is not None and (await self._names()).count(self.node) > 1:
+                raise OSError(f"a Pusher twin called {self.node!r} is already in the "
+                              f"cluster at {self.url}")
             await self._bus.open()
             for key, text in (("membership", cluster_scripts.MEMBERSHIP),
                               ("gone", cluster_scripts.GONE),
@@ -120,7 +121,7 @@ class RedisPeers:
             await self._bus.call("SUBSCRIBE", self.prefix + "bus")
             await self._commands.call("SADD", self.prefix + "nodes", self.node)
             await self._bootstrap()
-        except (OSError, RedisError, TimeoutError) as exc:
+        except (RedisError, TimeoutError, ConnectionError) as exc:
             await self._close_connections()
             raise OSError(f"cannot join the Pusher cluster at {self.url}: {exc}") from exc
         except BaseException:
@@ -250,19 +251,30 @@ class RedisPeers:
             message = _dumps({"n": self.node, "t": "join" if delta > 0 else "leave",
                               "a": app.id, "c": channel, "u": user_id, "i": user_info,
                               "k": key})
+        # Off presence channels, a socket's change is a new subscription count (the
+        # script tells every node, this one included, in the cluster's order).
+        counted = (app.subscription_count and socket_id is not None and user_id is None)
         future = self._track(self._commands.send(
             "EVALSHA", self._sha["membership"], 0, self.prefix, self.node, app.id, channel,
             delta, 1 if socket_id is not None else 0, user_id or "", key,
-            _dumps([user_id, user_info]), message))
+            _dumps([user_id, user_info]), message, 1 if counted else 0))
 
         def decided(done: asyncio.Future[Any]) -> None:
             if done.cancelled() or done.exception() is not None:
                 return
-            for name in done.result():
-                event: dict[str, Any] = {"name": name, "channel": channel}
-                if name.startswith("member_"):
-                    event["user_id"] = user_id
-                self._send_webhook(app, event)
+            count, *names = done.result()
+            # In the order one process sends them: occupied, members, the count, vacated.
+            for name in names:
+                if name != "channel_vacated":
+                    event: dict[str, Any] = {"name": name, "channel": channel}
+                    if name.startswith("member_"):
+                        event["user_id"] = user_id
+                    self._send_webhook(app, event)
+            if counted:
+                self._send_webhook(app, {"name": "subscription_count", "channel": channel,
+                                         "subscription_count": count})
+            if "channel_vacated" in names:
+                self._send_webhook(app, {"name": "channel_vacated", "channel": channel})
 
         future.add_done_callback(decided)
 
@@ -281,9 +293,9 @@ class RedisPeers:
     def _apply(self, text: str) -> None:
         try:
             message = json.loads(text)
-            if message.get("n") == self.node:
-                return
             kind = message["t"]
+            if message.get("n") == self.node:
+                return  # (count messages have no sender: every node applies them)
             if kind == "gone":
                 self.model.remote_gone(message["g"])
                 return
@@ -303,6 +315,8 @@ class RedisPeers:
                 model.remote_join(app, message["c"], message["u"], message["i"], message["k"])
             elif kind == "leave":
                 model.remote_leave(app, message["c"], message["u"], message["k"])
+            elif kind == "count":
+                model.subscription_counted(app, message["c"], message["x"])
         except Exception:
             log.exception("could not apply a message from the Pusher cluster: %.200s", text)
 
@@ -319,18 +333,16 @@ class RedisPeers:
 
         self._sweeper = loop.call_later(self.sweep_interval, due)
 
-    async def _alive(self, node: str) -> bool:
-        return node in await self._alive_nodes()
-
-    async def _alive_nodes(self) -> set[str]:
+    async def _names(self) -> list[str]:
+        """The node ids of every Redis connection of a cluster twin (two per twin)."""
         assert self._commands is not None
         listing = await self._commands.call("CLIENT", "LIST")
-        alive = set()
+        names = []
         for line in listing.splitlines():
             for field in line.split(" "):
                 if field.startswith("name=" + CLIENT_NAME):
-                    alive.add(field[len("name=" + CLIENT_NAME):])
-        return alive
+                    names.append(field[len("name=" + CLIENT_NAME):])
+        return names
 
     async def sweep(self) -> list[str]:
         """Take back what dead nodes held; their ids."""
@@ -338,7 +350,7 @@ class RedisPeers:
             return []
         try:
             nodes = await self._commands.call("SMEMBERS", self.prefix + "nodes")
-            alive = await self._alive_nodes()
+            alive = set(await self._names())
             dead = [n for n in nodes if n not in alive and n != self.node]
             for node in dead:
                 await self._gone(node)

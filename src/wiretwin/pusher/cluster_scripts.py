@@ -31,18 +31,24 @@ end
 """
 
 #: ARGV: prefix, node, app, channel, delta (1 or -1), is_socket (1/0), user id ('' for
-#: none), member key, member JSON, bus message ('' for none). Returns the webhooks due.
+#: none), member key, member JSON, bus message ('' for none), whether to tell every node
+#: the new subscription count (1/0). Returns the cluster's subscription count, then the
+#: webhooks due.
 MEMBERSHIP = _HELPERS + """
 local node, app, ch = ARGV[2], ARGV[3], ARGV[4]
 local d = tonumber(ARGV[5])
 local user = ARGV[7]
 local mine = P .. 'node:' .. node
-local out = {}
+local out = {0}
 local occ = incr(P .. 'occ:' .. app, ch, d)
 incr(mine, 'o' .. US .. app .. US .. ch, d)
 if ARGV[6] == '1' then
-  incr(P .. 'subs:' .. app, ch, d)
+  local subs = incr(P .. 'subs:' .. app, ch, d)
   incr(mine, 's' .. US .. app .. US .. ch, d)
+  out[1] = math.max(subs, 0)
+  if ARGV[11] == '1' then
+    redis.call('PUBLISH', P .. 'bus', cjson.encode({t = 'count', a = app, c = ch, x = out[1]}))
+  end
 end
 if d > 0 and occ == 1 then table.insert(out, 'channel_occupied') end
 if user ~= '' then

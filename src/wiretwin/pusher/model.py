@@ -263,8 +263,8 @@ class PusherModel(ChannelQueries):
         )
 
     def _subscription_count_changed(self, app: App, channel: Channel) -> None:
-        if not app.subscription_count:
-            return
+        if not app.subscription_count or self.peers.shares_membership:
+            return  # (in a cluster, the count is the cluster's: see subscription_counted)
         count = channel.subscription_count
         if channel.subscribers:
             self.effects.deliver(
@@ -273,6 +273,13 @@ class PusherModel(ChannelQueries):
         self.effects.webhook(app, {
             "name": "subscription_count", "channel": channel.name, "subscription_count": count,
         })
+
+    def subscription_counted(self, app: App, name: str, count: int) -> None:
+        """A cluster's new subscription count for ``name``: to this process's subscribers."""
+        channel = self.state(app).channels.get(name)
+        if channel is not None and channel.subscribers:
+            self.effects.deliver(list(channel.subscribers),
+                                 wire.subscription_count(name, count))
 
     def _replay_cache(self, state: AppState, conn: Connection, name: str) -> None:
         cached = self._cached(state, name)
