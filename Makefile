@@ -100,8 +100,11 @@ docs: $(STAMP)
 release-check: $(STAMP)
 	$(BIN)/python -m scripts.release_check
 
+# The Pusher suites run twice: once more with every twin in a Redis cluster of its own
+# (tests/e2e/pusher/conftest.py), where clients must see no difference.
 pytest: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+	WIRETWIN_TEST_PUSHER_CLUSTER=1 $(BIN)/pytest $(PYTEST_ARGS) tests/e2e/pusher
 
 test: install lint typecheck docs pytest
 

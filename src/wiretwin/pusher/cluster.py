@@ -36,6 +36,7 @@ import re
 import secrets
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from ..runtime.resp import RedisAddress, RedisConnection, RedisError
 from . import cluster_scripts
@@ -62,7 +63,8 @@ class RedisPeers:
 
     def __init__(self, url: str, *, node: str | None = None, sweep_interval: float = 1.0,
                  prefix: str = DEFAULT_PREFIX) -> None:
-        """``url``: ``redis://host:port/db``. ``node``: this process's name in the cluster
+        """``url``: ``redis://host:port/db`` (``?prefix=...`` sets the key prefix, by
+        default ``wiretwin:pusher:``). ``node``: this process's name in the cluster
         (letters, digits, ``_ . -``; default: random at each start). ``sweep_interval``:
         seconds between looks for dead nodes."""
         if node is not None and not NODE_NAME.match(node):
@@ -70,7 +72,8 @@ class RedisPeers:
                              "(at most 64)")
         self.url = url
         self.address = RedisAddress.parse(url)
-        self.prefix = prefix
+        # ?prefix=...: clusters sharing one Redis database keep apart by key prefix.
+        self.prefix = parse_qs(urlsplit(url).query).get("prefix", [prefix])[0]
         self.sweep_interval = sweep_interval
         self._node_name = node
         self.node = node or ""
