@@ -41,6 +41,7 @@ from urllib.parse import parse_qs, urlsplit
 from ..runtime.resp import RedisAddress, RedisConnection, RedisError
 from . import cluster_scripts
 from .apps import App
+from .channels import channel_type
 from .limits import PublishRequest
 from .model import ChannelCount, PusherModel
 
@@ -124,6 +125,7 @@ class RedisPeers:
             await self._bus.call("SUBSCRIBE", self.prefix + "bus")
             await self._commands.call("SADD", self.prefix + "nodes", self.node)
             await self._bootstrap()
+            await self._bootstrap_cache()
         except (RedisError, TimeoutError, ConnectionError) as exc:
             await self._close_connections()
             raise OSError(f"cannot join the Pusher cluster at {self.url}: {exc}") from exc
@@ -151,6 +153,22 @@ class RedisPeers:
                 app = self.model.app_by_id(app_id)
                 if app is not None:
                     self.model.remote_join(app, channel, user_id, info, key)
+
+    async def _bootstrap_cache(self) -> None:
+        """Cache channels' last events (and what is left of their time to live)."""
+        assert self._commands is not None
+        for state in self.model.states.values():
+            app = state.app
+            index = f"{self.prefix}caches:{app.id}"
+            for channel in await self._commands.call("SMEMBERS", index):
+                key = f"{self.prefix}cache:{app.id}{US}{channel}"
+                value, ttl = await self._commands.call("GET", key), await self._commands.call(
+                    "PTTL", key)
+                if value is None or ttl <= 0:
+                    await self._commands.call("SREM", index, channel)
+                    continue
+                event, data = json.loads(value)
+                self.model.cache_restore(app, channel, event, data, ttl / 1000)
 
     def _announce_own(self) -> None:
         """Socketless members this node holds already (from a world) join the counts."""
@@ -227,6 +245,13 @@ class RedisPeers:
                   socket_id: str | None) -> None:
         self._send({"t": "pub", "a": app.id, "c": channel, "e": event, "d": data,
                     "s": socket_id})
+        if self._active and self._commands is not None and channel_type(channel).cache:
+            # A cache channel's last event, for twins that join later (expiring with it).
+            key = f"{self.prefix}cache:{app.id}{US}{channel}"
+            self._track(self._commands.send("SET", key, _dumps([event, data]), "PX",
+                                            max(1, int(app.cache_ttl * 1000))))
+            self._track(self._commands.send("SADD", f"{self.prefix}caches:{app.id}",
+                                            channel))
 
     def client_event(self, app: App, channel: str, event: str, data: str,
                      user_id: str | None, socket_id: str) -> None:

@@ -306,6 +306,12 @@ class PusherModel(ChannelQueries):
         while len(state.cache) > limit:
             del state.cache[next(iter(state.cache))]
 
+    def cache_restore(self, app: App, name: str, event: str, data: str, ttl: float) -> None:
+        """A cache channel's last event as another process kept it (``ttl`` seconds left)."""
+        state = self.state(app)
+        if name not in state.cache:
+            state.cache[name] = CachedEvent(event, data, self.clock.monotonic() + ttl)
+
     def _cached(self, state: AppState, name: str) -> CachedEvent | None:
         cached = state.cache.get(name)
         if cached is not None and cached.expires <= self.clock.monotonic():

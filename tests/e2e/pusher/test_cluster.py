@@ -214,3 +214,24 @@ async def test_channel_queries_are_cluster_wide(twins: Twins, clients: Any) -> N
                                 ) as response:
                 assert await response.json() == {"occupied": True, "user_count": 1,
                                                  "members": {"zed": None}}
+
+
+async def test_a_twin_that_joins_later_knows_the_cluster(twins: Twins, clients: Any
+                                                         ) -> None:
+    a = await twins()
+    ann = await clients(a)
+    await ann.subscribe("presence-lobby", user_id="ann")
+    a.trigger("cache-scores", "score", {"home": 1})
+    await settle(a)
+    b = await twins()  # starts after: reads the rosters and the cache from Redis
+    bob = await clients(b)
+    joined = await bob.subscribe("presence-lobby", user_id="bob")
+    assert joined is not None and joined.data["presence"]["ids"] == ["ann", "bob"]
+    await bob.subscribe("cache-scores")
+    [cached] = await bob.wait_for("score", channel="cache-scores")
+    assert cached.data == {"home": 1}
+    # B stops cleanly: Bob leaves at once, everywhere.
+    await b.stop()
+    [removed] = await ann.wait_for("pusher_internal:member_removed")
+    assert removed.data == {"user_id": "bob"}
+    assert a.members("presence-lobby") == {"ann": None}
