@@ -16,7 +16,9 @@ TTLs); randomness only from the twin's seeded generator (socket ids).
 
 Alongside: :mod:`.state` (what is kept), :mod:`.users` (sign-in and watchlists),
 :mod:`.limits` (what the HTTP API accepts), :mod:`.presence` (rosters),
-:mod:`.channel_auth` (what a private or presence subscription must carry).
+:mod:`.channel_auth` (what a private or presence subscription must carry),
+:mod:`.queries` (what the HTTP API asks), :mod:`.peering` (what the other processes of a
+cluster tell, when the twin is scaled out over Redis: the model's ``peers``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from .channels import (
 )
 from .errors import CloseCode, CloseConnection, PusherError, shown
 from .limits import PublishRequest, check_publish, too_large
+from .peering import PeerUpdates
 from .presence import PresenceRoster
 from .queries import ChannelCount, ChannelQueries
 from .state import (
@@ -51,7 +54,7 @@ from .state import (
 )
 
 
-class PusherModel(ChannelQueries):
+class PusherModel(ChannelQueries, PeerUpdates):
     def __init__(self, apps: Iterable[App], effects: Effects, clock: Clock,
                  rng: random.Random, peers: Peers | None = None) -> None:
         self.effects = effects
@@ -274,13 +277,6 @@ class PusherModel(ChannelQueries):
             "name": "subscription_count", "channel": channel.name, "subscription_count": count,
         })
 
-    def subscription_counted(self, app: App, name: str, count: int) -> None:
-        """A cluster's new subscription count for ``name``: to this process's subscribers."""
-        channel = self.state(app).channels.get(name)
-        if channel is not None and channel.subscribers:
-            self.effects.deliver(list(channel.subscribers),
-                                 wire.subscription_count(name, count))
-
     def _replay_cache(self, state: AppState, conn: Connection, name: str) -> None:
         cached = self._cached(state, name)
         if cached is not None:
@@ -305,12 +301,6 @@ class PusherModel(ChannelQueries):
             del state.cache[key]
         while len(state.cache) > limit:
             del state.cache[next(iter(state.cache))]
-
-    def cache_restore(self, app: App, name: str, event: str, data: str, ttl: float) -> None:
-        """A cache channel's last event as another process kept it (``ttl`` seconds left)."""
-        state = self.state(app)
-        if name not in state.cache:
-            state.cache[name] = CachedEvent(event, data, self.clock.monotonic() + ttl)
 
     def _cached(self, state: AppState, name: str) -> CachedEvent | None:
         cached = state.cache.get(name)
@@ -417,49 +407,6 @@ class PusherModel(ChannelQueries):
         if not relayed:
             self.peers.terminated(app, user_id)
         return users.terminate_user_connections(self.state(app), user_id, self.effects)
-
-    # -- what peers tell (scale-out over Redis) ----------------------------------------
-
-    def relay_client_event(self, app: App, name: str, event: str, data: str,
-                           user_id: str | None) -> None:
-        """A client event another process accepted: to this process's subscribers."""
-        channel = self.state(app).channels.get(name)
-        if channel is not None and channel.subscribers:
-            self.effects.deliver(list(channel.subscribers),
-                                 wire.channel_event(name, event, data, user_id))
-
-    def remote_join(self, app: App, name: str, user_id: str, user_info: Any,
-                    key: str) -> None:
-        """A presence member joined through another process (``key``: its socket there,
-        as ``node/socket id``); its arrival is announced to this process's subscribers."""
-        if not channel_type(name).presence or invalid_channel_name(name):
-            return
-        state = self.state(app)
-        channel = self._channel(state, name)
-        assert channel.roster is not None
-        if channel.roster.join(user_id, user_info, key):
-            self._member_added(app, channel, user_id, user_info, exclude=None)
-
-    def remote_leave(self, app: App, name: str, user_id: str, key: str) -> None:
-        """A presence member's socket on another process left (or its process died)."""
-        state = self.state(app)
-        channel = state.channels.get(name)
-        if channel is None or channel.roster is None:
-            return
-        if channel.roster.leave(user_id, key):
-            self._member_removed(app, channel, user_id)
-        self._maybe_vacate(state, channel)
-
-    def remote_gone(self, node: str) -> None:
-        """Every presence of a process that stopped or died leaves (``node/`` keys)."""
-        prefix = node + "/"
-        for state in list(self.states.values()):
-            for name, channel in list(state.channels.items()):
-                if channel.roster is None:
-                    continue
-                for member in list(channel.roster.members.values()):
-                    for key in [k for k in member.sockets if k.startswith(prefix)]:
-                        self.remote_leave(state.app, name, member.user_id, key)
 
     # -- publishing (HTTP API) ---------------------------------------------------------
 
