@@ -235,3 +235,15 @@ async def test_a_twin_that_joins_later_knows_the_cluster(twins: Twins, clients: 
     [removed] = await ann.wait_for("pusher_internal:member_removed")
     assert removed.data == {"user_id": "bob"}
     assert a.members("presence-lobby") == {"ann": None}
+
+
+async def test_a_snapshot_holds_only_this_twins_members(twins: Twins, clients: Any) -> None:
+    a, b = await twins(), await twins()
+    b.add_member("presence-lobby", "zed", {"name": "Zed"})
+    ann = await clients(a)
+    joined = await ann.subscribe("presence-lobby", user_id="ann")
+    if joined is not None and "zed" not in joined.data["presence"]["ids"]:
+        await ann.wait_for("pusher_internal:member_added")
+    # Zed is B's (socketless) member; A's snapshot holds only who joined through A.
+    assert [m["user_id"] for m in a.snapshot()["members"]] == ["ann"]
+    assert [m["user_id"] for m in b.snapshot()["members"]] == ["zed"]
