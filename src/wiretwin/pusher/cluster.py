@@ -88,6 +88,8 @@ class RedisPeers:
         self._inflight: set[asyncio.Future[Any]] = set()
         self._sweeper: asyncio.TimerHandle | None = None
         self._sweeping: asyncio.Task[list[str]] | None = None
+        #: App id -> users signed in anywhere in the cluster (a replica, from the bus).
+        self._online: dict[str, set[str]] = {}
 
     def attach(self, model: PusherModel, webhook: Webhook) -> None:
         self._model = model
@@ -118,6 +120,7 @@ class RedisPeers:
                               f"cluster at {self.url}")
             await self._bus.open()
             for key, text in (("membership", cluster_scripts.MEMBERSHIP),
+                              ("signed", cluster_scripts.SIGNED),
                               ("gone", cluster_scripts.GONE),
                               ("counts", cluster_scripts.COUNTS)):
                 self._sha[key] = await self._commands.call("SCRIPT", "LOAD", text)
@@ -126,6 +129,9 @@ class RedisPeers:
             await self._commands.call("SADD", self.prefix + "nodes", self.node)
             await self._bootstrap()
             await self._bootstrap_cache()
+            for app_id in self.model.states:
+                self._online[app_id] = set(
+                    await self._commands.call("HKEYS", f"{self.prefix}online:{app_id}"))
         except (RedisError, TimeoutError, ConnectionError) as exc:
             await self._close_connections()
             raise OSError(f"cannot join the Pusher cluster at {self.url}: {exc}") from exc
@@ -197,6 +203,7 @@ class RedisPeers:
         self._active = False
         await self._close_connections()
         self._forget_remote()
+        self._online.clear()
 
     async def _close_connections(self) -> None:
         for conn in (self._bus, self._commands):
@@ -306,6 +313,14 @@ class RedisPeers:
 
         future.add_done_callback(decided)
 
+    def signed(self, app: App, user_id: str, delta: int) -> None:
+        if self._active and self._commands is not None:
+            self._track(self._commands.send("EVALSHA", self._sha["signed"], 0, self.prefix,
+                                            self.node, app.id, user_id, delta))
+
+    def online(self, app: App, user_id: str) -> bool:
+        return user_id in self._online.get(app.id, ())
+
     def _send_webhook(self, app: App, event: dict[str, Any]) -> None:
         if self._webhook is not None:
             self._webhook(app, event)
@@ -345,6 +360,13 @@ class RedisPeers:
                 model.remote_leave(app, message["c"], message["u"], message["k"])
             elif kind == "count":
                 model.subscription_counted(app, message["c"], message["x"])
+            elif kind in ("online", "offline"):
+                online = self._online.setdefault(app.id, set())
+                if kind == "online":
+                    online.add(message["u"])
+                else:
+                    online.discard(message["u"])
+                model.watched_user(app, message["u"], kind)
         except Exception:
             log.exception("could not apply a message from the Pusher cluster: %.200s", text)
 

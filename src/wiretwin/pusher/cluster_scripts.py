@@ -8,7 +8,8 @@ Keys (``P`` is the cluster's key prefix, ``US`` the unit separator ``\\x1f``):
 ``P users: app US ch``   hash user id -> presences of the user in the channel
 ``P node: node``         hash of one process's share of the counts above, so that what a
                          dead process held can be taken back (fields ``o|s US app US ch``
-                         and ``u US app US ch US user``)
+                         ``u US app US ch US user`` and ``w US app US user``)
+``P online: app``        hash user id -> signed-in connections, cluster-wide
 ``P roster: node``       hash ``app US ch US key`` -> JSON ``[user_id, user_info]``: one
                          process's presence members, read by a process that starts
 
@@ -68,6 +69,22 @@ if ARGV[10] ~= '' then redis.call('PUBLISH', P .. 'bus', ARGV[10]) end
 return out
 """
 
+#: ARGV: prefix, node, app, user id, delta (1 or -1). Counts the user's signed-in
+#: connections cluster-wide and tells every node when the user comes online (first
+#: connection) or goes offline (last one).
+SIGNED = _HELPERS + """
+local node, app, user = ARGV[2], ARGV[3], ARGV[4]
+local d = tonumber(ARGV[5])
+local n = incr(P .. 'online:' .. app, user, d)
+incr(P .. 'node:' .. node, 'w' .. US .. app .. US .. user, d)
+local what = nil
+if d > 0 and n == 1 then what = 'online' elseif n <= 0 then what = 'offline' end
+if what then
+  redis.call('PUBLISH', P .. 'bus', cjson.encode({t = what, a = app, u = user}))
+end
+return n
+"""
+
 #: ARGV: prefix, the gone node, bus message. Takes back everything the node held (once:
 #: the first caller removes it from the node set) and returns the webhooks due, as a flat
 #: list of (name, app, channel, user id or '').
@@ -82,8 +99,8 @@ local function parts(f)
   for part in string.gmatch(f, '[^' .. US .. ']+') do table.insert(t, part) end
   return t
 end
-for pass = 1, 3 do
-  local kind = ({'u', 's', 'o'})[pass]
+for pass = 1, 4 do
+  local kind = ({'u', 's', 'o', 'w'})[pass]
   for i = 1, #fields, 2 do
     local p = parts(fields[i])
     local n = tonumber(fields[i + 1])
@@ -94,7 +111,12 @@ for pass = 1, 3 do
         end
       elseif kind == 's' then
         incr(P .. 'subs:' .. p[2], p[3], -n)
-      elseif incr(P .. 'occ:' .. p[2], p[3], -n) <= 0 then
+      elseif kind == 'w' then
+        if incr(P .. 'online:' .. p[2], p[3], -n) <= 0 then
+          redis.call('PUBLISH', P .. 'bus',
+                     cjson.encode({t = 'offline', a = p[2], u = p[3]}))
+        end
+      elseif kind == 'o' and incr(P .. 'occ:' .. p[2], p[3], -n) <= 0 then
         for _, v in ipairs({'channel_vacated', p[2], p[3], ''}) do table.insert(out, v) end
       end
     end
@@ -127,4 +149,4 @@ end
 return out
 """
 
-__all__ = ["COUNTS", "GONE", "MEMBERSHIP"]
+__all__ = ["COUNTS", "GONE", "MEMBERSHIP", "SIGNED"]

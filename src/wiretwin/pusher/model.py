@@ -143,7 +143,7 @@ class PusherModel(ChannelQueries, PeerUpdates):
         for name in list(conn.channels):
             self._leave(state, conn, name)
         if conn.user is not None:
-            users.sign_out(state, conn, self.effects)
+            users.sign_out(state, conn, self.effects, self.peers)
         state.connections.pop(conn.socket_id, None)
 
     def close(self, conn: Connection, code: int, message: str, *, error_first: bool) -> None:
@@ -398,7 +398,7 @@ class PusherModel(ChannelQueries, PeerUpdates):
     # -- users ----------------------------------------------------------------------
 
     def signin(self, conn: Connection, data: object) -> None:
-        users.signin(self.state(conn.app), conn, data, self.effects)
+        users.signin(self.state(conn.app), conn, data, self.effects, self.peers)
 
     def terminate_user_connections(self, app: App, user_id: str, *,
                                    relayed: bool = False) -> int:

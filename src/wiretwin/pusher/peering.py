@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..runtime.clock import Clock
-from . import wire
+from . import users, wire
 from .apps import App
 from .channels import channel_type, invalid_channel_name
 from .state import AppState, CachedEvent, Channel, Effects
@@ -78,6 +78,11 @@ class PeerUpdates:
                 for member in list(channel.roster.members.values()):
                     for key in [k for k in member.sockets if k.startswith(prefix)]:
                         self.remote_leave(state.app, name, member.user_id, key)
+
+    def watched_user(self, app: App, user_id: str, what: str) -> None:
+        """A user came ``online`` or went ``offline`` cluster-wide: to this process's
+        watchers."""
+        users.notify_watchers(self.state(app), user_id, what, self.effects)
 
     def subscription_counted(self, app: App, name: str, count: int) -> None:
         """A cluster's new subscription count for ``name``: to this process's subscribers."""

@@ -62,6 +62,14 @@ class Peers(Protocol):
         """A socket (or a socketless presence member) left the channel."""
         ...
 
+    def signed(self, app: App, user_id: str, delta: int) -> None:
+        """A connection signed in as ``user_id`` (``delta`` 1) or went (-1)."""
+        ...
+
+    def online(self, app: App, user_id: str) -> bool:
+        """Whether ``user_id`` is signed in through another process."""
+        ...
+
 
 class NoPeers:
     """A process on its own: the model decides everything itself."""
@@ -86,6 +94,12 @@ class NoPeers:
     def left(self, app: App, channel: str, socket_id: str | None,
              user_id: str | None) -> None:
         pass
+
+    def signed(self, app: App, user_id: str, delta: int) -> None:
+        pass
+
+    def online(self, app: App, user_id: str) -> bool:
+        return False
 
 
 @dataclass

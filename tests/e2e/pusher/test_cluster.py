@@ -247,3 +247,27 @@ async def test_a_snapshot_holds_only_this_twins_members(twins: Twins, clients: A
     # Zed is B's (socketless) member; A's snapshot holds only who joined through A.
     assert [m["user_id"] for m in a.snapshot()["members"]] == ["ann"]
     assert [m["user_id"] for m in b.snapshot()["members"]] == ["zed"]
+
+
+async def test_watchlists_see_users_on_every_twin(twins: Twins, clients: Any) -> None:
+    a, b = await twins(), await twins()
+    ann, bob = await clients(a), await clients(b)
+    await ann.signin("ann", watchlist=["bob"])
+    await bob.signin("bob")
+    [online] = await ann.wait_for("pusher_internal:watchlist_events")
+    assert online.data == {"events": [{"name": "online", "user_ids": ["bob"]}]}
+    # Signing in on B with Ann (on A) watched: she is online, once (in the first state
+    # sent, or announced right after if her sign-in was still on its way to B).
+    await settle(a)
+    cat = await clients(b)
+    await cat.signin("cat", watchlist=["ann"])
+    [state] = await cat.wait_for("pusher_internal:watchlist_events")
+    assert state.data == {"events": [{"name": "online", "user_ids": ["ann"]}]}
+    # A second connection of Bob's, on A: he is online already, nobody is told again.
+    bob_again = await clients(a)
+    await bob_again.signin("bob")
+    await bob.close()
+    await bob_again.close()
+    [_, offline] = await ann.wait_for("pusher_internal:watchlist_events", count=2)
+    assert offline.data == {"events": [{"name": "offline", "user_ids": ["bob"]}]}
+    assert len(ann.received("pusher_internal:watchlist_events")) == 2
