@@ -373,6 +373,8 @@ class RedisPeers:
     # -- dead nodes ---------------------------------------------------------------------
 
     def _arm_sweeper(self) -> None:
+        if not self._active:
+            return
         loop = asyncio.get_running_loop()
 
         def due() -> None:

@@ -199,3 +199,20 @@ async def test_presence_client_events_and_webhooks_across_processes(
         ("channel_occupied", ""), ("channel_vacated", ""), ("client_event", "ann"),
         ("member_added", "ann"), ("member_added", "bob"), ("member_removed", "ann"),
         ("member_removed", "bob")]
+
+
+async def test_watchlists_across_processes_and_a_dead_process_users_go_offline(
+        cluster: Cluster, js: PusherJs) -> None:
+    await js.connected("ann", on(cluster.a.port), user="ann")
+    await js.send("signin", client="ann")
+    await js.expect(type="signin_done", client="ann")
+    await js.connected("bob", on(cluster.b.port), user="bob", watchlist="ann")
+    await js.send("signin", client="bob")
+    await js.expect(type="signin_done", client="bob")
+    # Ann (signed in on A) is online for Bob on B: in his first state, or announced.
+    online = await js.expect(type="watchlist", client="bob", event="online")
+    assert online["data"] == {"name": "online", "user_ids": ["ann"]}
+    await cluster.a.kill()
+    offline = await js.expect(type="watchlist", client="bob", event="offline")
+    assert offline["data"] == {"name": "offline", "user_ids": ["ann"]}
+    assert len(js.seen(type="watchlist", client="bob")) == 2
