@@ -88,6 +88,8 @@ class RedisPeers:
         self._inflight: set[asyncio.Future[Any]] = set()
         self._sweeper: asyncio.TimerHandle | None = None
         self._sweeping: asyncio.Task[list[str]] | None = None
+        #: Called (in the home loop) when the connection to Redis is lost.
+        self.on_lost: Callable[[], None] | None = None
         #: App id -> users signed in anywhere in the cluster (a replica, from the bus).
         self._online: dict[str, set[str]] = {}
 
@@ -226,6 +228,8 @@ class RedisPeers:
             log.error("the connection to Redis (%s) was lost: this Pusher twin no longer "
                       "shares its apps with the cluster", self.url)
         self._active = False
+        if self.on_lost is not None:
+            self.on_lost()
 
     async def settle(self, timeout: float = 5.0) -> None:
         """Wait until Redis answered every change sent so far (and the webhooks they

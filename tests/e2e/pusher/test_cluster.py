@@ -8,6 +8,7 @@ same way from the same place; once the marker has arrived, so has any copy of th
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 from aiohttp import ClientSession, web
 
-from tests.redis_server import redis_server, redis_url
+from tests.redis_server import RedisServer, redis_server, redis_url
 from wiretwin.pusher import App, PusherTwin
 from wiretwin.pusher.client import PusherTestClient
 from wiretwin.pusher.model import ChannelCount
@@ -271,3 +272,27 @@ async def test_watchlists_see_users_on_every_twin(twins: Twins, clients: Any) ->
     [_, offline] = await ann.wait_for("pusher_internal:watchlist_events", count=2)
     assert offline.data == {"events": [{"name": "offline", "user_ids": ["bob"]}]}
     assert len(ann.received("pusher_internal:watchlist_events")) == 2
+
+
+async def test_a_twin_whose_redis_goes_away_keeps_serving_alone(clients: Any) -> None:
+    server = RedisServer()
+    server.start()
+    try:
+        twin = PusherTwin(cluster=server.url)
+        await twin.start()
+        try:
+            client = await clients(twin)
+            await client.subscribe("news")
+            lost = asyncio.Event()
+            assert twin.cluster is not None
+            twin.cluster.on_lost = lost.set
+            server.stop()
+            await asyncio.wait_for(lost.wait(), 10)
+            assert not twin.cluster.active
+            twin.trigger("news", "still-here", {})
+            await client.wait_for("still-here")
+            assert twin.channel_info("news") == {"occupied": True}
+        finally:
+            await twin.stop()
+    finally:
+        server.stop()
