@@ -179,14 +179,24 @@ class RedisPeers:
                 self.model.cache_restore(app, channel, event, data, ttl / 1000)
 
     def _announce_own(self) -> None:
-        """Socketless members this node holds already (from a world) join the counts."""
+        """What this node holds already joins the cluster's counts: socketless members
+        (from a world), and connections that came while it was joining."""
         for state in self.model.states.values():
             for name, channel in state.channels.items():
+                for socket_id, user_id in channel.subscribers.items():
+                    info = None
+                    if channel.roster is not None and user_id is not None:
+                        member = channel.roster.members.get(user_id)
+                        info = member.user_info if member is not None else None
+                    self.joined(state.app, name, socket_id, user_id, info)
                 if channel.roster is None:
                     continue
                 for member in channel.roster.members.values():
                     if member.virtual:
                         self.joined(state.app, name, None, member.user_id, member.user_info)
+            for conn in state.connections.values():
+                if conn.user is not None:
+                    self.signed(state.app, conn.user.id, 1)
 
     async def stop(self) -> None:
         """Leave the cluster: what this node held is taken back (its presence members
