@@ -267,6 +267,9 @@ async def test_watchlists_see_users_on_every_twin(twins: Twins, clients: Any) ->
     # A second connection of Bob's, on A: he is online already, nobody is told again.
     bob_again = await clients(a)
     await bob_again.signin("bob")
+    # (Redis counts Bob's second connection before his first goes: the two twins' writes
+    # could otherwise reach Redis in either order.)
+    await settle(a)
     await bob.close()
     await bob_again.close()
     [_, offline] = await ann.wait_for("pusher_internal:watchlist_events", count=2)

@@ -146,7 +146,8 @@ async def test_sdk_events_on_one_process_reach_pusher_js_and_pysher_on_the_other
         await asyncio.to_thread(pysher.wait, "marker")
         assert [json.loads(s.data)["n"] for s in pysher.seen_events("story")] == [1, 4]
         assert [json.loads(s.data)["n"] for s in pysher.seen_events("listed")] == [2, 3]
-        # Both HTTP APIs count the cluster's subscribers.
+        # Both HTTP APIs count the cluster's subscribers (once Redis has B's changes).
+        await cluster.b.wait_webhooks()
         for sdk in (cluster.sdk_a, cluster.sdk_b):
             info = await call(sdk.channel_info, "news", ["subscription_count"])
             assert info == {"occupied": True, "subscription_count": 4}
