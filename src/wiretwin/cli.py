@@ -196,6 +196,9 @@ async def serve(args: argparse.Namespace, out: TextIO) -> None:
         for name, block in settings.items():
             print("\n" + DESCRIBE[name](block), file=out)
             twin = twins[name]
+            if isinstance(twin, PusherTwin) and twin.cluster is not None:
+                print(f"  cluster: sharing its apps through {twin.cluster.url} as node "
+                      f"{twin.cluster.node}", file=out)
             if isinstance(twin, DiscordTwin) and twin.model.guilds:
                 print(describe_discord_world(twin), file=out)
             elif isinstance(twin, DiscordTwin) and name not in world:

@@ -40,9 +40,11 @@ class ServeProcess:
                 self.output.append(line)
                 if not line:
                     raise AssertionError("wiretwin serve exited:\n" + "".join(self.output))
-                if "twins listening" in line:
+                if "Settings written to" in line:
                     break
         self.settings = json.loads(self.settings_file.read_text())["pusher"]
+        assert (f"cluster: sharing its apps through {self.redis_url} as node {self.node}"
+                in "".join(self.output))
         return self
 
     @property
