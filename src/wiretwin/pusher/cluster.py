@@ -71,7 +71,8 @@ class RedisPeers:
         if node is not None and not NODE_NAME.match(node):
             raise ValueError(f"cluster node name {node!r}: use letters, digits, _ . - "
                              "(at most 64)")
-        self.url = url
+        #: The Redis URL, its password (if any) masked: what messages show.
+        self.url = re.sub(r"//:?[^@/]*@", "//***@", url) if "@" in url else url
         self.address = RedisAddress.parse(url)
         # ?prefix=...: clusters sharing one Redis database keep apart by key prefix.
         self.prefix = parse_qs(urlsplit(url).query).get("prefix", [prefix])[0]
