@@ -140,7 +140,7 @@ class PusherModel(ChannelQueries, PeerUpdates):
         state = self._socket_app.pop(conn.socket_id, None)
         if state is None or self.states.get(state.app.id) is not state:
             return  # its app was removed meanwhile: nothing left to leave
-        for name in list(conn.channels):
+        for name in sorted(conn.channels):  # an order that does not hang on string hashing
             self._leave(state, conn, name)
         if conn.user is not None:
             users.sign_out(state, conn, self.effects, self.peers)
