@@ -10,9 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
-import json
 from collections.abc import AsyncIterator
-from typing import Any
 
 import aiohttp
 import discord
@@ -24,20 +22,10 @@ from wiretwin.discord.twin import DiscordTwin
 from wiretwin.discord.world import DEFAULT_IDS, default_discord_world
 from wiretwin.drivers.discord_py import use_discord_py
 
+from .admin_client import Admin
+
 TIMEOUT = 10.0
 GUILD, GENERAL, MOD_LOG = DEFAULT_IDS["guild"], DEFAULT_IDS["general"], DEFAULT_IDS["mod_log"]
-
-
-class Admin:
-    def __init__(self, http: aiohttp.ClientSession, twin: DiscordTwin) -> None:
-        self.http = http
-        self.base = twin.http_url("/_wiretwin")
-
-    async def call(self, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
-        async with self.http.request(method, self.base + path, json=body) as response:
-            text = await response.text()
-            assert response.status == expect, f"{method} {path}: {response.status} {text}"
-            return json.loads(text) if text else None
 
 
 @contextlib.asynccontextmanager

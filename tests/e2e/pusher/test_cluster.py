@@ -9,7 +9,6 @@ same way from the same place; once the marker has arrived, so has any copy of th
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -21,26 +20,12 @@ from wiretwin.pusher import App, PusherTwin
 from wiretwin.pusher.client import PusherTestClient
 from wiretwin.pusher.model import ChannelCount
 from wiretwin.runtime import TwinServer
-from wiretwin.runtime.waiters import WaitableLog
+
+from .hook_sink import HookSink
 
 __all__ = ["redis_server", "redis_url"]
 
 Twins = Callable[..., Awaitable[PusherTwin]]
-
-
-class HookSink:
-    """The app's webhook endpoint (one for the whole cluster): records every event."""
-
-    def __init__(self) -> None:
-        self.url = ""
-        self.events: WaitableLog[dict[str, Any]] = WaitableLog()
-
-    async def handle(self, request: web.Request) -> web.Response:
-        self.events.extend(json.loads(await request.read())["events"])
-        return web.Response(status=200)
-
-    def named(self, name: str) -> list[dict[str, Any]]:
-        return [e for e in self.events if e["name"] == name]
 
 
 @pytest.fixture

@@ -24,28 +24,13 @@ from aiohttp import web
 from tests.redis_server import redis_server, redis_url
 from wiretwin.pusher import App, PusherTwin
 from wiretwin.runtime import TwinServer
-from wiretwin.runtime.waiters import WaitableLog
 
 from .cluster_process import ServeProcess
+from .hook_sink import HookSink
 from .pusher_js import DRIVER, JS_DIR, AuthEndpoint, PusherJs, call
 from .pysher_driver import PysherDriver
 
 __all__ = ["redis_server", "redis_url"]
-
-
-class HookSink:
-    """The app's one webhook endpoint: every event any process sent."""
-
-    def __init__(self) -> None:
-        self.url = ""
-        self.events: WaitableLog[dict[str, Any]] = WaitableLog()
-
-    async def handle(self, request: web.Request) -> web.Response:
-        self.events.extend(json.loads(await request.read())["events"])
-        return web.Response(status=200)
-
-    def named(self, name: str) -> list[dict[str, Any]]:
-        return [e for e in self.events if e["name"] == name]
 
 
 class Cluster:
