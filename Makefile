@@ -40,6 +40,9 @@ FORK_STAMPS := $(foreach f,$(FORKS),.venv-$(firstword $(subst ==, ,$(f)))/.wiret
 # Debian's Chromium, for the browser tests (playwright-core drives it), and libopus0, which
 # the voice tests encode (discord.py) and decode (the twin) with.
 CHROMIUM := /usr/bin/chromium
+# Debian's Redis, for the Pusher twin scaled out over Redis (tests start private servers
+# of their own on free ports; nothing needs to be running).
+REDIS := /usr/bin/redis-server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?= -n auto
 
@@ -90,8 +93,15 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium libopus0 >/dev/null
 
+$(REDIS):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+		redis-server >/dev/null
+	# Debian's package may start a system-wide server; the tests need none.
+	-$(SUDO) service redis-server stop >/dev/null 2>&1
+
 install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP) $(BROWSER_STAMP) $(CONSOLE_STAMP) \
-	$(JS_PKG_STAMP) $(DASHBOARD_STAMP) $(CHROMIUM) $(FORK_STAMPS)
+	$(JS_PKG_STAMP) $(DASHBOARD_STAMP) $(CHROMIUM) $(REDIS) $(FORK_STAMPS)
 
 serve: $(SERVE_STAMP)
 	$(SERVE_VENV)/bin/wiretwin serve $(ARGS)
@@ -104,7 +114,7 @@ typecheck: $(STAMP)
 
 # The documentation site, built strictly (a broken link or reference fails the build).
 docs: $(STAMP)
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir $(VENV)/site
 
 # Before tagging a release (docs/releasing.md): the version and the CHANGELOG agree, the
 # sdist and wheel build into dist/ with valid metadata and their package data, and the
@@ -112,8 +122,11 @@ docs: $(STAMP)
 release-check: $(STAMP)
 	$(BIN)/python -m scripts.release_check
 
+# The Pusher suites run twice: once more with every twin in a Redis cluster of its own
+# (tests/e2e/pusher/conftest.py), where clients must see no difference.
 pytest: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+	WIRETWIN_TEST_PUSHER_CLUSTER=1 $(BIN)/pytest $(PYTEST_ARGS) tests/e2e/pusher
 
 # pytest before docs: the web console's browser tests take the screenshots the docs show
 # (build/screenshots/; without them the docs build shows placeholders).

@@ -103,6 +103,25 @@ def test_serve_reports_a_busy_port_without_a_traceback(
     assert "wiretwin stopped" not in third.stdout
 
 
+def test_serve_reports_an_unreachable_redis_without_a_traceback() -> None:
+    from tests.redis_server import free_port
+
+    port = free_port()  # nothing listens there
+    refused = subprocess.run(
+        [sys.executable, "-m", "wiretwin", "serve", "--twins", "pusher", "--pusher-port", "0",
+         "--pusher-redis", f"redis://127.0.0.1:{port}/0"],
+        capture_output=True, text=True, timeout=30, check=False)
+    assert refused.returncode == 1
+    assert refused.stderr.startswith(
+        f"wiretwin: cannot join the Pusher cluster at redis://127.0.0.1:{port}/0:")
+    assert "Traceback" not in refused.stderr
+    lonely = subprocess.run(
+        [sys.executable, "-m", "wiretwin", "serve", "--pusher-node", "a"],
+        capture_output=True, text=True, timeout=30, check=False)
+    assert lonely.returncode == 2
+    assert "--pusher-node names the Pusher twin in a Redis cluster" in lonely.stderr
+
+
 def test_serve_refuses_a_port_that_is_no_port() -> None:
     refused = subprocess.run(
         [sys.executable, "-m", "wiretwin", "serve", "--pusher-port", "99999"],

@@ -228,3 +228,30 @@ async def test_an_empty_twin_and_no_bot(browser: Browser) -> None:
         assert [m.content for m in twin.model.messages[guild.channels[0]].values()] == [
             "anyone here?"]
         await assert_no_page_errors(browser)
+
+
+async def test_direct_messages_with_the_bot(browser: Browser) -> None:
+    async with DiscordTwin(world=default_discord_world(), admin_token=TOKEN) as twin, \
+            run_bot(twin, make_showcase_bot()) as run:
+        page = await browser.open(twin.http_url(f"/_wiretwin/ui?token={TOKEN}"))
+        await page.wait('[data-test="tab-discord"][data-ready="true"]')
+        await page.wait('[data-test="discord-bot-status"]', text="bot connected")
+        await act_as(page, ALICE, "Alice")
+        assert await page.count('[data-test="discord-dm"]') == 0
+
+        # Alice opens a DM with the bot from the channel list and talks to it there.
+        await page.click('[data-test="discord-open-dm"]')
+        await page.wait('[data-test="discord-dm"].active', text="@ wiretwin-bot")
+        await page.wait('[data-test="discord-channel-header"]', text="@ wiretwin-bot")
+        await page.fill('[data-test="discord-compose"]', "!ping")
+        await page.click('[data-test="discord-send"]')
+        await page.wait(*message("pong"))
+        assert await page.count('[data-test="discord-open-dm"]') == 0
+
+        # The bot DMs bob on its own: acting as bob, his DM is listed, with the message.
+        user = await run.bot.fetch_user(int(BOB))
+        await user.send("a word in private")
+        await act_as(page, BOB, "Bob")
+        await page.click('[data-test="discord-dm"]', text="@ wiretwin-bot")
+        await page.wait(*message("a word in private"))
+        await assert_no_page_errors(browser)

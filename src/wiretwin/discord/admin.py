@@ -58,6 +58,13 @@ class DiscordAdmin:
               body={"type": "object", "required": ["username"], "properties": {
                   "username": {"type": "string"}, "global_name": {"type": "string"},
                   "bot": {"type": "boolean"}, "id": SNOWFLAKE}}, status=201, tag=TAG),
+            r("GET", "/discord/users/{user}/dms", self.dms,
+              "The user's direct-message channels, each with its recipients (users), "
+              "newest message first", response=ARRAY, tag=TAG),
+            r("POST", "/discord/users/{user}/dms", self.open_dm,
+              "Open (or find) the DM channel between the user and `recipient` (default: "
+              "the bot)", body={"type": "object", "properties": {"recipient": SNOWFLAKE}},
+              tag=TAG),
             r("GET", "/discord/guilds", self.guilds,
               "Guilds: id, name, owner, counts, whether the bot is in it", response=ARRAY,
               tag=TAG),
@@ -166,6 +173,25 @@ class DiscordAdmin:
                                    else None)
         data: dict[str, Any] = user.to_json()
         return data
+
+    def _dm_json(self, channel: Channel) -> dict[str, Any]:
+        data: dict[str, Any] = channel.to_json(self.model.users)  # every recipient
+        return data
+
+    async def dms(self, request: web.Request) -> list[dict[str, Any]]:
+        user_id = self._user(request.match_info["user"])
+        found = [c for c in self.model.channels.values()
+                 if c.is_dm and user_id in c.recipients]
+        found.sort(key=lambda c: max(self.model.messages.get(c.id, {}), default=c.id),
+                   reverse=True)
+        return [self._dm_json(c) for c in found]
+
+    async def open_dm(self, request: web.Request) -> dict[str, Any]:
+        user_id = self._user(request.match_info["user"])
+        body = await json_body(request)
+        recipient = (self._user(body["recipient"], "recipient")
+                     if body.get("recipient") is not None else self.model.bot.id)
+        return self._dm_json(self.model.open_dm(user_id, recipient))
 
     async def guilds(self, request: web.Request) -> list[dict[str, Any]]:
         bot = self.model.bot.id

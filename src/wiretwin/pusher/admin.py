@@ -150,17 +150,21 @@ class PusherAdmin:
         return out
 
     async def channels(self, request: web.Request) -> dict[str, Any]:
+        app = self.twin.find_app(self._app(request))
         try:
-            return self.twin.channels_info(request.query.get("prefix", ""),
-                                           self._info(request), app=self._app(request))
+            counts = await self.twin.cluster_counts(app)
+            return {"channels": self.twin.model.channels(
+                app, request.query.get("prefix", ""), self._info(request), counts)}
         except ApiError as exc:
             raise AdminError(exc.status, exc.message) from None
 
     async def channel(self, request: web.Request) -> dict[str, Any]:
         name = request.match_info["channel"]
         app = self._app(request)
+        found = self.twin.find_app(app)
         try:
-            out = self.twin.channel_info(name, self._info(request), app=app)
+            counts = await self.twin.cluster_counts(found, [name])
+            out = self.twin.model.channel_info(found, name, self._info(request), counts)
         except ApiError as exc:
             raise AdminError(exc.status, exc.message) from None
         if name.startswith("presence-"):

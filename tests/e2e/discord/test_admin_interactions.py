@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import AsyncIterator
-from typing import Any
 
 import aiohttp
 import pytest
@@ -16,29 +14,12 @@ import pytest
 from wiretwin.discord.twin import DiscordTwin
 from wiretwin.discord.world import DEFAULT_IDS, default_discord_world
 
+from .admin_client import Admin
 from .bots import run_bot
 from .showcase_bot import make_showcase_bot
 
 ALICE, BOB = str(DEFAULT_IDS["alice"]), str(DEFAULT_IDS["bob"])
 GENERAL, MOD_LOG = str(DEFAULT_IDS["general"]), str(DEFAULT_IDS["mod_log"])
-
-
-class Admin:
-    def __init__(self, http: aiohttp.ClientSession, twin: DiscordTwin) -> None:
-        self.http = http
-        self.base = twin.http_url("/_wiretwin")
-
-    async def call(self, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
-        async with self.http.request(method, self.base + path, json=body) as response:
-            text = await response.text()
-            assert response.status == expect, f"{method} {path}: {response.status} {text}"
-            return json.loads(text) if text else None
-
-    async def error(self, method: str, path: str, body: Any, expect: int) -> str:
-        answer = await self.call(method, path, body, expect)
-        assert set(answer) == {"error"}
-        message: str = answer["error"]
-        return message
 
 
 @contextlib.asynccontextmanager

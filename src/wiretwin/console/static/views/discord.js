@@ -32,7 +32,7 @@ async function mount(root, ctx) {
   loadStyle();
   const s = {
     users: new Map(), guilds: [], guild: null, guildId: null, channelId: null, userId: null,
-    commands: [], commandsKey: '', namesKey: '', messages: [], modals: [], dismissed: new Set(), shownModal: null,
+    commands: [], commandsKey: '', namesKey: '', messages: [], dms: [], modals: [], dismissed: new Set(), shownModal: null,
     interactions: [], presence: new Map(), botOnline: false, lastResult: null,
   };
 
@@ -41,7 +41,9 @@ async function mount(root, ctx) {
   const members = () => (s.guild ? s.guild.members : []);
   const member = (id) => members().find((m) => m.user.id === id) || null;
   const roles = () => (s.guild ? [...s.guild.roles].sort((a, b) => b.position - a.position) : []);
-  const channels = () => (s.guild ? [...s.guild.channels, ...(s.guild.threads || [])] : []);
+  const channels = () => [...(s.guild ? [...s.guild.channels, ...(s.guild.threads || [])] : []), ...s.dms];
+  /** A DM's name as the acting user sees it: the other recipients. */
+  const dmName = (c) => (c.recipients || []).filter((u) => u.id !== s.userId).map((u) => displayName(u, null)).join(', ') || 'yourself';
   const names = {
     user: (id) => { const u = s.users.get(id); return u ? displayName(u, member(id)) : null; },
     role: (id) => roles().find((r) => r.id === id) || null,
@@ -172,8 +174,25 @@ async function mount(root, ctx) {
         : null);
   }
 
+  function dmButton(c) {
+    return el('div', { class: 'dc-channel depth-0' },
+      el('button', { class: `dc-channel-button${c.id === s.channelId ? ' active' : ''}`, 'data-test': 'discord-dm',
+        'data-channel-id': c.id, text: `@ ${dmName(c)}`, 'on:click': () => { s.channelId = c.id; refresh(); } }));
+  }
+
+  function directMessages() {
+    const withBot = s.dms.some((c) => (c.recipients || []).some((u) => u.id === botId()));
+    return [el('div', { class: 'dc-category', text: 'DIRECT MESSAGES' }), ...s.dms.map(dmButton),
+      !withBot && s.userId && botId() ? el('button', { class: 'dc-tool', 'data-test': 'discord-open-dm', text: 'Message the bot',
+        'on:click': () => attempt(async () => {
+          const dm = await api('POST', `/discord/users/${s.userId}/dms`, {});
+          s.channelId = dm.id;
+          await refresh();
+        }) }) : null];
+  }
+
   function drawChannels() {
-    if (!s.guild) { channelsBox.replaceChildren(el('p', { class: 'muted', text: 'no guild' })); return; }
+    if (!s.guild) { channelsBox.replaceChildren(el('p', { class: 'muted', text: 'no guild' }), ...directMessages()); return; }
     const all = [...s.guild.channels].sort((a, b) => a.position - b.position);
     const threads = s.guild.threads || [];
     const under = (parent) => all.filter((c) => c.type !== 4 && (c.parent_id || null) === parent);
@@ -184,7 +203,7 @@ async function mount(root, ctx) {
       out.push(el('div', { class: 'dc-category', text: category.name.toUpperCase() }));
       out.push(...under(category.id).flatMap(withThreads));
     }
-    channelsBox.replaceChildren(...out);
+    channelsBox.replaceChildren(...out, ...directMessages());
   }
 
   function drawMembers() {
@@ -220,7 +239,9 @@ async function mount(root, ctx) {
   let rendered = new Map();  // message id -> {key, node}
   function drawMessages(refused) {
     const channel = names.channel(s.channelId);
-    header.replaceChildren(el('strong', { text: channel ? `${VOICE_TYPES.has(channel.type) ? '♫' : '#'} ${channel.name}` : 'no channel' }),
+    const title = !channel ? 'no channel' : channel.type === 1 ? `@ ${dmName(channel)}`
+      : `${VOICE_TYPES.has(channel.type) ? '♫' : '#'} ${channel.name}`;
+    header.replaceChildren(el('strong', { text: title }),
       channel && channel.topic ? el('span', { class: 'muted', text: ` — ${channel.topic}` }) : null,
       el('span', { class: 'muted', text: ` · as ${names.user(s.userId) || 'nobody'}` }));
     const atBottom = messagesBox.scrollHeight - messagesBox.scrollTop - messagesBox.clientHeight < 40;
@@ -311,8 +332,9 @@ async function mount(root, ctx) {
       const owner = s.guild ? s.guild.owner_id : null;
       s.userId = ((humans.find((m) => m.user.id !== owner) || humans[0]) || { user: {} }).user.id || null;
     }
-    const texts = channels().filter((c) => TEXT_TYPES.has(c.type) || VOICE_TYPES.has(c.type));
-    if (!texts.some((c) => c.id === s.channelId)) s.channelId = (texts.find((c) => TEXT_TYPES.has(c.type)) || texts[0] || {}).id || null;
+    s.dms = s.userId ? await api('GET', `/discord/users/${s.userId}/dms`) : [];
+    const texts = channels().filter((c) => TEXT_TYPES.has(c.type) || VOICE_TYPES.has(c.type) || c.type === 1);
+    if (!texts.some((c) => c.id === s.channelId)) s.channelId = (texts.find((c) => TEXT_TYPES.has(c.type) && c.type !== 1) || texts[0] || {}).id || null;
     let refused = null;
     s.messages = [];
     if (s.channelId && s.userId) {
