@@ -149,9 +149,19 @@ async def _baseline_patch_rate(requests: int) -> float:
 
 
 class _Effects:
-    def __init__(self, send: Callable[[str, dict[str, Any], str], None]) -> None:
-        self.send = send
+    """The twin's own effects, counting the frames that go through them."""
 
+    def __init__(self, inner: LavalinkTwin) -> None:
+        self.inner = inner
+        self.sent = 0
+
+    def send(self, session_id: str, message: dict[str, Any], label: str) -> None:
+        self.sent += 1
+        self.inner.send(session_id, message, label)
+
+    def send_texts(self, session_id: str, texts: list[str], label: str) -> None:
+        self.sent += len(texts)
+        self.inner.send_texts(session_id, texts, label)
 
 
 async def _twin_virtual_hour(players: int, hours: float) -> tuple[float, int, int, int]:
@@ -164,15 +174,7 @@ async def _twin_virtual_hour(players: int, hours: float) -> tuple[float, int, in
     async with LavalinkTwin(clock=clock) as twin, aiohttp.ClientSession() as http, \
             http.ws_connect(twin.ws_url("/v4/websocket"), headers=HEADERS) as ws:
         sid = (await ws.receive_json(timeout=10))["sessionId"]
-        sent = 0
-        send = twin.send
-
-        def counting(session_id: str, message: dict[str, Any], label: str) -> None:
-            nonlocal sent
-            sent += 1
-            send(session_id, message, label)
-
-        twin.model.effects = _Effects(counting)
+        effects = twin.model.effects = _Effects(twin)
         for guild in range(players):
             twin.model.update_player(sid, str(10_000 + guild), {
                 "track": {"encoded": long_track.encoded}, "voice": VOICE}, no_replace=False)
@@ -192,6 +194,7 @@ async def _twin_virtual_hour(players: int, hours: float) -> tuple[float, int, in
         start = time.perf_counter()
         fired = await clock.advance(hours * 3600, wait_replies=False)
         elapsed = time.perf_counter() - start
+        sent = effects.sent
         sent_in_hour = sent - players * 3  # each player's start: update, start, update
         target = sent + 1  # and the first stats, sent before counting began
         if received >= target:
@@ -202,7 +205,7 @@ async def _twin_virtual_hour(players: int, hours: float) -> tuple[float, int, in
         await ws.close()
         reader.cancel()
         dropped = twin.journal.dropped
-    assert received == sent + 1, (received, sent)
+    assert received == effects.sent + 1, (received, effects.sent)
     return elapsed, fired, sent_in_hour, dropped
 
 

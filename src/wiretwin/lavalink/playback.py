@@ -40,10 +40,16 @@ class UpdateTicker:
     Players whose updates fall due at the same clock reading share one timer and fire in
     the order they joined it, as separate timers would. Without it every player would cost
     a timer per interval, and a virtual hour of 1,000 players 720,000 timer firings.
+
+    With ``report``, the players due at one instant are reported together: each is
+    rescheduled, then ``report`` gets them all, in order, to send their updates as one
+    batch (the model does; see :meth:`Player.tick` for one player's share).
     """
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock,
+                 report: Callable[[list[Player]], None] | None = None) -> None:
         self.clock = clock
+        self.report = report
         self._groups: dict[float, tuple[TimerHandle, dict[Player, None]]] = {}
 
     def schedule(self, player: Player, delay: float) -> float:
@@ -70,6 +76,14 @@ class UpdateTicker:
         if group is None:
             return
         members = group[1]
+        if self.report is not None:
+            del self._groups[due]
+            players = list(members)
+            members.clear()
+            for player in players:
+                player.reschedule_update()
+            self.report(players)
+            return
         while members:
             player = next(iter(members))
             del members[player]
@@ -96,6 +110,9 @@ class PlayerCallbacks:
     finished: Callable[[Player], None]
     cleanup: Callable[[Player], None]
     update: Callable[[Player], None]
+    #: Whose player it is (the model's session): a ticker's ``report`` sends the updates
+    #: of players due together in runs with the same owner.
+    owner: object = None
 
 
 @dataclass(eq=False)
@@ -238,10 +255,15 @@ class Player:
 
     def tick(self) -> None:
         """The ``playerUpdate`` timer fired: report the player and schedule the next."""
+        self.reschedule_update()
+        self.callbacks.update(self)
+
+    def reschedule_update(self) -> None:
+        """The first half of :meth:`tick`: the next update is due an interval from now
+        (a ticker reporting many players at once reschedules each, then reports them)."""
         self._update_timer = None
         self._update_due = None
         self._schedule_update()
-        self.callbacks.update(self)
 
     def _cancel_updates(self) -> None:
         if self._update_timer is not None:

@@ -20,7 +20,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -148,8 +148,8 @@ class Journal:
         self._seq = 0
         self._marker: Entry | None = None
         self._log: WaitableLog[Entry] = WaitableLog(
-            Entry.describe, limit=limit, marker=self._dropped_marker, weigh=Entry.weight,
-            max_weight=max_bytes,
+            Entry.describe, limit=limit, marker=self._dropped_marker, weigh=_weigh,
+            max_weight=max_bytes, build=_build_frame,
         )
         self._listeners: list[Callable[[Entry], None]] = []
 
@@ -222,6 +222,31 @@ class Journal:
                              detail={"opcode": opcode})
         return self._add("frame", connection=connection, direction=direction, event=event,
                          data=data, detail={"opcode": opcode})
+
+    def record_frames(self, connection: str, direction: Direction, texts: Sequence[str], *,
+                      event: str | None = None) -> None:
+        """Text frames that crossed the wire together (one batch on one connection): the
+        entries :meth:`record_frame` would make of each, in order, under one reading of
+        the clocks and one trim.
+
+        They are kept as drafts, made into entries when first read (most of what a full
+        journal is sent is dropped unread); listeners, when there are any, get the entries
+        at once, after the batch is in.
+        """
+        seq = self._seq
+        self._seq = seq + len(texts)
+        # Plain values only (a str, not a str enum), so that the garbage collector can
+        # stop tracking the drafts: a full journal holds a hundred thousand of them.
+        header = (self.twin, time.time(), self.clock.time(), str(connection), direction,
+                  None if event is None else str(event))
+        drafts = [(header, number, text) for number, text in enumerate(texts, seq + 1)]
+        if not self._listeners:
+            self._log.extend_drafts(drafts)
+            return
+        entries = [_build_frame(draft) for draft in drafts]
+        self._log.extend(entries)
+        for entry in entries:
+            self._tell(entry)
 
     def record_http(self, **detail: Any) -> Entry:
         return self._add("http", detail=detail)
@@ -305,6 +330,25 @@ class Journal:
             with open(target, "w", encoding="utf-8") as out:
                 return _write(entries, out)
         return _write(entries, target)
+
+
+#: A text frame's entry before it is built: ((twin, wall, twin_time, connection,
+#: direction, event), seq, text).
+_Draft = tuple[tuple[str, float, float, str, Direction, str | None], int, str]
+
+
+def _build_frame(draft: _Draft) -> Entry:
+    (twin, wall, twin_time, connection, direction, event), seq, text = draft
+    return Entry(seq, "frame", twin, wall, twin_time, connection, direction, event, text,
+                 False, {"opcode": 1})
+
+
+def _weigh(item: Entry | _Draft) -> int:
+    """:meth:`Entry.weight`, of an entry or of the draft of one."""
+    if type(item) is tuple:
+        return ENTRY_OVERHEAD + len(item[2])
+    assert isinstance(item, Entry)
+    return item.weight()
 
 
 def _write(entries: Iterable[Entry], out: IO[str]) -> int:

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice, takewhile
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -67,12 +67,18 @@ class WaitableLog(Generic[T]):
     With a ``limit``, the oldest items are dropped past it (a long-running twin must not
     grow without bound) and :attr:`dropped` counts them. With a ``marker`` too, the log
     says so itself: its first item is ``marker(dropped)``, replaced at every trim.
+
+    With ``build``, items may also come as *drafts* (:meth:`extend_drafts`): tuples that
+    ``build`` turns into the items they stand for the first time anything reads them (a
+    full log drops most of what it is sent before anyone looks). Such a log's items are
+    never tuples themselves; ``weigh`` weighs drafts as the items they stand for.
     """
 
     def __init__(self, describe: Callable[[T], str] = repr, *, limit: int | None = None,
                  marker: Callable[[int], T] | None = None,
                  weigh: Callable[[T], int] | None = None,
-                 max_weight: int | None = None) -> None:
+                 max_weight: int | None = None,
+                 build: Callable[[Any], T] | None = None) -> None:
         if limit is not None and limit < (2 if marker else 1):
             raise ValueError(f"a log limit must leave room for items, got {limit}")
         self.limit = limit
@@ -92,6 +98,10 @@ class WaitableLog(Generic[T]):
         self._waiters: list[_Waiter[T]] = []
         self._lock = threading.Lock()
         self._describe = describe
+        self._build = build
+        #: Drafts kept, and the number (in :attr:`appended`) of the oldest of them.
+        self._drafts = 0
+        self._first_draft = 0
 
     def append(self, item: T) -> None:
         with self._lock:
@@ -128,6 +138,37 @@ class WaitableLog(Generic[T]):
         for waiter in done:
             waiter.wake()
 
+    def extend_drafts(self, drafts: list[Any]) -> None:
+        """Append drafts of items (see the class docstring), in order: as :meth:`extend`
+        of what they stand for would, but built only when read. With a waiter waiting
+        they are built now, to be offered to it."""
+        build = self._build
+        if build is None:
+            raise TypeError("this log takes no drafts (it has no build)")
+        with self._lock:
+            if not self._waiters:
+                if not self._drafts:
+                    self._first_draft = self.appended
+                self._items.extend(drafts)
+                self._drafts += len(drafts)
+                self.appended += len(drafts)
+                if self._weigh is not None:
+                    self.weight += sum(map(self._weigh, drafts))
+                self._trim()
+                return
+        self.extend(map(build, drafts))
+
+    def _realize(self) -> None:
+        """Build every draft still kept into its item, in place (under the lock)."""
+        if not self._drafts or self._build is None:
+            return
+        items, build = self._items, self._build
+        start = max(0, self._first_draft - self._base) + (1 if self._marked else 0)
+        tail = [items.pop() for _ in range(len(items) - start)]
+        tail.reverse()
+        items.extend([build(item) if type(item) is tuple else item for item in tail])
+        self._drafts = 0
+
     def _trim(self) -> None:
         # A deque, so that a full log drops its oldest in O(1) per append.
         items = self._items
@@ -155,6 +196,8 @@ class WaitableLog(Generic[T]):
         self._base += 1
         if self._weigh is not None:
             self.weight -= self._weigh(item)
+        if self._drafts and type(item) is tuple:
+            self._drafts -= 1
 
     def clear(self) -> None:
         with self._lock:
@@ -162,20 +205,24 @@ class WaitableLog(Generic[T]):
             self._base = self.appended
             self._marked = False
             self.weight = 0
+            self._drafts = 0
 
     def snapshot(self) -> list[T]:
         with self._lock:
+            self._realize()
             return list(self._items)
 
     def slice(self, start: int, stop: int | None = None) -> list[T]:
         """``snapshot()[start:stop]`` without copying the rest of the log."""
         with self._lock:
+            self._realize()
             return list(islice(self._items, start, stop))
 
     def newest_while(self, keep: Callable[[T], bool]) -> list[T]:
         """The newest items, oldest first, for as long as ``keep`` holds going back (the
         tail of a long log without copying it)."""
         with self._lock:
+            self._realize()
             tail = list(takewhile(keep, reversed(self._items)))
         tail.reverse()
         return tail
@@ -199,6 +246,7 @@ class WaitableLog(Generic[T]):
         """Offer the existing items (from index ``start``, or appended after the mark
         ``since``), then register; True if already satisfied."""
         with self._lock:
+            self._realize()
             if since is not None:
                 start = max(0, since - self._base) + (1 if self._marked else 0)
             # The items from ``start`` on, taken from the newest end: a wait "from here"
