@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import random
 from itertools import groupby
+from operator import attrgetter
 from typing import Any, Protocol
 
 from ..runtime.clock import Clock
@@ -46,6 +47,9 @@ class VoiceLinkHooks(Protocol):
     def connect(self, session_id: str, user_id: str, player: Player) -> None: ...
 
     def disconnect(self, player: Player) -> None: ...
+
+
+_owner = attrgetter("callbacks.owner")
 
 
 def _blank(value: str | None) -> bool:
@@ -181,7 +185,7 @@ class LavalinkModel:
     def _report_updates(self, players: list[Player]) -> None:
         """The players whose ``playerUpdate`` fell due at one instant, in order: each
         session's run of them goes out as one batch."""
-        for owner, run in groupby(players, key=lambda p: p.callbacks.owner):
+        for owner, run in groupby(players, key=_owner):
             if isinstance(owner, Session):
                 self.protocol.emit_updates(owner, list(run))
             else:

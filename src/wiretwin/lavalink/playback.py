@@ -80,8 +80,7 @@ class UpdateTicker:
             del self._groups[due]
             players = list(members)
             members.clear()
-            for player in players:
-                player.reschedule_update()
+            self._reschedule(players)
             self.report(players)
             return
         while members:
@@ -89,6 +88,22 @@ class UpdateTicker:
             del members[player]
             player.tick()
         self._groups.pop(due, None)
+
+
+    def _reschedule(self, players: list[Player]) -> None:
+        """:meth:`Player.reschedule_update` for each of ``players``, in order (one group
+        lookup per interval rather than per player)."""
+        joined: dict[float, tuple[float, dict[Player, None]]] = {}
+        for player in players:
+            player._update_timer = None
+            interval = player.update_interval
+            found = joined.get(interval)
+            if found is None:
+                due = self.schedule(player, interval)
+                joined[interval] = found = (due, self._groups[due][1])
+            else:
+                found[1][player] = None
+            player._update_due = found[0]
 
 
 class PlaybackListener(Protocol):
@@ -150,14 +165,16 @@ class Player:
     @property
     def position(self) -> int:
         """Milliseconds into the current track (0 without one)."""
-        if self.track is None:
+        track, since = self.track, self._since
+        if track is None:
             return 0
         position = self._base
-        if self._since is not None:
-            position += int((self.clock.monotonic() - self._since) * 1000)
-        if not self.track.info.is_stream:
-            position = min(position, self.track.info.length)
-        return max(0, position)
+        if since is not None:
+            position += int((self.clock.monotonic() - since) * 1000)
+        info = track.info
+        if not info.is_stream and position > info.length:
+            position = info.length
+        return position if position > 0 else 0
 
     def _settle(self) -> None:
         """Fold elapsed time into the base position; restart the count if still advancing."""

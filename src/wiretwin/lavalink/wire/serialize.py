@@ -190,15 +190,15 @@ def player_update(player: Player, now_ms: int) -> dict[str, Any]:
 def player_update_text(player: Player, now_ms: int) -> str:
     """:func:`player_update` as the compact JSON text the twin sends (what
     :func:`~wiretwin.runtime.jsonio.compact` makes of it, byte for byte), written straight
-    from its fixed shape: the node sends one per playing player every few seconds."""
+    from its fixed shape: the node sends one per playing player every few seconds. A guild
+    id that is not a snowflake's digits goes the long way (its escaping is compact()'s)."""
     guild, position, ping = player.guild_id, player.position, player.ping
-    if type(now_ms) is not int or type(position) is not int or type(ping) is not int \
-            or type(guild) is not str or type(player.voice_connected) is not bool:
+    if type(guild) is not str or not guild.isdigit() or not guild.isascii() \
+            or type(now_ms) is not int or type(position) is not int \
+            or type(ping) is not int or type(player.voice_connected) is not bool:
         return compact(player_update(player, now_ms))
-    # A snowflake needs no escaping; anything else is quoted as compact() quotes it.
-    quoted = f'"{guild}"' if guild.isdigit() and guild.isascii() else compact(guild)
     connected = "true" if player.voice_connected else "false"
-    return (f'{{"op":"playerUpdate","guildId":{quoted},"state":{{"time":{now_ms},'
+    return (f'{{"op":"playerUpdate","guildId":"{guild}","state":{{"time":{now_ms},'
             f'"position":{position},"connected":{connected},"ping":{ping}}}}}')
 
 
