@@ -83,9 +83,13 @@ def test_a_draft_is_built_once_and_read_back_as_the_same_item() -> None:
 
 def test_drafts_dropped_unread_are_never_built() -> None:
     built: list[Any] = []
-    log: WaitableLog[str] = WaitableLog(
-        limit=3, marker=lambda n: f"[{n} dropped]",
-        build=lambda d: built.append(d) or str(d[1]))
+
+    def build(draft: Any) -> str:
+        built.append(draft)
+        return str(draft[1])
+
+    log: WaitableLog[str] = WaitableLog(limit=3, marker=lambda n: f"[{n} dropped]",
+                                        build=build)
     log.extend_drafts([("d", str(i)) for i in range(10)])
     assert log.snapshot() == ["[8 dropped]", "8", "9"]
     assert [d[1] for d in built] == ["8", "9"]

@@ -311,8 +311,7 @@ class SessionProtocol:
             for player in players:
                 self.emit_update(session, player)
             return
-        now_ms = self.host.now_ms
-        send_texts(session.id, [wire.player_update_text(p, now_ms) for p in players],
+        send_texts(session.id, wire.player_updates_text(players, self.host.now_ms),
                    Op.PLAYER_UPDATE)
 
     def stats_from_now(self, session: Session) -> None:

@@ -170,7 +170,8 @@ class WaitableLog(Generic[T]):
         self._drafts = 0
 
     def _trim(self) -> None:
-        # A deque, so that a full log drops its oldest in O(1) per append.
+        # A deque, so that a full log drops its oldest in O(1) each; a batch appended at
+        # once is trimmed once, to what trimming after each of its items would keep.
         items = self._items
         over_count = self.limit is not None and len(items) > self.limit
         over_weight = self.max_weight is not None and self.weight > self.max_weight
@@ -180,24 +181,23 @@ class WaitableLog(Generic[T]):
         room = (self.limit if self.limit is not None else len(items) + 1) - (
             1 if self._marker else 0)
         excess = max(0, len(items) - room)
-        for _ in range(excess):
-            self._drop(items.popleft())
-        if self._weigh is not None and self.max_weight is not None:
-            while len(items) > 1 and self.weight > self.max_weight:
-                self._drop(items.popleft())
-                excess += 1
-        self.dropped += excess
+        gone = [items.popleft() for _ in range(excess)]
+        weigh, max_weight = self._weigh, self.max_weight
+        if weigh is not None:
+            self.weight -= sum(map(weigh, gone))
+            if max_weight is not None:
+                while len(items) > 1 and self.weight > max_weight:
+                    item = items.popleft()
+                    self.weight -= weigh(item)
+                    gone.append(item)
+        self._base += len(gone)
+        self.dropped += len(gone)
+        if self._drafts:
+            self._drafts -= sum(1 for item in gone if type(item) is tuple)
         if self._marker is not None:
             items.appendleft(self._marker(self.dropped))
             self._marked = True
-        del marker
-
-    def _drop(self, item: T) -> None:
-        self._base += 1
-        if self._weigh is not None:
-            self.weight -= self._weigh(item)
-        if self._drafts and type(item) is tuple:
-            self._drafts -= 1
+        del marker, gone
 
     def clear(self) -> None:
         with self._lock:
