@@ -11,6 +11,11 @@ It is bounded, in entries (``limit``) and in bytes (``max_bytes``: payloads, bod
 headers, plus a fixed allowance per entry and per header); past either bound the oldest
 entries go, and the journal's first entry becomes a ``dropped`` entry saying how many, so
 nothing disappears silently.
+
+Frames sent together (:meth:`Journal.record_frames`: a Lavalink node's ``playerUpdate``
+frames of one instant) are kept as drafts and built into entries the first time anything
+reads them; they count against both bounds as the entries they stand for, and read back
+as frame-by-frame recording would have made them.
 """
 
 from __future__ import annotations
@@ -155,7 +160,8 @@ class Journal:
 
     def listen(self, listener: Callable[[Entry], None]) -> Callable[[], None]:
         """Call ``listener`` with every entry as it is recorded (in the thread recording
-        it: keep it quick); returns what stops it. A listener that raises is logged and
+        it: keep it quick; frames recorded together, :meth:`record_frames`, once the
+        batch is in); returns what stops it. A listener that raises is logged and
         dropped, never let into the twin's traffic."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners \
