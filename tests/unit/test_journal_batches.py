@@ -15,46 +15,42 @@ from wiretwin.runtime.frames import encode_text, encode_texts
 from wiretwin.runtime.journal import Entry, Journal
 from wiretwin.runtime.waiters import WaitableLog
 
-# -- WaitableLog drafts -------------------------------------------------------------------
+# -- WaitableLog runs ---------------------------------------------------------------------
 
 
-def _draft_log(**options: Any) -> WaitableLog[str]:
-    """A log of strings whose drafts are ("draft", text) tuples."""
-    def weigh(item: Any) -> int:
-        return len(item[1]) if type(item) is tuple else len(item)
-
-    return WaitableLog(build=lambda draft: str(draft[1]), weigh=weigh, **options)
-
-
-def _eager_log(**options: Any) -> WaitableLog[str]:
-    return WaitableLog(weigh=len, **options)
+def _lazily(log: WaitableLog[str], texts: list[str]) -> None:
+    log.extend_lazily(len(texts), texts.__getitem__, map(len, texts))
 
 
 @pytest.mark.parametrize("options", [
     {}, {"limit": 7}, {"limit": 9, "marker": lambda n: f"[{n} dropped]"},
     {"max_weight": 40, "marker": lambda n: f"[{n} dropped]"},
-    {"limit": 12, "max_weight": 60, "marker": lambda n: f"[{n} dropped]"},
+    {"max_weight": 40}, {"limit": 12, "max_weight": 60, "marker": lambda n: f"[{n} dropped]"},
+    {"limit": 3, "max_weight": 25}, {"limit": 2, "marker": lambda n: f"[{n}]",
+                                     "max_weight": 15},
 ])
-def test_drafts_read_back_as_the_items_extend_would_have_kept(options: dict[str, Any]
-                                                               ) -> None:
-    rng = random.Random(17)
-    lazy, eager = _draft_log(**options), _eager_log(**options)
+@pytest.mark.parametrize("seed", [17, 18, 19])
+def test_runs_read_back_as_the_items_extend_would_have_kept(options: dict[str, Any],
+                                                             seed: int) -> None:
+    rng = random.Random(seed)
+    lazy: WaitableLog[str] = WaitableLog(weigh=len, **options)
+    eager: WaitableLog[str] = WaitableLog(weigh=len, **options)
     counter = 0
-    for _ in range(60):
+    for _ in range(150):
         texts = []
-        for _ in range(rng.randrange(0, 6)):
+        for _ in range(rng.choice([0, 1, 2, 5, 9, 30])):
             counter += 1
-            texts.append(f"{counter}:" + "x" * rng.randrange(0, 9))
+            texts.append(f"{counter}:" + "x" * rng.randrange(0, 12))
         how = rng.random()
-        if how < 0.5:
-            lazy.extend_drafts([("draft", t) for t in texts])
+        if how < 0.6:
+            _lazily(lazy, texts)
         elif how < 0.8:
             lazy.extend(texts)
         else:
             for text in texts:
                 lazy.append(text)
         eager.extend(texts)
-        if rng.random() < 0.2:  # reads in between build what is there so far
+        if rng.random() < 0.15:  # reads in between build what is there so far
             assert lazy.snapshot() == eager.snapshot()
         assert (len(lazy), lazy.weight, lazy.dropped, lazy.appended) == (
             len(eager), eager.weight, eager.dropped, eager.appended)
@@ -63,73 +59,72 @@ def test_drafts_read_back_as_the_items_extend_would_have_kept(options: dict[str,
     assert lazy.newest_while(lambda s: True) == eager.newest_while(lambda s: True)
 
 
-def test_a_draft_is_built_once_and_read_back_as_the_same_item() -> None:
-    built: list[Any] = []
+def test_a_run_is_built_once_and_read_back_as_the_same_items() -> None:
+    built: list[int] = []
 
-    def build(draft: Any) -> list[str]:
-        built.append(draft)
-        return [draft[1]]
+    def build(i: int) -> list[str]:
+        built.append(i)
+        return ["abc"[i]]
 
-    log: WaitableLog[list[str]] = WaitableLog(build=build)
-    log.extend_drafts([("d", "a"), ("d", "b")])
-    assert built == []  # nothing read yet
+    log: WaitableLog[list[str]] = WaitableLog()
+    log.extend_lazily(2, build)
+    assert built == [] and len(log) == 2  # nothing read yet
     first = log.snapshot()
-    log.extend_drafts([("d", "c")])
+    log.extend_lazily(1, lambda i: ["c"])
     second = log.snapshot()
     assert first == [["a"], ["b"]] and second == [["a"], ["b"], ["c"]]
     assert first[0] is second[0] and first[1] is second[1]
-    assert len(built) == 3
+    assert built == [0, 1]
 
 
-def test_drafts_dropped_unread_are_never_built() -> None:
-    built: list[Any] = []
+def test_items_of_a_run_dropped_unread_are_never_built() -> None:
+    built: list[int] = []
 
-    def build(draft: Any) -> str:
-        built.append(draft)
-        return str(draft[1])
+    def build(i: int) -> str:
+        built.append(i)
+        return str(i)
 
-    log: WaitableLog[str] = WaitableLog(limit=3, marker=lambda n: f"[{n} dropped]",
-                                        build=build)
-    log.extend_drafts([("d", str(i)) for i in range(10)])
+    log: WaitableLog[str] = WaitableLog(limit=3, marker=lambda n: f"[{n} dropped]")
+    log.extend_lazily(10, build)
     assert log.snapshot() == ["[8 dropped]", "8", "9"]
-    assert [d[1] for d in built] == ["8", "9"]
+    assert built == [8, 9]
 
 
-def test_a_log_without_build_takes_no_drafts() -> None:
-    log: WaitableLog[tuple[str, int]] = WaitableLog()
-    with pytest.raises(TypeError):
-        log.extend_drafts([("a", 1)])
-    log.append(("tuples are items here", 1))
-    assert log.snapshot() == [("tuples are items here", 1)]
+def test_a_weighed_log_needs_a_runs_weights() -> None:
+    log: WaitableLog[str] = WaitableLog(weigh=len, max_weight=10)
+    with pytest.raises(ValueError, match="weights"):
+        log.extend_lazily(1, lambda i: "x")
+    log.extend_lazily(0, lambda i: "never")
+    assert len(log) == 0
 
 
-async def test_a_waiter_gets_drafts_built_in_order() -> None:
-    log = _draft_log(limit=50)
+async def test_a_waiter_gets_a_runs_items_in_order() -> None:
+    log: WaitableLog[str] = WaitableLog(limit=50)
     waiting = asyncio.ensure_future(log.wait_for(lambda s: s.startswith("b"), count=2))
     await asyncio.sleep(0)
-    log.extend_drafts([("d", "a1"), ("d", "b1"), ("d", "a2"), ("d", "b2"), ("d", "b3")])
+    _lazily(log, ["a1", "b1", "a2", "b2", "b3"])
     assert await asyncio.wait_for(waiting, 1) == ["b1", "b2"]
-    # And a wait from a mark reads drafts appended after it.
+    # And a wait from a mark reads a run appended after it.
     mark = log.mark()
-    log.extend_drafts([("d", "b4"), ("d", "c1")])
+    _lazily(log, ["b4", "c1"])
     assert await log.wait_for(lambda s: s.startswith("c"), since=mark) == ["c1"]
     assert await log.wait_for(lambda s: s.startswith("b"), count=2, since=mark - 1) == [
         "b3", "b4"]
 
 
-def test_a_waiter_in_another_thread_sees_drafts() -> None:
-    log = _draft_log()
-    log.extend_drafts([("d", "x1")])
-    threading.Timer(0.01, lambda: log.extend_drafts([("d", "y1")])).start()
+def test_a_waiter_in_another_thread_sees_a_run() -> None:
+    log: WaitableLog[str] = WaitableLog()
+    _lazily(log, ["x1"])
+    threading.Timer(0.01, lambda: _lazily(log, ["y1"])).start()
     assert log.wait_for_sync(lambda s: s.startswith("y"), timeout=5) == ["y1"]
 
 
-def test_a_clear_forgets_drafts() -> None:
-    log = _draft_log(limit=5, marker=lambda n: f"[{n}]")
-    log.extend_drafts([("d", str(i)) for i in range(8)])
+def test_a_clear_forgets_runs() -> None:
+    log: WaitableLog[str] = WaitableLog(limit=5, marker=lambda n: f"[{n}]")
+    _lazily(log, [str(i) for i in range(8)])
     log.clear()
-    log.extend_drafts([("d", "after")])
-    assert log.snapshot() == ["after"]
+    _lazily(log, ["after"])
+    assert (log.snapshot(), len(log)) == (["after"], 1)
 
 
 # -- Journal.record_frames ----------------------------------------------------------------

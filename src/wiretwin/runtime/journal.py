@@ -13,9 +13,9 @@ entries go, and the journal's first entry becomes a ``dropped`` entry saying how
 nothing disappears silently.
 
 Frames sent together (:meth:`Journal.record_frames`: a Lavalink node's ``playerUpdate``
-frames of one instant) are kept as drafts and built into entries the first time anything
-reads them; they count against both bounds as the entries they stand for, and read back
-as frame-by-frame recording would have made them.
+frames of one instant) are built into entries the first time anything reads them; until
+then they count against both bounds as those entries, and they read back as recording
+them one by one would have made them.
 """
 
 from __future__ import annotations
@@ -153,8 +153,8 @@ class Journal:
         self._seq = 0
         self._marker: Entry | None = None
         self._log: WaitableLog[Entry] = WaitableLog(
-            Entry.describe, limit=limit, marker=self._dropped_marker, weigh=_weigh,
-            max_weight=max_bytes, build=_build_frame,
+            Entry.describe, limit=limit, marker=self._dropped_marker, weigh=Entry.weight,
+            max_weight=max_bytes,
         )
         self._listeners: list[Callable[[Entry], None]] = []
 
@@ -235,21 +235,21 @@ class Journal:
         entries :meth:`record_frame` would make of each, in order, under one reading of
         the clocks and one trim.
 
-        They are kept as drafts, made into entries when first read (most of what a full
-        journal is sent is dropped unread); listeners, when there are any, get the entries
-        at once, after the batch is in.
+        They are built when first read (most of what a full journal is sent is dropped
+        unread); listeners, when there are any, get the entries at once, after the batch
+        is in.
         """
+        if not texts:
+            return
         seq = self._seq
         self._seq = seq + len(texts)
-        # Plain values only (a str, not a str enum), so that the garbage collector can
-        # stop tracking the drafts: a full journal holds a hundred thousand of them.
-        header = (self.twin, time.time(), self.clock.time(), str(connection), direction,
-                  None if event is None else str(event))
-        drafts = [(header, number, text) for number, text in enumerate(texts, seq + 1)]
+        frames = _Frames(self.twin, time.time(), self.clock.time(), connection, direction,
+                         event, seq + 1, list(texts))
         if not self._listeners:
-            self._log.extend_drafts(drafts)
+            self._log.extend_lazily(len(texts), frames.entry,
+                                    map(ENTRY_OVERHEAD.__add__, map(len, texts)))
             return
-        entries = [_build_frame(draft) for draft in drafts]
+        entries = [frames.entry(i) for i in range(len(texts))]
         self._log.extend(entries)
         for entry in entries:
             self._tell(entry)
@@ -338,23 +338,24 @@ class Journal:
         return _write(entries, target)
 
 
-#: A text frame's entry before it is built: ((twin, wall, twin_time, connection,
-#: direction, event), seq, text).
-_Draft = tuple[tuple[str, float, float, str, Direction, str | None], int, str]
+@dataclass(slots=True)
+class _Frames:
+    """Text frames recorded together, as :meth:`Journal.record_frames` keeps them until
+    their entries are read."""
 
+    twin: str
+    wall: float
+    twin_time: float
+    connection: str
+    direction: Direction
+    event: str | None
+    first_seq: int
+    texts: list[str]
 
-def _build_frame(draft: _Draft) -> Entry:
-    (twin, wall, twin_time, connection, direction, event), seq, text = draft
-    return Entry(seq, "frame", twin, wall, twin_time, connection, direction, event, text,
-                 False, {"opcode": 1})
-
-
-def _weigh(item: Entry | _Draft) -> int:
-    """:meth:`Entry.weight`, of an entry or of the draft of one."""
-    if type(item) is tuple:
-        return ENTRY_OVERHEAD + len(item[2])
-    assert isinstance(item, Entry)
-    return item.weight()
+    def entry(self, index: int) -> Entry:
+        return Entry(self.first_seq + index, "frame", self.twin, self.wall, self.twin_time,
+                     self.connection, self.direction, self.event, self.texts[index], False,
+                     {"opcode": 1})
 
 
 def _write(entries: Iterable[Entry], out: IO[str]) -> int:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice, takewhile
-from typing import Any, Generic, TypeVar
+from itertools import accumulate, islice, takewhile
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -57,6 +58,29 @@ def _resolve(future: asyncio.Future[list[T]], value: list[T]) -> None:
         future.set_result(value)
 
 
+@dataclass(eq=False, slots=True)
+class _Run(Generic[T]):
+    """Items appended together, built when first read: item ``i`` is ``build(i)``;
+    ``reach[i]`` is what items ``0..i`` weigh together (for a weighed log). The first
+    ``start`` are gone (trimmed)."""
+
+    size: int
+    build: Callable[[int], T]
+    reach: list[int] | None
+    start: int = 0
+
+    def weight(self, stop: int | None = None) -> int:
+        """What items ``start..stop-1`` (to the end by default) weigh."""
+        if self.reach is None:
+            return 0
+        stop = self.size if stop is None else stop
+        before = self.reach[self.start - 1] if self.start else 0
+        return self.reach[stop - 1] - before if stop > self.start else 0
+
+    def items(self) -> list[T]:
+        return [self.build(i) for i in range(self.start, self.size)]
+
+
 class WaitTimeout(AssertionError, TimeoutError):
     """Nothing matching arrived in time. An AssertionError, so pytest shows it as a failure."""
 
@@ -68,17 +92,14 @@ class WaitableLog(Generic[T]):
     grow without bound) and :attr:`dropped` counts them. With a ``marker`` too, the log
     says so itself: its first item is ``marker(dropped)``, replaced at every trim.
 
-    With ``build``, items may also come as *drafts* (:meth:`extend_drafts`): tuples that
-    ``build`` turns into the items they stand for the first time anything reads them (a
-    full log drops most of what it is sent before anyone looks). Such a log's items are
-    never tuples themselves; ``weigh`` weighs drafts as the items they stand for.
+    Items may also come in a *run* (:meth:`extend_lazily`), built the first time
+    anything reads them: a full log drops most of what it is sent before anyone looks.
     """
 
     def __init__(self, describe: Callable[[T], str] = repr, *, limit: int | None = None,
                  marker: Callable[[int], T] | None = None,
                  weigh: Callable[[T], int] | None = None,
-                 max_weight: int | None = None,
-                 build: Callable[[Any], T] | None = None) -> None:
+                 max_weight: int | None = None) -> None:
         if limit is not None and limit < (2 if marker else 1):
             raise ValueError(f"a log limit must leave room for items, got {limit}")
         self.limit = limit
@@ -98,15 +119,17 @@ class WaitableLog(Generic[T]):
         self._waiters: list[_Waiter[T]] = []
         self._lock = threading.Lock()
         self._describe = describe
-        self._build = build
-        #: Drafts kept, and the number (in :attr:`appended`) of the oldest of them.
-        self._drafts = 0
-        self._first_draft = 0
+        #: Slots of ``_items``, counted from the newest, that may hold runs (all of them
+        #: do from the oldest run on), and how many more items the runs hold than slots.
+        self._run_slots = 0
+        self._extra = 0
 
     def append(self, item: T) -> None:
         with self._lock:
             self._items.append(item)
             self.appended += 1
+            if self._run_slots:
+                self._run_slots += 1
             if self._weigh is not None:
                 self.weight += self._weigh(item)
             self._trim()
@@ -124,6 +147,8 @@ class WaitableLog(Generic[T]):
         with self._lock:
             self._items.extend(added)
             self.appended += len(added)
+            if self._run_slots:
+                self._run_slots += len(added)
             if self._weigh is not None:
                 self.weight += sum(map(self._weigh, added))
             self._trim()
@@ -138,66 +163,98 @@ class WaitableLog(Generic[T]):
         for waiter in done:
             waiter.wake()
 
-    def extend_drafts(self, drafts: list[Any]) -> None:
-        """Append drafts of items (see the class docstring), in order: as :meth:`extend`
-        of what they stand for would, but built only when read. With a waiter waiting
-        they are built now, to be offered to it."""
-        build = self._build
-        if build is None:
-            raise TypeError("this log takes no drafts (it has no build)")
+    def extend_lazily(self, count: int, build: Callable[[int], T],
+                      weights: Iterable[int] | None = None) -> None:
+        """Append ``count`` items that ``build(i)`` makes (``i`` from 0), in order, as
+        :meth:`extend` would, but built only when something reads them (once each: what
+        is read is kept). ``weights``: each item's weight, for a weighed log. With a
+        waiter waiting they are built now, to be offered to it."""
+        if count <= 0:
+            return
         with self._lock:
             if not self._waiters:
-                if not self._drafts:
-                    self._first_draft = self.appended
-                self._items.extend(drafts)
-                self._drafts += len(drafts)
-                self.appended += len(drafts)
+                reach = None
                 if self._weigh is not None:
-                    self.weight += sum(map(self._weigh, drafts))
+                    if weights is None:
+                        raise ValueError("a weighed log needs the weights of a run")
+                    reach = list(accumulate(weights))
+                    self.weight += reach[-1]
+                self._items.append(_Run(count, build, reach))  # type: ignore[arg-type]
+                self._run_slots += 1
+                self._extra += count - 1
+                self.appended += count
                 self._trim()
                 return
-        self.extend(map(build, drafts))
+        self.extend(map(build, range(count)))
 
     def _realize(self) -> None:
-        """Build every draft still kept into its item, in place (under the lock)."""
-        if not self._drafts or self._build is None:
+        """Build every run still kept into its items, in place (under the lock)."""
+        if not self._run_slots:
             return
-        items, build = self._items, self._build
-        start = max(0, self._first_draft - self._base) + (1 if self._marked else 0)
-        tail = [items.pop() for _ in range(len(items) - start)]
+        items = self._items
+        tail = [items.pop() for _ in range(min(self._run_slots, len(items)))]
         tail.reverse()
-        items.extend([build(item) if type(item) is tuple else item for item in tail])
-        self._drafts = 0
+        for slot in tail:
+            if isinstance(slot, _Run):
+                items.extend(slot.items())
+            else:
+                items.append(slot)
+        self._run_slots = self._extra = 0
 
     def _trim(self) -> None:
         # A deque, so that a full log drops its oldest in O(1) each; a batch appended at
         # once is trimmed once, to what trimming after each of its items would keep.
         items = self._items
-        over_count = self.limit is not None and len(items) > self.limit
+        count = len(items) + self._extra
+        over_count = self.limit is not None and count > self.limit
         over_weight = self.max_weight is not None and self.weight > self.max_weight
         if not over_count and not over_weight:
             return
         marker = items.popleft() if self._marked else None
-        room = (self.limit if self.limit is not None else len(items) + 1) - (
+        count -= 1 if marker is not None else 0
+        room = (self.limit if self.limit is not None else count + 1) - (
             1 if self._marker else 0)
-        excess = max(0, len(items) - room)
-        gone = [items.popleft() for _ in range(excess)]
-        weigh, max_weight = self._weigh, self.max_weight
-        if weigh is not None:
-            self.weight -= sum(map(weigh, gone))
-            if max_weight is not None:
-                while len(items) > 1 and self.weight > max_weight:
-                    item = items.popleft()
-                    self.weight -= weigh(item)
-                    gone.append(item)
-        self._base += len(gone)
-        self.dropped += len(gone)
-        if self._drafts:
-            self._drafts -= sum(1 for item in gone if type(item) is tuple)
+        gone = self._drop_oldest(max(0, count - room), None)
+        if self._weigh is not None and self.max_weight is not None:
+            gone += self._drop_oldest(count - gone - 1, self.max_weight)
+        self._base += gone
+        self.dropped += gone
+        self._run_slots = min(self._run_slots, len(items))
         if self._marker is not None:
             items.appendleft(self._marker(self.dropped))
             self._marked = True
-        del marker, gone
+        del marker
+
+    def _drop_oldest(self, most: int, max_weight: int | None) -> int:
+        """Drop up to ``most`` of the oldest items, all of them, or (with ``max_weight``)
+        until what is left weighs no more than it; how many went."""
+        items, weigh = self._items, self._weigh
+        gone = 0
+        while gone < most and (max_weight is None or self.weight > max_weight):
+            oldest = items[0]
+            if not isinstance(oldest, _Run):
+                items.popleft()
+                if weigh is not None:
+                    self.weight -= weigh(oldest)
+                gone += 1
+                continue
+            left = oldest.size - oldest.start
+            take = min(left, most - gone)
+            if max_weight is not None and oldest.reach is not None:
+                # the fewest of the run's oldest to drop to come under max_weight
+                before = oldest.reach[oldest.start - 1] if oldest.start else 0
+                needed = bisect_left(oldest.reach, self.weight - max_weight + before,
+                                     oldest.start)
+                take = min(take, needed - oldest.start + 1)
+            self.weight -= oldest.weight(oldest.start + take)
+            gone += take
+            if take == left:
+                items.popleft()
+                self._extra -= left - 1
+            else:
+                oldest.start += take
+                self._extra -= take
+        return gone
 
     def clear(self) -> None:
         with self._lock:
@@ -205,7 +262,7 @@ class WaitableLog(Generic[T]):
             self._base = self.appended
             self._marked = False
             self.weight = 0
-            self._drafts = 0
+            self._run_slots = self._extra = 0
 
     def snapshot(self) -> list[T]:
         with self._lock:
@@ -232,7 +289,7 @@ class WaitableLog(Generic[T]):
 
     def __len__(self) -> int:
         with self._lock:
-            return len(self._items)
+            return len(self._items) + self._extra
 
     def mark(self) -> int:
         """A place in the log: :meth:`wait_for` with ``since=`` it looks only at items
