@@ -49,7 +49,8 @@ def test_runs_read_back_as_the_items_extend_would_have_kept(options: dict[str, A
         else:
             for text in texts:
                 lazy.append(text)
-        eager.extend(texts)
+        for text in texts:  # one at a time: what a batch must come to
+            eager.append(text)
         if rng.random() < 0.15:  # reads in between build what is there so far
             assert lazy.snapshot() == eager.snapshot()
         assert (len(lazy), lazy.weight, lazy.dropped, lazy.appended) == (

@@ -226,9 +226,21 @@ class WaitableLog(Generic[T]):
         del marker
 
     def _drop_oldest(self, most: int, max_weight: int | None) -> int:
-        """Drop up to ``most`` of the oldest items, all of them, or (with ``max_weight``)
-        until what is left weighs no more than it; how many went."""
+        """Drop the oldest items, ``most`` of them, or with ``max_weight`` only as many
+        of those as it takes for what is left to weigh no more; how many went."""
         items, weigh = self._items, self._weigh
+        if not self._run_slots:  # items only, the common case: in bulk
+            if max_weight is None:
+                dropped = [items.popleft() for _ in range(max(0, most))]
+                if weigh is not None:
+                    self.weight -= sum(map(weigh, dropped))
+                return len(dropped)
+            assert weigh is not None
+            gone = 0
+            while gone < most and self.weight > max_weight:
+                self.weight -= weigh(items.popleft())
+                gone += 1
+            return gone
         gone = 0
         while gone < most and (max_weight is None or self.weight > max_weight):
             oldest = items[0]
