@@ -2,7 +2,7 @@
 #   make serve   - install what is missing, then run `wiretwin serve`
 #   make release-check - before tagging a release: build, check and smoke-test dist/
 #   make test    - install everything (Python and npm packages), then lint, type-check,
-#                  build the docs strictly and run the whole test suite
+#                  run the whole test suite and build the docs strictly
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -17,6 +17,9 @@ DISCORD_JS_DIR := tests/e2e/discord/js
 DISCORD_JS_STAMP := $(DISCORD_JS_DIR)/node_modules/.wiretwin-installed
 BROWSER_DIR := tests/seeds/browser
 BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.wiretwin-installed
+# The web console's browser tests (playwright-core, and pusher-js for the page it talks to).
+CONSOLE_DIR := tests/console
+CONSOLE_STAMP := $(CONSOLE_DIR)/node_modules/.wiretwin-installed
 # discord.py's forks get a venv each: nextcord and py-cord install a `discord` package of
 # their own, and mafic refuses to run beside two Discord libraries (disnake).
 FORKS := nextcord==2.6.0 py-cord==2.8.1 disnake==2.12.2
@@ -31,6 +34,9 @@ FORK_STAMPS := $(foreach f,$(FORKS),.venv-$(firstword $(subst ==, ,$(f)))/.wiret
 # Debian's Chromium, for the browser tests (playwright-core drives it), and libopus0, which
 # the voice tests encode (discord.py) and decode (the twin) with.
 CHROMIUM := /usr/bin/chromium
+# Debian's Redis, for the Pusher twin scaled out over Redis (tests start private servers
+# of their own on free ports; nothing needs to be running).
+REDIS := /usr/bin/redis-server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?= -n auto
 
@@ -58,6 +64,10 @@ $(BROWSER_STAMP): $(BROWSER_DIR)/package-lock.json
 	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(CONSOLE_STAMP): $(CONSOLE_DIR)/package-lock.json
+	cd $(CONSOLE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 .venv-%/.wiretwin-installed: pyproject.toml Makefile
 	$(PYTHON) -m venv .venv-$*
 	.venv-$*/bin/python -m pip install --quiet --disable-pip-version-check -e '.[voice]' \
@@ -69,7 +79,15 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium libopus0 >/dev/null
 
-install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP) $(BROWSER_STAMP) $(CHROMIUM) $(FORK_STAMPS)
+$(REDIS):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+		redis-server >/dev/null
+	# Debian's package may start a system-wide server; the tests need none.
+	-$(SUDO) service redis-server stop >/dev/null 2>&1
+
+install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP) $(BROWSER_STAMP) $(CONSOLE_STAMP) $(CHROMIUM) \
+	$(REDIS) $(FORK_STAMPS)
 
 serve: $(SERVE_STAMP)
 	$(SERVE_VENV)/bin/wiretwin serve $(ARGS)
@@ -82,7 +100,7 @@ typecheck: $(STAMP)
 
 # The documentation site, built strictly (a broken link or reference fails the build).
 docs: $(STAMP)
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir $(VENV)/site
 
 # Before tagging a release (docs/releasing.md): the version and the CHANGELOG agree, the
 # sdist and wheel build into dist/ with valid metadata and their package data, and the
@@ -90,11 +108,16 @@ docs: $(STAMP)
 release-check: $(STAMP)
 	$(BIN)/python -m scripts.release_check
 
+# The Pusher suites run twice: once more with every twin in a Redis cluster of its own
+# (tests/e2e/pusher/conftest.py), where clients must see no difference.
 pytest: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+	WIRETWIN_TEST_PUSHER_CLUSTER=1 $(BIN)/pytest $(PYTEST_ARGS) tests/e2e/pusher
 
-test: install lint typecheck docs pytest
+# pytest before docs: the web console's browser tests take the screenshots the docs show
+# (build/screenshots/; without them the docs build shows placeholders).
+test: install lint typecheck pytest docs
 
 clean:
 	rm -rf $(VENV) $(SERVE_VENV) .venv-nextcord .venv-py-cord .venv-disnake $(JS_DIR)/node_modules $(DISCORD_JS_DIR)/node_modules \
-		$(BROWSER_DIR)/node_modules
+		$(BROWSER_DIR)/node_modules $(CONSOLE_DIR)/node_modules

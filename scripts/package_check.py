@@ -41,7 +41,10 @@ RUNTIME_DEPENDENCIES = ["aiohttp", "orjson", "tomli-w", "zstandard"]
 #: Extras the documentation names (README's Install section).
 DOCUMENTED_EXTRAS = {"discord", "lavalink", "pusher", "dpytest", "voice", "lavalink-py",
                      "wavelink", "mafic", "pomice", "hikari", "all"}
-ENTRY_POINTS = ("wiretwin = wiretwin.cli:main", "wiretwin = wiretwin.testing.plugin")
+ENTRY_POINTS = ("wiretwin = wiretwin.cli:main", "wiretwin = wiretwin.testing.plugin",
+                "console = wiretwin.console:admin_routes")
+#: The web console's assets, which the wheel must carry (it serves them from there).
+CONSOLE_STATIC = ROOT / "src" / "wiretwin" / "console" / "static"
 
 
 class PackageError(Exception):
@@ -142,6 +145,11 @@ def wheel_problems(wheel: Path, version: str) -> list[str]:
                         f"not {RUNTIME_DEPENDENCIES}")
     problems += [f"no entry point {point!r}" for point in ENTRY_POINTS
                  if point not in entry_points]
+    assets = sorted(str(f.relative_to(ROOT / "src")) for f in CONSOLE_STATIC.rglob("*")
+                    if f.is_file())
+    if "wiretwin/console/static/index.html" not in assets:
+        problems.append("the web console's page is not in src/wiretwin/console/static")
+    problems += [f"the wheel lacks the web console's {a}" for a in assets if a not in names]
     return problems
 
 
@@ -225,6 +233,11 @@ def _serve_and_hit(wiretwin: Path, settings: Path) -> None:
                                 "/_wiretwin/openapi.json"))
         if "paths" not in admin:
             raise PackageError("the Pusher twin's admin API has no OpenAPI document")
+        # The web console, served from the installed wheel's files.
+        for path in ("/_wiretwin/ui", "/_wiretwin/ui/static/shell.js",
+                     "/_wiretwin/ui/static/views/pusher.js"):
+            if not _get(f"{lavalink['url']}{path}"):
+                raise PackageError(f"the web console's {path} is empty")
     finally:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=20)

@@ -168,6 +168,15 @@ async def test_a_twin_driven_only_through_http(served: dict[str, Any], admin: Ad
         connections = await admin.call("GET", "/pusher/connections")
         assert connections == [{"socket_id": socket_id, "app": "1", "protocol": 7,
                                 "channels": ["presence-lobby"], "user": None}]
+        # Apps with their channels: subscription counts whatever the app's setting
+        # (off by default), and the roster, socketless members included.
+        (app,) = await admin.call("GET", "/pusher/apps")
+        assert (app["id"], app["key"], app["connections"]) == ("1", "app-key", 1)
+        assert app["subscription_count"] is False
+        assert app["channels"] == [{
+            "name": "presence-lobby", "kind": "presence", "cache": False,
+            "subscription_count": 1, "user_count": 2,
+            "members": {"bot": {"name": "Bot"}, "ann": {"name": "Ann"}}}]
         triggered = await admin.call("GET", "/pusher/recorder/triggered?channel=presence-lobby")
         assert [e["name"] for e in triggered] == ["news", "weather", "lost", "fence"]
 
@@ -208,6 +217,7 @@ async def test_a_body_no_service_would_take_is_a_400_naming_why() -> None:
 @pytest.mark.parametrize(("field", "value", "said"), [
     ("probability", "0.5", "probability must be a number, not '0.5'"),
     ("ms", True, "ms must be a number, not True"),
+    ("times", "1", "times must be a whole number, not '1'"),
 ])
 async def test_a_fault_field_of_the_wrong_kind_is_one_clear_json_error(
         field: str, value: Any, said: str) -> None:

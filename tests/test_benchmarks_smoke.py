@@ -20,6 +20,18 @@ def test_pusher_fanout_benchmark_runs() -> None:
     assert "latency p99 (ms)" in result.stdout
 
 
+def test_pusher_cluster_benchmark_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "pusher_cluster.py"), "--subscribers", "4",
+         "--events", "2", "--samples", "3", "--rounds", "1", "--processes", "1,2"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    for row in ("1 twin, no Redis", "1 process over Redis", "2 processes over Redis",
+                "deliveries/s", "p99 ms"):
+        assert row in result.stdout, row
+
+
 def test_twin_lifecycle_benchmark_runs() -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "twin_lifecycle.py"), "--cycles", "3"],

@@ -54,6 +54,13 @@ def test_serve_prints_and_writes_settings_and_stops_on_ctrl_c(
     assert "pusher.Pusher(app_id=\"1\"" in banner
     assert '"enabledTransports": ["ws"]' in banner
     assert "pysher.Pusher(key=\"app-key\"" in banner
+    # Each twin's web console, which answers at the printed address.
+    everything = json.loads(settings_path.read_text())
+    for twin in ("pusher", "lavalink", "discord"):
+        console = f"http://127.0.0.1:{everything[twin]['port']}/_wiretwin/ui"
+        assert f"web console     {console}\n" in banner
+        with urllib.request.urlopen(console, timeout=10) as page:
+            assert b"/_wiretwin/ui/static/shell.js" in page.read()
     # The printed settings work with the real SDK.
     client = pusher.Pusher(**settings["pusher"])
     assert client.trigger("greetings", "hello", {"from": "cli test"}) == {}
@@ -94,6 +101,25 @@ def test_serve_reports_a_busy_port_without_a_traceback(
         f"wiretwin: the discord twin cannot listen on 127.0.0.1:{busy}: Address already in "
         "use (choose another with --discord-port; 0 takes any free port)")
     assert "wiretwin stopped" not in third.stdout
+
+
+def test_serve_reports_an_unreachable_redis_without_a_traceback() -> None:
+    from tests.redis_server import free_port
+
+    port = free_port()  # nothing listens there
+    refused = subprocess.run(
+        [sys.executable, "-m", "wiretwin", "serve", "--twins", "pusher", "--pusher-port", "0",
+         "--pusher-redis", f"redis://127.0.0.1:{port}/0"],
+        capture_output=True, text=True, timeout=30, check=False)
+    assert refused.returncode == 1
+    assert refused.stderr.startswith(
+        f"wiretwin: cannot join the Pusher cluster at redis://127.0.0.1:{port}/0:")
+    assert "Traceback" not in refused.stderr
+    lonely = subprocess.run(
+        [sys.executable, "-m", "wiretwin", "serve", "--pusher-node", "a"],
+        capture_output=True, text=True, timeout=30, check=False)
+    assert lonely.returncode == 2
+    assert "--pusher-node names the Pusher twin in a Redis cluster" in lonely.stderr
 
 
 def test_serve_refuses_a_port_that_is_no_port() -> None:

@@ -180,3 +180,10 @@ def test_the_release_procedure_is_documented_and_in_the_site() -> None:
         assert step in text, step
     assert "releasing.md" in (ROOT / "mkdocs.yml").read_text()
     assert "release-check:" in (ROOT / "Makefile").read_text()
+
+
+def test_the_docs_build_in_make_test_is_strict_and_shows_its_warnings() -> None:
+    # mkdocs' --quiet hides the warnings --strict counts: a broken link passed with both.
+    (line,) = [line for line in (ROOT / "Makefile").read_text().splitlines()
+               if "mkdocs build" in line]
+    assert "--strict" in line and "--quiet" not in line and " -q" not in line

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote
 
 from . import __version__
 from .discord.twin import DiscordTwin
@@ -156,11 +157,21 @@ def _build_twins(args: argparse.Namespace, world: dict[str, Any]) -> dict[str, T
             continue
         # Built with their world, so POST /_wiretwin/reset goes back to the world, not
         # to the built-in defaults.
+        extra: dict[str, Any] = {}
+        if name == "pusher" and args.pusher_redis:
+            extra = {"cluster": args.pusher_redis, "cluster_node": args.pusher_node}
         try:
-            twins[name] = kind(port=port, world=world.get(name), **common)
+            twins[name] = kind(port=port, world=world.get(name), **common, **extra)
         except ValueError as exc:
             raise WorldError(f"{where}: [{name}] {exc}") from None
     return twins
+
+
+def console_url(twin: Twin) -> str:
+    """The twin's web console, with its admin token when it has one (the page trades it
+    for a cookie and drops it from the address)."""
+    url = twin.http_url("/_wiretwin/ui")
+    return f"{url}?token={quote(twin.admin_token)}" if twin.admin_token else url
 
 
 async def serve(args: argparse.Namespace, out: TextIO) -> None:
@@ -178,6 +189,8 @@ async def serve(args: argparse.Namespace, out: TextIO) -> None:
             try:
                 await twin.start()
             except OSError as exc:
+                if exc.strerror is None:
+                    raise  # not the port: e.g. the Redis of --pusher-redis refused
                 raise OSError(exc.errno, f"the {name} twin {exc.strerror} (choose another "
                                          f"with --{name}-port; 0 takes any free port)"
                               ) from None
@@ -191,6 +204,10 @@ async def serve(args: argparse.Namespace, out: TextIO) -> None:
         for name, block in settings.items():
             print("\n" + DESCRIBE[name](block), file=out)
             twin = twins[name]
+            print(f"  web console     {console_url(twin)}", file=out)
+            if isinstance(twin, PusherTwin) and twin.cluster is not None:
+                print(f"  cluster: sharing its apps through {twin.cluster.url} as node "
+                      f"{twin.cluster.node}", file=out)
             if isinstance(twin, DiscordTwin) and twin.model.guilds:
                 print(describe_discord_world(twin), file=out)
             elif isinstance(twin, DiscordTwin) and name not in world:
@@ -257,6 +274,13 @@ def build_parser() -> argparse.ArgumentParser:
                            help="address to listen on (default: 127.0.0.1)")
     serve_cmd.add_argument("--pusher-port", type=_port, default=DEFAULT_PUSHER_PORT,
                            help=f"Pusher twin port (default: {DEFAULT_PUSHER_PORT}; 0 = any)")
+    serve_cmd.add_argument("--pusher-redis", metavar="URL",
+                           help="share the Pusher twin's apps with every other one given "
+                                "the same Redis (redis://host:port/db): events, presence "
+                                "and webhooks become cluster-wide")
+    serve_cmd.add_argument("--pusher-node", metavar="NAME",
+                           help="this Pusher twin's name in its Redis cluster (default: "
+                                "random)")
     serve_cmd.add_argument("--lavalink-port", type=_port, default=DEFAULT_LAVALINK_PORT,
                            help=f"Lavalink twin port (default: {DEFAULT_LAVALINK_PORT}; "
                                 "0 = any)")
@@ -293,7 +317,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "serve" and args.pusher_node and not args.pusher_redis:
+        parser.error("--pusher-node names the Pusher twin in a Redis cluster: give "
+                     "--pusher-redis too")
     if args.command == "serve":
         logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from wiretwin.runtime.clock import VirtualClock
@@ -132,3 +134,31 @@ def test_a_fault_field_of_the_wrong_kind_is_said_plainly() -> None:
         fault_from_json({"type": "latency", "ms": 50, "probability": "0.5"})
     with pytest.raises(ValueError, match="ms must be a number, not True"):
         fault_from_json({"type": "latency", "ms": True})
+
+
+@pytest.mark.parametrize(("data", "said"), [
+    ({"type": "drop", "times": "1"}, "times must be a whole number, not '1'"),
+    ({"type": "drop", "times": -1}, "times must be 0 or more, not -1"),
+    ({"type": "drop", "after": 1.5}, "after must be a whole number, not 1.5"),
+    ({"type": "disconnect", "code": 4000.5}, "code must be a whole number, not 4000.5"),
+    ({"type": "disconnect", "reset": 1}, "reset must be true or false, not 1"),
+    ({"type": "drop", "name": 3}, "name must be a string, not 3"),
+    ({"type": "drop", "probability": None}, "probability must not be null"),
+    ({"type": "drop", "scope": "x"}, "scope must be an object, not 'x'"),
+    ({"type": "drop", "scope": {"bogus": 1}}, "unknown scope field"),
+    ({"type": "drop", "scope": {"route": 7}}, "scope.route must be a string, not 7"),
+    ({"type": "drop", "scope": {"direction": "up"}},
+     "scope.direction must be \"in\" or \"out\", not 'up'"),
+])
+def test_fields_optional_or_in_the_scope_are_checked_too(data: dict[str, object],
+                                                        said: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(said)):
+        fault_from_json(data)
+
+
+def test_null_where_a_field_may_be_null_and_whole_numbers_as_floats_are_taken() -> None:
+    assert fault_from_json({"type": "drop", "times": None}).times is None
+    assert fault_from_json({"type": "http_error", "body": None}) == HttpError()
+    assert fault_from_json({"type": "latency", "ms": 5}) == Latency(ms=5)
+    fault = fault_from_json({"type": "drop", "scope": {"route": "/a", "direction": "in"}})
+    assert (fault.scope.route, fault.scope.direction) == ("/a", "in")

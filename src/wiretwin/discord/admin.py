@@ -26,11 +26,14 @@ from .wire.fields import as_int, as_snowflake
 if TYPE_CHECKING:
     from .twin import DiscordTwin
 
-_ID = {"type": ["string", "integer"], "description": "a snowflake"}
-_TAG = "discord"
+#: The JSON Schema of an id in a body.
+SNOWFLAKE: dict[str, Any] = {"type": ["string", "integer"], "description": "a snowflake"}
+#: The OpenAPI tag of the Discord twin's admin routes.
+TAG = "discord"
 
 
-def _snowflake(value: Any, what: str) -> int:
+def snowflake_arg(value: Any, what: str) -> int:
+    """``value`` as a snowflake (a string of digits or an integer), or a 400."""
     number = as_snowflake(value)
     if number is None:
         raise AdminError(400, f"{what} must be a snowflake (digits), not {value!r}")
@@ -50,71 +53,78 @@ class DiscordAdmin:
         r = AdminRoute
         return [
             r("GET", "/discord/users", self.users, "Every user the twin knows",
-              response=ARRAY, tag=_TAG),
+              response=ARRAY, tag=TAG),
             r("POST", "/discord/users", self.add_user, "Create a user",
               body={"type": "object", "required": ["username"], "properties": {
                   "username": {"type": "string"}, "global_name": {"type": "string"},
-                  "bot": {"type": "boolean"}, "id": _ID}}, status=201, tag=_TAG),
+                  "bot": {"type": "boolean"}, "id": SNOWFLAKE}}, status=201, tag=TAG),
+            r("GET", "/discord/users/{user}/dms", self.dms,
+              "The user's direct-message channels, each with its recipients (users), "
+              "newest message first", response=ARRAY, tag=TAG),
+            r("POST", "/discord/users/{user}/dms", self.open_dm,
+              "Open (or find) the DM channel between the user and `recipient` (default: "
+              "the bot)", body={"type": "object", "properties": {"recipient": SNOWFLAKE}},
+              tag=TAG),
             r("GET", "/discord/guilds", self.guilds,
               "Guilds: id, name, owner, counts, whether the bot is in it", response=ARRAY,
-              tag=_TAG),
+              tag=TAG),
             r("GET", "/discord/guilds/{guild}", self.guild,
-              "One guild as GUILD_CREATE carries it (every member)", tag=_TAG),
+              "One guild as GUILD_CREATE carries it (every member)", tag=TAG),
             r("GET", "/discord/guilds/{guild}/channels", self.channels,
-              "A guild's channels, in order", response=ARRAY, tag=_TAG),
+              "A guild's channels, in order", response=ARRAY, tag=TAG),
             r("GET", "/discord/guilds/{guild}/members", self.members,
-              "A guild's members (with their users)", response=ARRAY, tag=_TAG),
+              "A guild's members (with their users)", response=ARRAY, tag=TAG),
             r("POST", "/discord/guilds/{guild}/members", self.add_member,
               "A user joins the guild (GUILD_MEMBER_ADD; the bot joining: GUILD_CREATE)",
               body={"type": "object", "required": ["user"], "properties": {
-                  "user": _ID, "nick": {"type": "string"},
-                  "roles": {"type": "array", "items": _ID}}}, status=201, tag=_TAG),
+                  "user": SNOWFLAKE, "nick": {"type": "string"},
+                  "roles": {"type": "array", "items": SNOWFLAKE}}}, status=201, tag=TAG),
             r("GET", "/discord/channels/{channel}/messages", self.messages,
               "A channel's messages, oldest first (the newest `limit`)",
-              query={"limit": "at most this many (default 100)"}, response=ARRAY, tag=_TAG),
+              query={"limit": "at most this many (default 100)"}, response=ARRAY, tag=TAG),
             r("POST", "/discord/channels/{channel}/messages", self.send,
               "Send a message as a user (checked against the user's permissions)",
               body={"type": "object", "required": ["author"], "properties": {
-                  "author": _ID, "content": {"type": "string"},
-                  "embeds": ARRAY, "reply_to": _ID}}, status=201, tag=_TAG),
+                  "author": SNOWFLAKE, "content": {"type": "string"},
+                  "embeds": ARRAY, "reply_to": SNOWFLAKE}}, status=201, tag=TAG),
             r("POST", "/discord/channels/{channel}/messages/{message}/reactions", self.react,
               "React to a message as a user (emoji: a unicode emoji or name:id)",
               body={"type": "object", "required": ["user", "emoji"], "properties": {
-                  "user": _ID, "emoji": {"type": "string"}}}, tag=_TAG),
+                  "user": SNOWFLAKE, "emoji": {"type": "string"}}}, tag=TAG),
             r("PUT", "/discord/channels/{channel}/messages/{message}/votes", self.vote,
               "Vote on a message's poll as a user: `answers` (answer ids) is what they "
               "now choose, replacing an earlier vote (`[]` takes it back)",
               body={"type": "object", "required": ["user", "answers"], "properties": {
-                  "user": _ID, "answers": {"type": "array", "items": {"type": "integer"}}}},
-              tag=_TAG),
+                  "user": SNOWFLAKE, "answers": {"type": "array", "items": {"type": "integer"}}}},
+              tag=TAG),
             r("GET", "/discord/gateway/sessions", self.sessions,
               "Gateway sessions: id, intents, shard, seq, connected", response=ARRAY,
-              tag=_TAG),
+              tag=TAG),
             r("POST", "/discord/gateway/dispatch", self.dispatch,
               "Send a raw dispatch to every session that would get it (intents, shards)",
               body={"type": "object", "required": ["event", "data"], "properties": {
-                  "event": {"type": "string"}, "data": OBJECT, "guild_id": _ID,
-                  "user_ids": {"type": "array", "items": _ID}}}, status=204, tag=_TAG),
+                  "event": {"type": "string"}, "data": OBJECT, "guild_id": SNOWFLAKE,
+                  "user_ids": {"type": "array", "items": SNOWFLAKE}}}, status=204, tag=TAG),
             r("POST", "/discord/gateway/reconnect", self.reconnect,
               "op 7 Reconnect to every connected session (clients resume)", status=204,
-              tag=_TAG),
+              tag=TAG),
             r("POST", "/discord/gateway/invalidate", self.invalidate,
               "op 9 Invalid Session to every connected session",
               body={"type": "object", "properties": {
                   "resumable": {"type": "boolean", "default": False}}}, status=204,
-              tag=_TAG),
+              tag=TAG),
             r("GET", "/discord/rate-limits", self.rate_limits,
               "The default REST limit, the overrides, every route template, and the "
-              "routes Discord answers without rate-limit headers", tag=_TAG),
+              "routes Discord answers without rate-limit headers", tag=TAG),
             r("PUT", "/discord/rate-limits", self.set_rate_limit,
               "Limit a REST route: `limit` requests per `reset_after` seconds (429 after)",
               body={"type": "object", "required": ["route", "limit"], "properties": {
                   "route": {"type": "string",
                             "description": "a template, e.g. /channels/{channel_id}/messages"},
                   "limit": {"type": "integer", "minimum": 0},
-                  "reset_after": {"type": "number", "default": 1.0}}}, tag=_TAG),
+                  "reset_after": {"type": "number", "default": 1.0}}}, tag=TAG),
             r("DELETE", "/discord/rate-limits", self.clear_rate_limits,
-              "Back to the default limits", status=204, tag=_TAG),
+              "Back to the default limits", status=204, tag=TAG),
         ]
 
     # -- lookups ------------------------------------------------------------------------
@@ -124,21 +134,21 @@ class DiscordAdmin:
         return self.twin.model
 
     def _guild(self, request: web.Request) -> Guild:
-        guild_id = _snowflake(request.match_info["guild"], "guild")
+        guild_id = snowflake_arg(request.match_info["guild"], "guild")
         guild: Guild | None = self.model.guilds.get(guild_id)
         if guild is None:
             raise AdminError(404, f"no guild {guild_id}")
         return guild
 
     def _channel(self, request: web.Request) -> Channel:
-        channel_id = _snowflake(request.match_info["channel"], "channel")
+        channel_id = snowflake_arg(request.match_info["channel"], "channel")
         channel: Channel | None = self.model.channels.get(channel_id)
         if channel is None:
             raise AdminError(404, f"no channel {channel_id}")
         return channel
 
     def _user(self, value: Any, what: str = "user") -> int:
-        user_id = _snowflake(value, what)
+        user_id = snowflake_arg(value, what)
         if user_id not in self.model.users:
             raise AdminError(404, f"no user {user_id}")
         return user_id
@@ -153,7 +163,7 @@ class DiscordAdmin:
         username = body.get("username")
         if not isinstance(username, str) or not username:
             raise AdminError(400, "username is a required string")
-        user_id = _snowflake(body["id"], "id") if body.get("id") is not None else None
+        user_id = snowflake_arg(body["id"], "id") if body.get("id") is not None else None
         if user_id is not None and user_id in self.model.users:
             raise AdminError(409, f"user {user_id} exists")
         global_name = body.get("global_name")
@@ -163,6 +173,25 @@ class DiscordAdmin:
                                    else None)
         data: dict[str, Any] = user.to_json()
         return data
+
+    def _dm_json(self, channel: Channel) -> dict[str, Any]:
+        data: dict[str, Any] = channel.to_json(self.model.users)  # every recipient
+        return data
+
+    async def dms(self, request: web.Request) -> list[dict[str, Any]]:
+        user_id = self._user(request.match_info["user"])
+        found = [c for c in self.model.channels.values()
+                 if c.is_dm and user_id in c.recipients]
+        found.sort(key=lambda c: max(self.model.messages.get(c.id, {}), default=c.id),
+                   reverse=True)
+        return [self._dm_json(c) for c in found]
+
+    async def open_dm(self, request: web.Request) -> dict[str, Any]:
+        user_id = self._user(request.match_info["user"])
+        body = await json_body(request)
+        recipient = (self._user(body["recipient"], "recipient")
+                     if body.get("recipient") is not None else self.model.bot.id)
+        return self._dm_json(self.model.open_dm(user_id, recipient))
 
     async def guilds(self, request: web.Request) -> list[dict[str, Any]]:
         bot = self.model.bot.id
@@ -194,7 +223,7 @@ class DiscordAdmin:
         nick = body.get("nick")
         try:
             self.model.add_member(guild, user_id,
-                                  roles=[_snowflake(r, "role") for r in roles],
+                                  roles=[snowflake_arg(r, "role") for r in roles],
                                   nick=nick if isinstance(nick, str) else None)
         except DiscordError as exc:
             raise _discord(exc) from None
@@ -222,7 +251,7 @@ class DiscordAdmin:
             raise AdminError(400, "content is a string and embeds a list of objects")
         reference = None
         if body.get("reply_to") is not None:
-            reference = {"message_id": str(_snowflake(body["reply_to"], "reply_to"))}
+            reference = {"message_id": str(snowflake_arg(body["reply_to"], "reply_to"))}
         try:
             message = self.model.post_message(channel, author, content, embeds=embeds,
                                               reference=reference)
@@ -238,7 +267,7 @@ class DiscordAdmin:
         emoji = body.get("emoji")
         if not isinstance(emoji, str) or not emoji:
             raise AdminError(400, "emoji is a unicode emoji or name:id")
-        message_id = _snowflake(request.match_info["message"], "message")
+        message_id = snowflake_arg(request.match_info["message"], "message")
         try:
             message = self.model.message(channel, message_id)
             self.model.require(channel, user, Permission.READ_MESSAGE_HISTORY,
@@ -256,7 +285,7 @@ class DiscordAdmin:
         if not isinstance(answers, list) or not all(
                 isinstance(a, int) and not isinstance(a, bool) for a in answers):
             raise AdminError(400, "answers is a list of answer ids (integers from 1)")
-        message_id = _snowflake(request.match_info["message"], "message")
+        message_id = snowflake_arg(request.match_info["message"], "message")
         try:
             message = self.model.message(channel, message_id)
             if message.poll is None:
@@ -278,13 +307,13 @@ class DiscordAdmin:
         event, data = body.get("event"), body.get("data")
         if not isinstance(event, str) or not event or not isinstance(data, dict):
             raise AdminError(400, "event is a string (MESSAGE_CREATE...) and data an object")
-        guild_id = (_snowflake(body["guild_id"], "guild_id")
+        guild_id = (snowflake_arg(body["guild_id"], "guild_id")
                     if body.get("guild_id") is not None else None)
         user_ids = None
         if body.get("user_ids") is not None:
             if not isinstance(body["user_ids"], list):
                 raise AdminError(400, "user_ids is a list of user ids")
-            user_ids = frozenset(_snowflake(u, "user_ids") for u in body["user_ids"])
+            user_ids = frozenset(snowflake_arg(u, "user_ids") for u in body["user_ids"])
         self.twin.hub.dispatch(event, data, guild_id=guild_id, user_ids=user_ids)
 
     async def reconnect(self, request: web.Request) -> None:
@@ -326,4 +355,4 @@ class DiscordAdmin:
         self.twin.rest.limits.buckets.clear()
 
 
-__all__ = ["DiscordAdmin"]
+__all__ = ["SNOWFLAKE", "TAG", "DiscordAdmin", "snowflake_arg"]

@@ -29,7 +29,8 @@ HTTP_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: 
 
 class BackendError(Exception):
     """A test-control call could not be done (``status``/``code``: Discord's answer, when
-    the model refused it)."""
+    the model refused it; ``status`` alone, when the control API did: 403 for what the
+    user may not do, 404 for what is not there)."""
 
     def __init__(self, message: str, *, status: int | None = None,
                  code: int | None = None) -> None:

@@ -30,6 +30,7 @@ from ..runtime.routes import DefSource, RouteSource
 from ..runtime.wire import ADMIN_PREFIX
 from ..runtime.worlds import world_table
 from .admin import DiscordAdmin
+from .admin_interactions import InteractionAdmin
 from .backend import Backend
 from .cdn import Cdn
 from .errors import AUTHENTICATION_FAILED, GOING_AWAY, REQUEST_TOO_LARGE, RESET, UNKNOWN_ERROR
@@ -296,7 +297,7 @@ class DiscordTwin(Twin):
         return self.http_url(path) if self.running else path
 
     def _admin_routes(self) -> list[AdminRoute]:
-        return DiscordAdmin(self).routes()
+        return DiscordAdmin(self).routes() + InteractionAdmin(self).routes()
 
     # -- Effects ------------------------------------------------------------------------
 

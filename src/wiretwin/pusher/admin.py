@@ -42,6 +42,10 @@ class PusherAdmin:
                   "event": {"type": "string"},
                   "data": {}, "socket_id": {"type": "string"}, "app": {"type": "string"}}},
               tag="pusher"),
+            r("GET", "/pusher/apps", self.apps,
+              "Every app with its settings, connection count and occupied channels (each "
+              "with its subscription count, and a presence channel's roster), whatever the "
+              "app's subscription_count setting", response=ARRAY, tag="pusher"),
             r("GET", "/pusher/channels", self.channels, "Occupied channels",
               query={"prefix": "filter_by_prefix", "info": "comma-separated attributes",
                      **_APP}, tag="pusher"),
@@ -127,18 +131,40 @@ class PusherAdmin:
             raise AdminError(exc.status, exc.message) from None
         return {}
 
+    async def apps(self, request: web.Request) -> list[dict[str, Any]]:
+        out = []
+        for state in self.twin.model.states.values():
+            channels = []
+            for name, channel in sorted(state.channels.items()):
+                if not channel.occupied:
+                    continue
+                roster = channel.roster
+                channels.append({
+                    "name": name, "kind": channel.type.kind.value, "cache": channel.type.cache,
+                    "subscription_count": channel.subscription_count,
+                    "user_count": len(roster.members) if roster is not None else None,
+                    "members": {uid: m.user_info for uid, m in roster.members.items()}
+                    if roster is not None else None})
+            out.append({**state.app.to_json(), "connections": len(state.connections),
+                        "channels": channels})
+        return out
+
     async def channels(self, request: web.Request) -> dict[str, Any]:
+        app = self.twin.find_app(self._app(request))
         try:
-            return self.twin.channels_info(request.query.get("prefix", ""),
-                                           self._info(request), app=self._app(request))
+            counts = await self.twin.cluster_counts(app)
+            return {"channels": self.twin.model.channels(
+                app, request.query.get("prefix", ""), self._info(request), counts)}
         except ApiError as exc:
             raise AdminError(exc.status, exc.message) from None
 
     async def channel(self, request: web.Request) -> dict[str, Any]:
         name = request.match_info["channel"]
         app = self._app(request)
+        found = self.twin.find_app(app)
         try:
-            out = self.twin.channel_info(name, self._info(request), app=app)
+            counts = await self.twin.cluster_counts(found, [name])
+            out = self.twin.model.channel_info(found, name, self._info(request), counts)
         except ApiError as exc:
             raise AdminError(exc.status, exc.message) from None
         if name.startswith("presence-"):

@@ -6,12 +6,16 @@ Every request is authenticated exactly as Pusher does (key, timestamp within 600
 looked at. Errors are plain-text bodies with Pusher's statuses (400, 401, 403, 404, 413),
 which is what pusher-http-python turns into its typed exceptions. A batch is checked whole
 before any of it is published: either every event goes out or none does.
+
+In a cluster (scale-out over Redis), the channel queries and a publish's ``info`` answer
+with the cluster's numbers, read from Redis (:class:`Census`).
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -20,7 +24,7 @@ from .apps import App
 from .auth import verify_request
 from .errors import ApiError, RequestAuthError, shown
 from .limits import PublishRequest
-from .model import PusherModel
+from .model import ChannelCount, PusherModel
 from .recorder import PusherRecorder, TriggeredEvent
 from .wire import api_dumps, attribute_list, json_object, publish_request
 
@@ -36,11 +40,32 @@ def _json(body: Any) -> web.Response:
     return web.json_response(body, dumps=api_dumps)
 
 
+class Census(Protocol):
+    """Where a cluster's channel numbers come from."""
+
+    @property
+    def active(self) -> bool: ...
+
+    async def counts(self, app: App, channels: list[str] | None = None
+                     ) -> dict[str, ChannelCount]: ...
+
+    async def users(self, app: App, channel: str) -> list[str]: ...
+
+
 class PusherHttpApi:
-    def __init__(self, model: PusherModel, recorder: PusherRecorder, clock: Clock) -> None:
+    def __init__(self, model: PusherModel, recorder: PusherRecorder, clock: Clock,
+                 census: Census | None = None) -> None:
         self.model = model
         self.recorder = recorder
         self.clock = clock
+        self.census = census
+
+    async def _counts(self, app: App, channels: list[str] | None = None
+                      ) -> dict[str, ChannelCount] | None:
+        """The cluster's numbers, or None (this process's, read by the model)."""
+        if self.census is None or not self.census.active:
+            return None
+        return await self.census.counts(app, channels)
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -66,7 +91,10 @@ class PusherHttpApi:
                 app = self._authenticate(request, body)
                 if not app.enabled:
                     return _error(403, f"Application {app.id} is disabled")
-                result: web.StreamResponse = handler(app, request, body)
+                result = handler(app, request, body)
+                if inspect.isawaitable(result):
+                    result = await result
+                assert isinstance(result, web.StreamResponse)
                 return result
             except RequestAuthError as exc:
                 return _error(exc.status, exc.message)
@@ -95,14 +123,16 @@ class PusherHttpApi:
 
     # -- endpoints ------------------------------------------------------------------
 
-    def events(self, app: App, request: web.Request, body: bytes) -> web.Response:
+    async def events(self, app: App, request: web.Request, body: bytes) -> web.Response:
         publish = publish_request(json_object(body), batch=False)
         self.model.check_publish(app, publish)
-        info = self.model.publish(app, publish)
+        counts = await self._counts(app, publish.channels) if publish.info else None
+        info = self.model.publish(app, publish, counts=counts)
         self._record(app, publish, "events")
         return _json({"channels": info} if publish.info else {})
 
-    def batch_events(self, app: App, request: web.Request, body: bytes) -> web.Response:
+    async def batch_events(self, app: App, request: web.Request, body: bytes
+                           ) -> web.Response:
         batch = json_object(body).get("batch")
         if not isinstance(batch, list):
             raise ApiError(400, "Missing batch: an array of events is required")
@@ -117,9 +147,11 @@ class PusherHttpApi:
             publish = publish_request(item, batch=True)
             self.model.check_publish(app, publish)
             requests.append(publish)
+        wanted = sorted({p.channels[0] for p in requests if p.info})
+        counts = await self._counts(app, wanted) if wanted else None
         results = []
         for publish in requests:
-            info = self.model.publish(app, publish)
+            info = self.model.publish(app, publish, counts=counts)
             self._record(app, publish, "batch_events")
             results.append(info.get(publish.channels[0], {}) if publish.info else {})
         if any(p.info for p in requests):
@@ -132,17 +164,27 @@ class PusherHttpApi:
             source,
         ))
 
-    def channels(self, app: App, request: web.Request, body: bytes) -> web.Response:
+    async def channels(self, app: App, request: web.Request, body: bytes) -> web.Response:
         prefix = request.query.get("filter_by_prefix", "")
         attrs = attribute_list(request.query.get("info"))
-        return _json({"channels": self.model.channels(app, prefix, attrs)})
+        self.model.channels(app, prefix, attrs, {})  # bad attributes: refused first
+        counts = await self._counts(app)
+        return _json({"channels": self.model.channels(app, prefix, attrs, counts)})
 
-    def channel(self, app: App, request: web.Request, body: bytes) -> web.Response:
+    async def channel(self, app: App, request: web.Request, body: bytes) -> web.Response:
+        name = request.match_info["channel"]
         attrs = attribute_list(request.query.get("info"))
-        return _json(self.model.channel_info(app, request.match_info["channel"], attrs))
+        self.model.channel_info(app, name, attrs, {})  # bad name or attributes: refused
+        counts = await self._counts(app, [name])
+        return _json(self.model.channel_info(app, name, attrs, counts))
 
-    def users(self, app: App, request: web.Request, body: bytes) -> web.Response:
-        ids = self.model.users(app, request.match_info["channel"])
+    async def users(self, app: App, request: web.Request, body: bytes) -> web.Response:
+        name = request.match_info["channel"]
+        self.model.check_users(name)
+        if self.census is not None and self.census.active:
+            ids = await self.census.users(app, name)
+        else:
+            ids = self.model.users(app, name)
         return _json({"users": [{"id": uid} for uid in ids]})
 
     def terminate(self, app: App, request: web.Request, body: bytes) -> web.Response:

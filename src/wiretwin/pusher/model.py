@@ -16,13 +16,15 @@ TTLs); randomness only from the twin's seeded generator (socket ids).
 
 Alongside: :mod:`.state` (what is kept), :mod:`.users` (sign-in and watchlists),
 :mod:`.limits` (what the HTTP API accepts), :mod:`.presence` (rosters),
-:mod:`.channel_auth` (what a private or presence subscription must carry).
+:mod:`.channel_auth` (what a private or presence subscription must carry),
+:mod:`.queries` (what the HTTP API asks), :mod:`.peering` (what the other processes of a
+cluster tell, when the twin is scaled out over Redis: the model's ``peers``).
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..runtime.clock import Clock
@@ -35,23 +37,29 @@ from .channels import (
     channel_type,
     invalid_channel_name,
 )
-from .errors import ApiError, CloseCode, CloseConnection, PusherError, shown
-from .limits import PublishRequest, check_attribute, check_publish, too_large
+from .errors import CloseCode, CloseConnection, PusherError, shown
+from .limits import PublishRequest, check_publish, too_large
+from .peering import PeerUpdates
 from .presence import PresenceRoster
+from .queries import ChannelCount, ChannelQueries
 from .state import (
     AppState,
     CachedEvent,
     Channel,
     Connection,
     Effects,
+    NoPeers,
+    Peers,
     User,
 )
 
 
-class PusherModel:
+class PusherModel(ChannelQueries, PeerUpdates):
     def __init__(self, apps: Iterable[App], effects: Effects, clock: Clock,
-                 rng: random.Random) -> None:
+                 rng: random.Random, peers: Peers | None = None) -> None:
         self.effects = effects
+        #: Other processes serving the same apps (none unless scaled out over Redis).
+        self.peers: Peers = peers if peers is not None else NoPeers()
         self.clock = clock
         self.rng = rng
         self.states: dict[str, AppState] = {}
@@ -132,10 +140,10 @@ class PusherModel:
         state = self._socket_app.pop(conn.socket_id, None)
         if state is None or self.states.get(state.app.id) is not state:
             return  # its app was removed meanwhile: nothing left to leave
-        for name in list(conn.channels):
+        for name in sorted(conn.channels):  # an order that does not hang on string hashing
             self._leave(state, conn, name)
         if conn.user is not None:
-            users.sign_out(state, conn, self.effects)
+            users.sign_out(state, conn, self.effects, self.peers)
         state.connections.pop(conn.socket_id, None)
 
     def close(self, conn: Connection, code: int, message: str, *, error_first: bool) -> None:
@@ -181,8 +189,9 @@ class PusherModel:
         was_occupied = channel.occupied
         channel.subscribers[conn.socket_id] = user_id
         conn.channels.add(name)
+        self.peers.joined(conn.app, name, conn.socket_id, user_id, user_info)
         if not was_occupied:
-            self.effects.webhook(conn.app, {"name": "channel_occupied", "channel": name})
+            self._membership_webhook(conn.app, {"name": "channel_occupied", "channel": name})
         if channel.roster is not None:
             assert user_id is not None
             is_new = channel.roster.join(user_id, user_info, conn.socket_id)
@@ -217,6 +226,7 @@ class PusherModel:
         if channel is None or conn.socket_id not in channel.subscribers:
             return
         user_id = channel.subscribers.pop(conn.socket_id)
+        self.peers.left(conn.app, name, conn.socket_id, user_id)
         if channel.roster is not None and user_id is not None:
             if channel.roster.leave(user_id, conn.socket_id):
                 self._member_removed(conn.app, channel, user_id)
@@ -228,14 +238,21 @@ class PusherModel:
         if channel.occupied:
             return
         del state.channels[channel.name]
-        self.effects.webhook(state.app, {"name": "channel_vacated", "channel": channel.name})
+        self._membership_webhook(state.app, {"name": "channel_vacated",
+                                             "channel": channel.name})
+
+    def _membership_webhook(self, app: App, event: dict[str, Any]) -> None:
+        """Occupied/vacated and member webhooks: this model's to send, unless the peers
+        decide them cluster-wide (then each goes out once per cluster, from them)."""
+        if not self.peers.shares_membership:
+            self.effects.webhook(app, event)
 
     def _member_added(self, app: App, channel: Channel, user_id: str, info: Any,
                       exclude: str | None) -> None:
         others = [s for s in channel.subscribers if s != exclude]
         if others:
             self.effects.deliver(others, wire.member_added(channel.name, user_id, info))
-        self.effects.webhook(
+        self._membership_webhook(
             app, {"name": "member_added", "channel": channel.name, "user_id": user_id}
         )
 
@@ -244,13 +261,13 @@ class PusherModel:
             self.effects.deliver(
                 list(channel.subscribers), wire.member_removed(channel.name, user_id)
             )
-        self.effects.webhook(
+        self._membership_webhook(
             app, {"name": "member_removed", "channel": channel.name, "user_id": user_id}
         )
 
     def _subscription_count_changed(self, app: App, channel: Channel) -> None:
-        if not app.subscription_count:
-            return
+        if not app.subscription_count or self.peers.shares_membership:
+            return  # (in a cluster, the count is the cluster's: see subscription_counted)
         count = channel.subscription_count
         if channel.subscribers:
             self.effects.deliver(
@@ -302,9 +319,12 @@ class PusherModel:
         channel = self._channel(state, name)
         assert channel.roster is not None
         was_occupied = channel.occupied
+        was_virtual = user_id in channel.roster and channel.roster.members[user_id].virtual
         is_new = channel.roster.join(user_id, user_info, None)
+        if not was_virtual:
+            self.peers.joined(app, name, None, user_id, user_info)
         if not was_occupied:
-            self.effects.webhook(app, {"name": "channel_occupied", "channel": name})
+            self._membership_webhook(app, {"name": "channel_occupied", "channel": name})
         if is_new:
             self._member_added(app, channel, user_id, user_info, exclude=None)
         return is_new
@@ -315,6 +335,9 @@ class PusherModel:
         channel = state.channels.get(name)
         if channel is None or channel.roster is None:
             return False
+        member = channel.roster.members.get(user_id)
+        if member is not None and member.virtual:
+            self.peers.left(app, name, None, user_id)
         gone = channel.roster.leave(user_id, None)
         if gone:
             self._member_removed(app, channel, user_id)
@@ -363,6 +386,7 @@ class PusherModel:
         if others:
             self.effects.deliver(others, wire.channel_event(name, event, data, user_id))
         self.effects.client_event(conn.app, conn.socket_id, name, event, data, user_id)
+        self.peers.client_event(conn.app, name, event, data, user_id, conn.socket_id)
         hook: dict[str, Any] = {
             "name": "client_event", "channel": name, "event": event, "data": data,
             "socket_id": conn.socket_id,
@@ -374,9 +398,14 @@ class PusherModel:
     # -- users ----------------------------------------------------------------------
 
     def signin(self, conn: Connection, data: object) -> None:
-        users.signin(self.state(conn.app), conn, data, self.effects)
+        users.signin(self.state(conn.app), conn, data, self.effects, self.peers)
 
-    def terminate_user_connections(self, app: App, user_id: str) -> int:
+    def terminate_user_connections(self, app: App, user_id: str, *,
+                                   relayed: bool = False) -> int:
+        """Close the user's connections here (and, unless ``relayed`` from a peer, tell
+        the peers to close theirs); how many were here."""
+        if not relayed:
+            self.peers.terminated(app, user_id)
         return users.terminate_user_connections(self.state(app), user_id, self.effects)
 
     # -- publishing (HTTP API) ---------------------------------------------------------
@@ -385,10 +414,16 @@ class PusherModel:
         """Raise :class:`ApiError` if ``request`` breaks a rule; change nothing."""
         check_publish(app, request)
 
-    def publish(self, app: App, request: PublishRequest) -> dict[str, Any]:
-        """Deliver one event (already checked); returns its ``info`` attributes per channel."""
+    def publish(self, app: App, request: PublishRequest, *, relayed: bool = False,
+                counts: Mapping[str, ChannelCount] | None = None) -> dict[str, Any]:
+        """Deliver one event (already checked); returns its ``info`` attributes per channel
+        (from ``counts`` when given). ``relayed``: published by another process, which
+        told the others already."""
         state = self.state(app)
         for name in request.channels:
+            if not relayed:
+                self.peers.published(app, name, request.name, request.data,
+                                     request.socket_id)
             frame = wire.channel_event(name, request.name, request.data)
             channel = state.channels.get(name)
             if channel is not None and channel.subscribers:
@@ -402,74 +437,15 @@ class PusherModel:
                 self._cache_put(state, name, request.name, request.data)
         if not request.info:
             return {}
-        return {name: self.channel_attributes(app, name, request.info)
+        return {name: self.channel_attributes(app, name, request.info, counts)
                 for name in request.channels}
-
-    # -- queries (HTTP API and test-control API) --------------------------------------
-
-    def channel_attributes(self, app: App, name: str, attrs: Iterable[str]) -> dict[str, Any]:
-        state = self.state(app)
-        channel = state.channels.get(name)
-        out: dict[str, Any] = {}
-        for attr in attrs:
-            if attr == "user_count":
-                out["user_count"] = len(channel.roster) if channel and channel.roster else 0
-            elif attr == "subscription_count":
-                out["subscription_count"] = channel.subscription_count if channel else 0
-            elif attr == "cache":
-                cached = self._cached(state, name)
-                if cached is not None:
-                    out["cache"] = {
-                        "data": cached.data,
-                        "ttl": max(0, round(cached.expires - self.clock.monotonic())),
-                    }
-        return out
-
-    def channel_info(self, app: App, name: str, attrs: list[str]) -> dict[str, Any]:
-        problem = invalid_channel_name(name)
-        if problem is not None:
-            raise ApiError(400, f"Invalid channel name: {problem}")
-        for attr in attrs:
-            if attr not in ("user_count", "subscription_count", "cache"):
-                raise ApiError(400, f"Invalid info attribute: {shown(attr, 64)}")
-            check_attribute(app, name, attr)
-        channel = self.state(app).channels.get(name)
-        out: dict[str, Any] = {"occupied": bool(channel and channel.occupied)}
-        out.update(self.channel_attributes(app, name, attrs))
-        return out
-
-    def channels(self, app: App, prefix: str, attrs: list[str]) -> dict[str, Any]:
-        for attr in attrs:
-            if attr != "user_count":
-                raise ApiError(400, "Invalid info attribute for the channels list: "
-                               f"{shown(attr, 64)}")
-            if not prefix.startswith("presence-"):
-                raise ApiError(
-                    400,
-                    "user_count may only be requested for presence channels - please supply "
-                    "filter_by_prefix begining with presence-",
-                )
-        return {
-            name: self.channel_attributes(app, name, attrs)
-            for name, channel in sorted(self.state(app).channels.items())
-            if name.startswith(prefix) and channel.occupied
-            and channel.type.kind is not ChannelKind.SERVER_TO_USER
-        }
-
-    def users(self, app: App, name: str) -> list[str]:
-        problem = invalid_channel_name(name)
-        if problem is not None:
-            raise ApiError(400, f"Invalid channel name: {problem}")
-        if not channel_type(name).presence:
-            raise ApiError(400, "Users can only be retrieved for presence channels")
-        channel = self.state(app).channels.get(name)
-        return list(channel.roster.members) if channel and channel.roster else []
 
 
 __all__ = [
     "AppState",
     "CachedEvent",
     "Channel",
+    "ChannelCount",
     "Connection",
     "Effects",
     "PublishRequest",

@@ -41,6 +41,8 @@ def snapshot(model: PusherModel, clock: Clock) -> dict[str, Any]:
             if roster is None:
                 continue
             for member in roster.members.values():
+                if not member.virtual and all("/" in key for key in member.sockets):
+                    continue  # present only through other twins of a cluster: theirs
                 entry: dict[str, Any] = {"app": app_id, "channel": name,
                                          "user_id": member.user_id}
                 if member.user_info is not None:

@@ -29,6 +29,79 @@ class Effects(Protocol):
         ...
 
 
+class Peers(Protocol):
+    """The other processes serving the same apps (scale-out over Redis), as the model sees
+    them: what it tells them, and whether they decide the membership webhooks. One
+    process alone has none (:class:`NoPeers`)."""
+
+    #: True when channel_occupied/vacated and member_added/removed webhooks are decided
+    #: cluster-wide (by the peers), not by this process's model.
+    shares_membership: bool
+
+    def published(self, app: App, channel: str, event: str, data: str,
+                  socket_id: str | None) -> None:
+        """An event was published to ``channel`` here (HTTP API or test-control API)."""
+        ...
+
+    def client_event(self, app: App, channel: str, event: str, data: str,
+                     user_id: str | None, socket_id: str) -> None:
+        """A client event was relayed to this process's subscribers."""
+        ...
+
+    def terminated(self, app: App, user_id: str) -> None:
+        """The user's connections were terminated here; the peers close theirs."""
+        ...
+
+    def joined(self, app: App, channel: str, socket_id: str | None, user_id: str | None,
+               user_info: Any) -> None:
+        """A socket (or a socketless presence member: ``socket_id`` None) joined."""
+        ...
+
+    def left(self, app: App, channel: str, socket_id: str | None,
+             user_id: str | None) -> None:
+        """A socket (or a socketless presence member) left the channel."""
+        ...
+
+    def signed(self, app: App, user_id: str, delta: int) -> None:
+        """A connection signed in as ``user_id`` (``delta`` 1) or went (-1)."""
+        ...
+
+    def online(self, app: App, user_id: str) -> bool:
+        """Whether ``user_id`` is signed in through another process."""
+        ...
+
+
+class NoPeers:
+    """A process on its own: the model decides everything itself."""
+
+    shares_membership = False
+
+    def published(self, app: App, channel: str, event: str, data: str,
+                  socket_id: str | None) -> None:
+        pass
+
+    def client_event(self, app: App, channel: str, event: str, data: str,
+                     user_id: str | None, socket_id: str) -> None:
+        pass
+
+    def terminated(self, app: App, user_id: str) -> None:
+        pass
+
+    def joined(self, app: App, channel: str, socket_id: str | None, user_id: str | None,
+               user_info: Any) -> None:
+        pass
+
+    def left(self, app: App, channel: str, socket_id: str | None,
+             user_id: str | None) -> None:
+        pass
+
+    def signed(self, app: App, user_id: str, delta: int) -> None:
+        pass
+
+    def online(self, app: App, user_id: str) -> bool:
+        return False
+
+
 @dataclass
 class User:
     """A connection's signed-in user (``pusher:signin``)."""
@@ -101,6 +174,8 @@ __all__ = [
     "Channel",
     "Connection",
     "Effects",
+    "NoPeers",
+    "Peers",
     "User",
     "user_id_of",
 ]

@@ -8,7 +8,10 @@ model operations the wire runs (rule 4: control goes through the front door).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import random
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -27,10 +30,11 @@ from .admin import PusherAdmin
 from .apps import App, default_app
 from .auth import sign_channel, sign_user
 from .client import PusherTestClient
+from .cluster import RedisPeers
 from .errors import ApiError, CloseCode
 from .http import PusherHttpApi
 from .limits import PublishRequest
-from .model import PusherModel
+from .model import ChannelCount, PusherModel
 from .recorder import DEFAULT_BYTES, DEFAULT_LIMIT, ClientEvent, PusherRecorder, TriggeredEvent
 from .settings import client_settings
 from .snapshot import restore, snapshot
@@ -63,12 +67,22 @@ class PusherTwin(Twin):
         admin_token: str | None = None,
         recorder_limit: int | None = DEFAULT_LIMIT,
         recorder_bytes: int | None = DEFAULT_BYTES,
+        cluster: str | None = None,
+        cluster_node: str | None = None,
+        cluster_sweep: float = 1.0,
     ) -> None:
         """``world``: where to start and what :meth:`reset` returns to, as for the other
         twins (a world file's path, a whole world, or a Pusher snapshot; see
         :func:`~wiretwin.runtime.worlds.world_table`). Its ``[pusher]`` table names the
         apps, so it cannot be given with ``apps``; a world without one starts from
-        ``apps`` (by default :func:`default_app`)."""
+        ``apps`` (by default :func:`default_app`).
+
+        ``cluster``: a ``redis://host:port/db`` URL to share the apps with every other
+        Pusher twin given the same one (scale-out over Redis; see the Pusher guide).
+        ``cluster_node`` names this twin in the cluster (default: random at each start);
+        ``cluster_sweep`` is how often, in seconds, it looks for twins that died."""
+        self._peers = (RedisPeers(cluster, node=cluster_node, sweep_interval=cluster_sweep)
+                       if cluster is not None else None)
         #: A snapshot (a world's ``[pusher]`` table) to start from instead of ``apps``.
         self._world = world_table(world, "pusher")
         if self._world is not None and apps:
@@ -82,9 +96,11 @@ class PusherTwin(Twin):
     def _setup(self) -> None:
         self.recorder = PusherRecorder(*self._recorder_bounds)
         self.webhooks = WebhookSender(self.clock, self.recorder)
-        self.model = PusherModel(self._apps, self, self.clock, self.random)
+        self.model = PusherModel(self._apps, self, self.clock, self.random, self._peers)
+        if self._peers is not None:
+            self._peers.attach(self.model, self.webhooks.send)
         self.sockets = PusherSockets(self.model, self.server, self.wire)
-        self.http_api = PusherHttpApi(self.model, self.recorder, self.clock)
+        self.http_api = PusherHttpApi(self.model, self.recorder, self.clock, self._peers)
         if self._world is not None:
             restore(self.model, self.clock, self._world)
         #: What reset() goes back to: the built state (with its world, if given one).
@@ -125,9 +141,57 @@ class PusherTwin(Twin):
             message = "404 NOT FOUND"
         return plain_error(request, status, message)
 
+    async def _on_start(self) -> None:
+        if self._peers is not None:
+            await self._peers.start()
+            # Socket ids differ across the cluster's twins, even with the same seed.
+            self.model.rng = random.Random(f"{self.seed}/{self._peers.node}")
+
     async def _on_stop(self) -> None:
         self.sockets.close_all(CloseCode.GENERIC_RECONNECT, "Server shutting down")
+        if self._peers is not None:
+            await self._peers.stop()
+            # What leaving the cluster decided (members gone, channels vacated) goes out
+            # before the sender closes, if the endpoints answer soon.
+            with contextlib.suppress(TimeoutError):
+                await self.webhooks.wait_idle(1.0)
         await self.webhooks.close()
+
+    # -- scale-out over Redis -----------------------------------------------------------
+
+    @property
+    def cluster(self) -> RedisPeers | None:
+        """This twin's link to the other twins sharing its apps through Redis (None when
+        it runs alone)."""
+        return self._peers
+
+    async def cluster_sweep(self) -> list[str]:
+        """Look for cluster twins that died now (it happens every ``cluster_sweep``
+        seconds anyway): their presence members leave. Returns their node ids."""
+        if self._peers is None:
+            return []
+        return await await_in_loop(self.loop, self._peers.sweep())
+
+    async def cluster_counts(self, app: App, channels: list[str] | None = None
+                             ) -> dict[str, ChannelCount] | None:
+        """In the home loop: the cluster's numbers for ``channels`` (default: every
+        occupied one), or None when this twin runs alone."""
+        if self._peers is None or not self._peers.active:
+            return None
+        return await self._peers.counts(app, channels)
+
+    def _cluster_counts(self, app: App) -> dict[str, ChannelCount] | None:
+        """The cluster's channel numbers, when this twin is in a cluster and the caller
+        is not in its home loop (which cannot block on Redis); else None (this twin's)."""
+        peers, loop = self._peers, self.home_loop
+        if peers is None or not peers.active or loop is None:
+            return None
+        try:
+            if asyncio.get_running_loop() is loop:
+                return None
+        except RuntimeError:
+            pass
+        return asyncio.run_coroutine_threadsafe(peers.counts(app), loop).result(30)
 
     # -- Effects (what the model asks the wire to do) ----------------------------------
 
@@ -213,12 +277,15 @@ class PusherTwin(Twin):
                       app: App | str | None = None) -> dict[str, Any]:
         """The body ``GET /apps/{id}/channels`` answers with."""
         a = self.find_app(app)
-        return self.call(lambda: {"channels": self.model.channels(a, prefix, list(attributes))})
+        counts = self._cluster_counts(a)
+        return self.call(lambda: {"channels": self.model.channels(a, prefix, list(attributes),
+                                                                  counts)})
 
     def channel_info(self, channel: str, attributes: Sequence[str] = (),
                      app: App | str | None = None) -> dict[str, Any]:
         a = self.find_app(app)
-        return self.call(self.model.channel_info, a, channel, list(attributes))
+        counts = self._cluster_counts(a)
+        return self.call(self.model.channel_info, a, channel, list(attributes), counts)
 
     def users_info(self, channel: str, app: App | str | None = None) -> dict[str, Any]:
         a = self.find_app(app)
@@ -287,7 +354,11 @@ class PusherTwin(Twin):
         return client
 
     async def wait_webhooks(self, timeout: float = 5.0) -> None:
-        """Wait until every queued webhook was attempted (retries included)."""
+        """Wait until every queued webhook was attempted (retries included); in a
+        cluster, first until Redis answered every change this twin sent (it decides the
+        membership webhooks)."""
+        if self._peers is not None:
+            await await_in_loop(self.loop, self._peers.settle(timeout))
         await await_in_loop(self.loop, self.webhooks.wait_idle(timeout))
 
     async def settle(self, timeout: float = 5.0) -> None:

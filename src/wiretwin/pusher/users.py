@@ -3,6 +3,8 @@
 A connection signs in once, as one user; a user may hold many connections. Watchers learn
 that a user is ``online`` when the user's first connection signs in and ``offline`` when
 the last one goes, and get the current state of their watchlist right after signing in.
+In a cluster (scale-out over Redis) "first" and "last" are the cluster's: the peers say
+when a user comes online or goes offline (:func:`notify_watchers`).
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from ..runtime import jsonio
 from . import wire
 from .auth import auth_matches, sign_user, user_string_to_sign
 from .errors import CloseCode, PusherError, shown
-from .state import AppState, Connection, Effects, User, user_id_of
+from .state import AppState, Connection, Effects, Peers, User, user_id_of
 
 MAX_WATCHLIST = 100
 
 
-def signin(state: AppState, conn: Connection, data: object, effects: Effects) -> None:
+def signin(state: AppState, conn: Connection, data: object, effects: Effects,
+           peers: Peers) -> None:
     """``pusher:signin``: bind ``conn`` to a user, start its watchlist."""
     if not isinstance(data, dict):
         raise PusherError("Invalid signin: data must be an object with auth and user_data")
@@ -62,14 +65,15 @@ def signin(state: AppState, conn: Connection, data: object, effects: Effects) ->
         effects.deliver([conn.socket_id], wire.error(
             f"Watchlist limit exceeded. Only the first {MAX_WATCHLIST} user IDs are "
             "accepted.", CloseCode.WATCHLIST_LIMIT))
-    online = [w for w in user.watchlist if state.users.get(w)]
+    online = [w for w in user.watchlist if state.users.get(w) or peers.online(state.app, w)]
     if online:
         effects.deliver([conn.socket_id], wire.watchlist_events(
             [{"name": "online", "user_ids": online}]))
-    if first:
-        _notify_watchers(state, uid, "online", effects)
+    peers.signed(state.app, uid, 1)
+    if first and not peers.shares_membership:
+        notify_watchers(state, uid, "online", effects)
 
-def sign_out(state: AppState, conn: Connection, effects: Effects) -> None:
+def sign_out(state: AppState, conn: Connection, effects: Effects, peers: Peers) -> None:
     """The connection of a signed-in user is gone."""
     assert conn.user is not None
     uid = conn.user.id
@@ -77,11 +81,15 @@ def sign_out(state: AppState, conn: Connection, effects: Effects) -> None:
     if sockets is None:
         return
     sockets.discard(conn.socket_id)
+    peers.signed(state.app, uid, -1)
     if not sockets:
         del state.users[uid]
-        _notify_watchers(state, uid, "offline", effects)
+        if not peers.shares_membership:
+            notify_watchers(state, uid, "offline", effects)
 
-def _notify_watchers(state: AppState, uid: str, what: str, effects: Effects) -> None:
+def notify_watchers(state: AppState, uid: str, what: str, effects: Effects) -> None:
+    """Tell this process's connections watching ``uid`` that it is ``what`` (online or
+    offline)."""
     watchers = [
         c.socket_id for c in state.connections.values()
         if c.open and c.user is not None and uid in c.user.watchlist
@@ -99,4 +107,5 @@ def terminate_user_connections(state: AppState, user_id: str, effects: Effects) 
     return len(sockets)
 
 
-__all__ = ["MAX_WATCHLIST", "sign_out", "signin", "terminate_user_connections"]
+__all__ = ["MAX_WATCHLIST", "notify_watchers", "sign_out", "signin",
+           "terminate_user_connections"]

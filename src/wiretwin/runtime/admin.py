@@ -7,25 +7,37 @@ disconnects...). The routes and the OpenAPI document (``GET /_wiretwin/openapi.j
 built from one table, :class:`AdminRoute`, so they cannot drift apart.
 
 Who may call: loopback addresses only (whatever address the twin listens on), and, when
-the twin has an ``admin_token``, only requests with ``Authorization: Bearer <token>``.
+the twin has an ``admin_token``, only requests with ``Authorization: Bearer <token>`` (or,
+for a browser, the ``wiretwin_admin_token`` cookie the web console sets: accepted on GET
+requests, and on others that carry ``X-Wiretwin-Console: 1``, which a page of another
+origin cannot send without a preflight the API does not grant with credentials).
+
+Packages add admin routes to every twin through the entry-point group
+``wiretwin.admin_extensions``: each entry is a callable ``(twin) -> list[AdminRoute]``
+(the web console, :mod:`wiretwin.console`, is one). The runtime never imports them by
+name.
 Answers are JSON; errors are ``{"error": "..."}`` with 400, 401, 403, 404 or 409. CORS is
 open, so a page under test may call the twin's admin routes (its auth helpers) directly.
 """
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import json
+import logging
+import re
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from importlib import metadata
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiohttp import web
 
 from .. import __version__
 from . import jsonio
-from .clock import VirtualClock
+from .clock import Clock, VirtualClock
 from .faults import fault_from_json
 from .journal import Entry
 from .looptime import LoopClock
@@ -36,6 +48,15 @@ if TYPE_CHECKING:
     from .base import Twin
 
 Handler = Callable[[web.Request], Awaitable[Any]]
+
+_log = logging.getLogger("wiretwin.admin")
+
+#: The entry-point group whose callables add admin routes to every twin.
+EXTENSIONS_GROUP = "wiretwin.admin_extensions"
+#: The cookie a browser holds the admin token in (set by the web console's page).
+ADMIN_COOKIE = "wiretwin_admin_token"
+#: The header that lets a cookie-authenticated request change state (see the docstring).
+CONSOLE_HEADER = "X-Wiretwin-Console"
 
 
 class AdminError(Exception):
@@ -61,6 +82,11 @@ class AdminRoute:
     response: dict[str, Any] = field(default_factory=lambda: {"type": "object"})
     status: int = 200
     tag: str = "twin"
+    #: What a successful answer is, when not JSON (``text/html``, ``text/event-stream``).
+    content_type: str = "application/json"
+    #: Whether the gate takes the token from ``?token=`` too (the console's page, which a
+    #: browser opens from a link and cannot send a header to).
+    query_token: bool = False
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:
@@ -105,7 +131,8 @@ class AdminApi:
 
     @property
     def table(self) -> list[AdminRoute]:
-        return self._generic() + self.twin._admin_routes()
+        extra = [route for extension in admin_extensions() for route in extension(self.twin)]
+        return self._generic() + self.twin._admin_routes() + extra
 
     def routes(self) -> list[web.RouteDef]:
         """The admin API as aiohttp route definitions (what :meth:`source` serves)."""
@@ -132,7 +159,7 @@ class AdminApi:
     async def serve(self, route: AdminRoute, request: web.Request) -> web.StreamResponse:
         """Answer ``request`` with ``route``: the gate, the handler, the JSON and CORS."""
         try:
-            self._authorize(request)
+            self._authorize(request, query_token=route.query_token)
             result = await route.handler(request)
         except AdminError as exc:
             return self._json({"error": exc.message}, exc.status)
@@ -142,15 +169,25 @@ class AdminApi:
             return self._cors(web.Response(status=204))
         return self._json(result, route.status)
 
-    def _authorize(self, request: web.Request) -> None:
+    def _authorize(self, request: web.Request, *, query_token: bool = False) -> None:
         if not _loopback(request.remote):
             raise AdminError(403, "the admin API answers loopback clients only")
         token = self.twin.admin_token
         if token is None:
             return
         given = request.headers.get("Authorization", "")
-        if not (given.startswith("Bearer ") and hmac.compare_digest(given[7:], token)):
-            raise AdminError(401, "this twin's admin API needs 'Authorization: Bearer <token>'")
+        if given.startswith("Bearer ") and hmac.compare_digest(given[7:], token):
+            return
+        cookie = request.cookies.get(ADMIN_COOKIE)
+        if cookie is not None and hmac.compare_digest(cookie, token) and (
+                request.method in ("GET", "HEAD") or CONSOLE_HEADER in request.headers):
+            return
+        if query_token:
+            if hmac.compare_digest(request.query.get("token", ""), token):
+                return
+            raise AdminError(401, f"this twin has an admin token: open {request.path}"
+                                  "?token=<admin token> once")
+        raise AdminError(401, "this twin's admin API needs 'Authorization: Bearer <token>'")
 
     async def _preflight(self, request: web.Request) -> web.Response:
         return self._cors(web.Response(status=204))
@@ -296,17 +333,7 @@ class AdminApi:
         self.twin.journal.clear()
 
     async def clock(self, request: web.Request) -> dict[str, Any]:
-        clock = self.twin.clock
-        virtual = isinstance(clock, VirtualClock | LoopClock)
-        out: dict[str, Any] = {"virtual": virtual,
-                               "time": clock.time(), "monotonic": clock.monotonic()}
-        if isinstance(clock, VirtualClock):
-            out["pending_timers"] = clock.pending
-            out["next_due"] = clock.next_due()
-        elif isinstance(clock, LoopClock):
-            out["pending_timers"] = clock.looptime.pending
-            out["next_due"] = clock.looptime.next_due()
-        return out
+        return clock_json(self.twin.clock)
 
     async def advance(self, request: web.Request) -> dict[str, Any]:
         clock = self.twin.clock
@@ -325,6 +352,34 @@ class AdminApi:
         return {"fired": fired, "time": clock.time(), "monotonic": clock.monotonic()}
 
 
+def clock_json(clock: Clock) -> dict[str, Any]:
+    """A clock as ``GET /_wiretwin/clock`` answers it."""
+    virtual = isinstance(clock, VirtualClock | LoopClock)
+    out: dict[str, Any] = {"virtual": virtual,
+                           "time": clock.time(), "monotonic": clock.monotonic()}
+    if isinstance(clock, VirtualClock):
+        out["pending_timers"] = clock.pending
+        out["next_due"] = clock.next_due()
+    elif isinstance(clock, LoopClock):
+        out["pending_timers"] = clock.looptime.pending
+        out["next_due"] = clock.looptime.next_due()
+    return out
+
+
+@functools.cache
+def admin_extensions() -> tuple[Callable[[Twin], list[AdminRoute]], ...]:
+    """The callables of the ``wiretwin.admin_extensions`` entry points, loaded once per
+    process (one that fails to load is logged and left out: a twin still starts)."""
+    found = []
+    for entry in sorted(metadata.entry_points(group=EXTENSIONS_GROUP), key=lambda e: e.name):
+        try:
+            found.append(entry.load())
+        except Exception:
+            _log.exception("the admin extension %s (%s) failed to load", entry.name,
+                           entry.value)
+    return tuple(found)
+
+
 def _fault_types() -> list[str]:
     from .faults import FAULT_TYPES
 
@@ -338,7 +393,7 @@ def openapi_document(service: str, table: list[AdminRoute]) -> dict[str, Any]:
         operation: dict[str, Any] = {
             "summary": route.summary,
             "tags": [route.tag],
-            "operationId": f"{route.method.lower()}_{route.path.strip('/') or 'info'}"
+            "operationId": f"{route.method.lower()}_{_plain_path(route.path).strip('/') or 'info'}"
                            .replace("/", "_").replace("{", "").replace("}", ""),
             "responses": _responses(route),
         }
@@ -352,7 +407,8 @@ def openapi_document(service: str, table: list[AdminRoute]) -> dict[str, Any]:
             operation["requestBody"] = {
                 "required": route.method != "POST" or "required" in route.body,
                 "content": {"application/json": {"schema": route.body}}}
-        paths.setdefault(ADMIN_PREFIX + route.path, {})[route.method.lower()] = operation
+        paths.setdefault(ADMIN_PREFIX + _plain_path(route.path), {})[route.method.lower()] \
+            = operation
     return {
         "openapi": "3.1.0",
         "info": {"title": f"wiretwin {service} twin admin API", "version": __version__,
@@ -370,15 +426,20 @@ def openapi_document(service: str, table: list[AdminRoute]) -> dict[str, Any]:
     }
 
 
+def _plain_path(path: str) -> str:
+    """A route template as OpenAPI writes it: ``{name:regex}`` becomes ``{name}``."""
+    return re.sub(r"\{(\w+):[^}]*\}", r"{\1}", path)
+
+
 def _path_params(path: str) -> list[str]:
-    return [part[1:-1] for part in path.split("/") if part.startswith("{")]
+    return [part[1:-1] for part in _plain_path(path).split("/") if part.startswith("{")]
 
 
 def _responses(route: AdminRoute) -> dict[str, Any]:
     error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     ok: dict[str, Any] = {"description": "OK"}
     if route.status != 204:
-        ok["content"] = {"application/json": {"schema": route.response}}
+        ok["content"] = {route.content_type: {"schema": route.response}}
     return {str(route.status): ok,
             "400": {"description": "Bad input", **error},
             "401": {"description": "Token missing or wrong", **error},
@@ -420,5 +481,6 @@ class AdminSource:
         return self._api.serve(self._table[index], request)
 
 
-__all__ = ["AdminApi", "AdminError", "AdminRoute", "AdminSource", "json_body",
+__all__ = ["ADMIN_COOKIE", "CONSOLE_HEADER", "EXTENSIONS_GROUP", "AdminApi", "AdminError",
+           "AdminRoute", "AdminSource", "admin_extensions", "clock_json", "json_body",
            "openapi_document"]

@@ -23,7 +23,7 @@ import fnmatch
 import random
 import threading
 from collections.abc import Iterator
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar, Literal
 
 from .journal import Direction, Journal
@@ -188,19 +188,55 @@ def fault_from_json(data: dict[str, Any]) -> Fault:
     if unknown:
         raise ValueError(f"unknown field(s) for a {kind} fault: {', '.join(unknown)}")
     for f in fields(cls):  # a value of the wrong kind, said in the caller's words
-        if f.name not in data or f.default is MISSING or f.default is None:
-            continue
-        value, default = data[f.name], f.default
-        number = isinstance(default, int | float) and not isinstance(default, bool)
-        if number and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise ValueError(f"{f.name} must be a number, not {value!r}")
-        if isinstance(default, bool) and not isinstance(value, bool):
-            raise ValueError(f"{f.name} must be true or false, not {value!r}")
-        if isinstance(default, str) and not isinstance(value, str):
-            raise ValueError(f"{f.name} must be a string, not {value!r}")
-    if isinstance(data.get("scope"), dict):
-        data["scope"] = Scope(**data["scope"])
+        if f.name in data and f.name != "scope":
+            _check_kind(f.name, data[f.name], str(f.type))
+    if "scope" in data:
+        data["scope"] = _scope_from_json(data["scope"])
+    if isinstance(data.get("times"), int) and data["times"] < 0:
+        raise ValueError(f"times must be 0 or more, not {data['times']!r}")
+    if isinstance(data.get("after"), int) and data["after"] < 0:
+        raise ValueError(f"after must be 0 or more, not {data['after']!r}")
     return cls(**data)
+
+
+def _check_kind(name: str, value: Any, annotation: str) -> None:
+    """Refuse a JSON value that does not fit a field's annotation (``int | None``...)."""
+    kinds = {part.strip() for part in annotation.split("|")}
+    if value is None:
+        if "None" not in kinds:
+            raise ValueError(f"{name} must not be null")
+        return
+    if isinstance(value, bool):  # JSON true/false is not a number
+        if "bool" in kinds:
+            return
+    elif ("float" in kinds and isinstance(value, int | float)) \
+            or ("int" in kinds and isinstance(value, int)):
+        return
+    if "str" in kinds and isinstance(value, str):
+        return
+    if "Direction" in kinds and value in ("in", "out"):
+        return
+    said = {"int": "a whole number", "float": "a number", "str": "a string",
+            "bool": "true or false", "Direction": '"in" or "out"'}
+    wanted = " or ".join(said[k] for k in sorted(kinds) if k in said)
+    raise ValueError(f"{name} must be {wanted}, not {value!r}")
+
+
+def _scope_from_json(value: Any) -> Scope:
+    if isinstance(value, Scope):
+        return value
+    if value is None:
+        return Scope()
+    if not isinstance(value, dict):
+        raise ValueError(f"scope must be an object, not {value!r}")
+    known = {f.name: f for f in fields(Scope)}
+    unknown = sorted(set(value) - set(known))
+    if unknown:
+        raise ValueError(f"unknown scope field(s): {', '.join(unknown)} "
+                         f"(known: {', '.join(known)})")
+    for key, item in value.items():
+        _check_kind(f"scope.{key}", item, str(known[key].type))
+    return Scope(**value)
 
 
 @dataclass

@@ -10,9 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
-import json
 from collections.abc import AsyncIterator
-from typing import Any
 
 import aiohttp
 import discord
@@ -24,20 +22,10 @@ from wiretwin.discord.twin import DiscordTwin
 from wiretwin.discord.world import DEFAULT_IDS, default_discord_world
 from wiretwin.drivers.discord_py import use_discord_py
 
+from .admin_client import Admin
+
 TIMEOUT = 10.0
 GUILD, GENERAL, MOD_LOG = DEFAULT_IDS["guild"], DEFAULT_IDS["general"], DEFAULT_IDS["mod_log"]
-
-
-class Admin:
-    def __init__(self, http: aiohttp.ClientSession, twin: DiscordTwin) -> None:
-        self.http = http
-        self.base = twin.http_url("/_wiretwin")
-
-    async def call(self, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
-        async with self.http.request(method, self.base + path, json=body) as response:
-            text = await response.text()
-            assert response.status == expect, f"{method} {path}: {response.status} {text}"
-            return json.loads(text) if text else None
 
 
 @contextlib.asynccontextmanager
@@ -280,3 +268,38 @@ async def test_a_post_in_a_category_is_refused_alike_over_rest_backend_and_admin
             {"author": str(DEFAULT_IDS["alice"]), "content": "hi"}, expect=400)
         assert "Discord error 50008" in failed["error"]
         assert twin.model.messages.get(category, {}) == {}
+
+
+async def test_direct_messages_listed_opened_and_answered_over_http() -> None:
+    async with connected() as (twin, bot, admin):
+        alice, bob = str(DEFAULT_IDS["alice"]), str(DEFAULT_IDS["bob"])
+        assert await admin.call("GET", f"/discord/users/{alice}/dms") == []
+
+        # The bot DMs bob: the DM shows in bob's list, with both recipients.
+        user = await bot.fetch_user(int(bob))
+        await user.send("psst")
+        (dm,) = await admin.call("GET", f"/discord/users/{bob}/dms")
+        assert dm["type"] == 1
+        assert bot.user is not None
+        assert sorted(u["id"] for u in dm["recipients"]) == sorted([bob, str(bot.user.id)])
+        seen = await admin.call("GET", f"/discord/channels/{dm['id']}/messages/seen-by/{bob}")
+        assert [m["content"] for m in seen] == ["psst"]
+
+        # Alice opens a DM with the bot (the same channel every time) and talks to it.
+        opened = await admin.call("POST", f"/discord/users/{alice}/dms", {})
+        assert await admin.call("POST", f"/discord/users/{alice}/dms", {}) == opened
+        assert [d["id"] for d in await admin.call("GET", f"/discord/users/{alice}/dms")] == [
+            opened["id"]]
+        mark = twin.journal.mark()
+        await admin.call("POST", f"/discord/channels/{opened['id']}/messages",
+                         {"author": alice, "content": "!ping"}, expect=201)
+        await twin.journal.wait_for(lambda e: e.kind == "http" and e.detail.get(
+            "path") == f"/api/v10/channels/{opened['id']}/messages", since=mark,
+            timeout=TIMEOUT)
+        replies = await admin.call("GET", f"/discord/channels/{opened['id']}/messages")
+        assert [m["content"] for m in replies] == ["!ping", "pong"]
+
+        # Bad ids are the admin API's errors.
+        await admin.call("GET", "/discord/users/1/dms", expect=404)
+        await admin.call("POST", f"/discord/users/{alice}/dms", {"recipient": "1"}, expect=404)
+        await admin.call("POST", f"/discord/users/{alice}/dms", {"recipient": "x"}, expect=400)

@@ -254,4 +254,4 @@ class BackendBase:
                 if channel.type == ChannelType.GUILD_TEXT:
                     return channel
         raise BackendError("no text channel the bot can see: make_guild and "
-                           "make_text_channel first, or pass channel=")
+                           "make_text_channel first, or pass channel=", status=404)

@@ -6,7 +6,7 @@ import asyncio
 import base64
 import contextlib
 import contextvars
-from collections.abc import AsyncIterator, Collection, Iterable
+from collections.abc import AsyncIterator, Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +113,21 @@ class Driver(UserActions):
         finally:
             self._settling -= 1
         self._unsettled = None  # what the block changed is settled: see process_action
+
+    @contextlib.contextmanager
+    def without_settling(self) -> Iterator[None]:
+        """``with backend.without_settling():``: the actions inside (``slash``, ``click``,
+        ``submit_modal``...) return as soon as they have sent what they send, without
+        waiting for the bot to finish: for a caller that waits on the bot's answers
+        another way (the admin API waits on an interaction's replies, so a handler that
+        opens a modal and waits for it does not hold the call up)."""
+        token = _ABSORBING.set((*_ABSORBING.get(), self))
+        self._settling += 1  # nothing for process_action() to wait for either
+        try:
+            yield
+        finally:
+            self._settling -= 1
+            _ABSORBING.reset(token)
 
     def gateway_seqs(self) -> dict[str, int]:
         """Each gateway session's last dispatch (session id -> seq), as sent now."""

@@ -267,25 +267,26 @@ class InteractionActions(Driver):
         raise BackendError(
             f"no {what} {name!r} is registered for #{channel.name} (registered: "
             f"{', '.join(registered) or 'none'}; the bot registers its commands with "
-            "tree.sync() or PUT /applications/{id}/commands)")
+            "tree.sync() or PUT /applications/{id}/commands)", status=404)
 
     def _may_use(self, command: dict[str, Any], channel: Channel, user_id: int) -> None:
         if channel.guild_id is None:
             contexts = command.get("contexts")
             if command.get("guild_id") is not None or command.get("dm_permission") is False \
                     or (contexts is not None and 1 not in contexts):
-                raise BackendError(f"/{command['name']} cannot be used in DMs")
+                raise BackendError(f"/{command['name']} cannot be used in DMs", status=403)
             return
         contexts = command.get("contexts")
         if contexts is not None and 0 not in contexts:
             raise BackendError(f"/{command['name']} cannot be used in servers (contexts "
-                               f"{contexts})")
+                               f"{contexts})", status=403)
         guild: Guild = self.model.guilds[channel.guild_id]
         where = channel.parent_id if channel.thread is not None and channel.parent_id \
             else channel.id
         refused = self.model.command_allowed(command, guild, where, user_id)
         if refused is not None:
-            raise BackendError(f"/{command['name']} is not available to the user: {refused}")
+            raise BackendError(f"/{command['name']} is not available to the user: {refused}",
+                               status=403)
 
     async def set_command_permissions(self, command: Any, guild: Any,
                                       overrides: list[tuple[Any, bool]]) -> dict[str, Any]:

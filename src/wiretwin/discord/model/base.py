@@ -168,8 +168,11 @@ class ModelBase:
         member = self.member(guild, user_id)
         return member.to_json(self.users[user_id], with_user=with_user)
 
-    def message_json(self, message: Message, *, content_visible: bool = True
-                     ) -> dict[str, Any]:
+    def message_json(self, message: Message, *, content_visible: bool = True,
+                     me: int | None = None) -> dict[str, Any]:
+        """The message as Discord sends it; ``me`` (the bot by default) is whose own
+        reactions and poll votes are marked ``me``/``me_voted``."""
+        viewer = self.bot.id if me is None else me
         member = None
         if message.guild_id is not None:
             guild = self.guilds.get(message.guild_id)
@@ -181,8 +184,8 @@ class ModelBase:
             channel_msgs = self.messages.get(message.channel_id, {})
             target = channel_msgs.get(int(ref_id)) if ref_id else None
             if target is not None:
-                referenced = target.to_json(self.users, me=self.bot.id)
-        data = message.to_json(self.users, me=self.bot.id, member=member,
+                referenced = target.to_json(self.users, me=viewer)
+        data = message.to_json(self.users, me=viewer, member=member,
                                referenced=referenced, content_visible=content_visible)
         if message.flags & _HAS_THREAD:
             thread = self.channels.get(message.id)

@@ -1,0 +1,55 @@
+"""The small Redis client the Pusher twin scales out with, against a real redis-server."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.redis_server import redis_server, redis_url
+from wiretwin.runtime.resp import RedisAddress, RedisConnection, RedisError, encode_command
+
+__all__ = ["redis_server", "redis_url"]
+
+
+def test_urls() -> None:
+    assert RedisAddress.parse("redis://127.0.0.1:7000/3") == RedisAddress(
+        "127.0.0.1", 7000, 3, None)
+    assert RedisAddress.parse("redis://:s%40cret@example:6380") == RedisAddress(
+        "example", 6380, 0, "s@cret")
+    with pytest.raises(ValueError, match="redis:"):
+        RedisAddress.parse("http://127.0.0.1/")
+
+
+def test_commands_are_resp_arrays() -> None:
+    assert encode_command(("SET", "k", 1)) == b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\n1\r\n"
+
+
+async def test_commands_scripts_and_pubsub(redis_url: str) -> None:
+    address = RedisAddress.parse(redis_url)
+    got: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+    conn = RedisConnection(address, name="wiretwin-test")
+    sub = RedisConnection(address, on_message=lambda ch, msg: got.put_nowait((ch, msg)))
+    await conn.open()
+    await sub.open()
+    try:
+        # Sent without awaiting, answered in order.
+        first = conn.send("SET", "k", "é")
+        second = conn.send("GET", "k")
+        assert await first == "OK"
+        assert await second == "é"
+        assert await conn.call("GET", "missing") is None
+        assert await conn.call("HINCRBY", "h", "f", 2) == 2
+        assert await conn.call("EVAL", "return {1, 'a', redis.call('GET', KEYS[1])}", 1,
+                               "k") == [1, "a", "é"]
+        with pytest.raises(RedisError, match="WRONGTYPE"):
+            await conn.call("GET", "h")
+        assert "name=wiretwin-test" in await conn.call("CLIENT", "LIST")
+        await sub.call("SUBSCRIBE", "bus")
+        assert await conn.call("PUBLISH", "bus", "hello") == 1
+        assert await asyncio.wait_for(got.get(), 5) == ("bus", "hello")
+    finally:
+        await conn.close()
+        await sub.close()
+    with pytest.raises(RedisError):
+        await conn.send("PING")
