@@ -22,6 +22,8 @@ Time is the clock's; session ids and voice pings come from the twin's seeded gen
 from __future__ import annotations
 
 import random
+from itertools import groupby
+from operator import attrgetter
 from typing import Any, Protocol
 
 from ..runtime.clock import Clock
@@ -45,6 +47,9 @@ class VoiceLinkHooks(Protocol):
     def connect(self, session_id: str, user_id: str, player: Player) -> None: ...
 
     def disconnect(self, player: Player) -> None: ...
+
+
+_owner = attrgetter("callbacks.owner")
 
 
 def _blank(value: str | None) -> bool:
@@ -75,7 +80,7 @@ class LavalinkModel:
         self.sessions: dict[str, Session] = {}
         self.started = clock.monotonic()
         #: One timer per instant for every player's playerUpdate schedule.
-        self.ticker = UpdateTicker(clock)
+        self.ticker = UpdateTicker(clock, self._report_updates)
         #: The session lifecycle; it reads and asks this model (see :mod:`.protocol`).
         self.protocol = SessionProtocol(self)
         #: Connects players to the voice servers their voice states name (the twin's).
@@ -177,6 +182,16 @@ class LavalinkModel:
     def _emit_update(self, session: Session, player: Player) -> None:
         self.protocol.emit_update(session, player)
 
+    def _report_updates(self, players: list[Player]) -> None:
+        """The players whose ``playerUpdate`` fell due at one instant, in order: each
+        session's run of them goes out as one batch."""
+        for owner, run in groupby(players, key=_owner):
+            if isinstance(owner, Session):
+                self.protocol.emit_updates(owner, list(run))
+            else:
+                for player in run:
+                    player.callbacks.update(player)
+
     def _emit_event(self, session: Session, kind: EventType, guild_id: str, **fields: Any
                     ) -> None:
         self._emit(session, wire.event(kind, guild_id, **fields), kind)
@@ -200,7 +215,8 @@ class LavalinkModel:
         def update(player: Player) -> None:
             self._emit_update(session, player)
 
-        player = Player(guild_id, self.clock, PlayerCallbacks(finished, cleanup, update),
+        player = Player(guild_id, self.clock,
+                        PlayerCallbacks(finished, cleanup, update, owner=session),
                         self.config.player_update_interval, self.config.cleanup_threshold,
                         ticker=self.ticker)
         session.players[guild_id] = player

@@ -40,10 +40,16 @@ class UpdateTicker:
     Players whose updates fall due at the same clock reading share one timer and fire in
     the order they joined it, as separate timers would. Without it every player would cost
     a timer per interval, and a virtual hour of 1,000 players 720,000 timer firings.
+
+    With ``report``, the players due at one instant are reported together: each is
+    rescheduled, then ``report`` gets them all, in order, to send their updates as one
+    batch (the model does; see :meth:`Player.tick` for one player's share).
     """
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock,
+                 report: Callable[[list[Player]], None] | None = None) -> None:
         self.clock = clock
+        self.report = report
         self._groups: dict[float, tuple[TimerHandle, dict[Player, None]]] = {}
 
     def schedule(self, player: Player, delay: float) -> float:
@@ -70,11 +76,34 @@ class UpdateTicker:
         if group is None:
             return
         members = group[1]
+        if self.report is not None:
+            del self._groups[due]
+            players = list(members)
+            members.clear()
+            self._reschedule(players)
+            self.report(players)
+            return
         while members:
             player = next(iter(members))
             del members[player]
             player.tick()
         self._groups.pop(due, None)
+
+
+    def _reschedule(self, players: list[Player]) -> None:
+        """:meth:`Player.reschedule_update` for each of ``players``, in order (one group
+        lookup per interval rather than per player)."""
+        joined: dict[float, tuple[float, dict[Player, None]]] = {}
+        for player in players:
+            player._update_timer = None
+            interval = player.update_interval
+            found = joined.get(interval)
+            if found is None:
+                due = self.schedule(player, interval)
+                joined[interval] = found = (due, self._groups[due][1])
+            else:
+                found[1][player] = None
+            player._update_due = found[0]
 
 
 class PlaybackListener(Protocol):
@@ -96,6 +125,9 @@ class PlayerCallbacks:
     finished: Callable[[Player], None]
     cleanup: Callable[[Player], None]
     update: Callable[[Player], None]
+    #: Whose player it is (the model's session): a ticker's ``report`` sends the updates
+    #: of players due together in runs with the same owner.
+    owner: object = None
 
 
 @dataclass(eq=False)
@@ -133,14 +165,16 @@ class Player:
     @property
     def position(self) -> int:
         """Milliseconds into the current track (0 without one)."""
-        if self.track is None:
+        track, since = self.track, self._since
+        if track is None:
             return 0
         position = self._base
-        if self._since is not None:
-            position += int((self.clock.monotonic() - self._since) * 1000)
-        if not self.track.info.is_stream:
-            position = min(position, self.track.info.length)
-        return max(0, position)
+        if since is not None:
+            position += int((self.clock.monotonic() - since) * 1000)
+        info = track.info
+        if not info.is_stream and position > info.length:
+            position = info.length
+        return position if position > 0 else 0
 
     def _settle(self) -> None:
         """Fold elapsed time into the base position; restart the count if still advancing."""
@@ -238,10 +272,15 @@ class Player:
 
     def tick(self) -> None:
         """The ``playerUpdate`` timer fired: report the player and schedule the next."""
+        self.reschedule_update()
+        self.callbacks.update(self)
+
+    def reschedule_update(self) -> None:
+        """The first half of :meth:`tick`: the next update is due an interval from now
+        (a ticker reporting many players at once reschedules each, then reports them)."""
         self._update_timer = None
         self._update_due = None
         self._schedule_update()
-        self.callbacks.update(self)
 
     def _cancel_updates(self) -> None:
         if self._update_timer is not None:

@@ -102,6 +102,14 @@ class Effects(Protocol):
     def send(self, session_id: str, message: dict[str, Any], label: str) -> None: ...
 
 
+class BatchEffects(Effects, Protocol):
+    """Effects that also take many messages at once, already compact JSON (the twin's
+    sockets: one batch of ``playerUpdate`` frames per instant). Effects without
+    ``send_texts`` get the messages one by one through :meth:`Effects.send`."""
+
+    def send_texts(self, session_id: str, texts: list[str], label: str) -> None: ...
+
+
 @dataclass(eq=False)
 class Session:
     id: str
@@ -291,6 +299,21 @@ class SessionProtocol:
             return
         self.emit(session, wire.player_update(player, self.host.now_ms), Op.PLAYER_UPDATE)
 
+    def emit_updates(self, session: Session, players: list[Player]) -> None:
+        """:meth:`emit_update` for each of ``players`` (due at one instant, in order),
+        sent as one batch when the effects take batches."""
+        if not session.attached:
+            for player in players:  # paused: nothing; otherwise into the void
+                self.emit_update(session, player)
+            return
+        send_texts = getattr(self.host.effects, "send_texts", None)
+        if send_texts is None:
+            for player in players:
+                self.emit_update(session, player)
+            return
+        send_texts(session.id, wire.player_updates_text(players, self.host.now_ms),
+                   Op.PLAYER_UPDATE)
+
     def stats_from_now(self, session: Session) -> None:
         """``stats`` now (Lavalink's task starts with no delay), then every interval."""
         self.stop_stats(session)
@@ -310,6 +333,7 @@ class SessionProtocol:
 __all__ = [
     "TRANSITIONS",
     "Action",
+    "BatchEffects",
     "Effects",
     "Event",
     "Host",

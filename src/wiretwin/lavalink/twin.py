@@ -165,6 +165,9 @@ class LavalinkTwin(Twin):
     def send(self, session_id: str, message: dict[str, Any], label: str) -> None:
         self.sockets.send(session_id, compact(message), label)
 
+    def send_texts(self, session_id: str, texts: list[str], label: str) -> None:
+        self.sockets.send_texts(session_id, texts, label)
+
     # -- state --------------------------------------------------------------------------
 
     def _snapshot(self) -> dict[str, Any]:

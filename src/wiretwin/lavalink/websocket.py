@@ -56,6 +56,11 @@ class LavalinkSockets:
         sock = self.sockets.get(session_id)
         return sock is not None and sock.send(text, event=label)
 
+    def send_texts(self, session_id: str, texts: list[str], label: str) -> int:
+        """Many frames to one session's socket, in order; how many went."""
+        sock = self.sockets.get(session_id)
+        return 0 if sock is None else sock.send_texts(texts, event=label)
+
     def refuse(self, request: web.Request) -> web.Response | None:
         """Spring's refusal of this handshake, or None to upgrade (see the docstring)."""
         if request.headers.get("Authorization") != self.model.config.password:

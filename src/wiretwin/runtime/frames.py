@@ -7,6 +7,7 @@ a fan-out encodes once and writes the same bytes to every socket.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterable
 from enum import IntEnum
 
 
@@ -36,8 +37,26 @@ def encode_text(text: str) -> bytes:
     return encode_frame(Opcode.TEXT, text.encode())
 
 
+#: The two-byte headers of final text frames shorter than 126 bytes, by length.
+_SHORT_TEXT = tuple(bytes((0x80 | Opcode.TEXT, length)) for length in range(126))
+
+
+def encode_texts(texts: Iterable[str]) -> bytes:
+    """Text frames one after another: :func:`encode_text` of each, joined."""
+    parts: list[bytes] = []
+    add = parts.append
+    for text in texts:
+        payload = text.encode()
+        if len(payload) < 126:
+            add(_SHORT_TEXT[len(payload)])
+            add(payload)
+        else:
+            add(encode_frame(Opcode.TEXT, payload))
+    return b"".join(parts)
+
+
 def encode_close(code: int, reason: str = "") -> bytes:
     return encode_frame(Opcode.CLOSE, struct.pack("!H", code) + reason.encode()[:123])
 
 
-__all__ = ["Opcode", "encode_close", "encode_frame", "encode_text"]
+__all__ = ["Opcode", "encode_close", "encode_frame", "encode_text", "encode_texts"]

@@ -11,6 +11,11 @@ It is bounded, in entries (``limit``) and in bytes (``max_bytes``: payloads, bod
 headers, plus a fixed allowance per entry and per header); past either bound the oldest
 entries go, and the journal's first entry becomes a ``dropped`` entry saying how many, so
 nothing disappears silently.
+
+Frames sent together (:meth:`Journal.record_frames`: a Lavalink node's ``playerUpdate``
+frames of one instant) are built into entries the first time anything reads them; until
+then they count against both bounds as those entries, and they read back as recording
+them one by one would have made them.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -155,7 +160,8 @@ class Journal:
 
     def listen(self, listener: Callable[[Entry], None]) -> Callable[[], None]:
         """Call ``listener`` with every entry as it is recorded (in the thread recording
-        it: keep it quick); returns what stops it. A listener that raises is logged and
+        it: keep it quick; frames recorded together, :meth:`record_frames`, once the
+        batch is in); returns what stops it. A listener that raises is logged and
         dropped, never let into the twin's traffic."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners \
@@ -222,6 +228,31 @@ class Journal:
                              detail={"opcode": opcode})
         return self._add("frame", connection=connection, direction=direction, event=event,
                          data=data, detail={"opcode": opcode})
+
+    def record_frames(self, connection: str, direction: Direction, texts: Sequence[str], *,
+                      event: str | None = None) -> None:
+        """Text frames that crossed the wire together (one batch on one connection): the
+        entries :meth:`record_frame` would make of each, in order, under one reading of
+        the clocks and one trim.
+
+        They are built when first read (most of what a full journal is sent is dropped
+        unread); listeners, when there are any, get the entries at once, after the batch
+        is in.
+        """
+        if not texts:
+            return
+        seq = self._seq
+        self._seq = seq + len(texts)
+        frames = _Frames(self.twin, time.time(), self.clock.time(), connection, direction,
+                         event, seq + 1, list(texts))
+        if not self._listeners:
+            self._log.extend_lazily(len(texts), frames.entry,
+                                    map(ENTRY_OVERHEAD.__add__, map(len, texts)))
+            return
+        entries = [frames.entry(i) for i in range(len(texts))]
+        self._log.extend(entries)
+        for entry in entries:
+            self._tell(entry)
 
     def record_http(self, **detail: Any) -> Entry:
         return self._add("http", detail=detail)
@@ -305,6 +336,26 @@ class Journal:
             with open(target, "w", encoding="utf-8") as out:
                 return _write(entries, out)
         return _write(entries, target)
+
+
+@dataclass(slots=True)
+class _Frames:
+    """Text frames recorded together, as :meth:`Journal.record_frames` keeps them until
+    their entries are read."""
+
+    twin: str
+    wall: float
+    twin_time: float
+    connection: str
+    direction: Direction
+    event: str | None
+    first_seq: int
+    texts: list[str]
+
+    def entry(self, index: int) -> Entry:
+        return Entry(self.first_seq + index, "frame", self.twin, self.wall, self.twin_time,
+                     self.connection, self.direction, self.event, self.texts[index], False,
+                     {"opcode": 1})
 
 
 def _write(entries: Iterable[Entry], out: IO[str]) -> int:

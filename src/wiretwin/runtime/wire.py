@@ -34,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import struct
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -42,7 +42,7 @@ from aiohttp import WSMsgType, web
 
 from .clock import TimerHandle, sleep
 from .faults import Disconnect
-from .frames import Opcode, encode_close, encode_frame, encode_text
+from .frames import Opcode, encode_close, encode_frame, encode_text, encode_texts
 from .layer import ADMIN_PREFIX, HttpError, WireLayer, plain_error
 
 T = TypeVar("T")
@@ -149,6 +149,24 @@ class WireSocket:
         match on it.
         """
         return self._out(text, event, Opcode.TEXT, wire)
+
+    def send_texts(self, texts: Sequence[str], *, event: str | None = None) -> int:
+        """Send text frames in order, as :meth:`send` would one by one; how many went.
+
+        On a coalescing socket with no fault active and nothing held back, they are
+        journaled together (:meth:`Journal.record_frames`) and encoded in one go, to go
+        out with the rest of this loop turn's frames; otherwise each goes through
+        :meth:`send`.
+        """
+        if not self._coalesce or self._pending or self.layer.faults.active or self.closed:
+            return sum(1 for text in texts if self.send(text, event=event))
+        if not texts:
+            return 0
+        self.layer.journal.record_frames(self.id, "out", texts, event=event)
+        if not self._corked:
+            asyncio.get_running_loop().call_soon(self._uncork)
+        self._corked.append(encode_texts(texts))
+        return len(texts)
 
     def send_bytes(self, data: bytes, *, event: str | None = None) -> bool:
         return self._out(data, event, Opcode.BINARY, None)

@@ -15,9 +15,11 @@ The objects serialized here are plain data (:mod:`..tracks`, :mod:`..catalogue`,
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ...runtime.jsonio import compact
 from ..errors import Op
 
 if TYPE_CHECKING:
@@ -184,6 +186,34 @@ def ready(session_id: str, resumed: bool) -> dict[str, Any]:
 def player_update(player: Player, now_ms: int) -> dict[str, Any]:
     return {"op": Op.PLAYER_UPDATE, "guildId": player.guild_id,
             "state": player_state(player, now_ms)}
+
+
+def player_update_text(player: Player, now_ms: int) -> str:
+    """:func:`player_update` as the compact JSON text the twin sends (what
+    :func:`~wiretwin.runtime.jsonio.compact` makes of it, byte for byte)."""
+    return player_updates_text([player], now_ms)[0]
+
+
+def player_updates_text(players: Iterable[Player], now_ms: int) -> list[str]:
+    """:func:`player_update_text` of each of ``players``, written straight from the fixed
+    shape (a node sends one per playing player every few seconds). A guild id that is not
+    a snowflake's digits, or a value of an unexpected type, goes the long way through
+    :func:`~wiretwin.runtime.jsonio.compact`."""
+    if type(now_ms) is not int:
+        return [compact(player_update(player, now_ms)) for player in players]
+    middle = f'","state":{{"time":{now_ms},"position":'
+    out: list[str] = []
+    add = out.append
+    for player in players:
+        guild, position, ping = player.guild_id, player.position, player.ping
+        connected = player.voice_connected
+        if type(guild) is str and guild.isdigit() and guild.isascii() \
+                and type(position) is int and type(ping) is int and type(connected) is bool:
+            add(f'{{"op":"playerUpdate","guildId":"{guild}{middle}{position},"connected":'
+                f'{"true" if connected else "false"},"ping":{ping}}}}}')
+        else:
+            add(compact(player_update(player, now_ms)))
+    return out
 
 
 def event(kind: str, guild_id: str, **fields: Any) -> dict[str, Any]:
