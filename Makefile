@@ -17,6 +17,10 @@ DISCORD_JS_DIR := tests/e2e/discord/js
 DISCORD_JS_STAMP := $(DISCORD_JS_DIR)/node_modules/.wiretwin-installed
 BROWSER_DIR := tests/seeds/browser
 BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.wiretwin-installed
+# The Pusher conformance matrix's JavaScript clients (tests/matrix/pusher/js): pusher-js,
+# laravel-echo, the Node server SDK (npm pusher) and playwright-core.
+MATRIX_JS_DIR := tests/matrix/pusher/js
+MATRIX_JS_STAMP := $(MATRIX_JS_DIR)/node_modules/.wiretwin-installed
 # The web console's browser tests (playwright-core, and pusher-js for the page it talks to).
 CONSOLE_DIR := tests/console
 CONSOLE_STAMP := $(CONSOLE_DIR)/node_modules/.wiretwin-installed
@@ -64,6 +68,10 @@ $(BROWSER_STAMP): $(BROWSER_DIR)/package-lock.json
 	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(MATRIX_JS_STAMP): $(MATRIX_JS_DIR)/package-lock.json
+	cd $(MATRIX_JS_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 $(CONSOLE_STAMP): $(CONSOLE_DIR)/package-lock.json
 	cd $(CONSOLE_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -86,7 +94,8 @@ $(REDIS):
 	# Debian's package may start a system-wide server; the tests need none.
 	-$(SUDO) service redis-server stop >/dev/null 2>&1
 
-install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP) $(BROWSER_STAMP) $(CONSOLE_STAMP) $(CHROMIUM) \
+install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP) $(BROWSER_STAMP) $(CONSOLE_STAMP) \
+	$(MATRIX_JS_STAMP) $(CHROMIUM) \
 	$(REDIS) $(FORK_STAMPS)
 
 serve: $(SERVE_STAMP)
@@ -120,4 +129,4 @@ test: install lint typecheck pytest docs
 
 clean:
 	rm -rf $(VENV) $(SERVE_VENV) .venv-nextcord .venv-py-cord .venv-disnake $(JS_DIR)/node_modules $(DISCORD_JS_DIR)/node_modules \
-		$(BROWSER_DIR)/node_modules $(CONSOLE_DIR)/node_modules
+		$(BROWSER_DIR)/node_modules $(CONSOLE_DIR)/node_modules $(MATRIX_JS_DIR)/node_modules

@@ -1,0 +1,144 @@
+"""Drivers for the server SDKs: pusher-http-python (PyPI ``pusher``) in this process and
+pusher-http-node (npm ``pusher``) in a Node process (js/server.mjs). Both are given the
+twin's host and port, the app's credentials and the encryption master key."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from typing import Any
+
+import pusher
+
+from tests.e2e.node_driver import NodeDriver
+from tests.e2e.pusher.pusher_js import MASTER_KEY
+
+from .harness import TIMEOUT, PusherCase
+from .js_clients import JS_DIR, _node
+
+
+class PythonSdk:
+    """pusher-http-python: blocking calls, run in a worker thread."""
+
+    def __init__(self, case: PusherCase) -> None:
+        self.sdk = pusher.Pusher(**case.twin.settings()["pusher"],
+                                 encryption_master_key_base64=MASTER_KEY)
+
+    async def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        return await asyncio.to_thread(getattr(self.sdk, name), *args, **kwargs)
+
+    async def trigger(self, channels: list[str], event: str, data: Any) -> None:
+        await self._call("trigger", channels, event, data)
+
+    async def trigger_batch(self, events: list[dict[str, Any]]) -> None:
+        await self._call("trigger_batch", events)
+
+    async def authorize_channel(self, socket_id: str, channel: str,
+                                member: dict[str, Any] | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = await self._call("authenticate", channel, socket_id, member)
+        # pusher-http-python 3.3 gives the shared secret as base64 bytes.
+        if isinstance(body.get("shared_secret"), bytes):
+            body["shared_secret"] = body["shared_secret"].decode()
+        return body
+
+    async def authenticate_user(self, socket_id: str, user: dict[str, Any]
+                                ) -> dict[str, Any]:
+        body: dict[str, Any] = await self._call("authenticate_user", socket_id, user)
+        return body
+
+    async def send_to_user(self, user_id: str, event: str, data: Any) -> None:
+        await self._call("send_to_user", user_id, event, data)
+
+    async def channels(self, prefix: str, info: list[str]) -> dict[str, Any]:
+        body: dict[str, Any] = await self._call("channels_info", prefix or None, info)
+        return body
+
+    async def channel(self, channel: str, info: list[str]) -> dict[str, Any]:
+        body: dict[str, Any] = await self._call("channel_info", channel, info)
+        return body
+
+    async def users(self, channel: str) -> list[str]:
+        body = await self._call("users_info", channel)
+        return [str(user["id"]) for user in body["users"]]
+
+    async def close(self) -> None:
+        return None
+
+
+class NodeSdk(NodeDriver):
+    """pusher-http-node in js/server.mjs: one command per call, answered by id."""
+
+    client = "pusher-http-node"
+    failure_type = "fatal"
+    timeout = TIMEOUT
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        super().__init__(proc)
+        self._ids = itertools.count()
+
+    async def _call(self, cmd: str, **args: Any) -> Any:
+        call_id = next(self._ids)
+        await self.send(cmd, id=call_id, **args)
+        line = await self.expect(type="result", id=call_id)
+        if "error" in line:
+            raise AssertionError(f"pusher-http-node's {cmd} failed: {line['error']}")
+        return line.get("value")
+
+    async def trigger(self, channels: list[str], event: str, data: Any) -> None:
+        await self._call("trigger", channels=channels, event=event, data=data)
+
+    async def trigger_batch(self, events: list[dict[str, Any]]) -> None:
+        await self._call("triggerBatch", batch=events)
+
+    async def authorize_channel(self, socket_id: str, channel: str,
+                                member: dict[str, Any] | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = await self._call("authorizeChannel", socketId=socket_id,
+                                                channel=channel, presenceData=member)
+        return body
+
+    async def authenticate_user(self, socket_id: str, user: dict[str, Any]
+                                ) -> dict[str, Any]:
+        body: dict[str, Any] = await self._call("authenticateUser", socketId=socket_id,
+                                                userData=user)
+        return body
+
+    async def send_to_user(self, user_id: str, event: str, data: Any) -> None:
+        await self._call("sendToUser", userId=user_id, event=event, data=data)
+
+    async def channels(self, prefix: str, info: list[str]) -> dict[str, Any]:
+        params: dict[str, str] = {}
+        if prefix:
+            params["filter_by_prefix"] = prefix
+        if info:
+            params["info"] = ",".join(info)
+        body: dict[str, Any] = await self._call("get", path="/channels", params=params)
+        return body
+
+    async def channel(self, channel: str, info: list[str]) -> dict[str, Any]:
+        params = {"info": ",".join(info)} if info else {}
+        body: dict[str, Any] = await self._call("get", path=f"/channels/{channel}",
+                                                params=params)
+        return body
+
+    async def users(self, channel: str) -> list[str]:
+        body = await self._call("get", path=f"/channels/{channel}/users", params={})
+        return [str(user["id"]) for user in body["users"]]
+
+
+async def node_sdk(case: PusherCase) -> NodeSdk:
+    settings = case.twin.settings()["pusher"]
+    config = {"appId": settings["app_id"], "key": settings["key"],
+              "secret": settings["secret"], "host": settings["host"],
+              "port": str(settings["port"]), "encryptionMasterKeyBase64": MASTER_KEY}
+    proc = await asyncio.create_subprocess_exec(
+        _node(), "server.mjs", json.dumps(config), cwd=JS_DIR,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
+    driver = NodeSdk(proc)
+    try:
+        await driver.expect(type="ready")
+    except BaseException:
+        await driver.close()
+        raise
+    return driver
