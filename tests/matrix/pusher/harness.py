@@ -17,7 +17,7 @@ from typing import Any
 import pusher
 from aiohttp import web
 
-from tests.e2e.pusher.pusher_js import MASTER_KEY, AuthEndpoint
+from tests.e2e.pusher.pusher_js import MASTER_KEY
 from wiretwin.pusher import PusherTwin
 from wiretwin.pusher.client import PusherTestClient
 from wiretwin.runtime import TwinServer
@@ -26,6 +26,42 @@ from wiretwin.runtime import TwinServer
 TIMEOUT = 10.0
 #: The page a browser client is opened on (same origin as the auth endpoint).
 PAGE = "<!doctype html><meta charset=utf-8><title>wiretwin Pusher matrix</title>"
+
+
+class AuthEndpoint:
+    """An app's ``/pusher/auth`` and ``/pusher/user-auth``, answered by the real SDK.
+
+    Clients post ``socket_id`` (and ``channel_name``) form-encoded; the user they act for
+    (presence member, signed-in user) comes as a ``user`` form field (pusher-js's
+    ``params``) or an ``X-Wiretwin-User`` header (clients that only add headers).
+    """
+
+    def __init__(self, sdk: pusher.Pusher) -> None:
+        self.sdk = sdk
+        self.url = ""
+
+    @staticmethod
+    async def _form(request: web.Request) -> tuple[dict[str, str], str]:
+        form = {k: str(v) for k, v in (await request.post()).items()}
+        return form, form.get("user") or request.headers.get("X-Wiretwin-User", "")
+
+    async def channel_auth(self, request: web.Request) -> web.Response:
+        form, user = await self._form(request)
+        channel = form["channel_name"]
+        custom = None
+        if channel.startswith("presence-"):
+            custom = {"user_id": user, "user_info": {"name": user.title()}}
+        body = self.sdk.authenticate(channel=channel, socket_id=form["socket_id"],
+                                     custom_data=custom)
+        # pusher-http-python 3.3 gives the shared secret as base64 bytes.
+        if isinstance(body.get("shared_secret"), bytes):
+            body["shared_secret"] = body["shared_secret"].decode()
+        return web.json_response(body)
+
+    async def user_auth(self, request: web.Request) -> web.Response:
+        form, user = await self._form(request)
+        user_data = {"id": user, "user_info": {"name": user.title()}}
+        return web.json_response(self.sdk.authenticate_user(form["socket_id"], user_data))
 
 
 class PusherCase:
@@ -79,9 +115,6 @@ class PusherCase:
         for client in clients:
             await client.close()
         self.twin.reset(disconnect=True)
-        assert self.auth is not None
-        self.auth.channel_requests.clear()
-        self.auth.user_requests.clear()
 
     # -- settings the clients are given ------------------------------------------------
 

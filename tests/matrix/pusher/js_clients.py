@@ -53,7 +53,7 @@ class JsClient(NodeDriver):
     async def event(self, client: str, channel: str, event: str) -> Any:
         line = await self.expect(type="event", client=self._name(client), channel=channel,
                                  event=event)
-        return line["data"]
+        return line.get("data")
 
     async def client_event(self, client: str, channel: str, event: str, data: Any) -> None:
         await self.send("client_event", client=self._name(client), channel=channel,
@@ -66,7 +66,7 @@ class JsClient(NodeDriver):
 
     async def user_event(self, client: str, event: str) -> Any:
         line = await self.expect(type="user_event", client=self._name(client), event=event)
-        return line["data"]
+        return line.get("data")
 
     async def reconnected(self, client: str) -> str:
         state = await self.expect(type="state", client=self._name(client), current="connected")

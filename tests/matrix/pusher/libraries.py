@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..core import Library, npm_version, python_version
-from . import js_clients, servers
+from . import java_client, js_clients, servers
 from .harness import PusherCase
 from .js_clients import CHROMIUM, JS_DIR
 from .pysher_client import PysherClient
@@ -39,6 +39,10 @@ async def _pysher(case: PusherCase) -> PysherClient:
 
 async def _python_sdk(case: PusherCase) -> servers.PythonSdk:
     return servers.PythonSdk(case)
+
+
+async def _unavailable(case: PusherCase) -> None:
+    raise RuntimeError("this library cannot be built here (see its entry)")
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,17 @@ LIBRARIES = [
         "pysher", "Pysher", "Python", "websocket client (signs with the app secret)",
         "PyPI Pysher", python_version("Pysher"),
         unsupported=PYSHER_UNSUPPORTED), "client", _pysher),
+    PusherLibrary(Library(
+        "pusher-java-client", "pusher-java-client", "Java", "websocket client",
+        "Maven com.pusher:pusher-java-client", java_client.version,
+        unsupported=dict(CLIENT_UNSUPPORTED)), "client", java_client.pusher_java_client),
+    PusherLibrary(Library(
+        "pusher-http-go", "pusher-http-go", "Go", "server SDK (HTTP API)",
+        "Go module github.com/pusher/pusher-http-go/v5", lambda: "—",
+        unavailable="not downloadable here: the Go module proxy this project's machines "
+                    "reach answers 403 (\"This module version is not available\") for "
+                    "github.com/pusher/pusher-http-go and for the Go websocket client "
+                    "github.com/toorop/go-pusher"), "server", _unavailable),
     PusherLibrary(Library(
         "pusher-http-python", "pusher-http-python", "Python", "server SDK (HTTP API)",
         "PyPI pusher", python_version("pusher"),
