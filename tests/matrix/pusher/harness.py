@@ -43,7 +43,7 @@ class AuthEndpoint:
     @staticmethod
     async def _form(request: web.Request) -> tuple[dict[str, str], str]:
         form = {k: str(v) for k, v in (await request.post()).items()}
-        return form, form.get("user") or request.headers.get("X-Wiretwin-User", "")
+        return form, form.get("user") or request.headers.get("X-Wiretwin-User") or ""
 
     async def channel_auth(self, request: web.Request) -> web.Response:
         form, user = await self._form(request)
