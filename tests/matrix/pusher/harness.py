@@ -28,6 +28,15 @@ TIMEOUT = 10.0
 PAGE = "<!doctype html><meta charset=utf-8><title>wiretwin Pusher matrix</title>"
 
 
+def close_sdk(sdk: pusher.Pusher) -> None:
+    """Close the requests session pusher-http-python keeps (its sockets, at once)."""
+    for client in (getattr(sdk, "_pusher_client", None),
+                   getattr(sdk, "_authentication_client", None)):
+        session = getattr(getattr(client, "http", None), "session", None)
+        if session is not None:
+            session.close()
+
+
 class AuthEndpoint:
     """An app's ``/pusher/auth`` and ``/pusher/user-auth``, answered by the real SDK.
 
@@ -102,6 +111,8 @@ class PusherCase:
         await self.reset()
         if self._server is not None:
             await self._server.stop()
+        if self.sdk is not None:
+            close_sdk(self.sdk)
         await self.twin.stop()
 
     async def test_client(self) -> PusherTestClient:

@@ -14,7 +14,7 @@ import pusher
 from tests.e2e.node_driver import NodeDriver
 from tests.e2e.pusher.pusher_js import MASTER_KEY
 
-from .harness import TIMEOUT, PusherCase
+from .harness import TIMEOUT, PusherCase, close_sdk
 from .js_clients import JS_DIR, _node
 
 
@@ -63,7 +63,7 @@ class PythonSdk:
         return [str(user["id"]) for user in body["users"]]
 
     async def close(self) -> None:
-        return None
+        close_sdk(self.sdk)
 
 
 class NodeSdk(NodeDriver):
