@@ -79,9 +79,14 @@ def render(data: dict[str, Any]) -> str:
               "|---|---|---|---|---|---|---|---|"]
     for lib in libraries:
         counts = Counter(r["status"] for r in data["results"] if r["library"] == lib["name"])
+        tally = ("not run (below) | | |" if lib.get("unavailable") else
+                 f"{counts['pass']} | {counts['fail']} | {counts['unsupported']} |")
         lines.append(f"| {_cell(lib['title'])} | {lib['language']} | {_cell(lib['kind'])} | "
-                     f"{_cell(lib['package'])} | {_cell(lib['version'])} | "
-                     f"{counts['pass']} | {counts['fail']} | {counts['unsupported']} |")
+                     f"{_cell(lib['package'])} | {_cell(lib['version'])} | {tally}")
+    noted = [lib for lib in libraries if lib.get("note")]
+    if noted:
+        lines.append("")
+        lines.extend(f"- **{lib['title']}**: {lib['note']}" for lib in noted)
     unavailable = [lib for lib in libraries if lib.get("unavailable")]
     if unavailable:
         lines += ["", "Could not be run here:", ""]

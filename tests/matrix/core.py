@@ -64,6 +64,8 @@ class Library:
     known_failures: dict[str, str] = field(default_factory=dict)
     #: Set when the library cannot be built or run here at all (why).
     unavailable: str | None = None
+    #: What a user of the library should know about how it was driven (the page shows it).
+    note: str = ""
 
     def info(self) -> dict[str, Any]:
         try:
@@ -72,7 +74,7 @@ class Library:
             version = f"not installed ({exc})"
         return {"name": self.name, "title": self.title, "language": self.language,
                 "kind": self.kind, "package": self.package, "version": version,
-                "unavailable": self.unavailable}
+                "unavailable": self.unavailable, "note": self.note}
 
 
 @dataclass(frozen=True)

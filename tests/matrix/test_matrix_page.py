@@ -18,7 +18,7 @@ SCENARIOS = [Scenario("connect", "Connect", "Connect."),
 CLIENT = Library("client-lib", "Client (Node)", "JavaScript", "websocket client", "npm x",
                  lambda: "1.2.3", unsupported={"trigger": "no | HTTP API"})
 SERVER = Library("server-sdk", "Server SDK", "Python", "server SDK", "PyPI y",
-                 lambda: "4.5.6")
+                 lambda: "4.5.6", note="Signs with the secret.")
 BROKEN = Library("go-sdk", "Go SDK", "Go", "server SDK", "Go module z", lambda: "—",
                  unavailable="cannot be downloaded")
 
@@ -54,6 +54,8 @@ def test_cells_merge_into_the_results_file_and_render(matrix_dir: Path) -> None:
     assert "2. got {'n': 2} more" in page
     assert "| Client (Node) | JavaScript | websocket client | npm x | 1.2.3 | 1 | 0 | 1 |" in page
     assert "| Server SDK | Python | server SDK | PyPI y | 4.5.6 | 0 | 1 | 0 |" in page
+    assert "| Go SDK | Go | server SDK | Go module z | — | not run (below) | | |" in page
+    assert "- **Server SDK**: Signs with the secret." in page
     assert "- **Go SDK** (Go, Go module z): cannot be downloaded" in page
     assert '<a id="svc-trigger"></a>**Trigger** (`trigger`): Publish an event.' in page
 

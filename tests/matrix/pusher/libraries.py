@@ -70,19 +70,33 @@ LIBRARIES = [
         "pusher-js-chromium", "pusher-js (Chromium)", "JavaScript",
         "websocket client (browser build with encryption, in headless Chromium)",
         "npm pusher-js", _pusher_js_in_chromium,
-        unsupported=dict(CLIENT_UNSUPPORTED)), "client", js_clients.pusher_js_chromium),
+        unsupported=dict(CLIENT_UNSUPPORTED),
+        note="Loaded into a page served from the app's own origin (its auth endpoint's)."),
+        "client", js_clients.pusher_js_chromium),
     PusherLibrary(Library(
         "laravel-echo", "laravel-echo", "JavaScript", "websocket client (over pusher-js)",
         "npm laravel-echo", npm_version(MODULES / "laravel-echo"),
-        unsupported=dict(CLIENT_UNSUPPORTED)), "client", js_clients.laravel_echo),
+        unsupported=dict(CLIENT_UNSUPPORTED),
+        note="Channels through Echo's channel, private, encryptedPrivate and join; sign-in "
+             "through its connector's signin(); user events through the pusher-js "
+             "instance Echo holds (Echo has no API of its own for them)."),
+        "client", js_clients.laravel_echo),
     PusherLibrary(Library(
         "pysher", "Pysher", "Python", "websocket client (signs with the app secret)",
         "PyPI Pysher", python_version("Pysher"),
-        unsupported=PYSHER_UNSUPPORTED), "client", _pysher),
+        unsupported=PYSHER_UNSUPPORTED,
+        note="Signs private and presence subscriptions itself with the app secret. After a "
+             "close that comes without an in-band pusher:error (protocol 6 and later) it "
+             "reconnects after its reconnect_interval (1 s here), and it resubscribes "
+             "private channels without their auth."),
+        "client", _pysher),
     PusherLibrary(Library(
         "pusher-java-client", "pusher-java-client", "Java", "websocket client",
         "Maven com.pusher:pusher-java-client", java_client.version,
-        unsupported=dict(CLIENT_UNSUPPORTED)), "client", java_client.pusher_java_client),
+        unsupported=dict(CLIENT_UNSUPPORTED),
+        note="Its PusherEvent.getData() throws for an event that has no data "
+             "(pusher:cache_miss); the matrix's driver reads it guarded."),
+        "client", java_client.pusher_java_client),
     PusherLibrary(Library(
         "pusher-http-go", "pusher-http-go", "Go", "server SDK (HTTP API)",
         "Go module github.com/pusher/pusher-http-go/v5", lambda: "—",
