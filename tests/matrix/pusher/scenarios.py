@@ -45,7 +45,7 @@ SCENARIOS = [
              "count, a presence channel's user count and users."),
     Scenario("reconnect-4200", "Reconnect after 4200",
              "The server closes the socket with 4200 (generic reconnect): the client "
-             "connects again at once, resubscribes and receives events."),
+             "connects again, resubscribes and receives events."),
     Scenario("reconnect-4201", "Reconnect after 4201",
              "The server closes the socket with 4201 (pong reply not received): the client "
              "connects again, resubscribes and receives events."),
