@@ -165,7 +165,10 @@ def decrypt(shared_secret: str, data: Any) -> Any:
     import nacl.secret
 
     sealed = json.loads(data) if isinstance(data, str) else data
-    box = nacl.secret.SecretBox(base64.b64decode(shared_secret))
+    # pusher-http-java leaves out the base64 padding; pusher-js's decoder does without it,
+    # Python's needs it back.
+    padded = shared_secret + "=" * (-len(shared_secret) % 4)
+    box = nacl.secret.SecretBox(base64.b64decode(padded))
     plain = box.decrypt(base64.b64decode(sealed["ciphertext"]),
                         base64.b64decode(sealed["nonce"]))
     return json.loads(plain)

@@ -1,12 +1,15 @@
-"""The driver for pusher-java-client (Java): java/src/main/java/wiretwin/matrix/Driver.java
-speaks the same commands and lines as the JavaScript clients (js/commands.js), so the
-same :class:`~.js_clients.JsClient` drives it. ``make install`` builds it with Maven."""
+"""The Java libraries' processes. pusher-java-client's host,
+java/src/main/java/wiretwin/matrix/Driver.java, speaks the same commands and lines as the
+JavaScript clients (js/commands.js), so the same :class:`~.js_clients.JsClient` drives
+it; pusher-http-java's, ServerDriver.java, is started by servers.py. ``make install``
+builds both with Maven."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from .harness import PusherCase
@@ -14,23 +17,27 @@ from .js_clients import JsClient
 
 JAVA_DIR = Path(__file__).parent / "java"
 TARGET = JAVA_DIR / "target"
-VERSION = "2.4.4"  # the pom's; checked against the jar Maven copied
 
 
-def version() -> str:
-    jar = TARGET / "dependency" / f"pusher-java-client-{VERSION}.jar"
-    if not jar.is_file():
-        raise OSError(f"{jar.name} is not built: run `make install`")
-    return VERSION
+def jar_version(artifact: str) -> Callable[[], str]:
+    """The version of ``artifact`` that Maven copied into target/dependency (the pom's)."""
+    def read() -> str:
+        jars = sorted((TARGET / "dependency").glob(f"{artifact}-[0-9]*.jar"))
+        if not jars:
+            raise OSError(f"{artifact} is not built: run `make install`")
+        return jars[-1].stem.removeprefix(f"{artifact}-")
+
+    return read
 
 
-def _java() -> list[str]:
+def java_command(main: str) -> list[str]:
     java = shutil.which("java")
     if java is None:
-        raise RuntimeError("java is not on PATH (a JDK 17+ runs pusher-java-client)")
-    version()
+        raise RuntimeError("java is not on PATH (a JDK 17+ runs the Java libraries)")
+    if not (TARGET / "classes" / "wiretwin" / "matrix").is_dir():
+        raise RuntimeError(f"the Java drivers are not built in {TARGET}: run `make install`")
     classpath = f"{TARGET / 'classes'}:{TARGET / 'dependency'}/*"
-    return [java, "-cp", classpath, "wiretwin.matrix.Driver"]
+    return [java, "-cp", classpath, main]
 
 
 async def pusher_java_client(case: PusherCase) -> JsClient:
@@ -39,8 +46,9 @@ async def pusher_java_client(case: PusherCase) -> JsClient:
               "channelAuthEndpoint": settings["channelAuthEndpoint"],
               "userAuthEndpoint": settings["userAuthEndpoint"]}
     proc = await asyncio.create_subprocess_exec(
-        *_java(), json.dumps(config), cwd=JAVA_DIR, stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        *java_command("wiretwin.matrix.Driver"), json.dumps(config), cwd=JAVA_DIR,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
     driver = JsClient(proc, "pusher-java-client")
     try:
         await driver.expect(type="ready")

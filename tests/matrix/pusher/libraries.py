@@ -92,7 +92,7 @@ LIBRARIES = [
         "client", _pysher),
     PusherLibrary(Library(
         "pusher-java-client", "pusher-java-client", "Java", "websocket client",
-        "Maven com.pusher:pusher-java-client", java_client.version,
+        "Maven com.pusher:pusher-java-client", java_client.jar_version("pusher-java-client"),
         unsupported=dict(CLIENT_UNSUPPORTED),
         note="Its PusherEvent.getData() throws for an event that has no data "
              "(pusher:cache_miss); the matrix's driver reads it guarded."),
@@ -104,6 +104,16 @@ LIBRARIES = [
                     "reach answers 403 (\"This module version is not available\") for "
                     "github.com/pusher/pusher-http-go and for the Go websocket client "
                     "github.com/toorop/go-pusher"), "server", _unavailable),
+    PusherLibrary(Library(
+        "pusher-http-java", "pusher-http-java", "Java", "server SDK (HTTP API)",
+        "Maven com.pusher:pusher-http-java", java_client.jar_version("pusher-http-java"),
+        unsupported={**SERVER_UNSUPPORTED,
+                     "user-events": "pusher-http-java 1.3.4 has no user authentication "
+                                    "and no send-to-user call"},
+        note="Its shared_secret for private-encrypted- channels comes without base64 "
+             "padding (32 bytes as 43 characters, no '='): pusher-js decodes it as it is; "
+             "a strict decoder, such as Python's base64 module, needs the padding put back."),
+        "server", servers.java_sdk),
     PusherLibrary(Library(
         "pusher-http-python", "pusher-http-python", "Python", "server SDK (HTTP API)",
         "PyPI pusher", python_version("pusher"),

@@ -1,12 +1,15 @@
-"""Drivers for the server SDKs: pusher-http-python (PyPI ``pusher``) in this process and
-pusher-http-node (npm ``pusher``) in a Node process (js/server.mjs). Both are given the
-twin's host and port, the app's credentials and the encryption master key."""
+"""Drivers for the server SDKs: pusher-http-python (PyPI ``pusher``) in this process,
+pusher-http-node (npm ``pusher``) in a Node process (js/server.mjs) and pusher-http-java
+(Maven ``com.pusher:pusher-http-java``) in a JVM (java/.../ServerDriver.java); the last
+two answer the same commands. Each is given the twin's host and port, the app's
+credentials and the encryption master key."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import json
+from pathlib import Path
 from typing import Any
 
 import pusher
@@ -15,6 +18,7 @@ from tests.e2e.node_driver import NodeDriver
 from tests.e2e.pusher.pusher_js import MASTER_KEY
 
 from .harness import TIMEOUT, PusherCase, close_sdk
+from .java_client import JAVA_DIR, java_command
 from .js_clients import JS_DIR, _node
 
 
@@ -66,15 +70,16 @@ class PythonSdk:
         close_sdk(self.sdk)
 
 
-class NodeSdk(NodeDriver):
-    """pusher-http-node in js/server.mjs: one command per call, answered by id."""
+class ProcessSdk(NodeDriver):
+    """A server SDK in a process of its own (js/server.mjs, ServerDriver.java): one
+    command per call, answered by id."""
 
-    client = "pusher-http-node"
     failure_type = "fatal"
     timeout = TIMEOUT
 
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+    def __init__(self, proc: asyncio.subprocess.Process, client: str) -> None:
         super().__init__(proc)
+        self.client = client
         self._ids = itertools.count()
 
     async def _call(self, cmd: str, **args: Any) -> Any:
@@ -82,7 +87,7 @@ class NodeSdk(NodeDriver):
         await self.send(cmd, id=call_id, **args)
         line = await self.expect(type="result", id=call_id)
         if "error" in line:
-            raise AssertionError(f"pusher-http-node's {cmd} failed: {line['error']}")
+            raise AssertionError(f"{self.client}'s {cmd} failed: {line['error']}")
         return line.get("value")
 
     async def trigger(self, channels: list[str], event: str, data: Any) -> None:
@@ -126,16 +131,28 @@ class NodeSdk(NodeDriver):
         return [str(user["id"]) for user in body["users"]]
 
 
-async def node_sdk(case: PusherCase) -> NodeSdk:
+def _config(case: PusherCase) -> str:
     settings = case.twin.settings()["pusher"]
-    config = {"appId": settings["app_id"], "key": settings["key"],
-              "secret": settings["secret"], "host": settings["host"],
-              "port": str(settings["port"]), "encryptionMasterKeyBase64": MASTER_KEY}
+    return json.dumps({"appId": settings["app_id"], "key": settings["key"],
+                       "secret": settings["secret"], "host": settings["host"],
+                       "port": str(settings["port"]),
+                       "encryptionMasterKeyBase64": MASTER_KEY})
+
+
+async def node_sdk(case: PusherCase) -> ProcessSdk:
+    return await _start([_node(), "server.mjs", _config(case)], JS_DIR, "pusher-http-node")
+
+
+async def java_sdk(case: PusherCase) -> ProcessSdk:
+    return await _start([*java_command("wiretwin.matrix.ServerDriver"), _config(case)],
+                        JAVA_DIR, "pusher-http-java")
+
+
+async def _start(argv: list[str], cwd: Path, client: str) -> ProcessSdk:
     proc = await asyncio.create_subprocess_exec(
-        _node(), "server.mjs", json.dumps(config), cwd=JS_DIR,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        *argv, cwd=cwd, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE)
-    driver = NodeSdk(proc)
+    driver = ProcessSdk(proc, client)
     try:
         await driver.expect(type="ready")
     except BaseException:
