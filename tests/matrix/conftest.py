@@ -1,0 +1,18 @@
+"""The conformance matrices' session end: each pytest process (each xdist worker) that
+ran matrix cells merges every recorded cell into ``build/matrix/<service>.json``."""
+
+from __future__ import annotations
+
+import pytest
+
+from .cells import RAN
+from .core import merge
+from .pusher import scenarios as pusher_scenarios
+from .pusher.libraries import LIBRARIES as PUSHER_LIBRARIES
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # Only after this process recorded cells: unrelated runs leave the files alone.
+    if pusher_scenarios.SERVICE in RAN:
+        merge(pusher_scenarios.SERVICE, pusher_scenarios.SCENARIOS,
+              [entry.library for entry in PUSHER_LIBRARIES])
