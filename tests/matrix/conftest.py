@@ -7,6 +7,8 @@ import pytest
 
 from .cells import RAN
 from .core import merge
+from .discord import scenarios as discord_scenarios
+from .discord.libraries import LIBRARIES as DISCORD_LIBRARIES
 from .pusher import scenarios as pusher_scenarios
 from .pusher.libraries import LIBRARIES as PUSHER_LIBRARIES
 
@@ -16,3 +18,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if pusher_scenarios.SERVICE in RAN:
         merge(pusher_scenarios.SERVICE, pusher_scenarios.SCENARIOS,
               [entry.library for entry in PUSHER_LIBRARIES])
+    if discord_scenarios.SERVICE in RAN:
+        merge(discord_scenarios.SERVICE, discord_scenarios.SCENARIOS,
+              [entry.library for entry in DISCORD_LIBRARIES])
