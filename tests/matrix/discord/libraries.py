@@ -3,8 +3,10 @@ and what it cannot do (with why)."""
 
 from __future__ import annotations
 
+import functools
+import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,25 @@ def _venv(name: str) -> str:
     return str(ROOT / name / "bin" / "python")
 
 
+def _venv_version(venv: str, distribution: str) -> Callable[[], str]:
+    """The version of ``distribution`` installed in a venv of its own."""
+    @functools.cache
+    def read() -> str:
+        code = f"from importlib import metadata; print(metadata.version({distribution!r}))"
+        try:
+            done = subprocess.run([_venv(venv), "-c", code], capture_output=True, text=True,
+                                  timeout=30, check=True)
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise OSError(f"{venv} is missing: make install makes it") from exc
+        return done.stdout.strip()
+    return read
+
+
+#: How the discord.py family's bot is pointed at the twin (the page shows it).
+DPY_NOTE = ("Pointed at the twin by setting its REST route base and "
+            "DiscordWebSocket.DEFAULT_GATEWAY (wiretwin's use_discord_py does this).")
+
+
 @dataclass(frozen=True)
 class DiscordLibrary:
     library: Library
@@ -36,7 +57,18 @@ LIBRARIES = [
     DiscordLibrary(Library(
         "discord.py", "discord.py", "Python", "bot library", "PyPI discord.py",
         python_version("discord.py"),
-        note="Pointed at the twin by setting its Route.BASE and "
-             "DiscordWebSocket.DEFAULT_GATEWAY (wiretwin's use_discord_py does this)."),
-        _python(sys.executable, "dpy_bot.py", "discord")),
+        note=DPY_NOTE), _python(sys.executable, "dpy_bot.py", "discord")),
+    DiscordLibrary(Library(
+        "nextcord", "nextcord", "Python", "bot library (discord.py fork)", "PyPI nextcord",
+        _venv_version(".venv-nextcord", "nextcord"), note=DPY_NOTE + " Run from a venv "
+        "of its own."), _python(_venv(".venv-nextcord"), "dpy_bot.py", "nextcord")),
+    DiscordLibrary(Library(
+        "py-cord", "py-cord", "Python", "bot library (discord.py fork)", "PyPI py-cord",
+        _venv_version(".venv-py-cord", "py-cord"), note=DPY_NOTE + " Run from a venv "
+        "of its own (it installs a discord package)."),
+        _python(_venv(".venv-py-cord"), "dpy_bot.py", "discord")),
+    DiscordLibrary(Library(
+        "disnake", "disnake", "Python", "bot library (discord.py fork)", "PyPI disnake",
+        _venv_version(".venv-disnake", "disnake"), note=DPY_NOTE + " Run from a venv "
+        "of its own."), _python(_venv(".venv-disnake"), "dpy_bot.py", "disnake")),
 ]

@@ -58,7 +58,7 @@ def modal(lib: Any, module: str, custom_id: str) -> Any:
         form.add_item(ui.InputText(label="Answer", custom_id="answer"))
         return form
     if module == "nextcord":
-        form = ui.Modal("Form", custom_id=custom_id)
+        form = ui.Modal("Form", custom_id=custom_id, auto_defer=False)  # as views
     else:
         form = ui.Modal(title="Form", custom_id=custom_id)
     form.add_item(ui.TextInput(label="Answer", custom_id="answer"))
@@ -98,11 +98,15 @@ async def main(module: str, settings: dict[str, Any]) -> None:
     intents = lib.Intents(**{"guilds": True, "members": True, "guild_messages": True,
                              "guild_reactions": True, "message_content": True})
     shards = settings["shards"]
+    # nextcord syncs its own application commands at connect and by default deletes every
+    # command it has no code for: /echo is registered by the app (the twin's world), not
+    # through nextcord's command system, so that clean-up is turned off.
+    extra: dict[str, Any] = {"rollout_delete_unknown": False} if module == "nextcord" else {}
     if shards:
         client = lib.AutoShardedClient(intents=intents, shard_count=shards,
-                                       shard_ids=list(range(shards)))
+                                       shard_ids=list(range(shards)), **extra)
     else:
-        client = lib.Client(intents=intents)
+        client = lib.Client(intents=intents, **extra)
     state = getattr(client, "_connection", None)
     if state is not None and getattr(state, "guild_ready_timeout", None) is not None:
         state.guild_ready_timeout = 0.01
@@ -126,7 +130,10 @@ async def main(module: str, settings: dict[str, Any]) -> None:
         if command == "!ping":
             await channel.send(f"pong {args[0]}")
         elif command == "!button":
-            view = lib.ui.View(timeout=None)
+            # nextcord's views defer a click nobody answered at once: the answer (a
+            # modal) comes from on_interaction instead, so that is turned off.
+            view = (lib.ui.View(timeout=None, auto_defer=False) if module == "nextcord"
+                    else lib.ui.View(timeout=None))
             view.add_item(lib.ui.Button(label="Open", custom_id=f"open:{args[0]}"))
             await channel.send(f"button {args[0]}", view=view)
         elif command == "!react":
