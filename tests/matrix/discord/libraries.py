@@ -71,4 +71,8 @@ LIBRARIES = [
         "disnake", "disnake", "Python", "bot library (discord.py fork)", "PyPI disnake",
         _venv_version(".venv-disnake", "disnake"), note=DPY_NOTE + " Run from a venv "
         "of its own."), _python(_venv(".venv-disnake"), "dpy_bot.py", "disnake")),
+    DiscordLibrary(Library(
+        "hikari", "hikari", "Python", "bot library", "PyPI hikari", python_version("hikari"),
+        note="GatewayBot(rest_url=...): it asks the twin's /gateway/bot for the gateway."),
+        _python(sys.executable, "hikari_bot.py")),
 ]
