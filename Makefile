@@ -21,6 +21,10 @@ BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.wiretwin-installed
 # laravel-echo, the Node server SDK (npm pusher) and playwright-core.
 MATRIX_JS_DIR := tests/matrix/pusher/js
 MATRIX_JS_STAMP := $(MATRIX_JS_DIR)/node_modules/.wiretwin-installed
+# The Discord matrix's JavaScript libraries (tests/matrix/discord/js): discord.js, Eris,
+# Oceanic.js and discordeno.
+DISCORD_MATRIX_JS_DIR := tests/matrix/discord/js
+DISCORD_MATRIX_JS_STAMP := $(DISCORD_MATRIX_JS_DIR)/node_modules/.wiretwin-installed
 # Its Java client (pusher-java-client from Maven Central, Maven's cache in ~/.m2): the
 # driver's classes in target/classes, the library's jars in target/dependency.
 MATRIX_JAVA_DIR := tests/matrix/pusher/java
@@ -82,6 +86,10 @@ $(MATRIX_JS_STAMP): $(MATRIX_JS_DIR)/package-lock.json
 	cd $(MATRIX_JS_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(DISCORD_MATRIX_JS_STAMP): $(DISCORD_MATRIX_JS_DIR)/package-lock.json
+	cd $(DISCORD_MATRIX_JS_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 $(MATRIX_JAVA_STAMP): $(MATRIX_JAVA_DIR)/pom.xml $(wildcard $(MATRIX_JAVA_DIR)/src/main/java/wiretwin/matrix/*.java)
 	cd $(MATRIX_JAVA_DIR) && mvn -q -B package dependency:copy-dependencies
 	touch $@
@@ -117,7 +125,7 @@ $(REDIS):
 	-$(SUDO) service redis-server stop >/dev/null 2>&1
 
 install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP) $(BROWSER_STAMP) $(CONSOLE_STAMP) \
-	$(JS_PKG_STAMP) $(DASHBOARD_STAMP) $(MATRIX_JS_STAMP) $(MATRIX_JAVA_STAMP) $(CHROMIUM) \
+	$(JS_PKG_STAMP) $(DASHBOARD_STAMP) $(MATRIX_JS_STAMP) $(DISCORD_MATRIX_JS_STAMP) $(MATRIX_JAVA_STAMP) $(CHROMIUM) \
 	$(REDIS) $(FORK_STAMPS)
 
 serve: $(SERVE_STAMP)

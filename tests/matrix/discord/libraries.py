@@ -4,23 +4,32 @@ and what it cannot do (with why)."""
 from __future__ import annotations
 
 import functools
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core import Library, python_version
+from ..core import Library, npm_version, python_version
 from .harness import Command
 
 HERE = Path(__file__).parent
 BOTS = HERE / "bots"
 ROOT = HERE.parents[2]
+JS_DIR = HERE / "js"
+MODULES = JS_DIR / "node_modules"
 
 
 def _python(interpreter: str, script: str, *args: str) -> Command:
     def command(settings: str) -> Sequence[str]:
         return [interpreter, str(BOTS / script), *args, settings]
+    return command
+
+
+def _node(script: str) -> Command:
+    def command(settings: str) -> Sequence[str]:
+        return [shutil.which("node") or "node", str(JS_DIR / script), settings]
     return command
 
 
@@ -75,4 +84,9 @@ LIBRARIES = [
         "hikari", "hikari", "Python", "bot library", "PyPI hikari", python_version("hikari"),
         note="GatewayBot(rest_url=...): it asks the twin's /gateway/bot for the gateway."),
         _python(sys.executable, "hikari_bot.py")),
+    DiscordLibrary(Library(
+        "discord.js", "discord.js", "JavaScript", "bot library", "npm discord.js",
+        npm_version(MODULES / "discord.js"),
+        note="new Client({rest: {api, version: '10'}}): it asks the twin's /gateway/bot "
+             "for the gateway."), _node("discordjs_bot.mjs")),
 ]
