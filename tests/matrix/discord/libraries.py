@@ -89,4 +89,10 @@ LIBRARIES = [
         npm_version(MODULES / "discord.js"),
         note="new Client({rest: {api, version: '10'}}): it asks the twin's /gateway/bot "
              "for the gateway."), _node("discordjs_bot.mjs")),
+    DiscordLibrary(Library(
+        "eris", "Eris", "JavaScript", "bot library", "npm eris", npm_version(MODULES / "eris"),
+        note="Its REST always uses HTTPS on port 443 of rest.domain: it reaches the twin "
+             "only through its rest.agent option, an agent that opens a plain TCP "
+             "connection to the twin instead. The gateway comes from /gateway/bot."),
+        _node("eris_bot.mjs")),
 ]
