@@ -95,4 +95,9 @@ LIBRARIES = [
              "only through its rest.agent option, an agent that opens a plain TCP "
              "connection to the twin instead. The gateway comes from /gateway/bot."),
         _node("eris_bot.mjs")),
+    DiscordLibrary(Library(
+        "oceanic.js", "Oceanic.js", "JavaScript", "bot library", "npm oceanic.js",
+        npm_version(MODULES / "oceanic.js"),
+        note="new Client({rest: {baseURL}}): the gateway comes from the twin's "
+             "/gateway/bot."), _node("oceanic_bot.mjs")),
 ]
