@@ -105,10 +105,10 @@ LIBRARIES = [
         npm_version(MODULES / "@discordeno" / "bot"),
         note="Its REST reaches another host only in its proxied mode (rest.proxy.baseUrl, "
              "with the bot's authorization passed on); the gateway comes from the twin's "
-             "/gateway/bot. It keeps no cache: the bot counts READY's guilds itself."),
+             "/gateway/bot. It keeps no cache: the bot counts READY's guilds itself.",
         unsupported={"rate-limit": "in its proxied REST mode (the only way to point it at "
                                     "another host) discordeno leaves rate limits to the "
                                     "proxy: it sends at once and throws a 429 to the caller "
-                                    "(run here: 2 of 5 posts arrived, the third threw)"},
+                                    "(run here: 2 of 5 posts arrived, the third threw)"}),
         _node("discordeno_bot.mjs")),
 ]
