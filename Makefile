@@ -49,6 +49,10 @@ VOICE_FORKS := py-cord disnake
 # pytest in each fork's venv with wiretwin's discord_env fixture.
 FORK_TOOLS := 'pytest>=8' 'pytest-asyncio>=0.23' 'pytest-xdist>=3.5'
 FORK_STAMPS := $(foreach f,$(FORKS),.venv-$(firstword $(subst ==, ,$(f)))/.wiretwin-installed)
+# interactions.py, for the Discord matrix (tests/matrix/discord): a venv of its own with the
+# library alone (its scenario bot talks to the twin over the network, not through wiretwin).
+INTERACTIONS := discord-py-interactions==5.16.0
+INTERACTIONS_STAMP := .venv-interactions/.wiretwin-installed
 # Debian's Chromium, for the browser tests (playwright-core drives it), and libopus0, which
 # the voice tests encode (discord.py) and decode (the twin) with.
 CHROMIUM := /usr/bin/chromium
@@ -106,6 +110,12 @@ $(DASHBOARD_STAMP): $(DASHBOARD_DIR)/package-lock.json $(JS_PKG_STAMP)
 	cd $(DASHBOARD_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(INTERACTIONS_STAMP): Makefile
+	$(PYTHON) -m venv .venv-interactions
+	.venv-interactions/bin/python -m pip install --quiet --disable-pip-version-check \
+		$(INTERACTIONS)
+	touch $@
+
 .venv-%/.wiretwin-installed: pyproject.toml Makefile
 	$(PYTHON) -m venv .venv-$*
 	.venv-$*/bin/python -m pip install --quiet --disable-pip-version-check -e '.[voice]' \
@@ -125,7 +135,8 @@ $(REDIS):
 	-$(SUDO) service redis-server stop >/dev/null 2>&1
 
 install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP) $(BROWSER_STAMP) $(CONSOLE_STAMP) \
-	$(JS_PKG_STAMP) $(DASHBOARD_STAMP) $(MATRIX_JS_STAMP) $(DISCORD_MATRIX_JS_STAMP) $(MATRIX_JAVA_STAMP) $(CHROMIUM) \
+	$(JS_PKG_STAMP) $(DASHBOARD_STAMP) $(MATRIX_JS_STAMP) $(DISCORD_MATRIX_JS_STAMP) $(MATRIX_JAVA_STAMP) \
+	$(INTERACTIONS_STAMP) $(CHROMIUM) \
 	$(REDIS) $(FORK_STAMPS)
 
 serve: $(SERVE_STAMP)

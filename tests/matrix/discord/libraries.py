@@ -85,6 +85,14 @@ LIBRARIES = [
         note="GatewayBot(rest_url=...): it asks the twin's /gateway/bot for the gateway."),
         _python(sys.executable, "hikari_bot.py")),
     DiscordLibrary(Library(
+        "interactions.py", "interactions.py", "Python", "bot library",
+        "PyPI discord-py-interactions",
+        _venv_version(".venv-interactions", "discord-py-interactions"),
+        note="Run from a venv of its own. Pointed at the twin by setting its Route.BASE; it "
+             "asks the twin's /gateway for the gateway. Its slash command, autocomplete, "
+             "button and modal go through its own command system (synced to the twin at "
+             "login)."), _python(_venv(".venv-interactions"), "interactions_bot.py")),
+    DiscordLibrary(Library(
         "discord.js", "discord.js", "JavaScript", "bot library", "npm discord.js",
         npm_version(MODULES / "discord.js"),
         note="new Client({rest: {api, version: '10'}}): it asks the twin's /gateway/bot "

@@ -1,0 +1,137 @@
+"""The matrix's scenario bot for interactions.py, run from its own venv:
+``python interactions_bot.py '<settings JSON>'``.
+
+interactions.py builds every REST URL from ``Route.BASE`` (a class attribute, set to the
+twin's) and asks ``/gateway`` for the gateway. Its slash command, autocomplete, button and
+modal go through its own command system (registered on the client, synced to the twin at
+login as interactions.py does); messages, reactions and joins through listeners. Prints
+JSON lines: ``ready`` (at Startup, with its guilds), ``error`` (what it logs at ERROR);
+``{"cmd": "exit"}`` on stdin closes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import sys
+import threading
+import traceback
+from typing import Any
+
+import interactions as ipy
+from interactions.api.http.route import Route
+
+
+def out(**line: Any) -> None:
+    sys.stdout.write(json.dumps(line) + "\n")
+    sys.stdout.flush()
+
+
+class Errors(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            text += "\n" + "".join(traceback.format_exception(record.exc_info[1]))
+        out(type="error", where=record.name, message=text)
+
+
+async def main(settings: dict[str, Any]) -> None:
+    Route.BASE = settings["rest"]
+    logger = logging.getLogger("wiretwin-matrix-interactions")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(Errors(logging.ERROR))
+    intents = (ipy.Intents.GUILDS | ipy.Intents.GUILD_MEMBERS | ipy.Intents.GUILD_MESSAGES
+               | ipy.Intents.GUILD_MESSAGE_REACTIONS | ipy.Intents.MESSAGE_CONTENT)
+    shards = settings["shards"]
+    options: dict[str, Any] = {"token": settings["token"], "intents": intents,
+                               "logger": logger, "delete_unused_application_cmds": False,
+                               "send_command_tracebacks": False}
+    bot: Any = (ipy.AutoShardedClient(total_shards=shards, **options) if shards
+                else ipy.Client(**options))
+    locked = int(settings["locked"])
+
+    async def on_startup(event: Any) -> None:
+        out(type="ready", guilds=sorted(str(g.id) for g in bot.guilds))
+
+    async def on_message(event: Any) -> None:
+        message = event.message
+        if message.author.bot or not message.content:
+            return
+        command, *args = message.content.split()
+        channel = message.channel
+        if command == "!ping":
+            await channel.send(f"pong {args[0]}")
+        elif command == "!button":
+            button = ipy.Button(style=ipy.ButtonStyle.PRIMARY, label="Open",
+                                custom_id=f"open:{args[0]}")
+            await channel.send(f"button {args[0]}", components=[button])
+        elif command == "!react":
+            await message.add_reaction("✅")
+        elif command == "!forbidden":
+            try:
+                target = await bot.fetch_channel(locked)
+                await target.send("not allowed here")
+            except ipy.errors.Forbidden as exc:
+                await channel.send(f"forbidden {exc.status} {exc.code} {args[0]}")
+        elif command == "!burst":
+            for i in range(1, int(args[1]) + 1):
+                await channel.send(f"burst {args[0]} {i}")
+
+    async def on_reaction(event: Any) -> None:
+        if event.author.id == bot.user.id:
+            return
+        await event.message.channel.send(f"reaction {event.emoji.name} {event.author.id}")
+
+    async def on_join(event: Any) -> None:
+        general = next(c for c in event.member.guild.channels if c.name == "general")
+        await general.send(f"welcome {event.member.id}")
+
+    for name, handler in (("startup", on_startup), ("message_create", on_message),
+                          ("message_reaction_add", on_reaction), ("member_add", on_join)):
+        bot.add_listener(ipy.Listener.create(name)(handler))
+
+    async def echo(ctx: Any, text: str, times: int) -> None:
+        await ctx.send(f"echo {text} x{times}")
+
+    command = ipy.slash_command(name="echo", description="Say it again", options=[
+        ipy.SlashCommandOption(name="text", description="what", required=True,
+                               type=ipy.OptionType.STRING, autocomplete=True),
+        ipy.SlashCommandOption(name="times", description="how often", required=True,
+                               type=ipy.OptionType.INTEGER)])(echo)
+
+    async def complete(ctx: Any) -> None:
+        typed = ctx.input_text
+        await ctx.send(choices=[{"name": f"{typed}-{i}", "value": f"{typed}-{i}"}
+                                for i in (1, 2)])
+
+    command.autocomplete("text")(complete)
+    bot.add_interaction(command)
+
+    async def open_modal(ctx: Any) -> None:
+        n = ctx.custom_id.split(":", 1)[1]
+        await ctx.send_modal(ipy.Modal(ipy.ShortText(label="Answer", custom_id="answer"),
+                                       title="Form", custom_id=f"form:{n}"))
+
+    async def submitted(ctx: Any, **fields: str) -> None:
+        n = ctx.custom_id.split(":", 1)[1]
+        await ctx.send(f"modal {ctx.responses['answer']} {n}")
+
+    bot.add_component_callback(ipy.component_callback(re.compile(r"open:.*"))(open_modal))
+    bot.add_modal_callback(ipy.modal_callback(re.compile(r"form:.*"))(submitted))
+
+    loop = asyncio.get_running_loop()
+
+    def read_stdin() -> None:
+        for raw in sys.stdin:
+            if json.loads(raw).get("cmd") == "exit":
+                break
+        loop.call_soon_threadsafe(lambda: loop.create_task(bot.stop()))
+
+    threading.Thread(target=read_stdin, daemon=True).start()
+    await bot.astart()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(json.loads(sys.argv[1])))
