@@ -70,7 +70,11 @@ LIBRARIES = [
     DiscordLibrary(Library(
         "nextcord", "nextcord", "Python", "bot library (discord.py fork)", "PyPI nextcord",
         _venv_version(".venv-nextcord", "nextcord"), note=DPY_NOTE + " Run from a venv "
-        "of its own."), _python(_venv(".venv-nextcord"), "dpy_bot.py", "nextcord")),
+        "of its own. By default nextcord deletes, at login, every application command it "
+        "has no code for (the bot answers /echo from on_interaction: it sets "
+        "rollout_delete_unknown=False), and its views and modals defer an interaction "
+        "nobody answered at once (auto_defer=False, where on_interaction answers)."),
+        _python(_venv(".venv-nextcord"), "dpy_bot.py", "nextcord")),
     DiscordLibrary(Library(
         "py-cord", "py-cord", "Python", "bot library (discord.py fork)", "PyPI py-cord",
         _venv_version(".venv-py-cord", "py-cord"), note=DPY_NOTE + " Run from a venv "
