@@ -25,6 +25,11 @@ MATRIX_JS_STAMP := $(MATRIX_JS_DIR)/node_modules/.wiretwin-installed
 # Oceanic.js and discordeno.
 DISCORD_MATRIX_JS_DIR := tests/matrix/discord/js
 DISCORD_MATRIX_JS_STAMP := $(DISCORD_MATRIX_JS_DIR)/node_modules/.wiretwin-installed
+# Its Go bot (discordgo, from the Go module proxy; Go's module and build caches are outside
+# the clone), built to build/matrix-bin/discordgo-bot.
+GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+DISCORDGO_DIR := tests/matrix/discord/go
+DISCORDGO_BOT := build/matrix-bin/discordgo-bot
 # Its Java client (pusher-java-client from Maven Central, Maven's cache in ~/.m2): the
 # driver's classes in target/classes, the library's jars in target/dependency.
 MATRIX_JAVA_DIR := tests/matrix/pusher/java
@@ -94,6 +99,9 @@ $(DISCORD_MATRIX_JS_STAMP): $(DISCORD_MATRIX_JS_DIR)/package-lock.json
 	cd $(DISCORD_MATRIX_JS_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(DISCORDGO_BOT): $(DISCORDGO_DIR)/go.mod $(DISCORDGO_DIR)/go.sum $(DISCORDGO_DIR)/main.go
+	cd $(DISCORDGO_DIR) && $(GO) build -o $(CURDIR)/$(DISCORDGO_BOT) .
+
 $(MATRIX_JAVA_STAMP): $(MATRIX_JAVA_DIR)/pom.xml $(wildcard $(MATRIX_JAVA_DIR)/src/main/java/wiretwin/matrix/*.java)
 	cd $(MATRIX_JAVA_DIR) && mvn -q -B package dependency:copy-dependencies
 	touch $@
@@ -136,7 +144,7 @@ $(REDIS):
 
 install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP) $(BROWSER_STAMP) $(CONSOLE_STAMP) \
 	$(JS_PKG_STAMP) $(DASHBOARD_STAMP) $(MATRIX_JS_STAMP) $(DISCORD_MATRIX_JS_STAMP) $(MATRIX_JAVA_STAMP) \
-	$(INTERACTIONS_STAMP) $(CHROMIUM) \
+	$(INTERACTIONS_STAMP) $(DISCORDGO_BOT) $(CHROMIUM) \
 	$(REDIS) $(FORK_STAMPS)
 
 serve: $(SERVE_STAMP)

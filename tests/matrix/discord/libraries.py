@@ -19,6 +19,9 @@ BOTS = HERE / "bots"
 ROOT = HERE.parents[2]
 JS_DIR = HERE / "js"
 MODULES = JS_DIR / "node_modules"
+GO_DIR = HERE / "go"
+#: Where make install builds the Go bot (build/ is not committed).
+DISCORDGO_BOT = ROOT / "build" / "matrix-bin" / "discordgo-bot"
 
 
 def _python(interpreter: str, script: str, *args: str) -> Command:
@@ -31,6 +34,23 @@ def _node(script: str) -> Command:
     def command(settings: str) -> Sequence[str]:
         return [shutil.which("node") or "node", str(JS_DIR / script), settings]
     return command
+
+
+def _binary(path: Path) -> Command:
+    def command(settings: str) -> Sequence[str]:
+        return [str(path), settings]
+    return command
+
+
+def _go_version(module: str) -> Callable[[], str]:
+    """The version go.mod requires (the build uses exactly that one: go.sum pins it)."""
+    def read() -> str:
+        for line in (GO_DIR / "go.mod").read_text().splitlines():
+            words = line.split()
+            if module in words:
+                return words[words.index(module) + 1].removeprefix("v")
+        raise ValueError(f"{module} is not in go.mod")
+    return read
 
 
 def _venv(name: str) -> str:
@@ -123,4 +143,11 @@ LIBRARIES = [
                                     "proxy: it sends at once and throws a 429 to the caller "
                                     "(run here: 2 of 5 posts arrived, the third threw)"}),
         _node("discordeno_bot.mjs")),
+    DiscordLibrary(Library(
+        "discordgo", "discordgo", "Go", "bot library", "Go module github.com/bwmarrin/discordgo",
+        _go_version("github.com/bwmarrin/discordgo"),
+        note="Its REST URLs are package variables made when the package loads (and API v9 "
+             "by default): the bot sets APIVersion and the Endpoint variables to the twin's "
+             "/api/v10; the gateway comes from the twin's /gateway. One Session per shard."),
+        _binary(DISCORDGO_BOT)),
 ]
