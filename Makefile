@@ -30,8 +30,12 @@ DISCORD_MATRIX_JS_STAMP := $(DISCORD_MATRIX_JS_DIR)/node_modules/.wiretwin-insta
 GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 DISCORDGO_DIR := tests/matrix/discord/go
 DISCORDGO_BOT := build/matrix-bin/discordgo-bot
-# Its Java client (pusher-java-client from Maven Central, Maven's cache in ~/.m2): the
-# driver's classes in target/classes, the library's jars in target/dependency.
+# Its Java bot (JDA from Maven Central; Maven's cache in ~/.m2): classes in target/classes,
+# the library's jars in target/dependency.
+DISCORD_JAVA_DIR := tests/matrix/discord/java
+DISCORD_JAVA_STAMP := $(DISCORD_JAVA_DIR)/target/.wiretwin-installed
+# The Pusher matrix's Java client (pusher-java-client from Maven Central, Maven's cache in
+# ~/.m2): the driver's classes in target/classes, the library's jars in target/dependency.
 MATRIX_JAVA_DIR := tests/matrix/pusher/java
 MATRIX_JAVA_STAMP := $(MATRIX_JAVA_DIR)/target/.wiretwin-installed
 # The web console's browser tests (playwright-core, and pusher-js for the page it talks to).
@@ -102,6 +106,10 @@ $(DISCORD_MATRIX_JS_STAMP): $(DISCORD_MATRIX_JS_DIR)/package-lock.json
 $(DISCORDGO_BOT): $(DISCORDGO_DIR)/go.mod $(DISCORDGO_DIR)/go.sum $(DISCORDGO_DIR)/main.go
 	cd $(DISCORDGO_DIR) && $(GO) build -o $(CURDIR)/$(DISCORDGO_BOT) .
 
+$(DISCORD_JAVA_STAMP): $(DISCORD_JAVA_DIR)/pom.xml $(wildcard $(DISCORD_JAVA_DIR)/src/main/java/wiretwin/matrix/discord/*.java)
+	cd $(DISCORD_JAVA_DIR) && mvn -q -B package dependency:copy-dependencies
+	touch $@
+
 $(MATRIX_JAVA_STAMP): $(MATRIX_JAVA_DIR)/pom.xml $(wildcard $(MATRIX_JAVA_DIR)/src/main/java/wiretwin/matrix/*.java)
 	cd $(MATRIX_JAVA_DIR) && mvn -q -B package dependency:copy-dependencies
 	touch $@
@@ -144,7 +152,7 @@ $(REDIS):
 
 install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP) $(BROWSER_STAMP) $(CONSOLE_STAMP) \
 	$(JS_PKG_STAMP) $(DASHBOARD_STAMP) $(MATRIX_JS_STAMP) $(DISCORD_MATRIX_JS_STAMP) $(MATRIX_JAVA_STAMP) \
-	$(INTERACTIONS_STAMP) $(DISCORDGO_BOT) $(CHROMIUM) \
+	$(INTERACTIONS_STAMP) $(DISCORDGO_BOT) $(DISCORD_JAVA_STAMP) $(CHROMIUM) \
 	$(REDIS) $(FORK_STAMPS)
 
 serve: $(SERVE_STAMP)
@@ -179,4 +187,6 @@ test: install lint typecheck pytest docs
 clean:
 	rm -rf $(VENV) $(SERVE_VENV) .venv-nextcord .venv-py-cord .venv-disnake $(JS_DIR)/node_modules $(DISCORD_JS_DIR)/node_modules \
 		$(BROWSER_DIR)/node_modules $(CONSOLE_DIR)/node_modules $(JS_PKG_DIR)/node_modules \
-		$(DASHBOARD_DIR)/node_modules $(MATRIX_JS_DIR)/node_modules $(MATRIX_JAVA_DIR)/target
+		$(DASHBOARD_DIR)/node_modules $(MATRIX_JS_DIR)/node_modules $(MATRIX_JAVA_DIR)/target \
+		$(DISCORD_MATRIX_JS_DIR)/node_modules $(DISCORD_JAVA_DIR)/target .venv-interactions \
+		$(DISCORDGO_BOT)

@@ -53,8 +53,8 @@ async def slash_command(case: DiscordCase) -> None:
     backend, where, alice = case.twin.backend, case.world.general[0], case.world.alice
     typed = await case.interact(lambda: backend.autocomplete(
         "echo", "text", "ab", {"times": 3}, user=alice, channel=where))
-    assert typed.choices == [{"name": "ab-1", "value": "ab-1"},
-                             {"name": "ab-2", "value": "ab-2"}], f"choices {typed.choices}"
+    choices = [(c["name"], c["value"]) for c in typed.choices or []]
+    assert choices == [("ab-1", "ab-1"), ("ab-2", "ab-2")], f"choices {typed.choices}"
     ran = await case.interact(lambda: backend.slash(
         "echo", {"text": "hi", "times": 3}, user=alice, channel=where))
     assert ran.content == "echo hi x3", f"the bot answered {ran.content!r}"
@@ -65,7 +65,10 @@ def _custom_ids(components: list[dict[str, Any]]) -> list[str]:
     for component in components:
         if "custom_id" in component:
             found.append(component["custom_id"])
-        found.extend(_custom_ids(component.get("components") or []))
+        inner = component.get("components") or []
+        if "component" in component:  # a label around one component
+            inner = [component["component"]]
+        found.extend(_custom_ids(inner))
     return found
 
 

@@ -11,6 +11,7 @@ of the same library with two shards.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -43,10 +44,50 @@ Command = Callable[[str], Sequence[str]]
 
 class BotProcess(NodeDriver):
     """A library's scenario bot (any language): settings as its one argument, JSON lines
-    out (``ready``, ``error``...), ``{"cmd": "exit"}`` in."""
+    out (``ready``, ``error``...), ``{"cmd": "exit"}`` in. Its lines are read as they
+    come (not only while a test waits for one), so an error it reports in the middle of a
+    scenario is there when the scenario ends."""
 
     client = "the bot"
     timeout = START_TIMEOUT
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        super().__init__(proc)
+        self._new = asyncio.Event()
+        self._reader = asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.proc.stdout is not None
+        async for raw in self.proc.stdout:
+            text = raw.decode(errors="replace").strip()
+            try:
+                line = json.loads(text)
+            except ValueError:
+                line = {"type": "stdout", "text": text}
+            self.lines.append(line if isinstance(line, dict) else {"type": "stdout",
+                                                                   "text": text})
+            self._new.set()
+        self._new.set()
+
+    async def expect(self, **match: Any) -> dict[str, Any]:
+        """The first line not yet returned that matches, waiting for it; an ``error``
+        line fails at once."""
+        async with asyncio.timeout(self.timeout):
+            while True:
+                for index, line in enumerate(self.lines):
+                    if line.get("type") == self.failure_type:
+                        raise AssertionError(f"{self.client} reported a failure: {line}\n"
+                                             f"{self.story()}")
+                    if index not in self._taken and all(
+                            line.get(k) == v for k, v in match.items()):
+                        self._taken.add(index)
+                        return line
+                if self._reader.done():
+                    await self.proc.wait()
+                    raise AssertionError(f"the bot exited ({self.proc.returncode}) before a "
+                                         f"line matching {match}\n{self.story()}")
+                self._new.clear()
+                await self._new.wait()
 
     async def stop(self) -> None:
         if self.proc.returncode is None and self.proc.stdin is not None:
@@ -56,6 +97,12 @@ class BotProcess(NodeDriver):
             except (OSError, TimeoutError, ConnectionError):
                 pass
         await self.close()
+
+    async def close(self) -> None:
+        await super().close()
+        self._reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._reader
 
     def errors(self) -> list[dict[str, Any]]:
         return self.seen(type="error")

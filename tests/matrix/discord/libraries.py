@@ -20,6 +20,7 @@ ROOT = HERE.parents[2]
 JS_DIR = HERE / "js"
 MODULES = JS_DIR / "node_modules"
 GO_DIR = HERE / "go"
+JAVA_DIR = HERE / "java"
 #: Where make install builds the Go bot (build/ is not committed).
 DISCORDGO_BOT = ROOT / "build" / "matrix-bin" / "discordgo-bot"
 
@@ -50,6 +51,24 @@ def _go_version(module: str) -> Callable[[], str]:
             if module in words:
                 return words[words.index(module) + 1].removeprefix("v")
         raise ValueError(f"{module} is not in go.mod")
+    return read
+
+
+def _java(main: str) -> Command:
+    def command(settings: str) -> Sequence[str]:
+        target = JAVA_DIR / "target"
+        classpath = f"{target / 'classes'}:{target / 'dependency'}/*"
+        return [shutil.which("java") or "java", "-cp", classpath, main, settings]
+    return command
+
+
+def _jar_version(artifact: str) -> Callable[[], str]:
+    """The version of the jar Maven copied into target/dependency."""
+    def read() -> str:
+        jars = sorted((JAVA_DIR / "target" / "dependency").glob(f"{artifact}-[0-9]*.jar"))
+        if not jars:
+            raise OSError(f"no {artifact} jar: make install builds {JAVA_DIR}")
+        return jars[-1].stem.removeprefix(f"{artifact}-")
     return read
 
 
@@ -150,4 +169,15 @@ LIBRARIES = [
              "by default): the bot sets APIVersion and the Endpoint variables to the twin's "
              "/api/v10; the gateway comes from the twin's /gateway. One Session per shard."),
         _binary(DISCORDGO_BOT)),
+    DiscordLibrary(Library(
+        "jda", "JDA", "Java", "bot library", "Maven net.dv8tion:JDA", _jar_version("JDA"),
+        note="RestConfig().setBaseUrl(...) points its REST at the twin; the gateway comes "
+             "from the twin's /gateway. Built with createLight (no member or emoji cache); "
+             "the two shards through DefaultShardManagerBuilder.",
+        unsupported={"permission-error": "JDA checks the bot's permissions itself, from "
+                                          "its cache of roles and overwrites, and throws "
+                                          "InsufficientPermissionException (MESSAGE_SEND) "
+                                          "without sending the request: the 403 never "
+                                          "happens"}),
+        _java("wiretwin.matrix.discord.JdaBot")),
 ]

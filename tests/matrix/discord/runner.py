@@ -10,7 +10,7 @@ from wiretwin.runtime.threads import LoopThread
 
 from ..core import Unsupported
 from .checks import BODIES
-from .harness import DiscordCase
+from .harness import BotProcess, DiscordCase
 from .libraries import DiscordLibrary
 
 #: A whole scenario's limit (each wait inside has its own, shorter one).
@@ -23,6 +23,9 @@ class Session:
         self.thread = LoopThread(name=f"matrix-{entry.library.name}")
         self.case = DiscordCase(entry.command)
         self._started = False
+        #: The bot's errors before this scenario (each scenario answers for its own).
+        self._errors_from = 0
+        self._errors_bot: BotProcess | None = None
 
     def open(self) -> None:
         self.thread.start()
@@ -41,14 +44,27 @@ class Session:
         body = BODIES.get(scenario)
         if body is None:
             raise Unsupported(f"no scenario {scenario}")
+        bot = self._errors_bot = self.case.bot
+        self._errors_from = len(bot.errors()) if bot is not None else 0
         try:
-            async with asyncio.timeout(SCENARIO_TIMEOUT):
-                await body(self.case)
-            bot = self.case.bot
-            errors = bot.errors() if bot is not None else []
-            assert not errors, f"the bot reported: {errors[0].get('message', '')[:240]}"
+            try:
+                async with asyncio.timeout(SCENARIO_TIMEOUT):
+                    await body(self.case)
+            except Exception as exc:
+                # What the library raised in the bot says more than the wait that ran out.
+                raise AssertionError(f"{_first_line(exc)}{self._reported()}") from exc
+            reported = self._reported()
+            assert not reported, reported.removeprefix("; ")
         finally:
             await self.case.reset()
+
+    def _reported(self) -> str:
+        bot = self.case.bot
+        start = self._errors_from if bot is self._errors_bot else 0  # a new bot: all of it
+        errors = bot.errors()[start:] if bot is not None else []
+        if not errors:
+            return ""
+        return f"; the bot reported: {_first_line(errors[0].get('message', ''))[:240]}"
 
     def close(self) -> None:
         try:
@@ -57,3 +73,8 @@ class Session:
         finally:
             self._started = False
             self.thread.stop()
+
+
+def _first_line(what: object) -> str:
+    lines = str(what).strip().splitlines()
+    return lines[0] if lines else type(what).__name__

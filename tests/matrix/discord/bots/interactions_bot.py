@@ -29,9 +29,16 @@ def out(**line: Any) -> None:
     sys.stdout.flush()
 
 
+#: How interactions.py logs a REST answer >= 400 ("POST::<url>: 403") at ERROR, even when
+#: the caller handles the exception it raises: not a failure of the bot's.
+HTTP_LOG = re.compile(r"^[A-Z]+::\S+: \d{3}$")
+
+
 class Errors(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         text = record.getMessage()
+        if HTTP_LOG.match(text):
+            return
         if record.exc_info and record.exc_info[1] is not None:
             text += "\n" + "".join(traceback.format_exception(record.exc_info[1]))
         out(type="error", where=record.name, message=text)
