@@ -17,6 +17,14 @@ DISCORD_JS_DIR := tests/e2e/discord/js
 DISCORD_JS_STAMP := $(DISCORD_JS_DIR)/node_modules/.wiretwin-installed
 BROWSER_DIR := tests/seeds/browser
 BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.wiretwin-installed
+# The Pusher conformance matrix's JavaScript clients (tests/matrix/pusher/js): pusher-js,
+# laravel-echo, the Node server SDK (npm pusher) and playwright-core.
+MATRIX_JS_DIR := tests/matrix/pusher/js
+MATRIX_JS_STAMP := $(MATRIX_JS_DIR)/node_modules/.wiretwin-installed
+# Its Java client (pusher-java-client from Maven Central, Maven's cache in ~/.m2): the
+# driver's classes in target/classes, the library's jars in target/dependency.
+MATRIX_JAVA_DIR := tests/matrix/pusher/java
+MATRIX_JAVA_STAMP := $(MATRIX_JAVA_DIR)/target/.wiretwin-installed
 # The web console's browser tests (playwright-core, and pusher-js for the page it talks to).
 CONSOLE_DIR := tests/console
 CONSOLE_STAMP := $(CONSOLE_DIR)/node_modules/.wiretwin-installed
@@ -70,6 +78,14 @@ $(BROWSER_STAMP): $(BROWSER_DIR)/package-lock.json
 	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(MATRIX_JS_STAMP): $(MATRIX_JS_DIR)/package-lock.json
+	cd $(MATRIX_JS_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(MATRIX_JAVA_STAMP): $(MATRIX_JAVA_DIR)/pom.xml $(wildcard $(MATRIX_JAVA_DIR)/src/main/java/wiretwin/matrix/*.java)
+	cd $(MATRIX_JAVA_DIR) && mvn -q -B package dependency:copy-dependencies
+	touch $@
+
 $(CONSOLE_STAMP): $(CONSOLE_DIR)/package-lock.json
 	cd $(CONSOLE_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -101,7 +117,8 @@ $(REDIS):
 	-$(SUDO) service redis-server stop >/dev/null 2>&1
 
 install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP) $(BROWSER_STAMP) $(CONSOLE_STAMP) \
-	$(JS_PKG_STAMP) $(DASHBOARD_STAMP) $(CHROMIUM) $(REDIS) $(FORK_STAMPS)
+	$(JS_PKG_STAMP) $(DASHBOARD_STAMP) $(MATRIX_JS_STAMP) $(MATRIX_JAVA_STAMP) $(CHROMIUM) \
+	$(REDIS) $(FORK_STAMPS)
 
 serve: $(SERVE_STAMP)
 	$(SERVE_VENV)/bin/wiretwin serve $(ARGS)
@@ -135,4 +152,4 @@ test: install lint typecheck pytest docs
 clean:
 	rm -rf $(VENV) $(SERVE_VENV) .venv-nextcord .venv-py-cord .venv-disnake $(JS_DIR)/node_modules $(DISCORD_JS_DIR)/node_modules \
 		$(BROWSER_DIR)/node_modules $(CONSOLE_DIR)/node_modules $(JS_PKG_DIR)/node_modules \
-		$(DASHBOARD_DIR)/node_modules
+		$(DASHBOARD_DIR)/node_modules $(MATRIX_JS_DIR)/node_modules $(MATRIX_JAVA_DIR)/target

@@ -1,0 +1,19 @@
+"""The conformance matrices' session end: each pytest process (each xdist worker) that
+ran matrix cells merges every recorded cell into ``build/matrix/<service>.json``."""
+
+from __future__ import annotations
+
+import pytest
+
+from .core import merge
+from .pusher import scenarios as pusher_scenarios
+from .pusher.libraries import LIBRARIES as PUSHER_LIBRARIES
+
+#: Set by a matrix test once it recorded a cell (so unrelated runs leave the files alone).
+RAN: set[str] = set()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if pusher_scenarios.SERVICE in RAN:
+        merge(pusher_scenarios.SERVICE, pusher_scenarios.SCENARIOS,
+              [entry.library for entry in PUSHER_LIBRARIES])
