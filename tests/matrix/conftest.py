@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from .core import merge
+from .lavalink import scenarios as lavalink_scenarios
+from .lavalink.libraries import LIBRARIES as LAVALINK_LIBRARIES
 from .pusher import scenarios as pusher_scenarios
 from .pusher.libraries import LIBRARIES as PUSHER_LIBRARIES
 
@@ -17,3 +19,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if pusher_scenarios.SERVICE in RAN:
         merge(pusher_scenarios.SERVICE, pusher_scenarios.SCENARIOS,
               [entry.library for entry in PUSHER_LIBRARIES])
+    if lavalink_scenarios.SERVICE in RAN:
+        merge(lavalink_scenarios.SERVICE, lavalink_scenarios.SCENARIOS,
+              [entry.library for entry in LAVALINK_LIBRARIES])

@@ -1,0 +1,105 @@
+"""The Node clients' driver: js/driver.mjs runs one library (shoukaku, lavalink-client,
+moonlink.js, magmastream) in a Node process; :class:`JsLavalink` sends it commands and
+waits on the lines it prints (its replies and the library's events)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.node_driver import NodeDriver
+from wiretwin.drivers.payloads import DEFAULT_BOT_ID
+
+from .driver import TIMEOUT, Line
+from .harness import CHANNEL, LavalinkCase
+
+JS_DIR = Path(__file__).parent / "js"
+MODULES = JS_DIR / "node_modules"
+
+
+class JsLavalink(NodeDriver):
+    failure_type = "command_error"
+    timeout = TIMEOUT
+
+    def __init__(self, proc: asyncio.subprocess.Process, library: str) -> None:
+        super().__init__(proc)
+        self.client = library
+        self.session_id = ""
+        self._ids = itertools.count(1)
+
+    async def call(self, cmd: str, **args: Any) -> Any:
+        command_id = next(self._ids)
+        await self.send(cmd, id=command_id, **args)
+        return (await self.expect(type="result", id=command_id))["value"]
+
+    async def connected(self) -> None:
+        await self.expect(type="ready")
+        self.session_id = str(await self.call("session"))
+        # the ready line stays for the connect scenario to read
+        self._taken.clear()
+
+    async def load(self, identifier: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("load", identifier=identifier)
+        return result
+
+    async def join(self, guild: int) -> None:
+        await self.call("join", guild=str(guild), channel=str(CHANNEL))
+
+    async def play(self, guild: int, identifier: str) -> None:
+        await self.call("play", identifier=identifier)
+
+    async def queue(self, guild: int, identifiers: list[str]) -> None:
+        await self.call("queue", identifiers=identifiers)
+
+    async def pause(self, paused: bool) -> None:
+        await self.call("pause", paused=paused)
+
+    async def seek(self, position: int) -> None:
+        await self.call("seek", position=position)
+
+    async def volume(self, volume: int) -> None:
+        await self.call("volume", volume=volume)
+
+    async def timescale(self, speed: float) -> None:
+        await self.call("timescale", speed=speed)
+
+    async def enable_resuming(self) -> None:
+        await self.call("resuming")
+
+    async def reset(self) -> None:
+        await self.call("reset")
+        self.lines.clear()
+        self._taken.clear()
+
+    async def expect(self, **match: Any) -> Line:
+        return await super().expect(**match)
+
+
+def _node() -> str:
+    node = shutil.which("node")
+    if node is None:
+        raise RuntimeError("node is not on PATH (Node.js 18+ runs the JavaScript clients)")
+    if not MODULES.is_dir():
+        raise RuntimeError(f"the Node clients are not installed in {JS_DIR}: run `make install`")
+    return node
+
+
+async def start(case: LavalinkCase, library: str) -> JsLavalink:
+    settings = case.twin.settings()
+    args = {"host": settings["host"], "port": settings["port"],
+            "password": settings["password"], "userId": str(DEFAULT_BOT_ID)}
+    proc = await asyncio.create_subprocess_exec(
+        _node(), "driver.mjs", library, json.dumps(args), cwd=JS_DIR,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
+    driver = JsLavalink(proc, library)
+    try:
+        await driver.connected()
+    except BaseException:
+        await driver.close()
+        raise
+    return driver

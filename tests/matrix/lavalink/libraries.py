@@ -1,0 +1,56 @@
+"""The Lavalink matrix's libraries: what each one is, how to start its driver, and what
+it cannot do (with why) or is known to get wrong (its bug, with why)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..core import Library, npm_version
+from . import js_clients
+from .harness import LavalinkCase
+from .js_clients import MODULES
+
+
+@dataclass(frozen=True)
+class LavalinkLibrary:
+    library: Library
+    open: Callable[[LavalinkCase], Awaitable[Any]]
+    #: Its players join voice through discord.py on a Discord twin.
+    discord: bool = False
+
+
+def _js(name: str) -> Callable[[LavalinkCase], Awaitable[Any]]:
+    async def open_driver(case: LavalinkCase) -> Any:
+        return await js_clients.start(case, name)
+
+    return open_driver
+
+
+RAW_VOICE = ("Voice from raw gateway packets: the driver answers the library's op 4 with "
+             "the bot's VOICE_STATE_UPDATE and a VOICE_SERVER_UPDATE, handed to ")
+
+LIBRARIES = [
+    LavalinkLibrary(Library(
+        "shoukaku", "shoukaku", "JavaScript", "Lavalink v4 client (Node)", "npm shoukaku",
+        npm_version(MODULES / "shoukaku"),
+        note=RAW_VOICE + "a Connector of the driver's own (shoukaku's documented way to "
+             "support a Discord library). shoukaku has no queue: the driver plays the next "
+             "track on the player's end event."), _js("shoukaku")),
+    LavalinkLibrary(Library(
+        "lavalink-client", "lavalink-client", "JavaScript", "Lavalink v4 client (Node)",
+        "npm lavalink-client", npm_version(MODULES / "lavalink-client"),
+        note=RAW_VOICE + "sendRawData; its sendToShard option sends op 4."),
+        _js("lavalink-client")),
+    LavalinkLibrary(Library(
+        "moonlink.js", "moonlink.js", "JavaScript", "Lavalink v4 client (Node)",
+        "npm moonlink.js", npm_version(MODULES / "moonlink.js"),
+        note=RAW_VOICE + "packetUpdate; its send option sends op 4."), _js("moonlink.js")),
+    LavalinkLibrary(Library(
+        "magmastream", "magmastream", "JavaScript", "Lavalink v4 client (Node)",
+        "npm magmastream", npm_version(MODULES / "magmastream"),
+        note=RAW_VOICE + "updateVoiceState; its send option sends op 4 (playNextOnEnd on, "
+             "getUser and getGuild given, as a Manager without a wrapper needs)."),
+        _js("magmastream")),
+]
