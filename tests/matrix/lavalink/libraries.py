@@ -51,6 +51,10 @@ LIBRARIES = [
         "magmastream", "magmastream", "JavaScript", "Lavalink v4 client (Node)",
         "npm magmastream", npm_version(MODULES / "magmastream"),
         note=RAW_VOICE + "updateVoiceState; its send option sends op 4 (playNextOnEnd on, "
-             "getUser and getGuild given, as a Manager without a wrapper needs)."),
+             "getUser and getGuild given, as a Manager without a wrapper needs). Its clientId "
+             "constructor option throws (Manager sets this.options.clientId before "
+             "this.options exists): the id goes to init(). A ytsearch: query goes as its "
+             "words alone: search() puts the platform's prefix before anything that is "
+             "not a URL."),
         _js("magmastream")),
 ]

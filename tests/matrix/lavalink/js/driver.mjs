@@ -133,6 +133,8 @@ const drivers = {
     manager.on('trackStart', (_p, track) => out({ type: 'start', title: title(track) }));
     manager.on('trackEnd', (_p, track, payload) => out({ type: 'end', title: title(track), reason: payload?.reason ?? null }));
     manager.on('playerUpdate', (_old, p) => out({ type: 'update', position: p.lastPosition }));
+    // A node takes requests once it has read /v4/info, after ready: its connect event.
+    const usable = new Promise((resolve) => manager.nodeManager.once('connect', resolve));
     await manager.init({ id: BOT, username: 'wiretwin-bot' });
     let player = null;
     const node = () => manager.nodeManager.nodes.get('twin');
@@ -140,7 +142,7 @@ const drivers = {
       return node().search({ query: identifier }, 'wiretwin');
     }
     return {
-      sessionId: () => node()?.sessionId,
+      sessionId: async () => { await usable; return node()?.sessionId; },
       async resolve(identifier) {
         const res = await search(identifier);
         return { loadType: res.loadType, tracks: res.tracks ?? [], playlist: res.playlist?.name ?? res.playlist?.title ?? null,
@@ -219,7 +221,6 @@ const drivers = {
         useSSL: false, maxRetryAttempts: 20, retryDelayMs: 100, enableSessionResumeOption: false,
         sessionTimeoutSeconds: 60 }],
       playNextOnEnd: true,
-      clientId: BOT,
       clientName: 'wiretwin-matrix',
       listenToSIGEvents: false,
       send: (packet) => gateway(packet, (p) => manager.updateVoiceState(p)),
@@ -236,7 +237,12 @@ const drivers = {
     await manager.init({ clientId: BOT });
     let player = null;
     const node = () => manager.nodes.get('twin');
-    async function search(identifier) { return manager.search(identifier, 'wiretwin'); }
+    // magmastream puts its platform's prefix before any query that is not a URL (its
+    // default platform is YouTube's ytsearch): a search goes as the words alone.
+    async function search(identifier) {
+      const match = /^ytsearch:(.*)$/.exec(identifier);
+      return manager.search(match ? match[1] : identifier, 'wiretwin');
+    }
     return {
       sessionId: () => node()?.sessionId,
       async resolve(identifier) {
@@ -272,22 +278,23 @@ const driver = await make();
 
 async function run(command) {
   switch (command.cmd) {
-    case 'session': return driver.sessionId() ?? null;
+    case 'session': return (await driver.sessionId()) ?? null;
     case 'load': {
       const res = await driver.resolve(command.identifier);
       return { loadType: res.loadType, titles: res.tracks.map(title), playlist: res.playlist ?? null, error: res.error ?? null };
     }
-    case 'join': return driver.join(String(command.guild), String(command.channel));
-    case 'play': return driver.play(command.identifier);
-    case 'queue': return driver.queue(command.identifiers);
-    case 'pause': return driver.pause(command.paused);
-    case 'seek': return driver.seek(command.position);
-    case 'volume': return driver.volume(command.volume);
-    case 'timescale': return driver.timescale(command.speed);
-    case 'resuming': return driver.resuming();
-    case 'reset': return driver.reset();
+    case 'join': await driver.join(String(command.guild), String(command.channel)); break;
+    case 'play': await driver.play(command.identifier); break;
+    case 'queue': await driver.queue(command.identifiers); break;
+    case 'pause': await driver.pause(command.paused); break;
+    case 'seek': await driver.seek(command.position); break;
+    case 'volume': await driver.volume(command.volume); break;
+    case 'timescale': await driver.timescale(command.speed); break;
+    case 'resuming': await driver.resuming(); break;
+    case 'reset': await driver.reset(); break;
     default: throw new Error(`unknown command ${command.cmd}`);
   }
+  return null;
 }
 
 const rl = readline.createInterface({ input: process.stdin });
