@@ -15,6 +15,9 @@ from wiretwin.drivers.discord_voice import voice_guild
 from wiretwin.lavalink import LavalinkTwin
 from wiretwin.lavalink.tracks import Track
 from wiretwin.runtime.clock import VirtualClock
+from wiretwin.runtime.journal import Entry
+
+from .driver import TIMEOUT
 
 if TYPE_CHECKING:
     from .driver import LavalinkDriver
@@ -39,6 +42,16 @@ class LavalinkCase:
         await self.twin.stop()
         if self.discord is not None:
             await self.discord.stop()
+
+    async def applied(self, since: int, field: str) -> None:
+        """Wait until the node has answered a player PATCH that sets ``field`` (recorded
+        after ``since``, a journal mark): a library may send it after its call returned."""
+        def patched(entry: Entry) -> bool:
+            return (entry.kind == "http" and entry.detail.get("method") == "PATCH"
+                    and "/players/" in str(entry.detail.get("path"))
+                    and f'"{field}"' in str(entry.detail.get("request_body")))
+
+        await self.twin.journal.wait_for(patched, since=since, timeout=TIMEOUT)
 
     def mock(self, title: str, length: int) -> Track:
         """A track in the twin's catalogue (loadable by its URL)."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from tests.e2e.node_driver import NodeDriver
 from wiretwin.drivers.payloads import DEFAULT_BOT_ID
+from wiretwin.runtime.journal import Entry
 
 from .driver import TIMEOUT, Line
 from .harness import CHANNEL, LavalinkCase
@@ -30,13 +31,27 @@ class JsLavalink(NodeDriver):
         self.client = library
         self.session_id = ""
         self._ids = itertools.count(1)
+        #: Why the library did not report ready when the node sent it (None: it did).
+        self.late_ready: str | None = None
 
     async def call(self, cmd: str, **args: Any) -> Any:
         command_id = next(self._ids)
         await self.send(cmd, id=command_id, **args)
         return (await self.expect(type="result", id=command_id))["value"]
 
-    async def connected(self) -> None:
+    async def connected(self, case: LavalinkCase) -> None:
+        """Wait until the library reports ready. Once the node has sent ready, a command
+        round trip through the Node process lets the library handle what it received; a
+        library that still has not reported ready (moonlink.js: it leaves the frames that
+        came with the handshake unparsed until more data arrives) is recorded in
+        :attr:`late_ready`, then the clock moves a minute so that the node's next stats
+        frame arrives, as it would on a real node."""
+        await case.twin.journal.wait_for(_ready_sent, timeout=TIMEOUT)
+        await self.call("session")
+        if not self.seen(type="ready"):
+            self.late_ready = ("the node's ready was not reported until the next frame "
+                               "arrived (the stats, a minute later)")
+            await case.clock.advance(60)
         await self.expect(type="ready")
         self.session_id = str(await self.call("session"))
         # the ready line stays for the connect scenario to read
@@ -79,6 +94,11 @@ class JsLavalink(NodeDriver):
         return await super().expect(**match)
 
 
+def _ready_sent(entry: Entry) -> bool:
+    return (entry.kind == "frame" and entry.direction == "out"
+            and '"op":"ready"' in (entry.text or ""))
+
+
 def _node() -> str:
     node = shutil.which("node")
     if node is None:
@@ -98,7 +118,7 @@ async def start(case: LavalinkCase, library: str) -> JsLavalink:
         stderr=asyncio.subprocess.PIPE)
     driver = JsLavalink(proc, library)
     try:
-        await driver.connected()
+        await driver.connected(case)
     except BaseException:
         await driver.close()
         raise

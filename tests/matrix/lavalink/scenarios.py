@@ -61,6 +61,8 @@ async def connect(case: LavalinkCase, d: LavalinkDriver) -> None:
     sid = d.session_id
     assert sid, "the library has no session id"
     assert sid in case.twin.sessions(), f"{sid} is not a session of the node"
+    late = getattr(d, "late_ready", None)
+    assert late is None, late
     # the library saw ready with that id
     await d.expect(type="ready", session_id=sid)
 
@@ -103,12 +105,16 @@ async def play(case: LavalinkCase, d: LavalinkDriver) -> None:
 async def pause_resume(case: LavalinkCase, d: LavalinkDriver) -> None:
     await case.playing(d, "Pause Me")
     await case.clock.advance(4)
+    mark = case.twin.journal.mark()
     await d.pause(True)
+    await case.applied(mark, "paused")
     view = case.twin.player(GUILD, d.session_id)
     assert view.paused and view.position == 4000, (view.paused, view.position)
     await case.clock.advance(10)
     assert case.twin.player(GUILD, d.session_id).position == 4000
+    mark = case.twin.journal.mark()
     await d.pause(False)
+    await case.applied(mark, "paused")
     assert not case.twin.player(GUILD, d.session_id).paused
     await case.clock.advance(3)
     assert case.twin.player(GUILD, d.session_id).position == 7000
@@ -116,19 +122,25 @@ async def pause_resume(case: LavalinkCase, d: LavalinkDriver) -> None:
 
 async def seek(case: LavalinkCase, d: LavalinkDriver) -> None:
     await case.playing(d, "Seek Me", 300_000)
+    mark = case.twin.journal.mark()
     await d.seek(90_000)
+    await case.applied(mark, "position")
     assert case.twin.player(GUILD, d.session_id).position == 90_000
 
 
 async def volume(case: LavalinkCase, d: LavalinkDriver) -> None:
     await case.playing(d, "Loud")
+    mark = case.twin.journal.mark()
     await d.volume(250)
+    await case.applied(mark, "volume")
     assert case.twin.player(GUILD, d.session_id).volume == 250
 
 
 async def filters(case: LavalinkCase, d: LavalinkDriver) -> None:
     await case.playing(d, "Faster")
+    mark = case.twin.journal.mark()
     await d.timescale(1.25)
+    await case.applied(mark, "filters")
     applied = case.twin.player(GUILD, d.session_id).filters
     assert applied.get("timescale", {}).get("speed") == 1.25, applied
 
@@ -165,7 +177,9 @@ async def resume(case: LavalinkCase, d: LavalinkDriver) -> None:
     view = case.twin.player(GUILD, sid)
     assert view.track is not None and view.track.title == "Keeps Going", view.track
     assert view.position == 10_000, view.position
+    mark = case.twin.journal.mark()
     await d.pause(True)
+    await case.applied(mark, "paused")
     assert case.twin.player(GUILD, sid).paused, "the pause did not reach the resumed player"
 
 

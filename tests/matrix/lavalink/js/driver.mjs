@@ -184,8 +184,13 @@ const drivers = {
     manager.on('playerUpdate', (_p, _track, payload) => out({ type: 'update', position: payload?.state?.position ?? null }));
     await manager.init(BOT);
     let player = null;
-    const node = () => manager.nodes.get('twin');
-    async function search(identifier) { return manager.search({ query: identifier }); }
+    const node = () => manager.nodes.nodes.get('twin');
+    // moonlink.js, too, puts its default platform's prefix (ytsearch) before a query that
+    // is not a URL: a search goes as its words.
+    async function search(identifier) {
+      const match = /^ytsearch:(.*)$/.exec(identifier);
+      return manager.search({ query: match ? match[1] : identifier });
+    }
     return {
       sessionId: () => node()?.sessionId,
       async resolve(identifier) {
