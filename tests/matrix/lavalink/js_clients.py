@@ -57,6 +57,16 @@ class JsLavalink(NodeDriver):
         # the ready line stays for the connect scenario to read
         self._taken.clear()
 
+    async def reconnected(self, case: LavalinkCase, since: int) -> Line:
+        """The library's ready after a reconnect (the node sent one after ``since``), with
+        the same allowance as :meth:`connected` for a library that reports it only when
+        more data arrives."""
+        await case.twin.journal.wait_for(_ready_sent, since=since, timeout=TIMEOUT)
+        await self.call("session")
+        if not self.seen(type="ready", resumed=True):
+            await case.clock.advance(60)
+        return await self.expect(type="ready", resumed=True)
+
     async def load(self, identifier: str) -> dict[str, Any]:
         result: dict[str, Any] = await self.call("load", identifier=identifier)
         return result

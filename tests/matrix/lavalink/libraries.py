@@ -28,6 +28,13 @@ def _js(name: str) -> Callable[[LavalinkCase], Awaitable[Any]]:
     return open_driver
 
 
+MOONLINK_LATE = ("its websocket code (services/WebSocket.js) keeps the bytes that came with "
+                 "the HTTP 101 response (the upgrade's head) in its buffer without parsing "
+                 "them until more data arrives: Lavalink sends ready at once, so when ready "
+                 "travels with the handshake (always with this twin, which writes both "
+                 "together; sometimes with a real node) the library reports it only when "
+                 "the next frame comes (stats, a minute later)")
+
 RAW_VOICE = ("Voice from raw gateway packets: the driver answers the library's op 4 with "
              "the bot's VOICE_STATE_UPDATE and a VOICE_SERVER_UPDATE, handed to ")
 
@@ -41,18 +48,30 @@ LIBRARIES = [
     LavalinkLibrary(Library(
         "lavalink-client", "lavalink-client", "JavaScript", "Lavalink v4 client (Node)",
         "npm lavalink-client", npm_version(MODULES / "lavalink-client"),
+        known_failures={"resume": "its automatic reconnect (executeReconnect) calls "
+                                  "connect() without the session id, so it sends no "
+                                  "Session-Id and opens a new session; only a session id "
+                                  "given at node creation (options.sessionId) is resumed"},
         note=RAW_VOICE + "sendRawData; its sendToShard option sends op 4."),
         _js("lavalink-client")),
     LavalinkLibrary(Library(
         "moonlink.js", "moonlink.js", "JavaScript", "Lavalink v4 client (Node)",
         "npm moonlink.js", npm_version(MODULES / "moonlink.js"),
-        note=RAW_VOICE + "packetUpdate; its send option sends op 4."), _js("moonlink.js")),
+        known_failures={"connect": MOONLINK_LATE},
+        note=RAW_VOICE + "packetUpdate; its send option sends op 4. The other scenarios "
+             "run once the node's first stats frame made it report ready (the clock moved "
+             "a minute); after the drop in Node drop and resume, the same when the resumed "
+             "ready came with the handshake. A ytsearch: query goes as its words (its search() adds the "
+             "prefix); filters are sent by filters.apply()."), _js("moonlink.js")),
     LavalinkLibrary(Library(
         "magmastream", "magmastream", "JavaScript", "Lavalink v4 client (Node)",
         "npm magmastream", npm_version(MODULES / "magmastream"),
+        known_failures={"load-error": "its search result for loadType error carries no "
+                                      "exception: the node's message and severity are "
+                                      "dropped (Manager.search keeps only loadType)"},
         note=RAW_VOICE + "updateVoiceState; its send option sends op 4 (playNextOnEnd on, "
-             "getUser and getGuild given, as a Manager without a wrapper needs). Its clientId "
-             "constructor option throws (Manager sets this.options.clientId before "
+             "getUser and getGuild given, as a Manager without a wrapper needs). Its "
+             "clientId constructor option throws (Manager sets this.options.clientId before "
              "this.options exists): the id goes to init(). A ytsearch: query goes as its "
              "words alone: search() puts the platform's prefix before anything that is "
              "not a URL."),

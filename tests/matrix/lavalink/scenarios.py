@@ -170,13 +170,14 @@ async def resume(case: LavalinkCase, d: LavalinkDriver) -> None:
     sid = d.session_id
     await case.playing(d, "Keeps Going")
     await case.clock.advance(10)
+    mark = case.twin.journal.mark()
     case.twin.drop_connection()
-    ready = await d.expect(type="ready", resumed=True)
+    ready = await d.reconnected(case, mark)
     assert ready["session_id"] == sid, ready
     assert case.twin.sessions() == [sid], case.twin.sessions()
     view = case.twin.player(GUILD, sid)
     assert view.track is not None and view.track.title == "Keeps Going", view.track
-    assert view.position == 10_000, view.position
+    assert view.position >= 10_000, view.position
     mark = case.twin.journal.mark()
     await d.pause(True)
     await case.applied(mark, "paused")

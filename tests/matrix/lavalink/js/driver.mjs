@@ -213,7 +213,8 @@ const drivers = {
       pause: (paused) => (paused ? player.pause() : player.resume()),
       seek: (position) => player.seek(position),
       volume: (volume) => player.setVolume(volume),
-      timescale: (speed) => player.filters.setTimescale({ speed, pitch: 1, rate: 1 }),
+      // moonlink.js sends filters on apply().
+      async timescale(speed) { player.filters.setTimescale({ speed, pitch: 1, rate: 1 }); await player.filters.apply(); },
       async resuming() { manager.options.resume = true; await node().rest.updateSession(true, 60); },
       async reset() { if (player) await player.destroy(); player = null; },
     };
