@@ -102,6 +102,10 @@ def test_lavalink(library: str, scenario: str, sessions: Sessions) -> None:
                          f"(this run: {_reason(exc)})")
         _record(entry, scenario, "fail", _reason(exc), started)
         raise
+    if known is not None and scenario in entry.intermittent:
+        _record(entry, scenario, "fail", known, started)
+        pytest.xfail(f"{entry.library.title} fails here on some runs: {known} (this run: "
+                     "it passed)")
     _record(entry, scenario, "pass", "", started)
     if known is not None:
         pytest.fail(f"{entry.library.title} passes {scenario} now: take it out of "

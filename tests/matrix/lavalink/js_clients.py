@@ -8,6 +8,7 @@ import asyncio
 import itertools
 import json
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,12 @@ class JsLavalink(NodeDriver):
     failure_type = "command_error"
     timeout = TIMEOUT
 
-    def __init__(self, proc: asyncio.subprocess.Process, library: str) -> None:
+    def __init__(self, proc: asyncio.subprocess.Process, library: str,
+                 workdir: tempfile.TemporaryDirectory[str]) -> None:
         super().__init__(proc)
+        #: The process's working folder: moonlink.js and magmastream keep session files
+        #: there, which must not carry over from one run (or xdist worker) to another.
+        self.workdir = workdir
         self.client = library
         self.session_id = ""
         self._ids = itertools.count(1)
@@ -103,6 +108,12 @@ class JsLavalink(NodeDriver):
     async def expect(self, **match: Any) -> Line:
         return await super().expect(**match)
 
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            self.workdir.cleanup()
+
 
 def _ready_sent(entry: Entry) -> bool:
     return (entry.kind == "frame" and entry.direction == "out"
@@ -122,11 +133,12 @@ async def start(case: LavalinkCase, library: str) -> JsLavalink:
     settings = case.twin.settings()
     args = {"host": settings["host"], "port": settings["port"],
             "password": settings["password"], "userId": str(DEFAULT_BOT_ID)}
+    workdir = tempfile.TemporaryDirectory(prefix=f"wiretwin-{library}-")
     proc = await asyncio.create_subprocess_exec(
-        _node(), "driver.mjs", library, json.dumps(args), cwd=JS_DIR,
+        _node(), str(JS_DIR / "driver.mjs"), library, json.dumps(args), cwd=workdir.name,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE)
-    driver = JsLavalink(proc, library)
+    driver = JsLavalink(proc, library, workdir)
     try:
         await driver.connected(case)
     except BaseException:
