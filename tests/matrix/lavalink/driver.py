@@ -74,6 +74,15 @@ class Lines:
             raise AssertionError(f"{self.who} never reported {match}; it reported:\n"
                                  f"{shown or '  (nothing)'}") from None
 
+    def seen(self, **match: Any) -> list[Line]:
+        """Every line so far matching ``match`` (taken or not)."""
+        return [line for line in self.lines
+                if all(k in line and line[k] == v for k, v in match.items())]
+
+    def take_all(self) -> None:
+        """Mark every line so far as taken (only later ones answer :meth:`expect`)."""
+        self._taken.update(range(len(self.lines)))
+
     def clear(self) -> None:
         self.lines.clear()
         self._taken.clear()

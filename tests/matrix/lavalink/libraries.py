@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..core import Library, npm_version
-from . import js_clients
+from ..core import Library, npm_version, python_version
+from . import js_clients, py_clients
 from .harness import LavalinkCase
 from .js_clients import MODULES
 
@@ -43,6 +43,14 @@ RAW_VOICE = ("Voice from raw gateway packets: the driver answers the library's o
              "the bot's VOICE_STATE_UPDATE and a VOICE_SERVER_UPDATE, handed to ")
 
 LIBRARIES = [
+    LavalinkLibrary(Library(
+        "lavalink.py", "lavalink.py", "Python", "Lavalink v4 client", "PyPI lavalink",
+        python_version("lavalink"),
+        note="Voice as the raw VOICE_STATE_UPDATE and VOICE_SERVER_UPDATE dispatches a bot "
+             "hands to voice_update_handler. It builds its upgrade headers once per "
+             "connection task, so a reconnect carries Session-Id only after the task "
+             "restarted once the id was known (the driver does that when it turns resuming "
+             "on)."), py_clients.LavalinkPyDriver.open),
     LavalinkLibrary(Library(
         "shoukaku", "shoukaku", "JavaScript", "Lavalink v4 client (Node)", "npm shoukaku",
         npm_version(MODULES / "shoukaku"),
