@@ -39,6 +39,9 @@ MOONLINK_LATE = ("on some connects (most here): its websocket code (services/Web
                  "the library reports it only when the next frame comes (stats, a minute "
                  "later)")
 
+POMICE_NO_RESUME = ("pomice 2.11 sends no Session-Id when it reconnects, and destroys its "
+                    "players when its websocket closes: it has no session resuming")
+
 RAW_VOICE = ("Voice from raw gateway packets: the driver answers the library's op 4 with "
              "the bot's VOICE_STATE_UPDATE and a VOICE_SERVER_UPDATE, handed to ")
 
@@ -51,6 +54,14 @@ LIBRARIES = [
              "connection task, so a reconnect carries Session-Id only after the task "
              "restarted once the id was known (the driver does that when it turns resuming "
              "on)."), py_clients.LavalinkPyDriver.open),
+    LavalinkLibrary(Library(
+        "pomice", "pomice", "Python", "Lavalink v4 client (over discord.py)", "PyPI pomice",
+        python_version("pomice"), unsupported={"resume": POMICE_NO_RESUME},
+        note="Its bot is logged in to a Discord twin, which answers the player's join as "
+             "Discord does. get_tracks gives a list for a track and for a search alike "
+             "(no loadType) and raises TrackLoadError with the node's message; pomice's "
+             "Queue is a container, so the driver plays the next track on track_end, as "
+             "a bot does."), py_clients.PomiceDriver.open, discord=True),
     LavalinkLibrary(Library(
         "shoukaku", "shoukaku", "JavaScript", "Lavalink v4 client (Node)", "npm shoukaku",
         npm_version(MODULES / "shoukaku"),
