@@ -187,7 +187,8 @@ class PomiceDriver:
         return load_result(kind, [t.title for t in found])
 
     async def _one(self, identifier: str) -> Any:
-        return (await self.rig.node.get_tracks(identifier, search_type=None))[0]
+        found: Any = await self.rig.node.get_tracks(identifier, search_type=None)
+        return found[0]
 
     async def join(self, guild: int) -> None:
         self.player = await pomice_drivers.connect_player(
