@@ -66,7 +66,7 @@ class JsLavalink(NodeDriver):
         """The library's ready after a reconnect (the node sent one after ``since``), with
         the same allowance as :meth:`connected` for a library that reports it only when
         more data arrives."""
-        await case.twin.journal.wait_for(_ready_sent, since=since, timeout=TIMEOUT)
+        await node_resumed(case, since)
         await self.call("session")
         if not self.seen(type="ready", resumed=True):
             await case.clock.advance(60)
@@ -118,6 +118,16 @@ class JsLavalink(NodeDriver):
 def _ready_sent(entry: Entry) -> bool:
     return (entry.kind == "frame" and entry.direction == "out"
             and '"op":"ready"' in (entry.text or ""))
+
+
+async def node_resumed(case: LavalinkCase, since: int) -> None:
+    """Wait for the node's ready after a reconnect (sent after ``since``); fail at once
+    when it opened a new session (the library came back without its Session-Id, or
+    with one the node no longer had)."""
+    (entry,) = await case.twin.journal.wait_for(_ready_sent, since=since, timeout=TIMEOUT)
+    if '"resumed":false' in (entry.text or ""):
+        raise AssertionError("the library reconnected without resuming: the node opened a "
+                             "new session (no Session-Id on the upgrade)")
 
 
 def _node() -> str:

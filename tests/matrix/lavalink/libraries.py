@@ -55,6 +55,26 @@ LIBRARIES = [
              "restarted once the id was known (the driver does that when it turns resuming "
              "on)."), py_clients.LavalinkPyDriver.open),
     LavalinkLibrary(Library(
+        "wavelink", "wavelink", "Python", "Lavalink v4 client (over discord.py)",
+        "PyPI wavelink", python_version("wavelink"),
+        note="Its client is logged in to a Discord twin, which answers the player's join "
+             "as Discord does. Playable.search gives a list for a track and for a search "
+             "alike (no loadType); a ytsearch: query goes as its words with "
+             "TrackSource.YouTube (its default source is YouTube Music). The queue plays "
+             "on with AutoPlayMode.partial."), py_clients.WavelinkDriver.open,
+        discord=True),
+    LavalinkLibrary(Library(
+        "mafic", "mafic", "Python", "Lavalink v4 client (over discord.py)", "PyPI mafic",
+        python_version("mafic"),
+        known_failures={"resume": "mafic 2.11 reconnects on its own with the Session-Id it "
+                                  "was created with (none), so the node opens a new "
+                                  "session; only a session id given at node creation "
+                                  "(resuming_session_id) is resumed"},
+        note="Its client is logged in to a Discord twin, which answers the player's join "
+             "as Discord does. fetch_tracks gives a list for a track and for a search "
+             "alike (no loadType). mafic has no queue: the driver plays the next track on "
+             "track_end, as a bot does."), py_clients.MaficDriver.open, discord=True),
+    LavalinkLibrary(Library(
         "pomice", "pomice", "Python", "Lavalink v4 client (over discord.py)", "PyPI pomice",
         python_version("pomice"), unsupported={"resume": POMICE_NO_RESUME},
         note="Its bot is logged in to a Discord twin, which answers the player's join as "
