@@ -93,3 +93,20 @@ def load_result(load_type: str, titles: list[str], playlist: str | None = None,
     """A load as the scenarios compare it (the library's own names mapped to Lavalink's
     ``loadType`` values)."""
     return {"loadType": load_type, "titles": titles, "playlist": playlist, "error": error}
+
+
+async def left_voice(client: Any, guild: Any) -> None:
+    """Wait until Discord's answer to the bot's last leave reached discord.py (a join sent
+    before it would be handed that leave)."""
+    me = guild.me
+    if guild.voice_client is None and me.voice is not None:
+        await client.wait_for("voice_state_update", timeout=TIMEOUT,
+                              check=lambda member, before, after: member.id == me.id
+                              and after.channel is None)
+
+
+def search_words(identifier: str) -> tuple[str, bool]:
+    """A ``ytsearch:`` query's words (libraries that add their own prefix take them)."""
+    if identifier.startswith("ytsearch:"):
+        return identifier.removeprefix("ytsearch:"), True
+    return identifier, False

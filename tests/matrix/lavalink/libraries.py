@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core import Library, npm_version, python_version
-from . import js_clients, py_clients
+from . import js_clients, py_discord, py_lavalink, py_pomice
 from .harness import LavalinkCase
 from .js_clients import MODULES
 
@@ -53,7 +53,7 @@ LIBRARIES = [
              "hands to voice_update_handler. It builds its upgrade headers once per "
              "connection task, so a reconnect carries Session-Id only after the task "
              "restarted once the id was known (the driver does that when it turns resuming "
-             "on)."), py_clients.LavalinkPyDriver.open),
+             "on)."), py_lavalink.LavalinkPyDriver.open),
     LavalinkLibrary(Library(
         "wavelink", "wavelink", "Python", "Lavalink v4 client (over discord.py)",
         "PyPI wavelink", python_version("wavelink"),
@@ -61,7 +61,7 @@ LIBRARIES = [
              "as Discord does. Playable.search gives a list for a track and for a search "
              "alike (no loadType); a ytsearch: query goes as its words with "
              "TrackSource.YouTube (its default source is YouTube Music). The queue plays "
-             "on with AutoPlayMode.partial."), py_clients.WavelinkDriver.open,
+             "on with AutoPlayMode.partial."), py_discord.WavelinkDriver.open,
         discord=True),
     LavalinkLibrary(Library(
         "mafic", "mafic", "Python", "Lavalink v4 client (over discord.py)", "PyPI mafic",
@@ -73,7 +73,7 @@ LIBRARIES = [
         note="Its client is logged in to a Discord twin, which answers the player's join "
              "as Discord does. fetch_tracks gives a list for a track and for a search "
              "alike (no loadType). mafic has no queue: the driver plays the next track on "
-             "track_end, as a bot does."), py_clients.MaficDriver.open, discord=True),
+             "track_end, as a bot does."), py_discord.MaficDriver.open, discord=True),
     LavalinkLibrary(Library(
         "pomice", "pomice", "Python", "Lavalink v4 client (over discord.py)", "PyPI pomice",
         python_version("pomice"), unsupported={"resume": POMICE_NO_RESUME},
@@ -81,7 +81,7 @@ LIBRARIES = [
              "Discord does. get_tracks gives a list for a track and for a search alike "
              "(no loadType) and raises TrackLoadError with the node's message; pomice's "
              "Queue is a container, so the driver plays the next track on track_end, as "
-             "a bot does."), py_clients.PomiceDriver.open, discord=True),
+             "a bot does."), py_pomice.PomiceDriver.open, discord=True),
     LavalinkLibrary(Library(
         "shoukaku", "shoukaku", "JavaScript", "Lavalink v4 client (Node)", "npm shoukaku",
         npm_version(MODULES / "shoukaku"),
