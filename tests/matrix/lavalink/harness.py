@@ -43,7 +43,7 @@ class LavalinkCase:
         if self.discord is not None:
             await self.discord.stop()
 
-    async def applied(self, since: int, field: str) -> None:
+    async def applied(self, since: int, field: str) -> Entry:
         """Wait until the node has answered a player PATCH that sets ``field`` (recorded
         after ``since``, a journal mark): a library may send it after its call returned."""
         def patched(entry: Entry) -> bool:
@@ -51,7 +51,19 @@ class LavalinkCase:
                     and "/players/" in str(entry.detail.get("path"))
                     and f'"{field}"' in str(entry.detail.get("request_body")))
 
-        await self.twin.journal.wait_for(patched, since=since, timeout=TIMEOUT)
+        (entry,) = await self.twin.journal.wait_for(patched, since=since, timeout=TIMEOUT)
+        return entry
+
+    async def join(self, d: LavalinkDriver) -> None:
+        """The library joins voice in :data:`GUILD`: returns once the node accepted the
+        voice state it sent (fails at once with the node's answer if it refused it)."""
+        mark = self.twin.journal.mark()
+        await d.join(GUILD)
+        entry = await self.applied(mark, "voice")
+        status = entry.detail.get("status")
+        if status != 200:
+            raise AssertionError(f"the node refused the library's voice state ({status}): "
+                                 f"{str(entry.detail.get('response_body'))[:200]}")
 
     def mock(self, title: str, length: int) -> Track:
         """A track in the twin's catalogue (loadable by its URL)."""
@@ -60,6 +72,6 @@ class LavalinkCase:
     async def playing(self, d: LavalinkDriver, title: str, length: int = 180_000) -> None:
         """The library's player in :data:`GUILD`, in voice, playing a new track."""
         track = self.mock(title, length)
-        await d.join(GUILD)
+        await self.join(d)
         await d.play(GUILD, track.uri or "")
         await d.expect(type="start", title=title)

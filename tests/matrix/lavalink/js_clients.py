@@ -1,6 +1,7 @@
 """The Node clients' driver: js/driver.mjs runs one library (shoukaku, lavalink-client,
 moonlink.js, magmastream) in a Node process; :class:`JsLavalink` sends it commands and
-waits on the lines it prints (its replies and the library's events)."""
+waits on the lines it prints (its replies and the library's events). Java's
+lavalink-client runs in java/ (Driver.java), which speaks the same commands and lines."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import itertools
 import json
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from .harness import CHANNEL, LavalinkCase
 
 JS_DIR = Path(__file__).parent / "js"
 MODULES = JS_DIR / "node_modules"
+JAVA_TARGET = Path(__file__).parent / "java" / "target"
 
 
 class JsLavalink(NodeDriver):
@@ -139,15 +142,50 @@ def _node() -> str:
     return node
 
 
-async def start(case: LavalinkCase, library: str) -> JsLavalink:
+def _settings(case: LavalinkCase) -> str:
     settings = case.twin.settings()
-    args = {"host": settings["host"], "port": settings["port"],
-            "password": settings["password"], "userId": str(DEFAULT_BOT_ID)}
-    workdir = tempfile.TemporaryDirectory(prefix=f"wiretwin-{library}-")
+    return json.dumps({"host": settings["host"], "port": settings["port"],
+                       "password": settings["password"], "userId": str(DEFAULT_BOT_ID)})
+
+
+async def start(case: LavalinkCase, library: str) -> JsLavalink:
+    """A Node client's driver (js/driver.mjs), its library connected to the twin."""
+    return await _start(case, library, [_node(), str(JS_DIR / "driver.mjs"), library,
+                                        _settings(case)])
+
+
+async def start_java(case: LavalinkCase) -> JsLavalink:
+    """lavalink-client for Java's driver (java/, the same commands and lines)."""
+    return await _start(case, "lavalink-client (Java)",
+                        [*_java(), "wiretwin.matrix.Driver", _settings(case)])
+
+
+def jar_version(artifact: str) -> Callable[[], str]:
+    """The version of ``artifact`` that Maven copied into java/target/dependency."""
+    def read() -> str:
+        jars = sorted((JAVA_TARGET / "dependency").glob(f"{artifact}-[0-9]*.jar"))
+        if not jars:
+            raise OSError(f"{artifact} is not built: run `make install`")
+        return jars[-1].stem.removeprefix(f"{artifact}-")
+
+    return read
+
+
+def _java() -> list[str]:
+    java = shutil.which("java")
+    if java is None:
+        raise RuntimeError("java is not on PATH (a JDK 17+ runs the Java client)")
+    if not (JAVA_TARGET / "classes" / "wiretwin" / "matrix").is_dir():
+        raise RuntimeError(f"the Java driver is not built in {JAVA_TARGET}: "
+                           "run `make install`")
+    return [java, "-cp", f"{JAVA_TARGET / 'classes'}:{JAVA_TARGET / 'dependency'}/*"]
+
+
+async def _start(case: LavalinkCase, library: str, command: list[str]) -> JsLavalink:
+    workdir = tempfile.TemporaryDirectory(prefix="wiretwin-lavalink-matrix-")
     proc = await asyncio.create_subprocess_exec(
-        _node(), str(JS_DIR / "driver.mjs"), library, json.dumps(args), cwd=workdir.name,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE)
+        *command, cwd=workdir.name, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     driver = JsLavalink(proc, library, workdir)
     try:
         await driver.connected(case)

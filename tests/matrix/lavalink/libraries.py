@@ -10,7 +10,7 @@ from typing import Any
 from ..core import Library, npm_version, python_version
 from . import js_clients, py_discord, py_lavalink, py_pomice
 from .harness import LavalinkCase
-from .js_clients import MODULES
+from .js_clients import MODULES, jar_version
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,16 @@ MOONLINK_LATE = ("on some connects (most here): its websocket code (services/Web
 
 POMICE_NO_RESUME = ("pomice 2.11 sends no Session-Id when it reconnects, and destroys its "
                     "players when its websocket closes: it has no session resuming")
+
+JAVA_NO_CHANNEL = ("its voice state (Link.onVoiceServerUpdate, protocol 4.0.3's VoiceState) "
+                   "has no channelId, which Lavalink 4.2 requires (DAVE): the node answers "
+                   "the voice PATCH with 400 and the player never gets a voice connection; "
+                   "3.2.0 is the newest version that could be fetched here")
+
+
+async def _java(case: LavalinkCase) -> Any:
+    return await js_clients.start_java(case)
+
 
 RAW_VOICE = ("Voice from raw gateway packets: the driver answers the library's op 4 with "
              "the bot's VOICE_STATE_UPDATE and a VOICE_SERVER_UPDATE, handed to ")
@@ -120,4 +130,21 @@ LIBRARIES = [
              "words alone: search() puts the platform's prefix before anything that is "
              "not a URL."),
         _js("magmastream")),
+    LavalinkLibrary(Library(
+        "lavalink-client-java", "lavalink-client (Java)", "Java",
+        "Lavalink v4 client (JVM, Kotlin)", "Maven dev.arbjerg:lavalink-client",
+        jar_version("lavalink-client"),
+        known_failures=dict.fromkeys(
+            ("play", "pause-resume", "seek", "volume", "filters", "track-end-next",
+             "player-update", "resume"),
+            JAVA_NO_CHANNEL),
+        note="It has no Discord connection of its own: the driver hands it the voice server "
+             "(Link.onVoiceServerUpdate), as its JDA and Discord4J helpers do. It has no "
+             "queue: the driver plays the next track on its TrackEndEvent. Against the "
+             "twin set to report Lavalink 4.1.2 (no channelId needed) play, pause and "
+             "resume, seek, volume, filters, track end and next, and player updates pass; "
+             "after a resumed ready "
+             "it PATCHes its player's track again, at the position it works out from its "
+             "own clock."),
+        _java),
 ]

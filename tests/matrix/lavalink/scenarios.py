@@ -147,7 +147,7 @@ async def filters(case: LavalinkCase, d: LavalinkDriver) -> None:
 
 async def track_end_next(case: LavalinkCase, d: LavalinkDriver) -> None:
     first, second = case.mock("First", 20_000), case.mock("Second", 30_000)
-    await d.join(GUILD)
+    await case.join(d)
     await d.queue(GUILD, [first.uri or "", second.uri or ""])
     await d.expect(type="start", title="First")
     await case.clock.advance(20)
@@ -177,7 +177,6 @@ async def resume(case: LavalinkCase, d: LavalinkDriver) -> None:
     assert case.twin.sessions() == [sid], case.twin.sessions()
     view = case.twin.player(GUILD, sid)
     assert view.track is not None and view.track.title == "Keeps Going", view.track
-    assert view.position >= 10_000, view.position
     mark = case.twin.journal.mark()
     await d.pause(True)
     await case.applied(mark, "paused")
