@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import pytest
 
+from .cells import RAN
 from .core import merge
 from .lavalink import scenarios as lavalink_scenarios
 from .lavalink.libraries import LIBRARIES as LAVALINK_LIBRARIES
 from .pusher import scenarios as pusher_scenarios
 from .pusher.libraries import LIBRARIES as PUSHER_LIBRARIES
 
-#: Set by a matrix test once it recorded a cell (so unrelated runs leave the files alone).
-RAN: set[str] = set()
-
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    # Only after this process recorded cells: unrelated runs leave the files alone.
     if pusher_scenarios.SERVICE in RAN:
         merge(pusher_scenarios.SERVICE, pusher_scenarios.SCENARIOS,
               [entry.library for entry in PUSHER_LIBRARIES])

@@ -4,7 +4,7 @@ A service's matrix is a list of :class:`Scenario` (written once) and a list of
 :class:`Library` (one per client library, each with a driver that runs scenarios against
 a twin). Every cell comes out as one :class:`Result`: ``pass``, ``fail`` with the reason,
 or ``unsupported`` with why the library cannot do it. pytest runs one test per cell
-(tests/matrix/test_<service>_matrix.py); each test writes its result to
+(tests/matrix/test_<service>_matrix.py, through cells.py); each test writes its result to
 ``build/matrix/.cells/<service>/`` and the session's end merges the cells into
 ``build/matrix/<service>.json``, which the docs build renders (docs/hooks/matrix.py).
 

@@ -1,4 +1,5 @@
-"""The Pusher conformance matrix: every library by every scenario, one test each.
+"""The Pusher conformance matrix: every library by every scenario, one test each
+(``test_pusher[<library>::<scenario>]``).
 
 A cell passes, fails with the reason, or is skipped as "not supported" with why (the
 library has no API for it); a failure the library is known for (its bug, not the
@@ -9,51 +10,18 @@ scenarios in a pytest process, reset through the twin's API in between.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
 
-from .conftest import RAN
-from .core import Result, Status, Unsupported, now, write_cell
-from .pusher.libraries import LIBRARIES, PusherLibrary
+from .cells import Sessions, run_cell
+from .pusher.libraries import LIBRARIES
 from .pusher.runner import Session
 from .pusher.scenarios import SCENARIOS, SERVICE
 
 BY_NAME = {entry.library.name: entry for entry in LIBRARIES}
 #: Libraries that cannot be built here have no cells (the page says why).
 RUNNABLE = [entry for entry in LIBRARIES if entry.library.unavailable is None]
-
-
-class Sessions:
-    """At most one open library session per pytest process: cells come library by
-    library (the parametrisation's order), so a new library closes the last one."""
-
-    def __init__(self) -> None:
-        self.current: Session | None = None
-        #: Libraries whose session could not start, and why (their other cells fail fast).
-        self.broken: dict[str, Exception] = {}
-
-    def get(self, entry: PusherLibrary) -> Session:
-        if self.current is not None and self.current.entry is entry:
-            return self.current
-        self.close()
-        name = entry.library.name
-        if name in self.broken:
-            raise RuntimeError(f"{entry.library.title} did not start: {self.broken[name]}")
-        session = Session(entry)
-        try:
-            session.open()
-        except Exception as exc:
-            self.broken[name] = exc
-            raise
-        self.current = session
-        return session
-
-    def close(self) -> None:
-        session, self.current = self.current, None
-        if session is not None:
-            session.close()
 
 
 @pytest.fixture(scope="module")
@@ -63,46 +31,10 @@ def sessions() -> Iterator[Sessions]:
     held.close()
 
 
-def _record(entry: PusherLibrary, scenario: str, status: Status, reason: str,
-            started: float) -> None:
-    write_cell(SERVICE, entry.library, Result(entry.library.name, scenario, status, reason,
-                                              round(time.monotonic() - started, 3), now()))
-    RAN.add(SERVICE)
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    first = text[0] if text else type(exc).__name__
-    if isinstance(exc, TimeoutError) and not str(exc):
-        first = "timed out"
-    return first[:300]
-
-
 @pytest.mark.parametrize(
     ("library", "scenario"),
     [(entry.library.name, s.name) for entry in RUNNABLE for s in SCENARIOS],
     ids=[f"{entry.library.name}::{s.name}" for entry in RUNNABLE for s in SCENARIOS])
 def test_pusher(library: str, scenario: str, sessions: Sessions) -> None:
     entry = BY_NAME[library]
-    started = time.monotonic()
-    why = entry.library.unsupported.get(scenario)
-    if why is not None:
-        _record(entry, scenario, "unsupported", why, started)
-        pytest.skip(f"not supported by {entry.library.title}: {why}")
-    known = entry.library.known_failures.get(scenario)
-    try:
-        sessions.get(entry).run(scenario)
-    except Unsupported as exc:
-        _record(entry, scenario, "unsupported", str(exc), started)
-        pytest.skip(f"not supported by {entry.library.title}: {exc}")
-    except Exception as exc:
-        if known is not None:
-            _record(entry, scenario, "fail", known, started)
-            pytest.xfail(f"{entry.library.title} is known to fail here: {known} "
-                         f"(this run: {_reason(exc)})")
-        _record(entry, scenario, "fail", _reason(exc), started)
-        raise
-    _record(entry, scenario, "pass", "", started)
-    if known is not None:
-        pytest.fail(f"{entry.library.title} passes {scenario} now: take it out of "
-                    "known_failures")
+    run_cell(SERVICE, entry.library, scenario, sessions, lambda: Session(entry))

@@ -42,9 +42,12 @@ class JsClient(NodeDriver):
         state = await self.expect(type="state", client=name, current="connected")
         return str(state["socket_id"])
 
-    async def subscribe(self, client: str, channel: str) -> dict[str, Any]:
+    async def subscribe(self, client: str, channel: str, events: tuple[str, ...] = ()
+                        ) -> dict[str, Any]:
         name = self._name(client)
-        await self.send("subscribe", client=name, channel=channel)
+        # pusher-js and laravel-echo bind every event at once; the Java host binds the
+        # named ones before it subscribes.
+        await self.send("subscribe", client=name, channel=channel, bind=list(events))
         # A subscription error comes as a command_error line: expect() fails at once.
         line = await self.expect(type="subscribed", client=name, channel=channel)
         members: dict[str, Any] = line["members"]

@@ -30,7 +30,9 @@ import com.pusher.client.util.HttpUserAuthenticator;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -114,10 +116,11 @@ public final class Driver {
     }, ConnectionState.ALL);
   }
 
-  static SubscriptionEventListener forward(String name, String channel) {
+  static SubscriptionEventListener forward(String name, String channel, Set<String> skip) {
     return event -> {
       String type = event.getEventName();
-      if (type.startsWith("pusher_internal:") || type.equals("pusher:subscription_succeeded")) {
+      if (type.startsWith("pusher_internal:") || type.equals("pusher:subscription_succeeded")
+          || skip.contains(type)) {
         return;  // reported through the listener's own callbacks
       }
       JsonObject o = line("event", name);
@@ -143,9 +146,14 @@ public final class Driver {
     out(o);
   }
 
-  static void subscribe(String name, String channel) {
+  // The events named in "bind" are bound through subscribe(..., eventNames), before the
+  // subscription is sent: bindGlobal can only come after subscribe() returned, and an
+  // event that comes right after the subscription (a cache channel's) can beat it.
+  static void subscribe(String name, String channel, String[] bind) {
     Pusher pusher = client(name);
-    SubscriptionEventListener events = forward(name, channel);
+    Set<String> early = Set.of(bind);
+    SubscriptionEventListener events = forward(name, channel, early);
+    SubscriptionEventListener bound = forward(name, channel, Set.of());
     Channel ch;
     if (channel.startsWith("presence-")) {
       ch = pusher.subscribePresence(channel, new PresenceChannelEventListener() {
@@ -177,8 +185,10 @@ public final class Driver {
         public void onSubscriptionSucceeded(String c) {}
 
         @Override
-        public void onEvent(PusherEvent event) {}
-      });
+        public void onEvent(PusherEvent event) {
+          bound.onEvent(event);
+        }
+      }, bind);
     } else if (channel.startsWith("private-encrypted-")) {
       ch = pusher.subscribePrivateEncrypted(channel, new PrivateEncryptedChannelEventListener() {
         @Override
@@ -197,8 +207,10 @@ public final class Driver {
         }
 
         @Override
-        public void onEvent(PusherEvent event) {}
-      });
+        public void onEvent(PusherEvent event) {
+          bound.onEvent(event);
+        }
+      }, bind);
     } else if (channel.startsWith("private-")) {
       ch = pusher.subscribePrivate(channel, new com.pusher.client.channel.PrivateChannelEventListener() {
         @Override
@@ -212,8 +224,10 @@ public final class Driver {
         }
 
         @Override
-        public void onEvent(PusherEvent event) {}
-      });
+        public void onEvent(PusherEvent event) {
+          bound.onEvent(event);
+        }
+      }, bind);
     } else {
       ch = pusher.subscribe(channel, new com.pusher.client.channel.ChannelEventListener() {
         @Override
@@ -222,8 +236,10 @@ public final class Driver {
         }
 
         @Override
-        public void onEvent(PusherEvent event) {}
-      });
+        public void onEvent(PusherEvent event) {
+          bound.onEvent(event);
+        }
+      }, bind);
     }
     ch.bindGlobal(events);
   }
@@ -238,7 +254,11 @@ public final class Driver {
     String name = cmd.has("client") ? cmd.get("client").getAsString() : null;
     switch (cmd.get("cmd").getAsString()) {
       case "connect" -> connect(name, cmd.has("user") ? cmd.get("user").getAsString() : "");
-      case "subscribe" -> subscribe(name, cmd.get("channel").getAsString());
+      case "subscribe" -> {
+        List<String> bind = new ArrayList<>();
+        if (cmd.has("bind")) cmd.getAsJsonArray("bind").forEach(e -> bind.add(e.getAsString()));
+        subscribe(name, cmd.get("channel").getAsString(), bind.toArray(new String[0]));
+      }
       case "client_event" -> {
         String channel = cmd.get("channel").getAsString();
         Pusher pusher = client(name);
