@@ -42,10 +42,10 @@ MOONLINK_LATE = ("on some connects (most here): its websocket code (services/Web
 POMICE_NO_RESUME = ("pomice 2.11 sends no Session-Id when it reconnects, and destroys its "
                     "players when its websocket closes: it has no session resuming")
 
-JAVA_NO_CHANNEL = ("its voice state (Link.onVoiceServerUpdate, protocol 4.0.3's VoiceState) "
-                   "has no channelId, which Lavalink 4.2 requires (DAVE): the node answers "
-                   "the voice PATCH with 400 and the player never gets a voice connection; "
-                   "3.2.0 is the newest version that could be fetched here")
+JAVA_NO_CHANNEL = ("its voice state (Link.onVoiceServerUpdate takes Lavalink protocol "
+                   "4.0.3's VoiceState) has no channelId, which Lavalink 4.2 requires "
+                   "(DAVE): the node answers the voice PATCH with 400 and the player never "
+                   "gets a voice connection (3.3.0 and 3.4.0 could not be fetched here)")
 
 
 async def _java(case: LavalinkCase) -> Any:
