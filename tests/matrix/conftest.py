@@ -7,6 +7,8 @@ import pytest
 
 from .cells import RAN
 from .core import merge
+from .lavalink import scenarios as lavalink_scenarios
+from .lavalink.libraries import LIBRARIES as LAVALINK_LIBRARIES
 from .pusher import scenarios as pusher_scenarios
 from .pusher.libraries import LIBRARIES as PUSHER_LIBRARIES
 
@@ -16,3 +18,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if pusher_scenarios.SERVICE in RAN:
         merge(pusher_scenarios.SERVICE, pusher_scenarios.SCENARIOS,
               [entry.library for entry in PUSHER_LIBRARIES])
+    if lavalink_scenarios.SERVICE in RAN:
+        merge(lavalink_scenarios.SERVICE, lavalink_scenarios.SCENARIOS,
+              [entry.library for entry in LAVALINK_LIBRARIES])
