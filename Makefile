@@ -38,6 +38,14 @@ DISCORD_JAVA_STAMP := $(DISCORD_JAVA_DIR)/target/.wiretwin-installed
 # ~/.m2): the driver's classes in target/classes, the library's jars in target/dependency.
 MATRIX_JAVA_DIR := tests/matrix/pusher/java
 MATRIX_JAVA_STAMP := $(MATRIX_JAVA_DIR)/target/.wiretwin-installed
+# The Lavalink conformance matrix's Node clients (tests/matrix/lavalink/js): shoukaku,
+# lavalink-client, moonlink.js and magmastream.
+LAVALINK_MATRIX_DIR := tests/matrix/lavalink/js
+LAVALINK_MATRIX_STAMP := $(LAVALINK_MATRIX_DIR)/node_modules/.wiretwin-installed
+# Its Java client (dev.arbjerg:lavalink-client from Maven Central), built as the Pusher
+# matrix's Java libraries are.
+LAVALINK_MATRIX_JAVA_DIR := tests/matrix/lavalink/java
+LAVALINK_MATRIX_JAVA_STAMP := $(LAVALINK_MATRIX_JAVA_DIR)/target/.wiretwin-installed
 # The web console's browser tests (playwright-core, and pusher-js for the page it talks to).
 CONSOLE_DIR := tests/console
 CONSOLE_STAMP := $(CONSOLE_DIR)/node_modules/.wiretwin-installed
@@ -114,6 +122,15 @@ $(MATRIX_JAVA_STAMP): $(MATRIX_JAVA_DIR)/pom.xml $(wildcard $(MATRIX_JAVA_DIR)/s
 	cd $(MATRIX_JAVA_DIR) && mvn -q -B package dependency:copy-dependencies
 	touch $@
 
+$(LAVALINK_MATRIX_STAMP): $(LAVALINK_MATRIX_DIR)/package-lock.json
+	cd $(LAVALINK_MATRIX_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(LAVALINK_MATRIX_JAVA_STAMP): $(LAVALINK_MATRIX_JAVA_DIR)/pom.xml \
+		$(wildcard $(LAVALINK_MATRIX_JAVA_DIR)/src/main/java/wiretwin/matrix/*.java)
+	cd $(LAVALINK_MATRIX_JAVA_DIR) && mvn -q -B package dependency:copy-dependencies
+	touch $@
+
 $(CONSOLE_STAMP): $(CONSOLE_DIR)/package-lock.json
 	cd $(CONSOLE_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -151,7 +168,8 @@ $(REDIS):
 	-$(SUDO) service redis-server stop >/dev/null 2>&1
 
 install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP) $(BROWSER_STAMP) $(CONSOLE_STAMP) \
-	$(JS_PKG_STAMP) $(DASHBOARD_STAMP) $(MATRIX_JS_STAMP) $(DISCORD_MATRIX_JS_STAMP) $(MATRIX_JAVA_STAMP) \
+	$(JS_PKG_STAMP) $(DASHBOARD_STAMP) $(MATRIX_JS_STAMP) $(MATRIX_JAVA_STAMP) \
+	$(LAVALINK_MATRIX_STAMP) $(LAVALINK_MATRIX_JAVA_STAMP) $(DISCORD_MATRIX_JS_STAMP) \
 	$(INTERACTIONS_STAMP) $(DISCORDGO_BOT) $(DISCORD_JAVA_STAMP) $(CHROMIUM) \
 	$(REDIS) $(FORK_STAMPS)
 
@@ -188,5 +206,6 @@ clean:
 	rm -rf $(VENV) $(SERVE_VENV) .venv-nextcord .venv-py-cord .venv-disnake $(JS_DIR)/node_modules $(DISCORD_JS_DIR)/node_modules \
 		$(BROWSER_DIR)/node_modules $(CONSOLE_DIR)/node_modules $(JS_PKG_DIR)/node_modules \
 		$(DASHBOARD_DIR)/node_modules $(MATRIX_JS_DIR)/node_modules $(MATRIX_JAVA_DIR)/target \
+		$(LAVALINK_MATRIX_DIR)/node_modules $(LAVALINK_MATRIX_JAVA_DIR)/target \
 		$(DISCORD_MATRIX_JS_DIR)/node_modules $(DISCORD_JAVA_DIR)/target .venv-interactions \
 		$(DISCORDGO_BOT)

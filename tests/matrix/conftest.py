@@ -9,6 +9,8 @@ from .cells import RAN
 from .core import merge
 from .discord import scenarios as discord_scenarios
 from .discord.libraries import LIBRARIES as DISCORD_LIBRARIES
+from .lavalink import scenarios as lavalink_scenarios
+from .lavalink.libraries import LIBRARIES as LAVALINK_LIBRARIES
 from .pusher import scenarios as pusher_scenarios
 from .pusher.libraries import LIBRARIES as PUSHER_LIBRARIES
 
@@ -21,3 +23,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if discord_scenarios.SERVICE in RAN:
         merge(discord_scenarios.SERVICE, discord_scenarios.SCENARIOS,
               [entry.library for entry in DISCORD_LIBRARIES])
+    if lavalink_scenarios.SERVICE in RAN:
+        merge(lavalink_scenarios.SERVICE, lavalink_scenarios.SCENARIOS,
+              [entry.library for entry in LAVALINK_LIBRARIES])
