@@ -116,6 +116,7 @@ class DiscordTwin(Twin):
         bot_name: str = "wiretwin-bot",
         privileged_intents: bool = True,
         recommended_shards: int = 1,
+        max_concurrency: int = 1,
         gateway_limits: GatewayLimits | None = None,
         world: str | Path | Mapping[str, Any] | None = None,
         host: str = "127.0.0.1",
@@ -145,6 +146,12 @@ class DiscordTwin(Twin):
         self._names = (application_name, bot_name)
         self._privileged = privileged_intents
         self.recommended_shards = recommended_shards
+        if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int) \
+                or max_concurrency < 1:
+            raise ValueError("max_concurrency is an integer >= 1")
+        #: How many shards may IDENTIFY at once, as ``/gateway/bot`` says (Discord: 1, or
+        #: 16 and more for large bots); clients start that many shards together.
+        self.max_concurrency = max_concurrency
         #: Sessions awaiting RESUME and what each keeps for it (docs/discord/gateway.md).
         self.gateway_limits = gateway_limits if gateway_limits is not None else GatewayLimits()
         #: A snapshot (a world's ``[discord]`` table) to start from instead of no guilds.
@@ -187,7 +194,7 @@ class DiscordTwin(Twin):
         self.rest = RestApp(self.model, self.clock, self.journal)
         self.rest.limits.enabled = self._rate_limits
         CoreRoutes(self.rest, self.model, lambda: self.ws_url("/"),
-                   lambda: self.recommended_shards)
+                   lambda: self.recommended_shards, lambda: self.max_concurrency)
         access = ChannelAccess(self.model, self.http_url)
         ChannelRoutes(self.rest, self.model, access,
                       ThreadRoutes(self.rest, self.model, access))

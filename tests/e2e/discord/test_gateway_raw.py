@@ -459,6 +459,16 @@ async def test_message_content_is_emptied_exactly_where_discord_empties_it(
 # -- sharding --------------------------------------------------------------------------------
 
 
+async def test_gateway_bot_says_the_max_concurrency_the_twin_was_given() -> None:
+    async with DiscordTwin(max_concurrency=16) as twin, aiohttp.ClientSession() as http:
+        headers = {"Authorization": f"Bot {twin.application.token}"}
+        async with http.get(twin.http_url("/api/v10/gateway/bot"), headers=headers) as r:
+            body = await r.json(content_type=None)
+        assert body["session_start_limit"]["max_concurrency"] == 16
+    with pytest.raises(ValueError, match="max_concurrency"):
+        DiscordTwin(max_concurrency=0)
+
+
 async def test_sharding_splits_guilds_by_id_and_gateway_bot_says_how_many(
         clock: VirtualClock) -> None:
     async with DiscordTwin(clock=clock, recommended_shards=2) as twin, \

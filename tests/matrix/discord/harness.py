@@ -72,22 +72,28 @@ class BotProcess(NodeDriver):
     async def expect(self, **match: Any) -> dict[str, Any]:
         """The first line not yet returned that matches, waiting for it; an ``error``
         line fails at once."""
-        async with asyncio.timeout(self.timeout):
-            while True:
-                for index, line in enumerate(self.lines):
-                    if line.get("type") == self.failure_type:
-                        raise AssertionError(f"{self.client} reported a failure: {line}\n"
-                                             f"{self.story()}")
-                    if index not in self._taken and all(
-                            line.get(k) == v for k, v in match.items()):
-                        self._taken.add(index)
-                        return line
-                if self._reader.done():
-                    await self.proc.wait()
-                    raise AssertionError(f"the bot exited ({self.proc.returncode}) before a "
-                                         f"line matching {match}\n{self.story()}")
-                self._new.clear()
-                await self._new.wait()
+        try:
+            return await asyncio.wait_for(self._expect(match), self.timeout)
+        except TimeoutError:
+            raise AssertionError(f"{self.client} never printed a line matching {match} "
+                                 f"within {self.timeout:g}s\n{self.story()}") from None
+
+    async def _expect(self, match: dict[str, Any]) -> dict[str, Any]:
+        while True:
+            for index, line in enumerate(self.lines):
+                if line.get("type") == self.failure_type:
+                    raise AssertionError(f"{self.client} reported a failure: {line}\n"
+                                         f"{self.story()}")
+                if index not in self._taken and all(
+                        line.get(k) == v for k, v in match.items()):
+                    self._taken.add(index)
+                    return line
+            if self._reader.done():
+                await self.proc.wait()
+                raise AssertionError(f"the bot exited ({self.proc.returncode}) before a "
+                                     f"line matching {match}\n{self.story()}")
+            self._new.clear()
+            await self._new.wait()
 
     async def stop(self) -> None:
         if self.proc.returncode is None and self.proc.stdin is not None:
@@ -119,9 +125,11 @@ class World:
 class DiscordCase:
     """A running twin, its world, and the library's logged-in bot."""
 
-    def __init__(self, command: Command) -> None:
+    def __init__(self, command: Command, max_concurrency: int = 2) -> None:
         self.command = command
-        self.twin = DiscordTwin()
+        # /gateway/bot lets two shards identify at once (as for a large bot): libraries that
+        # read it start both shards together instead of 5 s apart.
+        self.twin = DiscordTwin(max_concurrency=max_concurrency)
         self.bot: BotProcess | None = None
         #: How many shards the running bot has (None: it did not ask for sharding).
         self.shards: int | None = None

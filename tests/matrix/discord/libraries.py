@@ -99,6 +99,8 @@ DPY_NOTE = ("Pointed at the twin by setting its REST route base and "
 class DiscordLibrary:
     library: Library
     command: Command
+    #: What the twin's /gateway/bot says (how many shards may identify at once).
+    max_concurrency: int = 2
 
 
 LIBRARIES = [
@@ -134,7 +136,10 @@ LIBRARIES = [
         note="Run from a venv of its own. Pointed at the twin by setting its Route.BASE; it "
              "asks the twin's /gateway for the gateway. Its slash command, autocomplete, "
              "button and modal go through its own command system (synced to the twin at "
-             "login)."), _python(_venv(".venv-interactions"), "interactions_bot.py")),
+             "login). Run with max_concurrency 1 in /gateway/bot: with 2, interactions.py "
+             "5.16 never starts its second shard (AutoShardedClient.astart waits for every "
+             "shard to be ready before it starts the next identify bucket)."),
+        _python(_venv(".venv-interactions"), "interactions_bot.py"), max_concurrency=1),
     DiscordLibrary(Library(
         "discord.js", "discord.js", "JavaScript", "bot library", "npm discord.js",
         npm_version(MODULES / "discord.js"),

@@ -21,7 +21,7 @@ class Session:
     def __init__(self, entry: DiscordLibrary) -> None:
         self.entry = entry
         self.thread = LoopThread(name=f"matrix-{entry.library.name}")
-        self.case = DiscordCase(entry.command)
+        self.case = DiscordCase(entry.command, entry.max_concurrency)
         self._started = False
         #: The bot's errors before this scenario (each scenario answers for its own).
         self._errors_from = 0

@@ -49,6 +49,8 @@ SCENARIOS = [
              "The gateway sends op 9 (not resumable): the library IDENTIFYs afresh, gets a "
              "new session and still answers `!ping`."),
     Scenario("sharding", "Two shards",
-             "The bot runs 2 shards: each IDENTIFYs with its [id, 2], gets the guilds with "
-             "(guild_id >> 22) % 2 equal to its id, and `!ping` is answered in both guilds."),
+             "The bot runs 2 shards (`/gateway/bot` lets both identify at once, "
+             "max_concurrency 2, unless the library's note says otherwise): each IDENTIFYs "
+             "with its [id, 2], gets the guilds with (guild_id >> 22) % 2 equal to its id, "
+             "and `!ping` is answered in both guilds."),
 ]

@@ -42,10 +42,12 @@ _ROUTES = _routes()
 
 class CoreRoutes:
     def __init__(self, app: RestApp, model: DiscordModel, gateway_url: Callable[[], str],
-                 recommended_shards: Callable[[], int]) -> None:
+                 recommended_shards: Callable[[], int],
+                 max_concurrency: Callable[[], int] = lambda: 1) -> None:
         self.model = model
         self.gateway_url = gateway_url
         self.recommended_shards = recommended_shards
+        self.max_concurrency = max_concurrency
         app.mount(self, _ROUTES)
         # Discord's docs: GET /gateway "does not require authentication".
         app.add("GET", "/gateway", self.gateway, auth=False)
@@ -79,7 +81,8 @@ class CoreRoutes:
     async def gateway_bot(self, request: web.Request) -> dict[str, Any]:
         return {"url": self.gateway_url(), "shards": self.recommended_shards(),
                 "session_start_limit": {"total": 1000, "remaining": 1000,
-                                        "reset_after": 86_400_000, "max_concurrency": 1}}
+                                        "reset_after": 86_400_000,
+                                        "max_concurrency": self.max_concurrency()}}
 
     async def default_sounds(self, request: web.Request) -> list[dict[str, Any]]:
         """Discord's built-in soundboard sounds (py-cord asks at login)."""

@@ -38,7 +38,7 @@ import net.dv8tion.jda.api.requests.GatewayIntent;
 import net.dv8tion.jda.api.requests.RestConfig;
 import net.dv8tion.jda.api.sharding.DefaultShardManagerBuilder;
 import net.dv8tion.jda.api.sharding.ShardManager;
-import net.dv8tion.jda.api.utils.SessionControllerAdapter;
+import net.dv8tion.jda.api.utils.ConcurrentSessionController;
 
 /**
  * The Discord matrix's scenario bot for JDA: {@code java -cp ... JdaBot '<settings JSON>'}.
@@ -192,8 +192,8 @@ public final class JdaBot extends ListenerAdapter {
         .complete());
   }
 
-  /** JDA's default session controller, dialling the twin's gateway. */
-  static final class TwinGateway extends SessionControllerAdapter {
+  /** JDA's session controller for max_concurrency above 1, dialling the twin's gateway. */
+  static final class TwinGateway extends ConcurrentSessionController {
     private final String url;
 
     TwinGateway(String url) {
