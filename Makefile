@@ -30,6 +30,12 @@ DISCORD_MATRIX_JS_STAMP := $(DISCORD_MATRIX_JS_DIR)/node_modules/.wiretwin-insta
 GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 DISCORDGO_DIR := tests/matrix/discord/go
 DISCORDGO_BOT := build/matrix-bin/discordgo-bot
+# Its Rust bot (twilight from crates.io), built with its target directory outside the clone
+# (a rebuild is quick) and copied to build/matrix-bin/twilight-bot.
+CARGO ?= $(shell command -v cargo 2>/dev/null || echo $(HOME)/.cargo/bin/cargo)
+TWILIGHT_DIR := tests/matrix/discord/rust
+TWILIGHT_BOT := build/matrix-bin/twilight-bot
+RUST_TARGET ?= $(HOME)/.cache/wiretwin-matrix/rust-target
 # Its Java bot (JDA from Maven Central; Maven's cache in ~/.m2): classes in target/classes,
 # the library's jars in target/dependency.
 DISCORD_JAVA_DIR := tests/matrix/discord/java
@@ -112,7 +118,13 @@ $(DISCORD_MATRIX_JS_STAMP): $(DISCORD_MATRIX_JS_DIR)/package-lock.json
 	touch $@
 
 $(DISCORDGO_BOT): $(DISCORDGO_DIR)/go.mod $(DISCORDGO_DIR)/go.sum $(DISCORDGO_DIR)/main.go
+	mkdir -p $(dir $@)
 	cd $(DISCORDGO_DIR) && $(GO) build -o $(CURDIR)/$(DISCORDGO_BOT) .
+
+$(TWILIGHT_BOT): $(TWILIGHT_DIR)/Cargo.toml $(TWILIGHT_DIR)/Cargo.lock $(TWILIGHT_DIR)/src/main.rs
+	cd $(TWILIGHT_DIR) && CARGO_TARGET_DIR=$(RUST_TARGET) $(CARGO) build --release --locked
+	mkdir -p $(dir $@)
+	cp $(RUST_TARGET)/release/twilight-bot $@
 
 $(DISCORD_JAVA_STAMP): $(DISCORD_JAVA_DIR)/pom.xml $(wildcard $(DISCORD_JAVA_DIR)/src/main/java/wiretwin/matrix/discord/*.java)
 	cd $(DISCORD_JAVA_DIR) && mvn -q -B package dependency:copy-dependencies
@@ -170,7 +182,8 @@ $(REDIS):
 install: $(STAMP) $(JS_STAMP) $(DISCORD_JS_STAMP) $(BROWSER_STAMP) $(CONSOLE_STAMP) \
 	$(JS_PKG_STAMP) $(DASHBOARD_STAMP) $(MATRIX_JS_STAMP) $(MATRIX_JAVA_STAMP) \
 	$(LAVALINK_MATRIX_STAMP) $(LAVALINK_MATRIX_JAVA_STAMP) $(DISCORD_MATRIX_JS_STAMP) \
-	$(INTERACTIONS_STAMP) $(DISCORDGO_BOT) $(DISCORD_JAVA_STAMP) $(CHROMIUM) \
+	$(INTERACTIONS_STAMP) $(DISCORDGO_BOT) $(TWILIGHT_BOT) $(DISCORD_JAVA_STAMP) \
+	$(CHROMIUM) \
 	$(REDIS) $(FORK_STAMPS)
 
 serve: $(SERVE_STAMP)
@@ -208,4 +221,4 @@ clean:
 		$(DASHBOARD_DIR)/node_modules $(MATRIX_JS_DIR)/node_modules $(MATRIX_JAVA_DIR)/target \
 		$(LAVALINK_MATRIX_DIR)/node_modules $(LAVALINK_MATRIX_JAVA_DIR)/target \
 		$(DISCORD_MATRIX_JS_DIR)/node_modules $(DISCORD_JAVA_DIR)/target .venv-interactions \
-		$(DISCORDGO_BOT)
+		$(DISCORDGO_BOT) $(TWILIGHT_BOT)

@@ -23,6 +23,9 @@ GO_DIR = HERE / "go"
 JAVA_DIR = HERE / "java"
 #: Where make install builds the Go bot (build/ is not committed).
 DISCORDGO_BOT = ROOT / "build" / "matrix-bin" / "discordgo-bot"
+RUST_DIR = HERE / "rust"
+#: Where make install puts the Rust bot (built with its target directory outside the clone).
+TWILIGHT_BOT = ROOT / "build" / "matrix-bin" / "twilight-bot"
 
 
 def _python(interpreter: str, script: str, *args: str) -> Command:
@@ -69,6 +72,17 @@ def _jar_version(artifact: str) -> Callable[[], str]:
         if not jars:
             raise OSError(f"no {artifact} jar: make install builds {JAVA_DIR}")
         return jars[-1].stem.removeprefix(f"{artifact}-")
+    return read
+
+
+def _crate_version(crate: str) -> Callable[[], str]:
+    """The version of ``crate`` that Cargo.lock pins (the one the bot is built with)."""
+    def read() -> str:
+        lines = (RUST_DIR / "Cargo.lock").read_text().splitlines()
+        for index, line in enumerate(lines):
+            if line == f'name = "{crate}"':
+                return lines[index + 1].split('"')[1]
+        raise ValueError(f"{crate} is not in Cargo.lock")
     return read
 
 
@@ -185,4 +199,11 @@ LIBRARIES = [
                                           "without sending the request: the 403 never "
                                           "happens"}),
         _java("wiretwin.matrix.discord.JdaBot")),
+    DiscordLibrary(Library(
+        "twilight", "twilight", "Rust", "bot library (twilight-http, twilight-gateway)",
+        "crates.io twilight-gateway", _crate_version("twilight-gateway"),
+        note="twilight-http sends every request to its proxy (ClientBuilder::proxy, over "
+             "plain HTTP): the twin; each shard dials the twin's gateway through "
+             "ConfigBuilder::proxy_url. One Shard per shard, as twilight runs them."),
+        _binary(TWILIGHT_BOT)),
 ]
