@@ -85,6 +85,12 @@ def _utf8(data: bytes) -> str | None:
 class WireSocket:
     """A server-side websocket whose frames, both ways, pass through the :class:`WireLayer`."""
 
+    # A twin may hold tens of thousands of these at once: no per-instance __dict__, and
+    # the delayed-frame queue is made only when a latency fault first holds a frame back.
+    __slots__ = ("_close_timer", "_closing", "_coalesce", "_corked", "_faulted",
+                 "_flush_timer", "_max_buffer", "_pending", "_transport", "close_code", "id",
+                 "layer", "peer", "route", "ws")
+
     def __init__(
         self, ws: web.WebSocketResponse, request: web.Request, layer: WireLayer, *,
         max_buffer: int = DEFAULT_MAX_BUFFER, coalesce: bool = False,
@@ -106,7 +112,7 @@ class WireSocket:
         self._closing = False
         self._faulted = False
         self._close_timer: asyncio.TimerHandle | None = None
-        self._pending: deque[_Pending] = deque()
+        self._pending: deque[_Pending] | None = None
         self._flush_timer: TimerHandle | None = None
         #: Coalesce the frames written in one loop turn into one ``transport.write`` (a
         #: node sending a burst of updates to one client); off, each frame goes at once.
@@ -235,18 +241,24 @@ class WireSocket:
             self.abort()
 
     def _enqueue(self, item: _Pending) -> None:
-        if self._pending:
+        if self._pending is None:
+            self._pending = deque()
+        elif self._pending:
             item.due = max(item.due, self._pending[-1].due)
         self._pending.append(item)
         if self._flush_timer is None:
             self._arm_flush()
 
     def _arm_flush(self) -> None:
+        if not self._pending:
+            return
         delay = self._pending[0].due - self.layer.clock.monotonic()
         self._flush_timer = self.layer.clock.call_later(delay, self._flush)
 
     def _flush(self) -> None:
         self._flush_timer = None
+        if self._pending is None:
+            return
         now = self.layer.clock.monotonic()
         while self._pending and self._pending[0].due <= now:
             item = self._pending.popleft()
@@ -378,7 +390,8 @@ class WireSocket:
         if self._flush_timer is not None:
             self._flush_timer.cancel()
             self._flush_timer = None
-        self._pending.clear()
+        if self._pending is not None:
+            self._pending.clear()
         self._uncork()
         peer_code = self.ws.close_code
         if self._closing:
