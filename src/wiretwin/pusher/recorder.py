@@ -23,6 +23,8 @@ _MISSING: Any = object()
 #: What one record costs besides its payload (the record, its strings' headers, the log's
 #: slot), for the logs' byte budgets. A rough figure: the budget is a bound, not a meter.
 _RECORD_OVERHEAD = 200
+#: Deliveries of one frame from which they are recorded as a lazily built run.
+_LAZY_FROM = 16
 
 
 def _decode(data: str | None) -> Any:
@@ -285,6 +287,10 @@ class PusherRecorder:
         if not socket_ids:
             return
         size = len(frame.text) + (len(frame.data) if isinstance(frame.data, str) else 0)
+        if len(socket_ids) < _LAZY_FROM:  # a run would weigh more than the deliveries
+            self.deliveries.extend([Delivery(socket_id, frame, size if i == 0 else 0)
+                                    for i, socket_id in enumerate(socket_ids)])
+            return
 
         def build(i: int) -> Delivery:
             return Delivery(socket_ids[i], frame, size if i == 0 else 0)

@@ -13,7 +13,7 @@ connection, re-armed lazily, so busy sockets cost nothing per frame.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -34,14 +34,13 @@ MAX_FRAME = 256 * 1024
 class Liveness:
     """The activity-timeout / pong-timeout state of one connection."""
 
-    __slots__ = ("_expire", "_ping", "_timer", "awaiting_pong", "clock", "conn", "last_seen")
+    __slots__ = ("_on", "_timer", "awaiting_pong", "clock", "conn", "last_seen")
 
-    def __init__(self, clock: Clock, conn: Connection, ping: Callable[[], None],
-                 expire: Callable[[], None]) -> None:
+    def __init__(self, clock: Clock, conn: Connection, on: _Handlers) -> None:
+        """``on``: what pings the connection, and what closes it once it stays silent."""
         self.clock = clock
         self.conn = conn
-        self._ping = ping
-        self._expire = expire
+        self._on = on
         self.last_seen = clock.monotonic()
         self.awaiting_pong = False
         self._timer: TimerHandle | None = None
@@ -68,7 +67,7 @@ class Liveness:
             if idle >= self.conn.app.pong_timeout:
                 self.awaiting_pong = False
                 self.clock.fulfil(self._reply_key)  # no longer owed: the socket is closing
-                self._expire()
+                self._on.expire()
                 return
             self._arm(self.conn.app.pong_timeout - idle)
             return
@@ -79,7 +78,7 @@ class Liveness:
         self.awaiting_pong = True
         self.last_seen = self.clock.monotonic()
         self.clock.expect(self._reply_key)
-        self._ping()
+        self._on.ping()
         self._arm(self.conn.app.pong_timeout)
 
     @property
@@ -90,6 +89,10 @@ class Liveness:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+    @property
+    def handlers(self) -> _Handlers:
+        return self._on
 
     def stop(self) -> None:
         self._cancel()
@@ -189,8 +192,7 @@ class PusherSockets:
     def _open(self, sock: WireSocket, conn: Connection) -> Liveness:
         sock.rename(conn.socket_id)
         self.sockets[conn.socket_id] = sock
-        handlers = _Handlers(self, conn)
-        liveness = Liveness(self.clock, conn, ping=handlers.ping, expire=handlers.expire)
+        liveness = Liveness(self.clock, conn, _Handlers(self, conn))
         self.model.effects.deliver(
             [conn.socket_id],
             wire.connection_established(conn.socket_id, conn.app.activity_timeout),
@@ -205,7 +207,7 @@ class PusherSockets:
         awaiting it: one frame less held per open connection.)"""
         if conn is None or liveness is None:
             return sock.serve(_ignore, label=wire.event_name)
-        handlers = _Handlers(self, conn)
+        handlers = liveness.handlers
         return sock.serve(handlers.text, handlers.binary, label=wire.event_name,
                           seen=liveness.seen)
 
