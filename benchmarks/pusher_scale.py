@@ -24,10 +24,15 @@ is asserted (the machines here are shared and noisy).
   published one after the other: deliveries/s until every subscriber has every event
   (best of ``--rounds``).
 
-Figures measured on the project's 2-core development machine (one run, shared with other
-work; ratios are what carry over):
+Figures of one run on a shared 2-core machine (bare aiohttp / twin / ratio):
 
-    (filled in below, see docs/pusher.md "Performance")
+    load, p50 / p95 / p99 (ms)      23.0 / 43.4 / 49.7    14.8 / 27.5 / 35.8    p99 0.72x
+    idle, RSS per connection        14.6 KB               21.8 KB               1.49x
+    fan-out to 10,000, deliveries/s 68,700                54,800                0.80x
+
+(Before the twin's per-connection objects were slimmed, the same idle run gave 25.3 KB
+per connection, 1.73x; the load ratio and the fan-out ratio vary by about 0.2 from run
+to run here.)
 
 Run: ``.venv/bin/python benchmarks/pusher_scale.py [load|idle|fanout|all] [--duration 30]``
 """
@@ -130,6 +135,12 @@ async def publish(http: aiohttp.ClientSession, srv: Server, i: int) -> None:
         assert response.status == 200, await response.text()
 
 
+def ratio(twin: float, base: float) -> str:
+    """twin / base, right-aligned; a dash when the baseline measured nothing (a tiny run
+    can fit in pages the process already had)."""
+    return f"{twin / base:>8.2f}" if base > 0 else f"{'-':>8}"
+
+
 def percentile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
@@ -213,14 +224,13 @@ def run_load(args: argparse.Namespace) -> None:
     print(f"{'':30}{'baseline':>12}{'twin':>12}{'ratio':>8}")
     for label, key in (("trigger->delivery p50 (ms)", "p50"), ("p95 (ms)", "p95"),
                        ("p99 (ms)", "p99"), ("max (ms)", "max")):
-        print(f"{label:30}{base[key]:>12.2f}{twin[key]:>12.2f}"
-              f"{twin[key] / base[key]:>8.2f}")
+        print(f"{label:30}{base[key]:>12.2f}{twin[key]:>12.2f}{ratio(twin[key], base[key])}")
     for label, key in (("deliveries measured", "deliveries"), ("events published", "events"),
                        ("churn connects", "connects"), ("idle deliveries missing", "missing")):
         print(f"{label:30}{base[key]:>12,.0f}{twin[key]:>12,.0f}")
-    ratio = twin["p99"] / base["p99"]
-    print(f"aim: twin p99 <= 1.2x baseline ({ratio:.2f}x, "
-          f"{'met' if ratio <= 1.2 else 'MISSED'})")
+    times = twin["p99"] / base["p99"]
+    print(f"aim: twin p99 <= 1.2x baseline ({times:.2f}x, "
+          f"{'met' if times <= 1.2 else 'MISSED'})")
     print("published (their hardware, not this machine): soketi 6 ms internal latency "
           "(AWS t3.small, 2 vCPU); Sockudo p95 3 ms vs soketi p95 24 ms")
 
@@ -261,10 +271,10 @@ def run_idle(args: argparse.Namespace) -> None:
                             ("RSS per connection (bytes)", "per", ",.0f"),
                             ("connects/s", "rate", ",.0f")):
         print(f"{label:30}{base[key]:>12{fmt}}{twin[key]:>12{fmt}}"
-              f"{twin[key] / base[key]:>8.2f}")
-    ratio = twin["per"] / base["per"]
-    print(f"aim: twin memory per connection <= 1.5x baseline ({ratio:.2f}x, "
-          f"{'met' if ratio <= 1.5 else 'MISSED'})")
+              f"{ratio(twin[key], base[key])}")
+    times = twin["per"] / base["per"] if base["per"] > 0 else float("inf")
+    print(f"aim: twin memory per connection <= 1.5x baseline ({times:.2f}x, "
+          f"{'met' if times <= 1.5 else 'MISSED'})")
 
 
 # -- fan-out to one big channel ---------------------------------------------------------
@@ -294,12 +304,11 @@ def run_fanout(args: argparse.Namespace) -> None:
         with server(kind) as srv:
             rates[kind] = asyncio.run(measure_fanout(srv, args.subscribers, args.events,
                                                      args.rounds))
-    ratio = rates["twin"] / rates["baseline"]
     print(f"pusher fan-out: {args.subscribers:,} subscribers of one channel x "
           f"{args.events} events (best of {args.rounds})")
     print(f"{'':30}{'baseline':>12}{'twin':>12}{'ratio':>8}")
     print(f"{'deliveries/s':30}{rates['baseline']:>12,.0f}{rates['twin']:>12,.0f}"
-          f"{ratio:>8.2f}")
+          f"{ratio(rates['twin'], rates['baseline'])}")
 
 
 def main() -> None:
