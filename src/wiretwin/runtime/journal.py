@@ -27,6 +27,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -254,6 +255,26 @@ class Journal:
         for entry in entries:
             self._tell(entry)
 
+    def record_fanout(self, connections: Sequence[str], direction: Direction, text: str, *,
+                      event: str | None = None) -> None:
+        """One text frame that crossed the wire on each of ``connections``, one after
+        the other: the entries :meth:`record_frame` would make, in order, under one
+        reading of the clocks, built when first read as :meth:`record_frames` does."""
+        if not connections:
+            return
+        seq = self._seq
+        self._seq = seq + len(connections)
+        fanout = _FanOut(self.twin, time.time(), self.clock.time(), list(connections),
+                         direction, event, seq + 1, text)
+        if not self._listeners:
+            self._log.extend_lazily(len(connections), fanout.entry,
+                                    repeat(ENTRY_OVERHEAD + len(text), len(connections)))
+            return
+        entries = [fanout.entry(i) for i in range(len(connections))]
+        self._log.extend(entries)
+        for entry in entries:
+            self._tell(entry)
+
     def record_http(self, **detail: Any) -> Entry:
         return self._add("http", detail=detail)
 
@@ -355,6 +376,26 @@ class _Frames:
     def entry(self, index: int) -> Entry:
         return Entry(self.first_seq + index, "frame", self.twin, self.wall, self.twin_time,
                      self.connection, self.direction, self.event, self.texts[index], False,
+                     {"opcode": 1})
+
+
+@dataclass(slots=True)
+class _FanOut:
+    """One text frame sent to many connections, as :meth:`Journal.record_fanout` keeps it
+    until its entries are read."""
+
+    twin: str
+    wall: float
+    twin_time: float
+    connections: list[str]
+    direction: Direction
+    event: str | None
+    first_seq: int
+    text: str
+
+    def entry(self, index: int) -> Entry:
+        return Entry(self.first_seq + index, "frame", self.twin, self.wall, self.twin_time,
+                     self.connections[index], self.direction, self.event, self.text, False,
                      {"opcode": 1})
 
 

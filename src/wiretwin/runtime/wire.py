@@ -34,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import struct
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -43,6 +43,7 @@ from aiohttp import WSMsgType, web
 from .clock import TimerHandle, sleep
 from .faults import Disconnect
 from .frames import Opcode, encode_close, encode_frame, encode_text, encode_texts
+from .journal import Journal
 from .layer import ADMIN_PREFIX, HttpError, WireLayer, plain_error
 
 T = TypeVar("T")
@@ -155,6 +156,44 @@ class WireSocket:
         match on it.
         """
         return self._out(text, event, Opcode.TEXT, wire)
+
+    @staticmethod
+    def send_to_each(socks: Iterable[WireSocket], text: str, wire: bytes, *,
+                     event: str | None = None) -> list[WireSocket]:
+        """Send one text frame (``wire``: its bytes) to each socket in turn, as
+        :meth:`send` would one by one; the sockets it went to.
+
+        The frames written straight out (no fault active, nothing held back, no
+        coalescing) are journaled as one run (:meth:`Journal.record_fanout`): a fan-out
+        to thousands costs one journal record, not thousands.
+        """
+        sent: list[WireSocket] = []
+        run: list[str] = []
+        journal: Journal | None = None
+
+        def journal_run() -> None:
+            if run and journal is not None:
+                journal.record_fanout(run, "out", text, event=event)
+                run.clear()
+
+        for sock in socks:
+            if sock._pending or sock._coalesce or sock.layer.faults.active or sock.closed:
+                journal_run()  # what went before is journaled before this one
+                if sock.send(text, event=event, wire=wire):
+                    sent.append(sock)
+                continue
+            if sock.layer.journal is not journal:
+                journal_run()
+                journal = sock.layer.journal
+            run.append(sock.id)
+            transport = sock._transport
+            transport.write(wire)
+            if transport.get_write_buffer_size() > sock._max_buffer:
+                sock.abort()
+            else:
+                sent.append(sock)
+        journal_run()
+        return sent
 
     def send_texts(self, texts: Sequence[str], *, event: str | None = None) -> int:
         """Send text frames in order, as :meth:`send` would one by one; how many went.
