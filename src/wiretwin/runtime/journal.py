@@ -47,6 +47,9 @@ DEFAULT_JOURNAL_BYTES = 64 * 1024 * 1024
 #: and what each header or query item costs beyond its text (measured with tracemalloc).
 ENTRY_OVERHEAD = 600
 ITEM_OVERHEAD = 80
+#: Connections of one fan-out from which its entries are built lazily (a smaller run
+#: would weigh more than its entries).
+_LAZY_FROM = 16
 _MAPPINGS = ("request_headers", "response_headers", "query")
 _BODIES = ("request_body", "response_body", "request_body_base64", "response_body_base64")
 
@@ -266,14 +269,15 @@ class Journal:
         self._seq = seq + len(connections)
         fanout = _FanOut(self.twin, time.time(), self.clock.time(), list(connections),
                          direction, event, seq + 1, text)
-        if not self._listeners:
+        if not self._listeners and len(connections) >= _LAZY_FROM:
             self._log.extend_lazily(len(connections), fanout.entry,
                                     repeat(ENTRY_OVERHEAD + len(text), len(connections)))
             return
         entries = [fanout.entry(i) for i in range(len(connections))]
         self._log.extend(entries)
-        for entry in entries:
-            self._tell(entry)
+        if self._listeners:
+            for entry in entries:
+                self._tell(entry)
 
     def record_http(self, **detail: Any) -> Entry:
         return self._add("http", detail=detail)
