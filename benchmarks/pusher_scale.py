@@ -26,13 +26,14 @@ is asserted (the machines here are shared and noisy).
 
 Figures of one run on a shared 2-core machine (bare aiohttp / twin / ratio):
 
-    load, p50 / p95 / p99 (ms)      23.0 / 43.4 / 49.7    14.8 / 27.5 / 35.8    p99 0.72x
-    idle, RSS per connection        14.6 KB               21.8 KB               1.49x
-    fan-out to 10,000, deliveries/s 68,700                54,800                0.80x
+    load, p50 / p95 / p99 (ms)      16.5 / 28.7 / 31.6    9.0 / 16.7 / 19.1     p99 0.60x
+    idle, RSS per connection        14.3 KB               21.8 KB               1.52x
+    fan-out to 10,000, deliveries/s 102,100               110,000               1.08x
 
-(Before the twin's per-connection objects were slimmed, the same idle run gave 25.3 KB
-per connection, 1.73x; the load ratio and the fan-out ratio vary by about 0.2 from run
-to run here.)
+The idle ratio is 1.49x to 1.52x across runs (the twin's 21.8 KB is steady, the bare
+server's moves); before the twin's per-connection objects were slimmed it was 25.3 KB,
+1.73x, and a fan-out to 10,000 ran at 0.4x to 0.8x the bare loop. The load and fan-out
+ratios vary by about 0.2 from run to run here.
 
 Run: ``.venv/bin/python benchmarks/pusher_scale.py [load|idle|fanout|all] [--duration 30]``
 """
