@@ -164,9 +164,9 @@ class Journal:
 
     def listen(self, listener: Callable[[Entry], None]) -> Callable[[], None]:
         """Call ``listener`` with every entry as it is recorded (in the thread recording
-        it: keep it quick; frames recorded together, :meth:`record_frames`, once the
-        batch is in); returns what stops it. A listener that raises is logged and
-        dropped, never let into the twin's traffic."""
+        it: keep it quick; frames recorded together, :meth:`record_frames` and
+        :meth:`record_fanout`, once the batch is in); returns what stops it. A listener
+        that raises is logged and dropped, never let into the twin's traffic."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners \
             else None
