@@ -167,8 +167,8 @@ class RawSubscriber(asyncio.Protocol):
         return future
 
 
-async def _subscriber(kind: str, port: int,
-                      on_frame: Callable[[bytes], None] | None = None) -> RawSubscriber:
+async def _subscriber(kind: str, port: int, on_frame: Callable[[bytes], None] | None = None,
+                      channel: str = CHANNEL) -> RawSubscriber:
     path = f"/app/{KEY}?protocol=7" if kind == "twin" else "/ws"
     loop = asyncio.get_running_loop()
     _, proto = await loop.create_connection(lambda: RawSubscriber(path, on_frame),
@@ -177,7 +177,7 @@ async def _subscriber(kind: str, port: int,
     if kind == "twin":
         await proto.until(1)  # connection_established
         proto.send_text(json.dumps({"event": "pusher:subscribe",
-                                    "data": {"channel": CHANNEL, "auth": ""}}))
+                                    "data": {"channel": channel, "auth": ""}}))
         await proto.until(2)  # subscription_succeeded
     return proto
 

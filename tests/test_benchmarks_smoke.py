@@ -32,6 +32,20 @@ def test_pusher_cluster_benchmark_runs() -> None:
         assert row in result.stdout, row
 
 
+def test_pusher_scale_benchmark_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "pusher_scale.py"), "all", "--idle", "4",
+         "--churn", "4", "--period", "0.5", "--duration", "2", "--connections", "20",
+         "--subscribers", "10", "--events", "2", "--rounds", "1"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    for row in ("trigger->delivery p50 (ms)", "p95 (ms)", "p99 (ms)", "churn connects",
+                "idle deliveries missing", "soketi 6 ms", "RSS per connection (bytes)",
+                "memory per connection <= 1.5x baseline", "deliveries/s"):
+        assert row in result.stdout, row
+
+
 def test_twin_lifecycle_benchmark_runs() -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "twin_lifecycle.py"), "--cycles", "3"],

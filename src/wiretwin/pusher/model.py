@@ -24,6 +24,7 @@ cluster tell, when the twin is scaled out over Redis: the model's ``peers``).
 from __future__ import annotations
 
 import random
+from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -369,6 +370,8 @@ class PusherModel(ChannelQueries, PeerUpdates):
             raise PusherError(too_large(conn.app))
         now = self.clock.monotonic()
         times = conn.client_event_times
+        if times is None:
+            times = conn.client_event_times = deque()
         while times and now - times[0] >= 1.0:
             times.popleft()
         if len(times) >= conn.app.client_events_per_second:

@@ -9,8 +9,9 @@ test suites written against mocks already use (``assert_event_count``,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from typing import Any
 
 from ..runtime import jsonio
@@ -22,6 +23,8 @@ _MISSING: Any = object()
 #: What one record costs besides its payload (the record, its strings' headers, the log's
 #: slot), for the logs' byte budgets. A rough figure: the budget is a bound, not a meter.
 _RECORD_OVERHEAD = 200
+#: Deliveries of one frame from which they are recorded as a lazily built run.
+_LAZY_FROM = 16
 
 
 def _decode(data: str | None) -> Any:
@@ -59,7 +62,7 @@ class TriggeredEvent:
         return decrypt(self.channels[0], self.data, master_key)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Delivery:
     """One frame written to one socket."""
 
@@ -278,12 +281,23 @@ class PusherRecorder:
             and (event is None or d.frame.event == event)
         )
 
-    def record_deliveries(self, socket_ids: Iterable[str], frame: Frame) -> None:
-        records = [Delivery(socket_id, frame) for socket_id in socket_ids]
-        if records:
-            size = len(frame.text) + (len(frame.data) if isinstance(frame.data, str) else 0)
-            records[0] = Delivery(records[0].socket_id, frame, size)
-        self.deliveries.extend(records)
+    def record_deliveries(self, socket_ids: Sequence[str], frame: Frame) -> None:
+        """One frame delivered to ``socket_ids``: recorded as one run, each delivery made
+        when first read (a fan-out to thousands is mostly dropped unread by a full log)."""
+        if not socket_ids:
+            return
+        size = len(frame.text) + (len(frame.data) if isinstance(frame.data, str) else 0)
+        if len(socket_ids) < _LAZY_FROM:  # a run would weigh more than the deliveries
+            self.deliveries.extend([Delivery(socket_id, frame, size if i == 0 else 0)
+                                    for i, socket_id in enumerate(socket_ids)])
+            return
+
+        def build(i: int) -> Delivery:
+            return Delivery(socket_ids[i], frame, size if i == 0 else 0)
+
+        weights = chain((_RECORD_OVERHEAD + size,),
+                        repeat(_RECORD_OVERHEAD, len(socket_ids) - 1))
+        self.deliveries.extend_lazily(len(socket_ids), build, weights)
 
     # -- webhooks ---------------------------------------------------------------------
 

@@ -112,18 +112,19 @@ class User:
     watchlist: list[str] = field(default_factory=list)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Connection:
     socket_id: str
     app: App
     protocol: int
     channels: set[str] = field(default_factory=set)
     user: User | None = None
-    client_event_times: deque[float] = field(default_factory=deque)
+    #: When this connection's recent client events were sent (made at its first one).
+    client_event_times: deque[float] | None = None
     open: bool = True
 
 
-@dataclass
+@dataclass(slots=True)
 class Channel:
     name: str
     type: ChannelType

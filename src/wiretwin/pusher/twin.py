@@ -24,7 +24,7 @@ from ..runtime.base import Twin
 from ..runtime.clock import Clock
 from ..runtime.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
 from ..runtime.threads import await_in_loop
-from ..runtime.wire import plain_error
+from ..runtime.wire import WireSocket, plain_error
 from ..runtime.worlds import world_table
 from .admin import PusherAdmin
 from .apps import App, default_app
@@ -197,15 +197,13 @@ class PusherTwin(Twin):
 
     def deliver(self, socket_ids: Iterable[str], frame: Frame) -> None:
         sockets = self.sockets.sockets
-        text, event, wire = frame.text, frame.event, frame.wire
-        sent = []
-        for socket_id in socket_ids:
-            sock = sockets.get(socket_id)
-            if sock is not None and sock.send(text, event=event, wire=wire):
-                sent.append(socket_id)
+        socks = [sock for socket_id in socket_ids
+                 if (sock := sockets.get(socket_id)) is not None]
+        sent = WireSocket.send_to_each(socks, frame.text, frame.wire, event=frame.event)
         frame.forget_wire()
         if sent:
-            self.recorder.record_deliveries(sent, frame)
+            # A socket is known by its Pusher socket id once open (WireSocket.rename).
+            self.recorder.record_deliveries([sock.id for sock in sent], frame)
 
     def close(self, socket_id: str, code: int, message: str, error_first: bool) -> None:
         self.sockets.close(socket_id, code, message, error_first=error_first)

@@ -13,8 +13,8 @@ connection, re-armed lazily, so busy sockets cost nothing per frame.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -34,12 +34,13 @@ MAX_FRAME = 256 * 1024
 class Liveness:
     """The activity-timeout / pong-timeout state of one connection."""
 
-    def __init__(self, clock: Clock, conn: Connection, ping: Callable[[], None],
-                 expire: Callable[[], None]) -> None:
+    __slots__ = ("_on", "_timer", "awaiting_pong", "clock", "conn", "last_seen")
+
+    def __init__(self, clock: Clock, conn: Connection, on: _Handlers) -> None:
+        """``on``: what pings the connection, and what closes it once it stays silent."""
         self.clock = clock
         self.conn = conn
-        self._ping = ping
-        self._expire = expire
+        self._on = on
         self.last_seen = clock.monotonic()
         self.awaiting_pong = False
         self._timer: TimerHandle | None = None
@@ -66,7 +67,7 @@ class Liveness:
             if idle >= self.conn.app.pong_timeout:
                 self.awaiting_pong = False
                 self.clock.fulfil(self._reply_key)  # no longer owed: the socket is closing
-                self._expire()
+                self._on.expire()
                 return
             self._arm(self.conn.app.pong_timeout - idle)
             return
@@ -77,7 +78,7 @@ class Liveness:
         self.awaiting_pong = True
         self.last_seen = self.clock.monotonic()
         self.clock.expect(self._reply_key)
-        self._ping()
+        self._on.ping()
         self._arm(self.conn.app.pong_timeout)
 
     @property
@@ -89,11 +90,40 @@ class Liveness:
             self._timer.cancel()
             self._timer = None
 
+    @property
+    def handlers(self) -> _Handlers:
+        return self._on
+
     def stop(self) -> None:
         self._cancel()
         if self.awaiting_pong:
             self.awaiting_pong = False
             self.clock.fulfil(self._reply_key)
+
+
+class _Handlers:
+    """What one open connection's frames and timers call: bound methods of one small
+    object rather than closures, as a twin may hold tens of thousands of connections."""
+
+    __slots__ = ("conn", "sockets")
+
+    def __init__(self, sockets: PusherSockets, conn: Connection) -> None:
+        self.sockets = sockets
+        self.conn = conn
+
+    def text(self, text: str) -> None:
+        self.sockets._receive(self.conn, text)
+
+    def binary(self, data: bytes) -> None:
+        self.sockets._answer(self.conn, PusherError(
+            "Binary frames are not supported; send JSON text frames"))
+
+    def ping(self) -> None:
+        self.sockets.model.effects.deliver([self.conn.socket_id], wire.ping())
+
+    def expire(self) -> None:
+        self.sockets.close(self.conn.socket_id, CloseCode.PONG_NOT_RECEIVED,
+                           "Pong reply not received", error_first=False)
 
 
 class PusherSockets:
@@ -162,12 +192,7 @@ class PusherSockets:
     def _open(self, sock: WireSocket, conn: Connection) -> Liveness:
         sock.rename(conn.socket_id)
         self.sockets[conn.socket_id] = sock
-        liveness = Liveness(
-            self.clock, conn,
-            ping=lambda: self.model.effects.deliver([conn.socket_id], wire.ping()),
-            expire=lambda: self.close(conn.socket_id, CloseCode.PONG_NOT_RECEIVED,
-                                      "Pong reply not received", error_first=False),
-        )
+        liveness = Liveness(self.clock, conn, _Handlers(self, conn))
         self.model.effects.deliver(
             [conn.socket_id],
             wire.connection_established(conn.socket_id, conn.app.activity_timeout),
@@ -175,18 +200,16 @@ class PusherSockets:
         liveness.start()
         return liveness
 
-    async def _read(self, sock: WireSocket, conn: Connection | None,
-                    liveness: Liveness | None) -> None:
+    def _read(self, sock: WireSocket, conn: Connection | None,
+              liveness: Liveness | None) -> Coroutine[Any, Any, None]:
         """Every frame goes through the wire layer (journal, faults) before the protocol;
-        any frame at all counts as activity."""
+        any frame at all counts as activity. (The reading itself, not a coroutine
+        awaiting it: one frame less held per open connection.)"""
         if conn is None or liveness is None:
-            await sock.serve(lambda text: None, label=wire.event_name)
-            return
-        await sock.serve(
-            lambda text: self._receive(conn, text),
-            lambda data: self._answer(conn, PusherError(
-                "Binary frames are not supported; send JSON text frames")),
-            label=wire.event_name, seen=liveness.seen)
+            return sock.serve(_ignore, label=wire.event_name)
+        handlers = liveness.handlers
+        return sock.serve(handlers.text, handlers.binary, label=wire.event_name,
+                          seen=liveness.seen)
 
     def _receive(self, conn: Connection, text: str) -> None:
         try:
@@ -210,6 +233,10 @@ class PusherSockets:
     def close_all(self, code: int, message: str, *, error_first: bool = False) -> None:
         for socket_id in list(self.sockets):
             self.close(socket_id, code, message, error_first=error_first)
+
+
+def _ignore(text: str) -> None:
+    """A refused connection's frames: journaled by the wire layer, then dropped."""
 
 
 __all__ = ["MAX_FRAME", "Liveness", "PusherSockets"]

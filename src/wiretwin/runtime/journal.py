@@ -27,6 +27,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -46,6 +47,9 @@ DEFAULT_JOURNAL_BYTES = 64 * 1024 * 1024
 #: and what each header or query item costs beyond its text (measured with tracemalloc).
 ENTRY_OVERHEAD = 600
 ITEM_OVERHEAD = 80
+#: Connections of one fan-out from which its entries are built lazily (a smaller run
+#: would weigh more than its entries).
+_LAZY_FROM = 16
 _MAPPINGS = ("request_headers", "response_headers", "query")
 _BODIES = ("request_body", "response_body", "request_body_base64", "response_body_base64")
 
@@ -160,9 +164,9 @@ class Journal:
 
     def listen(self, listener: Callable[[Entry], None]) -> Callable[[], None]:
         """Call ``listener`` with every entry as it is recorded (in the thread recording
-        it: keep it quick; frames recorded together, :meth:`record_frames`, once the
-        batch is in); returns what stops it. A listener that raises is logged and
-        dropped, never let into the twin's traffic."""
+        it: keep it quick; frames recorded together, :meth:`record_frames` and
+        :meth:`record_fanout`, once the batch is in); returns what stops it. A listener
+        that raises is logged and dropped, never let into the twin's traffic."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners \
             else None
@@ -253,6 +257,27 @@ class Journal:
         self._log.extend(entries)
         for entry in entries:
             self._tell(entry)
+
+    def record_fanout(self, connections: Sequence[str], direction: Direction, text: str, *,
+                      event: str | None = None) -> None:
+        """One text frame that crossed the wire on each of ``connections``, one after
+        the other: the entries :meth:`record_frame` would make, in order, under one
+        reading of the clocks, built when first read as :meth:`record_frames` does."""
+        if not connections:
+            return
+        seq = self._seq
+        self._seq = seq + len(connections)
+        fanout = _FanOut(self.twin, time.time(), self.clock.time(), list(connections),
+                         direction, event, seq + 1, text)
+        if not self._listeners and len(connections) >= _LAZY_FROM:
+            self._log.extend_lazily(len(connections), fanout.entry,
+                                    repeat(ENTRY_OVERHEAD + len(text), len(connections)))
+            return
+        entries = [fanout.entry(i) for i in range(len(connections))]
+        self._log.extend(entries)
+        if self._listeners:
+            for entry in entries:
+                self._tell(entry)
 
     def record_http(self, **detail: Any) -> Entry:
         return self._add("http", detail=detail)
@@ -355,6 +380,26 @@ class _Frames:
     def entry(self, index: int) -> Entry:
         return Entry(self.first_seq + index, "frame", self.twin, self.wall, self.twin_time,
                      self.connection, self.direction, self.event, self.texts[index], False,
+                     {"opcode": 1})
+
+
+@dataclass(slots=True)
+class _FanOut:
+    """One text frame sent to many connections, as :meth:`Journal.record_fanout` keeps it
+    until its entries are read."""
+
+    twin: str
+    wall: float
+    twin_time: float
+    connections: list[str]
+    direction: Direction
+    event: str | None
+    first_seq: int
+    text: str
+
+    def entry(self, index: int) -> Entry:
+        return Entry(self.first_seq + index, "frame", self.twin, self.wall, self.twin_time,
+                     self.connections[index], self.direction, self.event, self.text, False,
                      {"opcode": 1})
 
 

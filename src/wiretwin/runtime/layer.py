@@ -155,7 +155,12 @@ class WireLayer:
                                            headers={"Content-Type": ctype})
                 self._record_http(request, body, refused)
                 return refused
-        response = await self._guarded(request, handler)
+        # Not through _guarded: a websocket's handler runs as long as its connection, and
+        # every coroutine awaiting it is memory held per open connection.
+        try:
+            response = await handler(request)
+        except Exception as exc:
+            response = self._failed(request, exc)
         if response.status != 101:
             self._record_http(request, body, response)
         return response
@@ -165,17 +170,21 @@ class WireLayer:
                        ) -> web.StreamResponse:
         try:
             return await handler(request)
-        except web.HTTPException as exc:
+        except Exception as exc:
+            return self._failed(request, exc)
+
+    def _failed(self, request: web.Request, exc: Exception) -> web.StreamResponse:
+        """The answer to a handler that raised ``exc`` (called in its ``except``)."""
+        if isinstance(exc, web.HTTPException):
             # aiohttp's own refusals (no such route, wrong method, body too large) in the
             # service's shape; a redirect or success stays as aiohttp made it.
             if exc.status < 400:
-                raise
+                raise exc
             return self.http_error(request, exc.status, None)
-        except ConnectionError:
+        if isinstance(exc, ConnectionError):
             return self._client_gone(request)
-        except Exception as exc:
-            self.internal_error(exc, f"{request.method} {request.path}")
-            return self.http_error(request, 500, None)
+        self.internal_error(exc, f"{request.method} {request.path}")
+        return self.http_error(request, 500, None)
 
     def _client_gone(self, request: web.Request) -> web.StreamResponse:
         """The client dropped the connection before its request was read: nobody is

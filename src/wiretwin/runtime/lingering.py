@@ -42,6 +42,8 @@ def _unread(transport: asyncio.BaseTransport) -> int:
 class _Linger:
     """The lingering close of one connection's transport."""
 
+    __slots__ = ("close", "handler", "lingering", "peer_done", "transport")
+
     def __init__(self, handler: Any, transport: asyncio.Transport) -> None:
         self.handler = handler
         self.transport = transport
@@ -77,6 +79,8 @@ class _Linger:
 class _LingeringProtocol(asyncio.Protocol):
     """aiohttp's connection handler, with a lingering close on its transport (the handler
     has ``__slots__``, so it is wrapped rather than patched)."""
+
+    __slots__ = ("handler", "linger")
 
     def __init__(self, handler: Any) -> None:
         self.handler = handler

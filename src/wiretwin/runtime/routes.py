@@ -28,6 +28,7 @@ from __future__ import annotations
 import inspect
 import threading
 from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
+from functools import partial
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -93,7 +94,7 @@ def _trampoline(source: int, index: int) -> Handler:
         wrapper = app.get(WRAPPER)
         if wrapper is None:
             return await call(index, request)
-        return await wrapper(request, lambda r: call(index, r))
+        return await wrapper(request, partial(call, index))
 
     return route
 

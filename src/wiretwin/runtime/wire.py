@@ -34,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import struct
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -43,6 +43,7 @@ from aiohttp import WSMsgType, web
 from .clock import TimerHandle, sleep
 from .faults import Disconnect
 from .frames import Opcode, encode_close, encode_frame, encode_text, encode_texts
+from .journal import Journal
 from .layer import ADMIN_PREFIX, HttpError, WireLayer, plain_error
 
 T = TypeVar("T")
@@ -85,6 +86,12 @@ def _utf8(data: bytes) -> str | None:
 class WireSocket:
     """A server-side websocket whose frames, both ways, pass through the :class:`WireLayer`."""
 
+    # A twin may hold tens of thousands of these at once: no per-instance __dict__, and
+    # the delayed-frame queue is made only when a latency fault first holds a frame back.
+    __slots__ = ("_close_timer", "_closing", "_coalesce", "_corked", "_faulted",
+                 "_flush_timer", "_max_buffer", "_pending", "_transport", "close_code", "id",
+                 "layer", "peer", "route", "ws")
+
     def __init__(
         self, ws: web.WebSocketResponse, request: web.Request, layer: WireLayer, *,
         max_buffer: int = DEFAULT_MAX_BUFFER, coalesce: bool = False,
@@ -106,7 +113,7 @@ class WireSocket:
         self._closing = False
         self._faulted = False
         self._close_timer: asyncio.TimerHandle | None = None
-        self._pending: deque[_Pending] = deque()
+        self._pending: deque[_Pending] | None = None
         self._flush_timer: TimerHandle | None = None
         #: Coalesce the frames written in one loop turn into one ``transport.write`` (a
         #: node sending a burst of updates to one client); off, each frame goes at once.
@@ -149,6 +156,44 @@ class WireSocket:
         match on it.
         """
         return self._out(text, event, Opcode.TEXT, wire)
+
+    @staticmethod
+    def send_to_each(socks: Iterable[WireSocket], text: str, wire: bytes, *,
+                     event: str | None = None) -> list[WireSocket]:
+        """Send one text frame (``wire``: its bytes) to each socket in turn, as
+        :meth:`send` would one by one; the sockets it went to.
+
+        The frames written straight out (no fault active, nothing held back, no
+        coalescing) are journaled as one run (:meth:`Journal.record_fanout`): a fan-out
+        to thousands costs one journal record, not thousands.
+        """
+        sent: list[WireSocket] = []
+        run: list[str] = []
+        journal: Journal | None = None
+
+        def journal_run() -> None:
+            if run and journal is not None:
+                journal.record_fanout(run, "out", text, event=event)
+                run.clear()
+
+        for sock in socks:
+            if sock._pending or sock._coalesce or sock.layer.faults.active or sock.closed:
+                journal_run()  # what went before is journaled before this one
+                if sock.send(text, event=event, wire=wire):
+                    sent.append(sock)
+                continue
+            if sock.layer.journal is not journal:
+                journal_run()
+                journal = sock.layer.journal
+            run.append(sock.id)
+            transport = sock._transport
+            transport.write(wire)
+            if transport.get_write_buffer_size() > sock._max_buffer:
+                sock.abort()
+            else:
+                sent.append(sock)
+        journal_run()
+        return sent
 
     def send_texts(self, texts: Sequence[str], *, event: str | None = None) -> int:
         """Send text frames in order, as :meth:`send` would one by one; how many went.
@@ -235,18 +280,24 @@ class WireSocket:
             self.abort()
 
     def _enqueue(self, item: _Pending) -> None:
-        if self._pending:
+        if self._pending is None:
+            self._pending = deque()
+        elif self._pending:
             item.due = max(item.due, self._pending[-1].due)
         self._pending.append(item)
         if self._flush_timer is None:
             self._arm_flush()
 
     def _arm_flush(self) -> None:
+        if not self._pending:
+            return
         delay = self._pending[0].due - self.layer.clock.monotonic()
         self._flush_timer = self.layer.clock.call_later(delay, self._flush)
 
     def _flush(self) -> None:
         self._flush_timer = None
+        if self._pending is None:
+            return
         now = self.layer.clock.monotonic()
         while self._pending and self._pending[0].due <= now:
             item = self._pending.popleft()
@@ -378,7 +429,8 @@ class WireSocket:
         if self._flush_timer is not None:
             self._flush_timer.cancel()
             self._flush_timer = None
-        self._pending.clear()
+        if self._pending is not None:
+            self._pending.clear()
         self._uncork()
         peer_code = self.ws.close_code
         if self._closing:

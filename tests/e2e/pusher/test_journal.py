@@ -120,3 +120,30 @@ async def test_latency_holds_frames_back_in_order_on_the_twins_clock() -> None:
         assert len(delays) == 5
         assert all(0.3 <= d <= 0.7 for d in delays)
         await client.close()
+
+
+async def test_a_fan_out_is_journaled_and_recorded_once_per_socket_in_order() -> None:
+    async with PusherTwin() as twin:
+        clients = [await twin.connect() for _ in range(20)]
+        for client in clients:
+            await client.subscribe("crowd")
+        heard: list[str | None] = []
+        stop = twin.journal.listen(lambda e: heard.append(e.connection)
+                                   if e.event == "heard" else None)
+        twin.trigger("crowd", "quiet", 1)  # no listener for these: built when read
+        twin.trigger("crowd", "heard", 2)  # a listener: built at once, then told
+        stop()
+        for client in clients:
+            assert [m.data for m in await client.wait_for("heard")] == [2]
+        ids = {client.socket_id for client in clients}
+        for name in ("quiet", "heard"):
+            out = twin.journal.frames(direction="out", event=name)
+            assert {e.connection for e in out} == ids and len(out) == 20
+            assert [e.seq for e in out] == list(range(out[0].seq, out[0].seq + 20))
+            assert all(e.kind == "frame" and e.detail == {"opcode": 1} and e.json["channel"]
+                       == "crowd" for e in out)
+            delivered = twin.recorder.delivered(event=name)
+            assert [d.socket_id for d in delivered] == [e.connection for e in out]
+        assert heard == [e.connection for e in twin.journal.frames(event="heard")]
+        for client in clients:
+            await client.close()
