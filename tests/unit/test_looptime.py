@@ -11,7 +11,7 @@ import pytest
 
 from wiretwin.runtime.clock import sleep as clock_sleep
 from wiretwin.runtime.looptime import LoopTime
-from wiretwin.runtime.parking import parked, wait_idle
+from wiretwin.runtime.parking import busy, parked, wait_idle
 
 
 @pytest.fixture
@@ -305,3 +305,19 @@ async def test_the_clock_refuses_another_loop(lt: LoopTime) -> None:
 
     with pytest.raises(RuntimeError, match="its own loop"):
         await asyncio.to_thread(elsewhere)
+
+
+async def test_a_wait_on_a_future_just_resolved_looks_parked_until_its_callbacks_run() -> None:
+    # Why a settle looks once more after a turn of the loop (Driver._quiesce): a task in
+    # asyncio.wait([future], timeout=30) (discord.py's rate limiter, for one) is woken by
+    # the future's callbacks; right after set_result they have not run yet.
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[None] = loop.create_future()
+    task = asyncio.create_task(asyncio.wait([future], timeout=30))
+    await asyncio.sleep(0)
+    assert busy([task], after=loop.time() + 5) == []  # parked on its 30 s timeout
+    future.set_result(None)
+    assert busy([task], after=loop.time() + 5) == []  # not woken yet
+    await asyncio.sleep(0)
+    assert busy([task], after=loop.time() + 5) == [task]  # now it will run
+    await task

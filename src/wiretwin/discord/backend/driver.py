@@ -153,12 +153,15 @@ class Driver(UserActions):
                        timeout: float, any_timer: bool = False) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        current = asyncio.current_task()
         while True:
             await self._sync_gateway(synced, deadline)
-            pending = busy([t for t in asyncio.all_tasks() if t is not current
-                            and t not in before and not t.done() and not _infrastructure(t)],
-                           after=None if any_timer else deadline)
+            pending = self._busy(before, deadline, any_timer)
+            if not pending:
+                # A future resolved this turn wakes its waiters only once its callbacks
+                # have run (``asyncio.wait``'s, say, in discord.py's rate limiter): until
+                # then the waiting task still looks parked on its timeout. Let them run.
+                await asyncio.sleep(0)
+                pending = self._busy(before, deadline, any_timer)
             if not pending:
                 return
             remaining = deadline - loop.time()
@@ -171,6 +174,14 @@ class Driver(UserActions):
                 f"the bot was still busy after {timeout:g}s; its unfinished tasks:\n"
                 f"{shown}\n(a handler waiting for something that never comes? pass a "
                 "longer timeout= if it is just slow)")
+
+    @staticmethod
+    def _busy(before: set[asyncio.Task[Any]], deadline: float,
+              any_timer: bool) -> list[asyncio.Task[Any]]:
+        current = asyncio.current_task()
+        return busy([t for t in asyncio.all_tasks() if t is not current
+                     and t not in before and not t.done() and not _infrastructure(t)],
+                    after=None if any_timer else deadline)
 
     async def _sync_gateway(self, synced: dict[str, int], deadline: float) -> None:
         """Ping (at the websocket level) every bot connection that was sent something since
