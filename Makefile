@@ -55,8 +55,10 @@ LAVALINK_MATRIX_JAVA_STAMP := $(LAVALINK_MATRIX_JAVA_DIR)/target/.wiretwin-insta
 # The web console's browser tests (playwright-core, and pusher-js for the page it talks to).
 CONSOLE_DIR := tests/console
 CONSOLE_STAMP := $(CONSOLE_DIR)/node_modules/.wiretwin-installed
-# The wiretwin npm package (its vitest tests drive pusher-js and discord.js through it) and
-# the React dashboard example (the Pusher testing guide's component tests); tests/js runs both.
+# The wiretwin npm package (its vitest tests drive pusher-js and discord.js through it; its
+# Playwright tests drive a pusher-js page in $(CHROMIUM) with @playwright/test, which
+# downloads no browser) and the React dashboard example (the Pusher testing guide's
+# component tests); tests/js runs both.
 JS_PKG_DIR := js/wiretwin
 JS_PKG_STAMP := $(JS_PKG_DIR)/node_modules/.wiretwin-installed
 DASHBOARD_DIR := js/examples/pusher-dashboard

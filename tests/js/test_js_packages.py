@@ -1,10 +1,11 @@
 """The JavaScript side of the repository, run from pytest so the suite keeps one entry
 point: the ``wiretwin`` npm package (``js/wiretwin``: its types checked by ``tsc``, its
-vitest tests driving pusher-js, discord.js and a Lavalink websocket through it, and its
-jest glue under jest) and the React dashboard example
+vitest tests driving pusher-js, discord.js and a Lavalink websocket through it, its jest
+glue under jest and its Playwright fixtures under @playwright/test, with a pusher-js page
+in Debian's Chromium) and the React dashboard example
 (``js/examples/pusher-dashboard``: the Pusher testing guide's component tests, for real).
 
-Each vitest run starts ``wiretwin serve`` from this checkout (``WIRETWIN_BIN`` is the
+Each run starts ``wiretwin serve`` from this checkout (``WIRETWIN_BIN`` is the
 virtualenv's ``wiretwin`` command, ``PYTHONPATH`` this tree's ``src``)."""
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ PACKAGES = {
 }
 #: A whole run takes a few seconds; this is only ever reached when something hangs.
 TIMEOUT = 180
+#: The browser the Playwright tests launch (js/wiretwin/playwright.config.ts).
+CHROMIUM = Path("/usr/bin/chromium")
 
 
 def _env() -> dict[str, str]:
@@ -34,6 +37,7 @@ def _env() -> dict[str, str]:
     env["NO_COLOR"] = "1"
     env.pop("FORCE_COLOR", None)
     env.pop("WIRETWIN_ADMIN_TOKEN", None)  # the tests choose their own tokens
+    env.pop("WIRETWIN_SETTINGS_FILE", None)  # the Playwright tests start their own serve
     return env
 
 
@@ -72,3 +76,15 @@ def test_jest_suite_passes() -> None:
     """The package's jest glue (wiretwin/jest-setup, wiretwin/jest) under jest itself."""
     out = _run(PACKAGES["wiretwin"], "jest", "--ci")
     assert "Tests:" in out and " failed" not in out, out[-2000:]
+
+
+def test_playwright_suite_passes() -> None:
+    """The package's Playwright fixtures (wiretwin/playwright) under @playwright/test: a
+    pusher-js page in Chromium hears what the Pusher twin publishes, each test from reset
+    twins."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"the Playwright tests need Debian's chromium ({CHROMIUM}): run "
+                    "`make install`")
+    out = _run(PACKAGES["wiretwin"], "playwright", "test")
+    assert " failed" not in out and " flaky" not in out, out[-2000:]
+    assert " passed (" in out, out[-2000:]
