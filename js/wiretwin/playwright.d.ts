@@ -44,7 +44,8 @@ export interface TwinsWorkerFixtures {
 }
 
 export interface TwinsTestFixtures {
-  /** The worker's twins, reset before the test (see `twinsReset`). */
+  /** The worker's twins, reset before each test (see `twinsReset`): an automatic fixture,
+   * set up before the test's beforeEach hooks and other fixtures. */
   twins: RunningTwins;
 }
 

@@ -1,6 +1,6 @@
 // Playwright glue: `test` from @playwright/test with the twins as fixtures. Each worker
 // starts `wiretwin serve` once (or connects to twins already running), and the `twins`
-// fixture resets them before each test that asks for it.
+// fixture resets them before each test.
 import { test as base, expect } from '@playwright/test';
 
 import { TWIN_NAMES, connectTwins, startTwins } from './twins.js';
@@ -52,8 +52,11 @@ export const test = base.extend({
     }
   }, { scope: 'worker', timeout: 0, title: 'wiretwin serve' }],
 
+  // The worker's twins, reset. Automatic, so the reset comes first, before the test's
+  // beforeEach hooks and other fixtures: a page a hook opens meets reset twins, and no
+  // reset cuts its connection when the test asks for `twins` afterwards.
   twins: [async ({ workerTwins, twinsReset }, use) => {
     if (twinsReset) await workerTwins.reset(twinsReset === true ? undefined : twinsReset);
     await use(workerTwins);
-  }, { title: 'reset the twins' }],
+  }, { auto: true }],
 });
