@@ -193,7 +193,8 @@ def test_listeners_hear_every_batched_frame_in_order() -> None:
 # -- encode_texts -------------------------------------------------------------------------
 
 
-def test_encode_texts_is_each_text_frame_joined() -> None:
-    texts = ["", "a", "x" * 125, "y" * 126, "z" * 65535, "w" * 65536, "é" * 70, "日本" * 30]
+@pytest.mark.parametrize("extra", [[], ["é" * 70, "日本" * 30], ["\x7f\x80"]])
+def test_encode_texts_is_each_text_frame_joined(extra: list[str]) -> None:
+    texts = ["", "a", "x" * 125, "y" * 126, "z" * 65535, "w" * 65536, "\x00~\x7f", *extra]
     assert encode_texts(texts) == b"".join(encode_text(t) for t in texts)
     assert encode_texts([]) == b""

@@ -131,3 +131,41 @@ async def test_player_update_text_is_compact_of_player_update(guild: str, connec
     assert wire.player_update_text(player, now_ms) == compact(
         wire.player_update(player, now_ms))
     player.dispose()
+
+
+async def _update_log(with_ticker: bool, seed: int) -> list[tuple[float, str]]:
+    """When each player's updates fell due, and in what order: players starting and
+    going at random, with two intervals, on separate timers or on a reporting ticker."""
+    clock = VirtualClock(EPOCH)
+    log: list[tuple[float, str]] = []
+
+    def report(players: list[Player]) -> None:
+        log.extend((clock.monotonic(), player.guild_id) for player in players)
+
+    ticker = UpdateTicker(clock, report) if with_ticker else None
+    callbacks = PlayerCallbacks(lambda p: None, lambda p: None,
+                                lambda p: log.append((clock.monotonic(), p.guild_id)))
+    rng = random.Random(seed)
+    players: list[Player] = []
+    for step in range(60):
+        if rng.random() < 0.6 or not players:
+            player = Player(str(step), clock, callbacks, rng.choice([2.5, 5.0]), 1e9,
+                            ticker=ticker)
+            player.reschedule_update()
+            players.append(player)
+        else:
+            players.pop(rng.randrange(len(players))).dispose()
+        await clock.advance(rng.choice([0.0, 0.5, 2.5, 5.0]))
+    await clock.advance(20)
+    for player in players:
+        player.dispose()
+    return log
+
+
+@pytest.mark.parametrize("seed", range(8))
+async def test_a_reporting_ticker_keeps_separate_timers_order(seed: int) -> None:
+    """Groups that move on whole, groups that merge into one already due, groups of
+    mixed intervals: the order is the one separate timers give."""
+    separate, ticked = await _update_log(False, seed), await _update_log(True, seed)
+    assert len(separate) > 50
+    assert ticked == separate

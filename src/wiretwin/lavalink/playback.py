@@ -34,6 +34,20 @@ class VoiceState:
     channel_id: str | None = None
 
 
+class _Group:
+    """The players whose next update is due at one clock reading, in the order they
+    joined, and the timer that fires for them. ``interval`` is the interval all of them
+    joined with (None once they differ): such a group moves on whole."""
+
+    __slots__ = ("due", "handle", "interval", "members")
+
+    def __init__(self, due: float, interval: float) -> None:
+        self.due = due
+        self.interval: float | None = interval
+        self.members: dict[Player, None] = {}
+        self.handle: TimerHandle | None = None
+
+
 class UpdateTicker:
     """The ``playerUpdate`` schedules of many players, one clock timer per due instant.
 
@@ -41,69 +55,70 @@ class UpdateTicker:
     the order they joined it, as separate timers would. Without it every player would cost
     a timer per interval, and a virtual hour of 1,000 players 720,000 timer firings.
 
-    With ``report``, the players due at one instant are reported together: each is
-    rescheduled, then ``report`` gets them all, in order, to send their updates as one
-    batch (the model does; see :meth:`Player.tick` for one player's share).
+    With ``report``, the players due at one instant are reported together: they are
+    rescheduled (a group whose players share an interval moves on as a whole, in one
+    step, unless another group is already due then), then ``report`` gets them all, in
+    order, to send their updates as one batch (the model does; see :meth:`Player.tick`
+    for one player's share).
     """
 
     def __init__(self, clock: Clock,
                  report: Callable[[list[Player]], None] | None = None) -> None:
         self.clock = clock
         self.report = report
-        self._groups: dict[float, tuple[TimerHandle, dict[Player, None]]] = {}
+        self._groups: dict[float, _Group] = {}
 
-    def schedule(self, player: Player, delay: float) -> float:
-        """Tick ``player`` after ``delay``; returns the due reading (to cancel with)."""
+    def schedule(self, player: Player, delay: float) -> _Group:
+        """Tick ``player`` after ``delay``; returns its group (to cancel with)."""
         due = self.clock.monotonic() + delay
         group = self._groups.get(due)
         if group is None:
-            group = (self.clock.call_later(delay, lambda: self._fire(due)), {})
-            self._groups[due] = group
-        group[1][player] = None
-        return due
+            group = self._arm(_Group(due, delay), delay)
+        elif group.interval != delay:
+            group.interval = None
+        group.members[player] = None
+        return group
 
-    def cancel(self, player: Player, due: float) -> None:
-        group = self._groups.get(due)
-        if group is None:
+    def cancel(self, player: Player, group: _Group) -> None:
+        members = group.members
+        members.pop(player, None)
+        if not members and self._groups.get(group.due) is group:
+            if group.handle is not None:
+                group.handle.cancel()
+            del self._groups[group.due]
+
+    def _arm(self, group: _Group, delay: float) -> _Group:
+        self._groups[group.due] = group
+        group.handle = self.clock.call_later(delay, lambda: self._fire(group))
+        return group
+
+    def _fire(self, group: _Group) -> None:
+        if self._groups.get(group.due) is not group:
             return
-        group[1].pop(player, None)
-        if not group[1]:
-            group[0].cancel()
-            del self._groups[due]
-
-    def _fire(self, due: float) -> None:
-        group = self._groups.get(due)
-        if group is None:
+        del self._groups[group.due]
+        group.handle = None
+        members = group.members
+        if self.report is None:
+            while members:
+                player = next(iter(members))
+                del members[player]
+                player._update_group = None
+                player.tick()
             return
-        members = group[1]
-        if self.report is not None:
-            del self._groups[due]
-            players = list(members)
-            members.clear()
-            self._reschedule(players)
-            self.report(players)
-            return
-        while members:
-            player = next(iter(members))
-            del members[player]
-            player.tick()
-        self._groups.pop(due, None)
-
-
-    def _reschedule(self, players: list[Player]) -> None:
-        """:meth:`Player.reschedule_update` for each of ``players``, in order (one group
-        lookup per interval rather than per player)."""
-        joined: dict[float, tuple[float, dict[Player, None]]] = {}
+        players = list(members)
+        interval = group.interval
+        if interval is not None and players:
+            due = self.clock.monotonic() + interval
+            if due not in self._groups:  # the whole group moves on, each player in it
+                group.due = due
+                self._arm(group, interval)
+                self.report(players)
+                return
+        members.clear()
         for player in players:
-            player._update_timer = None
-            interval = player.update_interval
-            found = joined.get(interval)
-            if found is None:
-                due = self.schedule(player, interval)
-                joined[interval] = found = (due, self._groups[due][1])
-            else:
-                found[1][player] = None
-            player._update_due = found[0]
+            player._update_group = None
+            player._schedule_update()
+        self.report(players)
 
 
 class PlaybackListener(Protocol):
@@ -152,7 +167,7 @@ class Player:
     _cleanup_timer: TimerHandle | None = field(default=None, repr=False)
     #: Shared update schedule (the model's); without one the player keeps its own timer.
     ticker: UpdateTicker | None = field(default=None, repr=False)
-    _update_due: float | None = field(default=None, repr=False)
+    _update_group: _Group | None = field(default=None, repr=False)
     #: What hears of every change (the voice link sending this player's audio), if any.
     listener: PlaybackListener | None = field(default=None, repr=False)
 
@@ -165,12 +180,16 @@ class Player:
     @property
     def position(self) -> int:
         """Milliseconds into the current track (0 without one)."""
+        return self.position_at(self.clock.monotonic())
+
+    def position_at(self, now: float) -> int:
+        """:attr:`position` at the clock reading ``now`` (one reading for many players)."""
         track, since = self.track, self._since
         if track is None:
             return 0
         position = self._base
         if since is not None:
-            position += int((self.clock.monotonic() - since) * 1000)
+            position += int((now - since) * 1000)
         info = track.info
         if not info.is_stream and position > info.length:
             position = info.length
@@ -266,7 +285,7 @@ class Player:
 
     def _schedule_update(self) -> None:
         if self.ticker is not None:
-            self._update_due = self.ticker.schedule(self, self.update_interval)
+            self._update_group = self.ticker.schedule(self, self.update_interval)
         else:
             self._update_timer = self.clock.call_later(self.update_interval, self.tick)
 
@@ -279,16 +298,16 @@ class Player:
         """The first half of :meth:`tick`: the next update is due an interval from now
         (a ticker reporting many players at once reschedules each, then reports them)."""
         self._update_timer = None
-        self._update_due = None
+        self._update_group = None
         self._schedule_update()
 
     def _cancel_updates(self) -> None:
         if self._update_timer is not None:
             self._update_timer.cancel()
             self._update_timer = None
-        if self._update_due is not None and self.ticker is not None:
-            self.ticker.cancel(self, self._update_due)
-            self._update_due = None
+        if self._update_group is not None and self.ticker is not None:
+            self.ticker.cancel(self, self._update_group)
+            self._update_group = None
 
     def _finished(self) -> None:
         self._end_timer = None

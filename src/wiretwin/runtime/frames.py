@@ -7,7 +7,7 @@ a fan-out encodes once and writes the same bytes to every socket.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
+from collections.abc import Sequence
 from enum import IntEnum
 
 
@@ -37,22 +37,30 @@ def encode_text(text: str) -> bytes:
     return encode_frame(Opcode.TEXT, text.encode())
 
 
-#: The two-byte headers of final text frames shorter than 126 bytes, by length.
-_SHORT_TEXT = tuple(bytes((0x80 | Opcode.TEXT, length)) for length in range(126))
+#: The headers of final text frames shorter than 126 bytes, by length, as text of
+#: code points below 256 (each code point one byte in Latin-1).
+_SHORT_HEADERS = tuple(chr(0x80 | Opcode.TEXT) + chr(length) for length in range(126))
 
 
-def encode_texts(texts: Iterable[str]) -> bytes:
-    """Text frames one after another: :func:`encode_text` of each, joined."""
-    parts: list[bytes] = []
-    add = parts.append
-    for text in texts:
-        payload = text.encode()
-        if len(payload) < 126:
-            add(_SHORT_TEXT[len(payload)])
-            add(payload)
-        else:
-            add(encode_frame(Opcode.TEXT, payload))
-    return b"".join(parts)
+def _header(length: int) -> str:
+    if length < 126:
+        return _SHORT_HEADERS[length]
+    if length < 1 << 16:
+        return "\x81\x7e" + struct.pack("!H", length).decode("latin-1")
+    return "\x81\x7f" + struct.pack("!Q", length).decode("latin-1")
+
+
+def encode_texts(texts: Sequence[str]) -> bytes:
+    """Text frames one after another: :func:`encode_text` of each, joined.
+
+    ASCII texts (a twin's JSON usually is) are framed as text and encoded once: with the
+    headers' bytes spelled as code points below 256, Latin-1 gives every byte as is."""
+    if not all(map(str.isascii, texts)):
+        return b"".join([encode_text(text) for text in texts])
+    parts: list[str] = [""] * (2 * len(texts))
+    parts[1::2] = texts
+    parts[0::2] = [_header(len(text)) for text in texts]
+    return "".join(parts).encode("latin-1")
 
 
 def encode_close(code: int, reason: str = "") -> bytes:
