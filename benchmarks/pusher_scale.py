@@ -27,13 +27,17 @@ is asserted (the machines here are shared and noisy).
 Figures of one run on a shared 2-core machine (bare aiohttp / twin / ratio):
 
     load, p50 / p95 / p99 (ms)      16.5 / 28.7 / 31.6    9.0 / 16.7 / 19.1     p99 0.60x
-    idle, RSS per connection        14.3 KB               21.8 KB               1.52x
+    idle, RSS per connection        14.6 KB               20.8 KB               1.42x
     fan-out to 10,000, deliveries/s 102,100               110,000               1.08x
 
-The idle ratio is 1.49x to 1.52x across runs (the twin's 21.8 KB is steady, the bare
-server's moves); before the twin's per-connection objects were slimmed it was 25.3 KB,
-1.73x, and a fan-out to 10,000 ran at 0.4x to 0.8x the bare loop. The load and fan-out
-ratios vary by about 0.2 from run to run here.
+The idle ratio was 1.49x to 1.52x (21.8 KB) before the journal's frame entries shared
+one read-only ``detail`` per opcode; before the twin's per-connection objects were
+slimmed it was 25.3 KB, 1.73x, and a fan-out to 10,000 ran at 0.4x to 0.8x the bare
+loop. Of the twin's ~6 KB beyond the bare server (tracemalloc), the journal's entries
+for the connection (open, connection_established, subscribe, subscription_succeeded)
+are ~0.8 KB, the route and handler frames held for the connection's life ~1.2 KB, the
+recorder, model, timers and the wire socket the rest. The load and fan-out ratios vary
+by about 0.2 from run to run here.
 
 Run: ``.venv/bin/python benchmarks/pusher_scale.py [load|idle|fanout|all] [--duration 30]``
 """

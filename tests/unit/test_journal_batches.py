@@ -4,8 +4,12 @@ recording would have made them, under the same bounds, waits and listeners."""
 from __future__ import annotations
 
 import asyncio
+import copy
+import json
+import pickle
 import random
 import threading
+from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -198,3 +202,23 @@ def test_encode_texts_is_each_text_frame_joined(extra: list[str]) -> None:
     texts = ["", "a", "x" * 125, "y" * 126, "z" * 65535, "w" * 65536, "\x00~\x7f", *extra]
     assert encode_texts(texts) == b"".join(encode_text(t) for t in texts)
     assert encode_texts([]) == b""
+
+
+# -- frame details --------------------------------------------------------------------
+
+
+def test_frame_entries_share_one_read_only_detail() -> None:
+    journal = Journal("t", VirtualClock(1.0))
+    first = journal.record_frame("c1", "out", "a")
+    second = journal.record_frame("c2", "in", b"\x01", opcode=2)
+    third = journal.record_frame("c3", "out", "b")
+    assert first.detail == {"opcode": 1} and second.detail == {"opcode": 2}
+    assert first.detail is third.detail  # one dict for every text frame
+    with pytest.raises(TypeError, match="read-only"):
+        first.detail["opcode"] = 9
+    with pytest.raises(TypeError, match="read-only"):
+        first.detail.update(opcode=9)
+    assert third.detail == {"opcode": 1}
+    assert copy.deepcopy(first) == first and pickle.loads(pickle.dumps(first)) == first
+    exported = asdict(first)["detail"]
+    assert exported == {"opcode": 1} and json.dumps(exported) == '{"opcode": 1}'

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import repeat
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, NoReturn
 
 from .clock import Clock
 from .waiters import WaitableLog
@@ -52,6 +52,35 @@ ITEM_OVERHEAD = 80
 _LAZY_FROM = 16
 _MAPPINGS = ("request_headers", "response_headers", "query")
 _BODIES = ("request_body", "response_body", "request_body_base64", "response_body_base64")
+
+
+class _FrameDetail(dict[str, Any]):
+    """A frame entry's ``detail`` (its opcode): one read-only dict shared by every frame
+    of that opcode, since a journal holds tens of thousands of frames."""
+
+    __slots__ = ()
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("a journal frame's detail is shared by other entries: read-only")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _read_only
+    __ior__ = _read_only
+
+    def __reduce__(self) -> tuple[Callable[[int], dict[str, Any]], tuple[int]]:
+        return _frame_detail, (self["opcode"],)
+
+    def __copy__(self) -> _FrameDetail:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _FrameDetail:
+        return self
+
+
+_FRAME_DETAILS = tuple(_FrameDetail(opcode=opcode) for opcode in range(16))
+
+
+def _frame_detail(opcode: int) -> dict[str, Any]:
+    return _FRAME_DETAILS[opcode] if 0 <= opcode < 16 else {"opcode": opcode}
 
 
 @dataclass(slots=True)
@@ -229,9 +258,9 @@ class Journal:
         if not isinstance(data, str):  # bytes, or aiohttp's bytearray for control frames
             return self._add("frame", connection=connection, direction=direction, event=event,
                              data=base64.b64encode(data).decode(), binary=True,
-                             detail={"opcode": opcode})
+                             detail=_frame_detail(opcode))
         return self._add("frame", connection=connection, direction=direction, event=event,
-                         data=data, detail={"opcode": opcode})
+                         data=data, detail=_frame_detail(opcode))
 
     def record_frames(self, connection: str, direction: Direction, texts: Sequence[str], *,
                       event: str | None = None) -> None:
@@ -380,7 +409,7 @@ class _Frames:
     def entry(self, index: int) -> Entry:
         return Entry(self.first_seq + index, "frame", self.twin, self.wall, self.twin_time,
                      self.connection, self.direction, self.event, self.texts[index], False,
-                     {"opcode": 1})
+                     _FRAME_DETAILS[1])
 
 
 @dataclass(slots=True)
@@ -400,7 +429,7 @@ class _FanOut:
     def entry(self, index: int) -> Entry:
         return Entry(self.first_seq + index, "frame", self.twin, self.wall, self.twin_time,
                      self.connections[index], self.direction, self.event, self.text, False,
-                     {"opcode": 1})
+                     _FRAME_DETAILS[1])
 
 
 def _write(entries: Iterable[Entry], out: IO[str]) -> int:
