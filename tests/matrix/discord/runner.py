@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
-from wiretwin.runtime.threads import LoopThread
-
 from ..core import Unsupported
+from ..session import LoopSession
 from .checks import BODIES
 from .harness import BotProcess, DiscordCase
 from .libraries import DiscordLibrary
@@ -17,28 +16,19 @@ from .libraries import DiscordLibrary
 SCENARIO_TIMEOUT = 60.0
 
 
-class Session:
+class Session(LoopSession):
+    timeout = SCENARIO_TIMEOUT
+
     def __init__(self, entry: DiscordLibrary) -> None:
+        super().__init__(entry.library.name)
         self.entry = entry
-        self.thread = LoopThread(name=f"matrix-{entry.library.name}")
         self.case = DiscordCase(entry.command, entry.max_concurrency)
-        self._started = False
         #: The bot's errors before this scenario (each scenario answers for its own).
         self._errors_from = 0
         self._errors_bot: BotProcess | None = None
 
-    def open(self) -> None:
-        self.thread.start()
-        self._started = True
-        try:
-            self.thread.run(self.case.open(), timeout=SCENARIO_TIMEOUT)
-        except BaseException:
-            self.close()
-            raise
-
-    def run(self, scenario: str) -> None:
-        """Run one scenario; raises what failed."""
-        self.thread.run(self._run(scenario), timeout=SCENARIO_TIMEOUT + 5)
+    async def _open(self) -> None:
+        await self.case.open()
 
     async def _run(self, scenario: str) -> None:
         body = BODIES.get(scenario)
@@ -66,13 +56,8 @@ class Session:
             return ""
         return f"; the bot reported: {_first_line(errors[0].get('message', ''))[:240]}"
 
-    def close(self) -> None:
-        try:
-            if self._started:
-                self.thread.run(self.case.close(), timeout=SCENARIO_TIMEOUT)
-        finally:
-            self._started = False
-            self.thread.stop()
+    async def _close(self) -> None:
+        await self.case.close()
 
 
 def _first_line(what: object) -> str:
