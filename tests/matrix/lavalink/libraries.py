@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core import Library, npm_version, python_version
+from ..process import jar_version
 from . import js_clients, py_discord, py_lavalink, py_pomice
 from .harness import LavalinkCase
-from .js_clients import MODULES, jar_version
+from .js_clients import JAVA_TARGET, MODULES
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ LIBRARIES = [
     LavalinkLibrary(Library(
         "lavalink-client-java", "lavalink-client (Java)", "Java",
         "Lavalink v4 client (JVM, Kotlin)", "Maven dev.arbjerg:lavalink-client",
-        jar_version("lavalink-client"),
+        jar_version(JAVA_TARGET, "lavalink-client"),
         known_failures=dict.fromkeys(
             ("play", "pause-resume", "seek", "volume", "filters", "track-end-next",
              "player-update", "resume"),
