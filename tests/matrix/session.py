@@ -9,19 +9,26 @@ the service's scenario timeout.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import Generic, TypeVar
 
 from wiretwin.runtime.threads import LoopThread
 
+from .cells import Entry
 
-class LoopSession(ABC):
-    """A :class:`~.cells.LibrarySession` run in a thread of its own."""
+E = TypeVar("E", bound=Entry)
+
+
+class LoopSession(ABC, Generic[E]):
+    """A :class:`~.cells.LibrarySession` for one library's entry, run in a thread of its
+    own."""
 
     #: A whole scenario's limit (each wait inside has its own, shorter one); opening and
     #: closing have as long.
     timeout: float
 
-    def __init__(self, library: str) -> None:
-        self.thread = LoopThread(name=f"matrix-{library}")
+    def __init__(self, entry: E) -> None:
+        self.entry = entry
+        self.thread = LoopThread(name=f"matrix-{entry.library.name}")
         self._started = False
 
     def open(self) -> None:

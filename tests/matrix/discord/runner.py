@@ -12,16 +12,12 @@ from .checks import BODIES
 from .harness import BotProcess, DiscordCase
 from .libraries import DiscordLibrary
 
-#: A whole scenario's limit (each wait inside has its own, shorter one).
-SCENARIO_TIMEOUT = 60.0
 
-
-class Session(LoopSession):
-    timeout = SCENARIO_TIMEOUT
+class Session(LoopSession[DiscordLibrary]):
+    timeout = 60.0
 
     def __init__(self, entry: DiscordLibrary) -> None:
-        super().__init__(entry.library.name)
-        self.entry = entry
+        super().__init__(entry)
         self.case = DiscordCase(entry.command, entry.max_concurrency)
         #: The bot's errors before this scenario (each scenario answers for its own).
         self._errors_from = 0
@@ -38,7 +34,7 @@ class Session(LoopSession):
         self._errors_from = len(bot.errors()) if bot is not None else 0
         try:
             try:
-                async with asyncio.timeout(SCENARIO_TIMEOUT):
+                async with asyncio.timeout(self.timeout):
                     await body(self.case)
             except Exception as exc:
                 # What the library raised in the bot says more than the wait that ran out.

@@ -12,16 +12,12 @@ from .harness import LavalinkCase
 from .libraries import LavalinkLibrary
 from .scenarios import BODIES
 
-#: A whole scenario's limit (each wait inside has its own, shorter one).
-SCENARIO_TIMEOUT = 30.0
 
-
-class Session(LoopSession):
-    timeout = SCENARIO_TIMEOUT
+class Session(LoopSession[LavalinkLibrary]):
+    timeout = 30.0
 
     def __init__(self, entry: LavalinkLibrary) -> None:
-        super().__init__(entry.library.name)
-        self.entry = entry
+        super().__init__(entry)
         self.case = LavalinkCase(discord=entry.discord)
         self.driver: Any = None
 
@@ -31,10 +27,10 @@ class Session(LoopSession):
 
     async def _run(self, scenario: str) -> None:
         try:
-            async with asyncio.timeout(SCENARIO_TIMEOUT):
+            async with asyncio.timeout(self.timeout):
                 await BODIES[scenario](self.case, self.driver)
         finally:
-            async with asyncio.timeout(SCENARIO_TIMEOUT):
+            async with asyncio.timeout(self.timeout):
                 await self.driver.reset()
 
     async def _close(self) -> None:

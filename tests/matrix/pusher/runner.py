@@ -14,16 +14,12 @@ from .harness import PusherCase
 from .libraries import PusherLibrary
 from .server_scenarios import SERVER_SCENARIOS
 
-#: A whole scenario's limit (each wait inside has its own, shorter one).
-SCENARIO_TIMEOUT = 40.0
 
-
-class Session(LoopSession):
-    timeout = SCENARIO_TIMEOUT
+class Session(LoopSession[PusherLibrary]):
+    timeout = 40.0
 
     def __init__(self, entry: PusherLibrary) -> None:
-        super().__init__(entry.library.name)
-        self.entry = entry
+        super().__init__(entry)
         self.case = PusherCase()
         self.driver: Any = None
 
@@ -40,7 +36,7 @@ class Session(LoopSession):
         if body is None:
             raise Unsupported(f"no {self.entry.side} side for {scenario}")
         try:
-            async with asyncio.timeout(SCENARIO_TIMEOUT):
+            async with asyncio.timeout(self.timeout):
                 await body(self.case, self.driver)
         finally:
             if hasattr(self.driver, "reset"):
