@@ -16,13 +16,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from tests.chromium import CHROMIUM
 from tests.e2e.node_driver import NodeDriver
 
 from ..process import start_driver
 from .harness import TIMEOUT, PusherCase
 
 JS_DIR = Path(__file__).parent / "js"
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 class JsClient(NodeDriver):
