@@ -5,30 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.chromium import node_for_chromium
 
 HERE = Path(__file__).parent
-CHROMIUM = Path("/usr/bin/chromium")
 #: Seconds any one browser command may take (a wait's own timeout is shorter).
 COMMAND_TIMEOUT = 60.0
 #: Milliseconds a wait in the page may take.
 WAIT_MS = 20_000
 SCREENSHOTS = HERE.parent.parent / "build" / "screenshots"
-
-
-def tools() -> str:
-    """Node's path, or the test fails saying what to install."""
-    node = shutil.which("node")
-    if node is None or not CHROMIUM.exists():
-        pytest.fail("the console's browser tests need node and Debian's chromium: run "
-                    "`make test`, which installs both")
-    if not (HERE / "node_modules" / "playwright-core").is_dir():
-        pytest.fail(f"playwright-core is not installed in {HERE}: run `make test`")
-    return node
 
 
 class BrowserError(AssertionError):
@@ -45,7 +32,7 @@ class Browser:
 
     @classmethod
     async def launch(cls) -> Browser:
-        node = tools()
+        node = node_for_chromium(HERE, "the console's browser tests need")
         proc = await asyncio.create_subprocess_exec(
             node, str(HERE / "driver.mjs"), cwd=HERE, stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
@@ -160,4 +147,4 @@ async def assert_no_page_errors(browser: Browser) -> None:
 
 
 __all__ = ["SCREENSHOTS", "Browser", "BrowserError", "Page", "assert_no_page_errors",
-           "page_errors", "tools"]
+           "page_errors"]

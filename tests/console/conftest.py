@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from tests.chromium import pusher_js_app, served
+
 from .browser import Browser
 
 HERE = Path(__file__).parent
@@ -29,28 +31,12 @@ async def pages() -> AsyncIterator[tuple[str, list[dict[str, object]]]]:
     """The pusher-js page and its library on 127.0.0.1, and a webhook receiver that
     records what the twin posts to it."""
     received: list[dict[str, object]] = []
-    app = web.Application()
-    build = HERE / "node_modules" / "pusher-js" / "dist" / "web" / "pusher.min.js"
-
-    async def page(_: web.Request) -> web.FileResponse:
-        return web.FileResponse(HERE / "pusher_page.html")
-
-    async def library(_: web.Request) -> web.FileResponse:
-        return web.FileResponse(build)
+    app = pusher_js_app(HERE / "pusher_page.html", HERE)
 
     async def webhook(request: web.Request) -> web.Response:
         received.append(await request.json())
         return web.Response(text="ok")
 
-    app.router.add_get("/", page)
-    app.router.add_get("/pusher.min.js", library)
     app.router.add_post("/webhook", webhook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"http://127.0.0.1:{port}", received
-    finally:
-        await runner.cleanup()
+    async with served(app) as url:
+        yield url, received

@@ -6,17 +6,12 @@
 // {"id": n, "error": "..."}. Pages are numbered; they share one browser context (so the
 // console's cookie is set once). Every wait has a timeout: nothing sleeps.
 import { chromium } from 'playwright-core';
+import { launchChromium } from '../chromium.mjs';
 import readline from 'node:readline';
 import fs from 'node:fs';
 
 const out = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  // Chromium's background services would try the (closed) network at every start.
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium(chromium);
 const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
 const pages = [];
 const errors = [];

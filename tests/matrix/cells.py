@@ -1,5 +1,6 @@
-"""Running matrix cells under pytest, for any service: the library sessions a pytest
-process holds, and one cell's run from start to recorded result.
+"""Running matrix cells under pytest, for any service: the grid of cells a service's
+test is parametrised with, the library sessions a pytest process holds, and one cell's
+run from start to recorded result.
 
 A service brings a :class:`LibrarySession` factory (its twin, its driver and how to run
 one scenario); :func:`run_cell` does the rest: "not supported" cells are skipped with
@@ -10,15 +11,33 @@ for a library's known bug), and every outcome is written for the docs page.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import pytest
 
-from .core import Library, Result, Status, Unsupported, now, write_cell
+from .core import Library, Result, Scenario, Status, Unsupported, now, write_cell
 
 #: Services for which this pytest process recorded a cell (conftest.py merges them).
 RAN: set[str] = set()
+
+
+class Entry(Protocol):
+    """A service's entry for one library: the :class:`~.core.Library` and how to drive it."""
+
+    @property
+    def library(self) -> Library: ...
+
+
+def grid(entries: Sequence[Entry], scenarios: Sequence[Scenario]) -> pytest.MarkDecorator:
+    """A service's matrix test parametrised as ``(entry, scenario)``: every library that
+    can run here (one that cannot be built has no cells; the page says why) by every
+    scenario, library by library so that one session serves a library's cells in turn.
+    The test ids are ``<library>::<scenario>``."""
+    return pytest.mark.parametrize(("entry", "scenario"), [
+        pytest.param(entry, scenario.name, id=f"{entry.library.name}::{scenario.name}")
+        for entry in entries if entry.library.unavailable is None
+        for scenario in scenarios])
 
 
 class LibrarySession(Protocol):
@@ -87,6 +106,9 @@ def run_cell(service: str, library: Library, scenario: str, sessions: Sessions,
         record("unsupported", why)
         pytest.skip(f"not supported by {library.title}: {why}")
     known = library.known_failures.get(scenario)
+    # An intermittent failure is recorded and expected whatever this run did.
+    known_as = ("fails here on some runs" if scenario in library.intermittent
+                else "is known to fail here")
     try:
         sessions.get(library, make).run(scenario)
     except Unsupported as exc:
@@ -95,10 +117,12 @@ def run_cell(service: str, library: Library, scenario: str, sessions: Sessions,
     except Exception as exc:
         if known is not None:
             record("fail", known)
-            pytest.xfail(f"{library.title} is known to fail here: {known} "
-                         f"(this run: {reason(exc)})")
+            pytest.xfail(f"{library.title} {known_as}: {known} (this run: {reason(exc)})")
         record("fail", reason(exc))
         raise
+    if known is not None and scenario in library.intermittent:
+        record("fail", known)
+        pytest.xfail(f"{library.title} {known_as}: {known} (this run: it passed)")
     record("pass", "")
     if known is not None:
         pytest.fail(f"{library.title} passes {scenario} now: take it out of known_failures")

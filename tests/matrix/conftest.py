@@ -1,11 +1,14 @@
-"""The conformance matrices' session end: each pytest process (each xdist worker) that
-ran matrix cells merges every recorded cell into ``build/matrix/<service>.json``."""
+"""The conformance matrices' fixtures: the library sessions a matrix test module's cells
+share, and the session end, where each pytest process (each xdist worker) that ran matrix
+cells merges every recorded cell into ``build/matrix/<service>.json``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from .cells import RAN
+from .cells import RAN, Sessions
 from .core import merge
 from .discord import scenarios as discord_scenarios
 from .discord.libraries import LIBRARIES as DISCORD_LIBRARIES
@@ -13,6 +16,14 @@ from .lavalink import scenarios as lavalink_scenarios
 from .lavalink.libraries import LIBRARIES as LAVALINK_LIBRARIES
 from .pusher import scenarios as pusher_scenarios
 from .pusher.libraries import LIBRARIES as PUSHER_LIBRARIES
+
+
+@pytest.fixture(scope="module")
+def sessions() -> Iterator[Sessions]:
+    """The library sessions of one matrix module's cells (the last is closed at its end)."""
+    held = Sessions()
+    yield held
+    held.close()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -62,10 +62,19 @@ class Library:
     version: Callable[[], str]
     unsupported: dict[str, str] = field(default_factory=dict)
     known_failures: dict[str, str] = field(default_factory=dict)
+    #: Known failures that depend on timing the twin does not control: the cell is
+    #: recorded as failing (with the reason) and the test is an expected failure whether
+    #: or not this run hit it, so the page and the suite do not change from run to run.
+    intermittent: frozenset[str] = frozenset()
     #: Set when the library cannot be built or run here at all (why).
     unavailable: str | None = None
     #: What a user of the library should know about how it was driven (the page shows it).
     note: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.intermittent <= self.known_failures.keys():
+            raise ValueError(f"{self.name}: an intermittent failure needs its reason in "
+                             "known_failures")
 
     def info(self) -> dict[str, Any]:
         try:

@@ -4,16 +4,21 @@ told and what is recorded for the page."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.matrix import cells, core
-from tests.matrix.core import Library, Unsupported
+from tests.matrix.core import Library, Scenario, Unsupported
 
 LIB = Library("lib", "Lib", "Python", "client", "PyPI lib", lambda: "1.0",
               unsupported={"nope": "it has no API for that"},
               known_failures={"buggy": "its own bug"})
+#: Fails on some runs only, in "fine" (this session passes it) and "broken" (it fails).
+FLAKY = Library("flaky", "Flaky", "Python", "client", "PyPI flaky", lambda: "1.0",
+                known_failures=dict.fromkeys(("fine", "broken"), "a race of its own"),
+                intermittent=frozenset({"fine", "broken"}))
 
 
 class FakeSession:
@@ -32,8 +37,9 @@ class FakeSession:
         pass
 
 
-def _cell(matrix_dir: Path, scenario: str) -> dict[str, str]:
-    data = json.loads((matrix_dir / ".cells" / "svc" / f"lib--{scenario}.json").read_text())
+def _cell(matrix_dir: Path, scenario: str, library: str = "lib") -> dict[str, str]:
+    path = matrix_dir / ".cells" / "svc" / f"{library}--{scenario}.json"
+    data = json.loads(path.read_text())
     result: dict[str, str] = data["result"]
     return result
 
@@ -66,3 +72,40 @@ def test_each_outcome_is_told_to_pytest_and_recorded(
     assert FakeSession.opened == 1  # one session served every scenario
     assert sorted(cells.RAN) == ["svc"]
     sessions.close()
+
+
+def test_an_intermittent_failure_is_recorded_and_expected_whatever_the_run_did(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(core, "MATRIX_DIR", tmp_path)
+    monkeypatch.setattr(cells, "RAN", set())
+    sessions = cells.Sessions()
+    for scenario, this_run in (("fine", "it passed"), ("broken", "broken went wrong")):
+        expected = rf"Flaky fails here on some runs: a race of its own \(this run: {this_run}\)"
+        with pytest.raises(pytest.xfail.Exception, match=expected):
+            cells.run_cell("svc", FLAKY, scenario, sessions, FakeSession)
+        cell = _cell(tmp_path, scenario, "flaky")
+        assert (cell["status"], cell["reason"]) == ("fail", "a race of its own")
+    sessions.close()
+
+
+def test_an_intermittent_failure_needs_its_reason() -> None:
+    with pytest.raises(ValueError, match="needs its reason in known_failures"):
+        Library("lib", "Lib", "Python", "client", "PyPI lib", lambda: "1.0",
+                intermittent=frozenset({"racy"}))
+
+
+@dataclass(frozen=True)
+class Entry:
+    library: Library
+
+
+def test_the_grid_is_library_by_library_without_the_unavailable_ones() -> None:
+    gone = Library("gone", "Gone", "Go", "client", "Go module gone", lambda: "—",
+                   unavailable="cannot be downloaded")
+    scenarios = [Scenario("a", "A", ""), Scenario("b", "B", "")]
+    entries = [Entry(LIB), Entry(gone), Entry(FLAKY)]
+    mark = cells.grid(entries, scenarios)
+    argnames, params = mark.args
+    assert argnames == ("entry", "scenario")
+    assert [p.id for p in params] == ["lib::a", "lib::b", "flaky::a", "flaky::b"]
+    assert [p.values for p in params][:2] == [(entries[0], "a"), (entries[0], "b")]

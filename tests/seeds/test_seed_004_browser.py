@@ -8,45 +8,25 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pusher
 import pytest
-from aiohttp import web
 
+from tests.chromium import node_for_chromium, pusher_js_app, served
 from wiretwin.pusher import PusherTwin
 
 HERE = Path(__file__).parent / "browser"
-CHROMIUM = Path("/usr/bin/chromium")
 TIMEOUT = 30.0
 
 
 @pytest.fixture
 async def page_server() -> AsyncIterator[str]:
     """The page and pusher-js's browser build, on 127.0.0.1 (an ephemeral port)."""
-    app = web.Application()
-    build = HERE / "node_modules" / "pusher-js" / "dist" / "web" / "pusher.min.js"
-
-    async def page(_: web.Request) -> web.FileResponse:
-        return web.FileResponse(HERE / "page.html")
-
-    async def library(_: web.Request) -> web.FileResponse:
-        return web.FileResponse(build)
-
-    app.router.add_get("/", page)
-    app.router.add_get("/pusher.min.js", library)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        await runner.cleanup()
+    async with served(pusher_js_app(HERE / "page.html", HERE)) as url:
+        yield url + "/"
 
 
 async def _line(proc: asyncio.subprocess.Process, stderr: list[str]) -> dict[str, Any]:
@@ -61,18 +41,8 @@ async def _line(proc: asyncio.subprocess.Process, stderr: list[str]) -> dict[str
     return line
 
 
-def _tools() -> str:
-    node = shutil.which("node")
-    if node is None or not CHROMIUM.exists():
-        pytest.fail("this test needs node and Debian's chromium: run `make test`, which "
-                    "installs both")
-    if not (HERE / "node_modules" / "playwright-core").is_dir():
-        pytest.fail(f"playwright-core is not installed in {HERE}: run `make test`")
-    return node
-
-
 async def test_pusher_js_in_headless_chromium(page_server: str) -> None:
-    node = _tools()
+    node = node_for_chromium(HERE, "this test needs")
     async with PusherTwin() as twin:
         settings = twin.settings()
         query = (f"?key={twin.app.key}&port={twin.port}&channel=browser-updates"

@@ -22,6 +22,8 @@ from wiretwin.discord.model.entities import Guild
 from wiretwin.discord.twin import DiscordTwin
 from wiretwin.runtime.journal import Direction
 
+from ..process import start_driver
+
 #: How long any one wait in a scenario may take (only reached when a scenario fails).
 TIMEOUT = 10.0
 #: How long a bot may take to start and log in (a cold interpreter, imports, READY).
@@ -182,17 +184,8 @@ class DiscordCase:
 
     async def start_bot(self, shards: int | None = None) -> BotProcess:
         """A bot of the library, logged in (every shard READY, every guild cached)."""
-        argv = list(self.command(json.dumps(self.settings(shards))))
-        proc = await asyncio.create_subprocess_exec(
-            *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, limit=1 << 20)
-        bot = BotProcess(proc)
-        try:
-            await bot.expect(type="ready")
-        except BaseException:
-            await bot.close()
-            raise
-        return bot
+        return await start_driver(self.command(json.dumps(self.settings(shards))),
+                                  BotProcess, limit=1 << 20)
 
     async def close(self) -> None:
         await self.stop_bot()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import Library, npm_version, python_version
+from ..process import jar_version, java_command
 from .harness import Command
 
 HERE = Path(__file__).parent
@@ -20,7 +21,7 @@ ROOT = HERE.parents[2]
 JS_DIR = HERE / "js"
 MODULES = JS_DIR / "node_modules"
 GO_DIR = HERE / "go"
-JAVA_DIR = HERE / "java"
+JAVA_TARGET = HERE / "java" / "target"
 #: Where make install builds the Go bot (build/ is not committed).
 DISCORDGO_BOT = ROOT / "build" / "matrix-bin" / "discordgo-bot"
 RUST_DIR = HERE / "rust"
@@ -59,20 +60,8 @@ def _go_version(module: str) -> Callable[[], str]:
 
 def _java(main: str) -> Command:
     def command(settings: str) -> Sequence[str]:
-        target = JAVA_DIR / "target"
-        classpath = f"{target / 'classes'}:{target / 'dependency'}/*"
-        return [shutil.which("java") or "java", "-cp", classpath, main, settings]
+        return [*java_command(JAVA_TARGET, main), settings]
     return command
-
-
-def _jar_version(artifact: str) -> Callable[[], str]:
-    """The version of the jar Maven copied into target/dependency."""
-    def read() -> str:
-        jars = sorted((JAVA_DIR / "target" / "dependency").glob(f"{artifact}-[0-9]*.jar"))
-        if not jars:
-            raise OSError(f"no {artifact} jar: make install builds {JAVA_DIR}")
-        return jars[-1].stem.removeprefix(f"{artifact}-")
-    return read
 
 
 def _crate_version(crate: str) -> Callable[[], str]:
@@ -189,7 +178,8 @@ LIBRARIES = [
              "/api/v10; the gateway comes from the twin's /gateway. One Session per shard."),
         _binary(DISCORDGO_BOT)),
     DiscordLibrary(Library(
-        "jda", "JDA", "Java", "bot library", "Maven net.dv8tion:JDA", _jar_version("JDA"),
+        "jda", "JDA", "Java", "bot library", "Maven net.dv8tion:JDA",
+        jar_version(JAVA_TARGET, "JDA"),
         note="RestConfig().setBaseUrl(...) points its REST at the twin; the gateway comes "
              "from the twin's /gateway. Built with createLight (no member or emoji cache); "
              "the two shards through DefaultShardManagerBuilder.",

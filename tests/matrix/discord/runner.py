@@ -6,39 +6,25 @@ from __future__ import annotations
 
 import asyncio
 
-from wiretwin.runtime.threads import LoopThread
-
 from ..core import Unsupported
+from ..session import LoopSession
 from .checks import BODIES
 from .harness import BotProcess, DiscordCase
 from .libraries import DiscordLibrary
 
-#: A whole scenario's limit (each wait inside has its own, shorter one).
-SCENARIO_TIMEOUT = 60.0
 
+class Session(LoopSession[DiscordLibrary]):
+    timeout = 60.0
 
-class Session:
     def __init__(self, entry: DiscordLibrary) -> None:
-        self.entry = entry
-        self.thread = LoopThread(name=f"matrix-{entry.library.name}")
+        super().__init__(entry)
         self.case = DiscordCase(entry.command, entry.max_concurrency)
-        self._started = False
         #: The bot's errors before this scenario (each scenario answers for its own).
         self._errors_from = 0
         self._errors_bot: BotProcess | None = None
 
-    def open(self) -> None:
-        self.thread.start()
-        self._started = True
-        try:
-            self.thread.run(self.case.open(), timeout=SCENARIO_TIMEOUT)
-        except BaseException:
-            self.close()
-            raise
-
-    def run(self, scenario: str) -> None:
-        """Run one scenario; raises what failed."""
-        self.thread.run(self._run(scenario), timeout=SCENARIO_TIMEOUT + 5)
+    async def _open(self) -> None:
+        await self.case.open()
 
     async def _run(self, scenario: str) -> None:
         body = BODIES.get(scenario)
@@ -48,7 +34,7 @@ class Session:
         self._errors_from = len(bot.errors()) if bot is not None else 0
         try:
             try:
-                async with asyncio.timeout(SCENARIO_TIMEOUT):
+                async with asyncio.timeout(self.timeout):
                     await body(self.case)
             except Exception as exc:
                 # What the library raised in the bot says more than the wait that ran out.
@@ -66,13 +52,8 @@ class Session:
             return ""
         return f"; the bot reported: {_first_line(errors[0].get('message', ''))[:240]}"
 
-    def close(self) -> None:
-        try:
-            if self._started:
-                self.thread.run(self.case.close(), timeout=SCENARIO_TIMEOUT)
-        finally:
-            self._started = False
-            self.thread.stop()
+    async def _close(self) -> None:
+        await self.case.close()
 
 
 def _first_line(what: object) -> str:

@@ -10,7 +10,6 @@ import itertools
 import json
 import shutil
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from tests.e2e.node_driver import NodeDriver
 from wiretwin.drivers.payloads import DEFAULT_BOT_ID
 from wiretwin.runtime.journal import Entry
 
+from ..process import java_command, start_driver
 from .driver import TIMEOUT, Line
 from .harness import CHANNEL, LavalinkCase
 
@@ -157,39 +157,15 @@ async def start(case: LavalinkCase, library: str) -> JsLavalink:
 async def start_java(case: LavalinkCase) -> JsLavalink:
     """lavalink-client for Java's driver (java/, the same commands and lines)."""
     return await _start(case, "lavalink-client (Java)",
-                        [*_java(), "wiretwin.matrix.Driver", _settings(case)])
-
-
-def jar_version(artifact: str) -> Callable[[], str]:
-    """The version of ``artifact`` that Maven copied into java/target/dependency."""
-    def read() -> str:
-        jars = sorted((JAVA_TARGET / "dependency").glob(f"{artifact}-[0-9]*.jar"))
-        if not jars:
-            raise OSError(f"{artifact} is not built: run `make install`")
-        return jars[-1].stem.removeprefix(f"{artifact}-")
-
-    return read
-
-
-def _java() -> list[str]:
-    java = shutil.which("java")
-    if java is None:
-        raise RuntimeError("java is not on PATH (a JDK 17+ runs the Java client)")
-    if not (JAVA_TARGET / "classes" / "wiretwin" / "matrix").is_dir():
-        raise RuntimeError(f"the Java driver is not built in {JAVA_TARGET}: "
-                           "run `make install`")
-    return [java, "-cp", f"{JAVA_TARGET / 'classes'}:{JAVA_TARGET / 'dependency'}/*"]
+                        [*java_command(JAVA_TARGET, "wiretwin.matrix.Driver"),
+                         _settings(case)])
 
 
 async def _start(case: LavalinkCase, library: str, command: list[str]) -> JsLavalink:
     workdir = tempfile.TemporaryDirectory(prefix="wiretwin-lavalink-matrix-")
-    proc = await asyncio.create_subprocess_exec(
-        *command, cwd=workdir.name, stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    driver = JsLavalink(proc, library, workdir)
-    try:
+
+    async def connected(driver: JsLavalink) -> None:
         await driver.connected(case)
-    except BaseException:
-        await driver.close()
-        raise
-    return driver
+
+    return await start_driver(command, lambda proc: JsLavalink(proc, library, workdir),
+                              cwd=workdir.name, ready=connected)

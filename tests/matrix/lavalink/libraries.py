@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core import Library, npm_version, python_version
+from ..process import jar_version
 from . import js_clients, py_discord, py_lavalink, py_pomice
 from .harness import LavalinkCase
-from .js_clients import MODULES, jar_version
+from .js_clients import JAVA_TARGET, MODULES
 
 
 @dataclass(frozen=True)
@@ -19,10 +20,6 @@ class LavalinkLibrary:
     open: Callable[[LavalinkCase], Awaitable[Any]]
     #: Its players join voice through discord.py on a Discord twin.
     discord: bool = False
-    #: Known failures (in ``library.known_failures``) that depend on timing the twin does
-    #: not control: the cell is recorded as failing (with the reason) whether or not this
-    #: run hit it, so the page and the suite do not change from run to run.
-    intermittent: frozenset[str] = frozenset()
 
 
 def _js(name: str) -> Callable[[LavalinkCase], Awaitable[Any]]:
@@ -110,13 +107,13 @@ LIBRARIES = [
     LavalinkLibrary(Library(
         "moonlink.js", "moonlink.js", "JavaScript", "Lavalink v4 client (Node)",
         "npm moonlink.js", npm_version(MODULES / "moonlink.js"),
-        known_failures={"connect": MOONLINK_LATE},
+        known_failures={"connect": MOONLINK_LATE}, intermittent=frozenset({"connect"}),
         note=RAW_VOICE + "packetUpdate; its send option sends op 4. The other scenarios "
              "run once the node's first stats frame made it report ready (the clock moved "
              "a minute); after the drop in Node drop and resume, the same when the resumed "
              "ready came with the handshake. A ytsearch: query goes as its words "
              "(its search() adds the prefix); filters are sent by filters.apply()."),
-        _js("moonlink.js"), intermittent=frozenset({"connect"})),
+        _js("moonlink.js")),
     LavalinkLibrary(Library(
         "magmastream", "magmastream", "JavaScript", "Lavalink v4 client (Node)",
         "npm magmastream", npm_version(MODULES / "magmastream"),
@@ -133,7 +130,7 @@ LIBRARIES = [
     LavalinkLibrary(Library(
         "lavalink-client-java", "lavalink-client (Java)", "Java",
         "Lavalink v4 client (JVM, Kotlin)", "Maven dev.arbjerg:lavalink-client",
-        jar_version("lavalink-client"),
+        jar_version(JAVA_TARGET, "lavalink-client"),
         known_failures=dict.fromkeys(
             ("play", "pause-resume", "seek", "volume", "filters", "track-end-next",
              "player-update", "resume"),

@@ -15,12 +15,12 @@ from wiretwin.drivers import mafic as mafic_drivers
 from wiretwin.drivers import wavelink as wavelink_drivers
 from wiretwin.drivers.discord_voice import discord_voice_client
 
-from .driver import TIMEOUT, Line, Lines, left_voice, load_result, search_words
+from .driver import TIMEOUT, Lines, left_voice, load_result, search_words
 from .harness import CHANNEL, GUILD, LavalinkCase
-from .js_clients import node_resumed
+from .py_driver import PythonDriver
 
 
-class WavelinkDriver:
+class WavelinkDriver(PythonDriver):
     """wavelink 3: a ``wavelink.Node`` in ``wavelink.Pool``, its client logged in to the
     case's Discord twin; players join through discord.py (``channel.connect``)."""
 
@@ -50,23 +50,12 @@ class WavelinkDriver:
                     lines.add(type="update", position=payload.position)
                 super().dispatch(event, *args, **kwargs)
 
-        stack = contextlib.AsyncExitStack()
-        try:
+        async with contextlib.AsyncExitStack() as stack:
             client = await stack.enter_async_context(discord_voice_client(case.discord,
                                                                           Client))
             stack.push_async_callback(wavelink_drivers.close_pool)
             node = await wavelink_drivers.connect_node(client, case.twin, timeout=TIMEOUT)
-        except BaseException:
-            await stack.aclose()
-            raise
-        return cls(client, node, lines, stack)
-
-    async def expect(self, **match: Any) -> Line:
-        return await self.lines.expect(**match)
-
-    async def reconnected(self, case: LavalinkCase, since: int) -> Line:
-        await node_resumed(case, since)
-        return await self.expect(type="ready", resumed=True)
+            return cls(client, node, lines, stack.pop_all())
 
     async def _search(self, identifier: str) -> Any:
         words, search = search_words(identifier)
@@ -96,9 +85,6 @@ class WavelinkDriver:
         self.player = await wavelink_drivers.connect_player(self.client, guild, CHANNEL,
                                                             timeout=TIMEOUT)
 
-    async def play(self, guild: int, identifier: str) -> None:
-        await self.player.play(await self._one(identifier))
-
     async def queue(self, guild: int, identifiers: list[str]) -> None:
         first, *rest = [await self._one(i) for i in identifiers]
         self.player.autoplay = wavelink.AutoPlayMode.partial
@@ -108,12 +94,6 @@ class WavelinkDriver:
 
     async def pause(self, paused: bool) -> None:
         await self.player.pause(paused)
-
-    async def seek(self, position: int) -> None:
-        await self.player.seek(position)
-
-    async def volume(self, volume: int) -> None:
-        await self.player.set_volume(volume)
 
     async def timescale(self, speed: float) -> None:
         filters = self.player.filters
@@ -133,7 +113,7 @@ class WavelinkDriver:
         await self._stack.aclose()
 
 
-class MaficDriver:
+class MaficDriver(PythonDriver):
     """mafic 2: a node in its NodePool, its client logged in to the case's Discord twin;
     players join through discord.py (``channel.connect``)."""
 
@@ -149,14 +129,10 @@ class MaficDriver:
     async def open(cls, case: LavalinkCase) -> MaficDriver:
         assert case.discord is not None
         lines = Lines("mafic")
-        stack = contextlib.AsyncExitStack()
-        try:
+        async with contextlib.AsyncExitStack() as stack:
             bot = await stack.enter_async_context(mafic_drivers.MaficBot.start(
                 case.twin, case.discord, guild_id=GUILD, channel_id=CHANNEL))
-        except BaseException:
-            await stack.aclose()
-            raise
-        driver = cls(bot, lines, stack)
+            driver = cls(bot, lines, stack.pop_all())
         lines.add(type="ready", session_id=driver.session_id, resumed=False)
 
         # discord.py's own way to handle a client's events (mafic dispatches through it)
@@ -186,13 +162,6 @@ class MaficDriver:
         driver.player_class = Player
         return driver
 
-    async def expect(self, **match: Any) -> Line:
-        return await self.lines.expect(**match)
-
-    async def reconnected(self, case: LavalinkCase, since: int) -> Line:
-        await node_resumed(case, since)
-        return await self.expect(type="ready", resumed=True)
-
     async def load(self, identifier: str) -> dict[str, Any]:
         words, search = search_words(identifier)
         try:
@@ -215,21 +184,12 @@ class MaficDriver:
         self.player = await mafic_drivers.connect_player(self.bot.channel, timeout=TIMEOUT,
                                                          cls=self.player_class)
 
-    async def play(self, guild: int, identifier: str) -> None:
-        await self.player.play(await self._one(identifier))
-
     async def queue(self, guild: int, identifiers: list[str]) -> None:
         first, *self.queued = [await self._one(i) for i in identifiers]
         await self.player.play(first)
 
     async def pause(self, paused: bool) -> None:
         await self.player.pause(paused)
-
-    async def seek(self, position: int) -> None:
-        await self.player.seek(position)
-
-    async def volume(self, volume: int) -> None:
-        await self.player.set_volume(volume)
 
     async def timescale(self, speed: float) -> None:
         await self.player.add_filter(mafic.Filter(timescale=mafic.Timescale(speed=speed)),

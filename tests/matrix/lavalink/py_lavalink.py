@@ -18,12 +18,12 @@ from lavalink.filters import Timescale
 from wiretwin.drivers import lavalink_py
 from wiretwin.drivers.payloads import VoiceSession
 
-from .driver import TIMEOUT, Line, Lines, load_result
+from .driver import TIMEOUT, Lines, load_result
 from .harness import CHANNEL, GUILD, LavalinkCase
-from .js_clients import node_resumed
+from .py_driver import PythonDriver
 
 
-class LavalinkPyDriver:
+class LavalinkPyDriver(PythonDriver):
     """lavalink.py: ``lavalink.Client`` with one node on the twin."""
 
     def __init__(self, conn: lavalink_py.Connection) -> None:
@@ -52,13 +52,6 @@ class LavalinkPyDriver:
         elif isinstance(event, PlayerUpdateEvent):
             self.lines.add(type="update", position=event.position)
 
-    async def expect(self, **match: Any) -> Line:
-        return await self.lines.expect(**match)
-
-    async def reconnected(self, case: LavalinkCase, since: int) -> Line:
-        await node_resumed(case, since)
-        return await self.expect(type="ready", resumed=True)
-
     async def _one(self, identifier: str) -> Any:
         return (await self.client.get_tracks(identifier)).tracks[0]
 
@@ -75,9 +68,6 @@ class LavalinkPyDriver:
         voice = VoiceSession(guild, CHANNEL, user_id=int(self.client._user_id))
         await lavalink_py.feed_voice(self.client, voice.gateway_events())
 
-    async def play(self, guild: int, identifier: str) -> None:
-        await self.player.play(await self._one(identifier))
-
     async def queue(self, guild: int, identifiers: list[str]) -> None:
         for identifier in identifiers:
             self.player.add(await self._one(identifier))
@@ -85,12 +75,6 @@ class LavalinkPyDriver:
 
     async def pause(self, paused: bool) -> None:
         await self.player.set_pause(paused)
-
-    async def seek(self, position: int) -> None:
-        await self.player.seek(position)
-
-    async def volume(self, volume: int) -> None:
-        await self.player.set_volume(volume)
 
     async def timescale(self, speed: float) -> None:
         await self.player.set_filter(Timescale(speed=speed))

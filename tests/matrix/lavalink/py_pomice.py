@@ -14,9 +14,10 @@ from wiretwin.drivers import pomice as pomice_drivers
 from ..core import Unsupported
 from .driver import TIMEOUT, Line, Lines, load_result
 from .harness import CHANNEL, LavalinkCase
+from .py_driver import PythonDriver
 
 
-class PomiceDriver:
+class PomiceDriver(PythonDriver):
     """pomice: a node on the twin, its bot logged in to the case's Discord twin, players
     joining through discord.py (``channel.connect``)."""
 
@@ -41,14 +42,10 @@ class PomiceDriver:
 
     @classmethod
     async def open(cls, case: LavalinkCase) -> PomiceDriver:
-        stack = contextlib.AsyncExitStack()
-        try:
+        async with contextlib.AsyncExitStack() as stack:
             rig = await stack.enter_async_context(
                 pomice_drivers.pomice_node(case.twin, case.discord, timeout=TIMEOUT))
-        except BaseException:
-            await stack.aclose()
-            raise
-        return cls(rig, stack)
+            return cls(rig, stack.pop_all())
 
     async def _start(self, player: Any, track: Any) -> None:
         self.lines.add(type="start", title=track.title)
@@ -58,9 +55,6 @@ class PomiceDriver:
         # pomice's Queue is a container: a bot plays the next track on track_end.
         if reason == "finished" and not self.queued.is_empty:
             await player.play(self.queued.get())
-
-    async def expect(self, **match: Any) -> Line:
-        return await self.lines.expect(**match)
 
     async def reconnected(self, case: LavalinkCase, since: int) -> Line:
         raise Unsupported("pomice sends no Session-Id")
@@ -87,9 +81,6 @@ class PomiceDriver:
         self.player = await pomice_drivers.connect_player(
             self.rig.node, CHANNEL, cls=self.player_class, timeout=TIMEOUT)
 
-    async def play(self, guild: int, identifier: str) -> None:
-        await self.player.play(await self._one(identifier))
-
     async def queue(self, guild: int, identifiers: list[str]) -> None:
         first, *rest = [await self._one(i) for i in identifiers]
         for track in rest:
@@ -98,12 +89,6 @@ class PomiceDriver:
 
     async def pause(self, paused: bool) -> None:
         await self.player.set_pause(paused)
-
-    async def seek(self, position: int) -> None:
-        await self.player.seek(position)
-
-    async def volume(self, volume: int) -> None:
-        await self.player.set_volume(volume)
 
     async def timescale(self, speed: float) -> None:
         await self.player.add_filter(pomice.Timescale(tag="speed", speed=speed, pitch=1.0,

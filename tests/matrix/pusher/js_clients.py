@@ -16,12 +16,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from tests.chromium import CHROMIUM
 from tests.e2e.node_driver import NodeDriver
 
+from ..process import start_driver
 from .harness import TIMEOUT, PusherCase
 
 JS_DIR = Path(__file__).parent / "js"
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 class JsClient(NodeDriver):
@@ -102,16 +103,8 @@ def _node(chromium: bool = False) -> str:
 
 
 async def _start(args: list[str], client: str, chromium: bool = False) -> JsClient:
-    proc = await asyncio.create_subprocess_exec(
-        _node(chromium), *args, cwd=JS_DIR, stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    driver = JsClient(proc, client)
-    try:
-        await driver.expect(type="ready")
-    except BaseException:
-        await driver.close()
-        raise
-    return driver
+    return await start_driver([_node(chromium), *args], lambda proc: JsClient(proc, client),
+                              cwd=JS_DIR)
 
 
 async def pusher_js_node(case: PusherCase) -> JsClient:

@@ -9,10 +9,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from tests.chromium import CHROMIUM
+
 from ..core import Library, npm_version, python_version
 from . import java_client, js_clients, servers
 from .harness import PusherCase
-from .js_clients import CHROMIUM, JS_DIR
+from .js_clients import JS_DIR
 from .pysher_client import PysherClient
 from .scenarios import CLIENT_UNSUPPORTED, SERVER_UNSUPPORTED
 

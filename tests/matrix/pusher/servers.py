@@ -17,6 +17,7 @@ import pusher
 from tests.e2e.node_driver import NodeDriver
 from tests.e2e.pusher.pusher_js import MASTER_KEY
 
+from ..process import start_driver
 from .harness import TIMEOUT, PusherCase, close_sdk
 from .java_client import JAVA_DIR, java_command
 from .js_clients import JS_DIR, _node
@@ -149,13 +150,4 @@ async def java_sdk(case: PusherCase) -> ProcessSdk:
 
 
 async def _start(argv: list[str], cwd: Path, client: str) -> ProcessSdk:
-    proc = await asyncio.create_subprocess_exec(
-        *argv, cwd=cwd, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE)
-    driver = ProcessSdk(proc, client)
-    try:
-        await driver.expect(type="ready")
-    except BaseException:
-        await driver.close()
-        raise
-    return driver
+    return await start_driver(argv, lambda proc: ProcessSdk(proc, client), cwd=cwd)

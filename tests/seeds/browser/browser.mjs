@@ -6,18 +6,13 @@
 // then, on a "wait-event" line on stdin, {"type":"event", data} for the first event the
 // page received; {"type":"error", message} on failure. "exit" on stdin closes the browser.
 import { chromium } from 'playwright-core';
+import { launchChromium } from '../../chromium.mjs';
 import readline from 'node:readline';
 
 const out = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
 const url = process.argv[2];
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  // Chromium's background services would try the (closed) network at every start.
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium(chromium);
 try {
   const page = await browser.newPage();
   page.on('console', (message) => process.stderr.write(`[page] ${message.text()}\n`));

@@ -16,24 +16,14 @@ import importlib
 import json
 import logging
 import sys
-import threading
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:  # mypy sees this folder as a part of the tests package
+    from tests.matrix.discord.bots.bot_lines import Errors, out, stop_on_exit
+else:  # run as a script, whose folder comes first on sys.path
+    from bot_lines import Errors, out, stop_on_exit
 
-def out(**line: Any) -> None:
-    sys.stdout.write(json.dumps(line) + "\n")
-    sys.stdout.flush()
-
-
-class Errors(logging.Handler):
-    """What the library logs at ERROR: the unhandled exceptions of handlers and tasks."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage()
-        if record.exc_info and record.exc_info[1] is not None:
-            text += "\n" + "".join(traceback.format_exception(record.exc_info[1]))
-        out(type="error", where=record.name, message=text)
 
 
 def point_at_twin(module: str, settings: dict[str, Any]) -> None:
@@ -94,7 +84,7 @@ def field(data: dict[str, Any], custom_id: str) -> str:
 async def main(module: str, settings: dict[str, Any]) -> None:
     lib: Any = importlib.import_module(module)
     point_at_twin(module, settings)
-    logging.getLogger(module).addHandler(Errors(logging.ERROR))
+    logging.getLogger(module).addHandler(Errors())
     intents = lib.Intents(**{"guilds": True, "members": True, "guild_messages": True,
                              "guild_reactions": True, "message_content": True})
     shards = settings["shards"]
@@ -111,7 +101,6 @@ async def main(module: str, settings: dict[str, Any]) -> None:
     if state is not None and getattr(state, "guild_ready_timeout", None) is not None:
         state.guild_ready_timeout = 0.01
     locked = int(settings["locked"])
-    loop = asyncio.get_running_loop()
 
     async def on_error(event: str, *args: Any, **kwargs: Any) -> None:
         out(type="error", where=event, message=traceback.format_exc())
@@ -178,13 +167,7 @@ async def main(module: str, settings: dict[str, Any]) -> None:
                     on_interaction):
         setattr(client, handler.__name__, handler)
 
-    def read_stdin() -> None:
-        for raw in sys.stdin:
-            if json.loads(raw).get("cmd") == "exit":
-                break
-        loop.call_soon_threadsafe(lambda: loop.create_task(client.close()))
-
-    threading.Thread(target=read_stdin, daemon=True).start()
+    stop_on_exit(lambda: asyncio.get_running_loop().create_task(client.close()))
     await client.start(settings["token"])
 
 

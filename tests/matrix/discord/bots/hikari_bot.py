@@ -14,25 +14,14 @@ import contextlib
 import json
 import logging
 import sys
-import threading
-import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import hikari
 
-
-def out(**line: Any) -> None:
-    sys.stdout.write(json.dumps(line) + "\n")
-    sys.stdout.flush()
-
-
-class Errors(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage()
-        if record.exc_info and record.exc_info[1] is not None:
-            text += "\n" + "".join(traceback.format_exception(record.exc_info[1]))
-        out(type="error", where=record.name, message=text)
-
+if TYPE_CHECKING:  # mypy sees this folder as a part of the tests package
+    from tests.matrix.discord.bots.bot_lines import Errors, out, stop_on_exit
+else:  # run as a script, whose folder comes first on sys.path
+    from bot_lines import Errors, out, stop_on_exit
 
 INTENTS = (hikari.Intents.GUILDS | hikari.Intents.GUILD_MEMBERS
            | hikari.Intents.GUILD_MESSAGES | hikari.Intents.GUILD_MESSAGE_REACTIONS
@@ -40,7 +29,7 @@ INTENTS = (hikari.Intents.GUILDS | hikari.Intents.GUILD_MEMBERS
 
 
 async def main(settings: dict[str, Any]) -> None:
-    logging.getLogger("hikari").addHandler(Errors(logging.ERROR))
+    logging.getLogger("hikari").addHandler(Errors())
     bot = hikari.GatewayBot(settings["token"], intents=INTENTS, rest_url=settings["rest"],
                             banner=None, logs=None)
     shards = settings["shards"] or 1
@@ -126,16 +115,8 @@ async def main(settings: dict[str, Any]) -> None:
             await interaction.create_initial_response(
                 hikari.ResponseType.MESSAGE_CREATE, f"modal {value} {n}")
 
-    loop = asyncio.get_running_loop()
     stopped = asyncio.Event()
-
-    def read_stdin() -> None:
-        for raw in sys.stdin:
-            if json.loads(raw).get("cmd") == "exit":
-                break
-        loop.call_soon_threadsafe(stopped.set)
-
-    threading.Thread(target=read_stdin, daemon=True).start()
+    stop_on_exit(stopped.set)
     await bot.start(check_for_updates=False, shard_count=shards,
                     shard_ids=list(range(shards)))
     await stopped.wait()

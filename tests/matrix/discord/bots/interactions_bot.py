@@ -16,39 +16,26 @@ import json
 import logging
 import re
 import sys
-import threading
-import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import interactions as ipy
 from interactions.api.http.route import Route
 
-
-def out(**line: Any) -> None:
-    sys.stdout.write(json.dumps(line) + "\n")
-    sys.stdout.flush()
-
+if TYPE_CHECKING:  # mypy sees this folder as a part of the tests package
+    from tests.matrix.discord.bots.bot_lines import Errors, out, stop_on_exit
+else:  # run as a script, whose folder comes first on sys.path
+    from bot_lines import Errors, out, stop_on_exit
 
 #: How interactions.py logs a REST answer >= 400 ("POST::<url>: 403") at ERROR, even when
 #: the caller handles the exception it raises: not a failure of the bot's.
 HTTP_LOG = re.compile(r"^[A-Z]+::\S+: \d{3}$")
 
 
-class Errors(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage()
-        if HTTP_LOG.match(text):
-            return
-        if record.exc_info and record.exc_info[1] is not None:
-            text += "\n" + "".join(traceback.format_exception(record.exc_info[1]))
-        out(type="error", where=record.name, message=text)
-
-
 async def main(settings: dict[str, Any]) -> None:
     Route.BASE = settings["rest"]
     logger = logging.getLogger("wiretwin-matrix-interactions")
     logger.setLevel(logging.INFO)
-    logger.addHandler(Errors(logging.ERROR))
+    logger.addHandler(Errors(ignore=HTTP_LOG))
     intents = (ipy.Intents.GUILDS | ipy.Intents.GUILD_MEMBERS | ipy.Intents.GUILD_MESSAGES
                | ipy.Intents.GUILD_MESSAGE_REACTIONS | ipy.Intents.MESSAGE_CONTENT)
     shards = settings["shards"]
@@ -128,15 +115,7 @@ async def main(settings: dict[str, Any]) -> None:
     bot.add_component_callback(ipy.component_callback(re.compile(r"open:.*"))(open_modal))
     bot.add_modal_callback(ipy.modal_callback(re.compile(r"form:.*"))(submitted))
 
-    loop = asyncio.get_running_loop()
-
-    def read_stdin() -> None:
-        for raw in sys.stdin:
-            if json.loads(raw).get("cmd") == "exit":
-                break
-        loop.call_soon_threadsafe(lambda: loop.create_task(bot.stop()))
-
-    threading.Thread(target=read_stdin, daemon=True).start()
+    stop_on_exit(lambda: asyncio.get_running_loop().create_task(bot.stop()))
     await bot.astart()
 
 

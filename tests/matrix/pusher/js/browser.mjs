@@ -4,6 +4,7 @@
 // Usage: node browser.mjs '<settings JSON>' (settings.page: the page's URL).
 // Commands on stdin and observations on stdout, one JSON object a line.
 import { chromium } from 'playwright-core';
+import { launchChromium } from '../../../chromium.mjs';
 import { createRequire } from 'node:module';
 import readline from 'node:readline';
 
@@ -11,13 +12,7 @@ const require = createRequire(import.meta.url);
 const settings = JSON.parse(process.argv[2]);
 const out = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  // Chromium's background services would try the (closed) network at every start.
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium(chromium);
 const page = await browser.newPage();
 page.on('console', (message) => process.stderr.write(`[page] ${message.text()}\n`));
 page.on('pageerror', (error) => process.stderr.write(`[page error] ${error}\n`));

@@ -146,102 +146,79 @@ public final class Driver {
     out(o);
   }
 
+  // One listener for every kind of channel (the presence and private-encrypted channels'
+  // listeners both extend the private channel's, which extends the public one's): it reports
+  // the subscription, its failures and the events bound at subscribe() as lines.
+  static final class Listener
+      implements PresenceChannelEventListener, PrivateEncryptedChannelEventListener {
+    private final String name;
+    private final String channel;
+    private final SubscriptionEventListener bound;
+
+    Listener(String name, String channel) {
+      this.name = name;
+      this.channel = channel;
+      this.bound = forward(name, channel, Set.of());
+    }
+
+    @Override
+    public void onSubscriptionSucceeded(String c) {
+      // a presence channel's subscription is reported with its members, below
+      if (!channel.startsWith("presence-")) subscribed(name, channel, new JsonObject());
+    }
+
+    @Override
+    public void onUsersInformationReceived(String c, Set<User> users) {
+      JsonObject members = new JsonObject();
+      for (User u : users) members.add(u.getId(), parse(u.getInfo()));
+      subscribed(name, channel, members);
+    }
+
+    @Override
+    public void userSubscribed(String c, User user) {
+      JsonObject o = line("event", name);
+      o.addProperty("channel", channel);
+      o.addProperty("event", "pusher:member_added");
+      o.add("data", parse(user.getInfo()));
+      out(o);
+    }
+
+    @Override
+    public void userUnsubscribed(String c, User user) {}
+
+    @Override
+    public void onAuthenticationFailure(String message, Exception e) {
+      failed(name, channel, "authentication failure: " + message);
+    }
+
+    @Override
+    public void onDecryptionFailure(String event, String reason) {
+      failed(name, channel, "decryption failure of " + event + ": " + reason);
+    }
+
+    @Override
+    public void onEvent(PusherEvent event) {
+      bound.onEvent(event);
+    }
+  }
+
   // The events named in "bind" are bound through subscribe(..., eventNames), before the
   // subscription is sent: bindGlobal can only come after subscribe() returned, and an
   // event that comes right after the subscription (a cache channel's) can beat it.
   static void subscribe(String name, String channel, String[] bind) {
     Pusher pusher = client(name);
-    Set<String> early = Set.of(bind);
-    SubscriptionEventListener events = forward(name, channel, early);
-    SubscriptionEventListener bound = forward(name, channel, Set.of());
+    Listener listener = new Listener(name, channel);
     Channel ch;
     if (channel.startsWith("presence-")) {
-      ch = pusher.subscribePresence(channel, new PresenceChannelEventListener() {
-        @Override
-        public void onUsersInformationReceived(String c, Set<User> users) {
-          JsonObject members = new JsonObject();
-          for (User u : users) members.add(u.getId(), parse(u.getInfo()));
-          subscribed(name, channel, members);
-        }
-
-        @Override
-        public void userSubscribed(String c, User user) {
-          JsonObject o = line("event", name);
-          o.addProperty("channel", channel);
-          o.addProperty("event", "pusher:member_added");
-          o.add("data", parse(user.getInfo()));
-          out(o);
-        }
-
-        @Override
-        public void userUnsubscribed(String c, User user) {}
-
-        @Override
-        public void onAuthenticationFailure(String message, Exception e) {
-          failed(name, channel, "authentication failure: " + message);
-        }
-
-        @Override
-        public void onSubscriptionSucceeded(String c) {}
-
-        @Override
-        public void onEvent(PusherEvent event) {
-          bound.onEvent(event);
-        }
-      }, bind);
+      ch = pusher.subscribePresence(channel, listener, bind);
     } else if (channel.startsWith("private-encrypted-")) {
-      ch = pusher.subscribePrivateEncrypted(channel, new PrivateEncryptedChannelEventListener() {
-        @Override
-        public void onDecryptionFailure(String event, String reason) {
-          failed(name, channel, "decryption failure of " + event + ": " + reason);
-        }
-
-        @Override
-        public void onAuthenticationFailure(String message, Exception e) {
-          failed(name, channel, "authentication failure: " + message);
-        }
-
-        @Override
-        public void onSubscriptionSucceeded(String c) {
-          subscribed(name, channel, new JsonObject());
-        }
-
-        @Override
-        public void onEvent(PusherEvent event) {
-          bound.onEvent(event);
-        }
-      }, bind);
+      ch = pusher.subscribePrivateEncrypted(channel, listener, bind);
     } else if (channel.startsWith("private-")) {
-      ch = pusher.subscribePrivate(channel, new com.pusher.client.channel.PrivateChannelEventListener() {
-        @Override
-        public void onAuthenticationFailure(String message, Exception e) {
-          failed(name, channel, "authentication failure: " + message);
-        }
-
-        @Override
-        public void onSubscriptionSucceeded(String c) {
-          subscribed(name, channel, new JsonObject());
-        }
-
-        @Override
-        public void onEvent(PusherEvent event) {
-          bound.onEvent(event);
-        }
-      }, bind);
+      ch = pusher.subscribePrivate(channel, listener, bind);
     } else {
-      ch = pusher.subscribe(channel, new com.pusher.client.channel.ChannelEventListener() {
-        @Override
-        public void onSubscriptionSucceeded(String c) {
-          subscribed(name, channel, new JsonObject());
-        }
-
-        @Override
-        public void onEvent(PusherEvent event) {
-          bound.onEvent(event);
-        }
-      }, bind);
+      ch = pusher.subscribe(channel, listener, bind);
     }
-    ch.bindGlobal(events);
+    ch.bindGlobal(forward(name, channel, Set.of(bind)));
   }
 
   static Pusher client(String name) {
