@@ -178,10 +178,11 @@ class LavalinkTwin(Twin):
 
     def _reset(self, disconnect: bool) -> None:
         if disconnect:
+            # Every session ends now, not when each client answers the close.
             self.sockets.close_all(CloseCode.NORMAL, "Reset")
+            self.sockets.sockets.clear()
             for session in list(self.model.sessions.values()):
-                if not session.attached:
-                    self.model.shutdown(session)
+                self.model.shutdown(session)
         restore(self.model, self._initial)
 
     # -- settings ---------------------------------------------------------------------

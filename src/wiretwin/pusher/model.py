@@ -63,6 +63,8 @@ class PusherModel(ChannelQueries, PeerUpdates):
         self.peers: Peers = peers if peers is not None else NoPeers()
         self.clock = clock
         self.rng = rng
+        #: While connections are dropped by a reset: no webhooks for their leaving.
+        self._quiet = False
         self.states: dict[str, AppState] = {}
         self._by_key: dict[str, AppState] = {}
         for app in apps:
@@ -146,6 +148,18 @@ class PusherModel(ChannelQueries, PeerUpdates):
         if conn.user is not None:
             users.sign_out(state, conn, self.effects, self.peers)
         state.connections.pop(conn.socket_id, None)
+
+    def drop_connections(self) -> None:
+        """A reset: every connection gone at once, as :meth:`disconnect` leaves each, but
+        with no webhooks for their leaving (the next test's receiver would get them); the
+        transport closes the sockets, and their own disconnects find nothing left to do."""
+        self._quiet = True
+        try:
+            for state in list(self.states.values()):
+                for conn in list(state.connections.values()):
+                    self.disconnect(conn)
+        finally:
+            self._quiet = False
 
     def close(self, conn: Connection, code: int, message: str, *, error_first: bool) -> None:
         """Ask the transport to close ``conn`` (its :meth:`disconnect` follows)."""
@@ -245,7 +259,7 @@ class PusherModel(ChannelQueries, PeerUpdates):
     def _membership_webhook(self, app: App, event: dict[str, Any]) -> None:
         """Occupied/vacated and member webhooks: this model's to send, unless the peers
         decide them cluster-wide (then each goes out once per cluster, from them)."""
-        if not self.peers.shares_membership:
+        if not self.peers.shares_membership and not self._quiet:
             self.effects.webhook(app, event)
 
     def _member_added(self, app: App, channel: Channel, user_id: str, info: Any,

@@ -115,6 +115,7 @@ class PusherTwin(Twin):
     def _reset(self, disconnect: bool) -> None:
         if disconnect:
             self.sockets.close_all(CloseCode.GENERIC_RECONNECT, "Reset")
+            self.model.drop_connections()  # gone now, not when each close completes
         restore(self.model, self.clock, self._initial)
         self.recorder.clear()
 

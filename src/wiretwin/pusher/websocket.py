@@ -167,7 +167,8 @@ class PusherSockets:
             if liveness is not None:
                 sock.guarded(liveness.stop)
             if conn is not None:
-                self.sockets.pop(conn.socket_id, None)
+                if self.sockets.get(conn.socket_id) is sock:
+                    del self.sockets[conn.socket_id]
                 sock.guarded(self.model.disconnect, conn)
             self.server.unregister_socket(sock)
             await sock.finish()

@@ -69,3 +69,26 @@ def test_world_takes_a_whole_world_or_the_lavalink_table() -> None:
 def test_a_world_with_an_unknown_setting_is_refused_by_name() -> None:
     with pytest.raises(SnapshotError, match="bogus"):
         LavalinkTwin(world={"lavalink": {"config": {"bogus": 1}}})
+
+
+async def test_reset_ends_every_session_at_once_even_a_resumable_one() -> None:
+    headers = {"Authorization": "youshallnotpass", "User-Id": "1234", "Client-Name": "t/1"}
+    async with LavalinkTwin() as twin, aiohttp.ClientSession() as http:
+        async with http.ws_connect(twin.ws_url("/v4/websocket"), headers=headers) as ws:
+            session = (await ws.receive_json())["sessionId"]
+            async with http.patch(twin.http_url(f"/v4/sessions/{session}"), headers=headers,
+                                  json={"resuming": True, "timeout": 60}) as answer:
+                assert answer.status == 200
+            twin.reset()
+            # Gone now, not once the client has answered the close.
+            assert twin.model.sessions == {}
+            closing = await ws.receive()
+            while closing.type is aiohttp.WSMsgType.TEXT:  # stats sent before the reset
+                closing = await ws.receive()
+            assert (closing.type, closing.data) == (aiohttp.WSMsgType.CLOSE, 1000)
+        # Its socket closed after the reset: the session was not paused for resuming.
+        assert twin.model.sessions == {}
+        async with http.ws_connect(twin.ws_url("/v4/websocket"),
+                                   headers={**headers, "Session-Id": session}) as again:
+            ready = await again.receive_json()
+            assert ready["resumed"] is False and ready["sessionId"] != session

@@ -975,3 +975,27 @@ async def test_disabled_app_is_403_and_the_other_apps_keep_working() -> None:
             await call(disabled.trigger, "a", "e", {})
         assert await call(pusher.Pusher(**twin.settings("1")["pusher"]).trigger,
                           "a", "e", {}) == {}
+
+
+async def test_reset_forgets_connections_at_once_and_sends_no_webhooks_for_them(
+        webhook_sink: WebhookSink) -> None:
+    app = App(id="4344", key="reset-key", secret="reset-secret", webhooks=[webhook_sink.url])
+    async with PusherTwin([app]) as twin:
+        client = await twin.connect()
+        await client.subscribe("presence-room", user_id="ann")
+        seen: list[dict[str, Any]] = []
+        while len(seen) < 2:  # channel_occupied and member_added, in one or two posts
+            seen += json.loads((await webhook_sink.next()).body)["events"]
+        twin.reset()
+        # Gone at once, not when each client has answered the close.
+        assert twin.socket_ids() == []
+        assert twin.channels_info() == {"channels": {}}
+        assert await client.wait_closed() == 4200
+        await twin.journal.wait_for(lambda e: e.kind == "connection" and e.event == "close")
+        later = await twin.connect()
+        await later.subscribe("public-after")
+        # The first webhook after the reset is the new channel's: none for ann's leaving.
+        events = json.loads((await webhook_sink.next()).body)["events"]
+        assert events == [{"name": "channel_occupied", "channel": "public-after"}]
+        assert twin.recorder.webhook_events() == events
+        await later.close()
