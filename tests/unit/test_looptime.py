@@ -187,6 +187,8 @@ async def test_parked_follows_what_a_task_waits_for() -> None:
     with_timeout = asyncio.create_task(asyncio.wait_for(event.wait(), 60))
     sleep_with_timeout = asyncio.create_task(asyncio.wait_for(asyncio.sleep(120), 60))
     in_wait = asyncio.create_task(asyncio.wait([sleeping]))
+    listeners = [loop.create_future()]  # bot.wait_for("message", timeout=60)'s shape
+    for_a_user = asyncio.create_task(asyncio.wait_for(listeners[0], 60))
     handle_future = loop.create_future()
     loop.call_later(60, lambda: handle_future.set_result(None))  # a closure, as Clock's
     on_closure = asyncio.create_task(_await(handle_future))
@@ -205,11 +207,12 @@ async def test_parked_follows_what_a_task_waits_for() -> None:
     assert not parked(sleeping, after=asyncio.get_running_loop().time() + 90)
     assert parked(in_wait)
     assert parked(on_closure)
+    assert parked(for_a_user)  # only the timeout, or an event from outside, ends it
     event.set()
     await asyncio.sleep(0)
     assert waiting.done() and not parked(waiting)
     others = (sleeping, on_sleeper, on_both, on_mixed, with_timeout, sleep_with_timeout,
-              in_wait, on_closure)
+              in_wait, on_closure, for_a_user)
     for task in others:
         task.cancel()
     await asyncio.gather(*others, return_exceptions=True)

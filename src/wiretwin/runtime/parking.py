@@ -6,10 +6,13 @@ those tasks are *parked*. :func:`parked` finds out by following ``task._fut_wait
 (through awaited tasks, ``gather`` and ``asyncio.wait``) to a future that a timer in the
 loop's schedule will resolve (``asyncio.sleep``, ``discord.ext.tasks``' SleepHandle, a
 closure or a bound method holding the future, as a twin's Clock timers do) and that
-nothing else visible could resolve sooner. A wait *with* a timeout on something else
-(``wait_for(event.wait(), 60)``, ``bot.wait_for("message", timeout=60)``,
-``view.wait()``, an HTTP request under ``asyncio.timeout``) is not parked: what it waits
-for may come any moment, and a REST call in flight looks just like it.
+nothing else visible could resolve sooner. A wait *with* a timeout on a task or
+coroutine (``wait_for(event.wait(), 60)``, ``view.wait()``) or under
+``asyncio.timeout`` (an HTTP request in flight) is not parked: what it waits for may
+come any moment. A timed wait on a plain future that no task resolves *is* parked:
+that is ``bot.wait_for("message", timeout=60)`` (the library's listeners hold the
+future; only an event from outside, or the timeout, ends it), a bot waiting for a user,
+and the test is that user.
 
 :func:`wait_idle` waits until given tasks are done or parked, woken by what they wait on
 resolving (and, under a :class:`~wiretwin.runtime.looptime.LoopTime`, by a new timer),

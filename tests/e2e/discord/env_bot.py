@@ -85,6 +85,20 @@ def make_bot() -> TimedBot:
         await ctx.send("soon gone", delete_after=30)
 
     @bot.command()
+    async def quiz(ctx: Ctx) -> None:
+        await ctx.send("What is 6 x 7?")
+
+        def same_author(message: discord.Message) -> bool:
+            return message.author == ctx.author and message.channel == ctx.channel
+
+        try:
+            answer = await bot.wait_for("message", check=same_author, timeout=60)
+        except TimeoutError:
+            await ctx.send("too slow")
+            return
+        await ctx.send("correct" if answer.content == "42" else "wrong")
+
+    @bot.command()
     async def remind(ctx: Ctx) -> None:
         await ctx.send("in an hour")
         await asyncio.sleep(3600)

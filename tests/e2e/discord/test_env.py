@@ -4,6 +4,8 @@ the twin's state, restarts and injected errors."""
 
 from __future__ import annotations
 
+import asyncio
+
 import discord
 import pytest
 from discord.ext import commands
@@ -38,6 +40,22 @@ async def test_several_replies_and_none(discord_env: DiscordEnv) -> None:
     assert quiet.messages == []
     with pytest.raises(NoReply, match="sent no message in answer to alice's message"):
         _ = quiet.message
+
+
+async def test_a_command_waiting_for_the_users_answer_has_answered(
+        discord_env: DiscordEnv) -> None:
+    """bot.wait_for("message", timeout=60) waits on the user: the action returns with the
+    question, not after the minute; the answer's action returns with the verdict."""
+    alice = discord_env.user("alice")
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    assert (await alice.send("!quiz")).content == "What is 6 x 7?"
+    assert loop.time() - started < 1
+    assert (await alice.send("42")).content == "correct"
+    assert (await alice.send("!quiz")).content == "What is 6 x 7?"
+    await discord_env.advance(60)
+    last = discord_env.last_message()
+    assert last is not None and last.content == "too slow"
 
 
 async def test_an_exception_in_a_command_fails_the_action(discord_env: DiscordEnv) -> None:
