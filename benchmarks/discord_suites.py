@@ -24,7 +24,7 @@ b. a fresh world + the bot logged in + ``!ping`` + teardown, wall and CPU
    fall (as in a test run);
 c. a slash command round trip on one world (dpytest: "—").
 
-Then the ratios wiretwin / dpytest and wiretwin / SimCord against the targets of issue 12
+Then the ratios wiretwin / dpytest and wiretwin / SimCord against its targets
 (a fresh test within 2x dpytest and at or below SimCord in wall and CPU; a command and a
 slash round trip at or below SimCord's). Figures only: nothing is asserted about them (a
 wrong reply fails the run).
@@ -394,7 +394,7 @@ def report(figures: dict[str, Figures], args: argparse.Namespace) -> None:
         ("slash round trip <= SimCord", wt.slash is not None and sim.slash is not None
          and wt.slash <= sim.slash),
     ]
-    print("targets (issue 12):")
+    print("targets:")
     for label, met in targets:
         print(f"  {label:<40}{'met' if met else 'MISSED'}")
 

@@ -16,6 +16,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 MATRIX_DIR = ROOT / "build" / "matrix"
 
+#: The services with a matrix (tests/matrix/<service>/), as docs/compatibility.md lists them.
+SERVICES = ("pusher", "lavalink", "discord")
 MARKS = {"pass": "✓", "fail": "✗", "unsupported": "—"}
 
 
@@ -107,7 +109,7 @@ def render_service(service: str, matrix_dir: Path = MATRIX_DIR) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("service", help="pusher (lavalink and discord to come)")
+    parser.add_argument("service", choices=SERVICES, help="the service whose matrix to print")
     args = parser.parse_args(argv)
     print(render_service(args.service), end="")
     return 0

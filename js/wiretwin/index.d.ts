@@ -382,7 +382,7 @@ export interface DiscordMessage {
   components?: Array<Record<string, Json>>;
   flags?: number;
   message_reference?: { message_id?: Snowflake; channel_id?: Snowflake; guild_id?: Snowflake };
-  [field: string]: Json | undefined;
+  [field: string]: Json | DiscordUser | undefined;
 }
 
 export interface DiscordGuildSummary {

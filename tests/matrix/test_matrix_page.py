@@ -66,6 +66,16 @@ def test_a_service_not_run_yet_renders_a_note(tmp_path: Path) -> None:
     assert "build/matrix/pusher.json" in page
 
 
+def test_the_command_prints_a_service_and_refuses_an_unknown_one(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert matrix_page.main(["lavalink"]) == 0
+    assert capsys.readouterr().out == matrix_page.render_service("lavalink")
+    with pytest.raises(SystemExit) as refused:
+        matrix_page.main(["lavalinks"])
+    assert refused.value.code == 2
+    assert "invalid choice: 'lavalinks'" in capsys.readouterr().err
+
+
 def test_the_docs_hook_replaces_the_marker(matrix_dir: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib.util

@@ -1,5 +1,6 @@
 // A discord.js bot, pointed at the Discord twin with the package's settings, answers users
 // the package acts as: a message, a slash command, a button, a select menu and a modal.
+// --8<-- [start:imports]
 import {
   ActionRowBuilder, ButtonBuilder, ButtonStyle, Client, Events, GatewayIntentBits, ModalBuilder,
   StringSelectMenuBuilder, TextInputBuilder, TextInputStyle, type Interaction, type Message,
@@ -8,25 +9,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { AdminError, type DiscordChannel, type DiscordUser } from 'wiretwin';
 import { useTwins } from 'wiretwin/vitest';
+// --8<-- [end:imports]
 
-// The bot registers its commands once, so this file keeps the Discord twin's state from
-// test to test (the Pusher tests show the reset between tests).
+// --8<-- [start:twins]
+// The bot logs in once for the file and registers its commands once, so this file keeps
+// the Discord twin's state from test to test (the Pusher tests show the reset between
+// tests).
 const twins = useTwins({ reset: false });
 const discord = twins.discord!;
 let bot: Client;
 let general: DiscordChannel;
 let alice: DiscordUser;
+// --8<-- [end:twins]
 
-const COMMANDS = [
-  { name: 'greet', description: 'Say hello', options: [
-    { type: 3, name: 'name', description: 'Who', required: true }] },
-  { name: 'panel', description: 'A button and a menu' },
-  { name: 'form', description: 'A modal' },
-  { name: 'fruit', description: 'Pick a fruit', options: [
-    { type: 3, name: 'name', description: 'Which', required: true, autocomplete: true }] },
-  { type: 2, name: 'Who' },
-];
-
+// --8<-- [start:on-message]
 async function onMessage(message: Message): Promise<void> {
   if (message.author.bot) return;
   if (message.content === '!ping') await message.reply('pong');
@@ -36,6 +32,18 @@ async function onMessage(message: Message): Promise<void> {
     await message.channel.send('two');
   }
 }
+// --8<-- [end:on-message]
+
+// --8<-- [start:commands]
+const COMMANDS = [
+  { name: 'greet', description: 'Say hello', options: [
+    { type: 3, name: 'name', description: 'Who', required: true }] },
+  { name: 'panel', description: 'A button and a menu' },
+  { name: 'form', description: 'A modal' },
+  { name: 'fruit', description: 'Pick a fruit', options: [
+    { type: 3, name: 'name', description: 'Which', required: true, autocomplete: true }] },
+  { type: 2, name: 'Who' },
+];
 
 async function onInteraction(interaction: Interaction): Promise<void> {
   if (interaction.isAutocomplete()) {
@@ -72,14 +80,15 @@ async function onInteraction(interaction: Interaction): Promise<void> {
     await interaction.reply(`answer: ${interaction.fields.getTextInputValue('answer')}`);
   }
 }
+// --8<-- [end:commands]
 
+// --8<-- [start:bot]
 beforeAll(async () => {
   await discord.reset();
-  const [guild] = await discord.guilds();
+  const [guild] = await discord.guilds();     // ids come from the world
   general = (await discord.channels(guild.id)).find((c) => c.name === 'general')!;
   alice = (await discord.users()).find((u) => u.username === 'alice')!;
 
-  // --8<-- [start:bot]
   bot = new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages,
       GatewayIntentBits.MessageContent, GatewayIntentBits.GuildMessageReactions],
@@ -95,7 +104,6 @@ beforeAll(async () => {
   await bot.login(discord.settings.token);
   await discord.waitForBot();
   await (await ready).application.commands.set(COMMANDS);
-  // --8<-- [end:bot]
   expect((await discord.commands()).map((c) => c.name).sort())
     .toEqual(['Who', 'form', 'fruit', 'greet', 'panel']);
 });
@@ -103,6 +111,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await bot?.destroy();
 });
+// --8<-- [end:bot]
 
 describe('a discord.js bot driven through the package', () => {
   // --8<-- [start:ask]
