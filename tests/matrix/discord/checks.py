@@ -8,20 +8,30 @@ message; a user's reaction → ``reaction <emoji> <user id>``; a member joining 
 ``welcome <user id>`` in the guild's #general; ``!forbidden <n>`` → a post in #locked,
 then ``forbidden <status> <code> <n>`` with what the library raised; ``!burst <n> <k>``
 → ``burst <n> 1`` … ``burst <n> <k>``, one after the other; ``/echo text times`` →
-``echo <text> x<times>``, and its autocomplete offers ``<typed>-1`` and ``<typed>-2``.
+``echo <text> x<times>``, and its autocomplete offers ``<typed>-1`` and ``<typed>-2``. A
+bot whose login fails prints a ``fatal`` line with what the library raised or emitted to
+say so (harness.RefusedBot).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from wiretwin.runtime.faults import Disconnect, Scope
 
-from .harness import GUILD_IDS, INTENTS, TIMEOUT, DiscordCase
+from .harness import GUILD_IDS, INTENTS, START_TIMEOUT, TIMEOUT, DiscordCase
 
 Body = Callable[[DiscordCase], Awaitable[None]]
 GUILD_MEMBERS = 1 << 1
+#: The application flags that let a bot ask for GUILD_MEMBERS (GATEWAY_GUILD_MEMBERS and
+#: its _LIMITED form).
+MEMBERS_FLAGS = (1 << 14) | (1 << 15)
+#: Discord's close code for a privileged intent the application may not ask for.
+DISALLOWED_INTENTS = 4014
+#: What a library's report of that close names: the code or the intents.
+NAMES_REFUSAL = re.compile(r"4014|intent", re.IGNORECASE)
 
 
 def _session_ids(case: DiscordCase) -> list[str]:
@@ -193,6 +203,57 @@ async def sharding(case: DiscordCase) -> None:
         await case.answered(f"!ping s{index}", f"pong s{index}", channel)
 
 
+def _attempts(case: DiscordCase, since: int) -> tuple[int, int]:
+    """How many gateway connections the bot opened, and how many IDENTIFYs it sent."""
+    opened = [e for e in case.twin.journal.connections()
+              if e.seq > since and e.event == "open" and "renamed" not in e.detail]
+    return len(opened), len(case.frames("IDENTIFY", since=since))
+
+
+async def disallowed_intent(case: DiscordCase) -> None:
+    await case.stop_bot()
+    twin, mark = case.twin, case.mark()
+    with case.application_flags(twin.model.application.flags & ~MEMBERS_FLAGS):
+        bot = await case.start_refused_bot()
+        try:
+            try:
+                await twin.journal.wait_for(
+                    lambda e: e.kind == "connection" and e.event == "close"
+                    and e.detail.get("code") == DISALLOWED_INTENTS,
+                    since=mark, timeout=START_TIMEOUT)
+            except TimeoutError:
+                raise AssertionError(f"the twin never closed a connection "
+                                     f"{DISALLOWED_INTENTS}\n{bot.story()}") from None
+            # From the close on, the library has TIMEOUT to tell the bot.
+            bot.timeout = TIMEOUT
+            try:
+                report = await bot.expect(type="fatal")
+            except AssertionError:
+                opened, identified = _attempts(case, mark)
+                raise AssertionError(
+                    f"the library did not report the {DISALLOWED_INTENTS} close to the bot "
+                    f"within {TIMEOUT:g}s ({opened} connections, {identified} IDENTIFYs)"
+                    f"{_errors(bot.errors())}") from None
+        finally:
+            await bot.stop()
+    identifies = case.frames("IDENTIFY", since=mark)
+    asked = [frame.json["d"].get("intents") for frame in identifies]
+    assert all(int(i or 0) & GUILD_MEMBERS for i in asked), f"IDENTIFY asked for intents {asked}"
+    opened, identified = _attempts(case, mark)
+    assert (opened, identified) == (1, 1), (
+        f"the library kept trying: {opened} connections, {identified} IDENTIFYs")
+    message = str(report.get("message", ""))
+    assert NAMES_REFUSAL.search(message), (
+        f"the library reported {message[:200]!r}, naming neither the close code nor intents")
+
+
+def _errors(errors: list[dict[str, Any]]) -> str:
+    if not errors:
+        return ""
+    first = str(errors[0].get("message", "")).strip().splitlines() or [""]
+    return f"; the library's only report: {first[0][:200]}"
+
+
 BODIES: dict[str, Body] = {
     "login": login,
     "message-command": message_command,
@@ -206,6 +267,7 @@ BODIES: dict[str, Body] = {
     "reconnect-dropped": reconnect_dropped,
     "invalid-session": invalid_session,
     "sharding": sharding,
+    "disallowed-intent": disallowed_intent,
 }
 
 __all__ = ["BODIES", "Body"]

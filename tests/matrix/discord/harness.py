@@ -5,7 +5,8 @@ The world (two guilds, one per shard of two; a channel the bot may not post in; 
 ``/echo`` command) is built once; a library's bot stays logged in across its scenarios,
 and :meth:`DiscordCase.reset` takes away what a scenario changed (rate limits, faults,
 the message queue) through the twin's own API. The sharding scenario starts a second bot
-of the same library with two shards.
+of the same library with two shards; the disallowed-intent scenario starts one that the
+twin refuses (its application without a privileged intent the bot asks for).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,6 +117,19 @@ class BotProcess(NodeDriver):
         return self.seen(type="error")
 
 
+class RefusedBot(BotProcess):
+    """A bot the twin is expected to refuse at IDENTIFY: its ``error`` lines (the library's
+    error events and logs) are a part of how the library reports that, not failures of
+    the scenario's own; the scenario waits for its ``fatal`` line, which the bot prints
+    with what the library raised or emitted to say that it gave up."""
+
+    failure_type = ""
+
+
+async def _started(bot: BotProcess) -> None:
+    """A bot's start that waits for nothing it prints (the scenario waits instead)."""
+
+
 @dataclass
 class World:
     guilds: tuple[Guild, Guild]
@@ -186,6 +200,23 @@ class DiscordCase:
         """A bot of the library, logged in (every shard READY, every guild cached)."""
         return await start_driver(self.command(json.dumps(self.settings(shards))),
                                   BotProcess, limit=1 << 20)
+
+    async def start_refused_bot(self) -> RefusedBot:
+        """A bot of the library, started without waiting for it to log in (it asks for
+        the usual intents, :data:`INTENTS`)."""
+        return await start_driver(self.command(json.dumps(self.settings())), RefusedBot,
+                                  ready=_started, limit=1 << 20)
+
+    @contextlib.contextmanager
+    def application_flags(self, flags: int) -> Iterator[None]:
+        """The application's flags (which privileged intents it may ask for) are ``flags``
+        within the block, as if changed in the developer portal; its own ones after it."""
+        application = self.twin.model.application
+        before, application.flags = application.flags, flags
+        try:
+            yield
+        finally:
+            application.flags = before
 
     async def close(self) -> None:
         await self.stop_bot()

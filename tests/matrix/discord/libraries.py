@@ -168,7 +168,12 @@ LIBRARIES = [
         unsupported={"rate-limit": "in its proxied REST mode (the only way to point it at "
                                     "another host) discordeno leaves rate limits to the "
                                     "proxy: it sends at once and throws a 429 to the caller "
-                                    "(run here: 2 of 5 posts arrived, the third threw)"}),
+                                    "(run here: 2 of 5 posts arrived, the third threw)"},
+        known_failures={"disallowed-intent": "the 4014 reaches no caller: bot.start() never "
+                        "settles, discordeno throws the close's reason (\"Disallowed "
+                        "intent(s).\") from its socket's close handler as an unhandled "
+                        "promise rejection, and the gateway's disconnected event tells the "
+                        "bot only that the shard is Offline (it does not reconnect)"}),
         _node("discordeno_bot.mjs")),
     DiscordLibrary(Library(
         "discordgo", "discordgo", "Go", "bot library", "Go module github.com/bwmarrin/discordgo",

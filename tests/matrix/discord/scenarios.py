@@ -3,8 +3,8 @@
 Every library runs the same small bot (tests/matrix/discord/bots/, one per library): it
 answers ``!ping``, ``!button``, ``!react``, ``!forbidden`` and ``!burst`` messages, the
 ``/echo`` slash command (with autocomplete), a button that opens a modal, reactions and
-member joins (checks.py says exactly what). The scenarios act as Discord users through
-the twin and check what the bot did there.
+member joins (checks.py says exactly what), and reports a login the twin refuses. The
+scenarios act as Discord users through the twin and check what the bot did there.
 """
 
 from __future__ import annotations
@@ -53,4 +53,11 @@ SCENARIOS = [
              "max_concurrency 2, unless the library's note says otherwise): each IDENTIFYs "
              "with its [id, 2], gets the guilds with (guild_id >> 22) % 2 equal to its id, "
              "and `!ping` is answered in both guilds."),
+    Scenario("disallowed-intent", "Privileged intent not enabled",
+             "The application may not ask for GUILD_MEMBERS (as when it is off in the "
+             "developer portal); the bot identifies with it and the twin closes 4014 "
+             "\"Disallowed intent(s).\": the library reports the failure to the bot "
+             "through its own API (an exception, a rejected login, an event saying it "
+             "gave up), naming the code or the intents, within 10 s of the close, and "
+             "does not try again (one connection, one IDENTIFY until the bot exits)."),
 ]

@@ -5,7 +5,8 @@ It points the library at the twin the way wiretwin's ``use_discord_py`` does (it
 base and gateway URL are class attributes), logs in, and behaves as
 tests/matrix/discord/checks.py says. It prints JSON lines: ``ready`` (with the guilds the
 library lists, once every shard is ready), ``error`` (anything the library reports as
-unhandled); ``{"cmd": "exit"}`` on stdin closes it. Where the forks' APIs differ (modals,
+unhandled), ``fatal`` (what ``Client.start`` raised: a login that cannot succeed);
+``{"cmd": "exit"}`` on stdin closes it. Where the forks' APIs differ (modals,
 autocomplete answers), the differences are spelled out below.
 """
 
@@ -168,7 +169,11 @@ async def main(module: str, settings: dict[str, Any]) -> None:
         setattr(client, handler.__name__, handler)
 
     stop_on_exit(lambda: asyncio.get_running_loop().create_task(client.close()))
-    await client.start(settings["token"])
+    try:
+        await client.start(settings["token"])
+    except Exception as exc:  # a login that cannot succeed (PrivilegedIntentsRequired...)
+        out(type="fatal", where="Client.start", message=f"{type(exc).__name__}: {exc}")
+        await client.close()
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ A ``hikari.GatewayBot`` given the twin's REST URL (``rest_url``; it asks the twi
 ``/gateway/bot`` for the gateway), behaving as tests/matrix/discord/checks.py says. It
 prints JSON lines: ``ready`` (with the guilds in its cache, once every shard is ready and
 every guild available), ``error`` (what hikari logs at ERROR: unhandled exceptions in
-event listeners); ``{"cmd": "exit"}`` on stdin closes it.
+event listeners), ``fatal`` (what ``GatewayBot.start`` raised: a login that cannot
+succeed); ``{"cmd": "exit"}`` on stdin closes it.
 """
 
 from __future__ import annotations
@@ -117,8 +118,12 @@ async def main(settings: dict[str, Any]) -> None:
 
     stopped = asyncio.Event()
     stop_on_exit(stopped.set)
-    await bot.start(check_for_updates=False, shard_count=shards,
-                    shard_ids=list(range(shards)))
+    try:
+        await bot.start(check_for_updates=False, shard_count=shards,
+                        shard_ids=list(range(shards)))
+    except Exception as exc:  # a login that cannot succeed (a close it may not retry)
+        out(type="fatal", where="GatewayBot.start", message=f"{type(exc).__name__}: {exc}")
+        return
     await stopped.wait()
     with contextlib.suppress(hikari.ComponentStateConflictError):
         await bot.close()

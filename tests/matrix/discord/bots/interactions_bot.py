@@ -5,8 +5,9 @@ interactions.py builds every REST URL from ``Route.BASE`` (a class attribute, se
 twin's) and asks ``/gateway`` for the gateway. Its slash command, autocomplete, button and
 modal go through its own command system (registered on the client, synced to the twin at
 login as interactions.py does); messages, reactions and joins through listeners. Prints
-JSON lines: ``ready`` (at Startup, with its guilds), ``error`` (what it logs at ERROR);
-``{"cmd": "exit"}`` on stdin closes it.
+JSON lines: ``ready`` (at Startup, with its guilds), ``error`` (what it logs at ERROR),
+``fatal`` (what ``astart`` raised: a login that cannot succeed); ``{"cmd": "exit"}`` on
+stdin closes it.
 """
 
 from __future__ import annotations
@@ -116,7 +117,10 @@ async def main(settings: dict[str, Any]) -> None:
     bot.add_modal_callback(ipy.modal_callback(re.compile(r"form:.*"))(submitted))
 
     stop_on_exit(lambda: asyncio.get_running_loop().create_task(bot.stop()))
-    await bot.astart()
+    try:
+        await bot.astart()
+    except Exception as exc:  # a login that cannot succeed (a close it may not retry)
+        out(type="fatal", where="Client.astart", message=f"{type(exc).__name__}: {exc}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@
 // the bot sets them to the twin's /api/v10 before it opens anything; the gateway URL
 // comes from the twin's /gateway. discordgo runs one Session per shard. It behaves as
 // tests/matrix/discord/checks.py says and prints JSON lines ("ready" with its guilds,
-// "error"); {"cmd":"exit"} on stdin closes it.
+// "error", "fatal" with what Open returned); {"cmd":"exit"} on stdin closes it.
 package main
 
 import (
@@ -261,8 +261,10 @@ func main() {
 		b.sessions = append(b.sessions, s)
 	}
 	for _, s := range b.sessions {
+		// Open returns once READY came; a close before it (4014 for a privileged intent
+		// the application may not ask for) is its error, and Open does not retry.
 		if err := s.Open(); err != nil {
-			fail("open", err)
+			out(map[string]any{"type": "fatal", "where": "Session.Open", "message": err.Error()})
 			os.Exit(1)
 		}
 	}

@@ -20,6 +20,13 @@ export function failed(where) {
 process.on('unhandledRejection', failed('unhandledRejection'));
 process.on('uncaughtException', failed('uncaughtException'));
 
+// What the library raised or emitted to say that the bot cannot log in (the matrix's
+// disallowed-intent scenario waits for it).
+export function fatal(where, error) {
+  const code = error?.code !== undefined ? ` (code ${error.code})` : '';
+  out({ type: 'fatal', where, message: `${String(error)}${code}` });
+}
+
 // A handler's promise, its rejection reported.
 export function guarded(where, handler) {
   return (...args) => Promise.resolve().then(() => handler(...args)).catch(failed(where));

@@ -2,11 +2,13 @@
 // Its REST reaches another host only in its "proxied" mode (rest.proxy.baseUrl, with the
 // bot's authorization passed on); the gateway URL comes from the twin's /gateway/bot.
 // discordeno keeps no cache: the bot tracks READY's guilds until each GUILD_CREATE came.
-// Behaves as tests/matrix/discord/checks.py says; prints "ready" with its guilds.
+// Behaves as tests/matrix/discord/checks.py says; prints "ready" with its guilds, or
+// "fatal" when start() throws or a shard is left Offline before it was ready.
 import {
   createBot, createDesiredPropertiesObject, InteractionResponseTypes, InteractionTypes,
+  ShardState,
 } from '@discordeno/bot';
-import { guarded, onExit, out, settings, words } from './common.mjs';
+import { fatal, guarded, onExit, out, settings, words } from './common.mjs';
 
 const shards = settings.shards;
 const bot = createBot({
@@ -14,7 +16,20 @@ const bot = createBot({
   intents: settings.intents,
   desiredProperties: createDesiredPropertiesObject({}, true),
   rest: { proxy: { baseUrl: settings.api, authorization: `Bot ${settings.token}` } },
-  ...(shards ? { gateway: { totalShards: shards, firstShardId: 0, lastShardId: shards - 1 } } : {}),
+  gateway: {
+    // A shard that cannot log in is left Offline ("may not attempt to reconnect on its
+    // own"), which its disconnected event shows; that event carries no reason (discordeno
+    // throws the close's reason from its socket's close handler, where no caller gets it).
+    events: {
+      disconnected: (shard) => {
+        if (!announced && shard.state === ShardState.Offline) {
+          fatal(`gateway events.disconnected (shard ${shard.id})`,
+            `shard ${shard.id} is ${ShardState[shard.state]}`);
+        }
+      },
+    },
+    ...(shards ? { totalShards: shards, firstShardId: 0, lastShardId: shards - 1 } : {}),
+  },
 });
 
 const readyShards = new Set();
@@ -123,4 +138,8 @@ bot.events.interactionCreate = guarded('interactionCreate', async (interaction) 
 });
 
 onExit(() => bot.shutdown());
-await bot.start();
+try {
+  await bot.start();
+} catch (error) {
+  fatal('bot.start', error);
+}

@@ -1,11 +1,12 @@
 // The Discord matrix's scenario bot for discord.js v14: node discordjs_bot.mjs '<settings>'.
 // new Client({rest: {api, version}}): it asks the twin's /gateway/bot for the gateway.
-// Behaves as tests/matrix/discord/checks.py says; prints "ready" with its guilds.
+// Behaves as tests/matrix/discord/checks.py says; prints "ready" with its guilds, or
+// "fatal" with what login() rejected with.
 import {
   ActionRowBuilder, ButtonBuilder, ButtonStyle, Client, DiscordAPIError, Events,
   ModalBuilder, TextInputBuilder, TextInputStyle,
 } from 'discord.js';
-import { failed, guarded, onExit, out, settings, words } from './common.mjs';
+import { failed, fatal, guarded, onExit, out, settings, words } from './common.mjs';
 
 const shards = settings.shards;
 const client = new Client({
@@ -76,4 +77,9 @@ client.on(Events.InteractionCreate, guarded('interactionCreate', async (interact
 }));
 
 onExit(() => client.destroy());
-await client.login(settings.token);
+try {
+  await client.login(settings.token);
+} catch (error) {
+  // A close it does not retry (4004, 4010-4014) rejects the login.
+  fatal('client.login', error);
+}

@@ -2,11 +2,12 @@
 // Eris's REST always speaks HTTPS to rest.domain on port 443; its rest.agent is the one
 // way in: this agent hands it a plain TCP connection to the twin whatever it asks for.
 // The gateway URL comes from the twin's /gateway/bot. Behaves as
-// tests/matrix/discord/checks.py says; prints "ready" with its guilds.
+// tests/matrix/discord/checks.py says; prints "ready" with its guilds, or "fatal"
+// with the error of a shard that disconnected before it was ready.
 import https from 'node:https';
 import net from 'node:net';
 import * as Eris from 'eris';
-import { guarded, onExit, out, settings, words } from './common.mjs';
+import { fatal, guarded, onExit, out, settings, words } from './common.mjs';
 
 class TwinAgent extends https.Agent {
   createConnection(_options, callback) {
@@ -26,7 +27,17 @@ const bot = new Eris.Client(`Bot ${settings.token}`, {
 // failed; a handler's own failure comes as a rejection (common.mjs reports it).
 bot.on('error', (error, shard) => out({ type: 'warn', where: `shard ${shard}`, message: String(error) }));
 
-bot.once('ready', () => out({ type: 'ready', guilds: [...bot.guilds.keys()].sort() }));
+let ready = false;
+bot.once('ready', () => {
+  ready = true;
+  out({ type: 'ready', guilds: [...bot.guilds.keys()].sort() });
+});
+// Eris's connect() resolves once the shards are spawned; a shard that cannot log in says so
+// by disconnecting with an error (with the close code; for 4004 and 4010-4014 it does not
+// reconnect: Shard._onWSClose sets reconnect false and hardResets the shard).
+bot.on('shardDisconnect', (error, id) => {
+  if (!ready && error) fatal(`shardDisconnect (shard ${id})`, error);
+});
 
 bot.on('messageCreate', guarded('messageCreate', async (message) => {
   if (message.author.bot) return;

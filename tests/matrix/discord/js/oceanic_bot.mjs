@@ -1,8 +1,9 @@
 // The Discord matrix's scenario bot for Oceanic.js: node oceanic_bot.mjs '<settings>'.
 // new Client({rest: {baseURL}}): REST at the twin, the gateway from its /gateway/bot.
-// Behaves as tests/matrix/discord/checks.py says; prints "ready" with its guilds.
+// Behaves as tests/matrix/discord/checks.py says; prints "ready" with its guilds, or
+// "fatal" with the error of a shard that disconnected before it was ready.
 import { Client, DiscordRESTError, InteractionTypes } from 'oceanic.js';
-import { failed, guarded, onExit, out, settings, words } from './common.mjs';
+import { failed, fatal, guarded, onExit, out, settings, words } from './common.mjs';
 
 const shards = settings.shards;
 const client = new Client({
@@ -15,7 +16,17 @@ const client = new Client({
 });
 client.on('error', failed('client error'));
 
-client.once('ready', () => out({ type: 'ready', guilds: [...client.guilds.keys()].sort() }));
+let ready = false;
+client.once('ready', () => {
+  ready = true;
+  out({ type: 'ready', guilds: [...client.guilds.keys()].sort() });
+});
+// connect() resolves once the shards are spawned; a shard that cannot log in emits its
+// GatewayError (with the close code) as "error", then disconnects with it (for 4004 and
+// 4010-4014 without reconnecting: Shard.onWSClose sets reconnect false).
+client.on('shardDisconnect', (error, id) => {
+  if (!ready && error) fatal(`shardDisconnect (shard ${id})`, error);
+});
 
 client.on('messageCreate', guarded('messageCreate', async (message) => {
   if (message.author.bot) return;

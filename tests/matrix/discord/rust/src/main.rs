@@ -3,7 +3,8 @@
 //! twilight-http sends every request to its proxy (`ClientBuilder::proxy`, over plain
 //! HTTP), here the twin; each shard dials the twin's gateway through
 //! `ConfigBuilder::proxy_url`. Behaves as tests/matrix/discord/checks.py says and prints
-//! JSON lines ("ready" with its guilds, "error"); {"cmd":"exit"} on stdin ends it.
+//! JSON lines ("ready" with its guilds, "error", "fatal" once a shard's event stream
+//! ended); {"cmd":"exit"} on stdin ends it.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -288,8 +289,14 @@ async fn main() {
         let mut shard = Shard::with_config(ShardId::new(id, total), config);
         let bot = Arc::clone(&bot);
         tokio::spawn(async move {
+            let mut closed = String::from("no close frame");
             while let Some(item) = shard.next_event(EventTypeFlags::all()).await {
                 match item {
+                    Ok(Event::GatewayClose(frame)) => {
+                        if let Some(frame) = frame {
+                            closed = format!("close {}: {}", frame.code, frame.reason);
+                        }
+                    }
                     Ok(event) => {
                         let bot = Arc::clone(&bot);
                         tokio::spawn(async move { bot.handle(event).await });
@@ -298,6 +305,10 @@ async fn main() {
                                              "message": error.to_string()})),
                 }
             }
+            // The stream ends only once the shard has fatally closed (a close code it may
+            // not reconnect after, such as 4014): the last close frame says which.
+            out(json!({"type": "fatal", "where": format!("shard {id} stream ended"),
+                       "message": format!("{:?}: {closed}", shard.state())}));
         });
     }
     let mut lines = BufReader::new(tokio::io::stdin()).lines();

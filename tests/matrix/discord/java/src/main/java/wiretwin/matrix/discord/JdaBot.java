@@ -46,7 +46,8 @@ import net.dv8tion.jda.api.utils.ConcurrentSessionController;
  * <p>JDA takes its REST base from {@link RestConfig#setBaseUrl} (the twin's /api/v10/); its
  * first gateway URL comes from its session controller (Discord's, fixed, by default), so
  * the bot gives it one whose getGateway() is the twin's. Behaves as tests/matrix/discord/checks.py says;
- * prints JSON lines ("ready" with its guilds, "error"); {"cmd":"exit"} on stdin closes it.
+ * prints JSON lines ("ready" with its guilds, "error", "fatal" with what awaitReady threw);
+ * {"cmd":"exit"} on stdin closes it.
  * Handlers run on one thread of their own, so their blocking REST calls (complete()) never
  * hold up JDA's event thread.
  */
@@ -225,6 +226,17 @@ public final class JdaBot extends ListenerAdapter {
     } else {
       bot.single = JDABuilder.createLight(token, intents).setRestConfig(rest)
           .setSessionController(gateway).addEventListeners(bot).build();
+      try {
+        bot.single.awaitReady();
+      } catch (IllegalStateException error) {
+        // A close JDA does not reconnect after (4014 for a privileged intent the
+        // application may not ask for) shuts it down, and awaitReady throws with why.
+        Map<String, Object> fatal = new LinkedHashMap<>();
+        fatal.put("type", "fatal");
+        fatal.put("where", "JDA.awaitReady");
+        fatal.put("message", String.valueOf(error));
+        out(fatal);
+      }
     }
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in,
         StandardCharsets.UTF_8));
