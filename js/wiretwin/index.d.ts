@@ -512,7 +512,15 @@ export class DiscordTwin extends AdminClient {
   setRateLimit(limit: { route: string; limit: number; resetAfter?: number }):
     Promise<{ route: string; limit: number; reset_after: number }>;
   clearRateLimits(): Promise<void>;
+  /** The privileged intents the application may ask for (the developer portal's switches). */
+  privilegedIntents(): Promise<PrivilegedIntent[]>;
+  /** Flip the portal's switches: sessions already identified keep their intents; the next
+   * IDENTIFY asking for one switched off is closed with 4014. */
+  setPrivilegedIntents(enabled: PrivilegedIntent[]): Promise<PrivilegedIntent[]>;
 }
+
+/** A privileged intent, by discord.py's name for it. */
+export type PrivilegedIntent = 'presences' | 'members' | 'message_content';
 
 // -- starting and connecting ------------------------------------------------------------------
 

@@ -208,4 +208,19 @@ export class DiscordTwin extends AdminClient {
   async clearRateLimits() {
     await this.request('DELETE', '/discord/rate-limits');
   }
+
+  // -- the application ----------------------------------------------------------------------
+
+  /** The privileged intents the application may ask for (the developer portal's switches). */
+  async privilegedIntents() {
+    return (await this.request('GET', '/discord/application/privileged-intents')).enabled;
+  }
+
+  /** Flip the portal's switches: sessions already identified keep their intents; the next
+   * IDENTIFY asking for one switched off is closed with 4014. */
+  async setPrivilegedIntents(enabled) {
+    return (await this.request('PUT', '/discord/application/privileged-intents', {
+      body: { enabled },
+    })).enabled;
+  }
 }

@@ -228,6 +228,14 @@ describe('a discord.js bot driven through the package', () => {
     expect((await discord.rateLimits()).overrides).toEqual([]);
   });
 
+  it('flips the application\'s privileged intents as the developer portal does', async () => {
+    const before = await discord.privilegedIntents();
+    expect(before).toEqual(['presences', 'members', 'message_content']);
+    expect(await discord.setPrivilegedIntents(['members'])).toEqual(['members']);
+    expect(await discord.privilegedIntents()).toEqual(['members']);
+    await discord.setPrivilegedIntents(before);
+  });
+
   it('says what is wrong when a user cannot act', async () => {
     const error = await discord.sendMessage({ channel: general.id, author: '1', content: 'hi' })
       .catch((e) => e);

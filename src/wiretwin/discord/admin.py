@@ -125,6 +125,19 @@ class DiscordAdmin:
                   "reset_after": {"type": "number", "default": 1.0}}}, tag=TAG),
             r("DELETE", "/discord/rate-limits", self.clear_rate_limits,
               "Back to the default limits", status=204, tag=TAG),
+            r("GET", "/discord/application/privileged-intents", self.privileged_intents,
+              "The privileged intents the application may ask for (its developer "
+              "portal's switches): `enabled`, of presences, members, message_content",
+              tag=TAG),
+            r("PUT", "/discord/application/privileged-intents",
+              self.set_privileged_intents,
+              "Flip the portal's switches: `enabled` lists those on. Sessions already "
+              "identified keep their intents; the next IDENTIFY asking for one that is "
+              "off is closed with 4014",
+              body={"type": "object", "required": ["enabled"], "properties": {
+                  "enabled": {"type": "array", "items": {
+                      "type": "string",
+                      "enum": ["presences", "members", "message_content"]}}}}, tag=TAG),
         ]
 
     # -- lookups ------------------------------------------------------------------------
@@ -296,6 +309,19 @@ class DiscordAdmin:
         return {"answers": chosen}
 
     # -- the gateway ----------------------------------------------------------------------
+
+    async def privileged_intents(self, request: web.Request) -> dict[str, Any]:
+        return {"enabled": self.twin.privileged_intents}
+
+    async def set_privileged_intents(self, request: web.Request) -> dict[str, Any]:
+        enabled = (await json_body(request)).get("enabled")
+        if not isinstance(enabled, list):
+            raise AdminError(400, "enabled is a list of privileged intents' names")
+        try:
+            self.twin.set_privileged_intents(enabled)
+        except (TypeError, ValueError) as exc:
+            raise AdminError(400, str(exc)) from None
+        return {"enabled": self.twin.privileged_intents}
 
     async def sessions(self, request: web.Request) -> list[dict[str, Any]]:
         return [{"id": s.id, "intents": s.intents, "shard": list(s.shard), "seq": s.seq,

@@ -12,7 +12,7 @@ import base64
 import hashlib
 import json
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
 from http import HTTPStatus
 from pathlib import Path
@@ -60,6 +60,7 @@ from .model import (
 )
 from .oauth import OAuth
 from .protocol.hub import GatewayHub
+from .protocol.intents import PRIVILEGED_FLAGS, privileged_flags, privileged_names
 from .protocol.replay import GatewayLimits
 from .snapshot import restore, snapshot
 from .snowflake import Snowflakes
@@ -114,7 +115,7 @@ class DiscordTwin(Twin):
         token: str = DEFAULT_TOKEN,
         application_name: str = "wiretwin app",
         bot_name: str = "wiretwin-bot",
-        privileged_intents: bool = True,
+        privileged_intents: bool | Iterable[str] = True,
         recommended_shards: int = 1,
         max_concurrency: int = 1,
         gateway_limits: GatewayLimits | None = None,
@@ -144,7 +145,11 @@ class DiscordTwin(Twin):
         self.max_request_size = max_request_size
         self._attachment_limit = attachment_size_limit
         self._names = (application_name, bot_name)
-        self._privileged = privileged_intents
+        privileged = privileged_intents
+        if not isinstance(privileged, bool | str):
+            privileged = list(privileged)
+        privileged_flags(privileged)  # a string, or a name it does not know, fails here
+        self._privileged = privileged
         self.recommended_shards = recommended_shards
         if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int) \
                 or max_concurrency < 1:
@@ -173,7 +178,7 @@ class DiscordTwin(Twin):
         rng = random.Random(f"wiretwin-discord:{self.seed}")
         bot = User(ids.next(), bot_name, bot=True)
         owner = User(ids.next(), "wiretwin-owner", global_name="wiretwin owner")
-        flags = (1 << 12) | (1 << 14) | (1 << 18) if self._privileged else 0
+        flags = privileged_flags(self._privileged)
         token = self._token or discord_token(bot.id, self.seed)
         # On Discord a bot's application has the bot user's id (py-cord relies on it).
         application = Application(bot.id, app_name, bot, owner, token, flags=flags,
@@ -414,6 +419,26 @@ class DiscordTwin(Twin):
     @property
     def bot_user(self) -> User:
         return self.model.bot
+
+    @property
+    def privileged_intents(self) -> list[str]:
+        """The privileged intents the application may ask for (``presences``,
+        ``members``, ``message_content``), as its developer portal's switches say."""
+        return privileged_names(self.application.flags)
+
+    def set_privileged_intents(self, enabled: bool | Iterable[str]) -> None:
+        """Flip the developer portal's switches: every privileged intent (True), none
+        (False), or those named. As on Discord, sessions already identified keep their
+        intents; the next IDENTIFY asking for one switched off is closed with 4014, and
+        REST answers as for an application without it (message content hidden, the
+        member list refused)."""
+        flags = privileged_flags(enabled)
+
+        def flip() -> None:
+            app = self.application
+            app.flags = app.flags & ~PRIVILEGED_FLAGS | flags
+
+        self.call(flip)
 
     def settings(self) -> dict[str, Any]:
         return {

@@ -765,6 +765,46 @@ async def test_privileged_intents_not_enabled_close_4014(clock: VirtualClock) ->
         await conn.close()
 
 
+async def test_privileged_intents_switched_at_run_time_as_in_the_portal(
+        clock: VirtualClock) -> None:
+    async with DiscordTwin(clock=clock, privileged_intents=["members"]) as twin, \
+            aiohttp.ClientSession() as http:
+        world = World(twin, http, clock)
+        assert twin.privileged_intents == ["members"]
+        members = await world.connect()
+        await members.session(I.GUILDS | I.GUILD_MEMBERS)
+        presences = await world.connect()
+        await presences.send(2, {"token": world.token, "intents": I.GUILDS | I.GUILD_PRESENCES,
+                                 "properties": {}})
+        assert await presences.closed_with() == 4014
+        admin = twin.http_url("/_wiretwin/discord/application/privileged-intents")
+        async with http.put(admin, json={"enabled": ["presences"]}) as answer:
+            assert (answer.status, await answer.json()) == (200, {"enabled": ["presences"]})
+        # A session that identified before keeps its intents; a new IDENTIFY is checked.
+        await members.send(1, None)
+        assert (await members.recv())["op"] == 11
+        again = await world.connect()
+        await again.send(2, {"token": world.token, "intents": I.GUILDS | I.GUILD_MEMBERS,
+                             "properties": {}})
+        assert await again.closed_with() == 4014
+        allowed = await world.connect()
+        ready = await allowed.session(I.GUILDS | I.GUILD_PRESENCES)
+        assert ready["application"]["flags"] == 1 << 12
+        async with http.put(admin, json={"enabled": ["voice"]}) as refused:
+            assert refused.status == 400
+            assert "unknown privileged intent 'voice'" in (await refused.json())["error"]
+        async with http.get(admin) as read:
+            assert await read.json() == {"enabled": ["presences"]}
+        twin.reset()
+        assert twin.privileged_intents == ["members"]  # as it was built
+        for conn in (members, allowed):
+            await conn.close()
+    with pytest.raises(ValueError, match="unknown privileged intent"):
+        DiscordTwin(privileged_intents=["member"])
+    with pytest.raises(TypeError, match="not a string"):
+        DiscordTwin(privileged_intents="members")
+
+
 async def test_the_send_limit_window_is_sixty_seconds_of_twin_time(world: World) -> None:
     conn = await world.connect()
     for _ in range(120):

@@ -25,9 +25,6 @@ from .harness import GUILD_IDS, INTENTS, START_TIMEOUT, TIMEOUT, DiscordCase
 
 Body = Callable[[DiscordCase], Awaitable[None]]
 GUILD_MEMBERS = 1 << 1
-#: The application flags that let a bot ask for GUILD_MEMBERS (GATEWAY_GUILD_MEMBERS and
-#: its _LIMITED form).
-MEMBERS_FLAGS = (1 << 14) | (1 << 15)
 #: Discord's close code for a privileged intent the application may not ask for.
 DISALLOWED_INTENTS = 4014
 #: What a library's report of that close names: the code or the intents.
@@ -213,7 +210,7 @@ def _attempts(case: DiscordCase, since: int) -> tuple[int, int]:
 async def disallowed_intent(case: DiscordCase) -> None:
     await case.stop_bot()
     twin, mark = case.twin, case.mark()
-    with case.application_flags(twin.model.application.flags & ~MEMBERS_FLAGS):
+    with case.privileged_intents([i for i in twin.privileged_intents if i != "members"]):
         bot = await case.start_refused_bot()
         try:
             try:

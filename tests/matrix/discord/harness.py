@@ -208,15 +208,15 @@ class DiscordCase:
                                   ready=_started, limit=1 << 20)
 
     @contextlib.contextmanager
-    def application_flags(self, flags: int) -> Iterator[None]:
-        """The application's flags (which privileged intents it may ask for) are ``flags``
-        within the block, as if changed in the developer portal; its own ones after it."""
-        application = self.twin.model.application
-        before, application.flags = application.flags, flags
+    def privileged_intents(self, enabled: list[str]) -> Iterator[None]:
+        """The application may ask for the privileged intents ``enabled`` within the
+        block (as if switched in the developer portal), and its own ones after it."""
+        before = self.twin.privileged_intents
+        self.twin.set_privileged_intents(enabled)
         try:
             yield
         finally:
-            application.flags = before
+            self.twin.set_privileged_intents(before)
 
     async def close(self) -> None:
         await self.stop_bot()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ..wire.serialize import withheld_snapshot
@@ -41,6 +42,38 @@ PRIVILEGED = {
     GUILD_MEMBERS: (1 << 14) | (1 << 15),
     MESSAGE_CONTENT: (1 << 18) | (1 << 19),
 }
+
+#: The privileged intents by the names discord.py's ``Intents`` gives them.
+PRIVILEGED_NAMES = {"presences": GUILD_PRESENCES, "members": GUILD_MEMBERS,
+                    "message_content": MESSAGE_CONTENT}
+#: Every application flag that allows a privileged intent.
+PRIVILEGED_FLAGS = (1 << 12) | (1 << 13) | (1 << 14) | (1 << 15) | (1 << 18) | (1 << 19)
+
+
+def privileged_flags(enabled: bool | Iterable[str]) -> int:
+    """The application flags (the full ones, as the developer portal's switches set
+    them) that allow ``enabled``: every privileged intent (True), none (False), or those
+    named (``presences``, ``members``, ``message_content``)."""
+    if isinstance(enabled, bool):
+        names: Iterable[str] = PRIVILEGED_NAMES if enabled else ()
+    elif isinstance(enabled, str):
+        raise TypeError("privileged intents: True, False or a list of names, not a string")
+    else:
+        names = list(enabled)
+    flags = 0
+    for name in names:
+        intent = PRIVILEGED_NAMES.get(name) if isinstance(name, str) else None
+        if intent is None:
+            raise ValueError(f"unknown privileged intent {name!r}: one of "
+                             f"{', '.join(PRIVILEGED_NAMES)}")
+        flags |= PRIVILEGED[intent] & -PRIVILEGED[intent]  # the full flag, the lower bit
+    return flags
+
+
+def privileged_names(flags: int) -> list[str]:
+    """The privileged intents an application with ``flags`` may ask for, by name."""
+    return [name for name, intent in PRIVILEGED_NAMES.items() if flags & PRIVILEGED[intent]]
+
 
 #: Dispatch -> (intent in a guild, intent in a DM); None means always sent.
 EVENT_INTENTS: dict[str, tuple[int | None, int | None]] = {
@@ -109,4 +142,5 @@ def hide_content(event: str, data: dict[str, Any], intents: int, *, dm: bool,
     return stripped
 
 
-__all__ = ["EVENT_INTENTS", "KNOWN", "PRIVILEGED", "hide_content", "wanted"]
+__all__ = ["EVENT_INTENTS", "KNOWN", "PRIVILEGED", "PRIVILEGED_FLAGS", "PRIVILEGED_NAMES",
+           "hide_content", "privileged_flags", "privileged_names", "wanted"]
