@@ -83,9 +83,13 @@ async def test_a_connection_with_too_many_unanswered_commands_is_lost_once(
 
 
 async def test_a_server_that_never_answers_fails_the_opening_in_time() -> None:
+    hung_up = asyncio.Event()
+
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.read()  # reads, never answers
+        await reader.read()  # reads until the client hangs up, never answers
         writer.close()
+        await writer.wait_closed()
+        hung_up.set()
 
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
@@ -94,6 +98,7 @@ async def test_a_server_that_never_answers_fails_the_opening_in_time() -> None:
         with pytest.raises(TimeoutError):
             await conn.open(timeout=0.2)
         assert not conn.connected
+        await asyncio.wait_for(hung_up.wait(), 5)  # the failed opening closed its socket
     finally:
         server.close()
         await server.wait_closed()

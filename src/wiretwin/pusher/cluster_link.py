@@ -27,12 +27,12 @@ class ClusterLink:
         self.outages = 0
         #: Times the node came back after an outage.
         self.reconnects = 0
-        #: Attempts to reach Redis that failed in the current outage.
+        #: Attempts to reach Redis that failed in the current (or last) outage.
         self.failed_attempts = 0
         #: Changes not shared during the current (or last) outage: events published
         #: here, subscriptions, presence changes, sign-ins.
         self.unshared = 0
-        #: Why the link last went down (or the last attempt failed).
+        #: While down: why the link went down, or why the last attempt failed.
         self.error: str | None = None
         self._waiters: list[tuple[LinkState, asyncio.Future[None]]] = []
 
@@ -47,8 +47,10 @@ class ClusterLink:
             self.outages += 1
             self.failed_attempts = 0
             self.unshared = 0
-        elif state == "up" and self.state == "down":
-            self.reconnects += 1
+        elif state == "up":
+            self.error = None
+            if self.state == "down":
+                self.reconnects += 1
         self.state = state
         self.since = self.now()
         waiting, self._waiters = self._waiters, []

@@ -185,7 +185,8 @@ async def test_a_twin_serves_alone_while_redis_is_away_and_shares_again_once_bac
     assert sorted(b.members("presence-room")) == ["ann", "cat"]
     assert await b.cluster_counts(b.app) == {"news": ChannelCount(2, 0),
                                              "presence-room": ChannelCount(2, 2)}
-    assert a.cluster is not None and a.cluster.status()["reconnects"] == 1
+    status = a.cluster.status() if a.cluster is not None else {}
+    assert status["link"] == "up" and status["reconnects"] == 1 and status["error"] is None
 
 
 async def test_presence_rosters_and_counts_come_back_after_redis_restarts_empty(
@@ -384,3 +385,28 @@ async def test_a_twin_that_does_not_come_back_is_let_go_after_the_grace_period(
     [removed] = await ann.wait_for("pusher_internal:member_removed")
     assert removed.data == {"user_id": "bob"}
     assert await a.cluster_counts(a.app) == {"presence-room": ChannelCount(1, 1)}
+
+
+async def test_a_named_twin_started_again_after_dying_replaces_what_it_held(
+        redis: RedisServer, twins: Twins, clients: Clients, sink: HookSink) -> None:
+    # B does not sweep: what A held is still in Redis when A starts again.
+    old = await twins(cluster_node="a")
+    b = await twins(cluster_node="b", cluster_sweep=3600)
+    bob = await clients(b)
+    await bob.subscribe("presence-room", user_id="bob")
+    ann = await clients(old)
+    await ann.subscribe("presence-room", user_id="ann")
+    await bob.wait_for("pusher_internal:member_added")
+    await old.wait_webhooks()
+    await shut_out(redis, "a")
+    await old.wait_cluster("down")
+    await old.stop()  # gone without a word
+    await let_in(redis)
+    new = await twins(cluster_node="a")
+    [removed] = await bob.wait_for("pusher_internal:member_removed")
+    assert removed.data == {"user_id": "ann"}
+    await new.wait_webhooks()
+    assert [(e["name"], e.get("user_id")) for e in sink.events
+            if e.get("user_id") == "ann"] == [("member_added", "ann"),
+                                               ("member_removed", "ann")]
+    assert await new.cluster_counts(new.app) == {"presence-room": ChannelCount(1, 1)}
