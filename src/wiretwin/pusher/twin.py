@@ -176,7 +176,10 @@ class PusherTwin(Twin):
 
     async def cluster_sweep(self) -> list[str]:
         """Look for cluster twins that died now (it happens every ``cluster_sweep``
-        seconds anyway): their presence members leave. Returns their node ids."""
+        seconds anyway): their presence members leave. Returns their node ids. For a
+        grace period after this twin came back from losing Redis, only twins that did
+        not come back after Redis lost its data are let go (the others may be
+        reconnecting too)."""
         if self._peers is None:
             return []
         return await await_in_loop(self.loop, self._peers.sweep())
