@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -46,9 +47,12 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> None:
-        for _ in range(5):  # another process may take the free port first: try another
-            self.port = free_port()
+    def start(self, *, same_port: bool = False) -> None:
+        """Start on a free port (``same_port``: on the port of the last start, as a
+        restarted server comes back; empty, with no persistence)."""
+        for _ in range(1 if same_port else 5):  # a free port may be taken first: another
+            if not same_port:
+                self.port = free_port()
             self.proc = subprocess.Popen(
                 [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
                  "--save", "", "--appendonly", "no", "--dir", self._dir.name,
@@ -80,8 +84,25 @@ class RedisServer:
     def flush(self) -> None:
         command(self.port, "FLUSHALL")
 
-    def stop(self) -> None:
+    def pause(self) -> None:
+        """Freeze the server (SIGSTOP): connections stay open and nothing is answered,
+        as with a server that hangs."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGCONT)
+
+    def stop(self, *, save: bool = False) -> None:
+        """Stop the server (``save``: writing its data first, so that a start on the same
+        port loads it back, as a Redis with persistence does)."""
+        if save and self.proc is not None and self.proc.poll() is None:
+            with contextlib.suppress(OSError):
+                command(self.port, "SHUTDOWN", "SAVE")  # (no answer: it is gone)
+            self.proc.wait(10)
         if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)  # (a paused server must run to end)
             self.proc.terminate()
             try:
                 self.proc.wait(10)

@@ -11,6 +11,7 @@ from typing import Any
 from tests.unit.test_pusher_model import APP, ManualClock, Recorded, _presence
 from wiretwin.pusher.apps import App
 from wiretwin.pusher.auth import sign_user
+from wiretwin.pusher.cluster_sync import US, own_share, replica, sync_replica
 from wiretwin.pusher.limits import PublishRequest
 from wiretwin.pusher.model import ChannelCount, PusherModel
 
@@ -123,3 +124,49 @@ def test_watchlists_ask_the_peers_who_is_online() -> None:
     assert fx.to(conn)[-1].decoded() == {"events": [{"name": "online", "user_ids": ["cat"]}]}
     model.disconnect(conn)
     assert peers.said[-1] == ("signed", "ann", -1)
+
+
+def test_a_nodes_share_counts_what_its_joined_and_signed_calls_count() -> None:
+    model, _, _ = cluster_model()
+    one, two = model.connect(APP, 7), model.connect(APP, 7)
+    model.subscribe(one, {"channel": "news", "auth": ""})
+    model.subscribe(two, {"channel": "news", "auth": ""})
+    _presence(model, one, "presence-room", "ann", {"n": 1})
+    _presence(model, two, "presence-room", "ann", {"n": 1})
+    model.add_member(APP, "presence-room", "zed", None)
+    model.add_member(APP, "presence-room", "bot", {"b": 1})
+    data = json.dumps({"id": "ann"})
+    model.signin(one, {"user_data": data,
+                       "auth": sign_user("key", "secret", one.socket_id, data)})
+    model.remote_join(APP, "presence-room", "bob", None, "other/1.1")  # not this node's
+    share = own_share(model, "n1")
+    assert share.counts == {
+        f"o{US}1{US}news": 2, f"s{US}1{US}news": 2,
+        f"o{US}1{US}presence-room": 4, f"s{US}1{US}presence-room": 2,
+        f"u{US}1{US}presence-room{US}ann": 2, f"u{US}1{US}presence-room{US}zed": 1,
+        f"u{US}1{US}presence-room{US}bot": 1, f"w{US}1{US}ann": 1}
+    # One roster entry per presence: each socket, and each member without one.
+    assert share.roster == {
+        f"1{US}presence-room{US}n1/{one.socket_id}": '["ann",{"n":1}]',
+        f"1{US}presence-room{US}n1/{two.socket_id}": '["ann",{"n":1}]',
+        f"1{US}presence-room{US}n1/*zed": '["zed",null]',
+        f"1{US}presence-room{US}n1/*bot": '["bot",{"b":1}]'}
+
+
+def test_a_replica_follows_what_redis_holds_of_a_node_joins_first() -> None:
+    model, fx, _ = cluster_model()
+    conn = model.connect(APP, 7)
+    _presence(model, conn, "presence-room", "ann")
+    model.remote_join(APP, "presence-room", "bob", None, "b/1.1")
+    model.remote_join(APP, "presence-room", "cat", None, "b/1.2")
+    seen = len(fx.events_to(conn))
+    # B came back: Bob is on another socket now, Cat left, Dan came.
+    sync_replica(model, "b", {("1", "presence-room", "b/2.1"): ("bob", None),
+                              ("1", "presence-room", "b/2.2"): ("dan", {"d": 1})})
+    assert fx.events_to(conn)[seen:] == ["pusher_internal:member_added",
+                                         "pusher_internal:member_removed"]
+    assert sorted(model.users(APP, "presence-room")) == ["ann", "bob", "dan"]
+    assert replica(model, "b") == {("1", "presence-room", "b/2.1"): "bob",
+                                   ("1", "presence-room", "b/2.2"): "dan"}
+    sync_replica(model, "b", {})
+    assert model.users(APP, "presence-room") == ["ann"]

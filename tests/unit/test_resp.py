@@ -7,7 +7,13 @@ import asyncio
 import pytest
 
 from tests.redis_server import redis_server, redis_url
-from wiretwin.runtime.resp import RedisAddress, RedisConnection, RedisError, encode_command
+from wiretwin.runtime.resp import (
+    RedisAddress,
+    RedisConnection,
+    RedisConnectionError,
+    RedisError,
+    encode_command,
+)
 
 __all__ = ["redis_server", "redis_url"]
 
@@ -53,3 +59,46 @@ async def test_commands_scripts_and_pubsub(redis_url: str) -> None:
         await sub.close()
     with pytest.raises(RedisError):
         await conn.send("PING")
+
+
+async def test_a_connection_with_too_many_unanswered_commands_is_lost_once(
+        redis_url: str) -> None:
+    lost: list[str] = []
+    conn = RedisConnection(RedisAddress.parse(redis_url), max_pending=3,
+                           on_lost=lambda: lost.append("lost"))
+    await conn.open()
+    try:
+        assert conn.client_id is not None and conn.client_addr is not None
+        # Written in one turn of the loop: nothing can be answered before the fourth.
+        sent = [conn.send("PING") for _ in range(5)]
+        assert lost == ["lost"] and not conn.connected and conn.pending == 0
+        for future in sent:
+            with pytest.raises(RedisConnectionError, match="3 commands unanswered"):
+                await future
+        with pytest.raises(RedisConnectionError):
+            await conn.call("PING")
+        assert lost == ["lost"]
+    finally:
+        await conn.close()
+
+
+async def test_a_server_that_never_answers_fails_the_opening_in_time() -> None:
+    hung_up = asyncio.Event()
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # reads until the client hangs up, never answers
+        writer.close()
+        await writer.wait_closed()
+        hung_up.set()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        conn = RedisConnection(RedisAddress.parse(f"redis://127.0.0.1:{port}"), name="x")
+        with pytest.raises(TimeoutError):
+            await conn.open(timeout=0.2)
+        assert not conn.connected
+        await asyncio.wait_for(hung_up.wait(), 5)  # the failed opening closed its socket
+    finally:
+        server.close()
+        await server.wait_closed()

@@ -58,6 +58,11 @@ class PusherAdmin:
               tag="pusher"),
             r("DELETE", "/pusher/channels/{channel}/members/{user_id}", self.remove_member,
               "Take a socketless member out", query=_APP, status=204, tag="pusher"),
+            r("GET", "/pusher/cluster", self.cluster,
+              "This twin in its Redis cluster: node id, Redis URL, the link's state (up, "
+              "down while Redis is away and the twin reconnects, stopped), since when, "
+              "outages, reconnects, and changes not shared during the last outage",
+              tag="pusher"),
             r("GET", "/pusher/connections", self.connections,
               "Open connections: socket id, app, channels, signed-in user",
               response=ARRAY, tag="pusher"),
@@ -185,6 +190,12 @@ class PusherAdmin:
         if not self.twin.remove_member(request.match_info["channel"],
                                        request.match_info["user_id"], app=self._app(request)):
             raise AdminError(404, "no such socketless member")
+
+    async def cluster(self, request: web.Request) -> dict[str, Any]:
+        peers = self.twin.cluster
+        if peers is None:
+            raise AdminError(404, "this Pusher twin is not in a cluster")
+        return peers.status()
 
     async def connections(self, request: web.Request) -> list[dict[str, Any]]:
         out = []

@@ -31,6 +31,7 @@ from .apps import App, default_app
 from .auth import sign_channel, sign_user
 from .client import PusherTestClient
 from .cluster import RedisPeers
+from .cluster_link import LinkState
 from .errors import ApiError, CloseCode
 from .http import PusherHttpApi
 from .limits import PublishRequest
@@ -70,6 +71,8 @@ class PusherTwin(Twin):
         cluster: str | None = None,
         cluster_node: str | None = None,
         cluster_sweep: float = 1.0,
+        cluster_reconnect: tuple[float, float] = (0.1, 5.0),
+        cluster_pending: int = 100_000,
     ) -> None:
         """``world``: where to start and what :meth:`reset` returns to, as for the other
         twins (a world file's path, a whole world, or a Pusher snapshot; see
@@ -80,8 +83,14 @@ class PusherTwin(Twin):
         ``cluster``: a ``redis://host:port/db`` URL to share the apps with every other
         Pusher twin given the same one (scale-out over Redis; see the Pusher guide).
         ``cluster_node`` names this twin in the cluster (default: random at each start);
-        ``cluster_sweep`` is how often, in seconds, it looks for twins that died."""
-        self._peers = (RedisPeers(cluster, node=cluster_node, sweep_interval=cluster_sweep)
+        ``cluster_sweep`` is how often, in seconds, it looks for twins that died.
+        ``cluster_reconnect``: the first and the longest delay, in seconds, between
+        attempts to reach Redis again after losing it (doubling, with jitter drawn from
+        ``seed``). ``cluster_pending``: how many changes may wait for Redis's answers;
+        past that (a Redis that hangs), Redis is taken as lost."""
+        self._peers = (RedisPeers(cluster, node=cluster_node, sweep_interval=cluster_sweep,
+                                  reconnect=cluster_reconnect, max_pending=cluster_pending,
+                                  seed=seed)
                        if cluster is not None else None)
         #: A snapshot (a world's ``[pusher]`` table) to start from instead of ``apps``.
         self._world = world_table(world, "pusher")
@@ -168,10 +177,21 @@ class PusherTwin(Twin):
 
     async def cluster_sweep(self) -> list[str]:
         """Look for cluster twins that died now (it happens every ``cluster_sweep``
-        seconds anyway): their presence members leave. Returns their node ids."""
+        seconds anyway): their presence members leave. Returns their node ids. For a
+        grace period after this twin came back from losing Redis, only twins that did
+        not come back after Redis lost its data are let go (the others may be
+        reconnecting too)."""
         if self._peers is None:
             return []
         return await await_in_loop(self.loop, self._peers.sweep())
+
+    async def wait_cluster(self, state: LinkState = "up", timeout: float = 10.0) -> None:
+        """Wait until this twin's link to Redis is ``state``: ``"up"`` (sharing its apps
+        with the cluster), ``"down"`` (Redis lost; reconnecting) or ``"stopped"``.
+        TimeoutError after ``timeout`` seconds; ValueError for a twin not in a cluster."""
+        if self._peers is None:
+            raise ValueError("this Pusher twin is not in a cluster (give it cluster=...)")
+        await await_in_loop(self.loop, self._peers.link.wait(state, timeout))
 
     async def cluster_counts(self, app: App, channels: list[str] | None = None
                              ) -> dict[str, ChannelCount] | None:

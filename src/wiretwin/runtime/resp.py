@@ -6,6 +6,11 @@ Just what the twins' scale-out needs, with no dependency: one TCP connection per
 queue its writes in order) and answered in order by one reader task. A connection that
 has subscribed hands every pub/sub message to its ``on_message`` callback.
 
+A connection ends once: closed by its owner (:meth:`RedisConnection.close`), or lost (the
+server went away, or it left more than ``max_pending`` commands unanswered, as a server
+that hangs does); a lost connection calls ``on_lost`` and keeps the reason in ``error``.
+Nothing is queued for a connection that is not open: its commands fail at once.
+
 URLs are ``redis://[:password@]host[:port][/db]``.
 """
 
@@ -24,6 +29,10 @@ Reply = Any
 
 class RedisError(Exception):
     """Redis answered with an error, or the connection is gone."""
+
+
+class RedisConnectionError(RedisError):
+    """The connection is gone (or was never open): the command was not answered."""
 
 
 @dataclass(frozen=True)
@@ -86,11 +95,21 @@ class RedisConnection:
 
     def __init__(self, address: RedisAddress, *, name: str | None = None,
                  on_message: Callable[[str, str], None] | None = None,
-                 on_lost: Callable[[], None] | None = None) -> None:
+                 on_lost: Callable[[], None] | None = None,
+                 max_pending: int | None = None) -> None:
+        """``max_pending``: how many commands may wait for their answers; one more and
+        the connection is taken as lost (no limit: None)."""
         self.address = address
         self.name = name
         self._on_message = on_message
         self._on_lost = on_lost
+        self.max_pending = max_pending
+        #: Why the connection was lost (None while open, or closed by its owner).
+        self.error: RedisError | None = None
+        #: This connection's id and address as Redis knows them (``CLIENT INFO``, Redis
+        #: 6.2 and later; None before), to close it from another connection.
+        self.client_id: str | None = None
+        self.client_addr: str | None = None
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._pending: deque[asyncio.Future[Reply]] = deque()
@@ -101,23 +120,43 @@ class RedisConnection:
     def connected(self) -> bool:
         return self._writer is not None and not self._writer.is_closing()
 
+    @property
+    def pending(self) -> int:
+        """Commands written and not answered yet."""
+        return len(self._pending)
+
     async def open(self, timeout: float = 5.0) -> None:
-        self._reader, self._writer = await asyncio.wait_for(
-            asyncio.open_connection(self.address.host, self.address.port), timeout)
-        self._task = asyncio.get_running_loop().create_task(
-            self._read(), name=f"wiretwin-redis {self.name or ''}".strip())
-        if self.address.password is not None:
-            await self.call("AUTH", self.address.password)
-        if self.address.db:
-            await self.call("SELECT", self.address.db)
-        if self.name is not None:
-            await self.call("CLIENT", "SETNAME", self.name)
+        """Connect, sign in, select the database and name the connection, all within
+        ``timeout`` seconds (a server that accepts and never answers fails it)."""
+        try:
+            async with asyncio.timeout(timeout):
+                self._reader, self._writer = await asyncio.open_connection(
+                    self.address.host, self.address.port)
+                self._task = asyncio.get_running_loop().create_task(
+                    self._read(), name=f"wiretwin-redis {self.name or ''}".strip())
+                if self.address.password is not None:
+                    await self.call("AUTH", self.address.password)
+                if self.address.db:
+                    await self.call("SELECT", self.address.db)
+                if self.name is not None:
+                    await self.call("CLIENT", "SETNAME", self.name)
+                with contextlib.suppress(RedisError):  # (before Redis 6.2: unknown)
+                    info: str = await self.call("CLIENT", "INFO")
+                    fields = dict(f.split("=", 1) for f in info.split() if "=" in f)
+                    self.client_id, self.client_addr = fields.get("id"), fields.get("addr")
+        except BaseException:
+            await self.close()
+            raise
 
     def send(self, *args: str | bytes | int | float) -> asyncio.Future[Reply]:
         """Write one command now; the future gets its reply (or :class:`RedisError`)."""
         future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+        if (self.max_pending is not None and len(self._pending) >= self.max_pending
+                and self.connected):
+            self._fail(RedisConnectionError(
+                f"Redis left {len(self._pending)} commands unanswered"))
         if not self.connected:
-            future.set_exception(RedisError("not connected to Redis"))
+            future.set_exception(self.error or RedisConnectionError("not connected to Redis"))
             return future
         assert self._writer is not None
         self._pending.append(future)
@@ -126,6 +165,12 @@ class RedisConnection:
 
     async def call(self, *args: str | bytes | int | float) -> Reply:
         return await self.send(*args)
+
+    def abort(self, reason: str) -> None:
+        """Take the connection as lost (``on_lost`` is called): e.g. Redis stopped
+        answering."""
+        if self.connected:
+            self._fail(RedisConnectionError(reason))
 
     async def _read(self) -> None:
         assert self._reader is not None
@@ -145,21 +190,30 @@ class RedisConnection:
                     future.set_exception(reply)
                 else:
                     future.set_result(reply)
-        except (asyncio.IncompleteReadError, ConnectionError, OSError) as exc:
-            self._fail(RedisError(f"connection to Redis lost: {exc}"))
+        except asyncio.IncompleteReadError:
+            self._fail(RedisConnectionError("Redis closed the connection"))
+        except (ConnectionError, OSError) as exc:
+            self._fail(RedisConnectionError(f"connection to Redis lost: {exc}"))
         except asyncio.CancelledError:
-            self._fail(RedisError("connection to Redis closed"))
+            self._fail(RedisConnectionError("connection to Redis closed"))
             raise
 
     def _fail(self, error: RedisError) -> None:
+        first = self.error is None and not self._closing
+        if first:
+            self.error = error
         while self._pending:
             future = self._pending.popleft()
             if not future.done():
                 future.set_exception(error)
                 future.exception()  # nobody may be waiting: do not warn about it
-        if self._writer is not None:
+        if self._writer is not None and first:
+            # Lost: what was not written yet never will be (nor waits for a server that
+            # does not read).
+            self._writer.transport.abort()
+        elif self._writer is not None:
             self._writer.close()
-        if not self._closing and self._on_lost is not None:
+        if first and self._on_lost is not None:
             self._on_lost()
 
     async def close(self) -> None:
@@ -170,10 +224,14 @@ class RedisConnection:
                 await self._task
             self._task = None
         if self._writer is not None:
+            if self.error is not None:
+                self._writer.transport.abort()
             self._writer.close()
             with contextlib.suppress(Exception):
-                await self._writer.wait_closed()
+                async with asyncio.timeout(1.0):  # (a server that hangs reads nothing)
+                    await self._writer.wait_closed()
             self._writer = None
 
 
-__all__ = ["RedisAddress", "RedisConnection", "RedisError", "encode_command", "read_reply"]
+__all__ = ["RedisAddress", "RedisConnection", "RedisConnectionError", "RedisError",
+           "encode_command", "read_reply"]
