@@ -116,7 +116,14 @@ async def main(settings: dict[str, Any]) -> None:
     bot.add_component_callback(ipy.component_callback(re.compile(r"open:.*"))(open_modal))
     bot.add_modal_callback(ipy.modal_callback(re.compile(r"form:.*"))(submitted))
 
-    stop_on_exit(lambda: asyncio.get_running_loop().create_task(bot.stop()))
+    async def shutdown() -> None:
+        # The gateway first: Client.stop() closes its HTTP session (and with it the
+        # websocket) before the gateway, and interactions.py's receive loop then spins
+        # on the closed websocket, never reaching its stop (5.16.0).
+        await bot._connection_state.stop()
+        await bot.stop()
+
+    stop_on_exit(lambda: asyncio.get_running_loop().create_task(shutdown()))
     try:
         await bot.astart()
     except Exception as exc:  # a login that cannot succeed (a close it may not retry)
