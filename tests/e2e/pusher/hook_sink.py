@@ -1,13 +1,21 @@
-"""An app's one webhook endpoint, shared by every twin of a cluster: records each event."""
+"""An app's one webhook endpoint, shared by every twin of a cluster: records each event;
+and the twins of a cluster tests start."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from aiohttp import web
 
+from wiretwin.pusher import App, PusherTwin
+from wiretwin.runtime import TwinServer
 from wiretwin.runtime.waiters import WaitableLog
+
+#: Starts a twin of the cluster (keyword arguments as PusherTwin's).
+Twins = Callable[..., Awaitable[PusherTwin]]
 
 
 class HookSink:
@@ -23,3 +31,42 @@ class HookSink:
 
     def named(self, name: str) -> list[dict[str, Any]]:
         return [e for e in self.events if e["name"] == name]
+
+
+@asynccontextmanager
+async def serving_hook_sink() -> AsyncIterator[HookSink]:
+    """A :class:`HookSink` on a loopback server of its own."""
+    hooks = HookSink()
+    app = web.Application()
+    app.router.add_post("/hooks", hooks.handle)
+    server = TwinServer(app)
+    await server.start()
+    hooks.url = server.http_url("/hooks")
+    try:
+        yield hooks
+    finally:
+        await server.stop()
+
+
+@asynccontextmanager
+async def cluster_twins(redis_url: str, sink: HookSink,
+                        **defaults: Any) -> AsyncIterator[Twins]:
+    """Start twins of one cluster on ``redis_url`` (app 1 sending its webhooks to
+    ``sink``, then ``defaults``, unless a call says otherwise); all stopped after."""
+    started: list[PusherTwin] = []
+
+    async def make(**kwargs: Any) -> PusherTwin:
+        kwargs.setdefault("apps", [App(id="1", key="app-key", secret="app-secret",
+                                       webhooks=[sink.url], subscription_count=True)])
+        for name, value in defaults.items():
+            kwargs.setdefault(name, value)
+        twin = PusherTwin(cluster=redis_url, **kwargs)
+        await twin.start()
+        started.append(twin)
+        return twin
+
+    try:
+        yield make
+    finally:
+        for twin in reversed(started):
+            await twin.stop()

@@ -13,49 +13,29 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession
 
 from tests.redis_server import RedisServer, redis_server, redis_url
-from wiretwin.pusher import App, PusherTwin
+from wiretwin.pusher import PusherTwin
 from wiretwin.pusher.client import PusherTestClient
 from wiretwin.pusher.model import ChannelCount
-from wiretwin.runtime import TwinServer
 
-from .hook_sink import HookSink
+from .hook_sink import HookSink, Twins, cluster_twins, serving_hook_sink
 
 __all__ = ["redis_server", "redis_url"]
 
-Twins = Callable[..., Awaitable[PusherTwin]]
 
 
 @pytest.fixture
 async def sink() -> AsyncIterator[HookSink]:
-    hooks = HookSink()
-    app = web.Application()
-    app.router.add_post("/hooks", hooks.handle)
-    server = TwinServer(app)
-    await server.start()
-    hooks.url = server.http_url("/hooks")
-    yield hooks
-    await server.stop()
+    async with serving_hook_sink() as hooks:
+        yield hooks
 
 
 @pytest.fixture
 async def twins(redis_url: str, sink: HookSink) -> AsyncIterator[Twins]:
-    started: list[PusherTwin] = []
-
-    async def make(**kwargs: Any) -> PusherTwin:
-        kwargs.setdefault("apps", [App(id="1", key="app-key", secret="app-secret",
-                                       webhooks=[sink.url],
-                                       subscription_count=True)])
-        twin = PusherTwin(cluster=redis_url, **kwargs)
-        await twin.start()
-        started.append(twin)
-        return twin
-
-    yield make
-    for twin in reversed(started):
-        await twin.stop()
+    async with cluster_twins(redis_url, sink) as make:
+        yield make
 
 
 @pytest.fixture

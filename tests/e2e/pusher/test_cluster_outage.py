@@ -17,20 +17,18 @@ from typing import Any
 
 import pusher
 import pytest
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession
 
 from tests.redis_server import RedisServer
-from wiretwin.pusher import App, PusherTwin
+from wiretwin.pusher import PusherTwin
 from wiretwin.pusher.client import PusherTestClient
 from wiretwin.pusher.cluster_link import LinkState
 from wiretwin.pusher.model import ChannelCount
-from wiretwin.runtime import TwinServer
 from wiretwin.runtime.resp import RedisAddress, RedisConnection
 
-from .hook_sink import HookSink
+from .hook_sink import HookSink, Twins, cluster_twins, serving_hook_sink
 from .pusher_js import call
 
-Twins = Callable[..., Awaitable[PusherTwin]]
 Clients = Callable[[PusherTwin], Awaitable[PusherTestClient]]
 CLUSTER_LOG = "wiretwin.pusher.cluster"
 
@@ -46,32 +44,14 @@ def redis() -> Iterator[RedisServer]:
 
 @pytest.fixture
 async def sink() -> AsyncIterator[HookSink]:
-    hooks = HookSink()
-    app = web.Application()
-    app.router.add_post("/hooks", hooks.handle)
-    server = TwinServer(app)
-    await server.start()
-    hooks.url = server.http_url("/hooks")
-    yield hooks
-    await server.stop()
+    async with serving_hook_sink() as hooks:
+        yield hooks
 
 
 @pytest.fixture
 async def twins(redis: RedisServer, sink: HookSink) -> AsyncIterator[Twins]:
-    started: list[PusherTwin] = []
-
-    async def make(**kwargs: Any) -> PusherTwin:
-        kwargs.setdefault("apps", [App(id="1", key="app-key", secret="app-secret",
-                                       webhooks=[sink.url], subscription_count=True)])
-        kwargs.setdefault("cluster_reconnect", (0.01, 0.1))
-        twin = PusherTwin(cluster=redis.url, **kwargs)
-        await twin.start()
-        started.append(twin)
-        return twin
-
-    yield make
-    for twin in reversed(started):
-        await twin.stop()
+    async with cluster_twins(redis.url, sink, cluster_reconnect=(0.01, 0.1)) as make:
+        yield make
 
 
 @pytest.fixture
