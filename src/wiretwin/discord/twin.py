@@ -115,7 +115,7 @@ class DiscordTwin(Twin):
         token: str = DEFAULT_TOKEN,
         application_name: str = "wiretwin app",
         bot_name: str = "wiretwin-bot",
-        privileged_intents: bool | Iterable[str] = True,
+        privileged_intents: bool | Iterable[str] | None = None,
         recommended_shards: int = 1,
         max_concurrency: int = 1,
         gateway_limits: GatewayLimits | None = None,
@@ -138,14 +138,18 @@ class DiscordTwin(Twin):
         either, Discord's 413 with code 40005. ``storage_limits``: how many messages per
         channel and bytes of uploads the twin remembers (5,000 and 256 MiB).
         ``rate_limits=False``: REST answers carry no rate-limit headers and no route is
-        limited unless a test sets a limit on it (``set_rate_limit``)."""
+        limited unless a test sets a limit on it (``set_rate_limit``).
+        ``token`` and ``privileged_intents`` (default: every one) win over a world's
+        application when given."""
         self._token = token
         self._rate_limits = rate_limits
         self._storage_limits = storage_limits
         self.max_request_size = max_request_size
         self._attachment_limit = attachment_size_limit
         self._names = (application_name, bot_name)
-        privileged = privileged_intents
+        #: Given explicitly: applied over the world's application too.
+        self._privileged_given = privileged_intents is not None
+        privileged = True if privileged_intents is None else privileged_intents
         if not isinstance(privileged, bool | str):
             privileged = list(privileged)
         privileged_flags(privileged)  # a string, or a name it does not know, fails here
@@ -224,9 +228,18 @@ class DiscordTwin(Twin):
         self._oauth_routes = OAuthRoutes(self.rest, self.model, self.oauth)
         if self._world is not None:
             self._restore(self._world)
+            self._override_world_application()
         #: What reset() goes back to: the built state (with its world, if given one), as
         #: JSON text (one string, not a tree of objects for the garbage collector).
         self._initial = compact(snapshot(self.model))
+
+    def _override_world_application(self) -> None:
+        """What the constructor was given explicitly wins over the world's application."""
+        app = self.model.application
+        if self._token:
+            app.token = self._token
+        if self._privileged_given:
+            app.flags = app.flags & ~PRIVILEGED_FLAGS | privileged_flags(self._privileged)
 
     def _http_error(self, request: web.Request | None, status: int, message: str | None
                     ) -> web.Response:

@@ -134,6 +134,20 @@ def test_a_twin_built_with_the_default_world_resets_to_it() -> None:
     assert twin.snapshot() == world
 
 
+def test_a_token_and_privileged_intents_given_win_over_the_worlds_application() -> None:
+    world = default_discord_world()
+    assert DiscordTwin(world=world).privileged_intents == [
+        "presences", "members", "message_content"]            # the world's, when not given
+    twin = DiscordTwin(world=world, token="MTE5.given.token",
+                       privileged_intents=["message_content"])
+    assert twin.application.token == "MTE5.given.token"
+    assert twin.privileged_intents == ["message_content"]
+    twin.set_privileged_intents(True)
+    twin.reset()
+    assert twin.privileged_intents == ["message_content"]     # as it was built
+    assert DiscordTwin(world=world, privileged_intents=False).privileged_intents == []
+
+
 @pytest.mark.parametrize("suffix", [".toml", ".json"])
 def test_worlds_round_trip_through_toml_and_json(tmp_path: Path, suffix: str) -> None:
     source = DiscordTwin()
