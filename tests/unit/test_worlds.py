@@ -48,3 +48,24 @@ def test_default_names_the_built_in_world_and_other_formats_are_refused(
     yaml.write_text("discord: {}\n")
     with pytest.raises(WorldError, match=r"TOML \(\.toml\) or JSON \(\.json\), not \.yaml"):
         read_world(yaml)
+
+
+def test_a_saved_world_takes_new_list_entries_by_hand(tmp_path: Path) -> None:
+    path = tmp_path / "saved.toml"
+    world = {"pusher": {"format": 1, "members": [], "cache": [],
+                        "apps": [{"id": "1", "key": "k", "secret": "s", "webhooks": []}]},
+             "lavalink": {"format": 1, "players": [], "catalogue": {"searches": []}}}
+    write_world(path, world)
+    text = path.read_text()
+    assert "members" not in text and "players" not in text and "searches" not in text
+    assert "webhooks = []" in text  # inside an entry of a list: kept as it is
+    path.write_text(text + '''
+[[pusher.members]]
+app = "1"
+channel = "presence-lobby"
+user_id = "bot"
+''')
+    read = read_world(path)
+    assert read["pusher"]["members"] == [
+        {"app": "1", "channel": "presence-lobby", "user_id": "bot"}]
+    assert read["pusher"]["apps"] == world["pusher"]["apps"]

@@ -12,6 +12,9 @@ A world is one table per twin, each holding that twin's snapshot::
 ``wiretwin serve --world FILE`` starts from one and ``--save FILE`` writes the state back
 on exit (``.toml`` or ``.json`` by the file's suffix). TOML has no null, so values that
 are null in a snapshot are left out of a TOML world, which reads back as their default.
+So are a table's empty lists (``members = []``): they read back as empty, and a user
+who edits the file can add ``[[pusher.members]]`` entries, which TOML refuses beside a
+``members = []``.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ def write_world(path: str | Path, world: dict[str, Any]) -> None:
     if path.suffix == ".json":
         path.write_text(json.dumps(world, indent=2) + "\n", encoding="utf-8")
     else:
-        path.write_text(tomli_w.dumps(_without_nulls(world)), encoding="utf-8")
+        path.write_text(tomli_w.dumps(_for_toml(world)), encoding="utf-8")
 
 
 def default_world() -> dict[str, Any]:
@@ -88,6 +91,14 @@ def world_table(world: str | Path | Mapping[str, Any] | None, twin: str) -> dict
     if not isinstance(table, Mapping):
         raise WorldError(f"the world's {twin!r} entry is not a table")
     return dict(table)
+
+
+def _for_toml(value: Any) -> Any:
+    """``value`` without nulls, and without the empty lists of its tables (those outside
+    any list: the ones a user extends with ``[[table.key]]`` entries)."""
+    if isinstance(value, dict):
+        return {k: _for_toml(v) for k, v in value.items() if v is not None and v != []}
+    return _without_nulls(value)
 
 
 def _without_nulls(value: Any) -> Any:
