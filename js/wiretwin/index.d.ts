@@ -516,7 +516,7 @@ export class DiscordTwin extends AdminClient {
   privilegedIntents(): Promise<PrivilegedIntent[]>;
   /** Flip the portal's switches: sessions already identified keep their intents; the next
    * IDENTIFY asking for one switched off is closed with 4014. */
-  setPrivilegedIntents(enabled: PrivilegedIntent[]): Promise<PrivilegedIntent[]>;
+  setPrivilegedIntents(enabled: PrivilegedIntent[] | boolean): Promise<PrivilegedIntent[]>;
 }
 
 /** A privileged intent, by discord.py's name for it. */

@@ -135,9 +135,11 @@ class DiscordAdmin:
               "identified keep their intents; the next IDENTIFY asking for one that is "
               "off is closed with 4014",
               body={"type": "object", "required": ["enabled"], "properties": {
-                  "enabled": {"type": "array", "items": {
+                  "enabled": {"oneOf": [{"type": "array", "items": {
                       "type": "string",
-                      "enum": ["presences", "members", "message_content"]}}}}, tag=TAG),
+                      "enum": ["presences", "members", "message_content"]}},
+                      {"type": "boolean", "description": "all of them, or none"}]}}},
+              tag=TAG),
         ]
 
     # -- lookups ------------------------------------------------------------------------
@@ -315,8 +317,9 @@ class DiscordAdmin:
 
     async def set_privileged_intents(self, request: web.Request) -> dict[str, Any]:
         enabled = (await json_body(request)).get("enabled")
-        if not isinstance(enabled, list):
-            raise AdminError(400, "enabled is a list of privileged intents' names")
+        if not isinstance(enabled, list | bool):
+            raise AdminError(400, "enabled is a list of privileged intents' names (or true "
+                                  "for all of them, false for none)")
         try:
             self.twin.set_privileged_intents(enabled)
         except (TypeError, ValueError) as exc:

@@ -113,8 +113,8 @@ class DiscordTwin(Twin):
         self,
         *,
         token: str = DEFAULT_TOKEN,
-        application_name: str = "wiretwin app",
-        bot_name: str = "wiretwin-bot",
+        application_name: str | None = None,
+        bot_name: str | None = None,
         privileged_intents: bool | Iterable[str] | None = None,
         recommended_shards: int = 1,
         max_concurrency: int = 1,
@@ -139,14 +139,15 @@ class DiscordTwin(Twin):
         channel and bytes of uploads the twin remembers (5,000 and 256 MiB).
         ``rate_limits=False``: REST answers carry no rate-limit headers and no route is
         limited unless a test sets a limit on it (``set_rate_limit``).
-        ``token`` and ``privileged_intents`` (default: every one) win over a world's
-        application when given."""
+        ``token``, ``application_name``, ``bot_name`` and ``privileged_intents`` (default:
+        every one) win over a world's application when given."""
         self._token = token
         self._rate_limits = rate_limits
         self._storage_limits = storage_limits
         self.max_request_size = max_request_size
         self._attachment_limit = attachment_size_limit
-        self._names = (application_name, bot_name)
+        #: Given explicitly (None: not given): applied over the world's application too.
+        self._given_names = (application_name, bot_name)
         #: Given explicitly: applied over the world's application too.
         self._privileged_given = privileged_intents is not None
         privileged = True if privileged_intents is None else privileged_intents
@@ -178,7 +179,8 @@ class DiscordTwin(Twin):
 
     def _setup(self) -> None:
         ids = Snowflakes(self.clock, worker=2)
-        app_name, bot_name = self._names
+        app_name, bot_name = self._given_names
+        app_name, bot_name = app_name or "wiretwin app", bot_name or "wiretwin-bot"
         rng = random.Random(f"wiretwin-discord:{self.seed}")
         bot = User(ids.next(), bot_name, bot=True)
         owner = User(ids.next(), "wiretwin-owner", global_name="wiretwin owner")
@@ -240,6 +242,11 @@ class DiscordTwin(Twin):
             app.token = self._token
         if self._privileged_given:
             app.flags = app.flags & ~PRIVILEGED_FLAGS | privileged_flags(self._privileged)
+        app_name, bot_name = self._given_names
+        if app_name is not None:
+            app.name = app_name
+        if bot_name is not None:
+            app.bot.username = bot_name
 
     def _http_error(self, request: web.Request | None, status: int, message: str | None
                     ) -> web.Response:

@@ -795,6 +795,13 @@ async def test_privileged_intents_switched_at_run_time_as_in_the_portal(
             assert "unknown privileged intent 'voice'" in (await refused.json())["error"]
         async with http.get(admin) as read:
             assert await read.json() == {"enabled": ["presences"]}
+        async with http.put(admin, json={"enabled": True}) as every:
+            assert (await every.json())["enabled"] == ["presences", "members",
+                                                     "message_content"]
+        async with http.put(admin, json={"enabled": "members"}) as text:
+            assert text.status == 400
+        async with http.put(admin, json={"enabled": False}) as none:
+            assert await none.json() == {"enabled": []}
         twin.reset()
         assert twin.privileged_intents == ["members"]  # as it was built
         for conn in (members, allowed):

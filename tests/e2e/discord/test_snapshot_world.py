@@ -146,6 +146,11 @@ def test_a_token_and_privileged_intents_given_win_over_the_worlds_application() 
     twin.reset()
     assert twin.privileged_intents == ["message_content"]     # as it was built
     assert DiscordTwin(world=world, privileged_intents=False).privileged_intents == []
+    named = DiscordTwin(world=world, application_name="Quiz app", bot_name="quizbot")
+    assert (named.application.name, named.bot_user.username) == ("Quiz app", "quizbot")
+    assert named.model.users[named.bot_user.id].username == "quizbot"
+    plain = DiscordTwin(world=world)
+    assert plain.application.name == world["application"]["name"]
 
 
 @pytest.mark.parametrize("suffix", [".toml", ".json"])
