@@ -36,6 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--top", type=int, default=30, help="distinct signatures to print")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.add_argument("--trace", type=Path, help="write every input sent (JSON lines)")
+    parser.add_argument("--pusher-redis", metavar="URL",
+                        help="run the Pusher twin in cluster mode through this Redis "
+                             "(redis://host:port/db; a private, empty one: the twin writes "
+                             "its apps' state there)")
     parser.add_argument("--replay", type=Path, metavar="ANOMALIES",
                         help="instead of fuzzing: send each distinct signature's smallest "
                              "input from this report, alone, to a fresh twin")
@@ -47,10 +51,11 @@ def mb(size: int) -> str:
 
 
 async def run(twins: list[str], inputs: int, seed: int, *, collateral_every: int = 200,
-              progress: bool = False, trace: Path | None = None) -> tuple[Report, Serve]:
+              progress: bool = False, trace: Path | None = None,
+              pusher_redis: str | None = None) -> tuple[Report, Serve]:
     """Start ``wiretwin serve``, fuzz ``twins``, stop it; the report and the process."""
     report = Report()
-    serve = Serve(seed)
+    serve = Serve(seed, pusher_redis)
     serve.start()
     out = trace.open("w", encoding="utf-8") if trace is not None else None
     try:
@@ -68,16 +73,18 @@ async def run(twins: list[str], inputs: int, seed: int, *, collateral_every: int
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.replay is not None:
-        results = asyncio.run(replay(args.replay, args.seed))
+        results = asyncio.run(replay(args.replay, args.seed, args.pusher_redis))
         print(summary(results))
         return 1 if any(r.reproduced for r in results) else 0
     twins = list(TWINS) if args.twin == "all" else [args.twin]
+    cluster = f" (Pusher in a cluster through {args.pusher_redis})" if args.pusher_redis else ""
     print(f"wiretwin fuzz: seed {args.seed}, {args.inputs} inputs per twin, "
-          f"twins: {', '.join(twins)}", flush=True)
+          f"twins: {', '.join(twins)}{cluster}", flush=True)
     started = time.monotonic()
     report, serve = asyncio.run(run(twins, args.inputs, args.seed,
                                     collateral_every=args.collateral_every,
-                                    progress=not args.quiet, trace=args.trace))
+                                    progress=not args.quiet, trace=args.trace,
+                                    pusher_redis=args.pusher_redis))
     elapsed = time.monotonic() - started
     with args.report.open("w", encoding="utf-8") as out:
         report.write_jsonl(out)

@@ -97,14 +97,15 @@ def distinct(path: Path) -> list[tuple[int, list[dict[str, Any]]]]:
     return sorted(out, key=lambda item: -item[0])
 
 
-async def replay(path: Path, seed: int = 0) -> list[Replayed]:
+async def replay(path: Path, seed: int = 0,
+                 pusher_redis: str | None = None) -> list[Replayed]:
     results: list[Replayed] = []
     wanted = distinct(path)
     for twin in TWINS:
         mine = [(n, a) for n, a in wanted if a[0]["twin"] == twin]
         if not mine:
             continue
-        serve = Serve(seed)
+        serve = Serve(seed, pusher_redis)
         serve.start()
         try:
             fuzzer = FUZZERS[twin](serve.settings[twin], random.Random(seed))

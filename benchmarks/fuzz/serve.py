@@ -1,11 +1,12 @@
 """The ``wiretwin serve`` subprocess: start, settings, stderr, RSS, restart.
 
-The twins run as users run them: ``python -m wiretwin.cli serve`` on ports 0, settings
-read from the JSON file it writes (the one addition: log records are printed with their
-level, through a ``sitecustomize`` on the server's PYTHONPATH). Its stderr is read by a
-background thread so the server never blocks on a full pipe; :meth:`Serve.drain` also
-reads the pipe itself, under the same lock, so everything the server wrote before an
-answer the fuzzer has already received is in what ``drain`` returns. RSS is sampled
+The twins run as users run them: ``python -m wiretwin.cli serve`` on ports 0 (the
+Pusher twin in a Redis cluster when given a Redis URL), settings read from the JSON file
+it writes (the one addition: log records are printed with their level, through a
+``sitecustomize`` on the server's PYTHONPATH). Its stderr is read by a background thread
+so the server never blocks on a full pipe; :meth:`Serve.drain` also reads the pipe
+itself, under the same lock, so everything the server wrote before an answer the fuzzer
+has already received is in what ``drain`` returns. RSS is sampled
 with psutil.
 """
 
@@ -44,8 +45,11 @@ class ServeDied(Exception):
 
 
 class Serve:
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, pusher_redis: str | None = None) -> None:
         self.seed = seed
+        #: The Redis the Pusher twin shares its apps through (``--pusher-redis``): the
+        #: twin runs in cluster mode, every event and presence change crossing Redis.
+        self.pusher_redis = pusher_redis
         self.proc: subprocess.Popen[bytes] | None = None
         self.settings: dict[str, Any] = {}
         self._dir = tempfile.TemporaryDirectory(prefix="wiretwin-fuzz-")
@@ -67,6 +71,8 @@ class Serve:
         command = [sys.executable, "-m", "wiretwin.cli", "serve", "--pusher-port", "0",
                    "--lavalink-port", "0", "--discord-port", "0", "--seed", str(self.seed),
                    "--settings-file", str(path)]
+        if self.pusher_redis is not None:
+            command += ["--pusher-redis", self.pusher_redis]
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "WIRETWIN_FUZZ_LOG_LEVELS": "1",
                "PYTHONPATH": os.pathsep.join(
                    p for p in (self._dir.name, os.environ.get("PYTHONPATH")) if p)}

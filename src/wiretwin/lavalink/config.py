@@ -2,11 +2,16 @@
 their JSON form in snapshots and worlds (``[lavalink.config]``).
 
 Kept apart from the model so the snapshot, the twin and the model read one definition,
-and a world file's unknown setting is refused by name.
+and a world file's unknown setting is refused by name. A value of the wrong type or out
+of range is refused when the config is built (``ValueError``), so a world file or a
+snapshot restored over ``PUT /_wiretwin/snapshot`` cannot leave the node with an
+interval of 0 (a timer due again the instant it fires: the clock would never get past
+it) or a bound it cannot compare with.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -46,6 +51,45 @@ class LavalinkConfig:
     #: the same query generates the same tracks again).
     max_generated_searches: int = DEFAULT_MAX_GENERATED
 
+    def __post_init__(self) -> None:
+        for name in ("password", "version"):
+            if not isinstance(getattr(self, name), str):
+                raise ValueError(f"Lavalink setting {name} is a string")
+        for name in ("player_update_interval", "stats_interval"):
+            _seconds(name, getattr(self, name), MIN_INTERVAL)
+        _seconds("cleanup_threshold", self.cleanup_threshold, 0.0)
+        for name in ("stuck_threshold_ms", "max_frame_bytes", "max_body_bytes",
+                     "max_players_per_session", "max_paused_sessions", "max_resume_queue",
+                     "max_generated_searches"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"Lavalink setting {name} is a whole number from 0, "
+                                 f"not {_show(value)}")
+        if not all(isinstance(f, str) for f in self.disabled_filters):
+            raise ValueError("Lavalink setting disabled_filters is a list of filter names")
+        if not all(isinstance(m, str) for m in self.source_managers):
+            raise ValueError("Lavalink setting source_managers is a list of names")
+        if not all(isinstance(p, tuple) and len(p) == 2 and all(isinstance(x, str) for x in p)
+                   for p in self.plugins):
+            raise ValueError("Lavalink setting plugins is a list of [name, version] pairs")
+
+
+#: The shortest ``player_update_interval`` and ``stats_interval``, in seconds (Lavalink
+#: itself takes whole seconds; shorter ones make tests on the real clock quicker).
+MIN_INTERVAL = 0.01
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _seconds(name: str, value: Any, least: float) -> None:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(
+            value) or value < least:
+        raise ValueError(f"Lavalink setting {name} is a number of seconds from {least:g}, "
+                         f"not {_show(value)}")
+
 
 
 def config_to_json(config: LavalinkConfig) -> dict[str, Any]:
@@ -62,13 +106,19 @@ def config_from_json(data: dict[str, Any]) -> LavalinkConfig:
     if unknown:
         raise ValueError(f"unknown Lavalink setting(s): {', '.join(unknown)}")
     values = dict(data)
+    for name in ("disabled_filters", "source_managers", "plugins"):
+        if name in values and not isinstance(values[name], list | tuple):
+            raise ValueError(f"Lavalink setting {name} is a list")
     if "disabled_filters" in values:
+        if not all(isinstance(f, str) for f in values["disabled_filters"]):
+            raise ValueError("Lavalink setting disabled_filters is a list of filter names")
         values["disabled_filters"] = frozenset(values["disabled_filters"])
     if "source_managers" in values:
         values["source_managers"] = tuple(values["source_managers"])
     if "plugins" in values:
-        values["plugins"] = tuple(tuple(p) for p in values["plugins"])
+        values["plugins"] = tuple(tuple(p) if isinstance(p, list | tuple) else p
+                                  for p in values["plugins"])
     return LavalinkConfig(**values)
 
 
-__all__ = ["LavalinkConfig", "config_from_json", "config_to_json"]
+__all__ = ["MIN_INTERVAL", "LavalinkConfig", "config_from_json", "config_to_json"]

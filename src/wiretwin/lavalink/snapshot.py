@@ -23,9 +23,10 @@ from typing import Any
 
 from .catalogue import Catalogue, LoadFailure, Playlist
 from .config import config_from_json, config_to_json
+from .errors import LavalinkError
 from .model import LavalinkModel
 from .tracks import decode_track
-from .wire import Version
+from .wire import Version, read_player_update
 
 FORMAT = 1
 
@@ -81,8 +82,21 @@ def restore(model: LavalinkModel, data: dict[str, Any]) -> None:
         version = Version.parse(config.version)
         catalogue = _catalogue(data["catalogue"], model.catalogue.seed) if (
             "catalogue" in data) else model.catalogue
-    except (KeyError, TypeError, ValueError) as exc:
+        wanted = _players(data.get("players", []))
+        for entry in wanted.values():  # refused here, before anything has changed
+            body = _player_body(entry)
+            if isinstance(entry.get("track"), str):
+                decode_track(entry["track"])
+                body["track"] = {"encoded": entry["track"]}
+            read_player_update(body, with_channel=False)
+    except KeyError as exc:
+        raise SnapshotError(f"a catalogue entry has no {exc}") from None
+    except AttributeError:
+        raise SnapshotError("the catalogue and its entries are objects") from None
+    except (TypeError, ValueError) as exc:
         raise SnapshotError(str(exc)) from None
+    except LavalinkError as exc:
+        raise SnapshotError(f"a player the PATCH route would refuse: {exc.message}") from None
     model.config = config
     model.version = version
     model.catalogue.tracks = catalogue.tracks  # the same object, so sockets' views follow
@@ -90,7 +104,6 @@ def restore(model: LavalinkModel, data: dict[str, Any]) -> None:
     model.catalogue.searches = catalogue.searches
     model.catalogue.failures = catalogue.failures
     model.catalogue.forget_generated()
-    wanted = {(p["session"], str(p["guild"])): p for p in data.get("players", [])}
     for session in list(model.sessions.values()):
         for guild in list(session.players):
             if (session.id, guild) not in wanted:
@@ -98,9 +111,7 @@ def restore(model: LavalinkModel, data: dict[str, Any]) -> None:
     for (session_id, guild), entry in wanted.items():
         if session_id not in model.sessions:
             continue
-        body: dict[str, Any] = {"volume": entry.get("volume", 100),
-                                "filters": entry.get("filters", {}),
-                                "paused": entry.get("paused", False)}
+        body = _player_body(entry)
         current = model.sessions[session_id].players.get(guild)
         encoded = entry.get("track")
         if encoded is None:
@@ -108,11 +119,30 @@ def restore(model: LavalinkModel, data: dict[str, Any]) -> None:
                 body["track"] = {"encoded": None}
         elif current is None or current.track is None or current.track.encoded != encoded:
             body["track"] = {"encoded": encoded}
-        if encoded is not None:
-            body["position"] = entry.get("position", 0)
-        if entry.get("end_time") is not None:
-            body["endTime"] = entry["end_time"]
-        model.update_player(session_id, guild, body, no_replace=False)
+        try:
+            model.update_player(session_id, guild, body, no_replace=False)
+        except LavalinkError as exc:
+            raise SnapshotError(f"player {guild}: {exc.message}") from None
+
+
+def _player_body(entry: dict[str, Any]) -> dict[str, Any]:
+    """The PATCH body a snapshot's player entry makes (its track aside)."""
+    body: dict[str, Any] = {"volume": entry.get("volume", 100),
+                            "filters": entry.get("filters", {}),
+                            "paused": entry.get("paused", False)}
+    if entry.get("track") is not None:
+        body["position"] = entry.get("position", 0)
+    if entry.get("end_time") is not None:
+        body["endTime"] = entry["end_time"]
+    return body
+
+
+def _players(data: Any) -> dict[tuple[str, str], dict[str, Any]]:
+    if not isinstance(data, list) or not all(
+            isinstance(p, dict) and isinstance(p.get("session"), str)
+            and isinstance(p.get("guild"), str | int) for p in data):
+        raise ValueError("players is a list of objects with a session id and a guild id")
+    return {(p["session"], str(p["guild"])): p for p in data}
 
 
 def _catalogue(data: dict[str, Any], seed: int) -> Catalogue:

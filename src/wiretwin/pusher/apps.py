@@ -53,6 +53,8 @@ class App:
             raise ValueError(f"Pusher app ids are digits (pusher-http-python insists): {self.id!r}")
         if not self.key or not self.secret:
             raise ValueError("a Pusher app needs a key and a secret")
+        if not isinstance(self.key, str) or not isinstance(self.secret, str):
+            raise ValueError("a Pusher app's key and secret are strings")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -462,9 +462,12 @@ class RedisPeers(ClusterMessages):
         if channels is not None and not channels:
             return {}
         if self._active and self._commands is not None:
-            with contextlib.suppress(RedisConnectionError):
+            try:
                 result = await self._call("EVALSHA", self._sha["counts"], 0, self.prefix,
                                           app.id, *(channels or []))
+            except RedisError as exc:
+                self._query_refused(exc)
+            else:
                 return {name: ChannelCount(int(subs), int(users))
                         for name, subs, users in zip(*[iter(result)] * 3, strict=True)}
         return self.model.counts(app)
@@ -473,11 +476,21 @@ class RedisPeers(ClusterMessages):
         """A presence channel's user ids, cluster-wide (this node's, while Redis is
         away)."""
         if self._active and self._commands is not None:
-            with contextlib.suppress(RedisConnectionError):
+            try:
                 ids: list[str] = await self._call(
                     "HKEYS", f"{self.prefix}users:{app.id}{US}{channel}")
+            except RedisError as exc:
+                self._query_refused(exc)
+            else:
                 return ids
         return self.model.users(app, channel)
+
+    def _query_refused(self, exc: RedisError) -> None:
+        """A query Redis answered with an error (e.g. its scripts flushed): answered from
+        this node's own state, and Redis taken as lost, as for a refused change (coming
+        back loads the scripts again)."""
+        if not isinstance(exc, RedisConnectionError) and self._commands is not None:
+            self._commands.abort(f"Redis refused a query: {exc}")
 
 
 

@@ -79,10 +79,27 @@ class ClusterMessages:
         self._track(commands.send("PUBLISH", self.prefix + "bus", dumps(message)))
 
     def _track(self, future: asyncio.Future[Any]) -> asyncio.Future[Any]:
+        """Keep ``future`` (a change just sent on the commands connection) until Redis
+        answers it; a change Redis refuses is taken as losing Redis (:meth:`_refused`)."""
         self._inflight.add(future)
         future.add_done_callback(self._inflight.discard)
-        future.add_done_callback(_log_failure)
+        commands = self._commands
+        future.add_done_callback(lambda done: self._refused(done, commands))
         return future
+
+    def _refused(self, done: asyncio.Future[Any], commands: RedisConnection | None) -> None:
+        """Redis answered a change with an error (out of memory under ``noeviction``, a
+        script flushed, a read-only replica): the cluster's state no longer holds this
+        node's share, and nothing would ever put it back. So it is taken as losing Redis:
+        the node serves its own clients alone and, once Redis takes its writes again,
+        writes its whole share back (as after any outage)."""
+        if done.cancelled():
+            return
+        exc = done.exception()
+        if exc is None or isinstance(exc, RedisConnectionError):
+            return
+        if commands is not None and commands is self._commands and commands.connected:
+            commands.abort(f"Redis refused a change: {exc}")
 
     def published(self, app: App, channel: str, event: str, data: str,
                   socket_id: str | None) -> None:
@@ -260,14 +277,6 @@ class ClusterMessages:
         task = asyncio.get_running_loop().create_task(read(), name="wiretwin-pusher-peer")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-
-def _log_failure(future: asyncio.Future[Any]) -> None:
-    if future.cancelled():
-        return
-    exc = future.exception()
-    if exc is not None and not isinstance(exc, RedisConnectionError):
-        log.warning("the Pusher cluster's Redis refused a change: %s", exc)
 
 
 __all__ = ["ClusterMessages", "Webhook"]

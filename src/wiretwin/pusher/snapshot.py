@@ -19,6 +19,7 @@ undo. Connections, the recorder and the journal are history, not state, and are 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..runtime.clock import Clock
@@ -127,21 +128,38 @@ def _parse(data: dict[str, Any]) -> tuple[list[App], list[dict[str, Any]],
     if not apps:
         raise SnapshotError("apps: a Pusher twin needs at least one app")
     ids = {a.id for a in apps}
-    members = list(data.get("members", []))
+    if len(ids) < len(apps) or len({a.key for a in apps}) < len(apps):
+        raise SnapshotError("apps: two apps with one id or one key")
+    members = _list(data, "members")
     for index, entry in enumerate(members):
         where = f"members[{index}]"
         _check(entry, where, ("app", "channel", "user_id"), ("user_info",), ids)
+        if not isinstance(entry["user_id"], str | int) or isinstance(entry["user_id"], bool):
+            raise SnapshotError(f"{where}: user_id is a string")
         if not channel_type(entry["channel"]).presence or invalid_channel_name(
                 entry["channel"]):
             raise SnapshotError(f"{where}: {entry['channel']!r} is not a presence channel")
         entry["user_id"] = str(entry["user_id"])
-    cache = list(data.get("cache", []))
+    cache = _list(data, "cache")
     for index, entry in enumerate(cache):
         where = f"cache[{index}]"
         _check(entry, where, ("app", "channel", "event", "data", "ttl"), (), ids)
         if not channel_type(entry["channel"]).cache:
             raise SnapshotError(f"{where}: {entry['channel']!r} is not a cache channel")
+        if not isinstance(entry["event"], str) or not isinstance(entry["data"], str):
+            raise SnapshotError(f"{where}: event and data are strings")
+        ttl = entry["ttl"]
+        if not isinstance(ttl, int | float) or isinstance(ttl, bool) or not (
+                0 <= ttl < math.inf):
+            raise SnapshotError(f"{where}: ttl is a number of seconds")
     return apps, members, cache
+
+
+def _list(data: dict[str, Any], key: str) -> list[Any]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise SnapshotError(f"{key}: expected a list")
+    return list(value)
 
 
 def _check(entry: Any, where: str, required: tuple[str, ...], optional: tuple[str, ...],
@@ -154,6 +172,8 @@ def _check(entry: Any, where: str, required: tuple[str, ...], optional: tuple[st
     extra = sorted(set(entry) - set(required) - set(optional))
     if extra:
         raise SnapshotError(f"{where}: unknown key(s) {', '.join(extra)}")
+    if not isinstance(entry["channel"], str):
+        raise SnapshotError(f"{where}: channel is a string")
     entry["app"] = str(entry["app"])
     if entry["app"] not in ids:
         raise SnapshotError(f"{where}: no app with id {entry['app']!r}")

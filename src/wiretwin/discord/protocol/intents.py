@@ -64,7 +64,8 @@ def privileged_flags(enabled: bool | Iterable[str]) -> int:
     for name in names:
         intent = PRIVILEGED_NAMES.get(name) if isinstance(name, str) else None
         if intent is None:
-            raise ValueError(f"unknown privileged intent {name!r}: one of "
+            shown = repr(name) if len(repr(name)) <= 60 else repr(name)[:57] + "..."
+            raise ValueError(f"unknown privileged intent {shown}: one of "
                              f"{', '.join(PRIVILEGED_NAMES)}")
         flags |= PRIVILEGED[intent] & -PRIVILEGED[intent]  # the full flag, the lower bit
     return flags
