@@ -55,6 +55,30 @@ class App:
             raise ValueError("a Pusher app needs a key and a secret")
         if not isinstance(self.key, str) or not isinstance(self.secret, str):
             raise ValueError("a Pusher app's key and secret are strings")
+        self._check()
+
+    def _check(self) -> None:
+        """Each setting of the right type and in range (a world file or a snapshot may say
+        anything): a zero activity timeout would ping as fast as the client answers."""
+        if not isinstance(self.name, str):
+            raise ValueError(f"app {self.id}: name is a string")
+        for flag in ("enabled", "client_events", "subscription_count"):
+            if not isinstance(getattr(self, flag), bool):
+                raise ValueError(f"app {self.id}: {flag} is true or false")
+        if not isinstance(self.webhooks, list) or not all(
+                isinstance(url, str) for url in self.webhooks):
+            raise ValueError(f"app {self.id}: webhooks is a list of URLs")
+        for name, least in _INT_SETTINGS.items():
+            value = getattr(self, name)
+            if name == "max_connections" and value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ValueError(f"app {self.id}: {name} is a whole number from {least}, "
+                                 f"not {value!r}")
+        pong = self.pong_timeout
+        if isinstance(pong, bool) or not isinstance(pong, int | float) or not 0 < pong < 1e9:
+            raise ValueError(f"app {self.id}: pong_timeout is a number of seconds above 0, "
+                             f"not {pong!r}")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -66,6 +90,15 @@ class App:
         if unknown:
             raise ValueError(f"unknown Pusher app setting(s): {', '.join(unknown)}")
         return cls(**data)
+
+
+#: Whole-number settings and the least each may be.
+_INT_SETTINGS = {
+    "activity_timeout": 1, "max_connections": 0, "max_presence_members": 1,
+    "max_presence_user_info_bytes": 0, "max_event_bytes": 0, "max_channels_per_event": 1,
+    "max_batch_events": 1, "client_events_per_second": 0, "cache_ttl": 0,
+    "max_cached_channels": 0,
+}
 
 
 def default_app() -> App:
