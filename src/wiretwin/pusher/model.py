@@ -93,6 +93,23 @@ class PusherModel(ChannelQueries, PeerUpdates):
         for name, value in vars(app).items():
             setattr(current, name, value)
 
+    def update_apps(self, apps: list[App]) -> None:
+        """:meth:`update_app` for each of ``apps`` (apps the model has), as one change: a
+        key may move from one of them to another (two apps swapping keys)."""
+        moving = [app for app in apps if self.states[app.id].app.key != app.key]
+        held = {self.states[app.id].app.key for app in moving}
+        for app in moving:
+            if app.key in self._by_key and app.key not in held:
+                raise ValueError(f"an app with key {app.key} already exists")
+        for app in moving:
+            del self._by_key[self.states[app.id].app.key]
+        for app in moving:
+            self._by_key[app.key] = self.states[app.id]
+        for app in apps:
+            current = self.states[app.id].app
+            for name, value in vars(app).items():
+                setattr(current, name, value)
+
     def remove_app(self, app_id: str) -> None:
         """Forget an app (its connections must be closed first)."""
         state = self.states.pop(app_id)

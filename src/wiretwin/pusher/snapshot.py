@@ -104,10 +104,9 @@ def _restore_apps(model: PusherModel, apps: list[App]) -> None:
                 model.effects.close(socket_id, CloseCode.APP_NOT_FOUND,
                                     "The app no longer exists", False)
             model.remove_app(app_id)
+    model.update_apps([app for app in apps if app.id in model.states])
     for app in apps:
-        if app.id in model.states:
-            model.update_app(app)
-        else:
+        if app.id not in model.states:
             model.add_app(app)
 
 

@@ -148,3 +148,18 @@ def test_world_files_round_trip_in_toml_and_json(tmp_path: Path) -> None:
         assert again.snapshot() == world["pusher"]
     assert "max_connections" not in (tmp_path / "world.toml").read_text()  # null: left out
     assert default_world()["pusher"]["apps"][0]["key"] == "app-key"
+
+
+def test_apps_may_swap_keys_in_one_restore() -> None:
+    twin = PusherTwin([App(id="1", key="a", secret="s1"), App(id="2", key="b", secret="s2")])
+    saved = twin.snapshot()
+    saved["apps"][0]["key"], saved["apps"][1]["key"] = "b", "a"
+    twin.restore(saved)
+    assert [(a.id, a.key) for a in twin.apps] == [("1", "b"), ("2", "a")]
+    assert twin.find_app("a").id == "2" and twin.find_app("b").id == "1"
+    saved["apps"][0]["key"] = "c"  # app 1 lets "b" go to a new app 3
+    saved["apps"].append({"id": "3", "key": "b", "secret": "s3"})
+    twin.restore(saved)
+    assert twin.find_app("b").id == "3" and twin.find_app("c").id == "1"
+    assert [(a["id"], a["key"]) for a in twin.snapshot()["apps"]] == [
+        ("1", "c"), ("2", "a"), ("3", "b")]
