@@ -81,21 +81,10 @@ class PusherModel(ChannelQueries, PeerUpdates):
         self.states[app.id] = state
         self._by_key[app.key] = state
 
-    def update_app(self, app: App) -> None:
-        """Take ``app``'s settings onto the app with its id (connections keep pointing at it)."""
-        state = self.states[app.id]
-        current = state.app
-        if app.key != current.key:
-            if app.key in self._by_key:
-                raise ValueError(f"an app with key {app.key} already exists")
-            del self._by_key[current.key]
-            self._by_key[app.key] = state
-        for name, value in vars(app).items():
-            setattr(current, name, value)
-
     def update_apps(self, apps: list[App]) -> None:
-        """:meth:`update_app` for each of ``apps`` (apps the model has), as one change: a
-        key may move from one of them to another (two apps swapping keys)."""
+        """Take each of ``apps``' settings onto the app with its id (connections keep
+        pointing at it), as one change: a key may move from one of them to another (two
+        apps swapping keys)."""
         moving = [app for app in apps if self.states[app.id].app.key != app.key]
         held = {self.states[app.id].app.key for app in moving}
         for app in moving:
