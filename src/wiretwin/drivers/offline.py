@@ -208,7 +208,7 @@ def ensure_pusher_app(twin: PusherTwin, *, key: str, app_id: str | None = None,
         return app
     wanted = replace(found, key=key, secret=secret or found.secret)
     if wanted != found:
-        twin.call(twin.model.update_app, wanted)
+        twin.call(twin.model.update_apps, [wanted])
     return wanted
 
 
