@@ -1,21 +1,29 @@
-"""An app's one webhook endpoint, shared by every twin of a cluster: records each event;
-and the twins of a cluster tests start."""
+"""What the cluster tests share: an app's one webhook endpoint (shared by every twin of a
+cluster, records each event), the twins of a cluster, a private Redis, clients.
+
+The fixtures here are imported by the test modules that use them (pytest finds them by
+their registered names: ``redis``, ``sink``, ``clients``)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pytest
 from aiohttp import web
 
+from tests.redis_server import RedisServer
 from wiretwin.pusher import App, PusherTwin
+from wiretwin.pusher.client import PusherTestClient
 from wiretwin.runtime import TwinServer
 from wiretwin.runtime.waiters import WaitableLog
 
 #: Starts a twin of the cluster (keyword arguments as PusherTwin's).
 Twins = Callable[..., Awaitable[PusherTwin]]
+#: Connects the twin's own websocket test client to a twin.
+Clients = Callable[[PusherTwin], Awaitable[PusherTestClient]]
 
 
 class HookSink:
@@ -70,3 +78,32 @@ async def cluster_twins(redis_url: str, sink: HookSink,
     finally:
         for twin in reversed(started):
             await twin.stop()
+
+
+@pytest.fixture(name="redis")
+def private_redis() -> Iterator[RedisServer]:
+    """A Redis of this test's own, to stop, restart and freeze."""
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(name="sink")
+async def sink_fixture() -> AsyncIterator[HookSink]:
+    async with serving_hook_sink() as hooks:
+        yield hooks
+
+
+@pytest.fixture(name="clients")
+async def clients_fixture() -> AsyncIterator[Clients]:
+    made: list[PusherTestClient] = []
+
+    async def make(twin: PusherTwin) -> PusherTestClient:
+        client = await twin.connect()
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        await client.close()

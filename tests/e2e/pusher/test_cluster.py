@@ -9,7 +9,7 @@ same way from the same place; once the marker has arrived, so has any copy of th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -20,36 +20,16 @@ from wiretwin.pusher import PusherTwin
 from wiretwin.pusher.client import PusherTestClient
 from wiretwin.pusher.model import ChannelCount
 
-from .hook_sink import HookSink, Twins, cluster_twins, serving_hook_sink
+from .hook_sink import HookSink, Twins, clients_fixture, cluster_twins, sink_fixture
 
-__all__ = ["redis_server", "redis_url"]
+__all__ = ["clients_fixture", "redis_server", "redis_url", "sink_fixture"]
 
-
-
-@pytest.fixture
-async def sink() -> AsyncIterator[HookSink]:
-    async with serving_hook_sink() as hooks:
-        yield hooks
 
 
 @pytest.fixture
 async def twins(redis_url: str, sink: HookSink) -> AsyncIterator[Twins]:
     async with cluster_twins(redis_url, sink) as make:
         yield make
-
-
-@pytest.fixture
-async def clients() -> AsyncIterator[Callable[[PusherTwin], Awaitable[PusherTestClient]]]:
-    made: list[PusherTestClient] = []
-
-    async def make(twin: PusherTwin) -> PusherTestClient:
-        client = await twin.connect()
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        await client.close()
 
 
 async def handled(client: PusherTestClient) -> None:

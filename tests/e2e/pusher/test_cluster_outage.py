@@ -12,7 +12,7 @@ said before it (Redis and each socket keep order).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pusher
@@ -26,46 +26,26 @@ from wiretwin.pusher.cluster_link import LinkState
 from wiretwin.pusher.model import ChannelCount
 from wiretwin.runtime.resp import RedisAddress, RedisConnection
 
-from .hook_sink import HookSink, Twins, cluster_twins, serving_hook_sink
+from .hook_sink import (
+    Clients,
+    HookSink,
+    Twins,
+    clients_fixture,
+    cluster_twins,
+    private_redis,
+    sink_fixture,
+)
 from .pusher_js import call
 
-Clients = Callable[[PusherTwin], Awaitable[PusherTestClient]]
+__all__ = ["clients_fixture", "private_redis", "sink_fixture"]
+
 CLUSTER_LOG = "wiretwin.pusher.cluster"
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    """A Redis of this test's own, to stop, restart and freeze."""
-    server = RedisServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-async def sink() -> AsyncIterator[HookSink]:
-    async with serving_hook_sink() as hooks:
-        yield hooks
 
 
 @pytest.fixture
 async def twins(redis: RedisServer, sink: HookSink) -> AsyncIterator[Twins]:
     async with cluster_twins(redis.url, sink, cluster_reconnect=(0.01, 0.1)) as make:
         yield make
-
-
-@pytest.fixture
-async def clients() -> AsyncIterator[Clients]:
-    made: list[PusherTestClient] = []
-
-    async def make(twin: PusherTwin) -> PusherTestClient:
-        client = await twin.connect()
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        await client.close()
 
 
 async def both(state: LinkState, *twins: PusherTwin) -> None:

@@ -26,7 +26,7 @@ from wiretwin.pusher import App, PusherTwin
 from wiretwin.runtime import TwinServer
 
 from .cluster_process import ServeProcess
-from .hook_sink import HookSink
+from .hook_sink import HookSink, serving_hook_sink
 from .pusher_js import DRIVER, JS_DIR, AuthEndpoint, PusherJs, call
 from .pysher_driver import PysherDriver
 
@@ -42,12 +42,12 @@ class Cluster:
 
 @pytest.fixture
 async def cluster(redis_url: str, tmp_path: Path) -> AsyncIterator[Cluster]:
-    sink = HookSink()
-    hooks = web.Application()
-    hooks.router.add_post("/hooks", sink.handle)
-    server = TwinServer(hooks)
-    await server.start()
-    sink.url = server.http_url("/hooks")
+    async with serving_hook_sink() as sink:
+        async for cluster in _cluster(redis_url, tmp_path, sink):
+            yield cluster
+
+
+async def _cluster(redis_url: str, tmp_path: Path, sink: HookSink) -> AsyncIterator[Cluster]:
     app = App(id="1", key="app-key", secret="app-secret", webhooks=[sink.url],
               subscription_count=True)
     world = tmp_path / "world.json"
@@ -62,7 +62,6 @@ async def cluster(redis_url: str, tmp_path: Path) -> AsyncIterator[Cluster]:
     finally:
         await b.stop()
         await a.stop()
-        await server.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ whole again. No sleeping: the tests wait for link states and frames.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -16,16 +16,10 @@ from tests.redis_server import RedisServer
 from wiretwin.pusher import PusherTwin
 from wiretwin.pusher.model import ChannelCount
 
-from .hook_sink import HookSink, Twins, cluster_twins, serving_hook_sink
+from .hook_sink import HookSink, Twins, cluster_twins, private_redis, serving_hook_sink
 from .test_cluster_outage import redis_command
 
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    server = RedisServer()
-    server.start()
-    yield server
-    server.stop()
+__all__ = ["private_redis"]
 
 
 @pytest.fixture
