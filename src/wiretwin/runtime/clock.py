@@ -246,6 +246,7 @@ async def _run_in(loop: asyncio.AbstractEventLoop, callback: Callable[[], None])
         await _settle()
 
     await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(fire(), loop))
+    await _settle()  # and what it set in motion here (a client in the caller's loop)
 
 
 def _current_loop() -> asyncio.AbstractEventLoop | None:
@@ -255,10 +256,33 @@ def _current_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
+def loop_idle(loop: asyncio.AbstractEventLoop) -> bool:
+    """Nothing is ready to run in ``loop`` and none of its sockets is ready: only a timer
+    (or another thread, or another process) can make anything happen there next."""
+    if getattr(loop, "_ready", None):
+        return False
+    selector = getattr(loop, "_selector", None)
+    return selector is None or not selector.select(0)
+
+
+#: Turns of the loop a timer's consequences get at least, and at most.
+_SETTLE_TURNS, _SETTLE_LIMIT = 5, 2000
+
+
 async def _settle() -> None:
-    # A few turns of the loop: enough for the writes and closes a timer triggers.
-    for _ in range(5):
+    """Let what a timer set in motion run: turns of the loop until it is idle
+    (:func:`loop_idle`) three turns in a row, so that a client in this loop that answers
+    what the timer sent (a Lavalink client starting its queue's next track when told one
+    ended) has its request handled before the clock moves on. At least five turns (the
+    writes and closes a timer triggers), at most two thousand (a loop that never rests)."""
+    loop = asyncio.get_running_loop()
+    calm = 0
+    for turn in range(_SETTLE_LIMIT):
         await asyncio.sleep(0)
+        calm = calm + 1 if loop_idle(loop) else 0
+        if calm >= 3 and turn + 1 >= _SETTLE_TURNS:
+            return
 
 
-__all__ = ["Clock", "RealClock", "TimerHandle", "VirtualClock", "VirtualTimer", "sleep"]
+__all__ = ["Clock", "RealClock", "TimerHandle", "VirtualClock", "VirtualTimer", "loop_idle",
+           "sleep"]

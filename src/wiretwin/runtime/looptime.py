@@ -43,7 +43,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
-from .clock import TimerHandle
+from .clock import TimerHandle, loop_idle
 
 Settle = Callable[[], Awaitable[object]]
 
@@ -247,13 +247,10 @@ class LoopTime:
     def idle(self) -> bool:
         """Nothing is ready to run in the loop and no socket is ready: only a timer (or
         another thread) can make anything happen next."""
-        if getattr(self.loop, "_ready", None):
-            return False
         with self._cond:
             if self._threads_out:
                 return False
-        selector = getattr(self.loop, "_selector", None)
-        return selector is None or not selector.select(0)
+        return loop_idle(self.loop)
 
     async def quiet(self, max_turns: int = 100_000) -> None:
         """Let the loop run until it is :meth:`idle` for ``quiet_turns`` turns in a row."""

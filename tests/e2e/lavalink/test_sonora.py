@@ -112,7 +112,9 @@ async def test_a_finished_track_moves_on_to_the_queue_then_autoplay(
     await clock.advance(1.5)  # "First" ends: TrackEndEvent finished, the client moves on
     await twin.journal.wait_for(lambda e: e.kind == "http" and e.detail.get("method")
                                 == "PATCH", count=patches + 1)
-    assert twin.player(GUILD).track == second
+    playing = twin.player(GUILD).track
+    assert playing is not None and playing.identifier == second.identifier
+    assert playing.info.position == 500  # it started the instant "First" ended
 
     player.autoplay.configure({"enabled": True, "strategy": "similar_artist",
                                "max_history": 5})
