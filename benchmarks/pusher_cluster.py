@@ -33,6 +33,7 @@ from multiprocessing.connection import Connection
 
 import aiohttp
 from pusher_fanout import _body, _signed, _subscriber
+from pusher_fanout import measure_latency as fanout_latency
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
@@ -107,25 +108,8 @@ async def _publish(http: aiohttp.ClientSession, port: int, i: int) -> None:
 
 
 async def measure_latency(ports: list[int], samples: int) -> list[float]:
-    arrived: asyncio.Future[None] | None = None
-
-    def on_frame(_: bytes) -> None:
-        if arrived is not None and not arrived.done():
-            arrived.set_result(None)
-
-    sub = await _subscriber("twin", ports[-1], on_frame)
-    latencies = []
-    async with aiohttp.ClientSession() as http:
-        for i in range(samples + 20):
-            arrived = asyncio.get_running_loop().create_future()
-            start = time.perf_counter()
-            await _publish(http, ports[0], i)
-            await arrived
-            if i >= 20:  # warm-up
-                latencies.append((time.perf_counter() - start) * 1000)
-    assert sub.transport is not None
-    sub.transport.close()
-    return latencies
+    """Published on the first process, received on the last."""
+    return await fanout_latency("twin", ports[-1], samples, publish_port=ports[0])
 
 
 async def measure_fanout(ports: list[int], subscribers: int, events: int) -> float:

@@ -203,7 +203,10 @@ def _body(i: int) -> bytes:
 # -- measurements ---------------------------------------------------------------------
 
 
-async def measure_latency(kind: str, port: int, samples: int) -> list[float]:
+async def measure_latency(kind: str, port: int, samples: int, *,
+                          publish_port: int | None = None) -> list[float]:
+    """Milliseconds from each publish (on ``publish_port``, default ``port``) to its
+    frame's arrival at one subscriber on ``port``, after 20 of warm-up."""
     arrived: asyncio.Future[None] | None = None
 
     def on_frame(_: bytes) -> None:
@@ -215,7 +218,7 @@ async def measure_latency(kind: str, port: int, samples: int) -> list[float]:
     async with aiohttp.ClientSession() as http:
         for i in range(samples + 20):
             body = _body(i)
-            url = _signed(kind, port, body)
+            url = _signed(kind, port if publish_port is None else publish_port, body)
             arrived = asyncio.get_running_loop().create_future()
             start = time.perf_counter()
             async with http.post(url, data=body,

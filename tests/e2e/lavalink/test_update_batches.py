@@ -5,6 +5,8 @@ times, and the journal holds exactly what the client read."""
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
@@ -37,13 +39,21 @@ async def _start(twin: LavalinkTwin, http: aiohttp.ClientSession, sid: str) -> N
             assert response.status == 200, await response.text()
 
 
-async def test_updates_due_together_reach_the_client_in_order_and_as_journaled() -> None:
+@asynccontextmanager
+async def _playing() -> AsyncIterator[tuple[LavalinkTwin, VirtualClock,
+                                            aiohttp.ClientWebSocketResponse, str]]:
+    """A twin on a virtual clock, a client's websocket, and GUILDS' players started."""
     clock = VirtualClock(1_700_000_000.0)
     async with LavalinkTwin(clock=clock) as twin, aiohttp.ClientSession() as http, \
             http.ws_connect(twin.ws_url("/v4/websocket"), headers=HEADERS) as ws:
         ready, _stats = await _read(ws, 2)
         sid = json.loads(ready)["sessionId"]
         await _start(twin, http, sid)
+        yield twin, clock, ws, sid
+
+
+async def test_updates_due_together_reach_the_client_in_order_and_as_journaled() -> None:
+    async with _playing() as (twin, clock, ws, sid):
         await _read(ws, 3 * len(GUILDS))  # each start: update, TrackStartEvent, update
         mark = twin.journal.last_seq
         await clock.advance(10.5, wait_replies=False)
@@ -66,12 +76,7 @@ async def test_updates_due_together_reach_the_client_in_order_and_as_journaled()
 
 
 async def test_a_fault_on_updates_applies_to_each_frame_of_a_batch() -> None:
-    clock = VirtualClock(1_700_000_000.0)
-    async with LavalinkTwin(clock=clock) as twin, aiohttp.ClientSession() as http, \
-            http.ws_connect(twin.ws_url("/v4/websocket"), headers=HEADERS) as ws:
-        ready, _stats = await _read(ws, 2)
-        sid = json.loads(ready)["sessionId"]
-        await _start(twin, http, sid)
+    async with _playing() as (twin, clock, ws, _sid):
         await _read(ws, 3 * len(GUILDS))
         twin.faults.add(Drop(name="loss", scope=Scope(event="playerUpdate"), times=2))
         await clock.advance(5, wait_replies=False)

@@ -36,6 +36,18 @@ MASTER_KEY = base64.b64encode(bytes(range(32))).decode()
 # -- the auth endpoint ---------------------------------------------------------------
 
 
+
+def channel_auth(sdk: Any, channel: str, socket_id: str,
+                 custom: dict[str, Any] | None) -> dict[str, Any]:
+    """The auth endpoint's answer for ``channel``, as an app makes it with the Python SDK.
+    pusher-http-python 3.3.x returns ``shared_secret`` as base64 *bytes*; an app must
+    decode it before serializing the response."""
+    body: dict[str, Any] = sdk.authenticate(channel=channel, socket_id=socket_id,
+                                            custom_data=custom)
+    if isinstance(body.get("shared_secret"), bytes):
+        body["shared_secret"] = body["shared_secret"].decode()
+    return body
+
 class AuthEndpoint:
     """An app's ``/pusher/auth`` and ``/pusher/user-auth``, answered by the real SDK.
 
@@ -63,13 +75,7 @@ class AuthEndpoint:
         custom = None
         if channel.startswith("presence-"):
             custom = {"user_id": user, "user_info": self.user_info(user)}
-        body = self.sdk.authenticate(channel=channel, socket_id=form["socket_id"],
-                                     custom_data=custom)
-        # pusher-http-python 3.3.x returns shared_secret as base64 *bytes*; an app must
-        # decode it before serializing the response.
-        if isinstance(body.get("shared_secret"), bytes):
-            body["shared_secret"] = body["shared_secret"].decode()
-        return web.json_response(body)
+        return web.json_response(channel_auth(self.sdk, channel, form["socket_id"], custom))
 
     async def user_auth(self, request: web.Request) -> web.Response:
         self.content_types.add(request.content_type)

@@ -17,7 +17,7 @@ from typing import Any
 import pusher
 from aiohttp import web
 
-from tests.e2e.pusher.pusher_js import MASTER_KEY
+from tests.e2e.pusher.pusher_js import MASTER_KEY, channel_auth
 from wiretwin.pusher import PusherTwin
 from wiretwin.pusher.client import PusherTestClient
 from wiretwin.runtime import TwinServer
@@ -60,12 +60,7 @@ class AuthEndpoint:
         custom = None
         if channel.startswith("presence-"):
             custom = {"user_id": user, "user_info": {"name": user.title()}}
-        body = self.sdk.authenticate(channel=channel, socket_id=form["socket_id"],
-                                     custom_data=custom)
-        # pusher-http-python 3.3 gives the shared secret as base64 bytes.
-        if isinstance(body.get("shared_secret"), bytes):
-            body["shared_secret"] = body["shared_secret"].decode()
-        return web.json_response(body)
+        return web.json_response(channel_auth(self.sdk, channel, form["socket_id"], custom))
 
     async def user_auth(self, request: web.Request) -> web.Response:
         form, user = await self._form(request)
